@@ -1,0 +1,207 @@
+"""IRIs used everywhere in sanctiongraph.
+
+``SG`` is a closed namespace: a typo such as ``SG.maintainedby`` raises
+``AttributeError`` instead of minting a new IRI.  ``tests/test_namespaces.py``
+checks that the terms listed here are exactly the terms the ontology declares.
+"""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+from rdflib.namespace import DefinedNamespace, Namespace
+
+BASE = "https://w3id.org/sanctiongraph/"
+ONTOLOGY_IRI = BASE + "ontology"
+
+ID = Namespace(BASE + "id/")  # instance data from data packages
+REF = Namespace(BASE + "ref/")  # curated reference data
+GRAPH = Namespace(BASE + "graph/")  # named graphs of the store
+SHAPES = Namespace(BASE + "shapes/")  # shapes, one sub-namespace per rule folder
+CODE = Namespace(ONTOLOGY_IRI + "/code/")  # code-list individuals declared in the ontology
+
+ECFR_TITLE_31 = "https://www.ecfr.gov/current/title-31/"
+
+
+def country(code: str) -> URIRef:
+    """The reference-data IRI of an ISO 3166-1 alpha-2 country code."""
+    return REF[f"country/{code}"]
+
+
+def code(scheme: str, value: str) -> URIRef:
+    """The IRI of a code-list individual, e.g. ``code("purpose", "food")``."""
+    return CODE[f"{scheme}/{value}"]
+
+
+def provision(citation: str) -> URIRef:
+    """The registry IRI of a provision, from its citation string.
+
+    ``31 CFR 561.203(c)(1)`` becomes ``ref/provision/31-CFR-561.203-c-1``;
+    ``OFAC 50 Percent Rule`` becomes ``ref/provision/OFAC-50-Percent-Rule``.
+    """
+    slug = citation.replace(" ", "-").replace(")(", "-").replace("(", "-").replace(")", "")
+    return REF[f"provision/{slug}"]
+
+
+class SG(DefinedNamespace):
+    """The sanctiongraph ontology vocabulary."""
+
+    _fail = True
+    _NS = Namespace(ONTOLOGY_IRI + "#")
+
+    # --- core: agents and jurisdictions -------------------------------------
+    Agent: URIRef
+    Person: URIRef
+    Organization: URIRef
+    LegalEntity: URIRef
+    Company: URIRef
+    NonGovernmentalOrganization: URIRef
+    NewsOrganization: URIRef
+    Government: URIRef
+    GovernmentBody: URIRef
+    Authority: URIRef
+    GovernmentFunction: URIRef
+    Jurisdiction: URIRef
+    Country: URIRef
+    CodeScheme: URIRef
+    jurisdiction: URIRef
+    locatedIn: URIRef
+    governs: URIRef
+    hasFunction: URIRef
+    code: URIRef
+    isoAlpha3: URIRef
+    isoNumeric: URIRef
+    lei: URIRef
+    bic: URIRef
+    leiChecksumValid: URIRef
+
+    # --- finance: institutions and accounts ---------------------------------
+    FinancialInstitution: URIRef
+    Bank: URIRef
+    CentralBank: URIRef
+    NonBankFinancialInstitution: URIRef
+    Office: URIRef
+    USFinancialInstitution: URIRef
+    ForeignFinancialInstitution: URIRef
+    ForeignBank: URIRef
+    branchOf: URIRef
+    Account: URIRef
+    CorrespondentAccount: URIRef
+    PayableThroughAccount: URIRef
+    SpecialPurposeAccount: URIRef
+    DepositAccount: URIRef
+    maintainedBy: URIRef
+    heldBy: URIRef
+    accountLocatedIn: URIRef
+    openedOn: URIRef
+    closedOn: URIRef
+    noticeSentOn: URIRef
+
+    # --- ownership and control ----------------------------------------------
+    Holding: URIRef
+    Ownership: URIRef
+    Control: URIRef
+    owner: URIRef
+    owned: URIRef
+    percent: URIRef
+    percentMin: URIRef
+    percentMax: URIRef
+    startDate: URIRef
+    endDate: URIRef
+
+    # --- lists, designations and determinations -----------------------------
+    SanctionsList: URIRef
+    SanctionsProgram: URIRef
+    Designation: URIRef
+    CaptaMeasure: URIRef
+    StrictCondition: URIRef
+    NoTradeFinanceCondition: URIRef
+    AllowedTypesCondition: URIRef
+    MonetaryLimitCondition: URIRef
+    PreApprovalCondition: URIRef
+    NoForeignExchangeCondition: URIRef
+    Determination: URIRef
+    SignificantReductionException: URIRef
+    PetroleumSupplySufficiency: URIRef
+    designates: URIRef
+    onList: URIRef
+    underProgram: URIRef
+    measure: URIRef
+    hasCondition: URIRef
+    allowedPurpose: URIRef
+    limitAmount: URIRef
+    country: URIRef
+    sourceReference: URIRef
+
+    # --- transactions --------------------------------------------------------
+    Transaction: URIRef
+    TransactionPurpose: URIRef
+    transactionDate: URIRef
+    throughAccount: URIRef
+    involves: URIRef
+    conductedBy: URIRef
+    originator: URIRef
+    beneficiary: URIRef
+    originatorInstitution: URIRef
+    beneficiaryInstitution: URIRef
+    intermediary: URIRef
+    counterparty: URIRef
+    purpose: URIRef
+    amount: URIRef
+    currency: URIRef
+    knowingly: URIRef
+    significant: URIRef
+    goodsOrigin: URIRef
+    goodsDestination: URIRef
+    paidTo: URIRef
+    creditedTo: URIRef
+
+    # --- licenses, activities and items -------------------------------------
+    License: URIRef
+    GeneralLicense: URIRef
+    SpecificLicense: URIRef
+    Activity: URIRef
+    ActivityKind: URIRef
+    ActivityCategory: URIRef
+    EducationLevel: URIRef
+    EducationSubject: URIRef
+    Item: URIRef
+    ItemCategory: URIRef
+    CommerceAuthorization: URIRef
+    UNExemptionStatus: URIRef
+    StateDepartmentReport: URIRef
+    Objection: URIRef
+    actor: URIRef
+    activityKind: URIRef
+    category: URIRef
+    educationLevel: URIRef
+    subject: URIRef
+    partner: URIRef
+    partnershipNeededForItems: URIRef
+    item: URIRef
+    startOn: URIRef
+    hasReport: URIRef
+    hasObjection: URIRef
+    submittedOn: URIRef
+    objectedOn: URIRef
+    unExemption: URIRef
+    commercial: URIRef
+    description: URIRef
+    itemCategory: URIRef
+    subjectToEAR: URIRef
+    classification: URIRef
+    luxury: URIRef
+    excludedDevice: URIRef
+    endUser: URIRef
+    commerceAuthorization: URIRef
+
+    # --- legal provisions ----------------------------------------------------
+    LegalProvision: URIRef
+    VerificationStatus: URIRef
+    citation: URIRef
+    officialText: URIRef
+    effectiveFrom: URIRef
+    effectiveUntil: URIRef
+    verification: URIRef
+    partOf: URIRef
+    issuedBy: URIRef
+    asOf: URIRef

@@ -1,0 +1,195 @@
+"""The ``sanctiongraph`` command line: a thin layer over the library.
+
+Exit codes: 0 success (``validate``: conforms), 1 ``validate`` found a violation,
+2 bad input or usage (nothing loaded), 3 an internal error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from sanctiongraph.ingest import IngestError, read_sources
+from sanctiongraph.loading import has_bundled, load_bundled, load_sources
+from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.store import GraphStore, StoreError, open_store
+from sanctiongraph.validate import validate_paths
+
+EXIT_INPUT = 2
+AS_OF = click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="Date that governs every interval (YYYY-MM-DD; default: today).")
+STORE = click.option(
+    "--store", "store_location", default=None, metavar="DIR",
+    help="Store directory (default: .sanctiongraph/store under the working directory).")
+
+
+def _as_of(value) -> date:
+    return value.date() if value is not None else date.today()
+
+
+def _fail(lines: list[str] | str, code: int = EXIT_INPUT) -> None:
+    for line in [lines] if isinstance(lines, str) else lines:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(code)
+
+
+def _open(location: str | None) -> GraphStore:
+    store = open_store(location)
+    if not has_bundled(store):
+        load_bundled(store)
+    return store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sanctiongraph")
+def cli() -> None:
+    """sanctiongraph: US sanctions rules as a knowledge graph you can run on your data."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--engine", type=click.Choice(["fast", "reference"]), default="fast",
+              show_default=True,
+              help="SHACL engine: fast (whole-graph SPARQL in Oxigraph) or reference (pySHACL).")
+def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str) -> None:
+    """Validate data packages (folders or .zip of CSV) and RDF files, statelessly.
+
+    Exit 0 when the data conform, 1 when a rule is violated, 2 on bad input.
+    """
+    report = validate_paths(list(paths), _as_of(as_of), engine)
+    if report.errors and fmt == "text":
+        _fail([str(e) for e in report.errors] + ["nothing was loaded"])
+    click.echo(report.render(fmt))
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@STORE
+@click.option("--graph", "graph_name", default=None,
+              help="Graph name for a single source (default: the file or folder name).")
+def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None) -> None:
+    """Load sources into the store; each replaces its own named graph atomically."""
+    try:
+        sources = read_sources(list(paths), graph_name)
+    except IngestError as exc:
+        _fail([str(e) for e in exc.errors] + ["nothing was loaded"])
+    store = _open(store_location)
+    with click.progressbar(length=len(sources), label="loading", file=sys.stderr) as bar:
+        def advance(source, count):
+            bar.update(1)
+        counts = load_sources(store, sources, advance)
+    for graph, count in counts.items():
+        click.echo(f"{graph}: {count} triples")
+    store.close()
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--query", "text", default=None, help="SPARQL query text instead of a file.")
+@STORE
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def query(file: Path | None, text: str | None, store_location: str | None, fmt: str) -> None:
+    """Run a read-only SPARQL query over the union of the store's graphs."""
+    if (file is None) == (text is None):
+        _fail("give either a query file or --query TEXT")
+    sparql = text if text is not None else file.read_text(encoding="utf-8")
+    store = _open(store_location)
+    try:
+        results = store.query(sparql)
+    except SyntaxError as exc:
+        _fail(f"SPARQL syntax: {exc}")
+    click.echo(_render_results(results, fmt))
+    store.close()
+
+
+def _render_results(results, fmt: str) -> str:
+    if isinstance(results, ox.QueryBoolean):
+        return json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
+    if isinstance(results, ox.QueryTriples):
+        return results.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
+    names = [v.value for v in results.variables]
+    rows = [[_cell(s[n]) for n in names] for s in results]
+    if fmt == "json":
+        return json.dumps([dict(zip(names, r)) for r in rows], indent=2, ensure_ascii=False)
+    buffer = io.StringIO()
+    if fmt == "csv":
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+        return buffer.getvalue().rstrip("\n")
+    widths = [max([len(n)] + [len(r[i] or "") for r in rows]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths))]
+    lines += ["  ".join((c or "").ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def _cell(term) -> str | None:
+    return None if term is None else term.value
+
+
+@cli.command()
+@STORE
+@click.option("--graph", "graph_name", default=None,
+              help="Export one graph (e.g. source/demo-world, derived); default: all.")
+@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
+              default="nquads", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+def export(store_location: str | None, graph_name: str | None, fmt: str, output: Path | None) -> None:
+    """Export the store (or one named graph) as RDF."""
+    store = _open(store_location)
+    graph = ox.NamedNode(str(GRAPH[graph_name])) if graph_name else None
+    if graph is not None and graph not in store.graphs():
+        _fail(f"no graph named {graph_name!r}; graphs: "
+              + ", ".join(g.value.removeprefix(str(GRAPH)) for g in store.graphs()))
+    if fmt in ("turtle", "ntriples") and graph is None:
+        _fail(f"--format {fmt} holds one graph: add --graph NAME, or use nquads/trig")
+    data = _serialize(store, graph, fmt)
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    store.close()
+
+
+def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes:
+    formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+               "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
+    if graph is None:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, g)
+                 for g in store.graphs() for t in store.triples(g)]
+        return ox.serialize(quads, format=formats[fmt])
+    return ox.serialize(list(store.triples(graph)), format=formats[fmt])
+
+
+def main() -> None:
+    """Console entry point: user errors exit 2 with a message, never a traceback."""
+    try:
+        cli.main(standalone_mode=True)
+    except StoreError as exc:
+        _fail(str(exc))
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence for users
+        if os.environ.get("SANCTIONGRAPH_DEBUG"):
+            raise
+        _fail(f"internal error: {exc.__class__.__name__}: {exc} "
+              "(set SANCTIONGRAPH_DEBUG=1 for a traceback)", code=3)
+
+
+if __name__ == "__main__":
+    main()

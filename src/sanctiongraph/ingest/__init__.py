@@ -1,0 +1,83 @@
+"""Read sources (CSV data packages and RDF files) into triples, all or nothing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from sanctiongraph.ingest.csv_package import CodeLists, map_package, read_package_files
+from sanctiongraph.ingest.errors import IngestError, InputError
+from sanctiongraph.ingest.rdf import format_for_path, parse_rdf
+from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.resources import ontology_dir
+
+__all__ = ["IngestError", "InputError", "Source", "read_source", "read_sources", "code_lists"]
+
+_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One parsed source and the named graph it goes into."""
+
+    name: str
+    triples: list[ox.Triple]
+
+    @property
+    def graph(self) -> ox.NamedNode:
+        return ox.NamedNode(str(GRAPH[f"source/{self.name}"]))
+
+
+@lru_cache(maxsize=1)
+def ontology_triples() -> tuple[ox.Triple, ...]:
+    """The bundled ontology, parsed once per process."""
+    triples: list[ox.Triple] = []
+    for path in sorted(ontology_dir().rglob("*.ttl")):
+        triples += parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
+    return tuple(triples)
+
+
+def code_lists() -> CodeLists:
+    return CodeLists.from_triples(list(ontology_triples()))
+
+
+def source_name(path: Path, name: str | None = None) -> str:
+    """A graph name for a source: the given name, else the file or folder name."""
+    base = name or (path.name if path.is_dir() else path.stem)
+    return _NAME.sub("-", base).strip("-") or "source"
+
+
+def read_source(path: Path, name: str | None = None) -> Source:
+    """Parse one folder, .zip or RDF file; raise :class:`IngestError` on any problem."""
+    if not path.exists():
+        raise IngestError([InputError(str(path), "no such file or folder")])
+    graph_name = source_name(path, name)
+    if path.is_dir() or path.suffix.lower() == ".zip":
+        files = read_package_files(path)
+        if not files:
+            raise IngestError([InputError(str(path), "no CSV files found in the data package")])
+        return Source(graph_name, map_package(graph_name, files, code_lists()))
+    fmt = format_for_path(path)
+    return Source(graph_name, parse_rdf(path.read_bytes(), fmt, path.name))
+
+
+def read_sources(paths: list[Path], name: str | None = None) -> list[Source]:
+    """Parse every path; collect the errors of all of them before raising."""
+    sources: list[Source] = []
+    errors: list[InputError] = []
+    for path in paths:
+        try:
+            sources.append(read_source(path, name if len(paths) == 1 else None))
+        except IngestError as exc:
+            errors += exc.errors
+    names = [s.name for s in sources]
+    for duplicate in sorted({n for n in names if names.count(n) > 1}):
+        errors.append(InputError(duplicate, "two sources would load into the same graph; "
+                                 "rename one of them"))
+    if errors:
+        raise IngestError(errors)
+    return sources

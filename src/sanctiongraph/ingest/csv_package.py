@@ -1,0 +1,581 @@
+"""Map the CSV data package (``docs/data-package.md``) onto the ontology.
+
+The mapping is a small table-driven mapper of our own rather than a declarative
+mapping language: morph-kgc pins rdflib < 7.3, which pyshacl cannot run on, and the
+rules we need (all-or-nothing validation with file, row and column, code lists read
+from the ontology, ``;``-lists and the strict-condition mini-language) are easier to
+state and test in plain Python. Rows count the header as row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import DCTERMS, RDF, RDFS, XSD
+
+from sanctiongraph.ingest.errors import IngestError, InputError
+from sanctiongraph.namespaces import CODE, ID, REF, SG, country
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]+$")
+COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
+LIST_PATTERN = re.compile(r"^[A-Z0-9_]+$")
+PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+TRUE = {"true", "yes", "1"}
+FALSE = {"false", "no", "0"}
+
+ENTITY_KINDS = {
+    "bank": SG.Bank,
+    "central_bank": SG.CentralBank,
+    "financial_institution": SG.NonBankFinancialInstitution,
+    "company": SG.Company,
+    "government": SG.Government,
+    "government_body": SG.GovernmentBody,
+    "ngo": SG.NonGovernmentalOrganization,
+    "news_organization": SG.NewsOrganization,
+    "person": SG.Person,
+}
+ACCOUNT_TYPES = {
+    "correspondent": SG.CorrespondentAccount,
+    "payable_through": SG.PayableThroughAccount,
+    "special_purpose": SG.SpecialPurposeAccount,
+    "deposit": SG.DepositAccount,
+}
+HOLDING_KINDS = {"owns": SG.Ownership, "controls": SG.Control}
+DETERMINATION_KINDS = {
+    "significant_reduction_exception": SG.SignificantReductionException,
+    "petroleum_supply_sufficiency": SG.PetroleumSupplySufficiency,
+}
+SIMPLE_CONDITIONS = {
+    "no_trade_finance": SG.NoTradeFinanceCondition,
+    "pre_approval": SG.PreApprovalCondition,
+    "no_foreign_exchange": SG.NoForeignExchangeCondition,
+}
+
+# Columns of each file; the first set is required in the header.
+COLUMNS: dict[str, tuple[set[str], set[str]]] = {
+    "entities.csv": (
+        {"id", "name", "kind"},
+        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic"},
+    ),
+    "ownership.csv": (
+        {"owner", "owned"},
+        {"kind", "percent", "percent_min", "percent_max", "start", "end"},
+    ),
+    "designations.csv": (
+        {"entity", "list", "start"},
+        {"program", "end", "measure", "conditions", "source"},
+    ),
+    "accounts.csv": (
+        {"id", "type", "maintained_by", "holder"},
+        {"located_in", "opened_on", "closed_on", "notice_sent_on"},
+    ),
+    "transactions.csv": (
+        {"id", "date"},
+        {
+            "account", "conducted_by", "originator", "beneficiary", "originator_institution",
+            "beneficiary_institution", "intermediaries", "counterparty", "purpose", "amount",
+            "currency", "knowingly", "significant", "goods_origin", "goods_destination",
+            "paid_to", "credited_to",
+        },
+    ),
+    "determinations.csv": ({"kind", "start", "end"}, {"country", "source"}),
+    "activities.csv": (
+        {"id", "actor", "kind", "start_on"},
+        {
+            "category", "education_level", "subjects", "partners",
+            "partnership_needed_for_items", "items", "report_submitted_on", "objection_on",
+            "un_exemption", "commercial",
+        },
+    ),
+    "items.csv": (
+        {"id", "subject_to_ear"},
+        {
+            "description", "category", "classification", "luxury", "excluded_device",
+            "end_user", "commerce_authorization", "un_exemption",
+        },
+    ),
+}
+# Files whose ``id`` column other files refer to, and the IRI kind of each.
+ID_KINDS = {"entities.csv": "entity", "accounts.csv": "account", "items.csv": "item",
+            "transactions.csv": "transaction", "activities.csv": "activity"}
+
+
+def node(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+def typed(value: object, datatype: str) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(str(datatype)))
+
+
+_TYPE = node(RDF.type)
+_LABEL = node(RDFS.label)
+_IDENTIFIER = node(DCTERMS.identifier)
+
+
+@dataclass
+class CodeLists:
+    """Allowed CSV values per code-list scheme, read from the ontology."""
+
+    schemes: dict[str, dict[str, ox.NamedNode]]
+
+    @classmethod
+    def from_triples(cls, triples: list[ox.Triple]) -> CodeLists:
+        schemes: dict[str, dict[str, ox.NamedNode]] = {}
+        code_predicate = str(SG.code)
+        for t in triples:
+            if t.predicate.value == code_predicate and t.subject.value.startswith(str(CODE)):
+                scheme = t.subject.value[len(str(CODE)):].split("/")[0]
+                schemes.setdefault(scheme, {})[t.object.value] = t.subject
+        return cls(schemes)
+
+
+@dataclass
+class _Row:
+    """One CSV row being mapped; conversion problems are collected, not raised."""
+
+    file: str
+    number: int
+    cells: dict[str, str]
+    package: _Package
+    subject: ox.NamedNode | None = None
+
+    def error(self, column: str | None, message: str) -> None:
+        self.package.errors.append(InputError(self.file, message, self.number, column))
+
+    def raw(self, column: str, required: bool = False) -> str | None:
+        value = (self.cells.get(column) or "").strip()
+        if value:
+            return value
+        if required:
+            self.error(column, "a value is required")
+        return None
+
+    def add(self, predicate: object, obj: ox.Term | None) -> None:
+        if obj is not None and self.subject is not None:
+            self.package.triples.append(ox.Triple(self.subject, node(predicate), obj))
+
+    def text(self, column: str, predicate: object, required: bool = False) -> str | None:
+        value = self.raw(column, required)
+        if value is not None:
+            self.add(predicate, ox.Literal(value))
+        return value
+
+    def date(self, column: str, predicate: object, required: bool = False) -> date | None:
+        value = self.raw(column, required)
+        if value is None:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            self.error(column, f"{value!r} is not a date (expected YYYY-MM-DD)")
+            return None
+        self.add(predicate, typed(value, XSD.date))
+        return parsed
+
+    def boolean(self, column: str, predicate: object, required: bool = False) -> bool | None:
+        value = self.raw(column, required)
+        if value is None:
+            return None
+        if value.lower() in TRUE:
+            result = True
+        elif value.lower() in FALSE:
+            result = False
+        else:
+            self.error(column, f"{value!r} is not a boolean (true/false, yes/no, 1/0)")
+            return None
+        self.add(predicate, typed("true" if result else "false", XSD.boolean))
+        return result
+
+    def decimal(self, column: str, predicate: object, required: bool = False) -> Decimal | None:
+        value = self.raw(column, required)
+        if value is None:
+            return None
+        try:
+            number = Decimal(value)
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.error(column, f"{value!r} is not a number")
+            return None
+        self.add(predicate, typed(format(number, "f"), XSD.decimal))
+        return number
+
+    def country(self, column: str, predicate: object, required: bool = False) -> None:
+        value = self.raw(column, required)
+        if value is None:
+            return
+        if not COUNTRY_PATTERN.fullmatch(value):
+            self.error(column, f"{value!r} is not an ISO 3166-1 alpha-2 code (e.g. KP, US)")
+            return
+        self.add(predicate, node(country(value)))
+
+    def ref(self, column: str, kind: str, predicate: object, required: bool = False) -> None:
+        value = self.raw(column, required)
+        if value is not None:
+            self.add(predicate, self.package.reference(self, column, kind, value))
+
+    def refs(self, column: str, kind: str, predicate: object) -> None:
+        value = self.raw(column)
+        for part in _split(value):
+            self.add(predicate, self.package.reference(self, column, kind, part))
+
+    def code(self, column: str, scheme: str, predicate: object, required: bool = False) -> None:
+        value = self.raw(column, required)
+        if value is not None:
+            self.add(predicate, self.package.code(self, column, scheme, value))
+
+    def codes(self, column: str, scheme: str, predicate: object) -> None:
+        for part in _split(self.raw(column)):
+            self.add(predicate, self.package.code(self, column, scheme, part))
+
+    def choice(self, column: str, choices: dict[str, object], required: bool = True):
+        value = self.raw(column, required)
+        if value is None:
+            return None
+        if value not in choices:
+            self.error(column, f"unknown value {value!r}; expected one of: " + ", ".join(choices))
+            return None
+        return choices[value]
+
+
+def _split(value: str | None) -> list[str]:
+    return [p.strip() for p in (value or "").split(";") if p.strip()]
+
+
+@dataclass
+class _Package:
+    name: str
+    codes: CodeLists
+    files: dict[str, list[dict[str, str]]]
+    errors: list[InputError] = field(default_factory=list)
+    triples: list[ox.Triple] = field(default_factory=list)
+    ids: dict[str, set[str]] = field(default_factory=dict)
+
+    def reference(self, row: _Row, column: str, kind: str, value: str) -> ox.NamedNode | None:
+        if value not in self.ids.get(kind, set()):
+            file = next(f for f, k in ID_KINDS.items() if k == kind)
+            row.error(column, f"unknown {kind} id {value!r} (not in {file})")
+            return None
+        return node(ID[f"{kind}/{value}"])
+
+    def code(self, row: _Row, column: str, scheme: str, value: str) -> ox.NamedNode | None:
+        allowed = self.codes.schemes.get(scheme, {})
+        if value not in allowed:
+            row.error(column, f"unknown value {value!r}; expected one of: " + ", ".join(sorted(allowed)))
+            return None
+        return allowed[value]
+
+
+def read_package_files(path: Path) -> dict[str, bytes]:
+    """The CSV files of a package folder or .zip, by file name."""
+    if path.is_dir():
+        return {p.name: p.read_bytes() for p in sorted(path.glob("*.csv"))}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            files = {}
+            for info in archive.infolist():
+                name = Path(info.filename).name
+                if info.is_dir() or not name.endswith(".csv") or name.startswith("."):
+                    continue
+                if info.file_size > 512 * 1024 * 1024:
+                    raise IngestError([InputError(f"{path.name}:{name}", "file too large")])
+                files[name] = archive.read(info)
+            return files
+    except zipfile.BadZipFile:
+        raise IngestError([InputError(path.name, "not a readable .zip archive")]) from None
+
+
+def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> list[ox.Triple]:
+    """Validate and map a whole package; raise :class:`IngestError` with every problem."""
+    package = _Package(name, codes, {})
+    for file_name, data in files.items():
+        if file_name not in COLUMNS:
+            package.errors.append(InputError(
+                file_name, "unknown file; expected one of: " + ", ".join(COLUMNS)))
+            continue
+        rows = _read_csv(package, file_name, data)
+        if rows is not None:
+            package.files[file_name] = rows
+    _collect_ids(package)
+    for file_name, mapper in _MAPPERS.items():
+        for number, cells in enumerate(package.files.get(file_name, []), start=2):
+            mapper(_Row(file_name, number, cells, package))
+    if package.errors:
+        raise IngestError(package.errors)
+    return package.triples
+
+
+def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, str]] | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        package.errors.append(InputError(file_name, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+        return None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    required, optional = COLUMNS[file_name]
+    problems = [InputError(file_name, "missing required column", 1, c)
+                for c in sorted(required - set(header))]
+    problems += [InputError(file_name, "unknown column", 1, c)
+                 for c in header if c not in required | optional]
+    if len(set(header)) != len(header):
+        problems.append(InputError(file_name, "duplicate column names in the header", 1))
+    if problems:
+        package.errors.extend(problems)
+        return None
+    reader.fieldnames = header
+    rows = []
+    try:
+        for number, row in enumerate(reader, start=2):
+            if None in row:
+                package.errors.append(InputError(file_name, "more cells than header columns", number))
+                continue
+            rows.append({k: v or "" for k, v in row.items()})
+    except csv.Error as exc:
+        package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", reader.line_num))
+        return None
+    return rows
+
+
+def _collect_ids(package: _Package) -> None:
+    for file_name, kind in ID_KINDS.items():
+        seen: dict[str, int] = {}
+        for number, row in enumerate(package.files.get(file_name, []), start=2):
+            value = (row.get("id") or "").strip()
+            if not value:
+                continue  # reported as "a value is required" by the mapper
+            if not ID_PATTERN.fullmatch(value):
+                package.errors.append(InputError(
+                    file_name, f"{value!r} is not a valid id ([A-Za-z0-9._:-]+)", number, "id"))
+            elif value in seen:
+                package.errors.append(InputError(
+                    file_name, f"duplicate id {value!r} (first on row {seen[value]})", number, "id"))
+            else:
+                seen[value] = number
+        package.ids[kind] = set(seen)
+
+
+def _identified(row: _Row, kind: str) -> bool:
+    value = row.raw("id", required=True)
+    if value is None or not ID_PATTERN.fullmatch(value):
+        return False
+    row.subject = node(ID[f"{kind}/{value}"])
+    row.add(DCTERMS.identifier, ox.Literal(value))
+    return True
+
+
+def _entity(row: _Row) -> None:
+    if not _identified(row, "entity"):
+        return
+    kind = row.raw("kind", required=True)
+    cls = row.choice("kind", ENTITY_KINDS, required=False) if kind else None
+    row.add(RDF.type, node(cls) if cls else None)
+    row.text("name", RDFS.label, required=True)
+    row.country("jurisdiction", SG.jurisdiction, required=kind is not None and kind != "person")
+    governed = row.raw("jurisdiction")
+    if kind == "government" and governed and COUNTRY_PATTERN.fullmatch(governed):
+        row.add(SG.governs, node(country(governed)))
+    row.country("located_in", SG.locatedIn)
+    row.ref("branch_of", "entity", SG.branchOf)
+    row.code("function", "function", SG.hasFunction)
+    row.text("lei", SG.lei)
+    row.text("bic", SG.bic)
+
+
+def _holding(row: _Row) -> None:
+    row.subject = node(ID[f"holding/{row.package.name}/{row.number}"])
+    cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else SG.Ownership
+    row.add(RDF.type, node(cls) if cls else None)
+    row.ref("owner", "entity", SG.owner, required=True)
+    row.ref("owned", "entity", SG.owned, required=True)
+    banded = row.raw("percent_min") is not None or row.raw("percent_max") is not None
+    row.decimal("percent", SG.percent, required=cls == SG.Ownership and not banded)
+    row.decimal("percent_min", SG.percentMin)
+    row.decimal("percent_max", SG.percentMax)
+    start = row.date("start", SG.startDate)
+    end = row.date("end", SG.endDate)
+    if start and end and end < start:
+        row.error("end", "ends before it starts")
+
+
+def _designation(row: _Row) -> None:
+    row.subject = node(ID[f"designation/{row.package.name}/{row.number}"])
+    row.add(RDF.type, node(SG.Designation))
+    row.ref("entity", "entity", SG.designates, required=True)
+    list_code = row.raw("list", required=True)
+    if list_code is not None:
+        if LIST_PATTERN.fullmatch(list_code):
+            row.add(SG.onList, node(REF[f"list/{list_code}"]))
+        else:
+            row.error("list", f"{list_code!r} is not a list code such as SDN, CAPTA, FINCEN_311")
+    program = row.raw("program")
+    if program is not None:
+        if PROGRAM_PATTERN.fullmatch(program):
+            row.add(SG.underProgram, node(REF[f"program/{program}"]))
+        else:
+            row.error("program", f"{program!r} is not a program tag such as DPRK or IFSR")
+    start = row.date("start", SG.startDate, required=True)
+    end = row.date("end", SG.endDate)
+    if start and end and end < start:
+        row.error("end", "ends before it starts")
+    row.text("source", SG.sourceReference)
+    measure = row.raw("measure", required=list_code == "CAPTA")
+    row.code("measure", "measure", SG.measure)
+    conditions = row.raw("conditions", required=measure == "strict_conditions")
+    for index, condition in enumerate(_split(conditions), start=1):
+        _condition(row, index, condition)
+
+
+def _condition(row: _Row, index: int, text: str) -> None:
+    designation = row.subject
+    condition = node(f"{designation.value}/condition/{index}")
+    kind, _, argument = text.partition(":")
+    triples: list[tuple[object, ox.Term]] = []
+    if kind in SIMPLE_CONDITIONS and not argument:
+        triples.append((RDF.type, node(SIMPLE_CONDITIONS[kind])))
+    elif kind == "only" and argument:
+        triples.append((RDF.type, node(SG.AllowedTypesCondition)))
+        for purpose in (p.strip() for p in argument.split(",")):
+            iri = row.package.code(row, "conditions", "purpose", purpose)
+            triples.append((SG.allowedPurpose, iri))
+    elif kind == "limit" and argument:
+        try:
+            amount = Decimal(argument)
+            if not amount.is_finite() or amount < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            row.error("conditions", f"limit {argument!r} is not a non-negative amount")
+            return
+        triples += [(RDF.type, node(SG.MonetaryLimitCondition)),
+                    (SG.limitAmount, typed(format(amount, "f"), XSD.decimal))]
+    else:
+        row.error("conditions", f"unknown strict condition {text!r}; expected no_trade_finance, "
+                  "only:<type>[,<type>], limit:<amount>, pre_approval or no_foreign_exchange")
+        return
+    row.add(SG.hasCondition, condition)
+    for predicate, obj in triples:
+        if obj is not None:
+            row.package.triples.append(ox.Triple(condition, node(predicate), obj))
+
+
+def _account(row: _Row) -> None:
+    if not _identified(row, "account"):
+        return
+    cls = row.choice("type", ACCOUNT_TYPES)
+    row.add(RDF.type, node(cls) if cls else None)
+    row.ref("maintained_by", "entity", SG.maintainedBy, required=True)
+    row.ref("holder", "entity", SG.heldBy, required=True)
+    row.country("located_in", SG.accountLocatedIn)
+    opened = row.date("opened_on", SG.openedOn)
+    closed = row.date("closed_on", SG.closedOn)
+    if opened and closed and closed < opened:
+        row.error("closed_on", "closed before it was opened")
+    row.date("notice_sent_on", SG.noticeSentOn)
+
+
+def _transaction(row: _Row) -> None:
+    if not _identified(row, "transaction"):
+        return
+    row.add(RDF.type, node(SG.Transaction))
+    row.date("date", SG.transactionDate, required=True)
+    row.ref("account", "account", SG.throughAccount)
+    for column, predicate in [
+        ("conducted_by", SG.conductedBy), ("originator", SG.originator),
+        ("beneficiary", SG.beneficiary), ("originator_institution", SG.originatorInstitution),
+        ("beneficiary_institution", SG.beneficiaryInstitution),
+        ("counterparty", SG.counterparty), ("paid_to", SG.paidTo),
+    ]:
+        row.ref(column, "entity", predicate)
+    row.refs("intermediaries", "entity", SG.intermediary)
+    row.code("purpose", "purpose", SG.purpose)
+    row.decimal("amount", SG.amount)
+    row.text("currency", SG.currency)
+    row.boolean("knowingly", SG.knowingly)
+    row.boolean("significant", SG.significant)
+    row.country("goods_origin", SG.goodsOrigin)
+    row.country("goods_destination", SG.goodsDestination)
+    row.ref("credited_to", "account", SG.creditedTo)
+
+
+def _determination(row: _Row) -> None:
+    row.subject = node(ID[f"determination/{row.package.name}/{row.number}"])
+    cls = row.choice("kind", DETERMINATION_KINDS)
+    row.add(RDF.type, node(cls) if cls else None)
+    row.country("country", SG.country, required=cls == SG.SignificantReductionException)
+    start = row.date("start", SG.startDate, required=True)
+    end = row.date("end", SG.endDate, required=True)
+    if start and end and end < start:
+        row.error("end", "ends before it starts")
+    row.text("source", SG.sourceReference)
+
+
+def _activity(row: _Row) -> None:
+    if not _identified(row, "activity"):
+        return
+    row.add(RDF.type, node(SG.Activity))
+    row.ref("actor", "entity", SG.actor, required=True)
+    kind = row.raw("kind", required=True)
+    row.code("kind", "activity-kind", SG.activityKind)
+    category = row.raw("category", required=kind == "humanitarian")
+    row.code("category", "category", SG.category)
+    row.raw("education_level", required=category == "education")
+    row.code("education_level", "education-level", SG.educationLevel)
+    row.codes("subjects", "subject", SG.subject)
+    row.refs("partners", "entity", SG.partner)
+    row.boolean("partnership_needed_for_items", SG.partnershipNeededForItems)
+    row.refs("items", "item", SG.item)
+    row.date("start_on", SG.startOn, required=True)
+    activity = row.subject
+    for column, suffix, cls, link, predicate in [
+        ("report_submitted_on", "report", SG.StateDepartmentReport, SG.hasReport, SG.submittedOn),
+        ("objection_on", "objection", SG.Objection, SG.hasObjection, SG.objectedOn),
+    ]:
+        if row.raw(column) is None:
+            continue
+        part = node(f"{activity.value}/{suffix}")
+        row.add(link, part)
+        row.subject = part
+        row.add(RDF.type, node(cls))
+        row.date(column, predicate)
+        row.subject = activity
+    row.code("un_exemption", "un-exemption", SG.unExemption)
+    row.boolean("commercial", SG.commercial)
+
+
+def _item(row: _Row) -> None:
+    if not _identified(row, "item"):
+        return
+    row.add(RDF.type, node(SG.Item))
+    row.text("description", SG.description)
+    row.code("category", "item-category", SG.itemCategory)
+    row.boolean("subject_to_ear", SG.subjectToEAR, required=True)
+    row.text("classification", SG.classification)
+    row.boolean("luxury", SG.luxury)
+    row.boolean("excluded_device", SG.excludedDevice)
+    row.ref("end_user", "entity", SG.endUser)
+    row.code("commerce_authorization", "commerce-authorization", SG.commerceAuthorization)
+    row.code("un_exemption", "un-exemption", SG.unExemption)
+
+
+_MAPPERS: dict[str, Callable[[_Row], None]] = {
+    "entities.csv": _entity,
+    "ownership.csv": _holding,
+    "designations.csv": _designation,
+    "accounts.csv": _account,
+    "transactions.csv": _transaction,
+    "determinations.csv": _determination,
+    "activities.csv": _activity,
+    "items.csv": _item,
+}

@@ -1,0 +1,57 @@
+"""Parse RDF files without fetching anything.
+
+pyoxigraph parses Turtle, N-Triples, N-Quads and JSON-LD; its JSON-LD parser refuses
+remote contexts, and it never resolves XML entities because RDF/XML is not accepted at
+all (see ``shared/notes/stack-facts.md``: entity expansion hangs rdflib).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from sanctiongraph.ingest.errors import IngestError, InputError
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+}
+MEDIA_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+REFUSED_SUFFIXES = {".rdf", ".owl", ".xml"}
+
+
+
+def format_for_path(path: Path) -> ox.RdfFormat:
+    suffix = path.suffix.lower()
+    if suffix in REFUSED_SUFFIXES:
+        raise IngestError(
+            [InputError(path.name, "RDF/XML is not accepted (use Turtle, N-Triples or JSON-LD)")]
+        )
+    try:
+        return FORMATS[suffix]
+    except KeyError:
+        raise IngestError(
+            [InputError(path.name, f"unknown file type {suffix!r}: expected one of "
+                        + ", ".join(sorted(FORMATS)) + ", a folder or a .zip of CSV")]
+        ) from None
+
+
+def parse_rdf(data: bytes, fmt: ox.RdfFormat, name: str) -> list[ox.Triple]:
+    """Parse ``data`` into triples (quads lose their graph: a source is one graph)."""
+    try:
+        parsed = ox.parse(data, fmt, base_iri=None, rename_blank_nodes=True)
+        return [q.triple if isinstance(q, ox.Quad) else q for q in parsed]
+    except SyntaxError as exc:
+        row = getattr(exc, "lineno", None)
+        raise IngestError([InputError(name, f"cannot parse as {fmt}: {exc}", row=row)]) from None
+    except (ValueError, OSError) as exc:
+        raise IngestError([InputError(name, f"cannot parse as {fmt}: {exc}")]) from None

@@ -1,0 +1,66 @@
+"""The small interface every store implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+DEFAULT_STORE_DIR = ".sanctiongraph/store"
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (locked, unreachable, bad location)."""
+
+
+class GraphStore(Protocol):
+    """What sanctiongraph needs from a quad store.
+
+    Terms are pyoxigraph terms. ``query`` runs over the union of all graphs unless the
+    query names graphs itself; ``substitutions`` binds variables without formatting
+    them into the query text.
+    """
+
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+        """Atomically replace the content of ``graph``; return the number of triples."""
+
+    def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+        """Add triples to ``graph`` in one transaction; return how many were given."""
+
+    def drop_graph(self, graph: ox.NamedNode) -> None: ...
+
+    def graphs(self) -> list[ox.NamedNode]: ...
+
+    def query(
+        self, sparql: str, substitutions: Mapping[str, Any] | None = None
+    ) -> Any: ...
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update (trusted, internal text only)."""
+
+    def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
+        """The triples of one graph, or of all graphs."""
+
+    def count(self, graph: ox.NamedNode | None = None) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(location: str | Path | None = None, *, in_memory: bool = False) -> GraphStore:
+    """Open the store at ``location``: a directory (created if missing), or memory.
+
+    ``None`` means the default on-disk store under the working directory.
+    """
+    from sanctiongraph.store.oxigraph import OxigraphStore
+
+    if in_memory:
+        return OxigraphStore(None)
+    text = str(location) if location is not None else DEFAULT_STORE_DIR
+    if text.startswith(("http://", "https://")):
+        raise StoreError(
+            f"external SPARQL stores are not supported yet: {text} "
+            "(use a directory for the embedded store)"
+        )
+    return OxigraphStore(Path(text))

@@ -1,0 +1,93 @@
+"""The embedded store: pyoxigraph, on disk (RocksDB) or in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from sanctiongraph.store.base import StoreError
+
+
+def _variables(substitutions: Mapping[str, Any] | None) -> dict[ox.Variable, Any] | None:
+    if not substitutions:
+        return None
+    return {ox.Variable(name.lstrip("?$")): term for name, term in substitutions.items()}
+
+
+class OxigraphStore:
+    """A :class:`~sanctiongraph.store.base.GraphStore` backed by pyoxigraph."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from None
+
+    @property
+    def native(self) -> ox.Store:
+        """The underlying pyoxigraph store (for bulk paths that need it)."""
+        return self._store
+
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+        staging = ox.NamedNode(graph.value + "#staging")
+        self.drop_graph(staging)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, staging) for t in triples]
+        self._store.extend(quads)
+        # One SPARQL update is one transaction: readers see the old graph or the new one.
+        self._store.update(
+            f"DROP SILENT GRAPH <{graph.value}> ; "
+            f"ADD SILENT GRAPH <{staging.value}> TO GRAPH <{graph.value}> ; "
+            f"DROP SILENT GRAPH <{staging.value}>"
+        )
+        if not quads:
+            self._store.add_graph(graph)
+        if self.path is not None:
+            self._store.flush()
+        return len(quads)
+
+    def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        self._store.extend(quads)
+        return len(quads)
+
+    def drop_graph(self, graph: ox.NamedNode) -> None:
+        if self._store.contains_named_graph(graph):
+            self._store.remove_graph(graph)
+
+    def graphs(self) -> list[ox.NamedNode]:
+        return sorted(
+            (g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)),
+            key=lambda g: g.value,
+        )
+
+    def query(self, sparql: str, substitutions: Mapping[str, Any] | None = None) -> Any:
+        return self._store.query(
+            sparql,
+            use_default_graph_as_union=True,
+            substitutions=_variables(substitutions),
+        )
+
+    def update(self, sparql: str) -> None:
+        self._store.update(sparql)
+
+    def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
+        for quad in self._store.quads_for_pattern(None, None, None, graph):
+            if graph is None and isinstance(quad.graph_name, ox.DefaultGraph):
+                continue
+            yield quad.triple
+
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        return sum(1 for _ in self.triples(graph))
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+        del self._store

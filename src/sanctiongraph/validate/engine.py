@@ -1,0 +1,157 @@
+"""Turn the shapes and the store into findings.
+
+The reference engine is pySHACL. Whatever engine decides *which* (focus, shape) pairs
+fail, :func:`explain` computes the citation, message and evidence the same way: for a
+SPARQL constraint it reruns the constraint's SELECT in Oxigraph with ``$this`` bound,
+and reads ``?citation`` and the ``?ev_*`` variables of each solution.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import DCTERMS, Graph
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from sanctiongraph.namespaces import SG
+from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import graph_from_triples, to_oxigraph
+from sanctiongraph.validate.report import Finding
+from sanctiongraph.validate.shapes import shape_info
+
+_PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """One (focus, shape) failure as an engine reports it."""
+
+    focus: Node
+    shape: Node
+    message: str | None
+    constraint: Node | None = None
+    value: Node | None = None
+    rows: tuple[dict, ...] | None = None  # SPARQL solutions, when the engine has them
+
+
+def run_pyshacl(store: GraphStore, shapes: Graph) -> list[RawResult]:
+    """The reference engine: pySHACL over the union of every graph in the store."""
+    from pyshacl import validate
+
+    data = graph_from_triples(store.triples())
+    _, results_graph, _ = validate(
+        data, shacl_graph=shapes, inference="none", advanced=True,
+        allow_warnings=True, allow_infos=True, abort_on_first=False,
+    )
+    results = []
+    for result in results_graph.subjects(RDF.type, SH.ValidationResult):
+        message = results_graph.value(result, SH.resultMessage)
+        results.append(RawResult(
+            focus=results_graph.value(result, SH.focusNode),
+            shape=results_graph.value(result, SH.sourceShape),
+            message=str(message) if message is not None else None,
+            constraint=results_graph.value(result, SH.sourceConstraint),
+            value=results_graph.value(result, SH.value),
+        ))
+    return results
+
+
+class Explainer:
+    """Citation, message and evidence for raw results (shared by every engine)."""
+
+    def __init__(self, store: GraphStore, shapes: Graph) -> None:
+        self.store = store
+        self.shapes = shapes
+        self.prefixes = self.prefix_block(shapes)
+        self._citations = {
+            s["p"].value: s["c"].value
+            for s in store.query(f"SELECT ?p ?c WHERE {{ ?p <{SG.citation}> ?c }}")
+        }
+        self._ids: dict[str, str | None] = {}
+
+    @staticmethod
+    def prefix_block(shapes: Graph) -> str:
+        """PREFIX lines for every ``sh:declare`` in the shapes graph."""
+        declared = {(str(shapes.value(d, SH.prefix)), str(shapes.value(d, SH.namespace)))
+                    for d in shapes.objects(None, SH.declare)}
+        return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(declared))
+
+    def identifier(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
+        if not isinstance(term, ox.NamedNode):
+            return None
+        if term.value not in self._ids:
+            found = list(self.store.query(
+                f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }} LIMIT 1",
+                {"x": term}))
+            self._ids[term.value] = found[0]["id"].value if found else None
+        return self._ids[term.value]
+
+    def display(self, term) -> str:
+        if isinstance(term, ox.Literal):
+            return term.value
+        return self.identifier(term) or term.value
+
+    def citation(self, provision: Node | ox.NamedNode | None) -> str | None:
+        if provision is None:
+            return None
+        return self._citations.get(str(provision.value if isinstance(provision, ox.NamedNode) else provision))
+
+    def explain(self, raw: RawResult) -> list[Finding]:
+        info = shape_info(self.shapes, raw.shape)
+        focus = to_oxigraph(raw.focus)
+        template = self.shapes.value(raw.constraint, SH.message) if raw.constraint else None
+        template = template or self.shapes.value(raw.shape, SH.message)
+        rows = self._solutions(raw, focus)
+        findings = []
+        for row in rows or [{}]:
+            bindings = {"this": focus, **row}
+            if raw.value is not None and "value" not in bindings:
+                bindings["value"] = to_oxigraph(raw.value)
+            text = str(template) if template is not None else (raw.message or "")
+            message = _PLACEHOLDER.sub(
+                lambda m: self.display(bindings[m.group(1)]) if m.group(1) in bindings else "",
+                text)
+            citation_node = row.get("citation")
+            citation = self.citation(citation_node) if citation_node else None
+            findings.append(Finding(
+                severity=info.severity,
+                citation=citation or self.citation(info.provision),
+                focus=focus.value,
+                id=self.identifier(focus),
+                message=message,
+                shape=str(raw.shape),
+                evidence=tuple(self.display(row[k]) for k in sorted(row) if k.startswith("ev_")),
+            ))
+        return findings
+
+    def _solutions(self, raw: RawResult, focus) -> list[dict]:
+        if raw.rows is not None:
+            return list(raw.rows)
+        select = self.shapes.value(raw.constraint, SH.select) if raw.constraint else None
+        if select is None:
+            return []
+        solutions = self.store.query(self.prefixes + str(select), {"this": focus})
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n] for n in names if s[n] is not None and n != "this"} for s in solutions]
+
+
+def merge(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """One finding per (focus, shape, citation, message); evidence is unioned in order."""
+    merged: dict[tuple, Finding] = {}
+    for f in findings:
+        key = (f.focus, f.shape, f.citation, f.message)
+        if key in merged:
+            old = merged[key]
+            evidence = old.evidence + tuple(e for e in f.evidence if e not in old.evidence)
+            merged[key] = Finding(old.severity, old.citation, old.focus, old.id, old.message,
+                                  old.shape, evidence)
+        else:
+            merged[key] = f
+    return tuple(sorted(merged.values(), key=Finding.sort_key))
+
+
+__all__ = ["Explainer", "RawResult", "merge", "run_pyshacl"]

@@ -1,0 +1,159 @@
+"""The fast engine: each constraint becomes one whole-graph SPARQL query in Oxigraph.
+
+pySHACL evaluates SPARQL constraints one focus node at a time, which grows with the
+square of the data. Here every constraint is one query that returns all of its
+violating focus nodes at once: targets become graph patterns, core constraints become
+filters, and a SPARQL constraint's SELECT runs with ``$this`` unbound and is joined
+with the target set. Shapes must therefore bind ``$this`` in a positive pattern; the
+differential test against pySHACL (``tests/test_engines.py``) holds every shape to it.
+
+Supported: ``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``,
+``sh:targetNode``; property shapes with a predicate path; ``sh:minCount``,
+``sh:maxCount``, ``sh:datatype``, ``sh:class``, ``sh:pattern``, ``sh:in``,
+``sh:hasValue``, ``sh:minInclusive``, ``sh:maxInclusive``, ``sh:minExclusive``,
+``sh:maxExclusive`` and node-level ``sh:sparql``. Anything else raises
+:class:`UnsupportedShape`, so a new shape cannot be silently skipped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH, XSD
+from rdflib.term import Node
+
+from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import to_rdflib
+from sanctiongraph.validate.engine import RawResult
+from sanctiongraph.validate.shapes import firing_shapes
+
+CHECKED_DATATYPES = {XSD.date, XSD.decimal, XSD.boolean, XSD.integer, XSD.dateTime}
+_HANDLED = {SH.minCount, SH.maxCount, SH.datatype, SH["class"], SH.pattern, SH.flags, SH["in"],
+            SH.hasValue, SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive,
+            SH.sparql, SH.path, SH.property, SH.severity, SH.message, SH.targetClass,
+            SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.name, SH.description,
+            SH.order, SH.group, SH.deactivated}
+_COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
+                SH.maxExclusive: "<"}
+
+
+class UnsupportedShape(ValueError):
+    """A shape uses a SHACL feature the fast engine does not translate."""
+
+
+def sparql_term(term: Node) -> str:
+    return term.n3()
+
+
+def target_pattern(shapes: Graph, shape: Node) -> str:
+    """A graph pattern binding ``?this`` to every focus node of ``shape``."""
+    owners = [shape] + list(shapes.subjects(SH.property, shape))
+    parts = []
+    for owner in owners:
+        parts += [f"{{ ?this a {sparql_term(c)} }}" for c in shapes.objects(owner, SH.targetClass)]
+        parts += [f"{{ ?this {sparql_term(p)} ?_t }}"
+                  for p in shapes.objects(owner, SH.targetSubjectsOf)]
+        parts += [f"{{ ?_t {sparql_term(p)} ?this }}"
+                  for p in shapes.objects(owner, SH.targetObjectsOf)]
+        parts += [f"{{ VALUES ?this {{ {sparql_term(n)} }} }}"
+                  for n in shapes.objects(owner, SH.targetNode)]
+    if not parts:
+        raise UnsupportedShape(f"{shape} has no target the fast engine understands")
+    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+
+
+def constraint_queries(shapes: Graph, shape: Node) -> list[tuple[str, Node | None]]:
+    """(query, constraint node) pairs; each query returns ``?this`` and maybe ``?value``."""
+    unknown = {p for p in shapes.predicates(shape, None)
+               if str(p).startswith(str(SH)) and p not in _HANDLED}
+    if unknown:
+        raise UnsupportedShape(f"{shape} uses {sorted(map(str, unknown))}")
+    targets = target_pattern(shapes, shape)
+    path = shapes.value(shape, SH.path)
+    queries: list[tuple[str, Node | None]] = []
+    if path is not None:
+        if not isinstance(path, URIRef):
+            raise UnsupportedShape(f"{shape}: only predicate paths are supported")
+        queries += _property_queries(shapes, shape, targets, sparql_term(path))
+    for constraint in shapes.objects(shape, SH.sparql):
+        select = shapes.value(constraint, SH.select)
+        queries.append((str(select), constraint))
+    return queries
+
+
+def _property_queries(shapes: Graph, shape: Node, targets: str, p: str) -> list[tuple[str, None]]:
+    values = f"{targets} ?this {p} ?value ."
+    out = []
+    min_count = shapes.value(shape, SH.minCount)
+    if min_count is not None and int(min_count) > 0:
+        out.append(f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {p} ?v }} }} "
+                   f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(min_count)})")
+    max_count = shapes.value(shape, SH.maxCount)
+    if max_count is not None:
+        out.append(f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
+                   f"HAVING (COUNT(DISTINCT ?value) > {int(max_count)})")
+    datatype = shapes.value(shape, SH.datatype)
+    if datatype is not None:
+        dt = sparql_term(datatype)
+        malformed = (f" || !BOUND(?_cast)" if datatype in CHECKED_DATATYPES else "")
+        cast = f"BIND ({dt}(STR(?value)) AS ?_cast)" if datatype in CHECKED_DATATYPES else ""
+        out.append(f"SELECT ?this ?value WHERE {{ {values} {cast} "
+                   f"FILTER (!isLiteral(?value) || datatype(?value) != {dt}{malformed}) }}")
+    for cls in shapes.objects(shape, SH["class"]):
+        out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER NOT EXISTS "
+                   f"{{ ?value <{RDF.type}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
+                   f"{sparql_term(cls)} }} }}")
+    for pattern in shapes.objects(shape, SH.pattern):
+        flags = shapes.value(shape, SH.flags)
+        flag_arg = f", {Literal(str(flags)).n3()}" if flags is not None else ""
+        out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER (isBlank(?value) || "
+                   f"!REGEX(STR(?value), {Literal(str(pattern)).n3()}{flag_arg})) }}")
+    members = shapes.value(shape, SH["in"])
+    if members is not None:
+        allowed = ", ".join(sparql_term(m) for m in Collection(shapes, members))
+        out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER (?value NOT IN ({allowed})) }}")
+    for value in shapes.objects(shape, SH.hasValue):
+        out.append(f"SELECT ?this WHERE {{ {targets} FILTER NOT EXISTS "
+                   f"{{ ?this {p} {sparql_term(value)} }} }}")
+    for parameter, operator in _COMPARISONS.items():
+        bound = shapes.value(shape, parameter)
+        if bound is not None:
+            out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER "
+                       f"(!COALESCE(?value {operator} {sparql_term(bound)}, false)) }}")
+    return [(q, None) for q in out]
+
+
+def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
+    """Every violating (focus, shape, value) of the bundled shapes, one query each."""
+    from sanctiongraph.validate.engine import Explainer
+
+    prefixes = Explainer.prefix_block(shapes)
+    results: list[RawResult] = []
+    for shape in sorted(firing_shapes(shapes), key=str):
+        targets = target_pattern(shapes, shape)
+        for query, constraint in constraint_queries(shapes, shape):
+            if constraint is None:
+                solutions = store.query(query)
+                has_value = "value" in {v.value for v in solutions.variables}
+                for solution in solutions:
+                    value = solution["value"] if has_value else None
+                    results.append(RawResult(to_rdflib(solution["this"]), shape, None, None,
+                                             to_rdflib(value) if value is not None else None))
+                continue
+            focus_set = {s["this"] for s in store.query(f"SELECT ?this WHERE {{ {targets} }}")}
+            rows: dict = defaultdict(list)
+            solutions = store.query(prefixes + query)
+            names = [v.value for v in solutions.variables]
+            for solution in solutions:
+                this = solution["this"]
+                if this is None or this not in focus_set:
+                    continue
+                rows[this].append({n: solution[n] for n in names
+                                   if n != "this" and solution[n] is not None})
+            for this, focus_rows in rows.items():
+                results.append(RawResult(to_rdflib(this), shape, None, constraint, None,
+                                         tuple(map(dict, focus_rows))))
+    return results
+

@@ -1,0 +1,111 @@
+"""The validation report: findings with citation and evidence, in JSON, text or Turtle."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH, XSD
+
+from sanctiongraph.ingest.errors import InputError
+from sanctiongraph.namespaces import SG
+
+SEVERITY_RANK = {"violation": 0, "warning": 1, "info": 2}
+SEVERITY_IRI = {"violation": SH.Violation, "warning": SH.Warning, "info": SH.Info}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    citation: str | None
+    focus: str
+    id: str | None
+    message: str
+    shape: str
+    evidence: tuple[str, ...] = ()
+
+    def sort_key(self) -> tuple:
+        return (SEVERITY_RANK[self.severity], self.citation or "", self.id or self.focus,
+                self.shape, self.message)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["evidence"] = list(self.evidence)
+        return data
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: date
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[InputError, ...] = field(default=())
+
+    @property
+    def conforms(self) -> bool:
+        return not self.errors and not any(f.severity == "violation" for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """0 conforms, 1 at least one violation, 2 bad input (as pySHACL does)."""
+        if self.errors:
+            return 2
+        return 0 if self.conforms else 1
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "conforms": self.conforms,
+            "as_of": self.as_of.isoformat(),
+            "findings": [f.as_dict() for f in self.findings],
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        lines = []
+        for error in self.errors:
+            lines.append(f"ERROR {error}")
+        for f in self.findings:
+            lines.append(f"{f.severity.upper():9} {f.citation or '-'}  {f.id or f.focus}")
+            lines.append(f"          {f.message}")
+            if f.evidence:
+                lines.append(f"          evidence: {' -> '.join(f.evidence)}")
+        counts = {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITY_RANK}
+        summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
+        verdict = "conforms" if self.conforms else "does not conform"
+        if self.errors:
+            verdict = f"bad input ({len(self.errors)} errors); nothing was loaded"
+        lines.append(f"as of {self.as_of.isoformat()}: {verdict}; {summary}")
+        return "\n".join(lines)
+
+    def to_graph(self) -> Graph:
+        """The SHACL validation report graph, with citations and evidence added."""
+        graph = Graph()
+        graph.bind("sh", SH)
+        graph.bind("sg", SG._NS)
+        report = BNode("report")
+        graph.add((report, RDF.type, SH.ValidationReport))
+        graph.add((report, SH.conforms, Literal(self.conforms)))
+        graph.add((report, SG.asOf, Literal(self.as_of.isoformat(), datatype=XSD.date)))
+        for index, f in enumerate(self.findings):
+            result = BNode(f"result{index}")
+            graph.add((report, SH.result, result))
+            graph.add((result, RDF.type, SH.ValidationResult))
+            graph.add((result, SH.focusNode, URIRef(f.focus)))
+            graph.add((result, SH.sourceShape, URIRef(f.shape)))
+            graph.add((result, SH.resultSeverity, SEVERITY_IRI[f.severity]))
+            graph.add((result, SH.resultMessage, Literal(f.message)))
+            if f.citation:
+                graph.add((result, SG.citation, Literal(f.citation)))
+            for item in f.evidence:
+                graph.add((result, SH.value, Literal(item)))
+        return graph
+
+    def to_turtle(self) -> str:
+        return self.to_graph().serialize(format="turtle")
+
+    def render(self, fmt: str) -> str:
+        return {"json": self.to_json, "text": self.to_text, "turtle": self.to_turtle}[fmt]()

@@ -83,6 +83,8 @@ class SG(DefinedNamespace):
     USFinancialInstitution: URIRef
     ForeignFinancialInstitution: URIRef
     ForeignBank: URIRef
+    NorthKoreanBankingInstitution: URIRef
+    NorthKoreanFinancialInstitution: URIRef
     branchOf: URIRef
     Account: URIRef
     CorrespondentAccount: URIRef

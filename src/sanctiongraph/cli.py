@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from sanctiongraph.derive import DERIVED, run_derivers
 from sanctiongraph.ingest import IngestError, read_sources
 from sanctiongraph.loading import has_bundled, load_bundled, load_sources
 from sanctiongraph.namespaces import GRAPH
@@ -80,8 +81,12 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str) -> None:
 @STORE
 @click.option("--graph", "graph_name", default=None,
               help="Graph name for a single source (default: the file or folder name).")
-def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None) -> None:
-    """Load sources into the store; each replaces its own named graph atomically."""
+@AS_OF
+def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None, as_of) -> None:
+    """Load sources into the store; each replaces its own named graph atomically.
+
+    Then recompute the derived graph (classifications, statuses) for --as-of.
+    """
     try:
         sources = read_sources(list(paths), graph_name)
     except IngestError as exc:
@@ -93,6 +98,8 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
         counts = load_sources(store, sources, advance)
     for graph, count in counts.items():
         click.echo(f"{graph}: {count} triples")
+    derived = run_derivers(store, _as_of(as_of))
+    click.echo(f"{DERIVED.value}: {derived} triples (as of {_as_of(as_of).isoformat()})")
     store.close()
 
 

@@ -207,3 +207,4 @@ class SG(DefinedNamespace):
     partOf: URIRef
     issuedBy: URIRef
     asOf: URIRef
+    evidence: URIRef

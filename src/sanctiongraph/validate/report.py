@@ -101,7 +101,7 @@ class Report:
             if f.citation:
                 graph.add((result, SG.citation, Literal(f.citation)))
             for item in f.evidence:
-                graph.add((result, SH.value, Literal(item)))
+                graph.add((result, SG.evidence, Literal(item)))
         return graph
 
     def to_turtle(self) -> str:

@@ -49,7 +49,8 @@ class GraphStore(Protocol):
 
 
 def open_store(location: str | Path | None = None, *, in_memory: bool = False) -> GraphStore:
-    """Open the store at ``location``: a directory (created if missing), or memory.
+    """Open the store at ``location``: a directory (created if missing), the URL of
+    a SPARQL 1.1 query endpoint, or memory.
 
     ``None`` means the default on-disk store under the working directory.
     """
@@ -59,8 +60,7 @@ def open_store(location: str | Path | None = None, *, in_memory: bool = False) -
         return OxigraphStore(None)
     text = str(location) if location is not None else DEFAULT_STORE_DIR
     if text.startswith(("http://", "https://")):
-        raise StoreError(
-            f"external SPARQL stores are not supported yet: {text} "
-            "(use a directory for the embedded store)"
-        )
+        from sanctiongraph.store.sparql_http import SparqlHttpStore
+
+        return SparqlHttpStore(text)
     return OxigraphStore(Path(text))

@@ -1,0 +1,157 @@
+"""A store behind SPARQL 1.1 Query, Update and (optionally) Graph Store endpoints.
+
+This is the scale-out path: Oxigraph server, Virtuoso, GraphDB, Neptune and others
+speak these protocols. Queries go out as URL-encoded POSTs (Virtuoso hangs on direct
+POST) and results come back as SPARQL XML (Virtuoso's JSON and TSV are not standard).
+Bound variables are passed as a ``VALUES`` block at the start of the query's outer
+group, never formatted into patterns.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyoxigraph as ox
+
+from sanctiongraph.store.base import StoreError
+
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(?P<open>\{)|(?P<word>[A-Za-z]+)|(?P<other>.)""",
+    re.DOTALL,
+)
+_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+BATCH = 20_000
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments,
+    IRIs and strings."""
+    for match in _TOKEN.finditer(sparql):
+        word = match.group("word")
+        if word and word.upper() in _FORMS:
+            return word.upper()
+    raise SyntaxError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+
+
+def with_values(sparql: str, substitutions: Mapping[str, Any] | None) -> str:
+    """Insert ``VALUES (?a ?b) { (x y) }`` right after the outer group opens."""
+    if not substitutions:
+        return sparql
+    names = " ".join(f"?{n.lstrip('?$')}" for n in substitutions)
+    values = " ".join(str(term) for term in substitutions.values())
+    block = f" VALUES ({names}) {{ ({values}) }} "
+    seen_form = False
+    for match in _TOKEN.finditer(sparql):
+        if match.group("word") and match.group("word").upper() in _FORMS:
+            seen_form = True
+        if seen_form and match.group("open"):
+            return sparql[: match.end()] + block + sparql[match.end():]
+    raise SyntaxError("cannot find the query's group pattern")
+
+
+class SparqlHttpStore:
+    """A :class:`~sanctiongraph.store.base.GraphStore` over HTTP.
+
+    ``url`` is the query endpoint. Oxigraph server's layout (``/query``, ``/update``,
+    ``/store``) is recognised; otherwise the query URL also takes updates (Virtuoso,
+    ``/sparql``) and graphs are replaced with SPARQL Update.
+    """
+
+    def __init__(self, url: str, timeout: float = 300.0) -> None:
+        self.query_url = url
+        self.timeout = timeout
+        base = url[: -len("/query")] if url.endswith("/query") else None
+        self.update_url = f"{base}/update" if base else url
+        self.graph_store_url = f"{base}/store" if base else None
+        self.union_parameter = {"union-default-graph": ""} if base else {}
+
+    # -- HTTP ------------------------------------------------------------------
+    def _post(self, url: str, data: bytes, content_type: str, accept: str | None = None,
+              method: str = "POST") -> bytes:
+        request = urllib.request.Request(url, data=data, method=method,
+                                         headers={"Content-Type": content_type})
+        if accept:
+            request.add_header("Accept", accept)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:500]
+            if exc.code == 400:
+                raise SyntaxError(f"the SPARQL server refused the request: {detail}") from None
+            raise StoreError(f"SPARQL server at {url} answered {exc.code}: {detail}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise StoreError(f"cannot reach the SPARQL server at {url}: {exc}") from None
+
+    def _form(self, **fields: str) -> bytes:
+        return urllib.parse.urlencode(fields).encode()
+
+    # -- GraphStore ------------------------------------------------------------
+    def query(self, sparql: str, substitutions: Mapping[str, Any] | None = None) -> Any:
+        form = query_form(sparql)
+        body = self._form(query=with_values(sparql, substitutions), **self.union_parameter)
+        if form in ("SELECT", "ASK"):
+            data = self._post(self.query_url, body, "application/x-www-form-urlencoded",
+                              "application/sparql-results+xml")
+            return ox.parse_query_results(data, ox.QueryResultsFormat.XML)
+        data = self._post(self.query_url, body, "application/x-www-form-urlencoded",
+                          "application/n-triples")
+        return list(ox.parse(data, ox.RdfFormat.N_TRIPLES))
+
+    def update(self, sparql: str) -> None:
+        self._post(self.update_url, self._form(update=sparql), "application/x-www-form-urlencoded")
+
+    def _insert(self, graph: ox.NamedNode, triples: list[ox.Triple]) -> None:
+        for start in range(0, len(triples), BATCH):
+            chunk = "\n".join(f"{t.subject} {t.predicate} {t.object} ."
+                              for t in triples[start:start + BATCH])
+            self.update(f"INSERT DATA {{ GRAPH {graph} {{\n{chunk}\n}} }}")
+
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+        triples = list(triples)
+        if self.graph_store_url:
+            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+            url = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph': graph.value})}"
+            self._post(url, data, "application/n-triples", method="PUT")
+            return len(triples)
+        staging = ox.NamedNode(graph.value + "#staging")
+        self.update(f"DROP SILENT GRAPH {staging}")
+        self._insert(staging, triples)
+        self.update(f"DROP SILENT GRAPH {graph} ; MOVE SILENT GRAPH {staging} TO GRAPH {graph}")
+        return len(triples)
+
+    def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+        triples = list(triples)
+        if self.graph_store_url and triples:
+            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+            url = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph': graph.value})}"
+            self._post(url, data, "application/n-triples")
+        elif triples:
+            self._insert(graph, triples)
+        return len(triples)
+
+    def drop_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {graph}")
+
+    def graphs(self) -> list[ox.NamedNode]:
+        solutions = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted((s["g"] for s in solutions if isinstance(s["g"], ox.NamedNode)),
+                      key=lambda g: g.value)
+
+    def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
+        scope = str(graph) if graph is not None else "?g"
+        return self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        scope = str(graph) if graph is not None else "?g"
+        solutions = self.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+        return int(next(iter(solutions))["n"].value)
+
+    def close(self) -> None:
+        """Nothing to release: every request is its own connection."""

@@ -1,0 +1,97 @@
+"""The store interface against a real SPARQL 1.1 server: Oxigraph server on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from sanctiongraph.ingest import read_sources
+from sanctiongraph.loading import load_bundled, load_sources
+from sanctiongraph.store import open_store
+from sanctiongraph.store.sparql_http import SparqlHttpStore, query_form, with_values
+from sanctiongraph.validate import validate_store
+
+MINIMAL = Path(__file__).parent / "fixtures" / "packages" / "minimal"
+COMMON = Path(__file__).parent / "fixtures" / "common"
+SERVER = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def oxigraph_url(tmp_path_factory):
+    if not Path(SERVER).exists():
+        pytest.skip("the oxigraph server binary (PyPI package oxigraph) is not installed")
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    process = subprocess.Popen([SERVER, "serve", "--location", str(location),
+                                "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield url
+    process.terminate()  # stopped by its own PID
+    process.wait(timeout=10)
+
+
+def test_query_form_and_values_ignore_strings_comments_and_iris():
+    text = '# SELECT in a comment\nCONSTRUCT { ?s ?p "SELECT {" } WHERE { ?s ?p ?o }'
+    assert query_form(text) == "CONSTRUCT"
+    bound = with_values("SELECT ?x WHERE { ?x ?p ?o }", {"x": ox.NamedNode("https://e.org/a")})
+    assert bound == "SELECT ?x WHERE { VALUES (?x) { (<https://e.org/a>) }  ?x ?p ?o }"
+
+
+def test_open_store_picks_the_http_store_for_urls():
+    assert isinstance(open_store("http://127.0.0.1:1/query"), SparqlHttpStore)
+
+
+def test_load_replace_query_and_validate_on_oxigraph_server(oxigraph_url):
+    store = open_store(oxigraph_url)
+    load_bundled(store)
+    sources = read_sources([MINIMAL])
+    load_sources(store, sources)
+    graph = sources[0].graph
+    assert store.count(graph) == len(set(sources[0].triples))
+    load_sources(store, sources)  # loading again replaces, it does not add
+    assert store.count(graph) == len(set(sources[0].triples))
+    found = list(store.query(
+        "SELECT ?x ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }",
+        {"x": ox.NamedNode("https://w3id.org/sanctiongraph/id/account/acc1")}))
+    assert [s["id"].value for s in found] == ["acc1"]
+
+    embedded = open_store(in_memory=True)
+    load_bundled(embedded)
+    bad = read_sources([COMMON / "violates-account-parties.ttl"])
+    load_sources(embedded, bad)
+    load_sources(store, bad)
+    load_sources(embedded, sources)
+    remote = validate_store(store, date(2026, 11, 23))
+    local = validate_store(embedded, date(2026, 11, 23))
+    assert local.findings
+    assert {(f.focus, f.shape, f.citation) for f in remote.findings} == \
+        {(f.focus, f.shape, f.citation) for f in local.findings}
+
+
+def test_unreachable_server_is_a_clear_store_error():
+    from sanctiongraph.store import StoreError
+
+    with pytest.raises(StoreError, match="cannot reach"):
+        open_store(f"http://127.0.0.1:{free_port()}/query").graphs()

@@ -1,0 +1,1 @@
+"""Analyses over the graph that SPARQL alone does poorly (ownership, 50 percent rule)."""

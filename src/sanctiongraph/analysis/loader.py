@@ -1,0 +1,116 @@
+"""Fill :class:`~sanctiongraph.analysis.ownership.OwnershipData` from a store, and the
+library function behind ``sanctiongraph owners`` and ``GET /entities/{id}/owners``.
+
+The SPARQL lives in ``queries/analysis/``; entity keys are IRIs, and the data-package id
+(``dct:identifier``) is kept as the entity's label where there is one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyoxigraph as ox
+
+from sanctiongraph.analysis.ownership import OwnershipData, compute_status, summary
+from sanctiongraph.namespaces import ID, SG
+from sanctiongraph.queries import load_query
+from sanctiongraph.store import GraphStore
+
+_CONTROL = str(SG.Control)
+
+
+class UnknownEntity(LookupError):
+    """No entity with that id or IRI is in the store."""
+
+
+def _value(solution, name: str) -> str | None:
+    term = solution[name]
+    return None if term is None else term.value
+
+
+def add_holdings(data: OwnershipData, solutions) -> None:
+    for s in solutions:
+        owner, owned = s["owner"].value, s["owned"].value
+        data.entity(owner, _value(s, "owner_id"))
+        data.entity(owned, _value(s, "owned_id"))
+        control = s["kind"].value == _CONTROL
+        percent = _value(s, "percent")
+        minimum, maximum = _value(s, "min"), _value(s, "max")
+        if not control and percent is None and minimum is None and maximum is None:
+            continue  # an ownership without any share is a data-quality finding, not a stake
+        data.add_holding(owner, owned, percent, minimum=minimum, maximum=maximum,
+                         start=_value(s, "start"), end=_value(s, "end"),
+                         key=s["holding"].value, control=control)
+
+
+def add_listings(data: OwnershipData, solutions) -> None:
+    programs: dict[str, list[str]] = {}
+    rows: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    for s in solutions:
+        key = s["designation"].value
+        rows[key] = (s["entity"].value, _value(s, "start"), _value(s, "end"),
+                     _value(s, "entity_id"))
+        program = _value(s, "program")
+        bucket = programs.setdefault(key, [])
+        if program is not None and program not in bucket:
+            bucket.append(program)
+    for key in sorted(rows):
+        entity, start, end, label = rows[key]
+        data.entity(entity, label)
+        data.add_listing(entity, start, end, key, sorted(programs[key]))
+
+
+def load_ownership(store: GraphStore) -> OwnershipData:
+    """Every holding and SDN listing in the store."""
+    data = OwnershipData()
+    add_holdings(data, store.query(load_query("analysis/ownership-holdings").text))
+    add_listings(data, store.query(load_query("analysis/sdn-listings").text))
+    return data
+
+
+def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
+    """The holdings and SDN listings of ``entity_iri`` and of everything above it: all
+    that its blocked status and its owner chains depend on."""
+    data = OwnershipData()
+    target = {"target": ox.NamedNode(entity_iri)}
+    add_holdings(data, store.query(load_query("analysis/ownership-holdings-above").text, target))
+    add_listings(data, store.query(load_query("analysis/sdn-listings-above").text, target))
+    return data
+
+
+def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
+    """An entity's IRI and data-package id, from either; :class:`UnknownEntity` if absent."""
+    if entity.startswith(("http://", "https://")):
+        iri = entity
+    else:
+        found = [s["entity"].value for s in store.query(
+            load_query("analysis/entity-by-id").text, {"id": ox.Literal(entity)})]
+        preferred = str(ID[f"entity/{entity}"])
+        if not found:
+            raise UnknownEntity(f"no entity with id {entity!r}")
+        iri = preferred if preferred in found else sorted(found)[0]
+    node = ox.NamedNode(iri)
+    ask = ("ASK { { ?x ?p ?o } UNION { ?h <%s> ?x } UNION { ?h <%s> ?x } UNION { ?d <%s> ?x } }"
+           % (SG.owner, SG.owned, SG.designates))
+    if not bool(store.query(ask, {"x": node})):
+        raise UnknownEntity(f"no entity {entity!r} in the store")
+    ids = [s["id"].value for s in store.query(
+        "SELECT ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }", {"x": node})]
+    return iri, (sorted(ids)[0] if ids else None)
+
+
+def owners(store: GraphStore, entity_iri: str, as_of: date) -> dict:
+    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains.
+
+    Returns exactly ``{"entity", "blocked", "status", "blocked_share", "reasons",
+    "chains"}``; ``status`` is ``blocked``, ``possibly_blocked`` or ``not_blocked``;
+    ``blocked_share`` is the summed direct share (percent) of blocked owners, bands at
+    their minimum; ``chains`` lists every maximal ownership path above the entity, each
+    a list of ``{"owner", "owned", "percent"}`` steps from the top owner down (a band's
+    ``percent`` is ``{"min", "max"}``). Ids are data-package ids where known, else IRIs.
+    ``entity_iri`` may also be a data-package id. Raises :class:`UnknownEntity`.
+    """
+    iri, label = resolve_entity(store, entity_iri)
+    data = load_ownership_above(store, iri)
+    number = data.entity(iri, label)
+    return summary(data, number, as_of, compute_status(data, as_of, [number]))

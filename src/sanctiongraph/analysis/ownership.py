@@ -1,0 +1,478 @@
+"""Ownership chains and the OFAC 50 Percent Rule, in plain Python over arrays and dicts.
+
+This module knows nothing about RDF. :class:`OwnershipData` holds the holdings and the
+SDN listings as parallel lists indexed by integers; :mod:`sanctiongraph.analysis.loader`
+fills it from a store with the SPARQL files in ``queries/analysis/``, and
+``bench/generate.py`` fills it directly.
+
+**Blocked status** (OFAC 50 Percent Rule; FAQ 399, 401; FAQ 398 for control) is the
+least fixed point of:
+
+- an entity listed on the SDN List on the date asked is blocked;
+- an entity is blocked when the *direct* shares held in it by blocked owners add up to
+  50 percent or more. A blocked owner's share counts in full; shares are never
+  multiplied along a chain (FAQ 401, examples 1 and 2). Shares held by owners that are
+  not blocked count for nothing, however large (the non-attribution example).
+- control (``sg:Control``) never counts (FAQ 398); it is reported as a caution only.
+
+Holdings and listings count only on dates within ``[start, end)``. Each entity becomes
+blocked at most once, so the worklist terminates on any graph, cycles included; a cycle
+of entities that own each other but have no blocked owner outside stays unblocked
+(the *least* fixed point).
+
+**Bands** (``percent_min``/``percent_max``, exact share unknown) give two fixed points:
+
+- the *lower* one counts every band at its minimum and only blocked owners: an entity
+  whose lower sum reaches 50 is ``blocked``;
+- the *upper* one counts every band at its maximum, and counts an owner that is itself
+  only possibly blocked as if it were blocked (conservative propagation): an entity
+  that reaches 50 there, but not in the lower one, is ``possibly_blocked``.
+
+A band with no minimum counts 0 at the lower end; a band with no maximum counts 100 at
+the upper end. Shares are kept as integers in units of 1/10,000 of a percent, so the
+49.9 versus 50 boundary is decided exactly.
+
+**Effective ownership** is a separate figure: the sum over every simple path of the
+product of the shares (a band gives a lower and an upper product). Chains are the
+maximal simple paths above (owners of owners) or below (holdings of holdings) an
+entity; walking stops where a path would revisit an entity, so cycles terminate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+UNIT = 10_000  # integer share units per percent
+HALF = 50 * UNIT
+FULL = 100 * UNIT
+NO_START = ""
+NO_END = "9999-12-31"
+
+BLOCKED = "blocked"
+POSSIBLY_BLOCKED = "possibly_blocked"
+NOT_BLOCKED = "not_blocked"
+
+
+def to_units(value: object) -> int:
+    """A percentage (number or decimal string) as integer share units."""
+    return int((Decimal(str(value)) * UNIT).to_integral_value())
+
+
+def from_units(units: int) -> int | float:
+    """Share units back to a percentage (an int when whole)."""
+    if units % UNIT == 0:
+        return units // UNIT
+    return float(Decimal(units) / UNIT)
+
+
+def _day(value: date | str | None, default: str) -> str:
+    if value is None or value == "":
+        return default
+    return value.isoformat() if isinstance(value, date) else str(value)[:10]
+
+
+@dataclass
+class OwnershipData:
+    """Entities, holdings and SDN listings as parallel lists (no RDF).
+
+    Entities are numbered in the order first seen; ``keys`` holds each entity's key
+    (an IRI in the store, any string elsewhere) and ``labels`` the data-package id when
+    known. Holdings: owner, owned, lower and upper share in units, start and end as ISO
+    dates (``""`` and ``"9999-12-31"`` when open), a key, and whether it is a control
+    holding. Listings: entity, start, end, key, programs.
+    """
+
+    keys: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    labels: dict[int, str] = field(default_factory=dict)
+    h_owner: list[int] = field(default_factory=list)
+    h_owned: list[int] = field(default_factory=list)
+    h_lo: list[int] = field(default_factory=list)
+    h_hi: list[int] = field(default_factory=list)
+    h_exact: list[bool] = field(default_factory=list)
+    h_start: list[str] = field(default_factory=list)
+    h_end: list[str] = field(default_factory=list)
+    h_key: list[str] = field(default_factory=list)
+    h_control: list[bool] = field(default_factory=list)
+    l_entity: list[int] = field(default_factory=list)
+    l_start: list[str] = field(default_factory=list)
+    l_end: list[str] = field(default_factory=list)
+    l_key: list[str] = field(default_factory=list)
+    l_programs: list[tuple[str, ...]] = field(default_factory=list)
+    _in: dict[int, list[int]] | None = field(default=None, repr=False)
+    _out: dict[int, list[int]] | None = field(default=None, repr=False)
+    _listed: dict[int, list[int]] | None = field(default=None, repr=False)
+
+    # --- building ------------------------------------------------------------
+    def entity(self, key: str, label: str | None = None) -> int:
+        number = self.index.get(key)
+        if number is None:
+            number = self.index[key] = len(self.keys)
+            self.keys.append(key)
+        if label is not None:
+            self.labels[number] = label
+        return number
+
+    def add_holding(
+        self, owner: str, owned: str, percent: object = None, *, minimum: object = None,
+        maximum: object = None, start: date | str | None = None, end: date | str | None = None,
+        key: str | None = None, control: bool = False,
+    ) -> int:
+        """Add an ownership (or, with ``control=True``, a control) holding."""
+        if percent is not None:
+            lo = hi = to_units(percent)
+            exact = True
+        else:
+            lo = to_units(minimum) if minimum is not None else 0
+            hi = to_units(maximum) if maximum is not None else FULL
+            exact = False
+        if control:
+            lo = hi = 0
+        number = len(self.h_owner)
+        self.h_owner.append(self.entity(owner))
+        self.h_owned.append(self.entity(owned))
+        self.h_lo.append(lo)
+        self.h_hi.append(hi)
+        self.h_exact.append(exact)
+        self.h_start.append(_day(start, NO_START))
+        self.h_end.append(_day(end, NO_END))
+        self.h_key.append(key if key is not None else f"holding-{number}")
+        self.h_control.append(control)
+        self._in = self._out = None
+        return number
+
+    def add_listing(
+        self, entity: str, start: date | str | None = None, end: date | str | None = None,
+        key: str | None = None, programs: Iterable[str] = (),
+    ) -> int:
+        """Add an SDN listing of ``entity`` over ``[start, end)``."""
+        number = len(self.l_entity)
+        self.l_entity.append(self.entity(entity))
+        self.l_start.append(_day(start, NO_START))
+        self.l_end.append(_day(end, NO_END))
+        self.l_key.append(key if key is not None else f"listing-{number}")
+        self.l_programs.append(tuple(programs))
+        self._listed = None
+        return number
+
+    # --- indexes (date-independent; built once, reused for every date) ------
+    def incoming(self) -> dict[int, list[int]]:
+        """Holding numbers by owned entity."""
+        if self._in is None:
+            index: dict[int, list[int]] = {}
+            for number, owned in enumerate(self.h_owned):
+                bucket = index.get(owned)
+                if bucket is None:
+                    index[owned] = [number]
+                else:
+                    bucket.append(number)
+            self._in = index
+        return self._in
+
+    def outgoing(self) -> dict[int, list[int]]:
+        """Holding numbers by owner."""
+        if self._out is None:
+            index: dict[int, list[int]] = {}
+            for number, owner in enumerate(self.h_owner):
+                bucket = index.get(owner)
+                if bucket is None:
+                    index[owner] = [number]
+                else:
+                    bucket.append(number)
+            self._out = index
+        return self._out
+
+    def listings_of(self) -> dict[int, list[int]]:
+        if self._listed is None:
+            index: dict[int, list[int]] = {}
+            for number, entity in enumerate(self.l_entity):
+                index.setdefault(entity, []).append(number)
+            self._listed = index
+        return self._listed
+
+    def label(self, number: int) -> str:
+        """The data-package id of an entity where known, else its key (IRI)."""
+        return self.labels.get(number, self.keys[number])
+
+    def holding_active(self, number: int, day: str) -> bool:
+        return self.h_start[number] <= day < self.h_end[number]
+
+    def ancestors(self, entities: Iterable[int]) -> set[int]:
+        """The entities themselves and every entity on an ownership path above them."""
+        incoming = self.incoming()
+        owners = self.h_owner
+        seen = set(entities)
+        stack = list(seen)
+        while stack:
+            for number in incoming.get(stack.pop(), ()):
+                owner = owners[number]
+                if owner not in seen:
+                    seen.add(owner)
+                    stack.append(owner)
+        return seen
+
+
+@dataclass(frozen=True)
+class Status:
+    """The result of the fixed point for one date.
+
+    ``blocked`` and ``maybe`` are sets of entity numbers (``maybe`` includes
+    ``blocked``); ``share_lo`` / ``share_hi`` map entity numbers to the summed direct
+    shares of blocked (resp. possibly blocked) owners, in units; ``listed`` maps listed
+    entities to their active listing numbers.
+    """
+
+    day: str
+    blocked: set[int]
+    maybe: set[int]
+    share_lo: dict[int, int]
+    share_hi: dict[int, int]
+    listed: dict[int, list[int]]
+
+    def status(self, entity: int) -> str:
+        if entity in self.blocked:
+            return BLOCKED
+        if entity in self.maybe:
+            return POSSIBLY_BLOCKED
+        return NOT_BLOCKED
+
+    @property
+    def possibly_blocked(self) -> set[int]:
+        return self.maybe - self.blocked
+
+
+def _fixed_point(
+    seeds: Iterable[int], out: dict[int, list[int]], owned: Sequence[int], share: Sequence[int],
+) -> tuple[set[int], dict[int, int]]:
+    """Least fixed point: from the seeds, add every entity whose blocked owners' direct
+    shares reach 50 percent. ``out`` lists, per owner, the holdings active on the date."""
+    blocked = set(seeds)
+    sums: dict[int, int] = {}
+    stack = list(blocked)
+    get = sums.get
+    while stack:
+        for number in out.get(stack.pop(), ()):
+            target = owned[number]
+            total = get(target, 0) + share[number]
+            sums[target] = total
+            if total >= HALF and target not in blocked:
+                blocked.add(target)
+                stack.append(target)
+    return blocked, sums
+
+
+def compute_status(
+    data: OwnershipData, as_of: date | str, entities: Iterable[int] | None = None,
+) -> Status:
+    """Blocked and possibly blocked entities on ``as_of``.
+
+    With ``entities``, only those entities and their ancestors are considered, which is
+    exact for them (an entity's status depends only on what is above it) and cheap.
+    """
+    day = _day(as_of, NO_START)
+    scope = data.ancestors(entities) if entities is not None else None
+    listed: dict[int, list[int]] = {}
+    l_start, l_end = data.l_start, data.l_end
+    if scope is None:
+        candidates: Iterable[tuple[int, list[int]]] = data.listings_of().items()
+    else:
+        listings = data.listings_of()
+        candidates = ((e, listings[e]) for e in scope if e in listings)
+    for entity, numbers in candidates:
+        active = [n for n in numbers if l_start[n] <= day < l_end[n]]
+        if active:
+            listed[entity] = active
+
+    out: dict[int, list[int]] = {}
+    h_start, h_end, h_control, h_owner = data.h_start, data.h_end, data.h_control, data.h_owner
+    if scope is None:
+        numbers_iter: Iterable[int] = range(len(h_owner))
+    else:
+        incoming = data.incoming()
+        numbers_iter = (n for e in scope for n in incoming.get(e, ()))
+    for number in numbers_iter:
+        if h_control[number] or not (h_start[number] <= day < h_end[number]):
+            continue
+        owner = h_owner[number]
+        bucket = out.get(owner)
+        if bucket is None:
+            out[owner] = [number]
+        else:
+            bucket.append(number)
+
+    blocked, share_lo = _fixed_point(listed, out, data.h_owned, data.h_lo)
+    maybe, share_hi = _fixed_point(listed, out, data.h_owned, data.h_hi)
+    return Status(day, blocked, maybe, share_lo, share_hi, listed)
+
+
+# --- explanations -------------------------------------------------------------
+
+def _percent(data: OwnershipData, number: int) -> int | float | dict[str, int | float]:
+    if data.h_exact[number]:
+        return from_units(data.h_lo[number])
+    return {"min": from_units(data.h_lo[number]), "max": from_units(data.h_hi[number])}
+
+
+def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
+    """Why ``entity`` has its status: its active SDN listings, the holdings of blocked or
+    possibly blocked owners that were counted, and (as a caution only) control by them."""
+    found: list[dict] = []
+    for number in status.listed.get(entity, ()):
+        found.append({
+            "kind": "listing", "listing": data.l_key[number], "list": "SDN",
+            "programs": list(data.l_programs[number]),
+            "start": data.l_start[number] or None,
+            "end": None if data.l_end[number] == NO_END else data.l_end[number],
+        })
+    day = status.day
+    for number in sorted(data.incoming().get(entity, ()), key=lambda n: data.h_key[n]):
+        owner = data.h_owner[number]
+        if owner not in status.maybe or not data.holding_active(number, day):
+            continue
+        if data.h_control[number]:
+            found.append({
+                "kind": "control", "owner": data.label(owner), "holding": data.h_key[number],
+                "owner_status": status.status(owner),
+                "note": "control alone does not block (OFAC FAQ 398)",
+            })
+            continue
+        found.append({
+            "kind": "ownership", "owner": data.label(owner), "holding": data.h_key[number],
+            "percent": _percent(data, number), "owner_status": status.status(owner),
+        })
+    return found
+
+
+def blocked_share(status: Status, entity: int) -> int | float:
+    """The summed direct shares of blocked owners (bands at their minimum), in percent."""
+    return from_units(status.share_lo.get(entity, 0))
+
+
+# --- chains and effective ownership -------------------------------------------
+
+@dataclass(frozen=True)
+class Chains:
+    """Maximal simple paths above or below an entity; each step is a holding number."""
+
+    entity: int
+    direction: str
+    paths: list[list[int]]
+    truncated: bool
+
+
+def chains(
+    data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
+    max_depth: int = 25, max_paths: int = 10_000,
+) -> Chains:
+    """Every maximal simple ownership path above (``up``) or below (``down``) ``entity``
+    on ``as_of``. A path ends where there is no further active holding, where the next
+    step would revisit an entity on the path (a cycle), or at ``max_depth``. At most
+    ``max_paths`` paths are returned; ``truncated`` says when more exist."""
+    if direction not in ("up", "down"):
+        raise ValueError("direction is 'up' or 'down'")
+    day = _day(as_of, NO_START)
+    index = data.incoming() if direction == "up" else data.outgoing()
+    other = data.h_owner if direction == "up" else data.h_owned
+    control, start, end = data.h_control, data.h_start, data.h_end
+    paths: list[list[int]] = []
+    truncated = False
+
+    def steps(node: int) -> list[int]:
+        return [n for n in index.get(node, ()) if not control[n] and start[n] <= day < end[n]]
+
+    # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
+    # [entity, its active holdings, next position, whether a step was taken from it].
+    path: list[int] = []
+    on_path = {entity}
+    stack: list[list] = [[entity, steps(entity), 0, False]]
+    while stack:
+        frame = stack[-1]
+        options, position = frame[1], frame[2]
+        if position < len(options):
+            frame[2] = position + 1
+            number = options[position]
+            following = other[number]
+            if following in on_path:
+                continue
+            if len(path) >= max_depth:
+                truncated = True
+                continue
+            frame[3] = True
+            path.append(number)
+            on_path.add(following)
+            stack.append([following, steps(following), 0, False])
+            continue
+        if not frame[3] and path:
+            paths.append(list(path))
+            if len(paths) >= max_paths:
+                truncated = True
+                break
+        stack.pop()
+        if path:
+            on_path.discard(other[path.pop()])
+    if direction == "up":
+        paths = [list(reversed(p)) for p in paths]
+    return Chains(entity, direction, paths, truncated)
+
+
+def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict]]:
+    """Paths as lists of ``{"owner", "owned", "percent"}``, from the top owner down."""
+    return [[{"owner": data.label(data.h_owner[n]), "owned": data.label(data.h_owned[n]),
+              "percent": _percent(data, n)} for n in path] for path in found.paths]
+
+
+def effective_ownership(
+    data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
+    max_depth: int = 25,
+) -> dict[int, tuple[float, float]]:
+    """Effective ownership: for every entity above (``up``: who owns ``entity``) or below
+    (``down``: what ``entity`` owns), the sum over simple paths of the product of the
+    shares, in percent, as a (lower, upper) pair (equal unless a band is on a path)."""
+    day = _day(as_of, NO_START)
+    index = data.incoming() if direction == "up" else data.outgoing()
+    other = data.h_owner if direction == "up" else data.h_owned
+    control, start, end = data.h_control, data.h_start, data.h_end
+    lo_share, hi_share = data.h_lo, data.h_hi
+    totals: dict[int, list[float]] = {}
+
+    def walk(node: int, lo: float, hi: float, on_path: set[int], depth: int) -> None:
+        if depth >= max_depth:
+            return
+        for number in index.get(node, ()):
+            if control[number] or not (start[number] <= day < end[number]):
+                continue
+            following = other[number]
+            if following in on_path:
+                continue
+            new_lo = lo * lo_share[number] / FULL
+            new_hi = hi * hi_share[number] / FULL
+            total = totals.setdefault(following, [0.0, 0.0])
+            total[0] += new_lo
+            total[1] += new_hi
+            on_path.add(following)
+            walk(following, new_lo, new_hi, on_path, depth + 1)
+            on_path.discard(following)
+
+    walk(entity, 1.0, 1.0, {entity}, 0)
+    return {k: (round(v[0] * 100, 6), round(min(v[1], 1.0) * 100, 6)) for k, v in totals.items()}
+
+
+# --- one entity, as the CLI and the API show it ------------------------------
+
+def summary(data: OwnershipData, entity: int, as_of: date | str,
+            status: Status | None = None) -> dict:
+    """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
+    entity; ``chains`` are the paths above it (its owners, their owners, ...)."""
+    status = status if status is not None else compute_status(data, as_of, [entity])
+    state = status.status(entity)
+    return {
+        "entity": data.label(entity),
+        "blocked": state == BLOCKED,
+        "status": state,
+        "blocked_share": blocked_share(status, entity),
+        "reasons": reasons(data, status, entity),
+        "chains": chain_steps(data, chains(data, entity, as_of, "up")),
+    }

@@ -1,0 +1,226 @@
+"""The OFAC 50 Percent Rule core (analysis/ownership.py): status, blocked share,
+reasons, chains and effective ownership; then the store loader, ``owners`` and the CLI.
+
+The SHACL side (accounts and transactions with blocked parties) is covered by the
+fixtures in tests/fixtures/ofac-50pct/, run by test_shape_fixtures.py and test_engines.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from sanctiongraph.analysis.ownership import (
+    BLOCKED, NOT_BLOCKED, POSSIBLY_BLOCKED, OwnershipData, chain_steps, chains,
+    compute_status, effective_ownership, summary,
+)
+
+DAY = date(2026, 11, 23)
+
+
+def world(holdings=(), listed=(), **listing_dates) -> OwnershipData:
+    """holdings: (owner, owned, percent | (min, max) | "control", start, end) tuples."""
+    data = OwnershipData()
+    for row in holdings:
+        owner, owned, share, *dates = row
+        start, end = (list(dates) + [None, None])[:2]
+        if share == "control":
+            data.add_holding(owner, owned, control=True, start=start, end=end)
+        elif isinstance(share, tuple):
+            data.add_holding(owner, owned, minimum=share[0], maximum=share[1], start=start, end=end)
+        else:
+            data.add_holding(owner, owned, share, start=start, end=end)
+    for entry in listed:
+        name, start, end = (entry, None, None) if isinstance(entry, str) else entry
+        data.add_listing(name, start, end, key=f"sdn-{name}", programs=["DPRK"])
+    return data
+
+
+def status_of(data: OwnershipData, name: str, day=DAY) -> dict:
+    number = data.index[name]
+    return summary(data, number, day)
+
+
+def whole(data: OwnershipData, name: str, day=DAY) -> str:
+    """The status from the whole-graph fixed point (must agree with the one-entity one)."""
+    return compute_status(data, day).status(data.index[name])
+
+
+def check(data, name, expected_status, expected_share=None, day=DAY):
+    result = status_of(data, name, day)
+    assert result["status"] == expected_status
+    assert whole(data, name, day) == expected_status
+    assert result["blocked"] is (expected_status == BLOCKED)
+    if expected_share is not None:
+        assert result["blocked_share"] == expected_share
+    return result
+
+
+def test_faq_401_example_1_chain_of_50_percent_holdings():
+    data = world([("X", "A", 50), ("A", "B", 50)], ["X"])
+    check(data, "A", BLOCKED, 50)
+    result = check(data, "B", BLOCKED, 50)
+    assert result["reasons"] == [{"kind": "ownership", "owner": "A", "holding": "holding-1",
+                                  "percent": 50, "owner_status": BLOCKED}]
+
+
+def test_faq_401_example_2_blocked_intermediaries_count_in_full():
+    data = world([("X", "A", 50), ("X", "B", 50), ("A", "C", 25), ("B", "C", 25)], ["X"])
+    result = check(data, "C", BLOCKED, 50)
+    assert {r["owner"] for r in result["reasons"]} == {"A", "B"}
+    # Effective ownership is the separate, multiplied figure: 50% x 25% twice.
+    eff = effective_ownership(data, data.index["C"], DAY)
+    assert eff[data.index["X"]] == (25.0, 25.0)
+
+
+def test_faq_401_example_3_direct_and_indirect_add_up():
+    data = world([("X", "A", 50), ("X", "B", 10), ("A", "B", 40)], ["X"])
+    check(data, "B", BLOCKED, 50)
+
+
+def test_faq_399_two_sdns_at_25_percent_each():
+    data = world([("X", "C", 25), ("Y", "C", 25)], ["X", "Y"])
+    check(data, "C", BLOCKED, 50)
+    data = world([("X", "C", 25), ("Y", "C", 25)], ["X"])
+    check(data, "C", NOT_BLOCKED, 25)
+
+
+def test_49_9_percent_does_not_block_and_50_does():
+    check(world([("X", "A", "49.9")], ["X"]), "A", NOT_BLOCKED, 49.9)
+    check(world([("X", "A", "49.9999")], ["X"]), "A", NOT_BLOCKED, 49.9999)
+    check(world([("X", "A", 50)], ["X"]), "A", BLOCKED, 50)
+    check(world([("X", "A", "33.3"), ("Y", "A", "16.7")], ["X", "Y"]), "A", BLOCKED, 50)
+
+
+def test_blocked_intermediate_counts_its_whole_stake():
+    # X owns 60% of A (A blocked); A owns 50% of B: B is blocked, although X's
+    # multiplied stake in B is only 30%.
+    data = world([("X", "A", 60), ("A", "B", 50)], ["X"])
+    check(data, "B", BLOCKED, 50)
+    assert effective_ownership(data, data.index["B"], DAY)[data.index["X"]] == (30.0, 30.0)
+
+
+def test_chain_through_unblocked_40_percent_holder_does_not_block():
+    # X owns 40% of A (A not blocked); A owns 100% of B: nothing of B is attributed to X.
+    data = world([("X", "A", 40), ("A", "B", 100)], ["X"])
+    check(data, "A", NOT_BLOCKED, 40)
+    result = check(data, "B", NOT_BLOCKED, 0)
+    assert result["reasons"] == []
+    # Non-attribution example: 25% of A and of B, each owning 50% of C.
+    data = world([("X", "A", 25), ("X", "B", 25), ("A", "C", 50), ("B", "C", 50)], ["X"])
+    check(data, "C", NOT_BLOCKED, 0)
+
+
+def test_control_only_never_blocks_but_is_reported():
+    data = world([("X", "A", "control")], ["X"])
+    result = check(data, "A", NOT_BLOCKED, 0)
+    assert [r["kind"] for r in result["reasons"]] == ["control"]
+    assert "398" in result["reasons"][0]["note"]
+    assert result["chains"] == []
+
+
+def test_a_holding_that_ended_no_longer_counts():
+    data = world([("X", "A", 60, "2020-01-01", "2026-11-23")], ["X"])
+    check(data, "A", NOT_BLOCKED, 0)
+    check(data, "A", BLOCKED, 60, day=date(2026, 11, 22))
+    check(data, "A", NOT_BLOCKED, 0, day=date(2019, 12, 31))
+
+
+def test_a_delisted_owner_no_longer_blocks():
+    data = world([("X", "A", 60)], [("X", "2015-01-01", "2025-06-01")])
+    check(data, "X", NOT_BLOCKED)
+    check(data, "A", NOT_BLOCKED, 0)
+    result = check(data, "A", BLOCKED, 60, day=date(2025, 5, 31))
+    assert result["reasons"][0]["owner"] == "X"
+
+
+def test_bands_straddling_50_give_possibly_blocked():
+    data = world([("X", "A", (40, 60))], ["X"])
+    result = check(data, "A", POSSIBLY_BLOCKED, 40)
+    assert result["reasons"][0]["percent"] == {"min": 40, "max": 60}
+    check(world([("X", "A", (50, 70))], ["X"]), "A", BLOCKED, 50)
+    check(world([("X", "A", (10, 30))], ["X"]), "A", NOT_BLOCKED, 10)
+
+
+def test_possibly_blocked_owners_propagate_conservatively():
+    # A is possibly blocked; A's 60% of B makes B possibly blocked, never blocked.
+    data = world([("X", "A", (40, 60)), ("A", "B", 60)], ["X"])
+    result = check(data, "B", POSSIBLY_BLOCKED, 0)
+    assert result["reasons"][0]["owner_status"] == POSSIBLY_BLOCKED
+    # A possibly blocked owner plus a blocked 30%: still only possibly blocked.
+    data = world([("X", "A", (40, 60)), ("A", "B", 30), ("X", "B", 30)], ["X"])
+    check(data, "B", POSSIBLY_BLOCKED, 30)
+
+
+def test_cycles_terminate_and_need_a_blocked_owner_outside():
+    data = world([("A", "B", 60), ("B", "A", 60)], [])
+    check(data, "A", NOT_BLOCKED, 0)
+    data = world([("A", "B", 60), ("B", "A", 40), ("X", "A", 10), ("B", "C", 50)], ["X"])
+    check(data, "A", NOT_BLOCKED, 10)
+    data = world([("A", "B", 60), ("B", "A", 40), ("X", "A", 10), ("Y", "A", 40)], ["X", "Y"])
+    # Once A is blocked, B (60% A) is blocked, and B's 40% of A counts too.
+    check(data, "A", BLOCKED, 90)
+    check(data, "B", BLOCKED, 60)
+    # Chains stay simple paths: above A, the paths are X-A, Y-A and B-A (B's owner A
+    # would repeat).
+    found = chain_steps(data, chains(data, data.index["A"], DAY, "up"))
+    assert sorted(tuple((s["owner"], s["owned"]) for s in p) for p in found) == [
+        (("B", "A"),), (("X", "A"),), (("Y", "A"),)]
+
+
+def test_as_of_before_and_after_a_listing():
+    data = world([("X", "A", 50), ("A", "B", 50)], [("X", "2026-06-01", None)])
+    check(data, "B", NOT_BLOCKED, 0, day=date(2026, 5, 31))
+    check(data, "B", BLOCKED, 50, day=date(2026, 6, 1))
+    assert status_of(data, "X", date(2026, 6, 1))["reasons"][0] == {
+        "kind": "listing", "listing": "sdn-X", "list": "SDN", "programs": ["DPRK"],
+        "start": "2026-06-01", "end": None}
+
+
+def test_chains_above_and_below_with_each_path():
+    data = world([("X", "A", 50), ("X", "B", 50), ("A", "C", 25), ("B", "C", 25),
+                  ("Z", "X", 100)], ["X"])
+    above = chain_steps(data, chains(data, data.index["C"], DAY, "up"))
+    assert sorted([(s["owner"], s["owned"]) for s in p] for p in above) == [
+        [("Z", "X"), ("X", "A"), ("A", "C")], [("Z", "X"), ("X", "B"), ("B", "C")]]
+    below = chain_steps(data, chains(data, data.index["Z"], DAY, "down"))
+    assert len(below) == 2 and all(p[0]["owner"] == "Z" and p[-1]["owned"] == "C" for p in below)
+    eff = effective_ownership(data, data.index["Z"], DAY, "down")
+    assert eff[data.index["C"]] == (25.0, 25.0)
+
+
+def test_chain_limits_are_reported():
+    data = world([(f"e{i}", f"e{i + 1}", 100) for i in range(40)], [])
+    found = chains(data, data.index["e40"], DAY, "up", max_depth=10)
+    assert found.truncated and len(found.paths[0]) == 10
+
+
+def test_summary_has_exactly_the_contract_keys():
+    result = status_of(world([("X", "A", 50)], ["X"]), "A")
+    assert list(result) == ["entity", "blocked", "status", "blocked_share", "reasons", "chains"]
+    assert result["chains"] == [[{"owner": "X", "owned": "A", "percent": 50}]]
+    json.dumps(result)
+
+
+def test_whole_graph_and_one_entity_agree_on_a_random_world():
+    import random
+
+    rng = random.Random(7)
+    data = OwnershipData()
+    for i in range(300):
+        for _ in range(rng.randint(0, 3)):
+            owner = rng.randrange(300)
+            if owner != i:
+                share = rng.choice([10, 20, 25, 30, 50, 60])
+                if rng.random() < 0.3:
+                    data.add_holding(f"e{owner}", f"e{i}", minimum=share, maximum=share + 35)
+                else:
+                    data.add_holding(f"e{owner}", f"e{i}", share)
+    for i in rng.sample(range(300), 30):
+        data.add_listing(f"e{i}")
+    full = compute_status(data, DAY)
+    assert full.blocked and full.possibly_blocked
+    for name, number in data.index.items():
+        assert compute_status(data, DAY, [number]).status(number) == full.status(number), name

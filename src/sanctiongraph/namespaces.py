@@ -18,6 +18,7 @@ REF = Namespace(BASE + "ref/")  # curated reference data
 GRAPH = Namespace(BASE + "graph/")  # named graphs of the store
 SHAPES = Namespace(BASE + "shapes/")  # shapes, one sub-namespace per rule folder
 CODE = Namespace(ONTOLOGY_IRI + "/code/")  # code-list individuals declared in the ontology
+GL = Namespace(ONTOLOGY_IRI + "/gl/")  # general licenses and their conditions (ontology/license.ttl)
 
 ECFR_TITLE_31 = "https://www.ecfr.gov/current/title-31/"
 
@@ -156,6 +157,18 @@ class SG(DefinedNamespace):
     goodsDestination: URIRef
     paidTo: URIRef
     creditedTo: URIRef
+    preApproved: URIRef
+
+    # --- 31 CFR 561.203 exposure assessments (derive/capta.py) ----------------
+    ExposureAssessment: URIRef
+    assessedTransaction: URIRef
+    assessedInstitution: URIRef
+    iranianParty: URIRef
+    ownershipCategory: URIRef
+    exposedUnder: URIRef
+    exceptedUnder: URIRef
+    exceptionNotMet: URIRef
+    missingFact: URIRef
 
     # --- licenses, activities and items -------------------------------------
     License: URIRef
@@ -195,6 +208,22 @@ class SG(DefinedNamespace):
     excludedDevice: URIRef
     endUser: URIRef
     commerceAuthorization: URIRef
+    # general licenses, their conditions and derived assessments (derive/nksr.py)
+    LicenseCondition: URIRef
+    LicenseAssessment: URIRef
+    LicenseOutcome: URIRef
+    licenseCondition: URIRef
+    citesProvision: URIRef
+    conditionOrder: URIRef
+    assessedActivity: URIRef
+    assessedLicense: URIRef
+    unmetCondition: URIRef
+    firstUnmetCondition: URIRef
+    unmetCount: URIRef
+    unmetSummary: URIRef
+    authorized: URIRef
+    outsideModeledVersion: URIRef
+    employedBy: URIRef
 
     # --- legal provisions ----------------------------------------------------
     LegalProvision: URIRef

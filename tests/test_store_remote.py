@@ -31,6 +31,66 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/db.db
+ErrorLogFile = {d}/db.log
+LockFile = {d}/db.lck
+TransactionFile = {d}/db.trx
+xa_persistent_file = {d}/db.pxa
+[TempDatabase]
+DatabaseFile = {d}/temp.db
+TransactionFile = {d}/temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}
+MaxClientConnections = 5
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+"""
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@pytest.fixture(scope="module")
+def virtuoso_url(tmp_path_factory):
+    if not shutil.which("virtuoso-t") or not shutil.which("isql-vt"):
+        pytest.skip("Virtuoso 7 (Debian virtuoso-opensource-7-bin) is not installed")
+    directory = tmp_path_factory.mktemp("virtuoso")
+    sql, http = free_port(), free_port()
+    (directory / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=directory, sql=sql, http=http))
+    process = subprocess.Popen(["virtuoso-t", "+configfile", "virtuoso.ini", "+foreground"],
+                               cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D")
+        subprocess.run(["isql-vt", f"127.0.0.1:{sql}", "dba", "dba",
+                        'exec=GRANT SPARQL_UPDATE TO "SPARQL";'], check=True,
+                       capture_output=True, timeout=60)
+        yield f"http://127.0.0.1:{http}/sparql"
+    finally:
+        process.terminate()  # stopped by its own PID
+        process.wait(timeout=30)
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def server_url(request):
+    return request.getfixturevalue(f"{request.param}_url")
+
+
 @pytest.fixture(scope="module")
 def oxigraph_url(tmp_path_factory):
     if not Path(SERVER).exists():
@@ -40,14 +100,8 @@ def oxigraph_url(tmp_path_factory):
     process = subprocess.Popen([SERVER, "serve", "--location", str(location),
                                 "--bind", f"127.0.0.1:{port}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield url
+    wait_for(f"http://127.0.0.1:{port}/")
+    yield f"http://127.0.0.1:{port}/query"
     process.terminate()  # stopped by its own PID
     process.wait(timeout=10)
 
@@ -63,8 +117,8 @@ def test_open_store_picks_the_http_store_for_urls():
     assert isinstance(open_store("http://127.0.0.1:1/query"), SparqlHttpStore)
 
 
-def test_load_replace_query_and_validate_on_oxigraph_server(oxigraph_url):
-    store = open_store(oxigraph_url)
+def test_load_replace_query_and_validate_on_a_server(server_url):
+    store = open_store(server_url)
     load_bundled(store)
     sources = read_sources([MINIMAL])
     load_sources(store, sources)

@@ -107,10 +107,21 @@ class SparqlHttpStore:
         self._post(self.update_url, self._form(update=sparql), "application/x-www-form-urlencoded")
 
     def _insert(self, graph: ox.NamedNode, triples: list[ox.Triple]) -> None:
-        for start in range(0, len(triples), BATCH):
+        """INSERT in batches; triples with blank nodes go in one ``INSERT ... WHERE {}``
+        (a blank node must not be split across requests, and Virtuoso refuses blank
+        nodes in ``INSERT DATA``)."""
+        def has_blank(t: ox.Triple) -> bool:
+            return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+
+        blank = [t for t in triples if has_blank(t)]
+        plain = [t for t in triples if not has_blank(t)]
+        for start in range(0, len(plain), BATCH):
             chunk = "\n".join(f"{t.subject} {t.predicate} {t.object} ."
-                              for t in triples[start:start + BATCH])
+                              for t in plain[start:start + BATCH])
             self.update(f"INSERT DATA {{ GRAPH {graph} {{\n{chunk}\n}} }}")
+        if blank:
+            chunk = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in blank)
+            self.update(f"INSERT {{ GRAPH {graph} {{\n{chunk}\n}} }} WHERE {{}}")
 
     def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         triples = list(triples)

@@ -183,6 +183,19 @@ def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes
     return ox.serialize(list(store.triples(graph)), format=formats[fmt])
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@STORE
+@click.option("--api-key", envvar="SANCTIONGRAPH_API_KEY", default=None,
+              help="Key for write endpoints (X-API-Key); default: writes disabled.")
+def serve(host: str, port: int, store_location: str | None, api_key: str | None) -> None:
+    """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
+    from sanctiongraph.api.serve import serve as run_server
+
+    run_server(host, port, store_location, api_key)
+
+
 def main() -> None:
     """Console entry point: user errors exit 2 with a message, never a traceback."""
     try:

@@ -1,0 +1,56 @@
+"""The app factory: ``create_app(settings)``; nothing is configured at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from sanctiongraph.api.errors import install_handlers
+from sanctiongraph.api.routers import entities, graphs, health, sparql, validate
+from sanctiongraph.api.settings import Settings
+from sanctiongraph.api.state import AppState
+from sanctiongraph.store.oxigraph import OxigraphStore
+
+DESCRIPTION = """US sanctions rules as a knowledge graph: a read-only SPARQL 1.1 endpoint,
+JSON endpoints for dashboards, and stateless validation of data packages.
+
+Errors are JSON `{"detail": ...}`: 400 bad input, 401/403 API key, 404 unknown id,
+413 too large, 415 unsupported media type, 503 query deadline passed."""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A new app for ``settings``; each app owns its store handle and query workers."""
+    if settings.store is not None:
+        state = AppState(settings, settings.store, owns_store=False)
+    else:
+        state = AppState(settings, OxigraphStore(settings.store_path), owns_store=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(title="sanctiongraph", version=_version(), description=DESCRIPTION,
+                  lifespan=lifespan, max_body_size=settings.max_upload_bytes)
+    app.state.sanctiongraph = state
+    install_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=["*"])
+    for module in (sparql, entities, validate, graphs, health):
+        app.include_router(module.router)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sanctiongraph")
+    except PackageNotFoundError:
+        return "0"

@@ -1,0 +1,61 @@
+"""Dependencies, as ``Annotated`` aliases that routes declare in their signatures."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from sanctiongraph.api.errors import Forbidden, Unauthorized
+from sanctiongraph.api.settings import Settings
+from sanctiongraph.api.state import AppState
+from sanctiongraph.store import GraphStore
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.sanctiongraph
+
+
+def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
+    return state.settings
+
+
+def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
+    return state.store
+
+
+def _key_matches(settings: Settings, given: str | None) -> bool:
+    return (settings.api_key is not None and given is not None
+            and hmac.compare_digest(settings.api_key.encode(), given.encode()))
+
+
+def require_read(settings: Annotated[Settings, Depends(get_settings)],
+                 x_api_key: Annotated[str | None, Header()] = None) -> None:
+    if settings.read_requires_key and not _key_matches(settings, x_api_key):
+        raise Unauthorized("this server needs an API key for reads (X-API-Key)")
+
+
+def require_write(settings: Annotated[Settings, Depends(get_settings)],
+                  x_api_key: Annotated[str | None, Header()] = None) -> None:
+    if settings.api_key is None:
+        raise Forbidden("writes are disabled on this server (no API key configured)")
+    if x_api_key is None:
+        raise Unauthorized("writes need an API key (X-API-Key)")
+    if not _key_matches(settings, x_api_key):
+        raise Forbidden("wrong API key")
+
+
+def as_of_param(as_of: Annotated[date | None, Query(
+        description="Date that governs every interval (YYYY-MM-DD; default: today).",
+        examples=["2026-11-23"])] = None) -> date:
+    return as_of if as_of is not None else date.today()
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+AsOf = Annotated[date, Depends(as_of_param)]
+ReadAccess = Depends(require_read)
+WriteAccess = Depends(require_write)

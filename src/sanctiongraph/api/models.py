@@ -1,0 +1,133 @@
+"""Pydantic models at the HTTP edge only; the library returns plain data."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorOut(BaseModel):
+    detail: object = Field(examples=["query is nested deeper than 32 levels"])
+
+
+class Labelled(BaseModel):
+    iri: str
+    label: str | None = None
+
+
+class DesignationOut(BaseModel):
+    designation: str
+    list: str | None = None
+    program: str | None = None
+    start: str | None = None
+    end: str | None = None
+    measure: str | None = None
+    source: str | None = None
+    active: bool
+
+
+class EntityOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "entity": "https://w3id.org/sanctiongraph/id/entity/kp-bank-1", "id": "kp-bank-1",
+        "names": ["Example Bank of Pyongyang"],
+        "kinds": [{"iri": "https://w3id.org/sanctiongraph/ontology#Bank", "label": "bank"}],
+        "jurisdictions": [{"iri": "https://w3id.org/sanctiongraph/ref/country/KP",
+                           "label": "North Korea"}],
+        "designations": [], "as_of": "2026-11-23",
+        "derived_classes": [{
+            "iri": "https://w3id.org/sanctiongraph/ontology#NorthKoreanBankingInstitution",
+            "label": "North Korean banking institution"}]}]})
+
+    entity: str
+    id: str | None
+    names: list[str]
+    kinds: list[Labelled]
+    jurisdictions: list[Labelled]
+    designations: list[DesignationOut]
+    derived_classes: list[Labelled]
+    as_of: str
+
+
+class ChainLink(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    owner: str
+    owned: str
+    percent: float | None = None
+
+
+class OwnersOut(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "entity": "kp-front-co", "blocked": True, "status": "blocked", "blocked_share": 60.0,
+        "reasons": ["owned 60% in aggregate by blocked persons"],
+        "chains": [[{"owner": "kp-bank-1", "owned": "kp-front-co", "percent": 60.0}]]}]})
+
+    entity: str
+    blocked: bool
+    status: str = Field(examples=["blocked", "possibly_blocked", "not_blocked"])
+    blocked_share: float | None = None
+    reasons: list[object]
+    chains: list[list[ChainLink]]
+
+
+class AccessPath(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    hops: list[str]
+    accounts: list[str]
+    reaches_us: bool
+
+
+class AccessPathsOut(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "entity": "kp-bank-1", "paths": [{"hops": ["kp-bank-1", "cn-bank-2"],
+                                          "accounts": ["acc-7"], "reaches_us": True}]}]})
+    entity: str
+    paths: list[AccessPath]
+
+
+class GraphCount(BaseModel):
+    graph: str
+    triples: int
+
+
+class HealthOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": "ok", "derived_as_of": "2026-11-23",
+        "graphs": [{"graph": "https://w3id.org/sanctiongraph/graph/ontology", "triples": 2875}]}]})
+    status: str
+    derived_as_of: str | None
+    graphs: list[GraphCount]
+
+
+class FindingOut(BaseModel):
+    severity: str
+    citation: str | None
+    focus: str
+    id: str | None
+    message: str
+    shape: str
+    evidence: list[str]
+
+
+class InputErrorOut(BaseModel):
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+class ReportOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "conforms": False, "as_of": "2026-11-23", "errors": [],
+        "findings": [{"severity": "violation", "citation": "31 CFR 1010.659(b)(1)",
+                      "focus": "https://w3id.org/sanctiongraph/id/account/acc-1",
+                      "id": "acc-1", "message": "...", "shape": "https://w3id.org/...",
+                      "evidence": ["acc-1", "kp-bank-1"]}]}]})
+    conforms: bool
+    as_of: str
+    findings: list[FindingOut]
+    errors: list[InputErrorOut]
+
+
+class LoadOut(BaseModel):
+    graph: str
+    triples: int
+    derived_as_of: str

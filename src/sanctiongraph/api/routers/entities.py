@@ -1,0 +1,75 @@
+"""Entities, their owners and their access paths: the same library calls as the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from sanctiongraph.api.deps import AsOf, ReadAccess, StoreDep
+from sanctiongraph.api.errors import ApiError, NotFound
+from sanctiongraph.api.models import AccessPathsOut, EntityOut, ErrorOut, OwnersOut
+from sanctiongraph.entities import describe_entity, resolve_entity, view_as_of
+from sanctiongraph.store import GraphStore
+
+router = APIRouter(prefix="/entities", tags=["entities"], dependencies=[ReadAccess],
+                   responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}})
+
+EntityId = Annotated[str, Path(
+    description="The data-package id (e.g. `kp-bank-1`) or a full IRI, URL-encoded.",
+    examples=["kp-bank-1"])]
+
+
+class NotAvailable(ApiError):
+    status = 501
+
+
+def _resolve(store: GraphStore, entity_id: str) -> str:
+    iri = resolve_entity(store, entity_id)
+    if iri is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    return iri
+
+
+def _library(module: str, name: str):
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise NotAvailable(f"{module}.{name} is not available in this version") from None
+
+
+def _plain(result: Any) -> Any:
+    if hasattr(result, "as_dict"):
+        return result.as_dict()
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    return result
+
+
+@router.get("/{entity_id:path}/owners", response_model=OwnersOut,
+            summary="Ownership chains above an entity and its OFAC 50 Percent Rule status")
+def owners(entity_id: EntityId, store: StoreDep, as_of: AsOf) -> Any:
+    """Calls `sanctiongraph.analysis.ownership.owners`, as `sanctiongraph owners` does."""
+    iri = _resolve(store, entity_id)
+    function = _library("sanctiongraph.analysis.ownership", "owners")
+    return _plain(function(store, iri, as_of))
+
+
+@router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,
+            summary="Indirect-access paths from an institution into US correspondent accounts")
+def access_paths(entity_id: EntityId, store: StoreDep, as_of: AsOf,
+                 max_depth: Annotated[int, Query(ge=1, le=10)] = 4) -> Any:
+    """Calls `sanctiongraph.analysis.access.access_paths`, as `sanctiongraph access` does."""
+    iri = _resolve(store, entity_id)
+    function = _library("sanctiongraph.analysis.access", "access_paths")
+    return _plain(function(store, iri, as_of, max_depth))
+
+
+@router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date")
+def entity(entity_id: EntityId, store: StoreDep, as_of: AsOf) -> dict[str, object]:
+    """Names, kinds, jurisdictions, designations and derived classes (such as
+    North Korean banking institution)."""
+    iri = _resolve(store, entity_id)
+    return describe_entity(view_as_of(store, as_of), iri, as_of)

@@ -1,0 +1,53 @@
+"""Writes: load a source into its own named graph. Needs the API key."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
+
+from sanctiongraph.api.deps import AsOf, SettingsDep, StateDep, WriteAccess
+from sanctiongraph.api.errors import BadRequest
+from sanctiongraph.api.models import ErrorOut, LoadOut
+from sanctiongraph.api.routers.validate import BODY, read_body
+from sanctiongraph.api.uploads import read_upload
+from sanctiongraph.derive import run_derivers
+from sanctiongraph.ingest import IngestError
+from sanctiongraph.loading import load_sources
+
+router = APIRouter(tags=["graphs"], dependencies=[WriteAccess])
+NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+@router.post(
+    "/graphs/{name}", response_model=LoadOut, summary="Replace the graph source/{name}",
+    openapi_extra={"requestBody": BODY},
+    responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 403: {"model": ErrorOut},
+               413: {"model": ErrorOut}, 415: {"model": ErrorOut}})
+async def load_graph(
+    request: Request, state: StateDep, settings: SettingsDep, as_of: AsOf,
+    name: Annotated[str, Path(description="Graph name: letters, digits, `.`, `_`, `-`.",
+                              examples=["demo-world"])],
+) -> LoadOut:
+    """Load a .zip data package, Turtle, N-Triples or JSON-LD into `graph/source/{name}`
+    atomically, then recompute the derived graph for `as_of`. Needs `X-API-Key`."""
+    if not NAME.fullmatch(name):
+        raise BadRequest("graph name must be 1-100 letters, digits, '.', '_' or '-'")
+    data = await read_body(request, settings.max_upload_bytes)
+    try:
+        source = read_upload(data, request.headers.get("content-type"), name,
+                             settings.max_unzipped_bytes)
+    except IngestError as exc:
+        raise BadRequest([e.as_dict() for e in exc.errors]) from None
+
+    def write() -> int:
+        with state.write_lock:
+            count = load_sources(state.store, [source])[source.graph.value]
+            run_derivers(state.store, as_of)
+            state.data_changed()
+            return count
+
+    count = await run_in_threadpool(write)
+    return LoadOut(graph=source.graph.value, triples=count, derived_as_of=as_of.isoformat())

@@ -1,0 +1,40 @@
+"""Immutable settings of the HTTP API: built once, passed to :func:`create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sanctiongraph.store import GraphStore
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know; nothing reads the environment behind its back.
+
+    Give either ``store_path`` (an on-disk Oxigraph directory, opened by the app) or
+    ``store`` (a store the caller owns, e.g. in memory for tests).
+    """
+
+    store_path: Path | None = None
+    store: GraphStore | None = field(default=None, compare=False, repr=False)
+    api_key: str | None = None
+    """Key for writes (``X-API-Key``); with no key, writes are disabled."""
+    read_requires_key: bool = False
+    """When true, reads need the API key too (default: reads are open)."""
+    cors_origins: tuple[str, ...] = ()
+    query_deadline_seconds: float = 10.0
+    max_query_length: int = 20_000
+    max_nesting_depth: int = 32
+    max_result_rows: int = 10_000
+    max_result_bytes: int = 20_000_000
+    max_upload_bytes: int = 20_000_000
+    max_unzipped_bytes: int = 200_000_000
+    query_workers: int = 1
+    worker_start_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if (self.store_path is None) == (self.store is None):
+            raise ValueError("give exactly one of store_path and store")
+        if self.query_deadline_seconds <= 0 or self.query_workers < 1:
+            raise ValueError("query_deadline_seconds must be > 0 and query_workers >= 1")

@@ -1,0 +1,55 @@
+"""Per-app state: the store and the query runner (no process-wide globals)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from sanctiongraph.api.settings import Settings
+from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
+from sanctiongraph.store import GraphStore
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: GraphStore
+    owns_store: bool
+    _runner: QueryRunner | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def snapshot(self) -> Snapshot:
+        if self.settings.store_path is not None:
+            return Snapshot(path=str(self.settings.store_path))
+        quads = [ox.Quad(t.subject, t.predicate, t.object, g)
+                 for g in self.store.graphs() for t in self.store.triples(g)]
+        return Snapshot(nquads=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b"")
+
+    @property
+    def runner(self) -> QueryRunner:
+        with self._lock:
+            if self._runner is None:
+                s = self.settings
+                self._runner = QueryRunner(
+                    self.snapshot(),
+                    Limits(s.max_query_length, s.max_nesting_depth, s.max_result_rows,
+                           s.max_result_bytes),
+                    s.query_deadline_seconds, s.query_workers, s.worker_start_seconds)
+            return self._runner
+
+    def data_changed(self) -> None:
+        """Workers reopen the store so that queries see a write."""
+        with self._lock:
+            if self._runner is not None:
+                self._runner.refresh(self.snapshot())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._runner is not None:
+                self._runner.close()
+                self._runner = None
+        if self.owns_store:
+            self.store.close()

@@ -138,7 +138,7 @@ def execute(store, query: str, accept: tuple[str, ...], default_graphs: tuple[st
     options = {}
     if default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    else:
+    elif not inspection.dataset:  # FROM in the query sets the dataset itself
         options["use_default_graph_as_union"] = True
     if named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]

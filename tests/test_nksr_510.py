@@ -1,0 +1,315 @@
+"""North Korea general licenses (31 CFR 510.512, 510.520, 510.521, 510.522).
+
+Every activity gets exactly one outcome: authorised (info, citing the license), not
+authorised (violation at the paragraph of the first unmet condition of the closest
+license, listing every unmet condition and saying a specific license is needed), or
+outside the modelled version (info). The fixtures in ``tests/fixtures/nksr-510/`` hold one
+activity per case; the table below says, for each, what the outcome must be and exactly
+which conditions are unmet.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from fixtures_support import FIXTURES, fixture_as_of, run_fixture
+from sanctiongraph.derive import nksr, run_derivers
+from sanctiongraph.ingest import Source
+from sanctiongraph.ingest.rdf import parse_rdf
+from sanctiongraph.loading import load_bundled, load_sources
+from sanctiongraph.namespaces import GL, ID, SG, provision
+from sanctiongraph.resources import demo_world_dir, ontology_dir
+from sanctiongraph.store import open_store
+from sanctiongraph.validate import validate_paths
+
+RULE = FIXTURES / "nksr-510"
+SHAPES = "https://w3id.org/sanctiongraph/shapes/nksr-510#"
+NEEDED = "a specific license from OFAC is needed"
+
+A, N, OUT = "authorized", "not authorized", "outside"
+# activity id -> (fixture, outcome, license, unmet condition keys of that license in order)
+CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
+    # 510.512 report: exactly 30 days is enough, 29 is not
+    "h-report-30": ("report-boundary", A, "510.512", ()),
+    "h-report-29": ("report-boundary", N, "510.512", ("report",)),
+    "h-report-none": ("report-boundary", N, "510.512", ("report",)),
+    "h-report-after-start": ("report-boundary", N, "510.512", ("report",)),
+    # objection ends the authorisation (as of the validation date)
+    "h-objected": ("objection", N, "510.512", ("no-objection",)),
+    "h-objected-on-as-of": ("objection", N, "510.512", ("no-objection",)),
+    "h-objection-later": ("objection", A, "510.512", ()),
+    # education: level and each excluded subject
+    "h-edu-primary": ("education", A, "510.512", ()),
+    "h-edu-secondary": ("education", A, "510.512", ()),
+    "h-edu-math": ("education", N, "510.512", ("education-subjects",)),
+    "h-edu-science": ("education", N, "510.512", ("education-subjects",)),
+    "h-edu-technology": ("education", N, "510.512", ("education-subjects",)),
+    "h-edu-engineering": ("education", N, "510.512", ("education-subjects",)),
+    "h-edu-programming": ("education", N, "510.512", ("education-subjects",)),
+    "h-edu-tertiary": ("education", N, "510.512", ("education-level",)),
+    "h-edu-no-level": ("education", N, "510.512", ("education-level",)),
+    "h-edu-tertiary-math": ("education", N, "510.512", ("education-level", "education-subjects")),
+    # partnership limitation and its exception
+    "h-partner-army": ("partnership", N, "510.512", ("partnership",)),
+    "h-partner-police": ("partnership", N, "510.512", ("partnership",)),
+    "h-partner-intel": ("partnership", N, "510.512", ("partnership",)),
+    "h-partner-owned": ("partnership", N, "510.512", ("partnership",)),
+    "h-partner-needed": ("partnership", A, "510.512", ()),
+    "h-partner-not-needed": ("partnership", N, "510.512", ("partnership",)),
+    "h-partner-civilian": ("partnership", A, "510.512", ()),
+    "h-partner-foreign-army": ("partnership", A, "510.512", ()),
+    # scope: NGO, listed category, non-commercial
+    "h-ddr": ("humanitarian-scope", A, "510.512", ()),
+    "h-vulnerable": ("humanitarian-scope", A, "510.512", ()),
+    "h-rights": ("humanitarian-scope", A, "510.512", ()),
+    "h-development": ("humanitarian-scope", A, "510.512", ()),
+    "h-environment": ("humanitarian-scope", A, "510.512", ()),
+    "h-company": ("humanitarian-scope", N, "510.512", ("ngo",)),
+    "h-commercial": ("humanitarian-scope", N, "510.512", ("non-commercial",)),
+    "h-non-commercial": ("humanitarian-scope", A, "510.512", ()),
+    "h-no-category": ("humanitarian-scope", N, "510.512", ("kind",)),
+    # UN 1718 Committee: approval, request or explanation
+    "h-un-approved": ("un-exemption", A, "510.512", ()),
+    "h-un-requested": ("un-exemption", A, "510.512", ()),
+    "h-un-explained": ("un-exemption", A, "510.512", ()),
+    "h-un-none": ("un-exemption", N, "510.512", ("un-exemption",)),
+    "h-un-missing": ("un-exemption", N, "510.512", ("un-exemption",)),
+    # items of a humanitarian activity
+    "h-items-ear99": ("ngo-items", A, "510.512", ()),
+    "h-items-unclassified": ("ngo-items", N, "510.512", ("items-ear99",)),
+    "h-items-ccl": ("ngo-items", N, "510.512", ("items-ear99",)),
+    "h-items-licensed": ("ngo-items", A, "510.512", ()),
+    "h-items-unlicensed": ("ngo-items", N, "510.512", ("items-ear-authorized",)),
+    # 510.520
+    "x-license": ("export-520", A, "510.520", ()),
+    "x-nlr": ("export-520", A, "510.520", ()),
+    "x-exception": ("export-520", A, "510.520", ()),
+    "x-all-three": ("export-520", A, "510.520", ()),
+    "x-none": ("export-520", N, "510.520", ("commerce-authorization",)),
+    "x-ear-medicine-none": ("export-520", N, "510.520", ("commerce-authorization",)),
+    "x-no-items": ("export-520", N, "510.520", ("has-items",)),
+    # 510.521: each category, and each of the five conditions plus excluded devices
+    "x-food": ("export-521", A, "510.521", ()),
+    "x-grain": ("export-521", A, "510.521", ()),
+    "x-medicine": ("export-521", A, "510.521", ()),
+    "x-device": ("export-521", A, "510.521", ()),
+    "x-part": ("export-521", A, "510.521", ()),
+    "x-health-end-user": ("export-521", A, "510.521", ()),
+    "x-luxury": ("export-521", N, "510.521", ("not-luxury",)),
+    "x-excluded-device": ("export-521", N, "510.521", ("not-excluded-device",)),
+    "x-not-ear99": ("export-521", N, "510.521", ("ear99",)),
+    "x-no-classification": ("export-521", N, "510.521", ("ear99",)),
+    "x-un-none": ("export-521", N, "510.521", ("un-exemption",)),
+    "x-police-end-user": ("export-521", N, "510.521", ("end-user",)),
+    "x-other-category": ("export-521", N, "510.521", ("covered-items",)),
+    # 510.522
+    "j-news": ("journalism", A, "510.522", ()),
+    "j-employee": ("journalism", A, "510.522", ()),
+    "j-camera": ("journalism", A, "510.522", ()),
+    "j-foreign-news": ("journalism", N, "510.522", ("us-person",)),
+    "j-foreign-employer": ("journalism", N, "510.522", ("us-person",)),
+    "j-freelancer": ("journalism", N, "510.522", ("news-organization",)),
+    "j-company": ("journalism", N, "510.522", ("news-organization",)),
+    "j-satphone": ("journalism", N, "510.522", ("equipment",)),
+    # the modelled version starts on 2024-02-16
+    "h-before": ("modeled-version", OUT, None, ()),
+    "h-on-the-day": ("modeled-version", A, "510.512", ()),
+    "x-before": ("modeled-version", OUT, None, ()),
+}
+
+
+def activity_iri(activity_id: str) -> str:
+    return str(ID[f"activity/{activity_id}"])
+
+
+def nksr_findings(report):
+    return [f for f in report.findings if f.shape.startswith(SHAPES)]
+
+
+@pytest.fixture(scope="module")
+def reports():
+    fixtures = sorted({fixture for fixture, *_ in CASES.values()})
+    return {name: run_fixture(RULE / f"violates-{name}.ttl") for name in fixtures}
+
+
+@pytest.fixture(scope="module")
+def conditions():
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    return nksr.license_conditions(store)
+
+
+def derived_outcomes(path: Path) -> dict[str, nksr.Outcome]:
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, [Source(path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name))])
+    return {o.activity: o for o in nksr.outcomes(store, fixture_as_of(path))}
+
+
+# --------------------------------------------------------------------------- the licenses
+
+def test_every_condition_in_the_ontology_has_a_check_and_back(conditions):
+    keys = {c.key for conds in conditions.values() for c in conds}
+    assert set(conditions) == set(nksr.LICENSES)
+    assert keys == set(nksr.CHECKS)
+
+
+def test_every_condition_cites_a_registered_provision_of_its_license(conditions):
+    for license_key, conds in conditions.items():
+        orders = [c.order for c in conds]
+        assert len(set(orders)) == len(orders), f"{license_key}: two conditions share an order"
+        for c in conds:
+            assert c.citation.startswith("31 CFR 510.5"), c
+            assert c.key.startswith(license_key + "-")
+
+
+def test_license_individuals_are_general_licenses_citing_their_section():
+    g = Graph()
+    g.parse(ontology_dir() / "license.ttl", format="turtle")
+    for key in nksr.LICENSES:
+        assert (GL[key], RDF.type, SG.GeneralLicense) in g
+        assert g.value(GL[key], SG.citesProvision) == provision(f"31 CFR {key}")
+        assert g.value(GL[key], SG.effectiveFrom) == Literal(date(2024, 2, 16))
+
+
+def test_the_five_510_521_conditions_and_the_excluded_devices_are_encoded(conditions):
+    keys = [c.key for c in conditions["510.521"]]
+    for needed in ("not-subject-to-ear", "ear99", "not-luxury", "un-exemption", "end-user",
+                   "not-excluded-device", "covered-items"):
+        assert f"510.521-{needed}" in keys
+
+
+def test_every_case_activity_is_in_its_fixture():
+    for activity_id, (fixture, *_) in CASES.items():
+        text = (RULE / f"violates-{fixture}.ttl").read_text()
+        assert f"act:{activity_id} a sg:Activity" in text, activity_id
+    # and every activity of the fixtures is in the table
+    ids = set()
+    for path in RULE.glob("violates-*.ttl"):
+        if ".expected" in path.name:
+            continue
+        g = Graph().parse(path, format="turtle")
+        ids |= {str(s) for s in g.subjects(RDF.type, SG.Activity)}
+    assert ids == {activity_iri(a) for a in CASES}
+
+
+# --------------------------------------------------------------------------- outcomes
+
+@pytest.mark.parametrize("activity_id", sorted(CASES))
+def test_unmet_conditions_of_the_closest_license(activity_id):
+    fixture, outcome, license_key, unmet = CASES[activity_id]
+    outcomes = derived_outcomes(RULE / f"violates-{fixture}.ttl")
+    found = outcomes[activity_iri(activity_id)]
+    assert found.outside == (outcome == OUT)
+    assert found.authorized == (outcome == A)
+    assert found.license == license_key
+    assert tuple(c.key for c in found.unmet_of_license) == tuple(f"{license_key}-{k}" for k in unmet)
+
+
+@pytest.mark.parametrize("activity_id", sorted(CASES))
+def test_exactly_one_finding_with_citation_message_and_evidence(activity_id, reports, conditions):
+    fixture, outcome, license_key, unmet = CASES[activity_id]
+    findings = [f for f in nksr_findings(reports[fixture]) if f.focus == activity_iri(activity_id)]
+    assert len(findings) == 1, findings
+    (finding,) = findings
+    assert finding.id == activity_id
+    if outcome == OUT:
+        assert finding.severity == "info"
+        assert finding.shape == SHAPES + "OutsideModeledVersion"
+        assert "outside the modelled version" in finding.message
+        return
+    slug = license_key.replace(".", "-")
+    if outcome == A:
+        assert finding.severity == "info"
+        assert finding.shape == SHAPES + f"Authorized-{slug}"
+        assert finding.citation == f"31 CFR {license_key}"
+        assert finding.evidence == (f"31 CFR {license_key}",)
+        return
+    by_key = {c.key: c for c in conditions[license_key]}
+    unmet_conditions = [by_key[f"{license_key}-{k}"] for k in unmet]
+    assert finding.severity == "violation"
+    assert finding.shape == SHAPES + f"NotAuthorized-{slug}"
+    assert finding.citation == unmet_conditions[0].citation  # the first unmet condition's paragraph
+    assert f"fails {len(unmet)} of its conditions" in finding.message
+    for c in unmet_conditions:
+        assert c.label in finding.message
+        assert c.label in finding.evidence[1]
+    assert "specific license from OFAC is needed" in finding.message
+    assert finding.evidence == (f"31 CFR {license_key}", nksr.summary(tuple(unmet_conditions)), NEEDED)
+
+
+def test_citations_go_below_the_section_where_the_registry_allows(reports):
+    cited = {f.focus.rsplit("/", 1)[-1]: f.citation for r in reports.values() for f in nksr_findings(r)}
+    assert cited["h-company"] == "31 CFR 510.512(a)"
+    assert cited["h-edu-math"] == "31 CFR 510.512(a)"
+    assert cited["h-items-unlicensed"] == "31 CFR 510.520"
+    assert cited["j-satphone"] == "31 CFR 510.522(a)(5)"
+    assert cited["j-foreign-news"] == "31 CFR 510.522(a)"
+
+
+def test_an_activity_failing_several_conditions_lists_all_of_them():
+    text = (RULE / "violates-report-boundary.ttl").read_text()
+    extra = """
+act:h-everything a sg:Activity ; dct:identifier "h-everything" ; sg:actor ent:ngo1 ;
+    sg:activityKind kind:humanitarian ; sg:category cat:education ; sg:educationLevel lvl:tertiary ;
+    sg:subject subj:math ; sg:commercial true ; sg:startOn "2026-12-01"^^xsd:date ;
+    sg:unExemption un:none .
+"""
+    triples = parse_rdf((text + extra).encode(), ox.RdfFormat.TURTLE, "inline.ttl")
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, [Source("inline", triples)])
+    run_derivers(store, date(2026, 11, 23))
+    found = {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[activity_iri("h-everything")]
+    assert [c.key.split("-", 1)[1] for c in found.unmet_of_license] == [
+        "non-commercial", "education-level", "education-subjects", "report", "un-exemption"]
+
+
+def test_as_of_date_decides_whether_an_objection_counts():
+    path = RULE / "violates-objection.ttl"
+    earlier = validate_paths([path], date(2026, 11, 9))
+    by_id = {f.id: f for f in nksr_findings(earlier)}
+    assert by_id["h-objected"].shape == SHAPES + "Authorized-510-512"  # not yet objected
+    later = validate_paths([path], date(2026, 11, 24))
+    by_id = {f.id: f for f in nksr_findings(later)}
+    assert by_id["h-objection-later"].shape == SHAPES + "NotAuthorized-510-512"
+
+
+def test_conforming_twins_have_no_finding_at_all():
+    for path in RULE.glob("conforms-*.ttl"):
+        assert run_fixture(path).findings == (), path.name
+
+
+# --------------------------------------------------------------------------- demo world
+
+def demo_activities() -> list[str]:
+    path = demo_world_dir() / "activities.csv"
+    if not path.exists():
+        return []
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as f:
+        return [row["id"] for row in csv.DictReader(f)]
+
+
+@pytest.mark.skipif(not demo_activities(), reason="the demo world has no activities.csv yet")
+def test_every_demo_activity_gets_exactly_one_outcome_with_its_reasons(as_of):
+    report = validate_paths([demo_world_dir()], as_of)
+    assert not report.errors
+    findings = nksr_findings(report)
+    by_activity: dict[str, list] = {}
+    for f in findings:
+        by_activity.setdefault(f.id, []).append(f)
+    assert sorted(by_activity) == sorted(demo_activities())
+    for activity_id, found in by_activity.items():
+        assert len(found) == 1, (activity_id, found)
+        (f,) = found
+        assert f.citation and f.citation.startswith("31 CFR 510.5")
+        if f.severity == "violation":
+            assert NEEDED in f.evidence and len(f.evidence) == 3, f

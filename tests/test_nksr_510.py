@@ -241,7 +241,43 @@ def test_exactly_one_finding_with_citation_message_and_evidence(activity_id, rep
         assert c.label in finding.message
         assert c.label in finding.evidence[1]
     assert "specific license from OFAC is needed" in finding.message
-    assert finding.evidence == (f"31 CFR {license_key}", nksr.summary(tuple(unmet_conditions)), NEEDED)
+    assert finding.evidence[0] == f"31 CFR {license_key}" and finding.evidence[2] == NEEDED
+    parts = finding.evidence[1].split("; ")
+    assert len(parts) == len(unmet_conditions)
+    for part, c in zip(parts, unmet_conditions):
+        assert part.startswith(c.label) and part.endswith(f"({c.citation})")
+    if activity_id in WHY:
+        assert WHY[activity_id] in finding.message and WHY[activity_id] in finding.evidence[1]
+
+
+# The facts behind an unmet condition appear in the message and the evidence.
+WHY = {
+    "h-report-29": "29 days before the start on 2026-12-01 (30 needed)",
+    "h-report-none": "no report to the State Department is recorded",
+    "h-objected": "the State Department objected on 2026-11-10",
+    "h-edu-math": "teaches math",
+    "h-edu-science": "teaches science",
+    "h-edu-technology": "teaches technology",
+    "h-edu-engineering": "teaches engineering",
+    "h-edu-programming": "teaches computer_programming",
+    "h-edu-tertiary": "level: tertiary",
+    "h-partner-army": "partners with kparmy",
+    "h-partner-police": "partners with kppolice (",
+    "h-partner-owned": "partners with kptrading",
+    "h-company": "the actor co1 is not an NGO",
+    "h-items-unclassified": "not shown to be EAR99: generator",
+    "h-items-unlicensed": "without Commerce authorization: pump",
+    "x-none": "no Commerce authorization: pump",
+    "x-luxury": "luxury goods: tobacco",
+    "x-excluded-device": "excluded devices: scanner",
+    "x-not-ear99": "not shown to be EAR99: ccldevice",
+    "x-un-none": "not required: unmeds",
+    "x-police-end-user": "end users: policemeds",
+    "x-other-category": "not covered: tractor",
+    "j-foreign-news": "the actor news2, or its employer, is not a U.S. person",
+    "j-freelancer": "the actor journo2 is neither",
+    "j-satphone": "without Commerce authorization: satphone",
+}
 
 
 def test_citations_go_below_the_section_where_the_registry_allows(reports):

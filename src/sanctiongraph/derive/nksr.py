@@ -275,6 +275,88 @@ CHECKS: dict[str, Check] = {
 }
 
 
+def _name(node: Node) -> str:
+    return node.one("http://purl.org/dc/terms/identifier") or node.iri
+
+
+def _names(nodes: list[Node]) -> str:
+    return ", ".join(sorted(_name(n) for n in nodes)) or "none"
+
+
+def _report_detail(world: World, activity: Node) -> str:
+    report = world.part(activity, SG.hasReport)
+    start = activity.day(SG.startOn)
+    submitted = report.day(SG.submittedOn) if report else None
+    if submitted is None:
+        return "no report to the State Department is recorded"
+    if start is None:
+        return "the activity has no start date"
+    return (f"report sent on {submitted.isoformat()}, {(start - submitted).days} days before the "
+            f"start on {start.isoformat()} ({REPORT_DAYS} needed)")
+
+
+def _partner_detail(world: World, activity: Node) -> str:
+    bad = [world.node(p) for p in activity.all(SG.partner)]
+    bad = [p for p in bad if world.security_body(p) and world.owned_or_controlled_by_nk_government(p)]
+    return (f"partners with {_names(bad)} (military, intelligence or law enforcement, owned or "
+            "controlled by the Government of North Korea), and the partnership is not recorded as "
+            "needed to export or import authorised items")
+
+
+def _codes_detail(activity: Node, predicate: object, what: str) -> str:
+    return f"{what}: {', '.join(sorted(activity.codes(predicate))) or 'none recorded'}"
+
+
+#: For an unmet condition, the facts that fail it (a short phrase for messages).
+DETAILS: dict[str, Callable[[World, Node], str]] = {
+    "510.512-ngo": lambda w, a: f"the actor {_name(w.node(a.one(SG.actor) or ''))} is not an NGO",
+    "510.512-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind")
+    + ", " + _codes_detail(a, SG.category, "category"),
+    "510.512-non-commercial": lambda w, a: "recorded as commercial",
+    "510.512-education-level": lambda w, a: _codes_detail(a, SG.educationLevel, "level"),
+    "510.512-education-subjects": lambda w, a: "teaches "
+    + ", ".join(sorted(a.codes(SG.subject) & EXCLUDED_SUBJECTS)),
+    "510.512-partnership": _partner_detail,
+    "510.512-items-ear99": lambda w, a: "not shown to be EAR99: " + _names(
+        [i for i in w.items(a) if not _subject_to_ear(i) and not _ear99(i)]),
+    "510.512-items-ear-authorized": lambda w, a: "subject to the EAR without Commerce authorization: "
+    + _names([i for i in w.items(a) if _subject_to_ear(i) and not _ear_item_authorized(i)]),
+    "510.512-report": _report_detail,
+    "510.512-un-exemption": lambda w, a: _codes_detail(a, SG.unExemption, "UN exemption"),
+    "510.512-no-objection": lambda w, a: "the State Department objected on " + ", ".join(sorted(
+        (w.node(o).one(SG.objectedOn) or "an unknown date") for o in a.all(SG.hasObjection))),
+    "510.520-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind"),
+    "510.520-has-items": lambda w, a: "no items recorded",
+    "510.520-subject-to-ear": lambda w, a: "not subject to the EAR: " + _names(
+        [i for i in w.items(a) if not _subject_to_ear(i)]),
+    "510.520-commerce-authorization": lambda w, a: "no Commerce authorization: " + _names(
+        [i for i in w.items(a) if not _ear_item_authorized(i)]),
+    "510.521-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind"),
+    "510.521-has-items": lambda w, a: "no items recorded",
+    "510.521-covered-items": lambda w, a: "not covered: " + _names(
+        [i for i in w.items(a) if not i.codes(SG.itemCategory) & AGRI_MEDICAL]),
+    "510.521-not-excluded-device": lambda w, a: "excluded devices: " + _names(
+        [i for i in w.items(a) if i.flag(SG.excludedDevice)]),
+    "510.521-not-subject-to-ear": lambda w, a: "subject to the EAR: " + _names(
+        [i for i in w.items(a) if _subject_to_ear(i)]),
+    "510.521-ear99": lambda w, a: "not shown to be EAR99: " + _names(
+        [i for i in w.items(a) if not _ear99(i)]),
+    "510.521-not-luxury": lambda w, a: "luxury goods: " + _names(
+        [i for i in w.items(a) if i.flag(SG.luxury)]),
+    "510.521-un-exemption": lambda w, a: "no UN exemption recorded as obtained or not required: "
+    + _names([i for i in w.items(a) if not i.codes(SG.unExemption) & ITEM_UN_OK]),
+    "510.521-end-user": lambda w, a: "military, intelligence or law enforcement end users: " + _names(
+        [i for i in w.items(a) if any(w.security_body(w.node(u)) for u in i.all(SG.endUser))]),
+    "510.522-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind"),
+    "510.522-news-organization": lambda w, a: f"the actor {_name(w.node(a.one(SG.actor) or ''))} is "
+    "neither a news organisation nor employed by one",
+    "510.522-us-person": lambda w, a: f"the actor {_name(w.node(a.one(SG.actor) or ''))}, or its "
+    "employer, is not a U.S. person",
+    "510.522-equipment": lambda w, a: "subject to the EAR without Commerce authorization: " + _names(
+        [i for i in w.items(a) if _subject_to_ear(i) and not _ear_item_authorized(i)]),
+}
+
+
 @dataclass(frozen=True)
 class Condition:
     key: str
@@ -342,6 +424,7 @@ class Outcome:
     license: str | None
     authorized: bool
     unmet: dict[str, tuple[Condition, ...]]
+    details: dict[str, str] = field(default_factory=dict)
 
     @property
     def unmet_of_license(self) -> tuple[Condition, ...]:
@@ -361,7 +444,8 @@ def assess(world: World, activity: Node, conditions: dict[str, list[Condition]])
     # for the activity's kind (all four when the kind is unknown); ties go to license order.
     candidates = KIND_LICENSES.get(next(iter(sorted(activity.codes(SG.activityKind))), ""), LICENSES)
     closest = min(candidates, key=lambda lic: (len(unmet[lic]), LICENSES.index(lic)))
-    return Outcome(activity.iri, False, closest, False, unmet)
+    details = {c.key: DETAILS[c.key](world, activity) for c in unmet[closest]}
+    return Outcome(activity.iri, False, closest, False, unmet, details)
 
 
 def _slug(iri: str) -> str:
@@ -372,8 +456,12 @@ def _slug(iri: str) -> str:
     return "h-" + hashlib.sha1(iri.encode()).hexdigest()[:16]
 
 
-def summary(conditions: tuple[Condition, ...]) -> str:
-    return "; ".join(f"{c.label} ({c.citation})" for c in conditions)
+def summary(conditions: tuple[Condition, ...], details: dict[str, str] | None = None) -> str:
+    """``label [— facts] (citation)`` for every condition, in order."""
+    details = details or {}
+    return "; ".join(
+        f"{c.label}" + (f" — {details[c.key]}" if details.get(c.key) else "") + f" ({c.citation})"
+        for c in conditions)
 
 
 def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
@@ -406,7 +494,7 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
         triples += [
             ox.Triple(node, n(SG.firstUnmetCondition), n(unmet[0].iri)),
             ox.Triple(node, n(SG.unmetCount), lit(len(unmet), XSD.decimal)),
-            ox.Triple(node, n(SG.unmetSummary), ox.Literal(summary(unmet))),
+            ox.Triple(node, n(SG.unmetSummary), ox.Literal(summary(unmet, outcome.details))),
         ]
         triples += [ox.Triple(node, n(SG.unmetCondition), n(c.iri)) for c in unmet]
     return triples
@@ -425,5 +513,5 @@ def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, triples)
 
 
-__all__ = ["CHECKS", "LICENSES", "MODELED_FROM", "Outcome", "assess", "derive",
+__all__ = ["CHECKS", "DETAILS", "LICENSES", "MODELED_FROM", "Outcome", "assess", "derive",
            "license_conditions", "outcomes"]

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from sanctiongraph.api.errors import install_handlers
+from sanctiongraph.api.limits import BodyLimit
 from sanctiongraph.api.routers import entities, graphs, health, sparql, validate
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.state import AppState
@@ -36,9 +37,10 @@ def create_app(settings: Settings) -> FastAPI:
             state.close()
 
     app = FastAPI(title="sanctiongraph", version=_version(), description=DESCRIPTION,
-                  lifespan=lifespan, max_body_size=settings.max_upload_bytes)
+                  lifespan=lifespan)
     app.state.sanctiongraph = state
     install_handlers(app)
+    app.add_middleware(BodyLimit, max_body_size=settings.max_upload_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["*"])

@@ -170,8 +170,7 @@ def _dataset(tree) -> list[tuple[str, str]]:
     clauses = translated.algebra.get("datasetClause") or []
     result = []
     for clause in clauses:
-        if clause.get("default") is not None:
-            result.append(("default", str(clause["default"])))
-        elif clause.get("named") is not None:
-            result.append(("named", str(clause["named"])))
+        for kind in ("default", "named"):
+            if kind in clause and clause[kind] is not None:
+                result.append((kind, str(clause[kind])))
     return result

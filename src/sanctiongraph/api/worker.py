@@ -249,6 +249,19 @@ class QueryRunner:
         with self._lock:
             self._all.discard(worker)
 
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` now; start its replacement in the background (starting a
+        process sends it the snapshot, which blocks until the new process reads it)."""
+        if worker.process.is_alive():
+            worker.process.kill()
+
+        def replace() -> None:
+            self._retire(worker)
+            if not self._closed:
+                self._idle.put(self._spawn())
+
+        threading.Thread(target=replace, daemon=True, name="sanctiongraph-respawn").start()
+
     def refresh(self, snapshot: Snapshot) -> None:
         """Make later queries see ``snapshot`` (after a write); old workers are replaced."""
         with self._lock:
@@ -279,13 +292,11 @@ class QueryRunner:
                 return outcome
         except (EOFError, OSError, BrokenPipeError):
             log.warning("query worker died on a query; replacing it")
-            self._retire(worker)
-            self._idle.put(self._spawn())
+            self._replace(worker)
             return Outcome(400, detail="the query engine failed on this query")
         log.warning("query passed its deadline after %.1f s; killing its worker",
                     time.monotonic() - started)
-        self._retire(worker)
-        self._idle.put(self._spawn())
+        self._replace(worker)
         return Outcome(503, detail=f"the query did not finish within its deadline of "
                        f"{self._deadline:g} s")
 

@@ -157,6 +157,18 @@ class SG(DefinedNamespace):
     goodsDestination: URIRef
     paidTo: URIRef
     creditedTo: URIRef
+    preApproved: URIRef
+
+    # --- 31 CFR 561.203 exposure assessments (derive/capta.py) ----------------
+    ExposureAssessment: URIRef
+    assessedTransaction: URIRef
+    assessedInstitution: URIRef
+    iranianParty: URIRef
+    ownershipCategory: URIRef
+    exposedUnder: URIRef
+    exceptedUnder: URIRef
+    exceptionNotMet: URIRef
+    missingFact: URIRef
 
     # --- licenses, activities and items -------------------------------------
     License: URIRef

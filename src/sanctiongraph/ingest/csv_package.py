@@ -84,7 +84,7 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
             "account", "conducted_by", "originator", "beneficiary", "originator_institution",
             "beneficiary_institution", "intermediaries", "counterparty", "purpose", "amount",
             "currency", "knowingly", "significant", "goods_origin", "goods_destination",
-            "paid_to", "credited_to",
+            "paid_to", "credited_to", "pre_approved",
         },
     ),
     "determinations.csv": ({"kind", "start", "end"}, {"country", "source"}),
@@ -504,6 +504,7 @@ def _transaction(row: _Row) -> None:
     row.text("currency", SG.currency)
     row.boolean("knowingly", SG.knowingly)
     row.boolean("significant", SG.significant)
+    row.boolean("pre_approved", SG.preApproved)
     row.country("goods_origin", SG.goodsOrigin)
     row.country("goods_destination", SG.goodsDestination)
     row.ref("credited_to", "account", SG.creditedTo)

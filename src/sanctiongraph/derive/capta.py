@@ -1,0 +1,394 @@
+"""31 CFR 561.203 (Iran CAPTA): exposure of foreign financial institutions' transactions.
+
+For every transaction conducted or facilitated by a foreign financial institution (FFI)
+with the Central Bank of Iran or a designated Iranian financial institution, this
+deriver writes one ``sg:ExposureAssessment`` node into the derived graph that says
+which paragraph of 561.203 exposes it (``sg:exposedUnder``: (d)(1), (d)(2), (e)(1),
+(e)(2) or (f)), or which exception keeps it from being sanctionable
+(``sg:exceptedUnder``: (g), (h) or (i)), or which fact the data lack
+(``sg:missingFact``: ``purpose``, ``knowingly``, ``significant``). The shapes in
+``shapes/ifsr-561-203/exposure.ttl`` only read these nodes.
+
+The rules applied (all dates are the transaction's date; intervals include their start
+and exclude their end):
+
+* **Conducting FFI**: the transaction's ``sg:conductedBy`` (which ``derive/types.py``
+  defaults to the holder of the account it went through), a financial institution whose
+  primary jurisdiction (its own ``sg:jurisdiction``, or that of the institution it is a
+  branch of; 31 CFR 561.406) is neither the United States nor Iran, and which is not
+  located in the United States.
+* **Central Bank of Iran**: an ``sg:CentralBank`` whose jurisdiction is Iran.
+* **Designated Iranian financial institution**: a financial institution whose primary
+  jurisdiction is Iran, with an SDN designation under program ``IFSR`` in force on the
+  date. Only ``IFSR`` counts: OFAC FAQs 150 and 172 say the E.O. 13599 blocking of every
+  Iranian bank (tag ``[IRAN]``) does not make a bank a designated Iranian financial
+  institution for these purposes.
+* **With** the Iranian party: it is any party of the transaction (``sg:involves``:
+  counterparty, originator, beneficiary, their institutions, intermediaries) other than
+  the conducting FFI, since 561.407 counts dealings directly or indirectly.
+* **Ownership category** (561.323): ``foreign_central_bank`` for an ``sg:CentralBank``;
+  ``government_owned_or_controlled`` when governments or government bodies of one
+  foreign country own 50 percent or more in total (``sg:percent``, else the lower bound
+  ``sg:percentMin``), or one of them holds an ``sg:Control``; else ``privately_owned``.
+  Only direct holdings count.
+* **Paragraph**: privately owned: petroleum purchase (d)(2) from 2012-06-28, anything
+  else (d)(1) from 2012-02-29; government owned or controlled: petroleum purchase or
+  sale (e)(1) from 2012-06-28, anything else (e)(2) from 2013-02-06; foreign central
+  bank: petroleum purchase or sale (f) from 2012-06-28, anything else is not exposed.
+  Before the start date nothing is derived.
+* **Exceptions**, in this order: (g) for (d)(1)/(e)(2) transactions whose purpose is
+  agricultural commodities, food, medicine or medical devices, unless the goods go
+  elsewhere than Iran; (h) for petroleum purchases on a date no presidential
+  ``sg:PetroleumSupplySufficiency`` period covers; (i)-(k) when the FFI's country holds
+  an ``sg:SignificantReductionException`` on the date and the data show every condition
+  we can check: (j)(1) bilateral trade between that country and Iran; (j)(2) for
+  exports to Iran, ``sg:paidTo`` is a national or an entity of that country and not the
+  Government of Iran; for imports from Iran, ``sg:creditedTo`` is an account that
+  (k)(1) the FFI maintains, (k)(2) is in that country, (k)(3) is held by the Central
+  Bank of Iran, the Iranian party or a non-designated Iranian financial institution,
+  (j)(4) is not at a CAPTA-listed institution, and (k)(7)(ii) if it is a special
+  purpose account, is held by the Central Bank of Iran or a non-designated Iranian
+  financial institution. (k)(4)-(k)(6) govern later payments out of the funds, which the
+  data package does not record; they are not checked. Requirements the data do not show
+  are recorded as ``sg:exceptionNotMet`` and the exposure stands.
+* **Knowingly and significant**: an explicit ``false`` in either ends the assessment
+  (nothing is derived); an empty cell is recorded as ``sg:missingFact`` instead of a
+  guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pyoxigraph as ox
+from rdflib import RDF, XSD
+
+from sanctiongraph.derive import DERIVED
+from sanctiongraph.namespaces import BASE, CODE, REF, SG, provision
+from sanctiongraph.store import GraphStore
+
+ORDER = 300
+
+RULE = "ifsr-561-203"
+DERIVED_BASE = f"{BASE}id/derived/{RULE}/"
+PROV = "http://www.w3.org/ns/prov#"
+ACTIVITY = ox.NamedNode(DERIVED_BASE + "deriver")
+
+US, IR = str(REF["country/US"]), str(REF["country/IR"])
+SDN, CAPTA = str(REF["list/SDN"]), str(REF["list/CAPTA"])
+IFSR = str(REF["program/IFSR"])
+PETROLEUM_PURCHASE = str(CODE["purpose/petroleum_purchase"])
+PETROLEUM_SALE = str(CODE["purpose/petroleum_sale"])
+HUMANITARIAN_G = {str(CODE[f"purpose/{p}"]) for p in
+                  ("agricultural_commodities", "food", "medicine", "medical_devices")}
+
+D1_START, PETROLEUM_START, E2_START = date(2012, 2, 29), date(2012, 6, 28), date(2013, 2, 6)
+PRIVATE, GOVERNMENT, CENTRAL_BANK = (
+    "privately_owned", "government_owned_or_controlled", "foreign_central_bank")
+
+P = {k: provision(f"31 CFR 561.203{k}") for k in (
+    "(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)", "(g)", "(h)", "(i)", "(j)(1)", "(j)(2)",
+    "(j)(4)", "(k)", "(k)(1)", "(k)(2)", "(k)(3)", "(k)(7)(ii)")}
+
+PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
+
+
+def _d(term: ox.Literal | None) -> date | None:
+    if term is None:
+        return None
+    try:
+        return date.fromisoformat(term.value)
+    except ValueError:
+        return None
+
+
+def _in_force(start: date | None, end: date | None, day: date) -> bool:
+    return start is not None and start <= day and (end is None or day < end)
+
+
+@dataclass
+class _World:
+    """What the rule reads, gathered with a few whole-graph queries."""
+
+    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    jurisdiction: dict[str, str] = field(default_factory=dict)
+    located: dict[str, str] = field(default_factory=dict)
+    parent: dict[str, str] = field(default_factory=dict)
+    designations: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    holdings: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    determinations: list[dict] = field(default_factory=list)
+    accounts: dict[str, dict] = field(default_factory=dict)
+
+    def is_a(self, entity: str, cls) -> bool:
+        return str(cls) in self.types.get(entity, set())
+
+    def primary_country(self, entity: str) -> str | None:
+        """561.406: where the institution (or the one it is a branch of) is organized."""
+        seen = set()
+        while entity in self.parent and entity not in seen:
+            seen.add(entity)
+            entity = self.parent[entity]
+        return self.jurisdiction.get(entity)
+
+    def listing(self, entity: str, list_iri: str, day: date, program: str | None = None):
+        """A designation of ``entity`` (or its head office) on ``list_iri`` in force on ``day``."""
+        for who in (entity, self.parent.get(entity)):
+            for d in self.designations.get(who, []) if who else []:
+                if d["list"] == list_iri and _in_force(d["start"], d["end"], day) and (
+                        program is None or program in d["programs"]):
+                    return d
+        return None
+
+    def is_central_bank_of_iran(self, entity: str) -> bool:
+        return self.is_a(entity, SG.CentralBank) and self.primary_country(entity) == IR
+
+    def is_iranian_fi(self, entity: str) -> bool:
+        return self.is_a(entity, SG.FinancialInstitution) and self.primary_country(entity) == IR
+
+    def designated_iranian_fi(self, entity: str, day: date):
+        if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
+            return None
+        return self.listing(entity, SDN, day, IFSR)
+
+    def government_of_iran(self, entity: str) -> bool:
+        return self.is_central_bank_of_iran(entity) or (
+            (self.is_a(entity, SG.Government) or self.is_a(entity, SG.GovernmentBody))
+            and self.jurisdiction.get(entity) == IR)
+
+    def category(self, ffi: str, day: date) -> tuple[str, list[str]]:
+        """The 561.323 ownership category of ``ffi`` on ``day``, with the holdings used."""
+        if self.is_a(ffi, SG.CentralBank):
+            return CENTRAL_BANK, []
+        shares: dict[str, Decimal] = defaultdict(Decimal)
+        used: dict[str, list[str]] = defaultdict(list)
+        for h in self.holdings.get(ffi, []):
+            owner = h["owner"]
+            if not (self.is_a(owner, SG.Government) or self.is_a(owner, SG.GovernmentBody)):
+                continue
+            country = self.jurisdiction.get(owner)
+            if country in (None, US) or not _in_force(h["start"] or date.min, h["end"], day):
+                continue
+            if h["control"]:
+                return GOVERNMENT, [h["iri"]]
+            shares[country] += h["percent"]
+            used[country].append(h["iri"])
+        for country, total in shares.items():
+            if total >= 50:
+                return GOVERNMENT, used[country]
+        return PRIVATE, []
+
+
+def _gather(store: GraphStore) -> _World:
+    w = _World()
+    q = store.query
+    for s in q(PREFIXES + """SELECT ?e ?t WHERE { ?e rdf:type ?t .
+               FILTER(?t IN (sg:FinancialInstitution, sg:CentralBank, sg:Government,
+                             sg:GovernmentBody, sg:Person, sg:SpecialPurposeAccount)) }"""):
+        w.types[s["e"].value].add(s["t"].value)
+    for s in q(PREFIXES + "SELECT ?e ?c WHERE { ?e sg:jurisdiction ?c }"):
+        w.jurisdiction[s["e"].value] = s["c"].value
+    for s in q(PREFIXES + "SELECT ?e ?c WHERE { ?e sg:locatedIn ?c }"):
+        w.located[s["e"].value] = s["c"].value
+    for s in q(PREFIXES + "SELECT ?e ?p WHERE { ?e sg:branchOf ?p }"):
+        w.parent[s["e"].value] = s["p"].value
+    designations: dict[str, dict] = {}
+    for s in q(PREFIXES + """SELECT ?d ?e ?list ?start ?end ?program WHERE {
+               ?d sg:designates ?e ; sg:onList ?list ; sg:startDate ?start .
+               OPTIONAL { ?d sg:endDate ?end } OPTIONAL { ?d sg:underProgram ?program } }"""):
+        key = s["d"].value
+        if key not in designations:
+            designations[key] = {"iri": key, "list": s["list"].value, "start": _d(s["start"]),
+                                 "end": _d(s["end"]), "programs": set()}
+            w.designations[s["e"].value].append(designations[key])
+        if s["program"] is not None:
+            designations[key]["programs"].add(s["program"].value)
+    for s in q(PREFIXES + """SELECT ?h ?t ?owner ?owned ?p ?pmin ?start ?end WHERE {
+               ?h rdf:type ?t ; sg:owner ?owner ; sg:owned ?owned .
+               FILTER(?t IN (sg:Ownership, sg:Control))
+               OPTIONAL { ?h sg:percent ?p } OPTIONAL { ?h sg:percentMin ?pmin }
+               OPTIONAL { ?h sg:startDate ?start } OPTIONAL { ?h sg:endDate ?end } }"""):
+        share = s["p"] if s["p"] is not None else s["pmin"]
+        try:
+            percent = Decimal(share.value) if share is not None else Decimal(0)
+        except ArithmeticError:
+            percent = Decimal(0)
+        w.holdings[s["owned"].value].append({
+            "iri": s["h"].value, "owner": s["owner"].value, "percent": percent,
+            "control": s["t"].value == str(SG.Control),
+            "start": _d(s["start"]), "end": _d(s["end"])})
+    for s in q(PREFIXES + """SELECT ?x ?t ?country ?start ?end WHERE {
+               ?x rdf:type ?t ; sg:startDate ?start .
+               FILTER(?t IN (sg:SignificantReductionException, sg:PetroleumSupplySufficiency))
+               OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
+        w.determinations.append({
+            "iri": s["x"].value, "type": s["t"].value,
+            "country": s["country"].value if s["country"] is not None else None,
+            "start": _d(s["start"]), "end": _d(s["end"])})
+    for s in q(PREFIXES + """SELECT ?a ?by ?holder ?where WHERE {
+               ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
+               OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
+        w.accounts[s["a"].value] = {"by": s["by"].value, "holder": s["holder"].value,
+                                    "where": s["where"].value if s["where"] else None}
+    return w
+
+
+def _transactions(store: GraphStore) -> dict[str, dict]:
+    txs: dict[str, dict] = {}
+    for s in store.query(PREFIXES + """
+            SELECT ?tx ?date ?ffi ?party ?purpose ?knowingly ?significant ?origin ?dest
+                   ?paidTo ?credited WHERE {
+              ?tx rdf:type sg:Transaction ; sg:transactionDate ?date ; sg:conductedBy ?ffi ;
+                  sg:involves ?party .
+              FILTER (?party != ?ffi)
+              OPTIONAL { ?tx sg:purpose ?purpose } OPTIONAL { ?tx sg:knowingly ?knowingly }
+              OPTIONAL { ?tx sg:significant ?significant }
+              OPTIONAL { ?tx sg:goodsOrigin ?origin } OPTIONAL { ?tx sg:goodsDestination ?dest }
+              OPTIONAL { ?tx sg:paidTo ?paidTo } OPTIONAL { ?tx sg:creditedTo ?credited }
+            }"""):
+        day = _d(s["date"])
+        if day is None:
+            continue
+        key = (s["tx"].value, s["ffi"].value)
+        value = lambda n: s[n].value if s[n] is not None else None  # noqa: E731
+        record = txs.setdefault(key, {
+            "tx": key[0], "ffi": key[1], "date": day, "parties": set(),
+            "purpose": value("purpose"), "knowingly": value("knowingly"),
+            "significant": value("significant"), "origin": value("origin"),
+            "dest": value("dest"), "paid_to": value("paidTo"), "credited": value("credited")})
+        record["parties"].add(s["party"].value)
+    return txs
+
+
+def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str]) -> list[str]:
+    """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
+    failures = []
+    origin, dest, day = t["origin"], t["dest"], t["date"]
+    if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
+        return ["(j)(1)"]
+    if dest == IR:  # funds are owed to the country's exporter: (j)(2)
+        payee = t["paid_to"]
+        national = payee is not None and w.jurisdiction.get(payee) == country
+        if not national or w.government_of_iran(payee):
+            failures.append("(j)(2)")
+    else:  # funds are owed to Iran: (j)(3)-(j)(4) and (k)
+        account = w.accounts.get(t["credited"] or "")
+        if account is None:
+            return ["(k)"]
+        if account["by"] != ffi and w.parent.get(account["by"]) != ffi:
+            failures.append("(k)(1)")
+        if account["where"] != country:
+            failures.append("(k)(2)")
+        holder = account["holder"]
+        non_designated_iranian_fi = (w.is_iranian_fi(holder)
+                                     and w.designated_iranian_fi(holder, day) is None)
+        iranian_party = holder in iranian - {ffi} and w.primary_country(holder) == IR
+        if not (w.is_central_bank_of_iran(holder) or iranian_party or non_designated_iranian_fi):
+            failures.append("(k)(3)")
+        if w.listing(account["by"], CAPTA, day) is not None:
+            failures.append("(j)(4)")
+        if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
+                w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
+            failures.append("(k)(7)(ii)")
+    return failures
+
+
+def assess(w: _World, t: dict, as_of: date) -> dict | None:
+    """The assessment of one (transaction, conducting institution), or None."""
+    ffi, day = t["ffi"], t["date"]
+    country = w.primary_country(ffi)
+    if (day > as_of or not w.is_a(ffi, SG.FinancialInstitution) or country in (None, US, IR)
+            or w.located.get(ffi) == US):
+        return None
+    parties, evidence = [], []
+    for party in sorted(t["parties"]):
+        if w.is_central_bank_of_iran(party):
+            parties.append(party)
+        elif (listing := w.designated_iranian_fi(party, day)) is not None:
+            parties.append(party)
+            evidence.append(listing["iri"])
+    if not parties:
+        return None
+    if "false" in (t["knowingly"], t["significant"]):
+        return None
+    category, holdings = w.category(ffi, day)
+    result = {"tx": t["tx"], "ffi": ffi, "parties": parties, "category": category,
+              "evidence": evidence + holdings, "missing": [], "not_met": []}
+    purpose = t["purpose"]
+    if purpose is None:
+        result["missing"].append("purpose")
+        return result
+    petroleum = purpose in (PETROLEUM_PURCHASE, PETROLEUM_SALE)
+    if category == PRIVATE:
+        paragraph, start = (("(d)(2)", PETROLEUM_START) if purpose == PETROLEUM_PURCHASE
+                            else ("(d)(1)", D1_START))
+    elif category == GOVERNMENT:
+        paragraph, start = ("(e)(1)", PETROLEUM_START) if petroleum else ("(e)(2)", E2_START)
+    elif petroleum:
+        paragraph, start = "(f)", PETROLEUM_START
+    else:
+        return None  # (f): a foreign central bank is exposed only for petroleum
+    if day < start:
+        return None
+    if paragraph in ("(d)(1)", "(e)(2)") and purpose in HUMANITARIAN_G and t["dest"] in (None, IR):
+        return {**result, "excepted": "(g)"}
+    if purpose == PETROLEUM_PURCHASE:
+        covering = [d for d in w.determinations if d["type"] == str(SG.PetroleumSupplySufficiency)
+                    and _in_force(d["start"], d["end"], day)]
+        if not covering:
+            return {**result, "excepted": "(h)"}
+        result["evidence"] += [d["iri"] for d in covering]
+    sre = [d for d in w.determinations if d["type"] == str(SG.SignificantReductionException)
+           and d["country"] == country and _in_force(d["start"], d["end"], day)]
+    if sre:
+        failures = _sre_failures(w, t, ffi, country, set(t["parties"]))
+        if not failures:
+            return {**result, "excepted": "(i)",
+                    "evidence": result["evidence"] + [d["iri"] for d in sre]}
+        result["not_met"] = failures
+    result["missing"] = [f for f in ("knowingly", "significant") if t[f] is None]
+    if not result["missing"]:
+        result["exposed"] = paragraph
+    return result
+
+
+def _triples(a: dict) -> list[ox.Triple]:
+    digest = hashlib.sha1(f"{a['tx']} {a['ffi']}".encode()).hexdigest()[:16]
+    node = ox.NamedNode(f"{DERIVED_BASE}exposure/{digest}")
+    n = ox.NamedNode
+    string = n(str(XSD.string))
+    out = [
+        ox.Triple(node, n(str(RDF.type)), n(str(SG.ExposureAssessment))),
+        ox.Triple(node, n(str(SG.assessedTransaction)), n(a["tx"])),
+        ox.Triple(node, n(str(SG.assessedInstitution)), n(a["ffi"])),
+        ox.Triple(node, n(str(SG.ownershipCategory)), ox.Literal(a["category"], datatype=string)),
+        ox.Triple(node, n(PROV + "wasGeneratedBy"), ACTIVITY),
+        ox.Triple(node, n(PROV + "wasDerivedFrom"), n(a["tx"])),
+    ]
+    out += [ox.Triple(node, n(str(SG.iranianParty)), n(p)) for p in a["parties"]]
+    out += [ox.Triple(node, n(PROV + "wasDerivedFrom"), n(e)) for e in a["evidence"]]
+    out += [ox.Triple(node, n(str(SG.missingFact)), ox.Literal(m, datatype=string))
+            for m in a["missing"]]
+    out += [ox.Triple(node, n(str(SG.exceptionNotMet)), n(str(P[f]))) for f in a["not_met"]]
+    if "exposed" in a:
+        out.append(ox.Triple(node, n(str(SG.exposedUnder)), n(str(P[a["exposed"]]))))
+    if "excepted" in a:
+        out.append(ox.Triple(node, n(str(SG.exceptedUnder)), n(str(P[a["excepted"]]))))
+    return out
+
+
+def assessments(store: GraphStore, as_of: date) -> list[dict]:
+    world = _gather(store)
+    found = (assess(world, t, as_of) for t in _transactions(store).values())
+    return [a for a in found if a is not None and (
+        "exposed" in a or "excepted" in a or a["missing"])]
+
+
+def derive(store: GraphStore, as_of: date) -> None:
+    triples: list[ox.Triple] = []
+    for a in assessments(store, as_of):
+        triples += _triples(a)
+    store.add_triples(DERIVED, triples)

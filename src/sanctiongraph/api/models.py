@@ -51,7 +51,8 @@ class ChainLink(BaseModel):
     model_config = ConfigDict(extra="allow")
     owner: str
     owned: str
-    percent: float | None = None
+    percent: float | dict[str, float | None] | None = Field(
+        default=None, description="A share in percent, or {min, max} for a band")
 
 
 class OwnersOut(BaseModel):
@@ -64,7 +65,7 @@ class OwnersOut(BaseModel):
     blocked: bool
     status: str = Field(examples=["blocked", "possibly_blocked", "not_blocked"])
     blocked_share: float | None = None
-    reasons: list[object]
+    reasons: list[dict[str, object] | str]
     chains: list[list[ChainLink]]
 
 

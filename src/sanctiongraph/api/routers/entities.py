@@ -33,11 +33,28 @@ def _resolve(store: GraphStore, entity_id: str) -> str:
     return iri
 
 
-def _library(module: str, name: str):
+OWNERS = (("sanctiongraph.analysis.ownership", "owners"),
+          ("sanctiongraph.analysis.loader", "owners"))
+ACCESS_PATHS = (("sanctiongraph.analysis.access", "access_paths"),)
+
+
+def library_function(candidates: tuple[tuple[str, str], ...]):
+    """The library function the CLI calls too (the first of ``candidates`` that exists)."""
+    for module, name in candidates:
+        try:
+            function = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if callable(function):
+            return function
+    raise NotAvailable(f"{candidates[0][0]}.{candidates[0][1]} is not available in this version")
+
+
+def _call(function, *args) -> Any:
     try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        raise NotAvailable(f"{module}.{name} is not available in this version") from None
+        return _plain(function(*args))
+    except LookupError as exc:  # the library's UnknownEntity
+        raise NotFound(str(exc)) from None
 
 
 def _plain(result: Any) -> Any:
@@ -53,8 +70,7 @@ def _plain(result: Any) -> Any:
 def owners(entity_id: EntityId, store: StoreDep, as_of: AsOf) -> Any:
     """Calls `sanctiongraph.analysis.ownership.owners`, as `sanctiongraph owners` does."""
     iri = _resolve(store, entity_id)
-    function = _library("sanctiongraph.analysis.ownership", "owners")
-    return _plain(function(store, iri, as_of))
+    return _call(library_function(OWNERS), store, iri, as_of)
 
 
 @router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,
@@ -63,8 +79,7 @@ def access_paths(entity_id: EntityId, store: StoreDep, as_of: AsOf,
                  max_depth: Annotated[int, Query(ge=1, le=10)] = 4) -> Any:
     """Calls `sanctiongraph.analysis.access.access_paths`, as `sanctiongraph access` does."""
     iri = _resolve(store, entity_id)
-    function = _library("sanctiongraph.analysis.access", "access_paths")
-    return _plain(function(store, iri, as_of, max_depth))
+    return _call(library_function(ACCESS_PATHS), store, iri, as_of, max_depth)
 
 
 @router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date")

@@ -1,0 +1,206 @@
+"""Entities, owners, access paths, validate and healthz."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import zipfile
+from urllib.parse import quote
+
+import pytest
+
+from sanctiongraph.api.routers.entities import ACCESS_PATHS, OWNERS
+
+from .conftest import AS_OF, MINIMAL
+
+KP_BANK = "https://w3id.org/sanctiongraph/id/entity/kp-bank"
+SG = "https://w3id.org/sanctiongraph/ontology#"
+
+
+def available(candidates) -> bool:
+    for module, name in candidates:
+        try:
+            if callable(getattr(importlib.import_module(module), name, None)):
+                return True
+        except ImportError:
+            pass
+    return False
+
+
+def test_entity_by_package_id(client):
+    r = client.get("/entities/kp-bank", params={"as_of": AS_OF.isoformat()})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["entity"] == KP_BANK and body["id"] == "kp-bank"
+    assert body["names"] == ["Example Pyong Bank"]
+    assert [k["iri"] for k in body["kinds"]] == [SG + "Bank"]
+    assert [j["iri"] for j in body["jurisdictions"]] == [
+        "https://w3id.org/sanctiongraph/ref/country/KP"]
+    [designation] = body["designations"]
+    assert designation["list"].endswith("/list/SDN") and designation["active"] is True
+    derived = {c["iri"] for c in body["derived_classes"]}
+    assert SG + "NorthKoreanBankingInstitution" in derived
+    assert SG + "Bank" not in derived  # asserted kinds are not "derived"
+    assert body["as_of"] == "2026-11-23"
+
+
+def test_entity_by_encoded_iri(client):
+    r = client.get("/entities/" + quote(KP_BANK, safe=""))
+    assert r.status_code == 200 and r.json()["entity"] == KP_BANK
+
+
+def test_reference_entity_by_key(client):
+    r = client.get("/entities/bank-of-dandong")
+    assert r.status_code == 200
+    assert any(d["list"].endswith("FINCEN_311") for d in r.json()["designations"])
+
+
+def test_entity_as_of_before_designation(client):
+    body = client.get("/entities/kp-bank", params={"as_of": "2016-06-01"}).json()
+    assert body["as_of"] == "2016-06-01"
+    assert [d["active"] for d in body["designations"]] == [False]
+
+
+@pytest.mark.parametrize("path", ["/entities/nobody", "/entities/nobody/owners",
+                                  "/entities/nobody/access-paths",
+                                  "/entities/" + quote("https://example.org/x", safe="")])
+def test_unknown_entity_404(client, path):
+    r = client.get(path)
+    assert r.status_code in (404, 501)
+    if r.status_code == 501:
+        pytest.skip("the analysis function behind this route does not exist yet")
+    assert "detail" in r.json()
+
+
+@pytest.mark.parametrize("as_of", ["2026-13-01", "yesterday", "2026-02-30"])
+def test_bad_as_of_400(client, as_of):
+    r = client.get("/entities/kp-bank", params={"as_of": as_of})
+    assert r.status_code == 400 and "detail" in r.json()
+
+
+@pytest.mark.skipif(not available(OWNERS), reason="analysis owners() (issue 6) not written yet")
+def test_owners_same_as_library(client, base_store):
+    from sanctiongraph.api.routers.entities import library_function
+
+    r = client.get("/entities/kp-bank/owners", params={"as_of": AS_OF.isoformat()})
+    assert r.status_code == 200, r.text
+    expected = library_function(OWNERS)(base_store, KP_BANK, AS_OF)
+    assert r.json() == json.loads(json.dumps(expected))
+    body = r.json()
+    assert body["status"] in ("blocked", "possibly_blocked", "not_blocked")
+    assert body["blocked"] is (body["status"] == "blocked")
+    assert body["blocked"] is True  # kp-bank is on the SDN list in the fixture
+
+
+@pytest.mark.skipif(not available(ACCESS_PATHS),
+                    reason="analysis access_paths() (issue 3) not written yet")
+def test_access_paths_same_as_library(client, base_store):
+    from sanctiongraph.api.routers.entities import library_function
+
+    r = client.get("/entities/kp-bank-cn/access-paths",
+                   params={"as_of": AS_OF.isoformat(), "max_depth": 3})
+    assert r.status_code == 200, r.text
+    expected = library_function(ACCESS_PATHS)(
+        base_store, "https://w3id.org/sanctiongraph/id/entity/kp-bank-cn", AS_OF, 3)
+    if hasattr(expected, "as_dict"):
+        expected = expected.as_dict()
+    assert r.json() == json.loads(json.dumps(expected))
+    assert set(r.json()) >= {"entity", "paths"}
+
+
+def test_access_paths_bad_depth(client):
+    assert client.get("/entities/kp-bank/access-paths", params={"max_depth": 0}).status_code == 400
+    assert client.get("/entities/kp-bank/access-paths", params={"max_depth": "x"}).status_code == 400
+
+
+# --- validate --------------------------------------------------------------------------
+
+def package_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(MINIMAL.glob("*.csv")):
+            archive.writestr(f"minimal/{path.name}", path.read_bytes())
+    return buffer.getvalue()
+
+
+def test_validate_zip_matches_library(client):
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.validate import validate_sources
+
+    r = client.post("/validate", params={"as_of": AS_OF.isoformat()}, content=package_zip(),
+                    headers={"content-type": "application/zip"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"conforms", "as_of", "findings", "errors"}
+    expected = validate_sources(read_sources([MINIMAL]), AS_OF).as_dict()
+    assert body["conforms"] == expected["conforms"] and body["as_of"] == "2026-11-23"
+    key = lambda f: (f["severity"], f["citation"], f["id"], f["shape"])  # noqa: E731
+    assert sorted(map(key, body["findings"])) == sorted(map(key, expected["findings"]))
+
+
+def test_validate_turtle_report(client):
+    body = b"<urn:x> a <https://w3id.org/sanctiongraph/ontology#Bank> ."
+    r = client.post("/validate", content=body, headers={
+        "content-type": "text/turtle", "accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    from rdflib import Graph
+    from rdflib.namespace import SH, RDF
+    graph = Graph().parse(data=r.text, format="turtle")
+    assert (None, RDF.type, SH.ValidationReport) in graph
+
+
+@pytest.mark.parametrize("media,body", [
+    ("application/n-triples", b"<urn:a> <urn:b> <urn:c> .\n"),
+    ("application/ld+json", json.dumps({"@id": "urn:a", "urn:b": {"@id": "urn:c"}}).encode()),
+    ("text/turtle; charset=utf-8", b"<urn:a> <urn:b> <urn:c> ."),
+])
+def test_validate_rdf_types(client, media, body):
+    r = client.post("/validate", content=body, headers={"content-type": media})
+    assert r.status_code == 200, r.text
+    assert r.json()["errors"] == []
+
+
+def test_validate_bad_input_reports_errors(client):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("entities.csv", "id,name,kind\nx,,bank\n")
+    r = client.post("/validate", content=buffer.getvalue(),
+                    headers={"content-type": "application/zip"})
+    assert r.status_code == 400
+    body = r.json()
+    assert "detail" in body and body["errors"][0]["file"] == "entities.csv"
+    assert body["errors"][0]["row"] == 2
+
+
+@pytest.mark.parametrize("media,body,status", [
+    ("text/turtle", b"this is not turtle", 400),
+    ("application/zip", b"PK not really", 400),
+    ("application/octet-stream", b"x", 415),
+    ("", b"x", 415),
+    ("multipart/form-data; boundary=x", b"--x--", 415),
+])
+def test_validate_bad_bodies(client, media, body, status):
+    r = client.post("/validate", content=body, headers={"content-type": media})
+    assert r.status_code == status and "detail" in r.json()
+
+
+# --- health ---------------------------------------------------------------------------
+
+def test_healthz(client, base_store):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["derived_as_of"] == "2026-11-23"
+    graphs = {g["graph"]: g["triples"] for g in body["graphs"]}
+    assert graphs["https://w3id.org/sanctiongraph/graph/source/minimal"] > 0
+    assert graphs == {g.value: base_store.count(g) for g in base_store.graphs()}
+
+
+def test_openapi_documents_every_endpoint(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/sparql", "/entities/{entity_id}", "/entities/{entity_id}/owners",
+                 "/entities/{entity_id}/access-paths", "/validate", "/healthz",
+                 "/graphs/{name}"):
+        assert path in spec["paths"], path
+    assert "examples" in json.dumps(spec["components"]["schemas"]["EntityOut"])

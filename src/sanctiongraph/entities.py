@@ -30,7 +30,11 @@ def resolve_entity(store: GraphStore, ident: str) -> str | None:
 
 
 def _exists(store: GraphStore, iri: str) -> bool:
-    return bool(store.query("ASK { ?e ?p ?o }", {"e": ox.NamedNode(iri)}))
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:  # not a valid IRI: no such entity
+        return False
+    return bool(store.query("ASK { ?e ?p ?o }", {"e": node}))
 
 
 def derived_as_of(store: GraphStore) -> date | None:

@@ -206,3 +206,18 @@ def test_demo_world_before_the_delisting_of_a_counterparty(as_of):
     ids = {f[0] for f in found}
     assert "tx-ir-21" not in ids  # dated 2014-08-01
     assert ("acc-hv-datepalm", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape") in found
+
+
+def test_a_branch_takes_its_head_office_ownership_and_country():
+    text = (RULE / "violates-e2-date.ttl").read_text()
+    text += ('ent:tr-bank-de a sg:Bank ; sg:jurisdiction cty:TR ; sg:locatedIn cty:DE ; '
+             'sg:branchOf ent:tr-bank .\n')
+    text = text.replace("sg:conductedBy ent:tr-bank ", "sg:conductedBy ent:tr-bank-de ")
+    assert "conductedBy ent:tr-bank-de ;" in text
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, [Source("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    run_derivers(store, date(2026, 11, 23))
+    [a] = assessments(store, date(2026, 11, 23))
+    assert a["ffi"].endswith("/tr-bank-de")
+    assert (a["exposed"], a["category"]) == ("(e)(2)", "government_owned_or_controlled")

@@ -30,7 +30,7 @@ and exclude their end):
   ``government_owned_or_controlled`` when governments or government bodies of one
   foreign country own 50 percent or more in total (``sg:percent``, else the lower bound
   ``sg:percentMin``), or one of them holds an ``sg:Control``; else ``privately_owned``.
-  Only direct holdings count.
+  Only direct holdings count; a branch takes its head office's category.
 * **Paragraph**: privately owned: petroleum purchase (d)(2) from 2012-06-28, anything
   else (d)(1) from 2012-02-29; government owned or controlled: petroleum purchase or
   sale (e)(1) from 2012-06-28, anything else (e)(2) from 2013-02-06; foreign central
@@ -126,13 +126,17 @@ class _World:
     def is_a(self, entity: str, cls) -> bool:
         return str(cls) in self.types.get(entity, set())
 
-    def primary_country(self, entity: str) -> str | None:
-        """561.406: where the institution (or the one it is a branch of) is organized."""
+    def head_office(self, entity: str) -> str:
+        """The institution of which ``entity`` is a branch (itself when it is none)."""
         seen = set()
         while entity in self.parent and entity not in seen:
             seen.add(entity)
             entity = self.parent[entity]
-        return self.jurisdiction.get(entity)
+        return entity
+
+    def primary_country(self, entity: str) -> str | None:
+        """561.406: where the institution (or the one it is a branch of) is organized."""
+        return self.jurisdiction.get(self.head_office(entity))
 
     def listing(self, entity: str, list_iri: str, day: date, program: str | None = None):
         """A designation of ``entity`` (or its head office) on ``list_iri`` in force on ``day``."""
@@ -161,11 +165,13 @@ class _World:
 
     def category(self, ffi: str, day: date) -> tuple[str, list[str]]:
         """The 561.323 ownership category of ``ffi`` on ``day``, with the holdings used."""
-        if self.is_a(ffi, SG.CentralBank):
+        head = self.head_office(ffi)
+        if self.is_a(ffi, SG.CentralBank) or self.is_a(head, SG.CentralBank):
             return CENTRAL_BANK, []
         shares: dict[str, Decimal] = defaultdict(Decimal)
         used: dict[str, list[str]] = defaultdict(list)
-        for h in self.holdings.get(ffi, []):
+        holdings = self.holdings.get(ffi, []) + (self.holdings.get(head, []) if head != ffi else [])
+        for h in holdings:
             owner = h["owner"]
             if not (self.is_a(owner, SG.Government) or self.is_a(owner, SG.GovernmentBody)):
                 continue

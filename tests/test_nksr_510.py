@@ -349,3 +349,49 @@ def test_every_demo_activity_gets_exactly_one_outcome_with_its_reasons(as_of):
         assert f.citation and f.citation.startswith("31 CFR 510.5")
         if f.severity == "violation":
             assert NEEDED in f.evidence and len(f.evidence) == 3, f
+
+
+# The demo world's general-license scenarios (data/examples/README.md, GL-01..GL-28):
+# activity id -> (shape suffix, citation, first-unmet fact in the evidence or None).
+DEMO = {
+    "act-hum-01": ("Authorized-510-512", "31 CFR 510.512", None),
+    "act-hum-02": ("Authorized-510-512", "31 CFR 510.512", None),
+    "act-hum-03": ("NotAuthorized-510-512", "31 CFR 510.512", "29 days before the start"),
+    "act-hum-04": ("NotAuthorized-510-512", "31 CFR 510.512", "UN exemption: none"),
+    "act-hum-05": ("Authorized-510-512", "31 CFR 510.512", None),
+    "act-hum-06": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-mil-bureau"),
+    "act-hum-07": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-police"),
+    "act-hum-08": ("NotAuthorized-510-512", "31 CFR 510.512", "objected on 2025-05-05"),
+    "act-hum-09": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "recorded as commercial"),
+    "act-hum-10": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "is not an NGO"),
+    "act-hum-11": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-intel-office"),
+    "act-edu-01": ("Authorized-510-512", "31 CFR 510.512", None),
+    "act-edu-02": ("Authorized-510-512", "31 CFR 510.512", None),
+    "act-edu-03": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "teaches math, science"),
+    "act-edu-04": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "level: tertiary"),
+    "act-edu-05": ("OutsideModeledVersion", "31 CFR 510.512", None),
+    "act-edu-06": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "teaches computer_programming"),
+    "act-exp-01": ("Authorized-510-521", "31 CFR 510.521", None),
+    "act-exp-02": ("Authorized-510-521", "31 CFR 510.521", None),
+    "act-exp-03": ("NotAuthorized-510-521", "31 CFR 510.521", "excluded devices: it-ultrasound"),
+    "act-exp-04": ("NotAuthorized-510-521", "31 CFR 510.521", "not shown to be EAR99: it-bio-cabinet"),
+    "act-exp-05": ("NotAuthorized-510-521", "31 CFR 510.521", "luxury goods: it-tobacco"),
+    "act-exp-06": ("Authorized-510-520", "31 CFR 510.520", None),
+    "act-exp-07": ("Authorized-510-520", "31 CFR 510.520", None),
+    "act-exp-08": ("NotAuthorized-510-520", "31 CFR 510.520", "no Commerce authorization: it-laptop"),
+    "act-exp-09": ("NotAuthorized-510-521", "31 CFR 510.521", "end users: it-antibiotics"),
+    "act-exp-10": ("NotAuthorized-510-521", "31 CFR 510.521", "not required: it-vaccine-fridge"),
+    "act-exp-11": ("OutsideModeledVersion", "31 CFR 510.512", None),
+    "act-jou-01": ("Authorized-510-522", "31 CFR 510.522", None),
+    "act-jou-02": ("OutsideModeledVersion", "31 CFR 510.512", None),
+}
+
+
+@pytest.mark.skipif(not demo_activities(), reason="the demo world has no activities.csv yet")
+def test_demo_world_general_license_scenarios(as_of):
+    findings = {f.id: f for f in nksr_findings(validate_paths([demo_world_dir()], as_of))}
+    for activity_id, (shape, citation, why) in DEMO.items():
+        f = findings[activity_id]
+        assert (f.shape, f.citation) == (SHAPES + shape, citation), activity_id
+        if why:
+            assert why in f.message and why in f.evidence[1], (activity_id, f.message)

@@ -395,3 +395,44 @@ def test_demo_world_general_license_scenarios(as_of):
         assert (f.shape, f.citation) == (SHAPES + shape, citation), activity_id
         if why:
             assert why in f.message and why in f.evidence[1], (activity_id, f.message)
+
+
+def _inline_outcome(turtle_extra: str, activity_id: str, base: str = "violates-report-boundary.ttl"):
+    text = (RULE / base).read_text() + turtle_extra
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, [Source("inline", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "inline.ttl"))])
+    run_derivers(store, date(2026, 11, 23))
+    return {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[activity_iri(activity_id)]
+
+
+def test_the_earliest_of_several_reports_counts():
+    extra = """
+act:h-two-reports a sg:Activity ; dct:identifier "h-two-reports" ; sg:actor ent:ngo1 ;
+    sg:activityKind kind:humanitarian ; sg:category cat:basic_human_needs ; sg:unExemption un:approved ;
+    sg:startOn "2026-12-01"^^xsd:date ; sg:hasReport act:r-late , act:r-early .
+act:r-late a sg:StateDepartmentReport ; sg:submittedOn "2026-11-20"^^xsd:date .
+act:r-early a sg:StateDepartmentReport ; sg:submittedOn "2026-10-15"^^xsd:date .
+"""
+    assert _inline_outcome(extra, "h-two-reports").authorized
+
+
+def test_control_without_ownership_makes_a_partner_government_controlled():
+    extra = """
+ent:kpfront a sg:Company ; dct:identifier "kpfront" ; sg:jurisdiction cty:CN ; sg:hasFunction fn:intelligence .
+ent:kpgov a sg:Government ; dct:identifier "kpgov" ; sg:jurisdiction cty:KP ; sg:governs cty:KP .
+hold:c1 a sg:Control ; sg:owner ent:kpgov ; sg:owned ent:kpfront .
+hold:e1 a sg:Ownership ; sg:owner ent:kpgov ; sg:owned ent:kpold ; sg:percent "60"^^xsd:decimal ;
+    sg:startDate "2010-01-01"^^xsd:date ; sg:endDate "2020-01-01"^^xsd:date .
+ent:kpold a sg:Company ; dct:identifier "kpold" ; sg:jurisdiction cty:CN ; sg:hasFunction fn:military .
+act:h-front a sg:Activity ; dct:identifier "h-front" ; sg:actor ent:ngo1 ; sg:partner ent:kpfront ;
+    sg:activityKind kind:humanitarian ; sg:category cat:basic_human_needs ; sg:unExemption un:approved ;
+    sg:startOn "2026-12-01"^^xsd:date .
+act:h-old a sg:Activity ; dct:identifier "h-old" ; sg:actor ent:ngo1 ; sg:partner ent:kpold ;
+    sg:activityKind kind:humanitarian ; sg:category cat:basic_human_needs ; sg:unExemption un:approved ;
+    sg:startOn "2026-12-01"^^xsd:date .
+"""
+    front = _inline_outcome(extra, "h-front")
+    assert [c.key for c in front.unmet_of_license] == ["510.512-partnership", "510.512-report"]
+    old = _inline_outcome(extra, "h-old")  # the 60 % holding ended in 2020
+    assert [c.key for c in old.unmet_of_license] == ["510.512-report"]

@@ -103,6 +103,13 @@ class Node:
             return None
 
 
+def _at_least(value: str, bound: int) -> bool:
+    try:
+        return Decimal(value) >= bound
+    except ArithmeticError:  # a malformed percentage is reported by shapes/common
+        return False
+
+
 @dataclass
 class World:
     """What the checks need to know, read from the union graph."""
@@ -116,10 +123,6 @@ class World:
 
     def items(self, activity: Node) -> list[Node]:
         return [self.node(i) for i in sorted(activity.all(SG.item))]
-
-    def part(self, activity: Node, link: object) -> Node | None:
-        iri = activity.one(link)
-        return self.node(iri) if iri else None
 
     def north_korean_government(self, entity: Node) -> bool:
         """A government or government body of North Korea (31 CFR 510.311(a))."""
@@ -144,8 +147,7 @@ class World:
                 continue
             if holding.has_type(SG.Control):
                 return True
-            shares = [Decimal(v) for v in holding.all(SG.percent) + holding.all(SG.percentMin)]
-            if any(s >= 50 for s in shares):
+            if any(_at_least(v, 50) for v in holding.all(SG.percent) + holding.all(SG.percentMin)):
                 return True
         return False
 
@@ -178,10 +180,15 @@ def _partnership_ok(world: World, activity: Node) -> bool:
     return True
 
 
+def _first_report(world: World, activity: Node) -> date | None:
+    """The earliest day a report about the activity was sent to the State Department."""
+    days = [d for d in (world.node(r).day(SG.submittedOn) for r in activity.all(SG.hasReport)) if d]
+    return min(days) if days else None
+
+
 def _report_ok(world: World, activity: Node) -> bool:
-    report = world.part(activity, SG.hasReport)
     start = activity.day(SG.startOn)
-    submitted = report.day(SG.submittedOn) if report else None
+    submitted = _first_report(world, activity)
     return bool(start and submitted and (start - submitted).days >= REPORT_DAYS)
 
 
@@ -284,9 +291,8 @@ def _names(nodes: list[Node]) -> str:
 
 
 def _report_detail(world: World, activity: Node) -> str:
-    report = world.part(activity, SG.hasReport)
     start = activity.day(SG.startOn)
-    submitted = report.day(SG.submittedOn) if report else None
+    submitted = _first_report(world, activity)
     if submitted is None:
         return "no report to the State Department is recorded"
     if start is None:

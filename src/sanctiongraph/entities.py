@@ -124,3 +124,16 @@ def _date(term) -> date | None:
         return date.fromisoformat(term.value[:10])
     except ValueError:
         return None
+
+
+def search_entities(store: GraphStore, text: str, limit: int = 20) -> list[dict[str, str | None]]:
+    """Agents whose name or data-package id contains ``text`` (case-insensitive)."""
+    rows = store.query(
+        f"""SELECT ?q ?e (SAMPLE(?n) AS ?name) (SAMPLE(?i) AS ?id) WHERE {{
+              ?e a <{SG.Agent}> ; <{RDFS.label}> ?n .
+              OPTIONAL {{ ?e <{DCTERMS.identifier}> ?i }}
+              FILTER(CONTAINS(LCASE(STR(?n)), LCASE(?q)) || CONTAINS(LCASE(STR(?i)), LCASE(?q)))
+            }} GROUP BY ?q ?e ORDER BY ?name ?e LIMIT {int(limit)}""",
+        {"q": ox.Literal(text)})
+    return [{"entity": r["e"].value, "id": _value(r["id"]), "name": _value(r["name"])}
+            for r in rows]

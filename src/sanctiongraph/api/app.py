@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from sanctiongraph.api.errors import install_handlers
 from sanctiongraph.api.limits import BodyLimit
-from sanctiongraph.api.routers import entities, graphs, health, sparql, validate
+from sanctiongraph.api.routers import dashboard, entities, graphs, health, sparql, validate
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.state import AppState
 from sanctiongraph.store.oxigraph import OxigraphStore
@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
                            allow_methods=["GET", "POST"], allow_headers=["*"])
     for module in (sparql, entities, validate, graphs, health):
         app.include_router(module.router)
+    dashboard.mount(app)
     return app
 
 

@@ -14,6 +14,12 @@ class Labelled(BaseModel):
     label: str | None = None
 
 
+class EntityHit(BaseModel):
+    entity: str = Field(examples=["https://w3id.org/sanctiongraph/id/entity/kp-bank"])
+    id: str | None = Field(default=None, examples=["kp-bank"])
+    name: str | None = Field(default=None, examples=["Example Pyong Bank"])
+
+
 class DesignationOut(BaseModel):
     designation: str
     list: str | None = None

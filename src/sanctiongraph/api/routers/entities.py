@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Query
 
 from sanctiongraph.api.deps import AsOf, ReadAccess, StoreDep
 from sanctiongraph.api.errors import ApiError, NotFound
-from sanctiongraph.api.models import AccessPathsOut, EntityOut, ErrorOut, OwnersOut
-from sanctiongraph.entities import describe_entity, resolve_entity, view_as_of
+from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
+from sanctiongraph.entities import describe_entity, resolve_entity, search_entities, view_as_of
 from sanctiongraph.store import GraphStore
 
 router = APIRouter(prefix="/entities", tags=["entities"], dependencies=[ReadAccess],
@@ -63,6 +63,14 @@ def _plain(result: Any) -> Any:
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
         return dataclasses.asdict(result)
     return result
+
+
+@router.get("", response_model=list[EntityHit], summary="Search entities by name or id")
+def search(store: StoreDep,
+           q: Annotated[str, Query(min_length=1, max_length=200, examples=["pyong"])],
+           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, str | None]]:
+    """Entities (agents) whose name or data-package id contains `q`, case-insensitively."""
+    return search_entities(store, q, limit)
 
 
 @router.get("/{entity_id:path}/owners", response_model=OwnersOut,

@@ -1,0 +1,75 @@
+"""The dashboard: our own static page, npm assets when installed, and example queries."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from sanctiongraph.api.assets import STATIC_DIR, node_modules_dir
+from sanctiongraph.api.deps import ReadAccess
+from sanctiongraph.queries import all_queries
+from sanctiongraph.resources import queries_dir
+
+router = APIRouter(tags=["dashboard"])
+
+# Only these files of node_modules are served (the prebuilt browser bundles).
+ASSETS = {
+    "@zazuko/yasgui/build/yasgui.min.js", "@zazuko/yasgui/build/yasgui.min.css",
+    "cytoscape/dist/cytoscape.min.js", "dagre/dist/dagre.min.js",
+    "cytoscape-dagre/cytoscape-dagre.js",
+}
+
+
+class ExampleQuery(BaseModel):
+    name: str
+    path: str
+    summary: str
+    text: str
+
+
+class AssetsOut(BaseModel):
+    installed: list[str]
+    missing: list[str]
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    return RedirectResponse("/dashboard/")
+
+
+@router.get("/example-queries", response_model=list[ExampleQuery], dependencies=[ReadAccess],
+            summary="The named SPARQL files under queries/, for the query editor")
+def example_queries() -> list[ExampleQuery]:
+    root = queries_dir()
+    return [ExampleQuery(name=q.name, path=str(q.path.relative_to(root)), summary=q.summary,
+                         text=q.text) for q in all_queries()]
+
+
+@router.get("/dashboard-assets", response_model=AssetsOut,
+            summary="Which npm assets of the dashboard are installed")
+def assets() -> AssetsOut:
+    base = node_modules_dir()
+    installed = sorted(a for a in ASSETS if base is not None and (base / a).is_file())
+    return AssetsOut(installed=installed, missing=sorted(ASSETS - set(installed)))
+
+
+class _Assets(StaticFiles):
+    """node_modules, restricted to the bundles in :data:`ASSETS`."""
+
+    async def get_response(self, path, scope):
+        from starlette.responses import JSONResponse
+
+        if path not in ASSETS:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        return await super().get_response(path, scope)
+
+
+def mount(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/dashboard", StaticFiles(directory=STATIC_DIR / "dashboard", html=True),
+              name="dashboard")
+    base = node_modules_dir()
+    if base is not None:
+        app.mount("/assets", _Assets(directory=base), name="assets")

@@ -224,3 +224,39 @@ def test_whole_graph_and_one_entity_agree_on_a_random_world():
     assert full.blocked and full.possibly_blocked
     for name, number in data.index.items():
         assert compute_status(data, DAY, [number]).status(number) == full.status(number), name
+
+
+# --- the store: loader, owners(), deriver -------------------------------------
+
+def _bench_world(entities: int):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    import generate
+
+    return generate
+
+
+def test_owners_from_the_store_agrees_with_the_whole_graph_fixed_point():
+    import pyoxigraph as ox
+
+    from sanctiongraph.analysis.loader import load_ownership, owners
+    from sanctiongraph.store import OxigraphStore
+
+    generate = _bench_world(0)
+    world = generate.generate(3000, seed=6)  # a seed whose world has possibly blocked entities
+    store = OxigraphStore(None)
+    store.native.load("".join(generate.nquads(world)).encode(), format=ox.RdfFormat.N_QUADS)
+    for day in (DAY, date(2018, 1, 1)):
+        data = load_ownership(store)
+        full = compute_status(data, day)
+        assert full.blocked and full.possibly_blocked
+        assert len(full.blocked) == len(compute_status(generate.to_ownership_data(world), day).blocked)
+        for number, key in enumerate(data.keys):
+            if number % 7 and number not in full.maybe:
+                continue  # every blocked/possibly blocked entity, and a seventh of the rest
+            result = owners(store, key, day)
+            assert result["status"] == full.status(number), key
+            assert result["entity"] == data.label(number)
+            assert result["blocked_share"] == summary(data, number, day, full)["blocked_share"]

@@ -110,6 +110,19 @@ class SG(DefinedNamespace):
     percentMax: URIRef
     startDate: URIRef
     endDate: URIRef
+    BlockedEntity: URIRef
+    PossiblyBlockedEntity: URIRef
+    BlockingReason: URIRef
+    blockingReason: URIRef
+    blockedOwner: URIRef
+    viaHolding: URIRef
+    viaDesignation: URIRef
+    blockedShare: URIRef
+    blockedShareMax: URIRef
+    blockedUnderProgram: URIRef
+    blockingSection: URIRef
+    blockedParty: URIRef
+    possiblyBlockedParty: URIRef
 
     # --- lists, designations and determinations -----------------------------
     SanctionsList: URIRef

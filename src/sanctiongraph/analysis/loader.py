@@ -47,6 +47,8 @@ def add_listings(data: OwnershipData, solutions) -> None:
     programs: dict[str, list[str]] = {}
     rows: dict[str, tuple[str, str | None, str | None, str | None]] = {}
     for s in solutions:
+        if s["designation"] is None:
+            continue  # an owner with no SDN designation (sdn-listings-above)
         key = s["designation"].value
         rows[key] = (s["entity"].value, _value(s, "start"), _value(s, "end"),
                      _value(s, "entity_id"))
@@ -74,7 +76,9 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     data = OwnershipData()
     target = {"target": ox.NamedNode(entity_iri)}
     add_holdings(data, store.query(load_query("analysis/ownership-holdings-above").text, target))
-    add_listings(data, store.query(load_query("analysis/sdn-listings-above").text, target))
+    add_listings(data, [
+        *store.query(load_query("analysis/sdn-listings-of").text, target),
+        *store.query(load_query("analysis/sdn-listings-above").text, target)])
     return data
 
 
@@ -95,7 +99,7 @@ def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
     if not bool(store.query(ask, {"x": node})):
         raise UnknownEntity(f"no entity {entity!r} in the store")
     ids = [s["id"].value for s in store.query(
-        "SELECT ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }", {"x": node})]
+        "SELECT ?x ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }", {"x": node})]
     return iri, (sorted(ids)[0] if ids else None)
 
 

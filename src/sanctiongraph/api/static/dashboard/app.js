@@ -184,7 +184,7 @@ function drawGraph(entity, owners, access) {
   }
   container.replaceChildren();
   const cy = window.cytoscape({
-    container, elements,
+    container, elements, maxZoom: 1.5, minZoom: 0.2,
     layout: { name: window.__dagreRegistered ? "dagre" : "breadthfirst", rankDir: "TB", directed: true },
     style: [
       { selector: "node", style: { label: "data(label)", "background-color": "#9e9e9e", "font-size": 11,

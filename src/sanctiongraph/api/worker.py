@@ -167,7 +167,7 @@ def execute(store, query: str, accept: tuple[str, ...], default_graphs: tuple[st
                        "add LIMIT or narrow the query")
     except SyntaxError as exc:
         return Outcome(400, detail=f"SPARQL syntax error: {exc}")
-    except (ValueError, OSError, TypeError) as exc:
+    except (ValueError, OSError, TypeError, RuntimeError) as exc:
         return Outcome(400, detail=f"query failed: {exc}")
     media = CANONICAL[fmt]
     if fmt in ("CSV", "TSV", "TURTLE", "N_TRIPLES"):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from sanctiongraph.api.deps import AsOf, ReadAccess, StoreDep
-from sanctiongraph.api.errors import ApiError, NotFound
+from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
 from sanctiongraph.entities import describe_entity, resolve_entity, search_entities, view_as_of
 from sanctiongraph.store import GraphStore
@@ -55,6 +55,8 @@ def _call(function, *args) -> Any:
         return _plain(function(*args))
     except LookupError as exc:  # the library's UnknownEntity
         raise NotFound(str(exc)) from None
+    except ValueError as exc:  # e.g. max_depth outside the library's range
+        raise BadRequest(str(exc)) from None
 
 
 def _plain(result: Any) -> Any:

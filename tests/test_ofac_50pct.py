@@ -260,3 +260,89 @@ def test_owners_from_the_store_agrees_with_the_whole_graph_fixed_point():
             assert result["status"] == full.status(number), key
             assert result["entity"] == data.label(number)
             assert result["blocked_share"] == summary(data, number, day, full)["blocked_share"]
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    from sanctiongraph.derive import run_derivers
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.loading import load_bundled, load_sources
+    from sanctiongraph.resources import demo_world_dir
+    from sanctiongraph.store import open_store
+
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, read_sources([demo_world_dir()]))
+    run_derivers(store, DAY)
+    return store
+
+
+@pytest.mark.parametrize(("entity", "status", "share"), [
+    ("my-silver-sail", BLOCKED, 60),          # 60% of the SDN kp-pine
+    ("my-silver-sail-leasing", BLOCKED, 50),  # FAQ 401 ex. 1: 50% of a blocked subsidiary
+    ("ae-oasis", BLOCKED, 50),                # FAQ 401 ex. 2 (diamond)
+    ("ae-saltmarsh", BLOCKED, 50),            # two SDNs, 25% + 25%
+    ("cn-ironwood", POSSIBLY_BLOCKED, 40),    # band 40-60 of an SDN
+    ("sg-mirage", NOT_BLOCKED, 49.9),         # 49.9%
+    ("sg-mistral", BLOCKED, 50),              # 50%
+    ("hk-parchment", NOT_BLOCKED, 0),         # non-attribution through 25% holders
+    ("gb-kestrel-bay", NOT_BLOCKED, 0),       # control only
+    ("ae-caspian-horizon", NOT_BLOCKED, 0),   # the SDN's holding ended in 2015
+    ("cy-ring-gamma", NOT_BLOCKED, 40),       # in a cycle: 40% from blocked beta
+])
+def test_owners_on_the_demo_world(demo_store, entity, status, share):
+    from sanctiongraph.analysis.loader import owners
+
+    result = owners(demo_store, entity, DAY)
+    assert result["entity"] == entity
+    assert (result["status"], result["blocked_share"]) == (status, share)
+    assert result == owners(demo_store, f"https://w3id.org/sanctiongraph/id/entity/{entity}", DAY)
+
+
+def test_deriver_writes_status_reasons_and_programs(demo_store):
+    rows = {(s["e"].value.rsplit("/", 1)[-1], s["t"].value.rsplit("#", 1)[-1])
+            for s in demo_store.query(
+                "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> SELECT ?e ?t WHERE { "
+                "GRAPH <https://w3id.org/sanctiongraph/graph/derived> { ?e a ?t } "
+                "VALUES ?t { sg:BlockedEntity sg:PossiblyBlockedEntity } }")}
+    assert ("my-silver-sail", "BlockedEntity") in rows
+    assert ("cn-ironwood", "PossiblyBlockedEntity") in rows
+    assert not {e for e, _ in rows} & {"sg-mirage", "hk-parchment", "gb-kestrel-bay"}
+    found = list(demo_store.query(
+        "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> "
+        "PREFIX dct: <http://purl.org/dc/terms/> SELECT ?owner ?holding ?src ?program WHERE { "
+        "<https://w3id.org/sanctiongraph/id/entity/my-silver-sail-leasing> sg:blockingReason ?r ; "
+        "sg:blockedUnderProgram ?program . ?r sg:blockedOwner ?owner ; sg:viaHolding ?holding ; "
+        "dct:source ?src }"))
+    assert [(f["owner"].value.rsplit("/", 1)[-1], f["program"].value.rsplit("/", 1)[-1])
+            for f in found] == [("my-silver-sail", "DPRK3")]
+    assert found[0]["src"].value.endswith("OFAC-FAQ-401")
+
+
+def test_cli_owners_text_json_and_unknown_id(demo_store, tmp_path):
+    from click.testing import CliRunner
+
+    from sanctiongraph.cli import cli
+
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    from sanctiongraph.resources import demo_world_dir
+    assert runner.invoke(cli, ["load", str(demo_world_dir()), "--store", store]).exit_code == 0
+    done = runner.invoke(cli, ["owners", "cn-ironwood", "--as-of", "2026-11-23", "--store", store,
+                               "--format", "json"])
+    assert done.exit_code == 0, done.output
+    body = json.loads(done.output)
+    assert list(body) == ["entity", "blocked", "status", "blocked_share", "reasons", "chains"]
+    assert body["status"] == POSSIBLY_BLOCKED and body["blocked"] is False
+    assert body["chains"] == [[
+        {"owner": "gov-kp", "owned": "kp-crane", "percent": 100},
+        {"owner": "kp-crane", "owned": "cn-ironwood", "percent": {"min": 40, "max": 60}}]]
+    text = runner.invoke(cli, ["owners", "https://w3id.org/sanctiongraph/id/entity/my-silver-sail",
+                               "--as-of", "2026-11-23", "--store", store])
+    assert text.exit_code == 0 and "my-silver-sail: blocked on 2026-11-23" in text.output
+    assert "kp-pine (blocked) owns 60%" in text.output
+    before = runner.invoke(cli, ["owners", "my-silver-sail", "--as-of", "2017-02-28", "--store", store,
+                                 "--format", "json"])
+    assert json.loads(before.output)["status"] == NOT_BLOCKED  # the holding began 2017-03-01
+    missing = runner.invoke(cli, ["owners", "no-such-entity", "--store", store])
+    assert missing.exit_code == 2 and "no entity with id 'no-such-entity'" in missing.output

@@ -196,6 +196,36 @@ def serve(host: str, port: int, store_location: str | None, api_key: str | None)
     run_server(host, port, store_location, api_key)
 
 
+@cli.command()
+@click.argument("entity")
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="json prints exactly the body of GET /entities/{id}/owners.")
+@STORE
+def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
+    """OFAC 50 Percent Rule status of an entity, with its reasons and ownership chains.
+
+    ENTITY is a data-package id or a full IRI. Blocked: listed on the SDN List, or owned
+    50 percent or more in aggregate by blocked persons (whose stakes count in full);
+    possibly blocked: only ownership bands at their maximum would get there. Exit 2 for
+    an unknown entity.
+    """
+    from sanctiongraph.analysis.loader import UnknownEntity, render_text
+    from sanctiongraph.analysis.loader import owners as owners_of
+
+    day = _as_of(as_of)
+    store = _open(store_location)
+    try:
+        body = owners_of(store, entity, day)
+    except UnknownEntity as exc:
+        _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
+    finally:
+        store.close()
+    click.echo(json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json"
+               else render_text(body, day))
+
+
 def main() -> None:
     """Console entry point: user errors exit 2 with a message, never a traceback."""
     try:

@@ -118,3 +118,35 @@ def owners(store: GraphStore, entity_iri: str, as_of: date) -> dict:
     data = load_ownership_above(store, iri)
     number = data.entity(iri, label)
     return summary(data, number, as_of, compute_status(data, as_of, [number]))
+
+
+def render_text(body: dict, as_of: date) -> str:
+    """``owners`` output for people: status, reasons, then each chain from the top down."""
+    def share(percent) -> str:
+        if isinstance(percent, dict):
+            return f"{percent['min']}-{percent['max']}%"
+        return f"{percent}%"
+
+    lines = [f"{body['entity']}: {body['status'].replace('_', ' ')} on {as_of.isoformat()} "
+             f"(blocked owners' direct share: {body['blocked_share']}%)"]
+    lines.append("reasons:" if body["reasons"] else "reasons: none")
+    for reason in body["reasons"]:
+        if reason["kind"] == "listing":
+            programs = ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
+            period = f"from {reason['start'] or 'an unknown date'}" + (
+                f" until {reason['end']}" if reason["end"] else "")
+            lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
+        elif reason["kind"] == "ownership":
+            lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
+                         f"owns {share(reason['percent'])}: {reason['holding']}")
+        else:
+            lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
+                         f"controls it; {reason['note']}")
+    lines.append(f"ownership chains above ({len(body['chains'])}):" if body["chains"]
+                 else "ownership chains above: none")
+    for chain in body["chains"]:
+        text = chain[0]["owner"]
+        for step in chain:
+            text += f" -[{share(step['percent'])}]-> {step['owned']}"
+        lines.append(f"  {text}")
+    return "\n".join(lines)

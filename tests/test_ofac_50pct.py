@@ -346,3 +346,20 @@ def test_cli_owners_text_json_and_unknown_id(demo_store, tmp_path):
     assert json.loads(before.output)["status"] == NOT_BLOCKED  # the holding began 2017-03-01
     missing = runner.invoke(cli, ["owners", "no-such-entity", "--store", store])
     assert missing.exit_code == 2 and "no entity with id 'no-such-entity'" in missing.output
+
+
+def test_chains_and_effective_ownership_below_and_above_from_the_store(demo_store):
+    from sanctiongraph.analysis.loader import ownership_chains
+
+    below = ownership_chains(demo_store, "ir-turquoise", DAY, "down")
+    effective = {e["entity"]: (e["min"], e["max"]) for e in below["effective"]}
+    # FAQ 401 ex. 2 in the demo: 50% of each of two holders of 25% of ae-oasis.
+    assert effective["ae-oasis"] == (25.0, 25.0)
+    assert effective["ae-sandglass"] == (50.0, 50.0)
+    assert effective.get("ae-caspian-horizon") is None  # that holding ended in 2015
+    assert sorted(tuple(s["owned"] for s in c) for c in below["chains"]) == [
+        ("ae-sandglass", "ae-oasis"), ("tr-caravel", "ae-oasis")]
+    above = ownership_chains(demo_store, "cy-ring-gamma", DAY, "up")
+    assert not above["truncated"]
+    assert all(len({s["owner"] for s in c}) == len(c) for c in above["chains"])  # simple paths
+    assert {e["entity"] for e in above["effective"]} == {"cy-ring-alpha", "cy-ring-beta", "p-larchwood"}

@@ -11,7 +11,9 @@ from datetime import date
 
 import pyoxigraph as ox
 
-from sanctiongraph.analysis.ownership import OwnershipData, compute_status, summary
+from sanctiongraph.analysis.ownership import (
+    OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
+)
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.queries import load_query
 from sanctiongraph.store import GraphStore
@@ -118,6 +120,29 @@ def owners(store: GraphStore, entity_iri: str, as_of: date) -> dict:
     data = load_ownership_above(store, iri)
     number = data.entity(iri, label)
     return summary(data, number, as_of, compute_status(data, as_of, [number]))
+
+
+def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
+                     direction: str = "up") -> dict:
+    """Chains above (``up``: who owns the entity) or below (``down``: what it owns) on
+    ``as_of``, each path listed, with effective ownership (the sum over paths of the
+    product of shares, as min and max when a band is on a path). Returns ``{"entity",
+    "direction", "chains", "effective": [{"entity", "min", "max"}], "truncated"}``."""
+    iri, label = resolve_entity(store, entity_iri)
+    query = "analysis/ownership-holdings-above" if direction == "up" else "analysis/ownership-holdings-below"
+    data = OwnershipData()
+    add_holdings(data, store.query(load_query(query).text, {"target": ox.NamedNode(iri)}))
+    number = data.entity(iri, label)
+    found = chains(data, number, as_of, direction)
+    effective = effective_ownership(data, number, as_of, direction)
+    return {
+        "entity": data.label(number),
+        "direction": direction,
+        "chains": chain_steps(data, found),
+        "effective": [{"entity": data.label(e), "min": lo, "max": hi}
+                      for e, (lo, hi) in sorted(effective.items(), key=lambda kv: data.label(kv[0]))],
+        "truncated": found.truncated,
+    }
 
 
 def render_text(body: dict, as_of: date) -> str:

@@ -37,21 +37,17 @@ class OxigraphStore:
         return self._store
 
     def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
-        staging = ox.NamedNode(graph.value + "#staging")
-        self.drop_graph(staging)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, staging) for t in triples]
-        self._store.extend(quads)
+        triples = list(triples)
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode() if triples else ""
         # One SPARQL update is one transaction: readers see the old graph or the new one.
+        # (N-Triples lines are valid triples inside INSERT DATA.)
         self._store.update(
-            f"DROP SILENT GRAPH <{graph.value}> ; "
-            f"ADD SILENT GRAPH <{staging.value}> TO GRAPH <{graph.value}> ; "
-            f"DROP SILENT GRAPH <{staging.value}>"
-        )
-        if not quads:
+            f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+        if not triples:
             self._store.add_graph(graph)
         if self.path is not None:
             self._store.flush()
-        return len(quads)
+        return len(triples)
 
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]

@@ -1,0 +1,159 @@
+"""Benchmark of the whole pipeline: ingest, load, derive, validate.
+
+    python bench/pipeline.py --entities 10000 100000 [--reference-up-to 10000]
+
+For each size it builds a seeded synthetic world (bench/generate.py's ownership world,
+plus a correspondent-banking layer: banks in several jurisdictions, nested
+correspondent accounts, transactions through them), writes it as a CSV data package,
+and runs each stage in a fresh process so that peak memory (ru_maxrss) is per size.
+For sizes up to ``--reference-up-to`` it also validates with pySHACL and prints the
+ratio. Results are printed as a Markdown table (docs/benchmarks.md records them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import generate, write_package  # noqa: E402
+
+JURISDICTIONS = ["US"] * 6 + ["CN", "SG", "AE", "DE", "GB", "TR", "MY", "KP", "IR", "RU"]
+PURPOSES = ["other", "trade_finance", "personal_remittance", "food", "petroleum_purchase"]
+
+
+def write_world(entities: int, seed: int, folder: Path) -> dict[str, int]:
+    """Write the data package; return row counts per file."""
+    world = generate(entities, seed)
+    write_package(world, folder)
+    rng = random.Random(seed + 1)
+    banks = [n for n in range(entities) if n % 5 == 0]
+    place = {n: rng.choice(JURISDICTIONS) for n in banks}
+    with open(folder / "entities.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "name", "kind", "jurisdiction"])
+        for n in range(entities):
+            kind = "bank" if n in place else "company"
+            w.writerow([f"e{n}", f"Synthetic entity {n}", kind, place.get(n, "US")])
+    us = [b for b in banks if place[b] == "US"]
+    foreign = [b for b in banks if place[b] != "US"]
+    accounts = []
+    for holder in foreign:
+        for _ in range(rng.choice((1, 1, 2))):
+            # Most foreign banks bank with a US bank; some nest behind another foreign bank.
+            maintainer = rng.choice(us) if rng.random() < 0.7 else rng.choice(foreign)
+            if maintainer != holder:
+                accounts.append((f"a{len(accounts)}", maintainer, holder))
+    with open(folder / "accounts.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "type", "maintained_by", "holder", "opened_on", "closed_on"])
+        for account, maintainer, holder in accounts:
+            opened = f"{rng.randrange(2005, 2025)}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 9)}"
+            w.writerow([account, "correspondent", f"e{maintainer}", f"e{holder}", opened, ""])
+    transactions = 0
+    with open(folder / "transactions.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "date", "account", "originator_institution", "beneficiary_institution",
+                    "counterparty", "purpose", "amount", "currency", "knowingly", "significant"])
+        for account, maintainer, holder in accounts:
+            for _ in range(rng.choice((0, 1, 2, 3))):
+                other = rng.choice(banks)
+                w.writerow([f"t{transactions}", f"{rng.randrange(2011, 2027)}-0{rng.randrange(1, 10)}-2{rng.randrange(0, 9)}",
+                            account, f"e{holder}", f"e{other}", f"e{other}", rng.choice(PURPOSES),
+                            rng.randrange(100, 5_000_000), "USD", rng.choice(("true", "false", "")),
+                            rng.choice(("true", "false", ""))])
+                transactions += 1
+    return {"entities": entities, "holdings": len(world.holdings), "listings": len(world.listings),
+            "accounts": len(accounts), "transactions": transactions}
+
+
+def stage_run(package: str, store_dir: str, engine: str) -> None:
+    """One size, in this process: print one JSON line of timings and peak memory."""
+    from sanctiongraph.derive import run_derivers
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.loading import load_bundled, load_sources
+    from sanctiongraph.store import open_store
+    from sanctiongraph.validate import validate_store
+
+    def peak_mib() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    out: dict[str, object] = {}
+    t = time.perf_counter()
+    sources = read_sources([Path(package)])
+    out["triples"] = len(sources[0].triples)
+    out["ingest_s"], out["ingest_peak_mib"] = time.perf_counter() - t, peak_mib()
+    store = open_store(store_dir)
+    load_bundled(store)
+    t = time.perf_counter()
+    load_sources(store, sources)
+    out["load_s"], out["load_peak_mib"] = time.perf_counter() - t, peak_mib()
+    del sources
+    as_of = date(2026, 11, 23)
+    t = time.perf_counter()
+    run_derivers(store, as_of)
+    out["derive_s"], out["derive_peak_mib"] = time.perf_counter() - t, peak_mib()
+    t = time.perf_counter()
+    report = validate_store(store, as_of, engine, derive=False)
+    out["validate_s"], out["validate_peak_mib"] = time.perf_counter() - t, peak_mib()
+    out["findings"] = len(report.findings)
+    print(json.dumps(out))
+
+
+def measure(package: Path, engine: str, timeout: float) -> dict | None:
+    with tempfile.TemporaryDirectory() as store_dir:
+        try:
+            result = subprocess.run(
+                [sys.executable, __file__, "--stage", str(package), store_dir, engine],
+                capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entities", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reference-up-to", type=int, default=10_000)
+    parser.add_argument("--reference-timeout", type=float, default=1800)
+    parser.add_argument("--stage", nargs=3, metavar=("PACKAGE", "STORE", "ENGINE"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        stage_run(*args.stage)
+        return
+    print("| entities | triples | ingest s | load s | ingest+load triples/s | derive s "
+          "| validate s (fast) | end to end s | peak MiB | pySHACL validate s | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for size in args.entities:
+        with tempfile.TemporaryDirectory() as tmp:
+            package = Path(tmp) / f"world-{size}"
+            counts = write_world(size, args.seed, package)
+            fast = measure(package, "fast", timeout=3600)
+            reference = (measure(package, "reference", args.reference_timeout)
+                         if size <= args.reference_up_to else None)
+        total = fast["ingest_s"] + fast["load_s"] + fast["derive_s"] + fast["validate_s"]
+        rate = fast["triples"] / (fast["ingest_s"] + fast["load_s"])
+        ref = f"{reference['validate_s']:.1f}" if reference else "not run"
+        ratio = (f"{reference['validate_s'] / fast['validate_s']:.0f}x" if reference else "-")
+        peak = max(v for k, v in fast.items() if k.endswith("peak_mib"))
+        print(f"| {size:,} | {fast['triples']:,} | {fast['ingest_s']:.1f} | {fast['load_s']:.1f} "
+              f"| {rate:,.0f} | {fast['derive_s']:.1f} | {fast['validate_s']:.2f} | {total:.1f} "
+              f"| {peak:,.0f} | {ref} | {ratio} |", flush=True)
+        print(f"<!-- {size}: {json.dumps(counts)} findings={fast['findings']} -->", flush=True)
+
+
+if __name__ == "__main__":
+    main()

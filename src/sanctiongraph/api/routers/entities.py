@@ -33,8 +33,8 @@ def _resolve(store: GraphStore, entity_id: str) -> str:
     return iri
 
 
-OWNERS = (("sanctiongraph.analysis.ownership", "owners"),
-          ("sanctiongraph.analysis.loader", "owners"))
+# The functions `sanctiongraph owners` and `sanctiongraph access` call.
+OWNERS = (("sanctiongraph.analysis.loader", "owners"),)
 ACCESS_PATHS = (("sanctiongraph.analysis.access", "access_paths"),)
 
 
@@ -78,7 +78,7 @@ def search(store: StoreDep,
 @router.get("/{entity_id:path}/owners", response_model=OwnersOut,
             summary="Ownership chains above an entity and its OFAC 50 Percent Rule status")
 def owners(entity_id: EntityId, store: StoreDep, as_of: AsOf) -> Any:
-    """Calls `sanctiongraph.analysis.ownership.owners`, as `sanctiongraph owners` does."""
+    """Calls `sanctiongraph.analysis.loader.owners`, as `sanctiongraph owners` does."""
     iri = _resolve(store, entity_id)
     return _call(library_function(OWNERS), store, iri, as_of)
 

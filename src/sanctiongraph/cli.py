@@ -184,6 +184,37 @@ def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes
 
 
 @cli.command()
+@click.argument("entity")
+@click.option("--max-depth", type=click.IntRange(1, 10), default=4, show_default=True,
+              help="Longest chain of accounts to follow.")
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="json prints exactly the body of GET /entities/{id}/access-paths.")
+@STORE
+def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | None) -> None:
+    """Indirect-access paths from an institution into US correspondent accounts.
+
+    ENTITY is a data-package id or a full IRI. Each path follows nested accounts (the
+    holder reaches the institution that maintains the account), open on the date, and
+    says whether its last account is a correspondent account in the US kept by a covered
+    financial institution. Exit 2 for an unknown entity.
+    """
+    from sanctiongraph.analysis.access import UnknownEntity, access_paths, render_text
+
+    day = _as_of(as_of)
+    store = _open(store_location)
+    try:
+        body = access_paths(store, entity, day, max_depth)
+    except UnknownEntity as exc:
+        _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
+    finally:
+        store.close()
+    click.echo(json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json"
+               else render_text(body, day, max_depth))
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @STORE

@@ -86,6 +86,7 @@ class SG(DefinedNamespace):
     ForeignBank: URIRef
     NorthKoreanBankingInstitution: URIRef
     NorthKoreanFinancialInstitution: URIRef
+    CoveredFinancialInstitution: URIRef
     branchOf: URIRef
     Account: URIRef
     CorrespondentAccount: URIRef
@@ -98,6 +99,7 @@ class SG(DefinedNamespace):
     openedOn: URIRef
     closedOn: URIRef
     noticeSentOn: URIRef
+    noticeRecord: URIRef
 
     # --- ownership and control ----------------------------------------------
     Holding: URIRef
@@ -250,3 +252,31 @@ class SG(DefinedNamespace):
     issuedBy: URIRef
     asOf: URIRef
     evidence: URIRef
+
+    # --- Section 311 special measures as data (derive/fincen311.py) ----------
+    SpecialMeasure: URIRef
+    MeasureRequirement: URIRef
+    AccountProhibition: URIRef
+    TransactionProhibition: URIRef
+    NotificationRequirement: URIRef
+    UseInvestigationRequirement: URIRef
+    NotificationRecordRequirement: URIRef
+    TargetPopulation: URIRef
+    JurisdictionBankPopulation: URIRef
+    JurisdictionFinancialInstitutionPopulation: URIRef
+    NamedInstitutionPopulation: URIRef
+    legalBasis: URIRef
+    targetJurisdiction: URIRef
+    targetInstitution: URIRef
+    hasRequirement: URIRef
+    definesPopulation: URIRef
+    appliesTo: URIRef
+    populationClass: URIRef
+    subsidiaryAbove: URIRef
+    inForceOn: URIRef
+    Classification: URIRef
+    classifiedEntity: URIRef
+    assignedClass: URIRef
+    inPopulation: URIRef
+    rootInstitution: URIRef
+    evidencePath: URIRef

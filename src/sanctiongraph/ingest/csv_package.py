@@ -76,7 +76,7 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     ),
     "accounts.csv": (
         {"id", "type", "maintained_by", "holder"},
-        {"located_in", "opened_on", "closed_on", "notice_sent_on"},
+        {"located_in", "opened_on", "closed_on", "notice_sent_on", "notice_record"},
     ),
     "transactions.csv": (
         {"id", "date"},
@@ -483,6 +483,7 @@ def _account(row: _Row) -> None:
     if opened and closed and closed < opened:
         row.error("closed_on", "closed before it was opened")
     row.date("notice_sent_on", SG.noticeSentOn)
+    row.text("notice_record", SG.noticeRecord)
 
 
 def _transaction(row: _Row) -> None:

@@ -1,0 +1,568 @@
+"""Section 311 special measures (31 CFR 1010.659, North Korea, and every measure of its
+pattern, such as 1010.660, Bank of Dandong): who is who, as of a date, with evidence.
+
+The measures are data (``data/reference/measures/``): each ``sg:SpecialMeasure`` names
+its section, its effective date and its target (``sg:targetJurisdiction`` or
+``sg:targetInstitution``), the target populations it defines and the requirements that
+cite its paragraphs. This deriver knows three *patterns* of population and nothing about
+any particular measure:
+
+* ``sg:JurisdictionBankPopulation`` (1010.659(a)(1), North Korean banking institution):
+  every bank organised under the law of the target jurisdiction (``sg:jurisdiction``, not
+  itself a branch of another institution), and every agency, branch or office of such a
+  bank (``sg:branchOf``, at any depth) located outside the United States.
+* ``sg:JurisdictionFinancialInstitutionPopulation`` (1010.659(a)(2), North Korean
+  financial institution): every financial institution chartered or licensed by the
+  jurisdiction, wherever located; every branch or office (any depth, anywhere) and every
+  subsidiary of a member; and every branch or office located in the jurisdiction of a
+  financial institution organised outside the United States.
+* ``sg:NamedInstitutionPopulation`` (1010.660(a)(1), Bank of Dandong): the named
+  institution, every entity ``owl:sameAs`` it, and every entity that a data package lists
+  on ``FINCEN_311`` under the measure (the listing's ``dct:source`` is the measure's
+  section, or its ``sg:sourceReference`` cites it, e.g. ``31 CFR 1010.660``); with their
+  branches, offices and subsidiaries anywhere.
+
+A *subsidiary* is a company (not a person) of which one member owns **more than**
+``sg:subsidiaryAbove`` percent (1010.659(a)(6): more than 50, so exactly 50 is not), by one
+``sg:Ownership`` in force on the date (``sg:percent``, else the band's ``sg:percentMin``;
+a band that may or may not exceed the threshold does not count; ``sg:Control`` never
+does). Subsidiaries of subsidiaries count, as the OWL axioms of
+``sg:NorthKoreanFinancialInstitution`` state.
+
+A measure is *in force* on the date when it is effective (``sg:effectiveFrom`` <= date <
+``sg:effectiveUntil``) and, for a named institution, while that institution's
+``FINCEN_311`` listing is in force. Populations are derived only for measures in force, so
+nothing fires before 2016-12-09 for North Korea.
+
+Measure-independent classes, with their evidence:
+
+* ``sg:CoveredFinancialInstitution`` (1010.605(e)(1)): a financial institution organised
+  in the United States, or one located there, such as the U.S. branch of a foreign bank.
+  The data package does not say which kind of non-bank institution an entity is, so every
+  U.S. financial institution is treated as covered.
+* ``sg:ForeignFinancialInstitution`` (1010.605(f)) and ``sg:ForeignBank``
+  (1010.100(u)): a financial institution (bank) located outside the United States that
+  is organised outside it, or is an agency, branch or office there of any institution.
+
+Everything goes into the derived graph: the types, and one ``sg:Classification`` per
+(entity, class or population) with ``sg:legalBasis`` (the defining paragraph),
+``sg:evidencePath`` (the chain in words, with data-package ids, from the entity to its
+root institution), ``sg:rootInstitution`` and ``prov:wasDerivedFrom`` every node used.
+Each measure in force gets ``sg:inForceOn`` the date. Chains are found breadth first, so
+each member's evidence is a shortest chain; entities are visited once, so cycles of
+branches or holdings terminate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph as ox
+from rdflib import RDF, XSD
+
+from sanctiongraph.derive import DERIVED
+from sanctiongraph.namespaces import BASE, REF, SG, country, provision
+from sanctiongraph.queries import load_query
+from sanctiongraph.store import GraphStore
+
+ORDER = 200
+
+RULE = "fincen-311-dprk"
+DERIVED_BASE = f"{BASE}id/derived/{RULE}/"
+PROV = "http://www.w3.org/ns/prov#"
+ACTIVITY = ox.NamedNode(DERIVED_BASE + "deriver")
+US = str(country("US"))
+COUNTRY_PREFIX = str(REF) + "country/"
+
+COVERED_BASIS = str(provision("31 CFR 1010.605(e)(1)"))
+FOREIGN_FI_BASIS = str(provision("31 CFR 1010.605(f)"))
+FOREIGN_BANK_BASIS = str(provision("31 CFR 1010.100(u)"))
+
+
+# --------------------------------------------------------------------------- the facts
+
+
+@dataclass
+class Entity:
+    iri: str
+    id: str | None = None
+    jurisdictions: set[str] = field(default_factory=set)
+    located: set[str] = field(default_factory=set)
+    parents: set[str] = field(default_factory=set)
+    fi: bool = False
+    bank: bool = False
+    person: bool = False
+
+    @property
+    def name(self) -> str:
+        """How evidence names the entity: its data-package id, else its IRI."""
+        return self.id or self.iri
+
+    @property
+    def location(self) -> set[str]:
+        """Where it operates: ``sg:locatedIn``, else where it is organised."""
+        return self.located or self.jurisdictions
+
+    def in_us(self) -> bool:
+        return US in self.location
+
+
+@dataclass(frozen=True)
+class Holding:
+    iri: str
+    owner: str
+    owned: str
+    percent: Decimal | None
+    minimum: Decimal | None
+    start: date | None
+    end: date | None
+
+    def in_force(self, as_of: date) -> bool:
+        return _in_interval(as_of, self.start, self.end)
+
+    def exceeds(self, threshold: Decimal) -> bool:
+        """The share is certainly more than ``threshold`` percent."""
+        if self.percent is not None:
+            return self.percent > threshold
+        return self.minimum is not None and self.minimum > threshold
+
+    def share_text(self) -> str:
+        if self.percent is not None:
+            return f"{_number(self.percent)}%"
+        return f"at least {_number(self.minimum)}%"
+
+
+@dataclass(frozen=True)
+class Listing:
+    iri: str
+    entity: str
+    start: date | None
+    end: date | None
+    references: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    def in_force(self, as_of: date) -> bool:
+        return _in_interval(as_of, self.start, self.end)
+
+    def cites(self, section_iri: str, citation: str | None) -> bool:
+        """The listing names the measure's section as its source."""
+        if any(s == section_iri or s.startswith(section_iri + "-") for s in self.sources):
+            return True
+        if not citation:
+            return False
+        pattern = re.compile(re.escape(citation).replace(r"\ ", r"\s+") + r"(?![0-9.])")
+        return any(pattern.search(r) for r in self.references)
+
+
+@dataclass
+class Population:
+    iri: str
+    kind: str
+    basis: str
+    threshold: Decimal
+    cls: str | None
+
+
+@dataclass
+class Measure:
+    iri: str
+    effective: date | None = None
+    until: date | None = None
+    jurisdiction: str | None = None
+    institution: str | None = None
+    citation: str | None = None
+    section: str | None = None
+    populations: dict[str, Population] = field(default_factory=dict)
+
+    def effective_on(self, as_of: date) -> bool:
+        return _in_interval(as_of, self.effective, self.until)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Why one entity is in one class or population: a chain from it to its root."""
+
+    entity: str
+    steps: tuple[str, ...]
+    root: str
+    evidence: tuple[str, ...]
+
+
+class World:
+    """The entities, holdings, listings and measures the classification reads."""
+
+    def __init__(self) -> None:
+        self.entities: dict[str, Entity] = {}
+        self.children: dict[str, list[str]] = defaultdict(list)
+        self.holdings_by_owner: dict[str, list[Holding]] = defaultdict(list)
+        self.listings: list[Listing] = []
+        self.same_as: dict[str, set[str]] = defaultdict(set)
+        self.measures: dict[str, Measure] = {}
+
+    @classmethod
+    def load(cls, store: GraphStore) -> World:
+        world = cls()
+        for s in store.query(load_query("derive/fincen311-entities").text):
+            iri = s["entity"].value
+            e = world.entities.setdefault(iri, Entity(iri))
+            if s["id"] is not None and (e.id is None or s["id"].value < e.id):
+                e.id = s["id"].value
+            for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
+                                 ("parent", e.parents)):
+                if s[name] is not None and isinstance(s[name], ox.NamedNode):
+                    bucket.add(s[name].value)
+            e.fi = e.fi or _true(s["fi"])
+            e.bank = e.bank or _true(s["bank"])
+            e.person = e.person or _true(s["person"])
+        for e in world.entities.values():
+            for parent in e.parents:
+                world.children[parent].append(e.iri)
+        for kids in world.children.values():
+            kids.sort(key=world.sort_key)
+        seen: set[str] = set()
+        for s in store.query(load_query("derive/fincen311-holdings").text):
+            key = s["holding"].value
+            if key in seen:
+                continue
+            seen.add(key)
+            holding = Holding(key, s["owner"].value, s["owned"].value, _decimal(s["percent"]),
+                              _decimal(s["min"]), _date(s["start"]), _date(s["end"]))
+            world.holdings_by_owner[holding.owner].append(holding)
+        for holdings in world.holdings_by_owner.values():
+            holdings.sort(key=lambda h: (world.sort_key(h.owned), h.iri))
+        rows: dict[str, dict] = {}
+        for s in store.query(load_query("derive/fincen311-listings").text):
+            row = rows.setdefault(s["designation"].value, {
+                "entity": s["entity"].value, "start": _date(s["start"]), "end": _date(s["end"]),
+                "references": set(), "sources": set()})
+            if s["reference"] is not None:
+                row["references"].add(s["reference"].value)
+            if s["source"] is not None:
+                row["sources"].add(s["source"].value)
+        world.listings = [Listing(k, r["entity"], r["start"], r["end"],
+                                  tuple(sorted(r["references"])), tuple(sorted(r["sources"])))
+                          for k, r in sorted(rows.items())]
+        for s in store.query(load_query("derive/fincen311-same-as").text):
+            world.same_as[s["a"].value].add(s["b"].value)
+        citations = {s["p"].value: s["c"].value for s in store.query(
+            f"SELECT ?p ?c WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p . "
+            f"?p <{SG.citation}> ?c }}")}
+        for s in store.query(load_query("derive/fincen311-measures").text):
+            m = world.measures.setdefault(s["measure"].value, Measure(s["measure"].value))
+            m.effective = m.effective or _date(s["effective"])
+            m.until = m.until or _date(s["until"])
+            if s["jurisdiction"] is not None:
+                m.jurisdiction = s["jurisdiction"].value
+            if s["institution"] is not None:
+                m.institution = s["institution"].value
+            threshold = _decimal(s["threshold"])
+            m.populations[s["population"].value] = Population(
+                s["population"].value, s["kind"].value, s["basis"].value,
+                threshold if threshold is not None else Decimal(50),
+                s["class"].value if s["class"] is not None else None)
+        for s in store.query(f"SELECT ?m ?p WHERE {{ ?m a <{SG.SpecialMeasure}> ; "
+                             f"<{SG.legalBasis}> ?p }}"):
+            if s["m"].value in world.measures:
+                world.measures[s["m"].value].section = s["p"].value
+                world.measures[s["m"].value].citation = citations.get(s["p"].value)
+        return world
+
+    # ----------------------------------------------------------------- helpers
+
+    def entity(self, iri: str) -> Entity:
+        return self.entities.get(iri) or Entity(iri)
+
+    def name(self, iri: str) -> str:
+        return self.entity(iri).name
+
+    def sort_key(self, iri: str) -> tuple[str, str]:
+        return (self.name(iri), iri)
+
+    def sorted(self, iris: Iterable[str]) -> list[str]:
+        return sorted(iris, key=self.sort_key)
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def covered_institutions(world: World) -> dict[str, Membership]:
+    """U.S. financial institutions, including U.S. offices of foreign institutions."""
+    found = {}
+    for iri in world.sorted(world.entities):
+        e = world.entities[iri]
+        if not e.fi:
+            continue
+        if US in e.jurisdictions:
+            step = f"{e.name} is a financial institution organised in US"
+            found[iri] = Membership(iri, (step,), iri, (iri,))
+        elif US in e.located:
+            parent = world.sorted(e.parents)[0] if e.parents else None
+            if parent:
+                step = f"{e.name} is a branch or office located in US of {world.name(parent)}"
+                found[iri] = Membership(iri, (step,), parent, (iri, parent))
+            else:
+                step = f"{e.name} is a financial institution located in US"
+                found[iri] = Membership(iri, (step,), iri, (iri,))
+    return found
+
+
+def foreign_institutions(world: World, banks_only: bool) -> dict[str, Membership]:
+    """Financial institutions (banks) operating outside the U.S. that are organised
+    outside it, or are an office there of any institution."""
+    found = {}
+    for iri in world.sorted(world.entities):
+        e = world.entities[iri]
+        if not (e.bank if banks_only else e.fi) or not e.location or e.in_us():
+            continue
+        kind = "bank" if banks_only else "financial institution"
+        places = ", ".join(_code(c) for c in sorted(e.location))
+        if e.jurisdictions and US not in e.jurisdictions:
+            organised = ", ".join(_code(c) for c in sorted(e.jurisdictions))
+            step = f"{e.name} is a {kind} organised in {organised}"
+        elif e.parents:
+            step = f"{e.name} is a {kind} office located outside the US ({places})"
+        else:
+            continue
+        found[iri] = Membership(iri, (step,), iri, (iri,))
+    return found
+
+
+# --------------------------------------------------------------------------- populations
+
+
+def _spread(world: World, seeds: dict[str, Membership], as_of: date,
+            threshold: Decimal | None, offices_outside_us_only: bool = False) -> dict[str, Membership]:
+    """Breadth-first closure of ``seeds`` over branches and offices (``sg:branchOf``) and,
+    when ``threshold`` is given, over subsidiaries owned more than ``threshold``%."""
+    members: dict[str, Membership] = {}
+    queue: deque[tuple[str, Membership]] = deque()
+    visited: set[str] = set()
+    for iri in world.sorted(seeds):
+        members[iri] = seeds[iri]
+        visited.add(iri)
+        queue.append((iri, seeds[iri]))
+    while queue:
+        iri, via = queue.popleft()
+        for office in world.children.get(iri, []):
+            if office in visited:
+                continue
+            visited.add(office)
+            o = world.entity(office)
+            where = ", ".join(_code(c) for c in sorted(o.location)) or "unknown location"
+            step = f"{o.name} is a branch or office ({where}) of {world.name(iri)}"
+            chained = Membership(office, (step,) + via.steps, via.root, (office,) + via.evidence)
+            if not (offices_outside_us_only and o.in_us()):
+                members[office] = chained
+            queue.append((office, chained))
+        if threshold is None:
+            continue
+        for holding in world.holdings_by_owner.get(iri, []):
+            owned = holding.owned
+            if owned in visited or not holding.in_force(as_of) or not holding.exceeds(threshold):
+                continue
+            if world.entity(owned).person:
+                continue
+            visited.add(owned)
+            step = (f"{world.name(owned)} is owned {holding.share_text()} by {world.name(iri)} "
+                    f"(more than {_number(threshold)}%: a subsidiary)")
+            chained = Membership(owned, (step,) + via.steps, via.root,
+                                 (owned, holding.iri) + via.evidence)
+            members[owned] = chained
+            queue.append((owned, chained))
+    return members
+
+
+def jurisdiction_banks(world: World, jurisdiction: str) -> dict[str, Membership]:
+    code = _code(jurisdiction)
+    seeds = {}
+    for iri in world.sorted(world.entities):
+        e = world.entities[iri]
+        if e.bank and not e.person and jurisdiction in e.jurisdictions and not e.parents:
+            step = f"{e.name} is a bank organised under the law of {code}"
+            seeds[iri] = Membership(iri, (step,), iri, (iri,))
+    return _spread(world, seeds, date.min, None, offices_outside_us_only=True)
+
+
+def jurisdiction_financial_institutions(world: World, jurisdiction: str, as_of: date,
+                                        threshold: Decimal) -> dict[str, Membership]:
+    code = _code(jurisdiction)
+    seeds: dict[str, Membership] = {}
+    for iri in world.sorted(world.entities):
+        e = world.entities[iri]
+        if e.fi and not e.person and jurisdiction in e.jurisdictions:
+            step = f"{e.name} is a financial institution chartered or licensed in {code}"
+            seeds[iri] = Membership(iri, (step,), iri, (iri,))
+    for iri in world.sorted(world.entities):
+        e = world.entities[iri]
+        if iri in seeds or jurisdiction not in e.located:
+            continue
+        for parent in world.sorted(e.parents):
+            p = world.entity(parent)
+            if p.fi and p.jurisdictions and US not in p.jurisdictions:
+                organised = ", ".join(_code(c) for c in sorted(p.jurisdictions))
+                step = (f"{e.name} is a branch or office in {code} of {p.name}, a foreign "
+                        f"financial institution organised in {organised}")
+                seeds[iri] = Membership(iri, (step,), parent, (iri, parent))
+                break
+    return _spread(world, seeds, as_of, threshold)
+
+
+def named_institution(world: World, measure: Measure, as_of: date,
+                      threshold: Decimal) -> dict[str, Membership]:
+    target = measure.institution
+    citation = measure.citation or measure.iri
+    seeds: dict[str, Membership] = {}
+    if target is None:
+        return seeds
+    seeds[target] = Membership(target, (f"{world.name(target)} is named by {citation}",),
+                               target, (target,))
+    for other in world.sorted(world.same_as.get(target, ())):
+        step = f"{world.name(other)} is the same institution as {world.name(target)}, named by {citation}"
+        seeds.setdefault(other, Membership(other, (step,), target, (other, target)))
+    for listing in linked_listings(world, measure, as_of):
+        if listing.entity not in seeds:
+            step = f"{world.name(listing.entity)} is listed on FINCEN_311 under {citation}"
+            seeds[listing.entity] = Membership(listing.entity, (step,), listing.entity,
+                                               (listing.entity, listing.iri))
+    return _spread(world, seeds, as_of, threshold)
+
+
+def linked_listings(world: World, measure: Measure, as_of: date) -> list[Listing]:
+    """FINCEN_311 listings in force that tie an entity to the measure."""
+    if measure.section is None:
+        return []
+    return [listing for listing in world.listings
+            if listing.in_force(as_of) and listing.cites(measure.section, measure.citation)]
+
+
+def in_force(world: World, measure: Measure, as_of: date) -> bool:
+    if not measure.effective_on(as_of):
+        return False
+    if measure.institution is None:
+        return measure.jurisdiction is not None
+    names = {measure.institution} | world.same_as.get(measure.institution, set())
+    return any(listing.entity in names and listing.in_force(as_of)
+               for listing in world.listings) or bool(linked_listings(world, measure, as_of))
+
+
+def populations(world: World, as_of: date) -> list[tuple[Measure, Population, dict[str, Membership]]]:
+    """Every population of every measure in force, with its members."""
+    out = []
+    for key in sorted(world.measures):
+        measure = world.measures[key]
+        if not in_force(world, measure, as_of):
+            continue
+        for pkey in sorted(measure.populations):
+            pop = measure.populations[pkey]
+            if pop.kind == str(SG.JurisdictionBankPopulation) and measure.jurisdiction:
+                members = jurisdiction_banks(world, measure.jurisdiction)
+            elif pop.kind == str(SG.JurisdictionFinancialInstitutionPopulation) and measure.jurisdiction:
+                members = jurisdiction_financial_institutions(world, measure.jurisdiction, as_of,
+                                                              pop.threshold)
+            elif pop.kind == str(SG.NamedInstitutionPopulation):
+                members = named_institution(world, measure, as_of, pop.threshold)
+            else:
+                members = {}
+            out.append((measure, pop, members))
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+def classification_triples(world: World, membership: Membership, basis: str,
+                           cls: str | None = None, population: str | None = None) -> list[ox.Triple]:
+    key = f"{membership.entity} {cls or ''} {population or ''}"
+    node = ox.NamedNode(DERIVED_BASE + "classification/" + hashlib.sha1(key.encode()).hexdigest()[:16])
+    entity = ox.NamedNode(membership.entity)
+    out = [
+        ox.Triple(node, _n(RDF.type), _n(SG.Classification)),
+        ox.Triple(node, _n(SG.classifiedEntity), entity),
+        ox.Triple(node, _n(SG.legalBasis), ox.NamedNode(basis)),
+        ox.Triple(node, _n(SG.evidencePath), ox.Literal("; ".join(membership.steps))),
+        ox.Triple(node, _n(SG.rootInstitution), ox.NamedNode(membership.root)),
+        ox.Triple(node, _n(PROV + "wasGeneratedBy"), ACTIVITY),
+    ]
+    out += [ox.Triple(node, _n(PROV + "wasDerivedFrom"), ox.NamedNode(e))
+            for e in dict.fromkeys(membership.evidence)]
+    if cls is not None:
+        out.append(ox.Triple(node, _n(SG.assignedClass), ox.NamedNode(cls)))
+        out.append(ox.Triple(entity, _n(RDF.type), ox.NamedNode(cls)))
+    if population is not None:
+        out.append(ox.Triple(node, _n(SG.inPopulation), ox.NamedNode(population)))
+    return out
+
+
+def derive(store: GraphStore, as_of: date) -> None:
+    world = World.load(store)
+    triples: list[ox.Triple] = []
+    for cls, basis, found in (
+        (SG.CoveredFinancialInstitution, COVERED_BASIS, covered_institutions(world)),
+        (SG.ForeignFinancialInstitution, FOREIGN_FI_BASIS, foreign_institutions(world, False)),
+        (SG.ForeignBank, FOREIGN_BANK_BASIS, foreign_institutions(world, True)),
+    ):
+        for membership in found.values():
+            triples += classification_triples(world, membership, basis, cls=str(cls))
+    date_literal = ox.Literal(as_of.isoformat(), datatype=_n(XSD.date))
+    forced = set()
+    for measure, pop, members in populations(world, as_of):
+        if measure.iri not in forced:
+            triples.append(ox.Triple(ox.NamedNode(measure.iri), _n(SG.inForceOn), date_literal))
+            forced.add(measure.iri)
+        for membership in members.values():
+            triples += classification_triples(world, membership, pop.basis, cls=pop.cls,
+                                              population=pop.iri)
+    store.add_triples(DERIVED, triples)
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _n(iri: object) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+def _in_interval(day: date, start: date | None, end: date | None) -> bool:
+    """Intervals include their start and exclude their end."""
+    return (start is None or start <= day) and (end is None or day < end)
+
+
+def _true(term) -> bool:
+    """An EXISTS result: ``true`` (Oxigraph) or ``1`` (Virtuoso answers with an integer)."""
+    return term is not None and term.value in ("true", "1")
+
+
+def _date(term) -> date | None:
+    if term is None:
+        return None
+    try:
+        return date.fromisoformat(term.value[:10])
+    except ValueError:
+        return None
+
+
+def _decimal(term) -> Decimal | None:
+    if term is None:
+        return None
+    try:
+        value = Decimal(term.value)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return "?"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _code(country_iri: str) -> str:
+    return country_iri[len(COUNTRY_PREFIX):] if country_iri.startswith(COUNTRY_PREFIX) else country_iri

@@ -1,0 +1,213 @@
+"""Indirect-access paths (``sanctiongraph access``, ``access_paths``): chains of nested
+accounts into US correspondent accounts, bounded, cycle-safe, as of a date."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from sanctiongraph.analysis.access import (
+    AccessPath, Edge, UnknownEntity, access_paths, find_paths, render_text,
+)
+from sanctiongraph.cli import cli
+from sanctiongraph.ingest import Source
+from sanctiongraph.ingest.rdf import parse_rdf
+from sanctiongraph.loading import load_bundled, load_sources
+from sanctiongraph.namespaces import ID
+from sanctiongraph.store import open_store
+
+AS_OF = date(2026, 11, 23)
+WORLD = """
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .
+@prefix acc: <https://w3id.org/sanctiongraph/id/account/> .
+@prefix cty: <https://w3id.org/sanctiongraph/ref/country/> .
+@prefix sg: <https://w3id.org/sanctiongraph/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ent:kp a sg:Bank ; dct:identifier "kp" ; sg:jurisdiction cty:KP .
+ent:cn a sg:Bank ; dct:identifier "cn" ; sg:jurisdiction cty:CN .
+ent:hk a sg:Bank ; dct:identifier "hk" ; sg:jurisdiction cty:HK .
+ent:us a sg:Bank ; dct:identifier "us" ; sg:jurisdiction cty:US .
+ent:cn-ny a sg:Bank ; dct:identifier "cn-ny" ; sg:jurisdiction cty:CN ; sg:locatedIn cty:US ; sg:branchOf ent:cn .
+ent:us-ldn a sg:Bank ; dct:identifier "us-ldn" ; sg:jurisdiction cty:US ; sg:locatedIn cty:GB ; sg:branchOf ent:us .
+ent:shop a sg:Company ; dct:identifier "shop" ; sg:jurisdiction cty:US .
+# kp -> cn -> hk -> us (a correspondent account in the US at a US bank)
+acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:heldBy ent:kp ; sg:maintainedBy ent:cn .
+acc:a2 a sg:CorrespondentAccount ; dct:identifier "a2" ; sg:heldBy ent:cn ; sg:maintainedBy ent:hk .
+acc:a3 a sg:CorrespondentAccount ; dct:identifier "a3" ; sg:heldBy ent:hk ; sg:maintainedBy ent:us .
+# a cycle: hk keeps an account at cn, which keeps one at hk
+acc:a4 a sg:CorrespondentAccount ; dct:identifier "a4" ; sg:heldBy ent:hk ; sg:maintainedBy ent:cn .
+# closed before the as-of date: not a path any more
+acc:a5 a sg:CorrespondentAccount ; dct:identifier "a5" ; sg:heldBy ent:cn ; sg:maintainedBy ent:us ;
+    sg:openedOn "2010-01-01"^^xsd:date ; sg:closedOn "2026-11-22"^^xsd:date .
+# the US branch of a foreign bank is a covered financial institution
+acc:a6 a sg:PayableThroughAccount ; dct:identifier "a6" ; sg:heldBy ent:hk ; sg:maintainedBy ent:cn-ny .
+# not reaching the US: an account kept in London by a US bank's branch; a deposit account
+# at a US bank; an account at a US company that is not a financial institution
+acc:a7 a sg:CorrespondentAccount ; dct:identifier "a7" ; sg:heldBy ent:cn ; sg:maintainedBy ent:us-ldn .
+acc:a8 a sg:DepositAccount ; dct:identifier "a8" ; sg:heldBy ent:hk ; sg:maintainedBy ent:us .
+acc:a9 a sg:CorrespondentAccount ; dct:identifier "a9" ; sg:heldBy ent:cn ; sg:maintainedBy ent:shop .
+# opens after the as-of date
+acc:a10 a sg:CorrespondentAccount ; dct:identifier "a10" ; sg:heldBy ent:kp ; sg:maintainedBy ent:us ;
+    sg:openedOn "2026-11-24"^^xsd:date .
+"""
+
+
+@pytest.fixture(scope="module")
+def store():
+    s = open_store(in_memory=True)
+    load_bundled(s)
+    load_sources(s, [Source("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    return s  # no derivers: access paths read asserted data only
+
+
+def as_tuples(body):
+    return [(tuple(p["hops"]), tuple(p["accounts"]), p["reaches_us"]) for p in body["paths"]]
+
+
+def test_paths_from_a_north_korean_bank(store):
+    body = access_paths(store, "kp", AS_OF, 4)
+    assert set(body) == {"entity", "paths"}
+    assert body["entity"] == "kp"
+    assert all(set(p) == {"hops", "accounts", "reaches_us"} for p in body["paths"])
+    assert as_tuples(body) == [
+        (("kp", "cn"), ("a1",), False),
+        (("kp", "cn", "hk"), ("a1", "a2"), False),
+        (("kp", "cn", "hk", "us"), ("a1", "a2", "a3"), True),
+        (("kp", "cn", "hk", "cn-ny"), ("a1", "a2", "a6"), True),
+        (("kp", "cn", "hk", "us"), ("a1", "a2", "a8"), False),
+        (("kp", "cn", "us-ldn"), ("a1", "a7"), False),
+        (("kp", "cn", "shop"), ("a1", "a9"), False),
+    ]
+
+
+def test_hops_run_to_the_maintainer_of_the_last_account(store):
+    for hops, accounts, _ in as_tuples(access_paths(store, "kp", AS_OF, 4)):
+        assert len(hops) == len(accounts) + 1 and hops[0] == "kp"
+
+
+def test_depth_is_bounded(store):
+    assert max(len(a) for _, a, _ in as_tuples(access_paths(store, "kp", AS_OF, 2))) == 2
+    assert as_tuples(access_paths(store, "kp", AS_OF, 1)) == [(("kp", "cn"), ("a1",), False)]
+    with pytest.raises(ValueError):
+        access_paths(store, "kp", AS_OF, 0)
+    with pytest.raises(ValueError):
+        access_paths(store, "kp", AS_OF, 11)
+
+
+def test_cycles_terminate_and_no_institution_repeats(store):
+    body = access_paths(store, "hk", AS_OF, 10)
+    for hops, _, _ in as_tuples(body):
+        assert len(set(hops)) == len(hops)
+    assert (("hk", "cn", "us-ldn"), ("a4", "a7"), False) in as_tuples(body)
+    # the cycle hk -> cn -> hk is cut: no path returns to hk
+    assert not any(h[-1] == "hk" for h, _, _ in as_tuples(body))
+
+
+def test_as_of_governs_which_accounts_are_open(store):
+    earlier = as_tuples(access_paths(store, "kp", date(2026, 11, 21), 2))
+    assert (("kp", "cn", "us"), ("a1", "a5"), True) in earlier
+    assert (("kp", "cn", "us"), ("a1", "a5"), True) not in as_tuples(access_paths(store, "kp", AS_OF, 2))
+    later = as_tuples(access_paths(store, "kp", date(2026, 11, 24), 1))
+    assert (("kp", "us"), ("a10",), True) in later
+
+
+def test_entity_by_iri_and_unknown_entity(store):
+    by_iri = access_paths(store, str(ID["entity/kp"]), AS_OF, 4)
+    assert by_iri == access_paths(store, "kp", AS_OF, 4)
+    with pytest.raises(UnknownEntity):
+        access_paths(store, "nobody", AS_OF, 4)
+    with pytest.raises(LookupError):  # what the API maps to 404
+        access_paths(store, "https://example.org/nobody", AS_OF, 4)
+
+
+def test_find_paths_on_plain_edges():
+    edges = [Edge("x", "a", "b", False), Edge("y", "b", "a", False), Edge("z", "b", "c", True),
+             Edge("w", "a", "a", False)]
+    assert find_paths(edges, "a", 5) == [
+        AccessPath(("a", "b"), ("x",), False),
+        AccessPath(("a", "b", "c"), ("x", "z"), True),
+    ]
+
+
+def test_access_reads_the_same_covered_institutions_as_the_deriver(store):
+    """reaches_us uses the covered-institution test of derive/fincen311.py."""
+    from sanctiongraph.derive import run_derivers
+
+    copy = open_store(in_memory=True)
+    for graph in store.graphs():
+        copy.replace_graph(graph, store.triples(graph))
+    run_derivers(copy, AS_OF)
+    covered = {r["id"].value for r in copy.query(
+        "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> "
+        "SELECT ?id WHERE { ?x a sg:CoveredFinancialInstitution ; "
+        "<http://purl.org/dc/terms/identifier> ?id }")}
+    assert covered == {"us", "us-ldn", "cn-ny"}
+    reached = {h[-1] for h, _, us in as_tuples(access_paths(store, "kp", AS_OF, 4)) if us}
+    assert reached <= covered
+
+
+def test_text_rendering(store):
+    body = access_paths(store, "kp", AS_OF, 4)
+    text = render_text(body, AS_OF, 4)
+    assert text.splitlines()[0].startswith("indirect access from kp as of 2026-11-23")
+    assert "2 reaching the United States" in text
+    assert "US  kp --[a1]--> cn --[a2]--> hk --[a3]--> us" in text
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("access")
+    (directory / "world.ttl").write_text(WORLD)
+    result = CliRunner().invoke(cli, ["load", str(directory / "world.ttl"), "--store",
+                                      str(directory / "store")])
+    assert result.exit_code == 0, result.output
+    return directory / "store"
+
+
+def test_cli_json_is_exactly_the_library_body(store_dir, store):
+    result = CliRunner().invoke(cli, ["access", "kp", "--store", str(store_dir), "--as-of",
+                                      "2026-11-23", "--max-depth", "3", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == access_paths(store, "kp", AS_OF, 3)
+
+
+def test_cli_text_and_iri(store_dir):
+    result = CliRunner().invoke(cli, ["access", str(ID["entity/hk"]), "--store", str(store_dir),
+                                      "--as-of", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    assert "indirect access from hk" in result.output
+    assert "US  hk --[a3]--> us" in result.output
+
+
+def test_cli_unknown_entity_exits_2(store_dir):
+    result = CliRunner().invoke(cli, ["access", "nobody", "--store", str(store_dir)])
+    assert result.exit_code == 2
+    assert "no entity" in result.output and "nobody" in result.output
+
+
+def test_cli_rejects_bad_depth(store_dir):
+    result = CliRunner().invoke(cli, ["access", "kp", "--store", str(store_dir), "--max-depth", "0"])
+    assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- external stores
+
+from test_store_remote import oxigraph_url, server_url, virtuoso_url  # noqa: E402,F401
+
+
+def test_same_paths_on_a_sparql_server(server_url, store):
+    """The access query runs unchanged on Oxigraph server and Virtuoso 7 (--store URL)."""
+    remote = open_store(server_url)
+    load_bundled(remote)
+    load_sources(remote, [Source("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    for start, depth in (("kp", 4), ("hk", 10)):
+        assert access_paths(remote, start, AS_OF, depth) == access_paths(store, start, AS_OF, depth)
+    assert access_paths(remote, "kp", date(2026, 11, 21), 2) == access_paths(store, "kp", date(2026, 11, 21), 2)

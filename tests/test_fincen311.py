@@ -1,0 +1,375 @@
+"""31 CFR 1010.659 (and 1010.660 as data): classification with evidence, the shapes'
+citations and evidence, and Section 311 measures as data, not code.
+
+The fixtures in ``tests/fixtures/fincen-311-dprk/`` fix which (focus, shape) pairs fire;
+these tests check what the fixtures cannot: classes and evidence paths as of a date,
+the cited paragraph of each finding, and that a new measure needs only reference data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from fixtures_support import FIXTURES, run_fixture
+from sanctiongraph.derive import run_derivers
+from sanctiongraph.ingest import Source
+from sanctiongraph.ingest.rdf import parse_rdf
+from sanctiongraph.loading import load_bundled, load_sources
+from sanctiongraph.namespaces import ID, REF, SG
+from sanctiongraph.resources import demo_world_dir, reference_dir
+from sanctiongraph.store import open_store
+from sanctiongraph.validate import validate_paths, validate_sources
+
+HERE = FIXTURES / "fincen-311-dprk"
+AS_OF = date(2026, 11, 23)
+PREFIXES = """
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .
+@prefix acc: <https://w3id.org/sanctiongraph/id/account/> .
+@prefix tx: <https://w3id.org/sanctiongraph/id/transaction/> .
+@prefix hold: <https://w3id.org/sanctiongraph/id/holding/> .
+@prefix cty: <https://w3id.org/sanctiongraph/ref/country/> .
+@prefix ref: <https://w3id.org/sanctiongraph/ref/entity/> .
+@prefix sg: <https://w3id.org/sanctiongraph/ontology#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+WORLD = PREFIXES + """
+ent:kpbank a sg:Bank ; dct:identifier "kpbank" ; sg:jurisdiction cty:KP .
+ent:kpbank-cn a sg:Bank ; dct:identifier "kpbank-cn" ; sg:jurisdiction cty:KP ; sg:locatedIn cty:CN ; sg:branchOf ent:kpbank .
+ent:kpbank-us a sg:Bank ; dct:identifier "kpbank-us" ; sg:jurisdiction cty:KP ; sg:locatedIn cty:US ; sg:branchOf ent:kpbank .
+ent:kp-insurer a sg:NonBankFinancialInstitution ; dct:identifier "kp-insurer" ; sg:jurisdiction cty:KP .
+ent:sub60 a sg:Company ; dct:identifier "sub60" ; sg:jurisdiction cty:CN .
+ent:sub60-sub a sg:Company ; dct:identifier "sub60-sub" ; sg:jurisdiction cty:HK .
+ent:sub50 a sg:Company ; dct:identifier "sub50" ; sg:jurisdiction cty:CN .
+ent:band a sg:Company ; dct:identifier "band" ; sg:jurisdiction cty:CN .
+ent:sold a sg:Company ; dct:identifier "sold" ; sg:jurisdiction cty:CN .
+ent:controlled a sg:Company ; dct:identifier "controlled" ; sg:jurisdiction cty:CN .
+ent:person a sg:Person ; dct:identifier "person" .
+hold:h1 a sg:Ownership ; sg:owner ent:kpbank ; sg:owned ent:sub60 ; sg:percent "60"^^xsd:decimal .
+hold:h2 a sg:Ownership ; sg:owner ent:sub60 ; sg:owned ent:sub60-sub ; sg:percent "51"^^xsd:decimal .
+hold:h3 a sg:Ownership ; sg:owner ent:kpbank ; sg:owned ent:sub50 ; sg:percent "50"^^xsd:decimal .
+hold:h4 a sg:Ownership ; sg:owner ent:kpbank ; sg:owned ent:band ; sg:percentMin "45"^^xsd:decimal ; sg:percentMax "70"^^xsd:decimal .
+hold:h5 a sg:Ownership ; sg:owner ent:kpbank ; sg:owned ent:sold ; sg:percent "90"^^xsd:decimal ; sg:endDate "2026-11-23"^^xsd:date .
+hold:h6 a sg:Control ; sg:owner ent:kpbank ; sg:owned ent:controlled .
+hold:h7 a sg:Ownership ; sg:owner ent:kpbank ; sg:owned ent:person ; sg:percent "99"^^xsd:decimal .
+ent:cnbank a sg:Bank ; dct:identifier "cnbank" ; sg:jurisdiction cty:CN .
+ent:cnbank-py a sg:Bank ; dct:identifier "cnbank-py" ; sg:jurisdiction cty:CN ; sg:locatedIn cty:KP ; sg:branchOf ent:cnbank .
+ent:cnbank-ny a sg:Bank ; dct:identifier "cnbank-ny" ; sg:jurisdiction cty:CN ; sg:locatedIn cty:US ; sg:branchOf ent:cnbank .
+ent:usbank a sg:Bank ; dct:identifier "usbank" ; sg:jurisdiction cty:US .
+ent:usbank-london a sg:Bank ; dct:identifier "usbank-london" ; sg:jurisdiction cty:US ; sg:locatedIn cty:GB ; sg:branchOf ent:usbank .
+ent:usbroker a sg:NonBankFinancialInstitution ; dct:identifier "usbroker" ; sg:jurisdiction cty:US .
+ent:dd-branch a sg:Bank ; dct:identifier "dd-branch" ; sg:jurisdiction cty:CN ; sg:branchOf ref:bank-of-dandong .
+ent:my-dandong a sg:Bank ; dct:identifier "my-dandong" ; sg:jurisdiction cty:CN ; owl:sameAs ref:bank-of-dandong .
+ent:loop-a a sg:Bank ; dct:identifier "loop-a" ; sg:jurisdiction cty:CN ; sg:branchOf ent:loop-b .
+ent:loop-b a sg:Bank ; dct:identifier "loop-b" ; sg:jurisdiction cty:CN ; sg:branchOf ent:loop-a .
+hold:h8 a sg:Ownership ; sg:owner ent:sub60-sub ; sg:owned ent:sub60 ; sg:percent "55"^^xsd:decimal .
+"""
+
+
+def derived_store(text: str, as_of: date):
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, [Source("t", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "t.ttl"))])
+    run_derivers(store, as_of)
+    return store
+
+
+def classifications(store) -> dict[tuple[str, str], str]:
+    """(entity id or IRI, class or population local name) -> evidence path."""
+    rows = store.query(f"""
+        PREFIX sg: <{SG._NS}>
+        SELECT ?e ?c ?p ?path WHERE {{
+          ?x a sg:Classification ; sg:classifiedEntity ?e ; sg:evidencePath ?path .
+          OPTIONAL {{ ?x sg:assignedClass ?c }} OPTIONAL {{ ?x sg:inPopulation ?p }}
+        }}""")
+    out = {}
+    for r in rows:
+        key = r["e"].value.rsplit("/", 1)[-1]
+        what = r["p"].value.rsplit("/", 1)[-1] if r["p"] else r["c"].value.rsplit("#", 1)[-1]
+        out[(key, what)] = r["path"].value
+    return out
+
+
+@pytest.fixture(scope="module")
+def world_store():
+    return derived_store(WORLD, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def classified(world_store):
+    return classifications(world_store)
+
+
+def types(store, ident: str) -> set[str]:
+    return {r["t"].value.rsplit("#", 1)[-1] for r in store.query(
+        "SELECT ?x ?t WHERE { ?x a ?t }", {"x": ox.NamedNode(str(ID[f"entity/{ident}"]))})}
+
+
+NKBI = "31-CFR-1010.659-north-korean-banking-institution"
+NKFI = "31-CFR-1010.659-north-korean-financial-institution"
+DANDONG = "31-CFR-1010.660-bank-of-dandong"
+
+
+def members(classified, population: str) -> set[str]:
+    return {e for (e, what) in classified if what == population}
+
+
+def test_north_korean_banking_institution(classified, world_store):
+    # (a)(1): the bank and its offices outside the US; not the US branch, not non-banks
+    assert members(classified, NKBI) >= {"kpbank", "kpbank-cn"}
+    assert {"kpbank-us", "kp-insurer", "sub60", "cnbank-py"}.isdisjoint(members(classified, NKBI))
+    assert classified[("kpbank-cn", NKBI)] == (
+        "kpbank-cn is a branch or office (CN) of kpbank; kpbank is a bank organised under the law of KP")
+    assert {"NorthKoreanBankingInstitution", "NorthKoreanFinancialInstitution",
+            "ForeignBank", "Organization"} <= types(world_store, "kpbank-cn")
+    assert "NorthKoreanBankingInstitution" not in types(world_store, "kpbank-us")
+
+
+def test_north_korean_financial_institution(classified):
+    nkfi = members(classified, NKFI)
+    # (a)(2): chartered or licensed by KP, wherever located; offices anywhere (the US
+    # branch too); subsidiaries more than 50% owned, also of subsidiaries; offices in KP
+    # of a third-country bank
+    assert {"kpbank", "kpbank-cn", "kpbank-us", "kp-insurer", "sub60", "sub60-sub",
+            "cnbank-py"} <= nkfi
+    # (a)(6): exactly 50% is not a subsidiary; a band that may be 50 or less is not;
+    # a holding that ended on the as-of date is not; control is not; a person is not
+    assert {"sub50", "band", "sold", "controlled", "person"}.isdisjoint(nkfi)
+    assert {"cnbank", "cnbank-ny", "usbank"}.isdisjoint(nkfi)
+    assert classified[("sub60-sub", NKFI)] == (
+        "sub60-sub is owned 51% by sub60 (more than 50%: a subsidiary); "
+        "sub60 is owned 60% by kpbank (more than 50%: a subsidiary); "
+        "kpbank is a financial institution chartered or licensed in KP")
+    assert classified[("cnbank-py", NKFI)] == (
+        "cnbank-py is a branch or office in KP of cnbank, a foreign financial institution "
+        "organised in CN")
+
+
+def test_subsidiary_band_above_threshold_counts():
+    text = WORLD.replace('sg:percentMin "45"', 'sg:percentMin "50.5"')
+    assert ("band", NKFI) in classifications(derived_store(text, AS_OF))
+
+
+def test_holding_interval_includes_start_and_excludes_end():
+    before = classifications(derived_store(WORLD, date(2026, 11, 22)))
+    assert ("sold", NKFI) in before
+    assert ("sold", NKFI) not in classifications(derived_store(WORLD, AS_OF))
+
+
+def test_covered_and_foreign(classified):
+    covered = {e for (e, what) in classified if what == "CoveredFinancialInstitution"}
+    assert {"usbank", "usbank-london", "usbroker", "cnbank-ny"} <= covered
+    assert {"cnbank", "kpbank", "cnbank-py"}.isdisjoint(covered)
+    assert classified[("cnbank-ny", "CoveredFinancialInstitution")] == (
+        "cnbank-ny is a branch or office located in US of cnbank")
+    foreign_banks = {e for (e, what) in classified if what == "ForeignBank"}
+    # 1010.100(u): offices outside the US of any bank are foreign banks, offices inside are not
+    assert {"cnbank", "cnbank-py", "kpbank", "usbank-london"} <= foreign_banks
+    assert {"cnbank-ny", "usbank", "kpbank-us", "usbroker"}.isdisjoint(foreign_banks)
+    foreign_fis = {e for (e, what) in classified if what == "ForeignFinancialInstitution"}
+    assert "kp-insurer" in foreign_fis and "kp-insurer" not in foreign_banks
+
+
+def test_bank_of_dandong_population(classified):
+    dandong = members(classified, DANDONG)
+    assert {"dd-branch", "my-dandong", "bank-of-dandong"} <= dandong
+    assert classified[("my-dandong", DANDONG)] == (
+        "my-dandong is the same institution as "
+        f"{REF['entity/bank-of-dandong']}, named by 31 CFR 1010.660")
+
+
+def test_branch_and_ownership_cycles_terminate(classified):
+    assert ("loop-a", "ForeignBank") in classified
+    assert ("sub60", NKFI) in classified  # sub60 <-> sub60-sub own each other
+
+
+def test_no_population_before_the_effective_date():
+    early = classifications(derived_store(WORLD, date(2016, 12, 8)))
+    assert not members(early, NKBI) and not members(early, NKFI)
+    assert ("usbank", "CoveredFinancialInstitution") in early  # not measure-dependent
+    on_day = classifications(derived_store(WORLD, date(2016, 12, 9)))
+    assert "kpbank" in members(on_day, NKBI)
+    assert not members(on_day, DANDONG)  # 1010.660 takes effect on 2017-12-08
+    assert members(classifications(derived_store(WORLD, date(2017, 12, 8))), DANDONG)
+
+
+def test_measures_in_force():
+    store = derived_store(WORLD, AS_OF)
+    forced = {r["m"].value for r in store.query(
+        f"SELECT ?m WHERE {{ ?m <{SG.inForceOn}> ?d }}")}
+    assert forced == {str(REF["measure/31-CFR-1010.659"]), str(REF["measure/31-CFR-1010.660"])}
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def findings(name: str, engine: str = "fast"):
+    return run_fixture(HERE / name, engine).findings
+
+
+def test_dandong_fixture_cites_1010_660_b_1():
+    [finding] = findings("violates-dandong-b-1.ttl")
+    assert finding.citation == "31 CFR 1010.660(b)(1)"
+    assert finding.shape.endswith("fincen-311-dprk#AccountProhibitionShape")
+    assert finding.severity == "violation"
+    assert finding.evidence == (
+        "a1", "dd-sy",
+        f"dd-sy is a branch or office (CN) of {REF['entity/bank-of-dandong']}; "
+        f"{REF['entity/bank-of-dandong']} is named by 31 CFR 1010.660",
+        "31 CFR 1010.660(a)(1)")
+    [listed] = findings("violates-dandong-listed-subsidiary.ttl")
+    assert listed.citation == "31 CFR 1010.660(b)(1)"
+    assert "dandong-sub is owned 75% by dandong" in listed.evidence[2]
+
+
+EXPECTED_CITATIONS = {
+    "violates-b-1-account.ttl": {("a1", "31 CFR 1010.659(b)(1)", "violation")},
+    "violates-b-1-effective-date.ttl": {("a1", "31 CFR 1010.659(b)(1)", "violation")},
+    "violates-b-2-transaction.ttl": {("t1", "31 CFR 1010.659(b)(2)", "violation"),
+                                     ("a1", "31 CFR 1010.659(b)(3)(iii)", "warning")},
+    "violates-b-3-i-A-nested-account.ttl": {("a1", "31 CFR 1010.659(b)(3)(i)(A)", "warning")},
+    "violates-b-3-i-A-processing.ttl": {("a1", "31 CFR 1010.659(b)(3)(i)(A)", "warning")},
+    "violates-b-3-iii-indirect-use.ttl": {("a1", "31 CFR 1010.659(b)(3)(iii)", "warning")},
+    "violates-b-4-notice-record.ttl": {("a1", "31 CFR 1010.659(b)(4)", "warning")},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_CITATIONS))
+def test_each_paragraph_is_cited_with_its_severity(name):
+    assert {(f.id, f.citation, f.severity) for f in findings(name)} == EXPECTED_CITATIONS[name]
+
+
+def test_evidence_names_account_transaction_institution_and_path():
+    by_shape = {f.shape.rsplit("#", 1)[1]: f for f in findings("violates-b-2-transaction.ttl")}
+    b2 = by_shape["TransactionProhibitionShape"]
+    assert b2.evidence == ("t1", "a1", "kpbank", "beneficiary institution",
+                           "kpbank is a financial institution chartered or licensed in KP",
+                           "31 CFR 1010.659(a)(2)")
+    assert "Transaction t1" in b2.message and "foreign bank cnbank" in b2.message
+    use = by_shape["IndirectUseShape"]
+    assert use.evidence[:4] == ("a1", "t1", "kpbank", "beneficiary institution")
+    [notice] = findings("violates-b-3-i-A-nested-account.ttl")
+    assert notice.evidence == ("a1", "cnbank", "a2", "kpbank",
+                               "kpbank is a financial institution chartered or licensed in KP",
+                               "31 CFR 1010.659(a)(2)")
+    [subsidiary] = [f for f in findings("violates-b-2-subsidiary-share.ttl")
+                    if f.shape.endswith("TransactionProhibitionShape")]
+    assert subsidiary.evidence[4] == (
+        "kp-trading is owned 50.01% by kpbank (more than 50%: a subsidiary); "
+        "kpbank is a financial institution chartered or licensed in KP")
+
+
+def test_findings_rest_on_summary_provisions_that_say_so():
+    """The registry keeps (b)(3)(i)(A)-(B), (b)(3)(ii)-(iii) and (b)(4) as summaries."""
+    text = (reference_dir() / "provisions" / "31-CFR-1010.659.ttl").read_text()
+    for slug in ("b-3-i-A", "b-3-i-B", "b-3-ii", "b-3-iii", "b-4"):
+        block = text.split(f"provision:31-CFR-1010.659-{slug}\n", 1)[1].split("\n\n", 1)[0]
+        assert "sg:verification verification:summary" in block, slug
+
+
+# --------------------------------------------------------------------------- measures as data
+
+BDA_MEASURE = PREFIXES + """
+@prefix measure: <https://w3id.org/sanctiongraph/ref/measure/> .
+@prefix provision: <https://w3id.org/sanctiongraph/ref/provision/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+# Test-only reference data: what adding 31 CFR 1010.655 (Banco Delta Asia) would take.
+# The paragraph (b)(1) here is a stand-in; the registry does not hold 1010.655(b).
+provision:31-CFR-1010.655-b-1 a sg:LegalProvision ; sg:citation "31 CFR 1010.655(b)(1)" .
+measure:31-CFR-1010.655 a sg:SpecialMeasure ;
+    sg:legalBasis provision:31-CFR-1010.655 ;
+    sg:targetInstitution ref:banco-delta-asia ;
+    sg:definesPopulation measure:31-CFR-1010.655-banco-delta-asia ;
+    sg:hasRequirement measure:31-CFR-1010.655-b-1 .
+measure:31-CFR-1010.655-banco-delta-asia a sg:NamedInstitutionPopulation ;
+    rdfs:label "Banco Delta Asia" ;
+    sg:legalBasis provision:31-CFR-1010.655-a-1 ;
+    sg:subsidiaryAbove 50.0 .
+measure:31-CFR-1010.655-b-1 a sg:AccountProhibition ;
+    sg:legalBasis provision:31-CFR-1010.655-b-1 ;
+    sg:appliesTo measure:31-CFR-1010.655-banco-delta-asia .
+"""
+BDA_DATA = PREFIXES + """
+ent:usbank a sg:Bank ; dct:identifier "usbank" ; sg:jurisdiction cty:US .
+ent:dac a sg:NonBankFinancialInstitution ; dct:identifier "delta-asia-credit" ; sg:jurisdiction cty:MO .
+hold:h1 a sg:Ownership ; sg:owner ref:banco-delta-asia ; sg:owned ent:dac ; sg:percent "100"^^xsd:decimal .
+acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:maintainedBy ent:usbank ; sg:heldBy ent:dac .
+"""
+
+
+def test_a_new_measure_is_reference_data_only():
+    """31 CFR 1010.655 (Banco Delta Asia) fires through the same shape by adding triples."""
+    data = Source("bda", parse_rdf(BDA_DATA.encode(), ox.RdfFormat.TURTLE, "bda.ttl"))
+    assert not validate_sources([data], AS_OF).findings
+    measure = Source("bda-measure", parse_rdf(BDA_MEASURE.encode(), ox.RdfFormat.TURTLE, "m.ttl"))
+    report = validate_sources([data, measure], AS_OF)
+    [finding] = report.findings
+    assert finding.citation == "31 CFR 1010.655(b)(1)"
+    assert finding.shape.endswith("fincen-311-dprk#AccountProhibitionShape")
+    assert "delta-asia-credit is owned 100%" in finding.evidence[2]
+
+
+# --------------------------------------------------------------------------- demo world
+
+DEMO_EXPECTED = {
+    # data/examples/README.md, NK-01..NK-21, as of 2026-11-23
+    ("acc-pr-crane-sy", "31 CFR 1010.659(b)(1)"),
+    ("tx-nk-01", "31 CFR 1010.659(b)(2)"), ("tx-nk-02", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-03", "31 CFR 1010.659(b)(2)"), ("tx-nk-04", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-05", "31 CFR 1010.659(b)(2)"), ("tx-nk-06", "31 CFR 1010.659(b)(2)"),
+    ("acc-tw-pearl", "31 CFR 1010.659(b)(3)(i)(A)"),
+    ("acc-orny-hornbill", "31 CFR 1010.659(b)(3)(i)(A)"),
+    ("acc-hv-amber", "31 CFR 1010.659(b)(3)(i)(A)"),
+    ("acc-hv-lotus", "31 CFR 1010.659(b)(3)(iii)"), ("acc-orny-hornbill", "31 CFR 1010.659(b)(3)(iii)"),
+    ("acc-tw-lindenfeld", "31 CFR 1010.659(b)(3)(iii)"), ("acc-tw-pearl", "31 CFR 1010.659(b)(3)(iii)"),
+    ("acc-hv-lotus", "31 CFR 1010.659(b)(4)"), ("acc-hv-cedar", "31 CFR 1010.659(b)(4)"),
+    ("acc-pr-dandong-sy", "31 CFR 1010.660(b)(1)"), ("tx-dd-01", "31 CFR 1010.660(b)(2)"),
+}
+
+
+def test_demo_world_section_311_findings():
+    report = validate_paths([demo_world_dir()], AS_OF)
+    assert not report.errors
+    ours = [f for f in report.findings if "/fincen-311-dprk#" in f.shape]
+    assert {(f.id, f.citation) for f in ours} == DEMO_EXPECTED
+    assert all(f.evidence and f.citation for f in ours)
+    counts = {}
+    for f in ours:
+        if f.citation == "31 CFR 1010.659(b)(3)(i)(A)":
+            counts[f.id] = counts.get(f.id, 0) + 1
+    assert counts == {"acc-tw-pearl": 2, "acc-orny-hornbill": 3, "acc-hv-amber": 1}
+
+
+def test_demo_world_account_closed_the_day_before():
+    report = validate_paths([demo_world_dir()], date(2026, 11, 21))
+    assert ("acc-summit-pine", "31 CFR 1010.659(b)(1)") in {(f.id, f.citation) for f in report.findings}
+
+
+def test_demo_world_access_paths():
+    from sanctiongraph.analysis.access import access_paths
+    from sanctiongraph.ingest import read_sources
+
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, read_sources([demo_world_dir()]))
+    body = access_paths(store, "kp-crane-shenyang", AS_OF, 4)
+    reaching = [(p["hops"], p["accounts"]) for p in body["paths"] if p["reaches_us"]]
+    assert reaching == [
+        (["kp-crane-shenyang", "cn-jade-river", "cn-lotus", "us-harborview"],
+         ["acc-jade-crane-sy", "acc-lotus-jade", "acc-hv-lotus"]),
+        (["kp-crane-shenyang", "us-prairie"], ["acc-pr-crane-sy"]),
+    ]
+    assert len(body["paths"]) == 5
+    silver = access_paths(store, "my-silver-sail", AS_OF, 4)["paths"]
+    assert silver[-1] == {"hops": ["my-silver-sail", "my-hornbill", "sg-orchid-ny"],
+                          "accounts": ["acc-hornbill-silversail", "acc-orny-hornbill"],
+                          "reaches_us": True}
+    assert access_paths(store, "kp-pine", AS_OF, 4)["paths"] == []
+    assert access_paths(store, "kp-pine", date(2026, 11, 21), 4)["paths"] == [
+        {"hops": ["kp-pine", "us-summit"], "accounts": ["acc-summit-pine"], "reaches_us": True}]

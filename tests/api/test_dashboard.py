@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,54 +66,4 @@ def test_degrades_without_node_modules(base_store, monkeypatch):
         assert c.get("/assets/cytoscape/dist/cytoscape.min.js").status_code == 404
 
 
-# --- headless Chromium (Debian's chromium; CI installs it) ----------------------------
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-NEEDS_BROWSER = pytest.mark.skipif(
-    CHROMIUM is None or not (STATIC_DIR / "node_modules").is_dir(),
-    reason="needs Debian chromium and `npm ci` in src/sanctiongraph/api/static")
-
-
-@pytest.fixture(scope="module")
-def live_server(base_store):
-    import uvicorn
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(Settings(store=base_store, query_deadline_seconds=5))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-def dump_dom(url: str, out: Path) -> str:
-    result = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={out / 'profile'}", "--virtual-time-budget=10000",
-         f"--screenshot={out / 'shot.png'}", "--window-size=1280,1600", "--dump-dom", url],
-        capture_output=True, text=True, timeout=120, env={**os.environ})
-    return result.stdout
-
-
-@NEEDS_BROWSER
-def test_browser_entity_page(live_server, tmp_path):
-    dom = dump_dom(f"{live_server}/dashboard/?entity=kp-bank", tmp_path)
-    assert "Example Pyong Bank" in dom
-    assert "North Korean banking institution" in dom
-    assert "<canvas" in dom  # cytoscape drew the ownership graph
-    assert (tmp_path / "shot.png").stat().st_size > 10_000
-
-
-@NEEDS_BROWSER
-def test_browser_yasgui_page(live_server, tmp_path):
-    dom = dump_dom(f"{live_server}/sparql", tmp_path)
-    assert "yasgui" in dom.lower() and "CodeMirror" in dom
+# The click-through tests in a real browser are in test_dashboard_browser.py.

@@ -117,12 +117,36 @@ async function showEntity(ident) {
   } else {
     paths.append(text("li", "access paths unavailable: " + access.body.detail));
   }
-  drawGraph(e, owners.ok ? owners.body : null, access.ok ? access.body : null);
+  const around = await statusesOf(graphIds(e, owners.ok ? owners.body : null, access.ok ? access.body : null), params);
+  drawGraph(e, owners.ok ? owners.body : null, access.ok ? access.body : null, around);
+}
+
+// The OFAC status of every other entity in the graph, so each node shows its own reason.
+async function statusesOf(ids, params) {
+  const answers = await Promise.all(ids.map((id) =>
+    getJSON(`/entities/${encodeURIComponent(id)}/owners?${params}`)));
+  const statuses = {};
+  ids.forEach((id, i) => { if (answers[i].ok) statuses[id] = answers[i].body; });
+  return statuses;
+}
+
+function graphIds(entity, owners, access) {
+  const ids = new Set();
+  for (const chain of owners ? owners.chains : []) for (const step of chain) ids.add(step.owner).add(step.owned);
+  for (const path of access ? access.paths : []) for (const hop of path.hops) ids.add(hop);
+  ids.delete(entity.id || entity.entity);
+  return [...ids];
+}
+
+// Why an entity has its status under the OFAC 50 Percent Rule.
+function statusReason(o) {
+  if (o.reasons.length) return o.status.replace("_", " ") + ": " + o.reasons.map(reasonText).join("; ");
+  return `not blocked: not listed, blocked owners hold ${o.blocked_share}%`;
 }
 
 function reasonText(r) {
   if (typeof r === "string") return r;
-  if (r.kind === "listing") return `listed on ${r.list} (${(r.programs || []).join(", ")}) since ${r.start} — ${OFAC}`;
+  if (r.kind === "listing") return `listed on ${r.list} (${(r.programs || []).map(shortName).join(", ")}) since ${r.start} — ${OFAC}`;
   if (r.kind === "ownership") return `${r.owner} (${r.owner_status.replace("_", " ")}) owns ${percentText(r.percent)} — ${OFAC}`;
   if (r.kind === "control") return `${r.owner} controls it: ${r.note}`;
   return JSON.stringify(r);
@@ -130,51 +154,61 @@ function reasonText(r) {
 
 // --- graph ---------------------------------------------------------------------------
 
-function graphElements(entity, owners, access) {
+// Indirect access through nested correspondent accounts: what Section 311 asks covered
+// financial institutions to look for (31 CFR 1010.659(b)(3)(i)(B)).
+const INDIRECT = "31 CFR 1010.659(b)(3)(i)(B)";
+
+// Every node and edge carries its reason and citation; labels show status and citation.
+function graphElements(entity, owners, access, statuses) {
   const nodes = new Map();
-  const edges = [];
+  const edges = new Map();  // chains and paths share steps: one edge each
   const self = (entity.id || entity.entity);
-  const node = (id, extra) => {
-    if (!nodes.has(id)) nodes.set(id, { data: { id, label: id, status: "unknown", reason: "", citation: "" } });
-    Object.assign(nodes.get(id).data, extra || {});
+  const node = (id, name) => {
+    if (!nodes.has(id)) {
+      const o = id === self ? owners : statuses[id];
+      const status = o ? o.status : "unknown";
+      nodes.set(id, { data: { id, name: name || id, status,
+        label: `${name || id}\n${status.replace("_", " ")}`,
+        reason: o ? statusReason(o) : "status unavailable", citation: OFAC } });
+    }
   };
-  node(self, { label: (entity.names[0] || self), main: "yes" });
-  if (owners) {
-    const reasons = owners.reasons.map(reasonText).join("\n");
-    nodes.get(self).data.status = owners.status;
-    nodes.get(self).data.reason = reasons;
-    nodes.get(self).data.citation = OFAC;
-    const ownerStatus = {};
-    for (const r of owners.reasons) if (r.owner) ownerStatus[r.owner] = r.owner_status;
-    owners.chains.forEach((chain, c) => chain.forEach((step, s) => {
-      node(step.owner, ownerStatus[step.owner] ? { status: ownerStatus[step.owner] } : {});
+  node(self, entity.names[0]);
+  nodes.get(self).data.main = "yes";
+  for (const chain of owners ? owners.chains : []) {
+    for (const step of chain) {
+      node(step.owner);
       node(step.owned);
-      edges.push({ data: { id: `own-${c}-${s}`, source: step.owner, target: step.owned, kind: "own",
-        label: percentText(step.percent), citation: OFAC,
+      const id = `own:${step.owner}>${step.owned}`;
+      edges.set(id, { data: { id, source: step.owner, target: step.owned, kind: "own",
+        label: `${percentText(step.percent)}\n${OFAC}`, citation: OFAC,
         reason: `${step.owner} owns ${percentText(step.percent)} of ${step.owned}` } });
-    }));
+    }
   }
-  if (access) {
-    access.paths.forEach((path, p) => {
-      path.hops.forEach((hop) => node(hop));
-      for (let i = 0; i + 1 < path.hops.length; i++) {
-        edges.push({ data: { id: `acc-${p}-${i}`, source: path.hops[i], target: path.hops[i + 1], kind: "acc",
-          label: (path.accounts[i] || ""), citation: path.citation || "31 CFR 1010.659",
-          reason: (path.reason || "indirect access") + (path.reaches_us ? " into a US correspondent account" : "") } });
-      }
-    });
+  for (const path of access ? access.paths : []) {
+    path.hops.forEach((hop) => node(hop));
+    for (let i = 0; i + 1 < path.hops.length; i++) {
+      const id = `acc:${path.accounts[i]}`;
+      const toUS = i + 2 === path.hops.length && path.reaches_us;  // reaches_us is about the last account
+      if (edges.has(id) && !toUS) continue;
+      edges.set(id, { data: { id, source: path.hops[i], target: path.hops[i + 1], kind: "acc",
+        label: `${path.accounts[i]}\n${INDIRECT}`, citation: INDIRECT,
+        reason: `${path.hops[i]} holds account ${path.accounts[i]} at ${path.hops[i + 1]}: indirect access` +
+          (toUS ? "; a US correspondent account of a covered financial institution" : "") } });
+    }
   }
-  return [...nodes.values(), ...edges];
+  return [...nodes.values(), ...edges.values()];
 }
 
-function drawGraph(entity, owners, access) {
+function drawGraph(entity, owners, access, statuses) {
   const container = $("graph");
-  const elements = graphElements(entity, owners, access);
+  const elements = graphElements(entity, owners, access, statuses);
+  delete container.dataset.entity;
   if (typeof window.cytoscape !== "function") {
     container.replaceChildren(text("div",
       "The graph drawing library (cytoscape, from npm) is not installed; run `npm ci` in " +
       "src/sanctiongraph/api/static/. Edges: " +
-      elements.filter((x) => x.data.source).map((x) => `${x.data.source} → ${x.data.target} (${x.data.label})`).join("; "),
+      elements.filter((x) => x.data.source).map((x) =>
+        `${x.data.source} → ${x.data.target} (${x.data.reason}; ${x.data.citation})`).join("; "),
       "fallback"));
     return;
   }
@@ -185,27 +219,31 @@ function drawGraph(entity, owners, access) {
   container.replaceChildren();
   const cy = window.cytoscape({
     container, elements, maxZoom: 1.5, minZoom: 0.2,
-    layout: { name: window.__dagreRegistered ? "dagre" : "breadthfirst", rankDir: "TB", directed: true },
+    // Left to right, with room for the two-line edge labels (amount or account, citation).
+    layout: { name: window.__dagreRegistered ? "dagre" : "breadthfirst", rankDir: "LR", rankSep: 170,
+      nodeSep: 70, directed: true },
     style: [
       { selector: "node", style: { label: "data(label)", "background-color": "#9e9e9e", "font-size": 11,
-        "text-wrap": "wrap", "text-max-width": 140 } },
+        "text-wrap": "wrap", "text-max-width": 160 } },
       { selector: 'node[status = "blocked"]', style: { "background-color": "#b00020" } },
       { selector: 'node[status = "possibly_blocked"]', style: { "background-color": "#e69500" } },
       { selector: 'node[main = "yes"]', style: { "border-width": 3, "border-color": "#000" } },
       { selector: "edge", style: { label: "data(label)", "curve-style": "bezier", "target-arrow-shape": "triangle",
-        width: 2, "font-size": 10, "line-color": "#555", "target-arrow-color": "#555" } },
+        width: 2, "font-size": 9, "text-wrap": "wrap", "text-background-color": "#fff",
+        "text-background-opacity": 0.8, "line-color": "#555", "target-arrow-color": "#555" } },
       { selector: 'edge[kind = "acc"]', style: { "line-color": "#1565c0", "target-arrow-color": "#1565c0",
         "line-style": "dashed" } },
     ],
   });
   cy.on("tap", "node, edge", (event) => {
     const d = event.target.data();
-    $("graph-detail").textContent = [d.source ? `${d.source} → ${d.target}` : d.id,
+    $("graph-detail").textContent = [d.source ? `${d.source} → ${d.target}` : `${d.name} (${d.id})`,
       d.status && d.status !== "unknown" ? "status: " + d.status : "",
       d.reason ? "reason: " + d.reason : "", d.citation ? "citation: " + d.citation : ""]
       .filter(Boolean).join("\n");
   });
   window.__cy = cy;  // for tests
+  container.dataset.entity = entity.id || entity.entity;  // drawn
 }
 
 // --- validation ----------------------------------------------------------------------

@@ -262,6 +262,25 @@ def test_owners_from_the_store_agrees_with_the_whole_graph_fixed_point():
             assert result["blocked_share"] == summary(data, number, day, full)["blocked_share"]
 
 
+def test_scoped_fixed_point_agrees_on_every_change_date():
+    # The deriver computes each transaction party's status on its own date with the
+    # scoped fixed point (ancestors within OwnershipData.possible()); it must agree with
+    # the whole-graph fixed point on every date where a holding or listing starts or ends.
+    generate = _bench_world(0)
+    data = generate.to_ownership_data(generate.generate(2000, seed=6))
+    possible = data.possible()
+    days = sorted({d for d in data.h_start + data.h_end + data.l_start + data.l_end
+                   if d not in ("", "9999-12-31")})
+    assert len(days) > 50
+    for day in days[::max(1, len(days) // 60)]:
+        full = compute_status(data, day)
+        assert full.maybe <= possible
+        parties = list(range(0, len(data.keys), 13)) + sorted(full.maybe)[:40]
+        scoped = compute_status(data, day, parties)
+        assert [scoped.status(e) for e in parties] == [full.status(e) for e in parties], day
+        assert all(scoped.share_lo.get(e, 0) == full.share_lo.get(e, 0) for e in parties)
+
+
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     from sanctiongraph.derive import run_derivers

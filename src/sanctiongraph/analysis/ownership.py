@@ -105,6 +105,7 @@ class OwnershipData:
     _in: dict[int, list[int]] | None = field(default=None, repr=False)
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
+    _possible: set[int] | None = field(default=None, repr=False)
 
     # --- building ------------------------------------------------------------
     def entity(self, key: str, label: str | None = None) -> int:
@@ -141,7 +142,7 @@ class OwnershipData:
         self.h_end.append(_day(end, NO_END))
         self.h_key.append(key if key is not None else f"holding-{number}")
         self.h_control.append(control)
-        self._in = self._out = None
+        self._in = self._out = self._possible = None
         return number
 
     def add_listing(
@@ -155,7 +156,7 @@ class OwnershipData:
         self.l_end.append(_day(end, NO_END))
         self.l_key.append(key if key is not None else f"listing-{number}")
         self.l_programs.append(tuple(programs))
-        self._listed = None
+        self._listed = self._possible = None
         return number
 
     # --- indexes (date-independent; built once, reused for every date) ------
@@ -200,8 +201,9 @@ class OwnershipData:
     def holding_active(self, number: int, day: str) -> bool:
         return self.h_start[number] <= day < self.h_end[number]
 
-    def ancestors(self, entities: Iterable[int]) -> set[int]:
-        """The entities themselves and every entity on an ownership path above them."""
+    def ancestors(self, entities: Iterable[int], within: set[int] | None = None) -> set[int]:
+        """The entities themselves and every entity on an ownership path above them
+        (only through owners in ``within``, when given)."""
         incoming = self.incoming()
         owners = self.h_owner
         seen = set(entities)
@@ -209,10 +211,23 @@ class OwnershipData:
         while stack:
             for number in incoming.get(stack.pop(), ()):
                 owner = owners[number]
-                if owner not in seen:
+                if owner not in seen and (within is None or owner in within):
                     seen.add(owner)
                     stack.append(owner)
         return seen
+
+    def possible(self) -> set[int]:
+        """Every entity that is blocked or possibly blocked on *some* date: the upper
+        fixed point with every listing and every ownership holding counted, whatever
+        their dates. The fixed point is monotone in the holdings and listings that
+        count, so this contains the ``maybe`` set of every date."""
+        if self._possible is None:
+            out: dict[int, list[int]] = {}
+            for number, owner in enumerate(self.h_owner):
+                if not self.h_control[number]:
+                    out.setdefault(owner, []).append(number)
+            self._possible, _ = _fixed_point(self.listings_of(), out, self.h_owned, self.h_hi)
+        return self._possible
 
 
 @dataclass(frozen=True)
@@ -271,9 +286,11 @@ def compute_status(
 
     With ``entities``, only those entities and their ancestors are considered, which is
     exact for them (an entity's status depends only on what is above it) and cheap.
+    Owners that can never be blocked (outside :meth:`OwnershipData.possible`) are left
+    out of that scope: their holdings never count.
     """
     day = _day(as_of, NO_START)
-    scope = data.ancestors(entities) if entities is not None else None
+    scope = data.ancestors(entities, within=data.possible()) if entities is not None else None
     listed: dict[int, list[int]] = {}
     l_start, l_end = data.l_start, data.l_end
     if scope is None:

@@ -83,9 +83,11 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str) -> None:
               help="Graph name for a single source (default: the file or folder name).")
 @AS_OF
 def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None, as_of) -> None:
-    """Load sources into the store; each replaces its own named graph atomically.
+    """Load sources into the store; each replaces its own named graph.
 
-    Then recompute the derived graph (classifications, statuses) for --as-of.
+    Sources are checked completely before anything is written. Each graph is then
+    dropped and bulk-loaded: an interrupted load leaves the old graph or none, never
+    part of one. Then recompute the derived graph (classifications, statuses) for --as-of.
     """
     try:
         sources = read_sources(list(paths), graph_name)
@@ -95,7 +97,7 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
     with click.progressbar(length=len(sources), label="loading", file=sys.stderr) as bar:
         def advance(source, count):
             bar.update(1)
-        counts = load_sources(store, sources, advance)
+        counts = load_sources(store, sources, advance, bulk=True)
     for graph, count in counts.items():
         click.echo(f"{graph}: {count} triples")
     derived = run_derivers(store, _as_of(as_of))

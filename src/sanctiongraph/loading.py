@@ -39,11 +39,15 @@ def load_sources(
     store: GraphStore,
     sources: Iterable[Source],
     progress: Callable[[Source, int], None] | None = None,
+    *,
+    bulk: bool = False,
 ) -> dict[str, int]:
-    """Replace each source's graph; return the triple count per graph."""
+    """Replace each source's graph; return the triple count per graph. ``bulk`` trades
+    the one-transaction replacement for the store's faster bulk loader (see
+    :meth:`~sanctiongraph.store.base.GraphStore.replace_graph`)."""
     counts = {}
     for source in sources:
-        counts[source.graph.value] = store.replace_graph(source.graph, source.triples)
+        counts[source.graph.value] = store.replace_graph(source.graph, source.triples, bulk=bulk)
         if progress:
             progress(source, counts[source.graph.value])
     return counts

@@ -13,4 +13,4 @@ ORDER = 1000
 
 def derive(store: GraphStore, as_of: date) -> None:
     for step in ("derive/subclass-closure", "derive/subproperty-closure"):
-        store.add_triples(DERIVED, store.query(load_query(step).text))
+        store.add_constructed(DERIVED, load_query(step).text)

@@ -32,7 +32,7 @@ def lei_checksum_valid(lei: str) -> bool:
 def derive(store: GraphStore, as_of: date) -> None:
     for step in STEPS:
         # Each step sees the previous steps' output through the union graph.
-        store.add_triples(DERIVED, store.query(load_query(step).text))
+        store.add_constructed(DERIVED, load_query(step).text)
     derived = []
     valid = ox.NamedNode(str(SG.leiChecksumValid))
     boolean = ox.NamedNode(str(XSD.boolean))

@@ -23,11 +23,18 @@ class GraphStore(Protocol):
     them into the query text.
     """
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
-        """Atomically replace the content of ``graph``; return the number of triples."""
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
+                      bulk: bool = False) -> int:
+        """Atomically replace the content of ``graph``; return the number of triples.
+
+        ``bulk=True`` allows a faster, two-step replacement (drop, then load) where a
+        store has one; each step is still all or nothing."""
 
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         """Add triples to ``graph`` in one transaction; return how many were given."""
+
+    def add_constructed(self, graph: ox.NamedNode, construct: str) -> None:
+        """Add the triples of a CONSTRUCT query (over the union graph) to ``graph``."""
 
     def drop_graph(self, graph: ox.NamedNode) -> None: ...
 

@@ -36,13 +36,22 @@ class OxigraphStore:
         """The underlying pyoxigraph store (for bulk paths that need it)."""
         return self._store
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
+                      bulk: bool = False) -> int:
         triples = list(triples)
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode() if triples else ""
-        # One SPARQL update is one transaction: readers see the old graph or the new one.
-        # (N-Triples lines are valid triples inside INSERT DATA.)
-        self._store.update(
-            f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+        if bulk:
+            # Two steps, each all or nothing: readers may briefly see no graph, and a
+            # crash in between leaves no graph (never a partial one). On disk the bulk
+            # loader writes sorted files directly, about 3x faster than a transaction.
+            self.drop_graph(graph)
+            load = self._store.bulk_load if self.path is not None else self._store.load
+            load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        else:
+            # One SPARQL update is one transaction: readers see the old graph or the new
+            # one. (N-Triples lines are valid triples inside INSERT DATA.)
+            self._store.update(
+                f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{data.decode()}\n}} }}")
         if not triples:
             self._store.add_graph(graph)
         if self.path is not None:
@@ -50,9 +59,18 @@ class OxigraphStore:
         return len(triples)
 
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-        self._store.extend(quads)
-        return len(quads)
+        triples = list(triples)
+        if triples:
+            # Serialising and parsing in Rust beats building one Quad object per triple.
+            self._store.load(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                             format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        return len(triples)
+
+    def add_constructed(self, graph: ox.NamedNode, construct: str) -> None:
+        # The triples go from the query to the graph without becoming Python objects.
+        data = self.query(construct).serialize(format=ox.RdfFormat.N_TRIPLES)
+        if data:
+            self._store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
     def drop_graph(self, graph: ox.NamedNode) -> None:
         if self._store.contains_named_graph(graph):

@@ -123,8 +123,9 @@ class SparqlHttpStore:
             chunk = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in blank)
             self.update(f"INSERT {{ GRAPH {graph} {{\n{chunk}\n}} }} WHERE {{}}")
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
-        triples = list(triples)
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
+                      bulk: bool = False) -> int:
+        triples = list(triples)  # one PUT or MOVE is atomic already; bulk changes nothing
         if self.graph_store_url:
             data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
             url = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph': graph.value})}"
@@ -145,6 +146,9 @@ class SparqlHttpStore:
         elif triples:
             self._insert(graph, triples)
         return len(triples)
+
+    def add_constructed(self, graph: ox.NamedNode, construct: str) -> None:
+        self.add_triples(graph, self.query(construct))
 
     def drop_graph(self, graph: ox.NamedNode) -> None:
         self.update(f"DROP SILENT GRAPH {graph}")

@@ -46,7 +46,7 @@ def validate_sources(
 ) -> Report:
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, sources)
+    load_sources(store, sources, bulk=True)  # a fresh private store: nobody reads it yet
     return validate_store(store, as_of, engine, shapes)
 
 

@@ -71,7 +71,7 @@ class Explainer:
             s["p"].value: s["c"].value
             for s in store.query(f"SELECT ?p ?c WHERE {{ ?p <{SG.citation}> ?c }}")
         }
-        self._ids: dict[str, str | None] = {}
+        self._ids: dict[str, str] | None = None
 
     @staticmethod
     def prefix_block(shapes: Graph) -> str:
@@ -83,12 +83,12 @@ class Explainer:
     def identifier(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
         if not isinstance(term, ox.NamedNode):
             return None
-        if term.value not in self._ids:
-            found = list(self.store.query(
-                f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }} LIMIT 1",
-                {"x": term}))
-            self._ids[term.value] = found[0]["id"].value if found else None
-        return self._ids[term.value]
+        if self._ids is None:
+            # One query for all: findings name thousands of nodes on a large graph.
+            self._ids = {}
+            for s in self.store.query(f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"):
+                self._ids.setdefault(s["x"].value, s["id"].value)
+        return self._ids.get(term.value)
 
     def display(self, term) -> str:
         if isinstance(term, ox.Literal):

@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,32 +33,48 @@ PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 TRUE = {"true", "yes", "1"}
 FALSE = {"false", "no", "0"}
 
+
+class _OxTerms:
+    """pyoxigraph nodes for the terms of an rdflib namespace, each built once: the
+    mapper makes millions of triples, and rdflib's closed namespaces are slow to read."""
+
+    def __init__(self, namespace) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        term = ox.NamedNode(str(getattr(self._namespace, name)))
+        setattr(self, name, term)
+        return term
+
+
+S = _OxTerms(SG)
+
 ENTITY_KINDS = {
-    "bank": SG.Bank,
-    "central_bank": SG.CentralBank,
-    "financial_institution": SG.NonBankFinancialInstitution,
-    "company": SG.Company,
-    "government": SG.Government,
-    "government_body": SG.GovernmentBody,
-    "ngo": SG.NonGovernmentalOrganization,
-    "news_organization": SG.NewsOrganization,
-    "person": SG.Person,
+    "bank": S.Bank,
+    "central_bank": S.CentralBank,
+    "financial_institution": S.NonBankFinancialInstitution,
+    "company": S.Company,
+    "government": S.Government,
+    "government_body": S.GovernmentBody,
+    "ngo": S.NonGovernmentalOrganization,
+    "news_organization": S.NewsOrganization,
+    "person": S.Person,
 }
 ACCOUNT_TYPES = {
-    "correspondent": SG.CorrespondentAccount,
-    "payable_through": SG.PayableThroughAccount,
-    "special_purpose": SG.SpecialPurposeAccount,
-    "deposit": SG.DepositAccount,
+    "correspondent": S.CorrespondentAccount,
+    "payable_through": S.PayableThroughAccount,
+    "special_purpose": S.SpecialPurposeAccount,
+    "deposit": S.DepositAccount,
 }
-HOLDING_KINDS = {"owns": SG.Ownership, "controls": SG.Control}
+HOLDING_KINDS = {"owns": S.Ownership, "controls": S.Control}
 DETERMINATION_KINDS = {
-    "significant_reduction_exception": SG.SignificantReductionException,
-    "petroleum_supply_sufficiency": SG.PetroleumSupplySufficiency,
+    "significant_reduction_exception": S.SignificantReductionException,
+    "petroleum_supply_sufficiency": S.PetroleumSupplySufficiency,
 }
 SIMPLE_CONDITIONS = {
-    "no_trade_finance": SG.NoTradeFinanceCondition,
-    "pre_approval": SG.PreApprovalCondition,
-    "no_foreign_exchange": SG.NoForeignExchangeCondition,
+    "no_trade_finance": S.NoTradeFinanceCondition,
+    "pre_approval": S.PreApprovalCondition,
+    "no_foreign_exchange": S.NoForeignExchangeCondition,
 }
 
 # Columns of each file; the first set is required in the header.
@@ -109,17 +126,33 @@ ID_KINDS = {"entities.csv": "entity", "accounts.csv": "account", "items.csv": "i
             "transactions.csv": "transaction", "activities.csv": "activity"}
 
 
-def node(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(str(iri))
+_ID_BASE = str(ID)
 
 
-def typed(value: object, datatype: str) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(str(datatype)))
+def node(iri: object) -> ox.NamedNode:
+    return iri if isinstance(iri, ox.NamedNode) else ox.NamedNode(str(iri))
+
+
+def typed(value: object, datatype: ox.NamedNode) -> ox.Literal:
+    return ox.Literal(str(value), datatype=datatype)
+
+
+@lru_cache(maxsize=None)
+def _country(code: str) -> ox.NamedNode:
+    return node(country(code))
+
+
+def id_node(kind: str, value: str) -> ox.NamedNode:
+    """The IRI of a data-package row (``value`` already matches ID_PATTERN)."""
+    return ox.NamedNode(f"{_ID_BASE}{kind}/{value}")
 
 
 _TYPE = node(RDF.type)
 _LABEL = node(RDFS.label)
 _IDENTIFIER = node(DCTERMS.identifier)
+_DATE = node(XSD.date)
+_DECIMAL = node(XSD.decimal)
+_BOOLEAN = node(XSD.boolean)
 
 
 @dataclass
@@ -160,9 +193,9 @@ class _Row:
             self.error(column, "a value is required")
         return None
 
-    def add(self, predicate: object, obj: ox.Term | None) -> None:
+    def add(self, predicate: ox.NamedNode, obj: ox.Term | None) -> None:
         if obj is not None and self.subject is not None:
-            self.package.triples.append(ox.Triple(self.subject, node(predicate), obj))
+            self.package.triples.append(ox.Triple(self.subject, predicate, obj))
 
     def text(self, column: str, predicate: object, required: bool = False) -> str | None:
         value = self.raw(column, required)
@@ -181,7 +214,7 @@ class _Row:
         except ValueError:
             self.error(column, f"{value!r} is not a date (expected YYYY-MM-DD)")
             return None
-        self.add(predicate, typed(value, XSD.date))
+        self.add(predicate, typed(value, _DATE))
         return parsed
 
     def boolean(self, column: str, predicate: object, required: bool = False) -> bool | None:
@@ -195,7 +228,7 @@ class _Row:
         else:
             self.error(column, f"{value!r} is not a boolean (true/false, yes/no, 1/0)")
             return None
-        self.add(predicate, typed("true" if result else "false", XSD.boolean))
+        self.add(predicate, typed("true" if result else "false", _BOOLEAN))
         return result
 
     def decimal(self, column: str, predicate: object, required: bool = False) -> Decimal | None:
@@ -209,7 +242,7 @@ class _Row:
         except InvalidOperation:
             self.error(column, f"{value!r} is not a number")
             return None
-        self.add(predicate, typed(format(number, "f"), XSD.decimal))
+        self.add(predicate, typed(format(number, "f"), _DECIMAL))
         return number
 
     def country(self, column: str, predicate: object, required: bool = False) -> None:
@@ -219,7 +252,7 @@ class _Row:
         if not COUNTRY_PATTERN.fullmatch(value):
             self.error(column, f"{value!r} is not an ISO 3166-1 alpha-2 code (e.g. KP, US)")
             return
-        self.add(predicate, node(country(value)))
+        self.add(predicate, _country(value))
 
     def ref(self, column: str, kind: str, predicate: object, required: bool = False) -> None:
         value = self.raw(column, required)
@@ -268,7 +301,7 @@ class _Package:
             file = next(f for f, k in ID_KINDS.items() if k == kind)
             row.error(column, f"unknown {kind} id {value!r} (not in {file})")
             return None
-        return node(ID[f"{kind}/{value}"])
+        return id_node(kind, value)
 
     def code(self, row: _Row, column: str, scheme: str, value: str) -> ox.NamedNode | None:
         allowed = self.codes.schemes.get(scheme, {})
@@ -371,8 +404,8 @@ def _identified(row: _Row, kind: str) -> bool:
     value = row.raw("id", required=True)
     if value is None or not ID_PATTERN.fullmatch(value):
         return False
-    row.subject = node(ID[f"{kind}/{value}"])
-    row.add(DCTERMS.identifier, ox.Literal(value))
+    row.subject = id_node(kind, value)
+    row.add(_IDENTIFIER, ox.Literal(value))
     return True
 
 
@@ -381,58 +414,58 @@ def _entity(row: _Row) -> None:
         return
     kind = row.raw("kind", required=True)
     cls = row.choice("kind", ENTITY_KINDS, required=False) if kind else None
-    row.add(RDF.type, node(cls) if cls else None)
-    row.text("name", RDFS.label, required=True)
-    row.country("jurisdiction", SG.jurisdiction, required=kind is not None and kind != "person")
+    row.add(_TYPE, node(cls) if cls else None)
+    row.text("name", _LABEL, required=True)
+    row.country("jurisdiction", S.jurisdiction, required=kind is not None and kind != "person")
     governed = row.raw("jurisdiction")
     if kind == "government" and governed and COUNTRY_PATTERN.fullmatch(governed):
-        row.add(SG.governs, node(country(governed)))
-    row.country("located_in", SG.locatedIn)
-    row.ref("branch_of", "entity", SG.branchOf)
-    row.code("function", "function", SG.hasFunction)
-    row.text("lei", SG.lei)
-    row.text("bic", SG.bic)
+        row.add(S.governs, _country(governed))
+    row.country("located_in", S.locatedIn)
+    row.ref("branch_of", "entity", S.branchOf)
+    row.code("function", "function", S.hasFunction)
+    row.text("lei", S.lei)
+    row.text("bic", S.bic)
 
 
 def _holding(row: _Row) -> None:
-    row.subject = node(ID[f"holding/{row.package.name}/{row.number}"])
-    cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else SG.Ownership
-    row.add(RDF.type, node(cls) if cls else None)
-    row.ref("owner", "entity", SG.owner, required=True)
-    row.ref("owned", "entity", SG.owned, required=True)
+    row.subject = id_node(f"holding/{row.package.name}", str(row.number))
+    cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else S.Ownership
+    row.add(_TYPE, node(cls) if cls else None)
+    row.ref("owner", "entity", S.owner, required=True)
+    row.ref("owned", "entity", S.owned, required=True)
     banded = row.raw("percent_min") is not None or row.raw("percent_max") is not None
-    row.decimal("percent", SG.percent, required=cls == SG.Ownership and not banded)
-    row.decimal("percent_min", SG.percentMin)
-    row.decimal("percent_max", SG.percentMax)
-    start = row.date("start", SG.startDate)
-    end = row.date("end", SG.endDate)
+    row.decimal("percent", S.percent, required=cls == S.Ownership and not banded)
+    row.decimal("percent_min", S.percentMin)
+    row.decimal("percent_max", S.percentMax)
+    start = row.date("start", S.startDate)
+    end = row.date("end", S.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
 
 
 def _designation(row: _Row) -> None:
-    row.subject = node(ID[f"designation/{row.package.name}/{row.number}"])
-    row.add(RDF.type, node(SG.Designation))
-    row.ref("entity", "entity", SG.designates, required=True)
+    row.subject = id_node(f"designation/{row.package.name}", str(row.number))
+    row.add(_TYPE, node(S.Designation))
+    row.ref("entity", "entity", S.designates, required=True)
     list_code = row.raw("list", required=True)
     if list_code is not None:
         if LIST_PATTERN.fullmatch(list_code):
-            row.add(SG.onList, node(REF[f"list/{list_code}"]))
+            row.add(S.onList, node(REF[f"list/{list_code}"]))
         else:
             row.error("list", f"{list_code!r} is not a list code such as SDN, CAPTA, FINCEN_311")
     program = row.raw("program")
     if program is not None:
         if PROGRAM_PATTERN.fullmatch(program):
-            row.add(SG.underProgram, node(REF[f"program/{program}"]))
+            row.add(S.underProgram, node(REF[f"program/{program}"]))
         else:
             row.error("program", f"{program!r} is not a program tag such as DPRK or IFSR")
-    start = row.date("start", SG.startDate, required=True)
-    end = row.date("end", SG.endDate)
+    start = row.date("start", S.startDate, required=True)
+    end = row.date("end", S.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
-    row.text("source", SG.sourceReference)
+    row.text("source", S.sourceReference)
     measure = row.raw("measure", required=list_code == "CAPTA")
-    row.code("measure", "measure", SG.measure)
+    row.code("measure", "measure", S.measure)
     conditions = row.raw("conditions", required=measure == "strict_conditions")
     for index, condition in enumerate(_split(conditions), start=1):
         _condition(row, index, condition)
@@ -444,12 +477,12 @@ def _condition(row: _Row, index: int, text: str) -> None:
     kind, _, argument = text.partition(":")
     triples: list[tuple[object, ox.Term]] = []
     if kind in SIMPLE_CONDITIONS and not argument:
-        triples.append((RDF.type, node(SIMPLE_CONDITIONS[kind])))
+        triples.append((_TYPE, node(SIMPLE_CONDITIONS[kind])))
     elif kind == "only" and argument:
-        triples.append((RDF.type, node(SG.AllowedTypesCondition)))
+        triples.append((_TYPE, node(S.AllowedTypesCondition)))
         for purpose in (p.strip() for p in argument.split(",")):
             iri = row.package.code(row, "conditions", "purpose", purpose)
-            triples.append((SG.allowedPurpose, iri))
+            triples.append((S.allowedPurpose, iri))
     elif kind == "limit" and argument:
         try:
             amount = Decimal(argument)
@@ -458,117 +491,117 @@ def _condition(row: _Row, index: int, text: str) -> None:
         except InvalidOperation:
             row.error("conditions", f"limit {argument!r} is not a non-negative amount")
             return
-        triples += [(RDF.type, node(SG.MonetaryLimitCondition)),
-                    (SG.limitAmount, typed(format(amount, "f"), XSD.decimal))]
+        triples += [(_TYPE, node(S.MonetaryLimitCondition)),
+                    (S.limitAmount, typed(format(amount, "f"), _DECIMAL))]
     else:
         row.error("conditions", f"unknown strict condition {text!r}; expected no_trade_finance, "
                   "only:<type>[,<type>], limit:<amount>, pre_approval or no_foreign_exchange")
         return
-    row.add(SG.hasCondition, condition)
+    row.add(S.hasCondition, condition)
     for predicate, obj in triples:
         if obj is not None:
-            row.package.triples.append(ox.Triple(condition, node(predicate), obj))
+            row.package.triples.append(ox.Triple(condition, predicate, obj))
 
 
 def _account(row: _Row) -> None:
     if not _identified(row, "account"):
         return
     cls = row.choice("type", ACCOUNT_TYPES)
-    row.add(RDF.type, node(cls) if cls else None)
-    row.ref("maintained_by", "entity", SG.maintainedBy, required=True)
-    row.ref("holder", "entity", SG.heldBy, required=True)
-    row.country("located_in", SG.accountLocatedIn)
-    opened = row.date("opened_on", SG.openedOn)
-    closed = row.date("closed_on", SG.closedOn)
+    row.add(_TYPE, node(cls) if cls else None)
+    row.ref("maintained_by", "entity", S.maintainedBy, required=True)
+    row.ref("holder", "entity", S.heldBy, required=True)
+    row.country("located_in", S.accountLocatedIn)
+    opened = row.date("opened_on", S.openedOn)
+    closed = row.date("closed_on", S.closedOn)
     if opened and closed and closed < opened:
         row.error("closed_on", "closed before it was opened")
-    row.date("notice_sent_on", SG.noticeSentOn)
-    row.text("notice_record", SG.noticeRecord)
+    row.date("notice_sent_on", S.noticeSentOn)
+    row.text("notice_record", S.noticeRecord)
 
 
 def _transaction(row: _Row) -> None:
     if not _identified(row, "transaction"):
         return
-    row.add(RDF.type, node(SG.Transaction))
-    row.date("date", SG.transactionDate, required=True)
-    row.ref("account", "account", SG.throughAccount)
+    row.add(_TYPE, node(S.Transaction))
+    row.date("date", S.transactionDate, required=True)
+    row.ref("account", "account", S.throughAccount)
     for column, predicate in [
-        ("conducted_by", SG.conductedBy), ("originator", SG.originator),
-        ("beneficiary", SG.beneficiary), ("originator_institution", SG.originatorInstitution),
-        ("beneficiary_institution", SG.beneficiaryInstitution),
-        ("counterparty", SG.counterparty), ("paid_to", SG.paidTo),
+        ("conducted_by", S.conductedBy), ("originator", S.originator),
+        ("beneficiary", S.beneficiary), ("originator_institution", S.originatorInstitution),
+        ("beneficiary_institution", S.beneficiaryInstitution),
+        ("counterparty", S.counterparty), ("paid_to", S.paidTo),
     ]:
         row.ref(column, "entity", predicate)
-    row.refs("intermediaries", "entity", SG.intermediary)
-    row.code("purpose", "purpose", SG.purpose)
-    row.decimal("amount", SG.amount)
-    row.text("currency", SG.currency)
-    row.boolean("knowingly", SG.knowingly)
-    row.boolean("significant", SG.significant)
-    row.boolean("pre_approved", SG.preApproved)
-    row.country("goods_origin", SG.goodsOrigin)
-    row.country("goods_destination", SG.goodsDestination)
-    row.ref("credited_to", "account", SG.creditedTo)
+    row.refs("intermediaries", "entity", S.intermediary)
+    row.code("purpose", "purpose", S.purpose)
+    row.decimal("amount", S.amount)
+    row.text("currency", S.currency)
+    row.boolean("knowingly", S.knowingly)
+    row.boolean("significant", S.significant)
+    row.boolean("pre_approved", S.preApproved)
+    row.country("goods_origin", S.goodsOrigin)
+    row.country("goods_destination", S.goodsDestination)
+    row.ref("credited_to", "account", S.creditedTo)
 
 
 def _determination(row: _Row) -> None:
-    row.subject = node(ID[f"determination/{row.package.name}/{row.number}"])
+    row.subject = id_node(f"determination/{row.package.name}", str(row.number))
     cls = row.choice("kind", DETERMINATION_KINDS)
-    row.add(RDF.type, node(cls) if cls else None)
-    row.country("country", SG.country, required=cls == SG.SignificantReductionException)
-    start = row.date("start", SG.startDate, required=True)
-    end = row.date("end", SG.endDate, required=True)
+    row.add(_TYPE, node(cls) if cls else None)
+    row.country("country", S.country, required=cls == S.SignificantReductionException)
+    start = row.date("start", S.startDate, required=True)
+    end = row.date("end", S.endDate, required=True)
     if start and end and end < start:
         row.error("end", "ends before it starts")
-    row.text("source", SG.sourceReference)
+    row.text("source", S.sourceReference)
 
 
 def _activity(row: _Row) -> None:
     if not _identified(row, "activity"):
         return
-    row.add(RDF.type, node(SG.Activity))
-    row.ref("actor", "entity", SG.actor, required=True)
+    row.add(_TYPE, node(S.Activity))
+    row.ref("actor", "entity", S.actor, required=True)
     kind = row.raw("kind", required=True)
-    row.code("kind", "activity-kind", SG.activityKind)
+    row.code("kind", "activity-kind", S.activityKind)
     category = row.raw("category", required=kind == "humanitarian")
-    row.code("category", "category", SG.category)
+    row.code("category", "category", S.category)
     row.raw("education_level", required=category == "education")
-    row.code("education_level", "education-level", SG.educationLevel)
-    row.codes("subjects", "subject", SG.subject)
-    row.refs("partners", "entity", SG.partner)
-    row.boolean("partnership_needed_for_items", SG.partnershipNeededForItems)
-    row.refs("items", "item", SG.item)
-    row.date("start_on", SG.startOn, required=True)
+    row.code("education_level", "education-level", S.educationLevel)
+    row.codes("subjects", "subject", S.subject)
+    row.refs("partners", "entity", S.partner)
+    row.boolean("partnership_needed_for_items", S.partnershipNeededForItems)
+    row.refs("items", "item", S.item)
+    row.date("start_on", S.startOn, required=True)
     activity = row.subject
     for column, suffix, cls, link, predicate in [
-        ("report_submitted_on", "report", SG.StateDepartmentReport, SG.hasReport, SG.submittedOn),
-        ("objection_on", "objection", SG.Objection, SG.hasObjection, SG.objectedOn),
+        ("report_submitted_on", "report", S.StateDepartmentReport, S.hasReport, S.submittedOn),
+        ("objection_on", "objection", S.Objection, S.hasObjection, S.objectedOn),
     ]:
         if row.raw(column) is None:
             continue
         part = node(f"{activity.value}/{suffix}")
         row.add(link, part)
         row.subject = part
-        row.add(RDF.type, node(cls))
+        row.add(_TYPE, node(cls))
         row.date(column, predicate)
         row.subject = activity
-    row.code("un_exemption", "un-exemption", SG.unExemption)
-    row.boolean("commercial", SG.commercial)
+    row.code("un_exemption", "un-exemption", S.unExemption)
+    row.boolean("commercial", S.commercial)
 
 
 def _item(row: _Row) -> None:
     if not _identified(row, "item"):
         return
-    row.add(RDF.type, node(SG.Item))
-    row.text("description", SG.description)
-    row.code("category", "item-category", SG.itemCategory)
-    row.boolean("subject_to_ear", SG.subjectToEAR, required=True)
-    row.text("classification", SG.classification)
-    row.boolean("luxury", SG.luxury)
-    row.boolean("excluded_device", SG.excludedDevice)
-    row.ref("end_user", "entity", SG.endUser)
-    row.code("commerce_authorization", "commerce-authorization", SG.commerceAuthorization)
-    row.code("un_exemption", "un-exemption", SG.unExemption)
+    row.add(_TYPE, node(S.Item))
+    row.text("description", S.description)
+    row.code("category", "item-category", S.itemCategory)
+    row.boolean("subject_to_ear", S.subjectToEAR, required=True)
+    row.text("classification", S.classification)
+    row.boolean("luxury", S.luxury)
+    row.boolean("excluded_device", S.excludedDevice)
+    row.ref("end_user", "entity", S.endUser)
+    row.code("commerce_authorization", "commerce-authorization", S.commerceAuthorization)
+    row.code("un_exemption", "un-exemption", S.unExemption)
 
 
 _MAPPERS: dict[str, Callable[[_Row], None]] = {

@@ -1,4 +1,8 @@
-"""Runs last: the RDFS closure again, over the types that rule derivers added."""
+"""Runs last: the RDFS closure again, for the types and statements rule derivers added.
+
+Only the derived graph's own types are closed here: the sources' types were closed
+by :mod:`sanctiongraph.derive.types` before the rule derivers ran.
+"""
 
 from __future__ import annotations
 
@@ -12,5 +16,5 @@ ORDER = 1000
 
 
 def derive(store: GraphStore, as_of: date) -> None:
-    for step in ("derive/subclass-closure", "derive/subproperty-closure"):
+    for step in ("derive/derived-subclass-closure", "derive/subproperty-closure"):
         store.add_constructed(DERIVED, load_query(step).text)

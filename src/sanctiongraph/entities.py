@@ -14,6 +14,7 @@ from rdflib import DCTERMS, RDF, RDFS
 from sanctiongraph.derive import DERIVED, run_derivers
 from sanctiongraph.namespaces import ID, REF, SG
 from sanctiongraph.store import GraphStore, open_store
+from sanctiongraph.terms import date_value
 
 
 def resolve_entity(store: GraphStore, ident: str) -> str | None:
@@ -92,7 +93,7 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, objec
               OPTIONAL {{ ?d <{SG.startDate}> ?start }} OPTIONAL {{ ?d <{SG.endDate}> ?end }}
               OPTIONAL {{ ?d <{SG.measure}> ?measure }} OPTIONAL {{ ?d <{SG.sourceReference}> ?source }}
             }} ORDER BY ?start ?d""", entity):
-        start, end = (_date(r[k]) for k in ("start", "end"))
+        start, end = (date_value(r[k]) for k in ("start", "end"))
         designations.append({
             "designation": r["d"].value,
             "list": _value(r["list"]), "program": _value(r["program"]),
@@ -117,9 +118,6 @@ def _value(term) -> str | None:
     return None if term is None else term.value
 
 
-def _date(term) -> date | None:
-    if term is None:
-        return None
     try:
         return date.fromisoformat(term.value[:10])
     except ValueError:

@@ -1,6 +1,9 @@
-"""Conversions between pyoxigraph and rdflib terms."""
+"""Conversions between pyoxigraph and rdflib terms, and reading literal values."""
 
 from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -36,3 +39,30 @@ def graph_from_triples(triples) -> Graph:
     for t in triples:
         graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return graph
+
+
+def _text(value) -> str | None:
+    return value if value is None or isinstance(value, str) else value.value
+
+
+def date_value(value) -> date | None:
+    """The date of a literal or its text (``None`` when absent or not a date)."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def decimal_value(value) -> Decimal | None:
+    """The finite decimal of a literal or its text (``None`` when absent or not one)."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None

@@ -61,7 +61,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pyoxigraph as ox
 from rdflib import RDF, XSD
@@ -70,6 +70,7 @@ from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, REF, SG, country, provision
 from sanctiongraph.queries import load_query
 from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import date_value, decimal_value
 
 ORDER = 200
 
@@ -194,6 +195,9 @@ class Membership:
     evidence: tuple[str, ...]
 
 
+HOLDING_COLUMNS = ("holding", "owner", "owned", "percent", "min", "start", "end")
+
+
 class World:
     """The entities, holdings, listings and measures the classification reads."""
 
@@ -225,21 +229,23 @@ class World:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
+        rows = sorted(  # sorted here, not by the query: ORDER BY costs more in Oxigraph
+            tuple(None if s[n] is None else s[n].value for n in HOLDING_COLUMNS)
+            for s in store.query(load_query("derive/fincen311-holdings").text))
         seen: set[str] = set()
-        for s in store.query(load_query("derive/fincen311-holdings").text):
-            key = s["holding"].value
+        for key, owner, owned, percent, minimum, start, end in rows:
             if key in seen:
-                continue
+                continue  # a holding with two values of one column: the first, in order
             seen.add(key)
-            holding = Holding(key, s["owner"].value, s["owned"].value, _decimal(s["percent"]),
-                              _decimal(s["min"]), _date(s["start"]), _date(s["end"]))
+            holding = Holding(key, owner, owned, decimal_value(percent), decimal_value(minimum),
+                              date_value(start), date_value(end))
             world.holdings_by_owner[holding.owner].append(holding)
         for holdings in world.holdings_by_owner.values():
             holdings.sort(key=lambda h: (world.sort_key(h.owned), h.iri))
         rows: dict[str, dict] = {}
         for s in store.query(load_query("derive/fincen311-listings").text):
             row = rows.setdefault(s["designation"].value, {
-                "entity": s["entity"].value, "start": _date(s["start"]), "end": _date(s["end"]),
+                "entity": s["entity"].value, "start": date_value(s["start"]), "end": date_value(s["end"]),
                 "references": set(), "sources": set()})
             if s["reference"] is not None:
                 row["references"].add(s["reference"].value)
@@ -255,13 +261,13 @@ class World:
             f"?p <{SG.citation}> ?c }}")}
         for s in store.query(load_query("derive/fincen311-measures").text):
             m = world.measures.setdefault(s["measure"].value, Measure(s["measure"].value))
-            m.effective = m.effective or _date(s["effective"])
-            m.until = m.until or _date(s["until"])
+            m.effective = m.effective or date_value(s["effective"])
+            m.until = m.until or date_value(s["until"])
             if s["jurisdiction"] is not None:
                 m.jurisdiction = s["jurisdiction"].value
             if s["institution"] is not None:
                 m.institution = s["institution"].value
-            threshold = _decimal(s["threshold"])
+            threshold = decimal_value(s["threshold"])
             m.populations[s["population"].value] = Population(
                 s["population"].value, s["kind"].value, s["basis"].value,
                 threshold if threshold is not None else Decimal(50),
@@ -536,25 +542,6 @@ def _in_interval(day: date, start: date | None, end: date | None) -> bool:
 def _true(term) -> bool:
     """An EXISTS result: ``true`` (Oxigraph) or ``1`` (Virtuoso answers with an integer)."""
     return term is not None and term.value in ("true", "1")
-
-
-def _date(term) -> date | None:
-    if term is None:
-        return None
-    try:
-        return date.fromisoformat(term.value[:10])
-    except ValueError:
-        return None
-
-
-def _decimal(term) -> Decimal | None:
-    if term is None:
-        return None
-    try:
-        value = Decimal(term.value)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def _number(value: Decimal | None) -> str:

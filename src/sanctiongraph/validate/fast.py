@@ -97,7 +97,7 @@ def _property_queries(shapes: Graph, shape: Node, targets: str, p: str) -> list[
     datatype = shapes.value(shape, SH.datatype)
     if datatype is not None:
         dt = sparql_term(datatype)
-        malformed = (f" || !BOUND(?_cast)" if datatype in CHECKED_DATATYPES else "")
+        malformed = (" || !BOUND(?_cast)" if datatype in CHECKED_DATATYPES else "")
         cast = f"BIND ({dt}(STR(?value)) AS ?_cast)" if datatype in CHECKED_DATATYPES else ""
         out.append(f"SELECT ?this ?value WHERE {{ {values} {cast} "
                    f"FILTER (!isLiteral(?value) || datatype(?value) != {dt}{malformed}) }}")

@@ -191,9 +191,10 @@ class _World:
 def _gather(store: GraphStore) -> _World:
     w = _World()
     q = store.query
-    for s in q(PREFIXES + """SELECT ?e ?t WHERE { ?e rdf:type ?t .
-               FILTER(?t IN (sg:FinancialInstitution, sg:CentralBank, sg:Government,
-                             sg:GovernmentBody, sg:Person, sg:SpecialPurposeAccount)) }"""):
+    for s in q(PREFIXES + """SELECT ?e ?t WHERE {
+               VALUES ?t { sg:FinancialInstitution sg:CentralBank sg:Government
+                           sg:GovernmentBody sg:Person sg:SpecialPurposeAccount }
+               ?e rdf:type ?t }"""):
         w.types[s["e"].value].add(s["t"].value)
     for s in q(PREFIXES + "SELECT ?e ?c WHERE { ?e sg:jurisdiction ?c }"):
         w.jurisdiction[s["e"].value] = s["c"].value
@@ -213,8 +214,8 @@ def _gather(store: GraphStore) -> _World:
         if s["program"] is not None:
             designations[key]["programs"].add(s["program"].value)
     for s in q(PREFIXES + """SELECT ?h ?t ?owner ?owned ?p ?pmin ?start ?end WHERE {
+               VALUES ?t { sg:Ownership sg:Control }
                ?h rdf:type ?t ; sg:owner ?owner ; sg:owned ?owned .
-               FILTER(?t IN (sg:Ownership, sg:Control))
                OPTIONAL { ?h sg:percent ?p } OPTIONAL { ?h sg:percentMin ?pmin }
                OPTIONAL { ?h sg:startDate ?start } OPTIONAL { ?h sg:endDate ?end } }"""):
         share = s["p"] if s["p"] is not None else s["pmin"]
@@ -227,8 +228,8 @@ def _gather(store: GraphStore) -> _World:
             "control": s["t"].value == str(SG.Control),
             "start": _d(s["start"]), "end": _d(s["end"])})
     for s in q(PREFIXES + """SELECT ?x ?t ?country ?start ?end WHERE {
+               VALUES ?t { sg:SignificantReductionException sg:PetroleumSupplySufficiency }
                ?x rdf:type ?t ; sg:startDate ?start .
-               FILTER(?t IN (sg:SignificantReductionException, sg:PetroleumSupplySufficiency))
                OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
         w.determinations.append({
             "iri": s["x"].value, "type": s["t"].value,

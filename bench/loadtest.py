@@ -1,0 +1,381 @@
+"""Load test of the HTTP API: ``/entities/{id}/owners`` and ``/entities/{id}/access-paths``.
+
+    python bench/loadtest.py --entities 100000 --store /tmp/lt-100k \\
+        --clients 50 --requests 5000 --duration 300 [--workers 1] [--json out.json]
+
+1. Builds the seeded world of bench/pipeline.py (``write_world``: ownership, listings,
+   banks, correspondent accounts, transactions) as a CSV data package and loads it into
+   an on-disk store with the library calls the pipeline uses (read_sources, open_store,
+   load_bundled, load_sources, run_derivers for the as-of date). With ``--store DIR``
+   an existing store in DIR is reused (it must hold the world of the same size and
+   seed; a marker file records what was built there).
+2. Starts the real server (``sanctiongraph serve --store DIR``, i.e. uvicorn on
+   ``create_app(Settings(store_path=DIR))``) in a subprocess on 127.0.0.1 with a free
+   port and a cap on its address space (``--server-memory-mib``), waits for
+   ``/healthz`` and stops it by its PID at the end.
+3. Runs ``--clients`` concurrent asyncio clients (httpx, one connection each) over a
+   seeded random sample of ids: entities with owners, blocked entities (directly listed
+   or through the 50 Percent Rule), ordinary ones, and banks; half the requests go to
+   ``/owners``, half to ``/access-paths`` (banks), all with ``as_of``. The run stops at
+   ``--requests`` requests or ``--duration`` seconds, whichever comes first (requests
+   still in flight at the time limit are cancelled and reported, not timed). Warm-up
+   requests (``--warmup``) are sent first and not counted.
+4. Prints a Markdown table per endpoint and overall (requests, errors with status
+   counts, p50/p95/p99/max latency in ms, throughput) and the machine (cores, load
+   average at the start and the end, since the machine may be shared); ``--json``
+   writes the same figures.
+
+Latency is measured by the client: from sending the request to reading the whole body,
+so it includes queueing in the server when all its threads are busy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import AS_OF, generate  # noqa: E402
+from pipeline import write_world  # noqa: E402
+
+MARKER = "loadtest-world.json"
+
+
+# --------------------------------------------------------------------------- store
+
+def build_store(entities: int, seed: int, store_dir: Path, as_of: date) -> dict:
+    """Write the pipeline's world as a package and load it into ``store_dir``."""
+    from sanctiongraph.derive import run_derivers
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.loading import load_bundled, load_sources
+    from sanctiongraph.store import open_store
+
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        package = Path(tmp) / f"world-{entities}"
+        package.mkdir()
+        counts = write_world(entities, seed, package)
+        t = time.perf_counter()
+        sources = read_sources([package])
+        timings["ingest_s"] = time.perf_counter() - t
+    store = open_store(store_dir)
+    try:
+        load_bundled(store)
+        t = time.perf_counter()
+        load_sources(store, sources)
+        timings["load_s"] = time.perf_counter() - t
+        del sources
+        t = time.perf_counter()
+        run_derivers(store, as_of)
+        timings["derive_s"] = time.perf_counter() - t
+    finally:
+        store.close()
+    info = {"entities": entities, "seed": seed, "as_of": as_of.isoformat(),
+            "counts": counts, "timings": timings}
+    (store_dir / MARKER).write_text(json.dumps(info, indent=1))
+    return info
+
+
+def ensure_store(entities: int, seed: int, store_dir: Path | None, as_of: date,
+                 tmp: Path) -> tuple[Path, dict]:
+    if store_dir is None:
+        store_dir = tmp / "store"
+    marker = store_dir / MARKER
+    if marker.exists():
+        info = json.loads(marker.read_text())
+        if (info["entities"], info["seed"], info["as_of"]) != (entities, seed, as_of.isoformat()):
+            sys.exit(f"{store_dir} holds entities={info['entities']} seed={info['seed']} "
+                     f"as_of={info['as_of']}; use another --store")
+        print(f"reusing store {store_dir} ({entities:,} entities, seed {seed})", file=sys.stderr)
+        return store_dir, info
+    if store_dir.exists() and any(store_dir.iterdir()):
+        sys.exit(f"{store_dir} is not empty and has no {MARKER}; refusing to reuse it")
+    store_dir.mkdir(parents=True, exist_ok=True)
+    print(f"building store {store_dir} ({entities:,} entities, seed {seed}) ...",
+          file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    info = build_store(entities, seed, store_dir, as_of)
+    print(f"built in {time.perf_counter() - t:.0f} s: {json.dumps(info['timings'])}",
+          file=sys.stderr, flush=True)
+    return store_dir, info
+
+
+# --------------------------------------------------------------------------- sample
+
+def sample_ids(entities: int, seed: int, size: int, as_of: date) -> dict[str, list[str]]:
+    """A seeded sample of ids by kind, from the same generator as the world.
+
+    ``owned``: entities with at least one holding above them; ``blocked``: entities on
+    the SDN List on ``as_of`` and entities with a listed direct owner (many of them
+    blocked through the 50 Percent Rule; the server decides); ``ordinary``: any entity;
+    ``banks``: every fifth entity (pipeline.py's banks).
+    """
+    world = generate(entities, seed)
+    owned = sorted({h[1] for h in world.holdings})
+    listed = {e for e, _program, start, end in world.listings
+              if start <= as_of.isoformat() and (end is None or end > as_of.isoformat())}
+    children = {h[1] for h in world.holdings if h[0] in listed}
+    blocked = sorted(listed | children)
+    banks = [n for n in range(entities) if n % 5 == 0]
+    rng = random.Random(seed + 7)
+
+    def pick(pool: list[int], k: int) -> list[str]:
+        return [f"e{n}" for n in rng.sample(pool, min(k, len(pool)))]
+
+    return {"owned": pick(owned, size), "blocked": pick(blocked, size),
+            "ordinary": pick(list(range(entities)), size), "banks": pick(banks, size)}
+
+
+def request_plan(ids: dict[str, list[str]], count: int, seed: int, as_of: date,
+                 max_depth: int) -> list[tuple[str, str]]:
+    """``count`` (endpoint, path) pairs: alternately /owners (owned, blocked, ordinary
+    ids in equal parts) and /access-paths (banks)."""
+    rng = random.Random(seed + 11)
+    owner_pool = ids["owned"] + ids["blocked"] + ids["ordinary"]
+    plan = []
+    for i in range(count):
+        if i % 2 == 0:
+            plan.append(("owners", f"/entities/{rng.choice(owner_pool)}/owners?as_of={as_of}"))
+        else:
+            plan.append(("access-paths", f"/entities/{rng.choice(ids['banks'])}/access-paths"
+                                         f"?as_of={as_of}&max_depth={max_depth}"))
+    return plan
+
+
+# --------------------------------------------------------------------------- server
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(store_dir: Path, port: int, log_path: Path, extra: list[str],
+                 memory_mib: int) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("sanctiongraph")
+    command = ([str(exe)] if exe.exists() else [sys.executable, "-m", "sanctiongraph.cli"])
+    command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(store_dir),
+                *extra]
+    log = open(log_path, "wb")
+
+    def cap_memory() -> None:
+        # A cap on the server's address space, so that a runaway server fails alone
+        # instead of waking the kernel's OOM killer on a shared machine.
+        if memory_mib:
+            limit = memory_mib * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=cap_memory)
+
+
+def wait_healthy(base: str, process: subprocess.Popen, timeout: float) -> dict:
+    import httpx
+
+    # /healthz counts every graph's triples, which takes tens of seconds on a large
+    # store: wait for the port first, then send one /healthz with a long timeout
+    # (short-timeout retries would pile up counting requests in the server).
+    deadline = time.monotonic() + timeout
+    host, port = base.rsplit("/", 1)[-1].split(":")
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"server not listening after {timeout:.0f} s")
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    t = time.perf_counter()
+    response = httpx.get(base + "/healthz", timeout=max(1.0, deadline - time.monotonic()))
+    response.raise_for_status()
+    body = response.json()
+    body["healthz_seconds"] = time.perf_counter() - t
+    return body
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+# --------------------------------------------------------------------------- load
+
+async def run_load(base: str, plan: list[tuple[str, str]], clients: int, duration: float,
+                   timeout: float) -> tuple[list[tuple[str, float, str]], float, int]:
+    """Send ``plan`` with ``clients`` concurrent clients until it is done or ``duration``
+    seconds have passed (requests still in flight then are cancelled); return
+    (endpoint, latency s, outcome) per finished request, the elapsed time and the number
+    of requests cancelled at the time limit."""
+    import httpx
+
+    results: list[tuple[str, float, str]] = []
+    queue = iter(plan)
+    stop_at = time.monotonic() + duration
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as http:
+            for endpoint, path in queue:
+                if time.monotonic() >= stop_at:
+                    return
+                t = time.perf_counter()
+                try:
+                    response = await http.get(path)
+                    await response.aread()
+                    outcome = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                results.append((endpoint, time.perf_counter() - t, outcome))
+
+    t0 = time.perf_counter()
+    tasks = [asyncio.ensure_future(client()) for _ in range(clients)]
+    _done, pending = await asyncio.wait(tasks, timeout=duration)
+    for task in pending:  # requests still in flight at the time limit: not counted
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return results, time.perf_counter() - t0, len(pending)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+def summarise(results: list[tuple[str, float, str]], elapsed: float) -> dict[str, dict]:
+    table = {}
+    for name in ("owners", "access-paths", "overall"):
+        rows = [r for r in results if name == "overall" or r[0] == name]
+        latencies = sorted(r[1] * 1000 for r in rows)
+        outcomes = Counter(r[2] for r in rows)
+        errors = sum(n for o, n in outcomes.items() if not (o.isdigit() and 200 <= int(o) < 300))
+        table[name] = {
+            "requests": len(rows), "errors": errors, "outcomes": dict(sorted(outcomes.items())),
+            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+            "p99_ms": percentile(latencies, 99), "max_ms": latencies[-1] if latencies else None,
+            "throughput_rps": len(rows) / elapsed if elapsed else None,
+        }
+    return table
+
+
+def machine() -> dict:
+    return {"cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def markdown(table: dict[str, dict], clients: int) -> str:
+    lines = ["| endpoint | requests | errors (status counts) | p50 ms | p95 ms | p99 ms | max ms "
+             "| req/s | clients |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, row in table.items():
+        counts = ", ".join(f"{k}: {v}" for k, v in row["outcomes"].items())
+        lines.append(f"| {name} | {row['requests']:,} | {row['errors']} ({counts}) "
+                     f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
+                     f"| {row['max_ms']:.1f} | {row['throughput_rps']:.1f} | {clients} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--store", type=Path, help="store directory to build or reuse "
+                        "(default: a temporary directory, removed at the end)")
+    parser.add_argument("--build-only", action="store_true", help="build the store and stop")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=5000, help="measured requests (at most)")
+    parser.add_argument("--duration", type=float, default=300, help="time limit in seconds")
+    parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests first")
+    parser.add_argument("--sample", type=int, default=500, help="ids per kind in the sample")
+    parser.add_argument("--max-depth", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=60, help="per request, seconds")
+    parser.add_argument("--server-start-timeout", type=float, default=300)
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="extra argument for `sanctiongraph serve` (repeatable)")
+    parser.add_argument("--server-memory-mib", type=int, default=8192,
+                        help="address-space cap of the server process (0: none)")
+    parser.add_argument("--server-log", type=Path, help="keep the server's output here")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args()
+    as_of = AS_OF
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store_dir, info = ensure_store(args.entities, args.seed, args.store, as_of, Path(tmp))
+        if args.build_only:
+            return
+        ids = sample_ids(args.entities, args.seed, args.sample, as_of)
+        warmup = request_plan(ids, args.warmup, args.seed + 1, as_of, args.max_depth)
+        plan = request_plan(ids, args.requests, args.seed, as_of, args.max_depth)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log_path = args.server_log or Path(tmp) / "server.log"
+        server = start_server(store_dir, port, log_path, args.server_arg, args.server_memory_mib)
+        try:
+            health = wait_healthy(base, server, args.server_start_timeout)
+            print(f"server pid {server.pid} on {base}; /healthz answered in "
+                  f"{health['healthz_seconds']:.1f} s", file=sys.stderr, flush=True)
+            if args.warmup:
+                asyncio.run(run_load(base, warmup, args.clients, args.duration, args.timeout))
+            load_start = os.getloadavg()
+            started = time.strftime("%Y-%m-%d %H:%M:%S")
+            results, elapsed, cut = asyncio.run(
+                run_load(base, plan, args.clients, args.duration, args.timeout))
+            load_end = os.getloadavg()
+        finally:
+            exit_code = server.poll()
+            stop_server(server)
+            server_log = log_path.read_text(errors="replace")
+        errors_500 = [line for line in server_log.splitlines() if "Traceback" in line]
+    table = summarise(results, elapsed)
+    out = {"started": started, "machine": machine(),
+           "loadavg_start": load_start, "loadavg_end": load_end,
+           "entities": args.entities, "seed": args.seed, "as_of": as_of.isoformat(),
+           "world": info.get("counts"), "clients": args.clients,
+           "requests_planned": args.requests, "duration_limit_s": args.duration,
+           "elapsed_s": elapsed, "cut_at_time_limit": cut, "warmup": args.warmup,
+           "server_args": args.server_arg,
+           "server_tracebacks": len(errors_500),
+           "server_exit_code_during_run": exit_code, "healthz_s": health["healthz_seconds"],
+           "endpoints": table}
+    print(f"{args.entities:,} entities, {args.clients} clients, {len(results):,} requests "
+          f"in {elapsed:.1f} s ({cut} in flight at the time limit, not counted; "
+          f"limits: {args.requests:,} requests, {args.duration:.0f} s), "
+          f"{args.warmup} warm-up requests not counted; {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.2f}' for x in load_start)} at the start, "
+          f"{' '.join(f'{x:.2f}' for x in load_end)} at the end")
+    print()
+    print(markdown(table, args.clients))
+    if exit_code is not None:
+        print(f"\nthe server exited during the run (exit code {exit_code}); "
+              f"its log ends with:\n{server_log[-1500:]}", file=sys.stderr)
+    if errors_500:
+        print(f"\nserver log has {len(errors_500)} tracebacks", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -7,9 +7,11 @@ Every file opens with a header of ``# key: value`` lines (``name``, ``summary``,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sanctiongraph.resources import queries_dir
 
@@ -50,3 +52,42 @@ def load_query(relative: str) -> NamedQuery:
 
 def all_queries() -> list[NamedQuery]:
     return [parse_query_file(p) for p in sorted(queries_dir().rglob("*.rq"))]
+
+
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(?P<open>\{)|(?P<word>[A-Za-z]+)|(?P<other>.)""",
+    re.DOTALL,
+)
+_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments,
+    IRIs and strings."""
+    for match in _TOKEN.finditer(sparql):
+        word = match.group("word")
+        if word and word.upper() in _FORMS:
+            return word.upper()
+    raise SyntaxError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+
+
+def with_values(sparql: str, substitutions: Mapping[str, Any] | None) -> str:
+    """Bind variables: ``VALUES (?a ?b) { (x y) }`` right after the outer group opens."""
+    if not substitutions:
+        return sparql
+    return with_rows(sparql, list(substitutions), [list(substitutions.values())])
+
+
+def with_rows(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Insert ``VALUES (?a ?b) { (x y) (x2 y2) ... }`` right after the outer group opens
+    (terms are pyoxigraph terms, written in their N-Triples form)."""
+    variables = " ".join(f"?{n.lstrip('?$')}" for n in names)
+    values = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in rows)
+    block = f" VALUES ({variables}) {{ {values} }} "
+    seen_form = False
+    for match in _TOKEN.finditer(sparql):
+        if match.group("word") and match.group("word").upper() in _FORMS:
+            seen_form = True
+        if seen_form and match.group("open"):
+            return sparql[: match.end()] + block + sparql[match.end():]
+    raise SyntaxError("cannot find the query's group pattern")

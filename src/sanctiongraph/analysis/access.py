@@ -29,7 +29,7 @@ from rdflib import XSD
 
 from sanctiongraph.analysis.loader import UnknownEntity, resolve_entity
 from sanctiongraph.namespaces import country
-from sanctiongraph.queries import load_query
+from sanctiongraph.queries import load_query, with_rows
 from sanctiongraph.store import GraphStore
 
 __all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "AccessPath", "UnknownEntity",
@@ -74,26 +74,45 @@ class _Row:
         return self.correspondent and covered and str(US) in place
 
 
-def load_edges(store: GraphStore, start: str, as_of: date) -> tuple[list[Edge], dict[str, str]]:
-    """The open accounts reachable from ``start`` and the data-package id of each node."""
+def load_edges(store: GraphStore, start: str, as_of: date,
+               max_depth: int = MAX_DEPTH_LIMIT) -> tuple[list[Edge], dict[str, str]]:
+    """The open accounts on paths of up to ``max_depth`` accounts from ``start``, and the
+    data-package id of each node.
+
+    Walks outwards one level per query, with the level's holders bound in a VALUES
+    block: a property path from ``start`` joined with the accounts made Oxigraph match
+    every account in the store first, and Virtuoso needs one end of a path bound.
+    """
     rows: dict[tuple[str, str, str], _Row] = {}
     ids: dict[str, str] = {}
-    bindings = {"start": ox.NamedNode(start),
-                "asOf": ox.Literal(as_of.isoformat(), datatype=ox.NamedNode(str(XSD.date)))}
-    for s in store.query(load_query("analysis/access-accounts").text, bindings):
-        key = (s["account"].value, s["holder"].value, s["maintainer"].value)
-        row = rows.setdefault(key, _Row(*key))
-        row.correspondent = row.correspondent or _true(s["correspondent"])
-        row.maintainer_fi = row.maintainer_fi or _true(s["maintainerFi"])
-        for name, bucket in (("placed", row.placed), ("maintainerJurisdiction", row.jurisdictions),
-                             ("maintainerLocated", row.located)):
-            if s[name] is not None:
-                bucket.add(s[name].value)
-        for node, ident in (("account", "accountId"), ("holder", "holderId"),
-                            ("maintainer", "maintainerId")):
-            if s[ident] is not None:
-                iri = s[node].value
-                ids[iri] = min(ids.get(iri, s[ident].value), s[ident].value)
+    text = load_query("analysis/access-accounts").text
+    as_of_term = ox.Literal(as_of.isoformat(), datatype=ox.NamedNode(str(XSD.date)))
+    reached = {start}
+    level = [start]
+    for _ in range(max_depth):
+        if not level:
+            break
+        query = with_rows(text, ["holder"], [[ox.NamedNode(h)] for h in sorted(level)])
+        next_level: set[str] = set()
+        for s in store.query(query, {"asOf": as_of_term}):
+            key = (s["account"].value, s["holder"].value, s["maintainer"].value)
+            row = rows.setdefault(key, _Row(*key))
+            row.correspondent = row.correspondent or _true(s["correspondent"])
+            row.maintainer_fi = row.maintainer_fi or _true(s["maintainerFi"])
+            for name, bucket in (("placed", row.placed),
+                                 ("maintainerJurisdiction", row.jurisdictions),
+                                 ("maintainerLocated", row.located)):
+                if s[name] is not None:
+                    bucket.add(s[name].value)
+            for node, ident in (("account", "accountId"), ("holder", "holderId"),
+                                ("maintainer", "maintainerId")):
+                if s[ident] is not None:
+                    iri = s[node].value
+                    ids[iri] = min(ids.get(iri, s[ident].value), s[ident].value)
+            if key[2] not in reached:
+                next_level.add(key[2])
+        reached |= next_level
+        level = list(next_level)
     edges = [Edge(r.account, r.holder, r.maintainer, r.reaches_us()) for r in rows.values()]
     return edges, ids
 
@@ -144,7 +163,7 @@ def access_paths(store: GraphStore, entity_iri: str, as_of: date,
     if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         raise ValueError(f"max_depth must be between 1 and {MAX_DEPTH_LIMIT}, not {max_depth}")
     iri, label = resolve_entity(store, entity_iri)
-    edges, ids = load_edges(store, iri, as_of)
+    edges, ids = load_edges(store, iri, as_of, max_depth)
     if label is not None:
         ids[iri] = label
 

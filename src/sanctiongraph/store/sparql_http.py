@@ -9,7 +9,6 @@ group, never formatted into patterns.
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,40 +17,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from sanctiongraph.queries import query_form, with_values
 from sanctiongraph.store.base import StoreError
 
-_TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*)|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(?P<open>\{)|(?P<word>[A-Za-z]+)|(?P<other>.)""",
-    re.DOTALL,
-)
-_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+__all__ = ["BATCH", "SparqlHttpStore", "query_form", "with_values"]
+
 BATCH = 20_000
-
-
-def query_form(sparql: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside comments,
-    IRIs and strings."""
-    for match in _TOKEN.finditer(sparql):
-        word = match.group("word")
-        if word and word.upper() in _FORMS:
-            return word.upper()
-    raise SyntaxError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
-
-
-def with_values(sparql: str, substitutions: Mapping[str, Any] | None) -> str:
-    """Insert ``VALUES (?a ?b) { (x y) }`` right after the outer group opens."""
-    if not substitutions:
-        return sparql
-    names = " ".join(f"?{n.lstrip('?$')}" for n in substitutions)
-    values = " ".join(str(term) for term in substitutions.values())
-    block = f" VALUES ({names}) {{ ({values}) }} "
-    seen_form = False
-    for match in _TOKEN.finditer(sparql):
-        if match.group("word") and match.group("word").upper() in _FORMS:
-            seen_form = True
-        if seen_form and match.group("open"):
-            return sparql[: match.end()] + block + sparql[match.end():]
-    raise SyntaxError("cannot find the query's group pattern")
 
 
 class SparqlHttpStore:

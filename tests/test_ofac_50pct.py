@@ -257,9 +257,33 @@ def test_owners_from_the_store_agrees_with_the_whole_graph_fixed_point():
             if number % 7 and number not in full.maybe:
                 continue  # every blocked/possibly blocked entity, and a seventh of the rest
             result = owners(store, key, day)
+            assert owners(store, key, day, data) == result, key  # the API's shared data
             assert result["status"] == full.status(number), key
             assert result["entity"] == data.label(number)
             assert result["blocked_share"] == summary(data, number, day, full)["blocked_share"]
+
+
+def test_holding_reached_twice_counts_once(tmp_path):
+    # T's owners A and B are both owned by C, and C by the listed S (30 %): the walk
+    # above T reaches S's holding in C twice; counted twice it would block C (60 %).
+    from sanctiongraph.analysis.loader import owners
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.loading import load_bundled, load_sources
+    from sanctiongraph.store import open_store
+
+    (tmp_path / "entities.csv").write_text(
+        "id,name,kind,jurisdiction\n" + "".join(f"{e},{e},company,US\n" for e in "SCABT"))
+    (tmp_path / "ownership.csv").write_text(
+        "owner,owned,percent\nS,C,30\nC,A,100\nC,B,100\nA,T,10\nB,T,10\n")
+    (tmp_path / "designations.csv").write_text("entity,list,program,start\nS,SDN,DPRK,2017-01-01\n")
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, read_sources([tmp_path]))
+    for entity in "CABT":
+        result = owners(store, entity, DAY)
+        assert result["status"] == "not_blocked", entity
+    assert owners(store, "T", DAY)["blocked_share"] == 0
+    assert owners(store, "C", DAY)["blocked_share"] == 30
 
 
 def test_scoped_fixed_point_agrees_on_every_change_date():

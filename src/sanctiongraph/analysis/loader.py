@@ -31,7 +31,12 @@ def _value(solution, name: str) -> str | None:
 
 
 def add_holdings(data: OwnershipData, solutions) -> None:
+    seen = set(data.h_key)
     for s in solutions:
+        key = s["holding"].value
+        if key in seen:
+            continue  # a path query can reach one holding twice; it counts once
+        seen.add(key)
         owner, owned = s["owner"].value, s["owned"].value
         data.entity(owner, _value(s, "owner_id"))
         data.entity(owned, _value(s, "owned_id"))
@@ -42,7 +47,7 @@ def add_holdings(data: OwnershipData, solutions) -> None:
             continue  # an ownership without any share is a data-quality finding, not a stake
         data.add_holding(owner, owned, percent, minimum=minimum, maximum=maximum,
                          start=_value(s, "start"), end=_value(s, "end"),
-                         key=s["holding"].value, control=control)
+                         key=key, control=control)
 
 
 def add_listings(data: OwnershipData, solutions) -> None:
@@ -105,7 +110,8 @@ def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
     return iri, (sorted(ids)[0] if ids else None)
 
 
-def owners(store: GraphStore, entity_iri: str, as_of: date) -> dict:
+def owners(store: GraphStore, entity_iri: str, as_of: date,
+           data: OwnershipData | None = None) -> dict:
     """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains.
 
     Returns exactly ``{"entity", "blocked", "status", "blocked_share", "reasons",
@@ -115,10 +121,19 @@ def owners(store: GraphStore, entity_iri: str, as_of: date) -> dict:
     a list of ``{"owner", "owned", "percent"}`` steps from the top owner down (a band's
     ``percent`` is ``{"min", "max"}``). Ids are data-package ids where known, else IRIs.
     ``entity_iri`` may also be a data-package id. Raises :class:`UnknownEntity`.
+
+    ``data`` may be the whole store's :func:`load_ownership`, read once and shared (the
+    API keeps one): the answer is the same, without reading what is above the entity
+    again. It is not modified beyond the entity's own label.
     """
     iri, label = resolve_entity(store, entity_iri)
-    data = load_ownership_above(store, iri)
-    number = data.entity(iri, label)
+    if data is None or iri not in data.index:
+        data = load_ownership_above(store, iri)
+        number = data.entity(iri, label)
+    else:
+        number = data.index[iri]
+        if label is not None:
+            data.labels[number] = label
     return summary(data, number, as_of, compute_status(data, as_of, [number]))
 
 

@@ -398,7 +398,10 @@ def chains(
     truncated = False
 
     def steps(node: int) -> list[int]:
-        return [n for n in index.get(node, ()) if not control[n] and start[n] <= day < end[n]]
+        # In the order of the holdings' keys, so that the answer does not depend on the
+        # order in which the holdings were read.
+        active = (n for n in index.get(node, ()) if not control[n] and start[n] <= day < end[n])
+        return sorted(active, key=data.h_key.__getitem__)
 
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
     # [entity, its active holdings, next position, whether a step was taken from it].

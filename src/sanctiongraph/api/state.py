@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from sanctiongraph.analysis.loader import load_ownership
+from sanctiongraph.analysis.ownership import OwnershipData
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
 from sanctiongraph.store import GraphStore
+
+log = logging.getLogger("sanctiongraph.api")
 
 
 @dataclass
@@ -20,6 +25,9 @@ class AppState:
     _runner: QueryRunner | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _ownership: OwnershipData | None = None
+    _ownership_version: int = 0
+    _ownership_building: bool = False
 
     def snapshot(self) -> Snapshot:
         if self.settings.store_path is not None:
@@ -40,9 +48,32 @@ class AppState:
                     s.query_deadline_seconds, s.query_workers, s.worker_start_seconds)
             return self._runner
 
-    def data_changed(self) -> None:
-        """Workers reopen the store so that queries see a write."""
+    def ownership(self) -> OwnershipData | None:
+        """The whole store's holdings and listings for ``/owners``, or ``None`` while
+        they are being read (in a background thread, started by the first call)."""
         with self._lock:
+            if self._ownership is None and not self._ownership_building:
+                self._ownership_building = True
+                threading.Thread(target=self._read_ownership, args=(self._ownership_version,),
+                                 daemon=True).start()
+            return self._ownership
+
+    def _read_ownership(self, version: int) -> None:
+        try:
+            data = load_ownership(self.store)
+        except Exception:  # e.g. the store closed at shutdown; requests read per entity
+            log.exception("reading the ownership data failed")
+            data = None
+        with self._lock:
+            self._ownership_building = False
+            if data is not None and version == self._ownership_version:  # no write since
+                self._ownership = data
+
+    def data_changed(self) -> None:
+        """Workers reopen the store so that queries see a write; cached data is dropped."""
+        with self._lock:
+            self._ownership = None
+            self._ownership_version += 1
             if self._runner is not None:
                 self._runner.refresh(self.snapshot())
 

@@ -276,6 +276,21 @@ def test_write_needs_key(writable):
     assert writable.get("/entities/probe").json()["names"] == ["Probe"]
 
 
+def test_owners_sees_a_write(writable):
+    # /owners answers from the server's copy of the holdings; a write must replace it.
+    sg, ident = "https://w3id.org/sanctiongraph/ontology#", "https://w3id.org/sanctiongraph/id/"
+    before = writable.get("/entities/kp-bank/owners").json()
+    holding = (f"<{ident}holding/extra/1> a <{sg}Ownership> ; <{sg}owner> <{ident}entity/probe2> ; "
+               f"<{sg}owned> <{ident}entity/kp-bank> ; <{sg}percent> 1.5 .\n"
+               f"<{ident}entity/probe2> <http://purl.org/dc/terms/identifier> \"probe2\" .")
+    r = writable.post("/graphs/extra2", content=holding.encode(),
+                      headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+    assert r.status_code == 200, r.text
+    after = writable.get("/entities/kp-bank/owners").json()
+    assert [{"owner": "probe2", "owned": "kp-bank", "percent": 1.5}] in after["chains"]
+    assert len(after["chains"]) == len(before["chains"]) + 1
+
+
 def test_bad_graph_name(writable):
     r = writable.post("/graphs/..%2F..%2Fetc", content=TURTLE,
                       headers={"content-type": "text/turtle", "x-api-key": API_KEY})

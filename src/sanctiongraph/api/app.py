@@ -31,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.ownership()  # read before the first request (about 30 s for 100k on disk)
         try:
             yield
         finally:

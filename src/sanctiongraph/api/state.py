@@ -26,8 +26,8 @@ class AppState:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _ownership: OwnershipData | None = None
-    _ownership_version: int = 0
-    _ownership_building: bool = False
+    _ownership_failed: bool = False
+    _ownership_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> Snapshot:
         if self.settings.store_path is not None:
@@ -49,31 +49,24 @@ class AppState:
             return self._runner
 
     def ownership(self) -> OwnershipData | None:
-        """The whole store's holdings and listings for ``/owners``, or ``None`` while
-        they are being read (in a background thread, started by the first call)."""
-        with self._lock:
-            if self._ownership is None and not self._ownership_building:
-                self._ownership_building = True
-                threading.Thread(target=self._read_ownership, args=(self._ownership_version,),
-                                 daemon=True).start()
+        """The whole store's holdings and listings for ``/owners``, read once (at start-up,
+        and again after a write). Requests wait while it is read: reading it in the
+        background, beside forty threads answering slowly without it, starved the reader.
+        ``None`` when reading failed; ``/owners`` then reads above each entity."""
+        with self._ownership_lock:
+            if self._ownership is None and not self._ownership_failed:
+                try:
+                    self._ownership = load_ownership(self.store)
+                except Exception:  # the per-entity path still answers
+                    log.exception("reading the ownership data failed")
+                    self._ownership_failed = True
             return self._ownership
-
-    def _read_ownership(self, version: int) -> None:
-        try:
-            data = load_ownership(self.store)
-        except Exception:  # e.g. the store closed at shutdown; requests read per entity
-            log.exception("reading the ownership data failed")
-            data = None
-        with self._lock:
-            self._ownership_building = False
-            if data is not None and version == self._ownership_version:  # no write since
-                self._ownership = data
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""
+        with self._ownership_lock:
+            self._ownership, self._ownership_failed = None, False
         with self._lock:
-            self._ownership = None
-            self._ownership_version += 1
             if self._runner is not None:
                 self._runner.refresh(self.snapshot())
 

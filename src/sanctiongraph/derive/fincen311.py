@@ -245,7 +245,8 @@ class World:
         rows: dict[str, dict] = {}
         for s in store.query(load_query("derive/fincen311-listings").text):
             row = rows.setdefault(s["designation"].value, {
-                "entity": s["entity"].value, "start": date_value(s["start"]), "end": date_value(s["end"]),
+                "entity": s["entity"].value, "start": date_value(s["start"]),
+                "end": date_value(s["end"]),
                 "references": set(), "sources": set()})
             if s["reference"] is not None:
                 row["references"].add(s["reference"].value)

@@ -50,8 +50,9 @@ class OxigraphStore:
         else:
             # One SPARQL update is one transaction: readers see the old graph or the new
             # one. (N-Triples lines are valid triples inside INSERT DATA.)
+            body = data.decode()
             self._store.update(
-                f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{data.decode()}\n}} }}")
+                f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
         if not triples:
             self._store.add_graph(graph)
         if self.path is not None:

@@ -132,6 +132,7 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
 
     prefixes = Explainer.prefix_block(shapes)
     results: list[RawResult] = []
+    focus_sets: dict[str, set] = {}  # by target pattern: many constraints share targets
     for shape in sorted(firing_shapes(shapes), key=str):
         targets = target_pattern(shapes, shape)
         for query, constraint in constraint_queries(shapes, shape):
@@ -143,7 +144,10 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
                     results.append(RawResult(to_rdflib(solution["this"]), shape, None, None,
                                              to_rdflib(value) if value is not None else None))
                 continue
-            focus_set = {s["this"] for s in store.query(f"SELECT ?this WHERE {{ {targets} }}")}
+            if targets not in focus_sets:
+                focus_sets[targets] = {
+                    s["this"] for s in store.query(f"SELECT ?this WHERE {{ {targets} }}")}
+            focus_set = focus_sets[targets]
             rows: dict = defaultdict(list)
             solutions = store.query(prefixes + query)
             names = [v.value for v in solutions.variables]

@@ -15,9 +15,9 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,34 +47,34 @@ class _OxTerms:
         return term
 
 
-S = _OxTerms(SG)
+OX_SG = _OxTerms(SG)  # the ontology's terms as pyoxigraph nodes
 
 ENTITY_KINDS = {
-    "bank": S.Bank,
-    "central_bank": S.CentralBank,
-    "financial_institution": S.NonBankFinancialInstitution,
-    "company": S.Company,
-    "government": S.Government,
-    "government_body": S.GovernmentBody,
-    "ngo": S.NonGovernmentalOrganization,
-    "news_organization": S.NewsOrganization,
-    "person": S.Person,
+    "bank": OX_SG.Bank,
+    "central_bank": OX_SG.CentralBank,
+    "financial_institution": OX_SG.NonBankFinancialInstitution,
+    "company": OX_SG.Company,
+    "government": OX_SG.Government,
+    "government_body": OX_SG.GovernmentBody,
+    "ngo": OX_SG.NonGovernmentalOrganization,
+    "news_organization": OX_SG.NewsOrganization,
+    "person": OX_SG.Person,
 }
 ACCOUNT_TYPES = {
-    "correspondent": S.CorrespondentAccount,
-    "payable_through": S.PayableThroughAccount,
-    "special_purpose": S.SpecialPurposeAccount,
-    "deposit": S.DepositAccount,
+    "correspondent": OX_SG.CorrespondentAccount,
+    "payable_through": OX_SG.PayableThroughAccount,
+    "special_purpose": OX_SG.SpecialPurposeAccount,
+    "deposit": OX_SG.DepositAccount,
 }
-HOLDING_KINDS = {"owns": S.Ownership, "controls": S.Control}
+HOLDING_KINDS = {"owns": OX_SG.Ownership, "controls": OX_SG.Control}
 DETERMINATION_KINDS = {
-    "significant_reduction_exception": S.SignificantReductionException,
-    "petroleum_supply_sufficiency": S.PetroleumSupplySufficiency,
+    "significant_reduction_exception": OX_SG.SignificantReductionException,
+    "petroleum_supply_sufficiency": OX_SG.PetroleumSupplySufficiency,
 }
 SIMPLE_CONDITIONS = {
-    "no_trade_finance": S.NoTradeFinanceCondition,
-    "pre_approval": S.PreApprovalCondition,
-    "no_foreign_exchange": S.NoForeignExchangeCondition,
+    "no_trade_finance": OX_SG.NoTradeFinanceCondition,
+    "pre_approval": OX_SG.PreApprovalCondition,
+    "no_foreign_exchange": OX_SG.NoForeignExchangeCondition,
 }
 
 # Columns of each file; the first set is required in the header.
@@ -197,13 +197,13 @@ class _Row:
         if obj is not None and self.subject is not None:
             self.package.triples.append(ox.Triple(self.subject, predicate, obj))
 
-    def text(self, column: str, predicate: object, required: bool = False) -> str | None:
+    def text(self, column: str, predicate: ox.NamedNode, required: bool = False) -> str | None:
         value = self.raw(column, required)
         if value is not None:
             self.add(predicate, ox.Literal(value))
         return value
 
-    def date(self, column: str, predicate: object, required: bool = False) -> date | None:
+    def date(self, column: str, predicate: ox.NamedNode, required: bool = False) -> date | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -217,7 +217,7 @@ class _Row:
         self.add(predicate, typed(value, _DATE))
         return parsed
 
-    def boolean(self, column: str, predicate: object, required: bool = False) -> bool | None:
+    def boolean(self, column: str, predicate: ox.NamedNode, required: bool = False) -> bool | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -231,7 +231,7 @@ class _Row:
         self.add(predicate, typed("true" if result else "false", _BOOLEAN))
         return result
 
-    def decimal(self, column: str, predicate: object, required: bool = False) -> Decimal | None:
+    def decimal(self, column: str, predicate: ox.NamedNode, required: bool = False) -> Decimal | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -245,7 +245,7 @@ class _Row:
         self.add(predicate, typed(format(number, "f"), _DECIMAL))
         return number
 
-    def country(self, column: str, predicate: object, required: bool = False) -> None:
+    def country(self, column: str, predicate: ox.NamedNode, required: bool = False) -> None:
         value = self.raw(column, required)
         if value is None:
             return
@@ -254,22 +254,22 @@ class _Row:
             return
         self.add(predicate, _country(value))
 
-    def ref(self, column: str, kind: str, predicate: object, required: bool = False) -> None:
+    def ref(self, column: str, kind: str, predicate: ox.NamedNode, required: bool = False) -> None:
         value = self.raw(column, required)
         if value is not None:
             self.add(predicate, self.package.reference(self, column, kind, value))
 
-    def refs(self, column: str, kind: str, predicate: object) -> None:
+    def refs(self, column: str, kind: str, predicate: ox.NamedNode) -> None:
         value = self.raw(column)
         for part in _split(value):
             self.add(predicate, self.package.reference(self, column, kind, part))
 
-    def code(self, column: str, scheme: str, predicate: object, required: bool = False) -> None:
+    def code(self, column: str, scheme: str, predicate: ox.NamedNode, required: bool = False) -> None:
         value = self.raw(column, required)
         if value is not None:
             self.add(predicate, self.package.code(self, column, scheme, value))
 
-    def codes(self, column: str, scheme: str, predicate: object) -> None:
+    def codes(self, column: str, scheme: str, predicate: ox.NamedNode) -> None:
         for part in _split(self.raw(column)):
             self.add(predicate, self.package.code(self, column, scheme, part))
 
@@ -416,56 +416,56 @@ def _entity(row: _Row) -> None:
     cls = row.choice("kind", ENTITY_KINDS, required=False) if kind else None
     row.add(_TYPE, node(cls) if cls else None)
     row.text("name", _LABEL, required=True)
-    row.country("jurisdiction", S.jurisdiction, required=kind is not None and kind != "person")
+    row.country("jurisdiction", OX_SG.jurisdiction, required=kind is not None and kind != "person")
     governed = row.raw("jurisdiction")
     if kind == "government" and governed and COUNTRY_PATTERN.fullmatch(governed):
-        row.add(S.governs, _country(governed))
-    row.country("located_in", S.locatedIn)
-    row.ref("branch_of", "entity", S.branchOf)
-    row.code("function", "function", S.hasFunction)
-    row.text("lei", S.lei)
-    row.text("bic", S.bic)
+        row.add(OX_SG.governs, _country(governed))
+    row.country("located_in", OX_SG.locatedIn)
+    row.ref("branch_of", "entity", OX_SG.branchOf)
+    row.code("function", "function", OX_SG.hasFunction)
+    row.text("lei", OX_SG.lei)
+    row.text("bic", OX_SG.bic)
 
 
 def _holding(row: _Row) -> None:
     row.subject = id_node(f"holding/{row.package.name}", str(row.number))
-    cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else S.Ownership
+    cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else OX_SG.Ownership
     row.add(_TYPE, node(cls) if cls else None)
-    row.ref("owner", "entity", S.owner, required=True)
-    row.ref("owned", "entity", S.owned, required=True)
+    row.ref("owner", "entity", OX_SG.owner, required=True)
+    row.ref("owned", "entity", OX_SG.owned, required=True)
     banded = row.raw("percent_min") is not None or row.raw("percent_max") is not None
-    row.decimal("percent", S.percent, required=cls == S.Ownership and not banded)
-    row.decimal("percent_min", S.percentMin)
-    row.decimal("percent_max", S.percentMax)
-    start = row.date("start", S.startDate)
-    end = row.date("end", S.endDate)
+    row.decimal("percent", OX_SG.percent, required=cls == OX_SG.Ownership and not banded)
+    row.decimal("percent_min", OX_SG.percentMin)
+    row.decimal("percent_max", OX_SG.percentMax)
+    start = row.date("start", OX_SG.startDate)
+    end = row.date("end", OX_SG.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
 
 
 def _designation(row: _Row) -> None:
     row.subject = id_node(f"designation/{row.package.name}", str(row.number))
-    row.add(_TYPE, node(S.Designation))
-    row.ref("entity", "entity", S.designates, required=True)
+    row.add(_TYPE, node(OX_SG.Designation))
+    row.ref("entity", "entity", OX_SG.designates, required=True)
     list_code = row.raw("list", required=True)
     if list_code is not None:
         if LIST_PATTERN.fullmatch(list_code):
-            row.add(S.onList, node(REF[f"list/{list_code}"]))
+            row.add(OX_SG.onList, node(REF[f"list/{list_code}"]))
         else:
             row.error("list", f"{list_code!r} is not a list code such as SDN, CAPTA, FINCEN_311")
     program = row.raw("program")
     if program is not None:
         if PROGRAM_PATTERN.fullmatch(program):
-            row.add(S.underProgram, node(REF[f"program/{program}"]))
+            row.add(OX_SG.underProgram, node(REF[f"program/{program}"]))
         else:
             row.error("program", f"{program!r} is not a program tag such as DPRK or IFSR")
-    start = row.date("start", S.startDate, required=True)
-    end = row.date("end", S.endDate)
+    start = row.date("start", OX_SG.startDate, required=True)
+    end = row.date("end", OX_SG.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
-    row.text("source", S.sourceReference)
+    row.text("source", OX_SG.sourceReference)
     measure = row.raw("measure", required=list_code == "CAPTA")
-    row.code("measure", "measure", S.measure)
+    row.code("measure", "measure", OX_SG.measure)
     conditions = row.raw("conditions", required=measure == "strict_conditions")
     for index, condition in enumerate(_split(conditions), start=1):
         _condition(row, index, condition)
@@ -479,10 +479,10 @@ def _condition(row: _Row, index: int, text: str) -> None:
     if kind in SIMPLE_CONDITIONS and not argument:
         triples.append((_TYPE, node(SIMPLE_CONDITIONS[kind])))
     elif kind == "only" and argument:
-        triples.append((_TYPE, node(S.AllowedTypesCondition)))
+        triples.append((_TYPE, node(OX_SG.AllowedTypesCondition)))
         for purpose in (p.strip() for p in argument.split(",")):
             iri = row.package.code(row, "conditions", "purpose", purpose)
-            triples.append((S.allowedPurpose, iri))
+            triples.append((OX_SG.allowedPurpose, iri))
     elif kind == "limit" and argument:
         try:
             amount = Decimal(argument)
@@ -491,13 +491,13 @@ def _condition(row: _Row, index: int, text: str) -> None:
         except InvalidOperation:
             row.error("conditions", f"limit {argument!r} is not a non-negative amount")
             return
-        triples += [(_TYPE, node(S.MonetaryLimitCondition)),
-                    (S.limitAmount, typed(format(amount, "f"), _DECIMAL))]
+        triples += [(_TYPE, node(OX_SG.MonetaryLimitCondition)),
+                    (OX_SG.limitAmount, typed(format(amount, "f"), _DECIMAL))]
     else:
         row.error("conditions", f"unknown strict condition {text!r}; expected no_trade_finance, "
                   "only:<type>[,<type>], limit:<amount>, pre_approval or no_foreign_exchange")
         return
-    row.add(S.hasCondition, condition)
+    row.add(OX_SG.hasCondition, condition)
     for predicate, obj in triples:
         if obj is not None:
             row.package.triples.append(ox.Triple(condition, predicate, obj))
@@ -508,74 +508,75 @@ def _account(row: _Row) -> None:
         return
     cls = row.choice("type", ACCOUNT_TYPES)
     row.add(_TYPE, node(cls) if cls else None)
-    row.ref("maintained_by", "entity", S.maintainedBy, required=True)
-    row.ref("holder", "entity", S.heldBy, required=True)
-    row.country("located_in", S.accountLocatedIn)
-    opened = row.date("opened_on", S.openedOn)
-    closed = row.date("closed_on", S.closedOn)
+    row.ref("maintained_by", "entity", OX_SG.maintainedBy, required=True)
+    row.ref("holder", "entity", OX_SG.heldBy, required=True)
+    row.country("located_in", OX_SG.accountLocatedIn)
+    opened = row.date("opened_on", OX_SG.openedOn)
+    closed = row.date("closed_on", OX_SG.closedOn)
     if opened and closed and closed < opened:
         row.error("closed_on", "closed before it was opened")
-    row.date("notice_sent_on", S.noticeSentOn)
-    row.text("notice_record", S.noticeRecord)
+    row.date("notice_sent_on", OX_SG.noticeSentOn)
+    row.text("notice_record", OX_SG.noticeRecord)
 
 
 def _transaction(row: _Row) -> None:
     if not _identified(row, "transaction"):
         return
-    row.add(_TYPE, node(S.Transaction))
-    row.date("date", S.transactionDate, required=True)
-    row.ref("account", "account", S.throughAccount)
+    row.add(_TYPE, node(OX_SG.Transaction))
+    row.date("date", OX_SG.transactionDate, required=True)
+    row.ref("account", "account", OX_SG.throughAccount)
     for column, predicate in [
-        ("conducted_by", S.conductedBy), ("originator", S.originator),
-        ("beneficiary", S.beneficiary), ("originator_institution", S.originatorInstitution),
-        ("beneficiary_institution", S.beneficiaryInstitution),
-        ("counterparty", S.counterparty), ("paid_to", S.paidTo),
+        ("conducted_by", OX_SG.conductedBy), ("originator", OX_SG.originator),
+        ("beneficiary", OX_SG.beneficiary), ("originator_institution", OX_SG.originatorInstitution),
+        ("beneficiary_institution", OX_SG.beneficiaryInstitution),
+        ("counterparty", OX_SG.counterparty), ("paid_to", OX_SG.paidTo),
     ]:
         row.ref(column, "entity", predicate)
-    row.refs("intermediaries", "entity", S.intermediary)
-    row.code("purpose", "purpose", S.purpose)
-    row.decimal("amount", S.amount)
-    row.text("currency", S.currency)
-    row.boolean("knowingly", S.knowingly)
-    row.boolean("significant", S.significant)
-    row.boolean("pre_approved", S.preApproved)
-    row.country("goods_origin", S.goodsOrigin)
-    row.country("goods_destination", S.goodsDestination)
-    row.ref("credited_to", "account", S.creditedTo)
+    row.refs("intermediaries", "entity", OX_SG.intermediary)
+    row.code("purpose", "purpose", OX_SG.purpose)
+    row.decimal("amount", OX_SG.amount)
+    row.text("currency", OX_SG.currency)
+    row.boolean("knowingly", OX_SG.knowingly)
+    row.boolean("significant", OX_SG.significant)
+    row.boolean("pre_approved", OX_SG.preApproved)
+    row.country("goods_origin", OX_SG.goodsOrigin)
+    row.country("goods_destination", OX_SG.goodsDestination)
+    row.ref("credited_to", "account", OX_SG.creditedTo)
 
 
 def _determination(row: _Row) -> None:
     row.subject = id_node(f"determination/{row.package.name}", str(row.number))
     cls = row.choice("kind", DETERMINATION_KINDS)
     row.add(_TYPE, node(cls) if cls else None)
-    row.country("country", S.country, required=cls == S.SignificantReductionException)
-    start = row.date("start", S.startDate, required=True)
-    end = row.date("end", S.endDate, required=True)
+    row.country("country", OX_SG.country, required=cls == OX_SG.SignificantReductionException)
+    start = row.date("start", OX_SG.startDate, required=True)
+    end = row.date("end", OX_SG.endDate, required=True)
     if start and end and end < start:
         row.error("end", "ends before it starts")
-    row.text("source", S.sourceReference)
+    row.text("source", OX_SG.sourceReference)
 
 
 def _activity(row: _Row) -> None:
     if not _identified(row, "activity"):
         return
-    row.add(_TYPE, node(S.Activity))
-    row.ref("actor", "entity", S.actor, required=True)
+    row.add(_TYPE, node(OX_SG.Activity))
+    row.ref("actor", "entity", OX_SG.actor, required=True)
     kind = row.raw("kind", required=True)
-    row.code("kind", "activity-kind", S.activityKind)
+    row.code("kind", "activity-kind", OX_SG.activityKind)
     category = row.raw("category", required=kind == "humanitarian")
-    row.code("category", "category", S.category)
+    row.code("category", "category", OX_SG.category)
     row.raw("education_level", required=category == "education")
-    row.code("education_level", "education-level", S.educationLevel)
-    row.codes("subjects", "subject", S.subject)
-    row.refs("partners", "entity", S.partner)
-    row.boolean("partnership_needed_for_items", S.partnershipNeededForItems)
-    row.refs("items", "item", S.item)
-    row.date("start_on", S.startOn, required=True)
+    row.code("education_level", "education-level", OX_SG.educationLevel)
+    row.codes("subjects", "subject", OX_SG.subject)
+    row.refs("partners", "entity", OX_SG.partner)
+    row.boolean("partnership_needed_for_items", OX_SG.partnershipNeededForItems)
+    row.refs("items", "item", OX_SG.item)
+    row.date("start_on", OX_SG.startOn, required=True)
     activity = row.subject
     for column, suffix, cls, link, predicate in [
-        ("report_submitted_on", "report", S.StateDepartmentReport, S.hasReport, S.submittedOn),
-        ("objection_on", "objection", S.Objection, S.hasObjection, S.objectedOn),
+        ("report_submitted_on", "report", OX_SG.StateDepartmentReport, OX_SG.hasReport,
+         OX_SG.submittedOn),
+        ("objection_on", "objection", OX_SG.Objection, OX_SG.hasObjection, OX_SG.objectedOn),
     ]:
         if row.raw(column) is None:
             continue
@@ -585,23 +586,23 @@ def _activity(row: _Row) -> None:
         row.add(_TYPE, node(cls))
         row.date(column, predicate)
         row.subject = activity
-    row.code("un_exemption", "un-exemption", S.unExemption)
-    row.boolean("commercial", S.commercial)
+    row.code("un_exemption", "un-exemption", OX_SG.unExemption)
+    row.boolean("commercial", OX_SG.commercial)
 
 
 def _item(row: _Row) -> None:
     if not _identified(row, "item"):
         return
-    row.add(_TYPE, node(S.Item))
-    row.text("description", S.description)
-    row.code("category", "item-category", S.itemCategory)
-    row.boolean("subject_to_ear", S.subjectToEAR, required=True)
-    row.text("classification", S.classification)
-    row.boolean("luxury", S.luxury)
-    row.boolean("excluded_device", S.excludedDevice)
-    row.ref("end_user", "entity", S.endUser)
-    row.code("commerce_authorization", "commerce-authorization", S.commerceAuthorization)
-    row.code("un_exemption", "un-exemption", S.unExemption)
+    row.add(_TYPE, node(OX_SG.Item))
+    row.text("description", OX_SG.description)
+    row.code("category", "item-category", OX_SG.itemCategory)
+    row.boolean("subject_to_ear", OX_SG.subjectToEAR, required=True)
+    row.text("classification", OX_SG.classification)
+    row.boolean("luxury", OX_SG.luxury)
+    row.boolean("excluded_device", OX_SG.excludedDevice)
+    row.ref("end_user", "entity", OX_SG.endUser)
+    row.code("commerce_authorization", "commerce-authorization", OX_SG.commerceAuthorization)
+    row.code("un_exemption", "un-exemption", OX_SG.unExemption)
 
 
 _MAPPERS: dict[str, Callable[[_Row], None]] = {

@@ -54,6 +54,8 @@ def all_queries() -> list[NamedQuery]:
     return [parse_query_file(p) for p in sorted(queries_dir().rglob("*.rq"))]
 
 
+# Just enough of SPARQL's lexer to find keywords and braces outside comments, IRIs and
+# strings (for binding variables as VALUES on servers without pyoxigraph's substitutions).
 _TOKEN = re.compile(
     r"""(?P<comment>\#[^\n]*)|(?P<iri><[^<>"{}|^`\\\s]*>)|(?P<string>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")|(?P<open>\{)|(?P<word>[A-Za-z]+)|(?P<other>.)""",
     re.DOTALL,

@@ -31,7 +31,7 @@ def fixture_as_of(path: Path) -> date:
 
 def run_fixture(path: Path, engine: str = "fast") -> Report:
     triples = parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
-    return validate_sources([Source(path.stem, triples)], fixture_as_of(path), engine)
+    return validate_sources([Source.from_triples(path.stem, triples)], fixture_as_of(path), engine)
 
 
 def expected_pairs(path: Path) -> set[tuple[str, str]]:

@@ -61,7 +61,7 @@ acc:a10 a sg:CorrespondentAccount ; dct:identifier "a10" ; sg:heldBy ent:kp ; sg
 def store():
     s = open_store(in_memory=True)
     load_bundled(s)
-    load_sources(s, [Source("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(s, [Source.from_triples("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
     return s  # no derivers: access paths read asserted data only
 
 
@@ -207,7 +207,7 @@ def test_same_paths_on_a_sparql_server(server_url, store):
     """The access query runs unchanged on Oxigraph server and Virtuoso 7 (--store URL)."""
     remote = open_store(server_url)
     load_bundled(remote)
-    load_sources(remote, [Source("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(remote, [Source.from_triples("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
     for start, depth in (("kp", 4), ("hk", 10)):
         assert access_paths(remote, start, AS_OF, depth) == access_paths(store, start, AS_OF, depth)
     assert access_paths(remote, "kp", date(2026, 11, 21), 2) == access_paths(store, "kp", date(2026, 11, 21), 2)

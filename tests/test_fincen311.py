@@ -75,7 +75,7 @@ hold:h8 a sg:Ownership ; sg:owner ent:sub60-sub ; sg:owned ent:sub60 ; sg:percen
 def derived_store(text: str, as_of: date):
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source("t", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "t.ttl"))])
+    load_sources(store, [Source.from_triples("t", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "t.ttl"))])
     run_derivers(store, as_of)
     return store
 
@@ -305,9 +305,9 @@ acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:maintainedBy ent:usb
 
 def test_a_new_measure_is_reference_data_only():
     """31 CFR 1010.655 (Banco Delta Asia) fires through the same shape by adding triples."""
-    data = Source("bda", parse_rdf(BDA_DATA.encode(), ox.RdfFormat.TURTLE, "bda.ttl"))
+    data = Source.from_triples("bda", parse_rdf(BDA_DATA.encode(), ox.RdfFormat.TURTLE, "bda.ttl"))
     assert not validate_sources([data], AS_OF).findings
-    measure = Source("bda-measure", parse_rdf(BDA_MEASURE.encode(), ox.RdfFormat.TURTLE, "m.ttl"))
+    measure = Source.from_triples("bda-measure", parse_rdf(BDA_MEASURE.encode(), ox.RdfFormat.TURTLE, "m.ttl"))
     report = validate_sources([data, measure], AS_OF)
     [finding] = report.findings
     assert finding.citation == "31 CFR 1010.655(b)(1)"

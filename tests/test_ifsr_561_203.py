@@ -126,7 +126,7 @@ def _exposure_world(day: str, percent: str, purpose: str = "other") -> list[ox.T
 def test_boundary_dates_and_the_50_percent_threshold(day, percent, purpose, expected):
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source("world", _exposure_world(day, percent, purpose))])
+    load_sources(store, [Source.from_triples("world", _exposure_world(day, percent, purpose))])
     run_derivers(store, date(2026, 11, 23))
     found = assessments(store, date(2026, 11, 23))
     if expected is None:
@@ -216,7 +216,7 @@ def test_a_branch_takes_its_head_office_ownership_and_country():
     assert "conductedBy ent:tr-bank-de ;" in text
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(store, [Source.from_triples("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
     run_derivers(store, date(2026, 11, 23))
     [a] = assessments(store, date(2026, 11, 23))
     assert a["ffi"].endswith("/tr-bank-de")

@@ -9,8 +9,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import RDFS
 
-from sanctiongraph.ingest import IngestError, read_source, read_sources
+from sanctiongraph.ingest import (
+    IngestError,
+    Source,
+    code_lists,
+    read_source,
+    read_sources,
+)
+from sanctiongraph.ingest.csv_package import literal, map_package
 from sanctiongraph.loading import load_bundled, load_sources
 from sanctiongraph.namespaces import ID, SG, code, country
 from sanctiongraph.store import open_store
@@ -44,7 +52,7 @@ def has(source, s, p, o) -> bool:
 def test_minimal_package_maps_every_file():
     source = read_source(MINIMAL)
     assert source.name == "minimal"
-    n = lambda iri: ox.NamedNode(str(iri))  # noqa: E731
+    n = lambda iri: ox.NamedNode(str(iri))
     assert has(source, ID["entity/kp-bank-cn"], SG.branchOf, n(ID["entity/kp-bank"]))
     assert has(source, ID["entity/kp-bank-cn"], SG.locatedIn, n(country("CN")))
     assert has(source, ID["entity/kp-army"], SG.hasFunction, n(code("function", "military")))
@@ -177,3 +185,64 @@ def test_loading_a_source_again_replaces_its_graph(package, tmp_path):
     load_sources(store, read_sources([package]))
     assert 0 < store.count() < first
     assert not bool(store.query(f"ASK {{ <{ID['entity/ngo1']}> ?p ?o }}"))
+
+
+NASTY = [
+    'say "hi"', "a\\b\\\\c", "line1\nline2", "cr\rlf\r\n", "tab\there", "nul\x00bell\x07esc\x1b",
+    "del\x7f and c1 \x85\x9f", "emoji 😀 flag 🇰🇵", "e\u0301 combining", "lone \\u sequence",
+    "\\u0022 escaped quote", "\\U0001F600", "ends with a backslash\\", '"', "\\", "",
+    "> <http://evil> \"", "}} ; DROP ALL ; INSERT DATA {{", "# not a comment", "\u2028\u2029\ufeff",
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_literals_round_trip_through_ntriples_and_the_store(text, tmp_path):
+    line = f"<https://e.org/s> <https://e.org/p> {literal(text)} .\n".encode()
+    expected = ox.Triple(ox.NamedNode("https://e.org/s"), ox.NamedNode("https://e.org/p"),
+                         ox.Literal(text))
+    assert [q.triple for q in ox.parse(line, ox.RdfFormat.N_TRIPLES)] == [expected]
+    graph = ox.NamedNode("https://e.org/g")
+    for store, bulk in [(open_store(in_memory=True), False), (open_store(in_memory=True), True),
+                        (open_store(tmp_path / "store"), True)]:
+        store.replace_graph_ntriples(graph, line, bulk=bulk)  # SPARQL update, load, bulk_load
+        assert list(store.triples(graph)) == [expected]
+        store.close()
+
+
+def test_nasty_cell_text_maps_to_exact_literals(package):
+    rows = "".join(f'nasty{i},"{text.replace(chr(34), chr(34) * 2)}",company,US,,,,,\n'
+                   for i, text in enumerate(t for t in NASTY if t.strip() and "\x00" not in t))
+    (package / "entities.csv").write_text((package / "entities.csv").read_text() + rows)
+    source = read_source(package)
+    names = {t.subject.value: t.object for t in source.triples if t.predicate.value == str(RDFS.label)}
+    for i, text in enumerate(t for t in NASTY if t.strip() and "\x00" not in t):
+        assert names[str(ID[f"entity/nasty{i}"])] == ox.Literal(text.strip())
+    assert source.size == len(source.triples)
+
+
+@pytest.mark.parametrize("file,old,new,column", [
+    ("entities.csv", "ngo1,Example Relief", 'x> <http://evil> "x,Example Relief', "id"),
+    ("entities.csv", "ngo1,Example Relief", '"x> <http://evil> """,Example Relief', "id"),
+    ("ownership.csv", "p1,ngo1,controls", '"ngo1> <http://evil> ""x",ngo1,controls', "owner"),
+    ("entities.csv", "kp-bank,Example Pyong Bank,bank,KP", "kp-bank,Example Pyong Bank,bank,K>",
+     "jurisdiction"),
+    ("entities.csv", ",military,", ",military> <http://evil>,", "function"),
+])
+def test_text_never_ends_up_inside_an_iri(package, file, old, new, column):
+    edit(package / file, old, new)
+    with pytest.raises(IngestError) as caught:
+        read_source(package)
+    assert any((e.file, e.column) == (file, column) and e.row for e in caught.value.errors)
+
+
+def test_package_name_must_be_a_graph_name():
+    with pytest.raises(ValueError, match="graph name"):
+        map_package("x> <http://evil", {}, code_lists())
+
+
+def test_source_from_triples_keeps_the_triples_and_their_count():
+    triples = [ox.Triple(ox.NamedNode("https://e.org/s"), ox.NamedNode("https://e.org/p"),
+                         ox.Literal(text)) for text in NASTY]
+    source = Source.from_triples("t", triples + triples[:1])
+    assert source.size == len(triples) + 1
+    assert source.triples == triples + triples[:1]

@@ -148,7 +148,7 @@ def conditions():
 def derived_outcomes(path: Path) -> dict[str, nksr.Outcome]:
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source(path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name))])
+    load_sources(store, [Source.from_triples(path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name))])
     return {o.activity: o for o in nksr.outcomes(store, fixture_as_of(path))}
 
 
@@ -300,7 +300,7 @@ act:h-everything a sg:Activity ; dct:identifier "h-everything" ; sg:actor ent:ng
     triples = parse_rdf((text + extra).encode(), ox.RdfFormat.TURTLE, "inline.ttl")
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source("inline", triples)])
+    load_sources(store, [Source.from_triples("inline", triples)])
     run_derivers(store, date(2026, 11, 23))
     found = {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[activity_iri("h-everything")]
     assert [c.key.split("-", 1)[1] for c in found.unmet_of_license] == [
@@ -401,7 +401,7 @@ def _inline_outcome(turtle_extra: str, activity_id: str, base: str = "violates-r
     text = (RULE / base).read_text() + turtle_extra
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source("inline", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "inline.ttl"))])
+    load_sources(store, [Source.from_triples("inline", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "inline.ttl"))])
     run_derivers(store, date(2026, 11, 23))
     return {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[activity_iri(activity_id)]
 

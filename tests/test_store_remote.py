@@ -7,8 +7,8 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox

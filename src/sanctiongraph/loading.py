@@ -42,12 +42,14 @@ def load_sources(
     *,
     bulk: bool = False,
 ) -> dict[str, int]:
-    """Replace each source's graph; return the triple count per graph. ``bulk`` trades
-    the one-transaction replacement for the store's faster bulk loader (see
-    :meth:`~sanctiongraph.store.base.GraphStore.replace_graph`)."""
+    """Replace each source's graph with its N-Triples; return the triple count per
+    graph (``Source.size``). ``bulk`` trades the one-transaction replacement for the
+    store's faster bulk loader (see
+    :meth:`~sanctiongraph.store.base.GraphStore.replace_graph_ntriples`)."""
     counts = {}
     for source in sources:
-        counts[source.graph.value] = store.replace_graph(source.graph, source.triples, bulk=bulk)
+        store.replace_graph_ntriples(source.graph, source.ntriples, bulk=bulk)
+        counts[source.graph.value] = source.size
         if progress:
             progress(source, counts[source.graph.value])
     return counts

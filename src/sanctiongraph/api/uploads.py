@@ -40,9 +40,9 @@ def read_upload(data: bytes, content_type: str | None, name: str, max_unzipped: 
         raise UnsupportedMediaType("RDF/XML is not accepted (XML entity expansion); "
                                    "send Turtle, N-Triples, JSON-LD or a .zip data package")
     if media in RDF_TYPES:
-        return Source(name, parse_rdf(data, RDF_TYPES[media], "upload"))
+        return Source.from_triples(name, parse_rdf(data, RDF_TYPES[media], "upload"))
     if media in ZIP_TYPES:
-        return Source(name, map_package(name, _unzip(data, max_unzipped), code_lists()))
+        return map_package(name, _unzip(data, max_unzipped), code_lists())
     raise UnsupportedMediaType(f"unsupported Content-Type {media or '(none)'!r}; "
                                f"expected one of: {', '.join(ACCEPTED)}")
 

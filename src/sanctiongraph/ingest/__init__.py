@@ -1,9 +1,8 @@
-"""Read sources (CSV data packages and RDF files) into triples, all or nothing."""
+"""Read sources (CSV data packages and RDF files) into N-Triples, all or nothing."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,24 +11,12 @@ import pyoxigraph as ox
 from sanctiongraph.ingest.csv_package import CodeLists, map_package, read_package_files
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.rdf import format_for_path, parse_rdf
-from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.ingest.source import Source
 from sanctiongraph.resources import ontology_dir
 
-__all__ = ["IngestError", "InputError", "Source", "read_source", "read_sources", "code_lists"]
+__all__ = ["IngestError", "InputError", "Source", "code_lists", "read_source", "read_sources"]
 
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-@dataclass(frozen=True)
-class Source:
-    """One parsed source and the named graph it goes into."""
-
-    name: str
-    triples: list[ox.Triple]
-
-    @property
-    def graph(self) -> ox.NamedNode:
-        return ox.NamedNode(str(GRAPH[f"source/{self.name}"]))
 
 
 @lru_cache(maxsize=1)
@@ -60,9 +47,9 @@ def read_source(path: Path, name: str | None = None) -> Source:
         files = read_package_files(path)
         if not files:
             raise IngestError([InputError(str(path), "no CSV files found in the data package")])
-        return Source(graph_name, map_package(graph_name, files, code_lists()))
+        return map_package(graph_name, files, code_lists())
     fmt = format_for_path(path)
-    return Source(graph_name, parse_rdf(path.read_bytes(), fmt, path.name))
+    return Source.from_triples(graph_name, parse_rdf(path.read_bytes(), fmt, path.name))
 
 
 def read_sources(paths: list[Path], name: str | None = None) -> list[Source]:

@@ -5,6 +5,9 @@ mapping language: morph-kgc pins rdflib < 7.3, which pyshacl cannot run on, and 
 rules we need (all-or-nothing validation with file, row and column, code lists read
 from the ontology, ``;``-lists and the strict-condition mini-language) are easier to
 state and test in plain Python. Rows count the header as row 1.
+
+The mapper writes N-Triples text directly (no pyoxigraph object per triple): IRIs are
+built only from checked values, and literals are escaped by :func:`literal`.
 """
 
 from __future__ import annotations
@@ -17,64 +20,86 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, RDFS, XSD
 
 from sanctiongraph.ingest.errors import IngestError, InputError
+from sanctiongraph.ingest.source import Source
 from sanctiongraph.namespaces import CODE, ID, REF, SG, country
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]+$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 LIST_PATTERN = re.compile(r"^[A-Z0-9_]+$")
 PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
 TRUE = {"true", "yes", "1"}
 FALSE = {"false", "no", "0"}
 
 
-class _OxTerms:
-    """pyoxigraph nodes for the terms of an rdflib namespace, each built once: the
-    mapper makes millions of triples, and rdflib's closed namespaces are slow to read."""
+def iri(value: object) -> str:
+    """An IRI as an N-Triples term. Only for IRIs built from the ontology, code lists
+    or values that matched one of the patterns above: never raw cell text."""
+    return f"<{value}>"
+
+
+_LITERAL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def literal(text: str) -> str:
+    """A string literal in N-Triples. STRING_LITERAL_QUOTE forbids a raw ``"``, ``\\``,
+    LF and CR, so these are escaped; every other character may stay as it is."""
+    return '"' + text.translate(_LITERAL_ESCAPES) + '"'
+
+
+def typed(lexical: str, datatype: str) -> str:
+    """A typed literal in N-Triples; ``datatype`` is an N-Triples IRI."""
+    return f"{literal(lexical)}^^{datatype}"
+
+
+class _Terms:
+    """The terms of an rdflib namespace as N-Triples IRIs, each built once: the mapper
+    writes millions of triples, and rdflib's closed namespaces are slow to read."""
 
     def __init__(self, namespace) -> None:
         self._namespace = namespace
 
-    def __getattr__(self, name: str) -> ox.NamedNode:
-        term = ox.NamedNode(str(getattr(self._namespace, name)))
+    def __getattr__(self, name: str) -> str:
+        term = iri(getattr(self._namespace, name))
         setattr(self, name, term)
         return term
 
 
-OX_SG = _OxTerms(SG)  # the ontology's terms as pyoxigraph nodes
+NT_SG = _Terms(SG)  # the ontology's terms as N-Triples IRIs
 
 ENTITY_KINDS = {
-    "bank": OX_SG.Bank,
-    "central_bank": OX_SG.CentralBank,
-    "financial_institution": OX_SG.NonBankFinancialInstitution,
-    "company": OX_SG.Company,
-    "government": OX_SG.Government,
-    "government_body": OX_SG.GovernmentBody,
-    "ngo": OX_SG.NonGovernmentalOrganization,
-    "news_organization": OX_SG.NewsOrganization,
-    "person": OX_SG.Person,
+    "bank": NT_SG.Bank,
+    "central_bank": NT_SG.CentralBank,
+    "financial_institution": NT_SG.NonBankFinancialInstitution,
+    "company": NT_SG.Company,
+    "government": NT_SG.Government,
+    "government_body": NT_SG.GovernmentBody,
+    "ngo": NT_SG.NonGovernmentalOrganization,
+    "news_organization": NT_SG.NewsOrganization,
+    "person": NT_SG.Person,
 }
 ACCOUNT_TYPES = {
-    "correspondent": OX_SG.CorrespondentAccount,
-    "payable_through": OX_SG.PayableThroughAccount,
-    "special_purpose": OX_SG.SpecialPurposeAccount,
-    "deposit": OX_SG.DepositAccount,
+    "correspondent": NT_SG.CorrespondentAccount,
+    "payable_through": NT_SG.PayableThroughAccount,
+    "special_purpose": NT_SG.SpecialPurposeAccount,
+    "deposit": NT_SG.DepositAccount,
 }
-HOLDING_KINDS = {"owns": OX_SG.Ownership, "controls": OX_SG.Control}
+HOLDING_KINDS = {"owns": NT_SG.Ownership, "controls": NT_SG.Control}
 DETERMINATION_KINDS = {
-    "significant_reduction_exception": OX_SG.SignificantReductionException,
-    "petroleum_supply_sufficiency": OX_SG.PetroleumSupplySufficiency,
+    "significant_reduction_exception": NT_SG.SignificantReductionException,
+    "petroleum_supply_sufficiency": NT_SG.PetroleumSupplySufficiency,
 }
 SIMPLE_CONDITIONS = {
-    "no_trade_finance": OX_SG.NoTradeFinanceCondition,
-    "pre_approval": OX_SG.PreApprovalCondition,
-    "no_foreign_exchange": OX_SG.NoForeignExchangeCondition,
+    "no_trade_finance": NT_SG.NoTradeFinanceCondition,
+    "pre_approval": NT_SG.PreApprovalCondition,
+    "no_foreign_exchange": NT_SG.NoForeignExchangeCondition,
 }
 
 # Columns of each file; the first set is required in the header.
@@ -129,81 +154,82 @@ ID_KINDS = {"entities.csv": "entity", "accounts.csv": "account", "items.csv": "i
 _ID_BASE = str(ID)
 
 
-def node(iri: object) -> ox.NamedNode:
-    return iri if isinstance(iri, ox.NamedNode) else ox.NamedNode(str(iri))
+@cache
+def _country(code: str) -> str:
+    """A country's IRI (``code`` already matches COUNTRY_PATTERN)."""
+    return iri(country(code))
 
 
-def typed(value: object, datatype: ox.NamedNode) -> ox.Literal:
-    return ox.Literal(str(value), datatype=datatype)
+def id_node(kind: str, value: str) -> str:
+    """The IRI of a data-package row (``value`` already matches ID_PATTERN, or is a
+    row number; ``kind`` may end with the package name, which matches NAME_PATTERN)."""
+    return f"<{_ID_BASE}{kind}/{value}>"
 
 
-@lru_cache(maxsize=None)
-def _country(code: str) -> ox.NamedNode:
-    return node(country(code))
+def _below(parent: str, path: str) -> str:
+    """The IRI ``<parent/path>`` of a part of the row whose IRI is ``parent``."""
+    return f"{parent[:-1]}/{path}>"
 
 
-def id_node(kind: str, value: str) -> ox.NamedNode:
-    """The IRI of a data-package row (``value`` already matches ID_PATTERN)."""
-    return ox.NamedNode(f"{_ID_BASE}{kind}/{value}")
-
-
-_TYPE = node(RDF.type)
-_LABEL = node(RDFS.label)
-_IDENTIFIER = node(DCTERMS.identifier)
-_DATE = node(XSD.date)
-_DECIMAL = node(XSD.decimal)
-_BOOLEAN = node(XSD.boolean)
+_TYPE = iri(RDF.type)
+_LABEL = iri(RDFS.label)
+_IDENTIFIER = iri(DCTERMS.identifier)
+_DATE = iri(XSD.date)
+_DECIMAL = iri(XSD.decimal)
+_BOOLEAN = iri(XSD.boolean)
 
 
 @dataclass
 class CodeLists:
-    """Allowed CSV values per code-list scheme, read from the ontology."""
+    """Allowed CSV values per code-list scheme, read from the ontology: each value's
+    individual as an N-Triples IRI."""
 
-    schemes: dict[str, dict[str, ox.NamedNode]]
+    schemes: dict[str, dict[str, str]]
 
     @classmethod
     def from_triples(cls, triples: list[ox.Triple]) -> CodeLists:
-        schemes: dict[str, dict[str, ox.NamedNode]] = {}
+        schemes: dict[str, dict[str, str]] = {}
         code_predicate = str(SG.code)
         for t in triples:
             if t.predicate.value == code_predicate and t.subject.value.startswith(str(CODE)):
                 scheme = t.subject.value[len(str(CODE)):].split("/")[0]
-                schemes.setdefault(scheme, {})[t.object.value] = t.subject
+                schemes.setdefault(scheme, {})[t.object.value] = iri(t.subject.value)
         return cls(schemes)
 
 
 @dataclass
 class _Row:
-    """One CSV row being mapped; conversion problems are collected, not raised."""
+    """One CSV row being mapped; conversion problems are collected, not raised.
+    Terms are N-Triples text (see :func:`iri`, :func:`literal`, :func:`typed`)."""
 
     file: str
     number: int
     cells: dict[str, str]
     package: _Package
-    subject: ox.NamedNode | None = None
+    subject: str | None = None
 
     def error(self, column: str | None, message: str) -> None:
         self.package.errors.append(InputError(self.file, message, self.number, column))
 
     def raw(self, column: str, required: bool = False) -> str | None:
-        value = (self.cells.get(column) or "").strip()
+        value = self.cells.get(column)  # cells are stripped when read
         if value:
             return value
         if required:
             self.error(column, "a value is required")
         return None
 
-    def add(self, predicate: ox.NamedNode, obj: ox.Term | None) -> None:
+    def add(self, predicate: str, obj: str | None) -> None:
         if obj is not None and self.subject is not None:
-            self.package.triples.append(ox.Triple(self.subject, predicate, obj))
+            self.package.lines.append(f"{self.subject} {predicate} {obj} .\n")
 
-    def text(self, column: str, predicate: ox.NamedNode, required: bool = False) -> str | None:
+    def text(self, column: str, predicate: str, required: bool = False) -> str | None:
         value = self.raw(column, required)
         if value is not None:
-            self.add(predicate, ox.Literal(value))
+            self.add(predicate, literal(value))
         return value
 
-    def date(self, column: str, predicate: ox.NamedNode, required: bool = False) -> date | None:
+    def date(self, column: str, predicate: str, required: bool = False) -> date | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -217,7 +243,7 @@ class _Row:
         self.add(predicate, typed(value, _DATE))
         return parsed
 
-    def boolean(self, column: str, predicate: ox.NamedNode, required: bool = False) -> bool | None:
+    def boolean(self, column: str, predicate: str, required: bool = False) -> bool | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -231,7 +257,7 @@ class _Row:
         self.add(predicate, typed("true" if result else "false", _BOOLEAN))
         return result
 
-    def decimal(self, column: str, predicate: ox.NamedNode, required: bool = False) -> Decimal | None:
+    def decimal(self, column: str, predicate: str, required: bool = False) -> Decimal | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -245,7 +271,7 @@ class _Row:
         self.add(predicate, typed(format(number, "f"), _DECIMAL))
         return number
 
-    def country(self, column: str, predicate: ox.NamedNode, required: bool = False) -> None:
+    def country(self, column: str, predicate: str, required: bool = False) -> None:
         value = self.raw(column, required)
         if value is None:
             return
@@ -254,22 +280,22 @@ class _Row:
             return
         self.add(predicate, _country(value))
 
-    def ref(self, column: str, kind: str, predicate: ox.NamedNode, required: bool = False) -> None:
+    def ref(self, column: str, kind: str, predicate: str, required: bool = False) -> None:
         value = self.raw(column, required)
         if value is not None:
             self.add(predicate, self.package.reference(self, column, kind, value))
 
-    def refs(self, column: str, kind: str, predicate: ox.NamedNode) -> None:
+    def refs(self, column: str, kind: str, predicate: str) -> None:
         value = self.raw(column)
         for part in _split(value):
             self.add(predicate, self.package.reference(self, column, kind, part))
 
-    def code(self, column: str, scheme: str, predicate: ox.NamedNode, required: bool = False) -> None:
+    def code(self, column: str, scheme: str, predicate: str, required: bool = False) -> None:
         value = self.raw(column, required)
         if value is not None:
             self.add(predicate, self.package.code(self, column, scheme, value))
 
-    def codes(self, column: str, scheme: str, predicate: ox.NamedNode) -> None:
+    def codes(self, column: str, scheme: str, predicate: str) -> None:
         for part in _split(self.raw(column)):
             self.add(predicate, self.package.code(self, column, scheme, part))
 
@@ -293,17 +319,17 @@ class _Package:
     codes: CodeLists
     files: dict[str, list[dict[str, str]]]
     errors: list[InputError] = field(default_factory=list)
-    triples: list[ox.Triple] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the N-Triples, a line each
     ids: dict[str, set[str]] = field(default_factory=dict)
 
-    def reference(self, row: _Row, column: str, kind: str, value: str) -> ox.NamedNode | None:
-        if value not in self.ids.get(kind, set()):
+    def reference(self, row: _Row, column: str, kind: str, value: str) -> str | None:
+        if value not in self.ids[kind]:
             file = next(f for f, k in ID_KINDS.items() if k == kind)
             row.error(column, f"unknown {kind} id {value!r} (not in {file})")
             return None
         return id_node(kind, value)
 
-    def code(self, row: _Row, column: str, scheme: str, value: str) -> ox.NamedNode | None:
+    def code(self, row: _Row, column: str, scheme: str, value: str) -> str | None:
         allowed = self.codes.schemes.get(scheme, {})
         if value not in allowed:
             row.error(column, f"unknown value {value!r}; expected one of: " + ", ".join(sorted(allowed)))
@@ -330,8 +356,11 @@ def read_package_files(path: Path) -> dict[str, bytes]:
         raise IngestError([InputError(path.name, "not a readable .zip archive")]) from None
 
 
-def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> list[ox.Triple]:
-    """Validate and map a whole package; raise :class:`IngestError` with every problem."""
+def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
+    """Validate and map a whole package into graph ``name``; raise
+    :class:`IngestError` with every problem."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"{name!r} is not a graph name ([A-Za-z0-9._-]+)")
     package = _Package(name, codes, {})
     for file_name, data in files.items():
         if file_name not in COLUMNS:
@@ -347,7 +376,7 @@ def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> list[ox
             mapper(_Row(file_name, number, cells, package))
     if package.errors:
         raise IngestError(package.errors)
-    return package.triples
+    return Source(name, "".join(package.lines).encode(), len(package.lines))
 
 
 def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, str]] | None:
@@ -375,7 +404,7 @@ def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, 
             if None in row:
                 package.errors.append(InputError(file_name, "more cells than header columns", number))
                 continue
-            rows.append({k: v or "" for k, v in row.items()})
+            rows.append({k: (v or "").strip() for k, v in row.items()})
     except csv.Error as exc:
         package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", reader.line_num))
         return None
@@ -405,7 +434,7 @@ def _identified(row: _Row, kind: str) -> bool:
     if value is None or not ID_PATTERN.fullmatch(value):
         return False
     row.subject = id_node(kind, value)
-    row.add(_IDENTIFIER, ox.Literal(value))
+    row.add(_IDENTIFIER, literal(value))
     return True
 
 
@@ -414,58 +443,58 @@ def _entity(row: _Row) -> None:
         return
     kind = row.raw("kind", required=True)
     cls = row.choice("kind", ENTITY_KINDS, required=False) if kind else None
-    row.add(_TYPE, node(cls) if cls else None)
+    row.add(_TYPE, cls)
     row.text("name", _LABEL, required=True)
-    row.country("jurisdiction", OX_SG.jurisdiction, required=kind is not None and kind != "person")
+    row.country("jurisdiction", NT_SG.jurisdiction, required=kind is not None and kind != "person")
     governed = row.raw("jurisdiction")
     if kind == "government" and governed and COUNTRY_PATTERN.fullmatch(governed):
-        row.add(OX_SG.governs, _country(governed))
-    row.country("located_in", OX_SG.locatedIn)
-    row.ref("branch_of", "entity", OX_SG.branchOf)
-    row.code("function", "function", OX_SG.hasFunction)
-    row.text("lei", OX_SG.lei)
-    row.text("bic", OX_SG.bic)
+        row.add(NT_SG.governs, _country(governed))
+    row.country("located_in", NT_SG.locatedIn)
+    row.ref("branch_of", "entity", NT_SG.branchOf)
+    row.code("function", "function", NT_SG.hasFunction)
+    row.text("lei", NT_SG.lei)
+    row.text("bic", NT_SG.bic)
 
 
 def _holding(row: _Row) -> None:
     row.subject = id_node(f"holding/{row.package.name}", str(row.number))
-    cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else OX_SG.Ownership
-    row.add(_TYPE, node(cls) if cls else None)
-    row.ref("owner", "entity", OX_SG.owner, required=True)
-    row.ref("owned", "entity", OX_SG.owned, required=True)
+    cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else NT_SG.Ownership
+    row.add(_TYPE, cls)
+    row.ref("owner", "entity", NT_SG.owner, required=True)
+    row.ref("owned", "entity", NT_SG.owned, required=True)
     banded = row.raw("percent_min") is not None or row.raw("percent_max") is not None
-    row.decimal("percent", OX_SG.percent, required=cls == OX_SG.Ownership and not banded)
-    row.decimal("percent_min", OX_SG.percentMin)
-    row.decimal("percent_max", OX_SG.percentMax)
-    start = row.date("start", OX_SG.startDate)
-    end = row.date("end", OX_SG.endDate)
+    row.decimal("percent", NT_SG.percent, required=cls == NT_SG.Ownership and not banded)
+    row.decimal("percent_min", NT_SG.percentMin)
+    row.decimal("percent_max", NT_SG.percentMax)
+    start = row.date("start", NT_SG.startDate)
+    end = row.date("end", NT_SG.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
 
 
 def _designation(row: _Row) -> None:
     row.subject = id_node(f"designation/{row.package.name}", str(row.number))
-    row.add(_TYPE, node(OX_SG.Designation))
-    row.ref("entity", "entity", OX_SG.designates, required=True)
+    row.add(_TYPE, NT_SG.Designation)
+    row.ref("entity", "entity", NT_SG.designates, required=True)
     list_code = row.raw("list", required=True)
     if list_code is not None:
         if LIST_PATTERN.fullmatch(list_code):
-            row.add(OX_SG.onList, node(REF[f"list/{list_code}"]))
+            row.add(NT_SG.onList, iri(REF[f"list/{list_code}"]))
         else:
             row.error("list", f"{list_code!r} is not a list code such as SDN, CAPTA, FINCEN_311")
     program = row.raw("program")
     if program is not None:
         if PROGRAM_PATTERN.fullmatch(program):
-            row.add(OX_SG.underProgram, node(REF[f"program/{program}"]))
+            row.add(NT_SG.underProgram, iri(REF[f"program/{program}"]))
         else:
             row.error("program", f"{program!r} is not a program tag such as DPRK or IFSR")
-    start = row.date("start", OX_SG.startDate, required=True)
-    end = row.date("end", OX_SG.endDate)
+    start = row.date("start", NT_SG.startDate, required=True)
+    end = row.date("end", NT_SG.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
-    row.text("source", OX_SG.sourceReference)
+    row.text("source", NT_SG.sourceReference)
     measure = row.raw("measure", required=list_code == "CAPTA")
-    row.code("measure", "measure", OX_SG.measure)
+    row.code("measure", "measure", NT_SG.measure)
     conditions = row.raw("conditions", required=measure == "strict_conditions")
     for index, condition in enumerate(_split(conditions), start=1):
         _condition(row, index, condition)
@@ -473,16 +502,16 @@ def _designation(row: _Row) -> None:
 
 def _condition(row: _Row, index: int, text: str) -> None:
     designation = row.subject
-    condition = node(f"{designation.value}/condition/{index}")
+    condition = _below(designation, f"condition/{index}")
     kind, _, argument = text.partition(":")
-    triples: list[tuple[object, ox.Term]] = []
+    triples: list[tuple[str, str | None]] = []
     if kind in SIMPLE_CONDITIONS and not argument:
-        triples.append((_TYPE, node(SIMPLE_CONDITIONS[kind])))
+        triples.append((_TYPE, SIMPLE_CONDITIONS[kind]))
     elif kind == "only" and argument:
-        triples.append((_TYPE, node(OX_SG.AllowedTypesCondition)))
+        triples.append((_TYPE, NT_SG.AllowedTypesCondition))
         for purpose in (p.strip() for p in argument.split(",")):
             iri = row.package.code(row, "conditions", "purpose", purpose)
-            triples.append((OX_SG.allowedPurpose, iri))
+            triples.append((NT_SG.allowedPurpose, iri))
     elif kind == "limit" and argument:
         try:
             amount = Decimal(argument)
@@ -491,118 +520,119 @@ def _condition(row: _Row, index: int, text: str) -> None:
         except InvalidOperation:
             row.error("conditions", f"limit {argument!r} is not a non-negative amount")
             return
-        triples += [(_TYPE, node(OX_SG.MonetaryLimitCondition)),
-                    (OX_SG.limitAmount, typed(format(amount, "f"), _DECIMAL))]
+        triples += [(_TYPE, NT_SG.MonetaryLimitCondition),
+                    (NT_SG.limitAmount, typed(format(amount, "f"), _DECIMAL))]
     else:
         row.error("conditions", f"unknown strict condition {text!r}; expected no_trade_finance, "
                   "only:<type>[,<type>], limit:<amount>, pre_approval or no_foreign_exchange")
         return
-    row.add(OX_SG.hasCondition, condition)
+    row.add(NT_SG.hasCondition, condition)
+    row.subject = condition
     for predicate, obj in triples:
-        if obj is not None:
-            row.package.triples.append(ox.Triple(condition, predicate, obj))
+        row.add(predicate, obj)
+    row.subject = designation
 
 
 def _account(row: _Row) -> None:
     if not _identified(row, "account"):
         return
     cls = row.choice("type", ACCOUNT_TYPES)
-    row.add(_TYPE, node(cls) if cls else None)
-    row.ref("maintained_by", "entity", OX_SG.maintainedBy, required=True)
-    row.ref("holder", "entity", OX_SG.heldBy, required=True)
-    row.country("located_in", OX_SG.accountLocatedIn)
-    opened = row.date("opened_on", OX_SG.openedOn)
-    closed = row.date("closed_on", OX_SG.closedOn)
+    row.add(_TYPE, cls)
+    row.ref("maintained_by", "entity", NT_SG.maintainedBy, required=True)
+    row.ref("holder", "entity", NT_SG.heldBy, required=True)
+    row.country("located_in", NT_SG.accountLocatedIn)
+    opened = row.date("opened_on", NT_SG.openedOn)
+    closed = row.date("closed_on", NT_SG.closedOn)
     if opened and closed and closed < opened:
         row.error("closed_on", "closed before it was opened")
-    row.date("notice_sent_on", OX_SG.noticeSentOn)
-    row.text("notice_record", OX_SG.noticeRecord)
+    row.date("notice_sent_on", NT_SG.noticeSentOn)
+    row.text("notice_record", NT_SG.noticeRecord)
 
 
 def _transaction(row: _Row) -> None:
     if not _identified(row, "transaction"):
         return
-    row.add(_TYPE, node(OX_SG.Transaction))
-    row.date("date", OX_SG.transactionDate, required=True)
-    row.ref("account", "account", OX_SG.throughAccount)
+    row.add(_TYPE, NT_SG.Transaction)
+    row.date("date", NT_SG.transactionDate, required=True)
+    row.ref("account", "account", NT_SG.throughAccount)
     for column, predicate in [
-        ("conducted_by", OX_SG.conductedBy), ("originator", OX_SG.originator),
-        ("beneficiary", OX_SG.beneficiary), ("originator_institution", OX_SG.originatorInstitution),
-        ("beneficiary_institution", OX_SG.beneficiaryInstitution),
-        ("counterparty", OX_SG.counterparty), ("paid_to", OX_SG.paidTo),
+        ("conducted_by", NT_SG.conductedBy), ("originator", NT_SG.originator),
+        ("beneficiary", NT_SG.beneficiary), ("originator_institution", NT_SG.originatorInstitution),
+        ("beneficiary_institution", NT_SG.beneficiaryInstitution),
+        ("counterparty", NT_SG.counterparty), ("paid_to", NT_SG.paidTo),
     ]:
         row.ref(column, "entity", predicate)
-    row.refs("intermediaries", "entity", OX_SG.intermediary)
-    row.code("purpose", "purpose", OX_SG.purpose)
-    row.decimal("amount", OX_SG.amount)
-    row.text("currency", OX_SG.currency)
-    row.boolean("knowingly", OX_SG.knowingly)
-    row.boolean("significant", OX_SG.significant)
-    row.boolean("pre_approved", OX_SG.preApproved)
-    row.country("goods_origin", OX_SG.goodsOrigin)
-    row.country("goods_destination", OX_SG.goodsDestination)
-    row.ref("credited_to", "account", OX_SG.creditedTo)
+    row.refs("intermediaries", "entity", NT_SG.intermediary)
+    row.code("purpose", "purpose", NT_SG.purpose)
+    row.decimal("amount", NT_SG.amount)
+    row.text("currency", NT_SG.currency)
+    row.boolean("knowingly", NT_SG.knowingly)
+    row.boolean("significant", NT_SG.significant)
+    row.boolean("pre_approved", NT_SG.preApproved)
+    row.country("goods_origin", NT_SG.goodsOrigin)
+    row.country("goods_destination", NT_SG.goodsDestination)
+    row.ref("credited_to", "account", NT_SG.creditedTo)
 
 
 def _determination(row: _Row) -> None:
     row.subject = id_node(f"determination/{row.package.name}", str(row.number))
     cls = row.choice("kind", DETERMINATION_KINDS)
-    row.add(_TYPE, node(cls) if cls else None)
-    row.country("country", OX_SG.country, required=cls == OX_SG.SignificantReductionException)
-    start = row.date("start", OX_SG.startDate, required=True)
-    end = row.date("end", OX_SG.endDate, required=True)
+    row.add(_TYPE, cls)
+    row.country("country", NT_SG.country, required=cls == NT_SG.SignificantReductionException)
+    start = row.date("start", NT_SG.startDate, required=True)
+    end = row.date("end", NT_SG.endDate, required=True)
     if start and end and end < start:
         row.error("end", "ends before it starts")
-    row.text("source", OX_SG.sourceReference)
+    row.text("source", NT_SG.sourceReference)
 
 
 def _activity(row: _Row) -> None:
     if not _identified(row, "activity"):
         return
-    row.add(_TYPE, node(OX_SG.Activity))
-    row.ref("actor", "entity", OX_SG.actor, required=True)
+    row.add(_TYPE, NT_SG.Activity)
+    row.ref("actor", "entity", NT_SG.actor, required=True)
     kind = row.raw("kind", required=True)
-    row.code("kind", "activity-kind", OX_SG.activityKind)
+    row.code("kind", "activity-kind", NT_SG.activityKind)
     category = row.raw("category", required=kind == "humanitarian")
-    row.code("category", "category", OX_SG.category)
+    row.code("category", "category", NT_SG.category)
     row.raw("education_level", required=category == "education")
-    row.code("education_level", "education-level", OX_SG.educationLevel)
-    row.codes("subjects", "subject", OX_SG.subject)
-    row.refs("partners", "entity", OX_SG.partner)
-    row.boolean("partnership_needed_for_items", OX_SG.partnershipNeededForItems)
-    row.refs("items", "item", OX_SG.item)
-    row.date("start_on", OX_SG.startOn, required=True)
+    row.code("education_level", "education-level", NT_SG.educationLevel)
+    row.codes("subjects", "subject", NT_SG.subject)
+    row.refs("partners", "entity", NT_SG.partner)
+    row.boolean("partnership_needed_for_items", NT_SG.partnershipNeededForItems)
+    row.refs("items", "item", NT_SG.item)
+    row.date("start_on", NT_SG.startOn, required=True)
     activity = row.subject
     for column, suffix, cls, link, predicate in [
-        ("report_submitted_on", "report", OX_SG.StateDepartmentReport, OX_SG.hasReport,
-         OX_SG.submittedOn),
-        ("objection_on", "objection", OX_SG.Objection, OX_SG.hasObjection, OX_SG.objectedOn),
+        ("report_submitted_on", "report", NT_SG.StateDepartmentReport, NT_SG.hasReport,
+         NT_SG.submittedOn),
+        ("objection_on", "objection", NT_SG.Objection, NT_SG.hasObjection, NT_SG.objectedOn),
     ]:
         if row.raw(column) is None:
             continue
-        part = node(f"{activity.value}/{suffix}")
+        part = _below(activity, suffix)
         row.add(link, part)
         row.subject = part
-        row.add(_TYPE, node(cls))
+        row.add(_TYPE, cls)
         row.date(column, predicate)
         row.subject = activity
-    row.code("un_exemption", "un-exemption", OX_SG.unExemption)
-    row.boolean("commercial", OX_SG.commercial)
+    row.code("un_exemption", "un-exemption", NT_SG.unExemption)
+    row.boolean("commercial", NT_SG.commercial)
 
 
 def _item(row: _Row) -> None:
     if not _identified(row, "item"):
         return
-    row.add(_TYPE, node(OX_SG.Item))
-    row.text("description", OX_SG.description)
-    row.code("category", "item-category", OX_SG.itemCategory)
-    row.boolean("subject_to_ear", OX_SG.subjectToEAR, required=True)
-    row.text("classification", OX_SG.classification)
-    row.boolean("luxury", OX_SG.luxury)
-    row.boolean("excluded_device", OX_SG.excludedDevice)
-    row.ref("end_user", "entity", OX_SG.endUser)
-    row.code("commerce_authorization", "commerce-authorization", OX_SG.commerceAuthorization)
-    row.code("un_exemption", "un-exemption", OX_SG.unExemption)
+    row.add(_TYPE, NT_SG.Item)
+    row.text("description", NT_SG.description)
+    row.code("category", "item-category", NT_SG.itemCategory)
+    row.boolean("subject_to_ear", NT_SG.subjectToEAR, required=True)
+    row.text("classification", NT_SG.classification)
+    row.boolean("luxury", NT_SG.luxury)
+    row.boolean("excluded_device", NT_SG.excludedDevice)
+    row.ref("end_user", "entity", NT_SG.endUser)
+    row.code("commerce_authorization", "commerce-authorization", NT_SG.commerceAuthorization)
+    row.code("un_exemption", "un-exemption", NT_SG.unExemption)
 
 
 _MAPPERS: dict[str, Callable[[_Row], None]] = {

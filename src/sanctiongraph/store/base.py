@@ -20,15 +20,27 @@ class GraphStore(Protocol):
 
     Terms are pyoxigraph terms. ``query`` runs over the union of all graphs unless the
     query names graphs itself; ``substitutions`` binds variables without formatting
-    them into the query text.
+    them into the query text. Stores subclass this protocol to inherit
+    :meth:`replace_graph`.
     """
+
+    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
+                               bulk: bool = False) -> None:
+        """Atomically replace the content of ``graph`` with the N-Triples ``data``.
+
+        ``data`` must come from a serialiser we trust (a
+        :class:`~sanctiongraph.ingest.Source`, ``ox.serialize``): stores may put it
+        into SPARQL Update text. ``bulk=True`` allows a faster, two-step replacement
+        (drop, then load) where a store has one; each step is still all or nothing."""
 
     def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
                       bulk: bool = False) -> int:
-        """Atomically replace the content of ``graph``; return the number of triples.
-
-        ``bulk=True`` allows a faster, two-step replacement (drop, then load) where a
-        store has one; each step is still all or nothing."""
+        """Replace ``graph`` with ``triples`` through :meth:`replace_graph_ntriples`;
+        return how many were given."""
+        triples = list(triples)
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        self.replace_graph_ntriples(graph, data, bulk=bulk)
+        return len(triples)
 
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         """Add triples to ``graph`` in one transaction; return how many were given."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from sanctiongraph.store.base import StoreError
+from sanctiongraph.store.base import GraphStore, StoreError
 
 
 def _variables(substitutions: Mapping[str, Any] | None) -> dict[ox.Variable, Any] | None:
@@ -17,7 +17,7 @@ def _variables(substitutions: Mapping[str, Any] | None) -> dict[ox.Variable, Any
     return {ox.Variable(name.lstrip("?$")): term for name, term in substitutions.items()}
 
 
-class OxigraphStore:
+class OxigraphStore(GraphStore):
     """A :class:`~sanctiongraph.store.base.GraphStore` backed by pyoxigraph."""
 
     def __init__(self, path: Path | None) -> None:
@@ -36,10 +36,8 @@ class OxigraphStore:
         """The underlying pyoxigraph store (for bulk paths that need it)."""
         return self._store
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
-                      bulk: bool = False) -> int:
-        triples = list(triples)
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b""
+    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
+                               bulk: bool = False) -> None:
         if bulk:
             # Two steps, each all or nothing: readers may briefly see no graph, and a
             # crash in between leaves no graph (never a partial one). On disk the bulk
@@ -53,11 +51,9 @@ class OxigraphStore:
             body = data.decode()
             self._store.update(
                 f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
-        if not triples:
-            self._store.add_graph(graph)
+        self._store.add_graph(graph)  # the graph exists even when the data is empty
         if self.path is not None:
             self._store.flush()
-        return len(triples)
 
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         triples = list(triples)

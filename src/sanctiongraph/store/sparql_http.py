@@ -18,14 +18,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from sanctiongraph.queries import query_form, with_values
-from sanctiongraph.store.base import StoreError
+from sanctiongraph.store.base import GraphStore, StoreError
 
 __all__ = ["BATCH", "SparqlHttpStore", "query_form", "with_values"]
 
 BATCH = 20_000
 
 
-class SparqlHttpStore:
+class SparqlHttpStore(GraphStore):
     """A :class:`~sanctiongraph.store.base.GraphStore` over HTTP.
 
     ``url`` is the query endpoint. Oxigraph server's layout (``/query``, ``/update``,
@@ -94,19 +94,17 @@ class SparqlHttpStore:
             chunk = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in blank)
             self.update(f"INSERT {{ GRAPH {graph} {{\n{chunk}\n}} }} WHERE {{}}")
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
-                      bulk: bool = False) -> int:
-        triples = list(triples)  # one PUT or MOVE is atomic already; bulk changes nothing
+    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
+                               bulk: bool = False) -> None:
+        # One PUT or MOVE is atomic already; bulk changes nothing.
         if self.graph_store_url:
-            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
             url = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph': graph.value})}"
             self._post(url, data, "application/n-triples", method="PUT")
-            return len(triples)
+            return
         staging = ox.NamedNode(graph.value + "#staging")
         self.update(f"DROP SILENT GRAPH {staging}")
-        self._insert(staging, triples)
+        self._insert(staging, [q.triple for q in ox.parse(data, ox.RdfFormat.N_TRIPLES)])
         self.update(f"DROP SILENT GRAPH {graph} ; MOVE SILENT GRAPH {staging} TO GRAPH {graph}")
-        return len(triples)
 
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         triples = list(triples)

@@ -1,0 +1,39 @@
+"""A source read and checked, held as N-Triples until a store loads it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from sanctiongraph.namespaces import GRAPH
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source as N-Triples bytes, and the named graph it goes into.
+
+    ``size`` is the number of triples (lines) in ``ntriples``, duplicates included.
+    The CSV mapper writes the bytes directly; RDF files come through
+    :meth:`from_triples`. Stores load the bytes without making Python objects.
+    """
+
+    name: str
+    ntriples: bytes
+    size: int
+
+    @classmethod
+    def from_triples(cls, name: str, triples: Iterable[ox.Triple]) -> Source:
+        triples = list(triples)
+        return cls(name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples))
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        """The triples, parsed from ``ntriples`` on every access: for inspection and
+        tests (slow for big sources; loading never uses it)."""
+        return [quad.triple for quad in ox.parse(self.ntriples, ox.RdfFormat.N_TRIPLES)]
+
+    @property
+    def graph(self) -> ox.NamedNode:
+        return ox.NamedNode(str(GRAPH[f"source/{self.name}"]))

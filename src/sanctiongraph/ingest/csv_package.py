@@ -376,7 +376,9 @@ def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
             mapper(_Row(file_name, number, cells, package))
     if package.errors:
         raise IngestError(package.errors)
-    return Source(name, "".join(package.lines).encode(), len(package.lines))
+    size, text = len(package.lines), "".join(package.lines)
+    del package  # free the rows and lines before encoding (peak memory)
+    return Source(name, text.encode(), size)
 
 
 def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, str]] | None:

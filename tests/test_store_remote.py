@@ -149,3 +149,16 @@ def test_unreachable_server_is_a_clear_store_error():
 
     with pytest.raises(StoreError, match="cannot reach"):
         open_store(f"http://127.0.0.1:{free_port()}/query").graphs()
+
+
+def test_awkward_literals_survive_a_server(server_url):
+    store = open_store(server_url)
+    graph = ox.NamedNode("https://example.org/graph/awkward")
+    texts = ['say "hi"', "a\\b", "line1\nline2", "cr\rlf", "tab\there", "emoji 😀",
+             "e\u0301", "lone \\u sequence", "\\u0022", "} } ; DROP ALL ;", ""]
+    triples = [ox.Triple(ox.NamedNode(f"https://example.org/s{i}"),
+                         ox.NamedNode("https://example.org/p"), ox.Literal(text))
+               for i, text in enumerate(texts)]
+    assert store.replace_graph(graph, triples) == len(triples)
+    assert set(store.triples(graph)) == set(triples)
+    store.drop_graph(graph)

@@ -72,7 +72,8 @@ class SparqlHttpStore(GraphStore):
             return ox.parse_query_results(data, ox.QueryResultsFormat.XML)
         data = self._post(self.query_url, body, "application/x-www-form-urlencoded",
                           "application/n-triples")
-        return list(ox.parse(data, ox.RdfFormat.N_TRIPLES))
+        # Triples, as OxigraphStore gives (pyoxigraph parses into quads).
+        return [quad.triple for quad in ox.parse(data, ox.RdfFormat.N_TRIPLES)]
 
     def update(self, sparql: str) -> None:
         self._post(self.update_url, self._form(update=sparql), "application/x-www-form-urlencoded")
@@ -103,7 +104,7 @@ class SparqlHttpStore(GraphStore):
             return
         staging = ox.NamedNode(graph.value + "#staging")
         self.update(f"DROP SILENT GRAPH {staging}")
-        self._insert(staging, [q.triple for q in ox.parse(data, ox.RdfFormat.N_TRIPLES)])
+        self._insert(staging, [quad.triple for quad in ox.parse(data, ox.RdfFormat.N_TRIPLES)])
         self.update(f"DROP SILENT GRAPH {graph} ; MOVE SILENT GRAPH {staging} TO GRAPH {graph}")
 
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:

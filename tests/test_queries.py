@@ -24,3 +24,32 @@ def test_query_parses_and_has_a_header(query):
     for param in query.params:
         assert re.search(rf"[?$]{param}\b", query.text.split("\n", 5)[-1]), \
             f"{query.path}: param ?{param} is not used in the query"
+
+
+def test_select_values_equals_each_terms_value():
+    """The TSV fast path gives exactly ``term.value`` for every kind of term, and None
+    for an unbound variable (including strings that need escaping in TSV)."""
+    import pyoxigraph as ox
+
+    from sanctiongraph.queries import select_values
+    from sanctiongraph.store import open_store
+
+    store = open_store(in_memory=True)
+    objects = [
+        ox.Literal("1.50", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+        ox.Literal("60", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+        ox.Literal("+5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+        ox.Literal("2024-02-29", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+        ox.Literal("tab\there, new\nline, cr\r, quote \" and backslash \\u0041 \\"),
+        ox.Literal("déjà vu ✓"), ox.Literal("hi", language="en"), ox.Literal(""),
+        ox.NamedNode("https://example.org/x?a=1#f"), ox.BlankNode("b1"),
+    ]
+    store.add_triples(ox.NamedNode("https://example.org/g"),
+                      [ox.Triple(ox.NamedNode("https://example.org/s"),
+                                 ox.NamedNode("https://example.org/p"), o) for o in objects])
+    query = "SELECT ?o ?unbound WHERE { <https://example.org/s> ?p ?o }"
+    fast = sorted((row["o"], row["unbound"]) for row in select_values(store, query))
+    slow = sorted((s["o"].value, None) for s in store.query(query))
+    assert fast == slow
+    assert len(fast) == len(objects)

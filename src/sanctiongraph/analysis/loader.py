@@ -15,7 +15,7 @@ from sanctiongraph.analysis.ownership import (
     OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
 )
 from sanctiongraph.namespaces import ID, SG
-from sanctiongraph.queries import load_query
+from sanctiongraph.queries import load_query, select_values
 from sanctiongraph.store import GraphStore
 
 _CONTROL = str(SG.Control)
@@ -25,46 +25,40 @@ class UnknownEntity(LookupError):
     """No entity with that id or IRI is in the store."""
 
 
-def _value(solution, name: str) -> str | None:
-    term = solution[name]
-    return None if term is None else term.value
-
-
-def add_holdings(data: OwnershipData, solutions) -> None:
+def add_holdings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None:
+    """Add holding rows (:func:`~sanctiongraph.queries.select_values` of a holdings query)."""
     seen = set(data.h_key)
-    for s in solutions:
-        key = s["holding"].value
+    for row in rows:
+        key = row["holding"]
         if key in seen:
             continue  # a path query can reach one holding twice; it counts once
         seen.add(key)
-        owner, owned = s["owner"].value, s["owned"].value
-        data.entity(owner, _value(s, "owner_id"))
-        data.entity(owned, _value(s, "owned_id"))
-        control = s["kind"].value == _CONTROL
-        percent = _value(s, "percent")
-        minimum, maximum = _value(s, "min"), _value(s, "max")
+        owner, owned = row["owner"], row["owned"]
+        data.entity(owner, row["owner_id"])
+        data.entity(owned, row["owned_id"])
+        control = row["kind"] == _CONTROL
+        percent, minimum, maximum = row["percent"], row["min"], row["max"]
         if not control and percent is None and minimum is None and maximum is None:
             continue  # an ownership without any share is a data-quality finding, not a stake
         data.add_holding(owner, owned, percent, minimum=minimum, maximum=maximum,
-                         start=_value(s, "start"), end=_value(s, "end"),
-                         key=key, control=control)
+                         start=row["start"], end=row["end"], key=key, control=control)
 
 
-def add_listings(data: OwnershipData, solutions) -> None:
+def add_listings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None:
+    """Add SDN listing rows (one per designation and program)."""
     programs: dict[str, list[str]] = {}
-    rows: dict[str, tuple[str, str | None, str | None, str | None]] = {}
-    for s in solutions:
-        if s["designation"] is None:
+    listings: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    for row in rows:
+        key = row["designation"]
+        if key is None:
             continue  # an owner with no SDN designation (sdn-listings-above)
-        key = s["designation"].value
-        rows[key] = (s["entity"].value, _value(s, "start"), _value(s, "end"),
-                     _value(s, "entity_id"))
-        program = _value(s, "program")
+        listings[key] = (row["entity"], row["start"], row["end"], row["entity_id"])
+        program = row["program"]
         bucket = programs.setdefault(key, [])
         if program is not None and program not in bucket:
             bucket.append(program)
-    for key in sorted(rows):
-        entity, start, end, label = rows[key]
+    for key in sorted(listings):
+        entity, start, end, label = listings[key]
         data.entity(entity, label)
         data.add_listing(entity, start, end, key, sorted(programs[key]))
 
@@ -72,8 +66,8 @@ def add_listings(data: OwnershipData, solutions) -> None:
 def load_ownership(store: GraphStore) -> OwnershipData:
     """Every holding and SDN listing in the store."""
     data = OwnershipData()
-    add_holdings(data, store.query(load_query("analysis/ownership-holdings").text))
-    add_listings(data, store.query(load_query("analysis/sdn-listings").text))
+    add_holdings(data, select_values(store, load_query("analysis/ownership-holdings").text))
+    add_listings(data, select_values(store, load_query("analysis/sdn-listings").text))
     return data
 
 
@@ -82,10 +76,11 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     that its blocked status and its owner chains depend on."""
     data = OwnershipData()
     target = {"target": ox.NamedNode(entity_iri)}
-    add_holdings(data, store.query(load_query("analysis/ownership-holdings-above").text, target))
+    add_holdings(data, select_values(store, load_query("analysis/ownership-holdings-above").text,
+                                     target))
     add_listings(data, [
-        *store.query(load_query("analysis/sdn-listings-of").text, target),
-        *store.query(load_query("analysis/sdn-listings-above").text, target)])
+        *select_values(store, load_query("analysis/sdn-listings-of").text, target),
+        *select_values(store, load_query("analysis/sdn-listings-above").text, target)])
     return data
 
 
@@ -146,7 +141,7 @@ def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
     iri, label = resolve_entity(store, entity_iri)
     query = "analysis/ownership-holdings-above" if direction == "up" else "analysis/ownership-holdings-below"
     data = OwnershipData()
-    add_holdings(data, store.query(load_query(query).text, {"target": ox.NamedNode(iri)}))
+    add_holdings(data, select_values(store, load_query(query).text, {"target": ox.NamedNode(iri)}))
     number = data.entity(iri, label)
     found = chains(data, number, as_of, direction)
     effective = effective_ownership(data, number, as_of, direction)

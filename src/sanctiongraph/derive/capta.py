@@ -69,6 +69,7 @@ from rdflib import RDF, XSD
 
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, CODE, REF, SG, provision
+from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
 
 ORDER = 300
@@ -97,11 +98,11 @@ P = {k: provision(f"31 CFR 561.203{k}") for k in (
 PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
 
 
-def _d(term: ox.Literal | None) -> date | None:
-    if term is None:
+def _d(value: str | None) -> date | None:
+    if value is None:
         return None
     try:
-        return date.fromisoformat(term.value)
+        return date.fromisoformat(value)
     except ValueError:
         return None
 
@@ -190,62 +191,62 @@ class _World:
 
 def _gather(store: GraphStore) -> _World:
     w = _World()
-    q = store.query
-    for s in q(PREFIXES + """SELECT ?e ?t WHERE {
+
+    def q(select: str) -> list[dict[str, str | None]]:
+        return select_values(store, PREFIXES + select)
+
+    for s in q("""SELECT ?e ?t WHERE {
                VALUES ?t { sg:FinancialInstitution sg:CentralBank sg:Government
                            sg:GovernmentBody sg:Person sg:SpecialPurposeAccount }
                ?e rdf:type ?t }"""):
-        w.types[s["e"].value].add(s["t"].value)
-    for s in q(PREFIXES + "SELECT ?e ?c WHERE { ?e sg:jurisdiction ?c }"):
-        w.jurisdiction[s["e"].value] = s["c"].value
-    for s in q(PREFIXES + "SELECT ?e ?c WHERE { ?e sg:locatedIn ?c }"):
-        w.located[s["e"].value] = s["c"].value
-    for s in q(PREFIXES + "SELECT ?e ?p WHERE { ?e sg:branchOf ?p }"):
-        w.parent[s["e"].value] = s["p"].value
+        w.types[s["e"]].add(s["t"])
+    for s in q("SELECT ?e ?c WHERE { ?e sg:jurisdiction ?c }"):
+        w.jurisdiction[s["e"]] = s["c"]
+    for s in q("SELECT ?e ?c WHERE { ?e sg:locatedIn ?c }"):
+        w.located[s["e"]] = s["c"]
+    for s in q("SELECT ?e ?p WHERE { ?e sg:branchOf ?p }"):
+        w.parent[s["e"]] = s["p"]
     designations: dict[str, dict] = {}
-    for s in q(PREFIXES + """SELECT ?d ?e ?list ?start ?end ?program WHERE {
+    for s in q("""SELECT ?d ?e ?list ?start ?end ?program WHERE {
                ?d sg:designates ?e ; sg:onList ?list ; sg:startDate ?start .
                OPTIONAL { ?d sg:endDate ?end } OPTIONAL { ?d sg:underProgram ?program } }"""):
-        key = s["d"].value
+        key = s["d"]
         if key not in designations:
-            designations[key] = {"iri": key, "list": s["list"].value, "start": _d(s["start"]),
+            designations[key] = {"iri": key, "list": s["list"], "start": _d(s["start"]),
                                  "end": _d(s["end"]), "programs": set()}
-            w.designations[s["e"].value].append(designations[key])
+            w.designations[s["e"]].append(designations[key])
         if s["program"] is not None:
-            designations[key]["programs"].add(s["program"].value)
-    for s in q(PREFIXES + """SELECT ?h ?t ?owner ?owned ?p ?pmin ?start ?end WHERE {
+            designations[key]["programs"].add(s["program"])
+    control = str(SG.Control)
+    for s in q("""SELECT ?h ?t ?owner ?owned ?p ?pmin ?start ?end WHERE {
                VALUES ?t { sg:Ownership sg:Control }
                ?h rdf:type ?t ; sg:owner ?owner ; sg:owned ?owned .
                OPTIONAL { ?h sg:percent ?p } OPTIONAL { ?h sg:percentMin ?pmin }
                OPTIONAL { ?h sg:startDate ?start } OPTIONAL { ?h sg:endDate ?end } }"""):
         share = s["p"] if s["p"] is not None else s["pmin"]
         try:
-            percent = Decimal(share.value) if share is not None else Decimal(0)
+            percent = Decimal(share) if share is not None else Decimal(0)
         except ArithmeticError:
             percent = Decimal(0)
-        w.holdings[s["owned"].value].append({
-            "iri": s["h"].value, "owner": s["owner"].value, "percent": percent,
-            "control": s["t"].value == str(SG.Control),
-            "start": _d(s["start"]), "end": _d(s["end"])})
-    for s in q(PREFIXES + """SELECT ?x ?t ?country ?start ?end WHERE {
+        w.holdings[s["owned"]].append({
+            "iri": s["h"], "owner": s["owner"], "percent": percent,
+            "control": s["t"] == control, "start": _d(s["start"]), "end": _d(s["end"])})
+    for s in q("""SELECT ?x ?t ?country ?start ?end WHERE {
                VALUES ?t { sg:SignificantReductionException sg:PetroleumSupplySufficiency }
                ?x rdf:type ?t ; sg:startDate ?start .
                OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
-        w.determinations.append({
-            "iri": s["x"].value, "type": s["t"].value,
-            "country": s["country"].value if s["country"] is not None else None,
-            "start": _d(s["start"]), "end": _d(s["end"])})
-    for s in q(PREFIXES + """SELECT ?a ?by ?holder ?where WHERE {
+        w.determinations.append({"iri": s["x"], "type": s["t"], "country": s["country"],
+                                 "start": _d(s["start"]), "end": _d(s["end"])})
+    for s in q("""SELECT ?a ?by ?holder ?where WHERE {
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
-        w.accounts[s["a"].value] = {"by": s["by"].value, "holder": s["holder"].value,
-                                    "where": s["where"].value if s["where"] else None}
+        w.accounts[s["a"]] = {"by": s["by"], "holder": s["holder"], "where": s["where"]}
     return w
 
 
 def _transactions(store: GraphStore) -> dict[str, dict]:
     txs: dict[str, dict] = {}
-    for s in store.query(PREFIXES + """
+    for s in select_values(store, PREFIXES + """
             SELECT ?tx ?date ?ffi ?party ?purpose ?knowingly ?significant ?origin ?dest
                    ?paidTo ?credited WHERE {
               ?tx rdf:type sg:Transaction ; sg:transactionDate ?date ; sg:conductedBy ?ffi ;
@@ -259,14 +260,13 @@ def _transactions(store: GraphStore) -> dict[str, dict]:
         day = _d(s["date"])
         if day is None:
             continue
-        key = (s["tx"].value, s["ffi"].value)
-        value = lambda n: s[n].value if s[n] is not None else None  # noqa: E731
+        key = (s["tx"], s["ffi"])
         record = txs.setdefault(key, {
             "tx": key[0], "ffi": key[1], "date": day, "parties": set(),
-            "purpose": value("purpose"), "knowingly": value("knowingly"),
-            "significant": value("significant"), "origin": value("origin"),
-            "dest": value("dest"), "paid_to": value("paidTo"), "credited": value("credited")})
-        record["parties"].add(s["party"].value)
+            "purpose": s["purpose"], "knowingly": s["knowingly"],
+            "significant": s["significant"], "origin": s["origin"],
+            "dest": s["dest"], "paid_to": s["paidTo"], "credited": s["credited"]})
+        record["parties"].add(s["party"])
     return txs
 
 

@@ -68,7 +68,7 @@ from rdflib import RDF, XSD
 
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, REF, SG, country, provision
-from sanctiongraph.queries import load_query
+from sanctiongraph.queries import load_query, select_values
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import date_value, decimal_value
 
@@ -212,26 +212,26 @@ class World:
     @classmethod
     def load(cls, store: GraphStore) -> World:
         world = cls()
-        for s in store.query(load_query("derive/fincen311-entities").text):
-            iri = s["entity"].value
+        for row in select_values(store, load_query("derive/fincen311-entities").text):
+            iri = row["entity"]
             e = world.entities.setdefault(iri, Entity(iri))
-            if s["id"] is not None and (e.id is None or s["id"].value < e.id):
-                e.id = s["id"].value
+            if row["id"] is not None and (e.id is None or row["id"] < e.id):
+                e.id = row["id"]
             for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
                                  ("parent", e.parents)):
-                if s[name] is not None and isinstance(s[name], ox.NamedNode):
-                    bucket.add(s[name].value)
-            e.fi = e.fi or _true(s["fi"])
-            e.bank = e.bank or _true(s["bank"])
-            e.person = e.person or _true(s["person"])
+                if row[name] is not None:
+                    bucket.add(row[name])
+            e.fi = e.fi or _true(row["fi"])
+            e.bank = e.bank or _true(row["bank"])
+            e.person = e.person or _true(row["person"])
         for e in world.entities.values():
             for parent in e.parents:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
         rows = sorted(  # sorted here, not by the query: ORDER BY costs more in Oxigraph
-            tuple(None if s[n] is None else s[n].value for n in HOLDING_COLUMNS)
-            for s in store.query(load_query("derive/fincen311-holdings").text))
+            tuple(row[n] for n in HOLDING_COLUMNS)
+            for row in select_values(store, load_query("derive/fincen311-holdings").text))
         seen: set[str] = set()
         for key, owner, owned, percent, minimum, start, end in rows:
             if key in seen:
@@ -289,7 +289,9 @@ class World:
         return self.entity(iri).name
 
     def sort_key(self, iri: str) -> tuple[str, str]:
-        return (self.name(iri), iri)
+        """Order by name, then IRI (called for every entity and holding: kept lean)."""
+        e = self.entities.get(iri)
+        return (e.name if e is not None else iri, iri)
 
     def sorted(self, iris: Iterable[str]) -> list[str]:
         return sorted(iris, key=self.sort_key)
@@ -483,26 +485,33 @@ def populations(world: World, as_of: date) -> list[tuple[Measure, Population, di
 # --------------------------------------------------------------------------- output
 
 
+_TYPE, _CLASSIFICATION = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SG.Classification))
+_CLASSIFIED, _BASIS = ox.NamedNode(str(SG.classifiedEntity)), ox.NamedNode(str(SG.legalBasis))
+_EVIDENCE, _ROOT = ox.NamedNode(str(SG.evidencePath)), ox.NamedNode(str(SG.rootInstitution))
+_ASSIGNED, _POPULATION = ox.NamedNode(str(SG.assignedClass)), ox.NamedNode(str(SG.inPopulation))
+_GENERATED_BY = ox.NamedNode(PROV + "wasGeneratedBy")
+_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
+
+
 def classification_triples(world: World, membership: Membership, basis: str,
                            cls: str | None = None, population: str | None = None) -> list[ox.Triple]:
     key = f"{membership.entity} {cls or ''} {population or ''}"
     node = ox.NamedNode(DERIVED_BASE + "classification/" + hashlib.sha1(key.encode()).hexdigest()[:16])
     entity = ox.NamedNode(membership.entity)
     out = [
-        ox.Triple(node, _n(RDF.type), _n(SG.Classification)),
-        ox.Triple(node, _n(SG.classifiedEntity), entity),
-        ox.Triple(node, _n(SG.legalBasis), ox.NamedNode(basis)),
-        ox.Triple(node, _n(SG.evidencePath), ox.Literal("; ".join(membership.steps))),
-        ox.Triple(node, _n(SG.rootInstitution), ox.NamedNode(membership.root)),
-        ox.Triple(node, _n(PROV + "wasGeneratedBy"), ACTIVITY),
+        ox.Triple(node, _TYPE, _CLASSIFICATION),
+        ox.Triple(node, _CLASSIFIED, entity),
+        ox.Triple(node, _BASIS, ox.NamedNode(basis)),
+        ox.Triple(node, _EVIDENCE, ox.Literal("; ".join(membership.steps))),
+        ox.Triple(node, _ROOT, ox.NamedNode(membership.root)),
+        ox.Triple(node, _GENERATED_BY, ACTIVITY),
     ]
-    out += [ox.Triple(node, _n(PROV + "wasDerivedFrom"), ox.NamedNode(e))
-            for e in dict.fromkeys(membership.evidence)]
+    out += [ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)]
     if cls is not None:
-        out.append(ox.Triple(node, _n(SG.assignedClass), ox.NamedNode(cls)))
-        out.append(ox.Triple(entity, _n(RDF.type), ox.NamedNode(cls)))
+        out.append(ox.Triple(node, _ASSIGNED, ox.NamedNode(cls)))
+        out.append(ox.Triple(entity, _TYPE, ox.NamedNode(cls)))
     if population is not None:
-        out.append(ox.Triple(node, _n(SG.inPopulation), ox.NamedNode(population)))
+        out.append(ox.Triple(node, _POPULATION, ox.NamedNode(population)))
     return out
 
 
@@ -540,9 +549,9 @@ def _in_interval(day: date, start: date | None, end: date | None) -> bool:
     return (start is None or start <= day) and (end is None or day < end)
 
 
-def _true(term) -> bool:
+def _true(value: str | None) -> bool:
     """An EXISTS result: ``true`` (Oxigraph) or ``1`` (Virtuoso answers with an integer)."""
-    return term is not None and term.value in ("true", "1")
+    return value in ("true", "1")
 
 
 def _number(value: Decimal | None) -> str:

@@ -263,6 +263,33 @@ def test_owners_from_the_store_agrees_with_the_whole_graph_fixed_point():
             assert result["blocked_share"] == summary(data, number, day, full)["blocked_share"]
 
 
+def test_owners_with_shared_data_labels_an_entity_with_two_ids_as_without():
+    # owners() with the API's whole-store data answers without querying the store; the
+    # entity's label there must be its smallest data-package id, as resolve_entity gives.
+    import pyoxigraph as ox
+
+    from sanctiongraph.analysis.loader import load_ownership, owners
+    from sanctiongraph.store import OxigraphStore
+
+    generate = _bench_world(0)
+    world = generate.generate(300, seed=6)
+    store = OxigraphStore(None)
+    store.native.load("".join(generate.nquads(world)).encode(), format=ox.RdfFormat.N_QUADS)
+    ident = "<http://purl.org/dc/terms/identifier>"
+    extra = "".join(f'<{generate.entity_iri(n)}> {ident} "{prefix}{n}" .\n'
+                    for n in range(300) for prefix in ("a-", "z-"))
+    store.native.load(extra.encode(), format=ox.RdfFormat.N_TRIPLES,
+                      to_graph=ox.NamedNode(generate.BASE + "graph/source/extra"))
+    data = load_ownership(store)
+    checked = 0
+    for number, key in enumerate(data.keys):
+        result = owners(store, key, DAY, data)
+        assert result == owners(store, key, DAY), key
+        assert result["entity"] == f"a-{key.rsplit('/', 1)[-1][1:]}", key
+        checked += bool(result["chains"])
+    assert checked
+
+
 def test_holding_reached_twice_counts_once(tmp_path):
     # T's owners A and B are both owned by C, and C by the listed S (30 %): the walk
     # above T reaches S's holding in C twice; counted twice it would block C (60 %).

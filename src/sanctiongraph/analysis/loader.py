@@ -29,13 +29,13 @@ def add_holdings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None
     """Add holding rows (:func:`~sanctiongraph.queries.select_values` of a holdings query)."""
     seen = set(data.h_key)
     for row in rows:
+        owner, owned = row["owner"], row["owned"]
+        data.entity(owner, row["owner_id"])  # every id: the smallest is the label
+        data.entity(owned, row["owned_id"])
         key = row["holding"]
         if key in seen:
             continue  # a path query can reach one holding twice; it counts once
         seen.add(key)
-        owner, owned = row["owner"], row["owned"]
-        data.entity(owner, row["owner_id"])
-        data.entity(owned, row["owned_id"])
         control = row["kind"] == _CONTROL
         percent, minimum, maximum = row["percent"], row["min"], row["max"]
         if not control and percent is None and minimum is None and maximum is None:
@@ -47,19 +47,19 @@ def add_holdings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None
 def add_listings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None:
     """Add SDN listing rows (one per designation and program)."""
     programs: dict[str, list[str]] = {}
-    listings: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+    listings: dict[str, tuple[str, str | None, str | None]] = {}
     for row in rows:
+        data.entity(row["entity"], row["entity_id"])  # every id: the smallest is the label
         key = row["designation"]
         if key is None:
             continue  # an owner with no SDN designation (sdn-listings-above)
-        listings[key] = (row["entity"], row["start"], row["end"], row["entity_id"])
+        listings[key] = (row["entity"], row["start"], row["end"])
         program = row["program"]
         bucket = programs.setdefault(key, [])
         if program is not None and program not in bucket:
             bucket.append(program)
     for key in sorted(listings):
-        entity, start, end, label = listings[key]
-        data.entity(entity, label)
+        entity, start, end = listings[key]
         data.add_listing(entity, start, end, key, sorted(programs[key]))
 
 
@@ -118,17 +118,16 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
     ``entity_iri`` may also be a data-package id. Raises :class:`UnknownEntity`.
 
     ``data`` may be the whole store's :func:`load_ownership`, read once and shared (the
-    API keeps one): the answer is the same, without reading what is above the entity
-    again. It is not modified beyond the entity's own label.
+    API keeps one): the answer is the same, without querying the store at all when the
+    entity is in it (its label there is its smallest data-package id, as
+    :func:`resolve_entity` gives). It is not modified.
     """
-    iri, label = resolve_entity(store, entity_iri)
-    if data is None or iri not in data.index:
+    if data is not None and entity_iri in data.index:
+        number = data.index[entity_iri]
+    else:
+        iri, label = resolve_entity(store, entity_iri)
         data = load_ownership_above(store, iri)
         number = data.entity(iri, label)
-    else:
-        number = data.index[iri]
-        if label is not None:
-            data.labels[number] = label
     return summary(data, number, as_of, compute_status(data, as_of, [number]))
 
 

@@ -109,12 +109,16 @@ class OwnershipData:
 
     # --- building ------------------------------------------------------------
     def entity(self, key: str, label: str | None = None) -> int:
+        """The number of the entity ``key`` (added when new). Of several labels given
+        for one entity (it has several data-package ids), the smallest is kept."""
         number = self.index.get(key)
         if number is None:
             number = self.index[key] = len(self.keys)
             self.keys.append(key)
         if label is not None:
-            self.labels[number] = label
+            known = self.labels.get(number)
+            if known is None or label < known:
+                self.labels[number] = label
         return number
 
     def add_holding(
@@ -397,11 +401,18 @@ def chains(
     paths: list[list[int]] = []
     truncated = False
 
+    known: dict[int, list[int]] = {}
+
     def steps(node: int) -> list[int]:
         # In the order of the holdings' keys, so that the answer does not depend on the
-        # order in which the holdings were read.
-        active = (n for n in index.get(node, ()) if not control[n] and start[n] <= day < end[n])
-        return sorted(active, key=data.h_key.__getitem__)
+        # order in which the holdings were read. Computed once per node: a node above
+        # many paths is reached once for each.
+        found = known.get(node)
+        if found is None:
+            active = (n for n in index.get(node, ())
+                      if not control[n] and start[n] <= day < end[n])
+            found = known[node] = sorted(active, key=data.h_key.__getitem__)
+        return found
 
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
     # [entity, its active holdings, next position, whether a step was taken from it].
@@ -439,9 +450,15 @@ def chains(
 
 
 def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict]]:
-    """Paths as lists of ``{"owner", "owned", "percent"}``, from the top owner down."""
-    return [[{"owner": data.label(data.h_owner[n]), "owned": data.label(data.h_owned[n]),
-              "percent": _percent(data, n)} for n in path] for path in found.paths]
+    """Paths as lists of ``{"owner", "owned", "percent"}``, from the top owner down.
+
+    A holding on several paths is one dict, shared by them (an entity with thousands of
+    paths above it has a few hundred holdings there); treat the answer as read-only.
+    """
+    steps = {n: {"owner": data.label(data.h_owner[n]), "owned": data.label(data.h_owned[n]),
+                 "percent": _percent(data, n)}
+             for n in set().union(*found.paths)}
+    return [list(map(steps.__getitem__, path)) for path in found.paths]
 
 
 def effective_ownership(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from sanctiongraph.api.deps import StateDep, AsOf, ReadAccess, StoreDep
+from sanctiongraph.api.encoding import owners_response
 from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
 from sanctiongraph.entities import describe_entity, resolve_entity, search_entities, view_as_of
@@ -81,7 +82,8 @@ def owners(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
     """Calls `sanctiongraph.analysis.loader.owners`, as `sanctiongraph owners` does (with
     the server's copy of the store's holdings and listings, once it has read them)."""
     iri = _resolve(state.store, entity_id)
-    return _call(library_function(OWNERS), state.store, iri, as_of, state.ownership())
+    return owners_response(
+        _call(library_function(OWNERS), state.store, iri, as_of, state.ownership()))
 
 
 @router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,

@@ -61,6 +61,10 @@ def target_pattern(shapes: Graph, shape: Node) -> str:
                   for n in shapes.objects(owner, SH.targetNode)]
     if not parts:
         raise UnsupportedShape(f"{shape} has no target the fast engine understands")
+    if len(parts) == 1 and "?_t" not in parts[0]:
+        # One class or node: a focus node repeats only if its type is stated in two
+        # graphs, which repeats results that merge anyway; DISTINCT would cost more.
+        return parts[0]
     return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
 
 
@@ -84,46 +88,67 @@ def constraint_queries(shapes: Graph, shape: Node) -> list[tuple[str, Node | Non
 
 
 def _property_queries(shapes: Graph, shape: Node, targets: str, p: str) -> list[tuple[str, None]]:
+    """The counting constraints each need a query of their own; the constraints on
+    single values share one query: a value fails when any of their tests fails."""
     values = f"{targets} ?this {p} ?value ."
     out = []
+    # Counting by GROUP BY is slow on large targets; the common bounds of 1 are a
+    # NOT EXISTS and a self-join.
     min_count = shapes.value(shape, SH.minCount)
-    if min_count is not None and int(min_count) > 0:
+    if min_count is not None and int(min_count) == 1:
+        out.append(f"SELECT ?this WHERE {{ {targets} FILTER NOT EXISTS {{ ?this {p} ?v }} }}")
+    elif min_count is not None and int(min_count) > 1:
         out.append(f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {p} ?v }} }} "
                    f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(min_count)})")
     max_count = shapes.value(shape, SH.maxCount)
-    if max_count is not None:
+    if max_count is not None and int(max_count) == 1:
+        out.append(f"SELECT DISTINCT ?this WHERE {{ {targets} ?this {p} ?v1 . ?this {p} ?v2 . "
+                   f"FILTER (!sameTerm(?v1, ?v2)) }}")
+    elif max_count is not None:
         out.append(f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
                    f"HAVING (COUNT(DISTINCT ?value) > {int(max_count)})")
-    datatype = shapes.value(shape, SH.datatype)
-    if datatype is not None:
-        dt = sparql_term(datatype)
-        malformed = (" || !BOUND(?_cast)" if datatype in CHECKED_DATATYPES else "")
-        cast = f"BIND ({dt}(STR(?value)) AS ?_cast)" if datatype in CHECKED_DATATYPES else ""
-        out.append(f"SELECT ?this ?value WHERE {{ {values} {cast} "
-                   f"FILTER (!isLiteral(?value) || datatype(?value) != {dt}{malformed}) }}")
-    for cls in shapes.objects(shape, SH["class"]):
-        # The derivers materialise the rdfs:subClassOf closure, so a plain type test
-        # equals SHACL's rdf:type/rdfs:subClassOf* and runs on servers without paths.
-        out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER NOT EXISTS "
-                   f"{{ ?value <{RDF.type}> {sparql_term(cls)} }} }}")
-    for pattern in shapes.objects(shape, SH.pattern):
-        flags = shapes.value(shape, SH.flags)
-        flag_arg = f", {Literal(str(flags)).n3()}" if flags is not None else ""
-        out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER (isBlank(?value) || "
-                   f"!REGEX(STR(?value), {Literal(str(pattern)).n3()}{flag_arg})) }}")
-    members = shapes.value(shape, SH["in"])
-    if members is not None:
-        allowed = ", ".join(sparql_term(m) for m in Collection(shapes, members))
-        out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER (?value NOT IN ({allowed})) }}")
     for value in shapes.objects(shape, SH.hasValue):
         out.append(f"SELECT ?this WHERE {{ {targets} FILTER NOT EXISTS "
                    f"{{ ?this {p} {sparql_term(value)} }} }}")
+    bind, failures = _value_failures(shapes, shape)
+    if failures:
+        # SPARQL's || is true when either side is true, even if the other is an error,
+        # so the combined filter keeps exactly the union of the separate ones.
+        out.append(f"SELECT ?this ?value WHERE {{ {values} {bind} "
+                   f"FILTER ({' || '.join(failures)}) }}")
+    return [(q, None) for q in out]
+
+
+def _value_failures(shapes: Graph, shape: Node) -> tuple[str, list[str]]:
+    """A BIND the tests need (or "") and one SPARQL test per value constraint, each true
+    when ``?value`` fails it."""
+    bind, failures = "", []
+    datatype = shapes.value(shape, SH.datatype)
+    if datatype is not None:
+        dt = sparql_term(datatype)
+        test = f"!isLiteral(?value) || datatype(?value) != {dt}"
+        if datatype in CHECKED_DATATYPES:  # well-formed: the cast to the datatype works
+            bind = f"BIND ({dt}(STR(?value)) AS ?_cast)"
+            test += " || !BOUND(?_cast)"
+        failures.append(f"({test})")
+    for cls in shapes.objects(shape, SH["class"]):
+        # The derivers materialise the rdfs:subClassOf closure, so a plain type test
+        # equals SHACL's rdf:type/rdfs:subClassOf* and runs on servers without paths.
+        failures.append(f"NOT EXISTS {{ ?value <{RDF.type}> {sparql_term(cls)} }}")
+    for pattern in shapes.objects(shape, SH.pattern):
+        flags = shapes.value(shape, SH.flags)
+        flag_arg = f", {Literal(str(flags)).n3()}" if flags is not None else ""
+        failures.append(f"(isBlank(?value) || "
+                        f"!REGEX(STR(?value), {Literal(str(pattern)).n3()}{flag_arg}))")
+    members = shapes.value(shape, SH["in"])
+    if members is not None:
+        allowed = ", ".join(sparql_term(m) for m in Collection(shapes, members))
+        failures.append(f"(?value NOT IN ({allowed}))")
     for parameter, operator in _COMPARISONS.items():
         bound = shapes.value(shape, parameter)
         if bound is not None:
-            out.append(f"SELECT ?this ?value WHERE {{ {values} FILTER "
-                       f"(!COALESCE(?value {operator} {sparql_term(bound)}, false)) }}")
-    return [(q, None) for q in out]
+            failures.append(f"!COALESCE(?value {operator} {sparql_term(bound)}, false)")
+    return bind, failures
 
 
 def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:

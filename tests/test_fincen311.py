@@ -162,6 +162,16 @@ def test_holding_interval_includes_start_and_excludes_end():
     assert ("sold", NKFI) not in classifications(derived_store(WORLD, AS_OF))
 
 
+def test_holding_with_two_shares_uses_the_least_row_whatever_the_order():
+    """Bad data (two sg:percent on one holding, a maxCount finding) still classifies
+    deterministically: the least row of the holding counts."""
+    for shares in ('"45"^^xsd:decimal, "60"^^xsd:decimal', '"60"^^xsd:decimal, "45"^^xsd:decimal'):
+        text = WORLD.replace('sg:percent "60"^^xsd:decimal', f"sg:percent {shares}")
+        assert ("sub60", NKFI) not in classifications(derived_store(text, AS_OF))
+    text = WORLD.replace('sg:percent "60"^^xsd:decimal', 'sg:percent "55"^^xsd:decimal, "60"^^xsd:decimal')
+    assert ("sub60", NKFI) in classifications(derived_store(text, AS_OF))
+
+
 def test_covered_and_foreign(classified):
     covered = {e for (e, what) in classified if what == "CoveredFinancialInstitution"}
     assert {"usbank", "usbank-london", "usbroker", "cnbank-ny"} <= covered

@@ -229,14 +229,12 @@ class World:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
-        rows = sorted(  # sorted here, not by the query: ORDER BY costs more in Oxigraph
-            tuple(row[n] for n in HOLDING_COLUMNS)
-            for row in select_values(store, load_query("derive/fincen311-holdings").text))
-        seen: set[str] = set()
-        for key, owner, owned, percent, minimum, start, end in rows:
-            if key in seen:
-                continue  # a holding with two values of one column: the first, in order
-            seen.add(key)
+        first: dict[str, tuple] = {}  # a holding with two values of one column: the least row
+        for row in select_values(store, load_query("derive/fincen311-holdings").text):
+            values = tuple(row[n] for n in HOLDING_COLUMNS)
+            if values[0] not in first or values < first[values[0]]:
+                first[values[0]] = values
+        for key, owner, owned, percent, minimum, start, end in first.values():
             holding = Holding(key, owner, owned, decimal_value(percent), decimal_value(minimum),
                               date_value(start), date_value(end))
             world.holdings_by_owner[holding.owner].append(holding)

@@ -81,3 +81,20 @@ def test_serve_command_serves_seeded_store(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+def test_serve_access_log_off_unless_asked(monkeypatch, tmp_path):
+    # One log line per request cost about a tenth of the CPU of a cheap request.
+    import uvicorn
+    from click.testing import CliRunner
+
+    from sanctiongraph import cli
+    from sanctiongraph.api import serve as serve_module
+
+    runs = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: runs.append(options))
+    monkeypatch.setattr(serve_module, "seed_if_empty", lambda store, as_of: False)
+    for extra in ([], ["--access-log"]):
+        result = CliRunner().invoke(cli.cli, ["serve", "--store", str(tmp_path / "s"), *extra])
+        assert result.exit_code == 0, result.output
+    assert [options["access_log"] for options in runs] == [False, True]

@@ -1,4 +1,8 @@
-"""Dependencies, as ``Annotated`` aliases that routes declare in their signatures."""
+"""Dependencies, as ``Annotated`` aliases that routes declare in their signatures.
+
+They never block, so they are ``async``: FastAPI runs a plain ``def`` dependency in its
+thread pool, and five such hops cost about 2 ms of CPU per request here.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,15 @@ from sanctiongraph.api.state import AppState
 from sanctiongraph.store import GraphStore
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     return request.app.state.sanctiongraph
 
 
-def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
+async def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
     return state.settings
 
 
-def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
+async def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
     return state.store
 
 
@@ -31,13 +35,13 @@ def _key_matches(settings: Settings, given: str | None) -> bool:
             and hmac.compare_digest(settings.api_key.encode(), given.encode()))
 
 
-def require_read(settings: Annotated[Settings, Depends(get_settings)],
+async def require_read(settings: Annotated[Settings, Depends(get_settings)],
                  x_api_key: Annotated[str | None, Header()] = None) -> None:
     if settings.read_requires_key and not _key_matches(settings, x_api_key):
         raise Unauthorized("this server needs an API key for reads (X-API-Key)")
 
 
-def require_write(settings: Annotated[Settings, Depends(get_settings)],
+async def require_write(settings: Annotated[Settings, Depends(get_settings)],
                   x_api_key: Annotated[str | None, Header()] = None) -> None:
     if settings.api_key is None:
         raise Forbidden("writes are disabled on this server (no API key configured)")
@@ -47,7 +51,7 @@ def require_write(settings: Annotated[Settings, Depends(get_settings)],
         raise Forbidden("wrong API key")
 
 
-def as_of_param(as_of: Annotated[date | None, Query(
+async def as_of_param(as_of: Annotated[date | None, Query(
         description="Date that governs every interval (YYYY-MM-DD; default: today).",
         examples=["2026-11-23"])] = None) -> date:
     return as_of if as_of is not None else date.today()

@@ -30,7 +30,8 @@ def seed_if_empty(store: GraphStore, as_of: date) -> bool:
     return True
 
 
-def serve(host: str, port: int, location: str | None, api_key: str | None = None) -> None:
+def serve(host: str, port: int, location: str | None, api_key: str | None = None,
+          access_log: bool = False) -> None:
     import uvicorn
 
     from sanctiongraph.api import Settings, create_app
@@ -45,4 +46,4 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
     else:
         store.close()
         settings = Settings(store_path=Path(text), api_key=api_key)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)

@@ -53,3 +53,47 @@ def test_select_values_equals_each_terms_value():
     slow = sorted((s["o"].value, None) for s in store.query(query))
     assert fast == slow
     assert len(fast) == len(objects)
+
+
+def test_construct_as_insert_adds_what_the_construct_returns():
+    """OxigraphStore.add_constructed runs each CONSTRUCT as one INSERT over the union of
+    the graphs: on the demo world every derive step adds exactly the CONSTRUCT's triples."""
+    import pyoxigraph as ox
+
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.loading import load_bundled, load_sources
+    from sanctiongraph.queries import query_form
+    from sanctiongraph.resources import demo_world_dir
+    from sanctiongraph.store import open_store
+
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, read_sources([demo_world_dir()]))
+    steps = [q for q in QUERIES if q.name.startswith(("subclass", "subproperty", "defaults",
+                                                      "office-types"))]
+    assert len(steps) == 4
+    for step in steps:
+        assert query_form(step.text) == "CONSTRUCT"
+        expected = set(store.query(step.text))
+        target = ox.NamedNode(f"https://example.org/test/{step.name}")
+        store.add_constructed(target, step.text)
+        assert set(store.triples(target)) == expected, step.name
+        assert expected or step.name == "office-types"
+
+
+def test_construct_as_insert_finds_the_template_past_strings_and_comments():
+    import pyoxigraph as ox
+
+    from sanctiongraph.queries import construct_as_insert
+
+    text = ('# a comment with CONSTRUCT { and } in it\nPREFIX ex: <http://ex/>\n'
+            'CONSTRUCT { ?s ex:note "a } in a string" . ?s ex:q ?o } WHERE { ?s ex:p ?o }')
+    update = construct_as_insert(text, ox.NamedNode("http://ex/g"),
+                                 [ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/b")])
+    assert update.endswith('INSERT { GRAPH <http://ex/g> {  ?s ex:note "a } in a string" . '
+                           '?s ex:q ?o  } } USING <http://ex/a> USING <http://ex/b> WHERE { ?s ex:p ?o }')
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p"),
+                      ox.Literal("v"), ox.NamedNode("http://ex/a")))
+    store.update(update)
+    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode("http://ex/g")))) == 2

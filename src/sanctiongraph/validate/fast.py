@@ -1,10 +1,10 @@
-"""The fast engine: each constraint becomes one whole-graph SPARQL query in Oxigraph.
+"""The fast engine: constraints become whole-graph SPARQL queries in Oxigraph.
 
 pySHACL evaluates SPARQL constraints one focus node at a time, which grows with the
-square of the data. Here every constraint is one query that returns all of its
-violating focus nodes at once: targets become graph patterns, core constraints become
-filters, and a SPARQL constraint's SELECT runs with ``$this`` unbound and is joined
-with the target set. Shapes must therefore bind ``$this`` in a positive pattern; the
+square of the data. Here each query returns all violating focus nodes at once: targets
+become graph patterns, core constraints become filters (the single-value constraints of
+a property shape share one query; each count bound has its own), and a SPARQL
+constraint's SELECT runs with ``$this`` unbound and is joined with the target set. Shapes must therefore bind ``$this`` in a positive pattern; the
 differential test against pySHACL (``tests/test_engines.py``) holds every shape to it.
 
 Supported: ``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``,

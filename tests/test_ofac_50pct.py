@@ -433,3 +433,13 @@ def test_chains_and_effective_ownership_below_and_above_from_the_store(demo_stor
     assert not above["truncated"]
     assert all(len({s["owner"] for s in c}) == len(c) for c in above["chains"])  # simple paths
     assert {e["entity"] for e in above["effective"]} == {"cy-ring-alpha", "cy-ring-beta", "p-larchwood"}
+
+
+def test_from_units_is_the_correctly_rounded_percentage():
+    from decimal import Decimal
+
+    from sanctiongraph.analysis.ownership import from_units
+
+    for units in [*range(0, 1_000_001, 7), 1, 333_333, 499_999, 999_999]:
+        expected = units // 10_000 if units % 10_000 == 0 else float(Decimal(units) / 10_000)
+        assert from_units(units) == expected and type(from_units(units)) is type(expected)

@@ -94,7 +94,8 @@ def test_serve_access_log_off_unless_asked(monkeypatch, tmp_path):
     runs = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: runs.append(options))
     monkeypatch.setattr(serve_module, "seed_if_empty", lambda store, as_of: False)
-    for extra in ([], ["--access-log"]):
-        result = CliRunner().invoke(cli.cli, ["serve", "--store", str(tmp_path / "s"), *extra])
+    for number, extra in enumerate(([], ["--access-log"])):
+        store = str(tmp_path / f"store-{number}")  # the unstarted app keeps its store open
+        result = CliRunner().invoke(cli.cli, ["serve", "--store", store, *extra])
         assert result.exit_code == 0, result.output
     assert [options["access_log"] for options in runs] == [False, True]

@@ -65,7 +65,7 @@ def from_units(units: int) -> int | float:
     """Share units back to a percentage (an int when whole)."""
     if units % UNIT == 0:
         return units // UNIT
-    return float(Decimal(units) / UNIT)
+    return units / UNIT  # correctly rounded, as float(Decimal(units) / UNIT) was
 
 
 def _day(value: date | str | None, default: str) -> str:

@@ -1,7 +1,7 @@
 """Dependencies, as ``Annotated`` aliases that routes declare in their signatures.
 
 They never block, so they are ``async``: FastAPI runs a plain ``def`` dependency in its
-thread pool, and five such hops cost about 2 ms of CPU per request here.
+thread pool, and five such hops cost about 1 ms of CPU per request here.
 """
 
 from __future__ import annotations

@@ -204,3 +204,33 @@ def test_openapi_documents_every_endpoint(client):
                  "/graphs/{name}"):
         assert path in spec["paths"], path
     assert "examples" in json.dumps(spec["components"]["schemas"]["EntityOut"])
+
+
+def test_analysis_calls_share_a_bounded_thread_pool(base_store):
+    # /owners and /access-paths run in at most settings.analysis_threads threads.
+    import threading
+    import time
+
+    import anyio
+
+    from sanctiongraph.api import Settings
+    from sanctiongraph.api.state import AppState
+
+    state = AppState(Settings(store=base_store, analysis_threads=2), base_store, owns_store=False)
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def work() -> None:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for _ in range(6):
+                group.start_soon(state.analyse, work)
+
+    anyio.run(main)
+    assert peak[0] == 2

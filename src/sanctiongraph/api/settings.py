@@ -32,9 +32,14 @@ class Settings:
     max_unzipped_bytes: int = 200_000_000
     query_workers: int = 1
     worker_start_seconds: float = 60.0
+    analysis_threads: int = 4
+    """Threads that answer ``/owners`` and ``/access-paths`` at once. They hold the GIL
+    nearly all the time: with FastAPI's 40, contention tripled the CPU per request."""
 
     def __post_init__(self) -> None:
         if (self.store_path is None) == (self.store is None):
             raise ValueError("give exactly one of store_path and store")
         if self.query_deadline_seconds <= 0 or self.query_workers < 1:
             raise ValueError("query_deadline_seconds must be > 0 and query_workers >= 1")
+        if self.analysis_threads < 1:
+            raise ValueError("analysis_threads must be >= 1")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import anyio
 import pyoxigraph as ox
 
 from sanctiongraph.analysis.loader import load_ownership
@@ -28,6 +30,7 @@ class AppState:
     _ownership: OwnershipData | None = None
     _ownership_failed: bool = False
     _ownership_lock: threading.Lock = field(default_factory=threading.Lock)
+    _analysis_limiter: anyio.CapacityLimiter | None = None
 
     def snapshot(self) -> Snapshot:
         if self.settings.store_path is not None:
@@ -63,6 +66,13 @@ class AppState:
                     log.exception("reading the ownership data failed")
                     self._ownership_failed = True
             return self._ownership
+
+    async def analyse(self, function: Callable[..., object], *args: object) -> object:
+        """``function(*args)`` in a worker thread, at most ``settings.analysis_threads``
+        of them at once (FastAPI's own pool runs up to 40)."""
+        if self._analysis_limiter is None:
+            self._analysis_limiter = anyio.CapacityLimiter(self.settings.analysis_threads)
+        return await anyio.to_thread.run_sync(function, *args, limiter=self._analysis_limiter)
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from sanctiongraph.api.deps import StateDep, AsOf, ReadAccess, StoreDep
 from sanctiongraph.api.encoding import owners_response
 from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
+from sanctiongraph.api.state import AppState
 from sanctiongraph.entities import describe_entity, resolve_entity, search_entities, view_as_of
 from sanctiongraph.store import GraphStore
 
@@ -78,9 +80,13 @@ def search(store: StoreDep,
 
 @router.get("/{entity_id:path}/owners", response_model=OwnersOut,
             summary="Ownership chains above an entity and its OFAC 50 Percent Rule status")
-def owners(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
+async def owners(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
     """Calls `sanctiongraph.analysis.loader.owners`, as `sanctiongraph owners` does (with
     the server's copy of the store's holdings and listings, once it has read them)."""
+    return await state.analyse(_owners, state, entity_id, as_of)
+
+
+def _owners(state: AppState, entity_id: str, as_of: date) -> Response:
     iri = _resolve(state.store, entity_id)
     return owners_response(
         _call(library_function(OWNERS), state.store, iri, as_of, state.ownership()))
@@ -88,9 +94,13 @@ def owners(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
 
 @router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,
             summary="Indirect-access paths from an institution into US correspondent accounts")
-def access_paths(entity_id: EntityId, store: StoreDep, as_of: AsOf,
-                 max_depth: Annotated[int, Query(ge=1, le=10)] = 4) -> Any:
+async def access_paths(entity_id: EntityId, state: StateDep, as_of: AsOf,
+                       max_depth: Annotated[int, Query(ge=1, le=10)] = 4) -> Any:
     """Calls `sanctiongraph.analysis.access.access_paths`, as `sanctiongraph access` does."""
+    return await state.analyse(_access_paths, state.store, entity_id, as_of, max_depth)
+
+
+def _access_paths(store: GraphStore, entity_id: str, as_of: date, max_depth: int) -> Any:
     iri = _resolve(store, entity_id)
     return _call(library_function(ACCESS_PATHS), store, iri, as_of, max_depth)
 

@@ -288,6 +288,15 @@ def test_owners_with_shared_data_labels_an_entity_with_two_ids_as_without():
         assert result["entity"] == f"a-{key.rsplit('/', 1)[-1][1:]}", key
         checked += bool(result["chains"])
     assert checked
+    # An entity in no holding and no listing: not in the data, nothing above it.
+    loner = generate.entity_iri(999)
+    store.native.load(f'<{loner}> {ident} "z-loner" .\n<{loner}> {ident} "loner" .\n'.encode(),
+                      format=ox.RdfFormat.N_TRIPLES,
+                      to_graph=ox.NamedNode(generate.BASE + "graph/source/extra"))
+    assert loner not in data.index
+    for key in (loner, "loner", "z-loner", data.keys[0].rsplit("/", 1)[-1]):
+        assert owners(store, key, DAY, data) == owners(store, key, DAY), key
+    assert owners(store, loner, DAY, data)["entity"] == "loner"
 
 
 def test_holding_reached_twice_counts_once(tmp_path):

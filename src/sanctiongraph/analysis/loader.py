@@ -120,14 +120,19 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
     ``data`` may be the whole store's :func:`load_ownership`, read once and shared (the
     API keeps one): the answer is the same, without querying the store at all when the
     entity is in it (its label there is its smallest data-package id, as
-    :func:`resolve_entity` gives). It is not modified.
+    :func:`resolve_entity` gives), and without reading above it when it is not (then
+    nothing is above it). It is not modified.
     """
-    if data is not None and entity_iri in data.index:
-        number = data.index[entity_iri]
-    else:
+    iri = entity_iri
+    if data is None or iri not in data.index:
         iri, label = resolve_entity(store, entity_iri)
-        data = load_ownership_above(store, iri)
-        number = data.entity(iri, label)
+        if data is None:
+            data = load_ownership_above(store, iri)
+        elif iri not in data.index:
+            data = OwnershipData()
+        if iri not in data.index:
+            data.entity(iri, label)
+    number = data.index[iri]
     return summary(data, number, as_of, compute_status(data, as_of, [number]))
 
 

@@ -97,35 +97,6 @@ def with_rows(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) 
     raise SyntaxError("cannot find the query's group pattern")
 
 
-def construct_as_insert(construct: str, graph: Any, sources: Iterable[Any]) -> str:
-    """Rewrite ``CONSTRUCT { T } WHERE { P }`` as an update that inserts T into ``graph``,
-    with P matched over the union of ``sources`` (one ``USING`` each: together they are
-    the update's default graph). Terms are pyoxigraph terms."""
-    template_start = template_end = None
-    depth = 0
-    for match in _TOKEN.finditer(construct):
-        word, other = match.group("word"), match.group("other")
-        if template_start is None:
-            if word and word.upper() == "CONSTRUCT":
-                template_start = match.end()
-            continue
-        if match.group("open"):
-            depth += 1
-        elif other == "}":
-            depth -= 1
-            if depth == 0:
-                template_end = match.end()
-                break
-        elif word and depth == 0:
-            break  # CONSTRUCT WHERE { ... }: no template of its own
-    if template_end is None:
-        raise SyntaxError("not a CONSTRUCT query with a template")
-    template = construct[template_start:template_end].strip()[1:-1]
-    using = " ".join(f"USING {source}" for source in sources)
-    return (construct[:template_start - len("CONSTRUCT")] + f"INSERT {{ GRAPH {graph} {{ {template} }} }} "
-            + using + construct[template_end:])
-
-
 # --------------------------------------------------------------------------- results
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)

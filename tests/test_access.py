@@ -85,6 +85,15 @@ def test_paths_from_a_north_korean_bank(store):
     ]
 
 
+def test_levels_read_in_chunks_give_the_same_paths(store, monkeypatch):
+    """A level of more holders than one VALUES block takes is read in several queries."""
+    import sanctiongraph.queries
+
+    whole = as_tuples(access_paths(store, "kp", AS_OF, 4))
+    monkeypatch.setattr(sanctiongraph.queries, "VALUES_CHUNK", 1)
+    assert as_tuples(access_paths(store, "kp", AS_OF, 4)) == whole
+
+
 def test_hops_run_to_the_maintainer_of_the_last_account(store):
     for hops, accounts, _ in as_tuples(access_paths(store, "kp", AS_OF, 4)):
         assert len(hops) == len(accounts) + 1 and hops[0] == "kp"

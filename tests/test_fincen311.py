@@ -172,6 +172,26 @@ def test_holding_with_two_shares_uses_the_least_row_whatever_the_order():
     assert ("sub60", NKFI) in classifications(derived_store(text, AS_OF))
 
 
+def test_subsidiaries_read_in_batches_and_chunks_classify_the_same(classified, monkeypatch):
+    """Holdings and entities are read on demand, one batch per level of the walk; a batch
+    larger than one VALUES block is split. One row per block gives the same classes."""
+    import sanctiongraph.queries
+
+    monkeypatch.setattr(sanctiongraph.queries, "VALUES_CHUNK", 1)
+    assert classifications(derived_store(WORLD, AS_OF)) == classified
+
+
+def test_holding_with_two_owners_counts_for_the_least_row_only():
+    """A holding read through one owner brings its other owner's row too: as with every
+    column, the least row counts (here ent:aaa's, not kpbank's), whoever is read first."""
+    text = WORLD.replace("hold:h1 a sg:Ownership ; sg:owner ent:kpbank ;",
+                         "hold:h1 a sg:Ownership ; sg:owner ent:kpbank, ent:aaa ;")
+    found = classifications(derived_store(text, AS_OF))
+    assert ("sub60", NKFI) not in found and ("sub60-sub", NKFI) not in found
+    text = text.replace("ent:aaa", "ent:zzz")
+    assert ("sub60", NKFI) in classifications(derived_store(text, AS_OF))
+
+
 def test_covered_and_foreign(classified):
     covered = {e for (e, what) in classified if what == "CoveredFinancialInstitution"}
     assert {"usbank", "usbank-london", "usbroker", "cnbank-ny"} <= covered

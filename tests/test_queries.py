@@ -91,3 +91,17 @@ def test_add_constructed_adds_what_the_construct_returns(location, tmp_path):
     assert set(store.query(load_query("derive/derived-subclass-closure").text))
     store.close()
 
+
+
+def test_with_rows_chunked_splits_rows_into_blocks(monkeypatch):
+    import pyoxigraph as ox
+
+    import sanctiongraph.queries
+    from sanctiongraph.queries import with_rows_chunked
+
+    monkeypatch.setattr(sanctiongraph.queries, "VALUES_CHUNK", 2)
+    rows = [[ox.NamedNode(f"https://example.org/{n}")] for n in range(5)]
+    queries = with_rows_chunked("SELECT ?x WHERE { ?x ?p ?o }", ["x"], rows)
+    assert len(queries) == 3
+    assert [q.count("<https://example.org/") for q in queries] == [2, 2, 1]
+    assert with_rows_chunked("SELECT ?x WHERE { ?x ?p ?o }", ["x"], []) == []

@@ -97,6 +97,18 @@ def with_rows(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) 
     raise SyntaxError("cannot find the query's group pattern")
 
 
+# Oxigraph (0.4) joins a VALUES block of more than about 1,000 rows by a nested loop:
+# at 100k entities a holdings query took 23 ms with 1,000 owners and 12.7 s with 1,100.
+VALUES_CHUNK = 500
+
+
+def with_rows_chunked(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    """:func:`with_rows` for at most :data:`VALUES_CHUNK` rows per query: run each and
+    join the solutions (no rows, no query)."""
+    rows, size = list(rows), VALUES_CHUNK
+    return [with_rows(sparql, names, rows[i:i + size]) for i in range(0, len(rows), size)]
+
+
 # --------------------------------------------------------------------------- results
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)

@@ -29,7 +29,7 @@ from rdflib import XSD
 
 from sanctiongraph.analysis.loader import UnknownEntity, resolve_entity
 from sanctiongraph.namespaces import country
-from sanctiongraph.queries import load_query, with_rows
+from sanctiongraph.queries import load_query, with_rows_chunked
 from sanctiongraph.store import GraphStore
 
 __all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "AccessPath", "UnknownEntity",
@@ -92,9 +92,10 @@ def load_edges(store: GraphStore, start: str, as_of: date,
     for _ in range(max_depth):
         if not level:
             break
-        query = with_rows(text, ["holder"], [[ox.NamedNode(h)] for h in sorted(level)])
         next_level: set[str] = set()
-        for s in store.query(query, {"asOf": as_of_term}):
+        for s in (s for query in with_rows_chunked(text, ["holder"],
+                                                   [[ox.NamedNode(h)] for h in sorted(level)])
+                  for s in store.query(query, {"asOf": as_of_term})):
             key = (s["account"].value, s["holder"].value, s["maintainer"].value)
             row = rows.setdefault(key, _Row(*key))
             row.correspondent = row.correspondent or _true(s["correspondent"])

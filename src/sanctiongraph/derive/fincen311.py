@@ -68,7 +68,7 @@ from rdflib import RDF, XSD
 
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, REF, SG, country, provision
-from sanctiongraph.queries import load_query, select_values
+from sanctiongraph.queries import load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import date_value, decimal_value
 
@@ -199,47 +199,34 @@ HOLDING_COLUMNS = ("holding", "owner", "owned", "percent", "min", "start", "end"
 
 
 class World:
-    """The entities, holdings, listings and measures the classification reads."""
+    """The entities, holdings, listings and measures the classification reads.
 
-    def __init__(self) -> None:
+    Institutions (financial institutions and both ends of every branch link) are read
+    at once; other entities, and holdings, are read on demand, in batches: only the
+    subsidiary walk from a population's members needs them.
+    """
+
+    def __init__(self, store: GraphStore | None = None) -> None:
+        self.store = store
         self.entities: dict[str, Entity] = {}
         self.children: dict[str, list[str]] = defaultdict(list)
         self.holdings_by_owner: dict[str, list[Holding]] = defaultdict(list)
         self.listings: list[Listing] = []
         self.same_as: dict[str, set[str]] = defaultdict(set)
         self.measures: dict[str, Measure] = {}
+        self._read: set[str] = set()  # entities read (found or not)
+        self._owners_read: set[str] = set()
+        self._holding_rows: dict[str, tuple] = {}
 
     @classmethod
     def load(cls, store: GraphStore) -> World:
-        world = cls()
-        for row in select_values(store, load_query("derive/fincen311-entities").text):
-            iri = row["entity"]
-            e = world.entities.setdefault(iri, Entity(iri))
-            if row["id"] is not None and (e.id is None or row["id"] < e.id):
-                e.id = row["id"]
-            for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
-                                 ("parent", e.parents)):
-                if row[name] is not None:
-                    bucket.add(row[name])
-            e.fi = e.fi or _true(row["fi"])
-            e.bank = e.bank or _true(row["bank"])
-            e.person = e.person or _true(row["person"])
+        world = cls(store)
+        world._add_entities(select_values(store, load_query("derive/fincen311-institutions").text))
         for e in world.entities.values():
             for parent in e.parents:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
-        first: dict[str, tuple] = {}  # a holding with two values of one column: the least row
-        for row in select_values(store, load_query("derive/fincen311-holdings").text):
-            values = tuple(row[n] for n in HOLDING_COLUMNS)
-            if values[0] not in first or values < first[values[0]]:
-                first[values[0]] = values
-        for key, owner, owned, percent, minimum, start, end in first.values():
-            holding = Holding(key, owner, owned, decimal_value(percent), decimal_value(minimum),
-                              date_value(start), date_value(end))
-            world.holdings_by_owner[holding.owner].append(holding)
-        for holdings in world.holdings_by_owner.values():
-            holdings.sort(key=lambda h: (world.sort_key(h.owned), h.iri))
         rows: dict[str, dict] = {}
         for s in store.query(load_query("derive/fincen311-listings").text):
             row = rows.setdefault(s["designation"].value, {
@@ -277,6 +264,56 @@ class World:
                 world.measures[s["m"].value].section = s["p"].value
                 world.measures[s["m"].value].citation = citations.get(s["p"].value)
         return world
+
+    def _add_entities(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            iri = row["entity"]
+            e = self.entities.setdefault(iri, Entity(iri))
+            if row["id"] is not None and (e.id is None or row["id"] < e.id):
+                e.id = row["id"]
+            for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
+                                 ("parent", e.parents)):
+                if row[name] is not None:
+                    bucket.add(row[name])
+            e.fi = e.fi or _true(row["fi"])
+            e.bank = e.bank or _true(row["bank"])
+            e.person = e.person or _true(row["person"])
+        self._read.update(self.entities)
+
+    def read_entities(self, iris: Iterable[str]) -> None:
+        """Read the entities among ``iris`` not read yet (one query)."""
+        missing = sorted({iri for iri in iris if iri not in self._read})
+        if missing and self.store is not None:
+            for sparql in with_rows_chunked(load_query("derive/fincen311-entities").text,
+                                            ["entity"], _iri_rows(missing)):
+                self._add_entities(select_values(self.store, sparql))
+        self._read.update(missing)
+
+    def holdings_of(self, owner: str, batch: Iterable[str] = ()) -> list[Holding]:
+        """The holdings of ``owner``, ordered by what they own. When they are not read
+        yet, read them with those of the owners in ``batch`` (one query)."""
+        if owner not in self._owners_read and self.store is not None:
+            owners = sorted({owner, *batch} - self._owners_read)
+            rows: dict[str, tuple] = {}  # a holding with two values of one column: the least row
+            for row in (row for sparql in with_rows_chunked(
+                    load_query("derive/fincen311-holdings").text, ["of"], _iri_rows(owners))
+                    for row in select_values(self.store, sparql)):
+                values = tuple(row[n] for n in HOLDING_COLUMNS)
+                key = values[0]
+                if key not in self._holding_rows and (key not in rows or values < rows[key]):
+                    rows[key] = values
+            self._holding_rows.update(rows)
+            self._owners_read.update(owners)
+            self.read_entities(values[2] for values in rows.values())
+            touched = set()
+            for key, holder, owned, percent, minimum, start, end in rows.values():
+                self.holdings_by_owner[holder].append(Holding(
+                    key, holder, owned, decimal_value(percent), decimal_value(minimum),
+                    date_value(start), date_value(end)))
+                touched.add(holder)
+            for holder in touched:
+                self.holdings_by_owner[holder].sort(key=lambda h: (self.sort_key(h.owned), h.iri))
+        return self.holdings_by_owner.get(owner, [])
 
     # ----------------------------------------------------------------- helpers
 
@@ -369,7 +406,7 @@ def _spread(world: World, seeds: dict[str, Membership], as_of: date,
             queue.append((office, chained))
         if threshold is None:
             continue
-        for holding in world.holdings_by_owner.get(iri, []):
+        for holding in world.holdings_of(iri, (queued for queued, _ in queue)):
             owned = holding.owned
             if owned in visited or not holding.in_force(as_of) or not holding.exceeds(threshold):
                 continue
@@ -427,12 +464,14 @@ def named_institution(world: World, measure: Measure, as_of: date,
     seeds: dict[str, Membership] = {}
     if target is None:
         return seeds
+    listings = linked_listings(world, measure, as_of)
+    world.read_entities([target, *world.same_as.get(target, ()), *(x.entity for x in listings)])
     seeds[target] = Membership(target, (f"{world.name(target)} is named by {citation}",),
                                target, (target,))
     for other in world.sorted(world.same_as.get(target, ())):
         step = f"{world.name(other)} is the same institution as {world.name(target)}, named by {citation}"
         seeds.setdefault(other, Membership(other, (step,), target, (other, target)))
-    for listing in linked_listings(world, measure, as_of):
+    for listing in listings:
         if listing.entity not in seeds:
             step = f"{world.name(listing.entity)} is listed on FINCEN_311 under {citation}"
             seeds[listing.entity] = Membership(listing.entity, (step,), listing.entity,
@@ -540,6 +579,12 @@ def derive(store: GraphStore, as_of: date) -> None:
 
 def _n(iri: object) -> ox.NamedNode:
     return ox.NamedNode(str(iri))
+
+
+def _iri_rows(values: Iterable[str]) -> list[list[ox.NamedNode]]:
+    """VALUES rows for the IRIs among ``values`` (a blank node's id has no scheme, and
+    cannot be bound: a blank node in the data has no holdings and no entity to read)."""
+    return [[ox.NamedNode(v)] for v in values if ":" in v]
 
 
 def _in_interval(day: date, start: date | None, end: date | None) -> bool:

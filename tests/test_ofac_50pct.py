@@ -263,6 +263,32 @@ def test_owners_from_the_store_agrees_with_the_whole_graph_fixed_point():
             assert result["blocked_share"] == summary(data, number, day, full)["blocked_share"]
 
 
+def test_holdings_below_listings_give_every_entity_the_same_status(monkeypatch):
+    """The deriver reads only the holdings at or below listed entities, one level per
+    query: every entity's status, and the blocked shares, are those of the whole store."""
+    import pyoxigraph as ox
+
+    import sanctiongraph.queries
+    from sanctiongraph.analysis.loader import load_ownership, load_ownership_below_listings
+    from sanctiongraph.store import OxigraphStore
+
+    generate = _bench_world(0)
+    world = generate.generate(3000, seed=6)
+    store = OxigraphStore(None)
+    store.native.load("".join(generate.nquads(world)).encode(), format=ox.RdfFormat.N_QUADS)
+    data = load_ownership(store)
+    monkeypatch.setattr(sanctiongraph.queries, "VALUES_CHUNK", 7)  # several queries per level
+    below = load_ownership_below_listings(store)
+    assert 0 < len(below.h_key) < len(data.h_key)
+    for day in (DAY, date(2018, 1, 1)):
+        full, part = compute_status(data, day), compute_status(below, day)
+        assert full.maybe
+        assert {data.keys[n]: full.status(n) for n in full.maybe} == \
+            {below.keys[n]: part.status(n) for n in part.maybe}
+        assert {data.keys[n]: v for n, v in full.share_lo.items() if n in full.maybe} == \
+            {below.keys[n]: v for n, v in part.share_lo.items() if n in part.maybe}
+
+
 def test_owners_with_shared_data_labels_an_entity_with_two_ids_as_without():
     # owners() with the API's whole-store data answers without querying the store; the
     # entity's label there must be its smallest data-package id, as resolve_entity gives.

@@ -15,7 +15,7 @@ from sanctiongraph.analysis.ownership import (
     OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
 )
 from sanctiongraph.namespaces import ID, SG
-from sanctiongraph.queries import load_query, select_values
+from sanctiongraph.queries import load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
 
 _CONTROL = str(SG.Control)
@@ -68,6 +68,30 @@ def load_ownership(store: GraphStore) -> OwnershipData:
     data = OwnershipData()
     add_holdings(data, select_values(store, load_query("analysis/ownership-holdings").text))
     add_listings(data, select_values(store, load_query("analysis/sdn-listings").text))
+    return data
+
+
+def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
+    """The SDN listings, and the holdings of every listed entity and of everything below
+    one: all that any entity's 50 Percent Rule status depends on (an entity with no
+    listed entity above it is never blocked, and counts for nothing in the shares of
+    what it owns). Read one level of owners per query. Blank nodes, which cannot be
+    bound in a query, are not walked through."""
+    data = OwnershipData()
+    listings = select_values(store, load_query("analysis/sdn-listings").text)
+    text = load_query("analysis/ownership-holdings").text
+    rows: list[dict[str, str | None]] = []
+    level = {row["entity"] for row in listings}
+    reached = set(level)
+    while level:
+        found = [row for query in with_rows_chunked(
+                     text, ["owner"], [[ox.NamedNode(iri)] for iri in sorted(level) if ":" in iri])
+                 for row in select_values(store, query)]
+        rows += found
+        level = {row["owned"] for row in found} - reached
+        reached |= level
+    add_holdings(data, rows)
+    add_listings(data, listings)
     return data
 
 

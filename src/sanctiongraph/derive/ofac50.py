@@ -1,9 +1,10 @@
 """OFAC 50 Percent Rule: blocked and possibly blocked entities, with their reasons.
 
 Runs after the type closure (ORDER 0) and before the rule derivers that may use the
-status. Reads every ownership holding and SDN listing (``queries/analysis/``), computes
-the fixed point of :mod:`sanctiongraph.analysis.ownership` for the as-of date, and writes
-into the derived graph:
+status. Reads every SDN listing and the holdings of listed entities and of everything
+below them (``queries/analysis/``; nothing else can be blocked), computes the fixed
+point of :mod:`sanctiongraph.analysis.ownership` for the as-of date, and writes into the
+derived graph:
 
 - ``e a sg:BlockedEntity`` or ``sg:PossiblyBlockedEntity``, ``sg:blockedShare`` (bands at
   their minimum) and ``sg:blockedShareMax`` (the upper bound);
@@ -25,7 +26,7 @@ from datetime import date
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
 
-from sanctiongraph.analysis.loader import load_ownership
+from sanctiongraph.analysis.loader import load_ownership_below_listings
 from sanctiongraph.analysis.ownership import OwnershipData, Status, compute_status, from_units
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import ID, SG, provision
@@ -132,7 +133,7 @@ def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Tripl
 
 
 def derive(store: GraphStore, as_of: date) -> None:
-    data = load_ownership(store)
+    data = load_ownership_below_listings(store)
     if not data.l_entity:
         return
     store.add_triples(DERIVED, status_triples(data, compute_status(data, as_of)))

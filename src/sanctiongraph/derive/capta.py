@@ -218,9 +218,12 @@ def _gather(store: GraphStore) -> _World:
         if s["program"] is not None:
             designations[key]["programs"].add(s["program"])
     control = str(SG.Control)
+    # Only the holdings of governments and government bodies count (561.323).
     for s in q("""SELECT ?h ?t ?owner ?owned ?p ?pmin ?start ?end WHERE {
+               { SELECT DISTINCT ?owner WHERE {
+                   VALUES ?g { sg:Government sg:GovernmentBody } ?owner rdf:type ?g } }
                VALUES ?t { sg:Ownership sg:Control }
-               ?h rdf:type ?t ; sg:owner ?owner ; sg:owned ?owned .
+               ?h sg:owner ?owner ; rdf:type ?t ; sg:owned ?owned .
                OPTIONAL { ?h sg:percent ?p } OPTIONAL { ?h sg:percentMin ?pmin }
                OPTIONAL { ?h sg:startDate ?start } OPTIONAL { ?h sg:endDate ?end } }"""):
         share = s["p"] if s["p"] is not None else s["pmin"]

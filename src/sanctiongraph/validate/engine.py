@@ -18,6 +18,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from sanctiongraph.namespaces import SG
+from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import graph_from_triples, to_oxigraph
 from sanctiongraph.validate.report import Finding
@@ -86,8 +87,9 @@ class Explainer:
         if self._ids is None:
             # One query for all: findings name thousands of nodes on a large graph.
             self._ids = {}
-            for s in self.store.query(f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"):
-                self._ids.setdefault(s["x"].value, s["id"].value)
+            for row in select_values(
+                    self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"):
+                self._ids.setdefault(row["x"], row["id"])
         return self._ids.get(term.value)
 
     def display(self, term) -> str:

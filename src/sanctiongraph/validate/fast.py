@@ -18,12 +18,15 @@ Supported: ``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``,
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
+import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
+from sanctiongraph.queries import with_rows_chunked
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import to_rdflib
 from sanctiongraph.validate.engine import RawResult
@@ -157,7 +160,6 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
 
     prefixes = Explainer.prefix_block(shapes)
     results: list[RawResult] = []
-    focus_sets: dict[str, set] = {}  # by target pattern: many constraints share targets
     for shape in sorted(firing_shapes(shapes), key=str):
         targets = target_pattern(shapes, shape)
         for query, constraint in constraint_queries(shapes, shape):
@@ -169,21 +171,33 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
                     results.append(RawResult(to_rdflib(solution["this"]), shape, None, None,
                                              to_rdflib(value) if value is not None else None))
                 continue
-            if targets not in focus_sets:
-                focus_sets[targets] = {
-                    s["this"] for s in store.query(f"SELECT ?this WHERE {{ {targets} }}")}
-            focus_set = focus_sets[targets]
             rows: dict = defaultdict(list)
             solutions = store.query(prefixes + query)
             names = [v.value for v in solutions.variables]
             for solution in solutions:
                 this = solution["this"]
-                if this is None or this not in focus_set:
-                    continue
-                rows[this].append({n: solution[n] for n in names
-                                   if n != "this" and solution[n] is not None})
+                if this is not None:
+                    rows[this].append({n: solution[n] for n in names
+                                       if n != "this" and solution[n] is not None})
+            focus_set = _targeted(store, targets, rows)
             for this, focus_rows in rows.items():
+                if this not in focus_set:
+                    continue
                 results.append(RawResult(to_rdflib(this), shape, None, constraint, None,
                                          tuple(map(dict, focus_rows))))
     return results
+
+
+def _targeted(store: GraphStore, targets: str, nodes: Iterable) -> set:
+    """Those of ``nodes`` that the target pattern selects. A query checks the few nodes a
+    constraint returns (in VALUES blocks); with a blank node among them, which VALUES
+    cannot name, it reads the whole focus set instead."""
+    nodes = list(nodes)
+    if not nodes:
+        return set()
+    if any(isinstance(node, ox.BlankNode) for node in nodes):
+        return {s["this"] for s in store.query(f"SELECT ?this WHERE {{ {targets} }}")}
+    return {s["this"] for query in with_rows_chunked(f"SELECT ?this WHERE {{ {targets} }}",
+                                                     ["this"], [[node] for node in nodes])
+            for s in store.query(query)}
 

@@ -161,6 +161,21 @@ def test_rdf_inputs_parse_without_fetching(tmp_path):
     assert {e[0] for e in errors_of(unknown)} == {"data.txt"}
 
 
+def test_blank_lines_short_rows_and_a_broken_header(tmp_path):
+    """Blank lines are skipped without shifting row numbers; missing trailing cells are
+    empty (a required one is reported); a header the CSV reader cannot read is an
+    error naming the file, not a traceback."""
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "entities.csv").write_text(
+        "id,name,kind,jurisdiction\n\nb1,Bank one,bank,US\nb2,Bank two\n")
+    assert errors_of(folder) == {("entities.csv", 3, "kind")}
+    (folder / "entities.csv").write_text("id,name,kind,jurisdiction\n\nb1,Bank one,bank,US\n")
+    assert read_source(folder).size > 0
+    (folder / "entities.csv").write_text('id,"' + "n" * 200_000 + '"\nb1,x\n')
+    assert {e[0] for e in errors_of(folder)} == {"entities.csv"}
+
+
 def test_bad_package_changes_nothing_in_the_store(package, tmp_path):
     store = open_store(tmp_path / "store")
     load_bundled(store)

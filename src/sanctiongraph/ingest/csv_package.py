@@ -387,8 +387,12 @@ def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, 
     except UnicodeDecodeError as exc:
         package.errors.append(InputError(file_name, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
         return None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", reader.line_num))
+        return None
     required, optional = COLUMNS[file_name]
     problems = [InputError(file_name, "missing required column", 1, c)
                 for c in sorted(required - set(header))]
@@ -399,14 +403,18 @@ def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, 
     if problems:
         package.errors.extend(problems)
         return None
-    reader.fieldnames = header
+    width = len(header)
     rows = []
     try:
-        for number, row in enumerate(reader, start=2):
-            if None in row:
+        # Rows are numbered as the data rows they are, blank lines skipped; missing
+        # trailing cells are empty.
+        for number, cells in enumerate((cells for cells in reader if cells), start=2):
+            if len(cells) > width:
                 package.errors.append(InputError(file_name, "more cells than header columns", number))
                 continue
-            rows.append({k: (v or "").strip() for k, v in row.items()})
+            row = dict.fromkeys(header, "")
+            row.update(zip(header, map(str.strip, cells)))
+            rows.append(row)
     except csv.Error as exc:
         package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", reader.line_num))
         return None

@@ -97,9 +97,16 @@ def with_rows(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) 
     raise SyntaxError("cannot find the query's group pattern")
 
 
-# Oxigraph (0.4) joins a VALUES block of more than about 1,000 rows by a nested loop:
+# Oxigraph (0.5) joins a VALUES block of more than about 1,000 rows by a nested loop:
 # at 100k entities a holdings query took 23 ms with 1,000 owners and 12.7 s with 1,100.
 VALUES_CHUNK = 500
+
+
+def iri_rows(values: Iterable[str]) -> list[list[ox.NamedNode]]:
+    """One-column VALUES rows for the IRIs among plain ``values`` (as
+    :func:`select_values` gives them). A blank node's id has no scheme and is left out:
+    VALUES cannot name a blank node."""
+    return [[ox.NamedNode(v)] for v in values if ":" in v]
 
 
 def with_rows_chunked(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:

@@ -15,7 +15,7 @@ from sanctiongraph.analysis.ownership import (
     OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
 )
 from sanctiongraph.namespaces import ID, SG
-from sanctiongraph.queries import load_query, select_values, with_rows_chunked
+from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
 
 _CONTROL = str(SG.Control)
@@ -84,8 +84,7 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     level = {row["entity"] for row in listings}
     reached = set(level)
     while level:
-        found = [row for query in with_rows_chunked(
-                     text, ["owner"], [[ox.NamedNode(iri)] for iri in sorted(level) if ":" in iri])
+        found = [row for query in with_rows_chunked(text, ["owner"], iri_rows(sorted(level)))
                  for row in select_values(store, query)]
         rows += found
         level = {row["owned"] for row in found} - reached

@@ -68,7 +68,7 @@ from rdflib import RDF, XSD
 
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, REF, SG, country, provision
-from sanctiongraph.queries import load_query, select_values, with_rows_chunked
+from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import date_value, decimal_value
 
@@ -285,7 +285,7 @@ class World:
         missing = sorted({iri for iri in iris if iri not in self._read})
         if missing and self.store is not None:
             for sparql in with_rows_chunked(load_query("derive/fincen311-entities").text,
-                                            ["entity"], _iri_rows(missing)):
+                                            ["entity"], iri_rows(missing)):
                 self._add_entities(select_values(self.store, sparql))
         self._read.update(missing)
 
@@ -296,7 +296,7 @@ class World:
             owners = sorted({owner, *batch} - self._owners_read)
             rows: dict[str, tuple] = {}  # a holding with two values of one column: the least row
             for row in (row for sparql in with_rows_chunked(
-                    load_query("derive/fincen311-holdings").text, ["of"], _iri_rows(owners))
+                    load_query("derive/fincen311-holdings").text, ["of"], iri_rows(owners))
                     for row in select_values(self.store, sparql)):
                 values = tuple(row[n] for n in HOLDING_COLUMNS)
                 key = values[0]
@@ -579,12 +579,6 @@ def derive(store: GraphStore, as_of: date) -> None:
 
 def _n(iri: object) -> ox.NamedNode:
     return ox.NamedNode(str(iri))
-
-
-def _iri_rows(values: Iterable[str]) -> list[list[ox.NamedNode]]:
-    """VALUES rows for the IRIs among ``values`` (a blank node's id has no scheme, and
-    cannot be bound: a blank node in the data has no holdings and no entity to read)."""
-    return [[ox.NamedNode(v)] for v in values if ":" in v]
 
 
 def _in_interval(day: date, start: date | None, end: date | None) -> bool:

@@ -196,12 +196,26 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
     page.locator("#graph").scroll_into_view_if_needed()
 
     def click_element(element_id: str) -> str:
-        box = page.locator("#graph").bounding_box()
-        x, y = page.evaluate(
-            """id => { const e = window.__cy.getElementById(id);
-                      const p = e.isNode() ? e.renderedPosition() : e.renderedMidpoint();
-                      return [p.x, p.y]; }""", element_id)
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        """Click the element where the graph draws it; the detail must change. The page
+        may still be settling after the scroll (seen once in CI: the first click missed),
+        so the position is read again and the click retried, a few times at most."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        before = page.inner_text("#graph-detail")
+        for _ in range(5):
+            box = page.locator("#graph").bounding_box()
+            x, y = page.evaluate(
+                """id => { const e = window.__cy.getElementById(id);
+                          const p = e.isNode() ? e.renderedPosition() : e.renderedMidpoint();
+                          return [p.x, p.y]; }""", element_id)
+            page.mouse.click(box["x"] + x, box["y"] + y)
+            try:
+                page.wait_for_function(
+                    "before => document.getElementById('graph-detail').innerText !== before",
+                    arg=before, timeout=1000)
+                break
+            except PlaywrightTimeout:
+                continue
         return page.inner_text("#graph-detail")
 
     assert click_element("kp-pine") == (

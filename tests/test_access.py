@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanctiongraph.analysis.access import (
-    AccessPath, Edge, UnknownEntity, access_paths, find_paths, render_text,
+    AccessPath, Edge, UnknownEntity, access_paths, find_paths, load_access_data, render_text,
 )
 from sanctiongraph.cli import cli
 from sanctiongraph.ingest import Source
@@ -134,6 +134,107 @@ def test_entity_by_iri_and_unknown_entity(store):
         access_paths(store, "https://example.org/nobody", AS_OF, 4)
 
 
+DAYS = [date(2026, 11, 21), date(2026, 11, 22), AS_OF, date(2026, 11, 24), date(2009, 12, 31),
+        date(2010, 1, 1)]
+STARTS = ["kp", "cn", "hk", "us", "cn-ny", "us-ldn", "shop"]
+
+
+def test_every_account_read_once_gives_the_same_paths(store):
+    """The API's copy of every account (load_access_data) answers as the per-level reads
+    do, for every start, depth and date around the accounts' boundaries."""
+    data = load_access_data(store)
+    for start in STARTS:
+        for day in DAYS:
+            for depth in (1, 2, 4, 10):
+                expected = access_paths(store, start, day, depth)
+                assert access_paths(store, start, day, depth, data) == expected
+                by_iri = access_paths(store, str(ID[f"entity/{start}"]), day, depth, data)
+                assert by_iri == expected, (start, day, depth)
+    with pytest.raises(UnknownEntity):
+        access_paths(store, str(ID["entity/nobody"]), AS_OF, 4, data)
+
+
+def test_account_dates_are_boundaries_on_both_paths(store):
+    """a5 is open from 2010-01-01 up to its closing day 2026-11-22 (closed on it); a10
+    opens on 2026-11-24 (open on it)."""
+    data = load_access_data(store)
+    for given in (None, data):
+        def accounts(day, start="cn", given=given):
+            return {a for _, acc, _ in as_tuples(access_paths(store, start, day, 1, given))
+                    for a in acc}
+        assert "a5" not in accounts(date(2009, 12, 31))
+        assert "a5" in accounts(date(2010, 1, 1))
+        assert "a5" in accounts(date(2026, 11, 21))
+        assert "a5" not in accounts(date(2026, 11, 22))
+        assert "a10" not in accounts(AS_OF, "kp")
+        assert "a10" in accounts(date(2026, 11, 24), "kp")
+
+
+ODD_DATES = WORLD + """
+# a closing date given as a plain string and an opening date as a dateTime: not dates
+acc:b1 a sg:CorrespondentAccount ; dct:identifier "b1" ; sg:heldBy ent:shop ; sg:maintainedBy ent:us ;
+    sg:closedOn "2030-01-01" .
+acc:b2 a sg:CorrespondentAccount ; dct:identifier "b2" ; sg:heldBy ent:shop ; sg:maintainedBy ent:hk ;
+    sg:openedOn "2020-01-01T00:00:00"^^xsd:dateTime .
+# an ill-formed xsd:date
+acc:b3 a sg:CorrespondentAccount ; dct:identifier "b3" ; sg:heldBy ent:shop ; sg:maintainedBy ent:cn ;
+    sg:openedOn "2020-13-45"^^xsd:date .
+acc:b4 a sg:CorrespondentAccount ; dct:identifier "b4" ; sg:heldBy ent:shop ; sg:maintainedBy ent:cn-ny ;
+    sg:openedOn "2020-01-01"^^xsd:date .
+# an institution without an IRI: a path ends there (a blank node cannot be bound in a query)
+_:anon a sg:Bank ; dct:identifier "anon" ; sg:jurisdiction cty:CN .
+acc:c1 a sg:CorrespondentAccount ; dct:identifier "c1" ; sg:heldBy ent:us-ldn ; sg:maintainedBy _:anon .
+acc:c2 a sg:CorrespondentAccount ; dct:identifier "c2" ; sg:heldBy _:anon ; sg:maintainedBy ent:us .
+"""
+
+
+@pytest.fixture(scope="module")
+def odd():
+    s = open_store(in_memory=True)
+    load_bundled(s)
+    load_sources(s, [Source.from_triples("world", parse_rdf(ODD_DATES.encode(),
+                                                              ox.RdfFormat.TURTLE, "w.ttl"))])
+    return s
+
+
+def test_an_account_with_a_date_that_is_not_a_date_is_never_open(odd):
+    """As the SPARQL date comparison fails on such a value, on both paths."""
+    for given in (None, load_access_data(odd)):
+        assert as_tuples(access_paths(odd, "shop", AS_OF, 1, given)) == [
+            (("shop", "cn-ny"), ("b4",), True)]
+
+
+def test_a_path_ends_at_a_blank_node(odd):
+    for given in (None, load_access_data(odd)):
+        assert as_tuples(access_paths(odd, "us-ldn", AS_OF, 4, given)) == [
+            (("us-ldn", "anon"), ("c1",), False)]
+
+
+def test_generated_world_same_paths_from_the_whole_store(tmp_path):
+    """A seeded world of bench/pipeline.py (nested correspondent accounts with opening
+    dates between 2005 and 2024): every bank, both paths, two dates."""
+    import sys
+    from pathlib import Path
+
+    from sanctiongraph.ingest import read_sources
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from pipeline import write_world
+
+    write_world(400, seed=5, folder=tmp_path / "world")
+    world = open_store(in_memory=True)
+    load_bundled(world)
+    load_sources(world, read_sources([tmp_path / "world"]))
+    data = load_access_data(world)
+    found = 0
+    for n in range(0, 400, 5):
+        for day in (date(2012, 6, 1), AS_OF):
+            body = access_paths(world, f"e{n}", day, 4, data)
+            assert body == access_paths(world, f"e{n}", day, 4), (n, day)
+            found += len(body["paths"])
+    assert found > 100
+
+
 def test_find_paths_on_plain_edges():
     edges = [Edge("x", "a", "b", False), Edge("y", "b", "a", False), Edge("z", "b", "c", True),
              Edge("w", "a", "a", False)]
@@ -220,3 +321,7 @@ def test_same_paths_on_a_sparql_server(server_url, store):
     for start, depth in (("kp", 4), ("hk", 10)):
         assert access_paths(remote, start, AS_OF, depth) == access_paths(store, start, AS_OF, depth)
     assert access_paths(remote, "kp", date(2026, 11, 21), 2) == access_paths(store, "kp", date(2026, 11, 21), 2)
+    data = load_access_data(remote)  # the whole-store read, as the API makes it
+    for start in STARTS:
+        for day in DAYS:
+            assert access_paths(remote, start, day, 4, data) == access_paths(store, start, day, 4)

@@ -291,6 +291,23 @@ def test_owners_sees_a_write(writable):
     assert len(after["chains"]) == len(before["chains"]) + 1
 
 
+def test_access_paths_sees_a_write(writable):
+    # /access-paths answers from the server's copy of the accounts; a write must replace it.
+    sg, ident = "https://w3id.org/sanctiongraph/ontology#", "https://w3id.org/sanctiongraph/id/"
+    before = writable.get("/entities/kp-bank/access-paths", params={"max_depth": 1}).json()
+    account = (f"<{ident}account/extra/1> a <{sg}CorrespondentAccount> ; "
+               f"<{sg}heldBy> <{ident}entity/kp-bank> ; <{sg}maintainedBy> <{ident}entity/probe3> ; "
+               f"<http://purl.org/dc/terms/identifier> \"extra-acct\" .\n"
+               f"<{ident}entity/probe3> <http://purl.org/dc/terms/identifier> \"probe3\" .")
+    r = writable.post("/graphs/extra3", content=account.encode(),
+                      headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+    assert r.status_code == 200, r.text
+    after = writable.get("/entities/kp-bank/access-paths", params={"max_depth": 1}).json()
+    new = {"hops": ["kp-bank", "probe3"], "accounts": ["extra-acct"], "reaches_us": False}
+    assert new not in before["paths"] and new in after["paths"]
+    assert len(after["paths"]) == len(before["paths"]) + 1
+
+
 def test_bad_graph_name(writable):
     r = writable.post("/graphs/..%2F..%2Fetc", content=TURTLE,
                       headers={"content-type": "text/turtle", "x-api-key": API_KEY})

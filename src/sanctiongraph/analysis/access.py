@@ -15,7 +15,10 @@ Every path of one to ``max_depth`` accounts is listed, prefixes included, so a c
 passes through the United States and goes on is shown at each step. No institution occurs
 twice in a path, so cycles of nested accounts terminate. The SPARQL lives in
 ``queries/analysis/access-accounts.rq``; it reads only asserted data (no derived graph),
-so the answer does not depend on the date the store was last derived for.
+so the answer does not depend on the date the store was last derived for. It returns
+accounts with their dates, and the date is applied here (as ISO days, like the ownership
+data's), so one read of every account (:func:`load_access_data`, which the API keeps)
+answers walks from any institution on any date.
 """
 
 from __future__ import annotations
@@ -24,16 +27,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-import pyoxigraph as ox
-from rdflib import XSD
-
 from sanctiongraph.analysis.loader import UnknownEntity, resolve_entity
 from sanctiongraph.namespaces import country
-from sanctiongraph.queries import load_query, with_rows_chunked
+from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
 
-__all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "AccessPath", "UnknownEntity",
-           "access_paths", "find_paths", "render_text"]
+__all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "AccessData", "AccessPath", "UnknownEntity",
+           "access_paths", "find_paths", "load_access_data", "render_text"]
 
 DEFAULT_MAX_DEPTH = 4
 MAX_DEPTH_LIMIT = 10
@@ -59,14 +59,25 @@ class AccessPath:
 
 @dataclass
 class _Row:
+    """One account between one holder and one maintainer, with every value read for it."""
+
     account: str
     holder: str
     maintainer: str
     correspondent: bool = False
     maintainer_fi: bool = False
+    periods: set[tuple[str, str]] = field(default_factory=set)
+    """(opened, closed) as ISO days, ``""`` and ``"9999-12-31"`` when absent. An account
+    with a date that is not an ``xsd:date`` has none: it is never open, as the date
+    comparison of a SPARQL FILTER fails on it."""
     placed: set[str] = field(default_factory=set)
     jurisdictions: set[str] = field(default_factory=set)
     located: set[str] = field(default_factory=set)
+
+    def open_on(self, day: str) -> bool:
+        """Opened on or before ``day`` and not closed on or before it, by any of its
+        (opened, closed) pairs."""
+        return any(opened <= day < closed for opened, closed in self.periods)
 
     def reaches_us(self) -> bool:
         place = self.placed or self.located or self.jurisdictions
@@ -74,48 +85,84 @@ class _Row:
         return self.correspondent and covered and str(US) in place
 
 
+@dataclass
+class AccessData:
+    """Accounts by holder (open or not, with their periods) and the data-package id of
+    each node: what the walk reads, from the whole store (:func:`load_access_data`, kept
+    by the API) or one level at a time (:func:`load_edges` without it)."""
+
+    by_holder: dict[str, list[_Row]] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    _rows: dict[tuple[str, str, str], _Row] = field(default_factory=dict, repr=False)
+
+    def add(self, solutions: list[dict[str, str | None]]) -> None:
+        """Add solutions of ``queries/analysis/access-accounts.rq`` (as
+        :func:`~sanctiongraph.queries.select_values` gives them)."""
+        for s in solutions:
+            key = (s["account"], s["holder"], s["maintainer"])
+            row = self._rows.get(key)
+            if row is None:
+                row = self._rows[key] = _Row(*key)
+                self.by_holder.setdefault(key[1], []).append(row)
+            row.correspondent = row.correspondent or _true(s["correspondent"])
+            row.maintainer_fi = row.maintainer_fi or _true(s["maintainerFi"])
+            period = (_day(s["opened"], ""), _day(s["closed"], "9999-12-31"))
+            if not _true(s["otherDate"]) and None not in period:
+                row.periods.add(period)
+            for name, bucket in (("placed", row.placed),
+                                 ("maintainerJurisdiction", row.jurisdictions),
+                                 ("maintainerLocated", row.located)):
+                if s[name] is not None:
+                    bucket.add(s[name])
+            for node, ident in (("account", "accountId"), ("holder", "holderId"),
+                                ("maintainer", "maintainerId")):
+                value = s[ident]
+                if value is not None:
+                    known = self.ids.get(s[node])
+                    if known is None or value < known:
+                        self.ids[s[node]] = value
+
+
+def load_access_data(store: GraphStore) -> AccessData:
+    """Every account in the store, for walks from any institution on any date."""
+    data = AccessData()
+    data.add(select_values(store, load_query("analysis/access-accounts").text))
+    return data
+
+
 def load_edges(store: GraphStore, start: str, as_of: date,
-               max_depth: int = MAX_DEPTH_LIMIT) -> tuple[list[Edge], dict[str, str]]:
+               max_depth: int = MAX_DEPTH_LIMIT,
+               data: AccessData | None = None) -> tuple[list[Edge], dict[str, str]]:
     """The open accounts on paths of up to ``max_depth`` accounts from ``start``, and the
     data-package id of each node.
 
-    Walks outwards one level per query, with the level's holders bound in a VALUES
-    block: a property path from ``start`` joined with the accounts made Oxigraph match
-    every account in the store first, and Virtuoso needs one end of a path bound.
+    Walks outwards one level at a time. Without ``data``, each level's accounts are read
+    with the level's holders bound in a VALUES block: a property path from ``start``
+    joined with the accounts made Oxigraph match every account in the store first, and
+    Virtuoso needs one end of a path bound.
     """
-    rows: dict[tuple[str, str, str], _Row] = {}
-    ids: dict[str, str] = {}
-    text = load_query("analysis/access-accounts").text
-    as_of_term = ox.Literal(as_of.isoformat(), datatype=ox.NamedNode(str(XSD.date)))
+    text = load_query("analysis/access-accounts").text if data is None else None
+    data = data if data is not None else AccessData()
+    day = as_of.isoformat()
+    edges: list[Edge] = []
     reached = {start}
     level = [start]
     for _ in range(max_depth):
         if not level:
             break
+        if text is not None:  # read this level's accounts
+            for query in with_rows_chunked(text, ["holder"], iri_rows(sorted(level))):
+                data.add(select_values(store, query))
         next_level: set[str] = set()
-        for s in (s for query in with_rows_chunked(text, ["holder"],
-                                                   [[ox.NamedNode(h)] for h in sorted(level)])
-                  for s in store.query(query, {"asOf": as_of_term})):
-            key = (s["account"].value, s["holder"].value, s["maintainer"].value)
-            row = rows.setdefault(key, _Row(*key))
-            row.correspondent = row.correspondent or _true(s["correspondent"])
-            row.maintainer_fi = row.maintainer_fi or _true(s["maintainerFi"])
-            for name, bucket in (("placed", row.placed),
-                                 ("maintainerJurisdiction", row.jurisdictions),
-                                 ("maintainerLocated", row.located)):
-                if s[name] is not None:
-                    bucket.add(s[name].value)
-            for node, ident in (("account", "accountId"), ("holder", "holderId"),
-                                ("maintainer", "maintainerId")):
-                if s[ident] is not None:
-                    iri = s[node].value
-                    ids[iri] = min(ids.get(iri, s[ident].value), s[ident].value)
-            if key[2] not in reached:
-                next_level.add(key[2])
+        for holder in level:
+            for row in data.by_holder.get(holder, ()):
+                if row.open_on(day):
+                    edges.append(Edge(row.account, row.holder, row.maintainer, row.reaches_us()))
+                    if row.maintainer not in reached and ":" in row.maintainer:
+                        next_level.add(row.maintainer)  # a blank node cannot be bound
         reached |= next_level
         level = list(next_level)
-    edges = [Edge(r.account, r.holder, r.maintainer, r.reaches_us()) for r in rows.values()]
-    return edges, ids
+    return edges, data.ids
 
 
 def find_paths(edges: list[Edge], start: str, max_depth: int,
@@ -151,7 +198,7 @@ def _preorder(by_holder: dict[str, list[Edge]], start: str, max_depth: int) -> l
 
 
 def access_paths(store: GraphStore, entity_iri: str, as_of: date,
-                 max_depth: int = DEFAULT_MAX_DEPTH) -> dict:
+                 max_depth: int = DEFAULT_MAX_DEPTH, data: AccessData | None = None) -> dict:
     """The indirect-access paths from an institution on ``as_of``.
 
     Returns exactly ``{"entity", "paths": [{"hops", "accounts", "reaches_us"}]}``, the
@@ -160,16 +207,21 @@ def access_paths(store: GraphStore, entity_iri: str, as_of: date,
     may also be a data-package id. Raises :class:`UnknownEntity` (a ``LookupError``) for
     an entity the store does not hold, and ``ValueError`` for a ``max_depth`` outside
     1..:data:`MAX_DEPTH_LIMIT`.
+
+    ``data`` may be the whole store's :func:`load_access_data`, read once and shared (the
+    API keeps one): the answer is the same, without querying the store at all when
+    ``entity_iri`` is the IRI of an account holder in it.
     """
     if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         raise ValueError(f"max_depth must be between 1 and {MAX_DEPTH_LIMIT}, not {max_depth}")
-    iri, label = resolve_entity(store, entity_iri)
-    edges, ids = load_edges(store, iri, as_of, max_depth)
-    if label is not None:
-        ids[iri] = label
+    if data is not None and ":" in entity_iri and entity_iri in data.by_holder:
+        iri, label = entity_iri, data.ids.get(entity_iri)  # its smallest id, as resolved
+    else:
+        iri, label = resolve_entity(store, entity_iri)
+    edges, ids = load_edges(store, iri, as_of, max_depth, data)
 
     def name(node: str) -> str:
-        return ids.get(node, node)
+        return label if node == iri and label is not None else ids.get(node, node)
 
     paths = find_paths(edges, iri, max_depth, name)
     return {
@@ -195,6 +247,17 @@ def render_text(body: dict, as_of: date, max_depth: int) -> str:
     return "\n".join(lines)
 
 
-def _true(term) -> bool:
+def _true(value: str | None) -> bool:
     """An EXISTS result: ``true`` (Oxigraph) or ``1`` (Virtuoso answers with an integer)."""
-    return term is not None and term.value in ("true", "1")
+    return value in ("true", "1")
+
+
+def _day(value: str | None, absent: str) -> str | None:
+    """An account date as an ISO day (a time zone after it is ignored); ``absent`` when
+    there is none; None when it is not a valid date."""
+    if value is None:
+        return absent
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return None

@@ -31,7 +31,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.ownership()  # read before the first request (about 30 s for 100k on disk)
+        state.ownership()  # read before the first request (about 25 s for 100k on disk)
+        state.access()
         try:
             yield
         finally:

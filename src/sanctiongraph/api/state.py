@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import anyio
 import pyoxigraph as ox
 
+from sanctiongraph.analysis.access import AccessData, load_access_data
 from sanctiongraph.analysis.loader import load_ownership
 from sanctiongraph.analysis.ownership import OwnershipData
 from sanctiongraph.api.settings import Settings
@@ -27,9 +28,9 @@ class AppState:
     _runner: QueryRunner | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
-    _ownership: OwnershipData | None = None
-    _ownership_failed: bool = False
-    _ownership_lock: threading.Lock = field(default_factory=threading.Lock)
+    _copies: dict[str, object] = field(default_factory=dict)
+    """The store's data read once for the JSON endpoints; ``None`` when reading failed."""
+    _copies_lock: threading.Lock = field(default_factory=threading.Lock)
     _analysis_limiter: anyio.CapacityLimiter | None = None
 
     def snapshot(self) -> Snapshot:
@@ -52,21 +53,26 @@ class AppState:
             return self._runner
 
     def ownership(self) -> OwnershipData | None:
-        """The whole store's holdings and listings for ``/owners``, read once (at start-up,
-        and again after a write). Requests wait while it is read: reading it in the
-        background, beside forty threads answering slowly without it, starved the reader.
-        ``None`` when reading failed; ``/owners`` then reads above each entity."""
-        with self._ownership_lock:
-            if self._ownership is None and not self._ownership_failed:
+        """The whole store's holdings and listings, for ``/owners``."""
+        return self._copy("ownership", _read_ownership)
+
+    def access(self) -> AccessData | None:
+        """The whole store's accounts, for ``/access-paths``."""
+        return self._copy("access", load_access_data)
+
+    def _copy(self, name: str, read: Callable[[GraphStore], object]):
+        """``read(store)``, read once (at start-up, and again after a write). Requests
+        wait while it is read: reading in the background, beside forty threads answering
+        slowly without it, starved the reader. ``None`` when reading failed; the
+        endpoint then reads what each request needs from the store."""
+        with self._copies_lock:
+            if name not in self._copies:
                 try:
-                    data = load_ownership(self.store)
-                    data.possible()  # indexes every request uses (about 0.5 s at 100k)
-                    data.incoming()
-                    self._ownership = data
-                except Exception:  # the per-entity path still answers
-                    log.exception("reading the ownership data failed")
-                    self._ownership_failed = True
-            return self._ownership
+                    self._copies[name] = read(self.store)
+                except Exception:  # the per-request path still answers
+                    log.exception("reading the %s data failed", name)
+                    self._copies[name] = None
+            return self._copies[name]
 
     async def analyse(self, function: Callable[..., object], *args: object) -> object:
         """``function(*args)`` in a worker thread, at most ``settings.analysis_threads``
@@ -77,8 +83,8 @@ class AppState:
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""
-        with self._ownership_lock:
-            self._ownership, self._ownership_failed = None, False
+        with self._copies_lock:
+            self._copies.clear()
         with self._lock:
             if self._runner is not None:
                 self._runner.refresh(self.snapshot())
@@ -90,3 +96,10 @@ class AppState:
                 self._runner = None
         if self.owns_store:
             self.store.close()
+
+
+def _read_ownership(store: GraphStore) -> OwnershipData:
+    data = load_ownership(store)
+    data.possible()  # indexes every request uses (about 0.5 s at 100k)
+    data.incoming()
+    return data

@@ -96,13 +96,15 @@ def _owners(state: AppState, entity_id: str, as_of: date) -> Response:
             summary="Indirect-access paths from an institution into US correspondent accounts")
 async def access_paths(entity_id: EntityId, state: StateDep, as_of: AsOf,
                        max_depth: Annotated[int, Query(ge=1, le=10)] = 4) -> Any:
-    """Calls `sanctiongraph.analysis.access.access_paths`, as `sanctiongraph access` does."""
-    return await state.analyse(_access_paths, state.store, entity_id, as_of, max_depth)
+    """Calls `sanctiongraph.analysis.access.access_paths`, as `sanctiongraph access` does
+    (with the server's copy of the store's accounts, once it has read them)."""
+    return await state.analyse(_access_paths, state, entity_id, as_of, max_depth)
 
 
-def _access_paths(store: GraphStore, entity_id: str, as_of: date, max_depth: int) -> Any:
-    iri = _resolve(store, entity_id)
-    return _call(library_function(ACCESS_PATHS), store, iri, as_of, max_depth)
+def _access_paths(state: AppState, entity_id: str, as_of: date, max_depth: int) -> Any:
+    iri = _resolve(state.store, entity_id)
+    return _call(library_function(ACCESS_PATHS), state.store, iri, as_of, max_depth,
+                 state.access())
 
 
 @router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date")

@@ -1,7 +1,7 @@
 """Load test of the HTTP API: ``/entities/{id}/owners`` and ``/entities/{id}/access-paths``.
 
     python bench/loadtest.py --entities 100000 --store /tmp/lt-100k \\
-        --clients 50 --requests 5000 --duration 300 [--workers 1] [--json out.json]
+        --clients 50 --requests 5000 --duration 300 [--json out.json] [--requests-log r.jsonl]
 
 1. Builds the seeded world of bench/pipeline.py (``write_world``: ownership, listings,
    banks, correspondent accounts, transactions) as a CSV data package and loads it into
@@ -23,7 +23,7 @@
 4. Prints a Markdown table per endpoint and overall (requests, errors with status
    counts, p50/p95/p99/max latency in ms, throughput) and the machine (cores, load
    average at the start and the end, since the machine may be shared); ``--json``
-   writes the same figures.
+   writes the same figures, ``--requests-log`` one line per measured request.
 
 Latency is measured by the client: from sending the request to reading the whole body,
 so it includes queueing in the server when all its threads are busy.
@@ -223,34 +223,39 @@ def stop_server(process: subprocess.Popen) -> None:
 # --------------------------------------------------------------------------- load
 
 async def run_load(base: str, plan: list[tuple[str, str]], clients: int, duration: float,
-                   timeout: float) -> tuple[list[tuple[str, float, str]], float, int]:
+                   timeout: float) -> tuple[list[tuple], float, int]:
     """Send ``plan`` with ``clients`` concurrent clients until it is done or ``duration``
     seconds have passed (requests still in flight then are cancelled); return
-    (endpoint, latency s, outcome) per finished request, the elapsed time and the number
-    of requests cancelled at the time limit."""
+    (endpoint, latency s, outcome, path, body bytes, start s) per finished request, the
+    elapsed time and the number of requests cancelled at the time limit."""
     import httpx
 
-    results: list[tuple[str, float, str]] = []
+    results: list[tuple] = []
     queue = iter(plan)
-    stop_at = time.monotonic() + duration
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    # Made before the clock starts: making an AsyncClient takes tens of ms of the load
+    # generator's CPU (its TLS context), which made the first requests wait up to 1.8 s.
+    https = [httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits)
+             for _ in range(clients)]
+    stop_at = time.monotonic() + duration
+    t0 = time.perf_counter()
 
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as http:
+    async def client(http: httpx.AsyncClient) -> None:
+        async with http:
             for endpoint, path in queue:
                 if time.monotonic() >= stop_at:
                     return
                 t = time.perf_counter()
+                size = 0
                 try:
                     response = await http.get(path)
-                    await response.aread()
+                    size = len(await response.aread())
                     outcome = str(response.status_code)
                 except httpx.HTTPError as exc:
                     outcome = type(exc).__name__
-                results.append((endpoint, time.perf_counter() - t, outcome))
+                results.append((endpoint, time.perf_counter() - t, outcome, path, size, t - t0))
 
-    t0 = time.perf_counter()
-    tasks = [asyncio.ensure_future(client()) for _ in range(clients)]
+    tasks = [asyncio.ensure_future(client(http)) for http in https]
     _done, pending = await asyncio.wait(tasks, timeout=duration)
     for task in pending:  # requests still in flight at the time limit: not counted
         task.cancel()
@@ -266,7 +271,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[int(rank) - 1]
 
 
-def summarise(results: list[tuple[str, float, str]], elapsed: float) -> dict[str, dict]:
+def summarise(results: list[tuple], elapsed: float) -> dict[str, dict]:
     table = {}
     for name in ("owners", "access-paths", "overall"):
         rows = [r for r in results if name == "overall" or r[0] == name]
@@ -319,6 +324,8 @@ def main() -> None:
                         help="address-space cap of the server process (0: none)")
     parser.add_argument("--server-log", type=Path, help="keep the server's output here")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--requests-log", type=Path, help="write one JSON line per measured "
+                        "request here (endpoint, path, status, body bytes, start and latency s)")
     args = parser.parse_args()
     as_of = AS_OF
 
@@ -375,6 +382,12 @@ def main() -> None:
         print(f"\nserver log has {len(errors_500)} tracebacks", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
+    if args.requests_log:
+        with args.requests_log.open("w") as log:
+            for endpoint, latency, outcome, path, size, start in results:
+                log.write(json.dumps({"endpoint": endpoint, "path": path, "status": outcome,
+                                      "bytes": size, "start_s": round(start, 4),
+                                      "latency_s": round(latency, 4)}) + "\n")
 
 
 if __name__ == "__main__":

@@ -191,6 +191,40 @@ def test_chains_above_and_below_with_each_path():
     assert eff[data.index["C"]] == (25.0, 25.0)
 
 
+def test_answers_do_not_depend_on_the_order_holdings_were_read():
+    """Chains and reasons list holdings in the order of their keys, whatever the order in
+    which they were added (the indexes are sorted once, not at each answer)."""
+    rows = [("A", "C", 30, "k3"), ("B", "C", 30, "k1"), ("X", "A", 60, "k2"), ("X", "B", 60, "k4"),
+            ("Y", "C", "control", "k0")]
+    answers = []
+    for order in (rows, list(reversed(rows)), rows[2:] + rows[:2]):
+        data = OwnershipData()
+        for owner, owned, share, key in order:
+            if share == "control":
+                data.add_holding(owner, owned, control=True, key=key)
+            else:
+                data.add_holding(owner, owned, share, key=key)
+        data.add_listing("X", key="sdn-X", programs=["DPRK"])
+        data.add_listing("Y", key="sdn-Y", programs=["DPRK"])
+        answers.append(status_of(data, "C"))
+    assert answers[0] == answers[1] == answers[2]
+    assert [[(s["owner"], s["owned"]) for s in c] for c in answers[0]["chains"]] == [
+        [("X", "B"), ("B", "C")], [("X", "A"), ("A", "C")]]  # k1 before k3
+    assert [r["holding"] for r in answers[0]["reasons"]] == ["k0", "k1", "k3"]
+
+
+def test_a_step_shows_the_smallest_id_even_when_it_comes_later():
+    data = world([("X", "A", 50)])
+    number = data.index["X"]
+    assert data.step(0) == {"owner": "X", "owned": "A", "percent": 50}
+    data.entity("X", "x-2")
+    assert data.step(0)["owner"] == "x-2"
+    data.entity("X", "x-1")
+    data.entity("X", "x-3")
+    assert data.step(0)["owner"] == "x-1" == data.label(number)
+    assert data.step(0) is data.step(0)  # one dict per holding, shared by answers
+
+
 def test_chain_limits_are_reported():
     data = world([(f"e{i}", f"e{i + 1}", 100) for i in range(40)], [])
     found = chains(data, data.index["e40"], DAY, "up", max_depth=10)

@@ -41,12 +41,27 @@ def test_random_world_with_bands_controls_and_shared_steps():
         data.add_listing(f"e{i}", programs=["DPRK"])
     data.entity("e5", "Ünïcode \"quoted\" \\ id\n")
     shared = 0
+    memo: dict = {}  # as the API keeps it: across the answers of one ownership data
     for number in range(len(data.keys)):
         body = summary(data, number, AS_OF)
         steps = [step for chain in body["chains"] for step in chain]
         shared += len(steps) - len({id(step) for step in steps})
         assert owners_json(body) == model_json(body), data.keys[number]
+        assert owners_json(body, memo) == model_json(body), data.keys[number]
     assert shared  # chain_steps shares the steps of a holding on several paths
+    assert {id(step) for step, _ in memo.values()} == set(memo)  # entries hold their dicts
+
+
+def test_memo_entries_keep_their_dicts_so_ids_are_not_reused():
+    """Bodies with fresh step dicts, written with one memo: a dict freed after its
+    answer could hand its id to a later dict with other values."""
+    memo: dict = {}
+    for share in range(1, 60):
+        body = {"entity": "x", "blocked": False, "status": "not_blocked", "blocked_share": 0,
+                "reasons": [], "chains": [[{"owner": f"o{share}", "owned": "x", "percent": share}]]}
+        assert owners_json(body, memo) == model_json(body)
+        del body
+    assert len(memo) == 59
 
 
 def test_empty_chains_and_plain_dicts():

@@ -106,6 +106,7 @@ class OwnershipData:
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
     _possible: set[int] | None = field(default=None, repr=False)
+    _steps: dict[int, dict] | None = field(default=None, repr=False)
 
     # --- building ------------------------------------------------------------
     def entity(self, key: str, label: str | None = None) -> int:
@@ -119,6 +120,7 @@ class OwnershipData:
             known = self.labels.get(number)
             if known is None or label < known:
                 self.labels[number] = label
+                self._steps = None
         return number
 
     def add_holding(
@@ -165,30 +167,39 @@ class OwnershipData:
 
     # --- indexes (date-independent; built once, reused for every date) ------
     def incoming(self) -> dict[int, list[int]]:
-        """Holding numbers by owned entity."""
+        """Holding numbers by owned entity, each list in the order of the holdings' keys
+        (so that answers do not depend on the order in which holdings were read)."""
         if self._in is None:
-            index: dict[int, list[int]] = {}
-            for number, owned in enumerate(self.h_owned):
-                bucket = index.get(owned)
-                if bucket is None:
-                    index[owned] = [number]
-                else:
-                    bucket.append(number)
-            self._in = index
+            self._in = self._by_key(self.h_owned)
         return self._in
 
     def outgoing(self) -> dict[int, list[int]]:
-        """Holding numbers by owner."""
+        """Holding numbers by owner, in the order of the holdings' keys."""
         if self._out is None:
-            index: dict[int, list[int]] = {}
-            for number, owner in enumerate(self.h_owner):
-                bucket = index.get(owner)
-                if bucket is None:
-                    index[owner] = [number]
-                else:
-                    bucket.append(number)
-            self._out = index
+            self._out = self._by_key(self.h_owner)
         return self._out
+
+    def _by_key(self, ends: list[int]) -> dict[int, list[int]]:
+        index: dict[int, list[int]] = {}
+        for number in sorted(range(len(ends)), key=self.h_key.__getitem__):
+            bucket = index.get(ends[number])
+            if bucket is None:
+                index[ends[number]] = [number]
+            else:
+                bucket.append(number)
+        return index
+
+    def step(self, number: int) -> dict:
+        """Holding ``number`` as ``{"owner", "owned", "percent"}``: one dict per holding,
+        shared by every answer that shows it (treat it as read-only)."""
+        if self._steps is None:
+            self._steps = {}
+        found = self._steps.get(number)
+        if found is None:
+            found = self._steps[number] = {
+                "owner": self.label(self.h_owner[number]),
+                "owned": self.label(self.h_owned[number]), "percent": _percent(self, number)}
+        return found
 
     def listings_of(self) -> dict[int, list[int]]:
         if self._listed is None:
@@ -349,7 +360,7 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
             "end": None if data.l_end[number] == NO_END else data.l_end[number],
         })
     day = status.day
-    for number in sorted(data.incoming().get(entity, ()), key=lambda n: data.h_key[n]):
+    for number in data.incoming().get(entity, ()):
         owner = data.h_owner[number]
         if owner not in status.maybe or not data.holding_active(number, day):
             continue
@@ -404,14 +415,12 @@ def chains(
     known: dict[int, list[int]] = {}
 
     def steps(node: int) -> list[int]:
-        # In the order of the holdings' keys, so that the answer does not depend on the
-        # order in which the holdings were read. Computed once per node: a node above
-        # many paths is reached once for each.
+        # In the order of the holdings' keys (the index's order). Computed once per
+        # node: a node above many paths is reached once for each.
         found = known.get(node)
         if found is None:
-            active = (n for n in index.get(node, ())
-                      if not control[n] and start[n] <= day < end[n])
-            found = known[node] = sorted(active, key=data.h_key.__getitem__)
+            found = known[node] = [n for n in index.get(node, ())
+                                   if not control[n] and start[n] <= day < end[n]]
         return found
 
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
@@ -452,12 +461,11 @@ def chains(
 def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict]]:
     """Paths as lists of ``{"owner", "owned", "percent"}``, from the top owner down.
 
-    A holding on several paths is one dict, shared by them (an entity with thousands of
-    paths above it has a few hundred holdings there); treat the answer as read-only.
+    A holding is one dict (:meth:`OwnershipData.step`), shared by every path and every
+    answer that shows it (an entity with thousands of paths above it has a few hundred
+    holdings there); treat the answer as read-only.
     """
-    steps = {n: {"owner": data.label(data.h_owner[n]), "owned": data.label(data.h_owned[n]),
-                 "percent": _percent(data, n)}
-             for n in set().union(*found.paths)}
+    steps = {n: data.step(n) for n in set().union(*found.paths)}
     return [list(map(steps.__getitem__, path)) for path in found.paths]
 
 

@@ -19,7 +19,8 @@
    ``/owners``, half to ``/access-paths`` (banks), all with ``as_of``. The run stops at
    ``--requests`` requests or ``--duration`` seconds, whichever comes first (requests
    still in flight at the time limit are cancelled and reported, not timed). Warm-up
-   requests (``--warmup``) are sent first and not counted.
+   requests (``--warmup``) are sent first and not counted. The clients are made before
+   the clock starts (making one takes tens of ms of this process's CPU).
 4. Prints a Markdown table per endpoint and overall (requests, errors with status
    counts, p50/p95/p99/max latency in ms, throughput) and the machine (cores, load
    average at the start and the end, since the machine may be shared); ``--json``

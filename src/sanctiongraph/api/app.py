@@ -31,8 +31,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.ownership()  # read before the first request (about 25 s for 100k on disk)
+        # Read before the first request (30-40 s for 100k on disk).
+        state.ownership()
         state.access()
+        state.owners_memo()
         try:
             yield
         finally:

@@ -185,6 +185,8 @@ acc:b4 a sg:CorrespondentAccount ; dct:identifier "b4" ; sg:heldBy ent:shop ; sg
 _:anon a sg:Bank ; dct:identifier "anon" ; sg:jurisdiction cty:CN .
 acc:c1 a sg:CorrespondentAccount ; dct:identifier "c1" ; sg:heldBy ent:us-ldn ; sg:maintainedBy _:anon .
 acc:c2 a sg:CorrespondentAccount ; dct:identifier "c2" ; sg:heldBy _:anon ; sg:maintainedBy ent:us .
+# a holder named by a URN: resolve_entity takes only http(s) IRIs, so "urn:..." is an id
+acc:d1 a sg:CorrespondentAccount ; dct:identifier "d1" ; sg:heldBy <urn:bank:1> ; sg:maintainedBy ent:us .
 """
 
 
@@ -202,6 +204,71 @@ def test_an_account_with_a_date_that_is_not_a_date_is_never_open(odd):
     for given in (None, load_access_data(odd)):
         assert as_tuples(access_paths(odd, "shop", AS_OF, 1, given)) == [
             (("shop", "cn-ny"), ("b4",), True)]
+
+
+DATED = """
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .
+@prefix acc: <https://w3id.org/sanctiongraph/id/account/> .
+@prefix sg: <https://w3id.org/sanctiongraph/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ent:h a sg:Bank ; dct:identifier "h" .
+ent:m a sg:Bank ; dct:identifier "m" .
+acc:o1 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o1" ;
+    sg:openedOn "2010-01-01"^^xsd:date, "sometime" .
+acc:o2 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o2" ;
+    sg:openedOn <https://example.org/someday> .
+acc:o3 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o3" ;
+    sg:openedOn "2010-01-01"^^xsd:date ; sg:closedOn "10000-01-01"^^xsd:date .
+acc:o4 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o4" ;
+    sg:openedOn "-0001-01-01"^^xsd:date ; sg:closedOn "2026-11-23"^^xsd:date .
+acc:o5 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o5" ;
+    sg:openedOn "2020-01-01"^^xsd:date, "2026-11-24"^^xsd:date ;
+    sg:closedOn "2026-11-23"^^xsd:date, "2030-01-01"^^xsd:date .
+acc:o6 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o6" ; sg:closedOn "2030-01-01" .
+acc:o7 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o7" ;
+    sg:openedOn "2026-11-23"^^xsd:date ; sg:closedOn "2026-11-24"^^xsd:date .
+acc:o8 sg:heldBy ent:h ; sg:maintainedBy ent:m ; dct:identifier "o8" .
+"""
+OLD_FILTER = """
+PREFIX sg: <https://w3id.org/sanctiongraph/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?id ?asOf WHERE {
+  ?account sg:heldBy ?holder ; dct:identifier ?id .
+  OPTIONAL { ?account sg:openedOn ?opened }
+  OPTIONAL { ?account sg:closedOn ?closed }
+  FILTER ((!BOUND(?opened) || ?opened <= ?asOf) && (!BOUND(?closed) || ?closed > ?asOf))
+}"""
+
+
+def test_open_accounts_are_those_the_sparql_date_filter_keeps():
+    """Several dates for one account, dates that are IRIs or strings, years beyond 9999
+    and before 1: on every day, both paths keep exactly the accounts that SPARQL's
+    date comparison keeps (the filter the access query used to apply)."""
+    from rdflib import XSD
+
+    world = open_store(in_memory=True)
+    load_bundled(world)
+    load_sources(world, [Source.from_triples("world", parse_rdf(DATED.encode(),
+                                                                  ox.RdfFormat.TURTLE, "w.ttl"))])
+    data = load_access_data(world)
+    for day in (date(2009, 12, 31), date(2010, 1, 1), date(2026, 11, 22), AS_OF,
+                date(2026, 11, 24), date(2029, 12, 31), date(2031, 1, 1)):
+        as_of = ox.Literal(day.isoformat(), datatype=ox.NamedNode(str(XSD.date)))
+        expected = {s["id"].value for s in world.query(OLD_FILTER, {"asOf": as_of})}
+        for given in (None, data):
+            body = access_paths(world, "h", day, 1, given)
+            assert {p["accounts"][0] for p in body["paths"]} == expected, (day, given)
+    on_the_day = {p["accounts"][0] for p in access_paths(world, "h", AS_OF, 1, data)["paths"]}
+    assert on_the_day == {"o1", "o3", "o5", "o7", "o8"}
+
+
+def test_the_copy_resolves_entities_as_the_store_does(odd):
+    data = load_access_data(odd)
+    assert "urn:bank:1" in data.by_holder
+    for given in (None, data):
+        with pytest.raises(UnknownEntity):
+            access_paths(odd, "urn:bank:1", AS_OF, 4, given)
 
 
 def test_a_path_ends_at_a_blank_node(odd):

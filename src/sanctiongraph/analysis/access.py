@@ -16,15 +16,17 @@ passes through the United States and goes on is shown at each step. No instituti
 twice in a path, so cycles of nested accounts terminate. The SPARQL lives in
 ``queries/analysis/access-accounts.rq``; it reads only asserted data (no derived graph),
 so the answer does not depend on the date the store was last derived for. It returns
-accounts with their dates, and the date is applied here (as ISO days, like the ownership
-data's), so one read of every account (:func:`load_access_data`, which the API keeps)
-answers walks from any institution on any date.
+accounts with their dates, and the date is applied here (as the SPARQL filter would,
+except that a date with a time zone compares by its day), so one read of every account
+(:func:`load_access_data`, which the API keeps) answers walks from any institution on
+any date.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+import re
 from datetime import date
 
 from sanctiongraph.analysis.loader import UnknownEntity, resolve_entity
@@ -38,6 +40,8 @@ __all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "AccessData", "AccessPath", "
 DEFAULT_MAX_DEPTH = 4
 MAX_DEPTH_LIMIT = 10
 US = country("US")
+Day = tuple[int, int, int]  # (year, month, day): xsd:date years may exceed 9999
+_XSD_DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -66,18 +70,24 @@ class _Row:
     maintainer: str
     correspondent: bool = False
     maintainer_fi: bool = False
-    periods: set[tuple[str, str]] = field(default_factory=set)
-    """(opened, closed) as ISO days, ``""`` and ``"9999-12-31"`` when absent. An account
-    with a date that is not an ``xsd:date`` has none: it is never open, as the date
-    comparison of a SPARQL FILTER fails on it."""
+    has_opened: bool = False
+    has_closed: bool = False
+    opened: set[Day] = field(default_factory=set)
+    closed: set[Day] = field(default_factory=set)
+    """Whether the account states an opening (closing) date, and those of its dates that
+    are ``xsd:date`` values, as (year, month, day)."""
     placed: set[str] = field(default_factory=set)
     jurisdictions: set[str] = field(default_factory=set)
     located: set[str] = field(default_factory=set)
 
-    def open_on(self, day: str) -> bool:
-        """Opened on or before ``day`` and not closed on or before it, by any of its
-        (opened, closed) pairs."""
-        return any(opened <= day < closed for opened, closed in self.periods)
+    def open_on(self, day: Day) -> bool:
+        """Opened on or before ``day`` and not closed on or before it, as the SPARQL
+        filter ``(!BOUND(?opened) || ?opened <= ?day) && (!BOUND(?closed) || ?closed >
+        ?day)`` holds for some pair of its dates: a date that is not an ``xsd:date``
+        (an IRI, a string) fails its comparison, so an account whose only opening date
+        is one is never open."""
+        return ((not self.has_opened or any(opened <= day for opened in self.opened))
+                and (not self.has_closed or any(closed > day for closed in self.closed)))
 
     def reaches_us(self) -> bool:
         place = self.placed or self.located or self.jurisdictions
@@ -106,9 +116,12 @@ class AccessData:
                 self.by_holder.setdefault(key[1], []).append(row)
             row.correspondent = row.correspondent or _true(s["correspondent"])
             row.maintainer_fi = row.maintainer_fi or _true(s["maintainerFi"])
-            period = (_day(s["opened"], ""), _day(s["closed"], "9999-12-31"))
-            if not _true(s["otherDate"]) and None not in period:
-                row.periods.add(period)
+            row.has_opened = row.has_opened or _true(s["hasOpened"])
+            row.has_closed = row.has_closed or _true(s["hasClosed"])
+            for value, bucket in ((s["opened"], row.opened), (s["closed"], row.closed)):
+                found = _day(value)
+                if found is not None:
+                    bucket.add(found)
             for name, bucket in (("placed", row.placed),
                                  ("maintainerJurisdiction", row.jurisdictions),
                                  ("maintainerLocated", row.located)):
@@ -143,7 +156,7 @@ def load_edges(store: GraphStore, start: str, as_of: date,
     """
     text = load_query("analysis/access-accounts").text if data is None else None
     data = data if data is not None else AccessData()
-    day = as_of.isoformat()
+    day = (as_of.year, as_of.month, as_of.day)
     edges: list[Edge] = []
     reached = {start}
     level = [start]
@@ -214,7 +227,8 @@ def access_paths(store: GraphStore, entity_iri: str, as_of: date,
     """
     if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         raise ValueError(f"max_depth must be between 1 and {MAX_DEPTH_LIMIT}, not {max_depth}")
-    if data is not None and ":" in entity_iri and entity_iri in data.by_holder:
+    if (data is not None and entity_iri.startswith(("http://", "https://"))
+            and entity_iri in data.by_holder):  # an IRI as resolve_entity takes one
         iri, label = entity_iri, data.ids.get(entity_iri)  # its smallest id, as resolved
     else:
         iri, label = resolve_entity(store, entity_iri)
@@ -252,12 +266,12 @@ def _true(value: str | None) -> bool:
     return value in ("true", "1")
 
 
-def _day(value: str | None, absent: str) -> str | None:
-    """An account date as an ISO day (a time zone after it is ignored); ``absent`` when
-    there is none; None when it is not a valid date."""
-    if value is None:
-        return absent
-    try:
-        return date.fromisoformat(value[:10]).isoformat()
-    except ValueError:
+def _day(value: str | None) -> Day | None:
+    """The (year, month, day) of an ``xsd:date`` lexical form (years beyond 9999 and
+    before 1 included; a time zone after it is ignored, so such a date compares by its
+    day); None for none or a malformed one."""
+    match = _XSD_DATE.match(value or "")
+    if match is None:
         return None
+    year, month, day = map(int, match.groups())
+    return (year, month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None

@@ -106,7 +106,7 @@ class OwnershipData:
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
     _possible: set[int] | None = field(default=None, repr=False)
-    _steps: dict[int, dict] | None = field(default=None, repr=False)
+    _steps: dict[int, dict] = field(default_factory=dict, repr=False)
 
     # --- building ------------------------------------------------------------
     def entity(self, key: str, label: str | None = None) -> int:
@@ -120,7 +120,7 @@ class OwnershipData:
             known = self.labels.get(number)
             if known is None or label < known:
                 self.labels[number] = label
-                self._steps = None
+                self._steps = {}
         return number
 
     def add_holding(
@@ -192,8 +192,6 @@ class OwnershipData:
     def step(self, number: int) -> dict:
         """Holding ``number`` as ``{"owner", "owned", "percent"}``: one dict per holding,
         shared by every answer that shows it (treat it as read-only)."""
-        if self._steps is None:
-            self._steps = {}
         found = self._steps.get(number)
         if found is None:
             found = self._steps[number] = {

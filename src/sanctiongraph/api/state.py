@@ -60,17 +60,18 @@ class AppState:
 
     def owners_memo(self) -> StepMemo:
         """Chain steps of :meth:`ownership`'s data already written as JSON."""
-        return self._copy("owners-json", lambda store: {})
+        return self._copy("owners-json", lambda store: {}, freeze=False)
 
     def access(self) -> AccessData | None:
         """The whole store's accounts, for ``/access-paths``."""
         return self._copy("access", load_access_data)
 
-    def _copy(self, name: str, read: Callable[[GraphStore], object]):
-        """``read(store)``, read once (at start-up, and again after a write). Requests
-        wait while it is read: reading in the background, beside forty threads answering
-        slowly without it, starved the reader. ``None`` when reading failed; the
-        endpoint then reads what each request needs from the store."""
+    def _copy(self, name: str, read: Callable[[GraphStore], object], freeze: bool = True):
+        """``read(store)``, read once: at start-up, and after a write at the first request
+        that needs it. Requests wait while it is read: reading in the background, beside
+        forty threads answering slowly without it, starved the reader. ``None`` when
+        reading failed; the endpoint then reads what each request needs from the store.
+        With ``freeze``, everything alive then is hidden from the cyclic collector."""
         with self._copies_lock:
             if name not in self._copies:
                 try:
@@ -78,7 +79,8 @@ class AppState:
                 except Exception:  # the per-request path still answers
                     log.exception("reading the %s data failed", name)
                     self._copies[name] = None
-                _spare_from_the_collector()
+                if freeze:
+                    _spare_from_the_collector()
             return self._copies[name]
 
     async def analyse(self, function: Callable[..., object], *args: object) -> object:

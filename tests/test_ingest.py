@@ -176,6 +176,14 @@ def test_blank_lines_short_rows_and_a_broken_header(tmp_path):
     assert {e[0] for e in errors_of(folder)} == {"entities.csv"}
 
 
+def test_a_row_with_too_many_cells_does_not_shift_the_rows_after_it(tmp_path):
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "entities.csv").write_text(
+        "id,name,kind,jurisdiction\nb1,Bank one,bank,US,extra\nb2,Bank two,bank,USA\n")
+    assert errors_of(folder) == {("entities.csv", 2, None), ("entities.csv", 3, "jurisdiction")}
+
+
 def test_bad_package_changes_nothing_in_the_store(package, tmp_path):
     store = open_store(tmp_path / "store")
     load_bundled(store)

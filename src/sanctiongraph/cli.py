@@ -18,8 +18,8 @@ import click
 import pyoxigraph as ox
 
 from sanctiongraph.derive import DERIVED, run_derivers
-from sanctiongraph.ingest import IngestError, read_sources
-from sanctiongraph.loading import has_bundled, load_bundled, load_sources
+from sanctiongraph.ingest import IngestError
+from sanctiongraph.loading import has_bundled, load_bundled, read_and_load
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.store import GraphStore, StoreError, open_store
 from sanctiongraph.validate import validate_paths
@@ -85,19 +85,21 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str) -> None:
 def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None, as_of) -> None:
     """Load sources into the store; each replaces its own named graph.
 
-    Sources are checked completely before anything is written. Each graph is then
-    dropped and bulk-loaded: an interrupted load leaves the old graph or none, never
-    part of one. Then recompute the derived graph (classifications, statuses) for --as-of.
+    All or nothing: a source with a problem leaves the store as it was, and every
+    problem of every source is listed. A CSV package going into a new graph is loaded
+    while it is checked (faster for big packages); other sources are checked whole
+    before anything is written. A graph is replaced by a drop, then a bulk load: an
+    interrupted load leaves the old graph or none, never part of one. Then recompute
+    the derived graph (classifications, statuses) for --as-of.
     """
-    try:
-        sources = read_sources(list(paths), graph_name)
-    except IngestError as exc:
-        _fail([str(e) for e in exc.errors] + ["nothing was loaded"])
     store = _open(store_location)
-    with click.progressbar(length=len(sources), label="loading", file=sys.stderr) as bar:
-        def advance(source, count):
-            bar.update(1)
-        counts = load_sources(store, sources, advance, bulk=True)
+    try:
+        with click.progressbar(length=len(paths), label="loading", file=sys.stderr) as bar:
+            counts = read_and_load(store, list(paths), graph_name,
+                                   lambda graph, count: bar.update(1))
+    except IngestError as exc:
+        store.close()
+        _fail([str(e) for e in exc.errors] + ["nothing was loaded"])
     for graph, count in counts.items():
         click.echo(f"{graph}: {count} triples")
     derived = run_derivers(store, _as_of(as_of))

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from sanctiongraph.ingest import Source, ontology_triples
+from sanctiongraph.ingest import (
+    IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
+    source_names,
+)
+from sanctiongraph.ingest.source import source_graph
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.resources import reference_dir
@@ -38,18 +43,72 @@ def has_bundled(store: GraphStore) -> bool:
 def load_sources(
     store: GraphStore,
     sources: Iterable[Source],
-    progress: Callable[[Source, int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
     *,
     bulk: bool = False,
 ) -> dict[str, int]:
     """Replace each source's graph with its N-Triples; return the triple count per
     graph (``Source.size``). ``bulk`` trades the one-transaction replacement for the
     store's faster bulk loader (see
-    :meth:`~sanctiongraph.store.base.GraphStore.replace_graph_ntriples`)."""
+    :meth:`~sanctiongraph.store.base.GraphStore.replace_graph_ntriples`). ``progress``
+    is called with each graph and its count once it is loaded."""
     counts = {}
     for source in sources:
         store.replace_graph_ntriples(source.graph, source.ntriples, bulk=bulk)
         counts[source.graph.value] = source.size
         if progress:
-            progress(source, counts[source.graph.value])
+            progress(source.graph.value, source.size)
     return counts
+
+
+def read_and_load(
+    store: GraphStore,
+    paths: list[Path],
+    name: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Check sources and load each into its own graph (what ``sanctiongraph load``
+    does); return the triple count per graph, in the order of ``paths``.
+
+    All or nothing: when any source has a problem, the store is left as it was and
+    :class:`IngestError` lists every problem of every source. A CSV data package whose
+    graph is not in the store yet is loaded while it is being mapped
+    (:meth:`~sanctiongraph.store.base.GraphStore.load_new_graph`: on disk the bulk
+    loader works beside the mapper); a package that turns out to have a problem is
+    abandoned, and graphs made earlier in the call are dropped. Every other source is
+    read and checked whole first, and replaces its graph (drop, then bulk load) only
+    once every source has passed.
+    """
+    names = source_names(paths, name)
+    existing = set(store.graphs())
+    streamed = {i for i, path in enumerate(paths)
+                if path.exists() and is_package(path) and source_graph(names[i]) not in existing}
+    held: list[Source] = []
+    errors: list[InputError] = []
+    for i, path in enumerate(paths):
+        if i not in streamed:
+            try:
+                held.append(read_source(path, names[i]))
+            except IngestError as exc:
+                errors += exc.errors
+    counts: dict[str, int] = {}
+    created: list[ox.NamedNode] = []
+    for i in sorted(streamed):
+        graph = source_graph(names[i])
+        try:
+            if errors:  # nothing more will be loaded: only check it, for its problems
+                read_source(paths[i], names[i])
+                continue
+            counts[graph.value] = store.load_new_graph(graph, package_chunks(paths[i], names[i]))
+        except IngestError as exc:
+            errors += exc.errors
+            continue
+        created.append(graph)
+        if progress:
+            progress(graph.value, counts[graph.value])
+    if errors:
+        for graph in created:
+            store.drop_graph(graph)
+        raise IngestError(errors)
+    counts.update(load_sources(store, held, progress, bulk=True))
+    return {source_graph(n).value: counts[source_graph(n).value] for n in names}

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from sanctiongraph.ingest.csv_package import CodeLists, map_package, read_package_files
+from sanctiongraph.ingest.csv_package import (
+    CodeLists, map_package, map_package_chunks, read_package_files,
+)
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.rdf import format_for_path, parse_rdf
 from sanctiongraph.ingest.source import Source
 from sanctiongraph.resources import ontology_dir
 
-__all__ = ["IngestError", "InputError", "Source", "code_lists", "read_source", "read_sources"]
+__all__ = ["IngestError", "InputError", "Source", "code_lists", "is_package", "package_chunks",
+           "read_source", "read_sources", "source_names"]
 
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -38,18 +42,47 @@ def source_name(path: Path, name: str | None = None) -> str:
     return _NAME.sub("-", base).strip("-") or "source"
 
 
+def is_package(path: Path) -> bool:
+    """Whether ``path`` is read as a CSV data package (a folder or a .zip)."""
+    return path.is_dir() or path.suffix.lower() == ".zip"
+
+
 def read_source(path: Path, name: str | None = None) -> Source:
     """Parse one folder, .zip or RDF file; raise :class:`IngestError` on any problem."""
     if not path.exists():
         raise IngestError([InputError(str(path), "no such file or folder")])
     graph_name = source_name(path, name)
-    if path.is_dir() or path.suffix.lower() == ".zip":
-        files = read_package_files(path)
-        if not files:
-            raise IngestError([InputError(str(path), "no CSV files found in the data package")])
-        return map_package(graph_name, files, code_lists())
+    if is_package(path):
+        return map_package(graph_name, _package_files(path), code_lists())
     fmt = format_for_path(path)
     return Source.from_triples(graph_name, parse_rdf(path.read_bytes(), fmt, path.name))
+
+
+def package_chunks(path: Path, name: str | None = None) -> Iterator[bytes]:
+    """A data package's N-Triples in chunks, made as they are asked for
+    (:func:`~sanctiongraph.ingest.csv_package.map_package_chunks`): chunks stop at the
+    first problem, and :class:`IngestError` with every problem is raised at the end."""
+    if not path.exists():
+        raise IngestError([InputError(str(path), "no such file or folder")])
+    yield from map_package_chunks(source_name(path, name), _package_files(path), code_lists())
+
+
+def _package_files(path: Path) -> dict[str, bytes]:
+    files = read_package_files(path)
+    if not files:
+        raise IngestError([InputError(str(path), "no CSV files found in the data package")])
+    return files
+
+
+def source_names(paths: list[Path], name: str | None = None) -> list[str]:
+    """The graph name of each path (``name`` names a single source); raise
+    :class:`IngestError` when two paths would load into the same graph."""
+    names = [source_name(path, name if len(paths) == 1 else None) for path in paths]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise IngestError([InputError(n, "two sources would load into the same graph; "
+                                      "rename one of them") for n in duplicates])
+    return names
 
 
 def read_sources(paths: list[Path], name: str | None = None) -> list[Source]:

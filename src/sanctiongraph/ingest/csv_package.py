@@ -16,7 +16,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -35,6 +35,8 @@ COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 LIST_PATTERN = re.compile(r"^[A-Z0-9_]+$")
 PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+PLAIN_DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")  # written as Decimal writes it
 TRUE = {"true", "yes", "1"}
 FALSE = {"false", "no", "0"}
 
@@ -149,6 +151,7 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
 # Files whose ``id`` column other files refer to, and the IRI kind of each.
 ID_KINDS = {"entities.csv": "entity", "accounts.csv": "account", "items.csv": "item",
             "transactions.csv": "transaction", "activities.csv": "activity"}
+ID_FILES = {kind: file for file, kind in ID_KINDS.items()}
 
 
 _ID_BASE = str(ID)
@@ -197,7 +200,7 @@ class CodeLists:
         return cls(schemes)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One CSV row being mapped; conversion problems are collected, not raised.
     Terms are N-Triples text (see :func:`iri`, :func:`literal`, :func:`typed`)."""
@@ -234,7 +237,7 @@ class _Row:
         if value is None:
             return None
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not DATE_PATTERN.fullmatch(value):
                 raise ValueError
             parsed = date.fromisoformat(value)
         except ValueError:
@@ -261,6 +264,9 @@ class _Row:
         value = self.raw(column, required)
         if value is None:
             return None
+        if PLAIN_DECIMAL.fullmatch(value):  # the usual case: no need to rewrite it
+            self.add(predicate, f'"{value}"^^{_DECIMAL}')
+            return Decimal(value)
         try:
             number = Decimal(value)
             if not number.is_finite():
@@ -317,15 +323,32 @@ def _split(value: str | None) -> list[str]:
 class _Package:
     name: str
     codes: CodeLists
-    files: dict[str, list[dict[str, str]]]
+    tables: dict[str, _Table] = field(default_factory=dict)  # headers checked, rows unread
     errors: list[InputError] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # the N-Triples, a line each
-    ids: dict[str, set[str]] = field(default_factory=dict)
+    _rows: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    _ids: dict[str, set[str]] = field(default_factory=dict)
+
+    def rows(self, file_name: str) -> list[tuple[int, dict[str, str]]]:
+        """The rows of a file and their numbers, read at the first call (none when the
+        file is absent or broken)."""
+        if file_name not in self._rows:
+            table = self.tables.get(file_name)
+            self._rows[file_name] = _read_rows(self, table) if table else []
+        return self._rows[file_name]
+
+    def done_with(self, file_name: str) -> None:
+        self._rows[file_name] = []  # mapped: free the rows
+
+    def ids(self, kind: str) -> set[str]:
+        """The ids of a file that others refer to, read at the first call."""
+        if kind not in self._ids:
+            self._ids[kind] = _collect_ids(self, ID_FILES[kind])
+        return self._ids[kind]
 
     def reference(self, row: _Row, column: str, kind: str, value: str) -> str | None:
-        if value not in self.ids[kind]:
-            file = next(f for f, k in ID_KINDS.items() if k == kind)
-            row.error(column, f"unknown {kind} id {value!r} (not in {file})")
+        if value not in self.ids(kind):
+            row.error(column, f"unknown {kind} id {value!r} (not in {ID_FILES[kind]})")
             return None
         return id_node(kind, value)
 
@@ -359,29 +382,68 @@ def read_package_files(path: Path) -> dict[str, bytes]:
 def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
     """Validate and map a whole package into graph ``name``; raise
     :class:`IngestError` with every problem."""
+    chunks = list(map_package_chunks(name, files, codes))
+    data = b"".join(chunks)
+    del chunks  # (peak memory)
+    return Source(name, data, data.count(b"\n"))
+
+
+def map_package_chunks(name: str, files: dict[str, bytes], codes: CodeLists,
+                       lines_per_chunk: int = 10_000) -> Iterator[bytes]:
+    """Validate and map a package into graph ``name``, yielding its N-Triples about
+    ``lines_per_chunk`` triples at a time as long as no problem has been found; at the
+    end, raise :class:`IngestError` with every problem. (A chunk's lines are its triples: the
+    mapper never writes a raw line break inside a term.) Nothing is yielded before every
+    file's header is checked and every id is collected."""
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"{name!r} is not a graph name ([A-Za-z0-9._-]+)")
-    package = _Package(name, codes, {})
+    package = _Package(name, codes)
     for file_name, data in files.items():
         if file_name not in COLUMNS:
             package.errors.append(InputError(
                 file_name, "unknown file; expected one of: " + ", ".join(COLUMNS)))
             continue
-        rows = _read_csv(package, file_name, data)
-        if rows is not None:
-            package.files[file_name] = rows
-    _collect_ids(package)
+        table = _open_table(package, file_name, data)
+        if table is not None:
+            package.tables[file_name] = table
+    # Each file's rows are read when it is mapped, or earlier when a file mapped before
+    # it refers to its ids: the first chunk goes out after entities.csv alone is read.
     for file_name, mapper in _MAPPERS.items():
-        for number, cells in enumerate(package.files.get(file_name, []), start=2):
+        if file_name in ID_KINDS:
+            package.ids(ID_KINDS[file_name])  # duplicate and malformed ids first
+        for number, cells in package.rows(file_name):
             mapper(_Row(file_name, number, cells, package))
+            if len(package.lines) >= lines_per_chunk:
+                if package.errors:
+                    package.lines.clear()  # never used: keep memory flat
+                else:
+                    yield _take(package.lines)
+        package.done_with(file_name)
     if package.errors:
         raise IngestError(package.errors)
-    size, text = len(package.lines), "".join(package.lines)
-    del package  # free the rows and lines before encoding (peak memory)
-    return Source(name, text.encode(), size)
+    if package.lines:
+        yield _take(package.lines)
 
 
-def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, str]] | None:
+def _take(lines: list[str]) -> bytes:
+    """The lines as UTF-8 bytes; ``lines`` is emptied."""
+    data = "".join(lines).encode()
+    lines.clear()
+    return data
+
+
+@dataclass
+class _Table:
+    """A CSV file whose header has been checked; its rows are read later."""
+
+    file: str
+    header: list[str]
+    reader: Iterator[list[str]]
+    line_num: Callable[[], int]
+
+
+def _open_table(package: _Package, file_name: str, data: bytes) -> _Table | None:
+    """Decode a file and check its header; ``None`` (and errors) when that fails."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -403,40 +465,50 @@ def _read_csv(package: _Package, file_name: str, data: bytes) -> list[dict[str, 
     if problems:
         package.errors.extend(problems)
         return None
+    return _Table(file_name, header, reader, lambda: reader.line_num)
+
+
+def _read_rows(package: _Package, table: _Table) -> list[tuple[int, dict[str, str]]]:
+    """The data rows as dicts by column (stripped; missing trailing cells empty), with
+    their numbers; none when the file cannot be parsed. Rows are numbered as the data
+    rows they are, blank lines skipped, the header being row 1; a row with too many
+    cells is reported and left out (the rows after it keep their numbers)."""
+    header, file_name = table.header, table.file
     width = len(header)
     rows = []
     try:
-        # Rows are numbered as the data rows they are, blank lines skipped; missing
-        # trailing cells are empty.
-        for number, cells in enumerate((cells for cells in reader if cells), start=2):
+        for number, cells in enumerate((cells for cells in table.reader if cells), start=2):
             if len(cells) > width:
                 package.errors.append(InputError(file_name, "more cells than header columns", number))
                 continue
-            row = dict.fromkeys(header, "")
-            row.update(zip(header, map(str.strip, cells)))
-            rows.append(row)
+            if len(cells) == width:
+                row = dict(zip(header, map(str.strip, cells)))
+            else:
+                row = dict.fromkeys(header, "")
+                row.update(zip(header, map(str.strip, cells)))
+            rows.append((number, row))
     except csv.Error as exc:
-        package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", reader.line_num))
-        return None
+        package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", table.line_num()))
+        return []
     return rows
 
 
-def _collect_ids(package: _Package) -> None:
-    for file_name, kind in ID_KINDS.items():
-        seen: dict[str, int] = {}
-        for number, row in enumerate(package.files.get(file_name, []), start=2):
-            value = (row.get("id") or "").strip()
-            if not value:
-                continue  # reported as "a value is required" by the mapper
-            if not ID_PATTERN.fullmatch(value):
-                package.errors.append(InputError(
-                    file_name, f"{value!r} is not a valid id ([A-Za-z0-9._:-]+)", number, "id"))
-            elif value in seen:
-                package.errors.append(InputError(
-                    file_name, f"duplicate id {value!r} (first on row {seen[value]})", number, "id"))
-            else:
-                seen[value] = number
-        package.ids[kind] = set(seen)
+def _collect_ids(package: _Package, file_name: str) -> set[str]:
+    """The well-formed ids of a file; malformed and duplicate ids are reported."""
+    seen: dict[str, int] = {}
+    for number, row in package.rows(file_name):
+        value = (row.get("id") or "").strip()
+        if not value:
+            continue  # reported as "a value is required" by the mapper
+        if not ID_PATTERN.fullmatch(value):
+            package.errors.append(InputError(
+                file_name, f"{value!r} is not a valid id ([A-Za-z0-9._:-]+)", number, "id"))
+        elif value in seen:
+            package.errors.append(InputError(
+                file_name, f"duplicate id {value!r} (first on row {seen[value]})", number, "id"))
+        else:
+            seen[value] = number
+    return set(seen)
 
 
 def _identified(row: _Row, kind: str) -> bool:

@@ -36,4 +36,9 @@ class Source:
 
     @property
     def graph(self) -> ox.NamedNode:
-        return ox.NamedNode(str(GRAPH[f"source/{self.name}"]))
+        return source_graph(self.name)
+
+
+def source_graph(name: str) -> ox.NamedNode:
+    """The named graph of the source called ``name``."""
+    return ox.NamedNode(str(GRAPH[f"source/{name}"]))

@@ -42,6 +42,19 @@ class GraphStore(Protocol):
         self.replace_graph_ntriples(graph, data, bulk=bulk)
         return len(triples)
 
+    def load_new_graph(self, graph: ox.NamedNode, chunks: Iterable[bytes]) -> int:
+        """Fill ``graph``, which is not in the store yet, with the N-Triples ``chunks``
+        (trusted, as for :meth:`replace_graph_ntriples`); return the number of triples
+        (lines). When ``chunks`` raises, nothing is written and the exception propagates.
+
+        Stores that can load while the chunks are still being made (the on-disk
+        embedded store) override this; here the chunks are joined, then loaded."""
+        if graph in self.graphs():
+            raise ValueError(f"{graph} is in the store already")
+        data = b"".join(chunks)
+        self.replace_graph_ntriples(graph, data, bulk=True)
+        return data.count(b"\n")
+
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         """Add triples to ``graph`` in one transaction; return how many were given."""
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from rdflib import Graph
 
 from sanctiongraph.derive import run_derivers
-from sanctiongraph.ingest import IngestError, Source, read_sources
-from sanctiongraph.loading import load_bundled, load_sources
+from sanctiongraph.ingest import IngestError, Source
+from sanctiongraph.loading import load_bundled, load_sources, read_and_load
 from sanctiongraph.store import GraphStore, open_store
 from sanctiongraph.validate.engine import Explainer, merge, run_pyshacl
 from sanctiongraph.validate.fast import run_fast
@@ -51,9 +51,12 @@ def validate_sources(
 
 
 def validate_paths(paths: list[Path], as_of: date, engine: str = "fast") -> Report:
-    """Validate folders, .zip packages and RDF files; bad input gives a report of errors."""
+    """Validate folders, .zip packages and RDF files; bad input gives a report of errors.
+    (Packages are loaded while they are mapped: :func:`~sanctiongraph.loading.read_and_load`.)"""
+    store = open_store(in_memory=True)
+    load_bundled(store)
     try:
-        sources = read_sources(paths)
+        read_and_load(store, paths)
     except IngestError as exc:
         return Report(as_of, errors=tuple(exc.errors))
-    return validate_sources(sources, as_of, engine)
+    return validate_store(store, as_of, engine)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -23,7 +24,7 @@ ROWS = 10_000  # about 40,000 triples: four chunks of 10,000
 def big_package(folder: Path, bad_row: int | None = None) -> Path:
     """``ROWS`` companies, the last few owned by the first; with ``bad_row``, that data
     row of ownership.csv has a date that does not exist (the last file mapped but one)."""
-    folder.mkdir()
+    folder.mkdir(parents=True)
     lines = ["id,name,kind,jurisdiction"] + [f"c{n},Company {n},company,US" for n in range(ROWS)]
     (folder / "entities.csv").write_text("\n".join(lines) + "\n")
     owned = [f"c0,c{n},owns,50,2020-01-01" for n in range(1, 200)]
@@ -58,10 +59,14 @@ def test_a_new_package_is_streamed_and_holds_what_the_whole_mapping_holds(tmp_pa
     package = big_package(tmp_path / "big")
     expected = read_source(package)
     assert expected.size > 3 * 10_000  # more than three chunks
-    seen = []
+    seen, streamed = [], []
+    load_new_graph = disk_store.load_new_graph
+    disk_store.load_new_graph = lambda graph, chunks: (
+        streamed.append(graph.value) or load_new_graph(graph, chunks))
     counts = read_and_load(disk_store, [package], progress=lambda g, n: seen.append((g, n)))
     graph = expected.graph.value
     assert counts == {graph: expected.size} and seen == [(graph, expected.size)]
+    assert streamed == [graph]
     assert stored(disk_store, graph) == lines(expected.ntriples)
 
 
@@ -101,6 +106,49 @@ def test_every_problem_of_every_source_is_listed(tmp_path, disk_store):
     assert snapshot(disk_store) == before
 
 
+def test_any_failure_of_a_later_package_undoes_the_first(tmp_path, disk_store, monkeypatch):
+    import sanctiongraph.loading as loading
+
+    before = snapshot(disk_store)
+    good, other = big_package(tmp_path / "good"), big_package(tmp_path / "other")
+    real = loading.package_chunks
+
+    def failing(path, name=None):
+        if path == other:
+            raise OSError("the disk went away")
+        return real(path, name)
+
+    monkeypatch.setattr(loading, "package_chunks", failing)
+    with pytest.raises(OSError):
+        read_and_load(disk_store, [good, other])
+    assert snapshot(disk_store) == before
+
+
+def test_a_corrupt_zip_is_an_input_error(tmp_path, disk_store):
+    archive = tmp_path / "broken.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("entities.csv", "id,name,kind,jurisdiction\n" + "c1,Company,company,US\n" * 500)
+    data = bytearray(archive.read_bytes())
+    data[60:80] = b"\x00" * 20  # inside the deflate stream
+    archive.write_bytes(bytes(data))
+    before = snapshot(disk_store)
+    with pytest.raises(IngestError) as caught:
+        read_and_load(disk_store, [big_package(tmp_path / "good"), archive])
+    assert [e.file for e in caught.value.errors] == ["broken.zip"]
+    assert "not a readable .zip archive" in caught.value.errors[0].message
+    assert snapshot(disk_store) == before
+
+
+def test_a_shared_graph_name_is_listed_with_every_other_problem(tmp_path, disk_store):
+    bad = big_package(tmp_path / "a" / "x", bad_row=3)
+    twin = big_package(tmp_path / "b" / "x")
+    missing = tmp_path / "missing.ttl"
+    with pytest.raises(IngestError) as caught:
+        read_and_load(disk_store, [bad, twin, missing])
+    assert [(e.file, e.row) for e in caught.value.errors] == [
+        ("ownership.csv", 3), (str(missing), None), ("x", None)]
+
+
 def test_a_package_replacing_its_graph_is_checked_whole_first(tmp_path, disk_store):
     package = big_package(tmp_path / "big")
     read_and_load(disk_store, [package])
@@ -136,6 +184,26 @@ def test_load_new_graph_writes_nothing_when_the_chunks_fail(where, tmp_path):
     assert store.count(GRAPH) == 60_000
     with pytest.raises(ValueError, match="in the store already"):
         store.load_new_graph(GRAPH, iter(data))
+    store.close()
+
+
+@pytest.mark.parametrize("where", ["disk", "memory"])
+def test_a_graph_is_dropped_when_even_the_failing_line_cannot_be_sent(where, tmp_path,
+                                                                     monkeypatch):
+    import sanctiongraph.store.oxigraph as oxigraph
+
+    real = oxigraph._write_all
+
+    def interrupted(fd, data, reader):
+        if data == oxigraph._NOT_NTRIPLES:
+            raise KeyboardInterrupt  # the loader then reads a clean end of its input
+        return real(fd, data, reader)
+
+    monkeypatch.setattr(oxigraph, "_write_all", interrupted)
+    store = open_store(tmp_path / "s") if where == "disk" else open_store(in_memory=True)
+    with pytest.raises(IngestError):
+        store.load_new_graph(GRAPH, chunks_then([b"".join(TRIPLES[:20_000])], IngestError([])))
+    assert store.graphs() == [] and store.count() == 0
     store.close()
 
 

@@ -92,7 +92,7 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
     interrupted load leaves the old graph or none, never part of one. Then recompute
     the derived graph (classifications, statuses) for --as-of.
     """
-    store = _open(store_location)
+    store = open_store(store_location)  # the ontology and reference data once it passed
     try:
         with click.progressbar(length=len(paths), label="loading", file=sys.stderr) as bar:
             counts = read_and_load(store, list(paths), graph_name,
@@ -100,6 +100,8 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
     except IngestError as exc:
         store.close()
         _fail([str(e) for e in exc.errors] + ["nothing was loaded"])
+    if not has_bundled(store):
+        load_bundled(store)
     for graph, count in counts.items():
         click.echo(f"{graph}: {count} triples")
     derived = run_derivers(store, _as_of(as_of))

@@ -71,44 +71,48 @@ def read_and_load(
     does); return the triple count per graph, in the order of ``paths``.
 
     All or nothing: when any source has a problem, the store is left as it was and
-    :class:`IngestError` lists every problem of every source. A CSV data package whose
-    graph is not in the store yet is loaded while it is being mapped
-    (:meth:`~sanctiongraph.store.base.GraphStore.load_new_graph`: on disk the bulk
-    loader works beside the mapper); a package that turns out to have a problem is
-    abandoned, and graphs made earlier in the call are dropped. Every other source is
-    read and checked whole first, and replaces its graph (drop, then bulk load) only
-    once every source has passed.
+    :class:`IngestError` lists every problem of every source, in the order of
+    ``paths``. A CSV data package whose graph is not in the store yet is loaded while
+    it is being mapped (:meth:`~sanctiongraph.store.base.GraphStore.load_new_graph`:
+    the store's loader works beside the mapper); a package that turns out to have a
+    problem is abandoned, and graphs made earlier in the call are dropped (also when
+    something else fails). Every other source is read and checked whole first, and
+    replaces its graph (drop, then bulk load) only once every source has passed.
     """
-    names = source_names(paths, name)
+    names, duplicates = source_names(paths, name)
     existing = set(store.graphs())
     streamed = {i for i, path in enumerate(paths)
                 if path.exists() and is_package(path) and source_graph(names[i]) not in existing}
     held: list[Source] = []
-    errors: list[InputError] = []
+    problems: dict[int, list[InputError]] = {}
     for i, path in enumerate(paths):
         if i not in streamed:
             try:
                 held.append(read_source(path, names[i]))
             except IngestError as exc:
-                errors += exc.errors
+                problems[i] = exc.errors
     counts: dict[str, int] = {}
     created: list[ox.NamedNode] = []
-    for i in sorted(streamed):
-        graph = source_graph(names[i])
-        try:
-            if errors:  # nothing more will be loaded: only check it, for its problems
-                read_source(paths[i], names[i])
+    try:
+        for i in sorted(streamed):
+            graph = source_graph(names[i])
+            try:
+                if problems or duplicates:  # nothing will be loaded: only check it
+                    read_source(paths[i], names[i])
+                    continue
+                counts[graph.value] = store.load_new_graph(
+                    graph, package_chunks(paths[i], names[i]))
+            except IngestError as exc:
+                problems[i] = exc.errors
                 continue
-            counts[graph.value] = store.load_new_graph(graph, package_chunks(paths[i], names[i]))
-        except IngestError as exc:
-            errors += exc.errors
-            continue
-        created.append(graph)
-        if progress:
-            progress(graph.value, counts[graph.value])
-    if errors:
+            created.append(graph)
+            if progress:
+                progress(graph.value, counts[graph.value])
+        if problems or duplicates:
+            raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
+    except BaseException:
         for graph in created:
             store.drop_graph(graph)
-        raise IngestError(errors)
+        raise
     counts.update(load_sources(store, held, progress, bulk=True))
     return {source_graph(n).value: counts[source_graph(n).value] for n in names}

@@ -74,30 +74,24 @@ def _package_files(path: Path) -> dict[str, bytes]:
     return files
 
 
-def source_names(paths: list[Path], name: str | None = None) -> list[str]:
-    """The graph name of each path (``name`` names a single source); raise
-    :class:`IngestError` when two paths would load into the same graph."""
+def source_names(paths: list[Path], name: str | None = None) -> tuple[list[str], list[InputError]]:
+    """The graph name of each path (``name`` names a single source), and an error for
+    each name that two paths share."""
     names = [source_name(path, name if len(paths) == 1 else None) for path in paths]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise IngestError([InputError(n, "two sources would load into the same graph; "
-                                      "rename one of them") for n in duplicates])
-    return names
+    errors = [InputError(n, "two sources would load into the same graph; rename one of them")
+              for n in sorted({n for n in names if names.count(n) > 1})]
+    return names, errors
 
 
 def read_sources(paths: list[Path], name: str | None = None) -> list[Source]:
     """Parse every path; collect the errors of all of them before raising."""
+    names, errors = source_names(paths, name)
     sources: list[Source] = []
-    errors: list[InputError] = []
-    for path in paths:
+    for path, graph_name in zip(paths, names):
         try:
-            sources.append(read_source(path, name if len(paths) == 1 else None))
+            sources.append(read_source(path, graph_name))
         except IngestError as exc:
             errors += exc.errors
-    names = [s.name for s in sources]
-    for duplicate in sorted({n for n in names if names.count(n) > 1}):
-        errors.append(InputError(duplicate, "two sources would load into the same graph; "
-                                 "rename one of them"))
     if errors:
         raise IngestError(errors)
     return sources

@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -375,8 +376,9 @@ def read_package_files(path: Path) -> dict[str, bytes]:
                     raise IngestError([InputError(f"{path.name}:{name}", "file too large")])
                 files[name] = archive.read(info)
             return files
-    except zipfile.BadZipFile:
-        raise IngestError([InputError(path.name, "not a readable .zip archive")]) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+            OSError) as exc:  # corrupt, truncated, encrypted or unsupported archives
+        raise IngestError([InputError(path.name, f"not a readable .zip archive ({exc})")]) from None
 
 
 def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
@@ -392,9 +394,10 @@ def map_package_chunks(name: str, files: dict[str, bytes], codes: CodeLists,
                        lines_per_chunk: int = 10_000) -> Iterator[bytes]:
     """Validate and map a package into graph ``name``, yielding its N-Triples about
     ``lines_per_chunk`` triples at a time as long as no problem has been found; at the
-    end, raise :class:`IngestError` with every problem. (A chunk's lines are its triples: the
-    mapper never writes a raw line break inside a term.) Nothing is yielded before every
-    file's header is checked and every id is collected."""
+    end, raise :class:`IngestError` with every problem. (A chunk's lines are its triples:
+    the mapper never writes a raw line break inside a term.) Nothing is yielded before
+    every file's header is checked; rows and ids are read as the mapping reaches them,
+    so a later file's problem may come after chunks were yielded."""
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"{name!r} is not a graph name ([A-Za-z0-9._-]+)")
     package = _Package(name, codes)

@@ -47,8 +47,8 @@ class GraphStore(Protocol):
         (trusted, as for :meth:`replace_graph_ntriples`); return the number of triples
         (lines). When ``chunks`` raises, nothing is written and the exception propagates.
 
-        Stores that can load while the chunks are still being made (the on-disk
-        embedded store) override this; here the chunks are joined, then loaded."""
+        Stores that can load while the chunks are still being made (the embedded
+        store) override this; here the chunks are joined, then loaded."""
         if graph in self.graphs():
             raise ValueError(f"{graph} is in the store already")
         data = b"".join(chunks)

@@ -29,6 +29,14 @@ def _widen(fd: int) -> None:
     os.set_blocking(fd, False)
 
 
+def _join(thread: threading.Thread) -> None:
+    """Wait for ``thread`` even through further interrupts: the store must not be
+    cleaned up while its loader still writes (the first exception is still raised)."""
+    while thread.ident is not None and thread.is_alive():
+        with contextlib.suppress(KeyboardInterrupt):
+            thread.join()
+
+
 def _write_all(fd: int, data: bytes, reader: threading.Thread) -> bool:
     """Write ``data`` to the pipe ``fd`` while ``reader`` is alive to read it; ``False``
     when it died first (a blocking write would then wait for ever)."""
@@ -114,24 +122,30 @@ class OxigraphStore(GraphStore):
             except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
                 failure.append(exc)
 
-        loader = threading.Thread(target=load, name=f"bulk load {graph.value}", daemon=True)
+        loader = threading.Thread(target=load, name=f"load {graph.value}", daemon=True)
         lines = 0
+        written = False
         try:
             _widen(write_end)
             loader.start()
-            try:
-                for chunk in chunks:
-                    lines += chunk.count(b"\n")
-                    if not _write_all(write_end, chunk, loader):
-                        break  # the loader failed: its error is raised below
-            except BaseException:
-                _write_all(write_end, _NOT_NTRIPLES, loader)
-                raise
+            for chunk in chunks:
+                lines += chunk.count(b"\n")
+                if not _write_all(write_end, chunk, loader):
+                    break  # the loader failed: its error is raised below
+            written = True
         finally:
+            if not written:
+                with contextlib.suppress(BaseException):
+                    _write_all(write_end, _NOT_NTRIPLES, loader)
             os.close(write_end)
-            if loader.ident is not None:
-                loader.join()
-            os.close(read_end)
+            try:
+                _join(loader)
+            finally:
+                os.close(read_end)
+                if not written or failure:
+                    # Nothing should be there; if the failing line could not be sent,
+                    # the loader committed what it had read: the graph was new, so drop it.
+                    self.drop_graph(graph)
         if failure:
             raise StoreError(f"the load into {graph} failed: {failure[0]}") from failure[0]
         self._store.add_graph(graph)

@@ -228,12 +228,18 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
               help="Key for write endpoints (X-API-Key); default: writes disabled.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log a line per request (about a tenth of the CPU of a cheap request).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Server processes. Above 1, each opens the on-disk store read-only and "
+                   "keeps its own copies (memory times N), and writes are refused.")
 def serve(host: str, port: int, store_location: str | None, api_key: str | None,
-          access_log: bool) -> None:
+          access_log: bool, workers: int) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
     from sanctiongraph.api.serve import serve as run_server
 
-    run_server(host, port, store_location, api_key, access_log)
+    try:
+        run_server(host, port, store_location, api_key, access_log, workers)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 @cli.command()

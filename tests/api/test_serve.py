@@ -51,23 +51,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_command_serves_seeded_store(tmp_path):
+def start_serving(tmp_path, *extra: str) -> tuple[subprocess.Popen, str]:
+    """`sanctiongraph serve` on a free port over a new store; (process, base URL) once
+    /healthz answers."""
     port = free_port()
     command = [sys.executable, "-m", "sanctiongraph.cli", "serve", "--port", str(port),
-               "--store", str(tmp_path / "store")]
+               "--store", str(tmp_path / "store"), *extra]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env={**os.environ})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            httpx.get(base + "/healthz", timeout=5).raise_for_status()
+            return process, base
+        except httpx.HTTPError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop_serving(process)
+                raise AssertionError("the server did not start") from None
+            time.sleep(0.3)
+
+
+def stop_serving(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                health = httpx.get(base + "/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, "server exited"
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def test_serve_command_serves_seeded_store(tmp_path):
+    process, base = start_serving(tmp_path)
+    try:
+        health = httpx.get(base + "/healthz", timeout=30)
         graphs = {g["graph"] for g in health.json()["graphs"]}
         assert str(GRAPH.ontology) in graphs and str(GRAPH.derived) in graphs
         assert health.json()["derived_as_of"] == date.today().isoformat()
@@ -75,12 +92,7 @@ def test_serve_command_serves_seeded_store(tmp_path):
                       headers={"accept": "text/csv"}, timeout=30)
         assert r.status_code == 200 and "true" in r.text
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_serving(process)
 
 
 def test_serve_access_log_off_unless_asked(monkeypatch, tmp_path):
@@ -99,3 +111,61 @@ def test_serve_access_log_off_unless_asked(monkeypatch, tmp_path):
         result = CliRunner().invoke(cli.cli, ["serve", "--store", store, *extra])
         assert result.exit_code == 0, result.output
     assert [options["access_log"] for options in runs] == [False, True]
+
+
+def test_a_read_only_app_answers_reads_and_refuses_writes(tmp_path):
+    location = tmp_path / "store"
+    writer = open_store(location)
+    seed_if_empty(writer, date(2026, 11, 23))
+    # A read-only open works beside the process's own writer (and beside other readers).
+    settings = Settings(store_path=location, api_key=API_KEY, read_only=True)
+    with TestClient(create_app(settings)) as client:
+        owners = client.get("/entities/kp-crane/owners", params={"as_of": "2026-11-23"})
+        assert owners.status_code == 200 and owners.json()["blocked"] is True
+        r = client.post("/graphs/x", content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
+                        headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+        assert r.status_code == 403 and "read-only" in r.json()["detail"]
+    writer.close()
+
+
+def test_workers_need_an_on_disk_store():
+    from click.testing import CliRunner
+
+    from sanctiongraph import cli
+
+    result = CliRunner().invoke(cli.cli, ["serve", "--workers", "2",
+                                          "--store", "http://127.0.0.1:9/sparql"])
+    assert result.exit_code == 2 and "needs an on-disk store" in result.output
+    assert "Traceback" not in result.output
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="counts processes through /proc")
+def test_serve_with_workers_shares_the_store_read_only(tmp_path):
+    process, base = start_serving(tmp_path, "--workers", "2", "--api-key", API_KEY)
+    try:
+        for _ in range(20):  # both workers answer (each with its own copies)
+            r = httpx.get(base + "/entities/kp-crane/owners", params={"as_of": "2026-11-23"},
+                          timeout=30)
+            assert r.status_code == 200 and r.json()["blocked"] is True
+        r = httpx.post(base + "/graphs/x", content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
+                       headers={"content-type": "text/turtle", "x-api-key": API_KEY}, timeout=30)
+        assert r.status_code == 403
+        workers = [pid for pid in children(process.pid)
+                   if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read()]
+        assert len(workers) == 2
+    finally:
+        stop_serving(process)

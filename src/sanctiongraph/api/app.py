@@ -27,7 +27,8 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.store is not None:
         state = AppState(settings, settings.store, owns_store=False)
     else:
-        state = AppState(settings, OxigraphStore(settings.store_path), owns_store=True)
+        store = OxigraphStore(settings.store_path, read_only=settings.read_only)
+        state = AppState(settings, store, owns_store=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

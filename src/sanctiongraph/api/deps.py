@@ -43,6 +43,9 @@ async def require_read(settings: Annotated[Settings, Depends(get_settings)],
 
 async def require_write(settings: Annotated[Settings, Depends(get_settings)],
                   x_api_key: Annotated[str | None, Header()] = None) -> None:
+    if settings.read_only:
+        raise Forbidden("writes are disabled on this server (several worker processes "
+                        "share its store, read-only)")
     if settings.api_key is None:
         raise Forbidden("writes are disabled on this server (no API key configured)")
     if x_api_key is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from datetime import date
 from pathlib import Path
 
@@ -30,20 +32,45 @@ def seed_if_empty(store: GraphStore, as_of: date) -> bool:
     return True
 
 
+# How ``serve`` hands its settings to the processes uvicorn starts for ``workers`` > 1.
+WORKER_SETTINGS = "SANCTIONGRAPH_WORKER_SETTINGS"
+
+
 def serve(host: str, port: int, location: str | None, api_key: str | None = None,
-          access_log: bool = False) -> None:
+          access_log: bool = False, workers: int = 1) -> None:
+    """Run the API; with ``workers`` > 1, that many processes, each opening the on-disk
+    store read-only and keeping its own copies for the JSON endpoints (memory times N;
+    writes are refused). Raises ``ValueError`` when ``workers`` cannot be used."""
     import uvicorn
 
     from sanctiongraph.api import Settings, create_app
 
     logging.basicConfig(level=logging.INFO)
     text = str(location) if location is not None else DEFAULT_STORE_DIR
+    remote = text.startswith(("http://", "https://"))
+    if workers < 1 or (workers > 1 and remote):
+        raise ValueError("--workers must be 1 or more, and above 1 needs an on-disk store")
     store = open_store(text)
     if seed_if_empty(store, date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")
-    if text.startswith(("http://", "https://")):
+    if workers > 1:
+        store.close()
+        os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, "api_key": api_key})
+        uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers,
+                    host=host, port=port, access_log=access_log)
+        return
+    if remote:
         settings = Settings(store=store, api_key=api_key)
     else:
         store.close()
         settings = Settings(store_path=Path(text), api_key=api_key)
     uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+
+
+def worker_app():
+    """The app of one of ``serve --workers N``'s processes (uvicorn imports this)."""
+    from sanctiongraph.api import Settings, create_app
+
+    given = json.loads(os.environ[WORKER_SETTINGS])
+    return create_app(Settings(store_path=Path(given["store_path"]), api_key=given["api_key"],
+                               read_only=True))

@@ -32,6 +32,9 @@ class Settings:
     max_unzipped_bytes: int = 200_000_000
     query_workers: int = 1
     worker_start_seconds: float = 60.0
+    read_only: bool = False
+    """Open the on-disk store read-only and refuse writes: several server processes
+    (``sanctiongraph serve --workers N``) can then share one store."""
     analysis_threads: int = 4
     """Threads that answer ``/owners`` and ``/access-paths`` at once. They hold the GIL
     nearly all the time: with FastAPI's 40, contention tripled the CPU per request."""

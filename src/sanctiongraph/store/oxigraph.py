@@ -65,11 +65,16 @@ class OxigraphStore(GraphStore):
     re-validating every IRI and literal (a quarter of the load time).
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+        """Memory when ``path`` is ``None``; with ``read_only``, the on-disk store is
+        opened for reading only: any number of processes may do that beside a writer."""
         self.path = path
+        self.read_only = read_only
         try:
             if path is None:
                 self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
@@ -201,6 +206,6 @@ class OxigraphStore(GraphStore):
         return int(next(iter(solutions))["n"].value)
 
     def close(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
         del self._store

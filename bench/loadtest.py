@@ -358,6 +358,28 @@ def summarise(results: list[tuple], elapsed: float) -> dict[str, dict]:
     return table
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants
+    (``serve --workers`` runs its workers as child processes); Linux ``/proc`` only."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, grown = {pid}, True
+    while grown:
+        more = {p for p, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(ticks.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> dict:
     return {"cores": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform()}
@@ -423,8 +445,11 @@ def main() -> None:
                                      args.client))
             load_start = os.getloadavg()
             started = time.strftime("%Y-%m-%d %H:%M:%S")
+            server_cpu, client_cpu = tree_cpu_seconds(server.pid), time.process_time()
             results, elapsed, cut = asyncio.run(
                 run_load(base, plan, args.clients, args.duration, args.timeout, args.client))
+            server_cpu = tree_cpu_seconds(server.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
             load_end = os.getloadavg()
         finally:
             exit_code = server.poll()
@@ -440,6 +465,8 @@ def main() -> None:
            "elapsed_s": elapsed, "cut_at_time_limit": cut, "warmup": args.warmup,
            "server_args": args.server_arg, "client": args.client,
            "server_tracebacks": len(errors_500),
+           "server_cpu_ms_per_request": 1000 * server_cpu / max(1, len(results)),
+           "client_cpu_ms_per_request": 1000 * client_cpu / max(1, len(results)),
            "server_exit_code_during_run": exit_code, "healthz_s": health["healthz_seconds"],
            "endpoints": table}
     print(f"{args.entities:,} entities, {args.clients} {args.client} clients, "
@@ -448,7 +475,9 @@ def main() -> None:
           f"limits: {args.requests:,} requests, {args.duration:.0f} s), "
           f"{args.warmup} warm-up requests not counted; {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.2f}' for x in load_start)} at the start, "
-          f"{' '.join(f'{x:.2f}' for x in load_end)} at the end")
+          f"{' '.join(f'{x:.2f}' for x in load_end)} at the end; CPU per request: server "
+          f"{out['server_cpu_ms_per_request']:.2f} ms, load generator "
+          f"{out['client_cpu_ms_per_request']:.2f} ms")
     print()
     print(markdown(table, args.clients))
     if exit_code is not None:

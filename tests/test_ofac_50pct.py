@@ -512,3 +512,75 @@ def test_from_units_is_the_correctly_rounded_percentage():
     for units in [*range(0, 1_000_001, 7), 1, 333_333, 499_999, 999_999]:
         expected = units // 10_000 if units % 10_000 == 0 else float(Decimal(units) / 10_000)
         assert from_units(units) == expected and type(from_units(units)) is type(expected)
+
+
+def all_simple_paths(data, entity, day, direction, max_depth, max_paths):
+    """The definition of :func:`chains`, written plainly (recursively), as the oracle."""
+    index = data.incoming() if direction == "up" else data.outgoing()
+    other = data.h_owner if direction == "up" else data.h_owned
+    day = day.isoformat()
+    paths, state = [], {"truncated": False}
+
+    class Enough(Exception):
+        pass
+
+    def walk(node, path, on_path):
+        took = False
+        for number in index.get(node, ()):
+            if data.h_control[number] or not data.holding_active(number, day):
+                continue
+            following = other[number]
+            if following in on_path:
+                continue
+            if len(path) >= max_depth:
+                state["truncated"] = True
+                continue
+            took = True
+            walk(following, path + [number], on_path | {following})
+        if not took and path:
+            paths.append(path if direction == "down" else path[::-1])
+            if len(paths) >= max_paths:
+                state["truncated"] = True
+                raise Enough
+
+    try:
+        walk(entity, [], {entity})
+    except Enough:
+        pass
+    return paths, state["truncated"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_chains_are_every_simple_path_with_or_without_cycles(seed):
+    """The iterative search gives the oracle's paths in its order, limits included, on
+    random worlds with and without cycles, bands, control and ended holdings."""
+    import random
+
+    rng = random.Random(seed)
+    size = rng.randint(5, 40)
+    acyclic = seed % 2 == 0  # holdings go from lower to higher numbers only
+    data = OwnershipData()
+    for i in range(size):
+        for _ in range(rng.randint(0, 3)):
+            owner = rng.randrange(i) if acyclic and i else rng.randrange(size)
+            if owner == i:
+                continue
+            kind = rng.random()
+            if kind < 0.1:
+                data.add_holding(f"e{owner}", f"e{i}", control=True)
+            elif kind < 0.2:
+                data.add_holding(f"e{owner}", f"e{i}", 30, end="2020-01-01")
+            else:
+                data.add_holding(f"e{owner}", f"e{i}", minimum=10, maximum=60)
+    if not acyclic:
+        for owner, owned in (("e0", "e1"), ("e1", "e2"), ("e2", "e0")):
+            data.add_holding(owner, owned, 40)
+    truncated = 0
+    for max_depth, max_paths in ((25, 10_000), (2, 10_000), (25, 2)):
+        for direction in ("up", "down"):
+            for name, number in data.index.items():
+                found = chains(data, number, DAY, direction, max_depth, max_paths)
+                expected = all_simple_paths(data, number, DAY, direction, max_depth, max_paths)
+                assert (found.paths, found.truncated) == expected, (name, direction)
+                truncated += found.truncated
+    assert truncated  # the limits were reached somewhere

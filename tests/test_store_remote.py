@@ -17,6 +17,7 @@ import pytest
 from sanctiongraph.ingest import read_sources
 from sanctiongraph.loading import load_bundled, load_sources
 from sanctiongraph.store import open_store
+from sanctiongraph.queries import ask_as_select
 from sanctiongraph.store.sparql_http import SparqlHttpStore, query_form, with_values
 from sanctiongraph.validate import validate_store
 
@@ -113,6 +114,13 @@ def test_query_form_and_values_ignore_strings_comments_and_iris():
     assert bound == "SELECT ?x WHERE { VALUES (?x) { (<https://e.org/a>) }  ?x ?p ?o }"
 
 
+def test_an_ask_with_bound_variables_becomes_a_one_row_select():
+    assert ask_as_select("PREFIX a: <urn:ask:>\n# ASK\nASK WHERE { ?s ?p 'ASK' }") == \
+        "PREFIX a: <urn:ask:>\n# ASK\nSELECT * WHERE { ?s ?p 'ASK' } LIMIT 1"
+    with pytest.raises(SyntaxError):
+        ask_as_select("SELECT ?s WHERE { ?s ?p ?o }")
+
+
 def test_open_store_picks_the_http_store_for_urls():
     assert isinstance(open_store("http://127.0.0.1:1/query"), SparqlHttpStore)
 
@@ -130,6 +138,9 @@ def test_load_replace_query_and_validate_on_a_server(server_url):
         "SELECT ?x ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }",
         {"x": ox.NamedNode("https://w3id.org/sanctiongraph/id/account/acc1")}))
     assert [s["id"].value for s in found] == ["acc1"]
+    account = ox.NamedNode("https://w3id.org/sanctiongraph/id/account/acc1")
+    assert store.has_subject(account)
+    assert not store.has_subject(ox.NamedNode("https://w3id.org/sanctiongraph/id/account/none"))
 
     embedded = open_store(in_memory=True)
     load_bundled(embedded)
@@ -137,6 +148,7 @@ def test_load_replace_query_and_validate_on_a_server(server_url):
     load_sources(embedded, bad)
     load_sources(store, bad)
     load_sources(embedded, sources)
+    assert embedded.has_subject(account) and not store.has_subject(ox.NamedNode("urn:x:none"))
     remote = validate_store(store, date(2026, 11, 23))
     local = validate_store(embedded, date(2026, 11, 23))
     assert local.findings

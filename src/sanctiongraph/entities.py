@@ -35,7 +35,7 @@ def _exists(store: GraphStore, iri: str) -> bool:
         node = ox.NamedNode(iri)
     except ValueError:  # not a valid IRI: no such entity
         return False
-    return bool(store.query("ASK { ?e ?p ?o }", {"e": node}))
+    return store.has_subject(node)
 
 
 def derived_as_of(store: GraphStore) -> date | None:

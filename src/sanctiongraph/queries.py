@@ -75,6 +75,17 @@ def query_form(sparql: str) -> str:
     raise SyntaxError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
 
 
+def ask_as_select(sparql: str) -> str:
+    """An ASK query as ``SELECT * {...} LIMIT 1``: it has a row exactly when ASK is true."""
+    for match in _TOKEN.finditer(sparql):
+        word = match.group("word")
+        if word and word.upper() in _FORMS:
+            if word.upper() != "ASK":
+                raise SyntaxError(f"not an ASK query: {word.upper()}")
+            return f"{sparql[:match.start()]}SELECT *{sparql[match.end():]} LIMIT 1"
+    raise SyntaxError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+
+
 def with_values(sparql: str, substitutions: Mapping[str, Any] | None) -> str:
     """Bind variables: ``VALUES (?a ?b) { (x y) }`` right after the outer group opens."""
     if not substitutions:

@@ -236,6 +236,44 @@ def test_analysis_calls_share_a_bounded_thread_pool(base_store):
     assert peak[0] == 2
 
 
+def test_analysis_runs_in_the_event_loop_only_over_the_read_copies(base_store, monkeypatch):
+    """Once the copies are read from the embedded store, an answer is pure Python and runs
+    in the event loop's thread (no hand-over to a worker thread); before that, after a
+    write, when reading failed, or over another store, it runs in a worker thread."""
+    import threading
+
+    import anyio
+
+    from sanctiongraph.api import Settings
+    from sanctiongraph.api import state as state_module
+    from sanctiongraph.api.state import AppState
+
+    def thread_of_analysis(state: AppState) -> bool:
+        async def main() -> bool:
+            loop_thread = threading.get_ident()
+            return await state.analyse(threading.get_ident) == loop_thread
+        return anyio.run(main)
+
+    state = AppState(Settings(store=base_store), base_store, owns_store=False)
+    assert not thread_of_analysis(state)
+    state.ownership(), state.access(), state.owners_memo()
+    assert thread_of_analysis(state)
+    state.data_changed()
+    assert not thread_of_analysis(state)
+
+    failing = AppState(Settings(store=base_store), base_store, owns_store=False)
+    monkeypatch.setattr(state_module, "load_access_data", lambda store: 1 / 0)
+    failing.ownership(), failing.access(), failing.owners_memo()
+    assert failing.access() is None and not thread_of_analysis(failing)
+
+    class RemoteStore:  # any store but the embedded one
+        pass
+
+    remote = AppState(Settings(store=base_store), RemoteStore(), owns_store=False)
+    remote._copies.update(ownership=object(), access=object(), **{"owners-json": {}})
+    assert not thread_of_analysis(remote)
+
+
 def test_the_copies_are_kept_out_of_the_garbage_collectors_sight(base_store):
     """The server's copies of the ownership and account data are frozen: a full cyclic
     collection walking millions of their objects stopped every request for about 250 ms

@@ -18,6 +18,7 @@ from sanctiongraph.api.encoding import StepMemo
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
 from sanctiongraph.store import GraphStore
+from sanctiongraph.store.oxigraph import OxigraphStore
 
 log = logging.getLogger("sanctiongraph.api")
 
@@ -84,11 +85,21 @@ class AppState:
             return self._copies[name]
 
     async def analyse(self, function: Callable[..., object], *args: object) -> object:
-        """``function(*args)`` in a worker thread, at most ``settings.analysis_threads``
-        of them at once (FastAPI's own pool runs up to 40)."""
+        """``function(*args)``: in the event loop's own thread when the copies are read
+        and the store is the embedded one (the answer is then a few milliseconds of
+        Python that holds the GIL: a thread would add only the hand-over, about a fifth
+        of the CPU of a request); otherwise in a worker thread, at most
+        ``settings.analysis_threads`` of them at once (FastAPI's own pool runs up to 40),
+        so that reading the copies or a remote store does not stop the server."""
+        if self._copies_ready():
+            return function(*args)
         if self._analysis_limiter is None:
             self._analysis_limiter = anyio.CapacityLimiter(self.settings.analysis_threads)
         return await anyio.to_thread.run_sync(function, *args, limiter=self._analysis_limiter)
+
+    def _copies_ready(self) -> bool:
+        return isinstance(self.store, OxigraphStore) and all(
+            self._copies.get(name) is not None for name in ("ownership", "access", "owners-json"))
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""

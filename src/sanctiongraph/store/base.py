@@ -75,6 +75,10 @@ class GraphStore(Protocol):
     def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
         """The triples of one graph, or of all graphs."""
 
+    def has_subject(self, node: ox.NamedNode) -> bool:
+        """Whether any graph holds a triple about ``node``."""
+        return bool(self.query("ASK { ?s ?p ?o }", {"s": node}))
+
     def count(self, graph: ox.NamedNode | None = None) -> int: ...
 
     def close(self) -> None: ...

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from sanctiongraph.queries import query_form, with_values
+from sanctiongraph.queries import ask_as_select, query_form, with_values
 from sanctiongraph.store.base import GraphStore, StoreError
 
 __all__ = ["BATCH", "SparqlHttpStore", "query_form", "with_values"]
@@ -65,6 +65,10 @@ class SparqlHttpStore(GraphStore):
     # -- GraphStore ------------------------------------------------------------
     def query(self, sparql: str, substitutions: Mapping[str, Any] | None = None) -> Any:
         form = query_form(sparql)
+        if form == "ASK" and substitutions:
+            # Virtuoso 7 answers true to an ASK whose pattern starts with VALUES, whatever
+            # the data; a SELECT of at most one row answers the same question everywhere.
+            return any(True for _ in self.query(ask_as_select(sparql), substitutions))
         body = self._form(query=with_values(sparql, substitutions), **self.union_parameter)
         if form in ("SELECT", "ASK"):
             data = self._post(self.query_url, body, "application/x-www-form-urlencoded",

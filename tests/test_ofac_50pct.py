@@ -553,7 +553,8 @@ def all_simple_paths(data, entity, day, direction, max_depth, max_paths):
 @pytest.mark.parametrize("seed", range(40))
 def test_chains_are_every_simple_path_with_or_without_cycles(seed):
     """The iterative search gives the oracle's paths in its order, limits included, on
-    random worlds with and without cycles, bands, control and ended holdings."""
+    random worlds with and without cycles, bands, control and ended holdings; as lists
+    of holdings and as texts (``write``)."""
     import random
 
     rng = random.Random(seed)
@@ -583,4 +584,7 @@ def test_chains_are_every_simple_path_with_or_without_cycles(seed):
                 expected = all_simple_paths(data, number, DAY, direction, max_depth, max_paths)
                 assert (found.paths, found.truncated) == expected, (name, direction)
                 truncated += found.truncated
+                written = chains(data, number, DAY, direction, max_depth, max_paths,
+                                 write=lambda n: str(n).encode())
+                assert written.paths == [",".join(map(str, p)).encode() for p in expected[0]]
     assert truncated  # the limits were reached somewhere

@@ -1,4 +1,5 @@
-"""The hand-written ``/owners`` JSON is byte for byte what the response model writes."""
+"""The hand-written ``/owners`` JSON is byte for byte what the response model writes for
+the library's plain answer (chains as lists of step dicts)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pydantic import TypeAdapter
 
 from sanctiongraph.analysis.loader import load_ownership, owners
 from sanctiongraph.analysis.ownership import OwnershipData, summary
-from sanctiongraph.api.encoding import owners_json
+from sanctiongraph.api.encoding import owners_json, step_writer
 from sanctiongraph.api.models import OwnersOut
 
 from .conftest import AS_OF
@@ -21,7 +22,7 @@ def model_json(body: dict) -> bytes:
     return MODEL.dump_json(MODEL.validate_python(body, from_attributes=True))
 
 
-def test_random_world_with_bands_controls_and_shared_steps():
+def test_random_world_with_bands_controls_cycles_and_shared_steps():
     rng = random.Random(3)
     data = OwnershipData()
     for i in range(200):
@@ -40,45 +41,53 @@ def test_random_world_with_bands_controls_and_shared_steps():
     for i in rng.sample(range(200), 20):
         data.add_listing(f"e{i}", programs=["DPRK"])
     data.entity("e5", "Ünïcode \"quoted\" \\ id\n")
-    shared = 0
     memo: dict = {}  # as the API keeps it: across the answers of one ownership data
+    shared = 0
     for number in range(len(data.keys)):
-        body = summary(data, number, AS_OF)
-        steps = [step for chain in body["chains"] for step in chain]
-        shared += len(steps) - len({id(step) for step in steps})
-        assert owners_json(body) == model_json(body), data.keys[number]
-        assert owners_json(body, memo) == model_json(body), data.keys[number]
-    assert shared  # chain_steps shares the steps of a holding on several paths
-    assert {id(step) for step, _ in memo.values()} == set(memo)  # entries hold their dicts
+        plain = summary(data, number, AS_OF)
+        written = summary(data, number, AS_OF, write_step=step_writer(memo))
+        assert owners_json(written) == model_json(plain), data.keys[number]
+        alone = summary(data, number, AS_OF, write_step=step_writer())
+        assert owners_json(alone) == model_json(plain), data.keys[number]
+        steps = [id(step) for chain in plain["chains"] for step in chain]
+        shared += len(steps) - len(set(steps))
+    assert shared  # steps recur across paths, so the memo is used
+    assert set(memo) == {n for n in range(len(data.h_owner)) if not data.h_control[n]} - {
+        n for n in range(len(data.h_owner)) if not data.holding_active(n, AS_OF.isoformat())}
 
 
-def test_memo_entries_keep_their_dicts_so_ids_are_not_reused():
-    """Bodies with fresh step dicts, written with one memo: a dict freed after its
-    answer could hand its id to a later dict with other values."""
-    memo: dict = {}
-    for share in range(1, 60):
-        body = {"entity": "x", "blocked": False, "status": "not_blocked", "blocked_share": 0,
-                "reasons": [], "chains": [[{"owner": f"o{share}", "owned": "x", "percent": share}]]}
-        assert owners_json(body, memo) == model_json(body)
-        del body
-    assert len(memo) == 59
+def test_a_chain_below_is_written_from_the_top_too():
+    data = OwnershipData()
+    for owner, owned in (("a", "b"), ("b", "c"), ("a", "c")):
+        data.add_holding(owner, owned, 60)
+    from sanctiongraph.analysis.ownership import chains
+
+    def write(number: int) -> bytes:
+        return f"{data.keys[data.h_owner[number]]}>{data.keys[data.h_owned[number]]}".encode()
+
+    assert chains(data, data.index["a"], AS_OF, "down", write=write).paths == [
+        b"a>b,b>c", b"a>c"]
+    assert chains(data, data.index["c"], AS_OF, "up", write=write).paths == [
+        b"a>b,b>c", b"a>c"]
+    assert chains(data, data.index["a"], AS_OF, "down").paths == [[0, 1], [2]]
 
 
-def test_empty_chains_and_plain_dicts():
-    body = {"entity": "x", "blocked": False, "status": "not_blocked", "blocked_share": 0,
-            "reasons": [], "chains": []}
-    assert owners_json(body) == model_json(body)
-    body["chains"] = [[{"owner": "a", "owned": "x", "percent": {"min": 1, "max": None}}],
-                      [{"owner": "b", "owned": "x", "percent": 7}]]
-    assert owners_json(body) == model_json(body)
+def test_empty_chains():
+    data = OwnershipData()
+    data.entity("x")
+    body = summary(data, 0, AS_OF, write_step=step_writer())
+    assert body["chains"] == [] and owners_json(body) == model_json(summary(data, 0, AS_OF))
 
 
 def test_every_entity_of_the_minimal_package(base_store):
     data = load_ownership(base_store)
     assert data.keys
     for key in data.keys:
-        body = owners(base_store, key, AS_OF, data)
-        assert owners_json(body) == model_json(body), key
+        plain = owners(base_store, key, AS_OF, data)
+        assert owners_json(owners(base_store, key, AS_OF, data, step_writer())) == \
+            model_json(plain), key
+        assert owners_json(owners(base_store, key, AS_OF, None, step_writer())) == \
+            model_json(plain), key
 
 
 def test_route_answers_the_model_bytes(client, base_store):

@@ -256,21 +256,21 @@ def test_analysis_runs_in_the_event_loop_only_over_the_read_copies(base_store, m
 
     state = AppState(Settings(store=base_store), base_store, owns_store=False)
     assert not thread_of_analysis(state)
-    state.ownership(), state.access(), state.owners_memo()
+    state.ownership(), state.access()
     assert thread_of_analysis(state)
     state.data_changed()
     assert not thread_of_analysis(state)
 
     failing = AppState(Settings(store=base_store), base_store, owns_store=False)
     monkeypatch.setattr(state_module, "load_access_data", lambda store: 1 / 0)
-    failing.ownership(), failing.access(), failing.owners_memo()
+    failing.ownership(), failing.access()
     assert failing.access() is None and not thread_of_analysis(failing)
 
     class RemoteStore:  # any store but the embedded one
         pass
 
     remote = AppState(Settings(store=base_store), RemoteStore(), owns_store=False)
-    remote._copies.update(ownership=object(), access=object(), **{"owners-json": {}})
+    remote._copies.update(ownership=object(), access=object())
     assert not thread_of_analysis(remote)
 
 

@@ -7,6 +7,7 @@ The SPARQL lives in ``queries/analysis/``; entity keys are IRIs, and the data-pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pyoxigraph as ox
@@ -129,7 +130,8 @@ def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
 
 
 def owners(store: GraphStore, entity_iri: str, as_of: date,
-           data: OwnershipData | None = None) -> dict:
+           data: OwnershipData | None = None,
+           write_step: Callable[[OwnershipData, int], bytes] | None = None) -> dict:
     """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains.
 
     Returns exactly ``{"entity", "blocked", "status", "blocked_share", "reasons",
@@ -145,6 +147,8 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
     entity is in it (its label there is its smallest data-package id, as
     :func:`resolve_entity` gives), and without reading above it when it is not (then
     nothing is above it). It is not modified.
+
+    With ``write_step``, each chain is given as text instead (see :func:`summary`).
     """
     iri = entity_iri
     if data is None or iri not in data.index:
@@ -156,7 +160,7 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
         if iri not in data.index:
             data.entity(iri, label)
     number = data.index[iri]
-    return summary(data, number, as_of, compute_status(data, as_of, [number]))
+    return summary(data, number, as_of, compute_status(data, as_of, [number]), write_step)
 
 
 def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,

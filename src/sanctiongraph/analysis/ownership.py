@@ -40,10 +40,11 @@ entity; walking stops where a path would revisit an entity, so cycles terminate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 UNIT = 10_000  # integer share units per percent
 HALF = 50 * UNIT
@@ -385,29 +386,37 @@ def blocked_share(status: Status, entity: int) -> int | float:
 
 @dataclass(frozen=True)
 class Chains:
-    """Maximal simple paths above or below an entity; each step is a holding number."""
+    """Maximal simple paths above or below an entity; each step is a holding number
+    (or, from ``chains(..., write=...)``, each path is one text)."""
 
     entity: int
     direction: str
-    paths: list[list[int]]
+    paths: list
     truncated: bool
 
 
 def chains(
     data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
     max_depth: int = 25, max_paths: int = 10_000,
+    write: Callable[[int], bytes] | None = None,
 ) -> Chains:
     """Every maximal simple ownership path above (``up``) or below (``down``) ``entity``
-    on ``as_of``. A path ends where there is no further active holding, where the next
-    step would revisit an entity on the path (a cycle), or at ``max_depth``. At most
-    ``max_paths`` paths are returned; ``truncated`` says when more exist."""
+    on ``as_of``, as lists of holding numbers from the top owner down. A path ends where
+    there is no further active holding, where the next step would revisit an entity on
+    the path (a cycle), or at ``max_depth``. At most ``max_paths`` paths are returned;
+    ``truncated`` says when more exist.
+
+    With ``write`` (a holding's step as text), each path is instead the texts of its
+    steps joined by commas. They are joined as the walk goes, once per edge of the walk:
+    paths that share their steps nearest the entity (a tenth of the steps, on the 100k
+    benchmark world) share that work, where joining path by path would repeat it."""
     if direction not in ("up", "down"):
         raise ValueError("direction is 'up' or 'down'")
     day = _day(as_of, NO_START)
     index = data.incoming() if direction == "up" else data.outgoing()
     other = data.h_owner if direction == "up" else data.h_owned
     control, start, end = data.h_control, data.h_start, data.h_end
-    paths: list[list[int]] = []
+    paths: list = []
     truncated = False
 
     known: dict[int, list[int]] = {}
@@ -421,9 +430,12 @@ def chains(
                                    if not control[n] and start[n] <= day < end[n]]
         return found
 
+    extend = _extender(direction == "up", write)
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
-    # [entity, its active holdings, next position, whether a step was taken from it].
+    # [entity, its active holdings, next position, whether a step was taken from it];
+    # ``built[i]`` is the path of the first i steps, as the caller wants it.
     path: list[int] = []
+    built: list = [b"" if write else []]
     on_path = {entity}
     stack: list[list] = [[entity, steps(entity), 0, False]]
     while stack:
@@ -440,20 +452,31 @@ def chains(
                 continue
             frame[3] = True
             path.append(number)
+            built.append(extend(built[-1], number))
             on_path.add(following)
             stack.append([following, steps(following), 0, False])
             continue
         if not frame[3] and path:
-            paths.append(list(path))
+            paths.append(built[-1])
             if len(paths) >= max_paths:
                 truncated = True
                 break
         stack.pop()
         if path:
             on_path.discard(other[path.pop()])
-    if direction == "up":
-        paths = [list(reversed(p)) for p in paths]
+            built.pop()
     return Chains(entity, direction, paths, truncated)
+
+
+def _extender(up: bool, write: Callable[[int], bytes] | None) -> Callable:
+    """How :func:`chains` adds a step to a path: in front when walking up (the path
+    runs from the top owner down), behind when walking down."""
+    if write is None:
+        return (lambda built, number: [number, *built]) if up else \
+            (lambda built, number: [*built, number])
+    if up:
+        return lambda built, number: write(number) + b"," + built if built else write(number)
+    return lambda built, number: built + b"," + write(number) if built else write(number)
 
 
 def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict]]:
@@ -506,9 +529,12 @@ def effective_ownership(
 # --- one entity, as the CLI and the API show it ------------------------------
 
 def summary(data: OwnershipData, entity: int, as_of: date | str,
-            status: Status | None = None) -> dict:
+            status: Status | None = None,
+            write_step: Callable[[OwnershipData, int], bytes] | None = None) -> dict:
     """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
-    entity; ``chains`` are the paths above it (its owners, their owners, ...)."""
+    entity; ``chains`` are the paths above it (its owners, their owners, ...), each a
+    list of steps (:func:`chain_steps`), or with ``write_step`` (``data`` and a holding
+    number to text), each the texts of its steps joined by commas (:func:`chains`)."""
     status = status if status is not None else compute_status(data, as_of, [entity])
     state = status.status(entity)
     return {
@@ -517,5 +543,6 @@ def summary(data: OwnershipData, entity: int, as_of: date | str,
         "status": state,
         "blocked_share": blocked_share(status, entity),
         "reasons": reasons(data, status, entity),
-        "chains": chain_steps(data, chains(data, entity, as_of, "up")),
+        "chains": (chain_steps(data, chains(data, entity, as_of, "up")) if write_step is None
+                   else chains(data, entity, as_of, "up", write=partial(write_step, data)).paths),
     }

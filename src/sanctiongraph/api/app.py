@@ -35,7 +35,6 @@ def create_app(settings: Settings) -> FastAPI:
         # Read before the first request (30-40 s for 100k on disk).
         state.ownership()
         state.access()
-        state.owners_memo()
         try:
             yield
         finally:

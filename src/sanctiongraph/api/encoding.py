@@ -1,53 +1,56 @@
-"""JSON bodies written by hand where FastAPI's response-model path is too slow.
+"""``/owners`` JSON written by hand where FastAPI's response-model path is too slow.
 
 FastAPI validates a returned dict into the response model (one pydantic object per
 nested dict) and then writes it. An ``/owners`` answer can hold thousands of chains
 that repeat the same few hundred holdings (4,160 chains, 4.5 MB at 100k entities): the
-model path took about 1 s of CPU for it. Here each distinct chain step goes through the
-same models once, and the bytes are joined. For the library's answers (which have no
-keys beyond the model's) the output is byte for byte what the response model writes
+model path took about 1 s of CPU for it. Here each holding's step goes through the same
+models once (:func:`step_writer`), the library joins the steps of each chain as it walks
+(``owners(..., write_step=...)``), and the chains are joined here. The output is byte
+for byte what the response model writes for the library's plain answer
 (``tests/api/test_encoding.py``).
 """
 
 from __future__ import annotations
 
-from itertools import chain
+from collections.abc import Callable
 
 from fastapi import Response
 from pydantic import TypeAdapter
 
+from sanctiongraph.analysis.ownership import OwnershipData
 from sanctiongraph.api.models import ChainLink, OwnersOut
 
 _OWNERS = TypeAdapter(OwnersOut)
 _LINK = TypeAdapter(ChainLink)
 
+StepMemo = dict[int, bytes]
+StepWriter = Callable[[OwnershipData, int], bytes]
 
-StepMemo = dict[int, tuple[dict, bytes]]
+
+def step_writer(memo: StepMemo | None = None) -> StepWriter:
+    """A ``write_step`` for ``owners``: a holding's step as ``ChainLink`` JSON.
+
+    ``memo`` keeps the JSON by holding number, so it must serve one ownership data
+    only, as long as it lives (the API keeps one beside its copy of the data). Without
+    it, steps are kept for the one answer."""
+    memo = {} if memo is None else memo
+
+    def write(data: OwnershipData, number: int) -> bytes:
+        text = memo.get(number)
+        if text is None:
+            text = memo[number] = _LINK.dump_json(_LINK.validate_python(data.step(number)))
+        return text
+
+    return write
 
 
-def owners_json(body: dict, memo: StepMemo | None = None) -> bytes:
-    """``body`` (the library's ``owners()`` answer) as ``OwnersOut`` JSON.
-
-    Steps are written once per dict (by ``id``: ``chain_steps`` gives the steps of one
-    holding as one shared dict). ``memo`` keeps them across answers made from the same
-    ownership data, whose step dicts live as long as it does; each entry holds its dict,
-    so that its ``id`` cannot be reused while the entry exists. Give a memo only with
-    long-lived data: with fresh data per answer it would grow without bound.
-    """
+def owners_json(body: dict) -> bytes:
+    """``body`` (``owners(..., write_step=step_writer(...))``) as ``OwnersOut`` JSON."""
     head = _OWNERS.dump_json(_OWNERS.validate_python({**body, "chains": []}),
                              exclude={"chains"})
-    memo = {} if memo is None else memo
-    steps = list(chain.from_iterable(body["chains"]))
-    written: dict[int, bytes] = {}
-    for key, step in dict(zip(map(id, steps), steps)).items():
-        entry = memo.get(key)
-        if entry is None:
-            entry = memo[key] = (step, _LINK.dump_json(_LINK.validate_python(step)))
-        written[key] = entry[1]
-    chains = b",".join(b"[" + b",".join(map(written.__getitem__, map(id, path))) + b"]"
-                       for path in body["chains"])
+    chains = b"[" + b"],[".join(body["chains"]) + b"]" if body["chains"] else b""
     return b"".join((head[:-1], b',"chains":[', chains, b"]}"))
 
 
-def owners_response(body: dict, memo: StepMemo | None = None) -> Response:
-    return Response(owners_json(body, memo), media_type="application/json")
+def owners_response(body: dict) -> Response:
+    return Response(owners_json(body), media_type="application/json")

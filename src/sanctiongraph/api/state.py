@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import pyoxigraph as ox
@@ -14,7 +15,7 @@ import pyoxigraph as ox
 from sanctiongraph.analysis.access import AccessData, load_access_data
 from sanctiongraph.analysis.loader import load_ownership
 from sanctiongraph.analysis.ownership import OwnershipData
-from sanctiongraph.api.encoding import StepMemo
+from sanctiongraph.api.encoding import StepMemo, StepWriter, step_writer
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
 from sanctiongraph.store import GraphStore
@@ -57,22 +58,24 @@ class AppState:
 
     def ownership(self) -> OwnershipData | None:
         """The whole store's holdings and listings, for ``/owners``."""
-        return self._copy("ownership", _read_ownership)
+        return self.owners_inputs()[0]
 
-    def owners_memo(self) -> StepMemo:
-        """Chain steps of :meth:`ownership`'s data already written as JSON."""
-        return self._copy("owners-json", lambda store: {}, freeze=False)
+    def owners_inputs(self) -> tuple[OwnershipData | None, StepWriter]:
+        """:meth:`ownership` and a ``write_step`` that keeps the steps it writes as long
+        as that data (read together: a write between the two cannot mix copies)."""
+        copy = self._copy("ownership", _read_ownership)
+        return (None, step_writer()) if copy is None else (copy[0], step_writer(copy[1]))
 
     def access(self) -> AccessData | None:
         """The whole store's accounts, for ``/access-paths``."""
         return self._copy("access", load_access_data)
 
-    def _copy(self, name: str, read: Callable[[GraphStore], object], freeze: bool = True):
+    def _copy(self, name: str, read: Callable[[GraphStore], Any]) -> Any:
         """``read(store)``, read once: at start-up, and after a write at the first request
         that needs it. Requests wait while it is read: reading in the background, beside
         forty threads answering slowly without it, starved the reader. ``None`` when
         reading failed; the endpoint then reads what each request needs from the store.
-        With ``freeze``, everything alive then is hidden from the cyclic collector."""
+        Everything alive then is hidden from the cyclic collector."""
         with self._copies_lock:
             if name not in self._copies:
                 try:
@@ -80,8 +83,7 @@ class AppState:
                 except Exception:  # the per-request path still answers
                     log.exception("reading the %s data failed", name)
                     self._copies[name] = None
-                if freeze:
-                    _spare_from_the_collector()
+                _spare_from_the_collector()
             return self._copies[name]
 
     async def analyse(self, function: Callable[..., object], *args: object) -> object:
@@ -99,7 +101,7 @@ class AppState:
 
     def _copies_ready(self) -> bool:
         return isinstance(self.store, OxigraphStore) and all(
-            self._copies.get(name) is not None for name in ("ownership", "access", "owners-json"))
+            self._copies.get(name) is not None for name in ("ownership", "access"))
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""
@@ -129,8 +131,8 @@ def _spare_from_the_collector() -> None:
     gc.freeze()
 
 
-def _read_ownership(store: GraphStore) -> OwnershipData:
+def _read_ownership(store: GraphStore) -> tuple[OwnershipData, StepMemo]:
     data = load_ownership(store)
     data.possible()  # indexes every request uses (about 0.5 s at 100k)
     data.incoming()
-    return data
+    return data, {}

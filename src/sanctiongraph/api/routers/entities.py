@@ -88,9 +88,9 @@ async def owners(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
 
 def _owners(state: AppState, entity_id: str, as_of: date) -> Response:
     iri = _resolve(state.store, entity_id)
-    data = state.ownership()
-    body = _call(library_function(OWNERS), state.store, iri, as_of, data)
-    return owners_response(body, state.owners_memo() if data is not None else None)
+    data, write = state.owners_inputs()
+    body = _call(library_function(OWNERS), state.store, iri, as_of, data, write)
+    return owners_response(body)
 
 
 @router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,

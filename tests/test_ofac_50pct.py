@@ -588,3 +588,16 @@ def test_chains_are_every_simple_path_with_or_without_cycles(seed):
                                  write=lambda n: str(n).encode())
                 assert written.paths == [",".join(map(str, p)).encode() for p in expected[0]]
     assert truncated  # the limits were reached somewhere
+
+
+def test_walks_check_the_day_of_dated_holdings_only_and_the_last_day_of_all():
+    data = world([("X", "A", 60), ("Y", "A", 30, "2026-01-01", "2027-01-01"), ("Z", "X", 50)])
+    c = data.index["A"]
+    names = [[(data.keys[data.h_owner[n]], data.keys[data.h_owned[n]]) for n in p]
+             for p in chains(data, c, DAY).paths]
+    assert names == [[("Z", "X"), ("X", "A")], [("Y", "A")]]
+    assert len(chains(data, c, date(2025, 12, 31)).paths) == 1
+    last = date(9999, 12, 31)  # no holding is active on the day undated ones end
+    for name in ("A", "X"):  # X has only undated holdings: it is not checked by day
+        found = chains(data, data.index[name], last).paths
+        assert found == all_simple_paths(data, data.index[name], last, "up", 25, 10_000)[0] == []

@@ -149,6 +149,10 @@ def test_load_replace_query_and_validate_on_a_server(server_url):
     load_sources(store, bad)
     load_sources(embedded, sources)
     assert embedded.has_subject(account) and not store.has_subject(ox.NamedNode("urn:x:none"))
+    identifier = ox.NamedNode("http://purl.org/dc/terms/identifier")
+    assert [t.value for t in store.objects(account, identifier)] == ["acc1"] == \
+        [t.value for t in embedded.objects(account, identifier)]
+    assert store.objects(ox.NamedNode("urn:x:none"), identifier) == []
     remote = validate_store(store, date(2026, 11, 23))
     local = validate_store(embedded, date(2026, 11, 23))
     assert local.findings

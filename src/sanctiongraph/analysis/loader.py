@@ -108,6 +108,9 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     return data
 
 
+_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+
+
 def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
     """An entity's IRI and data-package id, from either; :class:`UnknownEntity` if absent."""
     if entity.startswith(("http://", "https://")):
@@ -120,13 +123,12 @@ def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
             raise UnknownEntity(f"no entity with id {entity!r}")
         iri = preferred if preferred in found else sorted(found)[0]
     node = ox.NamedNode(iri)
-    ask = ("ASK { { ?x ?p ?o } UNION { ?h <%s> ?x } UNION { ?h <%s> ?x } UNION { ?d <%s> ?x } }"
-           % (SG.owner, SG.owned, SG.designates))
-    if not bool(store.query(ask, {"x": node})):
+    ask = "ASK { { ?h <%s> ?x } UNION { ?h <%s> ?x } UNION { ?d <%s> ?x } }" % (
+        SG.owner, SG.owned, SG.designates)
+    if not store.has_subject(node) and not bool(store.query(ask, {"x": node})):
         raise UnknownEntity(f"no entity {entity!r} in the store")
-    ids = [s["id"].value for s in store.query(
-        "SELECT ?x ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }", {"x": node})]
-    return iri, (sorted(ids)[0] if ids else None)
+    ids = [term.value for term in store.objects(node, _IDENTIFIER)]
+    return iri, (min(ids) if ids else None)
 
 
 def owners(store: GraphStore, entity_iri: str, as_of: date,

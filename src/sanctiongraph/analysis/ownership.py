@@ -108,6 +108,8 @@ class OwnershipData:
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
     _possible: set[int] | None = field(default=None, repr=False)
     _steps: dict[int, dict] = field(default_factory=dict, repr=False)
+    _walks: dict[str, tuple[dict[int, list[int]], set[int]]] = field(
+        default_factory=dict, repr=False)
 
     # --- building ------------------------------------------------------------
     def entity(self, key: str, label: str | None = None) -> int:
@@ -150,6 +152,7 @@ class OwnershipData:
         self.h_key.append(key if key is not None else f"holding-{number}")
         self.h_control.append(control)
         self._in = self._out = self._possible = None
+        self._walks = {}
         return number
 
     def add_listing(
@@ -173,6 +176,20 @@ class OwnershipData:
         if self._in is None:
             self._in = self._by_key(self.h_owned)
         return self._in
+
+    def ownerships(self, direction: str) -> tuple[dict[int, list[int]], set[int]]:
+        """For walking ``up`` (to owners) or ``down``: each entity's ownership (not
+        control) holdings that way, in key order; and the entities with a dated one
+        among them, whose holdings must be checked against the day of each walk."""
+        found = self._walks.get(direction)
+        if found is None:
+            index = self.incoming() if direction == "up" else self.outgoing()
+            control = self.h_control
+            held = {node: [n for n in numbers if not control[n]] for node, numbers in index.items()}
+            dated = {node for node, numbers in held.items()
+                     if any(self.h_start[n] != NO_START or self.h_end[n] != NO_END for n in numbers)}
+            found = self._walks[direction] = (held, dated)
+        return found
 
     def outgoing(self) -> dict[int, list[int]]:
         """Holding numbers by owner, in the order of the holdings' keys."""
@@ -413,21 +430,24 @@ def chains(
     if direction not in ("up", "down"):
         raise ValueError("direction is 'up' or 'down'")
     day = _day(as_of, NO_START)
-    index = data.incoming() if direction == "up" else data.outgoing()
+    held, dated = data.ownerships(direction)
+    if day >= NO_END:  # even undated holdings have ended
+        dated = held.keys()
     other = data.h_owner if direction == "up" else data.h_owned
-    control, start, end = data.h_control, data.h_start, data.h_end
+    start, end = data.h_start, data.h_end
     paths: list = []
     truncated = False
 
     known: dict[int, list[int]] = {}
 
     def steps(node: int) -> list[int]:
-        # In the order of the holdings' keys (the index's order). Computed once per
-        # node: a node above many paths is reached once for each.
+        # In the order of the holdings' keys. Filtered by day once per node: a node
+        # above many paths is reached once for each.
+        if node not in dated:
+            return held.get(node, ())
         found = known.get(node)
         if found is None:
-            found = known[node] = [n for n in index.get(node, ())
-                                   if not control[n] and start[n] <= day < end[n]]
+            found = known[node] = [n for n in held[node] if start[n] <= day < end[n]]
         return found
 
     extend = _extender(direction == "up", write)

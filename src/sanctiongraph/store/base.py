@@ -79,6 +79,11 @@ class GraphStore(Protocol):
         """Whether any graph holds a triple about ``node``."""
         return bool(self.query("ASK { ?s ?p ?o }", {"s": node}))
 
+    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.Term]:
+        """The objects of ``node``'s ``predicate`` triples, in any graph (repeats kept)."""
+        return [row["o"] for row in self.query(
+            "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {"s": node, "p": predicate})]
+
     def count(self, graph: ox.NamedNode | None = None) -> int: ...
 
     def close(self) -> None: ...

@@ -36,8 +36,10 @@ class Settings:
     """Open the on-disk store read-only and refuse writes: several server processes
     (``sanctiongraph serve --workers N``) can then share one store."""
     analysis_threads: int = 4
-    """Threads that answer ``/owners`` and ``/access-paths`` at once. They hold the GIL
-    nearly all the time: with FastAPI's 40, contention tripled the CPU per request."""
+    """Threads that answer ``/owners`` and ``/access-paths`` at once while the server's
+    copies are not read, or over a SPARQL server (then they answer in the event loop).
+    They hold the GIL nearly all the time: with FastAPI's 40, contention tripled the CPU
+    per request."""
 
     def __post_init__(self) -> None:
         if (self.store_path is None) == (self.store is None):

@@ -3,10 +3,10 @@
 FastAPI validates a returned dict into the response model (one pydantic object per
 nested dict) and then writes it. An ``/owners`` answer can hold thousands of chains
 that repeat the same few hundred holdings (4,390 chains, 4.8 MB for one entity at 100k):
-the model path took about 1 s of CPU for such an answer. Here each holding's step goes through the same
-models once (:func:`step_writer`), the library joins the steps of each chain as it walks
-(``owners(..., write_step=...)``), and the chains are joined here. The output is byte
-for byte what the response model writes for the library's plain answer
+the model path took about 1 s of CPU for such an answer. Here each holding's step goes
+through the same models once (:func:`step_writer`), the library joins the steps of each
+chain as it walks (``owners(..., write_step=...)``), and the chains are joined here. The
+output is byte for byte what the response model writes for the library's plain answer
 (``tests/api/test_encoding.py``).
 """
 

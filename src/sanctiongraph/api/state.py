@@ -88,9 +88,9 @@ class AppState:
 
     async def analyse(self, function: Callable[..., object], *args: object) -> object:
         """``function(*args)``: in the event loop's own thread when the copies are read
-        and the store is the embedded one (the answer is then a few milliseconds of
-        Python that holds the GIL: a thread would add only the hand-over, about a fifth
-        of the CPU of a request); otherwise in a worker thread, at most
+        and the store is the embedded one (the answer is then Python over memory that
+        holds the GIL, mostly under a millisecond: a thread would add only the
+        hand-over, about a fifth of the CPU of a request); otherwise in a worker thread, at most
         ``settings.analysis_threads`` of them at once (FastAPI's own pool runs up to 40),
         so that reading the copies or a remote store does not stop the server."""
         if self._copies_ready():

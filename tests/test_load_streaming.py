@@ -124,6 +124,26 @@ def test_any_failure_of_a_later_package_undoes_the_first(tmp_path, disk_store, m
     assert snapshot(disk_store) == before
 
 
+def test_a_store_error_replacing_a_graph_drops_the_graphs_the_call_made(
+        tmp_path, disk_store, monkeypatch):
+    """A replacement is written after every check passed; if the store still fails
+    then, the new graph streamed earlier in the same call does not stay behind."""
+    replaced = big_package(tmp_path / "replaced")
+    read_and_load(disk_store, [replaced])
+    before = snapshot(disk_store)
+    real = type(disk_store).replace_graph_ntriples
+
+    def failing(store, graph, data, **options):
+        if graph.value.endswith("/replaced"):
+            raise StoreError("the disk is full")
+        return real(store, graph, data, **options)
+
+    monkeypatch.setattr(type(disk_store), "replace_graph_ntriples", failing)
+    with pytest.raises(StoreError, match="disk is full"):
+        read_and_load(disk_store, [big_package(tmp_path / "new"), replaced])
+    assert snapshot(disk_store) == before
+
+
 def test_a_corrupt_zip_is_an_input_error(tmp_path, disk_store):
     archive = tmp_path / "broken.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:

@@ -77,7 +77,9 @@ def read_and_load(
     the store's loader works beside the mapper); a package that turns out to have a
     problem is abandoned, and graphs made earlier in the call are dropped (also when
     something else fails). Every other source is read and checked whole first, and
-    replaces its graph (drop, then bulk load) only once every source has passed.
+    replaces its graph (drop, then bulk load) only once every source has passed. If
+    writing one of those fails all the same (a store error, not bad input), the graphs
+    this call made are dropped; graphs it already replaced keep their new content.
     """
     names, duplicates = source_names(paths, name)
     existing = set(store.graphs())
@@ -110,9 +112,9 @@ def read_and_load(
                 progress(graph.value, counts[graph.value])
         if problems or duplicates:
             raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
+        counts.update(load_sources(store, held, progress, bulk=True))
     except BaseException:
         for graph in created:
             store.drop_graph(graph)
         raise
-    counts.update(load_sources(store, held, progress, bulk=True))
     return {source_graph(n).value: counts[source_graph(n).value] for n in names}

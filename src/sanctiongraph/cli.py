@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from sanctiongraph.derive import DERIVED, run_derivers
 from sanctiongraph.ingest import IngestError
-from sanctiongraph.loading import has_bundled, load_bundled, read_and_load
+from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.store import GraphStore, StoreError, open_store
 from sanctiongraph.validate import validate_paths
@@ -44,9 +44,13 @@ def _fail(lines: list[str] | str, code: int = EXIT_INPUT) -> None:
 
 
 def _open(location: str | None) -> GraphStore:
+    """The store, with the bundled graphs, and a derived graph that matches its data
+    (computed again, with a warning, after an interrupted load or derivation)."""
     store = open_store(location)
-    if not has_bundled(store):
-        load_bundled(store)
+    day = make_ready(store)
+    if day is not None:
+        click.echo(f"warning: the derived graph was unfinished or older than the data "
+                   f"(an interrupted load?); computed it again for {day.isoformat()}", err=True)
     return store
 
 

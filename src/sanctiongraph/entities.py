@@ -11,7 +11,8 @@ from datetime import date
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, RDFS
 
-from sanctiongraph.derive import DERIVED, run_derivers
+from sanctiongraph.derive import DERIVED, derived_is_complete, run_derivers
+from sanctiongraph.derive import derived_date as derived_as_of
 from sanctiongraph.namespaces import ID, REF, SG
 from sanctiongraph.store import GraphStore, open_store
 from sanctiongraph.terms import date_value
@@ -38,15 +39,9 @@ def _exists(store: GraphStore, iri: str) -> bool:
     return store.has_subject(node)
 
 
-def derived_as_of(store: GraphStore) -> date | None:
-    rows = list(store.query(f"SELECT ?d WHERE {{ GRAPH <{DERIVED.value}> "
-                            f"{{ <{DERIVED.value}> <{SG.asOf}> ?d }} }}"))
-    return date.fromisoformat(rows[0]["d"].value) if rows else None
-
-
 def view_as_of(store: GraphStore, as_of: date) -> GraphStore:
     """``store`` itself when its derived graph is for ``as_of``, else a derived copy in memory."""
-    if derived_as_of(store) == as_of:
+    if derived_as_of(store) == as_of and derived_is_complete(store):
         return store
     copy = open_store(in_memory=True)
     for graph in store.graphs():

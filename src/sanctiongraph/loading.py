@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from sanctiongraph.derive import (
+    derived_is_complete, ensure_derived, invalidate_derived, mark_derived_complete,
+)
 from sanctiongraph.ingest import (
     IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
     source_names,
@@ -32,12 +36,24 @@ def reference_triples() -> tuple[ox.Triple, ...]:
 
 def load_bundled(store: GraphStore) -> None:
     """(Re)load the ontology and the reference data into their graphs."""
+    invalidate_derived(store)
     store.replace_graph(ONTOLOGY_GRAPH, ontology_triples())
     store.replace_graph(REFERENCE_GRAPH, reference_triples())
 
 
 def has_bundled(store: GraphStore) -> bool:
-    return ONTOLOGY_GRAPH in store.graphs()
+    graphs = store.graphs()
+    return ONTOLOGY_GRAPH in graphs and REFERENCE_GRAPH in graphs
+
+
+def make_ready(store: GraphStore, as_of: date | None = None) -> date | None:
+    """Ready an opened store for reading: the bundled graphs loaded if missing, and the
+    derived graph computed again if a load or a derivation was interrupted
+    (:func:`~sanctiongraph.derive.ensure_derived`). Return the date it was computed
+    for then, else ``None``."""
+    if not has_bundled(store):
+        load_bundled(store)
+    return ensure_derived(store, as_of)
 
 
 def load_sources(
@@ -53,6 +69,9 @@ def load_sources(
     :meth:`~sanctiongraph.store.base.GraphStore.replace_graph_ntriples`). ``progress``
     is called with each graph and its count once it is loaded."""
     counts = {}
+    sources = list(sources)
+    if sources:
+        invalidate_derived(store)
     for source in sources:
         store.replace_graph_ntriples(source.graph, source.ntriples, bulk=bulk)
         counts[source.graph.value] = source.size
@@ -80,6 +99,10 @@ def read_and_load(
     replaces its graph (drop, then bulk load) only once every source has passed. If
     writing one of those fails all the same (a store error, not bad input), the graphs
     this call made are dropped; graphs it already replaced keep their new content.
+
+    The derived graph is marked stale (:func:`~sanctiongraph.derive.invalidate_derived`)
+    before the first write, and marked complete again when the call ends having changed
+    nothing; the caller derives again after a load that changed the store.
     """
     names, duplicates = source_names(paths, name)
     existing = set(store.graphs())
@@ -95,6 +118,10 @@ def read_and_load(
                 problems[i] = exc.errors
     counts: dict[str, int] = {}
     created: list[ox.NamedNode] = []
+    was_complete = derived_is_complete(store)
+    replacing = False
+    if not (problems or duplicates):
+        invalidate_derived(store)
     try:
         for i in sorted(streamed):
             graph = source_graph(names[i])
@@ -112,9 +139,12 @@ def read_and_load(
                 progress(graph.value, counts[graph.value])
         if problems or duplicates:
             raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
+        replacing = True
         counts.update(load_sources(store, held, progress, bulk=True))
     except BaseException:
         for graph in created:
             store.drop_graph(graph)
+        if was_complete and not replacing:
+            mark_derived_complete(store)
         raise
     return {source_graph(n).value: counts[source_graph(n).value] for n in names}

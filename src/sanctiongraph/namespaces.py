@@ -251,6 +251,7 @@ class SG(DefinedNamespace):
     partOf: URIRef
     issuedBy: URIRef
     asOf: URIRef
+    derivationComplete: URIRef
     evidence: URIRef
 
     # --- Section 311 special measures as data (derive/fincen311.py) ----------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import IngestError, read_sources
-from sanctiongraph.loading import has_bundled, load_bundled, load_sources
+from sanctiongraph.loading import has_bundled, load_bundled, load_sources, make_ready
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import GraphStore, open_store
 from sanctiongraph.store.base import DEFAULT_STORE_DIR
@@ -53,6 +53,9 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
     store = open_store(text)
     if seed_if_empty(store, date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")
+    elif (day := make_ready(store)) is not None:  # never serve a torn derived graph
+        log.warning("the derived graph was unfinished or older than the data (an "
+                    "interrupted load?); computed it again for %s", day.isoformat())
     if workers > 1:
         store.close()
         os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, "api_key": api_key})

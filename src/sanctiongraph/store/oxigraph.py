@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,6 +17,8 @@ import pyoxigraph as ox
 from sanctiongraph.store.base import GraphStore, StoreError
 
 
+# Where a replacement waits, inside the store directory, until it is in the store.
+JOURNAL = "sanctiongraph-journal"
 # A line that fails N-Triples parsing (a literal cannot be a subject), lenient or not.
 _NOT_NTRIPLES = b'\n"the data being loaded failed" .\n'
 
@@ -51,6 +55,16 @@ def _write_all(fd: int, data: bytes, reader: threading.Thread) -> bool:
     return True
 
 
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (where the platform allows opening a folder)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _variables(substitutions: Mapping[str, Any] | None) -> dict[ox.Variable, Any] | None:
     if not substitutions:
         return None
@@ -80,6 +94,53 @@ class OxigraphStore(GraphStore):
                 self._store = ox.Store(str(path))
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
+        if path is not None and not read_only:
+            self._recover()
+
+    def _recover(self) -> None:
+        """Finish what a killed writer left: replacements already journaled are done
+        again from their journaled data (so the graph holds the new version, never
+        nothing), unfinished journal entries and the bulk loader's temporary files
+        are deleted. Safe here: opening for writing took the store's lock."""
+        assert self.path is not None
+        for orphan in self.path.glob("bulk-*.sst"):
+            orphan.unlink(missing_ok=True)
+        journal = self.path / JOURNAL
+        if not journal.is_dir():
+            return
+        for entry in sorted(journal.iterdir()):
+            if entry.name.startswith("."):
+                shutil.rmtree(entry, ignore_errors=True)  # never committed: the old graph stands
+            else:
+                self._replace_from_journal(entry)
+
+    def _journal_replacement(self, graph: ox.NamedNode, data: bytes) -> Path:
+        """Write ``data`` for ``graph`` to the journal and commit it (a rename, after
+        fsync): from then on a crash is finished by :meth:`_recover`."""
+        assert self.path is not None
+        journal = self.path / JOURNAL
+        journal.mkdir(exist_ok=True)
+        pending = Path(tempfile.mkdtemp(prefix=".pending-", dir=journal))
+        for name, content in (("graph", graph.value.encode()), ("data.nt", data)):
+            with open(pending / name, "wb") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+        entry = journal / pending.name.removeprefix(".pending-")
+        os.rename(pending, entry)
+        _fsync_dir(journal)
+        return entry
+
+    def _replace_from_journal(self, entry: Path) -> None:
+        """Drop the graph and bulk-load it from a committed journal entry, then forget
+        the entry (doing it twice gives the same graph)."""
+        graph = ox.NamedNode((entry / "graph").read_text(encoding="utf-8"))
+        self.drop_graph(graph)
+        self._store.bulk_load(path=str(entry / "data.nt"), format=ox.RdfFormat.N_TRIPLES,
+                              to_graph=graph, lenient=True)
+        self._store.add_graph(graph)
+        self._store.flush()
+        shutil.rmtree(entry)
 
     @property
     def native(self) -> ox.Store:
@@ -88,10 +149,14 @@ class OxigraphStore(GraphStore):
 
     def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
                                bulk: bool = False) -> None:
-        if bulk:
-            # Two steps, each all or nothing: readers may briefly see no graph, and a
-            # crash in between leaves no graph (never a partial one). On disk the bulk
-            # loader writes sorted files directly, about 3x faster than a transaction.
+        if bulk and self.path is not None and self._store.contains_named_graph(graph):
+            # Drop, then bulk load: on disk the bulk loader writes sorted files directly,
+            # about 3x faster than a transaction. Readers may briefly see no graph; the
+            # data is journaled first, so a crash in between is finished when the store
+            # is opened again (the new graph, never none and never part of one).
+            self._replace_from_journal(self._journal_replacement(graph, data))
+        elif bulk:
+            # A new graph (a crash leaves none), or memory (nothing survives a crash).
             self.drop_graph(graph)
             load = self._store.bulk_load if self.path is not None else self._store.load
             load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)

@@ -92,9 +92,10 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
     All or nothing: a source with a problem leaves the store as it was, and every
     problem of every source is listed. A CSV package going into a new graph is loaded
     while it is checked (faster for big packages); other sources are checked whole
-    before anything is written. A graph is replaced by a drop, then a bulk load: an
-    interrupted load leaves the old graph or none, never part of one. Then recompute
-    the derived graph (classifications, statuses) for --as-of.
+    before anything is written. A graph is replaced by a drop, then a bulk load, from a
+    journal: a load killed part-way leaves each graph old or new, and the next command
+    that opens the store finishes it. Then recompute the derived graph
+    (classifications, statuses) for --as-of.
     """
     store = open_store(store_location)  # the ontology and reference data once it passed
     try:

@@ -252,6 +252,10 @@ class SG(DefinedNamespace):
     issuedBy: URIRef
     asOf: URIRef
     derivationComplete: URIRef
+    Rule: URIRef
+    ruleKey: URIRef
+    implements: URIRef
+    readsData: URIRef
     evidence: URIRef
 
     # --- Section 311 special measures as data (derive/fincen311.py) ----------

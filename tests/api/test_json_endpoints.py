@@ -132,8 +132,9 @@ def test_validate_zip_matches_library(client):
                     headers={"content-type": "application/zip"})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"conforms", "as_of", "findings", "errors"}
+    assert set(body) == {"conforms", "as_of", "findings", "errors", "rules_checked"}
     expected = validate_sources(read_sources([MINIMAL]), AS_OF).as_dict()
+    assert body["rules_checked"] == expected["rules_checked"]
     assert body["conforms"] == expected["conforms"] and body["as_of"] == "2026-11-23"
     key = lambda f: (f["severity"], f["citation"], f["id"], f["shape"])  # noqa: E731
     assert sorted(map(key, body["findings"])) == sorted(map(key, expected["findings"]))

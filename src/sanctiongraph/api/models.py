@@ -121,6 +121,16 @@ class InputErrorOut(BaseModel):
     message: str
 
 
+class RuleCheckOut(BaseModel):
+    rule: str
+    name: str
+    citation: str
+    verification: str | None
+    applied: bool
+    findings: int
+    note: str | None
+
+
 class ReportOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "conforms": False, "as_of": "2026-11-23", "errors": [],
@@ -132,6 +142,7 @@ class ReportOut(BaseModel):
     as_of: str
     findings: list[FindingOut]
     errors: list[InputErrorOut]
+    rules_checked: list[RuleCheckOut] = []
 
 
 class LoadOut(BaseModel):

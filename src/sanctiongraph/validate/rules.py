@@ -1,0 +1,78 @@
+"""Which rules a validation checked: their citations, how well their text is verified,
+and whether the data held anything they read (from ``data/reference/rules.ttl``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import pyoxigraph as ox
+
+from sanctiongraph.namespaces import SHAPES
+from sanctiongraph.queries import load_query, select_values
+from sanctiongraph.store import GraphStore
+
+# From the least to the most certain (code list `verification` of the ontology).
+VERIFICATION_ORDER = ("summary", "verbatim_via_copy", "verbatim")
+DATA_QUALITY = "data-quality"
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule as a validation applied it."""
+
+    rule: str
+    name: str
+    citation: str
+    verification: str | None
+    """The least certain verification of the provisions it implements."""
+    applied: bool
+    findings: int
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def rule_of_shape(shape: str) -> str:
+    """The rule key of a shape IRI (``shapes/<key>#Name``); shapes/common is data quality."""
+    key = shape.removeprefix(str(SHAPES)).split("#", 1)[0]
+    return DATA_QUALITY if key == "common" or key == shape else key
+
+
+def rules_checked(store: GraphStore, shapes: Iterable[str]) -> tuple[RuleCheck, ...]:
+    """Every registered rule, with how many of the findings' ``shapes`` are its own."""
+    found: dict[str, int] = {}
+    for shape in shapes:
+        found[rule_of_shape(shape)] = found.get(rule_of_shape(shape), 0) + 1
+    rules: dict[str, dict[str, object]] = {}
+    for row in select_values(store, load_query("report/rules-checked").text):
+        rule = rules.setdefault(row["key"], {"name": row["label"], "citations": {},
+                                             "statuses": set(), "reads": {}})
+        rule["citations"][row["citation"]] = None
+        if row.get("verification"):
+            rule["statuses"].add(row["verification"])
+        if row.get("reads"):
+            rule["reads"][row["reads"]] = row.get("readsLabel") or row["reads"]
+    checks = []
+    for key, rule in sorted(rules.items()):
+        reads = rule["reads"]
+        applied = not reads or any(_has_instance(store, iri) for iri in reads)
+        note = None if applied else (
+            "not applied: the data hold no " + " and no ".join(sorted(reads.values())))
+        statuses = [s for s in VERIFICATION_ORDER if s in rule["statuses"]]
+        checks.append(RuleCheck(key, rule["name"], _citation(list(rule["citations"])),
+                                statuses[0] if statuses else None, applied,
+                                found.get(key, 0), note))
+    return tuple(checks)
+
+
+def _citation(citations: list[str]) -> str:
+    """``31 CFR 510.512, 510.520`` from the sections' citations."""
+    first, *rest = citations
+    prefix = first.rsplit(" ", 1)[0] + " " if " " in first else ""
+    return ", ".join([first] + [c.removeprefix(prefix) for c in rest])
+
+
+def _has_instance(store: GraphStore, cls: str) -> bool:
+    return bool(store.query("ASK { ?x a ?class }", {"class": ox.NamedNode(cls)}))

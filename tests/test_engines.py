@@ -23,6 +23,7 @@ def test_fast_engine_matches_pyshacl_on_fixture(path):
     assert triples_of(run_fixture(path, "fast")) == triples_of(run_fixture(path, "reference"))
 
 
+@pytest.mark.slow
 def test_fast_engine_matches_pyshacl_on_demo_world(as_of):
     fast = validate_paths([demo_world_dir()], as_of, "fast")
     reference = validate_paths([demo_world_dir()], as_of, "reference")

@@ -24,3 +24,10 @@ def test_readme_has_exactly_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert readme_commands()[1] in ci.splitlines()
+
+
+def test_ci_runs_the_slow_tests_that_the_quick_run_skips():
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert lines.index("export SANCTIONGRAPH_SLOW_TESTS=1") < lines.index(readme_commands()[1])
+    engines = (ROOT / "tests" / "test_engines.py").read_text(encoding="utf-8")
+    assert "@pytest.mark.slow\ndef test_fast_engine_matches_pyshacl_on_demo_world" in engines

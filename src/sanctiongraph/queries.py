@@ -56,6 +56,11 @@ def all_queries() -> list[NamedQuery]:
     return [parse_query_file(p) for p in sorted(queries_dir().rglob("*.rq"))]
 
 
+def example_query_files() -> list[NamedQuery]:
+    """The researchers' examples (``queries/examples/``), as the query editor opens them."""
+    return [parse_query_file(p) for p in sorted((queries_dir() / "examples").glob("*.rq"))]
+
+
 # Just enough of SPARQL's lexer to find keywords and braces outside comments, IRIs and
 # strings (for binding variables as VALUES on servers without pyoxigraph's substitutions).
 _TOKEN = re.compile(

@@ -44,7 +44,8 @@ def test_entity_search(client):
 
 def test_example_queries(client):
     queries = client.get("/example-queries").json()
-    assert queries and all(q["text"].strip() and q["path"].endswith(".rq") for q in queries)
+    assert len(queries) >= 15
+    assert all(q["text"].strip() and q["path"].startswith("examples/") for q in queries)
 
 
 def test_assets_restricted_to_bundles(client):

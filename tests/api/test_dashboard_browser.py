@@ -331,7 +331,7 @@ def test_yasgui_runs_an_example_query(page, live_server, tmp_path):
     assert table.locator("tbody tr").count() == min(len(bindings), 50)  # YASGUI's page size
     headers = table.locator("thead th").all_inner_texts()
     assert [h.strip() for h in headers if h.strip()] == [
-        "designation", "entity", "program", "start", "end", "entity_id"]
+        "entity", "entity_id", "name", "program", "start", "end", "source"]
     text = table.inner_text()
     for entity_id in ("kp-bank", "kp-pine"):
         assert entity_id in text

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from sanctiongraph.api.assets import STATIC_DIR, node_modules_dir
 from sanctiongraph.api.deps import ReadAccess
-from sanctiongraph.queries import all_queries
+from sanctiongraph.queries import example_query_files
 from sanctiongraph.resources import queries_dir
 
 router = APIRouter(tags=["dashboard"])
@@ -40,11 +40,11 @@ def root() -> RedirectResponse:
 
 
 @router.get("/example-queries", response_model=list[ExampleQuery], dependencies=[ReadAccess],
-            summary="The named SPARQL files under queries/, for the query editor")
+            summary="The researchers' example queries (queries/examples/), for the query editor")
 def example_queries() -> list[ExampleQuery]:
     root = queries_dir()
     return [ExampleQuery(name=q.name, path=str(q.path.relative_to(root)), summary=q.summary,
-                         text=q.text) for q in all_queries()]
+                         text=q.text) for q in example_query_files()]
 
 
 @router.get("/dashboard-assets", response_model=AssetsOut,

@@ -105,3 +105,49 @@ def test_with_rows_chunked_splits_rows_into_blocks(monkeypatch):
     assert len(queries) == 3
     assert [q.count("<https://example.org/") for q in queries] == [2, 2, 1]
     assert with_rows_chunked("SELECT ?x WHERE { ?x ?p ?o }", ["x"], []) == []
+
+
+def test_common_prefixes_are_added_only_where_the_query_does_not_declare_them():
+    from sanctiongraph.queries import COMMON_PREFIXES, with_common_prefixes
+
+    text = "PREFIX sg: <urn:mine#>\nprefix  rdfs :<urn:r#>\nSELECT * WHERE { ?s sg:x ?o }"
+    prefixed, added = with_common_prefixes(text)
+    assert added == len(COMMON_PREFIXES) - 2
+    assert prefixed.endswith(text) and "PREFIX sg:" not in prefixed[: -len(text)]
+    assert "PREFIX dct: <http://purl.org/dc/terms/>" in prefixed
+    import pyoxigraph as ox
+
+    ox.Store().query(with_common_prefixes("ASK { ?s a sg:Bank ; dct:identifier ?i }")[0])
+
+
+def test_a_syntax_error_names_the_line_and_column_of_the_users_own_text():
+    import pyoxigraph as ox
+
+    from sanctiongraph.queries import syntax_error_message, with_common_prefixes
+
+    text = "SELECT * WHERE {\n  ?s ?p ?o\n  FILTER(?o > ) }"
+    prefixed, added = with_common_prefixes(text)
+    with pytest.raises(SyntaxError) as caught:
+        ox.Store().query(prefixed)
+    message = syntax_error_message(caught.value, text, added).splitlines()
+    assert message[0].startswith("SPARQL syntax error at line 3, column 18: expected one of")
+    assert message[1:] == ["    FILTER(?o > ) }", "                   ^"]
+
+
+def test_the_cli_query_knows_the_common_prefixes_and_reports_syntax_errors_briefly(tmp_path):
+    import subprocess
+    import sys
+
+    def run(text: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sanctiongraph.cli", "query", "--store",
+                               str(tmp_path / "s"), "--format", "csv", "--query", text],
+                              capture_output=True, text=True, timeout=300)
+
+    ok = run("SELECT DISTINCT ?c WHERE { ?c a sg:Country ; sg:code 'KP' }")
+    assert ok.returncode == 0 and ok.stdout.splitlines() == [
+        "c", "https://w3id.org/sanctiongraph/ref/country/KP"]
+    assert ok.stderr == ""  # a new store is derived without a warning
+    bad = run("SELECT * WHERE { ?s ?p }")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: SPARQL syntax error at line 1, column ")
+    assert "Traceback" not in bad.stderr

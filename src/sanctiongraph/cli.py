@@ -22,6 +22,7 @@ from sanctiongraph.derive import DERIVED, run_derivers
 from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
 from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.queries import syntax_error_message, with_common_prefixes
 from sanctiongraph.store import GraphStore, StoreError, open_store
 from sanctiongraph.validate import validate_paths
 
@@ -163,15 +164,19 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
 def query(file: Path | None, text: str | None, store_location: str | None, fmt: str) -> None:
-    """Run a read-only SPARQL query over the union of the store's graphs."""
+    """Run a read-only SPARQL query over the union of the store's graphs.
+
+    The prefixes sg, rdf, rdfs, owl, xsd, skos, dct, sh, prov, id and ref may be used
+    without declaring them."""
     if (file is None) == (text is None):
         _fail("give either a query file or --query TEXT")
     sparql = text if text is not None else file.read_text(encoding="utf-8")
+    prefixed, added = with_common_prefixes(sparql)
     store = _open(store_location)
     try:
-        results = store.query(sparql)
+        results = store.query(prefixed)
     except SyntaxError as exc:
-        _fail(f"SPARQL syntax: {exc}")
+        _fail(syntax_error_message(exc, sparql, added).splitlines())
     click.echo(_render_results(results, fmt))
     store.close()
 

@@ -15,8 +15,27 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from sanctiongraph.namespaces import BASE, ID, ONTOLOGY_IRI, REF
 from sanctiongraph.resources import queries_dir
 
+# Prefixes a query may use without declaring them (the SPARQL endpoint and
+# ``sanctiongraph query`` add the ones a query does not declare itself).
+COMMON_PREFIXES = {
+    "sg": ONTOLOGY_IRI + "#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "id": str(ID),
+    "ref": str(REF),
+    "graph": BASE + "graph/",
+}
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
+_SYNTAX_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 _HEADER = re.compile(r"^#\s*(name|summary|params|returns|description):\s*(.*)$")
 _VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -54,6 +73,34 @@ def load_query(relative: str) -> NamedQuery:
 
 def all_queries() -> list[NamedQuery]:
     return [parse_query_file(p) for p in sorted(queries_dir().rglob("*.rq"))]
+
+
+def with_common_prefixes(text: str) -> tuple[str, int]:
+    """``text`` with a ``PREFIX`` line for each of :data:`COMMON_PREFIXES` that it does
+    not declare itself, and the number of lines added before it."""
+    declared = {name or "" for name in _DECLARED.findall(text)}
+    lines = [f"PREFIX {name}: <{iri}>" for name, iri in COMMON_PREFIXES.items()
+             if name not in declared]
+    return ("\n".join(lines) + "\n" + text if lines else text), len(lines)
+
+
+def syntax_error_message(error: SyntaxError, text: str, added_lines: int = 0) -> str:
+    """A short message for a query that does not parse: the line and column in the
+    user's own text (``added_lines`` were put before it), the parser's expectation,
+    and the line with a caret under the place."""
+    match = _SYNTAX_ERROR.match(str(error))
+    if match is None:
+        return f"SPARQL syntax error: {str(error)[:300]}"
+    line, column = int(match.group(1)) - added_lines, int(match.group(2))
+    expected = " ".join(match.group(3).split())
+    if len(expected) > 160:
+        expected = expected[:157] + "..."
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return f"SPARQL syntax error at line {line}, column {column}: {expected}"
+    source = lines[line - 1]
+    return (f"SPARQL syntax error at line {line}, column {column}: {expected}\n"
+            f"  {source}\n  {' ' * (column - 1)}^")
 
 
 def example_query_files() -> list[NamedQuery]:

@@ -79,11 +79,13 @@ def derived_date(store: GraphStore) -> date | None:
 
 
 def ensure_derived(store: GraphStore, as_of: date | None = None) -> date | None:
-    """Compute the derived graph again when it is unfinished or stale (a load or a
+    """Compute the derived graph when it is missing, unfinished or stale (a load or a
     derivation was interrupted), for the date it was computed for (else ``as_of``,
-    else today). Return that date, or ``None`` when the graph was complete."""
+    else today). Return that date when a derived graph was there but unfinished or
+    stale, else ``None``."""
     if derived_is_complete(store):
         return None
+    existed = DERIVED in store.graphs()
     day = derived_date(store) or as_of or date.today()
     run_derivers(store, day)
-    return day
+    return day if existed else None

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from sanctiongraph.analysis.access import AccessData, load_access_data
 from sanctiongraph.analysis.loader import load_ownership
 from sanctiongraph.analysis.ownership import OwnershipData
+from sanctiongraph.api.bounded import WorkQueue
 from sanctiongraph.api.encoding import StepMemo, StepWriter, step_writer
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
@@ -36,6 +37,10 @@ class AppState:
     """The store's data read once for the JSON endpoints; ``None`` when reading failed."""
     _copies_lock: threading.Lock = field(default_factory=threading.Lock)
     _analysis_limiter: anyio.CapacityLimiter | None = None
+    long_walks: WorkQueue = field(default_factory=lambda: WorkQueue(
+        "long access-path walks", threads=1, waiting=8))
+    """Walks too long for the event loop: one at a time (a second thread running Python
+    beside it doubled how long the event loop waited for the GIL)."""
 
     def snapshot(self) -> Snapshot:
         if self.settings.store_path is not None:
@@ -98,6 +103,10 @@ class AppState:
         if self._analysis_limiter is None:
             self._analysis_limiter = anyio.CapacityLimiter(self.settings.analysis_threads)
         return await anyio.to_thread.run_sync(function, *args, limiter=self._analysis_limiter)
+
+    def copies_ready(self) -> bool:
+        """Whether :meth:`analyse` answers in the event loop's own thread."""
+        return self._copies_ready()
 
     def _copies_ready(self) -> bool:
         return isinstance(self.store, OxigraphStore) and all(

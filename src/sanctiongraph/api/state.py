@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import anyio
@@ -16,9 +17,11 @@ from sanctiongraph.analysis.access import AccessData, load_access_data
 from sanctiongraph.analysis.loader import load_ownership
 from sanctiongraph.analysis.ownership import OwnershipData
 from sanctiongraph.api.bounded import WorkQueue
+from sanctiongraph.api.dated_views import DatedViews
 from sanctiongraph.api.encoding import StepMemo, StepWriter, step_writer
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
+from sanctiongraph.entities import view_as_of
 from sanctiongraph.store import GraphStore
 from sanctiongraph.store.oxigraph import OxigraphStore
 
@@ -41,6 +44,11 @@ class AppState:
         "long access-path walks", threads=1, waiting=8))
     """Walks too long for the event loop: one at a time (a second thread running Python
     beside it doubled how long the event loop waited for the GIL)."""
+    dated_views: DatedViews = field(init=False)
+    """The store derived for other dates than its own, for ``/entities/{id}?as_of=``."""
+
+    def __post_init__(self) -> None:
+        self.dated_views = DatedViews(partial(view_as_of, self.store))
 
     def snapshot(self) -> Snapshot:
         if self.settings.store_path is not None:
@@ -117,6 +125,7 @@ class AppState:
         with self._copies_lock:
             self._copies.clear()
             gc.unfreeze()  # the old copies may be collected again
+        self.dated_views.clear()
         with self._lock:
             if self._runner is not None:
                 self._runner.refresh(self.snapshot())

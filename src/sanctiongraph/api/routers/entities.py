@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from sanctiongraph.analysis.access import PathLimits
 from sanctiongraph.api.deps import StateDep, AsOf, ReadAccess, StoreDep
@@ -15,7 +16,7 @@ from sanctiongraph.api.encoding import access_paths_json, owners_response
 from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
 from sanctiongraph.api.state import AppState
-from sanctiongraph.entities import describe_entity, resolve_entity, search_entities, view_as_of
+from sanctiongraph.entities import derived_as_of, describe_entity, resolve_entity, search_entities
 from sanctiongraph.store import GraphStore
 
 router = APIRouter(prefix="/entities", tags=["entities"], dependencies=[ReadAccess],
@@ -131,9 +132,24 @@ def _access_paths_response(state: AppState, entity_id: str, as_of: date,
     return Response(access_paths_json(body), media_type="application/json")
 
 
-@router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date")
-def entity(entity_id: EntityId, store: StoreDep, as_of: AsOf) -> dict[str, object]:
+@router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date",
+            responses={503: {"model": ErrorOut}})
+async def entity(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
     """Names, kinds, jurisdictions, designations and derived classes (such as
-    North Korean banking institution)."""
+    North Korean banking institution). For another date than the store's derived graph,
+    the store is re-derived for it in a copy, one date at a time, a few waiting (503 with
+    `Retry-After` past that), the last two dates kept."""
+    found = await run_in_threadpool(_describe_on_the_derived_date, state.store, entity_id, as_of)
+    if isinstance(found, dict):
+        return found
+    view = await state.dated_views.get(as_of)
+    return await run_in_threadpool(describe_entity, view, found, as_of)
+
+
+def _describe_on_the_derived_date(store: GraphStore, entity_id: str,
+                                  as_of: date) -> dict[str, object] | str:
+    """The entity described when the store is derived for ``as_of``, else its IRI."""
     iri = _resolve(store, entity_id)
-    return describe_entity(view_as_of(store, as_of), iri, as_of)
+    if derived_as_of(store) != as_of:
+        return iri
+    return describe_entity(store, iri, as_of)

@@ -44,6 +44,9 @@ class AppState:
         "long access-path walks", threads=1, waiting=8))
     """Walks too long for the event loop: one at a time (a second thread running Python
     beside it doubled how long the event loop waited for the GIL)."""
+    uploads: WorkQueue = field(default_factory=lambda: WorkQueue(
+        "uploads being read or validated", threads=1, waiting=2))
+    """Uploads to unpack, map and validate: off the event loop, one at a time."""
     dated_views: DatedViews = field(init=False)
     """The store derived for other dates than its own, for ``/entities/{id}?as_of=``."""
 

@@ -25,7 +25,7 @@ NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
     "/graphs/{name}", response_model=LoadOut, summary="Replace the graph source/{name}",
     openapi_extra={"requestBody": BODY},
     responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 403: {"model": ErrorOut},
-               413: {"model": ErrorOut}, 415: {"model": ErrorOut}})
+               413: {"model": ErrorOut}, 415: {"model": ErrorOut}, 503: {"model": ErrorOut}})
 async def load_graph(
     request: Request, state: StateDep, settings: SettingsDep, as_of: AsOf,
     name: Annotated[str, Path(description="Graph name: letters, digits, `.`, `_`, `-`.",
@@ -36,9 +36,10 @@ async def load_graph(
     if not NAME.fullmatch(name):
         raise BadRequest("graph name must be 1-100 letters, digits, '.', '_' or '-'")
     data = await read_body(request, settings.max_upload_bytes)
-    try:
-        source = read_upload(data, request.headers.get("content-type"), name,
-                             settings.max_unzipped_bytes)
+    try:  # off the event loop, one upload at a time (as /validate)
+        source = await state.uploads.run(read_upload, data, request.headers.get("content-type"),
+                                         name, settings.max_unzipped_bytes,
+                                         settings.max_upload_rows)
     except IngestError as exc:
         raise BadRequest([e.as_dict() for e in exc.errors]) from None
 

@@ -104,8 +104,9 @@ class HealthOut(BaseModel):
         "status": "ok", "derived_as_of": "2026-11-23",
         "graphs": [{"graph": "https://w3id.org/sanctiongraph/graph/ontology", "triples": 2875}]}]})
     status: str
-    derived_as_of: str | None
-    graphs: list[GraphCount]
+    derived_as_of: str | None = Field(default=None, description=(
+        "Left out, with graphs, when reads need the API key and none was given"))
+    graphs: list[GraphCount] = Field(default_factory=list)
 
 
 class FindingOut(BaseModel):

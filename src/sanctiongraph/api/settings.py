@@ -23,6 +23,9 @@ class Settings:
     read_requires_key: bool = False
     """When true, reads need the API key too (default: reads are open)."""
     cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    """Host header values answered (``*.example.org`` patterns too); empty: any. ``serve``
+    sets localhost names and the host it binds unless told others."""
     query_deadline_seconds: float = 10.0
     max_query_length: int = 20_000
     max_nesting_depth: int = 32

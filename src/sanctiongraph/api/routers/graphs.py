@@ -33,8 +33,9 @@ async def load_graph(
 ) -> LoadOut:
     """Load a .zip data package, Turtle, N-Triples or JSON-LD into `graph/source/{name}`
     atomically, then recompute the derived graph for `as_of`. Needs `X-API-Key`."""
-    if not NAME.fullmatch(name):
-        raise BadRequest("graph name must be 1-100 letters, digits, '.', '_' or '-'")
+    if not NAME.fullmatch(name) or not name.strip("."):
+        raise BadRequest("graph name must be 1-100 letters, digits, '.', '_' or '-', "
+                         "not dots alone")
     data = await read_body(request, settings.max_upload_bytes)
     try:  # off the event loop, one upload at a time (as /validate)
         source = await state.uploads.run(read_upload, data, request.headers.get("content-type"),

@@ -199,7 +199,8 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
     ENTITY is a data-package id or a full IRI. Each path follows nested accounts (the
     holder reaches the institution that maintains the account), open on the date, and
     says whether its last account is a correspondent account in the US kept by a covered
-    financial institution. Exit 2 for an unknown entity.
+    financial institution. At most 10,000 paths (about 5 MB, 5 s): the first line, and
+    "truncated" in the JSON, say when there were more. Exit 2 for an unknown entity.
     """
     from sanctiongraph.analysis.access import UnknownEntity, access_paths, render_text
 

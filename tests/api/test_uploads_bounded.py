@@ -134,3 +134,21 @@ def test_uploads_queue_then_503(base_store, path, monkeypatch):
     refused, *others = asyncio.run(main())
     assert refused.status_code == 503 and refused.headers["retry-after"]
     assert [r.status_code for r in others] == [400] * 3
+
+
+def test_zip_that_understates_its_size_is_refused(base_store):
+    """A member whose headers declare 100 bytes but which unpacks to 5 MB: refused with a
+    clear 400, never unpacked past its declared size."""
+    import struct
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("entities.csv", ENTITY_HEADER + "x" * 5_000_000)
+    data = bytearray(buffer.getvalue())
+    struct.pack_into("<I", data, 22, 100)  # the local header's uncompressed size
+    struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 24, 100)  # the central one
+    with TestClient(create_app(Settings(store=base_store, max_unzipped_bytes=1_000_000)),
+                    raise_server_exceptions=False) as client:
+        r = client.post("/validate", content=bytes(data),
+                        headers={"content-type": "application/zip"})
+    assert r.status_code == 400 and "cannot read entities.csv" in r.json()["detail"]

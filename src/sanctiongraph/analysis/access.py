@@ -268,7 +268,7 @@ def _preorder(by_holder: dict[str, list[Edge]], start: str, max_depth: int,
             continue
         path_size = current_size + size(edge.account) + size(edge.maintainer)
         if (len(paths) >= limits.paths or total + path_size > limits.bytes
-                or (deadline is not None and len(paths) % 256 == 0
+                or (deadline is not None and len(paths) % 64 == 0
                     and time.monotonic() > deadline)):
             return FoundPaths(paths, True)
         path = AccessPath(current.hops + (edge.maintainer,), current.accounts + (edge.account,),

@@ -98,7 +98,7 @@ def _owners(state: AppState, entity_id: str, as_of: date) -> Response:
 # A walk in the event loop lists at most this many paths, for at most this long (a few
 # milliseconds); one that would go further is done again in a worker thread of its own
 # (``state.long_walks``) with the library's bounds (MAX_PATHS, MAX_PATH_BYTES, MAX_SECONDS).
-INLINE_LIMITS = PathLimits(paths=500, seconds=0.004)
+INLINE_LIMITS = PathLimits(paths=200, seconds=0.002)
 
 
 @router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,

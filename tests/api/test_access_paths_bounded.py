@@ -81,8 +81,9 @@ def test_long_walks_leave_the_event_loop_free(app):
             async def walk() -> int:
                 r = await http.get("/entities/b0/access-paths",
                                    params={"as_of": AS_OF.isoformat(), "max_depth": 10})
-                return len(json.loads(r.content)["paths"])
+                return r.content.count(b'"hops"')  # json.loads here would hold the loop
 
+            await walk()  # warm-up: the first request through the app sets things up
             return await longest_hold(asyncio.gather(*(walk() for _ in range(4))))
 
     for _attempt in range(3):  # the least held of three runs: other processes share the CPU

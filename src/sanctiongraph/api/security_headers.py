@@ -2,8 +2,11 @@
 
 The Content-Security-Policy allows our own scripts and styles only, as the dashboard
 and the YASGUI page load them (files under ``/dashboard/`` and ``/assets/``, no inline
-script). Inline *styles* stay allowed: YASGUI and cytoscape set style attributes as
-they draw, and a style cannot run code. The OpenAPI pages (``/docs``, ``/redoc``) are
+script). Inline *styles* stay allowed: cytoscape adds a style element and YASGUI sets
+style attributes as they draw, and a style cannot run code. Workers may start from
+``blob:`` URLs (YASGUI makes one so). No ``unsafe-eval``: the bundles' ``eval`` and
+``Function(...)`` are fallbacks (a JSON parser, lodash's global lookup) that browsers
+never reach. The OpenAPI pages (``/docs``, ``/redoc``) are
 FastAPI's: they load Swagger UI or ReDoc from jsDelivr with an inline starter script, so
 they get a policy that allows that much (their HTML holds no client data).
 """

@@ -109,7 +109,7 @@ class AppState:
         hand-over, about a fifth of the CPU of a request); otherwise in a worker thread, at most
         ``settings.analysis_threads`` of them at once (FastAPI's own pool runs up to 40),
         so that reading the copies or a remote store does not stop the server."""
-        if self._copies_ready():
+        if self.copies_ready():
             return function(*args)
         if self._analysis_limiter is None:
             self._analysis_limiter = anyio.CapacityLimiter(self.settings.analysis_threads)
@@ -117,9 +117,6 @@ class AppState:
 
     def copies_ready(self) -> bool:
         """Whether :meth:`analyse` answers in the event loop's own thread."""
-        return self._copies_ready()
-
-    def _copies_ready(self) -> bool:
         return isinstance(self.store, OxigraphStore) and all(
             self._copies.get(name) is not None for name in ("ownership", "access"))
 

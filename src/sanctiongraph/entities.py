@@ -44,9 +44,15 @@ def derived_as_of(store: GraphStore) -> date | None:
     return date.fromisoformat(rows[0]["d"].value) if rows else None
 
 
+def derived_for(store: GraphStore, as_of: date) -> bool:
+    """Whether ``store``'s derived graph answers for ``as_of`` (else :func:`view_as_of`
+    makes a copy derived for it)."""
+    return derived_as_of(store) == as_of
+
+
 def view_as_of(store: GraphStore, as_of: date) -> GraphStore:
     """``store`` itself when its derived graph is for ``as_of``, else a derived copy in memory."""
-    if derived_as_of(store) == as_of:
+    if derived_for(store, as_of):
         return store
     copy = open_store(in_memory=True)
     for graph in store.graphs():

@@ -16,7 +16,7 @@ from sanctiongraph.api.encoding import access_paths_json, owners_response
 from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
 from sanctiongraph.api.state import AppState
-from sanctiongraph.entities import derived_as_of, describe_entity, resolve_entity, search_entities
+from sanctiongraph.entities import derived_for, describe_entity, resolve_entity, search_entities
 from sanctiongraph.store import GraphStore
 
 router = APIRouter(prefix="/entities", tags=["entities"], dependencies=[ReadAccess],
@@ -150,6 +150,6 @@ def _describe_on_the_derived_date(store: GraphStore, entity_id: str,
                                   as_of: date) -> dict[str, object] | str:
     """The entity described when the store is derived for ``as_of``, else its IRI."""
     iri = _resolve(store, entity_id)
-    if derived_as_of(store) != as_of:
+    if not derived_for(store, as_of):
         return iri
     return describe_entity(store, iri, as_of)

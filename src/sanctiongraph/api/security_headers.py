@@ -30,8 +30,10 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.j
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 SCHEMA_PATHS = ("/openapi.json", *DOCS_PATHS)
 
-_HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"), (b"cross-origin-opener-policy", b"same-origin")]
+_COMMON = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
+           (b"referrer-policy", b"no-referrer"), (b"cross-origin-opener-policy", b"same-origin")]
+_HEADERS = [*_COMMON, (b"content-security-policy", CSP.encode())]
+_DOCS_HEADERS = [*_COMMON, (b"content-security-policy", DOCS_CSP.encode())]
 
 
 class SecurityHeaders:
@@ -50,12 +52,11 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        policy = (DOCS_CSP if path in DOCS_PATHS else CSP).encode()
+        added = _DOCS_HEADERS if path in DOCS_PATHS else _HEADERS
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_HEADERS,
-                                      (b"content-security-policy", policy)]
+                message["headers"] = [*message.get("headers", ()), *added]
             await send(message)
 
         if self.require_key and path in SCHEMA_PATHS and not self._key_given(scope):

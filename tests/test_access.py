@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from sanctiongraph.analysis.access import (
-    AccessPath, Edge, UnknownEntity, access_paths, find_paths, load_access_data, render_text,
+    MAX_PATH_BYTES, MAX_PATHS, AccessPath, Edge, PathLimits, UnknownEntity, access_paths,
+    find_paths, load_access_data, render_text,
 )
 from sanctiongraph.cli import cli
 from sanctiongraph.ingest import Source
@@ -71,8 +72,8 @@ def as_tuples(body):
 
 def test_paths_from_a_north_korean_bank(store):
     body = access_paths(store, "kp", AS_OF, 4)
-    assert set(body) == {"entity", "paths"}
-    assert body["entity"] == "kp"
+    assert set(body) == {"entity", "paths", "truncated"}
+    assert body["entity"] == "kp" and body["truncated"] is False
     assert all(set(p) == {"hops", "accounts", "reaches_us"} for p in body["paths"])
     assert as_tuples(body) == [
         (("kp", "cn"), ("a1",), False),
@@ -305,10 +306,96 @@ def test_generated_world_same_paths_from_the_whole_store(tmp_path):
 def test_find_paths_on_plain_edges():
     edges = [Edge("x", "a", "b", False), Edge("y", "b", "a", False), Edge("z", "b", "c", True),
              Edge("w", "a", "a", False)]
-    assert find_paths(edges, "a", 5) == [
+    found = find_paths(edges, "a", 5)
+    assert found.paths == [
         AccessPath(("a", "b"), ("x",), False),
         AccessPath(("a", "b", "c"), ("x", "z"), True),
     ]
+    assert found.truncated is False
+    one = find_paths(edges, "a", 5, limits=PathLimits(paths=1))
+    assert one.paths == found.paths[:1] and one.truncated is True
+    exact = find_paths(edges, "a", 5, limits=PathLimits(paths=2))
+    assert exact.paths == found.paths and exact.truncated is False  # nothing left to list
+
+
+# --------------------------------------------------------------------------- dense networks
+
+BANKS = 12
+
+
+def complete_world(banks: int = BANKS) -> bytes:
+    """``banks`` banks that each hold a correspondent account at every other one."""
+    lines = ["@prefix dct: <http://purl.org/dc/terms/> .",
+             "@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .",
+             "@prefix acc: <https://w3id.org/sanctiongraph/id/account/> .",
+             "@prefix cty: <https://w3id.org/sanctiongraph/ref/country/> .",
+             "@prefix sg: <https://w3id.org/sanctiongraph/ontology#> ."]
+    for i in range(banks):
+        lines.append(f'ent:b{i} a sg:Bank ; dct:identifier "b{i}" ; '
+                     f'sg:jurisdiction cty:{"US" if i % 2 else "CN"} .')
+        lines += [f'acc:a{i}-{j} a sg:CorrespondentAccount ; dct:identifier "a{i}-{j}" ; '
+                  f'sg:heldBy ent:b{i} ; sg:maintainedBy ent:b{j} .'
+                  for j in range(banks) if j != i]
+    return "\n".join(lines).encode()
+
+
+def simple_paths(banks: int, depth: int) -> int:
+    """Simple paths of 1..depth accounts from one bank of a complete network."""
+    total, count = 0, 1
+    for k in range(1, depth + 1):
+        count *= banks - k
+        total += count
+    return total
+
+
+@pytest.fixture(scope="module")
+def complete():
+    s = open_store(in_memory=True)
+    load_bundled(s)
+    load_sources(s, [Source.from_triples(
+        "k12", parse_rdf(complete_world(), ox.RdfFormat.TURTLE, "k12.ttl"))])
+    return s, load_access_data(s)
+
+
+@pytest.mark.parametrize("depth", range(1, 11))
+def test_complete_network_is_bounded_at_every_depth(complete, depth):
+    """Twelve banks with accounts at each other have about ten million paths of up to
+    eight accounts (the CLI passed 11 GB, the API sent 138 MB at depth 6): every depth
+    answers within the caps, in bounded time, and says ``truncated`` where it was cut."""
+    import time
+    import tracemalloc
+
+    store, data = complete
+    everything = simple_paths(BANKS, depth)
+    for given in (data, None):  # the API's copy, and the CLI's reads level by level
+        tracemalloc.start()
+        started = time.monotonic()
+        body = access_paths(store, "b0", AS_OF, depth, given)
+        elapsed = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert elapsed < 10, elapsed  # about 0.1 s untraced; tracing slows it sixfold
+        assert peak < 60_000_000, peak  # about 11 MB
+        assert len(json.dumps(body)) <= MAX_PATH_BYTES
+        assert len(body["paths"]) == min(everything, MAX_PATHS)
+        assert body["truncated"] is (everything > MAX_PATHS)
+        assert all(len(p["accounts"]) <= depth and len(set(p["hops"])) == len(p["hops"])
+                   for p in body["paths"])
+    if depth <= 4:  # complete: the same answer as an unbounded walk
+        assert body == access_paths(store, "b0", AS_OF, depth, data, PathLimits(10**9, 10**12, None))
+
+
+def test_complete_network_byte_and_time_bounds(complete):
+    """The byte bound and the time bound cut a walk as the path bound does."""
+    store, data = complete
+    small = access_paths(store, "b0", AS_OF, 6, data, PathLimits(bytes=20_000, seconds=None))
+    assert small["truncated"] is True and 0 < len(json.dumps(small)) <= 20_000
+    first = access_paths(store, "b0", AS_OF, 6, data, PathLimits(paths=len(small["paths"])))
+    assert first["paths"] == small["paths"]  # the first paths of the walk's order
+    timed = access_paths(store, "b0", AS_OF, 10, data, PathLimits(paths=10**9, bytes=10**12,
+                                                                 seconds=0.05))
+    assert timed["truncated"] is True and 0 < len(timed["paths"]) < 10**6
+    assert "truncated" in render_text(timed, AS_OF, 10).splitlines()[0]
 
 
 def test_access_reads_the_same_covered_institutions_as_the_deriver(store):
@@ -368,6 +455,20 @@ def test_cli_unknown_entity_exits_2(store_dir):
     result = CliRunner().invoke(cli, ["access", "nobody", "--store", str(store_dir)])
     assert result.exit_code == 2
     assert "no entity" in result.output and "nobody" in result.output
+
+
+def test_cli_complete_network_is_bounded(tmp_path):
+    """The CLI passes the library's bound: depth 8 on twelve banks passed 11 GB before."""
+    (tmp_path / "k12.ttl").write_bytes(complete_world())
+    store = str(tmp_path / "store")
+    assert CliRunner().invoke(cli, ["load", str(tmp_path / "k12.ttl"), "--store", store]).exit_code == 0
+    result = CliRunner().invoke(cli, ["access", "b0", "--store", store, "--as-of", "2026-11-23",
+                                      "--max-depth", "8", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["truncated"] is True and len(body["paths"]) == MAX_PATHS
+    text = CliRunner().invoke(cli, ["access", "b0", "--store", store, "--max-depth", "8"])
+    assert "truncated" in text.output.splitlines()[0]
 
 
 def test_cli_rejects_bad_depth(store_dir):

@@ -17,7 +17,7 @@ from sanctiongraph.namespaces import SHAPES
 from sanctiongraph.resources import demo_world_dir, shapes_dir
 from sanctiongraph.store import open_store
 from sanctiongraph.validate import validate_paths
-from sanctiongraph.validate.report import Finding, Report, spreadsheet_safe
+from sanctiongraph.validate.report import Finding, Report
 from sanctiongraph.validate.rules import DATA_QUALITY, rules_checked
 
 AS_OF = date(2026, 11, 23)
@@ -100,7 +100,6 @@ def test_csv_has_one_finding_a_row_and_never_a_formula(demo_report):
                       "urn:shape", ("@SUM(A1)",))
     row = list(csv.reader(io.StringIO(Report(AS_OF, (hostile,)).to_csv())))[1]
     assert row[2:5] == ["'=HYPERLINK(\"http://evil\")", "'-1+2", "'@SUM(A1)"]
-    assert spreadsheet_safe("plain") == "plain"
 
 
 def test_validate_writes_any_format_to_a_file_and_tells_its_stages(tmp_path):

@@ -6,8 +6,6 @@ Exit codes: 0 success (``validate``: conforms), 1 ``validate`` found a violation
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
@@ -23,6 +21,7 @@ from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.queries import syntax_error_message, with_common_prefixes
+from sanctiongraph.spreadsheet import csv_text
 from sanctiongraph.store import GraphStore, StoreError, open_store
 from sanctiongraph.validate import validate_paths
 
@@ -190,12 +189,8 @@ def _render_results(results, fmt: str) -> str:
     rows = [[_cell(s[n]) for n in names] for s in results]
     if fmt == "json":
         return json.dumps([dict(zip(names, r)) for r in rows], indent=2, ensure_ascii=False)
-    buffer = io.StringIO()
-    if fmt == "csv":
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows(rows)
-        return buffer.getvalue().rstrip("\n")
+    if fmt == "csv":  # cells that would be spreadsheet formulas are neutralised
+        return csv_text(names, rows)
     widths = [max([len(n)] + [len(r[i] or "") for r in rows]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths))]
     lines += ["  ".join((c or "").ljust(w) for c, w in zip(r, widths)) for r in rows]
@@ -256,7 +251,8 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
     ENTITY is a data-package id or a full IRI. Each path follows nested accounts (the
     holder reaches the institution that maintains the account), open on the date, and
     says whether its last account is a correspondent account in the US kept by a covered
-    financial institution. Exit 2 for an unknown entity.
+    financial institution. At most 10,000 paths (about 5 MB, 5 s): the first line, and
+    "truncated" in the JSON, say when there were more. Exit 2 for an unknown entity.
     """
     from sanctiongraph.analysis.access import UnknownEntity, access_paths, render_text
 
@@ -283,13 +279,21 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Server processes. Above 1, each opens the on-disk store read-only and "
                    "keeps its own copies (memory times N), and writes are refused.")
+@click.option("--read-requires-key", is_flag=True, default=False,
+              help="Reads need the API key too (X-API-Key), /healthz details and the "
+                   "OpenAPI pages included; /healthz without it says only that it is up.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
+              help="Host header value to answer (repeatable; *.example.org allowed). "
+                   "Default: localhost, 127.0.0.1, ::1 and --host.")
 def serve(host: str, port: int, store_location: str | None, api_key: str | None,
-          access_log: bool, workers: int) -> None:
+          access_log: bool, workers: int, read_requires_key: bool,
+          allowed_hosts: tuple[str, ...]) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
     from sanctiongraph.api.serve import serve as run_server
 
     try:
-        run_server(host, port, store_location, api_key, access_log, workers)
+        run_server(host, port, store_location, api_key, access_log, workers,
+                   read_requires_key, allowed_hosts)
     except ValueError as exc:
         _fail(str(exc))
 

@@ -39,9 +39,15 @@ def _exists(store: GraphStore, iri: str) -> bool:
     return store.has_subject(node)
 
 
+def derived_for(store: GraphStore, as_of: date) -> bool:
+    """Whether ``store``'s derived graph answers for ``as_of``: computed for that date,
+    and complete (else :func:`view_as_of` makes a copy derived for it)."""
+    return derived_as_of(store) == as_of and derived_is_complete(store)
+
+
 def view_as_of(store: GraphStore, as_of: date) -> GraphStore:
     """``store`` itself when its derived graph is for ``as_of``, else a derived copy in memory."""
-    if derived_as_of(store) == as_of and derived_is_complete(store):
+    if derived_for(store, as_of):
         return store
     copy = open_store(in_memory=True)
     for graph in store.graphs():

@@ -95,3 +95,18 @@ def test_route_answers_the_model_bytes(client, base_store):
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = owners(base_store, "https://w3id.org/sanctiongraph/id/entity/kp-bank", AS_OF)
     assert r.content == model_json(body)
+
+
+def test_access_paths_json_is_what_the_model_writes():
+    from pydantic import TypeAdapter
+
+    from sanctiongraph.api.encoding import access_paths_json
+    from sanctiongraph.api.models import AccessPathsOut
+
+    model = TypeAdapter(AccessPathsOut)
+    for body in ({"entity": "kp", "paths": [], "truncated": False},
+                 {"entity": "k\u00e9 \"q\" \\", "truncated": True, "paths": [
+                     {"hops": ["k\u00e9", "b/2", "\u4e2d"], "accounts": ["a\\1", "a\t2"],
+                      "reaches_us": True},
+                     {"hops": ["x", "y"], "accounts": ["z"], "reaches_us": False}]}):
+        assert access_paths_json(body) == model.dump_json(model.validate_python(body))

@@ -13,7 +13,12 @@ organised or located in the United States (as ``derive/fincen311.py`` classifies
 
 Every path of one to ``max_depth`` accounts is listed, prefixes included, so a chain that
 passes through the United States and goes on is shown at each step. No institution occurs
-twice in a path, so cycles of nested accounts terminate. The SPARQL lives in
+twice in a path, so cycles of nested accounts terminate. Dense networks have very many
+paths (twelve banks that all hold accounts at each other: about ten million of up to
+eight accounts), so a walk is bounded (:class:`PathLimits`: at most
+:data:`MAX_PATHS` paths, as ``owners`` caps its chains, about :data:`MAX_PATH_BYTES`
+bytes of JSON and :data:`MAX_SECONDS` seconds); the answer's ``truncated`` says when it
+stopped at a bound with paths left to list. The SPARQL lives in
 ``queries/analysis/access-accounts.rq``; it reads only asserted data (no derived graph),
 so the answer does not depend on the date the store was last derived for. It returns
 accounts with their dates, and the date is applied here (as the SPARQL filter would,
@@ -24,9 +29,11 @@ any date.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 import re
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from sanctiongraph.analysis.loader import UnknownEntity, resolve_entity
@@ -34,11 +41,18 @@ from sanctiongraph.namespaces import country
 from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
 
-__all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "AccessData", "AccessPath", "UnknownEntity",
+__all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "MAX_PATHS", "MAX_PATH_BYTES", "MAX_SECONDS",
+           "AccessData", "AccessPath", "FoundPaths", "PathLimits", "UnknownEntity",
            "access_paths", "find_paths", "load_access_data", "render_text"]
 
 DEFAULT_MAX_DEPTH = 4
 MAX_DEPTH_LIMIT = 10
+MAX_PATHS = 10_000
+"""Paths one answer lists at most: the cap ``owners`` puts on its chains."""
+MAX_PATH_BYTES = 5_000_000
+"""About the most bytes of JSON the listed paths take."""
+MAX_SECONDS = 5.0
+"""The longest a walk (reading the accounts and listing the paths) goes on."""
 US = country("US")
 Day = tuple[int, int, int]  # (year, month, day): xsd:date years may exceed 9999
 _XSD_DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})")
@@ -59,6 +73,28 @@ class AccessPath:
     hops: tuple[str, ...]
     accounts: tuple[str, ...]
     reaches_us: bool
+
+
+@dataclass(frozen=True)
+class PathLimits:
+    """Where a walk stops: after ``paths`` paths, before the paths' JSON passes about
+    ``bytes`` bytes, or after ``seconds`` seconds (None: no time limit; the answer then
+    depends on the data alone)."""
+
+    paths: int = MAX_PATHS
+    bytes: int = MAX_PATH_BYTES
+    seconds: float | None = MAX_SECONDS
+
+    def deadline(self) -> float | None:
+        return None if self.seconds is None else time.monotonic() + self.seconds
+
+
+@dataclass(frozen=True)
+class FoundPaths:
+    """The paths of a walk, and whether it stopped at a bound with more left to list."""
+
+    paths: list[AccessPath]
+    truncated: bool
 
 
 @dataclass
@@ -144,10 +180,11 @@ def load_access_data(store: GraphStore) -> AccessData:
 
 
 def load_edges(store: GraphStore, start: str, as_of: date,
-               max_depth: int = MAX_DEPTH_LIMIT,
-               data: AccessData | None = None) -> tuple[list[Edge], dict[str, str]]:
-    """The open accounts on paths of up to ``max_depth`` accounts from ``start``, and the
-    data-package id of each node.
+               max_depth: int = MAX_DEPTH_LIMIT, data: AccessData | None = None,
+               deadline: float | None = None) -> tuple[list[Edge], dict[str, str], bool]:
+    """The open accounts on paths of up to ``max_depth`` accounts from ``start``, the
+    data-package id of each node, and whether ``deadline`` (a ``time.monotonic()``
+    value) passed before every level was read (the edges then stop at a level).
 
     Walks outwards one level at a time. Without ``data``, each level's accounts are read
     with the level's holders bound in a VALUES block: a property path from ``start``
@@ -163,6 +200,8 @@ def load_edges(store: GraphStore, start: str, as_of: date,
     for _ in range(max_depth):
         if not level:
             break
+        if deadline is not None and time.monotonic() > deadline:
+            return edges, data.ids, True
         if text is not None:  # read this level's accounts
             for query in with_rows_chunked(text, ["holder"], iri_rows(sorted(level))):
                 data.add(select_values(store, query))
@@ -175,13 +214,15 @@ def load_edges(store: GraphStore, start: str, as_of: date,
                         next_level.add(row.maintainer)  # a blank node cannot be bound
         reached |= next_level
         level = list(next_level)
-    return edges, data.ids
+    return edges, data.ids, False
 
 
 def find_paths(edges: list[Edge], start: str, max_depth: int,
-               name=lambda iri: iri) -> list[AccessPath]:
-    """Every simple path of 1..``max_depth`` accounts from ``start``, depth first, each
-    node's accounts in the order of their names."""
+               name: Callable[[str], str] = lambda iri: iri,
+               limits: PathLimits = PathLimits(), deadline: float | None = None) -> FoundPaths:
+    """Simple paths of 1..``max_depth`` accounts from ``start``, depth first, each node's
+    accounts in the order of their names, up to ``limits`` (``deadline``, a
+    ``time.monotonic()`` value, overrides ``limits.seconds`` when given)."""
     if max_depth < 1:
         raise ValueError("max_depth must be at least 1")
     by_holder: dict[str, list[Edge]] = defaultdict(list)
@@ -189,34 +230,67 @@ def find_paths(edges: list[Edge], start: str, max_depth: int,
         by_holder[edge.holder].append(edge)
     for out in by_holder.values():
         out.sort(key=lambda e: (name(e.account), e.account, name(e.maintainer)))
-    return _preorder(by_holder, start, max_depth)
+    if deadline is None:
+        deadline = limits.deadline()
+    return _preorder(by_holder, start, max_depth, name, limits, deadline)
 
 
-def _preorder(by_holder: dict[str, list[Edge]], start: str, max_depth: int) -> list[AccessPath]:
-    """Depth-first pre-order with an explicit stack (no recursion limit to meet)."""
+# The JSON of a path: {"hops": [], "accounts": [], "reaches_us": false}, and each id in
+# it with its quotes, comma and space.
+_PATH_JSON_BYTES = 50
+_ID_JSON_BYTES = 4
+
+
+def _preorder(by_holder: dict[str, list[Edge]], start: str, max_depth: int,
+              name: Callable[[str], str], limits: PathLimits,
+              deadline: float | None) -> FoundPaths:
+    """Depth-first pre-order with an explicit stack of edge iterators (no recursion
+    limit to meet; a path is built only when it is listed)."""
     paths: list[AccessPath] = []
+    total = 0
+    sizes: dict[str, int] = {}
+
+    def size(node: str) -> int:
+        found = sizes.get(node)
+        if found is None:
+            found = sizes[node] = len(name(node).encode()) + _ID_JSON_BYTES
+        return found
+
     root = AccessPath((start,), (), False)
-    stack = [root]
+    stack = [(root, _PATH_JSON_BYTES + size(start), iter(by_holder.get(start, ())))]
     while stack:
-        current = stack.pop()
-        if current is not root:
-            paths.append(current)
-        if len(current.accounts) >= max_depth:
+        current, current_size, following = stack[-1]
+        edge = next(following, None)
+        if edge is None:
+            stack.pop()
             continue
-        children = [AccessPath(current.hops + (e.maintainer,), current.accounts + (e.account,),
-                               e.reaches_us)
-                    for e in by_holder.get(current.hops[-1], []) if e.maintainer not in current.hops]
-        stack.extend(reversed(children))
-    return paths
+        if edge.maintainer in current.hops:
+            continue
+        path_size = current_size + size(edge.account) + size(edge.maintainer)
+        if (len(paths) >= limits.paths or total + path_size > limits.bytes
+                or (deadline is not None and len(paths) % 64 == 0
+                    and time.monotonic() > deadline)):
+            return FoundPaths(paths, True)
+        path = AccessPath(current.hops + (edge.maintainer,), current.accounts + (edge.account,),
+                          edge.reaches_us)
+        paths.append(path)
+        total += path_size
+        if len(path.accounts) < max_depth:
+            stack.append((path, path_size, iter(by_holder.get(edge.maintainer, ()))))
+    return FoundPaths(paths, False)
 
 
 def access_paths(store: GraphStore, entity_iri: str, as_of: date,
-                 max_depth: int = DEFAULT_MAX_DEPTH, data: AccessData | None = None) -> dict:
-    """The indirect-access paths from an institution on ``as_of``.
+                 max_depth: int = DEFAULT_MAX_DEPTH, data: AccessData | None = None,
+                 limits: PathLimits = PathLimits()) -> dict:
+    """The indirect-access paths from an institution on ``as_of``, up to ``limits``.
 
-    Returns exactly ``{"entity", "paths": [{"hops", "accounts", "reaches_us"}]}``, the
-    body of ``GET /entities/{id}/access-paths`` and of ``sanctiongraph access --format
-    json``. Ids are data-package ids where the node has one, else IRIs. ``entity_iri``
+    Returns exactly ``{"entity", "paths": [{"hops", "accounts", "reaches_us"}],
+    "truncated"}``, the body of ``GET /entities/{id}/access-paths`` and of
+    ``sanctiongraph access --format json``; ``truncated`` is true when the walk stopped
+    at a bound with paths left to list (the listed ones are then the first in the
+    walk's order, unless time ran out while the accounts were read: then the paths of
+    the levels read). Ids are data-package ids where the node has one, else IRIs. ``entity_iri``
     may also be a data-package id. Raises :class:`UnknownEntity` (a ``LookupError``) for
     an entity the store does not hold, and ``ValueError`` for a ``max_depth`` outside
     1..:data:`MAX_DEPTH_LIMIT`.
@@ -232,17 +306,24 @@ def access_paths(store: GraphStore, entity_iri: str, as_of: date,
         iri, label = entity_iri, data.ids.get(entity_iri)  # its smallest id, as resolved
     else:
         iri, label = resolve_entity(store, entity_iri)
-    edges, ids = load_edges(store, iri, as_of, max_depth, data)
+    deadline = limits.deadline()
+    edges, ids, cut = load_edges(store, iri, as_of, max_depth, data, deadline)
 
     def name(node: str) -> str:
         return label if node == iri and label is not None else ids.get(node, node)
 
-    paths = find_paths(edges, iri, max_depth, name)
+    found = find_paths(edges, iri, max_depth, name, limits, deadline)
+    names = {iri: name(iri)}  # each node named once, not once per path it is on
+    for edge in edges:
+        for node in (edge.account, edge.maintainer):
+            if node not in names:
+                names[node] = name(node)
+    named = names.__getitem__
     return {
-        "entity": name(iri),
-        "paths": [{"hops": [name(h) for h in p.hops],
-                   "accounts": [name(a) for a in p.accounts],
-                   "reaches_us": p.reaches_us} for p in paths],
+        "entity": names[iri],
+        "paths": [{"hops": list(map(named, p.hops)), "accounts": list(map(named, p.accounts)),
+                   "reaches_us": p.reaches_us} for p in found.paths],
+        "truncated": found.truncated or cut,
     }
 
 
@@ -252,7 +333,9 @@ def render_text(body: dict, as_of: date, max_depth: int) -> str:
     reaching = sum(1 for p in paths if p["reaches_us"])
     lines = [f"indirect access from {body['entity']} as of {as_of.isoformat()} "
              f"(at most {max_depth} accounts deep): {len(paths)} "
-             f"path{'s' if len(paths) != 1 else ''}, {reaching} reaching the United States"]
+             f"path{'s' if len(paths) != 1 else ''}, {reaching} reaching the United States"
+             + (" (truncated: more paths exist; lower --max-depth)" if body.get("truncated")
+                else "")]
     for p in paths:
         chain = p["hops"][0]
         for account, hop in zip(p["accounts"], p["hops"][1:]):

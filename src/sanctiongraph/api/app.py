@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from sanctiongraph.api.errors import install_handlers
 from sanctiongraph.api.limits import BodyLimit
 from sanctiongraph.api.routers import dashboard, entities, graphs, health, sparql, validate
+from sanctiongraph.api.security_headers import SecurityHeaders
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.state import AppState
 from sanctiongraph.store.oxigraph import OxigraphStore
@@ -48,6 +50,12 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["*"])
+    # Added last, so run first: a wrong Host is refused before anything else, and every
+    # answer (413s and refusals included) carries the security headers.
+    app.add_middleware(SecurityHeaders, require_key=settings.read_requires_key,
+                       api_key=settings.api_key)
+    if settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     for module in (sparql, entities, validate, graphs, health):
         app.include_router(module.router)
     dashboard.mount(app)

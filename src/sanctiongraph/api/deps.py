@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from sanctiongraph.api.errors import Forbidden, Unauthorized
+from sanctiongraph.api.errors import BadRequest, Forbidden, Unauthorized
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.state import AppState
 from sanctiongraph.store import GraphStore
@@ -44,6 +44,13 @@ async def require_read(request: Request,
         raise Unauthorized("this server needs an API key for reads (X-API-Key)")
 
 
+async def reads_allowed(request: Request,
+                        x_api_key: Annotated[str | None, Header()] = None) -> bool:
+    """Whether this request may read: reads are open, or it has the key."""
+    settings = request.app.state.sanctiongraph.settings
+    return not settings.read_requires_key or _key_matches(settings, x_api_key)
+
+
 async def require_write(settings: Annotated[Settings, Depends(get_settings)],
                   x_api_key: Annotated[str | None, Header()] = None) -> None:
     if settings.read_only:
@@ -57,10 +64,18 @@ async def require_write(settings: Annotated[Settings, Depends(get_settings)],
         raise Forbidden("wrong API key")
 
 
-async def as_of_param(as_of: Annotated[date | None, Query(
+async def as_of_param(as_of: Annotated[str | None, Query(
         description="Date that governs every interval (YYYY-MM-DD; default: today).",
+        pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
         examples=["2026-11-23"])] = None) -> date:
-    return as_of if as_of is not None else date.today()
+    """The date as written, YYYY-MM-DD only (pydantic's own date parsing also took ``0``
+    as 1970-01-01 and date-times); 400 otherwise."""
+    if as_of is None:
+        return date.today()
+    try:
+        return date.fromisoformat(as_of)
+    except ValueError:
+        raise BadRequest(f"as_of must be a date written YYYY-MM-DD, not {as_of!r}") from None
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
@@ -68,4 +83,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 AsOf = Annotated[date, Depends(as_of_param)]
 ReadAccess = Depends(require_read)
+ReadsAllowed = Annotated[bool, Depends(reads_allowed)]
 WriteAccess = Depends(require_write)

@@ -85,9 +85,13 @@ class AccessPath(BaseModel):
 class AccessPathsOut(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
         "entity": "kp-bank-1", "paths": [{"hops": ["kp-bank-1", "cn-bank-2"],
-                                          "accounts": ["acc-7"], "reaches_us": True}]}]})
+                                          "accounts": ["acc-7"], "reaches_us": True}],
+        "truncated": False}]})
     entity: str
     paths: list[AccessPath]
+    truncated: bool = Field(default=False, description=(
+        "True when the walk stopped at a bound (10,000 paths, about 5 MB of JSON, 5 s) "
+        "with paths left to list; the paths listed are then the first of the walk."))
 
 
 class GraphCount(BaseModel):
@@ -100,8 +104,9 @@ class HealthOut(BaseModel):
         "status": "ok", "derived_as_of": "2026-11-23",
         "graphs": [{"graph": "https://w3id.org/sanctiongraph/graph/ontology", "triples": 2875}]}]})
     status: str
-    derived_as_of: str | None
-    graphs: list[GraphCount]
+    derived_as_of: str | None = Field(default=None, description=(
+        "Left out, with graphs, when reads need the API key and none was given"))
+    graphs: list[GraphCount] = Field(default_factory=list)
 
 
 class FindingOut(BaseModel):

@@ -36,11 +36,24 @@ def seed_if_empty(store: GraphStore, as_of: date) -> bool:
 WORKER_SETTINGS = "SANCTIONGRAPH_WORKER_SETTINGS"
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def allowed_hosts(host: str, given: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The Host header values to answer: ``given``, else localhost names and ``host``
+    (binding all addresses, 0.0.0.0 or ::, needs the names clients use given)."""
+    return tuple(given) if given else tuple(dict.fromkeys((*LOCAL_HOSTS, host)))
+
+
 def serve(host: str, port: int, location: str | None, api_key: str | None = None,
-          access_log: bool = False, workers: int = 1) -> None:
+          access_log: bool = False, workers: int = 1, read_requires_key: bool = False,
+          hosts: tuple[str, ...] = ()) -> None:
     """Run the API; with ``workers`` > 1, that many processes, each opening the on-disk
     store read-only and keeping its own copies for the JSON endpoints (memory times N;
-    writes are refused). Raises ``ValueError`` when ``workers`` cannot be used."""
+    writes are refused). ``read_requires_key``: reads need ``api_key`` too; ``hosts``:
+    the Host header values answered (default: :func:`allowed_hosts`). Raises
+    ``ValueError`` when ``workers`` cannot be used, or reads need a key and none is
+    given."""
     import uvicorn
 
     from sanctiongraph.api import Settings, create_app
@@ -50,6 +63,10 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
     remote = text.startswith(("http://", "https://"))
     if workers < 1 or (workers > 1 and remote):
         raise ValueError("--workers must be 1 or more, and above 1 needs an on-disk store")
+    if read_requires_key and not api_key:
+        raise ValueError("--read-requires-key needs --api-key")
+    options = {"api_key": api_key, "read_requires_key": read_requires_key,
+               "allowed_hosts": allowed_hosts(host, hosts)}
     store = open_store(text)
     if seed_if_empty(store, date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")
@@ -58,15 +75,15 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
                     "interrupted load?); computed it again for %s", day.isoformat())
     if workers > 1:
         store.close()
-        os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, "api_key": api_key})
+        os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, **options})
         uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers,
                     host=host, port=port, access_log=access_log)
         return
     if remote:
-        settings = Settings(store=store, api_key=api_key)
+        settings = Settings(store=store, **options)
     else:
         store.close()
-        settings = Settings(store_path=Path(text), api_key=api_key)
+        settings = Settings(store_path=Path(text), **options)
     uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
 
 
@@ -75,5 +92,5 @@ def worker_app():
     from sanctiongraph.api import Settings, create_app
 
     given = json.loads(os.environ[WORKER_SETTINGS])
-    return create_app(Settings(store_path=Path(given["store_path"]), api_key=given["api_key"],
-                               read_only=True))
+    return create_app(Settings(store_path=Path(given.pop("store_path")), read_only=True,
+                               **{**given, "allowed_hosts": tuple(given["allowed_hosts"])}))

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import anyio
@@ -15,9 +16,12 @@ import pyoxigraph as ox
 from sanctiongraph.analysis.access import AccessData, load_access_data
 from sanctiongraph.analysis.loader import load_ownership
 from sanctiongraph.analysis.ownership import OwnershipData
+from sanctiongraph.api.bounded import WorkQueue
+from sanctiongraph.api.dated_views import DatedViews
 from sanctiongraph.api.encoding import StepMemo, StepWriter, step_writer
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
+from sanctiongraph.entities import view_as_of
 from sanctiongraph.store import GraphStore
 from sanctiongraph.store.oxigraph import OxigraphStore
 
@@ -36,6 +40,18 @@ class AppState:
     """The store's data read once for the JSON endpoints; ``None`` when reading failed."""
     _copies_lock: threading.Lock = field(default_factory=threading.Lock)
     _analysis_limiter: anyio.CapacityLimiter | None = None
+    long_walks: WorkQueue = field(default_factory=lambda: WorkQueue(
+        "long access-path walks", threads=1, waiting=8))
+    """Walks too long for the event loop: one at a time (a second thread running Python
+    beside it doubled how long the event loop waited for the GIL)."""
+    uploads: WorkQueue = field(default_factory=lambda: WorkQueue(
+        "uploads being read or validated", threads=1, waiting=2))
+    """Uploads to unpack, map and validate: off the event loop, one at a time."""
+    dated_views: DatedViews = field(init=False)
+    """The store derived for other dates than its own, for ``/entities/{id}?as_of=``."""
+
+    def __post_init__(self) -> None:
+        self.dated_views = DatedViews(partial(view_as_of, self.store))
 
     def snapshot(self) -> Snapshot:
         if self.settings.store_path is not None:
@@ -93,13 +109,14 @@ class AppState:
         hand-over, about a fifth of the CPU of a request); otherwise in a worker thread, at most
         ``settings.analysis_threads`` of them at once (FastAPI's own pool runs up to 40),
         so that reading the copies or a remote store does not stop the server."""
-        if self._copies_ready():
+        if self.copies_ready():
             return function(*args)
         if self._analysis_limiter is None:
             self._analysis_limiter = anyio.CapacityLimiter(self.settings.analysis_threads)
         return await anyio.to_thread.run_sync(function, *args, limiter=self._analysis_limiter)
 
-    def _copies_ready(self) -> bool:
+    def copies_ready(self) -> bool:
+        """Whether :meth:`analyse` answers in the event loop's own thread."""
         return isinstance(self.store, OxigraphStore) and all(
             self._copies.get(name) is not None for name in ("ownership", "access"))
 
@@ -108,6 +125,7 @@ class AppState:
         with self._copies_lock:
             self._copies.clear()
             gc.unfreeze()  # the old copies may be collected again
+        self.dated_views.clear()
         with self._lock:
             if self._runner is not None:
                 self._runner.refresh(self.snapshot())

@@ -27,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, RDFS, XSD
 
+from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.source import Source
 from sanctiongraph.namespaces import CODE, ID, REF, SG, country
@@ -443,6 +444,13 @@ class _Table:
     header: list[str]
     reader: Iterator[list[str]]
     line_num: Callable[[], int]
+    has_forbidden_characters: bool = False
+    """Whether the text holds a character XML cannot carry (then every cell is checked)."""
+
+
+# Read after a file's last line: the CSV reader ends a quoted value left open at the end
+# of the file without a word, so an unterminated quote swallows this line.
+_END = "#sanctiongraph:end-of-file#"
 
 
 def _open_table(package: _Package, file_name: str, data: bytes) -> _Table | None:
@@ -452,12 +460,17 @@ def _open_table(package: _Package, file_name: str, data: bytes) -> _Table | None
     except UnicodeDecodeError as exc:
         package.errors.append(InputError(file_name, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
         return None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text + "\n" + _END, newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
         package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", reader.line_num))
         return None
+    if header and header[-1].endswith(_END):
+        package.errors.append(InputError(file_name, _UNTERMINATED, 1))
+        return None
+    if header == [_END]:
+        header = []
     required, optional = COLUMNS[file_name]
     problems = [InputError(file_name, "missing required column", 1, c)
                 for c in sorted(required - set(header))]
@@ -468,7 +481,11 @@ def _open_table(package: _Package, file_name: str, data: bytes) -> _Table | None
     if problems:
         package.errors.extend(problems)
         return None
-    return _Table(file_name, header, reader, lambda: reader.line_num)
+    return _Table(file_name, header, reader, lambda: reader.line_num,
+                  NOT_IN_XML.search(text) is not None)
+
+
+_UNTERMINATED = "unterminated quoted value: a '\"' opened here is never closed"
 
 
 def _read_rows(package: _Package, table: _Table) -> list[tuple[int, dict[str, str]]]:
@@ -481,6 +498,16 @@ def _read_rows(package: _Package, table: _Table) -> list[tuple[int, dict[str, st
     rows = []
     try:
         for number, cells in enumerate((cells for cells in table.reader if cells), start=2):
+            if cells[-1].endswith(_END):  # the end of the file, or a quote left open
+                if cells != [_END]:
+                    column = header[len(cells) - 1] if len(cells) <= width else None
+                    package.errors.append(InputError(file_name, _UNTERMINATED, number, column))
+                break
+            if table.has_forbidden_characters:
+                for column, cell in zip(header, cells):
+                    problem = forbidden_character(cell)
+                    if problem is not None:
+                        package.errors.append(InputError(file_name, problem, number, column))
             if len(cells) > width:
                 package.errors.append(InputError(file_name, "more cells than header columns", number))
                 continue

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from sanctiongraph.ingest.characters import MAYBE_NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
 
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -49,9 +50,25 @@ def parse_rdf(data: bytes, fmt: ox.RdfFormat, name: str) -> list[ox.Triple]:
     """Parse ``data`` into triples (quads lose their graph: a source is one graph)."""
     try:
         parsed = ox.parse(data, fmt, base_iri=None, rename_blank_nodes=True)
-        return [q.triple if isinstance(q, ox.Quad) else q for q in parsed]
+        triples = [q.triple if isinstance(q, ox.Quad) else q for q in parsed]
     except SyntaxError as exc:
         row = getattr(exc, "lineno", None)
         raise IngestError([InputError(name, f"cannot parse as {fmt}: {exc}", row=row)]) from None
     except (ValueError, OSError) as exc:
         raise IngestError([InputError(name, f"cannot parse as {fmt}: {exc}")]) from None
+    if MAYBE_NOT_IN_XML.search(data):
+        _refuse_forbidden_characters(triples, name)
+    return triples
+
+
+def _refuse_forbidden_characters(triples: list[ox.Triple], name: str) -> None:
+    """:class:`IngestError` naming the triples whose literal holds a character that XML
+    cannot carry (see :mod:`sanctiongraph.ingest.characters`)."""
+    errors = []
+    for t in triples:
+        if isinstance(t.object, ox.Literal):
+            problem = forbidden_character(t.object.value)
+            if problem is not None:
+                errors.append(InputError(name, f"{problem}: the object of {t.subject} {t.predicate}"))
+    if errors:
+        raise IngestError(errors)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -13,18 +11,12 @@ from rdflib.namespace import RDF, SH, XSD
 
 from sanctiongraph.ingest.errors import InputError
 from sanctiongraph.namespaces import SG
+from sanctiongraph.spreadsheet import csv_text
 from sanctiongraph.validate.rules import DATA_QUALITY, RuleCheck, rule_of_shape
 
 SEVERITY_RANK = {"violation": 0, "warning": 1, "info": 2}
 SEVERITY_IRI = {"violation": SH.Violation, "warning": SH.Warning, "info": SH.Info}
 CSV_COLUMNS = ("severity", "citation", "id", "message", "evidence", "focus", "shape")
-# A spreadsheet reads a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """``cell`` with a leading apostrophe where a spreadsheet would run it as a formula."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 @dataclass(frozen=True)
@@ -121,14 +113,9 @@ class Report:
     def to_csv(self) -> str:
         """One finding a row (``CSV_COLUMNS``; evidence joined by `` -> ``), for
         spreadsheets: a cell that a spreadsheet would run as a formula is quoted."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for f in self.findings:
-            row = (f.severity, f.citation or "", f.id or "", f.message,
-                   " -> ".join(f.evidence), f.focus, f.shape)
-            writer.writerow([spreadsheet_safe(cell) for cell in row])
-        return buffer.getvalue()
+        return csv_text(CSV_COLUMNS, ((f.severity, f.citation or "", f.id or "", f.message,
+                                       " -> ".join(f.evidence), f.focus, f.shape)
+                                      for f in self.findings))
 
     def to_graph(self) -> Graph:
         """The SHACL validation report graph, with citations and evidence added."""

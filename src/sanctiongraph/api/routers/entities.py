@@ -8,13 +8,15 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
+from starlette.concurrency import run_in_threadpool
 
+from sanctiongraph.analysis.access import PathLimits
 from sanctiongraph.api.deps import StateDep, AsOf, ReadAccess, StoreDep
-from sanctiongraph.api.encoding import owners_response
+from sanctiongraph.api.encoding import access_paths_json, owners_response
 from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
 from sanctiongraph.api.state import AppState
-from sanctiongraph.entities import describe_entity, resolve_entity, search_entities, view_as_of
+from sanctiongraph.entities import derived_for, describe_entity, resolve_entity, search_entities
 from sanctiongraph.store import GraphStore
 
 router = APIRouter(prefix="/entities", tags=["entities"], dependencies=[ReadAccess],
@@ -93,24 +95,61 @@ def _owners(state: AppState, entity_id: str, as_of: date) -> Response:
     return owners_response(body)
 
 
+# A walk in the event loop lists at most this many paths, for at most this long (a few
+# milliseconds); one that would go further is done again in a worker thread of its own
+# (``state.long_walks``) with the library's bounds (MAX_PATHS, MAX_PATH_BYTES, MAX_SECONDS).
+INLINE_LIMITS = PathLimits(paths=200, seconds=0.002)
+
+
 @router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,
-            summary="Indirect-access paths from an institution into US correspondent accounts")
+            summary="Indirect-access paths from an institution into US correspondent accounts",
+            responses={503: {"model": ErrorOut}})
 async def access_paths(entity_id: EntityId, state: StateDep, as_of: AsOf,
                        max_depth: Annotated[int, Query(ge=1, le=10)] = 4) -> Any:
     """Calls `sanctiongraph.analysis.access.access_paths`, as `sanctiongraph access` does
-    (with the server's copy of the store's accounts, once it has read them)."""
-    return await state.analyse(_access_paths, state, entity_id, as_of, max_depth)
+    (with the server's copy of the store's accounts, once it has read them). At most
+    10,000 paths, about 5 MB and 5 s; `truncated` says when the walk stopped at a bound.
+    503 with `Retry-After` when too many long walks are waiting."""
+    if not state.copies_ready():
+        return await state.analyse(_access_paths_response, state, entity_id, as_of, max_depth)
+    body = _access_paths(state, entity_id, as_of, max_depth, INLINE_LIMITS)
+    if not body["truncated"]:  # small walks answer in the event loop
+        return Response(access_paths_json(body), media_type="application/json")
+    return await state.long_walks.run(_access_paths_response, state, entity_id, as_of,
+                                      max_depth)
 
 
-def _access_paths(state: AppState, entity_id: str, as_of: date, max_depth: int) -> Any:
+def _access_paths(state: AppState, entity_id: str, as_of: date, max_depth: int,
+                  limits: PathLimits = PathLimits()) -> dict:
     iri = _resolve(state.store, entity_id)
     return _call(library_function(ACCESS_PATHS), state.store, iri, as_of, max_depth,
-                 state.access())
+                 state.access(), limits)
 
 
-@router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date")
-def entity(entity_id: EntityId, store: StoreDep, as_of: AsOf) -> dict[str, object]:
+def _access_paths_response(state: AppState, entity_id: str, as_of: date,
+                           max_depth: int) -> Response:
+    body = _access_paths(state, entity_id, as_of, max_depth)
+    return Response(access_paths_json(body), media_type="application/json")
+
+
+@router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date",
+            responses={503: {"model": ErrorOut}})
+async def entity(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
     """Names, kinds, jurisdictions, designations and derived classes (such as
-    North Korean banking institution)."""
+    North Korean banking institution). For another date than the store's derived graph,
+    the store is re-derived for it in a copy, one date at a time, a few waiting (503 with
+    `Retry-After` past that), the last two dates kept."""
+    found = await run_in_threadpool(_describe_on_the_derived_date, state.store, entity_id, as_of)
+    if isinstance(found, dict):
+        return found
+    view = await state.dated_views.get(as_of)
+    return await run_in_threadpool(describe_entity, view, found, as_of)
+
+
+def _describe_on_the_derived_date(store: GraphStore, entity_id: str,
+                                  as_of: date) -> dict[str, object] | str:
+    """The entity described when the store is derived for ``as_of``, else its IRI."""
     iri = _resolve(store, entity_id)
-    return describe_entity(view_as_of(store, as_of), iri, as_of)
+    if not derived_for(store, as_of):
+        return iri
+    return describe_entity(store, iri, as_of)

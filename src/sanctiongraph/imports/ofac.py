@@ -47,9 +47,15 @@ BANK_WORDS = re.compile(
 CENTRAL_BANK = re.compile(r"\bCENTRAL BANK\b|\bBANK MARKAZI\b", re.IGNORECASE)
 GOVERNMENT = re.compile(r"^GOVERNMENT OF\b", re.IGNORECASE)
 CAPTA_PROHIBITED = re.compile(r"prohibited from opening or maintaining", re.IGNORECASE)
+# Numbers a company registry gives: their country is where the entry is registered.
 REGISTRATION_KINDS = ("Registration ID", "Business Registration Number", "Registration Number",
                       "Commercial Registry Number", "Public Registration Number",
-                      "Company Number", "Business Number")
+                      "UK Company Number", "Company Number", "Business Number",
+                      "Folio Mercantil No.", "C.R. No.", "Chamber of Commerce Number",
+                      "Istanbul Chamber of Comm. No.", "Enterprise Number",
+                      "Trade License No.", "Central Registration System Number",
+                      "Economic Register Number", "Certificate of Incorporation Number",
+                      "Government Gazette Number")
 LISTING_DATE = re.compile(
     r"^Listing Date \((?P<what>[^)]*)\):?\s*(?P<date>\d{1,2} [A-Z][a-z]{2} \d{4})")
 COUNTRY_IN_PARENS = re.compile(r"^(?P<value>.*?)\s*\((?P<country>[^()]+)\)$")

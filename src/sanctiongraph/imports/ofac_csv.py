@@ -210,7 +210,8 @@ def _apply_remarks(party: Party, text: str, file: str, problems: Problems) -> No
         party.kind = ofac.entity_kind(party.name, party.identifier("bic") is not None, on_capta)
     party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
     for listing in party.listings:
-        listing.start = remarks.listing_date(listing.program, len(party.listings))
+        if listing.list_code != "SDN":  # on SDN entries it dates a directive, not the SDN listing
+            listing.start = remarks.listing_date(listing.program, len(party.listings))
         if listing.list_code == "CAPTA":
             listing.measure = ofac.capta_measure(text)
             if listing.measure is None:

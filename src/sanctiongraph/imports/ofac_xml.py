@@ -27,13 +27,8 @@ NAMESPACES = {
     "http://tempuri.org/sdnList.xsd",
     "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML",
 }
-ID_SCHEMES = {
-    "SWIFT/BIC": "bic", "Legal Entity Number": "lei", "LEI": "lei",
-    "Registration ID": "registration", "Business Registration Number": "registration",
-    "Registration Number": "registration", "Commercial Registry Number": "registration",
-    "Public Registration Number": "registration", "Company Number": "registration",
-    "Tax ID No.": "tax",
-}
+ID_SCHEMES = {"SWIFT/BIC": "bic", "Legal Entity Number": "lei", "LEI": "lei", "Tax ID No.": "tax",
+              **dict.fromkeys(ofac.REGISTRATION_KINDS, "registration")}
 ALIAS_TYPES = {"a.k.a.": "aka", "f.k.a.": "fka", "n.k.a.": "nka"}
 TYPES = {"individual": "person", "entity": "", "vessel": None, "aircraft": None}
 
@@ -149,7 +144,8 @@ def _entry(element, index: int, file: str, list_code: str, parties: dict[str, Pa
     party.located_in = ofac.one_country([country_code(text(a, "country"))
                                          for a in children(child(element, "addressList"), "address")])
     for listing in party.listings:
-        listing.start = remarks.listing_date(listing.program, len(party.listings))
+        if listing.list_code != "SDN":  # on SDN entries it dates a directive, not the SDN listing
+            listing.start = remarks.listing_date(listing.program, len(party.listings))
         if listing.list_code == "CAPTA":
             listing.measure = ofac.capta_measure(remarks_text)
             if listing.measure is None:

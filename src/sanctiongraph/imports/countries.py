@@ -66,6 +66,7 @@ def _names() -> dict[str, str]:
     return names
 
 
+@cache
 def country_code(name: str | None) -> str | None:
     """The ISO 3166-1 alpha-2 code of a country name, or ``None`` when it names none."""
     if not name:

@@ -11,7 +11,6 @@ file states the listing date. After the last publication the last status holds.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -50,7 +49,7 @@ class Tables:
 
 
 def _name_key(name: str) -> str:
-    return re.sub(r"\s+", " ", name).strip().rstrip(".").casefold()
+    return " ".join(name.split()).rstrip(".").casefold()
 
 
 def build_tables(lists: list[ReadList], problems: Problems) -> Tables:

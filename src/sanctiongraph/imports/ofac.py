@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime
 
 from sanctiongraph.imports.countries import country_code
@@ -111,53 +112,67 @@ class Remarks:
         return min(found) if found else None
 
 
+FEATURE = re.compile(
+    r"(?:alt\. )?(Linked To:|a\.k\.a\. ['\"]|SWIFT/BIC |Legal Entity Number |Company Number IMO |"
+    r"IMO |Nationality of Registration |nationality |Tax ID No\. |Listing Date |"
+    + "|".join(re.escape(kind + " ") for kind in REGISTRATION_KINDS) + ")")
+
+
 def read_remarks(text: str | None) -> Remarks:
+    """The facts of an entry's remarks (a fresh object; parsing is cached by text,
+    since successive publications repeat most remarks)."""
+    identifiers, weak, linked, registered, nationality, dates = _parse_remarks(text or "")
+    return Remarks(list(identifiers), list(weak), list(linked), set(registered), nationality,
+                   list(dates))
+
+
+@lru_cache(maxsize=65536)
+def _parse_remarks(text: str) -> tuple:
     remarks = Remarks()
-    for feature in (f.strip() for f in (text or "").split(";")):
-        feature = feature.removesuffix(".").strip()
-        if feature.startswith("alt. "):
-            feature = feature[5:]
-        if not feature:
+    for raw in text.split(";"):
+        feature = raw.strip().removesuffix(".").strip()
+        found = FEATURE.match(feature)
+        if found is None:
             continue
-        listing_date = LISTING_DATE.match(feature)
-        if listing_date:
-            try:
-                day = datetime.strptime(listing_date.group("date"), "%d %b %Y").date()
-                remarks.listing_dates.append((listing_date.group("what"), day))
-            except ValueError:
-                pass
-        elif feature.startswith("Linked To:"):
-            remarks.linked_names.append(feature[len("Linked To:"):].strip())
-        elif feature.startswith("a.k.a. '") or feature.startswith("a.k.a. \""):
-            remarks.weak_aliases.append(feature[7:].strip("'\" "))
-        elif feature.startswith("SWIFT/BIC "):
-            value = feature[10:].strip().upper()
+        kind, value = found.group(1), feature[found.end():].strip()
+        if kind == "Listing Date ":
+            listing_date = LISTING_DATE.match(feature[found.start(1):])
+            if listing_date:
+                try:
+                    day = datetime.strptime(listing_date.group("date"), "%d %b %Y").date()
+                    remarks.listing_dates.append((listing_date.group("what"), day))
+                except ValueError:
+                    pass
+        elif kind == "Linked To:":
+            remarks.linked_names.append(value)
+        elif kind.startswith("a.k.a."):
+            remarks.weak_aliases.append(value.strip("'\" "))
+        elif kind == "SWIFT/BIC ":
+            value = value.upper()
             remarks.identifiers.append(("bic" if BIC.fullmatch(value) else "swift", value, None))
-        elif feature.startswith("Legal Entity Number "):
-            value, country = _with_country(feature[20:])
+        elif kind == "Legal Entity Number ":
+            value, country = _with_country(value)
             remarks.identifiers.append(("lei" if LEI.fullmatch(value) else "lei_text", value, country))
-        elif feature.startswith(("IMO ", "Company Number IMO ")):
-            value = feature.rsplit(" ", 1)[-1]
+        elif kind in ("IMO ", "Company Number IMO "):
             if IMO.fullmatch(value):
                 remarks.identifiers.append(("imo", value, None))
-        elif feature.startswith("Nationality of Registration "):
-            code = country_code(feature[len("Nationality of Registration "):])
+        elif kind == "Nationality of Registration ":
+            code = country_code(value)
             if code:
                 remarks.registered_in.add(code)
-        elif feature.startswith("nationality "):
-            remarks.nationality = country_code(feature[len("nationality "):])
-        elif feature.startswith("Tax ID No. "):
-            value, country = _with_country(feature[len("Tax ID No. "):])
+        elif kind == "nationality ":
+            remarks.nationality = country_code(value)
+        elif kind == "Tax ID No. ":
+            value, country = _with_country(value)
             remarks.identifiers.append(("tax", value, country))
         else:
-            for kind in REGISTRATION_KINDS:
-                if feature.startswith(kind + " ") and not feature.startswith("Company Number IMO"):
-                    value, country = _with_country(feature[len(kind) + 1:])
-                    remarks.identifiers.append(("registration", value, country))
-                    if country:
-                        remarks.registered_in.add(country)
-                    break
-    return remarks
+            value, country = _with_country(value)
+            remarks.identifiers.append(("registration", value, country))
+            if country:
+                remarks.registered_in.add(country)
+    return (tuple(remarks.identifiers), tuple(remarks.weak_aliases),
+            tuple(remarks.linked_names), frozenset(remarks.registered_in), remarks.nationality,
+            tuple(remarks.listing_dates))
 
 
 def _with_country(text: str) -> tuple[str, str | None]:

@@ -97,20 +97,16 @@ def _rows(path: Path, width: int, problems: Problems) -> list[tuple[int, list[st
     line = 1
     try:
         for cells in reader:
-            if cells and any(c.strip() for c in cells):
+            if cells and (len(cells) > 1 or cells[0].strip()):
                 if len(cells) != width:
                     problems.add(path.name, f"{len(cells)} cells, expected {width}", line=line)
                 else:
-                    rows.append((line, [_cell(c) for c in cells]))
+                    rows.append((line, [None if (v := c.strip()) in ("", "-0-") else v
+                                        for c in cells]))
             line = reader.line_num + 1
     except csv.Error as exc:
         problems.add(path.name, f"unparseable CSV: {exc}", line=reader.line_num)
     return rows
-
-
-def _cell(text: str) -> str | None:
-    value = text.strip()
-    return None if value in ("", "-0-") else value
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:

@@ -400,3 +400,40 @@ def test_upper_case_csv_in_a_package_is_csv(tmp_path) -> None:
     folder.mkdir()
     (folder / "entities.CSV").write_text("id,name,kind,jurisdiction\nb1,A bank,bank,US\n")
     assert read_source(folder).size > 0
+
+
+def test_records_are_removed_from_the_tree_as_they_are_read() -> None:
+    """What keeps a 130 MB advanced XML in little memory: once read, a record element
+    is cleared and taken out of its parent."""
+    from sanctiongraph.imports.model import Problems
+    from sanctiongraph.imports.xmlstream import records
+
+    problems_found = Problems()
+    seen, root = 0, None
+    for root, element in records(ADVANCED, {"DistinctParty", "SanctionsEntry"}, problems_found):
+        seen += 1
+    assert seen == 6 + 12 and not problems_found.errors
+    assert all(len(section) == 0 for section in root
+               if section.tag.endswith(("DistinctParties", "SanctionsEntries")))
+
+
+def test_un_problems_of_several_records_and_files_at_once(tmp_path) -> None:
+    text = UN.read_text()
+    broken = tmp_path / "un-2026-02-27.xml"
+    broken.write_text(text.replace("<LISTED_ON>2017-08-05</LISTED_ON>", "<LISTED_ON>5 Aug 2017</LISTED_ON>")
+                      .replace("<REFERENCE_NUMBER>IRe.007</REFERENCE_NUMBER>",
+                               "<REFERENCE_NUMBER>Iran 7</REFERENCE_NUMBER>"))
+    missing = tmp_path / "nowhere.xml"
+    errors = problems("un", [broken, missing], tmp_path)
+    assert {(e.file, e.column) for e in errors} == {
+        ("un-2026-02-27.xml", "LISTED_ON"), ("un-2026-02-27.xml", "REFERENCE_NUMBER"),
+        (str(missing), None)}
+    assert any("KPe.047" in e.message for e in errors)  # the record is named
+
+
+def test_a_finding_can_cite_the_publication(tmp_path) -> None:
+    from sanctiongraph.imports.model import Publication
+
+    publication = Publication("sdn-2023-06-01", "SDN", "OFAC SDN List", "sdn.csv",
+                              date(2023, 6, 1), "0" * 64)
+    assert publication.cite("15603") == "OFAC SDN List, publication of 2023-06-01, entry 15603"

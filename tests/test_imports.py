@@ -376,6 +376,8 @@ def test_new_package_columns_are_checked(tmp_path) -> None:
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("bods.json", '[{"statementID": "x", "statementType": "entityStatement"}]', "import bods"),
+    ("big-bods.json", '[\n  {\n    "statementId": "x",\n    "recordType": "entity",\n    "n": "'
+     + "x" * 70000 + '"}]', "import bods"),
     ("lei.json", '{"data": [{"type": "lei-records", "id": "x"}]}', "import gleif"),
     ("ftm.jsonl", '{"id": "x", "schema": "Company", "properties": {}}\n', "import ftm"),
     ("plain.json", '{"name": "Bank Melli"}', "not JSON-LD"),
@@ -437,3 +439,10 @@ def test_a_finding_can_cite_the_publication(tmp_path) -> None:
     publication = Publication("sdn-2023-06-01", "SDN", "OFAC SDN List", "sdn.csv",
                               date(2023, 6, 1), "0" * 64)
     assert publication.cite("15603") == "OFAC SDN List, publication of 2023-06-01, entry 15603"
+
+
+def test_json_ld_in_our_vocabulary_is_still_a_source(tmp_path) -> None:
+    path = tmp_path / "bank.json"
+    path.write_text('{"@context": {"sg": "https://w3id.org/sanctiongraph/ontology#"}, '
+                    '"@id": "https://w3id.org/sanctiongraph/id/entity/x", "@type": "sg:Bank"}')
+    assert len(read_source(path).triples) == 1

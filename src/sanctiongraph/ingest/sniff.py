@@ -58,25 +58,30 @@ def _xml(text: bytes) -> str:
 
 
 def _json(text: bytes, suffix: str) -> str | None:
-    first = text.split(b"\n", 1)[0]
-    try:
-        value = json.loads(first)
-    except ValueError:
+    """Recognise JSON by its first record, or, when the head is not whole JSON (a large
+    pretty-printed file), by the keys it holds."""
+    sample: list[dict] = []
+    for candidate in (text.split(b"\n", 1)[0], text):
         try:
-            value = json.loads(text)
+            value = json.loads(candidate)
         except ValueError:
-            return None  # a JSON-LD parse error will say what is wrong, or it is cut off
-    items = value if isinstance(value, list) else [value]
-    sample = [v for v in items[:20] if isinstance(v, dict)]
-    if any("schema" in v and "properties" in v for v in sample):
+            continue
+        items = value if isinstance(value, list) else [value]
+        sample = [v for v in items[:20] if isinstance(v, dict)]
+        break
+    keys = set(re.findall(rb'"([A-Za-z@]+)"\s*:', text))
+    if any("schema" in v and "properties" in v for v in sample) or (
+            not sample and {b"schema", b"properties"} <= keys):
         return ("this file is FollowTheMoney entities (JSON Lines); read it with "
                 "`sanctiongraph import ftm`")
-    if any(any(k in v for k in BODS_KEYS) for v in sample):
+    if any(any(k in v for k in BODS_KEYS) for v in sample) or (
+            not sample and keys & {k.encode() for k in BODS_KEYS}):
         return ("this file is Beneficial Ownership Data Standard statements; read it with "
                 "`sanctiongraph import bods`")
-    if any(_gleif(v) for v in sample):
+    if any(_gleif(v) for v in sample) or (not sample and (b"goldenCopy" in keys or re.search(
+            rb'"type"\s*:\s*"(lei-records|relationship-records|reporting-exceptions)"', text))):
         return "this file is GLEIF API JSON; read it with `sanctiongraph import gleif`"
-    if b'"@context"' not in text and b'"@id"' not in text and b'"@graph"' not in text:
+    if b"@context" not in keys and b"@id" not in keys and b"@graph" not in keys:
         return "this file is plain JSON, not JSON-LD (no @context); no import format reads it"
     return None
 

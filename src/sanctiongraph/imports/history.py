@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sanctiongraph.imports.model import (
-    Party, Problems, Publication, ReadList, lei_check_digits_ok,
+    Listing, Party, Problems, Publication, ReadList, lei_check_digits_ok,
 )
 
 ONE_DAY = timedelta(days=1)
@@ -101,7 +101,7 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
 def _designations(tables: Tables, reads: list[ReadList]) -> None:
     """The listing rows of one list's publications, in date order."""
     dates = [r.publication.published for r in reads]
-    shown: dict[tuple[str, str, str], dict[int, tuple[Party, object]]] = defaultdict(dict)
+    shown: dict[tuple[str, str, str], dict[int, tuple[Party, Listing]]] = defaultdict(dict)
     for index, read in enumerate(reads):
         for party in read.parties.values():
             for listing in party.listings:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
@@ -52,7 +53,7 @@ class _Reader:
     def value(self, value_set: str, key: str | None) -> str | None:
         return self.values.get(value_set, {}).get(key or "")
 
-    def reference_values(self, element) -> None:
+    def reference_values(self, element: Element) -> None:
         for value_set in element:
             name = local(value_set.tag)
             table = self.values.setdefault(name, {})
@@ -65,7 +66,7 @@ class _Reader:
                 if name == "PartySubTypeValues":
                     table[item.get("ID", "") + ":type"] = item.get("PartyTypeID", "")
 
-    def location(self, element) -> None:
+    def location(self, element: Element) -> None:
         country = child(element, "LocationCountry")
         area = child(element, "LocationAreaCode")
         iso = (self.country_iso.get(country.get("CountryID", "")) if country is not None else None) \
@@ -73,14 +74,14 @@ class _Reader:
         if iso and re.fullmatch(r"[A-Z]{2}", iso):
             self.location_country[element.get("ID", "")] = iso
 
-    def document(self, element) -> None:
+    def document(self, element: Element) -> None:
         kind = self.value("IDRegDocTypeValues", element.get("IDRegDocTypeID"))
         number = text(element, "IDRegistrationNo")
         country = self.country_iso.get(element.get("IssuedBy-CountryID", ""))
         if kind and number:
             self.documents.setdefault(element.get("IdentityID", ""), []).append((kind, number, country))
 
-    def party(self, element, index: int) -> None:
+    def party(self, element: Element, index: int) -> None:
         ref = element.get("FixedRef")
         record = f"DistinctParty {index} (FixedRef {ref})"
         profile = child(element, "Profile")
@@ -150,7 +151,7 @@ class _Reader:
         self.comments[ref] = text(element, "Comment") or ""
         self.parties[party.id] = party
 
-    def relationship(self, element, index: int) -> None:
+    def relationship(self, element: Element, index: int) -> None:
         kind = self.value("RelationTypeValues", element.get("RelationTypeID"))
         source, target = element.get("From-ProfileID", ""), element.get("To-ProfileID", "")
         record = f"ProfileRelationship {index} (ID {element.get('ID')})"
@@ -171,7 +172,7 @@ class _Reader:
         else:
             party.linked_ids.append(f"ofac:{target}")
 
-    def entry(self, element, index: int) -> None:
+    def entry(self, element: Element, index: int) -> None:
         ref = element.get("ProfileID", "")
         record = f"SanctionsEntry {index} (ID {element.get('ID')})"
         party = self.parties.get(f"ofac:{ref}")
@@ -217,14 +218,14 @@ class _Reader:
             del self.parties[party_id]
 
 
-def _documented_name(alias) -> str | None:
+def _documented_name(alias: Element) -> str | None:
     parts = [text(v) for part in children(child(alias, "DocumentedName"), "DocumentedNamePart")
              for v in children(part, "NamePartValue")]
     name = " ".join(p for p in parts if p)
     return name or None
 
 
-def _date(element) -> date | None:
+def _date(element: Element | None) -> date | None:
     try:
         return date(int(text(element, "Year") or ""), int(text(element, "Month") or ""),
                     int(text(element, "Day") or ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
@@ -77,7 +78,7 @@ def _us_date(value: str | None) -> date | None:
         return None
 
 
-def _entry(element, index: int, file: str, list_code: str, parties: dict[str, Party],
+def _entry(element: Element, index: int, file: str, list_code: str, parties: dict[str, Party],
            skipped: Counter[str], problems: Problems) -> None:
     uid = text(element, "uid")
     record = f"sdnEntry {index} (uid {uid})"
@@ -154,7 +155,7 @@ def _entry(element, index: int, file: str, list_code: str, parties: dict[str, Pa
     parties[party.id] = party
 
 
-def _name(element) -> str | None:
+def _name(element: Element) -> str | None:
     last, first = text(element, "lastName"), text(element, "firstName")
     if last and first:
         return f"{last}, {first}"

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
@@ -60,7 +61,7 @@ def _read_file(path: Path, published: date | None, problems: Problems,
     return ReadList(pub, parties)
 
 
-def _record(element, index: int, file: str, parties: dict[str, Party],
+def _record(element: Element, index: int, file: str, parties: dict[str, Party],
             problems: Problems) -> None:
     tag = local(element.tag)
     reference = text(element, "REFERENCE_NUMBER")

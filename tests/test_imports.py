@@ -316,6 +316,18 @@ def test_bad_legacy_csv_reports_everything_and_writes_nothing(tmp_path) -> None:
     assert list(output.iterdir()) == []
 
 
+def test_a_capta_entry_without_a_measure_is_reported_with_its_line(tmp_path) -> None:
+    folder = tmp_path / "cons"
+    shutil.copytree(CONS, folder)
+    text = (folder / "cons_prim.csv").read_bytes()
+    (folder / "cons_prim.csv").write_bytes(text.replace(b"prohibited from opening or maintaining",
+                                                        b"subject to conditions on"))
+    line = next(n for n, row in enumerate(text.split(b"\r\n"), start=1) if row.startswith(b"15268,"))
+    (error,) = problems("ofac-csv", [folder], tmp_path, date(2025, 12, 19))
+    assert (error.file, error.row, error.column) == ("cons_prim.csv", line, "Remarks")
+    assert "15268" in error.message
+
+
 def test_a_file_that_yields_nothing_is_an_error(tmp_path) -> None:
     empty = tmp_path / "sdn-2024-01-01.csv"
     empty.write_bytes(b"\x1a")

@@ -122,6 +122,7 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
     records = _rows(main.path, len(MAIN_COLUMNS), problems)
     parties: dict[str, Party] = {}
     remarks_of: dict[str, str] = {}
+    line_of: dict[str, int] = {}
     skipped: Counter[str] = Counter()
     for line, cells in records:
         record = dict(zip(MAIN_COLUMNS, cells))
@@ -155,12 +156,13 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
                           for p in programs]
         parties[party.id] = party
         remarks_of[number] = record["Remarks"] or ""
+        line_of[number] = line
     _companions(main, parties, remarks_of, problems)
     for number, text in remarks_of.items():
         party = parties.get(f"ofac:{number}")
         if party is None:
             continue
-        _apply_remarks(party, text, file, problems)
+        _apply_remarks(party, text, file, line_of[number], problems)
     if day is None:
         return None
     if not parties and not problems.errors:
@@ -196,7 +198,7 @@ def _companions(main: MainFile, parties: dict[str, Party], remarks_of: dict[str,
         parties[f"ofac:{number}"].located_in = ofac.one_country(countries)
 
 
-def _apply_remarks(party: Party, text: str, file: str, problems: Problems) -> None:
+def _apply_remarks(party: Party, text: str, file: str, line: int, problems: Problems) -> None:
     remarks = ofac.read_remarks(text)
     party.identifiers = remarks.identifiers
     party.aliases += [(name, "aka", True) for name in remarks.weak_aliases]
@@ -213,4 +215,4 @@ def _apply_remarks(party: Party, text: str, file: str, problems: Problems) -> No
             if listing.measure is None:
                 problems.add(file, f"entry {party.entry}: a CAPTA listing whose remarks state "
                              "no measure (expected 'prohibited from opening or maintaining')",
-                             field_name="Remarks")
+                             line=line, field_name="Remarks")

@@ -115,18 +115,15 @@ SIMPLE_CONDITIONS = {
 COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     "entities.csv": (
         {"id", "name", "kind"},
-        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic",
-         "publication", "entry"},
+        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic"},
     ),
     "ownership.csv": (
         {"owner", "owned"},
-        {"kind", "percent", "percent_min", "percent_max", "start", "end",
-         "publication", "entry"},
+        {"kind", "percent", "percent_min", "percent_max", "start", "end"},
     ),
     "designations.csv": (
         {"entity", "list", "start"},
-        {"program", "end", "measure", "conditions", "source", "publication", "entry",
-         "start_basis", "end_basis", "possibly_from", "possibly_until"},
+        {"program", "end", "measure", "conditions", "source"},
     ),
     "accounts.csv": (
         {"id", "type", "maintained_by", "holder"},
@@ -163,6 +160,11 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     "identifiers.csv": ({"entity", "scheme", "value"}, {"country", "publication", "entry"}),
     "links.csv": ({"entity", "linked_to"}, {"publication", "entry"}),
 }
+# Provenance of facts imported from published lists, and a listing's unknown intervals.
+for _file in ("entities.csv", "ownership.csv", "designations.csv"):
+    COLUMNS[_file][1].update({"publication", "entry"})
+COLUMNS["designations.csv"][1].update({"start_basis", "end_basis", "possibly_from",
+                                       "possibly_until"})
 # Files whose ``id`` column other files refer to, and the IRI kind of each.
 ID_KINDS = {"entities.csv": "entity", "accounts.csv": "account", "items.csv": "item",
             "transactions.csv": "transaction", "activities.csv": "activity",
@@ -557,6 +559,7 @@ def _entity(row: _Row) -> None:
     listed = row.raw("publication") is not None
     row.country("jurisdiction", NT_SG.jurisdiction,
                 required=kind is not None and kind != "person" and not listed)
+    _provenance(row)
     governed = row.raw("jurisdiction")
     if kind == "government" and governed and COUNTRY_PATTERN.fullmatch(governed):
         row.add(NT_SG.governs, _country(governed))
@@ -565,14 +568,6 @@ def _entity(row: _Row) -> None:
     row.code("function", "function", NT_SG.hasFunction)
     row.text("lei", NT_SG.lei)
     row.text("bic", NT_SG.bic)
-    _provenance(row)
-
-
-def _provenance(row: _Row) -> None:
-    """The publications (``;``-list of publications.csv ids) and the entry number
-    that state the row's fact."""
-    row.refs("publication", "publication", NT_SG.fromPublication)
-    row.text("entry", NT_SG.entryNumber)
 
 
 def _holding(row: _Row) -> None:
@@ -581,6 +576,7 @@ def _holding(row: _Row) -> None:
     row.add(_TYPE, cls)
     row.ref("owner", "entity", NT_SG.owner, required=True)
     row.ref("owned", "entity", NT_SG.owned, required=True)
+    _provenance(row)
     banded = row.raw("percent_min") is not None or row.raw("percent_max") is not None
     row.decimal("percent", NT_SG.percent, required=cls == NT_SG.Ownership and not banded)
     row.decimal("percent_min", NT_SG.percentMin)
@@ -589,7 +585,6 @@ def _holding(row: _Row) -> None:
     end = row.date("end", NT_SG.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
-    _provenance(row)
 
 
 def _designation(row: _Row) -> None:
@@ -774,6 +769,13 @@ def _item(row: _Row) -> None:
     row.ref("end_user", "entity", NT_SG.endUser)
     row.code("commerce_authorization", "commerce-authorization", NT_SG.commerceAuthorization)
     row.code("un_exemption", "un-exemption", NT_SG.unExemption)
+
+
+def _provenance(row: _Row) -> None:
+    """The publications (``;``-list of publications.csv ids) and the entry number
+    that state the row's fact."""
+    row.refs("publication", "publication", NT_SG.fromPublication)
+    row.text("entry", NT_SG.entryNumber)
 
 
 def _publication(row: _Row) -> None:

@@ -57,7 +57,6 @@ def read_tables(fmt: str, paths: list[Path], published: date | None = None) -> T
                                       f"no list entries found for format {fmt}")])
     tables = build_tables(lists, problems)
     problems.raise_if_any()
-    tables.publications = [read.publication for read in lists]
     return tables
 
 
@@ -68,5 +67,4 @@ def import_lists(fmt: str, paths: list[Path], output: Path,
     check_output(output)
     tables = read_tables(fmt, paths, published)
     rows = write_package(tables, output)
-    publications = sorted(tables.publications, key=lambda p: p.published)
-    return ImportReport(output, publications, rows, dict(tables.notes))
+    return ImportReport(output, tables.publications, rows, dict(tables.notes))

@@ -69,6 +69,7 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
     if problems.errors:
         return tables
     ordered = sorted(lists, key=lambda r: r.publication.published)
+    tables.publications = [read.publication for read in ordered]
     for read in ordered:
         p = read.publication
         tables.add("publications.csv", id=p.id, list=p.list_code, file=p.file,

@@ -414,6 +414,10 @@ def test_upper_case_csv_in_a_package_is_csv(tmp_path) -> None:
     folder.mkdir()
     (folder / "entities.CSV").write_text("id,name,kind,jurisdiction\nb1,A bank,bank,US\n")
     assert read_source(folder).size > 0
+    (folder / "entities.csv").write_text("id,name,kind,jurisdiction\nb2,B bank,bank,US\n")
+    with pytest.raises(IngestError) as caught:
+        read_source(folder)
+    assert [e.file for e in caught.value.errors] == ["entities.csv"]
 
 
 def test_records_are_removed_from_the_tree_as_they_are_read() -> None:

@@ -382,8 +382,13 @@ def read_package_files(path: Path) -> dict[str, bytes]:
     """The CSV files of a package folder or .zip, by file name (``.CSV`` in any letter
     case is a CSV file; its name is given the ``.csv`` suffix)."""
     if path.is_dir():
-        return {_csv_name(p.name): p.read_bytes() for p in sorted(path.iterdir())
-                if p.suffix.lower() == ".csv" and p.is_file()}
+        found = [p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv" and p.is_file()]
+        names = [_csv_name(p.name) for p in found]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise IngestError([InputError(n, "two files differ only in the letter case of "
+                                          ".csv; keep one") for n in twice])
+        return {name: p.read_bytes() for name, p in zip(names, found)}
     try:
         with zipfile.ZipFile(path) as archive:
             files = {}

@@ -33,6 +33,11 @@ COMPANIONS = {  # main-file stem prefix -> companion prefix per role
     "cons_prim": {"add": "cons_add", "alt": "cons_alt", "comments": "cons_comments"},
 }
 WIDTHS = {"add": 6, "alt": 5, "comments": 2}
+# The columns read (by position): the main file's number, name, type, program and
+# remarks; an address's number and country; an alias's number, type and name; a
+# continued remark's number and text.
+MAIN_USED = (0, 1, 2, 3, 11)
+USED = {"add": (0, 4), "alt": (0, 2, 3), "comments": (0, 1)}
 ALIAS_KINDS = {"aka": "aka", "fka": "fka", "nka": "nka"}
 PERSON, VESSEL, AIRCRAFT = "individual", "vessel", "aircraft"
 
@@ -82,9 +87,10 @@ def _with_companions(path: Path, family: str) -> MainFile:
     return MainFile(path, family, companions)
 
 
-def _rows(path: Path, width: int, problems: Problems) -> list[tuple[int, list[str | None]]]:
-    """The records of a legacy CSV file with their line numbers; ``-0-`` cells become
-    ``None``. A record with the wrong number of cells is a problem."""
+def _rows(path: Path, width: int, used: tuple[int, ...],
+          problems: Problems) -> list[tuple[int, list[str | None]]]:
+    """The ``used`` cells of each record of a legacy CSV file, with its line number;
+    ``-0-`` cells become ``None``. A record with the wrong number of cells is a problem."""
     data = path.read_bytes()
     if data.endswith(b"\x1a"):
         data = data[:-1]
@@ -101,8 +107,8 @@ def _rows(path: Path, width: int, problems: Problems) -> list[tuple[int, list[st
                 if len(cells) != width:
                     problems.add(path.name, f"{len(cells)} cells, expected {width}", line=line)
                 else:
-                    rows.append((line, [None if (v := c.strip()) in ("", "-0-") else v
-                                        for c in cells]))
+                    rows.append((line, [None if (v := cells[i].strip()) in ("", "-0-") else v
+                                        for i in used]))
             line = reader.line_num + 1
     except csv.Error as exc:
         problems.add(path.name, f"unparseable CSV: {exc}", line=reader.line_num)
@@ -119,13 +125,14 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
     file = main.path.name
     day = publication_date(main.path, published, None, problems)
     list_code = "SDN" if main.family == "sdn" else "CONS"
-    records = _rows(main.path, len(MAIN_COLUMNS), problems)
+    records = _rows(main.path, len(MAIN_COLUMNS), MAIN_USED, problems)
+    names = [MAIN_COLUMNS[i] for i in MAIN_USED]
     parties: dict[str, Party] = {}
     remarks_of: dict[str, str] = {}
     line_of: dict[str, int] = {}
     skipped: Counter[str] = Counter()
     for line, cells in records:
-        record = dict(zip(MAIN_COLUMNS, cells))
+        record = dict(zip(names, cells))
         number = record["ent_num"]
         where = {"line": line}
         if number is None or not number.isdigit():
@@ -177,7 +184,7 @@ def _companions(main: MainFile, parties: dict[str, Party], remarks_of: dict[str,
                 problems: Problems) -> None:
     addresses: dict[str, list[str | None]] = {}
     for role, path in main.companions.items():
-        for line, cells in _rows(path, WIDTHS[role], problems):
+        for line, cells in _rows(path, WIDTHS[role], USED[role], problems):
             number = cells[0]
             if number is None or number not in remarks_of:
                 problems.add(path.name, f"ent_num {number!r} is not an entry of {main.path.name}",
@@ -189,11 +196,11 @@ def _companions(main: MainFile, parties: dict[str, Party], remarks_of: dict[str,
             elif party is None:
                 continue  # a vessel's or aircraft's
             elif role == "add":
-                addresses.setdefault(number, []).append(country_code(cells[4]))
+                addresses.setdefault(number, []).append(country_code(cells[1]))
             elif role == "alt":
-                alias_kind = (cells[2] or "").lower().replace(".", "")
-                if cells[3]:
-                    party.aliases.append((cells[3], ALIAS_KINDS.get(alias_kind), False))
+                alias_kind = (cells[1] or "").lower().replace(".", "")
+                if cells[2]:
+                    party.aliases.append((cells[2], ALIAS_KINDS.get(alias_kind), False))
     for number, countries in addresses.items():
         parties[f"ofac:{number}"].located_in = ofac.one_country(countries)
 

@@ -342,6 +342,9 @@ def test_an_existing_output_is_never_overwritten(tmp_path) -> None:
     with pytest.raises(IngestError):
         import_lists("un", [UN], output)
     assert [p.name for p in output.iterdir()] == ["keep.txt"]
+    with pytest.raises(IngestError) as caught:  # a file where the parent folder should be
+        import_lists("un", [UN], output / "keep.txt" / "pkg")
+    assert "cannot write here" in caught.value.errors[0].message
 
 
 def test_cli_import_then_validate(tmp_path) -> None:

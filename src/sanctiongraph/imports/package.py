@@ -25,8 +25,11 @@ def write_package(tables: Tables, output: Path) -> dict[str, int]:
     folder appears whole or not at all (written beside it, then renamed). Returns the
     number of rows written per file."""
     check_output(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    except OSError as exc:
+        raise IngestError([InputError(str(output), f"cannot write here ({exc.strerror})")]) from None
     try:
         counts = {}
         for file, rows in tables.rows.items():

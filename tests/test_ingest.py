@@ -145,7 +145,7 @@ def test_unreadable_inputs(tmp_path, package):
 
 def test_rdf_inputs_parse_without_fetching(tmp_path):
     good = tmp_path / "g.ttl"
-    good.write_text("<https://example.org/a> <https://example.org/b> 1 .")
+    good.write_text("<https://w3id.org/sanctiongraph/id/entity/a> <https://example.org/b> 1 .")
     assert len(read_source(good).triples) == 1
     broken = tmp_path / "broken.ttl"
     broken.write_text("<https://example.org/a> <https://example.org/b> .\n")

@@ -44,6 +44,7 @@ SCHEMES = {
     "commerce-authorization": SG.CommerceAuthorization,
     "un-exemption": SG.UNExemptionStatus,
     "verification": SG.VerificationStatus,
+    "date-basis": SG.DateBasis,
 }
 # Values the data package (shared/spec/data-package.md) and the brief fix. A scheme may
 # hold more values; it may not lose these.
@@ -72,10 +73,11 @@ REQUIRED_CODES = {
     "commerce-authorization": {"none", "nlr", "license_exception", "license"},
     "un-exemption": {"approved", "requested", "explained", "none", "not_required"},
     "verification": {"verbatim", "verbatim_via_copy", "summary"},
+    "date-basis": {"stated", "publications"},
 }
 # Closed schemes: exactly these values (the spec lists them all).
 EXACT_SCHEMES = {"measure", "activity-kind", "education-level", "commerce-authorization",
-                 "un-exemption", "verification", "purpose", "function", "item-category"}
+                 "un-exemption", "verification", "date-basis", "purpose", "function", "item-category"}
 
 PROVISION_SLUG = re.compile(r"^(31-CFR-\d+\.\d+(-[A-Za-z0-9]+)*|OFAC-50-Percent-Rule)$")
 SPARQL_STYLE_DIRECTIVE = re.compile(r"^\s*(PREFIX|BASE)\s", re.IGNORECASE | re.MULTILINE)

@@ -17,6 +17,8 @@ import click
 import pyoxigraph as ox
 
 from sanctiongraph.derive import DERIVED, run_derivers
+from sanctiongraph.imports import FORMATS as IMPORT_FORMATS
+from sanctiongraph.imports import import_lists
 from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
 from sanctiongraph.namespaces import GRAPH
@@ -109,6 +111,30 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str, output: Path
     else:
         click.echo(text, nl=not text.endswith("\n"))
     sys.exit(report.exit_code)
+
+
+@cli.command("import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(list(IMPORT_FORMATS)))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--output", required=True, type=click.Path(path_type=Path), metavar="DIR",
+              help="New folder for the data package (must not exist, or be empty).")
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Publication date of the files (default: an ISO date in each file name, "
+                   "else the date the file states).")
+def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
+    """Import published lists (OFAC, UN) into a data package folder.
+
+    Several publications of one list given together make a history: listings that
+    appear or leave between two of them are *possibly* in force in between. Every
+    problem of every file is listed, and nothing is written then (exit 2).
+    """
+    try:
+        report = import_lists(fmt, list(paths), output,
+                              published.date() if published is not None else None)
+    except IngestError as exc:
+        _fail([str(e) for e in exc.errors] + ["nothing was written"])
+    for line in report.lines():
+        click.echo(line)
 
 
 @cli.command()

@@ -150,6 +150,32 @@ class SG(DefinedNamespace):
     country: URIRef
     sourceReference: URIRef
 
+    # --- published lists: provenance of imported facts (imports/) ----------
+    Publication: URIRef
+    Alias: URIRef
+    Identifier: URIRef
+    ListLink: URIRef
+    DateBasis: URIRef
+    publicationOf: URIRef
+    fileName: URIRef
+    publishedOn: URIRef
+    sha256: URIRef
+    fromPublication: URIRef
+    entryNumber: URIRef
+    aliasOf: URIRef
+    aliasKind: URIRef
+    weakAlias: URIRef
+    identifies: URIRef
+    identifierScheme: URIRef
+    identifierValue: URIRef
+    identifierCountry: URIRef
+    linkFrom: URIRef
+    linkTo: URIRef
+    startBasis: URIRef
+    endBasis: URIRef
+    possiblyFrom: URIRef
+    possiblyUntil: URIRef
+
     # --- transactions --------------------------------------------------------
     Transaction: URIRef
     TransactionPurpose: URIRef

@@ -14,7 +14,9 @@ from sanctiongraph.ingest.csv_package import (
 )
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.rdf import format_for_path, parse_rdf
+from sanctiongraph.ingest.sniff import not_a_source
 from sanctiongraph.ingest.source import Source
+from sanctiongraph.namespaces import BASE
 from sanctiongraph.resources import ontology_dir
 
 __all__ = ["IngestError", "InputError", "Source", "code_lists", "is_package", "package_chunks",
@@ -54,8 +56,27 @@ def read_source(path: Path, name: str | None = None) -> Source:
     graph_name = source_name(path, name)
     if is_package(path):
         return map_package(graph_name, _package_files(path), code_lists())
+    refused = not_a_source(path)
+    if refused is not None:
+        raise IngestError([InputError(path.name, refused)])
     fmt = format_for_path(path)
-    return Source.from_triples(graph_name, parse_rdf(path.read_bytes(), fmt, path.name))
+    triples = parse_rdf(path.read_bytes(), fmt, path.name)
+    _check_vocabulary(path.name, triples)
+    return Source.from_triples(graph_name, triples)
+
+
+def _check_vocabulary(name: str, triples: list[ox.Triple]) -> None:
+    """No false all-clear: an RDF file with no triples, or none that uses our
+    vocabulary or data IRIs, is an input error rather than a graph that conforms."""
+    if not triples:
+        raise IngestError([InputError(name, "the file holds no RDF triples")])
+    if not any(_ours(term) for t in triples for term in (t.predicate, t.object, t.subject)):
+        raise IngestError([InputError(name, f"none of its {len(triples)} triples uses the "
+                                      f"sanctiongraph vocabulary ({BASE}...)")])
+
+
+def _ours(term: object) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value.startswith(BASE)
 
 
 def package_chunks(path: Path, name: str | None = None) -> Iterator[bytes]:
@@ -70,7 +91,10 @@ def package_chunks(path: Path, name: str | None = None) -> Iterator[bytes]:
 def _package_files(path: Path) -> dict[str, bytes]:
     files = read_package_files(path)
     if not files:
-        raise IngestError([InputError(str(path), "no CSV files found in the data package")])
+        inside = [f for f in sorted(path.iterdir()) if f.is_file()] if path.is_dir() else []
+        what = next(((f.name, w) for f in inside if (w := not_a_source(f))), None)
+        hint = f"; it holds {what[0]}: {what[1]}" if what else ""
+        raise IngestError([InputError(str(path), "no CSV files found in the data package" + hint)])
     return files
 
 

@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, RDFS, XSD
@@ -35,7 +36,12 @@ from sanctiongraph.namespaces import CODE, ID, REF, SG, country
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]+$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 LIST_PATTERN = re.compile(r"^[A-Z0-9_]+$")
-PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Program tags as OFAC publishes them, spaces included ("CAATSA - RUSSIA"); the IRI
+# percent-encodes what is not [A-Za-z0-9_.-], so plain tags keep their IRIs.
+PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.()-]+( [A-Za-z0-9_.()-]+)*$")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+SCHEME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+OPEN_START = "0001-01-01"  # possibly_from "open": no earlier bound (docs/data-package.md)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 PLAIN_DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")  # written as Decimal writes it
@@ -149,10 +155,21 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
             "end_user", "commerce_authorization", "un_exemption",
         },
     ),
+    # Published lists (sanctiongraph import; docs/data-package.md#published-lists)
+    "publications.csv": ({"id", "list", "file", "published"}, {"sha256"}),
+    "aliases.csv": ({"entity", "name"}, {"kind", "weak", "publication", "entry"}),
+    "identifiers.csv": ({"entity", "scheme", "value"}, {"country", "publication", "entry"}),
+    "links.csv": ({"entity", "linked_to"}, {"publication", "entry"}),
 }
+# Provenance of facts imported from published lists, and a listing's unknown intervals.
+for _file in ("entities.csv", "ownership.csv", "designations.csv"):
+    COLUMNS[_file][1].update({"publication", "entry"})
+COLUMNS["designations.csv"][1].update({"start_basis", "end_basis", "possibly_from",
+                                       "possibly_until"})
 # Files whose ``id`` column other files refer to, and the IRI kind of each.
 ID_KINDS = {"entities.csv": "entity", "accounts.csv": "account", "items.csv": "item",
-            "transactions.csv": "transaction", "activities.csv": "activity"}
+            "transactions.csv": "transaction", "activities.csv": "activity",
+            "publications.csv": "publication"}
 ID_FILES = {kind: file for file, kind in ID_KINDS.items()}
 
 
@@ -363,16 +380,24 @@ class _Package:
 
 
 def read_package_files(path: Path) -> dict[str, bytes]:
-    """The CSV files of a package folder or .zip, by file name."""
+    """The CSV files of a package folder or .zip, by file name (``.CSV`` in any letter
+    case is a CSV file; its name is given the ``.csv`` suffix)."""
     if path.is_dir():
-        return {p.name: p.read_bytes() for p in sorted(path.glob("*.csv"))}
+        found = [p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv" and p.is_file()]
+        names = [_csv_name(p.name) for p in found]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise IngestError([InputError(n, "two files differ only in the letter case of "
+                                          ".csv; keep one") for n in twice])
+        return {name: p.read_bytes() for name, p in zip(names, found)}
     try:
         with zipfile.ZipFile(path) as archive:
             files = {}
             for info in archive.infolist():
                 name = Path(info.filename).name
-                if info.is_dir() or not name.endswith(".csv") or name.startswith("."):
+                if info.is_dir() or not name.lower().endswith(".csv") or name.startswith("."):
                     continue
+                name = _csv_name(name)
                 if info.file_size > 512 * 1024 * 1024:
                     raise IngestError([InputError(f"{path.name}:{name}", "file too large")])
                 files[name] = archive.read(info)
@@ -380,6 +405,11 @@ def read_package_files(path: Path) -> dict[str, bytes]:
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
             OSError) as exc:  # corrupt, truncated, encrypted or unsupported archives
         raise IngestError([InputError(path.name, f"not a readable .zip archive ({exc})")]) from None
+
+
+def _csv_name(name: str) -> str:
+    """A CSV file's name with the suffix in lower case (``entities.CSV`` is entities.csv)."""
+    return name[:-4] + ".csv"
 
 
 def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
@@ -557,7 +587,11 @@ def _entity(row: _Row) -> None:
     cls = row.choice("kind", ENTITY_KINDS, required=False) if kind else None
     row.add(_TYPE, cls)
     row.text("name", _LABEL, required=True)
-    row.country("jurisdiction", NT_SG.jurisdiction, required=kind is not None and kind != "person")
+    # A list entry (a row with a publication) may not say where it is organised.
+    listed = row.raw("publication") is not None
+    row.country("jurisdiction", NT_SG.jurisdiction,
+                required=kind is not None and kind != "person" and not listed)
+    _provenance(row)
     governed = row.raw("jurisdiction")
     if kind == "government" and governed and COUNTRY_PATTERN.fullmatch(governed):
         row.add(NT_SG.governs, _country(governed))
@@ -574,6 +608,7 @@ def _holding(row: _Row) -> None:
     row.add(_TYPE, cls)
     row.ref("owner", "entity", NT_SG.owner, required=True)
     row.ref("owned", "entity", NT_SG.owned, required=True)
+    _provenance(row)
     banded = row.raw("percent_min") is not None or row.raw("percent_max") is not None
     row.decimal("percent", NT_SG.percent, required=cls == NT_SG.Ownership and not banded)
     row.decimal("percent_min", NT_SG.percentMin)
@@ -597,7 +632,7 @@ def _designation(row: _Row) -> None:
     program = row.raw("program")
     if program is not None:
         if PROGRAM_PATTERN.fullmatch(program):
-            row.add(NT_SG.underProgram, iri(REF[f"program/{program}"]))
+            row.add(NT_SG.underProgram, iri(REF["program/" + quote(program, safe="-._")]))
         else:
             row.error("program", f"{program!r} is not a program tag such as DPRK or IFSR")
     start = row.date("start", NT_SG.startDate, required=True)
@@ -605,11 +640,32 @@ def _designation(row: _Row) -> None:
     if start and end and end < start:
         row.error("end", "ends before it starts")
     row.text("source", NT_SG.sourceReference)
+    _provenance(row)
+    _uncertainty(row, start, end)
     measure = row.raw("measure", required=list_code == "CAPTA")
     row.code("measure", "measure", NT_SG.measure)
     conditions = row.raw("conditions", required=measure == "strict_conditions")
     for index, condition in enumerate(_split(conditions), start=1):
         _condition(row, index, condition)
+
+
+def _uncertainty(row: _Row, start: date | None, end: date | None) -> None:
+    """Where the dates come from, and the unknown intervals around the listing."""
+    row.code("start_basis", "date-basis", NT_SG.startBasis)
+    row.code("end_basis", "date-basis", NT_SG.endBasis)
+    if row.raw("end_basis") and not row.raw("end"):
+        row.error("end_basis", "a basis for an end that is not given")
+    if row.raw("possibly_from") == "open":
+        row.add(NT_SG.possiblyFrom, typed(OPEN_START, _DATE))
+    else:
+        possibly_from = row.date("possibly_from", NT_SG.possiblyFrom)
+        if possibly_from and start and possibly_from > start:
+            row.error("possibly_from", "after the start")
+    possibly_until = row.date("possibly_until", NT_SG.possiblyUntil)
+    if possibly_until and end is None:
+        row.error("possibly_until", "needs an end: the listing may only be in doubt after it ends")
+    elif possibly_until and possibly_until < end:
+        row.error("possibly_until", "before the end")
 
 
 def _condition(row: _Row, index: int, text: str) -> None:
@@ -747,7 +803,68 @@ def _item(row: _Row) -> None:
     row.code("un_exemption", "un-exemption", NT_SG.unExemption)
 
 
+def _provenance(row: _Row) -> None:
+    """The publications (``;``-list of publications.csv ids) and the entry number
+    that state the row's fact."""
+    row.refs("publication", "publication", NT_SG.fromPublication)
+    row.text("entry", NT_SG.entryNumber)
+
+
+def _publication(row: _Row) -> None:
+    if not _identified(row, "publication"):
+        return
+    row.add(_TYPE, NT_SG.Publication)
+    list_code = row.raw("list", required=True)
+    if list_code is not None:
+        if LIST_PATTERN.fullmatch(list_code):
+            row.add(NT_SG.publicationOf, iri(REF[f"list/{list_code}"]))
+        else:
+            row.error("list", f"{list_code!r} is not a list code such as SDN, CAPTA, UN")
+    row.text("file", NT_SG.fileName, required=True)
+    row.date("published", NT_SG.publishedOn, required=True)
+    digest = row.raw("sha256")
+    if digest is not None and not SHA256_PATTERN.fullmatch(digest):
+        row.error("sha256", f"{digest!r} is not a SHA-256 digest (64 lower-case hex digits)")
+    else:
+        row.text("sha256", NT_SG.sha256)
+
+
+def _alias(row: _Row) -> None:
+    row.subject = id_node(f"alias/{row.package.name}", str(row.number))
+    row.add(_TYPE, NT_SG.Alias)
+    row.ref("entity", "entity", NT_SG.aliasOf, required=True)
+    row.text("name", _LABEL, required=True)
+    kind = row.choice("kind", {"aka": "aka", "fka": "fka", "nka": "nka"}, required=False)
+    if kind:
+        row.add(NT_SG.aliasKind, literal(kind))
+    row.boolean("weak", NT_SG.weakAlias)
+    _provenance(row)
+
+
+def _identifier(row: _Row) -> None:
+    row.subject = id_node(f"identifier/{row.package.name}", str(row.number))
+    row.add(_TYPE, NT_SG.Identifier)
+    row.ref("entity", "entity", NT_SG.identifies, required=True)
+    scheme = row.raw("scheme", required=True)
+    if scheme is not None and not SCHEME_PATTERN.fullmatch(scheme):
+        row.error("scheme", f"{scheme!r} is not a lower-case word such as bic, lei, imo, registration")
+    elif scheme is not None:
+        row.add(NT_SG.identifierScheme, literal(scheme))
+    row.text("value", NT_SG.identifierValue, required=True)
+    row.country("country", NT_SG.identifierCountry)
+    _provenance(row)
+
+
+def _link(row: _Row) -> None:
+    row.subject = id_node(f"link/{row.package.name}", str(row.number))
+    row.add(_TYPE, NT_SG.ListLink)
+    row.ref("entity", "entity", NT_SG.linkFrom, required=True)
+    row.ref("linked_to", "entity", NT_SG.linkTo, required=True)
+    _provenance(row)
+
+
 _MAPPERS: dict[str, Callable[[_Row], None]] = {
+    "publications.csv": _publication,
     "entities.csv": _entity,
     "ownership.csv": _holding,
     "designations.csv": _designation,
@@ -756,4 +873,7 @@ _MAPPERS: dict[str, Callable[[_Row], None]] = {
     "determinations.csv": _determination,
     "activities.csv": _activity,
     "items.csv": _item,
+    "aliases.csv": _alias,
+    "identifiers.csv": _identifier,
+    "links.csv": _link,
 }

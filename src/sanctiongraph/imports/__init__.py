@@ -1,0 +1,70 @@
+"""Import published lists into a data package (``sanctiongraph import``).
+
+Each format is a module of this package with ``NAME``, ``DESCRIPTION`` and
+``read(paths, published, problems) -> list[ReadList]``; :data:`FORMATS` lists them.
+Whatever the format, the rows, the history of several publications and the written
+package are made the same way (``history.py``, ``package.py``): a new format only reads
+its files into :class:`~sanctiongraph.imports.model.ReadList`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+from sanctiongraph.imports import ofac_advanced, ofac_csv, ofac_xml, un
+from sanctiongraph.imports.history import Tables, build_tables
+from sanctiongraph.imports.model import Problems, Publication
+from sanctiongraph.imports.package import check_output, write_package
+from sanctiongraph.ingest.errors import IngestError, InputError
+
+__all__ = ["FORMATS", "ImportReport", "import_lists", "read_tables"]
+
+FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (ofac_csv, ofac_advanced, ofac_xml, un)}
+
+
+@dataclass
+class ImportReport:
+    """What an import wrote: the publications, rows per file, and what it left out."""
+
+    output: Path
+    publications: list[Publication]
+    rows: dict[str, int]
+    notes: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"wrote {self.output}"]
+        out += [f"  publication {p.id}: {p.label}, {p.file}, {p.published.isoformat()}"
+                for p in self.publications]
+        out += [f"  {file}: {n} rows" for file, n in self.rows.items()]
+        out += [f"  {what}: {n}" for what, n in sorted(self.notes.items())]
+        return out
+
+
+def read_tables(fmt: str, paths: list[Path], published: date | None = None) -> Tables:
+    """Read ``paths`` in format ``fmt`` into package rows; raise :class:`IngestError`
+    with every problem of every file."""
+    if fmt not in FORMATS:
+        raise IngestError([InputError(fmt, "unknown import format; expected one of: "
+                                      + ", ".join(FORMATS))])
+    problems = Problems()
+    lists = FORMATS[fmt].read(paths, published, problems)
+    problems.raise_if_any()
+    if not lists or not any(read.parties for read in lists):
+        raise IngestError([InputError(", ".join(p.name for p in paths),
+                                      f"no list entries found for format {fmt}")])
+    tables = build_tables(lists, problems)
+    problems.raise_if_any()
+    return tables
+
+
+def import_lists(fmt: str, paths: list[Path], output: Path,
+                 published: date | None = None) -> ImportReport:
+    """Import published list files into a new data package folder ``output``. Nothing
+    is written when any file has a problem."""
+    check_output(output)
+    tables = read_tables(fmt, paths, published)
+    rows = write_package(tables, output)
+    return ImportReport(output, tables.publications, rows, dict(tables.notes))

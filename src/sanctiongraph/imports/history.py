@@ -1,0 +1,200 @@
+"""From publications to the rows of a data package, with the history they make.
+
+Publications of the same list given together make a history. An entry's listing (one
+list, one program) holds from the first publication that shows it, and ends the day
+after the last one that shows it when a later one no longer does. Between two
+publications that disagree the listing is *unknown*: the row's ``possibly_from`` /
+``possibly_until`` say from when, and until when, the entry is *possibly listed*.
+Before the first publication it is unknown too (``possibly_from`` ``open``), unless the
+file states the listing date. After the last publication the last status holds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sanctiongraph.imports.model import (
+    Listing, Party, Problems, Publication, ReadList, lei_check_digits_ok,
+)
+
+ONE_DAY = timedelta(days=1)
+
+HEADERS: dict[str, list[str]] = {
+    "publications.csv": ["id", "list", "file", "published", "sha256"],
+    "entities.csv": ["id", "name", "kind", "jurisdiction", "located_in", "lei", "bic",
+                     "publication", "entry"],
+    "designations.csv": ["entity", "list", "program", "start", "start_basis",
+                         "possibly_from", "end", "end_basis", "possibly_until", "measure",
+                         "publication", "entry"],
+    "ownership.csv": ["owner", "owned", "kind", "publication", "entry"],
+    "aliases.csv": ["entity", "name", "kind", "weak", "publication", "entry"],
+    "identifiers.csv": ["entity", "scheme", "value", "country", "publication", "entry"],
+    "links.csv": ["entity", "linked_to", "publication", "entry"],
+}
+
+
+@dataclass
+class Tables:
+    """The package's rows by file, each row a dict by column."""
+
+    rows: dict[str, list[dict[str, str]]] = field(
+        default_factory=lambda: {name: [] for name in HEADERS})
+    notes: Counter[str] = field(default_factory=Counter)
+    publications: list[Publication] = field(default_factory=list)
+
+    def add(self, table: str, /, **cells: str | None) -> None:
+        self.rows[table].append({k: ("" if v is None else v) for k, v in cells.items()})
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).rstrip(".").casefold()
+
+
+def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
+    """The package rows of every publication given together (see the module doc)."""
+    tables = Tables()
+    by_list: dict[str, list[ReadList]] = defaultdict(list)
+    for read in lists:
+        by_list[read.publication.list_code].append(read)
+        tables.notes.update({f"skipped {kind}": n for kind, n in read.skipped.items()})
+    for code, reads in by_list.items():
+        reads.sort(key=lambda r: r.publication.published)
+        for earlier, later in zip(reads, reads[1:]):
+            if earlier.publication.published == later.publication.published:
+                problems.add(later.publication.file, f"two publications of the {code} list "
+                             f"on {later.publication.published}: {earlier.publication.file} "
+                             "and this one; give each its own date")
+    if problems.errors:
+        return tables
+    ordered = sorted(lists, key=lambda r: r.publication.published)
+    tables.publications = [read.publication for read in ordered]
+    for read in ordered:
+        p = read.publication
+        tables.add("publications.csv", id=p.id, list=p.list_code, file=p.file,
+                   published=p.published.isoformat(), sha256=p.sha256)
+    _entities(tables, ordered)
+    for reads in by_list.values():
+        _designations(tables, reads)
+    _facts(tables, ordered)
+    return tables
+
+
+def _entities(tables: Tables, ordered: list[ReadList]) -> None:
+    latest: dict[str, Party] = {}
+    seen_in: dict[str, list[str]] = defaultdict(list)
+    for read in ordered:  # later publications overwrite earlier ones
+        for party in read.parties.values():
+            latest[party.id] = party
+            seen_in[party.id].append(read.publication.id)
+    for party_id, party in latest.items():
+        leis = [v for s, v, _ in party.identifiers if s == "lei"]
+        lei = next((v for v in leis if lei_check_digits_ok(v)), None)
+        if leis and lei is None:  # a typo in the list: kept in identifiers.csv only
+            tables.notes["LEIs with wrong check digits (in identifiers.csv only)"] += 1
+        tables.add("entities.csv", id=party_id, name=party.name, kind=party.kind,
+                   jurisdiction=party.jurisdiction, located_in=party.located_in,
+                   lei=lei, bic=party.identifier("bic"),
+                   publication=";".join(seen_in[party_id]), entry=party.entry)
+
+
+def _designations(tables: Tables, reads: list[ReadList]) -> None:
+    """The listing rows of one list's publications, in date order."""
+    dates = [r.publication.published for r in reads]
+    shown: dict[tuple[str, str, str], dict[int, tuple[Party, Listing]]] = defaultdict(dict)
+    for index, read in enumerate(reads):
+        for party in read.parties.values():
+            for listing in party.listings:
+                shown[(party.id, *listing.key)][index] = (party, listing)
+    for (party_id, list_code, program), where in shown.items():
+        for first, last in _runs(sorted(where)):
+            party, listing = where[last]
+            stated = next((where[i][1].start for i in range(last, first - 1, -1)
+                           if where[i][1].start), None)
+            row = {"entity": party_id, "list": list_code, "program": program or None,
+                   "measure": listing.measure, "entry": party.entry,
+                   "publication": ";".join(reads[i].publication.id for i in range(first, last + 1))}
+            if stated:
+                row.update(start=stated.isoformat(), start_basis="stated")
+            else:
+                row.update(start=dates[first].isoformat(), start_basis="publications")
+                if first == 0:
+                    row["possibly_from"] = "open"
+                    tables.notes["listings possibly in force before the first publication"] += 1
+                elif dates[first - 1] + ONE_DAY < dates[first]:
+                    row["possibly_from"] = (dates[first - 1] + ONE_DAY).isoformat()
+                    tables.notes["listings that appeared between two publications"] += 1
+            if last < len(reads) - 1:
+                end = dates[last] + ONE_DAY
+                row.update(end=end.isoformat(), end_basis="publications")
+                if end < dates[last + 1]:
+                    row["possibly_until"] = dates[last + 1].isoformat()
+                tables.notes["listings that left between two publications"] += 1
+            tables.add("designations.csv", **row)
+
+
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of publication indexes: [0, 1, 3] -> [(0, 1), (3, 3)]."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _facts(tables: Tables, ordered: list[ReadList]) -> None:
+    """Aliases, identifiers, links and holdings, each citing every publication that
+    states it."""
+    cited: dict[tuple, list[str]] = defaultdict(list)
+    entry_of: dict[str, str] = {}
+    for read in ordered:
+        pub = read.publication.id
+        names: dict[str, list[str]] = defaultdict(list)
+        for party in read.parties.values():
+            names[_name_key(party.name)].append(party.id)
+        for party in read.parties.values():
+            entry_of[party.id] = party.entry
+            for name, kind, weak in party.aliases:
+                cited[("aliases.csv", party.id, name, kind or "", "true" if weak else "")].append(pub)
+            for scheme, value, country in party.identifiers:
+                cited[("identifiers.csv", party.id, scheme, value, country or "")].append(pub)
+            for controller in party.controlled_by:
+                if controller in read.parties:
+                    cited[("ownership.csv", controller, party.id)].append(pub)
+                else:
+                    tables.notes["holdings whose owner is not an imported entity (skipped)"] += 1
+            for target in party.linked_ids:
+                if target in read.parties:
+                    cited[("links.csv", party.id, target)].append(pub)
+                else:
+                    tables.notes["links to an entry that is not imported (skipped)"] += 1
+            for linked_name in party.linked_names:
+                targets = names.get(_name_key(linked_name), [])
+                if len(targets) == 1 and targets[0] != party.id:
+                    cited[("links.csv", party.id, targets[0])].append(pub)
+                else:
+                    tables.notes["Linked To names that name no single entry (skipped)"] += 1
+    for key, pubs in cited.items():
+        file, party_id, *rest = key
+        provenance = {"publication": ";".join(dict.fromkeys(pubs))}
+        if file == "aliases.csv":
+            name, kind, weak = rest
+            tables.add(file, entity=party_id, name=name, kind=kind, weak=weak,
+                       entry=entry_of[party_id], **provenance)
+        elif file == "identifiers.csv":
+            scheme, value, country = rest
+            tables.add(file, entity=party_id, scheme=scheme, value=value, country=country,
+                       entry=entry_of[party_id], **provenance)
+        elif file == "ownership.csv":
+            (owned,) = rest
+            tables.add(file, owner=party_id, owned=owned, kind="controls",
+                       entry=entry_of[owned], **provenance)
+        else:
+            (target,) = rest
+            tables.add(file, entity=party_id, linked_to=target, entry=entry_of[party_id],
+                       **provenance)
+
+

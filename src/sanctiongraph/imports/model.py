@@ -1,0 +1,167 @@
+"""What every importer reads a published file into, before the package is written.
+
+An importer turns each input file (with its companions) into one :class:`ReadList`:
+the :class:`Publication` it is and the :class:`Party` records it holds. The history
+(``history.py``) and the writer (``package.py``) work on these alone, so a new format
+only has to fill them in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from sanctiongraph.ingest.errors import IngestError, InputError
+
+ISO_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One published file of a list on one date."""
+
+    id: str  # the publications.csv id, e.g. "sdn-2023-06-01"
+    list_code: str  # the list the file publishes: SDN, CONS, UN
+    label: str  # for people: "OFAC SDN List"
+    file: str  # the file name as read
+    published: date
+    sha256: str
+
+    def cite(self, entry: str) -> str:
+        """``OFAC SDN List, publication of 2023-06-01, entry 15603``."""
+        return f"{self.label}, publication of {self.published.isoformat()}, entry {entry}"
+
+
+@dataclass
+class Listing:
+    """An entry's place on one list under one program, as one publication shows it."""
+
+    list_code: str  # SDN, CAPTA, SSI, UN, ...
+    program: str | None  # the tag exactly as published
+    start: date | None = None  # a date the file states (EntryEvent, LISTED_ON)
+    measure: str | None = None  # CAPTA: prohibit_maintain or strict_conditions
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.list_code, self.program or "")
+
+
+@dataclass
+class Party:
+    """One list entry: an entity of the package and what the list says about it."""
+
+    id: str  # the entities.csv id: "ofac:15603", "un:KPe.047"
+    entry: str  # the entry number as the list writes it
+    name: str
+    kind: str  # an entities.csv kind
+    jurisdiction: str | None = None  # only where the file says where it is organised
+    located_in: str | None = None  # the one country of all its addresses, if one
+    aliases: list[tuple[str, str | None, bool]] = field(default_factory=list)  # name, kind, weak
+    identifiers: list[tuple[str, str, str | None]] = field(default_factory=list)  # scheme, value, country
+    listings: list[Listing] = field(default_factory=list)
+    linked_names: list[str] = field(default_factory=list)  # "Linked To:" names, unresolved
+    linked_ids: list[str] = field(default_factory=list)  # party ids of typed, non-ownership links
+    controlled_by: list[str] = field(default_factory=list)  # party ids ("Owned or Controlled By")
+
+    def identifier(self, scheme: str) -> str | None:
+        return next((v for s, v, _ in self.identifiers if s == scheme), None)
+
+
+@dataclass
+class ReadList:
+    """One publication and its parties, as an importer read it."""
+
+    publication: Publication
+    parties: dict[str, Party]
+    skipped: Counter[str] = field(default_factory=Counter)  # e.g. {"vessel": 12}
+
+
+class Problems:
+    """Problems of the input, collected so that all are reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    def add(self, file: str, message: str, record: str | None = None,
+            line: int | None = None, field_name: str | None = None) -> None:
+        """A problem in ``file`` at a ``record`` (``sdnEntry uid 15603``) or ``line``,
+        in ``field_name``."""
+        text = f"{record}: {message}" if record else message
+        self.errors.append(InputError(file, text, line, field_name))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise IngestError(self.errors)
+
+
+def lei_check_digits_ok(value: str) -> bool:
+    """ISO 17442 check digits (ISO 7064 MOD 97-10): letters count A=10 ... Z=35."""
+    if not re.fullmatch(r"[A-Z0-9]{18}[0-9]{2}", value):
+        return False
+    return int("".join(str(int(c, 36)) for c in value)) % 97 == 1
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def publication_date(path: Path, published: date | None, stated: date | None,
+                     problems: Problems) -> date | None:
+    """The date of a publication: ``--published``, else an ISO date in the file name,
+    else a date the file states about itself; else a problem saying so."""
+    if published is not None:
+        return published
+    found = ISO_DATE_IN_NAME.search(path.name)
+    if found:
+        try:
+            return date.fromisoformat(found.group(1))
+        except ValueError:
+            pass
+    if stated is not None:
+        return stated
+    problems.add(path.name, "no publication date: the file carries none; give --published "
+                 "YYYY-MM-DD or put the date in the file name (sdn-2023-06-01.csv)")
+    return None
+
+
+def publication_id(list_code: str, published: date, taken: Iterable[str]) -> str:
+    """A publications.csv id such as ``sdn-2023-06-01`` (``-2``, ``-3`` if taken)."""
+    base = f"{list_code.lower().replace('_', '-')}-{published.isoformat()}"
+    taken = set(taken)
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+T = TypeVar("T")
+
+
+def existing_files(paths: list[Path], problems: Problems) -> list[Path]:
+    """The paths that are files; a problem for each that is not."""
+    for path in paths:
+        if not path.is_file():
+            problems.add(str(path), "no such file")
+    return [path for path in paths if path.is_file()]
+
+
+def read_each(items: Iterable[T],
+              read_one: Callable[[T, list[str]], ReadList | None]) -> list[ReadList]:
+    """``read_one(item, ids taken so far)`` for each item, keeping what it read."""
+    reads: list[ReadList] = []
+    for item in items:
+        one = read_one(item, [r.publication.id for r in reads])
+        if one is not None:
+            reads.append(one)
+    return reads

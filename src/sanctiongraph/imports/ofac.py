@@ -1,0 +1,199 @@
+"""What OFAC's list files share: program tags, lists, kinds, and the remarks.
+
+The legacy CSV and ``sdn.xml`` write most facts about an entry into its remarks, as
+``; ``-separated features: ``SWIFT/BIC FTBDKPPY``, ``Registration ID 1027700132195
+(Russia)``, ``Nationality of Registration Russia``, ``Linked To: NAME.``,
+``a.k.a. 'weak alias'``. :func:`read_remarks` turns them into a :class:`Remarks`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import date, datetime
+
+from sanctiongraph.imports.countries import country_code
+
+BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
+IMO = re.compile(r"^[0-9]{7}$")
+
+# The lists of OFAC's consolidated (non-SDN) files, by program tag: the legacy CSV
+# names no list, the advanced XML does (LIST_NAMES). Tags not here go to CONS.
+CONSOLIDATED_LISTS = {
+    "561-Related": "CAPTA",
+    "UKRAINE-EO13662": "SSI",
+    "NS-PLC": "NS_PLC",
+    "FSE-IR": "FSE", "FSE-SY": "FSE", "FSE-WMD": "FSE", "FSE-SDGT": "FSE",
+    "CMIC-EO13959": "NS_CMIC", "CMIC-EO14032": "NS_CMIC",
+    "RUSSIA-EO14024": "NS_MBS",
+}
+LIST_NAMES = {
+    "SDN List": "SDN",
+    "CAPTA List": "CAPTA",
+    "Part 561 List": "PART_561",
+    "Sectoral Sanctions Identifications List": "SSI",
+    "Non-SDN Palestinian Legislative Council List": "NS_PLC",
+    "FSE List": "FSE",
+    "Non-SDN Menu-Based Sanctions List": "NS_MBS",
+    "Non-SDN Chinese Military-Industrial Complex Companies List": "NS_CMIC",
+    "Non-SDN Iran Sanctions Act List": "NS_ISA",
+}
+UMBRELLA_LISTS = {"Consolidated List"}  # every consolidated entry is on it: not a list of its own
+LIST_LABELS = {"SDN": "OFAC SDN List", "CONS": "OFAC Consolidated (non-SDN) List"}
+
+BANK_WORDS = re.compile(
+    r"\b(BANK|BANKING|BANCO|BANQUE|BANCA|BANKA|BANKASI|BANKI)\b", re.IGNORECASE)
+CENTRAL_BANK = re.compile(r"\bCENTRAL BANK\b|\bBANK MARKAZI\b", re.IGNORECASE)
+GOVERNMENT = re.compile(r"^GOVERNMENT OF\b", re.IGNORECASE)
+CAPTA_PROHIBITED = re.compile(r"prohibited from opening or maintaining", re.IGNORECASE)
+# Numbers a company registry gives: their country is where the entry is registered.
+REGISTRATION_KINDS = ("Registration ID", "Business Registration Number", "Registration Number",
+                      "Commercial Registry Number", "Public Registration Number",
+                      "UK Company Number", "Company Number", "Business Number",
+                      "Folio Mercantil No.", "C.R. No.", "Chamber of Commerce Number",
+                      "Istanbul Chamber of Comm. No.", "Enterprise Number",
+                      "Trade License No.", "Central Registration System Number",
+                      "Economic Register Number", "Certificate of Incorporation Number",
+                      "Government Gazette Number")
+LISTING_DATE = re.compile(
+    r"^Listing Date \((?P<what>[^)]*)\):?\s*(?P<date>\d{1,2} [A-Z][a-z]{2} \d{4})")
+COUNTRY_IN_PARENS = re.compile(r"^(?P<value>.*?)\s*\((?P<country>[^()]+)\)$")
+
+
+def split_programs(cell: str) -> list[str]:
+    """``IRAN] [SDGT] [IRGC] [IFSR`` -> the four tags, as published."""
+    return [p.strip() for p in cell.strip().strip("[]").split("] [") if p.strip()]
+
+
+def consolidated_list(program: str) -> str:
+    return CONSOLIDATED_LISTS.get(program, "CONS")
+
+
+def entity_kind(name: str, has_bic: bool, on_capta: bool) -> str:
+    """The entities.csv kind of a list entry that is neither person nor transport."""
+    if CENTRAL_BANK.search(name):
+        return "central_bank"
+    if GOVERNMENT.search(name):
+        return "government"
+    if has_bic or BANK_WORDS.search(name):
+        return "bank"
+    if on_capta:  # a foreign financial institution, by the list's definition
+        return "financial_institution"
+    return "company"
+
+
+def capta_measure(text: str) -> str | None:
+    """The 31 CFR 561.203 measure that an entry's remarks state, if they state one."""
+    if CAPTA_PROHIBITED.search(text):
+        return "prohibit_maintain"
+    return None
+
+
+@dataclass
+class Remarks:
+    identifiers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    weak_aliases: list[str] = field(default_factory=list)
+    linked_names: list[str] = field(default_factory=list)
+    registered_in: set[str] = field(default_factory=set)  # countries of registration
+    nationality: str | None = None  # of a person
+    listing_dates: list[tuple[str, date]] = field(default_factory=list)  # (what, date)
+
+    def listing_date(self, program: str | None, listings: int) -> date | None:
+        """The date a "Listing Date (...)" remark states for the listing under
+        ``program``: the remark must name the program (``EO 14024`` for
+        RUSSIA-EO14024, ``CMIC``), or be the only one of an entry with one listing."""
+        found = [day for what, day in self.listing_dates
+                 if any(len(token) >= 4 and token in (program or "").upper()
+                        for token in re.findall(r"[A-Z0-9]+", what.upper()))]
+        if not found and listings == 1 and len(self.listing_dates) == 1:
+            found = [self.listing_dates[0][1]]
+        return min(found) if found else None
+
+
+FEATURE = re.compile(
+    r"(?:alt\. )?(Linked To:|a\.k\.a\. ['\"]|SWIFT/BIC |Legal Entity Number |Company Number IMO |"
+    r"IMO |Nationality of Registration |nationality |Tax ID No\. |Listing Date |"
+    + "|".join(re.escape(kind + " ") for kind in REGISTRATION_KINDS) + ")")
+
+
+def read_remarks(text: str | None) -> Remarks:
+    """The facts of an entry's remarks (a fresh object; parsing is cached by text,
+    since successive publications repeat most remarks)."""
+    identifiers, weak, linked, registered, nationality, dates = _parse_remarks(text or "")
+    return Remarks(list(identifiers), list(weak), list(linked), set(registered), nationality,
+                   list(dates))
+
+
+@lru_cache(maxsize=65536)
+def _parse_remarks(text: str) -> tuple:
+    remarks = Remarks()
+    for raw in text.split(";"):
+        feature = raw.strip().removesuffix(".").strip()
+        found = FEATURE.match(feature)
+        if found is None:
+            continue
+        kind, value = found.group(1), feature[found.end():].strip()
+        if kind == "Listing Date ":
+            listing_date = LISTING_DATE.match(feature[found.start(1):])
+            if listing_date:
+                try:
+                    day = datetime.strptime(listing_date.group("date"), "%d %b %Y").date()
+                    remarks.listing_dates.append((listing_date.group("what"), day))
+                except ValueError:
+                    pass
+        elif kind == "Linked To:":
+            remarks.linked_names.append(value)
+        elif kind.startswith("a.k.a."):
+            remarks.weak_aliases.append(value.strip("'\" "))
+        elif kind == "SWIFT/BIC ":
+            value = value.upper()
+            remarks.identifiers.append(("bic" if BIC.fullmatch(value) else "swift", value, None))
+        elif kind == "Legal Entity Number ":
+            value, country = _with_country(value)
+            remarks.identifiers.append(("lei" if LEI.fullmatch(value) else "lei_text", value, country))
+        elif kind in ("IMO ", "Company Number IMO "):
+            if IMO.fullmatch(value):
+                remarks.identifiers.append(("imo", value, None))
+        elif kind == "Nationality of Registration ":
+            code = country_code(value)
+            if code:
+                remarks.registered_in.add(code)
+        elif kind == "nationality ":
+            remarks.nationality = country_code(value)
+        elif kind == "Tax ID No. ":
+            value, country = _with_country(value)
+            remarks.identifiers.append(("tax", value, country))
+        else:
+            value, country = _with_country(value)
+            remarks.identifiers.append(("registration", value, country))
+            if country:
+                remarks.registered_in.add(country)
+    return (tuple(remarks.identifiers), tuple(remarks.weak_aliases),
+            tuple(remarks.linked_names), frozenset(remarks.registered_in), remarks.nationality,
+            tuple(remarks.listing_dates))
+
+
+def _with_country(text: str) -> tuple[str, str | None]:
+    """``1027700132195 (Russia)`` -> ("1027700132195", "RU")."""
+    found = COUNTRY_IN_PARENS.match(text.strip())
+    if found:
+        code = country_code(found.group("country"))
+        if code:
+            return found.group("value").strip(), code
+    return text.strip(), None
+
+
+def one_country(countries: list[str | None]) -> str | None:
+    """The country all of an entry's addresses share, if there is exactly one."""
+    known = {c for c in countries if c}
+    return known.pop() if len(known) == 1 else None
+
+
+def jurisdiction_of(remarks: Remarks, kind: str) -> str | None:
+    """Where the file says an entry is organised (its one country of registration), or
+    for a person the nationality; never an address country."""
+    if kind == "person":
+        return remarks.nationality
+    return next(iter(remarks.registered_in)) if len(remarks.registered_in) == 1 else None

@@ -1,0 +1,225 @@
+"""``ofac-csv``: OFAC's legacy CSV files.
+
+A publication is a main file (``SDN.CSV`` or ``cons_prim.csv``) with the companions
+beside it: addresses (``ADD.CSV`` / ``cons_add.csv``), aliases (``ALT.CSV`` /
+``cons_alt.csv``) and remarks continued past 1,000 characters (``SDN_COMMENTS.CSV`` /
+``cons_comments.csv``), found in any letter case. Companions of a dated main file carry
+the same date: ``sdn-2023-06-01.csv`` goes with ``add-2023-06-01.csv``. The files have
+no header, write ``-0-`` for an empty cell, use CRLF and end with the byte 0x1A.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sanctiongraph.imports import ofac
+from sanctiongraph.imports.countries import country_code
+from sanctiongraph.imports.model import (
+    Listing, Party, Problems, Publication, ReadList, publication_date, publication_id, read_each,
+    sha256_of,
+)
+
+NAME = "ofac-csv"
+DESCRIPTION = "OFAC legacy CSV: SDN.CSV (+ ADD, ALT, SDN_COMMENTS) or cons_prim.csv (+ cons_add, cons_alt, cons_comments)"
+MAIN_COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign",
+                "Vess_type", "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks"]
+COMPANIONS = {  # main-file stem prefix -> companion prefix per role
+    "sdn": {"add": "add", "alt": "alt", "comments": "sdn_comments"},
+    "cons_prim": {"add": "cons_add", "alt": "cons_alt", "comments": "cons_comments"},
+}
+WIDTHS = {"add": 6, "alt": 5, "comments": 2}
+# The columns read (by position): the main file's number, name, type, program and
+# remarks; an address's number and country; an alias's number, type and name; a
+# continued remark's number and text.
+MAIN_USED = (0, 1, 2, 3, 11)
+USED = {"add": (0, 4), "alt": (0, 2, 3), "comments": (0, 1)}
+ALIAS_KINDS = {"aka": "aka", "fka": "fka", "nka": "nka"}
+PERSON, VESSEL, AIRCRAFT = "individual", "vessel", "aircraft"
+
+
+@dataclass
+class MainFile:
+    path: Path
+    family: str  # "sdn" or "cons_prim"
+    companions: dict[str, Path]
+
+
+def find_main_files(paths: list[Path], problems: Problems) -> list[MainFile]:
+    """The main files named or held by ``paths``, each with its companions."""
+    mains: list[MainFile] = []
+    for path in paths:
+        if path.is_dir():
+            found = [p for p in sorted(path.iterdir()) if p.is_file() and _family(p)]
+            if not found:
+                problems.add(path.name, "no SDN.CSV or cons_prim.csv in this folder")
+            mains += [_with_companions(p, _family(p)) for p in found]
+        elif path.is_file():
+            mains.append(_with_companions(path, _family(path) or "sdn"))
+        else:
+            problems.add(str(path), "no such file or folder")
+    return mains
+
+
+def _family(path: Path) -> str | None:
+    stem = path.stem.lower()
+    if path.suffix.lower() != ".csv":
+        return None
+    if stem.startswith("cons_prim"):
+        return "cons_prim"
+    if stem.startswith("sdn") and not stem.startswith("sdn_comments"):
+        return "sdn"
+    return None
+
+
+def _with_companions(path: Path, family: str) -> MainFile:
+    rest = path.stem[len(family):] if path.stem.lower().startswith(family) else ""
+    beside = {p.name.lower(): p for p in path.parent.iterdir() if p.is_file()}
+    companions = {}
+    for role, prefix in COMPANIONS[family].items():
+        candidate = beside.get(f"{prefix}{rest}{path.suffix}".lower())
+        if candidate is not None:
+            companions[role] = candidate
+    return MainFile(path, family, companions)
+
+
+def _rows(path: Path, width: int, used: tuple[int, ...],
+          problems: Problems) -> list[tuple[int, list[str | None]]]:
+    """The ``used`` cells of each record of a legacy CSV file, with its line number;
+    ``-0-`` cells become ``None``. A record with the wrong number of cells is a problem."""
+    data = path.read_bytes()
+    if data.endswith(b"\x1a"):
+        data = data[:-1]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    line = 1
+    try:
+        for cells in reader:
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                if len(cells) != width:
+                    problems.add(path.name, f"{len(cells)} cells, expected {width}", line=line)
+                else:
+                    rows.append((line, [None if (v := cells[i].strip()) in ("", "-0-") else v
+                                        for i in used]))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.add(path.name, f"unparseable CSV: {exc}", line=reader.line_num)
+    return rows
+
+
+def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
+    return read_each(find_main_files(paths, problems),
+                     lambda main, taken: _read_publication(main, published, problems, taken))
+
+
+def _read_publication(main: MainFile, published: date | None, problems: Problems,
+                      taken: list[str]) -> ReadList | None:
+    file = main.path.name
+    day = publication_date(main.path, published, None, problems)
+    list_code = "SDN" if main.family == "sdn" else "CONS"
+    records = _rows(main.path, len(MAIN_COLUMNS), MAIN_USED, problems)
+    names = [MAIN_COLUMNS[i] for i in MAIN_USED]
+    parties: dict[str, Party] = {}
+    remarks_of: dict[str, str] = {}
+    line_of: dict[str, int] = {}
+    skipped: Counter[str] = Counter()
+    for line, cells in records:
+        record = dict(zip(names, cells))
+        number = record["ent_num"]
+        where = {"line": line}
+        if number is None or not number.isdigit():
+            problems.add(file, f"ent_num {number!r} is not a number", field_name="ent_num", **where)
+            continue
+        if f"ofac:{number}" in parties or number in remarks_of:
+            problems.add(file, f"entry {number} appears twice", field_name="ent_num", **where)
+            continue
+        kind_cell = (record["SDN_Type"] or "").lower()
+        if kind_cell in (VESSEL, AIRCRAFT):
+            skipped[kind_cell] += 1
+            remarks_of[number] = ""
+            continue
+        if kind_cell not in ("", PERSON):
+            problems.add(file, f"entry {number}: unknown SDN_Type {record['SDN_Type']!r}",
+                         field_name="SDN_Type", **where)
+            continue
+        name = record["SDN_Name"]
+        if not name:
+            problems.add(file, f"entry {number}: no name", field_name="SDN_Name", **where)
+            continue
+        programs = ofac.split_programs(record["Program"] or "")
+        if not programs:
+            problems.add(file, f"entry {number}: no program", field_name="Program", **where)
+            continue
+        party = Party(id=f"ofac:{number}", entry=number, name=name, kind="person" if kind_cell else "")
+        party.listings = [Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p)
+                          for p in programs]
+        parties[party.id] = party
+        remarks_of[number] = record["Remarks"] or ""
+        line_of[number] = line
+    _companions(main, parties, remarks_of, problems)
+    for number, text in remarks_of.items():
+        party = parties.get(f"ofac:{number}")
+        if party is None:
+            continue
+        _apply_remarks(party, text, file, line_of[number], problems)
+    if day is None:
+        return None
+    if not parties and not problems.errors:
+        problems.add(file, "no list entries in this file")
+    sha = sha256_of(main.path)
+    pub = Publication(publication_id(list_code, day, taken), list_code,
+                      ofac.LIST_LABELS[list_code], file, day, sha)
+    return ReadList(pub, parties, skipped)
+
+
+def _companions(main: MainFile, parties: dict[str, Party], remarks_of: dict[str, str],
+                problems: Problems) -> None:
+    addresses: dict[str, list[str | None]] = {}
+    for role, path in main.companions.items():
+        for line, cells in _rows(path, WIDTHS[role], USED[role], problems):
+            number = cells[0]
+            if number is None or number not in remarks_of:
+                problems.add(path.name, f"ent_num {number!r} is not an entry of {main.path.name}",
+                             line=line, field_name="ent_num")
+                continue
+            party = parties.get(f"ofac:{number}")
+            if role == "comments":  # the remark continues where the main file cut it
+                remarks_of[number] += cells[1] or ""
+            elif party is None:
+                continue  # a vessel's or aircraft's
+            elif role == "add":
+                addresses.setdefault(number, []).append(country_code(cells[1]))
+            elif role == "alt":
+                alias_kind = (cells[1] or "").lower().replace(".", "")
+                if cells[2]:
+                    party.aliases.append((cells[2], ALIAS_KINDS.get(alias_kind), False))
+    for number, countries in addresses.items():
+        parties[f"ofac:{number}"].located_in = ofac.one_country(countries)
+
+
+def _apply_remarks(party: Party, text: str, file: str, line: int, problems: Problems) -> None:
+    remarks = ofac.read_remarks(text)
+    party.identifiers = remarks.identifiers
+    party.aliases += [(name, "aka", True) for name in remarks.weak_aliases]
+    party.linked_names = remarks.linked_names
+    on_capta = any(listing.list_code == "CAPTA" for listing in party.listings)
+    if not party.kind:
+        party.kind = ofac.entity_kind(party.name, party.identifier("bic") is not None, on_capta)
+    party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
+    for listing in party.listings:
+        if listing.list_code != "SDN":  # on SDN entries it dates a directive, not the SDN listing
+            listing.start = remarks.listing_date(listing.program, len(party.listings))
+        if listing.list_code == "CAPTA":
+            listing.measure = ofac.capta_measure(text)
+            if listing.measure is None:
+                problems.add(file, f"entry {party.entry}: a CAPTA listing whose remarks state "
+                             "no measure (expected 'prohibited from opening or maintaining')",
+                             line=line, field_name="Remarks")

@@ -1,0 +1,162 @@
+"""``ofac-xml``: OFAC's ``sdn.xml`` and ``consolidated.xml``.
+
+One ``<sdnEntry>`` per entry, in either namespace OFAC has used (the older
+``http://tempuri.org/sdnList.xsd`` and, since 2024, the Sanctions List Service's
+``.../PublicationPreview/exports/XML``). Identifiers come from ``<idList>``, aliases
+from ``<akaList>`` (``category`` weak or strong), address countries from
+``<addressList>``; ``Linked To:`` is in the remarks, as in the CSV.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+from sanctiongraph.imports import ofac
+from sanctiongraph.imports.countries import country_code
+from sanctiongraph.imports.model import (
+    Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
+    read_each, sha256_of,
+)
+from sanctiongraph.imports.xmlstream import children, child, local, namespace, records, text
+
+NAME = "ofac-xml"
+DESCRIPTION = "OFAC sdn.xml / consolidated.xml (either namespace)"
+NAMESPACES = {
+    "http://tempuri.org/sdnList.xsd",
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML",
+}
+ID_SCHEMES = {"SWIFT/BIC": "bic", "Legal Entity Number": "lei", "LEI": "lei", "Tax ID No.": "tax",
+              **dict.fromkeys(ofac.REGISTRATION_KINDS, "registration")}
+ALIAS_TYPES = {"a.k.a.": "aka", "f.k.a.": "fka", "n.k.a.": "nka"}
+TYPES = {"individual": "person", "entity": "", "vessel": None, "aircraft": None}
+
+
+def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
+    return read_each(existing_files(paths, problems),
+                     lambda path, taken: _read_file(path, published, problems, taken))
+
+
+def _read_file(path: Path, published: date | None, problems: Problems,
+               taken: list[str]) -> ReadList | None:
+    file = path.name
+    list_code = "CONS" if "cons" in file.lower() else "SDN"
+    parties: dict[str, Party] = {}
+    skipped: Counter[str] = Counter()
+    stated: date | None = None
+    checked_namespace = False
+    for index, (root, element) in enumerate(
+            records(path, {"sdnEntry", "publshInformation"}, problems, {"sdnList"}), start=1):
+        if not checked_namespace:
+            checked_namespace = True
+            if namespace(root.tag) not in NAMESPACES | {""}:
+                problems.add(file, f"unknown namespace {namespace(root.tag)!r}; expected one "
+                             "of " + ", ".join(sorted(NAMESPACES)))
+                return None
+        if local(element.tag) == "publshInformation":
+            stated = _us_date(text(element, "Publish_Date"))
+            continue
+        _entry(element, index, file, list_code, parties, skipped, problems)
+    if not checked_namespace:
+        return None  # nothing read: a parse problem or a wrong root was reported
+    day = publication_date(path, published, stated, problems)
+    if not parties and not problems.errors:
+        problems.add(file, "no sdnEntry elements in this file")
+    if day is None:
+        return None
+    pub = Publication(publication_id(list_code, day, taken), list_code,
+                      ofac.LIST_LABELS[list_code], file, day, sha256_of(path))
+    return ReadList(pub, parties, skipped)
+
+
+def _us_date(value: str | None) -> date | None:
+    try:
+        return datetime.strptime(value or "", "%m/%d/%Y").date()
+    except ValueError:
+        return None
+
+
+def _entry(element: Element, index: int, file: str, list_code: str, parties: dict[str, Party],
+           skipped: Counter[str], problems: Problems) -> None:
+    uid = text(element, "uid")
+    record = f"sdnEntry {index} (uid {uid})"
+    if uid is None or not uid.isdigit():
+        problems.add(file, f"uid {uid!r} is not a number", record=record, field_name="uid")
+        return
+    type_text = (text(element, "sdnType") or "").lower()
+    if type_text not in TYPES:
+        problems.add(file, f"unknown sdnType {type_text!r}", record=record, field_name="sdnType")
+        return
+    if TYPES[type_text] is None:
+        skipped[type_text] += 1
+        return
+    name = _name(element)
+    if not name:
+        problems.add(file, "no name", record=record, field_name="lastName")
+        return
+    programs = [p.text.strip() for p in children(child(element, "programList"), "program")
+                if p.text and p.text.strip()]
+    if not programs:
+        problems.add(file, "no program", record=record, field_name="programList")
+        return
+    if f"ofac:{uid}" in parties:
+        problems.add(file, f"entry {uid} appears twice", record=record, field_name="uid")
+        return
+    party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=TYPES[type_text])
+    party.listings = [Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p)
+                      for p in programs]
+    remarks_text = text(element, "remarks") or ""
+    remarks = ofac.read_remarks(remarks_text)
+    registered_in: set[str] = set(remarks.registered_in)
+    for ident in children(child(element, "idList"), "id"):
+        id_type, number = text(ident, "idType"), text(ident, "idNumber")
+        country = country_code(text(ident, "idCountry"))
+        if id_type == "Nationality of Registration" and country:
+            registered_in.add(country)
+        elif id_type in ID_SCHEMES and number:
+            scheme = ID_SCHEMES[id_type]
+            if scheme == "bic" and not ofac.BIC.fullmatch(number.upper()):
+                scheme = "swift"
+            party.identifiers.append((scheme, number.upper() if scheme == "bic" else number, country))
+            if scheme == "registration" and country:
+                registered_in.add(country)
+        elif id_type and id_type.endswith("IMO") or (number or "").startswith("IMO "):
+            value = (number or "").removeprefix("IMO ").strip()
+            if ofac.IMO.fullmatch(value):
+                party.identifiers.append(("imo", value, None))
+    for aka in children(child(element, "akaList"), "aka"):
+        alias = _name(aka)
+        if alias:
+            weak = (text(aka, "category") or "").lower() == "weak"
+            party.aliases.append((alias, ALIAS_TYPES.get(text(aka, "type") or ""), weak))
+    party.aliases += [(name, "aka", True) for name in remarks.weak_aliases]
+    party.linked_names = remarks.linked_names
+    on_capta = any(listing.list_code == "CAPTA" for listing in party.listings)
+    if not party.kind:
+        party.kind = ofac.entity_kind(name, party.identifier("bic") is not None, on_capta)
+    remarks.registered_in = registered_in
+    if party.kind == "person" and remarks.nationality is None:
+        nationalities = {country_code(text(n, "country"))
+                         for n in children(child(element, "nationalityList"), "nationality")}
+        remarks.nationality = ofac.one_country(list(nationalities))
+    party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
+    party.located_in = ofac.one_country([country_code(text(a, "country"))
+                                         for a in children(child(element, "addressList"), "address")])
+    for listing in party.listings:
+        if listing.list_code != "SDN":  # on SDN entries it dates a directive, not the SDN listing
+            listing.start = remarks.listing_date(listing.program, len(party.listings))
+        if listing.list_code == "CAPTA":
+            listing.measure = ofac.capta_measure(remarks_text)
+            if listing.measure is None:
+                problems.add(file, "a CAPTA listing whose remarks state no measure",
+                             record=record, field_name="remarks")
+    parties[party.id] = party
+
+
+def _name(element: Element) -> str | None:
+    last, first = text(element, "lastName"), text(element, "firstName")
+    if last and first:
+        return f"{last}, {first}"
+    return last or first

@@ -40,10 +40,14 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "h-report-29": ("report-boundary", N, "510.512", ("report",)),
     "h-report-none": ("report-boundary", N, "510.512", ("report",)),
     "h-report-after-start": ("report-boundary", N, "510.512", ("report",)),
-    # objection ends the authorisation (as of the validation date)
+    # objection ends the authorisation (as of the validation date), when made within the
+    # 2-week period following the report (510.512(e)(2)): day 14 counts, day 15 does not
     "h-objected": ("objection", N, "510.512", ("no-objection",)),
     "h-objected-on-as-of": ("objection", N, "510.512", ("no-objection",)),
     "h-objection-later": ("objection", A, "510.512", ()),
+    "h-objection-day-14": ("objection", N, "510.512", ("no-objection",)),
+    "h-objection-day-15": ("objection", A, "510.512", ()),
+    "h-objection-undated": ("objection", N, "510.512", ("no-objection",)),
     # education: level and each excluded subject
     "h-edu-primary": ("education", A, "510.512", ()),
     "h-edu-secondary": ("education", A, "510.512", ()),
@@ -113,7 +117,12 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "j-employee": ("journalism", A, "510.522", ()),
     "j-camera": ("journalism", A, "510.522", ()),
     "j-foreign-news": ("journalism", N, "510.522", ("us-person",)),
-    "j-foreign-employer": ("journalism", N, "510.522", ("us-person",)),
+    # (a): a U.S.-person individual regularly employed by any news organisation (510.522 item 9)
+    "j-foreign-employer": ("journalism", A, "510.522", ()),
+    "j-foreign-journalist": ("journalism", N, "510.522", ("us-person",)),
+    # (a)(5)(i)-(ii): equipment not subject to the EAR would be EAR99 and has UN approval where required
+    "j-tripod": ("journalism", N, "510.522", ("equipment-ear99",)),
+    "j-drone": ("journalism", N, "510.522", ("equipment-un-approval",)),
     "j-freelancer": ("journalism", N, "510.522", ("news-organization",)),
     "j-company": ("journalism", N, "510.522", ("news-organization",)),
     "j-satphone": ("journalism", N, "510.522", ("equipment",)),
@@ -274,7 +283,10 @@ WHY = {
     "x-un-none": "not required: unmeds",
     "x-police-end-user": "end users: policemeds",
     "x-other-category": "not covered: tractor",
-    "j-foreign-news": "the actor news2, or its employer, is not a U.S. person",
+    "j-foreign-news": "the actor news2 is not a U.S. person",
+    "j-foreign-journalist": "the actor journo4 is not a U.S. person",
+    "j-tripod": "equipment not shown to be EAR99: tripod",
+    "j-drone": "equipment without UN approval recorded as obtained or not required: drone",
     "j-freelancer": "the actor journo2 is neither",
     "j-satphone": "without Commerce authorization: satphone",
 }
@@ -283,9 +295,22 @@ WHY = {
 def test_citations_go_below_the_section_where_the_registry_allows(reports):
     cited = {f.focus.rsplit("/", 1)[-1]: f.citation for r in reports.values() for f in nksr_findings(r)}
     assert cited["h-company"] == "31 CFR 510.512(a)"
-    assert cited["h-edu-math"] == "31 CFR 510.512(a)"
+    assert cited["h-no-category"] == "31 CFR 510.512(b)"
+    assert cited["h-edu-math"] == "31 CFR 510.512(b)(3)"
+    assert cited["h-partner-army"] == "31 CFR 510.512(d)(2)"
+    assert cited["h-items-ccl"] == "31 CFR 510.512(d)(3)"
     assert cited["h-items-unlicensed"] == "31 CFR 510.520"
+    assert cited["h-report-29"] == "31 CFR 510.512(e)"
+    assert cited["h-un-none"] == "31 CFR 510.512(e)(1)"
+    assert cited["h-objected"] == "31 CFR 510.512(e)(2)"
+    assert cited["x-not-ear99"] == "31 CFR 510.521(a)(1)"
+    assert cited["x-luxury"] == "31 CFR 510.521(a)(2)"
+    assert cited["x-un-none"] == "31 CFR 510.521(a)(3)"
+    assert cited["x-police-end-user"] == "31 CFR 510.521(a)(4)"
+    assert cited["x-excluded-device"] == "31 CFR 510.521(b)(3)"
     assert cited["j-satphone"] == "31 CFR 510.522(a)(5)"
+    assert cited["j-tripod"] == "31 CFR 510.522(a)(5)(i)"
+    assert cited["j-drone"] == "31 CFR 510.522(a)(5)(ii)"
     assert cited["j-foreign-news"] == "31 CFR 510.522(a)"
 
 
@@ -356,31 +381,31 @@ def test_every_demo_activity_gets_exactly_one_outcome_with_its_reasons(as_of):
 DEMO = {
     "act-hum-01": ("Authorized-510-512", "31 CFR 510.512", None),
     "act-hum-02": ("Authorized-510-512", "31 CFR 510.512", None),
-    "act-hum-03": ("NotAuthorized-510-512", "31 CFR 510.512", "29 days before the start"),
-    "act-hum-04": ("NotAuthorized-510-512", "31 CFR 510.512", "UN exemption: none"),
+    "act-hum-03": ("NotAuthorized-510-512", "31 CFR 510.512(e)", "29 days before the start"),
+    "act-hum-04": ("NotAuthorized-510-512", "31 CFR 510.512(e)(1)", "UN exemption: none"),
     "act-hum-05": ("Authorized-510-512", "31 CFR 510.512", None),
-    "act-hum-06": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-mil-bureau"),
-    "act-hum-07": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-police"),
-    "act-hum-08": ("NotAuthorized-510-512", "31 CFR 510.512", "objected on 2025-05-05"),
-    "act-hum-09": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "recorded as commercial"),
+    "act-hum-06": ("NotAuthorized-510-512", "31 CFR 510.512(d)(2)", "partners with kp-mil-bureau"),
+    "act-hum-07": ("NotAuthorized-510-512", "31 CFR 510.512(d)(2)", "partners with kp-police"),
+    "act-hum-08": ("NotAuthorized-510-512", "31 CFR 510.512(e)(2)", "objected on 2025-05-05"),
+    "act-hum-09": ("NotAuthorized-510-512", "31 CFR 510.512(b)", "recorded as commercial"),
     "act-hum-10": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "is not an NGO"),
-    "act-hum-11": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-intel-office"),
+    "act-hum-11": ("NotAuthorized-510-512", "31 CFR 510.512(d)(2)", "partners with kp-intel-office"),
     "act-edu-01": ("Authorized-510-512", "31 CFR 510.512", None),
     "act-edu-02": ("Authorized-510-512", "31 CFR 510.512", None),
-    "act-edu-03": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "teaches math, science"),
-    "act-edu-04": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "level: tertiary"),
+    "act-edu-03": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "teaches math, science"),
+    "act-edu-04": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "level: tertiary"),
     "act-edu-05": ("OutsideModeledVersion", "31 CFR 510.512", None),
-    "act-edu-06": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "teaches computer_programming"),
+    "act-edu-06": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "teaches computer_programming"),
     "act-exp-01": ("Authorized-510-521", "31 CFR 510.521", None),
     "act-exp-02": ("Authorized-510-521", "31 CFR 510.521", None),
-    "act-exp-03": ("NotAuthorized-510-521", "31 CFR 510.521", "excluded devices: it-ultrasound"),
-    "act-exp-04": ("NotAuthorized-510-521", "31 CFR 510.521", "not shown to be EAR99: it-bio-cabinet"),
-    "act-exp-05": ("NotAuthorized-510-521", "31 CFR 510.521", "luxury goods: it-tobacco"),
+    "act-exp-03": ("NotAuthorized-510-521", "31 CFR 510.521(b)(3)", "excluded devices: it-ultrasound"),
+    "act-exp-04": ("NotAuthorized-510-521", "31 CFR 510.521(a)(1)", "not shown to be EAR99: it-bio-cabinet"),
+    "act-exp-05": ("NotAuthorized-510-521", "31 CFR 510.521(a)(2)", "luxury goods: it-tobacco"),
     "act-exp-06": ("Authorized-510-520", "31 CFR 510.520", None),
     "act-exp-07": ("Authorized-510-520", "31 CFR 510.520", None),
     "act-exp-08": ("NotAuthorized-510-520", "31 CFR 510.520", "no Commerce authorization: it-laptop"),
-    "act-exp-09": ("NotAuthorized-510-521", "31 CFR 510.521", "end users: it-antibiotics"),
-    "act-exp-10": ("NotAuthorized-510-521", "31 CFR 510.521", "not required: it-vaccine-fridge"),
+    "act-exp-09": ("NotAuthorized-510-521", "31 CFR 510.521(a)(4)", "end users: it-antibiotics"),
+    "act-exp-10": ("NotAuthorized-510-521", "31 CFR 510.521(a)(3)", "not required: it-vaccine-fridge"),
     "act-exp-11": ("OutsideModeledVersion", "31 CFR 510.512", None),
     "act-jou-01": ("Authorized-510-522", "31 CFR 510.522", None),
     "act-jou-02": ("OutsideModeledVersion", "31 CFR 510.512", None),

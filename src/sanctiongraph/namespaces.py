@@ -230,6 +230,13 @@ class SG(DefinedNamespace):
     licenseCondition: URIRef
     citesProvision: URIRef
     conditionOrder: URIRef
+    forActivityKind: URIRef
+    allowedCode: URIRef
+    excludedCode: URIRef
+    onlyForItemCategory: URIRef
+    minimumDaysBefore: URIRef
+    windowDays: URIRef
+    sharePercentAtLeast: URIRef
     assessedActivity: URIRef
     assessedLicense: URIRef
     unmetCondition: URIRef
@@ -247,6 +254,8 @@ class SG(DefinedNamespace):
     officialText: URIRef
     effectiveFrom: URIRef
     effectiveUntil: URIRef
+    ProvisionVersion: URIRef
+    versionInForce: URIRef
     verification: URIRef
     partOf: URIRef
     issuedBy: URIRef

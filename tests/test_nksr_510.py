@@ -255,6 +255,7 @@ def test_exactly_one_finding_with_citation_message_and_evidence(activity_id, rep
         assert finding.severity == "info"
         assert finding.shape == SHAPES + "OutsideModeledVersion"
         assert "outside the modelled version" in finding.message
+        assert "before 2024-02-16" in finding.message  # the date comes from ontology/license.ttl
         return
     slug = license_key.replace(".", "-")
     if outcome == A:

@@ -295,36 +295,16 @@ def test_evidence_names_account_transaction_institution_and_path():
         "kpbank is a financial institution chartered or licensed in KP")
 
 
-def test_findings_rest_on_summary_provisions_that_say_so():
-    """The registry keeps (b)(3)(i)(A)-(B), (b)(3)(ii)-(iii) and (b)(4) as summaries."""
+def test_findings_rest_on_provisions_held_verbatim():
+    """found-r2.md section 1 holds (b)(3)(i)(A)-(B), (b)(3)(ii)-(iii) and (b)(4) verbatim."""
     text = (reference_dir() / "provisions" / "31-CFR-1010.659.ttl").read_text()
     for slug in ("b-3-i-A", "b-3-i-B", "b-3-ii", "b-3-iii", "b-4"):
         block = text.split(f"provision:31-CFR-1010.659-{slug}\n", 1)[1].split("\n\n", 1)[0]
-        assert "sg:verification verification:summary" in block, slug
+        assert "sg:verification verification:verbatim" in block, slug
 
 
 # --------------------------------------------------------------------------- measures as data
 
-BDA_MEASURE = PREFIXES + """
-@prefix measure: <https://w3id.org/sanctiongraph/ref/measure/> .
-@prefix provision: <https://w3id.org/sanctiongraph/ref/provision/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-# Test-only reference data: what adding 31 CFR 1010.655 (Banco Delta Asia) would take.
-# The paragraph (b)(1) here is a stand-in; the registry does not hold 1010.655(b).
-provision:31-CFR-1010.655-b-1 a sg:LegalProvision ; sg:citation "31 CFR 1010.655(b)(1)" .
-measure:31-CFR-1010.655 a sg:SpecialMeasure ;
-    sg:legalBasis provision:31-CFR-1010.655 ;
-    sg:targetInstitution ref:banco-delta-asia ;
-    sg:definesPopulation measure:31-CFR-1010.655-banco-delta-asia ;
-    sg:hasRequirement measure:31-CFR-1010.655-b-1 .
-measure:31-CFR-1010.655-banco-delta-asia a sg:NamedInstitutionPopulation ;
-    rdfs:label "Banco Delta Asia" ;
-    sg:legalBasis provision:31-CFR-1010.655-a-1 ;
-    sg:subsidiaryAbove 50.0 .
-measure:31-CFR-1010.655-b-1 a sg:AccountProhibition ;
-    sg:legalBasis provision:31-CFR-1010.655-b-1 ;
-    sg:appliesTo measure:31-CFR-1010.655-banco-delta-asia .
-"""
 BDA_DATA = PREFIXES + """
 ent:usbank a sg:Bank ; dct:identifier "usbank" ; sg:jurisdiction cty:US .
 ent:dac a sg:NonBankFinancialInstitution ; dct:identifier "delta-asia-credit" ; sg:jurisdiction cty:MO .
@@ -333,13 +313,19 @@ acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:maintainedBy ent:usb
 """
 
 
-def test_a_new_measure_is_reference_data_only():
-    """31 CFR 1010.655 (Banco Delta Asia) fires through the same shape by adding triples."""
+@pytest.mark.parametrize("day,fires", [
+    (date(2007, 4, 17), False), (date(2007, 4, 18), True),   # 72 FR 12730: effective 2007-04-18
+    (date(2020, 8, 9), True), (date(2020, 8, 10), False),    # 85 FR 48105: repealed 2020-08-10
+])
+def test_a_new_measure_is_reference_data_only(day, fires):
+    """31 CFR 1010.655 (Banco Delta Asia) is one file of data/reference/measures/: the same
+    shape fires while it was in force, and not before or after (its repeal)."""
     data = Source.from_triples("bda", parse_rdf(BDA_DATA.encode(), ox.RdfFormat.TURTLE, "bda.ttl"))
-    assert not validate_sources([data], AS_OF).findings
-    measure = Source.from_triples("bda-measure", parse_rdf(BDA_MEASURE.encode(), ox.RdfFormat.TURTLE, "m.ttl"))
-    report = validate_sources([data, measure], AS_OF)
-    [finding] = report.findings
+    findings = validate_sources([data], day).findings
+    if not fires:
+        assert not findings
+        return
+    [finding] = findings
     assert finding.citation == "31 CFR 1010.655(b)(1)"
     assert finding.shape.endswith("fincen-311-dprk#AccountProhibitionShape")
     assert "delta-asia-credit is owned 100%" in finding.evidence[2]

@@ -11,6 +11,7 @@ which conditions are unmet.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -40,11 +41,16 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "h-report-29": ("report-boundary", N, "510.512", ("report",)),
     "h-report-none": ("report-boundary", N, "510.512", ("report",)),
     "h-report-after-start": ("report-boundary", N, "510.512", ("report",)),
-    # objection ends the authorisation (as of the validation date)
+    # objection ends the authorisation (as of the validation date), when made within the
+    # 2-week period following the report (510.512(e)(2)): day 14 counts, day 15 does not
     "h-objected": ("objection", N, "510.512", ("no-objection",)),
     "h-objected-on-as-of": ("objection", N, "510.512", ("no-objection",)),
     "h-objection-later": ("objection", A, "510.512", ()),
+    "h-objection-day-14": ("objection", N, "510.512", ("no-objection",)),
+    "h-objection-day-15": ("objection", A, "510.512", ()),
+    "h-objection-undated": ("objection", N, "510.512", ("no-objection",)),
     # education: level and each excluded subject
+    "h-edu-pre-primary": ("education", A, "510.512", ()),  # "at or below a secondary school level"
     "h-edu-primary": ("education", A, "510.512", ()),
     "h-edu-secondary": ("education", A, "510.512", ()),
     "h-edu-math": ("education", N, "510.512", ("education-subjects",)),
@@ -113,10 +119,34 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "j-employee": ("journalism", A, "510.522", ()),
     "j-camera": ("journalism", A, "510.522", ()),
     "j-foreign-news": ("journalism", N, "510.522", ("us-person",)),
-    "j-foreign-employer": ("journalism", N, "510.522", ("us-person",)),
+    # (a): a U.S.-person individual regularly employed by any news organisation (510.522 item 9)
+    "j-foreign-employer": ("journalism", A, "510.522", ()),
+    "j-foreign-journalist": ("journalism", N, "510.522", ("us-person",)),
+    # (a)(5)(i)-(ii): equipment not subject to the EAR would be EAR99 and has UN approval where required
+    "j-tripod": ("journalism", N, "510.522", ("equipment-ear99",)),
+    "j-drone": ("journalism", N, "510.522", ("equipment-un-approval",)),
     "j-freelancer": ("journalism", N, "510.522", ("news-organization",)),
     "j-company": ("journalism", N, "510.522", ("news-organization",)),
     "j-satphone": ("journalism", N, "510.522", ("equipment",)),
+    # 510.512(d)(2) with 510.311(b): the Government's ownership added up and followed through intermediaries
+    "h-agg-55": ("partnership-aggregated", N, "510.512", ("partnership",)),
+    "h-agg-50": ("partnership-aggregated", N, "510.512", ("partnership",)),
+    "h-agg-49": ("partnership-aggregated", A, "510.512", ()),
+    "h-via-60": ("partnership-aggregated", N, "510.512", ("partnership",)),
+    "h-via-40": ("partnership-aggregated", A, "510.512", ()),
+    # "no license required" only for EAR99 food and medicine (15 CFR 746.4(a), Note 1 to 510.522(a))
+    "x-nlr-food": ("commerce-nlr", A, "510.520", ()),
+    "x-nlr-medicine": ("commerce-nlr", A, "510.520", ()),
+    "x-nlr-pump": ("commerce-nlr", N, "510.520", ("commerce-authorization",)),
+    "x-nlr-device": ("commerce-nlr", N, "510.520", ("commerce-authorization",)),
+    "x-nlr-not-ear99": ("commerce-nlr", N, "510.520", ("commerce-authorization",)),
+    "x-exception-pump": ("commerce-nlr", A, "510.520", ()),
+    "h-nlr-pump": ("commerce-nlr", N, "510.512", ("items-ear-authorized",)),
+    # 510.512(a): the NGO is not blocked (SDN listing in force on the as-of date)
+    "h-ngo-listed": ("ngo-blocked", N, "510.512", ("not-blocked",)),
+    "h-ngo-listed-today": ("ngo-blocked", N, "510.512", ("not-blocked",)),
+    "h-ngo-listed-later": ("ngo-blocked", A, "510.512", ()),
+    "h-ngo-clean": ("ngo-blocked", A, "510.512", ()),
     # the modelled version starts on 2024-02-16
     "h-before": ("modeled-version", OUT, None, ()),
     "h-on-the-day": ("modeled-version", A, "510.512", ()),
@@ -145,10 +175,12 @@ def conditions():
     return nksr.license_conditions(store)
 
 
+@lru_cache(maxsize=None)
 def derived_outcomes(path: Path) -> dict[str, nksr.Outcome]:
     store = open_store(in_memory=True)
     load_bundled(store)
     load_sources(store, [Source.from_triples(path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name))])
+    run_derivers(store, fixture_as_of(path))  # the outcomes read earlier derivers' facts (blocked status)
     return {o.activity: o for o in nksr.outcomes(store, fixture_as_of(path))}
 
 
@@ -223,6 +255,7 @@ def test_exactly_one_finding_with_citation_message_and_evidence(activity_id, rep
         assert finding.severity == "info"
         assert finding.shape == SHAPES + "OutsideModeledVersion"
         assert "outside the modelled version" in finding.message
+        assert "before 2024-02-16" in finding.message  # the date comes from ontology/license.ttl
         return
     slug = license_key.replace(".", "-")
     if outcome == A:
@@ -274,18 +307,40 @@ WHY = {
     "x-un-none": "not required: unmeds",
     "x-police-end-user": "end users: policemeds",
     "x-other-category": "not covered: tractor",
-    "j-foreign-news": "the actor news2, or its employer, is not a U.S. person",
+    "j-foreign-news": "the actor news2 is not a U.S. person",
+    "j-foreign-journalist": "the actor journo4 is not a U.S. person",
+    "j-tripod": "equipment not shown to be EAR99: tripod",
+    "j-drone": "equipment without UN approval recorded as obtained or not required: drone",
     "j-freelancer": "the actor journo2 is neither",
     "j-satphone": "without Commerce authorization: satphone",
+    "h-agg-50": "partners with sec50 (",
+    "h-via-60": "partners with secvia (",
+    "x-nlr-pump": "no license required is claimed for nlrpump, but 15 CFR 746.4(a) requires",
+    "x-nlr-not-ear99": "no license required is claimed for nlrccl",
+    "h-nlr-pump": "no license required is claimed for nlrpump",
+    "h-ngo-listed": "the actor ngosdn is blocked on the as-of date",
 }
 
 
 def test_citations_go_below_the_section_where_the_registry_allows(reports):
     cited = {f.focus.rsplit("/", 1)[-1]: f.citation for r in reports.values() for f in nksr_findings(r)}
     assert cited["h-company"] == "31 CFR 510.512(a)"
-    assert cited["h-edu-math"] == "31 CFR 510.512(a)"
+    assert cited["h-no-category"] == "31 CFR 510.512(b)"
+    assert cited["h-edu-math"] == "31 CFR 510.512(b)(3)"
+    assert cited["h-partner-army"] == "31 CFR 510.512(d)(2)"
+    assert cited["h-items-ccl"] == "31 CFR 510.512(d)(3)"
     assert cited["h-items-unlicensed"] == "31 CFR 510.520"
+    assert cited["h-report-29"] == "31 CFR 510.512(e)"
+    assert cited["h-un-none"] == "31 CFR 510.512(e)(1)"
+    assert cited["h-objected"] == "31 CFR 510.512(e)(2)"
+    assert cited["x-not-ear99"] == "31 CFR 510.521(a)(1)"
+    assert cited["x-luxury"] == "31 CFR 510.521(a)(2)"
+    assert cited["x-un-none"] == "31 CFR 510.521(a)(3)"
+    assert cited["x-police-end-user"] == "31 CFR 510.521(a)(4)"
+    assert cited["x-excluded-device"] == "31 CFR 510.521(b)(3)"
     assert cited["j-satphone"] == "31 CFR 510.522(a)(5)"
+    assert cited["j-tripod"] == "31 CFR 510.522(a)(5)(i)"
+    assert cited["j-drone"] == "31 CFR 510.522(a)(5)(ii)"
     assert cited["j-foreign-news"] == "31 CFR 510.522(a)"
 
 
@@ -356,31 +411,31 @@ def test_every_demo_activity_gets_exactly_one_outcome_with_its_reasons(as_of):
 DEMO = {
     "act-hum-01": ("Authorized-510-512", "31 CFR 510.512", None),
     "act-hum-02": ("Authorized-510-512", "31 CFR 510.512", None),
-    "act-hum-03": ("NotAuthorized-510-512", "31 CFR 510.512", "29 days before the start"),
-    "act-hum-04": ("NotAuthorized-510-512", "31 CFR 510.512", "UN exemption: none"),
+    "act-hum-03": ("NotAuthorized-510-512", "31 CFR 510.512(e)", "29 days before the start"),
+    "act-hum-04": ("NotAuthorized-510-512", "31 CFR 510.512(e)(1)", "UN exemption: none"),
     "act-hum-05": ("Authorized-510-512", "31 CFR 510.512", None),
-    "act-hum-06": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-mil-bureau"),
-    "act-hum-07": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-police"),
-    "act-hum-08": ("NotAuthorized-510-512", "31 CFR 510.512", "objected on 2025-05-05"),
-    "act-hum-09": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "recorded as commercial"),
+    "act-hum-06": ("NotAuthorized-510-512", "31 CFR 510.512(d)(2)", "partners with kp-mil-bureau"),
+    "act-hum-07": ("NotAuthorized-510-512", "31 CFR 510.512(d)(2)", "partners with kp-police"),
+    "act-hum-08": ("NotAuthorized-510-512", "31 CFR 510.512(e)(2)", "objected on 2025-05-05"),
+    "act-hum-09": ("NotAuthorized-510-512", "31 CFR 510.512(b)", "recorded as commercial"),
     "act-hum-10": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "is not an NGO"),
-    "act-hum-11": ("NotAuthorized-510-512", "31 CFR 510.512", "partners with kp-intel-office"),
+    "act-hum-11": ("NotAuthorized-510-512", "31 CFR 510.512(d)(2)", "partners with kp-intel-office"),
     "act-edu-01": ("Authorized-510-512", "31 CFR 510.512", None),
     "act-edu-02": ("Authorized-510-512", "31 CFR 510.512", None),
-    "act-edu-03": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "teaches math, science"),
-    "act-edu-04": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "level: tertiary"),
+    "act-edu-03": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "teaches math, science"),
+    "act-edu-04": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "level: tertiary"),
     "act-edu-05": ("OutsideModeledVersion", "31 CFR 510.512", None),
-    "act-edu-06": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "teaches computer_programming"),
+    "act-edu-06": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "teaches computer_programming"),
     "act-exp-01": ("Authorized-510-521", "31 CFR 510.521", None),
     "act-exp-02": ("Authorized-510-521", "31 CFR 510.521", None),
-    "act-exp-03": ("NotAuthorized-510-521", "31 CFR 510.521", "excluded devices: it-ultrasound"),
-    "act-exp-04": ("NotAuthorized-510-521", "31 CFR 510.521", "not shown to be EAR99: it-bio-cabinet"),
-    "act-exp-05": ("NotAuthorized-510-521", "31 CFR 510.521", "luxury goods: it-tobacco"),
+    "act-exp-03": ("NotAuthorized-510-521", "31 CFR 510.521(b)(3)", "excluded devices: it-ultrasound"),
+    "act-exp-04": ("NotAuthorized-510-521", "31 CFR 510.521(a)(1)", "not shown to be EAR99: it-bio-cabinet"),
+    "act-exp-05": ("NotAuthorized-510-521", "31 CFR 510.521(a)(2)", "luxury goods: it-tobacco"),
     "act-exp-06": ("Authorized-510-520", "31 CFR 510.520", None),
     "act-exp-07": ("Authorized-510-520", "31 CFR 510.520", None),
     "act-exp-08": ("NotAuthorized-510-520", "31 CFR 510.520", "no Commerce authorization: it-laptop"),
-    "act-exp-09": ("NotAuthorized-510-521", "31 CFR 510.521", "end users: it-antibiotics"),
-    "act-exp-10": ("NotAuthorized-510-521", "31 CFR 510.521", "not required: it-vaccine-fridge"),
+    "act-exp-09": ("NotAuthorized-510-521", "31 CFR 510.521(a)(4)", "end users: it-antibiotics"),
+    "act-exp-10": ("NotAuthorized-510-521", "31 CFR 510.521(a)(3)", "not required: it-vaccine-fridge"),
     "act-exp-11": ("OutsideModeledVersion", "31 CFR 510.512", None),
     "act-jou-01": ("Authorized-510-522", "31 CFR 510.522", None),
     "act-jou-02": ("OutsideModeledVersion", "31 CFR 510.512", None),
@@ -436,3 +491,96 @@ act:h-old a sg:Activity ; dct:identifier "h-old" ; sg:actor ent:ngo1 ; sg:partne
     assert [c.key for c in front.unmet_of_license] == ["510.512-partnership", "510.512-report"]
     old = _inline_outcome(extra, "h-old")  # the 60 % holding ended in 2020
     assert [c.key for c in old.unmet_of_license] == ["510.512-report"]
+
+
+# --------------------------------------------------------------------------- the law is data
+
+def _outcomes_with(path: Path, update: str) -> dict[str, nksr.Outcome]:
+    """The outcomes of a fixture after a SPARQL update to the bundled ontology."""
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    store.update("PREFIX sg: <https://w3id.org/sanctiongraph/ontology#>\n"
+                 "PREFIX gl: <https://w3id.org/sanctiongraph/ontology/gl/>\n"
+                 "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + update)
+    load_sources(store, [Source.from_triples(path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name))])
+    as_of = fixture_as_of(path)
+    run_derivers(store, as_of)
+    return {o.activity.rsplit("/", 1)[-1]: o for o in nksr.outcomes(store, as_of)}
+
+
+def _replace(subject: str, predicate: str, value: str) -> str:
+    return (f"DELETE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }} "
+            f"INSERT {{ GRAPH ?g {{ {subject} {predicate} {value} }} }} "
+            f"WHERE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }}")
+
+
+@pytest.mark.parametrize("fixture,activity,update,before,after", [
+    # the licenses' effective date (ontology/license.ttl), not a Python constant: 510.512 no
+    # longer in force on the start day, the activity is refused by the other licenses
+    ("modeled-version", "h-on-the-day",
+     _replace("gl:510.512", "sg:effectiveFrom", '"2024-02-17"^^xsd:date'), A, N),
+    # the report's day count
+    ("report-boundary", "h-report-29", _replace("gl:510.512-report", "sg:minimumDaysBefore", "29.0"), N, A),
+    # the State Department's window
+    ("objection", "h-objection-day-15", _replace("gl:510.512-no-objection", "sg:windowDays", "15.0"), A, N),
+    # a list: the excluded subjects
+    ("education", "h-edu-math",
+     "DELETE WHERE { GRAPH ?g { gl:510.512-education-subjects sg:excludedCode ?s } }", N, A),
+    # the ownership threshold of 510.311(b)
+    ("partnership", "h-partner-owned",
+     _replace("gl:510.512-partnership", "sg:sharePercentAtLeast", "100.5"), N, A),
+])
+def test_a_change_to_the_data_changes_the_outcome(fixture, activity, update, before, after):
+    path = RULE / f"violates-{fixture}.ttl"
+
+    def outcome(found: nksr.Outcome) -> str:
+        return OUT if found.outside else A if found.authorized else N
+
+    assert outcome(derived_outcomes(path)[activity_iri(activity)]) == before
+    assert outcome(_outcomes_with(path, update)[activity]) == after
+
+
+# --------------------------------------------------------------------------- the employer column
+
+JOURNALISM_PACKAGE = {
+    "entities.csv": "id,name,kind,jurisdiction,employer\n"
+                    "news-cn,Far East Wire,news_organization,CN,\n"
+                    "news-us,Harbor Daily,news_organization,US,\n"
+                    "reporter-us,Dana Lee,person,US,news-cn\n"
+                    "reporter-cn,Li Wei,person,CN,news-us\n"
+                    "freelancer,Sam Roe,person,US,\n",
+    "activities.csv": "id,actor,kind,start_on\n"
+                      "j-csv-us-reporter,reporter-us,journalism,2026-12-01\n"
+                      "j-csv-cn-reporter,reporter-cn,journalism,2026-12-01\n"
+                      "j-csv-freelancer,freelancer,journalism,2026-12-01\n",
+}
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_employer_column_lets_a_us_journalist_of_a_foreign_news_organisation_qualify(tmp_path):
+    """510.522(a): an individual who is a U.S. person regularly employed by any news
+    reporting organisation qualifies; the employer need not be a U.S. person."""
+    report = validate_paths([_package(tmp_path, JOURNALISM_PACKAGE)], date(2026, 11, 23))
+    assert not report.errors
+    by_id = {f.id: f for f in nksr_findings(report)}
+    assert by_id["j-csv-us-reporter"].shape == SHAPES + "Authorized-510-522"
+    assert by_id["j-csv-cn-reporter"].shape == SHAPES + "NotAuthorized-510-522"
+    assert "the actor reporter-cn is not a U.S. person" in by_id["j-csv-cn-reporter"].message
+    assert by_id["j-csv-freelancer"].shape == SHAPES + "NotAuthorized-510-522"
+
+
+@pytest.mark.parametrize("row,message", [
+    ("co,Acme,company,US,news-us\n", "only a person has an employer"),
+    ("p2,Pat,person,US,nobody\n", "unknown entity id 'nobody'"),
+])
+def test_employer_column_errors(tmp_path, row, message):
+    files = dict(JOURNALISM_PACKAGE, **{"entities.csv": JOURNALISM_PACKAGE["entities.csv"] + row})
+    report = validate_paths([_package(tmp_path, files)], date(2026, 11, 23))
+    assert [e for e in report.errors if e.column == "employer" and message in e.message], report.errors

@@ -61,7 +61,7 @@ REQUIRED_CODES = {
         "basic_human_needs", "ddr_peacebuilding", "human_rights_democracy", "education",
         "environment", "vulnerable_populations",
     },
-    "education-level": {"primary", "secondary", "tertiary"},
+    "education-level": {"pre_primary", "primary", "secondary", "tertiary"},
     "subject": {
         "literacy", "language", "history", "math", "science", "technology", "engineering",
         "computer_programming",

@@ -76,6 +76,7 @@ def test_reference_dir_has_the_expected_files() -> None:
         "provisions/31-CFR-510.522.ttl", "provisions/31-CFR-561.201.ttl",
         "provisions/31-CFR-561.203.ttl", "provisions/31-CFR-561.definitions.ttl",
         "provisions/OFAC-50-Percent-Rule.ttl",
+        "measures/31-CFR-1010.655.ttl", "measures/31-CFR-1010.659.ttl", "measures/31-CFR-1010.660.ttl",
     }
     assert mine <= names
     assert (REFERENCE / "PROVENANCE.md").is_file()
@@ -293,14 +294,13 @@ def test_561_203_effective_dates() -> None:
 
 def test_1010_659_structure_and_verification() -> None:
     section = "31 CFR 1010.659"
-    verbatim = ["", "(a)", "(a)(1)", "(a)(2)", "(a)(3)", "(a)(4)", "(a)(5)", "(a)(6)",
-                "(b)", "(b)(1)", "(b)(2)", "(b)(3)", "(b)(3)(i)"]
-    summary = ["(b)(3)(i)(A)", "(b)(3)(i)(B)", "(b)(3)(ii)", "(b)(3)(iii)", "(b)(4)"]
-    assert citations_under(section) == {section + p for p in verbatim + summary}
-    for p in verbatim + summary:
+    paragraphs = ["", "(a)", "(a)(1)", "(a)(2)", "(a)(3)", "(a)(4)", "(a)(5)", "(a)(6)",
+                  "(b)", "(b)(1)", "(b)(2)", "(b)(3)", "(b)(3)(i)", "(b)(3)(i)(A)", "(b)(3)(i)(B)",
+                  "(b)(3)(ii)", "(b)(3)(iii)", "(b)(4)"]
+    assert citations_under(section) == {section + p for p in paragraphs}
+    for p in paragraphs:  # found-r2.md section 1 holds the whole section verbatim
         iri = str(provision(section + p))
-        want = "summary" if p in summary else "verbatim"
-        assert [v.value for v in values(iri, str(SG.verification))] == [str(CODE[f"verification/{want}"])]
+        assert [v.value for v in values(iri, str(SG.verification))] == [str(CODE["verification/verbatim"])]
         assert [v.value for v in values(iri, str(SG.effectiveFrom))] == ["2016-12-09"]
         assert [v.value for v in values(iri, str(SG.issuedBy))] == [str(REF["authority/FINCEN"])]
 
@@ -313,13 +313,27 @@ def test_other_sections_present() -> None:
     for sec in ("510.512", "510.520", "510.521", "510.522"):
         for cit in citations_under(f"31 CFR {sec}"):
             assert [v.value for v in values(str(provision(cit)), str(SG.effectiveFrom))] == ["2024-02-16"], cit
-    for sec in ("510.512", "510.520", "510.521"):
-        for cit in citations_under(f"31 CFR {sec}"):
-            assert [v.value for v in values(str(provision(cit)), str(SG.verification))] == [SUMMARY], cit
+            assert [v.value for v in values(str(provision(cit)), str(SG.verification))] == [
+                str(CODE["verification/verbatim"])], cit
+    assert citations_under("31 CFR 510.512") == {"31 CFR 510.512"} | {f"31 CFR 510.512{p}" for p in (
+        "(a)", "(b)", "(b)(1)", "(b)(2)", "(b)(3)", "(b)(4)", "(b)(5)", "(b)(6)", "(c)", "(d)",
+        "(d)(1)", "(d)(2)", "(d)(3)", "(e)", "(e)(1)", "(e)(2)", "(f)")}
+    assert citations_under("31 CFR 510.521") == {"31 CFR 510.521", "31 CFR 510.521(a)", "31 CFR 510.521(b)"} | {
+        f"31 CFR 510.521(a)({n})" for n in range(1, 6)} | {f"31 CFR 510.521(b)({n})" for n in range(1, 4)}
     assert citations_under("31 CFR 510.522") == {"31 CFR 510.522", "31 CFR 510.522(a)", "31 CFR 510.522(b)"} | {
-        f"31 CFR 510.522(a)({n})" for n in range(1, 6)}
+        f"31 CFR 510.522(a)({n})" for n in range(1, 7)} | {f"31 CFR 510.522(a)(5)({r})" for r in ("i", "ii", "iii")}
     definitions = {f"31 CFR 561.{n}" for n in (306, 307, 308, 321, 322, 323, 324, 401, 402, 403, 404, 406, 407)}
     assert definitions <= {p[SG.citation][0].value for p in provisions().values()}
+
+
+def test_1010_655_is_in_force_only_until_its_repeal() -> None:
+    for cit in citations_under("31 CFR 1010.655"):
+        iri = str(provision(cit))
+        assert [v.value for v in values(iri, str(SG.effectiveFrom))] == ["2007-04-18"], cit
+        assert [v.value for v in values(iri, str(SG.effectiveUntil))] == ["2020-08-10"], cit
+    measure = str(REF["measure/31-CFR-1010.655"])
+    assert [v.value for v in values(measure, str(SG.effectiveFrom))] == ["2007-04-18"]
+    assert [v.value for v in values(measure, str(SG.effectiveUntil))] == ["2020-08-10"]
 
 
 # --------------------------------------------------------------------------- facts

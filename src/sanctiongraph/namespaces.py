@@ -256,6 +256,13 @@ class SG(DefinedNamespace):
     licenseCondition: URIRef
     citesProvision: URIRef
     conditionOrder: URIRef
+    forActivityKind: URIRef
+    allowedCode: URIRef
+    excludedCode: URIRef
+    onlyForItemCategory: URIRef
+    minimumDaysBefore: URIRef
+    windowDays: URIRef
+    sharePercentAtLeast: URIRef
     assessedActivity: URIRef
     assessedLicense: URIRef
     unmetCondition: URIRef
@@ -273,6 +280,8 @@ class SG(DefinedNamespace):
     officialText: URIRef
     effectiveFrom: URIRef
     effectiveUntil: URIRef
+    ProvisionVersion: URIRef
+    versionInForce: URIRef
     verification: URIRef
     partOf: URIRef
     issuedBy: URIRef

@@ -13,12 +13,16 @@ every general license (the licenses and their conditions are individuals of
   - ``sg:authorized false`` with the closest license (fewest unmet conditions among
     the licenses for the activity's kind, ties broken by license order), its first unmet condition, the count and a summary of
     every unmet condition; or
-  - ``sg:outsideModeledVersion true`` for activities starting before 2024-02-16, the
-    date from which the encoded version of the licenses applies (no guess is made).
+  - ``sg:outsideModeledVersion true`` for activities starting on a day no encoded license
+    is in force on (before their ``sg:effectiveFrom``, 2024-02-16: no guess is made).
 
 The shapes in ``shapes/nksr-510/`` only read these outcomes. The condition checks are
 Python functions keyed by the local name of the condition individual; a test holds the
-ontology and :data:`CHECKS` to the same set of conditions.
+ontology and :data:`CHECKS` to the same set of conditions. Every date, day count,
+threshold and list a check applies is read from the ontology (:class:`Condition`,
+:class:`License`): ``sg:effectiveFrom`` and ``sg:forActivityKind`` of a license,
+``sg:allowedCode``, ``sg:excludedCode``, ``sg:minimumDaysBefore``, ``sg:windowDays`` and
+``sg:sharePercentAtLeast`` of a condition, ``sg:onlyForItemCategory`` of a code.
 """
 
 from __future__ import annotations
@@ -34,33 +38,20 @@ from decimal import Decimal
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
+from sanctiongraph.analysis.loader import load_ownership_above
+from sanctiongraph.analysis.ownership import OwnershipData, to_units
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import CODE, GL, ID, SG, country
+from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import date_value, decimal_value
 
 ORDER = 500
 
-#: The encoded version of the licenses applies to activities starting on or after this.
-MODELED_FROM = date(2024, 2, 16)
-#: The report to the State Department is due no fewer than this many days before the start.
-REPORT_DAYS = 30
-
+#: The general licenses this deriver has checks for (``gl:<key>`` in ``ontology/license.ttl``).
 LICENSES = ("510.512", "510.520", "510.521", "510.522")
-#: The licenses an activity of each kind is assessed against first.
-KIND_LICENSES = {"humanitarian": ("510.512",), "export": ("510.520", "510.521"),
-                 "journalism": ("510.522",)}
-HUMANITARIAN_CATEGORIES = {
-    "basic_human_needs", "vulnerable_populations", "human_rights_democracy", "education",
-    "development", "environment", "ddr_peacebuilding",
-}
-SECONDARY_OR_BELOW = {"primary", "secondary"}
-EXCLUDED_SUBJECTS = {"math", "science", "technology", "engineering", "computer_programming"}
-SECURITY_FUNCTIONS = {"military", "intelligence", "law_enforcement"}
-COMMERCE_AUTHORIZED = {"nlr", "license_exception", "license"}
-ACTIVITY_UN_OK = {"approved", "requested", "explained"}
-ITEM_UN_OK = {"approved", "not_required"}
-AGRI_MEDICAL = {"food", "agricultural_commodity", "medicine", "medical_device",
-                "medical_device_part"}
+#: The name of the export classification the licenses require; a designation, not a parameter.
+EAR99 = "EAR99"
 
 _TRUE = "true"
 
@@ -103,11 +94,35 @@ class Node:
             return None
 
 
-def _at_least(value: str, bound: int) -> bool:
-    try:
-        return Decimal(value) >= bound
-    except ArithmeticError:  # a malformed percentage is reported by shapes/common
-        return False
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a license, with the parameters the ontology gives it."""
+
+    key: str
+    iri: str
+    order: Decimal
+    label: str
+    citation: str
+    kinds: frozenset[str] = frozenset()
+    allowed: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()
+    min_days: int | None = None
+    window_days: int | None = None
+    share_at_least: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class License:
+    """A general license: when it is in force and which kinds of activity it is for."""
+
+    key: str
+    effective_from: date | None
+    effective_until: date | None
+    kinds: frozenset[str]
+
+    def in_force(self, day: date) -> bool:
+        return ((self.effective_from is None or self.effective_from <= day)
+                and (self.effective_until is None or day < self.effective_until))
 
 
 @dataclass
@@ -116,7 +131,10 @@ class World:
 
     as_of: date
     nodes: dict[str, Node]
-    holdings: list[Node]
+    store: GraphStore | None = None
+    #: Commerce authorization code -> the item categories it can hold for (sg:onlyForItemCategory).
+    code_limits: dict[str, frozenset[str]] = field(default_factory=dict)
+    _above: dict[str, OwnershipData] = field(default_factory=dict, repr=False)
 
     def node(self, iri: str) -> Node:
         return self.nodes.get(iri) or Node(iri)
@@ -131,53 +149,77 @@ class World:
             return True
         return entity.has_type(SG.GovernmentBody) and kp in entity.all(SG.jurisdiction)
 
-    def owned_or_controlled_by_nk_government(self, entity: Node) -> bool:
-        """Part of, or directly owned 50%+ or controlled by, the Government of North Korea
-        on the as-of date (31 CFR 510.311(a)-(b)); direct holdings only."""
+    def ownership_above(self, iri: str) -> OwnershipData:
+        """The holdings of ``iri`` and of everything above it, as the 50 Percent Rule reads them."""
+        if iri not in self._above:
+            self._above[iri] = (load_ownership_above(self.store, iri) if self.store is not None
+                                else OwnershipData())
+        return self._above[iri]
+
+    def owned_or_controlled_by_nk_government(self, entity: Node, at_least: Decimal) -> bool:
+        """Part of the Government of North Korea, or owned or controlled by it, directly or
+        indirectly, on the as-of date (31 CFR 510.311(a)-(b)): the holdings in force of its
+        bodies, and of entities they already own or control, are added up at each level (a
+        band at its minimum) and followed through intermediaries (a least fixed point)."""
         if self.north_korean_government(entity):
             return True
-        for holding in self.holdings:
-            if entity.iri not in holding.all(SG.owned):
-                continue
-            start, end = holding.day(SG.startDate), holding.day(SG.endDate)
-            if (start and start > self.as_of) or (end and end <= self.as_of):
-                continue
-            owners = [self.node(o) for o in holding.all(SG.owner)]
-            if not any(self.north_korean_government(o) for o in owners):
-                continue
-            if holding.has_type(SG.Control):
-                return True
-            if any(_at_least(v, 50) for v in holding.all(SG.percent) + holding.all(SG.percentMin)):
-                return True
-        return False
+        data = self.ownership_above(entity.iri)
+        target = data.index.get(entity.iri)
+        if target is None:
+            return False
+        day = self.as_of.isoformat()
+        threshold = to_units(at_least)
+        government = {n for n, key in enumerate(data.keys)
+                      if self.north_korean_government(self.node(key))}
+        incoming = data.incoming()
+        changed = True
+        while changed and target not in government:
+            changed = False
+            for owned, numbers in incoming.items():
+                if owned in government:
+                    continue
+                held = [n for n in numbers
+                        if data.h_owner[n] in government and data.holding_active(n, day)]
+                share = sum(data.h_lo[n] for n in held if not data.h_control[n])
+                if share >= threshold or any(data.h_control[n] for n in held):
+                    government.add(owned)
+                    changed = True
+        return target in government
 
-    def security_body(self, entity: Node) -> bool:
-        return bool(entity.codes(SG.hasFunction) & SECURITY_FUNCTIONS)
+    def has_function(self, entity: Node, functions: frozenset[str]) -> bool:
+        return bool(set(entity.all(SG.hasFunction)) & functions)
 
 
-Check = Callable[[World, Node], bool]
+Check = Callable[[World, Node, Condition], bool]
 
 
-def _kind(activity: Node, kind: str) -> bool:
-    return kind in activity.codes(SG.activityKind)
+def _codes(node: Node, predicate: object) -> set[str]:
+    """The code IRIs of ``predicate`` on ``node``."""
+    return {v for v in node.all(predicate) if v.startswith(str(CODE))}
+
+
+def _kind(activity: Node, condition: Condition) -> bool:
+    return bool(_codes(activity, SG.activityKind) & condition.kinds)
 
 
 def _education(activity: Node) -> bool:
     return "education" in activity.codes(SG.category)
 
 
-def _is_us(world: World, entity: Node) -> bool:
+def _is_us(entity: Node) -> bool:
     return str(country("US")) in entity.all(SG.jurisdiction)
 
 
-def _partnership_ok(world: World, activity: Node) -> bool:
-    if activity.flag(SG.partnershipNeededForItems):
-        return True
-    for partner in activity.all(SG.partner):
-        entity = world.node(partner)
-        if world.security_body(entity) and world.owned_or_controlled_by_nk_government(entity):
-            return False
-    return True
+def _bad_partners(world: World, activity: Node, condition: Condition) -> list[Node]:
+    """Partners that are security bodies owned or controlled by the Government of North Korea."""
+    at_least = condition.share_at_least if condition.share_at_least is not None else Decimal(50)
+    partners = [world.node(p) for p in sorted(activity.all(SG.partner))]
+    return [p for p in partners if world.has_function(p, condition.excluded)
+            and world.owned_or_controlled_by_nk_government(p, at_least)]
+
+
+def _partnership_ok(world: World, activity: Node, condition: Condition) -> bool:
+    return activity.flag(SG.partnershipNeededForItems) or not _bad_partners(world, activity, condition)
 
 
 def _first_report(world: World, activity: Node) -> date | None:
@@ -186,18 +228,27 @@ def _first_report(world: World, activity: Node) -> date | None:
     return min(days) if days else None
 
 
-def _report_ok(world: World, activity: Node) -> bool:
+def _report_ok(world: World, activity: Node, condition: Condition) -> bool:
     start = activity.day(SG.startOn)
     submitted = _first_report(world, activity)
-    return bool(start and submitted and (start - submitted).days >= REPORT_DAYS)
+    needed = condition.min_days if condition.min_days is not None else 0
+    return bool(start and submitted and (start - submitted).days >= needed)
 
 
-def _no_objection(world: World, activity: Node) -> bool:
-    for iri in activity.all(SG.hasObjection):
+def _objections(world: World, activity: Node, condition: Condition) -> list[str]:
+    """The objections that count on the as-of date: undated ones, and dated ones made on or
+    before it and within ``sg:windowDays`` days after the (first) report, when one is known."""
+    submitted = _first_report(world, activity)
+    found = []
+    for iri in sorted(activity.all(SG.hasObjection)):
         objected = world.node(iri).day(SG.objectedOn)
-        if objected is None or objected <= world.as_of:
-            return False  # an undated objection counts: it was made
-    return True
+        if objected is None:
+            found.append("an unknown date")
+        elif objected <= world.as_of and (
+                submitted is None or condition.window_days is None
+                or (objected - submitted).days <= condition.window_days):
+            found.append(objected.isoformat())
+    return found
 
 
 def _employer(world: World, actor: Node) -> Node | None:
@@ -206,24 +257,10 @@ def _employer(world: World, actor: Node) -> Node | None:
     return news[0] if news else None
 
 
-def _news_actor(world: World, activity: Node) -> bool:
+def _news_actor(world: World, activity: Node, condition: Condition) -> bool:
     actor = world.node(activity.one(SG.actor) or "")
     return actor.has_type(SG.NewsOrganization) or (
         actor.has_type(SG.Person) and _employer(world, actor) is not None)
-
-
-def _us_persons(world: World, activity: Node) -> bool:
-    actor = world.node(activity.one(SG.actor) or "")
-    if not _is_us(world, actor):
-        return False
-    if actor.has_type(SG.Person):
-        employer = _employer(world, actor)
-        return employer is None or _is_us(world, employer)
-    return True
-
-
-def _ear_item_authorized(item: Node) -> bool:
-    return bool(item.codes(SG.commerceAuthorization) & COMMERCE_AUTHORIZED)
 
 
 def _subject_to_ear(item: Node) -> bool:
@@ -231,54 +268,86 @@ def _subject_to_ear(item: Node) -> bool:
 
 
 def _ear99(item: Node) -> bool:
-    return (item.one(SG.classification) or "").strip().upper() == "EAR99"
+    return (item.one(SG.classification) or "").strip().upper() == EAR99
+
+
+def _authorized(world: World, item: Node, condition: Condition) -> bool:
+    """The item has a Commerce authorization the condition accepts and that can hold for it:
+    a code limited to some item categories (no license required: EAR99 food and medicine,
+    15 CFR 746.4(a)) counts only for an EAR99 item of one of them."""
+    categories = _codes(item, SG.itemCategory)
+    for code_iri in _codes(item, SG.commerceAuthorization) & condition.allowed:
+        limit = world.code_limits.get(code_iri)
+        if limit is None or (_ear99(item) and categories & limit):
+            return True
+    return False
+
+
+def _misclaimed(world: World, item: Node, condition: Condition) -> bool:
+    """A limited authorization (no license required) is claimed where it cannot hold."""
+    return not _authorized(world, item, condition) and bool(
+        _codes(item, SG.commerceAuthorization) & condition.allowed & set(world.code_limits))
+
+
+def _blocked(world: World, actor: Node) -> bool:
+    return actor.has_type(SG.BlockedEntity)
+
+
+def _allowed(node: Node, predicate: object, condition: Condition) -> bool:
+    return bool(_codes(node, predicate) & condition.allowed)
+
+
+def _excluded(node: Node, predicate: object, condition: Condition) -> set[str]:
+    return {_code_value(c) or c for c in _codes(node, predicate) & condition.excluded}
 
 
 CHECKS: dict[str, Check] = {
     # 510.512
-    "510.512-ngo": lambda w, a: w.node(a.one(SG.actor) or "").has_type(SG.NonGovernmentalOrganization),
-    "510.512-kind": lambda w, a: _kind(a, "humanitarian")
-    and bool(a.codes(SG.category) & HUMANITARIAN_CATEGORIES),
-    "510.512-non-commercial": lambda w, a: not a.flag(SG.commercial),
-    "510.512-education-level": lambda w, a: not _education(a)
-    or bool(a.codes(SG.educationLevel)) and a.codes(SG.educationLevel) <= SECONDARY_OR_BELOW,
-    "510.512-education-subjects": lambda w, a: not _education(a)
-    or not (a.codes(SG.subject) & EXCLUDED_SUBJECTS),
+    "510.512-ngo": lambda w, a, c: w.node(a.one(SG.actor) or "").has_type(SG.NonGovernmentalOrganization),
+    "510.512-not-blocked": lambda w, a, c: not _blocked(w, w.node(a.one(SG.actor) or "")),
+    "510.512-kind": lambda w, a, c: _kind(a, c) and _allowed(a, SG.category, c),
+    "510.512-non-commercial": lambda w, a, c: not a.flag(SG.commercial),
+    "510.512-education-level": lambda w, a, c: not _education(a)
+    or bool(_codes(a, SG.educationLevel)) and _codes(a, SG.educationLevel) <= c.allowed,
+    "510.512-education-subjects": lambda w, a, c: not _education(a)
+    or not _excluded(a, SG.subject, c),
     "510.512-partnership": _partnership_ok,
-    "510.512-items-ear99": lambda w, a: all(
+    "510.512-items-ear99": lambda w, a, c: all(
         _ear99(i) for i in w.items(a) if not _subject_to_ear(i)),
-    "510.512-items-ear-authorized": lambda w, a: all(
-        _ear_item_authorized(i) for i in w.items(a) if _subject_to_ear(i)),
+    "510.512-items-ear-authorized": lambda w, a, c: all(
+        _authorized(w, i, c) for i in w.items(a) if _subject_to_ear(i)),
     "510.512-report": _report_ok,
-    "510.512-un-exemption": lambda w, a: bool(a.codes(SG.unExemption) & ACTIVITY_UN_OK),
-    "510.512-no-objection": _no_objection,
+    "510.512-un-exemption": lambda w, a, c: _allowed(a, SG.unExemption, c),
+    "510.512-no-objection": lambda w, a, c: not _objections(w, a, c),
     # 510.520
-    "510.520-kind": lambda w, a: _kind(a, "export"),
-    "510.520-has-items": lambda w, a: bool(w.items(a)),
-    "510.520-subject-to-ear": lambda w, a: all(_subject_to_ear(i) for i in w.items(a)),
+    "510.520-kind": lambda w, a, c: _kind(a, c),
+    "510.520-has-items": lambda w, a, c: bool(w.items(a)),
+    "510.520-subject-to-ear": lambda w, a, c: all(_subject_to_ear(i) for i in w.items(a)),
     # An item outside the EAR has no Commerce authorization either: it is 510.521's case.
-    "510.520-commerce-authorization": lambda w, a: all(
-        _ear_item_authorized(i) for i in w.items(a)),
+    "510.520-commerce-authorization": lambda w, a, c: all(_authorized(w, i, c) for i in w.items(a)),
     # 510.521
-    "510.521-kind": lambda w, a: _kind(a, "export"),
-    "510.521-has-items": lambda w, a: bool(w.items(a)),
-    "510.521-covered-items": lambda w, a: all(
-        bool(i.codes(SG.itemCategory) & AGRI_MEDICAL) for i in w.items(a)),
-    "510.521-not-excluded-device": lambda w, a: not any(
+    "510.521-kind": lambda w, a, c: _kind(a, c),
+    "510.521-has-items": lambda w, a, c: bool(w.items(a)),
+    "510.521-covered-items": lambda w, a, c: all(_allowed(i, SG.itemCategory, c) for i in w.items(a)),
+    "510.521-not-excluded-device": lambda w, a, c: not any(
         i.flag(SG.excludedDevice) for i in w.items(a)),
-    "510.521-not-subject-to-ear": lambda w, a: not any(_subject_to_ear(i) for i in w.items(a)),
-    "510.521-ear99": lambda w, a: all(_ear99(i) for i in w.items(a)),
-    "510.521-not-luxury": lambda w, a: not any(i.flag(SG.luxury) for i in w.items(a)),
-    "510.521-un-exemption": lambda w, a: all(
-        bool(i.codes(SG.unExemption) & ITEM_UN_OK) for i in w.items(a)),
-    "510.521-end-user": lambda w, a: not any(
-        w.security_body(w.node(u)) for i in w.items(a) for u in i.all(SG.endUser)),
+    "510.521-not-subject-to-ear": lambda w, a, c: not any(_subject_to_ear(i) for i in w.items(a)),
+    "510.521-ear99": lambda w, a, c: all(_ear99(i) for i in w.items(a)),
+    "510.521-not-luxury": lambda w, a, c: not any(i.flag(SG.luxury) for i in w.items(a)),
+    "510.521-un-exemption": lambda w, a, c: all(_allowed(i, SG.unExemption, c) for i in w.items(a)),
+    "510.521-end-user": lambda w, a, c: not any(
+        w.has_function(w.node(u), c.excluded) for i in w.items(a) for u in i.all(SG.endUser)),
     # 510.522
-    "510.522-kind": lambda w, a: _kind(a, "journalism"),
+    "510.522-kind": lambda w, a, c: _kind(a, c),
     "510.522-news-organization": _news_actor,
-    "510.522-us-person": _us_persons,
-    "510.522-equipment": lambda w, a: all(
-        not _subject_to_ear(i) or _ear_item_authorized(i) for i in w.items(a)),
+    # (a): the individual must be a U.S. person; the employing organisation need not be.
+    "510.522-us-person": lambda w, a, c: _is_us(w.node(a.one(SG.actor) or "")),
+    "510.522-equipment": lambda w, a, c: all(
+        not _subject_to_ear(i) or _authorized(w, i, c) for i in w.items(a)),
+    "510.522-equipment-ear99": lambda w, a, c: all(
+        _ear99(i) for i in w.items(a) if not _subject_to_ear(i)),
+    "510.522-equipment-un-approval": lambda w, a, c: all(
+        _allowed(i, SG.unExemption, c) for i in w.items(a) if not _subject_to_ear(i)),
 }
 
 
@@ -290,7 +359,7 @@ def _names(nodes: list[Node]) -> str:
     return ", ".join(sorted(_name(n) for n in nodes)) or "none"
 
 
-def _report_detail(world: World, activity: Node) -> str:
+def _report_detail(world: World, activity: Node, condition: Condition) -> str:
     start = activity.day(SG.startOn)
     submitted = _first_report(world, activity)
     if submitted is None:
@@ -298,98 +367,152 @@ def _report_detail(world: World, activity: Node) -> str:
     if start is None:
         return "the activity has no start date"
     return (f"report sent on {submitted.isoformat()}, {(start - submitted).days} days before the "
-            f"start on {start.isoformat()} ({REPORT_DAYS} needed)")
+            f"start on {start.isoformat()} ({condition.min_days} needed)")
 
 
-def _partner_detail(world: World, activity: Node) -> str:
-    bad = [world.node(p) for p in activity.all(SG.partner)]
-    bad = [p for p in bad if world.security_body(p) and world.owned_or_controlled_by_nk_government(p)]
-    return (f"partners with {_names(bad)} (military, intelligence or law enforcement, owned or "
-            "controlled by the Government of North Korea), and the partnership is not recorded as "
-            "needed to export or import authorised items")
+def _partner_detail(world: World, activity: Node, condition: Condition) -> str:
+    return (f"partners with {_names(_bad_partners(world, activity, condition))} (military, "
+            "intelligence or law enforcement, owned or controlled by the Government of North "
+            "Korea), and the partnership is not recorded as needed to export or import "
+            "authorised items")
+
+
+def _unauthorized_detail(world: World, items: list[Node], condition: Condition) -> str:
+    missing = [i for i in items if not _authorized(world, i, condition)]
+    text = _names(missing)
+    misclaimed = [i for i in missing if _misclaimed(world, i, condition)]
+    if misclaimed:
+        text += (f" (no license required is claimed for {_names(misclaimed)}, but 15 CFR "
+                 "746.4(a) requires a Commerce license for any item subject to the EAR other "
+                 "than EAR99 food and medicine, unless a license exception applies)")
+    return text
 
 
 def _codes_detail(activity: Node, predicate: object, what: str) -> str:
     return f"{what}: {', '.join(sorted(activity.codes(predicate))) or 'none recorded'}"
 
 
+def _actor(world: World, activity: Node) -> str:
+    return _name(world.node(activity.one(SG.actor) or ""))
+
+
 #: For an unmet condition, the facts that fail it (a short phrase for messages).
-DETAILS: dict[str, Callable[[World, Node], str]] = {
-    "510.512-ngo": lambda w, a: f"the actor {_name(w.node(a.one(SG.actor) or ''))} is not an NGO",
-    "510.512-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind")
+DETAILS: dict[str, Callable[[World, Node, Condition], str]] = {
+    "510.512-ngo": lambda w, a, c: f"the actor {_actor(w, a)} is not an NGO",
+    "510.512-not-blocked": lambda w, a, c: f"the actor {_actor(w, a)} is blocked on the as-of date",
+    "510.512-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind")
     + ", " + _codes_detail(a, SG.category, "category"),
-    "510.512-non-commercial": lambda w, a: "recorded as commercial",
-    "510.512-education-level": lambda w, a: _codes_detail(a, SG.educationLevel, "level"),
-    "510.512-education-subjects": lambda w, a: "teaches "
-    + ", ".join(sorted(a.codes(SG.subject) & EXCLUDED_SUBJECTS)),
+    "510.512-non-commercial": lambda w, a, c: "recorded as commercial",
+    "510.512-education-level": lambda w, a, c: _codes_detail(a, SG.educationLevel, "level"),
+    "510.512-education-subjects": lambda w, a, c: "teaches "
+    + ", ".join(sorted(_excluded(a, SG.subject, c))),
     "510.512-partnership": _partner_detail,
-    "510.512-items-ear99": lambda w, a: "not shown to be EAR99: " + _names(
+    "510.512-items-ear99": lambda w, a, c: "not shown to be EAR99: " + _names(
         [i for i in w.items(a) if not _subject_to_ear(i) and not _ear99(i)]),
-    "510.512-items-ear-authorized": lambda w, a: "subject to the EAR without Commerce authorization: "
-    + _names([i for i in w.items(a) if _subject_to_ear(i) and not _ear_item_authorized(i)]),
+    "510.512-items-ear-authorized": lambda w, a, c: "subject to the EAR without Commerce authorization: "
+    + _unauthorized_detail(w, [i for i in w.items(a) if _subject_to_ear(i)], c),
     "510.512-report": _report_detail,
-    "510.512-un-exemption": lambda w, a: _codes_detail(a, SG.unExemption, "UN exemption"),
-    "510.512-no-objection": lambda w, a: "the State Department objected on " + ", ".join(sorted(
-        (w.node(o).one(SG.objectedOn) or "an unknown date") for o in a.all(SG.hasObjection))),
-    "510.520-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind"),
-    "510.520-has-items": lambda w, a: "no items recorded",
-    "510.520-subject-to-ear": lambda w, a: "not subject to the EAR: " + _names(
+    "510.512-un-exemption": lambda w, a, c: _codes_detail(a, SG.unExemption, "UN exemption"),
+    "510.512-no-objection": lambda w, a, c: "the State Department objected on "
+    + ", ".join(_objections(w, a, c)),
+    "510.520-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind"),
+    "510.520-has-items": lambda w, a, c: "no items recorded",
+    "510.520-subject-to-ear": lambda w, a, c: "not subject to the EAR: " + _names(
         [i for i in w.items(a) if not _subject_to_ear(i)]),
-    "510.520-commerce-authorization": lambda w, a: "no Commerce authorization: " + _names(
-        [i for i in w.items(a) if not _ear_item_authorized(i)]),
-    "510.521-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind"),
-    "510.521-has-items": lambda w, a: "no items recorded",
-    "510.521-covered-items": lambda w, a: "not covered: " + _names(
-        [i for i in w.items(a) if not i.codes(SG.itemCategory) & AGRI_MEDICAL]),
-    "510.521-not-excluded-device": lambda w, a: "excluded devices: " + _names(
+    "510.520-commerce-authorization": lambda w, a, c: "no Commerce authorization: "
+    + _unauthorized_detail(w, w.items(a), c),
+    "510.521-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind"),
+    "510.521-has-items": lambda w, a, c: "no items recorded",
+    "510.521-covered-items": lambda w, a, c: "not covered: " + _names(
+        [i for i in w.items(a) if not _allowed(i, SG.itemCategory, c)]),
+    "510.521-not-excluded-device": lambda w, a, c: "excluded devices: " + _names(
         [i for i in w.items(a) if i.flag(SG.excludedDevice)]),
-    "510.521-not-subject-to-ear": lambda w, a: "subject to the EAR: " + _names(
+    "510.521-not-subject-to-ear": lambda w, a, c: "subject to the EAR: " + _names(
         [i for i in w.items(a) if _subject_to_ear(i)]),
-    "510.521-ear99": lambda w, a: "not shown to be EAR99: " + _names(
+    "510.521-ear99": lambda w, a, c: "not shown to be EAR99: " + _names(
         [i for i in w.items(a) if not _ear99(i)]),
-    "510.521-not-luxury": lambda w, a: "luxury goods: " + _names(
+    "510.521-not-luxury": lambda w, a, c: "luxury goods: " + _names(
         [i for i in w.items(a) if i.flag(SG.luxury)]),
-    "510.521-un-exemption": lambda w, a: "no UN exemption recorded as obtained or not required: "
-    + _names([i for i in w.items(a) if not i.codes(SG.unExemption) & ITEM_UN_OK]),
-    "510.521-end-user": lambda w, a: "military, intelligence or law enforcement end users: " + _names(
-        [i for i in w.items(a) if any(w.security_body(w.node(u)) for u in i.all(SG.endUser))]),
-    "510.522-kind": lambda w, a: _codes_detail(a, SG.activityKind, "kind"),
-    "510.522-news-organization": lambda w, a: f"the actor {_name(w.node(a.one(SG.actor) or ''))} is "
+    "510.521-un-exemption": lambda w, a, c: "no UN exemption recorded as obtained or not required: "
+    + _names([i for i in w.items(a) if not _allowed(i, SG.unExemption, c)]),
+    "510.521-end-user": lambda w, a, c: "military, intelligence or law enforcement end users: " + _names(
+        [i for i in w.items(a) if any(w.has_function(w.node(u), c.excluded) for u in i.all(SG.endUser))]),
+    "510.522-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind"),
+    "510.522-news-organization": lambda w, a, c: f"the actor {_actor(w, a)} is "
     "neither a news organisation nor employed by one",
-    "510.522-us-person": lambda w, a: f"the actor {_name(w.node(a.one(SG.actor) or ''))}, or its "
-    "employer, is not a U.S. person",
-    "510.522-equipment": lambda w, a: "subject to the EAR without Commerce authorization: " + _names(
-        [i for i in w.items(a) if _subject_to_ear(i) and not _ear_item_authorized(i)]),
+    "510.522-us-person": lambda w, a, c: f"the actor {_actor(w, a)} is not a U.S. person",
+    "510.522-equipment": lambda w, a, c: "subject to the EAR without Commerce authorization: "
+    + _unauthorized_detail(w, [i for i in w.items(a) if _subject_to_ear(i)], c),
+    "510.522-equipment-ear99": lambda w, a, c: "equipment not shown to be EAR99: " + _names(
+        [i for i in w.items(a) if not _subject_to_ear(i) and not _ear99(i)]),
+    "510.522-equipment-un-approval": lambda w, a, c: "equipment without UN approval recorded as "
+    "obtained or not required: " + _names(
+        [i for i in w.items(a) if not _subject_to_ear(i) and not _allowed(i, SG.unExemption, c)]),
 }
 
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
-@dataclass(frozen=True)
-class Condition:
-    key: str
-    iri: str
-    order: Decimal
-    label: str
-    citation: str
+
+def licenses(store: GraphStore) -> dict[str, License]:
+    """The encoded general licenses, with their dates and activity kinds, read from the ontology."""
+    found: dict[str, License] = {}
+    rows = select_values(store, f"""
+        SELECT ?license ?from ?until ?kind WHERE {{
+          ?license a <{SG.GeneralLicense}> .
+          OPTIONAL {{ ?license <{SG.effectiveFrom}> ?from }}
+          OPTIONAL {{ ?license <{SG.effectiveUntil}> ?until }}
+          OPTIONAL {{ ?license <{SG.forActivityKind}> ?kind }}
+        }}""")
+    for row in rows:
+        key = (row["license"] or "")[len(str(GL)):]
+        if key not in LICENSES:
+            continue
+        known = found.get(key)
+        kinds = (known.kinds if known else frozenset()) | ({row["kind"]} if row["kind"] else set())
+        found[key] = License(key, date_value(row["from"]), date_value(row["until"]), frozenset(kinds))
+    return found
 
 
 def license_conditions(store: GraphStore) -> dict[str, list[Condition]]:
-    """The conditions of each license, in order, read from the ontology."""
+    """The conditions of each license, in order, with their parameters, read from the ontology."""
     query = f"""
-        SELECT ?license ?condition ?order ?label ?citation WHERE {{
+        SELECT ?license ?condition ?order ?label ?citation ?days ?window ?share WHERE {{
           ?license a <{SG.GeneralLicense}> ; <{SG.licenseCondition}> ?condition .
-          ?condition <{SG.conditionOrder}> ?order ; <http://www.w3.org/2000/01/rdf-schema#label> ?label ;
+          ?condition <{SG.conditionOrder}> ?order ; <{_RDFS_LABEL}> ?label ;
                      <{SG.citesProvision}> ?provision .
           ?provision <{SG.citation}> ?citation .
+          OPTIONAL {{ ?condition <{SG.minimumDaysBefore}> ?days }}
+          OPTIONAL {{ ?condition <{SG.windowDays}> ?window }}
+          OPTIONAL {{ ?condition <{SG.sharePercentAtLeast}> ?share }}
         }}"""
-    found: dict[str, list[Condition]] = defaultdict(list)
-    for s in store.query(query):
-        license_key = s["license"].value[len(str(GL)):]
+    codes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in select_values(store, f"""
+            SELECT ?condition ?p ?code WHERE {{
+              ?condition ?p ?code . FILTER (?p IN (<{SG.allowedCode}>, <{SG.excludedCode}>))
+            }}"""):
+        codes[(row["condition"] or "", row["p"] or "")].add(row["code"] or "")
+    kinds = {key: lic.kinds for key, lic in licenses(store).items()}
+    found: dict[str, set[Condition]] = defaultdict(set)
+    for row in select_values(store, query):
+        license_key = (row["license"] or "")[len(str(GL)):]
         if license_key not in LICENSES:
             continue
-        key = s["condition"].value[len(str(GL)):]
-        found[license_key].append(Condition(key, s["condition"].value, Decimal(s["order"].value),
-                                            s["label"].value, s["citation"].value))
-    return {k: sorted(set(v), key=lambda c: (c.order, c.key)) for k, v in found.items()}
+        iri = row["condition"] or ""
+        days, window, share = (decimal_value(row[k]) for k in ("days", "window", "share"))
+        found[license_key].add(Condition(
+            iri[len(str(GL)):], iri, Decimal(row["order"] or "0"), row["label"] or "",
+            row["citation"] or "", kinds.get(license_key, frozenset()),
+            frozenset(codes[(iri, str(SG.allowedCode))]), frozenset(codes[(iri, str(SG.excludedCode))]),
+            int(days) if days is not None else None, int(window) if window is not None else None,
+            share))
+    return {k: sorted(v, key=lambda c: (c.order, c.key)) for k, v in found.items()}
+
+
+def _code_limits(store: GraphStore) -> dict[str, frozenset[str]]:
+    limits: dict[str, set[str]] = defaultdict(set)
+    for row in select_values(store, f"SELECT ?code ?category WHERE {{ ?code <{SG.onlyForItemCategory}> ?category }}"):
+        limits[row["code"] or ""].add(row["category"] or "")
+    return {k: frozenset(v) for k, v in limits.items()}
 
 
 def _read_nodes(store: GraphStore, pattern: str) -> dict[str, Node]:
@@ -413,13 +536,10 @@ def read_world(store: GraphStore, as_of: date) -> tuple[World, list[Node]]:
         {{ ?a <{sg}actor>|<{sg}partner>|<{sg}item>|<{sg}hasReport>|<{sg}hasObjection> ?s }}
         UNION {{ ?a <{sg}item>/<{sg}endUser> ?s }}
         UNION {{ ?a <{sg}actor>/<{sg}employedBy> ?s }}
-        UNION {{ ?a <{sg}partner> ?partner . ?h <{sg}owned> ?partner ; <{sg}owner> ?s }}
-    """)
-    holdings = _read_nodes(store, f"""
-        ?a a <{sg}Activity> ; <{sg}partner> ?partner . ?s <{sg}owned> ?partner .
+        UNION {{ ?a <{sg}partner>/(^<{sg}owned>/<{sg}owner>)+ ?s }}
     """)
     nodes = {**related, **activities}
-    world = World(as_of, nodes, [holdings[k] for k in sorted(holdings)])
+    world = World(as_of, nodes, store, _code_limits(store))
     return world, [activities[k] for k in sorted(activities)]
 
 
@@ -437,20 +557,27 @@ class Outcome:
         return self.unmet.get(self.license or "", ())
 
 
-def assess(world: World, activity: Node, conditions: dict[str, list[Condition]]) -> Outcome:
-    start = activity.day(SG.startOn)
-    if start is not None and start < MODELED_FROM:
+def assess(world: World, activity: Node, conditions: dict[str, list[Condition]],
+           known: dict[str, License] | None = None) -> Outcome:
+    """The outcome of one activity: measured against every license in force on its start
+    day (the as-of date when it has none); outside the modelled version when none is."""
+    known = known or {}
+    day = activity.day(SG.startOn) or world.as_of
+    in_force = [lic for lic in LICENSES if conditions.get(lic)
+                and (lic not in known or known[lic].in_force(day))]
+    if not in_force:
         return Outcome(activity.iri, True, None, False, {})
-    unmet = {lic: tuple(c for c in conditions.get(lic, []) if not CHECKS[c.key](world, activity))
-             for lic in LICENSES}
-    authorizing = [lic for lic in LICENSES if conditions.get(lic) and not unmet[lic]]
+    unmet = {lic: tuple(c for c in conditions[lic] if not CHECKS[c.key](world, activity, c))
+             for lic in in_force}
+    authorizing = [lic for lic in in_force if not unmet[lic]]
     if authorizing:
         return Outcome(activity.iri, False, authorizing[0], True, unmet)
     # The closest license is the one with the fewest unmet conditions among the licenses
-    # for the activity's kind (all four when the kind is unknown); ties go to license order.
-    candidates = KIND_LICENSES.get(next(iter(sorted(activity.codes(SG.activityKind))), ""), LICENSES)
+    # for the activity's kind (all of them when the kind is unknown); ties go to license order.
+    kinds = _codes(activity, SG.activityKind)
+    candidates = [lic for lic in in_force if lic in known and known[lic].kinds & kinds] or in_force
     closest = min(candidates, key=lambda lic: (len(unmet[lic]), LICENSES.index(lic)))
-    details = {c.key: DETAILS[c.key](world, activity) for c in unmet[closest]}
+    details = {c.key: DETAILS[c.key](world, activity, c) for c in unmet[closest]}
     return Outcome(activity.iri, False, closest, False, unmet, details)
 
 
@@ -508,8 +635,9 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
 
 def outcomes(store: GraphStore, as_of: date) -> list[Outcome]:
     conditions = license_conditions(store)
+    known = licenses(store)
     world, activities = read_world(store, as_of)
-    return [assess(world, activity, conditions) for activity in activities]
+    return [assess(world, activity, conditions, known) for activity in activities]
 
 
 def derive(store: GraphStore, as_of: date) -> None:
@@ -519,5 +647,5 @@ def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, triples)
 
 
-__all__ = ["CHECKS", "DETAILS", "LICENSES", "MODELED_FROM", "Outcome", "assess", "derive",
-           "license_conditions", "outcomes"]
+__all__ = ["CHECKS", "DETAILS", "LICENSES", "Condition", "License", "Outcome", "assess", "derive",
+           "license_conditions", "licenses", "outcomes"]

@@ -116,7 +116,7 @@ SIMPLE_CONDITIONS = {
 COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     "entities.csv": (
         {"id", "name", "kind"},
-        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic"},
+        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic", "employer"},
     ),
     "ownership.csv": (
         {"owner", "owned"},
@@ -600,6 +600,10 @@ def _entity(row: _Row) -> None:
     row.code("function", "function", NT_SG.hasFunction)
     row.text("lei", NT_SG.lei)
     row.text("bic", NT_SG.bic)
+    if row.raw("employer") is not None and kind != "person":
+        row.error("employer", "only a person has an employer (kind must be person)")
+    else:
+        row.ref("employer", "entity", NT_SG.employedBy)
 
 
 def _holding(row: _Row) -> None:

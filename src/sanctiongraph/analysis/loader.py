@@ -7,8 +7,9 @@ The SPARQL lives in ``queries/analysis/``; entity keys are IRIs, and the data-pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import Decimal
 
 import pyoxigraph as ox
 
@@ -16,59 +17,168 @@ from sanctiongraph.analysis.ownership import (
     OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
 )
 from sanctiongraph.namespaces import ID, SG
-from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
+from sanctiongraph.queries import (
+    VALUES_CHUNK, iri_rows, load_query, select_properties, select_values, with_rows_chunked,
+)
 from sanctiongraph.store import GraphStore
 
-_CONTROL = str(SG.Control)
+_OWNERSHIP, _CONTROL = str(SG.Ownership), str(SG.Control)
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+_SDN = "https://w3id.org/sanctiongraph/ref/list/SDN"
+_HOLDING_FACTS = {_TYPE: "type", str(SG.owner): "owner", str(SG.owned): "owned",
+                  str(SG.percent): "percent", str(SG.percentMin): "min",
+                  str(SG.percentMax): "max", str(SG.startDate): "start", str(SG.endDate): "end"}
+_LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
+                  str(SG.startDate): "start", str(SG.endDate): "end"}
+# Which holdings to read (each binds ?s; see select_properties). The walks go from
+# holding to holding (a holding's owner is owned through the next one): this form lets
+# Oxigraph follow the path from ?target instead of joining all holdings.
+_ALL_HOLDINGS = f"?s <{SG.owner}> ?owner ."
+_HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
+_HOLDINGS_ABOVE = ("?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s ."
+                   .format(owner=SG.owner, owned=SG.owned))
+_HOLDINGS_BELOW = ("?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?s ."
+                   .format(owner=SG.owner, owned=SG.owned))
+_LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
+_LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
+                % (SG.designates, SG.onList, _SDN))
 
 
 class UnknownEntity(LookupError):
     """No entity with that id or IRI is in the store."""
 
 
-def add_holdings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None:
-    """Add holding rows (:func:`~sanctiongraph.queries.select_values` of a holdings query)."""
-    seen = set(data.h_key)
+def _grouped(rows: list[dict[str, str | None]], names: dict[str, str]
+             ) -> dict[str, dict[str, set[str]]]:
+    """Property rows as subject -> fact name -> values (a fact stated in several graphs
+    is one value); the graphs that state each subject's facts under ``"graph"``."""
+    found: dict[str, dict[str, set[str]]] = {}
     for row in rows:
-        owner, owned = row["owner"], row["owned"]
-        data.entity(owner, row["owner_id"])  # every id: the smallest is the label
-        data.entity(owned, row["owned_id"])
-        key = row["holding"]
-        if key in seen:
-            continue  # a path query can reach one holding twice; it counts once
-        seen.add(key)
+        facts = found.setdefault(row["s"], {})
+        facts.setdefault(names[row["p"]], set()).add(row["o"])
+        facts.setdefault("graph", set()).add(row["g"])
+    return found
+
+
+def _number(value: str) -> Decimal | None:
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return None  # a malformed percentage is reported by the shapes
+    return number if number.is_finite() else None
+
+
+def holdings(store: GraphStore, subjects: str, substitutions: dict | None = None) -> list[dict]:
+    """The ownership and control holdings the pattern ``subjects`` binds to ``?s``, one
+    dict each (``holding``, ``kind``, ``owner``, ``owned``, ``percent``, ``min``,
+    ``max``, ``start``, ``end``, ``sources``: the graphs that state its owner).
+
+    A holding node read from several graphs is one holding. Where its statements
+    disagree, it is read as what they all allow: several percents make a band from the
+    least to the greatest (a band's minimum is the least stated, its maximum the
+    greatest), the start is the earliest and the end the latest stated; a node typed
+    both ``sg:Ownership`` and ``sg:Control`` counts as ownership."""
+    found = []
+    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS, substitutions),
+                                _HOLDING_FACTS)
+    for key, facts in sorted(facts_by_holding.items()):
+        kinds = facts.get("type", set())
+        if _OWNERSHIP not in kinds and _CONTROL not in kinds:
+            continue
+        percents = sorted(filter(None, map(_number, facts.get("percent", ()))))
+        minimums = sorted(filter(None, map(_number, facts.get("min", ()))))
+        maximums = sorted(filter(None, map(_number, facts.get("max", ()))))
+        if len(percents) > 1:
+            minimums, maximums = sorted(percents + minimums), sorted(percents + maximums)
+            percents = []
+        graphs = sorted(facts.get("graph", ()))
+        for owner in sorted(facts.get("owner", ())):
+            for owned in sorted(facts.get("owned", ())):
+                found.append({
+                    "holding": key, "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
+                    "owner": owner, "owned": owned,
+                    "percent": str(percents[0]) if percents else None,
+                    "min": str(minimums[0]) if minimums else None,
+                    "max": str(maximums[-1]) if maximums else None,
+                    "start": min(facts["start"]) if facts.get("start") else None,
+                    "end": max(facts["end"]) if facts.get("end") else None,
+                    "sources": graphs})
+    return found
+
+
+def listings(store: GraphStore, subjects: str) -> list[dict]:
+    """The SDN designations the pattern ``subjects`` binds to ``?s``, one dict each
+    (``designation``, ``entity``, ``programs``, ``start``, ``end``): a designation node
+    read from several graphs is one (the earliest start, the latest end)."""
+    found = []
+    for key, facts in sorted(_grouped(select_properties(store, subjects, _LISTING_FACTS),
+                                      _LISTING_FACTS).items()):
+        for entity in sorted(facts.get("entity", ())):
+            found.append({"designation": key, "entity": entity,
+                          "programs": sorted(facts.get("program", ())),
+                          "start": min(facts["start"]) if facts.get("start") else None,
+                          "end": max(facts["end"]) if facts.get("end") else None})
+    return found
+
+
+def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dict[str, str]:
+    """The smallest data-package id (``dct:identifier``) of each of ``entities`` (of every
+    subject with one when ``None``)."""
+    if entities is None:
+        queries = [f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}"]
+    else:
+        queries = with_rows_chunked(f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}",
+                                    ["s"], iri_rows(sorted(set(entities))))
+    found: dict[str, str] = {}
+    for query in queries:
+        for row in select_values(store, query):
+            known = found.get(row["s"])
+            if known is None or row["id"] < known:
+                found[row["s"]] = row["id"]
+    return found
+
+
+def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
+    """Add :func:`holdings` rows: one relation stated by several holdings counts once
+    (:meth:`~sanctiongraph.analysis.ownership.OwnershipData.add_holding`)."""
+    for row in rows:
         control = row["kind"] == _CONTROL
         percent, minimum, maximum = row["percent"], row["min"], row["max"]
+        data.entity(row["owner"])
+        data.entity(row["owned"])
         if not control and percent is None and minimum is None and maximum is None:
             continue  # an ownership without any share is a data-quality finding, not a stake
-        data.add_holding(owner, owned, percent, minimum=minimum, maximum=maximum,
-                         start=row["start"], end=row["end"], key=key, control=control)
+        data.add_holding(row["owner"], row["owned"], percent, minimum=minimum, maximum=maximum,
+                         start=row["start"], end=row["end"], key=row["holding"],
+                         control=control, sources=row["sources"])
 
 
-def add_listings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None:
-    """Add SDN listing rows (one per designation and program)."""
-    programs: dict[str, list[str]] = {}
-    listings: dict[str, tuple[str, str | None, str | None]] = {}
+def add_listings(data: OwnershipData, rows: list[dict]) -> None:
+    """Add :func:`listings` rows."""
     for row in rows:
-        data.entity(row["entity"], row["entity_id"])  # every id: the smallest is the label
-        key = row["designation"]
-        if key is None:
-            continue  # an owner with no SDN designation (sdn-listings-above)
-        listings[key] = (row["entity"], row["start"], row["end"])
-        program = row["program"]
-        bucket = programs.setdefault(key, [])
-        if program is not None and program not in bucket:
-            bucket.append(program)
-    for key in sorted(listings):
-        entity, start, end = listings[key]
-        data.add_listing(entity, start, end, key, sorted(programs[key]))
+        data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
+                         row["programs"])
+
+
+def _label(data: OwnershipData, ids: dict[str, str]) -> None:
+    for key, number in data.index.items():
+        if key in ids:
+            data.entity(key, ids[key])
+
+
+def _value_blocks(iris: Iterable[str]) -> list[str]:
+    """The IRIs among ``iris`` as VALUES terms, at most ``VALUES_CHUNK`` a block."""
+    terms = [str(row[0]) for row in iri_rows(sorted(set(iris)))]
+    return [" ".join(terms[i:i + VALUES_CHUNK]) for i in range(0, len(terms), VALUES_CHUNK)]
 
 
 def load_ownership(store: GraphStore) -> OwnershipData:
     """Every holding and SDN listing in the store."""
     data = OwnershipData()
-    add_holdings(data, select_values(store, load_query("analysis/ownership-holdings").text))
-    add_listings(data, select_values(store, load_query("analysis/sdn-listings").text))
+    add_holdings(data, holdings(store, _ALL_HOLDINGS))
+    add_listings(data, listings(store, _LISTINGS))
+    _label(data, identifiers(store))
     return data
 
 
@@ -79,19 +189,19 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     what it owns). Read one level of owners per query. Blank nodes, which cannot be
     bound in a query, are not walked through."""
     data = OwnershipData()
-    listings = select_values(store, load_query("analysis/sdn-listings").text)
-    text = load_query("analysis/ownership-holdings").text
-    rows: list[dict[str, str | None]] = []
-    level = {row["entity"] for row in listings}
+    found_listings = listings(store, _LISTINGS)
+    rows: list[dict] = []
+    level = {row["entity"] for row in found_listings}
     reached = set(level)
     while level:
-        found = [row for query in with_rows_chunked(text, ["owner"], iri_rows(sorted(level)))
-                 for row in select_values(store, query)]
+        found = [row for values in _value_blocks(level)
+                 for row in holdings(store, _HOLDINGS_OF.format(owners=values))]
         rows += found
         level = {row["owned"] for row in found} - reached
         reached |= level
     add_holdings(data, rows)
-    add_listings(data, listings)
+    add_listings(data, found_listings)
+    _label(data, identifiers(store, data.keys))
     return data
 
 
@@ -99,12 +209,12 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     """The holdings and SDN listings of ``entity_iri`` and of everything above it: all
     that its blocked status and its owner chains depend on."""
     data = OwnershipData()
-    target = {"target": ox.NamedNode(entity_iri)}
-    add_holdings(data, select_values(store, load_query("analysis/ownership-holdings-above").text,
-                                     target))
-    add_listings(data, [
-        *select_values(store, load_query("analysis/sdn-listings-of").text, target),
-        *select_values(store, load_query("analysis/sdn-listings-above").text, target)])
+    target = ox.NamedNode(entity_iri)
+    add_holdings(data, holdings(store, _HOLDINGS_ABOVE.replace("?target", str(target))))
+    data.entity(entity_iri)
+    for values in _value_blocks(data.keys):
+        add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
+    _label(data, identifiers(store, data.keys))
     return data
 
 
@@ -172,9 +282,10 @@ def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
     product of shares, as min and max when a band is on a path). Returns ``{"entity",
     "direction", "chains", "effective": [{"entity", "min", "max"}], "truncated"}``."""
     iri, label = resolve_entity(store, entity_iri)
-    query = "analysis/ownership-holdings-above" if direction == "up" else "analysis/ownership-holdings-below"
+    pattern = _HOLDINGS_ABOVE if direction == "up" else _HOLDINGS_BELOW
     data = OwnershipData()
-    add_holdings(data, select_values(store, load_query(query).text, {"target": ox.NamedNode(iri)}))
+    add_holdings(data, holdings(store, pattern.replace("?target", str(ox.NamedNode(iri)))))
+    _label(data, identifiers(store, data.keys))
     number = data.entity(iri, label)
     found = chains(data, number, as_of, direction)
     effective = effective_ownership(data, number, as_of, direction)

@@ -69,7 +69,7 @@ from rdflib import RDF, XSD
 
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, CODE, REF, SG, provision
-from sanctiongraph.queries import select_values
+from sanctiongraph.queries import select_properties, select_values
 from sanctiongraph.store import GraphStore
 
 ORDER = 300
@@ -247,29 +247,54 @@ def _gather(store: GraphStore) -> _World:
     return w
 
 
-def _transactions(store: GraphStore) -> dict[str, dict]:
-    txs: dict[str, dict] = {}
-    for s in select_values(store, PREFIXES + """
-            SELECT ?tx ?date ?ffi ?party ?purpose ?knowingly ?significant ?origin ?dest
-                   ?paidTo ?credited WHERE {
-              ?tx rdf:type sg:Transaction ; sg:transactionDate ?date ; sg:conductedBy ?ffi ;
-                  sg:involves ?party .
-              FILTER (?party != ?ffi)
-              OPTIONAL { ?tx sg:purpose ?purpose } OPTIONAL { ?tx sg:knowingly ?knowingly }
-              OPTIONAL { ?tx sg:significant ?significant }
-              OPTIONAL { ?tx sg:goodsOrigin ?origin } OPTIONAL { ?tx sg:goodsDestination ?dest }
-              OPTIONAL { ?tx sg:paidTo ?paidTo } OPTIONAL { ?tx sg:creditedTo ?credited }
-            }"""):
-        day = _d(s["date"])
+_TRANSACTION_FACTS = {name: str(SG[name]) for name in (
+    "transactionDate", "conductedBy", "involves", "purpose", "knowingly", "significant",
+    "goodsOrigin", "goodsDestination", "paidTo", "creditedTo")}
+
+
+def _facts(rows: list[dict[str, str | None]]) -> dict[str, dict[str, set[str]]]:
+    """:func:`~sanctiongraph.queries.select_properties` rows as subject -> predicate ->
+    values: a fact stated in several graphs is one value."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        found[row["s"]][row["p"]].add(row["o"])
+    return found
+
+
+def _one(values: set[str] | None) -> str | None:
+    """One value of a property (the least, when the data give several)."""
+    return min(values) if values else None
+
+
+def _flag(values: set[str] | None) -> str | None:
+    """A boolean fact; sources that disagree leave it unknown (a missing fact)."""
+    return next(iter(values)) if values and len(values) == 1 else None
+
+
+def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
+    """Each (transaction, conducting institution) with the transaction's facts. Read one
+    property per row, so that a transaction loaded in several graphs costs a row per
+    copy and property instead of one per combination of copies."""
+    txs: dict[tuple[str, str], dict] = {}
+    names = _TRANSACTION_FACTS
+    facts = _facts(select_properties(store, f"?s a <{SG.Transaction}>", names.values()))
+    for tx, values in sorted(facts.items()):
+        day = min(filter(None, map(_d, values.get(names["transactionDate"], ()))), default=None)
         if day is None:
             continue
-        key = (s["tx"], s["ffi"])
-        record = txs.setdefault(key, {
-            "tx": key[0], "ffi": key[1], "date": day, "parties": set(),
-            "purpose": s["purpose"], "knowingly": s["knowingly"],
-            "significant": s["significant"], "origin": s["origin"],
-            "dest": s["dest"], "paid_to": s["paidTo"], "credited": s["credited"]})
-        record["parties"].add(s["party"])
+        for ffi in sorted(values.get(names["conductedBy"], ())):
+            parties = values.get(names["involves"], set()) - {ffi}
+            if not parties:
+                continue
+            txs[(tx, ffi)] = {
+                "tx": tx, "ffi": ffi, "date": day, "parties": parties,
+                "purpose": _one(values.get(names["purpose"])),
+                "knowingly": _flag(values.get(names["knowingly"])),
+                "significant": _flag(values.get(names["significant"])),
+                "origin": _one(values.get(names["goodsOrigin"])),
+                "dest": _one(values.get(names["goodsDestination"])),
+                "paid_to": _one(values.get(names["paidTo"])),
+                "credited": _one(values.get(names["creditedTo"]))}
     return txs
 
 

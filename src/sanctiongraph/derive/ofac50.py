@@ -10,7 +10,10 @@ derived graph:
   their minimum) and ``sg:blockedShareMax`` (the upper bound);
 - one ``sg:BlockingReason`` per SDN designation in force (``sg:viaDesignation``) and per
   counted holding of a blocked or possibly blocked owner (``sg:viaHolding``,
-  ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on;
+  ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on. A relation
+  stated by several holding nodes (several sources) is one holding and one reason, with
+  a ``sg:viaHolding`` for each node (``docs/ofac-50pct.md``, "One relation, counted
+  once");
 - ``sg:blockedUnderProgram``: the programs of the designations the status rests on,
   followed up through blocked owners;
 - for every transaction, ``sg:blockedParty`` / ``sg:possiblyBlockedParty`` for the
@@ -98,7 +101,8 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             reason = _reason_iri(iri, data.l_key[number])
             add(ox.Triple(node, _n(SG.blockingReason), reason))
             add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
-            add(ox.Triple(reason, _n(SG.viaDesignation), _n(data.l_key[number])))
+            for statement in data.listing_statements(number):
+                add(ox.Triple(reason, _n(SG.viaDesignation), _n(statement)))
             add(ox.Triple(reason, source, RULE))
         for number in incoming.get(entity, ()):
             owner = data.h_owner[number]
@@ -109,7 +113,8 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             add(ox.Triple(node, _n(SG.blockingReason), reason))
             add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
             add(ox.Triple(reason, _n(SG.blockedOwner), _n(data.keys[owner])))
-            add(ox.Triple(reason, _n(SG.viaHolding), _n(data.h_key[number])))
+            for statement in data.statements(number):  # every node stating the relation
+                add(ox.Triple(reason, _n(SG.viaHolding), _n(statement)))
             add(ox.Triple(reason, source, FAQ_401))
     return triples
 

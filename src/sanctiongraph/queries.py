@@ -7,6 +7,7 @@ Every file opens with a header of ``# key: value`` lines (``name``, ``summary``,
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -120,6 +121,14 @@ def iri_rows(values: Iterable[str]) -> list[list[ox.NamedNode]]:
     return [[ox.NamedNode(v)] for v in values if ":" in v]
 
 
+def value_blocks(values: Iterable[str]) -> list[str]:
+    """The IRIs among plain ``values`` (:func:`iri_rows`), distinct and sorted, as
+    N-Triples terms for the body of a ``VALUES`` block, at most :data:`VALUES_CHUNK`
+    terms a block."""
+    terms = [str(row[0]) for row in iri_rows(sorted(set(values)))]
+    return [" ".join(terms[i:i + VALUES_CHUNK]) for i in range(0, len(terms), VALUES_CHUNK)]
+
+
 def with_rows_chunked(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     """:func:`with_rows` for at most :data:`VALUES_CHUNK` rows per query: run each and
     join the solutions (no rows, no query)."""
@@ -187,3 +196,14 @@ def select_properties(store: Any, subjects: str, predicates: Iterable[str],
     query = ("SELECT ?s ?p ?o ?g WHERE { { SELECT DISTINCT ?s WHERE { " + subjects + " } } "
              "GRAPH ?g { ?s ?p ?o } }")
     return [row for row in select_values(store, query, substitutions) if row["p"] in wanted]
+
+
+def group_properties(rows: Iterable[dict[str, str | None]], names: Mapping[str, str]
+                     ) -> dict[str, dict[str, set[str]]]:
+    """:func:`select_properties` rows as subject -> fact -> values, each predicate named
+    by ``names`` (IRI to name): a fact stated in several graphs is one value. Missing
+    facts read as empty sets."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        found[row["s"]][names[row["p"]]].add(row["o"])
+    return found

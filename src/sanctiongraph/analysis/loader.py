@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal
 
 import pyoxigraph as ox
 
@@ -18,9 +17,11 @@ from sanctiongraph.analysis.ownership import (
 )
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.queries import (
-    VALUES_CHUNK, iri_rows, load_query, select_properties, select_values, with_rows_chunked,
+    group_properties, iri_rows, load_query, select_properties, select_values, value_blocks,
+    with_rows_chunked,
 )
 from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import decimal_value
 
 _OWNERSHIP, _CONTROL = str(SG.Ownership), str(SG.Control)
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -49,24 +50,15 @@ class UnknownEntity(LookupError):
     """No entity with that id or IRI is in the store."""
 
 
-def _grouped(rows: list[dict[str, str | None]], names: dict[str, str]
+def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
              ) -> dict[str, dict[str, set[str]]]:
-    """Property rows as subject -> fact name -> values (a fact stated in several graphs
-    is one value); the graphs that state each subject's facts under ``"graph"``."""
-    found: dict[str, dict[str, set[str]]] = {}
+    """:func:`~sanctiongraph.queries.group_properties`, and under ``"graph"`` the graphs
+    that state each subject's ``anchor`` fact."""
+    found = group_properties(rows, names)
     for row in rows:
-        facts = found.setdefault(row["s"], {})
-        facts.setdefault(names[row["p"]], set()).add(row["o"])
-        facts.setdefault("graph", set()).add(row["g"])
+        if names[row["p"]] == anchor:
+            found[row["s"]]["graph"].add(row["g"])
     return found
-
-
-def _number(value: str) -> Decimal | None:
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        return None  # a malformed percentage is reported by the shapes
-    return number if number.is_finite() else None
 
 
 def holdings(store: GraphStore, subjects: str, substitutions: dict | None = None) -> list[dict]:
@@ -81,28 +73,28 @@ def holdings(store: GraphStore, subjects: str, substitutions: dict | None = None
     both ``sg:Ownership`` and ``sg:Control`` counts as ownership."""
     found = []
     facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS, substitutions),
-                                _HOLDING_FACTS)
+                                _HOLDING_FACTS, "owner")
     for key, facts in sorted(facts_by_holding.items()):
-        kinds = facts.get("type", set())
+        kinds = facts["type"]
         if _OWNERSHIP not in kinds and _CONTROL not in kinds:
             continue
-        percents = sorted(filter(None, map(_number, facts.get("percent", ()))))
-        minimums = sorted(filter(None, map(_number, facts.get("min", ()))))
-        maximums = sorted(filter(None, map(_number, facts.get("max", ()))))
+        percents, minimums, maximums = (
+            sorted(n for n in map(decimal_value, facts[name]) if n is not None)
+            for name in ("percent", "min", "max"))
         if len(percents) > 1:
             minimums, maximums = sorted(percents + minimums), sorted(percents + maximums)
             percents = []
-        graphs = sorted(facts.get("graph", ()))
-        for owner in sorted(facts.get("owner", ())):
-            for owned in sorted(facts.get("owned", ())):
+        graphs = sorted(facts["graph"])
+        for owner in sorted(facts["owner"]):
+            for owned in sorted(facts["owned"]):
                 found.append({
                     "holding": key, "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
                     "owner": owner, "owned": owned,
                     "percent": str(percents[0]) if percents else None,
                     "min": str(minimums[0]) if minimums else None,
                     "max": str(maximums[-1]) if maximums else None,
-                    "start": min(facts["start"]) if facts.get("start") else None,
-                    "end": max(facts["end"]) if facts.get("end") else None,
+                    "start": min(facts["start"], default=None),
+                    "end": max(facts["end"], default=None),
                     "sources": graphs})
     return found
 
@@ -113,12 +105,12 @@ def listings(store: GraphStore, subjects: str) -> list[dict]:
     read from several graphs is one (the earliest start, the latest end)."""
     found = []
     for key, facts in sorted(_grouped(select_properties(store, subjects, _LISTING_FACTS),
-                                      _LISTING_FACTS).items()):
-        for entity in sorted(facts.get("entity", ())):
+                                      _LISTING_FACTS, "entity").items()):
+        for entity in sorted(facts["entity"]):
             found.append({"designation": key, "entity": entity,
-                          "programs": sorted(facts.get("program", ())),
-                          "start": min(facts["start"]) if facts.get("start") else None,
-                          "end": max(facts["end"]) if facts.get("end") else None})
+                          "programs": sorted(facts["program"]),
+                          "start": min(facts["start"], default=None),
+                          "end": max(facts["end"], default=None)})
     return found
 
 
@@ -167,12 +159,6 @@ def _label(data: OwnershipData, ids: dict[str, str]) -> None:
             data.entity(key, ids[key])
 
 
-def _value_blocks(iris: Iterable[str]) -> list[str]:
-    """The IRIs among ``iris`` as VALUES terms, at most ``VALUES_CHUNK`` a block."""
-    terms = [str(row[0]) for row in iri_rows(sorted(set(iris)))]
-    return [" ".join(terms[i:i + VALUES_CHUNK]) for i in range(0, len(terms), VALUES_CHUNK)]
-
-
 def load_ownership(store: GraphStore) -> OwnershipData:
     """Every holding and SDN listing in the store."""
     data = OwnershipData()
@@ -194,7 +180,7 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     level = {row["entity"] for row in found_listings}
     reached = set(level)
     while level:
-        found = [row for values in _value_blocks(level)
+        found = [row for values in value_blocks(level)
                  for row in holdings(store, _HOLDINGS_OF.format(owners=values))]
         rows += found
         level = {row["owned"] for row in found} - reached
@@ -212,7 +198,7 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     target = ox.NamedNode(entity_iri)
     add_holdings(data, holdings(store, _HOLDINGS_ABOVE.replace("?target", str(target))))
     data.entity(entity_iri)
-    for values in _value_blocks(data.keys):
+    for values in value_blocks(data.keys):
         add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
     _label(data, identifiers(store, data.keys))
     return data

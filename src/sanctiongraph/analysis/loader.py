@@ -1,7 +1,10 @@
 """Fill :class:`~sanctiongraph.analysis.ownership.OwnershipData` from a store, and the
 library function behind ``sanctiongraph owners`` and ``GET /entities/{id}/owners``.
 
-The SPARQL lives in ``queries/analysis/``; entity keys are IRIs, and the data-package id
+Holdings and listings are read one fact per row (:func:`~sanctiongraph.queries.
+select_properties`), so that facts stated in several graphs cost a row per copy, and
+one relation stated by several holdings counts once (``docs/ofac-50pct.md``, "One
+relation, counted once"). Entity keys are IRIs, and the data-package id
 (``dct:identifier``) is kept as the entity's label where there is one.
 """
 
@@ -61,7 +64,7 @@ def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: s
     return found
 
 
-def holdings(store: GraphStore, subjects: str, substitutions: dict | None = None) -> list[dict]:
+def holdings(store: GraphStore, subjects: str) -> list[dict]:
     """The ownership and control holdings the pattern ``subjects`` binds to ``?s``, one
     dict each (``holding``, ``kind``, ``owner``, ``owned``, ``percent``, ``min``,
     ``max``, ``start``, ``end``, ``sources``: the graphs that state its owner).
@@ -72,7 +75,7 @@ def holdings(store: GraphStore, subjects: str, substitutions: dict | None = None
     greatest), the start is the earliest and the end the latest stated; a node typed
     both ``sg:Ownership`` and ``sg:Control`` counts as ownership."""
     found = []
-    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS, substitutions),
+    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS),
                                 _HOLDING_FACTS, "owner")
     for key, facts in sorted(facts_by_holding.items()):
         kinds = facts["type"]

@@ -177,26 +177,41 @@ def select_values(store: Any, sparql: str,
     return [dict(zip(names, map(_tsv_value, line.split("\t")))) for line in lines[1:] if line]
 
 
-def select_properties(store: Any, subjects: str, predicates: Iterable[str],
-                      substitutions: Mapping[str, Any] | None = None,
-                      ) -> list[dict[str, str | None]]:
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def select_properties(store: Any, subjects: str | None, predicates: Iterable[str],
+                      types: Iterable[str] = ()) -> list[dict[str, str | None]]:
     """Rows ``{"s", "p", "o", "g"}``: each value of each of ``predicates`` (IRIs) of each
     subject ``?s`` that the group pattern ``subjects`` binds, with the named graph that
-    states it. Bind the pattern's variables inside it (``VALUES``): a binding outside
-    does not reach the sub-select, and the pattern would run over the whole store.
+    states it. With ``subjects`` ``None``: of every subject of those predicates, and
+    for ``rdf:type`` only the ``types`` given.
 
-    Oxigraph's union default graph gives a triple once per graph that holds it, so a
-    join of n patterns over facts loaded in k graphs has k**n solutions (5 copies of a
-    transaction and 11 of its properties: 5**11). Here the subjects are made distinct
-    first and each property is its own row: k copies cost k rows. Group the rows by
-    subject and predicate in Python (sets collapse the copies). All the subjects'
-    triples are read and the predicates picked here: faster in Oxigraph 0.5 than a
-    ``VALUES ?p`` block."""
+    Oxigraph's union default graph (and any quad store's) gives a triple once per graph
+    that holds it, so a join of n patterns over facts loaded in k graphs has k**n
+    solutions (5 copies of a transaction and 11 of its properties: 5**11). Here each
+    stated triple is one row: k copies cost k rows. Group them with
+    :func:`group_properties`. Plain SPARQL 1.1, in two steps: the distinct subjects,
+    then their triples by ``VALUES`` blocks (Oxigraph 0.5 joins a sub-select with
+    ``?s ?p ?o`` by scanning every triple); blank-node subjects, which ``VALUES`` cannot
+    name, are read with the pattern itself."""
     wanted = set(predicates)
-    query = ("SELECT ?s ?p ?o ?g WHERE { { SELECT DISTINCT ?s WHERE { " + subjects + " } } "
-             "GRAPH ?g { ?s ?p ?o } }")
-    return [row for row in select_values(store, query, substitutions) if row["p"] in wanted]
-
+    if subjects is None:
+        listed = " ".join(f"<{p}>" for p in sorted(wanted - {_TYPE}))
+        query = f"SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?p {{ {listed} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        if _TYPE in wanted and types:
+            classes = " ".join(f"<{t}>" for t in types)
+            query += (f" UNION {{ VALUES ?o {{ {classes} }} GRAPH ?g {{ ?s <{_TYPE}> ?o }} "
+                      f"BIND (<{_TYPE}> AS ?p) }}")
+        return select_values(store, query + " }")
+    found = [row["s"] for row in select_values(store, f"SELECT DISTINCT ?s WHERE {{ {subjects} }}")]
+    rows = [row for block in value_blocks(found) for row in select_values(
+        store, f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {block} }} GRAPH ?g {{ ?s ?p ?o }} }}")]
+    if any(":" not in subject for subject in found):  # blank nodes (no IRI scheme)
+        rows += [row for row in select_values(store, (
+            f"SELECT ?s ?p ?o ?g WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ {subjects} }} }} "
+            "FILTER (isBlank(?s)) GRAPH ?g { ?s ?p ?o } }"))]
+    return [row for row in rows if row["p"] in wanted]
 
 def group_properties(rows: Iterable[dict[str, str | None]], names: Mapping[str, str]
                      ) -> dict[str, dict[str, set[str]]]:

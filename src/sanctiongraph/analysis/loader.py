@@ -38,7 +38,7 @@ _LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
 # Which holdings to read (each binds ?s; see select_properties). The walks go from
 # holding to holding (a holding's owner is owned through the next one): this form lets
 # Oxigraph follow the path from ?target instead of joining all holdings.
-_ALL_HOLDINGS = f"?s <{SG.owner}> ?owner ."
+_HOLDING_TYPES = (_OWNERSHIP, _CONTROL)
 _HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
 _HOLDINGS_ABOVE = ("?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s ."
                    .format(owner=SG.owner, owned=SG.owned))
@@ -59,13 +59,14 @@ def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: s
     that state each subject's ``anchor`` fact."""
     found = group_properties(rows, names)
     for row in rows:
-        if names[row["p"]] == anchor:
+        if row["p"] in names and names[row["p"]] == anchor:
             found[row["s"]]["graph"].add(row["g"])
     return found
 
 
-def holdings(store: GraphStore, subjects: str) -> list[dict]:
-    """The ownership and control holdings the pattern ``subjects`` binds to ``?s``, one
+def holdings(store: GraphStore, subjects: str | None) -> list[dict]:
+    """The ownership and control holdings the pattern ``subjects`` binds to ``?s`` (all
+    when ``None``), one
     dict each (``holding``, ``kind``, ``owner``, ``owned``, ``percent``, ``min``,
     ``max``, ``start``, ``end``, ``sources``: the graphs that state its owner).
 
@@ -75,31 +76,41 @@ def holdings(store: GraphStore, subjects: str) -> list[dict]:
     greatest), the start is the earliest and the end the latest stated; a node typed
     both ``sg:Ownership`` and ``sg:Control`` counts as ownership."""
     found = []
-    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS),
-                                _HOLDING_FACTS, "owner")
+    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS,
+                                                  _HOLDING_TYPES), _HOLDING_FACTS, "owner")
     for key, facts in sorted(facts_by_holding.items()):
         kinds = facts["type"]
         if _OWNERSHIP not in kinds and _CONTROL not in kinds:
             continue
-        percents, minimums, maximums = (
-            sorted(n for n in map(decimal_value, facts[name]) if n is not None)
-            for name in ("percent", "min", "max"))
-        if len(percents) > 1:
-            minimums, maximums = sorted(percents + minimums), sorted(percents + maximums)
-            percents = []
+        percent, minimum, maximum = _share(facts["percent"], facts["min"], facts["max"])
         graphs = sorted(facts["graph"])
+        start, end = min(facts["start"], default=None), max(facts["end"], default=None)
         for owner in sorted(facts["owner"]):
             for owned in sorted(facts["owned"]):
                 found.append({
                     "holding": key, "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
-                    "owner": owner, "owned": owned,
-                    "percent": str(percents[0]) if percents else None,
-                    "min": str(minimums[0]) if minimums else None,
-                    "max": str(maximums[-1]) if maximums else None,
-                    "start": min(facts["start"], default=None),
-                    "end": max(facts["end"], default=None),
-                    "sources": graphs})
+                    "owner": owner, "owned": owned, "percent": percent, "min": minimum,
+                    "max": maximum, "start": start, "end": end, "sources": graphs})
     return found
+
+
+def _share(percents: set[str], minimums: set[str], maximums: set[str]
+           ) -> tuple[str | None, str | None, str | None]:
+    """A holding node's percent, band minimum and band maximum from the values its
+    graphs state: one value each as it is; several percents make a band from the least
+    to the greatest (with a stated band's minimum and maximum)."""
+    if len(percents) <= 1 and len(minimums) <= 1 and len(maximums) <= 1:  # the usual case
+        return (next(iter(percents), None), next(iter(minimums), None),
+                next(iter(maximums), None))
+    numbers = {name: sorted(n for n in map(decimal_value, values) if n is not None)
+               for name, values in (("percent", percents), ("min", minimums), ("max", maximums))}
+    if len(numbers["percent"]) > 1:
+        low = sorted(numbers["percent"] + numbers["min"])
+        high = sorted(numbers["percent"] + numbers["max"])
+        return None, str(low[0]), str(high[-1])
+    return (str(numbers["percent"][0]) if numbers["percent"] else None,
+            str(numbers["min"][0]) if numbers["min"] else None,
+            str(numbers["max"][-1]) if numbers["max"] else None)
 
 
 def listings(store: GraphStore, subjects: str) -> list[dict]:
@@ -165,10 +176,10 @@ def _label(data: OwnershipData, ids: dict[str, str]) -> None:
 def load_ownership(store: GraphStore) -> OwnershipData:
     """Every holding and SDN listing in the store."""
     data = OwnershipData()
-    add_holdings(data, holdings(store, _ALL_HOLDINGS))
+    add_holdings(data, holdings(store, None))
     add_listings(data, listings(store, _LISTINGS))
     _label(data, identifiers(store))
-    return data
+    return data.compact()
 
 
 def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
@@ -191,7 +202,7 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     add_holdings(data, rows)
     add_listings(data, found_listings)
     _label(data, identifiers(store, data.keys))
-    return data
+    return data.compact()
 
 
 def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
@@ -204,7 +215,7 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     for values in value_blocks(data.keys):
         add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
     _label(data, identifiers(store, data.keys))
-    return data
+    return data.compact()
 
 
 _IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")

@@ -82,22 +82,32 @@ def _day(value: date | str | None, default: str) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
-def _units_or_none(value: object) -> int | None:
-    return None if value is None or value == "" else to_units(value)
+def stake(percent: object = None, minimum: object = None, maximum: object = None,
+          control: bool = False) -> tuple[int, int, bool]:
+    """A holding's share as counted: (lower, upper) in units and whether it is exact. A
+    band without a minimum counts 0 at the lower end, without a maximum 100 at the upper
+    end; control counts nothing."""
+    if control:
+        return 0, 0, percent is not None
+    if percent is not None and percent != "":
+        units = to_units(percent)
+        return units, units, True
+    return (to_units(minimum) if minimum not in (None, "") else 0,
+            to_units(maximum) if maximum not in (None, "") else FULL, False)
 
 
-RelationKey = tuple[str, str, bool, int | None, int | None, int | None, str, str]
+RelationKey = tuple[str, str, bool, int, int, bool, str, str]
 
 
 def relation_key(owner: str, owned: str, *, control: bool = False, percent: object = None,
                  minimum: object = None, maximum: object = None,
                  start: date | str | None = None, end: date | str | None = None) -> RelationKey:
-    """What makes two holdings the same relation: owner, owned, kind, the share as
-    stated (percent, band minimum, band maximum, as numbers: ``30`` and ``30.0`` are
-    one share) and the dates. The derivers, the ownership analysis and the CSV mapper's
-    check for repeated rows all use this one rule."""
-    return (owner, owned, control, _units_or_none(percent), _units_or_none(minimum),
-            _units_or_none(maximum), _day(start, NO_START), _day(end, NO_END))
+    """What makes two holdings the same relation: owner, owned, kind, the share as it
+    counts (:func:`stake`: ``30`` and ``30.0`` are one share, and so are two bands that
+    count alike) and the dates. The derivers, the ownership analysis and the CSV
+    mapper's check for repeated rows all use this one rule."""
+    return (owner, owned, control, *stake(percent, minimum, maximum, control),
+            _day(start, NO_START), _day(end, NO_END))
 
 
 @dataclass
@@ -140,7 +150,7 @@ class OwnershipData:
     _steps: dict[int, dict] = field(default_factory=dict, repr=False)
     _walks: dict[str, tuple[dict[int, list[int]], set[int]]] = field(
         default_factory=dict, repr=False)
-    _relations: dict[RelationKey, int] = field(default_factory=dict, repr=False)
+    _relations: dict[int, int | list[int]] | None = field(default=None, repr=False)
     _listings: dict[tuple, int] = field(default_factory=dict, repr=False)
     _source_sets: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
@@ -170,28 +180,22 @@ class OwnershipData:
         takes the least of the two keys and the sources of both."""
         relation = relation_key(owner, owned, control=control, percent=percent,
                                 minimum=minimum, maximum=maximum, start=start, end=end)
-        same = self._relations.get(relation)
-        if same is not None:
-            self._merge(same, key, sources)
-            return same
-        if percent is not None:
-            lo = hi = to_units(percent)
-            exact = True
-        else:
-            lo = to_units(minimum) if minimum is not None else 0
-            hi = to_units(maximum) if maximum is not None else FULL
-            exact = False
-        if control:
-            lo = hi = 0
+        index, digest = self._relation_index(), hash(relation)
+        found = index.get(digest)
+        for same in (() if found is None else (found,) if isinstance(found, int) else found):
+            if self.relation(same) == relation:
+                self._merge(same, key, sources)
+                return same
+        _, _, _, lo, hi, exact, start_day, end_day = relation
         number = len(self.h_owner)
-        self._relations[relation] = number
+        _index_add(index, digest, number)
         self.h_owner.append(self.entity(owner))
         self.h_owned.append(self.entity(owned))
         self.h_lo.append(lo)
         self.h_hi.append(hi)
         self.h_exact.append(exact)
-        self.h_start.append(_day(start, NO_START))
-        self.h_end.append(_day(end, NO_END))
+        self.h_start.append(start_day)
+        self.h_end.append(end_day)
         self.h_key.append(key if key is not None else f"holding-{number}")
         self.h_control.append(control)
         self.h_sources.append(self._sources(sources))
@@ -199,9 +203,33 @@ class OwnershipData:
         self._walks = {}
         return number
 
+    def relation(self, number: int) -> RelationKey:
+        """Holding ``number``'s :func:`relation_key`."""
+        return (self.keys[self.h_owner[number]], self.keys[self.h_owned[number]],
+                self.h_control[number], self.h_lo[number], self.h_hi[number],
+                self.h_exact[number], self.h_start[number], self.h_end[number])
+
+    def _relation_index(self) -> dict[int, int | list[int]]:
+        """Holding numbers by the hash of their relation (a list when hashes collide;
+        built again after :meth:`compact`)."""
+        if self._relations is None:
+            self._relations = {}
+            for number in range(len(self.h_owner)):
+                _index_add(self._relations, hash(self.relation(number)), number)
+        return self._relations
+
+    def compact(self) -> OwnershipData:
+        """Drop the index that finds a repeated relation (about as large as the holdings
+        themselves; adding a holding builds it again). For data that is read, not
+        extended, such as the API's copy."""
+        self._relations = None
+        return self
+
     def _sources(self, graphs: Iterable[str]) -> tuple[str, ...]:
         """``graphs`` as a sorted tuple, one shared tuple per set (most holdings of a
         store have one of a few)."""
+        if not graphs:
+            return ()
         found = tuple(sorted(set(graphs)))
         return self._source_sets.setdefault(found, found)
 
@@ -347,6 +375,16 @@ class OwnershipData:
                     out.setdefault(owner, []).append(number)
             self._possible, _ = _fixed_point(self.listings_of(), out, self.h_owned, self.h_hi)
         return self._possible
+
+
+def _index_add(index: dict[int, int | list[int]], digest: int, number: int) -> None:
+    known = index.get(digest)
+    if known is None:
+        index[digest] = number
+    elif isinstance(known, int):
+        index[digest] = [known, number]
+    else:
+        known.append(number)
 
 
 @dataclass(frozen=True)

@@ -349,8 +349,9 @@ class World:
                 if key in self._holding_rows or str(SG.Ownership) not in found["type"]:
                     continue
                 values = (key, *(_least(found[n]) for n in HOLDING_COLUMNS[1:]))
-                relation = relation_key(values[1], values[2], percent=values[3],
-                                        minimum=values[4], start=values[5], end=values[6])
+                relation = relation_key(values[1], values[2], percent=decimal_value(values[3]),
+                                        minimum=decimal_value(values[4]), start=values[5],
+                                        end=values[6])
                 if values[1] is None or values[2] is None or relation in relations:
                     continue
                 relations.add(relation)

@@ -33,6 +33,7 @@ from sanctiongraph.analysis.loader import load_ownership_below_listings
 from sanctiongraph.analysis.ownership import OwnershipData, Status, compute_status, from_units
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import ID, SG, provision
+from sanctiongraph.queries import group_properties, select_properties
 from sanctiongraph.store import GraphStore
 
 ORDER = 50
@@ -40,10 +41,7 @@ ORDER = 50
 RULE = ox.NamedNode(str(provision("OFAC 50 Percent Rule")))
 FAQ_401 = ox.NamedNode(str(provision("OFAC 50 Percent Rule")) .replace(
     "OFAC-50-Percent-Rule", "OFAC-FAQ-401"))
-_TRANSACTION_PARTIES = f"""
-SELECT ?t ?date ?party WHERE {{
-  ?t a <{SG.Transaction}> ; <{SG.transactionDate}> ?date ; <{SG.involves}> ?party .
-}}"""
+_TRANSACTION_FACTS = {str(SG.transactionDate): "date", str(SG.involves): "party"}
 
 
 def _n(term) -> ox.NamedNode:
@@ -122,9 +120,15 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
 def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Triple]:
     """Each transaction's blocked and possibly blocked parties on its own date."""
     by_date: dict[str, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
-    for s in store.query(_TRANSACTION_PARTIES):
-        if isinstance(s["party"], ox.NamedNode) and s["party"].value in data.index:
-            by_date[s["date"].value].append((s["t"], s["party"].value))
+    facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
+                                               _TRANSACTION_FACTS), _TRANSACTION_FACTS)
+    for transaction, values in facts.items():  # one fact per row: linear in copies
+        if ":" not in transaction:
+            continue  # a blank node
+        for day in values["date"]:
+            for party in values["party"]:
+                if party in data.index and ":" in party:  # not a blank node
+                    by_date[day].append((_n(transaction), party))
     triples = []
     for day, rows in sorted(by_date.items()):
         parties = {data.index[p] for _, p in rows}

@@ -8,12 +8,13 @@ derived graph:
 
 - ``e a sg:BlockedEntity`` or ``sg:PossiblyBlockedEntity``, ``sg:blockedShare`` (bands at
   their minimum) and ``sg:blockedShareMax`` (the upper bound);
-- one ``sg:BlockingReason`` per SDN designation in force (``sg:viaDesignation``) and per
+- one ``sg:BlockingReason`` per SDN listing in force (``sg:viaDesignation``) and per
   counted holding of a blocked or possibly blocked owner (``sg:viaHolding``,
   ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on. A relation
   stated by several holding nodes (several sources) is one holding and one reason, with
-  a ``sg:viaHolding`` for each node (``docs/ofac-50pct.md``, "One relation, counted
-  once");
+  a ``sg:viaHolding`` for each node; identical listings likewise, with a
+  ``sg:viaDesignation`` for each designation (``docs/ofac-50pct.md``, "One relation,
+  counted once");
 - ``sg:blockedUnderProgram``: the programs of the designations the status rests on,
   followed up through blocked owners;
 - for every transaction, ``sg:blockedParty`` / ``sg:possiblyBlockedParty`` for the

@@ -7,6 +7,7 @@ Every file opens with a header of ``# key: value`` lines (``name``, ``summary``,
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -172,6 +173,14 @@ def iri_rows(values: Iterable[str]) -> list[list[ox.NamedNode]]:
     return [[ox.NamedNode(v)] for v in values if ":" in v]
 
 
+def value_blocks(values: Iterable[str]) -> list[str]:
+    """The IRIs among plain ``values`` (:func:`iri_rows`), distinct and sorted, as
+    N-Triples terms for the body of a ``VALUES`` block, at most :data:`VALUES_CHUNK`
+    terms a block."""
+    terms = [str(row[0]) for row in iri_rows(sorted(set(values)))]
+    return [" ".join(terms[i:i + VALUES_CHUNK]) for i in range(0, len(terms), VALUES_CHUNK)]
+
+
 def with_rows_chunked(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     """:func:`with_rows` for at most :data:`VALUES_CHUNK` rows per query: run each and
     join the solutions (no rows, no query)."""
@@ -218,3 +227,50 @@ def select_values(store: Any, sparql: str,
         format=ox.QueryResultsFormat.TSV).decode().split("\n")
     names = [name[1:] for name in lines[0].split("\t")]
     return [dict(zip(names, map(_tsv_value, line.split("\t")))) for line in lines[1:] if line]
+
+
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def select_properties(store: Any, subjects: str | None, predicates: Iterable[str],
+                      types: Iterable[str] = ()) -> list[dict[str, str | None]]:
+    """Rows ``{"s", "p", "o", "g"}``: each value of each of ``predicates`` (IRIs) of each
+    subject ``?s`` that the group pattern ``subjects`` binds, with the named graph that
+    states it. With ``subjects`` ``None``: of every subject of those predicates, and
+    for ``rdf:type`` only the ``types`` given.
+
+    Oxigraph's union default graph (and any quad store's) gives a triple once per graph
+    that holds it, so a join of n patterns over facts loaded in k graphs has k**n
+    solutions (5 copies of a transaction and 11 of its properties: 5**11). Here each
+    stated triple is one row: k copies cost k rows. Group them with
+    :func:`group_properties`. Plain SPARQL 1.1, in two steps: the distinct subjects,
+    then their triples by ``VALUES`` blocks (Oxigraph 0.5 joins a sub-select with
+    ``?s ?p ?o`` by scanning every triple); blank-node subjects, which ``VALUES`` cannot
+    name, are read with the pattern itself."""
+    wanted = set(predicates)
+    if subjects is None:
+        listed = " ".join(f"<{p}>" for p in sorted(wanted - {_TYPE}))
+        query = f"SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?p {{ {listed} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        if _TYPE in wanted and types:
+            classes = " ".join(f"<{t}>" for t in types)
+            query += (f" UNION {{ VALUES ?o {{ {classes} }} GRAPH ?g {{ ?s <{_TYPE}> ?o }} "
+                      f"BIND (<{_TYPE}> AS ?p) }}")
+        return select_values(store, query + " }")
+    found = [row["s"] for row in select_values(store, f"SELECT DISTINCT ?s WHERE {{ {subjects} }}")]
+    rows = [row for block in value_blocks(found) for row in select_values(
+        store, f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {block} }} GRAPH ?g {{ ?s ?p ?o }} }}")]
+    if any(":" not in subject for subject in found):  # blank nodes (no IRI scheme)
+        rows += [row for row in select_values(store, (
+            f"SELECT ?s ?p ?o ?g WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ {subjects} }} }} "
+            "FILTER (isBlank(?s)) GRAPH ?g { ?s ?p ?o } }"))]
+    return [row for row in rows if row["p"] in wanted]
+
+def group_properties(rows: Iterable[dict[str, str | None]], names: Mapping[str, str]
+                     ) -> dict[str, dict[str, set[str]]]:
+    """:func:`select_properties` rows as subject -> fact -> values, each predicate named
+    by ``names`` (IRI to name): a fact stated in several graphs is one value. Missing
+    facts read as empty sets."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        found[row["s"]][names[row["p"]]].add(row["o"])
+    return found

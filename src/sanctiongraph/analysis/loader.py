@@ -1,13 +1,16 @@
 """Fill :class:`~sanctiongraph.analysis.ownership.OwnershipData` from a store, and the
 library function behind ``sanctiongraph owners`` and ``GET /entities/{id}/owners``.
 
-The SPARQL lives in ``queries/analysis/``; entity keys are IRIs, and the data-package id
+Holdings and listings are read one fact per row (:func:`~sanctiongraph.queries.
+select_properties`), so that facts stated in several graphs cost a row per copy, and
+one relation stated by several holdings counts once (``docs/ofac-50pct.md``, "One
+relation, counted once"). Entity keys are IRIs, and the data-package id
 (``dct:identifier``) is kept as the entity's label where there is one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import pyoxigraph as ox
@@ -16,60 +19,167 @@ from sanctiongraph.analysis.ownership import (
     OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
 )
 from sanctiongraph.namespaces import ID, SG
-from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
+from sanctiongraph.queries import (
+    group_properties, iri_rows, load_query, select_properties, select_values, value_blocks,
+    with_rows_chunked,
+)
 from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import decimal_value
 
-_CONTROL = str(SG.Control)
+_OWNERSHIP, _CONTROL = str(SG.Ownership), str(SG.Control)
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+_SDN = "https://w3id.org/sanctiongraph/ref/list/SDN"
+_HOLDING_FACTS = {_TYPE: "type", str(SG.owner): "owner", str(SG.owned): "owned",
+                  str(SG.percent): "percent", str(SG.percentMin): "min",
+                  str(SG.percentMax): "max", str(SG.startDate): "start", str(SG.endDate): "end"}
+_LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
+                  str(SG.startDate): "start", str(SG.endDate): "end"}
+# Which holdings to read (each binds ?s; see select_properties). The walks go from
+# holding to holding (a holding's owner is owned through the next one): this form lets
+# Oxigraph follow the path from ?target instead of joining all holdings.
+_HOLDING_TYPES = (_OWNERSHIP, _CONTROL)
+_HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
+_HOLDINGS_ABOVE = ("?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s ."
+                   .format(owner=SG.owner, owned=SG.owned))
+_HOLDINGS_BELOW = ("?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?s ."
+                   .format(owner=SG.owner, owned=SG.owned))
+_LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
+_LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
+                % (SG.designates, SG.onList, _SDN))
 
 
 class UnknownEntity(LookupError):
     """No entity with that id or IRI is in the store."""
 
 
-def add_holdings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None:
-    """Add holding rows (:func:`~sanctiongraph.queries.select_values` of a holdings query)."""
-    seen = set(data.h_key)
+def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
+             ) -> dict[str, dict[str, set[str]]]:
+    """:func:`~sanctiongraph.queries.group_properties`, and under ``"graph"`` the graphs
+    that state each subject's ``anchor`` fact."""
+    found = group_properties(rows, names)
     for row in rows:
-        owner, owned = row["owner"], row["owned"]
-        data.entity(owner, row["owner_id"])  # every id: the smallest is the label
-        data.entity(owned, row["owned_id"])
-        key = row["holding"]
-        if key in seen:
-            continue  # a path query can reach one holding twice; it counts once
-        seen.add(key)
+        if row["p"] in names and names[row["p"]] == anchor:
+            found[row["s"]]["graph"].add(row["g"])
+    return found
+
+
+def holdings(store: GraphStore, subjects: str | None) -> list[dict]:
+    """The ownership and control holdings the pattern ``subjects`` binds to ``?s`` (all
+    when ``None``), one
+    dict each (``holding``, ``kind``, ``owner``, ``owned``, ``percent``, ``min``,
+    ``max``, ``start``, ``end``, ``sources``: the graphs that state its owner).
+
+    A holding node read from several graphs is one holding. Where its statements
+    disagree, it is read as what they all allow: several percents make a band from the
+    least to the greatest (a band's minimum is the least stated, its maximum the
+    greatest), the start is the earliest and the end the latest stated; a node typed
+    both ``sg:Ownership`` and ``sg:Control`` counts as ownership."""
+    found = []
+    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS,
+                                                  _HOLDING_TYPES), _HOLDING_FACTS, "owner")
+    for key, facts in sorted(facts_by_holding.items()):
+        kinds = facts["type"]
+        if _OWNERSHIP not in kinds and _CONTROL not in kinds:
+            continue
+        percent, minimum, maximum = _share(facts["percent"], facts["min"], facts["max"])
+        graphs = sorted(facts["graph"])
+        start, end = min(facts["start"], default=None), max(facts["end"], default=None)
+        for owner in sorted(facts["owner"]):
+            for owned in sorted(facts["owned"]):
+                found.append({
+                    "holding": key, "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
+                    "owner": owner, "owned": owned, "percent": percent, "min": minimum,
+                    "max": maximum, "start": start, "end": end, "sources": graphs})
+    return found
+
+
+def _share(percents: set[str], minimums: set[str], maximums: set[str]
+           ) -> tuple[str | None, str | None, str | None]:
+    """A holding node's percent, band minimum and band maximum from the values its
+    graphs state: one value each as it is; several percents make a band from the least
+    to the greatest (with a stated band's minimum and maximum)."""
+    if len(percents) <= 1 and len(minimums) <= 1 and len(maximums) <= 1:  # the usual case
+        return (next(iter(percents), None), next(iter(minimums), None),
+                next(iter(maximums), None))
+    numbers = {name: sorted(n for n in map(decimal_value, values) if n is not None)
+               for name, values in (("percent", percents), ("min", minimums), ("max", maximums))}
+    if len(numbers["percent"]) > 1:
+        low = sorted(numbers["percent"] + numbers["min"])
+        high = sorted(numbers["percent"] + numbers["max"])
+        return None, str(low[0]), str(high[-1])
+    return (str(numbers["percent"][0]) if numbers["percent"] else None,
+            str(numbers["min"][0]) if numbers["min"] else None,
+            str(numbers["max"][-1]) if numbers["max"] else None)
+
+
+def listings(store: GraphStore, subjects: str) -> list[dict]:
+    """The SDN designations the pattern ``subjects`` binds to ``?s``, one dict each
+    (``designation``, ``entity``, ``programs``, ``start``, ``end``): a designation node
+    read from several graphs is one (the earliest start, the latest end)."""
+    found = []
+    for key, facts in sorted(_grouped(select_properties(store, subjects, _LISTING_FACTS),
+                                      _LISTING_FACTS, "entity").items()):
+        for entity in sorted(facts["entity"]):
+            found.append({"designation": key, "entity": entity,
+                          "programs": sorted(facts["program"]),
+                          "start": min(facts["start"], default=None),
+                          "end": max(facts["end"], default=None)})
+    return found
+
+
+def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dict[str, str]:
+    """The smallest data-package id (``dct:identifier``) of each of ``entities`` (of every
+    subject with one when ``None``)."""
+    if entities is None:
+        queries = [f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}"]
+    else:
+        queries = with_rows_chunked(f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}",
+                                    ["s"], iri_rows(sorted(set(entities))))
+    found: dict[str, str] = {}
+    for query in queries:
+        for row in select_values(store, query):
+            known = found.get(row["s"])
+            if known is None or row["id"] < known:
+                found[row["s"]] = row["id"]
+    return found
+
+
+def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
+    """Add :func:`holdings` rows: one relation stated by several holdings counts once
+    (:meth:`~sanctiongraph.analysis.ownership.OwnershipData.add_holding`)."""
+    for row in rows:
         control = row["kind"] == _CONTROL
         percent, minimum, maximum = row["percent"], row["min"], row["max"]
+        data.entity(row["owner"])
+        data.entity(row["owned"])
         if not control and percent is None and minimum is None and maximum is None:
             continue  # an ownership without any share is a data-quality finding, not a stake
-        data.add_holding(owner, owned, percent, minimum=minimum, maximum=maximum,
-                         start=row["start"], end=row["end"], key=key, control=control)
+        data.add_holding(row["owner"], row["owned"], percent, minimum=minimum, maximum=maximum,
+                         start=row["start"], end=row["end"], key=row["holding"],
+                         control=control, sources=row["sources"])
 
 
-def add_listings(data: OwnershipData, rows: list[dict[str, str | None]]) -> None:
-    """Add SDN listing rows (one per designation and program)."""
-    programs: dict[str, list[str]] = {}
-    listings: dict[str, tuple[str, str | None, str | None]] = {}
+def add_listings(data: OwnershipData, rows: list[dict]) -> None:
+    """Add :func:`listings` rows."""
     for row in rows:
-        data.entity(row["entity"], row["entity_id"])  # every id: the smallest is the label
-        key = row["designation"]
-        if key is None:
-            continue  # an owner with no SDN designation (sdn-listings-above)
-        listings[key] = (row["entity"], row["start"], row["end"])
-        program = row["program"]
-        bucket = programs.setdefault(key, [])
-        if program is not None and program not in bucket:
-            bucket.append(program)
-    for key in sorted(listings):
-        entity, start, end = listings[key]
-        data.add_listing(entity, start, end, key, sorted(programs[key]))
+        data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
+                         row["programs"])
+
+
+def _label(data: OwnershipData, ids: dict[str, str]) -> None:
+    for key, number in data.index.items():
+        if key in ids:
+            data.entity(key, ids[key])
 
 
 def load_ownership(store: GraphStore) -> OwnershipData:
     """Every holding and SDN listing in the store."""
     data = OwnershipData()
-    add_holdings(data, select_values(store, load_query("analysis/ownership-holdings").text))
-    add_listings(data, select_values(store, load_query("analysis/sdn-listings").text))
-    return data
+    add_holdings(data, holdings(store, None))
+    add_listings(data, listings(store, _LISTINGS))
+    _label(data, identifiers(store))
+    return data.compact()
 
 
 def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
@@ -79,33 +189,33 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     what it owns). Read one level of owners per query. Blank nodes, which cannot be
     bound in a query, are not walked through."""
     data = OwnershipData()
-    listings = select_values(store, load_query("analysis/sdn-listings").text)
-    text = load_query("analysis/ownership-holdings").text
-    rows: list[dict[str, str | None]] = []
-    level = {row["entity"] for row in listings}
+    found_listings = listings(store, _LISTINGS)
+    rows: list[dict] = []
+    level = {row["entity"] for row in found_listings}
     reached = set(level)
     while level:
-        found = [row for query in with_rows_chunked(text, ["owner"], iri_rows(sorted(level)))
-                 for row in select_values(store, query)]
+        found = [row for values in value_blocks(level)
+                 for row in holdings(store, _HOLDINGS_OF.format(owners=values))]
         rows += found
         level = {row["owned"] for row in found} - reached
         reached |= level
     add_holdings(data, rows)
-    add_listings(data, listings)
-    return data
+    add_listings(data, found_listings)
+    _label(data, identifiers(store, data.keys))
+    return data.compact()
 
 
 def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     """The holdings and SDN listings of ``entity_iri`` and of everything above it: all
     that its blocked status and its owner chains depend on."""
     data = OwnershipData()
-    target = {"target": ox.NamedNode(entity_iri)}
-    add_holdings(data, select_values(store, load_query("analysis/ownership-holdings-above").text,
-                                     target))
-    add_listings(data, [
-        *select_values(store, load_query("analysis/sdn-listings-of").text, target),
-        *select_values(store, load_query("analysis/sdn-listings-above").text, target)])
-    return data
+    target = ox.NamedNode(entity_iri)
+    add_holdings(data, holdings(store, _HOLDINGS_ABOVE.replace("?target", str(target))))
+    data.entity(entity_iri)
+    for values in value_blocks(data.keys):
+        add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
+    _label(data, identifiers(store, data.keys))
+    return data.compact()
 
 
 _IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
@@ -172,9 +282,10 @@ def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
     product of shares, as min and max when a band is on a path). Returns ``{"entity",
     "direction", "chains", "effective": [{"entity", "min", "max"}], "truncated"}``."""
     iri, label = resolve_entity(store, entity_iri)
-    query = "analysis/ownership-holdings-above" if direction == "up" else "analysis/ownership-holdings-below"
+    pattern = _HOLDINGS_ABOVE if direction == "up" else _HOLDINGS_BELOW
     data = OwnershipData()
-    add_holdings(data, select_values(store, load_query(query).text, {"target": ox.NamedNode(iri)}))
+    add_holdings(data, holdings(store, pattern.replace("?target", str(ox.NamedNode(iri)))))
+    _label(data, identifiers(store, data.keys))
     number = data.entity(iri, label)
     found = chains(data, number, as_of, direction)
     effective = effective_ownership(data, number, as_of, direction)

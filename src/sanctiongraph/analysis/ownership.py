@@ -32,6 +32,13 @@ A band with no minimum counts 0 at the lower end; a band with no maximum counts 
 the upper end. Shares are kept as integers in units of 1/10,000 of a percent, so the
 49.9 versus 50 boundary is decided exactly.
 
+**One relation, counted once.** Holdings with the same owner, owned entity, kind
+(ownership or control), share (exact percent, or band minimum and maximum, compared as
+numbers) and dates are one relation, however many sources or holding nodes state it
+(:func:`relation_key`): :meth:`OwnershipData.add_holding` keeps one holding for them,
+under the least of their keys, and records every key and every source graph. Holdings
+that differ in any of these facts stay distinct and are summed, as two stakes are.
+
 **Effective ownership** is a separate figure: the sum over every simple path of the
 product of the shares (a band gives a lower and an upper product). Chains are the
 maximal simple paths above (owners of owners) or below (holdings of holdings) an
@@ -75,6 +82,34 @@ def _day(value: date | str | None, default: str) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
+def stake(percent: object = None, minimum: object = None, maximum: object = None,
+          control: bool = False) -> tuple[int, int, bool]:
+    """A holding's share as counted: (lower, upper) in units and whether it is exact. A
+    band without a minimum counts 0 at the lower end, without a maximum 100 at the upper
+    end; control counts nothing."""
+    if control:
+        return 0, 0, percent is not None
+    if percent is not None and percent != "":
+        units = to_units(percent)
+        return units, units, True
+    return (to_units(minimum) if minimum not in (None, "") else 0,
+            to_units(maximum) if maximum not in (None, "") else FULL, False)
+
+
+RelationKey = tuple[str, str, bool, int, int, bool, str, str]
+
+
+def relation_key(owner: str, owned: str, *, control: bool = False, percent: object = None,
+                 minimum: object = None, maximum: object = None,
+                 start: date | str | None = None, end: date | str | None = None) -> RelationKey:
+    """What makes two holdings the same relation: owner, owned, kind, the share as it
+    counts (:func:`stake`: ``30`` and ``30.0`` are one share, and so are two bands that
+    count alike) and the dates. The derivers, the ownership analysis and the CSV
+    mapper's check for repeated rows all use this one rule."""
+    return (owner, owned, control, *stake(percent, minimum, maximum, control),
+            _day(start, NO_START), _day(end, NO_END))
+
+
 @dataclass
 class OwnershipData:
     """Entities, holdings and SDN listings as parallel lists (no RDF).
@@ -83,7 +118,9 @@ class OwnershipData:
     (an IRI in the store, any string elsewhere) and ``labels`` the data-package id when
     known. Holdings: owner, owned, lower and upper share in units, start and end as ISO
     dates (``""`` and ``"9999-12-31"`` when open), a key, and whether it is a control
-    holding. Listings: entity, start, end, key, programs.
+    holding; ``h_sources`` the graphs that state it, and ``h_statements`` (only for a
+    holding stated by several nodes) every key that states it. Listings: entity, start,
+    end, key, programs, and ``l_statements`` like ``h_statements``.
     """
 
     keys: list[str] = field(default_factory=list)
@@ -98,11 +135,14 @@ class OwnershipData:
     h_end: list[str] = field(default_factory=list)
     h_key: list[str] = field(default_factory=list)
     h_control: list[bool] = field(default_factory=list)
+    h_sources: list[tuple[str, ...]] = field(default_factory=list)
+    h_statements: dict[int, list[str]] = field(default_factory=dict)
     l_entity: list[int] = field(default_factory=list)
     l_start: list[str] = field(default_factory=list)
     l_end: list[str] = field(default_factory=list)
     l_key: list[str] = field(default_factory=list)
     l_programs: list[tuple[str, ...]] = field(default_factory=list)
+    l_statements: dict[int, list[str]] = field(default_factory=dict)
     _in: dict[int, list[int]] | None = field(default=None, repr=False)
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
@@ -110,6 +150,9 @@ class OwnershipData:
     _steps: dict[int, dict] = field(default_factory=dict, repr=False)
     _walks: dict[str, tuple[dict[int, list[int]], set[int]]] = field(
         default_factory=dict, repr=False)
+    _relations: dict[int, int | list[int]] | None = field(default=None, repr=False)
+    _listings: dict[tuple, int] = field(default_factory=dict, repr=False)
+    _source_sets: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     # --- building ------------------------------------------------------------
     def entity(self, key: str, label: str | None = None) -> int:
@@ -129,45 +172,118 @@ class OwnershipData:
     def add_holding(
         self, owner: str, owned: str, percent: object = None, *, minimum: object = None,
         maximum: object = None, start: date | str | None = None, end: date | str | None = None,
-        key: str | None = None, control: bool = False,
+        key: str | None = None, control: bool = False, sources: Iterable[str] = (),
     ) -> int:
-        """Add an ownership (or, with ``control=True``, a control) holding."""
-        if percent is not None:
-            lo = hi = to_units(percent)
-            exact = True
-        else:
-            lo = to_units(minimum) if minimum is not None else 0
-            hi = to_units(maximum) if maximum is not None else FULL
-            exact = False
-        if control:
-            lo = hi = 0
+        """Add an ownership (or, with ``control=True``, a control) holding, stated in the
+        graphs ``sources``. A holding that is the same relation as one already added
+        (:func:`relation_key`) is not added again: that one's number is returned, and it
+        takes the least of the two keys and the sources of both."""
+        relation = relation_key(owner, owned, control=control, percent=percent,
+                                minimum=minimum, maximum=maximum, start=start, end=end)
+        index, digest = self._relation_index(), hash(relation)
+        found = index.get(digest)
+        for same in (() if found is None else (found,) if isinstance(found, int) else found):
+            if self.relation(same) == relation:
+                self._merge(same, key, sources)
+                return same
+        _, _, _, lo, hi, exact, start_day, end_day = relation
         number = len(self.h_owner)
+        _index_add(index, digest, number)
         self.h_owner.append(self.entity(owner))
         self.h_owned.append(self.entity(owned))
         self.h_lo.append(lo)
         self.h_hi.append(hi)
         self.h_exact.append(exact)
-        self.h_start.append(_day(start, NO_START))
-        self.h_end.append(_day(end, NO_END))
+        self.h_start.append(start_day)
+        self.h_end.append(end_day)
         self.h_key.append(key if key is not None else f"holding-{number}")
         self.h_control.append(control)
+        self.h_sources.append(self._sources(sources))
         self._in = self._out = self._possible = None
         self._walks = {}
         return number
+
+    def relation(self, number: int) -> RelationKey:
+        """Holding ``number``'s :func:`relation_key`."""
+        return (self.keys[self.h_owner[number]], self.keys[self.h_owned[number]],
+                self.h_control[number], self.h_lo[number], self.h_hi[number],
+                self.h_exact[number], self.h_start[number], self.h_end[number])
+
+    def _relation_index(self) -> dict[int, int | list[int]]:
+        """Holding numbers by the hash of their relation (a list when hashes collide;
+        built again after :meth:`compact`)."""
+        if self._relations is None:
+            self._relations = {}
+            for number in range(len(self.h_owner)):
+                _index_add(self._relations, hash(self.relation(number)), number)
+        return self._relations
+
+    def compact(self) -> OwnershipData:
+        """Drop the index that finds a repeated relation (about as large as the holdings
+        themselves; adding a holding builds it again). For data that is read, not
+        extended, such as the API's copy."""
+        self._relations = None
+        return self
+
+    def _sources(self, graphs: Iterable[str]) -> tuple[str, ...]:
+        """``graphs`` as a sorted tuple, one shared tuple per set (most holdings of a
+        store have one of a few)."""
+        if not graphs:
+            return ()
+        found = tuple(sorted(set(graphs)))
+        return self._source_sets.setdefault(found, found)
+
+    def _merge(self, number: int, key: str | None, sources: Iterable[str]) -> None:
+        """Record another statement (``key``, in ``sources``) of holding ``number``."""
+        self.h_sources[number] = self._sources((*self.h_sources[number], *sources))
+        if key is None or key == self.h_key[number]:
+            return
+        keys = self.h_statements.setdefault(number, [self.h_key[number]])
+        if key not in keys:
+            keys.append(key)
+            keys.sort()
+        if key < self.h_key[number]:
+            self.h_key[number] = key
+            self._in = self._out = None  # ordered by key
+            self._walks = {}
+            self._steps.pop(number, None)
+
+    def statements(self, number: int) -> list[str]:
+        """Every key that states holding ``number`` (its own first)."""
+        return self.h_statements.get(number) or [self.h_key[number]]
 
     def add_listing(
         self, entity: str, start: date | str | None = None, end: date | str | None = None,
         key: str | None = None, programs: Iterable[str] = (),
     ) -> int:
-        """Add an SDN listing of ``entity`` over ``[start, end)``."""
+        """Add an SDN listing of ``entity`` over ``[start, end)``. A listing with the same
+        entity, dates and programs as one already added is the same listing: that one's
+        number is returned, and it takes the least of the two keys (both are kept in
+        ``l_statements``)."""
+        programs = tuple(programs)
+        listing = (entity, _day(start, NO_START), _day(end, NO_END), tuple(sorted(programs)))
+        same = self._listings.get(listing)
+        if same is not None:
+            if key is not None and key != self.l_key[same]:
+                keys = self.l_statements.setdefault(same, [self.l_key[same]])
+                if key not in keys:
+                    keys.append(key)
+                    keys.sort()
+                self.l_key[same] = keys[0]
+            return same
         number = len(self.l_entity)
+        self._listings[listing] = number
         self.l_entity.append(self.entity(entity))
-        self.l_start.append(_day(start, NO_START))
-        self.l_end.append(_day(end, NO_END))
+        self.l_start.append(listing[1])
+        self.l_end.append(listing[2])
         self.l_key.append(key if key is not None else f"listing-{number}")
-        self.l_programs.append(tuple(programs))
+        self.l_programs.append(programs)
         self._listed = self._possible = None
         return number
+
+    def listing_statements(self, number: int) -> list[str]:
+        """Every key that states listing ``number`` (its own first)."""
+        return self.l_statements.get(number) or [self.l_key[number]]
 
     # --- indexes (date-independent; built once, reused for every date) ------
     def incoming(self) -> dict[int, list[int]]:
@@ -259,6 +375,16 @@ class OwnershipData:
                     out.setdefault(owner, []).append(number)
             self._possible, _ = _fixed_point(self.listings_of(), out, self.h_owned, self.h_hi)
         return self._possible
+
+
+def _index_add(index: dict[int, int | list[int]], digest: int, number: int) -> None:
+    known = index.get(digest)
+    if known is None:
+        index[digest] = number
+    elif isinstance(known, int):
+        index[digest] = [known, number]
+    else:
+        known.append(number)
 
 
 @dataclass(frozen=True)
@@ -364,6 +490,17 @@ def _percent(data: OwnershipData, number: int) -> int | float | dict[str, int | 
     return {"min": from_units(data.h_lo[number]), "max": from_units(data.h_hi[number])}
 
 
+def _provenance(data: OwnershipData, number: int) -> dict[str, list[str]]:
+    """A reason's ``sources`` (the graphs that state the holding, when known) and, when
+    several holding nodes state it, ``statements`` (their keys)."""
+    found: dict[str, list[str]] = {}
+    if data.h_sources[number]:
+        found["sources"] = list(data.h_sources[number])
+    if number in data.h_statements:
+        found["statements"] = list(data.h_statements[number])
+    return found
+
+
 def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
     """Why ``entity`` has its status: its active SDN listings, the holdings of blocked or
     possibly blocked owners that were counted, and (as a caution only) control by them."""
@@ -374,6 +511,8 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
             "programs": list(data.l_programs[number]),
             "start": data.l_start[number] or None,
             "end": None if data.l_end[number] == NO_END else data.l_end[number],
+            **({"statements": list(data.l_statements[number])}
+               if number in data.l_statements else {}),
         })
     day = status.day
     for number in data.incoming().get(entity, ()):
@@ -385,11 +524,13 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
                 "kind": "control", "owner": data.label(owner), "holding": data.h_key[number],
                 "owner_status": status.status(owner),
                 "note": "control alone does not block (OFAC FAQ 398)",
+                **_provenance(data, number),
             })
             continue
         found.append({
             "kind": "ownership", "owner": data.label(owner), "holding": data.h_key[number],
             "percent": _percent(data, number), "owner_status": status.status(owner),
+            **_provenance(data, number),
         })
     return found
 

@@ -67,10 +67,12 @@ from decimal import Decimal
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
+from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, CODE, REF, SG, provision
-from sanctiongraph.queries import select_values
+from sanctiongraph.queries import group_properties, select_properties, select_values
 from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import decimal_value
 
 ORDER = 300
 
@@ -206,34 +208,43 @@ def _gather(store: GraphStore) -> _World:
         w.located[s["e"]] = s["c"]
     for s in q("SELECT ?e ?p WHERE { ?e sg:branchOf ?p }"):
         w.parent[s["e"]] = s["p"]
-    designations: dict[str, dict] = {}
-    for s in q("""SELECT ?d ?e ?list ?start ?end ?program WHERE {
-               ?d sg:designates ?e ; sg:onList ?list ; sg:startDate ?start .
-               OPTIONAL { ?d sg:endDate ?end } OPTIONAL { ?d sg:underProgram ?program } }"""):
-        key = s["d"]
-        if key not in designations:
-            designations[key] = {"iri": key, "list": s["list"], "start": _d(s["start"]),
-                                 "end": _d(s["end"]), "programs": set()}
-            w.designations[s["e"]].append(designations[key])
-        if s["program"] is not None:
-            designations[key]["programs"].add(s["program"])
-    control = str(SG.Control)
-    # Only the holdings of governments and government bodies count (561.323).
-    for s in q("""SELECT ?h ?t ?owner ?owned ?p ?pmin ?start ?end WHERE {
-               { SELECT DISTINCT ?owner WHERE {
-                   VALUES ?g { sg:Government sg:GovernmentBody } ?owner rdf:type ?g } }
-               VALUES ?t { sg:Ownership sg:Control }
-               ?h sg:owner ?owner ; rdf:type ?t ; sg:owned ?owned .
-               OPTIONAL { ?h sg:percent ?p } OPTIONAL { ?h sg:percentMin ?pmin }
-               OPTIONAL { ?h sg:startDate ?start } OPTIONAL { ?h sg:endDate ?end } }"""):
-        share = s["p"] if s["p"] is not None else s["pmin"]
-        try:
-            percent = Decimal(share) if share is not None else Decimal(0)
-        except ArithmeticError:
-            percent = Decimal(0)
-        w.holdings[s["owned"]].append({
-            "iri": s["h"], "owner": s["owner"], "percent": percent,
-            "control": s["t"] == control, "start": _d(s["start"]), "end": _d(s["end"])})
+    for key, facts in sorted(group_properties(select_properties(
+            store, f"?s <{SG.designates}> ?e", _DESIGNATION_FACTS), _DESIGNATION_FACTS).items()):
+        start = min(filter(None, map(_d, facts["startDate"])), default=None)
+        lists = facts["onList"]
+        if start is None or not lists:
+            continue
+        end = max(filter(None, map(_d, facts["endDate"])), default=None)
+        for entity in sorted(facts["designates"]):
+            for list_iri in sorted(lists):
+                w.designations[entity].append({
+                    "iri": key, "list": list_iri, "start": start, "end": end,
+                    "programs": set(facts["underProgram"])})
+    # Only the holdings of governments and government bodies count (561.323). One
+    # relation stated by several holdings (several sources) counts once.
+    relations: set[RelationKey] = set()
+    for key, facts in sorted(group_properties(select_properties(store, f"""
+            {{ SELECT DISTINCT ?owner WHERE {{
+                VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }} }}
+            ?s <{SG.owner}> ?owner .""", _HOLDING_FACTS), _HOLDING_FACTS).items()):
+        types = facts["type"]
+        kinds = [kind == str(SG.Control) for kind in (str(SG.Ownership), str(SG.Control))
+                 if kind in types]
+        shares = [d for d in map(decimal_value, facts["percent"] or facts["percentMin"])
+                  if d is not None]
+        percent = min(shares, default=Decimal(0))  # stated twice, differently: the least
+        start = min(filter(None, map(_d, facts["startDate"])), default=None)
+        end = max(filter(None, map(_d, facts["endDate"])), default=None)
+        for control in kinds:
+            for owner in sorted(facts["owner"]):
+                for owned in sorted(facts["owned"]):
+                    relation = relation_key(owner, owned, control=control, percent=percent,
+                                            start=start, end=end)
+                    if relation not in relations:
+                        relations.add(relation)
+                        w.holdings[owned].append({
+                            "iri": key, "owner": owner, "percent": percent,
+                            "control": control, "start": start, "end": end})
     for s in q("""SELECT ?x ?t ?country ?start ?end WHERE {
                VALUES ?t { sg:SignificantReductionException sg:PetroleumSupplySufficiency }
                ?x rdf:type ?t ; sg:startDate ?start .
@@ -247,29 +258,51 @@ def _gather(store: GraphStore) -> _World:
     return w
 
 
-def _transactions(store: GraphStore) -> dict[str, dict]:
-    txs: dict[str, dict] = {}
-    for s in select_values(store, PREFIXES + """
-            SELECT ?tx ?date ?ffi ?party ?purpose ?knowingly ?significant ?origin ?dest
-                   ?paidTo ?credited WHERE {
-              ?tx rdf:type sg:Transaction ; sg:transactionDate ?date ; sg:conductedBy ?ffi ;
-                  sg:involves ?party .
-              FILTER (?party != ?ffi)
-              OPTIONAL { ?tx sg:purpose ?purpose } OPTIONAL { ?tx sg:knowingly ?knowingly }
-              OPTIONAL { ?tx sg:significant ?significant }
-              OPTIONAL { ?tx sg:goodsOrigin ?origin } OPTIONAL { ?tx sg:goodsDestination ?dest }
-              OPTIONAL { ?tx sg:paidTo ?paidTo } OPTIONAL { ?tx sg:creditedTo ?credited }
-            }"""):
-        day = _d(s["date"])
+_TRANSACTION_FACTS = {str(SG[name]): name for name in (
+    "transactionDate", "conductedBy", "involves", "purpose", "knowingly", "significant",
+    "goodsOrigin", "goodsDestination", "paidTo", "creditedTo")}
+
+
+_DESIGNATION_FACTS = {str(SG[name]): name for name in (
+    "designates", "onList", "startDate", "endDate", "underProgram")}
+_HOLDING_FACTS = {str(RDF.type): "type", **{str(SG[name]): name for name in (
+    "owner", "owned", "percent", "percentMin", "startDate", "endDate")}}
+
+
+def _one(values: set[str]) -> str | None:
+    """One value of a property (the least, when the data give several)."""
+    return min(values) if values else None
+
+
+def _flag(values: set[str]) -> str | None:
+    """A boolean fact; sources that disagree leave it unknown (a missing fact)."""
+    return next(iter(values)) if len(values) == 1 else None
+
+
+def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
+    """Each (transaction, conducting institution) with the transaction's facts. Read one
+    property per row, so that a transaction loaded in several graphs costs a row per
+    copy and property instead of one per combination of copies."""
+    txs: dict[tuple[str, str], dict] = {}
+    facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
+                                               _TRANSACTION_FACTS), _TRANSACTION_FACTS)
+    for tx, values in sorted(facts.items()):
+        day = min(filter(None, map(_d, values["transactionDate"])), default=None)
         if day is None:
             continue
-        key = (s["tx"], s["ffi"])
-        record = txs.setdefault(key, {
-            "tx": key[0], "ffi": key[1], "date": day, "parties": set(),
-            "purpose": s["purpose"], "knowingly": s["knowingly"],
-            "significant": s["significant"], "origin": s["origin"],
-            "dest": s["dest"], "paid_to": s["paidTo"], "credited": s["credited"]})
-        record["parties"].add(s["party"])
+        for ffi in sorted(values["conductedBy"]):
+            parties = values["involves"] - {ffi}
+            if not parties:
+                continue
+            txs[(tx, ffi)] = {
+                "tx": tx, "ffi": ffi, "date": day, "parties": parties,
+                "purpose": _one(values["purpose"]),
+                "knowingly": _flag(values["knowingly"]),
+                "significant": _flag(values["significant"]),
+                "origin": _one(values["goodsOrigin"]),
+                "dest": _one(values["goodsDestination"]),
+                "paid_to": _one(values["paidTo"]),
+                "credited": _one(values["creditedTo"])}
     return txs
 
 

@@ -64,11 +64,12 @@ from datetime import date
 from decimal import Decimal
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD
+from rdflib import DCTERMS, RDF, XSD
 
+from sanctiongraph.analysis.ownership import relation_key
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, REF, SG, country, provision
-from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
+from sanctiongraph.queries import group_properties, load_query, select_properties, value_blocks
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import date_value, decimal_value
 
@@ -196,6 +197,51 @@ class Membership:
 
 
 HOLDING_COLUMNS = ("holding", "owner", "owned", "percent", "min", "start", "end")
+HOLDING_FACTS = {str(RDF.type): "type", str(SG.owner): "owner", str(SG.owned): "owned",
+                 str(SG.percent): "percent", str(SG.percentMin): "min",
+                 str(SG.startDate): "start", str(SG.endDate): "end"}
+ENTITY_FACTS = {str(DCTERMS.identifier): "id", str(SG.jurisdiction): "jurisdiction",
+                str(SG.locatedIn): "located", str(SG.branchOf): "parent", str(RDF.type): "type"}
+_FLAGS = {str(SG.FinancialInstitution): "fi", str(SG.Bank): "bank", str(SG.Person): "person"}
+# Which entities and holdings to read (each binds ?s; see queries.select_properties,
+# which reads one fact per row, so that facts loaded in several graphs cost a row per
+# copy, never one per combination of copies).
+INSTITUTIONS = f"""
+  {{ ?s a <{SG.FinancialInstitution}> }}
+  UNION {{ ?s <{SG.branchOf}> ?of FILTER (isIRI(?of)) }}
+  UNION {{ ?office <{SG.branchOf}> ?s }}
+  ?s a <{SG.Agent}> ."""
+ENTITIES = "VALUES ?s {{ {entities} }} ?s a <%s> ." % SG.Agent
+HOLDINGS_OF = "VALUES ?of {{ {owners} }} ?s <%s> ?of ." % SG.owner
+
+
+LISTING_FACTS = {str(SG.designates): "entity", str(SG.startDate): "start",
+                 str(SG.endDate): "end", str(SG.sourceReference): "reference",
+                 str(DCTERMS.source): "source"}
+LISTINGS = f"?s <{SG.onList}> <{REF['list/FINCEN_311']}> ."
+
+
+def _least(values: set[str]) -> str | None:
+    """The least of a fact's values (by number when they are numbers), if any."""
+    if not values:
+        return None
+    return min(values, key=lambda v: (decimal_value(v) is None, decimal_value(v) or 0, v))
+
+
+def _entity_rows(rows: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
+    """Property rows as the rows :meth:`World._add_entities` reads (one fact each)."""
+    found = []
+    for row in rows:
+        fact, value = ENTITY_FACTS[row["p"]], row["o"]
+        entry = dict.fromkeys(("id", "jurisdiction", "located", "parent", "fi", "bank", "person"))
+        entry["entity"] = row["s"]
+        if fact == "type":
+            if value in _FLAGS:
+                entry[_FLAGS[value]] = "true"
+        elif fact == "id" or (value is not None and ":" in value):  # links: IRIs only
+            entry[fact] = value
+        found.append(entry)
+    return found
 
 
 class World:
@@ -221,22 +267,20 @@ class World:
     @classmethod
     def load(cls, store: GraphStore) -> World:
         world = cls(store)
-        world._add_entities(select_values(store, load_query("derive/fincen311-institutions").text))
+        world._add_entities(_entity_rows(select_properties(store, INSTITUTIONS, ENTITY_FACTS)))
         for e in world.entities.values():
             for parent in e.parents:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
         rows: dict[str, dict] = {}
-        for s in store.query(load_query("derive/fincen311-listings").text):
-            row = rows.setdefault(s["designation"].value, {
-                "entity": s["entity"].value, "start": date_value(s["start"]),
-                "end": date_value(s["end"]),
-                "references": set(), "sources": set()})
-            if s["reference"] is not None:
-                row["references"].add(s["reference"].value)
-            if s["source"] is not None:
-                row["sources"].add(s["source"].value)
+        for key, facts in sorted(group_properties(select_properties(
+                store, LISTINGS, LISTING_FACTS), LISTING_FACTS).items()):
+            if facts["entity"]:
+                rows[key] = {"entity": _least(facts["entity"]),
+                             "start": date_value(_least(facts["start"])),
+                             "end": date_value(_least(facts["end"])),
+                             "references": facts["reference"], "sources": facts["source"]}
         world.listings = [Listing(k, r["entity"], r["start"], r["end"],
                                   tuple(sorted(r["references"])), tuple(sorted(r["sources"])))
                           for k, r in sorted(rows.items())]
@@ -284,9 +328,9 @@ class World:
         """Read the entities among ``iris`` not read yet (one query)."""
         missing = sorted({iri for iri in iris if iri not in self._read})
         if missing and self.store is not None:
-            for sparql in with_rows_chunked(load_query("derive/fincen311-entities").text,
-                                            ["entity"], iri_rows(missing)):
-                self._add_entities(select_values(self.store, sparql))
+            for values in value_blocks(missing):
+                self._add_entities(_entity_rows(select_properties(
+                    self.store, ENTITIES.format(entities=values), ENTITY_FACTS)))
         self._read.update(missing)
 
     def holdings_of(self, owner: str, batch: Iterable[str] = ()) -> list[Holding]:
@@ -294,14 +338,24 @@ class World:
         yet, read them with those of the owners in ``batch`` (one query)."""
         if owner not in self._owners_read and self.store is not None:
             owners = sorted({owner, *batch} - self._owners_read)
-            rows: dict[str, tuple] = {}  # a holding with two values of one column: the least row
-            for row in (row for sparql in with_rows_chunked(
-                    load_query("derive/fincen311-holdings").text, ["of"], iri_rows(owners))
-                    for row in select_values(self.store, sparql)):
-                values = tuple(row[n] for n in HOLDING_COLUMNS)
-                key = values[0]
-                if key not in self._holding_rows and (key not in rows or values < rows[key]):
-                    rows[key] = values
+            # A holding node with two values of one fact (stated differently in two
+            # graphs): the least value. One relation stated by several nodes: one holding.
+            facts = group_properties((row for values in value_blocks(owners) for row in select_properties(
+                self.store, HOLDINGS_OF.format(owners=values), HOLDING_FACTS)), HOLDING_FACTS)
+            rows: dict[str, tuple] = {}
+            relations = set()
+            for key in sorted(facts):
+                found = facts[key]
+                if key in self._holding_rows or str(SG.Ownership) not in found["type"]:
+                    continue
+                values = (key, *(_least(found[n]) for n in HOLDING_COLUMNS[1:]))
+                relation = relation_key(values[1], values[2], percent=decimal_value(values[3]),
+                                        minimum=decimal_value(values[4]), start=values[5],
+                                        end=values[6])
+                if values[1] is None or values[2] is None or relation in relations:
+                    continue
+                relations.add(relation)
+                rows[key] = values
             self._holding_rows.update(rows)
             self._owners_read.update(owners)
             self.read_entities(values[2] for values in rows.values())

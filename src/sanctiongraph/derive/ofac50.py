@@ -8,9 +8,13 @@ derived graph:
 
 - ``e a sg:BlockedEntity`` or ``sg:PossiblyBlockedEntity``, ``sg:blockedShare`` (bands at
   their minimum) and ``sg:blockedShareMax`` (the upper bound);
-- one ``sg:BlockingReason`` per SDN designation in force (``sg:viaDesignation``) and per
+- one ``sg:BlockingReason`` per SDN listing in force (``sg:viaDesignation``) and per
   counted holding of a blocked or possibly blocked owner (``sg:viaHolding``,
-  ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on;
+  ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on. A relation
+  stated by several holding nodes (several sources) is one holding and one reason, with
+  a ``sg:viaHolding`` for each node; identical listings likewise, with a
+  ``sg:viaDesignation`` for each designation (``docs/ofac-50pct.md``, "One relation,
+  counted once");
 - ``sg:blockedUnderProgram``: the programs of the designations the status rests on,
   followed up through blocked owners;
 - for every transaction, ``sg:blockedParty`` / ``sg:possiblyBlockedParty`` for the
@@ -30,6 +34,7 @@ from sanctiongraph.analysis.loader import load_ownership_below_listings
 from sanctiongraph.analysis.ownership import OwnershipData, Status, compute_status, from_units
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import ID, SG, provision
+from sanctiongraph.queries import group_properties, select_properties
 from sanctiongraph.store import GraphStore
 
 ORDER = 50
@@ -37,10 +42,7 @@ ORDER = 50
 RULE = ox.NamedNode(str(provision("OFAC 50 Percent Rule")))
 FAQ_401 = ox.NamedNode(str(provision("OFAC 50 Percent Rule")) .replace(
     "OFAC-50-Percent-Rule", "OFAC-FAQ-401"))
-_TRANSACTION_PARTIES = f"""
-SELECT ?t ?date ?party WHERE {{
-  ?t a <{SG.Transaction}> ; <{SG.transactionDate}> ?date ; <{SG.involves}> ?party .
-}}"""
+_TRANSACTION_FACTS = {str(SG.transactionDate): "date", str(SG.involves): "party"}
 
 
 def _n(term) -> ox.NamedNode:
@@ -98,7 +100,8 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             reason = _reason_iri(iri, data.l_key[number])
             add(ox.Triple(node, _n(SG.blockingReason), reason))
             add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
-            add(ox.Triple(reason, _n(SG.viaDesignation), _n(data.l_key[number])))
+            for statement in data.listing_statements(number):
+                add(ox.Triple(reason, _n(SG.viaDesignation), _n(statement)))
             add(ox.Triple(reason, source, RULE))
         for number in incoming.get(entity, ()):
             owner = data.h_owner[number]
@@ -109,7 +112,8 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             add(ox.Triple(node, _n(SG.blockingReason), reason))
             add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
             add(ox.Triple(reason, _n(SG.blockedOwner), _n(data.keys[owner])))
-            add(ox.Triple(reason, _n(SG.viaHolding), _n(data.h_key[number])))
+            for statement in data.statements(number):  # every node stating the relation
+                add(ox.Triple(reason, _n(SG.viaHolding), _n(statement)))
             add(ox.Triple(reason, source, FAQ_401))
     return triples
 
@@ -117,9 +121,15 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
 def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Triple]:
     """Each transaction's blocked and possibly blocked parties on its own date."""
     by_date: dict[str, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
-    for s in store.query(_TRANSACTION_PARTIES):
-        if isinstance(s["party"], ox.NamedNode) and s["party"].value in data.index:
-            by_date[s["date"].value].append((s["t"], s["party"].value))
+    facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
+                                               _TRANSACTION_FACTS), _TRANSACTION_FACTS)
+    for transaction, values in facts.items():  # one fact per row: linear in copies
+        if ":" not in transaction:
+            continue  # a blank node
+        for day in values["date"]:
+            for party in values["party"]:
+                if party in data.index and ":" in party:  # not a blank node
+                    by_date[day].append((_n(transaction), party))
     triples = []
     for day, rows in sorted(by_date.items()):
         parties = {data.index[p] for _, p in rows}

@@ -28,6 +28,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, RDFS, XSD
 
+from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.source import Source
@@ -347,6 +348,7 @@ class _Package:
     lines: list[str] = field(default_factory=list)  # the N-Triples, a line each
     _rows: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     _ids: dict[str, set[str]] = field(default_factory=dict)
+    relations: dict[RelationKey, int] = field(default_factory=dict)  # ownership.csv rows
 
     def rows(self, file_name: str) -> list[tuple[int, dict[str, str]]]:
         """The rows of a file and their numbers, read at the first call (none when the
@@ -607,6 +609,7 @@ def _entity(row: _Row) -> None:
 
 
 def _holding(row: _Row) -> None:
+    problems = len(row.package.errors)
     row.subject = id_node(f"holding/{row.package.name}", str(row.number))
     cls = row.choice("kind", HOLDING_KINDS, required=False) if row.raw("kind") else NT_SG.Ownership
     row.add(_TYPE, cls)
@@ -614,13 +617,22 @@ def _holding(row: _Row) -> None:
     row.ref("owned", "entity", NT_SG.owned, required=True)
     _provenance(row)
     banded = row.raw("percent_min") is not None or row.raw("percent_max") is not None
-    row.decimal("percent", NT_SG.percent, required=cls == NT_SG.Ownership and not banded)
-    row.decimal("percent_min", NT_SG.percentMin)
-    row.decimal("percent_max", NT_SG.percentMax)
+    percent = row.decimal("percent", NT_SG.percent, required=cls == NT_SG.Ownership and not banded)
+    minimum = row.decimal("percent_min", NT_SG.percentMin)
+    maximum = row.decimal("percent_max", NT_SG.percentMax)
     start = row.date("start", NT_SG.startDate)
     end = row.date("end", NT_SG.endDate)
     if start and end and end < start:
         row.error("end", "ends before it starts")
+    if len(row.package.errors) == problems:
+        relation = relation_key(row.cells["owner"], row.cells["owned"],
+                                control=cls == NT_SG.Control, percent=percent,
+                                minimum=minimum, maximum=maximum, start=start, end=end)
+        earlier = row.package.relations.setdefault(relation, row.number)
+        if earlier != row.number:  # it would count twice in the 50 Percent Rule's sums
+            row.error(None, f"repeats row {earlier} (same owner, owned, kind, share and "
+                      "dates): one holding is one row; a stake held in parts with the same "
+                      "dates is stated as its total")
 
 
 def _designation(row: _Row) -> None:

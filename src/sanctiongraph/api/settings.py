@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sanctiongraph.api.guard import MAX_CHAIN, MAX_DEPTH, MAX_LENGTH, MAX_TERMS
 from sanctiongraph.store import GraphStore
 
 
@@ -24,13 +25,25 @@ class Settings:
     """When true, reads need the API key too (default: reads are open)."""
     cors_origins: tuple[str, ...] = ()
     query_deadline_seconds: float = 10.0
-    max_query_length: int = 20_000
-    max_nesting_depth: int = 32
+    max_query_length: int = MAX_LENGTH
+    max_nesting_depth: int = MAX_DEPTH
+    max_query_terms: int = MAX_TERMS
+    """Terms (tokens outside comments) a query may have."""
+    max_chain_length: int = MAX_CHAIN
+    """Operators, patterns or groups one group or parenthesis may chain (pyoxigraph
+    nests such a chain as deep as it is long)."""
     max_result_rows: int = 10_000
     max_result_bytes: int = 20_000_000
     max_upload_bytes: int = 20_000_000
     max_unzipped_bytes: int = 200_000_000
-    query_workers: int = 1
+    query_workers: int = 2
+    """Processes that run SPARQL queries (each holds a read-only copy of the store)."""
+    query_queue: int = 16
+    """Queries that may wait for a worker; more get 503 with ``Retry-After``."""
+    query_per_client: int = 4
+    """Queries one client (remote address) may have running or waiting; more get 429."""
+    query_memory_mb: int | None = 1024
+    """Address-space cap of a query worker, in MiB (``None``: no cap)."""
     worker_start_seconds: float = 60.0
     read_only: bool = False
     """Open the on-disk store read-only and refuse writes: several server processes
@@ -46,5 +59,9 @@ class Settings:
             raise ValueError("give exactly one of store_path and store")
         if self.query_deadline_seconds <= 0 or self.query_workers < 1:
             raise ValueError("query_deadline_seconds must be > 0 and query_workers >= 1")
+        if self.query_queue < 0 or self.query_per_client < 1:
+            raise ValueError("query_queue must be >= 0 and query_per_client >= 1")
+        if self.query_memory_mb is not None and self.query_memory_mb < 64:
+            raise ValueError("query_memory_mb must be at least 64")
         if self.analysis_threads < 1:
             raise ValueError("analysis_threads must be >= 1")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from sanctiongraph.api.connections import DEFAULT_HEADER_TIMEOUT
 
 from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import IngestError, read_sources
@@ -36,35 +39,59 @@ def seed_if_empty(store: GraphStore, as_of: date) -> bool:
 WORKER_SETTINGS = "SANCTIONGRAPH_WORKER_SETTINGS"
 
 
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What uvicorn is told about connections (per server process)."""
+
+    max_connections: int = 1000
+    """uvicorn's ``limit_concurrency``: above it, new requests get 503."""
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    """Seconds a connection may take to send a request's head (slowloris)."""
+    keep_alive_timeout: int = 5
+    """uvicorn's ``timeout_keep_alive``: an idle keep-alive connection is closed then."""
+
+
 def serve(host: str, port: int, location: str | None, api_key: str | None = None,
-          access_log: bool = False, workers: int = 1) -> None:
+          access_log: bool = False, workers: int = 1,
+          query: dict[str, float | None] | None = None,
+          connections: ConnectionLimits = ConnectionLimits()) -> None:
     """Run the API; with ``workers`` > 1, that many processes, each opening the on-disk
     store read-only and keeping its own copies for the JSON endpoints (memory times N;
-    writes are refused). Raises ``ValueError`` when ``workers`` cannot be used."""
+    writes are refused). ``query`` holds :class:`Settings` fields of the SPARQL endpoint
+    (``query_workers``, ``query_deadline_seconds``, ``query_memory_mb``,
+    ``query_per_client``). Raises
+    ``ValueError`` when ``workers`` cannot be used."""
     import uvicorn
 
     from sanctiongraph.api import Settings, create_app
+    from sanctiongraph.api.connections import HEADER_TIMEOUT_ENV, protocol_class
 
     logging.basicConfig(level=logging.INFO)
     text = str(location) if location is not None else DEFAULT_STORE_DIR
     remote = text.startswith(("http://", "https://"))
     if workers < 1 or (workers > 1 and remote):
         raise ValueError("--workers must be 1 or more, and above 1 needs an on-disk store")
+    query = dict(query or {})
     store = open_store(text)
     if seed_if_empty(store, date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")
+    os.environ[HEADER_TIMEOUT_ENV] = str(connections.header_timeout)
+    server = {"host": host, "port": port, "access_log": access_log, "http": protocol_class(),
+              "limit_concurrency": connections.max_connections,
+              "timeout_keep_alive": connections.keep_alive_timeout}
     if workers > 1:
         store.close()
-        os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, "api_key": api_key})
+        os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, "api_key": api_key,
+                                                  "query": query})
         uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers,
-                    host=host, port=port, access_log=access_log)
+                    **server)
         return
     if remote:
-        settings = Settings(store=store, api_key=api_key)
+        settings = Settings(store=store, api_key=api_key, **query)
     else:
         store.close()
-        settings = Settings(store_path=Path(text), api_key=api_key)
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+        settings = Settings(store_path=Path(text), api_key=api_key, **query)
+    uvicorn.run(create_app(settings), **server)
 
 
 def worker_app():
@@ -73,4 +100,4 @@ def worker_app():
 
     given = json.loads(os.environ[WORKER_SETTINGS])
     return create_app(Settings(store_path=Path(given["store_path"]), api_key=given["api_key"],
-                               read_only=True))
+                               read_only=True, **given.get("query", {})))

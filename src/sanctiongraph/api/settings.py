@@ -43,7 +43,8 @@ class Settings:
     query_per_client: int = 4
     """Queries one client (remote address) may have running or waiting; more get 429."""
     query_memory_mb: int | None = 1024
-    """Address-space cap of a query worker, in MiB (``None``: no cap)."""
+    """Cap on a query worker's private memory (heap and anonymous mappings), in MiB
+    (``None``: no cap); a query that needs more gets 400 and its worker is replaced."""
     worker_start_seconds: float = 60.0
     read_only: bool = False
     """Open the on-disk store read-only and refuse writes: several server processes

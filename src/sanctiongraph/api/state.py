@@ -39,6 +39,8 @@ class AppState:
     """The store's data read once for the JSON endpoints; ``None`` when reading failed."""
     _copies_lock: threading.Lock = field(default_factory=threading.Lock)
     _analysis_limiter: anyio.CapacityLimiter | None = None
+    data_version: int = 0
+    """Incremented by every write through this app (caches compare it)."""
 
     def snapshot(self) -> Snapshot:
         """What query workers open: a checkpoint of the on-disk store (immutable, so a
@@ -125,6 +127,7 @@ class AppState:
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""
+        self.data_version += 1
         with self._copies_lock:
             self._copies.clear()
             gc.unfreeze()  # the old copies may be collected again
@@ -172,7 +175,7 @@ def _checkpoint(store: OxigraphStore, location) -> str:
         global _CHECKPOINTS
         _CHECKPOINTS += 1
         target = root / f"{os.getpid()}-{_CHECKPOINTS}-{id(store):x}"
-    store.native().backup(str(target))
+    store.native.backup(str(target))
     return str(target)
 
 

@@ -3,7 +3,7 @@
 pyoxigraph has no query timeout, no memory limit and can crash on pathological input,
 so no client query runs in the server process. Each worker opens its own copy of the
 store (read-only: an immutable checkpoint of the on-disk store, or an in-memory copy of
-a snapshot), caps its own address space, inspects the query with
+a snapshot), caps its own memory, inspects the query with
 :mod:`sanctiongraph.api.guard` *before* executing it, and answers with the serialized
 result. A worker that passes its deadline, runs out of memory or crashes is replaced;
 the server keeps answering.
@@ -28,10 +28,10 @@ import sys
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from sanctiongraph.api.guard import MAX_CHAIN, MAX_TERMS
 
@@ -79,7 +79,7 @@ class Limits:
     max_terms: int = MAX_TERMS
     max_chain: int = MAX_CHAIN
     memory_mb: int | None = None
-    """Cap on a worker's address space (``RLIMIT_AS``), in MiB; ``None``: no cap."""
+    """Cap on a worker's private memory (``RLIMIT_DATA``), in MiB; ``None``: no cap."""
 
 
 @dataclass(frozen=True)
@@ -216,35 +216,53 @@ def _scrub(text: str) -> str:
     return re.sub(r"(?:[A-Za-z]:)?(?:/[^\s/:'\"]+){2,}/?", "<path>", text)
 
 
+QUERY_NICENESS = 10
 MEMORY_EXIT = 86  # a worker that hit its memory cap in Python code exits with this
 
 
 def _cap_memory(memory_mb: int | None) -> None:
-    """Limit this process's address space to ``memory_mb`` MiB (not below what it
-    already maps: the cap is meant for queries, not for opening the store)."""
+    """Limit this process's private writable memory (heap and anonymous mappings,
+    ``RLIMIT_DATA``; Linux) to ``memory_mb`` MiB. An allocation beyond it fails: Rust
+    then aborts the process, Python raises ``MemoryError``. (The address space,
+    ``RLIMIT_AS``, would also count the libraries and the reservations that RocksDB
+    and malloc make: 400-750 MB at rest, against about 100 MB of data.)"""
     if not memory_mb:
         return
     import resource
 
-    with open("/proc/self/statm") as statm:  # pages of the address space now
-        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    at_rest = _status_kib("VmData") << 10
     cap = memory_mb << 20
-    if cap < mapped:
-        log.warning("query worker: --query-memory %d MiB is below what a worker maps at "
-                    "rest (%d MiB); using that plus 64 MiB", memory_mb, mapped >> 20)
-        cap = mapped + (64 << 20)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    if cap < at_rest + (32 << 20):
+        log.warning("query worker: a memory cap of %d MiB leaves a query almost nothing "
+                    "(the worker holds %d MiB at rest)", memory_mb, at_rest >> 20)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+
+
+def _status_kib(field: str) -> int:
+    """A ``kB`` field of /proc/self/status (0 when there is none)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
     """The worker's loop: open the store, cap memory, say ready, answer until EOF."""
     sys.setrecursionlimit(20_000)
-    os.environ.setdefault("RUST_BACKTRACE", "0")
+    os.environ["RUST_BACKTRACE"] = "0"  # a memory bomb is expected; no backtrace in the log
     import rdflib.plugins.sparql.parser  # noqa: F401 - warm up before saying ready
 
     store = _open(snapshot)
     if sys.platform.startswith("linux"):
         _cap_memory(limits.memory_mb)
+    if hasattr(os, "nice"):
+        # Below the server process: a core busy with a runaway query must not delay
+        # the answers of the other routes (on 2 cores, 2 workers can take both).
+        os.nice(QUERY_NICENESS)
     conn.send(("ready",))
     while True:
         try:
@@ -366,8 +384,11 @@ class QueryRunner:
     # --- from the event loop ----------------------------------------------------------
 
     async def run(self, query: str, accept: tuple[str, ...], default_graphs: tuple[str, ...] = (),
-                  named_graphs: tuple[str, ...] = (), client: str = "") -> Outcome:
-        """Run one query: admission, a wait for a worker, the exchange; never raises."""
+                  named_graphs: tuple[str, ...] = (), client: str = "",
+                  abandoned: Callable[[], Awaitable[bool]] | None = None) -> Outcome:
+        """Run one query: admission, a wait for a worker, the exchange; never raises.
+        ``abandoned()`` is asked once a worker is free: a query whose client has gone
+        away meanwhile is not run."""
         with self._lock:
             if self._closed:
                 return Outcome(503, detail="the server is shutting down")
@@ -385,6 +406,9 @@ class QueryRunner:
                 return Outcome(503, detail=f"no query worker became free within "
                                f"{self._deadline:g} s; try again later",
                                retry_after=self.retry_after)
+            if abandoned is not None and await abandoned():
+                self._release(worker)
+                return Outcome(499, detail="the client went away")
             request: Request = (query, accept, default_graphs, named_graphs)
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._threads, self._run_on, worker, request)
@@ -481,9 +505,9 @@ class QueryRunner:
             if worker.out_of_memory():
                 log.warning("a query needed more than %s MiB; replacing its worker",
                             self._limits.memory_mb)
-                return Outcome(400, detail=f"the query needed more memory than the "
-                               f"{self._limits.memory_mb} MiB a query may use; narrow "
-                               "it or add LIMIT"), False
+                return Outcome(400, detail=f"the query needed more memory than a query "
+                               f"worker may use ({self._limits.memory_mb} MiB); narrow it "
+                               "or add LIMIT"), False
             log.warning("query worker died on a query (exit code %s); replacing it",
                         worker.process.exitcode)
             return Outcome(400, detail="the query engine failed on this query"), False

@@ -86,7 +86,7 @@ async def _run(request: Request, state, settings, queries: list[str], defaults: 
     runner = await state.query_runner()
     client = request.client.host if request.client else ""
     outcome = await runner.run(query, parse_accept(accept), tuple(defaults), tuple(named),
-                               client)
+                               client, request.is_disconnected)
     if outcome.status != 200:
         headers = ({"Retry-After": str(outcome.retry_after)}
                    if outcome.retry_after is not None else None)

@@ -180,7 +180,10 @@ async def _runaway(base: str, address: str, stop: asyncio.Event, statuses: Count
 
 def _runaway_process(base: str, addresses: list[str], seconds: float, pause: float,
                      results) -> None:  # noqa: ANN001 - a multiprocessing queue
-    """The runaway clients, in their own process (not the poller's event loop)."""
+    """The runaway clients, in their own process (not the poller's event loop), at the
+    lowest CPU priority: here they share the machine's cores with the server, where a
+    real attacker's clients would run elsewhere."""
+    os.nice(19)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -18,6 +18,7 @@ with a worker runs on the runner's own threads, one per worker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import multiprocessing as mp
@@ -216,7 +217,6 @@ def _scrub(text: str) -> str:
     return re.sub(r"(?:[A-Za-z]:)?(?:/[^\s/:'\"]+){2,}/?", "<path>", text)
 
 
-QUERY_NICENESS = 10
 MEMORY_EXIT = 86  # a worker that hit its memory cap in Python code exits with this
 
 
@@ -250,6 +250,20 @@ def _status_kib(field: str) -> int:
     return 0
 
 
+def _yield_to_the_server(pid: int = 0) -> None:
+    """Run process ``pid`` (0: this one) only when the server's own processes do not
+    need the CPU (Linux ``SCHED_IDLE``; elsewhere, for this process, the lowest
+    ``nice``): on 2 cores, 2 runaway queries, or 2 workers starting (imports, about a
+    second of CPU each), would otherwise delay every other route. A query still gets
+    every cycle the server leaves idle; its deadline bounds it either way."""
+    try:
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        if pid == 0:
+            with contextlib.suppress(AttributeError, OSError):
+                os.nice(19)
+
+
 def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
     """The worker's loop: open the store, cap memory, say ready, answer until EOF."""
     sys.setrecursionlimit(20_000)
@@ -259,10 +273,7 @@ def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
     store = _open(snapshot)
     if sys.platform.startswith("linux"):
         _cap_memory(limits.memory_mb)
-    if hasattr(os, "nice"):
-        # Below the server process: a core busy with a runaway query must not delay
-        # the answers of the other routes (on 2 cores, 2 workers can take both).
-        os.nice(QUERY_NICENESS)
+    _yield_to_the_server()
     conn.send(("ready",))
     while True:
         try:
@@ -291,6 +302,7 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(child, snapshot, limits),
                                        daemon=True, name="sanctiongraph-query")
         self.process.start()
+        _yield_to_the_server(self.process.pid)  # from its first instruction on
         child.close()
         self.ready = False
         self.generation = generation

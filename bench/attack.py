@@ -157,9 +157,12 @@ async def _poll(base: str, stop: asyncio.Event, latencies: dict[str, list[float]
             path = POLLED[turn % len(POLLED)]
             turn += 1
             started = time.perf_counter()
-            response = await client.get(path)
+            try:
+                status = str((await client.get(path)).status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
             latencies[path].append((time.perf_counter() - started) * 1000)
-            statuses[f"{path} {response.status_code}"] += 1
+            statuses[f"{path} {status}"] += 1
             await asyncio.sleep(0.02)
 
 
@@ -167,6 +170,7 @@ async def _runaway(base: str, address: str, stop: asyncio.Event, statuses: Count
                    pause: float) -> None:
     transport = httpx.AsyncHTTPTransport(local_address=address)
     async with httpx.AsyncClient(base_url=base, timeout=120, transport=transport) as client:
+        statuses["clients sending"] += 1
         while not stop.is_set():
             try:
                 response = await client.get("/sparql", params={"query": RUNAWAY})
@@ -179,16 +183,20 @@ async def _runaway(base: str, address: str, stop: asyncio.Event, statuses: Count
 
 
 def _runaway_process(base: str, addresses: list[str], seconds: float, pause: float,
-                     results) -> None:  # noqa: ANN001 - a multiprocessing queue
-    """The runaway clients, in their own process (not the poller's event loop), at the
-    lowest CPU priority: here they share the machine's cores with the server, where a
-    real attacker's clients would run elsewhere."""
-    os.nice(19)
+                     results, sending) -> None:  # noqa: ANN001 - multiprocessing queue, event
+    """The runaway clients, in their own process (not the poller's event loop), at a
+    lower CPU priority (nice 10): here they share the machine's cores with the server,
+    where a real attacker's clients would run elsewhere."""
+    os.nice(10)
 
     async def main() -> None:
         stop = asyncio.Event()
         statuses: Counter = Counter()
         tasks = [asyncio.create_task(_runaway(base, a, stop, statuses, pause)) for a in addresses]
+        while statuses["clients sending"] < len(addresses):
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # their first requests are on the wire
+        sending.set()
         await asyncio.sleep(seconds)
         stop.set()
         for task in tasks:
@@ -207,16 +215,21 @@ def starvation(base: str, clients: int = 45, seconds: float = 30.0, one_address:
 
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
+    sending = context.Event()
     addresses = ["127.0.0.1" if one_address else f"127.0.0.{2 + i}" for i in range(clients)]
     attackers = context.Process(target=_runaway_process,
-                                args=(base, addresses, seconds + 3.0, pause, results))
+                                args=(base, addresses, seconds + 1.0, pause, results, sending))
+    started = time.monotonic()
     attackers.start()
+    if not sending.wait(120):
+        raise RuntimeError("the runaway clients did not start")
+    attackers_ready = time.monotonic() - started
 
     async def poll() -> tuple[dict[str, list[float]], Counter]:
         stop = asyncio.Event()
         latencies: dict[str, list[float]] = {path: [] for path in POLLED}
         polled: Counter = Counter()
-        await asyncio.sleep(3.0)  # the attackers start; their queries fill the workers and queue
+        await asyncio.sleep(1.0)  # their queries fill the workers and the queue
         poller = asyncio.create_task(_poll(base, stop, latencies, polled))
         await asyncio.sleep(seconds)
         stop.set()
@@ -232,6 +245,7 @@ def starvation(base: str, clients: int = 45, seconds: float = 30.0, one_address:
     drained = drain(base)
     together = [v for values in latencies.values() for v in values]
     return {"runaway_clients": clients, "one_address": one_address, "seconds": seconds,
+            "attackers_ready_after_seconds": round(attackers_ready, 1),
             "polled": percentiles(together),
             **{path: percentiles(values) for path, values in latencies.items()},
             "poll_statuses": dict(polled), "runaway_statuses": runaway,

@@ -250,18 +250,16 @@ def _status_kib(field: str) -> int:
     return 0
 
 
-def _yield_to_the_server(pid: int = 0) -> None:
-    """Run process ``pid`` (0: this one) only when the server's own processes do not
-    need the CPU (Linux ``SCHED_IDLE``; elsewhere, for this process, the lowest
-    ``nice``): on 2 cores, 2 runaway queries, or 2 workers starting (imports, about a
-    second of CPU each), would otherwise delay every other route. A query still gets
-    every cycle the server leaves idle; its deadline bounds it either way."""
-    try:
-        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        if pid == 0:
-            with contextlib.suppress(AttributeError, OSError):
-                os.nice(19)
+QUERY_NICENESS = 10
+
+
+def _yield_to_the_server(pid: int) -> None:
+    """Lower process ``pid``'s CPU priority (``nice`` 10, from its first instruction):
+    on 2 cores, 2 runaway queries, or 2 workers starting (about a second of CPU each),
+    would otherwise delay every other route. (``SCHED_IDLE`` starved the queries
+    outright on a machine busy with other work: trivial ones passed their deadline.)"""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, QUERY_NICENESS)
 
 
 def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
@@ -273,7 +271,6 @@ def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
     store = _open(snapshot)
     if sys.platform.startswith("linux"):
         _cap_memory(limits.memory_mb)
-    _yield_to_the_server()
     conn.send(("ready",))
     while True:
         try:

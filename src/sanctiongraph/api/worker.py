@@ -361,15 +361,15 @@ class QueryRunner:
         for _ in range(workers):
             self._idle.append(self._spawn())
 
-    @property
-    def workers(self) -> int:
-        return self._threads._max_workers
-
     def _spawn(self) -> _Worker:
+        # Not under the lock: starting a process sends it the snapshot, which can take
+        # a while, and the event loop takes the lock for every query's admission.
         with self._lock:
-            worker = _Worker(self._context, self._snapshot, self._limits, self._generation)
+            snapshot, generation = self._snapshot, self._generation
+        worker = _Worker(self._context, snapshot, self._limits, generation)
+        with self._lock:
             self._all.add(worker)
-            return worker
+        return worker
 
     def _retire(self, worker: _Worker) -> None:
         worker.stop()

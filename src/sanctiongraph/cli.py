@@ -192,14 +192,24 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     """Run a read-only SPARQL query over the union of the store's graphs.
 
     The prefixes sg, rdf, rdfs, owl, xsd, skos, dct, sh, prov, id and ref may be used
-    without declaring them."""
+    without declaring them. The query is checked as the server's endpoint checks it: no
+    SERVICE, LOAD, updates or FROM outside the store's graphs, and bounded nesting, size
+    and flat chains (exit 2 otherwise; nothing is sent anywhere).
+    """
+    from sanctiongraph.api.guard import UnsafeQuery, inspect_query
+
     if (file is None) == (text is None):
         _fail("give either a query file or --query TEXT")
     sparql = text if text is not None else file.read_text(encoding="utf-8")
     prefixed, added = with_common_prefixes(sparql)
     store = _open(store_location)
     try:
+        inspect_query(prefixed, {g.value for g in store.graphs()}, max_length=len(prefixed),
+                      max_terms=max(len(prefixed), 1))
         results = store.query(prefixed)
+    except UnsafeQuery as exc:
+        store.close()
+        _fail(f"refused: {exc}")
     except SyntaxError as exc:
         _fail(syntax_error_message(exc, sparql, added).splitlines())
     click.echo(_render_results(results, fmt))
@@ -311,15 +321,38 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
               help="Host header value to answer (repeatable; *.example.org allowed). "
                    "Default: localhost, 127.0.0.1, ::1 and --host.")
+@click.option("--query-workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Processes that run SPARQL queries (per server process).")
+@click.option("--query-deadline", default=10.0, show_default=True,
+              type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="A SPARQL query still running then is stopped (503).")
+@click.option("--query-memory", "query_memory", default=1024, show_default=True,
+              type=click.IntRange(min=64), metavar="MB",
+              help="Memory cap (heap) of each query worker, in MiB; a query that needs "
+                   "more gets 400 and its worker is replaced.")
+@click.option("--query-per-client", default=4, show_default=True, type=click.IntRange(min=1),
+              help="SPARQL queries one client address may have running or waiting (429 above).")
+@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Open connections a server process accepts; above, requests get 503.")
+@click.option("--header-timeout", default=10.0, show_default=True,
+              type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="A connection that takes longer to send a request's headers is closed.")
 def serve(host: str, port: int, store_location: str | None, api_key: str | None,
           access_log: bool, workers: int, read_requires_key: bool,
-          allowed_hosts: tuple[str, ...]) -> None:
+          allowed_hosts: tuple[str, ...], query_workers: int, query_deadline: float,
+          query_memory: int, query_per_client: int, max_connections: int,
+          header_timeout: float) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
+    from sanctiongraph.api.serve import ConnectionLimits
     from sanctiongraph.api.serve import serve as run_server
 
+    query = {"query_workers": query_workers, "query_deadline_seconds": query_deadline,
+             "query_memory_mb": query_memory,
+             "query_per_client": query_per_client}
     try:
         run_server(host, port, store_location, api_key, access_log, workers,
-                   read_requires_key, allowed_hosts)
+                   read_requires_key, allowed_hosts, query,
+                   ConnectionLimits(max_connections, header_timeout))
     except ValueError as exc:
         _fail(str(exc))
 

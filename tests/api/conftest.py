@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-import threading
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,9 @@ from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import read_sources
 from sanctiongraph.loading import load_bundled, load_sources
 from sanctiongraph.store import GraphStore, open_store
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+from attack import CountingListener  # noqa: E402 - shared with the attack harness
 
 AS_OF = date(2026, 11, 23)
 API_KEY = "test-key-123"
@@ -42,39 +44,6 @@ def client(base_store: GraphStore) -> Iterator[TestClient]:
                         max_upload_bytes=2_000_000, cors_origins=("https://dash.example",))
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-class CountingListener:
-    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture

@@ -99,6 +99,22 @@ class GraphCount(BaseModel):
     triples: int
 
 
+class QuerySettingsOut(BaseModel):
+    """How the SPARQL endpoint is bounded (``Settings``; nothing secret)."""
+
+    query_workers: int
+    query_queue: int
+    query_per_client: int
+    query_memory_mb: int | None
+    query_deadline_seconds: float
+    max_query_length: int
+    max_nesting_depth: int
+    max_query_terms: int
+    max_chain_length: int
+    max_result_rows: int
+    max_result_bytes: int
+
+
 class HealthOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "status": "ok", "derived_as_of": "2026-11-23",
@@ -107,6 +123,7 @@ class HealthOut(BaseModel):
     derived_as_of: str | None = Field(default=None, description=(
         "Left out, with graphs, when reads need the API key and none was given"))
     graphs: list[GraphCount] = Field(default_factory=list)
+    settings: QuerySettingsOut | None = None
 
 
 class FindingOut(BaseModel):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from sanctiongraph.api.connections import DEFAULT_HEADER_TIMEOUT
 
 from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import IngestError, read_sources
@@ -45,18 +48,34 @@ def allowed_hosts(host: str, given: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(given) if given else tuple(dict.fromkeys((*LOCAL_HOSTS, host)))
 
 
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What uvicorn is told about connections (per server process)."""
+
+    max_connections: int = 1000
+    """uvicorn's ``limit_concurrency``: above it, new requests get 503."""
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    """Seconds a connection may take to send a request's head (slowloris)."""
+    keep_alive_timeout: int = 5
+    """uvicorn's ``timeout_keep_alive``: an idle keep-alive connection is closed then."""
+
+
 def serve(host: str, port: int, location: str | None, api_key: str | None = None,
           access_log: bool = False, workers: int = 1, read_requires_key: bool = False,
-          hosts: tuple[str, ...] = ()) -> None:
+          hosts: tuple[str, ...] = (), query: dict[str, float | None] | None = None,
+          connections: ConnectionLimits = ConnectionLimits()) -> None:
     """Run the API; with ``workers`` > 1, that many processes, each opening the on-disk
     store read-only and keeping its own copies for the JSON endpoints (memory times N;
     writes are refused). ``read_requires_key``: reads need ``api_key`` too; ``hosts``:
-    the Host header values answered (default: :func:`allowed_hosts`). Raises
+    the Host header values answered (default: :func:`allowed_hosts`). ``query`` holds
+    :class:`Settings` fields of the SPARQL endpoint (``query_workers``,
+    ``query_deadline_seconds``, ``query_memory_mb``, ``query_per_client``). Raises
     ``ValueError`` when ``workers`` cannot be used, or reads need a key and none is
     given."""
     import uvicorn
 
     from sanctiongraph.api import Settings, create_app
+    from sanctiongraph.api.connections import HEADER_TIMEOUT_ENV, protocol_class
 
     logging.basicConfig(level=logging.INFO)
     text = str(location) if location is not None else DEFAULT_STORE_DIR
@@ -66,25 +85,29 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
     if read_requires_key and not api_key:
         raise ValueError("--read-requires-key needs --api-key")
     options = {"api_key": api_key, "read_requires_key": read_requires_key,
-               "allowed_hosts": allowed_hosts(host, hosts)}
+               "allowed_hosts": allowed_hosts(host, hosts), **(query or {})}
     store = open_store(text)
     if seed_if_empty(store, date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")
     elif (day := make_ready(store)) is not None:  # never serve a torn derived graph
         log.warning("the derived graph was unfinished or older than the data (an "
                     "interrupted load?); computed it again for %s", day.isoformat())
+    os.environ[HEADER_TIMEOUT_ENV] = str(connections.header_timeout)
+    server = {"host": host, "port": port, "access_log": access_log, "http": protocol_class(),
+              "limit_concurrency": connections.max_connections,
+              "timeout_keep_alive": connections.keep_alive_timeout}
     if workers > 1:
         store.close()
         os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, **options})
         uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers,
-                    host=host, port=port, access_log=access_log)
+                    **server)
         return
     if remote:
         settings = Settings(store=store, **options)
     else:
         store.close()
         settings = Settings(store_path=Path(text), **options)
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+    uvicorn.run(create_app(settings), **server)
 
 
 def worker_app():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,12 +53,21 @@ class AppState:
     dated_views: DatedViews = field(init=False)
     """The store derived for other dates than its own, for ``/entities/{id}?as_of=``."""
 
+    data_version: int = 0
+    """Incremented by every write through this app (caches compare it)."""
+
     def __post_init__(self) -> None:
         self.dated_views = DatedViews(partial(view_as_of, self.store))
 
     def snapshot(self) -> Snapshot:
+        """What query workers open: a checkpoint of the on-disk store (immutable, so a
+        write here never pulls files from under a reader; opening the live directory
+        read-only beside a writer crashed readers), the directory itself when this
+        process never writes, or an in-memory copy."""
         if self.settings.store_path is not None:
-            return Snapshot(path=str(self.settings.store_path))
+            if self.settings.read_only or not isinstance(self.store, OxigraphStore):
+                return Snapshot(path=str(self.settings.store_path))
+            return Snapshot(path=_checkpoint(self.store, self.settings.store_path), owned=True)
         quads = [ox.Quad(t.subject, t.predicate, t.object, g)
                  for g in self.store.graphs() for t in self.store.triples(g)]
         return Snapshot(nquads=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b"")
@@ -68,9 +80,20 @@ class AppState:
                 self._runner = QueryRunner(
                     self.snapshot(),
                     Limits(s.max_query_length, s.max_nesting_depth, s.max_result_rows,
-                           s.max_result_bytes),
-                    s.query_deadline_seconds, s.query_workers, s.worker_start_seconds)
+                           s.max_result_bytes, s.max_query_terms, s.max_chain_length,
+                           s.query_memory_mb),
+                    s.query_deadline_seconds, s.query_workers, s.worker_start_seconds,
+                    s.query_queue, s.query_per_client)
             return self._runner
+
+    async def query_runner(self) -> QueryRunner:
+        """:attr:`runner`; the first call starts it off the event loop (it makes a
+        checkpoint or copy of the store and starts processes) and off the shared pool."""
+        runner = self._runner
+        if runner is None:
+            runner = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: self.runner)
+        return runner
 
     def ownership(self) -> OwnershipData | None:
         """The whole store's holdings and listings, for ``/owners``."""
@@ -122,6 +145,7 @@ class AppState:
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""
+        self.data_version += 1
         with self._copies_lock:
             self._copies.clear()
             gc.unfreeze()  # the old copies may be collected again
@@ -154,3 +178,35 @@ def _read_ownership(store: GraphStore) -> tuple[OwnershipData, StepMemo]:
     data.possible()  # indexes every request uses (about 0.5 s at 100k)
     data.ownerships("up")
     return data, {}
+
+
+def _checkpoint(store: OxigraphStore, location) -> str:
+    """A new checkpoint of ``store`` (hard links on the same file system) beside its
+    directory, in ``<store>.query-snapshots/<pid>-<n>``; checkpoints left by processes
+    that no longer run are deleted first."""
+    root = location.parent / f"{location.name}.query-snapshots"
+    root.mkdir(exist_ok=True)
+    for old in root.iterdir():
+        pid = old.name.split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    with _CHECKPOINTS_LOCK:
+        global _CHECKPOINTS
+        _CHECKPOINTS += 1
+        target = root / f"{os.getpid()}-{_CHECKPOINTS}-{id(store):x}"
+    store.native.backup(str(target))
+    return str(target)
+
+
+_CHECKPOINTS = 0
+_CHECKPOINTS_LOCK = threading.Lock()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

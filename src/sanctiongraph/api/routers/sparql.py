@@ -1,7 +1,9 @@
 """The SPARQL 1.1 Protocol query endpoint: read-only, inspected, with a deadline.
 
 Every query goes to :class:`~sanctiongraph.api.worker.QueryRunner`, whose workers
-inspect it with :mod:`sanctiongraph.api.guard` before they execute it.
+inspect it with :mod:`sanctiongraph.api.guard` before they execute it. The handler
+waits for a worker in the event loop (an asyncio future), never in the shared thread
+pool: SPARQL load cannot hold up the other routes.
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sanctiongraph.api.deps import ReadAccess, SettingsDep, StateDep
-from sanctiongraph.api.errors import (ApiError, BadRequest, NotAcceptable, PayloadTooLarge,
+from sanctiongraph.api.errors import (BadRequest, NotAcceptable, PayloadTooLarge,
                                       UnsupportedMediaType)
 from sanctiongraph.api.models import ErrorOut
 from sanctiongraph.api.uploads import media_type
@@ -28,7 +29,10 @@ RESPONSES = {
           "content": {m: {} for m in RESULT_TYPES}},
     400: {"model": ErrorOut, "description": "Bad, unsafe or refused query"},
     406: {"model": ErrorOut}, 413: {"model": ErrorOut}, 415: {"model": ErrorOut},
-    503: {"model": ErrorOut, "description": "The query passed its deadline"},
+    429: {"model": ErrorOut, "description": "This client has too many queries running or "
+          "waiting (see Retry-After)"},
+    503: {"model": ErrorOut, "description": "The query passed its deadline, or too many "
+          "queries are waiting (see Retry-After)"},
 }
 QueryText = Annotated[list[str] | None, Query(
     alias="query", description="The SPARQL query (exactly one).",
@@ -71,20 +75,23 @@ def _decode(body: bytes, content_type: str) -> str:
         raise BadRequest("the body is not valid UTF-8") from None
 
 
-async def _run(state, settings, queries: list[str], defaults: list[str], named: list[str],
-               accept: str | None) -> Response:
+async def _run(request: Request, state, settings, queries: list[str], defaults: list[str],
+               named: list[str], accept: str | None) -> Response:
     if len(queries) != 1:
         raise BadRequest("give exactly one 'query' parameter" if queries else
                          "missing 'query' parameter")
     query = queries[0]
     if len(query) > settings.max_query_length:
         raise BadRequest(f"query is longer than {settings.max_query_length} characters")
-    outcome = await run_in_threadpool(state.runner.run, query, parse_accept(accept),
-                                      tuple(defaults), tuple(named))
+    runner = await state.query_runner()
+    client = request.client.host if request.client else ""
+    outcome = await runner.run(query, parse_accept(accept), tuple(defaults), tuple(named),
+                               client, request.is_disconnected)
     if outcome.status != 200:
-        error = ApiError(outcome.detail)
-        error.status = outcome.status
-        raise error
+        headers = ({"Retry-After": str(outcome.retry_after)}
+                   if outcome.retry_after is not None else None)
+        return JSONResponse({"detail": outcome.detail}, status_code=outcome.status,
+                            headers=headers)
     return Response(outcome.body, media_type=outcome.media_type,
                     headers={"Vary": "Accept"})
 
@@ -109,8 +116,8 @@ async def sparql_get(request: Request, state: StateDep, settings: SettingsDep,
             return HTMLResponse(query_page())
         return Response(service_description(str(request.url_for("sparql_get"))),
                         media_type="text/turtle; charset=utf-8")
-    return await _run(state, settings, query, default_graph_uri or [], named_graph_uri or [],
-                      request.headers.get("accept"))
+    return await _run(request, state, settings, query, default_graph_uri or [],
+                      named_graph_uri or [], request.headers.get("accept"))
 
 
 @router.post("/sparql", summary="SPARQL 1.1 query (POST: urlencoded or direct)",
@@ -152,7 +159,8 @@ async def sparql_post(request: Request, state: StateDep, settings: SettingsDep) 
             + (f", not {media}" if media else " (no Content-Type given)"))
     defaults = [v for k, v in params if k == "default-graph-uri"]
     named = [v for k, v in params if k == "named-graph-uri"]
-    return await _run(state, settings, queries, defaults, named, request.headers.get("accept"))
+    return await _run(request, state, settings, queries, defaults, named,
+                      request.headers.get("accept"))
 
 
 def service_description(endpoint: str) -> str:

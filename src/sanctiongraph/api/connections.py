@@ -1,0 +1,82 @@
+"""Slow and idle connections: uvicorn protocol classes with a request-head deadline.
+
+uvicorn closes an idle keep-alive connection (``timeout_keep_alive``) only until the
+client sends a first byte, and never times out the head of a request: a client that
+sends a header line every few seconds keeps its connection for as long as it likes
+(slowloris). These classes close a connection that has not sent a whole request head
+within ``HEADER_TIMEOUT_ENV`` seconds, counted from when it opened or from the end of
+its previous response. ``serve`` passes one to uvicorn (``http=``) with a cap on
+connections (``limit_concurrency``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEADER_TIMEOUT_ENV = "SANCTIONGRAPH_HEADER_TIMEOUT"
+"""Where ``serve`` puts the header timeout, so that the processes of ``serve --workers
+N`` (started by uvicorn, which imports these classes) see it too."""
+DEFAULT_HEADER_TIMEOUT = 10.0
+
+
+class HeadDeadline:
+    """Mixin for a uvicorn HTTP protocol class (it uses ``cycle``, ``loop``, ``transport``)."""
+
+    _head_timer: asyncio.TimerHandle | None = None
+    _armed_cycle: object = None
+
+    def _arm_head_deadline(self) -> None:
+        self._disarm_head_deadline()
+        seconds = float(os.environ.get(HEADER_TIMEOUT_ENV, DEFAULT_HEADER_TIMEOUT))
+        self._armed_cycle = self.cycle  # type: ignore[attr-defined]
+        self._head_timer = self.loop.call_later(  # type: ignore[attr-defined]
+            seconds, self._head_deadline_passed)
+
+    def _disarm_head_deadline(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_deadline_passed(self) -> None:
+        self._head_timer = None
+        cycle = self.cycle  # type: ignore[attr-defined]
+        # Still no new request since the deadline was armed, and none in progress.
+        waiting_for_head = cycle is self._armed_cycle and (
+            cycle is None or cycle.response_complete)
+        transport = self.transport  # type: ignore[attr-defined]
+        if waiting_for_head and not transport.is_closing():
+            transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm_head_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        if not self.transport.is_closing():  # type: ignore[attr-defined]
+            self._arm_head_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class H11WithHeadDeadline(HeadDeadline, H11Protocol):
+    """uvicorn's h11 protocol, with the request-head deadline."""
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is optional
+    HttpToolsWithHeadDeadline = None
+else:
+    class HttpToolsWithHeadDeadline(HeadDeadline, HttpToolsProtocol):  # type: ignore[no-redef]
+        """uvicorn's httptools protocol, with the request-head deadline."""
+
+
+def protocol_class() -> type:
+    """What ``serve`` gives uvicorn: the httptools protocol when installed, else h11."""
+    return HttpToolsWithHeadDeadline or H11WithHeadDeadline

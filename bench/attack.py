@@ -393,13 +393,16 @@ def cli(store: Path) -> dict:
 
 
 def slowloris(base: str, connections: int = 1000, seconds: float = 30.0,
-              interval: float = 2.0) -> dict:
-    """Connections that never finish their headers: when the server closes them."""
+              interval: float = 2.0, source: str | None = None) -> dict:
+    """Connections that never finish their headers (from the loopback address
+    ``source``, e.g. 127.0.0.9, when given): when the server closes them, and how
+    ``/healthz`` answers another address meanwhile."""
     host, port = base.removeprefix("http://").split(":")
+    local = {"local_addr": (source, 0)} if source else {}
 
     async def hold(opened: list[float], closed: list[float]) -> None:
         try:
-            reader, writer = await asyncio.open_connection(host, int(port))
+            reader, writer = await asyncio.open_connection(host, int(port), **local)
         except OSError:
             closed.append(0.0)
             return
@@ -437,6 +440,7 @@ def slowloris(base: str, connections: int = 1000, seconds: float = 30.0,
         await asyncio.gather(*holders)
         held = sorted(closed)
         return {"connections": connections, "opened": len(opened),
+                "closed_within_a_second": sum(1 for h in held if h < 1.0),
                 "held_seconds": percentiles(held), "held_to_the_end": sum(
                     1 for h in held if h >= seconds - 0.5), "healthz_meanwhile": health}
 

@@ -337,11 +337,15 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
 @click.option("--header-timeout", default=10.0, show_default=True,
               type=click.FloatRange(min=0.1), metavar="SECONDS",
               help="A connection that takes longer to send a request's headers is closed.")
+@click.option("--max-connections-per-client", default=100, show_default=True,
+              type=click.IntRange(min=0),
+              help="Connections one client address may hold; more are refused at once "
+                   "with 503 (0: no cap).")
 def serve(host: str, port: int, store_location: str | None, api_key: str | None,
           access_log: bool, workers: int, read_requires_key: bool,
           allowed_hosts: tuple[str, ...], query_workers: int, query_deadline: float,
           query_memory: int, query_per_client: int, max_connections: int,
-          header_timeout: float) -> None:
+          header_timeout: float, max_connections_per_client: int) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
     from sanctiongraph.api.serve import ConnectionLimits
     from sanctiongraph.api.serve import serve as run_server
@@ -352,7 +356,8 @@ def serve(host: str, port: int, store_location: str | None, api_key: str | None,
     try:
         run_server(host, port, store_location, api_key, access_log, workers,
                    read_requires_key, allowed_hosts, query,
-                   ConnectionLimits(max_connections, header_timeout))
+                   ConnectionLimits(max_connections, header_timeout,
+                                    per_client=max_connections_per_client))
     except ValueError as exc:
         _fail(str(exc))
 

@@ -104,6 +104,22 @@ def test_slow_headers_are_cut_and_healthz_answers_meanwhile(server):
     assert all(status == 200 for status, _ in result["healthz_meanwhile"]), result
 
 
+def test_one_slow_address_gets_its_share_of_connections_and_no_more(tmp_path):
+    """One address holding more than its share (here 20) is refused at once, so the
+    connection cap stays free for everyone else: /healthz from 127.0.0.1 answers."""
+    attack.seed(tmp_path / "store")
+    running = attack.Server(tmp_path / "store", "--header-timeout", "30", "--max-connections", "60",
+                            "--max-connections-per-client", "20")
+    try:
+        result = attack.slowloris(running.base, connections=50, seconds=4.0, interval=0.5,
+                                  source="127.0.0.9")
+    finally:
+        running.stop()
+    assert result["closed_within_a_second"] == 30, result
+    assert result["held_to_the_end"] == 20, result
+    assert all(status == 200 for status, _ in result["healthz_meanwhile"]), result
+
+
 def test_cli_query_refuses_service_load_from_and_huge_trees_without_connecting(store):
     result = attack.cli(store)
     assert result["exit_codes"] == {2: result["runs"]}, result

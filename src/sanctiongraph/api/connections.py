@@ -5,8 +5,10 @@ client sends a first byte, and never times out the head of a request: a client t
 sends a header line every few seconds keeps its connection for as long as it likes
 (slowloris). These classes close a connection that has not sent a whole request head
 within ``HEADER_TIMEOUT_ENV`` seconds, counted from when it opened or from the end of
-its previous response. ``serve`` passes one to uvicorn (``http=``) with a cap on
-connections (``limit_concurrency``).
+its previous response. They also refuse, with a 503 at once, a connection from an
+address that already holds ``CONNECTIONS_PER_CLIENT_ENV`` of this process's
+connections, so that one slow client cannot fill the cap on connections that ``serve``
+gives uvicorn (``limit_concurrency``) and shut everyone else out until the deadline.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ HEADER_TIMEOUT_ENV = "SANCTIONGRAPH_HEADER_TIMEOUT"
 """Where ``serve`` puts the header timeout, so that the processes of ``serve --workers
 N`` (started by uvicorn, which imports these classes) see it too."""
 DEFAULT_HEADER_TIMEOUT = 10.0
+CONNECTIONS_PER_CLIENT_ENV = "SANCTIONGRAPH_CONNECTIONS_PER_CLIENT"
+"""Where ``serve`` puts the cap on one address's connections (0: no cap)."""
+DEFAULT_CONNECTIONS_PER_CLIENT = 100
+_REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 59\r\n"
+            b"Connection: close\r\n\r\n"
+            b'{"detail": "too many connections from this client address"}')
 
 
 class HeadDeadline:
@@ -52,7 +61,21 @@ class HeadDeadline:
 
     def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
+        if self._over_client_cap():
+            transport.write(_REFUSED)
+            transport.close()
+            return
         self._arm_head_deadline()
+
+    def _over_client_cap(self) -> bool:
+        """Whether this connection's address already holds its share of the others."""
+        limit = int(os.environ.get(CONNECTIONS_PER_CLIENT_ENV, DEFAULT_CONNECTIONS_PER_CLIENT))
+        address = (self.client or (None,))[0]  # type: ignore[attr-defined]
+        if not limit or address is None:
+            return False
+        held = sum(1 for other in self.connections  # type: ignore[attr-defined]
+                   if other is not self and other.client and other.client[0] == address)
+        return held >= limit
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]

@@ -58,6 +58,9 @@ class ConnectionLimits:
     """Seconds a connection may take to send a request's head (slowloris)."""
     keep_alive_timeout: int = 5
     """uvicorn's ``timeout_keep_alive``: an idle keep-alive connection is closed then."""
+    per_client: int = 100
+    """Connections one client address may hold; more are refused at once with a 503
+    (0: no cap), so that one slow client cannot fill ``max_connections``."""
 
 
 def serve(host: str, port: int, location: str | None, api_key: str | None = None,
@@ -75,7 +78,9 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
     import uvicorn
 
     from sanctiongraph.api import Settings, create_app
-    from sanctiongraph.api.connections import HEADER_TIMEOUT_ENV, protocol_class
+    from sanctiongraph.api.connections import (
+        CONNECTIONS_PER_CLIENT_ENV, HEADER_TIMEOUT_ENV, protocol_class,
+    )
 
     logging.basicConfig(level=logging.INFO)
     text = str(location) if location is not None else DEFAULT_STORE_DIR
@@ -93,6 +98,7 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
         log.warning("the derived graph was unfinished or older than the data (an "
                     "interrupted load?); computed it again for %s", day.isoformat())
     os.environ[HEADER_TIMEOUT_ENV] = str(connections.header_timeout)
+    os.environ[CONNECTIONS_PER_CLIENT_ENV] = str(connections.per_client)
     server = {"host": host, "port": port, "access_log": access_log, "http": protocol_class(),
               "limit_concurrency": connections.max_connections,
               "timeout_keep_alive": connections.keep_alive_timeout}

@@ -42,6 +42,8 @@ EXPECTED = {
     "c1-opening": {("c1-main", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
                    ("c1-branch", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape")},
     "c2-maintaining": {("c2-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
+    "c2-account-by-function": {("dep", "violation", "31 CFR 561.203(c)(2)",
+                                "CaptaMaintainingShape")},
     "c1-program-tag": {("c1-main", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
                        ("c1-main", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
     "delisting": {("dl-old", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},

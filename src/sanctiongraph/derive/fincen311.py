@@ -626,6 +626,9 @@ def derive(store: GraphStore, as_of: date) -> None:
             triples += classification_triples(world, membership, pop.basis, cls=pop.cls,
                                               population=pop.iri)
     store.add_triples(DERIVED, triples)
+    # With the institutions classified: an account is a correspondent account by what it
+    # does (1010.605(c)(1)(i)), not by the type the data give it.
+    store.add_constructed(DERIVED, load_query("derive/correspondent-accounts").text)
 
 
 # --------------------------------------------------------------------------- small helpers

@@ -123,13 +123,16 @@ def test_common_prefixes_are_added_only_where_the_query_does_not_declare_them():
 def test_a_syntax_error_names_the_line_and_column_of_the_users_own_text():
     import pyoxigraph as ox
 
-    from sanctiongraph.queries import syntax_error_message, with_common_prefixes
+    from sanctiongraph.queries import (
+        oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
+    )
 
     text = "SELECT * WHERE {\n  ?s ?p ?o\n  FILTER(?o > ) }"
     prefixed, added = with_common_prefixes(text)
     with pytest.raises(SyntaxError) as caught:
         ox.Store().query(prefixed)
-    message = syntax_error_message(caught.value, text, added).splitlines()
+    message = syntax_error_message(oxigraph_syntax_error(caught.value), text,
+                                   added).splitlines()
     assert message[0].startswith("SPARQL syntax error at line 3, column 18: expected one of")
     assert message[1:] == ["    FILTER(?o > ) }", "                   ^"]
 

@@ -22,7 +22,9 @@ from sanctiongraph.imports import import_lists
 from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
 from sanctiongraph.namespaces import GRAPH
-from sanctiongraph.queries import syntax_error_message, with_common_prefixes
+from sanctiongraph.queries import (
+    oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
+)
 from sanctiongraph.spreadsheet import csv_text
 from sanctiongraph.store import GraphStore, StoreError, open_store
 from sanctiongraph.validate import validate_paths
@@ -196,7 +198,7 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     SERVICE, LOAD, updates or FROM outside the store's graphs, and bounded nesting, size
     and flat chains (exit 2 otherwise; nothing is sent anywhere).
     """
-    from sanctiongraph.api.guard import UnsafeQuery, inspect_query
+    from sanctiongraph.api.guard import QuerySyntaxError, UnsafeQuery, inspect_query
 
     if (file is None) == (text is None):
         _fail("give either a query file or --query TEXT")
@@ -207,11 +209,16 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
         inspect_query(prefixed, {g.value for g in store.graphs()}, max_length=len(prefixed),
                       max_terms=max(len(prefixed), 1))
         results = store.query(prefixed)
+    except QuerySyntaxError as exc:
+        store.close()
+        _fail(syntax_error_message((exc.line, exc.column, exc.expected), sparql,
+                                   added).splitlines())
     except UnsafeQuery as exc:
         store.close()
         _fail(f"refused: {exc}")
     except SyntaxError as exc:
-        _fail(syntax_error_message(exc, sparql, added).splitlines())
+        store.close()
+        _fail(syntax_error_message(oxigraph_syntax_error(exc), sparql, added).splitlines())
     click.echo(_render_results(results, fmt))
     store.close()
 

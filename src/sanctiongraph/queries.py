@@ -85,23 +85,29 @@ def with_common_prefixes(text: str) -> tuple[str, int]:
     return ("\n".join(lines) + "\n" + text if lines else text), len(lines)
 
 
-def syntax_error_message(error: SyntaxError, text: str, added_lines: int = 0) -> str:
-    """A short message for a query that does not parse: the line and column in the
-    user's own text (``added_lines`` were put before it), the parser's expectation,
-    and the line with a caret under the place."""
+def oxigraph_syntax_error(error: SyntaxError) -> tuple[int, int, str] | None:
+    """The line, column and expectation of pyoxigraph's ``error at L:C: ...``."""
     match = _SYNTAX_ERROR.match(str(error))
-    if match is None:
-        return f"SPARQL syntax error: {str(error)[:300]}"
-    line, column = int(match.group(1)) - added_lines, int(match.group(2))
-    expected = " ".join(match.group(3).split())
+    return None if match is None else (int(match.group(1)), int(match.group(2)),
+                                       match.group(3))
+
+
+def syntax_error_message(position: tuple[int, int, str] | None, text: str,
+                         added_lines: int = 0) -> str:
+    """A short message for a query that does not parse, from the ``(line, column,
+    expectation)`` a parser gave for ``text`` with ``added_lines`` put before it: the
+    line and column in the user's own text, and that line with a caret under the place."""
+    if position is None:
+        return "SPARQL syntax error"
+    line, column = position[0] - added_lines, position[1]
+    expected = " ".join(position[2].split())
     if len(expected) > 160:
         expected = expected[:157] + "..."
     lines = text.splitlines()
     if not 1 <= line <= len(lines):
         return f"SPARQL syntax error at line {line}, column {column}: {expected}"
-    source = lines[line - 1]
     return (f"SPARQL syntax error at line {line}, column {column}: {expected}\n"
-            f"  {source}\n  {' ' * (column - 1)}^")
+            f"  {lines[line - 1]}\n  {' ' * (column - 1)}^")
 
 
 def example_query_files() -> list[NamedQuery]:

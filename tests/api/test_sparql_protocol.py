@@ -204,3 +204,22 @@ def test_bad_update_via_query(client, update):
 
 def test_bad_dataset_graph_param_not_ours(client):
     bad(client.get("/sparql", params={"query": SELECT, "default-graph-uri": "http://example.org/g"}))
+
+
+def test_common_prefixes_need_no_declaration_and_a_declared_one_wins(client):
+    undeclared = "SELECT DISTINCT ?c WHERE { ?c a sg:Country ; sg:code 'KP' }"
+    rows = bindings(client.get("/sparql", params={"query": undeclared}))
+    assert [r["c"]["value"] for r in rows] == ["https://w3id.org/sanctiongraph/ref/country/KP"]
+    own = "PREFIX sg: <urn:nothing#> ASK { ?c a sg:Country }"
+    assert client.get("/sparql", params={"query": own}).json()["boolean"] is False
+    described = client.get("/sparql", headers={"accept": "text/turtle"}).text
+    assert "The prefixes sg, rdf, rdfs, owl, xsd, skos, dct, sh, prov, id, ref" in described
+
+
+def test_a_syntax_error_is_a_short_400_with_the_line_and_column_of_the_query(client):
+    r = client.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p\n}"})
+    assert r.status_code == 400
+    detail = r.json()["detail"]
+    assert detail.startswith("SPARQL syntax error at line 2, column 3: "), detail
+    assert detail.splitlines()[1:] == ["    ?s ?p", "    ^"]
+    assert len(detail) < 400 and "Traceback" not in detail

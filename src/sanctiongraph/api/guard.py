@@ -67,6 +67,15 @@ class UnsafeQuery(ValueError):
     """The query is refused (HTTP 400, CLI exit 2) before it reaches an engine."""
 
 
+class QuerySyntaxError(UnsafeQuery):
+    """The query does not parse: at ``line`` and ``column`` (1-based) of the text given,
+    the parser ``expected`` something else."""
+
+    def __init__(self, line: int, column: int, expected: str) -> None:
+        super().__init__(f"SPARQL syntax error at line {line}, column {column}: {expected}")
+        self.line, self.column, self.expected = line, column, expected
+
+
 @dataclass(frozen=True)
 class Inspection:
     form: str  # "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE"
@@ -172,7 +181,7 @@ def _parse(query: str):
             try:
                 parseUpdate(query)
             except Exception:  # noqa: BLE001 - not an update either: report the query error
-                raise UnsafeQuery(f"SPARQL syntax error: {exc}") from None
+                raise QuerySyntaxError(exc.lineno, exc.col, exc.msg) from None
             raise UnsafeQuery("updates are not allowed: this endpoint is read-only") from None
         except RecursionError:
             raise UnsafeQuery("query is nested too deeply to parse") from None

@@ -149,15 +149,24 @@ def execute(store, query: str, accept: tuple[str, ...], default_graphs: tuple[st
     """Inspect and run one query on ``store`` (a pyoxigraph Store); never raises."""
     import pyoxigraph as ox
 
-    from sanctiongraph.api.guard import UnsafeQuery, inspect_query
+    from sanctiongraph.api.guard import QuerySyntaxError, UnsafeQuery, inspect_query
+    from sanctiongraph.queries import (
+        oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
+    )
 
+    given = query
+    query, added = with_common_prefixes(given)  # the bounds stay the user's text's own
     allowed = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     try:
-        inspection = inspect_query(query, allowed, limits.max_length, limits.max_depth,
-                                   limits.max_terms, limits.max_chain)
+        inspection = inspect_query(query, allowed, limits.max_length + len(query) - len(given),
+                                   limits.max_depth, limits.max_terms + 3 * added,
+                                   limits.max_chain)
         for iri in default_graphs + named_graphs:
             if iri not in allowed:
                 raise UnsafeQuery(f"<{iri}> is not a graph of this store")
+    except QuerySyntaxError as exc:
+        return Outcome(400, detail=syntax_error_message(
+            (exc.line, exc.column, exc.expected), given, added))
     except UnsafeQuery as exc:
         return Outcome(400, detail=str(exc))
     graphs = inspection.form in ("CONSTRUCT", "DESCRIBE")
@@ -198,7 +207,7 @@ def execute(store, query: str, accept: tuple[str, ...], default_graphs: tuple[st
         return Outcome(400, detail=f"the result is larger than {limits.max_bytes} bytes; "
                        "add LIMIT or narrow the query")
     except SyntaxError as exc:
-        return Outcome(400, detail=f"SPARQL syntax error: {exc}")
+        return Outcome(400, detail=syntax_error_message(oxigraph_syntax_error(exc), given, added))
     except (ValueError, TypeError, RuntimeError) as exc:
         return Outcome(400, detail=f"query failed: {_scrub(str(exc))}")
     except OSError:  # the store, not the query: log it, let a fresh worker try again

@@ -20,6 +20,7 @@ from sanctiongraph.api.errors import (BadRequest, NotAcceptable, PayloadTooLarge
 from sanctiongraph.api.models import ErrorOut
 from sanctiongraph.api.uploads import media_type
 from sanctiongraph.api.worker import CANONICAL, GRAPH_TYPES, SOLUTION_TYPES
+from sanctiongraph.queries import COMMON_PREFIXES
 
 router = APIRouter(tags=["sparql"], dependencies=[ReadAccess])
 
@@ -175,7 +176,7 @@ def service_description(endpoint: str) -> str:
     sd:supportedLanguage sd:SPARQL11Query ;
     sd:feature sd:UnionDefaultGraph ;
 {results}
-    dct:description "sanctiongraph: read-only SPARQL 1.1 query endpoint. Updates, SERVICE, LOAD and FROM outside this store's graphs are refused." ;
+    dct:description "sanctiongraph: read-only SPARQL 1.1 query endpoint. Updates, SERVICE, LOAD and FROM outside this store's graphs are refused. The prefixes {', '.join(COMMON_PREFIXES)} are declared for every query that does not declare them itself." ;
     sd:defaultDataset [
         a sd:Dataset ;
         sd:defaultGraph [ a sd:Graph ]

@@ -68,9 +68,26 @@ class Party:
     linked_names: list[str] = field(default_factory=list)  # "Linked To:" names, unresolved
     linked_ids: list[str] = field(default_factory=list)  # party ids of typed, non-ownership links
     controlled_by: list[str] = field(default_factory=list)  # party ids ("Owned or Controlled By")
+    branch_of: str | None = None  # party id of the legal entity this is a branch of
 
     def identifier(self, scheme: str) -> str | None:
         return next((v for s, v, _ in self.identifiers if s == scheme), None)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A typed holding a file states, between parties of any publication given together:
+    ``owns`` with a percent or a band, or ``controls`` (no percentage)."""
+
+    owner: str  # party id
+    owned: str  # party id
+    entry: str  # the record that states it
+    kind: str = "controls"  # ownership.csv kind: owns or controls
+    percent: str | None = None
+    percent_min: str | None = None
+    percent_max: str | None = None
+    start: date | None = None
+    end: date | None = None
 
 
 @dataclass
@@ -80,6 +97,8 @@ class ReadList:
     publication: Publication
     parties: dict[str, Party]
     skipped: Counter[str] = field(default_factory=Counter)  # e.g. {"vessel": 12}
+    holdings: list[Holding] = field(default_factory=list)  # typed holdings (GLEIF, BODS, FtM)
+    notes: Counter[str] = field(default_factory=Counter)  # for the import report, as written
 
 
 class Problems:

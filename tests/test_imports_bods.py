@@ -164,3 +164,15 @@ def test_every_real_bods_file_imports_and_validates(tmp_path) -> None:
         assert report.rows["entities.csv"] >= 1
         result = CliRunner().invoke(cli, ["validate", str(out)])
         assert result.exit_code in (0, 1), (paths, result.output)
+
+
+def test_record_ids_an_id_may_not_hold_get_a_digest(tmp_path) -> None:
+    items = statements(BANDS)[:3]
+    for item in items:
+        item["declarationSubject"] = "GB-COH/07444723"
+    items[0]["recordId"] = "GB-COH/07444723"
+    items[2]["recordDetails"]["subject"] = "GB-COH/07444723"
+    pkg = imported("bods", [write_lines(tmp_path / "s-2018-11-18.jsonl", items)], tmp_path)
+    (company,) = [e for e in rows(pkg, "entities.csv") if e["name"] == "CHRINON LTD"]
+    assert company["id"].startswith("bods:h") and company["entry"] == "GB-COH/07444723"
+    assert by(rows(pkg, "ownership.csv"), owned=company["id"])

@@ -19,7 +19,6 @@ no holding is made up for it.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from sanctiongraph.imports import ofac
+from sanctiongraph.imports.jsonlines import json_records
 from sanctiongraph.imports.model import (
-    Holding, Party, Problems, Publication, ReadList, existing_files, publication_date,
+    Holding, Party, Problems, Publication, ReadList, existing_files, party_id, publication_date,
     publication_id, sha256_of,
 )
 
@@ -53,7 +53,7 @@ class Statement:
     """One statement, 0.2 or 0.4, in the terms both share."""
 
     file: Path
-    where: str  # "statement 3 (statementID …)" or "line 3 (…)"
+    where: str  # "record 3 (statementID …)" or "line 3 (…)"
     kind: str  # entity, person, relationship
     key: str  # 0.4 recordId, 0.2 statementID
     statement_id: str
@@ -118,27 +118,7 @@ def _date_of(value: Any) -> date | None:
 
 def _statements(path: Path, problems: Problems, order: int) -> list[Statement]:
     """The statements of one file, a JSON array or JSON Lines."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(path.name, f"cannot be read as UTF-8 text ({exc.__class__.__name__})")
-        return []
-    items: list[tuple[str, Any]] = []
-    if text.lstrip().startswith("["):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.add(path.name, f"not valid JSON: {exc.msg}", line=exc.lineno)
-            return []
-        items = [(f"statement {i}", v) for i, v in enumerate(value, 1)]
-    else:
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                items.append((f"line {number}", json.loads(line)))
-            except json.JSONDecodeError as exc:
-                problems.add(path.name, f"not valid JSON: {exc.msg}", line=number)
+    items = json_records(path, problems)
     out = []
     for where, value in items:
         st = _statement(path, where, value, problems)
@@ -236,7 +216,7 @@ def _party(st: Statement, problems: Problems, notes: Counter[str]) -> Party | No
     name = full[0] if full else None
     if name is None:
         notes["persons and entities with no name (named by their record id)"] += 1
-    party = Party(id=f"bods:{st.key}", entry=st.key, name=name or st.key, kind="person")
+    party = Party(id=party_id("bods", st.key), entry=st.key, name=name or st.key, kind="person")
     party.aliases = [(n, "aka", False) for n in full[1:]]
     if person:
         nationalities = {_country(n) for n in d.get("nationalities") or []} - {None}
@@ -374,7 +354,8 @@ def _holdings(st: Statement, forward: dict[str, str],
     if subject is None:
         notes[f"subject unspecified: {subject_reason} (no holding)"] += 1
         return []
-    if f"bods:{owner}" not in parties or f"bods:{subject}" not in parties:
+    owner, subject = party_id("bods", owner), party_id("bods", subject)
+    if owner not in parties or subject not in parties:
         notes["relationships naming a statement the files do not hold (skipped)"] += 1
         return []
     holdings = []
@@ -382,7 +363,7 @@ def _holdings(st: Statement, forward: dict[str, str],
         if level == "indirect":
             notes["indirect interests (skipped: the chain's direct holdings carry them)"] += 1
         else:
-            holdings.append(Holding(f"bods:{owner}", f"bods:{subject}", st.key, kind,
+            holdings.append(Holding(owner, subject, st.key, kind,
                                     start=start, end=end, **share))
     return holdings
 

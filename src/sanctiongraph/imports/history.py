@@ -128,7 +128,9 @@ def _designations(tables: Tables, reads: list[ReadList]) -> None:
                 elif dates[first - 1] + ONE_DAY < dates[first]:
                     row["possibly_from"] = (dates[first - 1] + ONE_DAY).isoformat()
                     tables.notes["listings that appeared between two publications"] += 1
-            if last < len(reads) - 1:
+            if listing.end and (last == len(reads) - 1 or listing.end <= dates[last]):
+                row.update(end=listing.end.isoformat(), end_basis="stated")
+            elif last < len(reads) - 1:
                 end = dates[last] + ONE_DAY
                 row.update(end=end.isoformat(), end_basis="publications")
                 if end < dates[last + 1]:

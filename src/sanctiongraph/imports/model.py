@@ -46,6 +46,7 @@ class Listing:
     program: str | None  # the tag exactly as published
     start: date | None = None  # a date the file states (EntryEvent, LISTED_ON)
     measure: str | None = None  # CAPTA: prohibit_maintain or strict_conditions
+    end: date | None = None  # a delisting date the file states (FtM Sanction endDate)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -124,6 +125,17 @@ def lei_check_digits_ok(value: str) -> bool:
     if not re.fullmatch(r"[A-Z0-9]{18}[0-9]{2}", value):
         return False
     return int("".join(str(int(c, 36)) for c in value)) % 97 == 1
+
+
+SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")  # the data package's id characters
+
+
+def party_id(prefix: str, key: str) -> str:
+    """``prefix:key``, or, when ``key`` has characters an id may not hold, ``prefix:h``
+    and a digest of it (the entry column keeps the key as published)."""
+    if SAFE_ID.fullmatch(key):
+        return f"{prefix}:{key}"
+    return f"{prefix}:h{hashlib.sha256(key.encode()).hexdigest()[:20]}"
 
 
 def sha256_of(path: Path) -> str:

@@ -111,5 +111,12 @@ def test_cli_import_then_validate(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["validate", str(out)])
     assert result.exit_code in (0, 1), result.output
+    store = str(tmp_path / "store")
+    assert runner.invoke(cli, ["load", str(out), "--store", store]).exit_code == 0
+    # Bank Melli (SDN since 2018-11-05) owns 100 percent of Bank Saderat PLC
+    result = runner.invoke(cli, ["owners", SADERAT, "--as-of", "2023-06-01", "--store", store,
+                                 "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.output)["status"] == "blocked", \
+        result.output
     plain = runner.invoke(cli, ["validate", str(FTM)])
     assert plain.exit_code == 2 and "import ftm" in plain.output

@@ -153,6 +153,11 @@ def test_cli_import_then_validate_and_load(tmp_path) -> None:
     assert "consolidation quantifiers 100.00" in result.output
     result = runner.invoke(cli, ["validate", str(out)])
     assert result.exit_code in (0, 1), result.output
+    result = runner.invoke(cli, ["load", str(out), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["owners", "lei:097900BHF50000076475", "--store",
+                                 str(tmp_path / "store"), "--format", "json"])
+    assert result.exit_code == 0 and '"not_blocked"' in result.output, result.output
 
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "gleif"

@@ -176,3 +176,15 @@ def test_record_ids_an_id_may_not_hold_get_a_digest(tmp_path) -> None:
     (company,) = [e for e in rows(pkg, "entities.csv") if e["name"] == "CHRINON LTD"]
     assert company["id"].startswith("bods:h") and company["entry"] == "GB-COH/07444723"
     assert by(rows(pkg, "ownership.csv"), owned=company["id"])
+
+
+def test_register_files_of_one_date_are_read_together(tmp_path) -> None:
+    """A bulk export in parts: files of one date, one relationship crossing them."""
+    items = statements(BANDS)[:7]
+    first = write_lines(tmp_path / "part1-2018-11-18.jsonl", items[:3])
+    second = write_lines(tmp_path / "part2-2018-11-18.jsonl", items[3:])
+    pkg = imported("bods", [first, second], tmp_path)
+    assert [p["id"] for p in rows(pkg, "publications.csv")] == ["bods-2018-11-18",
+                                                                "bods-2018-11-18-2"]
+    (held,) = by(rows(pkg, "ownership.csv"), owner=NATALIE, owned=ARRANGEMENT)
+    assert held["publication"] == "bods-2018-11-18-2"

@@ -64,7 +64,8 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
     for code, reads in by_list.items():
         reads.sort(key=lambda r: r.publication.published)
         for earlier, later in zip(reads, reads[1:]):
-            if earlier.publication.published == later.publication.published:
+            lists_entries = any(p.listings for r in (earlier, later) for p in r.parties.values())
+            if earlier.publication.published == later.publication.published and lists_entries:
                 problems.add(later.publication.file, f"two publications of the {code} list "
                              f"on {later.publication.published}: {earlier.publication.file} "
                              "and this one; give each its own date")

@@ -124,7 +124,7 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str, output: Path
               help="Publication date of the files (default: an ISO date in each file name, "
                    "else the date the file states).")
 def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
-    """Import published lists (OFAC, UN) into a data package folder.
+    """Import published lists and registers (OFAC, UN, GLEIF, BODS, FtM) into a data package.
 
     Several publications of one list given together make a history: listings that
     appear or leave between two of them are *possibly* in force in between. Every

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
-from sanctiongraph.imports import ofac_advanced, ofac_csv, ofac_xml, un
+from sanctiongraph.imports import bods, ftm, gleif, ofac_advanced, ofac_csv, ofac_xml, un
 from sanctiongraph.imports.history import Tables, build_tables
 from sanctiongraph.imports.model import Problems, Publication
 from sanctiongraph.imports.package import check_output, write_package
@@ -22,7 +22,8 @@ from sanctiongraph.ingest.errors import IngestError, InputError
 
 __all__ = ["FORMATS", "ImportReport", "import_lists", "read_tables"]
 
-FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (ofac_csv, ofac_advanced, ofac_xml, un)}
+FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (ofac_csv, ofac_advanced, ofac_xml, un,
+                                                          gleif, bods, ftm)}
 
 
 @dataclass

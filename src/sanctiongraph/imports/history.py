@@ -16,19 +16,20 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sanctiongraph.imports.model import (
-    Listing, Party, Problems, Publication, ReadList, lei_check_digits_ok,
+    Holding, Listing, Party, Problems, Publication, ReadList, lei_check_digits_ok,
 )
 
 ONE_DAY = timedelta(days=1)
 
 HEADERS: dict[str, list[str]] = {
     "publications.csv": ["id", "list", "file", "published", "sha256"],
-    "entities.csv": ["id", "name", "kind", "jurisdiction", "located_in", "lei", "bic",
-                     "publication", "entry"],
+    "entities.csv": ["id", "name", "kind", "jurisdiction", "located_in", "branch_of", "lei",
+                     "bic", "publication", "entry"],
     "designations.csv": ["entity", "list", "program", "start", "start_basis",
                          "possibly_from", "end", "end_basis", "possibly_until", "measure",
                          "publication", "entry"],
-    "ownership.csv": ["owner", "owned", "kind", "publication", "entry"],
+    "ownership.csv": ["owner", "owned", "kind", "percent", "percent_min", "percent_max",
+                      "start", "end", "publication", "entry"],
     "aliases.csv": ["entity", "name", "kind", "weak", "publication", "entry"],
     "identifiers.csv": ["entity", "scheme", "value", "country", "publication", "entry"],
     "links.csv": ["entity", "linked_to", "publication", "entry"],
@@ -59,10 +60,12 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
     for read in lists:
         by_list[read.publication.list_code].append(read)
         tables.notes.update({f"skipped {kind}": n for kind, n in read.skipped.items()})
+        tables.notes.update(read.notes)
     for code, reads in by_list.items():
         reads.sort(key=lambda r: r.publication.published)
         for earlier, later in zip(reads, reads[1:]):
-            if earlier.publication.published == later.publication.published:
+            lists_entries = any(p.listings for r in (earlier, later) for p in r.parties.values())
+            if earlier.publication.published == later.publication.published and lists_entries:
                 problems.add(later.publication.file, f"two publications of the {code} list "
                              f"on {later.publication.published}: {earlier.publication.file} "
                              "and this one; give each its own date")
@@ -95,6 +98,7 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
             tables.notes["LEIs with wrong check digits (in identifiers.csv only)"] += 1
         tables.add("entities.csv", id=party_id, name=party.name, kind=party.kind,
                    jurisdiction=party.jurisdiction, located_in=party.located_in,
+                   branch_of=party.branch_of if party.branch_of in latest else None,
                    lei=lei, bic=party.identifier("bic"),
                    publication=";".join(seen_in[party_id]), entry=party.entry)
 
@@ -125,7 +129,9 @@ def _designations(tables: Tables, reads: list[ReadList]) -> None:
                 elif dates[first - 1] + ONE_DAY < dates[first]:
                     row["possibly_from"] = (dates[first - 1] + ONE_DAY).isoformat()
                     tables.notes["listings that appeared between two publications"] += 1
-            if last < len(reads) - 1:
+            if listing.end and (last == len(reads) - 1 or listing.end <= dates[last]):
+                row.update(end=listing.end.isoformat(), end_basis="stated")
+            elif last < len(reads) - 1:
                 end = dates[last] + ONE_DAY
                 row.update(end=end.isoformat(), end_basis="publications")
                 if end < dates[last + 1]:
@@ -177,6 +183,7 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
                     cited[("links.csv", party.id, targets[0])].append(pub)
                 else:
                     tables.notes["Linked To names that name no single entry (skipped)"] += 1
+    _holdings(tables, ordered)
     for key, pubs in cited.items():
         file, party_id, *rest = key
         provenance = {"publication": ";".join(dict.fromkeys(pubs))}
@@ -198,3 +205,21 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
                        **provenance)
 
 
+def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
+    """Typed holdings (:class:`Holding`) between parties of any publication given
+    together, each citing every publication that states it; a holding with a party that
+    no publication holds is counted and skipped."""
+    known = {party_id for read in ordered for party_id in read.parties}
+    cited: dict[Holding, list[str]] = defaultdict(list)
+    for read in ordered:
+        for holding in read.holdings:
+            if holding.owner in known and holding.owned in known:
+                cited[holding].append(read.publication.id)
+            else:
+                tables.notes["holdings with a party that is not imported (skipped)"] += 1
+    for h, pubs in cited.items():
+        tables.add("ownership.csv", owner=h.owner, owned=h.owned, kind=h.kind,
+                   percent=h.percent, percent_min=h.percent_min, percent_max=h.percent_max,
+                   start=h.start.isoformat() if h.start else None,
+                   end=h.end.isoformat() if h.end else None,
+                   publication=";".join(dict.fromkeys(pubs)), entry=h.entry)

@@ -46,6 +46,7 @@ class Listing:
     program: str | None  # the tag exactly as published
     start: date | None = None  # a date the file states (EntryEvent, LISTED_ON)
     measure: str | None = None  # CAPTA: prohibit_maintain or strict_conditions
+    end: date | None = None  # a delisting date the file states (FtM Sanction endDate)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -68,9 +69,26 @@ class Party:
     linked_names: list[str] = field(default_factory=list)  # "Linked To:" names, unresolved
     linked_ids: list[str] = field(default_factory=list)  # party ids of typed, non-ownership links
     controlled_by: list[str] = field(default_factory=list)  # party ids ("Owned or Controlled By")
+    branch_of: str | None = None  # party id of the legal entity this is a branch of
 
     def identifier(self, scheme: str) -> str | None:
         return next((v for s, v, _ in self.identifiers if s == scheme), None)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A typed holding a file states, between parties of any publication given together:
+    ``owns`` with a percent or a band, or ``controls`` (no percentage)."""
+
+    owner: str  # party id
+    owned: str  # party id
+    entry: str  # the record that states it
+    kind: str = "controls"  # ownership.csv kind: owns or controls
+    percent: str | None = None
+    percent_min: str | None = None
+    percent_max: str | None = None
+    start: date | None = None
+    end: date | None = None
 
 
 @dataclass
@@ -80,6 +98,8 @@ class ReadList:
     publication: Publication
     parties: dict[str, Party]
     skipped: Counter[str] = field(default_factory=Counter)  # e.g. {"vessel": 12}
+    holdings: list[Holding] = field(default_factory=list)  # typed holdings (GLEIF, BODS, FtM)
+    notes: Counter[str] = field(default_factory=Counter)  # for the import report, as written
 
 
 class Problems:
@@ -105,6 +125,17 @@ def lei_check_digits_ok(value: str) -> bool:
     if not re.fullmatch(r"[A-Z0-9]{18}[0-9]{2}", value):
         return False
     return int("".join(str(int(c, 36)) for c in value)) % 97 == 1
+
+
+SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")  # the data package's id characters
+
+
+def party_id(prefix: str, key: str) -> str:
+    """``prefix:key``, or, when ``key`` has characters an id may not hold, ``prefix:h``
+    and a digest of it (the entry column keeps the key as published)."""
+    if SAFE_ID.fullmatch(key):
+        return f"{prefix}:{key}"
+    return f"{prefix}:h{hashlib.sha256(key.encode()).hexdigest()[:20]}"
 
 
 def sha256_of(path: Path) -> str:

@@ -80,7 +80,8 @@ def _json(text: bytes, suffix: str) -> str | None:
                 "`sanctiongraph import bods`")
     if any(_gleif(v) for v in sample) or (not sample and (b"goldenCopy" in keys or re.search(
             rb'"type"\s*:\s*"(lei-records|relationship-records|reporting-exceptions)"', text))):
-        return "this file is GLEIF API JSON; read it with `sanctiongraph import gleif`"
+        return ("this file is GLEIF API JSON, which no import format reads; download GLEIF's "
+                "golden-copy XML (LEI-CDF, RR-CDF) and read it with `sanctiongraph import gleif`")
     if b"@context" not in keys and b"@id" not in keys and b"@graph" not in keys:
         return "this file is plain JSON, not JSON-LD (no @context); no import format reads it"
     return None

@@ -49,7 +49,7 @@ SAME_WORD = {
     "bk": "bank", "intl": "international", "int": "international", "natl": "national",
     "grp": "group", "hldgs": "holding", "holdings": "holding", "svcs": "services",
     "service": "services", "ind": "industrial", "industries": "industrial",
-    "industry": "industrial", "mfg": "manufacturing", "trdg": "trading",
+    "industry": "industrial", "mfg": "manufacturing", "trdg": "trading", "kredit": "credit",
 }
 # Phrases that name the same place (checked on the folded, space-separated name).
 SAME_PHRASE = [
@@ -105,23 +105,31 @@ def name_words(name: str) -> list[str]:
 
 @dataclass(frozen=True)
 class NameKey:
-    """A name as it is compared: all its words sorted, and its distinctive words sorted."""
+    """A name as it is compared: all its words sorted and in their order, and its
+    distinctive words sorted."""
 
     whole: str
+    ordered: str
     distinctive: str
 
 
 def name_key(name: str) -> NameKey:
     words = name_words(name)
     distinct = [w for w in words if w not in GENERIC] or words
-    return NameKey(" ".join(sorted(words)), " ".join(sorted(distinct)))
+    return NameKey(" ".join(sorted(words)), " ".join(words), " ".join(sorted(distinct)))
+
+
+def _whole_score(a: NameKey, b: NameKey, cutoff: float = 0) -> float:
+    """Indel ratio of the whole names, 0 to 100: words sorted, or in their order when
+    that is closer (a typo in a first letter changes the sorted order)."""
+    return max(fuzz.ratio(a.whole, b.whole, score_cutoff=cutoff),
+               fuzz.ratio(a.ordered, b.ordered, score_cutoff=cutoff))
 
 
 def name_score(a: str, b: str) -> float:
     """How much name ``a`` resembles name ``b``, 0 to 1 (the score :func:`screen` uses)."""
     ka, kb = name_key(a), name_key(b)
-    return round((fuzz.ratio(ka.whole, kb.whole) + fuzz.ratio(ka.distinctive, kb.distinctive))
-                 / 200, 2)
+    return round((_whole_score(ka, kb) + fuzz.ratio(ka.distinctive, kb.distinctive)) / 200, 2)
 
 
 # ---- identifiers ------------------------------------------------------------------
@@ -429,9 +437,14 @@ def _screen_names(subjects: Sequence[Subject], entries: Sequence[ListEntry],
         candidates = {c for block in _block_keys(key.distinctive) for c in index_of.get(block, ())}
         if not candidates:
             continue
-        wholes = {c: choices[c].whole for c in candidates}
-        for _, whole, c in process.extract(key.whole, wholes, scorer=fuzz.ratio,
-                                           score_cutoff=cutoff, limit=None):
+        wholes: dict[int, float] = {}
+        for field_name in ("whole", "ordered"):
+            texts = {c: getattr(choices[c], field_name) for c in candidates}
+            for _, score, c in process.extract(getattr(key, field_name), texts,
+                                               scorer=fuzz.ratio, score_cutoff=cutoff,
+                                               limit=None):
+                wholes[c] = max(score, wholes.get(c, 0))
+        for c, whole in wholes.items():
             distinct = fuzz.ratio(key.distinctive, choices[c].distinctive, score_cutoff=cutoff)
             score = round((whole + distinct) / 200, 2)
             if score < threshold:

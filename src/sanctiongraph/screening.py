@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import date
 from pathlib import Path
 
@@ -428,21 +429,24 @@ def _screen_names(subjects: Sequence[Subject], entries: Sequence[ListEntry],
     for c, key in enumerate(choices):
         for block in _block_keys(key.distinctive):
             index_of[block].append(c)
+    sorted_texts = [k.whole for k in choices]
+    ordered_texts = [k.ordered for k in choices]
     subject_keys: dict[NameKey, list[int]] = defaultdict(list)
     for s, subject in enumerate(subjects):
         subject_keys[name_key(subject.name)].append(s)
     # the mean of two ratios >= t needs each >= 2t - 1: a cutoff that loses nothing
     cutoff = max(0.0, 200 * threshold - 100)
     for key, rows in subject_keys.items():
-        candidates = {c for block in _block_keys(key.distinctive) for c in index_of.get(block, ())}
+        candidates = list(set().union(*[index_of.get(block, ()) for block in
+                                        _block_keys(key.distinctive)]))
         if not candidates:
             continue
+        pick = itemgetter(*candidates) if len(candidates) > 1 else lambda t: (t[candidates[0]],)
         wholes: dict[int, float] = {}
-        for field_name in ("whole", "ordered"):
-            texts = {c: getattr(choices[c], field_name) for c in candidates}
-            for _, score, c in process.extract(getattr(key, field_name), texts,
-                                               scorer=fuzz.ratio, score_cutoff=cutoff,
-                                               limit=None):
+        for text, texts in ((key.whole, sorted_texts), (key.ordered, ordered_texts)):
+            for _, score, i in process.extract(text, pick(texts), scorer=fuzz.ratio,
+                                               score_cutoff=cutoff, limit=None):
+                c = candidates[i]
                 wholes[c] = max(score, wholes.get(c, 0))
         for c, whole in wholes.items():
             distinct = fuzz.ratio(key.distinctive, choices[c].distinctive, score_cutoff=cutoff)

@@ -231,12 +231,12 @@ def test_screen_bad_names_file_exit_2_without_traceback(tmp_path, content, expec
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_screen_unreadable_list_exit_2(tmp_path):
-    names = tmp_path / "names.csv"
-    names.write_text("id,name\n1,Acme\n")
+def test_screen_unreadable_list_and_names_reported_together_exit_2(tmp_path):
     broken = tmp_path / "SDN.CSV"
     broken.write_bytes(b"\xff\xfe not a list")
-    result = run(str(names), "--lists", str(broken), str(tmp_path / "nowhere"), cwd=tmp_path)
+    result = run(str(tmp_path / "names.csv"), "--lists", str(broken), str(tmp_path / "nowhere"),
+                 cwd=tmp_path)
     assert result.returncode == 2, result.stdout
+    assert "names.csv: no such file" in result.stderr
     assert "SDN.CSV" in result.stderr and "nowhere: no such file or folder" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

@@ -160,11 +160,18 @@ def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
     from sanctiongraph.screening import DEFAULT_THRESHOLD, read_lists, read_subjects
     from sanctiongraph.screening import screen as screen_names
 
+    problems: list[str] = []
+    subjects, entries = [], []
     try:
         subjects = read_subjects(names)
+    except IngestError as exc:
+        problems += [str(e) for e in exc.errors]
+    try:
         entries = read_lists([*lists, *more_lists])
     except IngestError as exc:
-        _fail([str(e) for e in exc.errors] + ["nothing was screened"])
+        problems += [str(e) for e in exc.errors]
+    if problems:
+        _fail(problems + ["nothing was screened"])
     results = screen_names(subjects, entries,
                            DEFAULT_THRESHOLD if threshold is None else threshold)
     if fmt == "json":

@@ -304,6 +304,8 @@ def read_subjects(path: Path) -> list[Subject]:
     """The rows of a names file (``id,name`` and optional ``country,kind,bic,lei,imo``);
     :class:`IngestError` with file, row and column of every problem."""
     file = str(path)
+    if not path.is_file():
+        raise IngestError([InputError(file, "no such file")])
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)

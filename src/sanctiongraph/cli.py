@@ -140,6 +140,61 @@ def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
 
 
 @cli.command()
+@click.argument("names", type=click.Path(path_type=Path), metavar="NAMES.csv")
+@click.argument("more_lists", nargs=-1, type=click.Path(path_type=Path), metavar="")
+@click.option("--lists", "lists", multiple=True, required=True, type=click.Path(path_type=Path),
+              metavar="PATH...", help="Imported data package folders or published list files "
+                                      "(several may follow; list files are imported in memory).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Lowest name score reported, 0 to 1 (default: 0.88; docs/screening.md).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="csv: one match a row, for spreadsheets.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write the results to (default: standard output).")
+def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
+           threshold: float | None, fmt: str, output: Path | None) -> None:
+    """Screen a file of names against sanctions lists: possible matches, best first.
+
+    NAMES.csv has columns id,name and optionally country,kind,bic,lei,imo. A name match
+    is a possible match to review, never a finding; a BIC, LEI or IMO number matches
+    exactly (score 1). Exit 2 on bad input.
+    """
+    from sanctiongraph.screening import DEFAULT_THRESHOLD, read_lists, read_subjects
+    from sanctiongraph.screening import screen as screen_names
+
+    problems: list[str] = []
+    subjects, entries = [], []
+    try:
+        subjects = read_subjects(names)
+    except IngestError as exc:
+        problems += [str(e) for e in exc.errors]
+    try:
+        entries = read_lists([*lists, *more_lists])
+    except IngestError as exc:
+        problems += [str(e) for e in exc.errors]
+    if problems:
+        _fail(problems + ["nothing was screened"])
+    results = screen_names(subjects, entries,
+                           DEFAULT_THRESHOLD if threshold is None else threshold)
+    if fmt == "json":
+        text = json.dumps({"results": [{"id": s.id, "matches": [m.as_dict() for m in found]}
+                                       for s, found in zip(subjects, results)]},
+                          indent=2, ensure_ascii=False)
+    else:
+        text = csv_text(["id", "name", "list", "entry", "list_name", "matched_name", "score", "by"],
+                        [[s.id, s.name, m.list, m.entry, m.name, m.matched_name,
+                          f"{m.score:.2f}", m.by] for s, found in zip(subjects, results)
+                         for m in found])
+    if output is not None:
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror}")
+    else:
+        click.echo(text)
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @STORE
 @click.option("--graph", "graph_name", default=None,

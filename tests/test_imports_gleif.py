@@ -52,18 +52,21 @@ def test_consolidation_is_control_whether_1_00_or_100_00(tmp_path) -> None:
     # 1.00 (097900BJGO0000201513 by 9845002B9874D50A4531) and 100.00 (Monoova by Moneytech)
     for owner, owned in (("lei:9845002B9874D50A4531", "lei:097900BJGO0000201513"),
                          ("lei:984500501A1B1045PB30", MONOOVA)):
-        found = by(holdings, owner=owner, owned=owned)
-        assert len(found) == 2  # directly and ultimately consolidated
-        assert all(h["kind"] == "controls" for h in found)
-        assert all(not h.get("percent") and not h.get("percent_min") for h in found)
+        # directly and ultimately consolidated: one relation (one row), two records
+        (found,) = by(holdings, owner=owner, owned=owned)
+        assert "IS_DIRECTLY_CONSOLIDATED_BY" in found["entry"]
+        assert "IS_ULTIMATELY_CONSOLIDATED_BY" in found["entry"]
+        assert found["kind"] == "controls"
+        assert not found.get("percent") and not found.get("percent_min")
     assert all(h["kind"] == "controls" and not h.get("percent") for h in holdings)
     assert report.notes["consolidation quantifiers 1.00 (not a share; not used)"] == 2
     assert report.notes["consolidation quantifiers 100.00 (not a share; not used)"] == 3
     # the relationship period dates it; an accounting period's end does not end it
     (vub_parent,) = by(holdings, owner=VUB)
     assert vub_parent["start"] == "2022-10-24" and not vub_parent.get("end")
-    (monoova,) = by(holdings, owner="lei:984500501A1B1045PB30", owned=MONOOVA,
-                    entry="2138002YAB7Z9KO21397 IS_DIRECTLY_CONSOLIDATED_BY 984500501A1B1045PB30")
+    (monoova,) = by(holdings, owner="lei:984500501A1B1045PB30", owned=MONOOVA)
+    assert monoova["entry"].split(";")[0] == (
+        "2138002YAB7Z9KO21397 IS_DIRECTLY_CONSOLIDATED_BY 984500501A1B1045PB30")
     assert monoova["start"] == "2019-06-30" and monoova["publication"] == "gleif-rr-2023-11-06"
     assert report.notes["relationships IS_FUND-MANAGED_BY (skipped)"] == 4
 
@@ -166,7 +169,7 @@ REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "gleif"
 @pytest.mark.skipif(not REALDATA.is_dir(), reason="shared/realdata is not here")
 def test_every_real_golden_copy_file_imports_and_validates(tmp_path) -> None:
     report = import_lists("gleif", sorted(REALDATA.glob("*.xml")), tmp_path / "pkg")
-    assert report.rows["entities.csv"] >= 25 and report.rows["ownership.csv"] >= 9
+    assert report.rows["entities.csv"] >= 25 and report.rows["ownership.csv"] >= 7
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "pkg")])
     assert result.exit_code in (0, 1), result.output
 

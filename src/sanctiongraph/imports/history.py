@@ -12,7 +12,7 @@ file states the listing date. After the last publication the last status holds.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sanctiongraph.imports.model import (
@@ -210,16 +210,26 @@ def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
     together, each citing every publication that states it; a holding with a party that
     no publication holds is counted and skipped."""
     known = {party_id for read in ordered for party_id in read.parties}
+    # One row per relation (owner, owned, kind, share, dates), as the data package wants
+    # it: records that state the same relation (GLEIF's direct and ultimate
+    # consolidation by the same parent, BODS interests of several types) are its entries.
     cited: dict[Holding, list[str]] = defaultdict(list)
+    entries: dict[Holding, list[str]] = defaultdict(list)
     for read in ordered:
         for holding in read.holdings:
             if holding.owner in known and holding.owned in known:
-                cited[holding].append(read.publication.id)
+                relation = replace(holding, entry="")
+                cited[relation].append(read.publication.id)
+                entries[relation].append(holding.entry)
             else:
                 tables.notes["holdings with a party that is not imported (skipped)"] += 1
     for h, pubs in cited.items():
+        if len(set(entries[h])) > 1:
+            tables.notes["records stating a relation another record states (merged)"] += (
+                len(set(entries[h])) - 1)
         tables.add("ownership.csv", owner=h.owner, owned=h.owned, kind=h.kind,
                    percent=h.percent, percent_min=h.percent_min, percent_max=h.percent_max,
                    start=h.start.isoformat() if h.start else None,
                    end=h.end.isoformat() if h.end else None,
-                   publication=";".join(dict.fromkeys(pubs)), entry=h.entry)
+                   publication=";".join(dict.fromkeys(pubs)),
+                   entry=";".join(dict.fromkeys(entries[h])))

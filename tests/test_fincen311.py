@@ -9,7 +9,6 @@ the cited paragraph of each finding, and that a new measure needs only reference
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest

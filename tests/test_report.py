@@ -18,7 +18,7 @@ from sanctiongraph.resources import demo_world_dir, shapes_dir
 from sanctiongraph.store import open_store
 from sanctiongraph.validate import validate_paths
 from sanctiongraph.validate.report import Finding, Report
-from sanctiongraph.validate.rules import DATA_QUALITY, rules_checked
+from sanctiongraph.validate.rules import rules_checked
 
 AS_OF = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,6 @@ banks with accounts at each other gave 138 MB in 19 s at depth 6 and blocked the
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Iterator
 

@@ -8,14 +8,12 @@ are printed (`pytest -s` shows them). Playwright drives /usr/bin/chromium: never
 
 from __future__ import annotations
 
-import io
 import shutil
 import socket
 import threading
 import time
 import zipfile
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import httpx

@@ -26,6 +26,12 @@ def chain(operator: str, count: int) -> str:
     "SELECT * { " + " UNION ".join(["{ BIND(1 AS ?x) }"] * 600) + " }",
     "SELECT * { " + " ".join("{ BIND(1 AS ?x%d) }" % i for i in range(600)) + " }",
     "SELECT * { ?s " + "/".join(["<urn:p>"] * 600) + " ?o }",
+    # Operands written as prefixed names: the tokenizer took ":+:+..." for one name and
+    # the CLI segfaulted on it (found by review).
+    "PREFIX : <http://x/> ASK { FILTER(" + "+".join([":"] * 7000) + " > 0) }",
+    "PREFIX : <http://x/> ASK { FILTER(" + "*".join(["ex:a"] * 600) + " > 0) }",
+    "PREFIX : <http://x/> SELECT * { ?s " + "/".join([":"] * 7000) + " ?o }",
+    "PREFIX : <http://x/> SELECT * { ?s " + "|".join([":p"] * 600) + " ?o }",
 ])
 def test_flat_chains_refused_before_parsing(query):
     started = time.monotonic()
@@ -81,7 +87,9 @@ def test_cli_query_refuses_unsafe_queries_without_connecting(store_dir, listener
 
 
 @pytest.mark.parametrize("text", [chain("+", 7000),
-                                  "SELECT * WHERE " + "{" * 3000 + "}" * 3000])
+                                  "SELECT * WHERE " + "{" * 3000 + "}" * 3000,
+                                  "PREFIX : <http://x/> ASK { FILTER("
+                                  + "+".join([":"] * 7000) + " > 0) }"])
 def test_cli_query_refuses_huge_trees(store_dir, tmp_path, text):
     # Exit 139 (a segfault) before: the CLI had no guard at all.
     path = tmp_path / "big.rq"
@@ -94,3 +102,11 @@ def test_cli_query_still_runs_plain_queries(store_dir):
     result = CliRunner().invoke(cli.cli, ["query", "--store", store_dir, "--format", "json",
                                           "--query", "ASK { ?s ?p ?o }"])
     assert result.exit_code == 0 and "true" in result.output, result.output
+
+
+def test_a_character_xml_cannot_carry_is_refused_in_the_query_text():
+    """The store holds none (ingest refuses them), and a literal in a query put one into
+    non-well-formed XML results (found by review)."""
+    with pytest.raises(UnsafeQuery, match="U\\+0001"):
+        inspect_query('SELECT ?x WHERE { BIND("a\x01b" AS ?x) }', set())
+    inspect_query('SELECT ?x WHERE { BIND("a\tb" AS ?x) }', set())  # tab is fine

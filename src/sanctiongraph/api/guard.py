@@ -24,6 +24,8 @@ import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from sanctiongraph.ingest.characters import forbidden_character
+
 FORBIDDEN = {
     "SERVICE": "SERVICE (federated queries) is not allowed",
     "LOAD": "LOAD is not allowed: this endpoint is read-only",
@@ -40,7 +42,7 @@ _TOKEN = re.compile(
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[^\s{}()\[\];,<>"'\#\\]|\\.)*)
+  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w.\-:%\u00B7\u00C0-\uFFFF]|\\.)*)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<number>\d*\.\d+(?:[eE][+-]?\d+)?|\d+\.\d*[eE][+-]?\d+|\d+(?:[eE][+-]?\d+)?)
   | (?P<open>[{(\[])
@@ -149,6 +151,9 @@ def inspect_query(
 ) -> Inspection:
     """Refuse anything but a plain, bounded, read-only query over our own graphs."""
     scanned = scan(query, max_length, max_depth, max_terms, max_chain)
+    unreadable = forbidden_character(query)  # (codepoint escapes are refused by scan)
+    if unreadable is not None:  # none is in the store either: ingest refuses them
+        raise UnsafeQuery(unreadable)
     for word in scanned.words:
         if word in FORBIDDEN:
             raise UnsafeQuery(FORBIDDEN[word])

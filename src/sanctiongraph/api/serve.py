@@ -17,6 +17,7 @@ from sanctiongraph.loading import has_bundled, load_bundled, load_sources, make_
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import GraphStore, open_store
 from sanctiongraph.store.base import DEFAULT_STORE_DIR
+from sanctiongraph.store.oxigraph import hold_lock
 
 log = logging.getLogger("sanctiongraph.api")
 
@@ -104,6 +105,10 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
               "timeout_keep_alive": connections.keep_alive_timeout}
     if workers > 1:
         store.close()
+        # Held while serving: the processes read the directory without RocksDB's lock,
+        # so a writer must not open it meanwhile (it would be refused, and this is too
+        # while one has it open).
+        readers_lock = hold_lock(Path(text), shared=True)  # noqa: F841 - held until exit
         os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, **options})
         uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers,
                     **server)

@@ -180,11 +180,16 @@ def _read_ownership(store: GraphStore) -> tuple[OwnershipData, StepMemo]:
     return data, {}
 
 
+QUERY_SNAPSHOTS = "sanctiongraph-query-snapshots"
+"""Where query workers' checkpoints live, inside the store's directory."""
+
+
 def _checkpoint(store: OxigraphStore, location) -> str:
-    """A new checkpoint of ``store`` (hard links on the same file system) beside its
-    directory, in ``<store>.query-snapshots/<pid>-<n>``; checkpoints left by processes
-    that no longer run are deleted first."""
-    root = location.parent / f"{location.name}.query-snapshots"
+    """A new checkpoint of ``store`` (hard links on the same file system) inside its
+    directory, in ``sanctiongraph-query-snapshots/<pid>-<n>`` (the store's directory is
+    writable wherever the store is; its parent need not be, e.g. a volume's mount
+    point); checkpoints left by processes that no longer run are deleted first."""
+    root = location / QUERY_SNAPSHOTS
     root.mkdir(exist_ok=True)
     for old in root.iterdir():
         pid = old.name.split("-", 1)[0]

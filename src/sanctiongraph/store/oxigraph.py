@@ -19,6 +19,9 @@ from sanctiongraph.store.base import GraphStore, StoreError
 
 # Where a replacement waits, inside the store directory, until it is in the store.
 JOURNAL = "sanctiongraph-journal"
+# Held shared by ``serve --workers N`` (whose processes read the directory without
+# RocksDB's lock) and exclusively by every writer: the two never meet.
+SERVED_LOCK = "sanctiongraph-served.lock"
 # A line that fails N-Triples parsing (a literal cannot be a subject), lenient or not.
 _NOT_NTRIPLES = b'\n"the data being loaded failed" .\n'
 
@@ -53,6 +56,29 @@ def _write_all(fd: int, data: bytes, reader: threading.Thread) -> bool:
                 return False
             select.select([], [fd], [], 0.1)
     return True
+
+
+def hold_lock(store_dir: Path, shared: bool) -> int | None:
+    """Take ``SERVED_LOCK`` of ``store_dir`` (shared for the read-only server processes,
+    exclusive for a writer) and return its descriptor, which holds it until closed;
+    ``None`` where the platform has no ``flock``. Raises :class:`StoreError` when the
+    other side holds it."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(store_dir / SERVED_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreError(
+            f"the store at {store_dir} is open for writing elsewhere; stop that first"
+            if shared else
+            f"the store at {store_dir} is being served read-only (sanctiongraph serve "
+            "--workers N); stop the server before writing to it, or write through "
+            "the server's POST /graphs with one process") from None
+    return fd
 
 
 def _fsync_dir(path: Path) -> None:
@@ -94,7 +120,13 @@ class OxigraphStore(GraphStore):
                 self._store = ox.Store(str(path))
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
+        self._lock_fd: int | None = None
         if path is not None and not read_only:
+            try:
+                self._lock_fd = hold_lock(path, shared=False)
+            except StoreError:
+                del self._store
+                raise
             self._recover()
 
     def _recover(self) -> None:
@@ -281,3 +313,6 @@ class OxigraphStore(GraphStore):
         if self.path is not None and not self.read_only:
             self._store.flush()
         del self._store
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the writer's lock
+            self._lock_fd = None

@@ -46,9 +46,14 @@ async def load_graph(
 
     def write() -> int:
         with state.write_lock:
-            count = load_sources(state.store, [source])[source.graph.value]
-            run_derivers(state.store, as_of)
-            state.data_changed()
+            try:
+                count = load_sources(state.store, [source])[source.graph.value]
+                run_derivers(state.store, as_of)
+            finally:
+                # Also after a failure part-way: the copies, counts and query workers must
+                # not keep the old data beside a store that changed (its derived graph,
+                # unmarked, is computed again when a reader needs it).
+                state.data_changed()
             return count
 
     count = await run_in_threadpool(write)

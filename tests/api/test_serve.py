@@ -169,3 +169,21 @@ def test_serve_with_workers_shares_the_store_read_only(tmp_path):
         assert len(workers) == 2
     finally:
         stop_serving(process)
+
+
+def test_serve_on_a_busy_port_fails_before_it_touches_the_store(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "sanctiongraph.cli", "serve", "--port", str(port),
+             "--store", str(tmp_path / "store")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"], result.stderr
+    assert not (tmp_path / "store").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -64,6 +65,22 @@ class ConnectionLimits:
     (0: no cap), so that one slow client cannot fill ``max_connections``."""
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise ``ValueError`` with one line when ``host:port`` cannot be listened on (in
+    use, or not an address of this machine), as uvicorn would bind it."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def serve(host: str, port: int, location: str | None, api_key: str | None = None,
           access_log: bool = False, workers: int = 1, read_requires_key: bool = False,
           hosts: tuple[str, ...] = (), query: dict[str, float | None] | None = None,
@@ -92,6 +109,7 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
         raise ValueError("--read-requires-key needs --api-key")
     options = {"api_key": api_key, "read_requires_key": read_requires_key,
                "allowed_hosts": allowed_hosts(host, hosts), **(query or {})}
+    check_port(host, port)  # before the store is opened, seeded or derived
     store = open_store(text)
     if seed_if_empty(store, date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")

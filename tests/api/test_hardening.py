@@ -109,6 +109,8 @@ def test_serve_passes_read_requires_key_and_hosts(monkeypatch, tmp_path):
     apps = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: apps.append(app))
     monkeypatch.setattr(serve_module, "seed_if_empty", lambda store, as_of: False)
+    # uvicorn does not run here, so nothing listens: no port to check either
+    monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
     result = CliRunner().invoke(cli.cli, ["serve", "--store", str(tmp_path / "a"),
                                           "--read-requires-key"])
     assert result.exit_code == 2 and "--api-key" in result.output

@@ -106,6 +106,8 @@ def test_serve_access_log_off_unless_asked(monkeypatch, tmp_path):
     runs = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: runs.append(options))
     monkeypatch.setattr(serve_module, "seed_if_empty", lambda store, as_of: False)
+    # uvicorn does not run here, so nothing listens: no port to check either
+    monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
     for number, extra in enumerate(([], ["--access-log"])):
         store = str(tmp_path / f"store-{number}")  # the unstarted app keeps its store open
         result = CliRunner().invoke(cli.cli, ["serve", "--store", store, *extra])

@@ -185,6 +185,20 @@ def _with_country(text: str) -> tuple[str, str | None]:
     return text.strip(), None
 
 
+def set_listing_facts(party, remarks: Remarks, text: str) -> int:
+    """Date ``party``'s non-SDN listings from the remarks' "Listing Date" (on SDN entries
+    it dates a directive, not the SDN listing) and give its CAPTA listings their measure;
+    return how many CAPTA listings' remarks state none (the caller reports each)."""
+    unstated = 0
+    for listing in party.listings:
+        if listing.list_code != "SDN":
+            listing.start = remarks.listing_date(listing.program, len(party.listings))
+        if listing.list_code == "CAPTA":
+            listing.measure = capta_measure(text)
+            unstated += listing.measure is None
+    return unstated
+
+
 def one_country(countries: list[str | None]) -> str | None:
     """The country all of an entry's addresses share, if there is exactly one."""
     known = {c for c in countries if c}

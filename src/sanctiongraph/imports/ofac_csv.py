@@ -214,12 +214,7 @@ def _apply_remarks(party: Party, text: str, file: str, line: int, problems: Prob
     if not party.kind:
         party.kind = ofac.entity_kind(party.name, party.identifier("bic") is not None, on_capta)
     party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
-    for listing in party.listings:
-        if listing.list_code != "SDN":  # on SDN entries it dates a directive, not the SDN listing
-            listing.start = remarks.listing_date(listing.program, len(party.listings))
-        if listing.list_code == "CAPTA":
-            listing.measure = ofac.capta_measure(text)
-            if listing.measure is None:
-                problems.add(file, f"entry {party.entry}: a CAPTA listing whose remarks state "
-                             "no measure (expected 'prohibited from opening or maintaining')",
-                             line=line, field_name="Remarks")
+    for _ in range(ofac.set_listing_facts(party, remarks, text)):
+        problems.add(file, f"entry {party.entry}: a CAPTA listing whose remarks state "
+                     "no measure (expected 'prohibited from opening or maintaining')",
+                     line=line, field_name="Remarks")

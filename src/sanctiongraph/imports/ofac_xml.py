@@ -144,14 +144,9 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
     party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
     party.located_in = ofac.one_country([country_code(text(a, "country"))
                                          for a in children(child(element, "addressList"), "address")])
-    for listing in party.listings:
-        if listing.list_code != "SDN":  # on SDN entries it dates a directive, not the SDN listing
-            listing.start = remarks.listing_date(listing.program, len(party.listings))
-        if listing.list_code == "CAPTA":
-            listing.measure = ofac.capta_measure(remarks_text)
-            if listing.measure is None:
-                problems.add(file, "a CAPTA listing whose remarks state no measure",
-                             record=record, field_name="remarks")
+    for _ in range(ofac.set_listing_facts(party, remarks, remarks_text)):
+        problems.add(file, "a CAPTA listing whose remarks state no measure",
+                     record=record, field_name="remarks")
     parties[party.id] = party
 
 

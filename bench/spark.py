@@ -8,8 +8,15 @@ correspondent accounts, transactions) as a CSV data package, then runs what
 process: read and load, every deriver (the 50 Percent Rule on its own line), validate.
 Each stage reports wall seconds; peak memory is that of the whole process tree (the
 Python process and Spark's JVM together), sampled every 0.2 s from /proc. Results are
-printed as a Markdown table (docs/benchmarks.md records them), and the derived graphs
-of the two engines are compared by size.
+printed as a Markdown table (docs/benchmarks.md records them), with the size of each
+engine's derived graph.
+
+    python bench/spark.py --tables-only --entities 1000000 10000000 --transactions 5000000
+
+measures the Spark job alone at sizes whose store would not fit in memory: the world's
+holdings and listings (bench/generate.py) and that many transactions (two parties each,
+on dates spread over 2011-2026) are written straight as the job's three input tables,
+and the job's output is written as N-Triples and counted (nothing goes into a store).
 """
 
 from __future__ import annotations
@@ -59,6 +66,60 @@ def stage_run(package: str, compute: str, master: str) -> None:
     print(json.dumps(out), flush=True)
 
 
+def tables_run(entities: int, transactions: int, seed: int, master: str, folder: str) -> None:
+    """The Spark job alone on generated tables: one JSON line of timings."""
+    import csv
+    import random
+
+    from generate import designation_iri, entity_iri, generate, holding_iri
+
+    from sanctiongraph.analysis.ownership import NO_END, NO_START, relation_key
+    from sanctiongraph.spark import spark_session
+    from sanctiongraph.spark import ofac50
+
+    out: dict[str, object] = {}
+    work = Path(folder)
+    start = time.perf_counter()
+    world = generate(entities, seed)
+    out["holdings"], out["listings"] = len(world.holdings), len(world.listings)
+    with open(work / "holdings.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(ofac50._HOLDING_COLUMNS)
+        for i, (owner, owned, percent, low, high, begin, end, control) in enumerate(world.holdings):
+            _, _, _, lo, hi, _, begin, end = relation_key(
+                entity_iri(owner), entity_iri(owned), control=control, percent=percent,
+                minimum=low, maximum=high, start=begin, end=end)
+            writer.writerow((holding_iri(i), entity_iri(owner), entity_iri(owned), int(control),
+                             lo, hi, begin, end))
+    with open(work / "listings.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(ofac50._LISTING_COLUMNS)
+        for i, (entity, program, begin, end) in enumerate(world.listings):
+            writer.writerow((designation_iri(i), entity_iri(entity), begin or NO_START,
+                             end or NO_END, f"https://w3id.org/sanctiongraph/ref/program/{program}"))
+    del world
+    rng = random.Random(seed + 2)
+    with open(work / "parties.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(ofac50._PARTY_COLUMNS)
+        for t in range(transactions):
+            day = f"{rng.randrange(2011, 2027)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+            for party in (rng.randrange(entities), rng.randrange(entities)):
+                writer.writerow((f"https://w3id.org/sanctiongraph/id/transaction/t{t}", day,
+                                 entity_iri(party)))
+    out["tables_s"] = time.perf_counter() - start
+    spark = spark_session(master)
+    start = time.perf_counter()
+    lines = ofac50.derived_lines(
+        spark, ofac50._read(spark, work / "holdings.csv", ofac50.HOLDINGS_SCHEMA),
+        ofac50._read(spark, work / "listings.csv", ofac50.LISTINGS_SCHEMA),
+        ofac50._read(spark, work / "parties.csv", ofac50.PARTIES_SCHEMA), AS_OF.isoformat())
+    lines.write.text(str(work / "derived"))
+    out["spark_s"] = time.perf_counter() - start
+    out["derived"] = sum(1 for part in (work / "derived").glob("part-*") for _ in open(part, "rb"))
+    print(json.dumps(out), flush=True)
+
+
 def _tree_rss_mib(pid: int) -> float:
     """Resident memory of ``pid`` and all its descendants, in MiB."""
     total, stack = 0, [pid]
@@ -77,9 +138,8 @@ def _tree_rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def measure(package: Path, compute: str, master: str, timeout: float) -> dict:
-    """Run one engine in a fresh process; add its peak tree memory and wall time."""
-    command = [sys.executable, __file__, "--stage", str(package), compute, master]
+def measure(command: list[str], timeout: float) -> dict:
+    """Run one measurement in a fresh process; add its peak tree memory and wall time."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0.0]
@@ -113,11 +173,35 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--tables-only", action="store_true")
+    parser.add_argument("--transactions", type=int, default=0)
     parser.add_argument("--stage", nargs=3, metavar=("PACKAGE", "COMPUTE", "MASTER"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--tables-stage", nargs=3, metavar=("ENTITIES", "TRANSACTIONS", "DIR"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
         stage_run(*args.stage)
+        return
+    if args.tables_stage:
+        size, count, folder = args.tables_stage
+        tables_run(int(size), int(count), args.seed, args.master, folder)
+        return
+    if args.tables_only:
+        print("| entities | holdings | transactions | writing the tables s | Spark job s "
+              "| peak MiB (tree) | derived triples |")
+        print("|---|---|---|---|---|---|---|")
+        for size in args.entities:
+            with tempfile.TemporaryDirectory() as tmp:
+                found = measure([sys.executable, __file__, "--tables-stage", str(size),
+                                 str(args.transactions), tmp, "--master", args.master,
+                                 "--seed", str(args.seed)], args.timeout)
+            if "timeout" in found:
+                print(f"| {size:,} | stopped after {args.timeout:.0f} s |", flush=True)
+                continue
+            print(f"| {size:,} | {found['holdings']:,} | {args.transactions:,} "
+                  f"| {found['tables_s']:.0f} | {found['spark_s']:.0f} | {found['peak_mib']:,.0f} "
+                  f"| {found['derived']:,} |", flush=True)
         return
     print("| entities | compute | triples | ingest + load s | 50% rule s | other derivers s "
           "| validate s | process wall s | peak MiB (tree) | derived triples | findings |")
@@ -127,7 +211,8 @@ def main() -> None:
             package = Path(tmp) / f"world-{size}"
             counts = write_world(size, args.seed, package)
             for compute in args.compute:
-                found = measure(package, compute, args.master, args.timeout)
+                found = measure([sys.executable, __file__, "--stage", str(package), compute,
+                                 args.master], args.timeout)
                 if "timeout" in found:
                     print(f"| {size:,} | {compute} | stopped after {args.timeout:.0f} s |",
                           flush=True)

@@ -57,7 +57,8 @@ def spark_session(master: str = DEFAULT_MASTER) -> SparkSession:
     builder = (SparkSession.builder.master(master).appName("sanctiongraph")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", os.environ.get("SANCTIONGRAPH_SPARK_PARTITIONS", "4" if local else "200"))
+               .config("spark.sql.shuffle.partitions",
+                       os.environ.get("SANCTIONGRAPH_SPARK_PARTITIONS", "4" if local else "200"))
                .config("spark.sql.adaptive.enabled", "true")
                .config("spark.driver.memory",
                        os.environ.get("SANCTIONGRAPH_SPARK_DRIVER_MEMORY", "4g")))

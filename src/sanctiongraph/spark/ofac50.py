@@ -247,8 +247,8 @@ def derived_lines(spark: SparkSession, holding_table: DataFrame, listing_table: 
 
     # Who can be blocked on some date: everything counted whatever its dates, upper
     # bounds (the scope of the fixed points below; no one else's holdings ever count).
-    possible, _ = fixed_point(listing_groups.select(F.lit("*").alias("day"), "entity"),
-                              owning.select(F.lit("*").alias("day"), "owner", "owned",
+    possible, _ = fixed_point(listing_groups.select(F.lit(_ALL_DAYS).alias("day"), "entity"),
+                              owning.select(F.lit(_ALL_DAYS).alias("day"), "owner", "owned",
                                             col("hi").alias("share")), ["day"])
     scoped = owning.join(possible.select(col("entity").alias("owner")), "owner").localCheckpoint(eager=False)
 

@@ -158,21 +158,28 @@ def fixed_point(seeds: DataFrame, edges: DataFrame, keys: list[str]
         members, size = grown, grown_size
 
 
-def _programs(seeds: DataFrame, edges: DataFrame, members: DataFrame) -> DataFrame:
-    """(bound, entity, program): the programs of the listings in force, followed down the
-    holdings in force into the ``members`` of the same bound (a least fixed point)."""
-    steps = edges.join(members.withColumnRenamed("entity", "owned"), ["bound", "owned"]) \
-        .select("bound", F.col("owner").alias("entity"), "owned")
-    found = seeds.distinct().localCheckpoint(eager=False)
+def reach(found: DataFrame, steps: DataFrame, on: list[str]) -> DataFrame:
+    """``found`` (…, entity) closed under ``steps`` (``on`` columns, entity, next): every
+    row whose entity is a step's ``entity`` adds the same row with the step's ``next``
+    (a least fixed point; one Spark job a round; cycles end)."""
+    columns = found.columns
+    found = found.distinct().localCheckpoint(eager=False)
     size = found.count()
     while True:
-        down = found.join(steps, ["bound", "entity"]).select(
-            "bound", F.col("owned").alias("entity"), "program")
-        grown = found.unionByName(down).distinct().localCheckpoint(eager=False)
+        step = (found.join(steps, on).drop("entity").withColumnRenamed("next", "entity")
+                .select(*columns))
+        grown = found.unionByName(step).distinct().localCheckpoint(eager=False)
         grown_size = grown.count()
         if grown_size == size:
             return found
         found, size = grown, grown_size
+
+
+def _by_bound(frame: DataFrame) -> DataFrame:
+    """Each row twice, for the lower (``lo`` as ``share``) and the upper bound."""
+    bounds = F.explode(F.array(F.struct(F.lit("lo").alias("bound"), F.col("lo").alias("share")),
+                               F.struct(F.lit("hi").alias("bound"), F.col("hi").alias("share"))))
+    return frame.select("*", bounds.alias("b")).select("*", "b.bound", "b.share").drop("b")
 
 
 # --- the job -------------------------------------------------------------------
@@ -211,19 +218,17 @@ def derive(store: GraphStore, as_of: date, spark: SparkSession) -> None:
                     f, format=ox.RdfFormat.N_TRIPLES, lenient=True)))
 
 
-def _days(spark: SparkSession, dated: list[DataFrame], parties: DataFrame, as_of: str
-          ) -> DataFrame:
-    """(on, day): each transaction date and the as-of date, with the date the fixed
-    points run for it. Two dates between the same consecutive start or end dates of the
-    listings and holdings see the same ones in force: they share the earliest of them
-    (the as-of date stands for its own class)."""
+def _days(spark: SparkSession, dated: list[DataFrame], parties: DataFrame) -> DataFrame:
+    """(on, day): each transaction date and the date the fixed points run for it. Two
+    dates between the same consecutive start or end dates of the listings and holdings
+    see the same ones in force: they share the earliest of them."""
     bounds = sorted({row[0] for frame in dated
                      for row in frame.select(F.explode(F.array("start", "end"))).distinct()
                      .collect()})
     days = {row["on"] for row in parties.select("on").distinct().collect()}
-    representative = {bisect.bisect_right(bounds, as_of): as_of}
+    representative: dict[int, str] = {}
     pairs = [(on, representative.setdefault(bisect.bisect_right(bounds, on), on))
-             for on in sorted(days | {as_of})]
+             for on in sorted(days)]
     return spark.createDataFrame(pairs, "on STRING, day STRING")
 
 
@@ -250,20 +255,14 @@ def derived_lines(spark: SparkSession, holding_table: DataFrame, listing_table: 
     possible, _ = fixed_point(listing_groups.select(F.lit(_ALL_DAYS).alias("day"), "entity"),
                               owning.select(F.lit(_ALL_DAYS).alias("day"), "owner", "owned",
                                             col("hi").alias("share")), ["day"])
-    scoped = owning.join(possible.select(col("entity").alias("owner")), "owner").localCheckpoint(eager=False)
+    scoped = (owning.join(possible.select(col("entity").alias("owner")), "owner")
+              .localCheckpoint(eager=False))
 
-    # The lower (bands at their minimum) and upper fixed points, for the as-of date and
-    # for each class of transaction dates, all in one.
-    parties = party_table.withColumn("on", F.substring("day", 1, 10)).drop("day")
-    classes = _days(spark, [scoped, listing_groups], parties, as_of)
-    days = F.broadcast(classes.select("day").distinct())
-    bounds = F.explode(F.array(F.struct(F.lit("lo").alias("bound"), col("lo").alias("share")),
-                               F.struct(F.lit("hi").alias("bound"), col("hi").alias("share"))))
-    edges = (_active(scoped.crossJoin(days), col("day"))
-             .select("*", bounds.alias("b")).select("*", "b.bound", "b.share").drop("b")
-             .localCheckpoint(eager=False))
-    listed = (_active(listing_groups.crossJoin(days), col("day"))
-              .crossJoin(F.broadcast(spark.createDataFrame([("lo",), ("hi",)], "bound STRING")))
+    # The lower (bands at their minimum) and upper fixed points on the as-of date.
+    day = F.lit(as_of)
+    bound_names = F.broadcast(spark.createDataFrame([("lo",), ("hi",)], "bound STRING"))
+    edges = _by_bound(_active(scoped, day).withColumn("day", day)).localCheckpoint(eager=False)
+    listed = (_active(listing_groups, day).withColumn("day", day).crossJoin(bound_names)
               .localCheckpoint(eager=False))
     members, totals = fixed_point(listed, edges, ["bound", "day"])
 
@@ -271,7 +270,8 @@ def derived_lines(spark: SparkSession, holding_table: DataFrame, listing_table: 
     on_day = col("day") == F.lit(as_of)
     blocked = members.where(on_day & (col("bound") == "lo")).select("entity")
     maybe = members.where(on_day & (col("bound") == "hi")).select("entity")
-    share = totals.where(on_day).groupBy("entity").pivot("bound", ["lo", "hi"]).agg(F.first("total"))
+    share = (totals.where(on_day).groupBy("entity").pivot("bound", ["lo", "hi"])
+             .agg(F.first("total")))
     status = (maybe.join(blocked.withColumn("blocked", F.lit(True)), "entity", "left")
               .join(share, "entity", "left")
               .select("entity", F.coalesce("blocked", F.lit(False)).alias("blocked"),
@@ -286,9 +286,12 @@ def derived_lines(spark: SparkSession, holding_table: DataFrame, listing_table: 
 
     # Programs: the lower set's for the blocked, the upper set's for the possibly blocked.
     listed_today = listed.where(on_day)
-    seeds = (listed_today.select("bound", "entity", F.explode(F.split("programs", " ")).alias("program"))
+    seeds = (listed_today.select("bound", "entity",
+                                 F.explode(F.split("programs", " ")).alias("program"))
              .where(col("program") != ""))
-    programs = _programs(seeds, edges.where(on_day), members.where(on_day))
+    steps = (edges.join(members.withColumnRenamed("entity", "owned"), ["bound", "day", "owned"])
+             .select("bound", F.col("owner").alias("entity"), F.col("owned").alias("next")))
+    programs = reach(seeds, steps, ["bound", "entity"])
     chosen = status.select("entity", F.when(col("blocked"), F.lit("lo")).otherwise(F.lit("hi"))
                            .alias("bound"))
     parts.append(programs.join(chosen, ["bound", "entity"]).select(
@@ -315,14 +318,7 @@ def derived_lines(spark: SparkSession, holding_table: DataFrame, listing_table: 
                                 .alias("value")))
 
     # Each transaction's parties on its own date.
-    states = (members.groupBy("day", col("entity").alias("party"))
-              .agg(F.max(F.when(col("bound") == "lo", 1).otherwise(0)).alias("blocked")))
-    involved = parties.join(F.broadcast(classes), "on").join(states, ["day", "party"])
-    predicate = F.when(col("blocked") == 1, F.lit(f"<{SG.blockedParty}>")).otherwise(
-        F.lit(f"<{SG.possiblyBlockedParty}>"))
-    parts.append(involved.select(F.concat(_iri(col("transaction")), F.lit(" "), predicate,
-                                          F.lit(" "), _iri(col("party")), F.lit(" ."))
-                                 .alias("value")))
+    parts.append(_party_lines(spark, scoped, listing_groups, possible, party_table, bound_names))
     found = parts[0]
     for part in parts[1:]:
         found = found.unionByName(part)
@@ -339,3 +335,33 @@ def _reason_lines(grounds: DataFrame, reason: Column, via: object, source: ox.Na
         grounds.select(reason.alias("reason"), F.explode("statements").alias("statement"))
         .select(_triple(col("reason"), via, _iri(col("statement"))).alias("value")),
     ]
+
+
+def _party_lines(spark: SparkSession, scoped: DataFrame, listing_groups: DataFrame,
+                 possible: DataFrame, party_table: DataFrame, bound_names: DataFrame
+                 ) -> DataFrame:
+    """``sg:blockedParty`` / ``sg:possiblyBlockedParty`` of each transaction on its date.
+
+    As the embedded deriver, the fixed points for a date cover only what its parties'
+    statuses depend on: the parties that can ever be blocked and everything above them
+    (an entity's status depends only on what is above it). One run covers every class
+    of dates (:func:`_days`), keyed by its representative date."""
+    col = F.col
+    parties = party_table.withColumn("on", F.substring("day", 1, 10)).drop("day")
+    classes = F.broadcast(_days(spark, [scoped, listing_groups], parties))
+    wanted = (parties.join(classes, "on").select("day", col("party").alias("entity"))
+              .join(possible.select("entity"), "entity"))
+    above = reach(wanted, scoped.select(col("owned").alias("entity"), col("owner").alias("next"))
+                  .distinct(), ["entity"])
+    edges = _by_bound(_active(scoped.join(above.withColumnRenamed("entity", "owned"), "owned"),
+                              col("day"))).localCheckpoint(eager=False)
+    listed = (_active(listing_groups.join(above, "entity"), col("day")).crossJoin(bound_names)
+              .localCheckpoint(eager=False))
+    members, _ = fixed_point(listed, edges, ["bound", "day"])
+    states = (members.groupBy("day", col("entity").alias("party"))
+              .agg(F.max(F.when(col("bound") == "lo", 1).otherwise(0)).alias("blocked")))
+    involved = parties.join(classes, "on").join(states, ["day", "party"])
+    predicate = F.when(col("blocked") == 1, F.lit(f"<{SG.blockedParty}>")).otherwise(
+        F.lit(f"<{SG.possiblyBlockedParty}>"))
+    return involved.select(F.concat(_iri(col("transaction")), F.lit(" "), predicate, F.lit(" "),
+                                    _iri(col("party")), F.lit(" .")).alias("value"))

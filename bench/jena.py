@@ -43,19 +43,34 @@ def jena_classpath(folder: Path) -> str:
     with zipfile.ZipFile(JAVA / "jena-core.jar") as jar:
         for name in jar.namelist():
             if name.startswith(shaded) and name.endswith(".properties"):
-                target = folder / "xerces" / name[len(shaded):]
+                target = folder / "xerces" / name[len(shaded) :]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(jar.read(name))
     packages = subprocess.run(
-        ["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
-         "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
-         "libapache-jena-java"], capture_output=True, text=True, check=True).stdout
+        [
+            "apt-cache",
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            "libapache-jena-java",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     jars: set[str] = set()
     for package in {line for line in packages.splitlines() if not line.startswith(" ")}:
         listed = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True)
-        jars |= {line for line in listed.stdout.splitlines()
-                 if line.startswith(str(JAVA) + "/") and line.endswith(".jar")
-                 and line.count("/") == 4}
+        jars |= {
+            line
+            for line in listed.stdout.splitlines()
+            if line.startswith(str(JAVA) + "/") and line.endswith(".jar") and line.count("/") == 4
+        }
     # One SLF4J binding (the no-op one), not six.
     jars = {j for j in jars if "slf4j-" not in j or j.endswith(("slf4j-api.jar", "slf4j-nop.jar"))}
     return ":".join([str(folder), *sorted(jars)])
@@ -77,8 +92,12 @@ def ours(export: Path) -> tuple[float, set[tuple[str, str]]]:
 
 
 def jena(export: Path, shapes: Path, classpath: str) -> tuple[float, set[tuple[str, str]]]:
-    result = subprocess.run(["java", "-Xmx12g", "-cp", classpath, str(SOURCE), str(export),
-                             str(shapes)], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["java", "-Xmx12g", "-cp", classpath, str(SOURCE), str(export), str(shapes)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seconds, pairs = 0.0, set()
     for line in result.stdout.splitlines():
         if line.startswith("validate_s "):
@@ -97,8 +116,10 @@ def main() -> None:
     from sanctiongraph.validate.shapes import bundled_shapes
 
     cli = [sys.executable, "-m", "sanctiongraph.cli"]
-    print("| entities | exported quads | ours: validate s | Jena: validate s | Jena / ours "
-          "| results (ours, Jena) | same (focus, shape) set |")
+    print(
+        "| entities | exported quads | ours: validate s | Jena: validate s | Jena / ours "
+        "| results (ours, Jena) | same (focus, shape) set |"
+    )
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -106,23 +127,37 @@ def main() -> None:
         shapes = folder / "shapes.nt"
         bundled_shapes().serialize(shapes, format="nt")
         for size in args.entities:
-            package, store, export = (folder / f"world-{size}", folder / f"store-{size}",
-                                      folder / f"export-{size}.nq")
+            package, store, export = (
+                folder / f"world-{size}",
+                folder / f"store-{size}",
+                folder / f"export-{size}.nq",
+            )
             write_world(size, args.seed, package)
-            subprocess.run([*cli, "load", str(package), "--store", str(store), "--as-of",
-                            AS_OF.isoformat()], check=True, capture_output=True)
-            subprocess.run([*cli, "export", "--store", str(store), "--output", str(export)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [*cli, "load", str(package), "--store", str(store), "--as-of", AS_OF.isoformat()],
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(
+                [*cli, "export", "--store", str(store), "--output", str(export)],
+                check=True,
+                capture_output=True,
+            )
             quads = sum(1 for _ in open(export, "rb"))
             our_s, our_pairs = ours(export)
             jena_s, jena_pairs = jena(export, shapes, classpath)
             # Jena names a blank-node shape by its label; compare on IRI shapes.
-            print(f"| {size:,} | {quads:,} | {our_s:.2f} | {jena_s:.2f} | {jena_s / our_s:.0f}x "
-                  f"| {len(our_pairs):,}, {len(jena_pairs):,} | {our_pairs == jena_pairs} |",
-                  flush=True)
+            print(
+                f"| {size:,} | {quads:,} | {our_s:.2f} | {jena_s:.2f} | {jena_s / our_s:.0f}x "
+                f"| {len(our_pairs):,}, {len(jena_pairs):,} | {our_pairs == jena_pairs} |",
+                flush=True,
+            )
             if our_pairs != jena_pairs:
-                print(f"<!-- only ours: {sorted(our_pairs - jena_pairs)[:3]} "
-                      f"only Jena: {sorted(jena_pairs - our_pairs)[:3]} -->", flush=True)
+                print(
+                    f"<!-- only ours: {sorted(our_pairs - jena_pairs)[:3]} "
+                    f"only Jena: {sorted(jena_pairs - our_pairs)[:3]} -->",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

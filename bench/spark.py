@@ -87,33 +87,63 @@ def tables_run(entities: int, transactions: int, seed: int, master: str, folder:
         writer.writerow(ofac50._HOLDING_COLUMNS)
         for i, (owner, owned, percent, low, high, begin, end, control) in enumerate(world.holdings):
             _, _, _, lo, hi, _, begin, end = relation_key(
-                entity_iri(owner), entity_iri(owned), control=control, percent=percent,
-                minimum=low, maximum=high, start=begin, end=end)
-            writer.writerow((holding_iri(i), entity_iri(owner), entity_iri(owned), int(control),
-                             lo, hi, begin, end))
+                entity_iri(owner),
+                entity_iri(owned),
+                control=control,
+                percent=percent,
+                minimum=low,
+                maximum=high,
+                start=begin,
+                end=end,
+            )
+            writer.writerow(
+                (
+                    holding_iri(i),
+                    entity_iri(owner),
+                    entity_iri(owned),
+                    int(control),
+                    lo,
+                    hi,
+                    begin,
+                    end,
+                )
+            )
     with open(work / "listings.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(ofac50._LISTING_COLUMNS)
         for i, (entity, program, begin, end) in enumerate(world.listings):
-            writer.writerow((designation_iri(i), entity_iri(entity), begin or NO_START,
-                             end or NO_END, f"https://w3id.org/sanctiongraph/ref/program/{program}"))
+            writer.writerow(
+                (
+                    designation_iri(i),
+                    entity_iri(entity),
+                    begin or NO_START,
+                    end or NO_END,
+                    f"https://w3id.org/sanctiongraph/ref/program/{program}",
+                )
+            )
     del world
     rng = random.Random(seed + 2)
     with open(work / "parties.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(ofac50._PARTY_COLUMNS)
         for t in range(transactions):
-            day = f"{rng.randrange(2011, 2027)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+            day = (
+                f"{rng.randrange(2011, 2027)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+            )
             for party in (rng.randrange(entities), rng.randrange(entities)):
-                writer.writerow((f"https://w3id.org/sanctiongraph/id/transaction/t{t}", day,
-                                 entity_iri(party)))
+                writer.writerow(
+                    (f"https://w3id.org/sanctiongraph/id/transaction/t{t}", day, entity_iri(party))
+                )
     out["tables_s"] = time.perf_counter() - start
     spark = spark_session(master)
     start = time.perf_counter()
     lines = ofac50.derived_lines(
-        spark, ofac50._read(spark, work / "holdings.csv", ofac50.HOLDINGS_SCHEMA),
+        spark,
+        ofac50._read(spark, work / "holdings.csv", ofac50.HOLDINGS_SCHEMA),
         ofac50._read(spark, work / "listings.csv", ofac50.LISTINGS_SCHEMA),
-        ofac50._read(spark, work / "parties.csv", ofac50.PARTIES_SCHEMA), AS_OF.isoformat())
+        ofac50._read(spark, work / "parties.csv", ofac50.PARTIES_SCHEMA),
+        AS_OF.isoformat(),
+    )
     lines.write.text(str(work / "derived"))
     out["spark_s"] = time.perf_counter() - start
     out["derived"] = sum(1 for part in (work / "derived").glob("part-*") for _ in open(part, "rb"))
@@ -175,10 +205,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--tables-only", action="store_true")
     parser.add_argument("--transactions", type=int, default=0)
-    parser.add_argument("--stage", nargs=3, metavar=("PACKAGE", "COMPUTE", "MASTER"),
-                        help=argparse.SUPPRESS)
-    parser.add_argument("--tables-stage", nargs=3, metavar=("ENTITIES", "TRANSACTIONS", "DIR"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stage", nargs=3, metavar=("PACKAGE", "COMPUTE", "MASTER"), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--tables-stage",
+        nargs=3,
+        metavar=("ENTITIES", "TRANSACTIONS", "DIR"),
+        help=argparse.SUPPRESS,
+    )
     args = parser.parse_args()
     if args.stage:
         stage_run(*args.stage)
@@ -188,42 +223,66 @@ def main() -> None:
         tables_run(int(size), int(count), args.seed, args.master, folder)
         return
     if args.tables_only:
-        print("| entities | holdings | transactions | writing the tables s | Spark job s "
-              "| peak MiB (tree) | derived triples |")
+        print(
+            "| entities | holdings | transactions | writing the tables s | Spark job s "
+            "| peak MiB (tree) | derived triples |"
+        )
         print("|---|---|---|---|---|---|---|")
         for size in args.entities:
             with tempfile.TemporaryDirectory() as tmp:
-                found = measure([sys.executable, __file__, "--tables-stage", str(size),
-                                 str(args.transactions), tmp, "--master", args.master,
-                                 "--seed", str(args.seed)], args.timeout)
+                found = measure(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--tables-stage",
+                        str(size),
+                        str(args.transactions),
+                        tmp,
+                        "--master",
+                        args.master,
+                        "--seed",
+                        str(args.seed),
+                    ],
+                    args.timeout,
+                )
             if "timeout" in found:
                 print(f"| {size:,} | stopped after {args.timeout:.0f} s |", flush=True)
                 continue
-            print(f"| {size:,} | {found['holdings']:,} | {args.transactions:,} "
-                  f"| {found['tables_s']:.0f} | {found['spark_s']:.0f} | {found['peak_mib']:,.0f} "
-                  f"| {found['derived']:,} |", flush=True)
+            print(
+                f"| {size:,} | {found['holdings']:,} | {args.transactions:,} "
+                f"| {found['tables_s']:.0f} | {found['spark_s']:.0f} | {found['peak_mib']:,.0f} "
+                f"| {found['derived']:,} |",
+                flush=True,
+            )
         return
-    print("| entities | compute | triples | ingest + load s | 50% rule s | other derivers s "
-          "| validate s | process wall s | peak MiB (tree) | derived triples | findings |")
+    print(
+        "| entities | compute | triples | ingest + load s | 50% rule s | other derivers s "
+        "| validate s | process wall s | peak MiB (tree) | derived triples | findings |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.entities:
         with tempfile.TemporaryDirectory() as tmp:
             package = Path(tmp) / f"world-{size}"
             counts = write_world(size, args.seed, package)
             for compute in args.compute:
-                found = measure([sys.executable, __file__, "--stage", str(package), compute,
-                                 args.master], args.timeout)
+                found = measure(
+                    [sys.executable, __file__, "--stage", str(package), compute, args.master],
+                    args.timeout,
+                )
                 if "timeout" in found:
-                    print(f"| {size:,} | {compute} | stopped after {args.timeout:.0f} s |",
-                          flush=True)
+                    print(
+                        f"| {size:,} | {compute} | stopped after {args.timeout:.0f} s |", flush=True
+                    )
                     continue
                 derive = {k: v for k, v in found.items() if k.startswith("derive_")}
                 rule = derive.pop("derive_ofac50_s")
-                print(f"| {size:,} | {compute} | {found['triples']:,} "
-                      f"| {found['ingest_load_s']:.1f} | {rule:.1f} | {sum(derive.values()):.1f} "
-                      f"| {found['validate_s']:.1f} | {found['wall_s']:.0f} "
-                      f"| {found['peak_mib']:,.0f} | {found['derived']:,} | {found['findings']:,} |",
-                      flush=True)
+                print(
+                    f"| {size:,} | {compute} | {found['triples']:,} "
+                    f"| {found['ingest_load_s']:.1f} | {rule:.1f} | {sum(derive.values()):.1f} "
+                    f"| {found['validate_s']:.1f} | {found['wall_s']:.0f} "
+                    f"| {found['peak_mib']:,.0f} | {found['derived']:,} | {found['findings']:,} |",
+                    flush=True,
+                )
             print(f"<!-- {size}: {json.dumps(counts)} -->", flush=True)
 
 

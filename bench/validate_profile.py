@@ -52,9 +52,15 @@ def profile(size: int, seed: int) -> dict:
     start = time.perf_counter()
     rules_checked(store, (f.shape for f in findings))
     summary = time.perf_counter() - start
-    return {"size": size, "queries_s": whole, "explain_s": explain, "rules_s": summary,
-            "raw": len(raw), "findings": len(findings),
-            "top": sorted(shapes_by_count.items(), key=lambda kv: -kv[1])[:3]}
+    return {
+        "size": size,
+        "queries_s": whole,
+        "explain_s": explain,
+        "rules_s": summary,
+        "raw": len(raw),
+        "findings": len(findings),
+        "top": sorted(shapes_by_count.items(), key=lambda kv: -kv[1])[:3],
+    }
 
 
 def main() -> None:
@@ -62,15 +68,19 @@ def main() -> None:
     parser.add_argument("--entities", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    print("| entities | whole-graph queries s | explaining findings s | rules checked s "
-          "| raw results | findings | most frequent shapes |")
+    print(
+        "| entities | whole-graph queries s | explaining findings s | rules checked s "
+        "| raw results | findings | most frequent shapes |"
+    )
     print("|---|---|---|---|---|---|---|")
     for size in args.entities:
         found = profile(size, args.seed)
         top = ", ".join(f"{shape.rsplit('/', 1)[-1]} ({count})" for shape, count in found["top"])
-        print(f"| {size:,} | {found['queries_s']:.2f} | {found['explain_s']:.2f} "
-              f"| {found['rules_s']:.2f} | {found['raw']:,} | {found['findings']:,} | {top} |",
-              flush=True)
+        print(
+            f"| {size:,} | {found['queries_s']:.2f} | {found['explain_s']:.2f} "
+            f"| {found['rules_s']:.2f} | {found['raw']:,} | {found['findings']:,} | {top} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

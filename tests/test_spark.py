@@ -44,6 +44,7 @@ _BLANK = re.compile(r"_:\S+")
 def spark_derivers():
     """The Spark replacements, on one small local session (started by the first job)."""
     import os
+
     os.environ.setdefault("SANCTIONGRAPH_SPARK_DRIVER_MEMORY", "1g")
     os.environ.setdefault("SANCTIONGRAPH_SPARK_PARTITIONS", "1")
     return spark_compute.spark_derivers("local[1]")
@@ -83,8 +84,11 @@ def test_the_listed_fixtures_are_found():
 def _case(path: Path):
     """The 50 Percent Rule's own fixtures run in a quick local run; the others (whose
     rules use its statuses) only with the slow tests, as in CI (several seconds each)."""
-    slow = () if path.parent.name in ("ofac-50pct", "fincen-311-dprk", "nksr-510") else (
-        pytest.mark.slow,)
+    slow = (
+        ()
+        if path.parent.name in ("ofac-50pct", "fincen-311-dprk", "nksr-510")
+        else (pytest.mark.slow,)
+    )
     return pytest.param(path, id=str(path.relative_to(FIXTURES)), marks=slow)
 
 
@@ -129,14 +133,18 @@ def test_validate_compute_spark_gives_the_same_report(spark_derivers, as_of):
 
 def test_compute_spark_without_pyspark_is_one_line(monkeypatch, tmp_path):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "pyspark" else real(name, *a))
-    for command in (["validate", str(demo_world_dir())],
-                    ["load", str(demo_world_dir()), "--store", str(tmp_path / "store")]):
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a)
+    )
+    for command in (
+        ["validate", str(demo_world_dir())],
+        ["load", str(demo_world_dir()), "--store", str(tmp_path / "store")],
+    ):
         result = CliRunner().invoke(cli, [*command, "--compute", "spark"])
         assert result.exit_code == 2
         assert result.output.strip().splitlines() == [
-            "error: --compute spark needs pyspark: pip install 'sanctiongraph[spark]'"]
+            "error: --compute spark needs pyspark: pip install 'sanctiongraph[spark]'"
+        ]
     assert not (tmp_path / "store").exists()  # failed before opening anything
 
 

@@ -23,7 +23,9 @@ from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.queries import (
-    oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
+    oxigraph_syntax_error,
+    syntax_error_message,
+    with_common_prefixes,
 )
 from sanctiongraph.spark import COMPUTE_ENGINES, DEFAULT_MASTER, SparkUnavailable, derivers_for
 from sanctiongraph.spreadsheet import csv_text
@@ -32,19 +34,35 @@ from sanctiongraph.validate import validate_paths
 
 EXIT_INPUT = 2
 AS_OF = click.option(
-    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-    help="Date that governs every interval (YYYY-MM-DD; default: today).")
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date that governs every interval (YYYY-MM-DD; default: today).",
+)
 STORE = click.option(
-    "--store", "store_location", default=None, metavar="DIR",
-    help="Store directory (default: .sanctiongraph/store under the working directory).")
+    "--store",
+    "store_location",
+    default=None,
+    metavar="DIR",
+    help="Store directory (default: .sanctiongraph/store under the working directory).",
+)
 
 COMPUTE = click.option(
-    "--compute", type=click.Choice(COMPUTE_ENGINES), default="embedded", show_default=True,
+    "--compute",
+    type=click.Choice(COMPUTE_ENGINES),
+    default="embedded",
+    show_default=True,
     help="Where the derivers whose cost grows with the data run: embedded (this process) "
-         "or spark (Apache Spark jobs; pip install 'sanctiongraph[spark]', needs Java).")
+    "or spark (Apache Spark jobs; pip install 'sanctiongraph[spark]', needs Java).",
+)
 SPARK_MASTER = click.option(
-    "--spark-master", default=DEFAULT_MASTER, show_default=True, metavar="URL",
-    help="Spark master for --compute spark (local[N], spark://HOST:PORT, yarn, k8s://...).")
+    "--spark-master",
+    default=DEFAULT_MASTER,
+    show_default=True,
+    metavar="URL",
+    help="Spark master for --compute spark (local[N], spark://HOST:PORT, yarn, k8s://...).",
+)
 
 
 def _derivers(compute: str, spark_master: str):
@@ -61,8 +79,10 @@ def _as_of(value) -> date:
 
 
 PROGRESS = click.option(
-    "--progress/--no-progress", default=None,
-    help="Print each stage with its counts and time on stderr (default: when stderr is a terminal).")
+    "--progress/--no-progress",
+    default=None,
+    help="Print each stage with its counts and time on stderr (default: when stderr is a terminal).",
+)
 
 
 def _stage_printer(progress: bool | None):
@@ -88,8 +108,11 @@ def _open(location: str | None) -> GraphStore:
     store = open_store(location)
     day = make_ready(store)
     if day is not None:
-        click.echo(f"warning: the derived graph was unfinished or older than the data "
-                   f"(an interrupted load?); computed it again for {day.isoformat()}", err=True)
+        click.echo(
+            f"warning: the derived graph was unfinished or older than the data "
+            f"(an interrupted load?); computed it again for {day.isoformat()}",
+            err=True,
+        )
     return store
 
 
@@ -102,19 +125,40 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle", "csv"]),
-              default="text", show_default=True,
-              help="Report format (csv: one finding a row, for spreadsheets).")
-@click.option("--engine", type=click.Choice(["fast", "reference"]), default="fast",
-              show_default=True,
-              help="SHACL engine: fast (whole-graph SPARQL in Oxigraph) or reference (pySHACL).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write the report to (default: standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle", "csv"]),
+    default="text",
+    show_default=True,
+    help="Report format (csv: one finding a row, for spreadsheets).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "reference"]),
+    default="fast",
+    show_default=True,
+    help="SHACL engine: fast (whole-graph SPARQL in Oxigraph) or reference (pySHACL).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write the report to (default: standard output).",
+)
 @COMPUTE
 @SPARK_MASTER
 @PROGRESS
-def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str, output: Path | None,
-             compute: str, spark_master: str, progress: bool | None) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    as_of,
+    fmt: str,
+    engine: str,
+    output: Path | None,
+    compute: str,
+    spark_master: str,
+    progress: bool | None,
+) -> None:
     """Validate data packages (folders or .zip of CSV) and RDF files, statelessly.
 
     The report lists the findings and the rules checked (with their citations, how well
@@ -123,8 +167,9 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str, output: Path
     """
     replacements = _derivers(compute, spark_master)
     try:
-        report = validate_paths(list(paths), _as_of(as_of), engine, _stage_printer(progress),
-                                replacements)
+        report = validate_paths(
+            list(paths), _as_of(as_of), engine, _stage_printer(progress), replacements
+        )
     except SparkUnavailable as exc:
         _fail(str(exc))
     if report.errors and fmt in ("text", "csv"):
@@ -143,11 +188,20 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str, output: Path
 @cli.command("import")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(list(IMPORT_FORMATS)))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", required=True, type=click.Path(path_type=Path), metavar="DIR",
-              help="New folder for the data package (must not exist, or be empty).")
-@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Publication date of the files (default: an ISO date in each file name, "
-                   "else the date the file states).")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="New folder for the data package (must not exist, or be empty).",
+)
+@click.option(
+    "--published",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Publication date of the files (default: an ISO date in each file name, "
+    "else the date the file states).",
+)
 def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
     """Import published lists and registers (OFAC, UN, GLEIF, BODS, FtM) into a data package.
 
@@ -156,8 +210,9 @@ def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
     problem of every file is listed, and nothing is written then (exit 2).
     """
     try:
-        report = import_lists(fmt, list(paths), output,
-                              published.date() if published is not None else None)
+        report = import_lists(
+            fmt, list(paths), output, published.date() if published is not None else None
+        )
     except IngestError as exc:
         _fail([str(e) for e in exc.errors] + ["nothing was written"])
     for line in report.lines():
@@ -167,17 +222,44 @@ def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
 @cli.command()
 @click.argument("names", type=click.Path(path_type=Path), metavar="NAMES.csv")
 @click.argument("more_lists", nargs=-1, type=click.Path(path_type=Path), metavar="")
-@click.option("--lists", "lists", multiple=True, required=True, type=click.Path(path_type=Path),
-              metavar="PATH...", help="Imported data package folders or published list files "
-                                      "(several may follow; list files are imported in memory).")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
-              help="Lowest name score reported, 0 to 1 (default: 0.88; docs/screening.md).")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="csv: one match a row, for spreadsheets.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write the results to (default: standard output).")
-def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
-           threshold: float | None, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--lists",
+    "lists",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH...",
+    help="Imported data package folders or published list files "
+    "(several may follow; list files are imported in memory).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Lowest name score reported, 0 to 1 (default: 0.88; docs/screening.md).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="csv: one match a row, for spreadsheets.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write the results to (default: standard output).",
+)
+def screen(
+    names: Path,
+    more_lists: tuple[Path, ...],
+    lists: tuple[Path, ...],
+    threshold: float | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Screen a file of names against sanctions lists: possible matches, best first.
 
     NAMES.csv has columns id,name and optionally country,kind,bic,lei,imo. A name match
@@ -199,17 +281,27 @@ def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
         problems += [str(e) for e in exc.errors]
     if problems:
         _fail(problems + ["nothing was screened"])
-    results = screen_names(subjects, entries,
-                           DEFAULT_THRESHOLD if threshold is None else threshold)
+    results = screen_names(subjects, entries, DEFAULT_THRESHOLD if threshold is None else threshold)
     if fmt == "json":
-        text = json.dumps({"results": [{"id": s.id, "matches": [m.as_dict() for m in found]}
-                                       for s, found in zip(subjects, results)]},
-                          indent=2, ensure_ascii=False)
+        text = json.dumps(
+            {
+                "results": [
+                    {"id": s.id, "matches": [m.as_dict() for m in found]}
+                    for s, found in zip(subjects, results)
+                ]
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
     else:
-        text = csv_text(["id", "name", "list", "entry", "list_name", "matched_name", "score", "by"],
-                        [[s.id, s.name, m.list, m.entry, m.name, m.matched_name,
-                          f"{m.score:.2f}", m.by] for s, found in zip(subjects, results)
-                         for m in found])
+        text = csv_text(
+            ["id", "name", "list", "entry", "list_name", "matched_name", "score", "by"],
+            [
+                [s.id, s.name, m.list, m.entry, m.name, m.matched_name, f"{m.score:.2f}", m.by]
+                for s, found in zip(subjects, results)
+                for m in found
+            ],
+        )
     if output is not None:
         try:
             output.write_text(text + "\n", encoding="utf-8")
@@ -222,14 +314,25 @@ def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @STORE
-@click.option("--graph", "graph_name", default=None,
-              help="Graph name for a single source (default: the file or folder name).")
+@click.option(
+    "--graph",
+    "graph_name",
+    default=None,
+    help="Graph name for a single source (default: the file or folder name).",
+)
 @AS_OF
 @COMPUTE
 @SPARK_MASTER
 @PROGRESS
-def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None, as_of,
-         compute: str, spark_master: str, progress: bool | None) -> None:
+def load(
+    paths: tuple[Path, ...],
+    store_location: str | None,
+    graph_name: str | None,
+    as_of,
+    compute: str,
+    spark_master: str,
+    progress: bool | None,
+) -> None:
     """Load sources into the store; each replaces its own named graph.
 
     All or nothing: a source with a problem leaves the store as it was, and every
@@ -272,11 +375,18 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
 
 
 @cli.command()
-@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--query", "text", default=None, help="SPARQL query text instead of a file.")
 @STORE
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 def query(file: Path | None, text: str | None, store_location: str | None, fmt: str) -> None:
     """Run a read-only SPARQL query over the union of the store's graphs.
 
@@ -293,13 +403,18 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     prefixed, added = with_common_prefixes(sparql)
     store = _open(store_location)
     try:
-        inspect_query(prefixed, {g.value for g in store.graphs()}, max_length=len(prefixed),
-                      max_terms=max(len(prefixed), 1))
+        inspect_query(
+            prefixed,
+            {g.value for g in store.graphs()},
+            max_length=len(prefixed),
+            max_terms=max(len(prefixed), 1),
+        )
         results = store.query(prefixed)
     except QuerySyntaxError as exc:
         store.close()
-        _fail(syntax_error_message((exc.line, exc.column, exc.expected), sparql,
-                                   added).splitlines())
+        _fail(
+            syntax_error_message((exc.line, exc.column, exc.expected), sparql, added).splitlines()
+        )
     except UnsafeQuery as exc:
         store.close()
         _fail(f"refused: {exc}")
@@ -312,7 +427,9 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
 
 def _render_results(results, fmt: str) -> str:
     if isinstance(results, ox.QueryBoolean):
-        return json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
+        return (
+            json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
+        )
     if isinstance(results, ox.QueryTriples):
         return results.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
     names = [v.value for v in results.variables]
@@ -333,19 +450,36 @@ def _cell(term) -> str | None:
 
 @cli.command()
 @STORE
-@click.option("--graph", "graph_name", default=None,
-              help="Export one graph (e.g. source/demo-world, derived); default: all.")
-@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
-              default="nquads", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
-def export(store_location: str | None, graph_name: str | None, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--graph",
+    "graph_name",
+    default=None,
+    help="Export one graph (e.g. source/demo-world, derived); default: all.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
+    default="nquads",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def export(
+    store_location: str | None, graph_name: str | None, fmt: str, output: Path | None
+) -> None:
     """Export the store (or one named graph) as RDF."""
     store = _open(store_location)
     graph = ox.NamedNode(str(GRAPH[graph_name])) if graph_name else None
     if graph is not None and graph not in store.graphs():
-        _fail(f"no graph named {graph_name!r}; graphs: "
-              + ", ".join(g.value.removeprefix(str(GRAPH)) for g in store.graphs()))
+        _fail(
+            f"no graph named {graph_name!r}; graphs: "
+            + ", ".join(g.value.removeprefix(str(GRAPH)) for g in store.graphs())
+        )
     if fmt in ("turtle", "ntriples") and graph is None:
         _fail(f"--format {fmt} holds one graph: add --graph NAME, or use nquads/trig")
     data = _serialize(store, graph, fmt)
@@ -357,23 +491,40 @@ def export(store_location: str | None, graph_name: str | None, fmt: str, output:
 
 
 def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes:
-    formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-               "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
+    formats = {
+        "nquads": ox.RdfFormat.N_QUADS,
+        "trig": ox.RdfFormat.TRIG,
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+    }
     if graph is None:
-        quads = [ox.Quad(t.subject, t.predicate, t.object, g)
-                 for g in store.graphs() for t in store.triples(g)]
+        quads = [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for g in store.graphs()
+            for t in store.triples(g)
+        ]
         return ox.serialize(quads, format=formats[fmt])
     return ox.serialize(list(store.triples(graph)), format=formats[fmt])
 
 
 @cli.command()
 @click.argument("entity")
-@click.option("--max-depth", type=click.IntRange(1, 10), default=4, show_default=True,
-              help="Longest chain of accounts to follow.")
+@click.option(
+    "--max-depth",
+    type=click.IntRange(1, 10),
+    default=4,
+    show_default=True,
+    help="Longest chain of accounts to follow.",
+)
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True,
-              help="json prints exactly the body of GET /entities/{id}/access-paths.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints exactly the body of GET /entities/{id}/access-paths.",
+)
 @STORE
 def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | None) -> None:
     """Indirect-access paths from an institution into US correspondent accounts.
@@ -394,64 +545,148 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
         _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
     finally:
         store.close()
-    click.echo(json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json"
-               else render_text(body, day, max_depth))
+    click.echo(
+        json.dumps(body, indent=2, ensure_ascii=False)
+        if fmt == "json"
+        else render_text(body, day, max_depth)
+    )
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @STORE
-@click.option("--api-key", envvar="SANCTIONGRAPH_API_KEY", default=None,
-              help="Key for write endpoints (X-API-Key); default: writes disabled.")
-@click.option("--access-log/--no-access-log", default=False, show_default=True,
-              help="Log a line per request (about a tenth of the CPU of a cheap request).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Server processes. Above 1, each opens the on-disk store read-only and "
-                   "keeps its own copies (memory times N), and writes are refused.")
-@click.option("--read-requires-key", is_flag=True, default=False,
-              help="Reads need the API key too (X-API-Key), /healthz details and the "
-                   "OpenAPI pages included; /healthz without it says only that it is up.")
-@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
-              help="Host header value to answer (repeatable; *.example.org allowed). "
-                   "Default: localhost, 127.0.0.1, ::1 and --host.")
-@click.option("--query-workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="Processes that run SPARQL queries (per server process).")
-@click.option("--query-deadline", default=10.0, show_default=True,
-              type=click.FloatRange(min=0.1), metavar="SECONDS",
-              help="A SPARQL query still running then is stopped (503).")
-@click.option("--query-memory", "query_memory", default=1024, show_default=True,
-              type=click.IntRange(min=64), metavar="MB",
-              help="Memory cap (heap) of each query worker, in MiB; a query that needs "
-                   "more gets 400 and its worker is replaced.")
-@click.option("--query-per-client", default=4, show_default=True, type=click.IntRange(min=1),
-              help="SPARQL queries one client address may have running or waiting (429 above).")
-@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(min=1),
-              help="Open connections a server process accepts; above, requests get 503.")
-@click.option("--header-timeout", default=10.0, show_default=True,
-              type=click.FloatRange(min=0.1), metavar="SECONDS",
-              help="A connection that takes longer to send a request's headers is closed.")
-@click.option("--max-connections-per-client", default=100, show_default=True,
-              type=click.IntRange(min=0),
-              help="Connections one client address may hold; more are refused at once "
-                   "with 503 (0: no cap).")
-def serve(host: str, port: int, store_location: str | None, api_key: str | None,
-          access_log: bool, workers: int, read_requires_key: bool,
-          allowed_hosts: tuple[str, ...], query_workers: int, query_deadline: float,
-          query_memory: int, query_per_client: int, max_connections: int,
-          header_timeout: float, max_connections_per_client: int) -> None:
+@click.option(
+    "--api-key",
+    envvar="SANCTIONGRAPH_API_KEY",
+    default=None,
+    help="Key for write endpoints (X-API-Key); default: writes disabled.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log a line per request (about a tenth of the CPU of a cheap request).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Server processes. Above 1, each opens the on-disk store read-only and "
+    "keeps its own copies (memory times N), and writes are refused.",
+)
+@click.option(
+    "--read-requires-key",
+    is_flag=True,
+    default=False,
+    help="Reads need the API key too (X-API-Key), /healthz details and the "
+    "OpenAPI pages included; /healthz without it says only that it is up.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Host header value to answer (repeatable; *.example.org allowed). "
+    "Default: localhost, 127.0.0.1, ::1 and --host.",
+)
+@click.option(
+    "--query-workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes that run SPARQL queries (per server process).",
+)
+@click.option(
+    "--query-deadline",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    metavar="SECONDS",
+    help="A SPARQL query still running then is stopped (503).",
+)
+@click.option(
+    "--query-memory",
+    "query_memory",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=64),
+    metavar="MB",
+    help="Memory cap (heap) of each query worker, in MiB; a query that needs "
+    "more gets 400 and its worker is replaced.",
+)
+@click.option(
+    "--query-per-client",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="SPARQL queries one client address may have running or waiting (429 above).",
+)
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections a server process accepts; above, requests get 503.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    metavar="SECONDS",
+    help="A connection that takes longer to send a request's headers is closed.",
+)
+@click.option(
+    "--max-connections-per-client",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Connections one client address may hold; more are refused at once with 503 (0: no cap).",
+)
+def serve(
+    host: str,
+    port: int,
+    store_location: str | None,
+    api_key: str | None,
+    access_log: bool,
+    workers: int,
+    read_requires_key: bool,
+    allowed_hosts: tuple[str, ...],
+    query_workers: int,
+    query_deadline: float,
+    query_memory: int,
+    query_per_client: int,
+    max_connections: int,
+    header_timeout: float,
+    max_connections_per_client: int,
+) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
     from sanctiongraph.api.serve import ConnectionLimits
     from sanctiongraph.api.serve import serve as run_server
 
-    query = {"query_workers": query_workers, "query_deadline_seconds": query_deadline,
-             "query_memory_mb": query_memory,
-             "query_per_client": query_per_client}
+    query = {
+        "query_workers": query_workers,
+        "query_deadline_seconds": query_deadline,
+        "query_memory_mb": query_memory,
+        "query_per_client": query_per_client,
+    }
     try:
-        run_server(host, port, store_location, api_key, access_log, workers,
-                   read_requires_key, allowed_hosts, query,
-                   ConnectionLimits(max_connections, header_timeout,
-                                    per_client=max_connections_per_client))
+        run_server(
+            host,
+            port,
+            store_location,
+            api_key,
+            access_log,
+            workers,
+            read_requires_key,
+            allowed_hosts,
+            query,
+            ConnectionLimits(
+                max_connections, header_timeout, per_client=max_connections_per_client
+            ),
+        )
     except ValueError as exc:
         _fail(str(exc))
 
@@ -459,9 +694,14 @@ def serve(host: str, port: int, store_location: str | None, api_key: str | None,
 @cli.command()
 @click.argument("entity")
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True,
-              help="json prints exactly the body of GET /entities/{id}/owners.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints exactly the body of GET /entities/{id}/owners.",
+)
 @STORE
 def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
     """OFAC 50 Percent Rule status of an entity, with its reasons and ownership chains.
@@ -482,8 +722,9 @@ def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
         _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
     finally:
         store.close()
-    click.echo(json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json"
-               else render_text(body, day))
+    click.echo(
+        json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json" else render_text(body, day)
+    )
 
 
 def main() -> None:
@@ -497,8 +738,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if os.environ.get("SANCTIONGRAPH_DEBUG"):
             raise
-        _fail(f"internal error: {exc.__class__.__name__}: {exc} "
-              "(set SANCTIONGRAPH_DEBUG=1 for a traceback)", code=3)
+        _fail(
+            f"internal error: {exc.__class__.__name__}: {exc} "
+            "(set SANCTIONGRAPH_DEBUG=1 for a traceback)",
+            code=3,
+        )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,12 @@ def resolve_entity(store: GraphStore, ident: str) -> str | None:
     for candidate in (str(ID[f"entity/{ident}"]), str(REF[f"entity/{ident}"])):
         if _exists(store, candidate):
             return candidate
-    rows = list(store.query(
-        f"SELECT ?e ?id WHERE {{ ?e <{DCTERMS.identifier}> ?id }} ORDER BY ?e LIMIT 1",
-        {"id": ox.Literal(ident)}))
+    rows = list(
+        store.query(
+            f"SELECT ?e ?id WHERE {{ ?e <{DCTERMS.identifier}> ?id }} ORDER BY ?e LIMIT 1",
+            {"id": ox.Literal(ident)},
+        )
+    )
     return rows[0]["e"].value if rows else None
 
 
@@ -58,8 +61,12 @@ def view_as_of(store: GraphStore, as_of: date) -> GraphStore:
 
 
 def _labelled(store: GraphStore, iri: str) -> dict[str, str | None]:
-    rows = list(store.query(f"SELECT ?x ?l WHERE {{ ?x <{RDFS.label}> ?l }} ORDER BY ?l LIMIT 1",
-                            {"x": ox.NamedNode(iri)}))
+    rows = list(
+        store.query(
+            f"SELECT ?x ?l WHERE {{ ?x <{RDFS.label}> ?l }} ORDER BY ?l LIMIT 1",
+            {"x": ox.NamedNode(iri)},
+        )
+    )
     return {"iri": iri, "label": rows[0]["l"].value if rows else None}
 
 
@@ -69,23 +76,43 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, objec
     ``store`` should hold derived facts for ``as_of`` (see :func:`view_as_of`).
     """
     entity = {"e": ox.NamedNode(iri)}
-    ident = [r["id"].value for r in store.query(
-        f"SELECT ?e ?id WHERE {{ ?e <{DCTERMS.identifier}> ?id }} ORDER BY ?id", entity)]
-    names = [r["n"].value for r in store.query(
-        f"SELECT DISTINCT ?e ?n WHERE {{ ?e <{RDFS.label}> ?n }} ORDER BY ?n", entity)]
-    asserted = sorted(r["t"].value for r in store.query(
-        f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ ?e <{RDF.type}> ?t }} "
-        f"FILTER(?g != <{DERIVED.value}>) }}", entity))
-    derived = sorted(r["t"].value for r in store.query(
-        f"""SELECT DISTINCT ?e ?t WHERE {{
+    ident = [
+        r["id"].value
+        for r in store.query(
+            f"SELECT ?e ?id WHERE {{ ?e <{DCTERMS.identifier}> ?id }} ORDER BY ?id", entity
+        )
+    ]
+    names = [
+        r["n"].value
+        for r in store.query(
+            f"SELECT DISTINCT ?e ?n WHERE {{ ?e <{RDFS.label}> ?n }} ORDER BY ?n", entity
+        )
+    ]
+    asserted = sorted(
+        r["t"].value
+        for r in store.query(
+            f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ ?e <{RDF.type}> ?t }} "
+            f"FILTER(?g != <{DERIVED.value}>) }}",
+            entity,
+        )
+    )
+    derived = sorted(
+        r["t"].value
+        for r in store.query(
+            f"""SELECT DISTINCT ?e ?t WHERE {{
               GRAPH <{DERIVED.value}> {{ ?e <{RDF.type}> ?t }}
               FILTER NOT EXISTS {{ GRAPH ?g {{ ?e <{RDF.type}> ?t }} FILTER(?g != <{DERIVED.value}>) }}
               FILTER NOT EXISTS {{ GRAPH ?g2 {{ ?e <{RDF.type}> ?k }} FILTER(?g2 != <{DERIVED.value}>)
                                    ?k <{RDFS.subClassOf}>+ ?t }}
               FILTER(isIRI(?t))
-            }}""", entity))
-    jurisdictions = sorted(r["j"].value for r in store.query(
-        f"SELECT DISTINCT ?e ?j WHERE {{ ?e <{SG.jurisdiction}> ?j }}", entity))
+            }}""",
+            entity,
+        )
+    )
+    jurisdictions = sorted(
+        r["j"].value
+        for r in store.query(f"SELECT DISTINCT ?e ?j WHERE {{ ?e <{SG.jurisdiction}> ?j }}", entity)
+    )
     designations = []
     for r in store.query(
         f"""SELECT ?e ?d ?list ?program ?start ?end ?measure ?source WHERE {{
@@ -93,16 +120,22 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, objec
               OPTIONAL {{ ?d <{SG.onList}> ?list }} OPTIONAL {{ ?d <{SG.underProgram}> ?program }}
               OPTIONAL {{ ?d <{SG.startDate}> ?start }} OPTIONAL {{ ?d <{SG.endDate}> ?end }}
               OPTIONAL {{ ?d <{SG.measure}> ?measure }} OPTIONAL {{ ?d <{SG.sourceReference}> ?source }}
-            }} ORDER BY ?start ?d""", entity):
+            }} ORDER BY ?start ?d""",
+        entity,
+    ):
         start, end = (date_value(r[k]) for k in ("start", "end"))
-        designations.append({
-            "designation": r["d"].value,
-            "list": _value(r["list"]), "program": _value(r["program"]),
-            "start": start.isoformat() if start else None,
-            "end": end.isoformat() if end else None,
-            "measure": _value(r["measure"]), "source": _value(r["source"]),
-            "active": (start is None or start <= as_of) and (end is None or as_of < end),
-        })
+        designations.append(
+            {
+                "designation": r["d"].value,
+                "list": _value(r["list"]),
+                "program": _value(r["program"]),
+                "start": start.isoformat() if start else None,
+                "end": end.isoformat() if end else None,
+                "measure": _value(r["measure"]),
+                "source": _value(r["source"]),
+                "active": (start is None or start <= as_of) and (end is None or as_of < end),
+            }
+        )
     return {
         "entity": iri,
         "id": ident[0] if ident else None,
@@ -118,7 +151,6 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, objec
 def _value(term) -> str | None:
     return None if term is None else term.value
 
-
     try:
         return date.fromisoformat(term.value[:10])
     except ValueError:
@@ -133,6 +165,8 @@ def search_entities(store: GraphStore, text: str, limit: int = 20) -> list[dict[
               OPTIONAL {{ ?e <{DCTERMS.identifier}> ?i }}
               FILTER(CONTAINS(LCASE(STR(?n)), LCASE(?q)) || CONTAINS(LCASE(STR(?i)), LCASE(?q)))
             }} GROUP BY ?q ?e ORDER BY ?name ?e LIMIT {int(limit)}""",
-        {"q": ox.Literal(text)})
-    return [{"entity": r["e"].value, "id": _value(r["id"]), "name": _value(r["name"])}
-            for r in rows]
+        {"q": ox.Literal(text)},
+    )
+    return [
+        {"entity": r["e"].value, "id": _value(r["id"]), "name": _value(r["name"])} for r in rows
+    ]

@@ -10,10 +10,19 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sanctiongraph.derive import (
-    derived_is_complete, ensure_derived, invalidate_derived, mark_derived_complete,
+    derived_is_complete,
+    ensure_derived,
+    invalidate_derived,
+    mark_derived_complete,
 )
 from sanctiongraph.ingest import (
-    IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
+    IngestError,
+    InputError,
+    Source,
+    is_package,
+    ontology_triples,
+    package_chunks,
+    read_source,
     source_names,
 )
 from sanctiongraph.ingest.source import source_graph
@@ -106,8 +115,11 @@ def read_and_load(
     """
     names, duplicates = source_names(paths, name)
     existing = set(store.graphs())
-    streamed = {i for i, path in enumerate(paths)
-                if path.exists() and is_package(path) and source_graph(names[i]) not in existing}
+    streamed = {
+        i
+        for i, path in enumerate(paths)
+        if path.exists() and is_package(path) and source_graph(names[i]) not in existing
+    }
     held: list[Source] = []
     problems: dict[int, list[InputError]] = {}
     for i, path in enumerate(paths):
@@ -130,7 +142,8 @@ def read_and_load(
                     read_source(paths[i], names[i])
                     continue
                 counts[graph.value] = store.load_new_graph(
-                    graph, package_chunks(paths[i], names[i]))
+                    graph, package_chunks(paths[i], names[i])
+                )
             except IngestError as exc:
                 problems[i] = exc.errors
                 continue

@@ -31,12 +31,20 @@ from .conftest import AS_OF, MINIMAL
 ROOT = Path(__file__).parents[2]
 DEMO_WORLD = ROOT / "data" / "examples" / "demo-world"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or not (STATIC_DIR / "node_modules").is_dir(),
-    reason="needs Debian chromium and `npm ci --prefix src/sanctiongraph/api/static`")
+    reason="needs Debian chromium and `npm ci --prefix src/sanctiongraph/api/static`",
+)
 
 # Colours of app.js / app.css: blocked nodes and access-path edges.
 BLOCKED_RED = (0xB0, 0x00, 0x20)
@@ -44,6 +52,7 @@ ACCESS_BLUE = (0x15, 0x65, 0xC0)
 
 
 # --- a server over the minimal package and the demo world, and a browser ---------------
+
 
 @pytest.fixture(scope="module")
 def live_server():
@@ -72,12 +81,15 @@ def live_server():
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="pip install playwright (the test extra)"
+    )
     pytest.importorskip("PIL", reason="pip install pillow (the test extra)")
     with sync_api.sync_playwright() as playwright:
         # launch() gives every browser a fresh temporary profile (user-data-dir).
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -89,8 +101,14 @@ def page(browser, live_server):
     tab = context.new_page()
     problems: list[str] = []
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-           and problems.append(f"{r.status} {r.request.method} {r.url}"))
+    tab.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and problems.append(f"{r.status} {r.request.method} {r.url}")
+        ),
+    )
     yield tab
     context.close()
     assert problems == []  # no script errors, no failed request
@@ -106,13 +124,16 @@ def search_and_open(page, query: str, entity_id: str) -> list[str]:
     page.fill("#search-input", query)
     page.click("#search-form button[type=submit]")
     page.wait_for_selector("#search-results li[data-entity]")
-    hits = page.eval_on_selector_all("#search-results li", "lis => lis.map(li => li.dataset.entity)")
+    hits = page.eval_on_selector_all(
+        "#search-results li", "lis => lis.map(li => li.dataset.entity)"
+    )
     page.click(f'#search-results li[data-entity="{entity_id}"]')
     page.wait_for_selector(f'#graph[data-entity="{entity_id}"]')  # entity shown, graph drawn
     return hits
 
 
 # --- screenshots ------------------------------------------------------------------------
+
 
 def shot(locator, path: Path):
     from PIL import Image
@@ -137,6 +158,7 @@ def non_background(counts: Counter) -> int:
 
 # --- 1 and 2: search, designations and derived status -----------------------------------
 
+
 def test_search_and_north_korean_bank(page, tmp_path):
     open_dashboard(page)
     assert page.is_hidden("#entity")
@@ -145,14 +167,18 @@ def test_search_and_north_korean_bank(page, tmp_path):
 
     assert page.inner_text("#entity-title") == "Example Pyong Bank"
     assert "as of 2026-11-23" in page.inner_text("#entity-iri")
-    derived = page.eval_on_selector_all("#entity-derived li", "lis => lis.map(li => li.textContent)")
+    derived = page.eval_on_selector_all(
+        "#entity-derived li", "lis => lis.map(li => li.textContent)"
+    )
     assert "North Korean banking institution" in derived and "blocked entity" in derived
     rows = page.eval_on_selector_all(
-        "#designations tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))")
+        "#designations tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))"
+    )
     assert rows == [["SDN", "DPRK3", "2017-01-01", "", "yes", "fictitious"]]
     assert page.inner_text("#entity-status .status-blocked") == "blocked"
     assert page.inner_text("#entity-reasons") == (
-        "listed on SDN (DPRK3) since 2017-01-01 — OFAC 50 Percent Rule")
+        "listed on SDN (DPRK3) since 2017-01-01 — OFAC 50 Percent Rule"
+    )
 
     image = shot(page.locator("#entity"), tmp_path / "kp-bank.png")
     assert image.width > 1000 and image.height > 600
@@ -166,7 +192,8 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
 
     assert page.inner_text("#entity-title") == "Silver Sail Finance Sdn Bhd"
     assert page.inner_text("#entity-status") == (
-        "blocked — blocked owners hold 60% (OFAC 50 Percent Rule)")
+        "blocked — blocked owners hold 60% (OFAC 50 Percent Rule)"
+    )
     assert page.inner_text("#entity-reasons") == "kp-pine (blocked) owns 60% — OFAC 50 Percent Rule"
     assert page.eval_on_selector_all("#designations tbody tr", "trs => trs.length") == 0
     assert "my-silver-sail → my-hornbill → sg-orchid-ny" in page.inner_text("#access-paths")
@@ -176,12 +203,17 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
     nodes = {e["id"]: e for e in elements if "source" not in e}
     edges = {(e["source"], e["target"]): e for e in elements if "source" in e}
     assert set(nodes) == {"gov-kp", "kp-pine", "my-silver-sail", "my-hornbill", "sg-orchid-ny"}
-    assert set(edges) == {("gov-kp", "kp-pine"), ("kp-pine", "my-silver-sail"),
-                          ("my-silver-sail", "my-hornbill"), ("my-hornbill", "sg-orchid-ny")}
+    assert set(edges) == {
+        ("gov-kp", "kp-pine"),
+        ("kp-pine", "my-silver-sail"),
+        ("my-silver-sail", "my-hornbill"),
+        ("my-hornbill", "sg-orchid-ny"),
+    }
     assert all(e["reason"] and e["citation"] and e["label"] for e in elements)
     assert nodes["my-silver-sail"]["label"] == "Silver Sail Finance Sdn Bhd\nblocked"
     assert nodes["kp-pine"]["reason"] == (
-        "blocked: listed on SDN (DPRK3) since 2016-03-16 — OFAC 50 Percent Rule")
+        "blocked: listed on SDN (DPRK3) since 2016-03-16 — OFAC 50 Percent Rule"
+    )
     assert nodes["my-hornbill"]["status"] == "not_blocked"
     own = edges["kp-pine", "my-silver-sail"]
     assert (own["label"], own["citation"]) == ("60%\nOFAC 50 Percent Rule", "OFAC 50 Percent Rule")
@@ -205,12 +237,16 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
             x, y = page.evaluate(
                 """id => { const e = window.__cy.getElementById(id);
                           const p = e.isNode() ? e.renderedPosition() : e.renderedMidpoint();
-                          return [p.x, p.y]; }""", element_id)
+                          return [p.x, p.y]; }""",
+                element_id,
+            )
             page.mouse.click(box["x"] + x, box["y"] + y)
             try:
                 page.wait_for_function(
                     "before => document.getElementById('graph-detail').innerText !== before",
-                    arg=before, timeout=1000)
+                    arg=before,
+                    timeout=1000,
+                )
                 break
             except PlaywrightTimeout:
                 continue
@@ -219,12 +255,15 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
     assert click_element("kp-pine") == (
         "kp-pine (kp-pine)\nstatus: blocked\n"
         "reason: blocked: listed on SDN (DPRK3) since 2016-03-16 — OFAC 50 Percent Rule\n"
-        "citation: OFAC 50 Percent Rule")
+        "citation: OFAC 50 Percent Rule"
+    )
     assert click_element("own:kp-pine>my-silver-sail") == (
         "kp-pine → my-silver-sail\nreason: kp-pine owns 60% of my-silver-sail\n"
-        "citation: OFAC 50 Percent Rule")
+        "citation: OFAC 50 Percent Rule"
+    )
     assert click_element("acc:acc-hornbill-silversail").endswith(
-        "citation: 31 CFR 1010.659(b)(3)(i)(B)")
+        "citation: 31 CFR 1010.659(b)(3)(i)(B)"
+    )
 
     # The canvas is drawn: red blocked nodes, blue access edges, grey others, label text.
     image = shot(page.locator("#graph"), tmp_path / "graph-my-silver-sail.png")
@@ -238,6 +277,7 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
 
 # --- 4: upload a data package, filter the findings -------------------------------------
 
+
 def demo_world_zip(tmp_path: Path) -> Path:
     path = tmp_path / "demo-world.zip"
     with zipfile.ZipFile(path, "w") as archive:
@@ -248,15 +288,20 @@ def demo_world_zip(tmp_path: Path) -> Path:
 
 def table_rows(page) -> list[list[str]]:
     return page.eval_on_selector_all(
-        "#findings tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))")
+        "#findings tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))"
+    )
 
 
 def test_upload_package_and_filter_findings(page, live_server, tmp_path):
     package = demo_world_zip(tmp_path)
     # What the table should show, asked of the API directly.
-    report = httpx.post(f"{live_server}/validate", params={"as_of": AS_OF.isoformat()},
-                        content=package.read_bytes(), headers={"content-type": "application/zip"},
-                        timeout=60).json()
+    report = httpx.post(
+        f"{live_server}/validate",
+        params={"as_of": AS_OF.isoformat()},
+        content=package.read_bytes(),
+        headers={"content-type": "application/zip"},
+        timeout=60,
+    ).json()
     findings = report["findings"]
     severities = Counter(f["severity"] for f in findings)
     citations = Counter(f["citation"] for f in findings)
@@ -270,7 +315,9 @@ def test_upload_package_and_filter_findings(page, live_server, tmp_path):
     page.click("#validate-form button[type=submit]")
     page.wait_for_selector("#findings:not([hidden])")
     n = len(findings)
-    assert page.inner_text("#validate-summary") == f"as of 2026-11-23: does not conform; {n} findings"
+    assert (
+        page.inner_text("#validate-summary") == f"as of 2026-11-23: does not conform; {n} findings"
+    )
     assert page.inner_text("#findings-count") == f"{n} of {n} shown"
     assert len(table_rows(page)) == n
     everything = shot(page.locator("#findings"), tmp_path / "findings-all.png")
@@ -305,11 +352,17 @@ def test_upload_package_and_filter_findings(page, live_server, tmp_path):
 
 # --- 5: YASGUI with the example queries --------------------------------------------------
 
+
 def test_yasgui_runs_an_example_query(page, live_server, tmp_path):
-    example = next(q for q in httpx.get(f"{live_server}/example-queries").json()
-                   if q["name"] == "sdn-listings")
-    expected = httpx.post(f"{live_server}/sparql", data={"query": example["text"]},
-                          headers={"accept": "application/sparql-results+json"}, timeout=30)
+    example = next(
+        q for q in httpx.get(f"{live_server}/example-queries").json() if q["name"] == "sdn-listings"
+    )
+    expected = httpx.post(
+        f"{live_server}/sparql",
+        data={"query": example["text"]},
+        headers={"accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     bindings = expected.json()["results"]["bindings"]
     assert any(b["entity"]["value"].endswith("/kp-pine") for b in bindings)
 
@@ -320,8 +373,10 @@ def test_yasgui_runs_an_example_query(page, live_server, tmp_path):
     tab.click()
     assert tab.get_attribute("aria-selected") == "true"
     panel = page.locator(".tabPanel.active")
-    assert "sg:onList <https://w3id.org/sanctiongraph/ref/list/SDN>" in panel.locator(
-        ".CodeMirror").inner_text()
+    assert (
+        "sg:onList <https://w3id.org/sanctiongraph/ref/list/SDN>"
+        in panel.locator(".CodeMirror").inner_text()
+    )
     panel.locator(".yasqe_queryButton").click()
     table = panel.locator(".yasr table.dataTable")
     table.locator("tbody tr").first.wait_for()
@@ -329,7 +384,14 @@ def test_yasgui_runs_an_example_query(page, live_server, tmp_path):
     assert table.locator("tbody tr").count() == min(len(bindings), 50)  # YASGUI's page size
     headers = table.locator("thead th").all_inner_texts()
     assert [h.strip() for h in headers if h.strip()] == [
-        "entity", "entity_id", "name", "program", "start", "end", "source"]
+        "entity",
+        "entity_id",
+        "name",
+        "program",
+        "start",
+        "end",
+        "source",
+    ]
     text = table.inner_text()
     for entity_id in ("kp-bank", "kp-pine"):
         assert entity_id in text

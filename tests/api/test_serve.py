@@ -38,9 +38,12 @@ def test_on_disk_store_queries_see_writes(tmp_path):
     ask = {"query": 'ASK { ?e <http://www.w3.org/2000/01/rdf-schema#label> "Disk probe" }'}
     with TestClient(create_app(settings)) as client:
         assert client.get("/sparql", params=ask).json()["boolean"] is False
-        r = client.post("/graphs/disk", params={"as_of": "2026-11-23"},
-                        content=b'<urn:x:d> <http://www.w3.org/2000/01/rdf-schema#label> "Disk probe" .',
-                        headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+        r = client.post(
+            "/graphs/disk",
+            params={"as_of": "2026-11-23"},
+            content=b'<urn:x:d> <http://www.w3.org/2000/01/rdf-schema#label> "Disk probe" .',
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+        )
         assert r.status_code == 200, r.text
         assert client.get("/sparql", params=ask).json()["boolean"] is True
 
@@ -55,10 +58,24 @@ def start_serving(tmp_path, *extra: str) -> tuple[subprocess.Popen, str]:
     """`sanctiongraph serve` on a free port over a new store; (process, base URL) once
     /healthz answers."""
     port = free_port()
-    command = [sys.executable, "-m", "sanctiongraph.cli", "serve", "--port", str(port),
-               "--store", str(tmp_path / "store"), *extra]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env={**os.environ})
+    command = [
+        sys.executable,
+        "-m",
+        "sanctiongraph.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--store",
+        str(tmp_path / "store"),
+        *extra,
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -88,8 +105,12 @@ def test_serve_command_serves_seeded_store(tmp_path):
         graphs = {g["graph"] for g in health.json()["graphs"]}
         assert str(GRAPH.ontology) in graphs and str(GRAPH.derived) in graphs
         assert health.json()["derived_as_of"] == date.today().isoformat()
-        r = httpx.get(base + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
-                      headers={"accept": "text/csv"}, timeout=30)
+        r = httpx.get(
+            base + "/sparql",
+            params={"query": "ASK { ?s ?p ?o }"},
+            headers={"accept": "text/csv"},
+            timeout=30,
+        )
         assert r.status_code == 200 and "true" in r.text
     finally:
         stop_serving(process)
@@ -124,8 +145,11 @@ def test_a_read_only_app_answers_reads_and_refuses_writes(tmp_path):
     with TestClient(create_app(settings)) as client:
         owners = client.get("/entities/kp-crane/owners", params={"as_of": "2026-11-23"})
         assert owners.status_code == 200 and owners.json()["blocked"] is True
-        r = client.post("/graphs/x", content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
-                        headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+        r = client.post(
+            "/graphs/x",
+            content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+        )
         assert r.status_code == 403 and "read-only" in r.json()["detail"]
     writer.close()
 
@@ -135,8 +159,9 @@ def test_workers_need_an_on_disk_store():
 
     from sanctiongraph import cli
 
-    result = CliRunner().invoke(cli.cli, ["serve", "--workers", "2",
-                                          "--store", "http://127.0.0.1:9/sparql"])
+    result = CliRunner().invoke(
+        cli.cli, ["serve", "--workers", "2", "--store", "http://127.0.0.1:9/sparql"]
+    )
     assert result.exit_code == 2 and "needs an on-disk store" in result.output
     assert "Traceback" not in result.output
 
@@ -160,14 +185,22 @@ def test_serve_with_workers_shares_the_store_read_only(tmp_path):
     process, base = start_serving(tmp_path, "--workers", "2", "--api-key", API_KEY)
     try:
         for _ in range(20):  # both workers answer (each with its own copies)
-            r = httpx.get(base + "/entities/kp-crane/owners", params={"as_of": "2026-11-23"},
-                          timeout=30)
+            r = httpx.get(
+                base + "/entities/kp-crane/owners", params={"as_of": "2026-11-23"}, timeout=30
+            )
             assert r.status_code == 200 and r.json()["blocked"] is True
-        r = httpx.post(base + "/graphs/x", content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
-                       headers={"content-type": "text/turtle", "x-api-key": API_KEY}, timeout=30)
+        r = httpx.post(
+            base + "/graphs/x",
+            content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+            timeout=30,
+        )
         assert r.status_code == 403
-        workers = [pid for pid in children(process.pid)
-                   if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read()]
+        workers = [
+            pid
+            for pid in children(process.pid)
+            if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read()
+        ]
         assert len(workers) == 2
     finally:
         stop_serving(process)
@@ -183,9 +216,22 @@ def test_serve_on_a_busy_port_fails_before_it_touches_the_store(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "sanctiongraph.cli", "serve", "--port", str(port),
-             "--store", str(tmp_path / "store")], capture_output=True, text=True, timeout=120)
+            [
+                sys.executable,
+                "-m",
+                "sanctiongraph.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--store",
+                str(tmp_path / "store"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"], result.stderr
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ], result.stderr
     assert not (tmp_path / "store").exists()

@@ -16,11 +16,21 @@ from datetime import date
 import pyoxigraph as ox
 
 from sanctiongraph.analysis.ownership import (
-    OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
+    OwnershipData,
+    chain_steps,
+    chains,
+    compute_status,
+    effective_ownership,
+    summary,
 )
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.queries import (
-    group_properties, iri_rows, load_query, select_properties, select_values, value_blocks,
+    group_properties,
+    iri_rows,
+    load_query,
+    select_properties,
+    select_values,
+    value_blocks,
     with_rows_chunked,
 )
 from sanctiongraph.store import GraphStore
@@ -30,31 +40,48 @@ _OWNERSHIP, _CONTROL = str(SG.Ownership), str(SG.Control)
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 _SDN = "https://w3id.org/sanctiongraph/ref/list/SDN"
-_HOLDING_FACTS = {_TYPE: "type", str(SG.owner): "owner", str(SG.owned): "owned",
-                  str(SG.percent): "percent", str(SG.percentMin): "min",
-                  str(SG.percentMax): "max", str(SG.startDate): "start", str(SG.endDate): "end"}
-_LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
-                  str(SG.startDate): "start", str(SG.endDate): "end"}
+_HOLDING_FACTS = {
+    _TYPE: "type",
+    str(SG.owner): "owner",
+    str(SG.owned): "owned",
+    str(SG.percent): "percent",
+    str(SG.percentMin): "min",
+    str(SG.percentMax): "max",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+}
+_LISTING_FACTS = {
+    str(SG.designates): "entity",
+    str(SG.underProgram): "program",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+}
 # Which holdings to read (each binds ?s; see select_properties). The walks go from
 # holding to holding (a holding's owner is owned through the next one): this form lets
 # Oxigraph follow the path from ?target instead of joining all holdings.
 _HOLDING_TYPES = (_OWNERSHIP, _CONTROL)
 _HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
-_HOLDINGS_ABOVE = ("?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s ."
-                   .format(owner=SG.owner, owned=SG.owned))
-_HOLDINGS_BELOW = ("?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?s ."
-                   .format(owner=SG.owner, owned=SG.owned))
+_HOLDINGS_ABOVE = "?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s .".format(
+    owner=SG.owner, owned=SG.owned
+)
+_HOLDINGS_BELOW = "?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?s .".format(
+    owner=SG.owner, owned=SG.owned
+)
 _LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
-_LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
-                % (SG.designates, SG.onList, _SDN))
+_LISTINGS_OF = "VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ." % (
+    SG.designates,
+    SG.onList,
+    _SDN,
+)
 
 
 class UnknownEntity(LookupError):
     """No entity with that id or IRI is in the store."""
 
 
-def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
-             ) -> dict[str, dict[str, set[str]]]:
+def _grouped(
+    rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
+) -> dict[str, dict[str, set[str]]]:
     """:func:`~sanctiongraph.queries.group_properties`, and under ``"graph"`` the graphs
     that state each subject's ``anchor`` fact."""
     found = group_properties(rows, names)
@@ -76,8 +103,9 @@ def holdings(store: GraphStore, subjects: str | None) -> list[dict]:
     greatest), the start is the earliest and the end the latest stated; a node typed
     both ``sg:Ownership`` and ``sg:Control`` counts as ownership."""
     found = []
-    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS,
-                                                  _HOLDING_TYPES), _HOLDING_FACTS, "owner")
+    facts_by_holding = _grouped(
+        select_properties(store, subjects, _HOLDING_FACTS, _HOLDING_TYPES), _HOLDING_FACTS, "owner"
+    )
     for key, facts in sorted(facts_by_holding.items()):
         kinds = facts["type"]
         if _OWNERSHIP not in kinds and _CONTROL not in kinds:
@@ -87,30 +115,44 @@ def holdings(store: GraphStore, subjects: str | None) -> list[dict]:
         start, end = min(facts["start"], default=None), max(facts["end"], default=None)
         for owner in sorted(facts["owner"]):
             for owned in sorted(facts["owned"]):
-                found.append({
-                    "holding": key, "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
-                    "owner": owner, "owned": owned, "percent": percent, "min": minimum,
-                    "max": maximum, "start": start, "end": end, "sources": graphs})
+                found.append(
+                    {
+                        "holding": key,
+                        "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
+                        "owner": owner,
+                        "owned": owned,
+                        "percent": percent,
+                        "min": minimum,
+                        "max": maximum,
+                        "start": start,
+                        "end": end,
+                        "sources": graphs,
+                    }
+                )
     return found
 
 
-def _share(percents: set[str], minimums: set[str], maximums: set[str]
-           ) -> tuple[str | None, str | None, str | None]:
+def _share(
+    percents: set[str], minimums: set[str], maximums: set[str]
+) -> tuple[str | None, str | None, str | None]:
     """A holding node's percent, band minimum and band maximum from the values its
     graphs state: one value each as it is; several percents make a band from the least
     to the greatest (with a stated band's minimum and maximum)."""
     if len(percents) <= 1 and len(minimums) <= 1 and len(maximums) <= 1:  # the usual case
-        return (next(iter(percents), None), next(iter(minimums), None),
-                next(iter(maximums), None))
-    numbers = {name: sorted(n for n in map(decimal_value, values) if n is not None)
-               for name, values in (("percent", percents), ("min", minimums), ("max", maximums))}
+        return (next(iter(percents), None), next(iter(minimums), None), next(iter(maximums), None))
+    numbers = {
+        name: sorted(n for n in map(decimal_value, values) if n is not None)
+        for name, values in (("percent", percents), ("min", minimums), ("max", maximums))
+    }
     if len(numbers["percent"]) > 1:
         low = sorted(numbers["percent"] + numbers["min"])
         high = sorted(numbers["percent"] + numbers["max"])
         return None, str(low[0]), str(high[-1])
-    return (str(numbers["percent"][0]) if numbers["percent"] else None,
-            str(numbers["min"][0]) if numbers["min"] else None,
-            str(numbers["max"][-1]) if numbers["max"] else None)
+    return (
+        str(numbers["percent"][0]) if numbers["percent"] else None,
+        str(numbers["min"][0]) if numbers["min"] else None,
+        str(numbers["max"][-1]) if numbers["max"] else None,
+    )
 
 
 def listings(store: GraphStore, subjects: str) -> list[dict]:
@@ -118,13 +160,21 @@ def listings(store: GraphStore, subjects: str) -> list[dict]:
     (``designation``, ``entity``, ``programs``, ``start``, ``end``): a designation node
     read from several graphs is one (the earliest start, the latest end)."""
     found = []
-    for key, facts in sorted(_grouped(select_properties(store, subjects, _LISTING_FACTS),
-                                      _LISTING_FACTS, "entity").items()):
+    for key, facts in sorted(
+        _grouped(
+            select_properties(store, subjects, _LISTING_FACTS), _LISTING_FACTS, "entity"
+        ).items()
+    ):
         for entity in sorted(facts["entity"]):
-            found.append({"designation": key, "entity": entity,
-                          "programs": sorted(facts["program"]),
-                          "start": min(facts["start"], default=None),
-                          "end": max(facts["end"], default=None)})
+            found.append(
+                {
+                    "designation": key,
+                    "entity": entity,
+                    "programs": sorted(facts["program"]),
+                    "start": min(facts["start"], default=None),
+                    "end": max(facts["end"], default=None),
+                }
+            )
     return found
 
 
@@ -134,8 +184,11 @@ def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dic
     if entities is None:
         queries = [f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}"]
     else:
-        queries = with_rows_chunked(f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}",
-                                    ["s"], iri_rows(sorted(set(entities))))
+        queries = with_rows_chunked(
+            f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}",
+            ["s"],
+            iri_rows(sorted(set(entities))),
+        )
     found: dict[str, str] = {}
     for query in queries:
         for row in select_values(store, query):
@@ -155,16 +208,26 @@ def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
         data.entity(row["owned"])
         if not control and percent is None and minimum is None and maximum is None:
             continue  # an ownership without any share is a data-quality finding, not a stake
-        data.add_holding(row["owner"], row["owned"], percent, minimum=minimum, maximum=maximum,
-                         start=row["start"], end=row["end"], key=row["holding"],
-                         control=control, sources=row["sources"])
+        data.add_holding(
+            row["owner"],
+            row["owned"],
+            percent,
+            minimum=minimum,
+            maximum=maximum,
+            start=row["start"],
+            end=row["end"],
+            key=row["holding"],
+            control=control,
+            sources=row["sources"],
+        )
 
 
 def add_listings(data: OwnershipData, rows: list[dict]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
-        data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
-                         row["programs"])
+        data.add_listing(
+            row["entity"], row["start"], row["end"], row["designation"], row["programs"]
+        )
 
 
 def _label(data: OwnershipData, ids: dict[str, str]) -> None:
@@ -194,8 +257,11 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     level = {row["entity"] for row in found_listings}
     reached = set(level)
     while level:
-        found = [row for values in value_blocks(level)
-                 for row in holdings(store, _HOLDINGS_OF.format(owners=values))]
+        found = [
+            row
+            for values in value_blocks(level)
+            for row in holdings(store, _HOLDINGS_OF.format(owners=values))
+        ]
         rows += found
         level = {row["owned"] for row in found} - reached
         reached |= level
@@ -226,24 +292,35 @@ def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
     if entity.startswith(("http://", "https://")):
         iri = entity
     else:
-        found = [s["entity"].value for s in store.query(
-            load_query("analysis/entity-by-id").text, {"id": ox.Literal(entity)})]
+        found = [
+            s["entity"].value
+            for s in store.query(
+                load_query("analysis/entity-by-id").text, {"id": ox.Literal(entity)}
+            )
+        ]
         preferred = str(ID[f"entity/{entity}"])
         if not found:
             raise UnknownEntity(f"no entity with id {entity!r}")
         iri = preferred if preferred in found else sorted(found)[0]
     node = ox.NamedNode(iri)
     ask = "ASK { { ?h <%s> ?x } UNION { ?h <%s> ?x } UNION { ?d <%s> ?x } }" % (
-        SG.owner, SG.owned, SG.designates)
+        SG.owner,
+        SG.owned,
+        SG.designates,
+    )
     if not store.has_subject(node) and not bool(store.query(ask, {"x": node})):
         raise UnknownEntity(f"no entity {entity!r} in the store")
     ids = [term.value for term in store.objects(node, _IDENTIFIER)]
     return iri, (min(ids) if ids else None)
 
 
-def owners(store: GraphStore, entity_iri: str, as_of: date,
-           data: OwnershipData | None = None,
-           write_step: Callable[[OwnershipData, int], bytes] | None = None) -> dict:
+def owners(
+    store: GraphStore,
+    entity_iri: str,
+    as_of: date,
+    data: OwnershipData | None = None,
+    write_step: Callable[[OwnershipData, int], bytes] | None = None,
+) -> dict:
     """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains.
 
     Returns exactly ``{"entity", "blocked", "status", "blocked_share", "reasons",
@@ -275,8 +352,9 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
     return summary(data, number, as_of, compute_status(data, as_of, [number]), write_step)
 
 
-def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
-                     direction: str = "up") -> dict:
+def ownership_chains(
+    store: GraphStore, entity_iri: str, as_of: date, direction: str = "up"
+) -> dict:
     """Chains above (``up``: who owns the entity) or below (``down``: what it owns) on
     ``as_of``, each path listed, with effective ownership (the sum over paths of the
     product of shares, as min and max when a band is on a path). Returns ``{"entity",
@@ -293,36 +371,51 @@ def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
         "entity": data.label(number),
         "direction": direction,
         "chains": chain_steps(data, found),
-        "effective": [{"entity": data.label(e), "min": lo, "max": hi}
-                      for e, (lo, hi) in sorted(effective.items(), key=lambda kv: data.label(kv[0]))],
+        "effective": [
+            {"entity": data.label(e), "min": lo, "max": hi}
+            for e, (lo, hi) in sorted(effective.items(), key=lambda kv: data.label(kv[0]))
+        ],
         "truncated": found.truncated,
     }
 
 
 def render_text(body: dict, as_of: date) -> str:
     """``owners`` output for people: status, reasons, then each chain from the top down."""
+
     def share(percent) -> str:
         if isinstance(percent, dict):
             return f"{percent['min']}-{percent['max']}%"
         return f"{percent}%"
 
-    lines = [f"{body['entity']}: {body['status'].replace('_', ' ')} on {as_of.isoformat()} "
-             f"(blocked owners' direct share: {body['blocked_share']}%)"]
+    lines = [
+        f"{body['entity']}: {body['status'].replace('_', ' ')} on {as_of.isoformat()} "
+        f"(blocked owners' direct share: {body['blocked_share']}%)"
+    ]
     lines.append("reasons:" if body["reasons"] else "reasons: none")
     for reason in body["reasons"]:
         if reason["kind"] == "listing":
-            programs = ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
+            programs = (
+                ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
+            )
             period = f"from {reason['start'] or 'an unknown date'}" + (
-                f" until {reason['end']}" if reason["end"] else "")
+                f" until {reason['end']}" if reason["end"] else ""
+            )
             lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
         elif reason["kind"] == "ownership":
-            lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
-                         f"owns {share(reason['percent'])}: {reason['holding']}")
+            lines.append(
+                f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
+                f"owns {share(reason['percent'])}: {reason['holding']}"
+            )
         else:
-            lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
-                         f"controls it; {reason['note']}")
-    lines.append(f"ownership chains above ({len(body['chains'])}):" if body["chains"]
-                 else "ownership chains above: none")
+            lines.append(
+                f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
+                f"controls it; {reason['note']}"
+            )
+    lines.append(
+        f"ownership chains above ({len(body['chains'])}):"
+        if body["chains"]
+        else "ownership chains above: none"
+    )
     for chain in body["chains"]:
         text = chain[0]["owner"]
         for step in chain:

@@ -82,8 +82,9 @@ def _day(value: date | str | None, default: str) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
-def stake(percent: object = None, minimum: object = None, maximum: object = None,
-          control: bool = False) -> tuple[int, int, bool]:
+def stake(
+    percent: object = None, minimum: object = None, maximum: object = None, control: bool = False
+) -> tuple[int, int, bool]:
     """A holding's share as counted: (lower, upper) in units and whether it is exact. A
     band without a minimum counts 0 at the lower end, without a maximum 100 at the upper
     end; control counts nothing."""
@@ -92,22 +93,39 @@ def stake(percent: object = None, minimum: object = None, maximum: object = None
     if percent is not None and percent != "":
         units = to_units(percent)
         return units, units, True
-    return (to_units(minimum) if minimum not in (None, "") else 0,
-            to_units(maximum) if maximum not in (None, "") else FULL, False)
+    return (
+        to_units(minimum) if minimum not in (None, "") else 0,
+        to_units(maximum) if maximum not in (None, "") else FULL,
+        False,
+    )
 
 
 RelationKey = tuple[str, str, bool, int, int, bool, str, str]
 
 
-def relation_key(owner: str, owned: str, *, control: bool = False, percent: object = None,
-                 minimum: object = None, maximum: object = None,
-                 start: date | str | None = None, end: date | str | None = None) -> RelationKey:
+def relation_key(
+    owner: str,
+    owned: str,
+    *,
+    control: bool = False,
+    percent: object = None,
+    minimum: object = None,
+    maximum: object = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+) -> RelationKey:
     """What makes two holdings the same relation: owner, owned, kind, the share as it
     counts (:func:`stake`: ``30`` and ``30.0`` are one share, and so are two bands that
     count alike) and the dates. The derivers, the ownership analysis and the CSV
     mapper's check for repeated rows all use this one rule."""
-    return (owner, owned, control, *stake(percent, minimum, maximum, control),
-            _day(start, NO_START), _day(end, NO_END))
+    return (
+        owner,
+        owned,
+        control,
+        *stake(percent, minimum, maximum, control),
+        _day(start, NO_START),
+        _day(end, NO_END),
+    )
 
 
 @dataclass
@@ -149,7 +167,8 @@ class OwnershipData:
     _possible: set[int] | None = field(default=None, repr=False)
     _steps: dict[int, dict] = field(default_factory=dict, repr=False)
     _walks: dict[str, tuple[dict[int, list[int]], set[int]]] = field(
-        default_factory=dict, repr=False)
+        default_factory=dict, repr=False
+    )
     _relations: dict[int, int | list[int]] | None = field(default=None, repr=False)
     _listings: dict[tuple, int] = field(default_factory=dict, repr=False)
     _source_sets: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -170,19 +189,36 @@ class OwnershipData:
         return number
 
     def add_holding(
-        self, owner: str, owned: str, percent: object = None, *, minimum: object = None,
-        maximum: object = None, start: date | str | None = None, end: date | str | None = None,
-        key: str | None = None, control: bool = False, sources: Iterable[str] = (),
+        self,
+        owner: str,
+        owned: str,
+        percent: object = None,
+        *,
+        minimum: object = None,
+        maximum: object = None,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        key: str | None = None,
+        control: bool = False,
+        sources: Iterable[str] = (),
     ) -> int:
         """Add an ownership (or, with ``control=True``, a control) holding, stated in the
         graphs ``sources``. A holding that is the same relation as one already added
         (:func:`relation_key`) is not added again: that one's number is returned, and it
         takes the least of the two keys and the sources of both."""
-        relation = relation_key(owner, owned, control=control, percent=percent,
-                                minimum=minimum, maximum=maximum, start=start, end=end)
+        relation = relation_key(
+            owner,
+            owned,
+            control=control,
+            percent=percent,
+            minimum=minimum,
+            maximum=maximum,
+            start=start,
+            end=end,
+        )
         index, digest = self._relation_index(), hash(relation)
         found = index.get(digest)
-        for same in (() if found is None else (found,) if isinstance(found, int) else found):
+        for same in () if found is None else (found,) if isinstance(found, int) else found:
             if self.relation(same) == relation:
                 self._merge(same, key, sources)
                 return same
@@ -205,9 +241,16 @@ class OwnershipData:
 
     def relation(self, number: int) -> RelationKey:
         """Holding ``number``'s :func:`relation_key`."""
-        return (self.keys[self.h_owner[number]], self.keys[self.h_owned[number]],
-                self.h_control[number], self.h_lo[number], self.h_hi[number],
-                self.h_exact[number], self.h_start[number], self.h_end[number])
+        return (
+            self.keys[self.h_owner[number]],
+            self.keys[self.h_owned[number]],
+            self.h_control[number],
+            self.h_lo[number],
+            self.h_hi[number],
+            self.h_exact[number],
+            self.h_start[number],
+            self.h_end[number],
+        )
 
     def _relation_index(self) -> dict[int, int | list[int]]:
         """Holding numbers by the hash of their relation (a list when hashes collide;
@@ -253,8 +296,12 @@ class OwnershipData:
         return self.h_statements.get(number) or [self.h_key[number]]
 
     def add_listing(
-        self, entity: str, start: date | str | None = None, end: date | str | None = None,
-        key: str | None = None, programs: Iterable[str] = (),
+        self,
+        entity: str,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        key: str | None = None,
+        programs: Iterable[str] = (),
     ) -> int:
         """Add an SDN listing of ``entity`` over ``[start, end)``. A listing with the same
         entity, dates and programs as one already added is the same listing: that one's
@@ -302,8 +349,11 @@ class OwnershipData:
             index = self.incoming() if direction == "up" else self.outgoing()
             control = self.h_control
             held = {node: [n for n in numbers if not control[n]] for node, numbers in index.items()}
-            dated = {node for node, numbers in held.items()
-                     if any(self.h_start[n] != NO_START or self.h_end[n] != NO_END for n in numbers)}
+            dated = {
+                node
+                for node, numbers in held.items()
+                if any(self.h_start[n] != NO_START or self.h_end[n] != NO_END for n in numbers)
+            }
             found = self._walks[direction] = (held, dated)
         return found
 
@@ -330,7 +380,9 @@ class OwnershipData:
         if found is None:
             found = self._steps[number] = {
                 "owner": self.label(self.h_owner[number]),
-                "owned": self.label(self.h_owned[number]), "percent": _percent(self, number)}
+                "owned": self.label(self.h_owned[number]),
+                "percent": _percent(self, number),
+            }
         return found
 
     def listings_of(self) -> dict[int, list[int]]:
@@ -417,7 +469,10 @@ class Status:
 
 
 def _fixed_point(
-    seeds: Iterable[int], out: dict[int, list[int]], owned: Sequence[int], share: Sequence[int],
+    seeds: Iterable[int],
+    out: dict[int, list[int]],
+    owned: Sequence[int],
+    share: Sequence[int],
 ) -> tuple[set[int], dict[int, int]]:
     """Least fixed point: from the seeds, add every entity whose blocked owners' direct
     shares reach 50 percent. ``out`` lists, per owner, the holdings active on the date."""
@@ -437,7 +492,9 @@ def _fixed_point(
 
 
 def compute_status(
-    data: OwnershipData, as_of: date | str, entities: Iterable[int] | None = None,
+    data: OwnershipData,
+    as_of: date | str,
+    entities: Iterable[int] | None = None,
 ) -> Status:
     """Blocked and possibly blocked entities on ``as_of``.
 
@@ -484,6 +541,7 @@ def compute_status(
 
 # --- explanations -------------------------------------------------------------
 
+
 def _percent(data: OwnershipData, number: int) -> int | float | dict[str, int | float]:
     if data.h_exact[number]:
         return from_units(data.h_lo[number])
@@ -506,32 +564,48 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
     possibly blocked owners that were counted, and (as a caution only) control by them."""
     found: list[dict] = []
     for number in status.listed.get(entity, ()):
-        found.append({
-            "kind": "listing", "listing": data.l_key[number], "list": "SDN",
-            "programs": list(data.l_programs[number]),
-            "start": data.l_start[number] or None,
-            "end": None if data.l_end[number] == NO_END else data.l_end[number],
-            **({"statements": list(data.l_statements[number])}
-               if number in data.l_statements else {}),
-        })
+        found.append(
+            {
+                "kind": "listing",
+                "listing": data.l_key[number],
+                "list": "SDN",
+                "programs": list(data.l_programs[number]),
+                "start": data.l_start[number] or None,
+                "end": None if data.l_end[number] == NO_END else data.l_end[number],
+                **(
+                    {"statements": list(data.l_statements[number])}
+                    if number in data.l_statements
+                    else {}
+                ),
+            }
+        )
     day = status.day
     for number in data.incoming().get(entity, ()):
         owner = data.h_owner[number]
         if owner not in status.maybe or not data.holding_active(number, day):
             continue
         if data.h_control[number]:
-            found.append({
-                "kind": "control", "owner": data.label(owner), "holding": data.h_key[number],
-                "owner_status": status.status(owner),
-                "note": "control alone does not block (OFAC FAQ 398)",
-                **_provenance(data, number),
-            })
+            found.append(
+                {
+                    "kind": "control",
+                    "owner": data.label(owner),
+                    "holding": data.h_key[number],
+                    "owner_status": status.status(owner),
+                    "note": "control alone does not block (OFAC FAQ 398)",
+                    **_provenance(data, number),
+                }
+            )
             continue
-        found.append({
-            "kind": "ownership", "owner": data.label(owner), "holding": data.h_key[number],
-            "percent": _percent(data, number), "owner_status": status.status(owner),
-            **_provenance(data, number),
-        })
+        found.append(
+            {
+                "kind": "ownership",
+                "owner": data.label(owner),
+                "holding": data.h_key[number],
+                "percent": _percent(data, number),
+                "owner_status": status.status(owner),
+                **_provenance(data, number),
+            }
+        )
     return found
 
 
@@ -541,6 +615,7 @@ def blocked_share(status: Status, entity: int) -> int | float:
 
 
 # --- chains and effective ownership -------------------------------------------
+
 
 @dataclass(frozen=True)
 class Chains:
@@ -554,8 +629,12 @@ class Chains:
 
 
 def chains(
-    data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
-    max_depth: int = 25, max_paths: int = 10_000,
+    data: OwnershipData,
+    entity: int,
+    as_of: date | str,
+    direction: str = "up",
+    max_depth: int = 25,
+    max_paths: int = 10_000,
     write: Callable[[int], bytes] | None = None,
 ) -> Chains:
     """Every maximal simple ownership path above (``up``) or below (``down``) ``entity``
@@ -633,8 +712,11 @@ def _extender(up: bool, write: Callable[[int], bytes] | None) -> Callable:
     """How :func:`chains` adds a step to a path: in front when walking up (the path
     runs from the top owner down), behind when walking down."""
     if write is None:
-        return (lambda built, number: [number, *built]) if up else \
-            (lambda built, number: [*built, number])
+        return (
+            (lambda built, number: [number, *built])
+            if up
+            else (lambda built, number: [*built, number])
+        )
     if up:
         return lambda built, number: write(number) + b"," + built if built else write(number)
     return lambda built, number: built + b"," + write(number) if built else write(number)
@@ -652,7 +734,10 @@ def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict]]:
 
 
 def effective_ownership(
-    data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
+    data: OwnershipData,
+    entity: int,
+    as_of: date | str,
+    direction: str = "up",
     max_depth: int = 25,
 ) -> dict[int, tuple[float, float]]:
     """Effective ownership: for every entity above (``up``: who owns ``entity``) or below
@@ -689,9 +774,14 @@ def effective_ownership(
 
 # --- one entity, as the CLI and the API show it ------------------------------
 
-def summary(data: OwnershipData, entity: int, as_of: date | str,
-            status: Status | None = None,
-            write_step: Callable[[OwnershipData, int], bytes] | None = None) -> dict:
+
+def summary(
+    data: OwnershipData,
+    entity: int,
+    as_of: date | str,
+    status: Status | None = None,
+    write_step: Callable[[OwnershipData, int], bytes] | None = None,
+) -> dict:
     """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
     entity; ``chains`` are the paths above it (its owners, their owners, ...), each a
     list of steps (:func:`chain_steps`), or with ``write_step`` (``data`` and a holding
@@ -704,6 +794,9 @@ def summary(data: OwnershipData, entity: int, as_of: date | str,
         "status": state,
         "blocked_share": blocked_share(status, entity),
         "reasons": reasons(data, status, entity),
-        "chains": (chain_steps(data, chains(data, entity, as_of, "up")) if write_step is None
-                   else chains(data, entity, as_of, "up", write=partial(write_step, data)).paths),
+        "chains": (
+            chain_steps(data, chains(data, entity, as_of, "up"))
+            if write_step is None
+            else chains(data, entity, as_of, "up", write=partial(write_step, data)).paths
+        ),
     }

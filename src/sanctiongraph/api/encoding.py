@@ -47,8 +47,7 @@ def step_writer(memo: StepMemo | None = None) -> StepWriter:
 
 def owners_json(body: dict) -> bytes:
     """``body`` (``owners(..., write_step=step_writer(...))``) as ``OwnersOut`` JSON."""
-    head = _OWNERS.dump_json(_OWNERS.validate_python({**body, "chains": []}),
-                             exclude={"chains"})
+    head = _OWNERS.dump_json(_OWNERS.validate_python({**body, "chains": []}), exclude={"chains"})
     chains = b"[" + b"],[".join(body["chains"]) + b"]" if body["chains"] else b""
     return b"".join((head[:-1], b',"chains":[', chains, b"]}"))
 
@@ -67,5 +66,14 @@ def access_paths_json(body: dict) -> bytes:
     the GIL throughout, so a worker thread writing it stopped the event loop that long;
     here the interpreter can switch threads between paths."""
     paths = b",".join([_COMPACT(path).encode() for path in body["paths"]])
-    return b"".join((b'{"entity":', _COMPACT(body["entity"]).encode(), b',"paths":[', paths,
-                     b'],"truncated":', b"true" if body["truncated"] else b"false", b"}"))
+    return b"".join(
+        (
+            b'{"entity":',
+            _COMPACT(body["entity"]).encode(),
+            b',"paths":[',
+            paths,
+            b'],"truncated":',
+            b"true" if body["truncated"] else b"false",
+            b"}",
+        )
+    )

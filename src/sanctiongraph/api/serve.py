@@ -81,10 +81,18 @@ def check_port(host: str, port: int) -> None:
             raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def serve(host: str, port: int, location: str | None, api_key: str | None = None,
-          access_log: bool = False, workers: int = 1, read_requires_key: bool = False,
-          hosts: tuple[str, ...] = (), query: dict[str, float | None] | None = None,
-          connections: ConnectionLimits = ConnectionLimits()) -> None:
+def serve(
+    host: str,
+    port: int,
+    location: str | None,
+    api_key: str | None = None,
+    access_log: bool = False,
+    workers: int = 1,
+    read_requires_key: bool = False,
+    hosts: tuple[str, ...] = (),
+    query: dict[str, float | None] | None = None,
+    connections: ConnectionLimits = ConnectionLimits(),
+) -> None:
     """Run the API; with ``workers`` > 1, that many processes, each opening the on-disk
     store read-only and keeping its own copies for the JSON endpoints (memory times N;
     writes are refused). ``read_requires_key``: reads need ``api_key`` too; ``hosts``:
@@ -97,7 +105,9 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
 
     from sanctiongraph.api import Settings, create_app
     from sanctiongraph.api.connections import (
-        CONNECTIONS_PER_CLIENT_ENV, HEADER_TIMEOUT_ENV, protocol_class,
+        CONNECTIONS_PER_CLIENT_ENV,
+        HEADER_TIMEOUT_ENV,
+        protocol_class,
     )
 
     logging.basicConfig(level=logging.INFO)
@@ -107,20 +117,32 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
         raise ValueError("--workers must be 1 or more, and above 1 needs an on-disk store")
     if read_requires_key and not api_key:
         raise ValueError("--read-requires-key needs --api-key")
-    options = {"api_key": api_key, "read_requires_key": read_requires_key,
-               "allowed_hosts": allowed_hosts(host, hosts), **(query or {})}
+    options = {
+        "api_key": api_key,
+        "read_requires_key": read_requires_key,
+        "allowed_hosts": allowed_hosts(host, hosts),
+        **(query or {}),
+    }
     check_port(host, port)  # before the store is opened, seeded or derived
     store = open_store(text)
     if seed_if_empty(store, date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")
     elif (day := make_ready(store)) is not None:  # never serve a torn derived graph
-        log.warning("the derived graph was unfinished or older than the data (an "
-                    "interrupted load?); computed it again for %s", day.isoformat())
+        log.warning(
+            "the derived graph was unfinished or older than the data (an "
+            "interrupted load?); computed it again for %s",
+            day.isoformat(),
+        )
     os.environ[HEADER_TIMEOUT_ENV] = str(connections.header_timeout)
     os.environ[CONNECTIONS_PER_CLIENT_ENV] = str(connections.per_client)
-    server = {"host": host, "port": port, "access_log": access_log, "http": protocol_class(),
-              "limit_concurrency": connections.max_connections,
-              "timeout_keep_alive": connections.keep_alive_timeout}
+    server = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "http": protocol_class(),
+        "limit_concurrency": connections.max_connections,
+        "timeout_keep_alive": connections.keep_alive_timeout,
+    }
     if workers > 1:
         store.close()
         # Held while serving: the processes read the directory without RocksDB's lock,
@@ -128,8 +150,7 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
         # while one has it open).
         readers_lock = hold_lock(Path(text), shared=True)  # noqa: F841 - held until exit
         os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, **options})
-        uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers,
-                    **server)
+        uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers, **server)
         return
     if remote:
         settings = Settings(store=store, **options)
@@ -144,5 +165,10 @@ def worker_app():
     from sanctiongraph.api import Settings, create_app
 
     given = json.loads(os.environ[WORKER_SETTINGS])
-    return create_app(Settings(store_path=Path(given.pop("store_path")), read_only=True,
-                               **{**given, "allowed_hosts": tuple(given["allowed_hosts"])}))
+    return create_app(
+        Settings(
+            store_path=Path(given.pop("store_path")),
+            read_only=True,
+            **{**given, "allowed_hosts": tuple(given["allowed_hosts"])},
+        )
+    )

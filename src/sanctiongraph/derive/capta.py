@@ -86,16 +86,39 @@ SDN, CAPTA = str(REF["list/SDN"]), str(REF["list/CAPTA"])
 IFSR = str(REF["program/IFSR"])
 PETROLEUM_PURCHASE = str(CODE["purpose/petroleum_purchase"])
 PETROLEUM_SALE = str(CODE["purpose/petroleum_sale"])
-HUMANITARIAN_G = {str(CODE[f"purpose/{p}"]) for p in
-                  ("agricultural_commodities", "food", "medicine", "medical_devices")}
+HUMANITARIAN_G = {
+    str(CODE[f"purpose/{p}"])
+    for p in ("agricultural_commodities", "food", "medicine", "medical_devices")
+}
 
 D1_START, PETROLEUM_START, E2_START = date(2012, 2, 29), date(2012, 6, 28), date(2013, 2, 6)
 PRIVATE, GOVERNMENT, CENTRAL_BANK = (
-    "privately_owned", "government_owned_or_controlled", "foreign_central_bank")
+    "privately_owned",
+    "government_owned_or_controlled",
+    "foreign_central_bank",
+)
 
-P = {k: provision(f"31 CFR 561.203{k}") for k in (
-    "(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)", "(g)", "(h)", "(i)", "(j)(1)", "(j)(2)",
-    "(j)(4)", "(k)", "(k)(1)", "(k)(2)", "(k)(3)", "(k)(7)(ii)")}
+P = {
+    k: provision(f"31 CFR 561.203{k}")
+    for k in (
+        "(d)(1)",
+        "(d)(2)",
+        "(e)(1)",
+        "(e)(2)",
+        "(f)",
+        "(g)",
+        "(h)",
+        "(i)",
+        "(j)(1)",
+        "(j)(2)",
+        "(j)(4)",
+        "(k)",
+        "(k)(1)",
+        "(k)(2)",
+        "(k)(3)",
+        "(k)(7)(ii)",
+    )
+}
 
 PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
 
@@ -145,8 +168,11 @@ class _World:
         """A designation of ``entity`` (or its head office) on ``list_iri`` in force on ``day``."""
         for who in (entity, self.parent.get(entity)):
             for d in self.designations.get(who, []) if who else []:
-                if d["list"] == list_iri and _in_force(d["start"], d["end"], day) and (
-                        program is None or program in d["programs"]):
+                if (
+                    d["list"] == list_iri
+                    and _in_force(d["start"], d["end"], day)
+                    and (program is None or program in d["programs"])
+                ):
                     return d
         return None
 
@@ -164,7 +190,8 @@ class _World:
     def government_of_iran(self, entity: str) -> bool:
         return self.is_central_bank_of_iran(entity) or (
             (self.is_a(entity, SG.Government) or self.is_a(entity, SG.GovernmentBody))
-            and self.jurisdiction.get(entity) == IR)
+            and self.jurisdiction.get(entity) == IR
+        )
 
     def category(self, ffi: str, day: date) -> tuple[str, list[str]]:
         """The 561.323 ownership category of ``ffi`` on ``day``, with the holdings used."""
@@ -208,8 +235,12 @@ def _gather(store: GraphStore) -> _World:
         w.located[s["e"]] = s["c"]
     for s in q("SELECT ?e ?p WHERE { ?e sg:branchOf ?p }"):
         w.parent[s["e"]] = s["p"]
-    for key, facts in sorted(group_properties(select_properties(
-            store, f"?s <{SG.designates}> ?e", _DESIGNATION_FACTS), _DESIGNATION_FACTS).items()):
+    for key, facts in sorted(
+        group_properties(
+            select_properties(store, f"?s <{SG.designates}> ?e", _DESIGNATION_FACTS),
+            _DESIGNATION_FACTS,
+        ).items()
+    ):
         start = min(filter(None, map(_d, facts["startDate"])), default=None)
         lists = facts["onList"]
         if start is None or not lists:
@@ -217,40 +248,74 @@ def _gather(store: GraphStore) -> _World:
         end = max(filter(None, map(_d, facts["endDate"])), default=None)
         for entity in sorted(facts["designates"]):
             for list_iri in sorted(lists):
-                w.designations[entity].append({
-                    "iri": key, "list": list_iri, "start": start, "end": end,
-                    "programs": set(facts["underProgram"])})
+                w.designations[entity].append(
+                    {
+                        "iri": key,
+                        "list": list_iri,
+                        "start": start,
+                        "end": end,
+                        "programs": set(facts["underProgram"]),
+                    }
+                )
     # Only the holdings of governments and government bodies count (561.323). One
     # relation stated by several holdings (several sources) counts once.
     relations: set[RelationKey] = set()
-    for key, facts in sorted(group_properties(select_properties(store, f"""
+    for key, facts in sorted(
+        group_properties(
+            select_properties(
+                store,
+                f"""
             {{ SELECT DISTINCT ?owner WHERE {{
                 VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }} }}
-            ?s <{SG.owner}> ?owner .""", _HOLDING_FACTS), _HOLDING_FACTS).items()):
+            ?s <{SG.owner}> ?owner .""",
+                _HOLDING_FACTS,
+            ),
+            _HOLDING_FACTS,
+        ).items()
+    ):
         types = facts["type"]
-        kinds = [kind == str(SG.Control) for kind in (str(SG.Ownership), str(SG.Control))
-                 if kind in types]
-        shares = [d for d in map(decimal_value, facts["percent"] or facts["percentMin"])
-                  if d is not None]
+        kinds = [
+            kind == str(SG.Control)
+            for kind in (str(SG.Ownership), str(SG.Control))
+            if kind in types
+        ]
+        shares = [
+            d for d in map(decimal_value, facts["percent"] or facts["percentMin"]) if d is not None
+        ]
         percent = min(shares, default=Decimal(0))  # stated twice, differently: the least
         start = min(filter(None, map(_d, facts["startDate"])), default=None)
         end = max(filter(None, map(_d, facts["endDate"])), default=None)
         for control in kinds:
             for owner in sorted(facts["owner"]):
                 for owned in sorted(facts["owned"]):
-                    relation = relation_key(owner, owned, control=control, percent=percent,
-                                            start=start, end=end)
+                    relation = relation_key(
+                        owner, owned, control=control, percent=percent, start=start, end=end
+                    )
                     if relation not in relations:
                         relations.add(relation)
-                        w.holdings[owned].append({
-                            "iri": key, "owner": owner, "percent": percent,
-                            "control": control, "start": start, "end": end})
+                        w.holdings[owned].append(
+                            {
+                                "iri": key,
+                                "owner": owner,
+                                "percent": percent,
+                                "control": control,
+                                "start": start,
+                                "end": end,
+                            }
+                        )
     for s in q("""SELECT ?x ?t ?country ?start ?end WHERE {
                VALUES ?t { sg:SignificantReductionException sg:PetroleumSupplySufficiency }
                ?x rdf:type ?t ; sg:startDate ?start .
                OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
-        w.determinations.append({"iri": s["x"], "type": s["t"], "country": s["country"],
-                                 "start": _d(s["start"]), "end": _d(s["end"])})
+        w.determinations.append(
+            {
+                "iri": s["x"],
+                "type": s["t"],
+                "country": s["country"],
+                "start": _d(s["start"]),
+                "end": _d(s["end"]),
+            }
+        )
     for s in q("""SELECT ?a ?by ?holder ?where WHERE {
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
@@ -258,15 +323,33 @@ def _gather(store: GraphStore) -> _World:
     return w
 
 
-_TRANSACTION_FACTS = {str(SG[name]): name for name in (
-    "transactionDate", "conductedBy", "involves", "purpose", "knowingly", "significant",
-    "goodsOrigin", "goodsDestination", "paidTo", "creditedTo")}
+_TRANSACTION_FACTS = {
+    str(SG[name]): name
+    for name in (
+        "transactionDate",
+        "conductedBy",
+        "involves",
+        "purpose",
+        "knowingly",
+        "significant",
+        "goodsOrigin",
+        "goodsDestination",
+        "paidTo",
+        "creditedTo",
+    )
+}
 
 
-_DESIGNATION_FACTS = {str(SG[name]): name for name in (
-    "designates", "onList", "startDate", "endDate", "underProgram")}
-_HOLDING_FACTS = {str(RDF.type): "type", **{str(SG[name]): name for name in (
-    "owner", "owned", "percent", "percentMin", "startDate", "endDate")}}
+_DESIGNATION_FACTS = {
+    str(SG[name]): name for name in ("designates", "onList", "startDate", "endDate", "underProgram")
+}
+_HOLDING_FACTS = {
+    str(RDF.type): "type",
+    **{
+        str(SG[name]): name
+        for name in ("owner", "owned", "percent", "percentMin", "startDate", "endDate")
+    },
+}
 
 
 def _one(values: set[str]) -> str | None:
@@ -284,8 +367,9 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
     property per row, so that a transaction loaded in several graphs costs a row per
     copy and property instead of one per combination of copies."""
     txs: dict[tuple[str, str], dict] = {}
-    facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
-                                               _TRANSACTION_FACTS), _TRANSACTION_FACTS)
+    facts = group_properties(
+        select_properties(store, f"?s a <{SG.Transaction}>", _TRANSACTION_FACTS), _TRANSACTION_FACTS
+    )
     for tx, values in sorted(facts.items()):
         day = min(filter(None, map(_d, values["transactionDate"])), default=None)
         if day is None:
@@ -295,14 +379,18 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
             if not parties:
                 continue
             txs[(tx, ffi)] = {
-                "tx": tx, "ffi": ffi, "date": day, "parties": parties,
+                "tx": tx,
+                "ffi": ffi,
+                "date": day,
+                "parties": parties,
                 "purpose": _one(values["purpose"]),
                 "knowingly": _flag(values["knowingly"]),
                 "significant": _flag(values["significant"]),
                 "origin": _one(values["goodsOrigin"]),
                 "dest": _one(values["goodsDestination"]),
                 "paid_to": _one(values["paidTo"]),
-                "credited": _one(values["creditedTo"])}
+                "credited": _one(values["creditedTo"]),
+            }
     return txs
 
 
@@ -326,15 +414,17 @@ def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str])
         if account["where"] != country:
             failures.append("(k)(2)")
         holder = account["holder"]
-        non_designated_iranian_fi = (w.is_iranian_fi(holder)
-                                     and w.designated_iranian_fi(holder, day) is None)
+        non_designated_iranian_fi = (
+            w.is_iranian_fi(holder) and w.designated_iranian_fi(holder, day) is None
+        )
         iranian_party = holder in iranian - {ffi} and w.primary_country(holder) == IR
         if not (w.is_central_bank_of_iran(holder) or iranian_party or non_designated_iranian_fi):
             failures.append("(k)(3)")
         if w.listing(account["by"], CAPTA, day) is not None:
             failures.append("(j)(4)")
         if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
-                w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
+            w.is_central_bank_of_iran(holder) or non_designated_iranian_fi
+        ):
             failures.append("(k)(7)(ii)")
     return failures
 
@@ -343,8 +433,12 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
     """The assessment of one (transaction, conducting institution), or None."""
     ffi, day = t["ffi"], t["date"]
     country = w.primary_country(ffi)
-    if (day > as_of or not w.is_a(ffi, SG.FinancialInstitution) or country in (None, US, IR)
-            or w.located.get(ffi) == US):
+    if (
+        day > as_of
+        or not w.is_a(ffi, SG.FinancialInstitution)
+        or country in (None, US, IR)
+        or w.located.get(ffi) == US
+    ):
         return None
     parties, evidence = [], []
     for party in sorted(t["parties"]):
@@ -358,16 +452,24 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
     if "false" in (t["knowingly"], t["significant"]):
         return None
     category, holdings = w.category(ffi, day)
-    result = {"tx": t["tx"], "ffi": ffi, "parties": parties, "category": category,
-              "evidence": evidence + holdings, "missing": [], "not_met": []}
+    result = {
+        "tx": t["tx"],
+        "ffi": ffi,
+        "parties": parties,
+        "category": category,
+        "evidence": evidence + holdings,
+        "missing": [],
+        "not_met": [],
+    }
     purpose = t["purpose"]
     if purpose is None:
         result["missing"].append("purpose")
         return result
     petroleum = purpose in (PETROLEUM_PURCHASE, PETROLEUM_SALE)
     if category == PRIVATE:
-        paragraph, start = (("(d)(2)", PETROLEUM_START) if purpose == PETROLEUM_PURCHASE
-                            else ("(d)(1)", D1_START))
+        paragraph, start = (
+            ("(d)(2)", PETROLEUM_START) if purpose == PETROLEUM_PURCHASE else ("(d)(1)", D1_START)
+        )
     elif category == GOVERNMENT:
         paragraph, start = ("(e)(1)", PETROLEUM_START) if petroleum else ("(e)(2)", E2_START)
     elif petroleum:
@@ -379,18 +481,30 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
     if paragraph in ("(d)(1)", "(e)(2)") and purpose in HUMANITARIAN_G and t["dest"] in (None, IR):
         return {**result, "excepted": "(g)"}
     if purpose == PETROLEUM_PURCHASE:
-        covering = [d for d in w.determinations if d["type"] == str(SG.PetroleumSupplySufficiency)
-                    and _in_force(d["start"], d["end"], day)]
+        covering = [
+            d
+            for d in w.determinations
+            if d["type"] == str(SG.PetroleumSupplySufficiency)
+            and _in_force(d["start"], d["end"], day)
+        ]
         if not covering:
             return {**result, "excepted": "(h)"}
         result["evidence"] += [d["iri"] for d in covering]
-    sre = [d for d in w.determinations if d["type"] == str(SG.SignificantReductionException)
-           and d["country"] == country and _in_force(d["start"], d["end"], day)]
+    sre = [
+        d
+        for d in w.determinations
+        if d["type"] == str(SG.SignificantReductionException)
+        and d["country"] == country
+        and _in_force(d["start"], d["end"], day)
+    ]
     if sre:
         failures = _sre_failures(w, t, ffi, country, set(t["parties"]))
         if not failures:
-            return {**result, "excepted": "(i)",
-                    "evidence": result["evidence"] + [d["iri"] for d in sre]}
+            return {
+                **result,
+                "excepted": "(i)",
+                "evidence": result["evidence"] + [d["iri"] for d in sre],
+            }
         result["not_met"] = failures
     result["missing"] = [f for f in ("knowingly", "significant") if t[f] is None]
     if not result["missing"]:
@@ -413,8 +527,10 @@ def _triples(a: dict) -> list[ox.Triple]:
     ]
     out += [ox.Triple(node, n(str(SG.iranianParty)), n(p)) for p in a["parties"]]
     out += [ox.Triple(node, n(PROV + "wasDerivedFrom"), n(e)) for e in a["evidence"]]
-    out += [ox.Triple(node, n(str(SG.missingFact)), ox.Literal(m, datatype=string))
-            for m in a["missing"]]
+    out += [
+        ox.Triple(node, n(str(SG.missingFact)), ox.Literal(m, datatype=string))
+        for m in a["missing"]
+    ]
     out += [ox.Triple(node, n(str(SG.exceptionNotMet)), n(str(P[f]))) for f in a["not_met"]]
     if "exposed" in a:
         out.append(ox.Triple(node, n(str(SG.exposedUnder)), n(str(P[a["exposed"]]))))
@@ -426,8 +542,9 @@ def _triples(a: dict) -> list[ox.Triple]:
 def assessments(store: GraphStore, as_of: date) -> list[dict]:
     world = _gather(store)
     found = (assess(world, t, as_of) for t in _transactions(store).values())
-    return [a for a in found if a is not None and (
-        "exposed" in a or "excepted" in a or a["missing"])]
+    return [
+        a for a in found if a is not None and ("exposed" in a or "excepted" in a or a["missing"])
+    ]
 
 
 def derive(store: GraphStore, as_of: date) -> None:

@@ -197,11 +197,22 @@ class Membership:
 
 
 HOLDING_COLUMNS = ("holding", "owner", "owned", "percent", "min", "start", "end")
-HOLDING_FACTS = {str(RDF.type): "type", str(SG.owner): "owner", str(SG.owned): "owned",
-                 str(SG.percent): "percent", str(SG.percentMin): "min",
-                 str(SG.startDate): "start", str(SG.endDate): "end"}
-ENTITY_FACTS = {str(DCTERMS.identifier): "id", str(SG.jurisdiction): "jurisdiction",
-                str(SG.locatedIn): "located", str(SG.branchOf): "parent", str(RDF.type): "type"}
+HOLDING_FACTS = {
+    str(RDF.type): "type",
+    str(SG.owner): "owner",
+    str(SG.owned): "owned",
+    str(SG.percent): "percent",
+    str(SG.percentMin): "min",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+}
+ENTITY_FACTS = {
+    str(DCTERMS.identifier): "id",
+    str(SG.jurisdiction): "jurisdiction",
+    str(SG.locatedIn): "located",
+    str(SG.branchOf): "parent",
+    str(RDF.type): "type",
+}
 _FLAGS = {str(SG.FinancialInstitution): "fi", str(SG.Bank): "bank", str(SG.Person): "person"}
 # Which entities and holdings to read (each binds ?s; see queries.select_properties,
 # which reads one fact per row, so that facts loaded in several graphs cost a row per
@@ -215,9 +226,13 @@ ENTITIES = "VALUES ?s {{ {entities} }} ?s a <%s> ." % SG.Agent
 HOLDINGS_OF = "VALUES ?of {{ {owners} }} ?s <%s> ?of ." % SG.owner
 
 
-LISTING_FACTS = {str(SG.designates): "entity", str(SG.startDate): "start",
-                 str(SG.endDate): "end", str(SG.sourceReference): "reference",
-                 str(DCTERMS.source): "source"}
+LISTING_FACTS = {
+    str(SG.designates): "entity",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+    str(SG.sourceReference): "reference",
+    str(DCTERMS.source): "source",
+}
 LISTINGS = f"?s <{SG.onList}> <{REF['list/FINCEN_311']}> ."
 
 
@@ -274,21 +289,39 @@ class World:
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
         rows: dict[str, dict] = {}
-        for key, facts in sorted(group_properties(select_properties(
-                store, LISTINGS, LISTING_FACTS), LISTING_FACTS).items()):
+        for key, facts in sorted(
+            group_properties(
+                select_properties(store, LISTINGS, LISTING_FACTS), LISTING_FACTS
+            ).items()
+        ):
             if facts["entity"]:
-                rows[key] = {"entity": _least(facts["entity"]),
-                             "start": date_value(_least(facts["start"])),
-                             "end": date_value(_least(facts["end"])),
-                             "references": facts["reference"], "sources": facts["source"]}
-        world.listings = [Listing(k, r["entity"], r["start"], r["end"],
-                                  tuple(sorted(r["references"])), tuple(sorted(r["sources"])))
-                          for k, r in sorted(rows.items())]
+                rows[key] = {
+                    "entity": _least(facts["entity"]),
+                    "start": date_value(_least(facts["start"])),
+                    "end": date_value(_least(facts["end"])),
+                    "references": facts["reference"],
+                    "sources": facts["source"],
+                }
+        world.listings = [
+            Listing(
+                k,
+                r["entity"],
+                r["start"],
+                r["end"],
+                tuple(sorted(r["references"])),
+                tuple(sorted(r["sources"])),
+            )
+            for k, r in sorted(rows.items())
+        ]
         for s in store.query(load_query("derive/fincen311-same-as").text):
             world.same_as[s["a"].value].add(s["b"].value)
-        citations = {s["p"].value: s["c"].value for s in store.query(
-            f"SELECT ?p ?c WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p . "
-            f"?p <{SG.citation}> ?c }}")}
+        citations = {
+            s["p"].value: s["c"].value
+            for s in store.query(
+                f"SELECT ?p ?c WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p . "
+                f"?p <{SG.citation}> ?c }}"
+            )
+        }
         for s in store.query(load_query("derive/fincen311-measures").text):
             m = world.measures.setdefault(s["measure"].value, Measure(s["measure"].value))
             m.effective = m.effective or date_value(s["effective"])
@@ -299,11 +332,15 @@ class World:
                 m.institution = s["institution"].value
             threshold = decimal_value(s["threshold"])
             m.populations[s["population"].value] = Population(
-                s["population"].value, s["kind"].value, s["basis"].value,
+                s["population"].value,
+                s["kind"].value,
+                s["basis"].value,
                 threshold if threshold is not None else Decimal(50),
-                s["class"].value if s["class"] is not None else None)
-        for s in store.query(f"SELECT ?m ?p WHERE {{ ?m a <{SG.SpecialMeasure}> ; "
-                             f"<{SG.legalBasis}> ?p }}"):
+                s["class"].value if s["class"] is not None else None,
+            )
+        for s in store.query(
+            f"SELECT ?m ?p WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p }}"
+        ):
             if s["m"].value in world.measures:
                 world.measures[s["m"].value].section = s["p"].value
                 world.measures[s["m"].value].citation = citations.get(s["p"].value)
@@ -315,8 +352,11 @@ class World:
             e = self.entities.setdefault(iri, Entity(iri))
             if row["id"] is not None and (e.id is None or row["id"] < e.id):
                 e.id = row["id"]
-            for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
-                                 ("parent", e.parents)):
+            for name, bucket in (
+                ("jurisdiction", e.jurisdictions),
+                ("located", e.located),
+                ("parent", e.parents),
+            ):
                 if row[name] is not None:
                     bucket.add(row[name])
             e.fi = e.fi or _true(row["fi"])
@@ -329,8 +369,13 @@ class World:
         missing = sorted({iri for iri in iris if iri not in self._read})
         if missing and self.store is not None:
             for values in value_blocks(missing):
-                self._add_entities(_entity_rows(select_properties(
-                    self.store, ENTITIES.format(entities=values), ENTITY_FACTS)))
+                self._add_entities(
+                    _entity_rows(
+                        select_properties(
+                            self.store, ENTITIES.format(entities=values), ENTITY_FACTS
+                        )
+                    )
+                )
         self._read.update(missing)
 
     def holdings_of(self, owner: str, batch: Iterable[str] = ()) -> list[Holding]:
@@ -340,8 +385,16 @@ class World:
             owners = sorted({owner, *batch} - self._owners_read)
             # A holding node with two values of one fact (stated differently in two
             # graphs): the least value. One relation stated by several nodes: one holding.
-            facts = group_properties((row for values in value_blocks(owners) for row in select_properties(
-                self.store, HOLDINGS_OF.format(owners=values), HOLDING_FACTS)), HOLDING_FACTS)
+            facts = group_properties(
+                (
+                    row
+                    for values in value_blocks(owners)
+                    for row in select_properties(
+                        self.store, HOLDINGS_OF.format(owners=values), HOLDING_FACTS
+                    )
+                ),
+                HOLDING_FACTS,
+            )
             rows: dict[str, tuple] = {}
             relations = set()
             for key in sorted(facts):
@@ -349,9 +402,14 @@ class World:
                 if key in self._holding_rows or str(SG.Ownership) not in found["type"]:
                     continue
                 values = (key, *(_least(found[n]) for n in HOLDING_COLUMNS[1:]))
-                relation = relation_key(values[1], values[2], percent=decimal_value(values[3]),
-                                        minimum=decimal_value(values[4]), start=values[5],
-                                        end=values[6])
+                relation = relation_key(
+                    values[1],
+                    values[2],
+                    percent=decimal_value(values[3]),
+                    minimum=decimal_value(values[4]),
+                    start=values[5],
+                    end=values[6],
+                )
                 if values[1] is None or values[2] is None or relation in relations:
                     continue
                 relations.add(relation)
@@ -361,9 +419,17 @@ class World:
             self.read_entities(values[2] for values in rows.values())
             touched = set()
             for key, holder, owned, percent, minimum, start, end in rows.values():
-                self.holdings_by_owner[holder].append(Holding(
-                    key, holder, owned, decimal_value(percent), decimal_value(minimum),
-                    date_value(start), date_value(end)))
+                self.holdings_by_owner[holder].append(
+                    Holding(
+                        key,
+                        holder,
+                        owned,
+                        decimal_value(percent),
+                        decimal_value(minimum),
+                        date_value(start),
+                        date_value(end),
+                    )
+                )
                 touched.add(holder)
             for holder in touched:
                 self.holdings_by_owner[holder].sort(key=lambda h: (self.sort_key(h.owned), h.iri))
@@ -434,8 +500,13 @@ def foreign_institutions(world: World, banks_only: bool) -> dict[str, Membership
 # --------------------------------------------------------------------------- populations
 
 
-def _spread(world: World, seeds: dict[str, Membership], as_of: date,
-            threshold: Decimal | None, offices_outside_us_only: bool = False) -> dict[str, Membership]:
+def _spread(
+    world: World,
+    seeds: dict[str, Membership],
+    as_of: date,
+    threshold: Decimal | None,
+    offices_outside_us_only: bool = False,
+) -> dict[str, Membership]:
     """Breadth-first closure of ``seeds`` over branches and offices (``sg:branchOf``) and,
     when ``threshold`` is given, over subsidiaries owned more than ``threshold``%."""
     members: dict[str, Membership] = {}
@@ -467,10 +538,13 @@ def _spread(world: World, seeds: dict[str, Membership], as_of: date,
             if world.entity(owned).person:
                 continue
             visited.add(owned)
-            step = (f"{world.name(owned)} is owned {holding.share_text()} by {world.name(iri)} "
-                    f"(more than {_number(threshold)}%: a subsidiary)")
-            chained = Membership(owned, (step,) + via.steps, via.root,
-                                 (owned, holding.iri) + via.evidence)
+            step = (
+                f"{world.name(owned)} is owned {holding.share_text()} by {world.name(iri)} "
+                f"(more than {_number(threshold)}%: a subsidiary)"
+            )
+            chained = Membership(
+                owned, (step,) + via.steps, via.root, (owned, holding.iri) + via.evidence
+            )
             members[owned] = chained
             queue.append((owned, chained))
     return members
@@ -487,8 +561,9 @@ def jurisdiction_banks(world: World, jurisdiction: str) -> dict[str, Membership]
     return _spread(world, seeds, date.min, None, offices_outside_us_only=True)
 
 
-def jurisdiction_financial_institutions(world: World, jurisdiction: str, as_of: date,
-                                        threshold: Decimal) -> dict[str, Membership]:
+def jurisdiction_financial_institutions(
+    world: World, jurisdiction: str, as_of: date, threshold: Decimal
+) -> dict[str, Membership]:
     code = _code(jurisdiction)
     seeds: dict[str, Membership] = {}
     for iri in world.sorted(world.entities):
@@ -504,15 +579,18 @@ def jurisdiction_financial_institutions(world: World, jurisdiction: str, as_of: 
             p = world.entity(parent)
             if p.fi and p.jurisdictions and US not in p.jurisdictions:
                 organised = ", ".join(_code(c) for c in sorted(p.jurisdictions))
-                step = (f"{e.name} is a branch or office in {code} of {p.name}, a foreign "
-                        f"financial institution organised in {organised}")
+                step = (
+                    f"{e.name} is a branch or office in {code} of {p.name}, a foreign "
+                    f"financial institution organised in {organised}"
+                )
                 seeds[iri] = Membership(iri, (step,), parent, (iri, parent))
                 break
     return _spread(world, seeds, as_of, threshold)
 
 
-def named_institution(world: World, measure: Measure, as_of: date,
-                      threshold: Decimal) -> dict[str, Membership]:
+def named_institution(
+    world: World, measure: Measure, as_of: date, threshold: Decimal
+) -> dict[str, Membership]:
     target = measure.institution
     citation = measure.citation or measure.iri
     seeds: dict[str, Membership] = {}
@@ -520,16 +598,18 @@ def named_institution(world: World, measure: Measure, as_of: date,
         return seeds
     listings = linked_listings(world, measure, as_of)
     world.read_entities([target, *world.same_as.get(target, ()), *(x.entity for x in listings)])
-    seeds[target] = Membership(target, (f"{world.name(target)} is named by {citation}",),
-                               target, (target,))
+    seeds[target] = Membership(
+        target, (f"{world.name(target)} is named by {citation}",), target, (target,)
+    )
     for other in world.sorted(world.same_as.get(target, ())):
         step = f"{world.name(other)} is the same institution as {world.name(target)}, named by {citation}"
         seeds.setdefault(other, Membership(other, (step,), target, (other, target)))
     for listing in listings:
         if listing.entity not in seeds:
             step = f"{world.name(listing.entity)} is listed on FINCEN_311 under {citation}"
-            seeds[listing.entity] = Membership(listing.entity, (step,), listing.entity,
-                                               (listing.entity, listing.iri))
+            seeds[listing.entity] = Membership(
+                listing.entity, (step,), listing.entity, (listing.entity, listing.iri)
+            )
     return _spread(world, seeds, as_of, threshold)
 
 
@@ -537,8 +617,11 @@ def linked_listings(world: World, measure: Measure, as_of: date) -> list[Listing
     """FINCEN_311 listings in force that tie an entity to the measure."""
     if measure.section is None:
         return []
-    return [listing for listing in world.listings
-            if listing.in_force(as_of) and listing.cites(measure.section, measure.citation)]
+    return [
+        listing
+        for listing in world.listings
+        if listing.in_force(as_of) and listing.cites(measure.section, measure.citation)
+    ]
 
 
 def in_force(world: World, measure: Measure, as_of: date) -> bool:
@@ -547,11 +630,14 @@ def in_force(world: World, measure: Measure, as_of: date) -> bool:
     if measure.institution is None:
         return measure.jurisdiction is not None
     names = {measure.institution} | world.same_as.get(measure.institution, set())
-    return any(listing.entity in names and listing.in_force(as_of)
-               for listing in world.listings) or bool(linked_listings(world, measure, as_of))
+    return any(
+        listing.entity in names and listing.in_force(as_of) for listing in world.listings
+    ) or bool(linked_listings(world, measure, as_of))
 
 
-def populations(world: World, as_of: date) -> list[tuple[Measure, Population, dict[str, Membership]]]:
+def populations(
+    world: World, as_of: date
+) -> list[tuple[Measure, Population, dict[str, Membership]]]:
     """Every population of every measure in force, with its members."""
     out = []
     for key in sorted(world.measures):
@@ -562,9 +648,13 @@ def populations(world: World, as_of: date) -> list[tuple[Measure, Population, di
             pop = measure.populations[pkey]
             if pop.kind == str(SG.JurisdictionBankPopulation) and measure.jurisdiction:
                 members = jurisdiction_banks(world, measure.jurisdiction)
-            elif pop.kind == str(SG.JurisdictionFinancialInstitutionPopulation) and measure.jurisdiction:
-                members = jurisdiction_financial_institutions(world, measure.jurisdiction, as_of,
-                                                              pop.threshold)
+            elif (
+                pop.kind == str(SG.JurisdictionFinancialInstitutionPopulation)
+                and measure.jurisdiction
+            ):
+                members = jurisdiction_financial_institutions(
+                    world, measure.jurisdiction, as_of, pop.threshold
+                )
             elif pop.kind == str(SG.NamedInstitutionPopulation):
                 members = named_institution(world, measure, as_of, pop.threshold)
             else:
@@ -584,10 +674,17 @@ _GENERATED_BY = ox.NamedNode(PROV + "wasGeneratedBy")
 _DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 
 
-def classification_triples(world: World, membership: Membership, basis: str,
-                           cls: str | None = None, population: str | None = None) -> list[ox.Triple]:
+def classification_triples(
+    world: World,
+    membership: Membership,
+    basis: str,
+    cls: str | None = None,
+    population: str | None = None,
+) -> list[ox.Triple]:
     key = f"{membership.entity} {cls or ''} {population or ''}"
-    node = ox.NamedNode(DERIVED_BASE + "classification/" + hashlib.sha1(key.encode()).hexdigest()[:16])
+    node = ox.NamedNode(
+        DERIVED_BASE + "classification/" + hashlib.sha1(key.encode()).hexdigest()[:16]
+    )
     entity = ox.NamedNode(membership.entity)
     out = [
         ox.Triple(node, _TYPE, _CLASSIFICATION),
@@ -597,7 +694,9 @@ def classification_triples(world: World, membership: Membership, basis: str,
         ox.Triple(node, _ROOT, ox.NamedNode(membership.root)),
         ox.Triple(node, _GENERATED_BY, ACTIVITY),
     ]
-    out += [ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)]
+    out += [
+        ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)
+    ]
     if cls is not None:
         out.append(ox.Triple(node, _ASSIGNED, ox.NamedNode(cls)))
         out.append(ox.Triple(entity, _TYPE, ox.NamedNode(cls)))
@@ -623,8 +722,9 @@ def derive(store: GraphStore, as_of: date) -> None:
             triples.append(ox.Triple(ox.NamedNode(measure.iri), _n(SG.inForceOn), date_literal))
             forced.add(measure.iri)
         for membership in members.values():
-            triples += classification_triples(world, membership, pop.basis, cls=pop.cls,
-                                              population=pop.iri)
+            triples += classification_triples(
+                world, membership, pop.basis, cls=pop.cls, population=pop.iri
+            )
     store.add_triples(DERIVED, triples)
     # With the institutions classified: an account is a correspondent account by what it
     # does (1010.605(c)(1)(i)), not by the type the data give it.
@@ -656,4 +756,8 @@ def _number(value: Decimal | None) -> str:
 
 
 def _code(country_iri: str) -> str:
-    return country_iri[len(COUNTRY_PREFIX):] if country_iri.startswith(COUNTRY_PREFIX) else country_iri
+    return (
+        country_iri[len(COUNTRY_PREFIX) :]
+        if country_iri.startswith(COUNTRY_PREFIX)
+        else country_iri
+    )

@@ -40,8 +40,9 @@ from sanctiongraph.store import GraphStore
 ORDER = 50
 
 RULE = ox.NamedNode(str(provision("OFAC 50 Percent Rule")))
-FAQ_401 = ox.NamedNode(str(provision("OFAC 50 Percent Rule")) .replace(
-    "OFAC-50-Percent-Rule", "OFAC-FAQ-401"))
+FAQ_401 = ox.NamedNode(
+    str(provision("OFAC 50 Percent Rule")).replace("OFAC-50-Percent-Rule", "OFAC-FAQ-401")
+)
 _TRANSACTION_FACTS = {str(SG.transactionDate): "date", str(SG.involves): "party"}
 
 
@@ -71,9 +72,12 @@ def programs(data: OwnershipData, status: Status, members: set[int]) -> dict[int
         owner = stack.pop()
         for number in outgoing.get(owner, ()):
             owned = data.h_owned[number]
-            if (owned in members and not data.h_control[number]
-                    and data.holding_active(number, status.day)
-                    and not found[owned] >= found[owner]):
+            if (
+                owned in members
+                and not data.h_control[number]
+                and data.holding_active(number, status.day)
+                and not found[owned] >= found[owner]
+            ):
                 found[owned] |= found[owner]
                 stack.append(owned)
     return found
@@ -91,7 +95,9 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
         iri = data.keys[entity]
         node = _n(iri)
         blocked = entity in status.blocked
-        add(ox.Triple(node, rdf_type, _n(SG.BlockedEntity if blocked else SG.PossiblyBlockedEntity)))
+        add(
+            ox.Triple(node, rdf_type, _n(SG.BlockedEntity if blocked else SG.PossiblyBlockedEntity))
+        )
         add(ox.Triple(node, _n(SG.blockedShare), _decimal(status.share_lo.get(entity, 0))))
         add(ox.Triple(node, _n(SG.blockedShareMax), _decimal(status.share_hi.get(entity, 0))))
         for program in sorted((lower if blocked else upper).get(entity, ())):
@@ -105,8 +111,11 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             add(ox.Triple(reason, source, RULE))
         for number in incoming.get(entity, ()):
             owner = data.h_owner[number]
-            if (data.h_control[number] or not data.holding_active(number, status.day)
-                    or owner not in (status.blocked if blocked else status.maybe)):
+            if (
+                data.h_control[number]
+                or not data.holding_active(number, status.day)
+                or owner not in (status.blocked if blocked else status.maybe)
+            ):
                 continue
             reason = _reason_iri(iri, data.h_key[number])
             add(ox.Triple(node, _n(SG.blockingReason), reason))
@@ -121,8 +130,9 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
 def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Triple]:
     """Each transaction's blocked and possibly blocked parties on its own date."""
     by_date: dict[str, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
-    facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
-                                               _TRANSACTION_FACTS), _TRANSACTION_FACTS)
+    facts = group_properties(
+        select_properties(store, f"?s a <{SG.Transaction}>", _TRANSACTION_FACTS), _TRANSACTION_FACTS
+    )
     for transaction, values in facts.items():  # one fact per row: linear in copies
         if ":" not in transaction:
             continue  # a blank node

@@ -20,14 +20,33 @@ from pathlib import Path
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
-    Listing, Party, Problems, Publication, ReadList, publication_date, publication_id, read_each,
+    Listing,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    publication_date,
+    publication_id,
+    read_each,
     sha256_of,
 )
 
 NAME = "ofac-csv"
 DESCRIPTION = "OFAC legacy CSV: SDN.CSV (+ ADD, ALT, SDN_COMMENTS) or cons_prim.csv (+ cons_add, cons_alt, cons_comments)"
-MAIN_COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign",
-                "Vess_type", "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks"]
+MAIN_COLUMNS = [
+    "ent_num",
+    "SDN_Name",
+    "SDN_Type",
+    "Program",
+    "Title",
+    "Call_Sign",
+    "Vess_type",
+    "Tonnage",
+    "GRT",
+    "Vess_flag",
+    "Vess_owner",
+    "Remarks",
+]
 COMPANIONS = {  # main-file stem prefix -> companion prefix per role
     "sdn": {"add": "add", "alt": "alt", "comments": "sdn_comments"},
     "cons_prim": {"add": "cons_add", "alt": "cons_alt", "comments": "cons_comments"},
@@ -77,7 +96,7 @@ def _family(path: Path) -> str | None:
 
 
 def _with_companions(path: Path, family: str) -> MainFile:
-    rest = path.stem[len(family):] if path.stem.lower().startswith(family) else ""
+    rest = path.stem[len(family) :] if path.stem.lower().startswith(family) else ""
     beside = {p.name.lower(): p for p in path.parent.iterdir() if p.is_file()}
     companions = {}
     for role, prefix in COMPANIONS[family].items():
@@ -87,8 +106,9 @@ def _with_companions(path: Path, family: str) -> MainFile:
     return MainFile(path, family, companions)
 
 
-def _rows(path: Path, width: int, used: tuple[int, ...],
-          problems: Problems) -> list[tuple[int, list[str | None]]]:
+def _rows(
+    path: Path, width: int, used: tuple[int, ...], problems: Problems
+) -> list[tuple[int, list[str | None]]]:
     """The ``used`` cells of each record of a legacy CSV file, with its line number;
     ``-0-`` cells become ``None``. A record with the wrong number of cells is a problem."""
     data = path.read_bytes()
@@ -107,8 +127,12 @@ def _rows(path: Path, width: int, used: tuple[int, ...],
                 if len(cells) != width:
                     problems.add(path.name, f"{len(cells)} cells, expected {width}", line=line)
                 else:
-                    rows.append((line, [None if (v := cells[i].strip()) in ("", "-0-") else v
-                                        for i in used]))
+                    rows.append(
+                        (
+                            line,
+                            [None if (v := cells[i].strip()) in ("", "-0-") else v for i in used],
+                        )
+                    )
             line = reader.line_num + 1
     except csv.Error as exc:
         problems.add(path.name, f"unparseable CSV: {exc}", line=reader.line_num)
@@ -116,12 +140,15 @@ def _rows(path: Path, width: int, used: tuple[int, ...],
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
-    return read_each(find_main_files(paths, problems),
-                     lambda main, taken: _read_publication(main, published, problems, taken))
+    return read_each(
+        find_main_files(paths, problems),
+        lambda main, taken: _read_publication(main, published, problems, taken),
+    )
 
 
-def _read_publication(main: MainFile, published: date | None, problems: Problems,
-                      taken: list[str]) -> ReadList | None:
+def _read_publication(
+    main: MainFile, published: date | None, problems: Problems, taken: list[str]
+) -> ReadList | None:
     file = main.path.name
     day = publication_date(main.path, published, None, problems)
     list_code = "SDN" if main.family == "sdn" else "CONS"
@@ -147,8 +174,12 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
             remarks_of[number] = ""
             continue
         if kind_cell not in ("", PERSON):
-            problems.add(file, f"entry {number}: unknown SDN_Type {record['SDN_Type']!r}",
-                         field_name="SDN_Type", **where)
+            problems.add(
+                file,
+                f"entry {number}: unknown SDN_Type {record['SDN_Type']!r}",
+                field_name="SDN_Type",
+                **where,
+            )
             continue
         name = record["SDN_Name"]
         if not name:
@@ -158,9 +189,12 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
         if not programs:
             problems.add(file, f"entry {number}: no program", field_name="Program", **where)
             continue
-        party = Party(id=f"ofac:{number}", entry=number, name=name, kind="person" if kind_cell else "")
-        party.listings = [Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p)
-                          for p in programs]
+        party = Party(
+            id=f"ofac:{number}", entry=number, name=name, kind="person" if kind_cell else ""
+        )
+        party.listings = [
+            Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
+        ]
         parties[party.id] = party
         remarks_of[number] = record["Remarks"] or ""
         line_of[number] = line
@@ -175,20 +209,31 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
     if not parties and not problems.errors:
         problems.add(file, "no list entries in this file")
     sha = sha256_of(main.path)
-    pub = Publication(publication_id(list_code, day, taken), list_code,
-                      ofac.LIST_LABELS[list_code], file, day, sha)
+    pub = Publication(
+        publication_id(list_code, day, taken),
+        list_code,
+        ofac.LIST_LABELS[list_code],
+        file,
+        day,
+        sha,
+    )
     return ReadList(pub, parties, skipped)
 
 
-def _companions(main: MainFile, parties: dict[str, Party], remarks_of: dict[str, str],
-                problems: Problems) -> None:
+def _companions(
+    main: MainFile, parties: dict[str, Party], remarks_of: dict[str, str], problems: Problems
+) -> None:
     addresses: dict[str, list[str | None]] = {}
     for role, path in main.companions.items():
         for line, cells in _rows(path, WIDTHS[role], USED[role], problems):
             number = cells[0]
             if number is None or number not in remarks_of:
-                problems.add(path.name, f"ent_num {number!r} is not an entry of {main.path.name}",
-                             line=line, field_name="ent_num")
+                problems.add(
+                    path.name,
+                    f"ent_num {number!r} is not an entry of {main.path.name}",
+                    line=line,
+                    field_name="ent_num",
+                )
                 continue
             party = parties.get(f"ofac:{number}")
             if role == "comments":  # the remark continues where the main file cut it
@@ -215,6 +260,10 @@ def _apply_remarks(party: Party, text: str, file: str, line: int, problems: Prob
         party.kind = ofac.entity_kind(party.name, party.identifier("bic") is not None, on_capta)
     party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
     for _ in range(ofac.set_listing_facts(party, remarks, text)):
-        problems.add(file, f"entry {party.entry}: a CAPTA listing whose remarks state "
-                     "no measure (expected 'prohibited from opening or maintaining')",
-                     line=line, field_name="Remarks")
+        problems.add(
+            file,
+            f"entry {party.entry}: a CAPTA listing whose remarks state "
+            "no measure (expected 'prohibited from opening or maintaining')",
+            line=line,
+            field_name="Remarks",
+        )

@@ -48,8 +48,9 @@ def child(element: Element | None, name: str) -> Element | None:
     return next(iter(children(element, name)), None)
 
 
-def records(path: Path, names: set[str], problems: Problems,
-            root_names: set[str] | None = None) -> Iterator[tuple[Element, Element]]:
+def records(
+    path: Path, names: set[str], problems: Problems, root_names: set[str] | None = None
+) -> Iterator[tuple[Element, Element]]:
     """Yield ``(root, record)`` for every element whose local name is in ``names``
     (not inside another such element). The root's local name must be in
     ``root_names`` when given. Parse errors are problems with their line."""
@@ -58,8 +59,12 @@ def records(path: Path, names: set[str], problems: Problems,
         for event, element in iterparse(str(path), events=("start", "end")):
             if event == "start":
                 if not stack and root_names and local(element.tag) not in root_names:
-                    problems.add(path.name, f"the root element is <{local(element.tag)}>, "
-                                 f"expected <{'> or <'.join(sorted(root_names))}>", line=1)
+                    problems.add(
+                        path.name,
+                        f"the root element is <{local(element.tag)}>, "
+                        f"expected <{'> or <'.join(sorted(root_names))}>",
+                        line=1,
+                    )
                     return
                 stack.append(element)
                 continue
@@ -73,4 +78,6 @@ def records(path: Path, names: set[str], problems: Problems,
         line = exc.position[0] if getattr(exc, "position", None) else None
         problems.add(path.name, f"not well-formed XML: {exc}", line=line)
     except DefusedXmlException as exc:
-        problems.add(path.name, f"refused: the file declares a DTD or entities ({exc.__class__.__name__})")
+        problems.add(
+            path.name, f"refused: the file declares a DTD or entities ({exc.__class__.__name__})"
+        )

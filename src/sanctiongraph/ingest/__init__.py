@@ -10,7 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sanctiongraph.ingest.csv_package import (
-    CodeLists, map_package, map_package_chunks, read_package_files,
+    CodeLists,
+    map_package,
+    map_package_chunks,
+    read_package_files,
 )
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.rdf import format_for_path, parse_rdf
@@ -19,8 +22,17 @@ from sanctiongraph.ingest.source import Source
 from sanctiongraph.namespaces import BASE
 from sanctiongraph.resources import ontology_dir
 
-__all__ = ["IngestError", "InputError", "Source", "code_lists", "is_package", "package_chunks",
-           "read_source", "read_sources", "source_names"]
+__all__ = [
+    "IngestError",
+    "InputError",
+    "Source",
+    "code_lists",
+    "is_package",
+    "package_chunks",
+    "read_source",
+    "read_sources",
+    "source_names",
+]
 
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -71,8 +83,15 @@ def _check_vocabulary(name: str, triples: list[ox.Triple]) -> None:
     if not triples:
         raise IngestError([InputError(name, "the file holds no RDF triples")])
     if not any(_ours(term) for t in triples for term in (t.predicate, t.object, t.subject)):
-        raise IngestError([InputError(name, f"none of its {len(triples)} triples uses the "
-                                      f"sanctiongraph vocabulary ({BASE}...)")])
+        raise IngestError(
+            [
+                InputError(
+                    name,
+                    f"none of its {len(triples)} triples uses the "
+                    f"sanctiongraph vocabulary ({BASE}...)",
+                )
+            ]
+        )
 
 
 def _ours(term: object) -> bool:
@@ -102,8 +121,10 @@ def source_names(paths: list[Path], name: str | None = None) -> tuple[list[str],
     """The graph name of each path (``name`` names a single source), and an error for
     each name that two paths share."""
     names = [source_name(path, name if len(paths) == 1 else None) for path in paths]
-    errors = [InputError(n, "two sources would load into the same graph; rename one of them")
-              for n in sorted({n for n in names if names.count(n) > 1})]
+    errors = [
+        InputError(n, "two sources would load into the same graph; rename one of them")
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
     return names, errors
 
 

@@ -37,8 +37,10 @@ def check_available() -> None:
     if importlib.util.find_spec("pyspark") is None:
         raise SparkUnavailable("--compute spark needs pyspark: pip install 'sanctiongraph[spark]'")
     java_home = os.environ.get("JAVA_HOME")
-    if not (java_home and os.path.exists(os.path.join(java_home, "bin", "java"))) \
-            and shutil.which("java") is None:
+    if (
+        not (java_home and os.path.exists(os.path.join(java_home, "bin", "java")))
+        and shutil.which("java") is None
+    ):
         raise SparkUnavailable("--compute spark needs Java 17 or later on the PATH (or JAVA_HOME)")
 
 
@@ -54,14 +56,18 @@ def spark_session(master: str = DEFAULT_MASTER) -> SparkSession:
     from pyspark.sql import SparkSession
 
     local = master.startswith("local")
-    builder = (SparkSession.builder.master(master).appName("sanctiongraph")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions",
-                       os.environ.get("SANCTIONGRAPH_SPARK_PARTITIONS", "4" if local else "200"))
-               .config("spark.sql.adaptive.enabled", "true")
-               .config("spark.driver.memory",
-                       os.environ.get("SANCTIONGRAPH_SPARK_DRIVER_MEMORY", "4g")))
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("sanctiongraph")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config(
+            "spark.sql.shuffle.partitions",
+            os.environ.get("SANCTIONGRAPH_SPARK_PARTITIONS", "4" if local else "200"),
+        )
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.driver.memory", os.environ.get("SANCTIONGRAPH_SPARK_DRIVER_MEMORY", "4g"))
+    )
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: say so in one line

@@ -24,8 +24,9 @@ class GraphStore(Protocol):
     :meth:`replace_graph`.
     """
 
-    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
-                               bulk: bool = False) -> None:
+    def replace_graph_ntriples(
+        self, graph: ox.NamedNode, data: bytes, *, bulk: bool = False
+    ) -> None:
         """Atomically replace the content of ``graph`` with the N-Triples ``data``.
 
         ``data`` must come from a serialiser we trust (a
@@ -33,8 +34,9 @@ class GraphStore(Protocol):
         into SPARQL Update text. ``bulk=True`` allows a faster, two-step replacement
         (drop, then load) where a store has one; each step is still all or nothing."""
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
-                      bulk: bool = False) -> int:
+    def replace_graph(
+        self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *, bulk: bool = False
+    ) -> int:
         """Replace ``graph`` with ``triples`` through :meth:`replace_graph_ntriples`;
         return how many were given."""
         triples = list(triples)
@@ -65,9 +67,7 @@ class GraphStore(Protocol):
 
     def graphs(self) -> list[ox.NamedNode]: ...
 
-    def query(
-        self, sparql: str, substitutions: Mapping[str, Any] | None = None
-    ) -> Any: ...
+    def query(self, sparql: str, substitutions: Mapping[str, Any] | None = None) -> Any: ...
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update (trusted, internal text only)."""
@@ -81,8 +81,10 @@ class GraphStore(Protocol):
 
     def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.Term]:
         """The objects of ``node``'s ``predicate`` triples, in any graph (repeats kept)."""
-        return [row["o"] for row in self.query(
-            "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {"s": node, "p": predicate})]
+        return [
+            row["o"]
+            for row in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {"s": node, "p": predicate})
+        ]
 
     def count(self, graph: ox.NamedNode | None = None) -> int: ...
 

@@ -50,7 +50,7 @@ def _write_all(fd: int, data: bytes, reader: threading.Thread) -> bool:
     view = memoryview(data)
     while view:
         try:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         except BlockingIOError:
             if not reader.is_alive():
                 return False
@@ -74,10 +74,11 @@ def hold_lock(store_dir: Path, shared: bool) -> int | None:
         os.close(fd)
         raise StoreError(
             f"the store at {store_dir} is open for writing elsewhere; stop that first"
-            if shared else
-            f"the store at {store_dir} is being served read-only (sanctiongraph serve "
+            if shared
+            else f"the store at {store_dir} is being served read-only (sanctiongraph serve "
             "--workers N); stop the server before writing to it, or write through "
-            "the server's POST /graphs with one process") from None
+            "the server's POST /graphs with one process"
+        ) from None
     return fd
 
 
@@ -168,8 +169,9 @@ class OxigraphStore(GraphStore):
         the entry (doing it twice gives the same graph)."""
         graph = ox.NamedNode((entry / "graph").read_text(encoding="utf-8"))
         self.drop_graph(graph)
-        self._store.bulk_load(path=str(entry / "data.nt"), format=ox.RdfFormat.N_TRIPLES,
-                              to_graph=graph, lenient=True)
+        self._store.bulk_load(
+            path=str(entry / "data.nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True
+        )
         self._store.add_graph(graph)
         self._store.flush()
         shutil.rmtree(entry)
@@ -179,8 +181,9 @@ class OxigraphStore(GraphStore):
         """The underlying pyoxigraph store (for bulk paths that need it)."""
         return self._store
 
-    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
-                               bulk: bool = False) -> None:
+    def replace_graph_ntriples(
+        self, graph: ox.NamedNode, data: bytes, *, bulk: bool = False
+    ) -> None:
         if bulk and self.path is not None and self._store.contains_named_graph(graph):
             # Drop, then bulk load: on disk the bulk loader writes sorted files directly,
             # about 3x faster than a transaction. Readers may briefly see no graph; the
@@ -197,7 +200,8 @@ class OxigraphStore(GraphStore):
             # one. (N-Triples lines are valid triples inside INSERT DATA.)
             body = data.decode()
             self._store.update(
-                f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+                f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
+            )
         self._store.add_graph(graph)  # the graph exists even when the data is empty
         if self.path is not None:
             self._store.flush()
@@ -219,8 +223,12 @@ class OxigraphStore(GraphStore):
 
         def load() -> None:
             try:
-                loader_call(path=f"/dev/fd/{read_end}", format=ox.RdfFormat.N_TRIPLES,
-                            to_graph=graph, lenient=True)
+                loader_call(
+                    path=f"/dev/fd/{read_end}",
+                    format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=graph,
+                    lenient=True,
+                )
             except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
                 failure.append(exc)
 
@@ -259,8 +267,12 @@ class OxigraphStore(GraphStore):
         triples = list(triples)
         if triples:
             # Serialising and parsing in Rust beats building one Quad object per triple.
-            self._store.load(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-                             format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            self._store.load(
+                ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                format=ox.RdfFormat.N_TRIPLES,
+                to_graph=graph,
+                lenient=True,
+            )
         return len(triples)
 
     def add_constructed(self, graph: ox.NamedNode, construct: str) -> None:
@@ -306,7 +318,8 @@ class OxigraphStore(GraphStore):
         # Counted in Rust: about 20x faster than iterating the quads in Python.
         scope = str(graph) if graph is not None else "?g"
         solutions = self._store.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}"
+        )
         return int(next(iter(solutions))["n"].value)
 
     def close(self) -> None:

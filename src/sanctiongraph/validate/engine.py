@@ -45,19 +45,26 @@ def run_pyshacl(store: GraphStore, shapes: Graph) -> list[RawResult]:
 
     data = graph_from_triples(store.triples())
     _, results_graph, _ = validate(
-        data, shacl_graph=shapes, inference="none", advanced=True,
-        allow_warnings=True, allow_infos=True, abort_on_first=False,
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+        abort_on_first=False,
     )
     results = []
     for result in results_graph.subjects(RDF.type, SH.ValidationResult):
         message = results_graph.value(result, SH.resultMessage)
-        results.append(RawResult(
-            focus=results_graph.value(result, SH.focusNode),
-            shape=results_graph.value(result, SH.sourceShape),
-            message=str(message) if message is not None else None,
-            constraint=results_graph.value(result, SH.sourceConstraint),
-            value=results_graph.value(result, SH.value),
-        ))
+        results.append(
+            RawResult(
+                focus=results_graph.value(result, SH.focusNode),
+                shape=results_graph.value(result, SH.sourceShape),
+                message=str(message) if message is not None else None,
+                constraint=results_graph.value(result, SH.sourceConstraint),
+                value=results_graph.value(result, SH.value),
+            )
+        )
     return results
 
 
@@ -77,8 +84,10 @@ class Explainer:
     @staticmethod
     def prefix_block(shapes: Graph) -> str:
         """PREFIX lines for every ``sh:declare`` in the shapes graph."""
-        declared = {(str(shapes.value(d, SH.prefix)), str(shapes.value(d, SH.namespace)))
-                    for d in shapes.objects(None, SH.declare)}
+        declared = {
+            (str(shapes.value(d, SH.prefix)), str(shapes.value(d, SH.namespace)))
+            for d in shapes.objects(None, SH.declare)
+        }
         return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(declared))
 
     def identifier(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
@@ -88,7 +97,8 @@ class Explainer:
             # One query for all: findings name thousands of nodes on a large graph.
             self._ids = {}
             for row in select_values(
-                    self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"):
+                self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"
+            ):
                 self._ids.setdefault(row["x"], row["id"])
         return self._ids.get(term.value)
 
@@ -100,7 +110,9 @@ class Explainer:
     def citation(self, provision: Node | ox.NamedNode | None) -> str | None:
         if provision is None:
             return None
-        return self._citations.get(str(provision.value if isinstance(provision, ox.NamedNode) else provision))
+        return self._citations.get(
+            str(provision.value if isinstance(provision, ox.NamedNode) else provision)
+        )
 
     def explain(self, raw: RawResult) -> list[Finding]:
         info = shape_info(self.shapes, raw.shape)
@@ -115,19 +127,23 @@ class Explainer:
                 bindings["value"] = to_oxigraph(raw.value)
             text = str(template) if template is not None else (raw.message or "")
             message = _PLACEHOLDER.sub(
-                lambda m: self.display(bindings[m.group(1)]) if m.group(1) in bindings else "",
-                text)
+                lambda m: self.display(bindings[m.group(1)]) if m.group(1) in bindings else "", text
+            )
             citation_node = row.get("citation")
             citation = self.citation(citation_node) if citation_node else None
-            findings.append(Finding(
-                severity=info.severity,
-                citation=citation or self.citation(info.provision),
-                focus=focus.value,
-                id=self.identifier(focus),
-                message=message,
-                shape=str(raw.shape),
-                evidence=tuple(self.display(row[k]) for k in sorted(row) if k.startswith("ev_")),
-            ))
+            findings.append(
+                Finding(
+                    severity=info.severity,
+                    citation=citation or self.citation(info.provision),
+                    focus=focus.value,
+                    id=self.identifier(focus),
+                    message=message,
+                    shape=str(raw.shape),
+                    evidence=tuple(
+                        self.display(row[k]) for k in sorted(row) if k.startswith("ev_")
+                    ),
+                )
+            )
         return findings
 
     def _solutions(self, raw: RawResult, focus) -> list[dict]:
@@ -149,8 +165,9 @@ def merge(findings: Iterable[Finding]) -> tuple[Finding, ...]:
         if key in merged:
             old = merged[key]
             evidence = old.evidence + tuple(e for e in f.evidence if e not in old.evidence)
-            merged[key] = Finding(old.severity, old.citation, old.focus, old.id, old.message,
-                                  old.shape, evidence)
+            merged[key] = Finding(
+                old.severity, old.citation, old.focus, old.id, old.message, old.shape, evidence
+            )
         else:
             merged[key] = f
     return tuple(sorted(merged.values(), key=Finding.sort_key))

@@ -47,8 +47,9 @@ def rules_checked(store: GraphStore, shapes: Iterable[str]) -> tuple[RuleCheck, 
         found[rule_of_shape(shape)] = found.get(rule_of_shape(shape), 0) + 1
     rules: dict[str, dict[str, object]] = {}
     for row in select_values(store, load_query("report/rules-checked").text):
-        rule = rules.setdefault(row["key"], {"name": row["label"], "citations": {},
-                                             "statuses": set(), "reads": {}})
+        rule = rules.setdefault(
+            row["key"], {"name": row["label"], "citations": {}, "statuses": set(), "reads": {}}
+        )
         rule["citations"][row["citation"]] = None
         if row.get("verification"):
             rule["statuses"].add(row["verification"])
@@ -58,12 +59,23 @@ def rules_checked(store: GraphStore, shapes: Iterable[str]) -> tuple[RuleCheck, 
     for key, rule in sorted(rules.items()):
         reads = rule["reads"]
         applied = not reads or any(_has_instance(store, iri) for iri in reads)
-        note = None if applied else (
-            "not applied: the data hold no " + " and no ".join(sorted(reads.values())))
+        note = (
+            None
+            if applied
+            else ("not applied: the data hold no " + " and no ".join(sorted(reads.values())))
+        )
         statuses = [s for s in VERIFICATION_ORDER if s in rule["statuses"]]
-        checks.append(RuleCheck(key, rule["name"], _citation(list(rule["citations"])),
-                                statuses[0] if statuses else None, applied,
-                                found.get(key, 0), note))
+        checks.append(
+            RuleCheck(
+                key,
+                rule["name"],
+                _citation(list(rule["citations"])),
+                statuses[0] if statuses else None,
+                applied,
+                found.get(key, 0),
+                note,
+            )
+        )
     return tuple(checks)
 
 

@@ -20,14 +20,13 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
     Holding, Party, Problems, Publication, ReadList, existing_files, lei_check_digits_ok,
     publication_date, publication_id, sha256_of,
 )
-from sanctiongraph.imports.xmlstream import child, children, local, records, text
+from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
 
 NAME = "gleif"
 DESCRIPTION = ("GLEIF golden-copy XML: LEI-CDF level 1, RR-CDF level 2 relationships, "

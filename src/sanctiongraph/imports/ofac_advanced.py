@@ -15,7 +15,6 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
@@ -23,7 +22,7 @@ from sanctiongraph.imports.model import (
     read_each, sha256_of,
 )
 from sanctiongraph.imports.ofac_xml import ID_SCHEMES
-from sanctiongraph.imports.xmlstream import child, children, local, records, text
+from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
 
 NAME = "ofac-advanced"
 DESCRIPTION = "OFAC advanced XML: sdn_advanced.xml / cons_advanced.xml (streamed)"

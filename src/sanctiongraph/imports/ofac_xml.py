@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
@@ -20,7 +19,7 @@ from sanctiongraph.imports.model import (
     Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
     read_each, sha256_of,
 )
-from sanctiongraph.imports.xmlstream import children, child, local, namespace, records, text
+from sanctiongraph.imports.xmlstream import Element, children, child, local, namespace, records, text
 
 NAME = "ofac-xml"
 DESCRIPTION = "OFAC sdn.xml / consolidated.xml (either namespace)"

@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
@@ -20,7 +19,7 @@ from sanctiongraph.imports.model import (
     Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
     read_each, sha256_of,
 )
-from sanctiongraph.imports.xmlstream import children, local, records, text
+from sanctiongraph.imports.xmlstream import Element, children, local, records, text
 
 NAME = "un"
 DESCRIPTION = "UN Security Council Consolidated List XML (list UN)"

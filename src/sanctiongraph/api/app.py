@@ -37,6 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Read before the first request (30-40 s for 100k on disk).
         state.ownership()
         state.access()
+        state.publish_for_readers()  # read commands open it while this app holds the store
         try:
             yield
         finally:

@@ -471,6 +471,24 @@ def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
                else render_text(body, day))
 
 
+@cli.command("ontology-docs")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+def ontology_docs(output: Path | None) -> None:
+    """Write the vocabulary page: HTML documentation of the ontology, made by pyLODE from
+    its Turtle (the page that serve answers at /ontology). Needs the docs extra."""
+    from sanctiongraph.ontology_docs import OntologyDocsUnavailable, ontology_html
+
+    try:
+        page = ontology_html()
+    except OntologyDocsUnavailable as exc:
+        _fail(str(exc))
+    if output:
+        output.write_text(page, encoding="utf-8")
+    else:
+        click.echo(page)
+
+
 def main() -> None:
     """Console entry point: user errors exit 2 with a message, never a traceback."""
     try:

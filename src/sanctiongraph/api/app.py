@@ -43,8 +43,9 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             state.close()
 
+    # /docs and /redoc are our pages (routers/dashboard.py): their scripts come from npm.
     app = FastAPI(title="sanctiongraph", version=_version(), description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.sanctiongraph = state
     install_handlers(app)
     app.add_middleware(BodyLimit, max_body_size=settings.max_upload_bytes)

@@ -168,4 +168,4 @@ def worker_app():
     given = json.loads(os.environ[WORKER_SETTINGS])
     return create_app(Settings(store_path=Path(given.pop("store_path")), read_only=True,
                                **{**given, "allowed_hosts": tuple(given["allowed_hosts"]),
-                                  "cors_origins": tuple(given["cors_origins"])}))
+                                  "cors_origins": tuple(given.get("cors_origins", ()))}))

@@ -408,6 +408,16 @@ def test_docs_and_redoc_render_offline(page, tmp_path):
     shot(page.locator("body"), tmp_path / "redoc.png")
 
 
+def test_a_term_iri_lands_on_its_section_of_the_vocabulary_page(page, tmp_path):
+    pytest.importorskip("pylode", reason="pip install 'sanctiongraph[docs]'")
+    page.goto("/ontology#FinancialInstitution", timeout=60_000)  # made at the first request
+    section = page.locator("#FinancialInstitution")
+    assert "financial institution" in section.inner_text().lower()
+    top = page.evaluate("document.getElementById('FinancialInstitution').getBoundingClientRect().top")
+    assert abs(top) < 200  # scrolled to it
+    shot(page.locator("#FinancialInstitution"), tmp_path / "ontology-term.png")
+
+
 # --- 5: YASGUI with the example queries --------------------------------------------------
 
 def test_yasgui_runs_an_example_query(page, live_server, tmp_path):

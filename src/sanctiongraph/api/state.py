@@ -28,7 +28,8 @@ from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
 from sanctiongraph.entities import view_as_of
 from sanctiongraph.store import GraphStore
 from sanctiongraph.store.oxigraph import (
-    READER_CHECKPOINTS, OxigraphStore, publish_checkpoint, withdraw_checkpoint,
+    READER_CHECKPOINTS, OxigraphStore, process_running, publish_checkpoint,
+    withdraw_checkpoint,
 )
 
 log = logging.getLogger("sanctiongraph.api")
@@ -218,7 +219,7 @@ def _checkpoint(store: OxigraphStore, location) -> str:
     root.mkdir(exist_ok=True)
     for old in root.iterdir():
         pid = old.name.split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_running(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     with _CHECKPOINTS_LOCK:
         global _CHECKPOINTS
@@ -230,13 +231,3 @@ def _checkpoint(store: OxigraphStore, location) -> str:
 
 _CHECKPOINTS = 0
 _CHECKPOINTS_LOCK = threading.Lock()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -144,6 +144,9 @@ def _open_published(path: Path) -> OxigraphStore:
             name = (root / SERVED_CHECKPOINT).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             break
+        pid = name.split("-", 1)[0]
+        if not (pid.isdigit() and process_running(int(pid))):
+            break  # left by a server that was killed: whoever writes now published nothing
         # Named after this process, so that a server deletes it once this has ended.
         private = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-reader-", dir=root))
         try:
@@ -156,7 +159,19 @@ def _open_published(path: Path) -> OxigraphStore:
         store._private_copy = private
         return store
     raise StoreError(f"the store at {path} is open for writing in another process "
-                     "(sanctiongraph load?); try again when it has finished")
+                     "(sanctiongraph load, or a server still starting); try again when it "
+                     "has finished")
+
+
+def process_running(pid: int) -> bool:
+    """Whether the process ``pid`` is running (checkpoints are named after their makers)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_dir(path: Path) -> None:

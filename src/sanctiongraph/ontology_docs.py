@@ -9,8 +9,9 @@ property whose ``id`` is the fragment of the term's IRI, so ``sg:Person``,
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 
 from sanctiongraph.namespaces import ONTOLOGY_IRI
 from sanctiongraph.resources import ontology_dir
@@ -23,8 +24,10 @@ class OntologyDocsUnavailable(Exception):
 INSTALL_HINT = "pip install 'sanctiongraph[docs]' (pyLODE 3.3.4)"
 
 
+@lru_cache(maxsize=1)
 def ontology_html() -> str:
-    """The documentation page of every module under ``ontology/`` (about 4 s); raises
+    """The documentation page of every module under ``ontology/`` (about 4 s, then kept
+    for the process: it depends on the bundled files only); raises
     :class:`OntologyDocsUnavailable` without pyLODE."""
     try:
         import pylode.utils

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import anyio
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
@@ -53,22 +53,15 @@ def redoc() -> HTMLResponse:
 
 
 @router.get("/ontology", include_in_schema=False)
-async def ontology(request: Request) -> HTMLResponse:
-    """The vocabulary page (pyLODE), made at the first request (seconds) and kept."""
+async def ontology() -> HTMLResponse:
+    """The vocabulary page (pyLODE), made at the first request (seconds, in a worker
+    thread) and kept by :func:`~sanctiongraph.ontology_docs.ontology_html`."""
     from sanctiongraph.ontology_docs import OntologyDocsUnavailable, ontology_html
 
-    page = getattr(request.app.state, "ontology_page", None)
-    if page is None:
-        lock = request.app.state.__dict__.setdefault("_ontology_lock", anyio.Lock())
-        async with lock:
-            page = getattr(request.app.state, "ontology_page", None)
-            if page is None:
-                try:
-                    page = await anyio.to_thread.run_sync(ontology_html)
-                except OntologyDocsUnavailable as exc:
-                    return HTMLResponse(static_pages.missing_page("Vocabulary", str(exc)))
-                request.app.state.ontology_page = page
-    return HTMLResponse(page)
+    try:
+        return HTMLResponse(await anyio.to_thread.run_sync(ontology_html))
+    except OntologyDocsUnavailable as exc:
+        return HTMLResponse(static_pages.missing_page("Vocabulary", str(exc)))
 
 
 @router.get("/ontology/{rest:path}", include_in_schema=False)

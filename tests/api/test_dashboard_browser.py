@@ -8,6 +8,7 @@ are printed (`pytest -s` shows them). Playwright drives /usr/bin/chromium: never
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import threading
@@ -46,29 +47,41 @@ ACCESS_BLUE = (0x15, 0x65, 0xC0)
 
 # --- a server over the minimal package and the demo world, and a browser ---------------
 
-@pytest.fixture(scope="module")
-def live_server():
+@contextlib.contextmanager
+def serving(app):
+    """``app`` served by uvicorn in a thread on a free port; its base URL."""
     import uvicorn
 
-    store = open_store(in_memory=True)
-    load_bundled(store)
-    load_sources(store, read_sources([MINIMAL, DEMO_WORLD]))
-    run_derivers(store, AS_OF)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = create_app(Settings(store=store, query_deadline_seconds=10))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(100):
+    for _ in range(300):
         if server.started:
             break
         time.sleep(0.1)
     assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def demo_store():
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, read_sources([MINIMAL, DEMO_WORLD]))
+    run_derivers(store, AS_OF)
+    return store
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    with serving(create_app(Settings(store=demo_store(), query_deadline_seconds=10))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -416,6 +429,34 @@ def test_a_term_iri_lands_on_its_section_of_the_vocabulary_page(page, tmp_path):
     top = page.evaluate("document.getElementById('FinancialInstitution').getBoundingClientRect().top")
     assert abs(top) < 200  # scrolled to it
     shot(page.locator("#FinancialInstitution"), tmp_path / "ontology-term.png")
+
+
+def test_without_npm_the_dashboard_names_what_is_off(browser, monkeypatch, tmp_path):
+    """Issue 19 item 14: the server runs without the npm packages, and the page says
+    which parts are off; the rest (search, entity, status) works."""
+    from sanctiongraph.api import assets
+
+    monkeypatch.setattr(assets, "STATIC_DIR", tmp_path)  # no node_modules there
+    with serving(create_app(Settings(store=demo_store()))) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=url)
+        context.set_default_timeout(15_000)
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            tab.goto("/dashboard/")
+            tab.wait_for_selector("body[data-ready=yes]")
+            note = tab.inner_text("#assets-note")
+            for part in ("graph drawing", "query editor", "/docs", "/redoc", "npm ci"):
+                assert part in note, part
+            shot(tab.locator("body"), tmp_path / "without-npm.png")
+            tab.click('#try-examples a[data-entity="my-silver-sail"]')
+            tab.wait_for_selector("#graph .fallback")
+            assert "not installed" in tab.inner_text("#graph .fallback")
+            assert tab.inner_text("#entity-status .status-blocked") == "blocked"
+            assert errors == []
+        finally:
+            context.close()
 
 
 # --- 5: YASGUI with the example queries --------------------------------------------------

@@ -30,6 +30,16 @@ def test_seed_if_empty_loads_bundled_and_derives():
     assert seed_if_empty(store, date(2026, 11, 23)) is False
 
 
+def test_prepare_derives_for_the_date_asked_and_keeps_the_stores_otherwise():
+    from sanctiongraph.api.serve import prepare
+    from sanctiongraph.derive import derived_date
+
+    store = open_store(in_memory=True)
+    assert prepare(store, date(2026, 11, 23)) == date(2026, 11, 23)  # seeded for it
+    assert prepare(store, None) == date(2026, 11, 23)  # the store's date is kept
+    assert prepare(store, date(2025, 1, 2)) == derived_date(store) == date(2025, 1, 2)
+
+
 def test_on_disk_store_queries_see_writes(tmp_path):
     location = tmp_path / "store"
     store = open_store(location)

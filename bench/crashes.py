@@ -63,13 +63,14 @@ def graph_contents(store) -> Contents:
 def reference_state(package: Path | None) -> Contents:
     """What a store holds after an uninterrupted load of ``package`` (or of nothing)."""
     from sanctiongraph.derive import run_derivers
-    from sanctiongraph.loading import load_bundled, read_and_load
+    from sanctiongraph.loading import load_bundled, load_shapes, read_and_load
     from sanctiongraph.store import open_store
 
     store = open_store(in_memory=True)
     if package is not None:
         read_and_load(store, [package], GRAPH_NAME)
     load_bundled(store)
+    load_shapes(store)  # as `load` and every opening of a store (make_ready) do
     run_derivers(store, AS_OF)
     return graph_contents(store)
 

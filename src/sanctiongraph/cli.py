@@ -20,7 +20,9 @@ from sanctiongraph.derive import DERIVED, run_derivers
 from sanctiongraph.imports import FORMATS as IMPORT_FORMATS
 from sanctiongraph.imports import import_lists
 from sanctiongraph.ingest import IngestError
-from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
+from sanctiongraph.loading import (
+    SHAPES_GRAPH, has_bundled, load_bundled, load_shapes, make_ready, read_and_load,
+)
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.queries import (
     oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
@@ -65,9 +67,12 @@ def _fail(lines: list[str] | str, code: int = EXIT_INPUT) -> None:
 
 
 def _open(location: str | None) -> GraphStore:
-    """The store, with the bundled graphs, and a derived graph that matches its data
-    (computed again, with a warning, after an interrupted load or derivation)."""
-    store = open_store(location)
+    """The store for a read command, with the bundled graphs, and a derived graph that
+    matches its data (computed again, with a warning, after an interrupted load or
+    derivation). A store that ``serve`` holds is opened read-only, as the server keeps it."""
+    store = open_store(location, for_reading=True)
+    if getattr(store, "read_only", False):
+        return store
     day = make_ready(store)
     if day is not None:
         click.echo(f"warning: the derived graph was unfinished or older than the data "
@@ -229,6 +234,8 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
         _fail([str(e) for e in exc.errors] + ["nothing was loaded"])
     if not has_bundled(store):
         load_bundled(store)
+    if SHAPES_GRAPH not in store.graphs():
+        load_shapes(store)
     for graph, count in counts.items():
         click.echo(f"{graph}: {count} triples")
     start = time.perf_counter()
@@ -403,11 +410,19 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
               type=click.IntRange(min=0),
               help="Connections one client address may hold; more are refused at once "
                    "with 503 (0: no cap).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date of the derived graph, computed again for it before serving when the "
+                   "store's is another (YYYY-MM-DD; default: the store's, today for an "
+                   "empty store). /healthz says it.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Origin (https://dash.example.org) whose pages may call the API from a "
+                   "browser (repeatable; default: none).")
 def serve(host: str, port: int, store_location: str | None, api_key: str | None,
           access_log: bool, workers: int, read_requires_key: bool,
           allowed_hosts: tuple[str, ...], query_workers: int, query_deadline: float,
           query_memory: int, query_per_client: int, max_connections: int,
-          header_timeout: float, max_connections_per_client: int) -> None:
+          header_timeout: float, max_connections_per_client: int, as_of,
+          cors_origins: tuple[str, ...]) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
     from sanctiongraph.api.serve import ConnectionLimits
     from sanctiongraph.api.serve import serve as run_server
@@ -419,7 +434,9 @@ def serve(host: str, port: int, store_location: str | None, api_key: str | None,
         run_server(host, port, store_location, api_key, access_log, workers,
                    read_requires_key, allowed_hosts, query,
                    ConnectionLimits(max_connections, header_timeout,
-                                    per_client=max_connections_per_client))
+                                    per_client=max_connections_per_client),
+                   as_of=as_of.date() if as_of is not None else None,
+                   cors_origins=cors_origins)
     except ValueError as exc:
         _fail(str(exc))
 
@@ -452,6 +469,24 @@ def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
         store.close()
     click.echo(json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json"
                else render_text(body, day))
+
+
+@cli.command("ontology-docs")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+def ontology_docs(output: Path | None) -> None:
+    """Write the vocabulary page: HTML documentation of the ontology, made by pyLODE from
+    its Turtle (the page that serve answers at /ontology). Needs the docs extra."""
+    from sanctiongraph.ontology_docs import OntologyDocsUnavailable, ontology_html
+
+    try:
+        page = ontology_html()
+    except OntologyDocsUnavailable as exc:
+        _fail(str(exc))
+    if output:
+        output.write_text(page, encoding="utf-8")
+    else:
+        click.echo(page)
 
 
 def main() -> None:

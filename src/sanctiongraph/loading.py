@@ -14,24 +14,33 @@ from sanctiongraph.derive import (
 )
 from sanctiongraph.ingest import (
     IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
-    source_names,
+    source_names, turtle_triples,
 )
 from sanctiongraph.ingest.source import source_graph
-from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.namespaces import GRAPH
-from sanctiongraph.resources import reference_dir
+from sanctiongraph.resources import reference_dir, shapes_dir
 from sanctiongraph.store import GraphStore
 
 ONTOLOGY_GRAPH = ox.NamedNode(str(GRAPH.ontology))
 REFERENCE_GRAPH = ox.NamedNode(str(GRAPH.reference))
+SHAPES_GRAPH = ox.NamedNode(str(GRAPH.shapes))
+"""The bundled SHACL shapes, in a store that is read (``load``, ``serve``): "which shapes
+cite this paragraph" is then one query. Validation reads its shapes from the files."""
 
 
 @lru_cache(maxsize=1)
 def reference_triples() -> tuple[ox.Triple, ...]:
-    triples: list[ox.Triple] = []
-    for path in sorted(reference_dir().rglob("*.ttl")):
-        triples += parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
-    return tuple(triples)
+    return turtle_triples(reference_dir())
+
+
+@lru_cache(maxsize=1)
+def shapes_triples() -> tuple[ox.Triple, ...]:
+    return turtle_triples(shapes_dir())
+
+
+def load_shapes(store: GraphStore) -> None:
+    """(Re)load the bundled shapes into ``graph/shapes`` (the derivers do not read it)."""
+    store.replace_graph(SHAPES_GRAPH, shapes_triples())
 
 
 def load_bundled(store: GraphStore) -> None:
@@ -49,10 +58,12 @@ def has_bundled(store: GraphStore) -> bool:
 def make_ready(store: GraphStore, as_of: date | None = None) -> date | None:
     """Ready an opened store for reading: the bundled graphs loaded if missing, and the
     derived graph computed again if a load or a derivation was interrupted
-    (:func:`~sanctiongraph.derive.ensure_derived`). Return the date it was computed
+    (:func:`~sanctiongraph.derive.ensure_derived`); the shapes loaded if missing. Return the date it was computed
     for then, else ``None``."""
     if not has_bundled(store):
         load_bundled(store)
+    if SHAPES_GRAPH not in store.graphs():
+        load_shapes(store)
     return ensure_derived(store, as_of)
 
 

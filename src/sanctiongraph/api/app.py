@@ -37,13 +37,15 @@ def create_app(settings: Settings) -> FastAPI:
         # Read before the first request (30-40 s for 100k on disk).
         state.ownership()
         state.access()
+        state.publish_for_readers()  # read commands open it while this app holds the store
         try:
             yield
         finally:
             state.close()
 
+    # /docs and /redoc are our pages (routers/dashboard.py): their scripts come from npm.
     app = FastAPI(title="sanctiongraph", version=_version(), description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.sanctiongraph = state
     install_handlers(app)
     app.add_middleware(BodyLimit, max_body_size=settings.max_upload_bytes)

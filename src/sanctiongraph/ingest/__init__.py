@@ -25,13 +25,18 @@ __all__ = ["IngestError", "InputError", "Source", "code_lists", "is_package", "p
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def turtle_triples(root: Path) -> tuple[ox.Triple, ...]:
+    """The triples of every Turtle file under ``root`` (bundled files), in path order."""
+    triples: list[ox.Triple] = []
+    for path in sorted(root.rglob("*.ttl")):
+        triples += parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
+    return tuple(triples)
+
+
 @lru_cache(maxsize=1)
 def ontology_triples() -> tuple[ox.Triple, ...]:
     """The bundled ontology, parsed once per process."""
-    triples: list[ox.Triple] = []
-    for path in sorted(ontology_dir().rglob("*.ttl")):
-        triples += parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
-    return tuple(triples)
+    return turtle_triples(ontology_dir())
 
 
 def code_lists() -> CodeLists:

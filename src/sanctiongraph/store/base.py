@@ -89,13 +89,16 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(location: str | Path | None = None, *, in_memory: bool = False) -> GraphStore:
+def open_store(location: str | Path | None = None, *, in_memory: bool = False,
+               for_reading: bool = False) -> GraphStore:
     """Open the store at ``location``: a directory (created if missing), the URL of
     a SPARQL 1.1 query endpoint, or memory.
 
     ``None`` means the default on-disk store under the working directory.
+    ``for_reading``: a directory that a server holds is opened read-only
+    (:func:`~sanctiongraph.store.oxigraph.open_for_reading`).
     """
-    from sanctiongraph.store.oxigraph import OxigraphStore
+    from sanctiongraph.store.oxigraph import OxigraphStore, open_for_reading
 
     if in_memory:
         return OxigraphStore(None)
@@ -104,4 +107,4 @@ def open_store(location: str | Path | None = None, *, in_memory: bool = False) -
         from sanctiongraph.store.sparql_http import SparqlHttpStore
 
         return SparqlHttpStore(text)
-    return OxigraphStore(Path(text))
+    return open_for_reading(Path(text)) if for_reading else OxigraphStore(Path(text))

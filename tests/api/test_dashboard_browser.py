@@ -408,6 +408,12 @@ def test_findings_counted_and_charted_by_rule_and_ids_open_the_entity(page, live
     page.locator(f'#findings tr.finding td:nth-child(5) a[data-entity="{evidence[1]}"]').first.click()
     page.wait_for_function("id => document.getElementById('entity-iri').textContent.includes(`(id ${id})`)",
                            arg=evidence[1])
+    # A party's role in the evidence ("intermediary" of tx-nk-03) is a word, not an id.
+    page.select_option("#filter-citation", "31 CFR 1010.659(b)(2)")
+    roles = page.eval_on_selector_all("#findings tr.finding td:nth-child(5)",
+                                      "tds => tds.map(td => td.textContent)")
+    assert any("intermediary" in r for r in roles)
+    assert page.locator('#findings a[data-entity="intermediary"]').count() == 0
 
 
 def test_docs_and_redoc_render_offline(page, tmp_path):

@@ -500,8 +500,9 @@ function renderFindings() {
   }
 }
 
-// Evidence items that are data-package ids (not sentences or citations) link to their view.
-const ID_LIKE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// Evidence items that are data-package ids (not sentences, citations or a party's role
+// such as "intermediary") link to their view: one token with a separator or a digit.
+const ID_LIKE = /^(?=[^ ]*[-_.:0-9])[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 function turnPage(step) {
   page += step;

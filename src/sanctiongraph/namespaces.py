@@ -125,6 +125,11 @@ class SG(DefinedNamespace):
     blockingSection: URIRef
     blockedParty: URIRef
     possiblyBlockedParty: URIRef
+    possiblyInForce: URIRef
+    statusExplanation: URIRef
+    partyStatus: URIRef
+    PartyStatus: URIRef
+    statusOf: URIRef
 
     # --- lists, designations and determinations -----------------------------
     SanctionsList: URIRef

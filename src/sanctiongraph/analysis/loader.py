@@ -34,7 +34,10 @@ _HOLDING_FACTS = {_TYPE: "type", str(SG.owner): "owner", str(SG.owned): "owned",
                   str(SG.percent): "percent", str(SG.percentMin): "min",
                   str(SG.percentMax): "max", str(SG.startDate): "start", str(SG.endDate): "end"}
 _LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
-                  str(SG.startDate): "start", str(SG.endDate): "end"}
+                  str(SG.startDate): "start", str(SG.endDate): "end",
+                  str(SG.possiblyFrom): "possibly_from", str(SG.possiblyUntil): "possibly_until",
+                  str(SG.startBasis): "start_basis", str(SG.endBasis): "end_basis"}
+_FROM_PUBLICATIONS = "https://w3id.org/sanctiongraph/ontology/code/date-basis/publications"
 # Which holdings to read (each binds ?s; see select_properties). The walks go from
 # holding to holding (a holding's owner is owned through the next one): this form lets
 # Oxigraph follow the path from ?target instead of joining all holdings.
@@ -115,8 +118,10 @@ def _share(percents: set[str], minimums: set[str], maximums: set[str]
 
 def listings(store: GraphStore, subjects: str) -> list[dict]:
     """The SDN designations the pattern ``subjects`` binds to ``?s``, one dict each
-    (``designation``, ``entity``, ``programs``, ``start``, ``end``): a designation node
-    read from several graphs is one (the earliest start, the latest end)."""
+    (``designation``, ``entity``, ``programs``, ``start``, ``end``, the unknown interval
+    ``possibly_from`` / ``possibly_until`` and whether ``start`` / ``end`` come from
+    publications): a designation node read from several graphs is one (the earliest
+    start and possibly-from, the latest end and possibly-until)."""
     found = []
     for key, facts in sorted(_grouped(select_properties(store, subjects, _LISTING_FACTS),
                                       _LISTING_FACTS, "entity").items()):
@@ -124,7 +129,11 @@ def listings(store: GraphStore, subjects: str) -> list[dict]:
             found.append({"designation": key, "entity": entity,
                           "programs": sorted(facts["program"]),
                           "start": min(facts["start"], default=None),
-                          "end": max(facts["end"], default=None)})
+                          "end": max(facts["end"], default=None),
+                          "possibly_from": min(facts["possibly_from"], default=None),
+                          "possibly_until": max(facts["possibly_until"], default=None),
+                          "start_from_publications": _FROM_PUBLICATIONS in facts["start_basis"],
+                          "end_from_publications": _FROM_PUBLICATIONS in facts["end_basis"]})
     return found
 
 
@@ -164,7 +173,10 @@ def add_listings(data: OwnershipData, rows: list[dict]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
         data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
-                         row["programs"])
+                         row["programs"], possibly_from=row.get("possibly_from"),
+                         possibly_until=row.get("possibly_until"),
+                         start_from_publications=row.get("start_from_publications", False),
+                         end_from_publications=row.get("end_from_publications", False))
 
 
 def _label(data: OwnershipData, ids: dict[str, str]) -> None:
@@ -310,11 +322,15 @@ def render_text(body: dict, as_of: date) -> str:
              f"(blocked owners' direct share: {body['blocked_share']}%)"]
     lines.append("reasons:" if body["reasons"] else "reasons: none")
     for reason in body["reasons"]:
-        if reason["kind"] == "listing":
+        if reason["kind"] in ("listing", "possible_listing"):
             programs = ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
             period = f"from {reason['start'] or 'an unknown date'}" + (
                 f" until {reason['end']}" if reason["end"] else "")
-            lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
+            if reason["kind"] == "listing":
+                lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
+            else:
+                lines.append(f"  - {reason['note']}: on the SDN List ({programs}) {period}: "
+                             f"{reason['listing']}")
         elif reason["kind"] == "ownership":
             lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
                          f"owns {share(reason['percent'])}: {reason['holding']}")

@@ -9,6 +9,8 @@ fills it from a store with the SPARQL files in ``queries/analysis/``, and
 least fixed point of:
 
 - an entity listed on the SDN List on the date asked is blocked;
+- an entity is blocked by operation of law (a class a program blocks without a listing,
+  :meth:`OwnershipData.add_blocked_by_law`) on the dates the program's rule is in force;
 - an entity is blocked when the *direct* shares held in it by blocked owners add up to
   50 percent or more. A blocked owner's share counts in full; shares are never
   multiplied along a chain (FAQ 401, examples 1 and 2). Shares held by owners that are
@@ -29,7 +31,13 @@ of entities that own each other but have no blocked owner outside stays unblocke
   that reaches 50 there, but not in the lower one, is ``possibly_blocked``.
 
 A band with no minimum counts 0 at the lower end; a band with no maximum counts 100 at
-the upper end. Shares are kept as integers in units of 1/10,000 of a percent, so the
+the upper end.
+
+**Possibly listed.** A listing may carry an unknown interval on each side (publications
+that disagree: ``possibly_from`` before its start, ``possibly_until`` after its end).
+On a day in one, the entry is *possibly listed*: the upper fixed point is seeded with it
+as if it were listed, the lower one is not, so the entry and everything its holdings
+carry to 50 percent are ``possibly_blocked`` (``Status.possibly_listed``). Shares are kept as integers in units of 1/10,000 of a percent, so the
 49.9 versus 50 boundary is decided exactly.
 
 **One relation, counted once.** Holdings with the same owner, owned entity, kind
@@ -49,7 +57,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -58,6 +66,7 @@ HALF = 50 * UNIT
 FULL = 100 * UNIT
 NO_START = ""
 NO_END = "9999-12-31"
+OPEN_START = "0001-01-01"  # a possibly_from with no earlier bound (before the first publication)
 
 BLOCKED = "blocked"
 POSSIBLY_BLOCKED = "possibly_blocked"
@@ -143,6 +152,9 @@ class OwnershipData:
     l_key: list[str] = field(default_factory=list)
     l_programs: list[tuple[str, ...]] = field(default_factory=list)
     l_statements: dict[int, list[str]] = field(default_factory=dict)
+    l_possibly_from: list[str] = field(default_factory=list)
+    l_possibly_until: list[str] = field(default_factory=list)
+    l_from_publications: list[tuple[bool, bool]] = field(default_factory=list)
     _in: dict[int, list[int]] | None = field(default=None, repr=False)
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
@@ -254,14 +266,21 @@ class OwnershipData:
 
     def add_listing(
         self, entity: str, start: date | str | None = None, end: date | str | None = None,
-        key: str | None = None, programs: Iterable[str] = (),
+        key: str | None = None, programs: Iterable[str] = (), *,
+        possibly_from: date | str | None = None, possibly_until: date | str | None = None,
+        start_from_publications: bool = False, end_from_publications: bool = False,
     ) -> int:
-        """Add an SDN listing of ``entity`` over ``[start, end)``. A listing with the same
-        entity, dates and programs as one already added is the same listing: that one's
-        number is returned, and it takes the least of the two keys (both are kept in
+        """Add an SDN listing of ``entity`` over ``[start, end)``, *possibly* in force
+        over ``[possibly_from, start)`` and ``[end, possibly_until)`` (unknown intervals;
+        none when not given). ``*_from_publications`` say that a date is a publication's
+        rather than stated (it words the reasons). A listing with the same entity, dates
+        and programs as one already added is the same listing: that one's number is
+        returned, and it takes the least of the two keys (both are kept in
         ``l_statements``)."""
         programs = tuple(programs)
-        listing = (entity, _day(start, NO_START), _day(end, NO_END), tuple(sorted(programs)))
+        start_day, end_day = _day(start, NO_START), _day(end, NO_END)
+        listing = (entity, start_day, end_day, tuple(sorted(programs)),
+                   _day(possibly_from, start_day), _day(possibly_until, end_day))
         same = self._listings.get(listing)
         if same is not None:
             if key is not None and key != self.l_key[same]:
@@ -278,8 +297,21 @@ class OwnershipData:
         self.l_end.append(listing[2])
         self.l_key.append(key if key is not None else f"listing-{number}")
         self.l_programs.append(programs)
+        self.l_possibly_from.append(min(listing[4], start_day))
+        self.l_possibly_until.append(max(listing[5], end_day))
+        self.l_from_publications.append((start_from_publications, end_from_publications))
         self._listed = self._possible = None
         return number
+
+    def listing_state(self, number: int, day: str) -> str | None:
+        """``"listed"`` when listing ``number`` is in force on ``day``, ``"possibly"``
+        when ``day`` is in one of its unknown intervals, else ``None``."""
+        if self.l_start[number] <= day < self.l_end[number]:
+            return "listed"
+        if (self.l_possibly_from[number] <= day < self.l_start[number]
+                or self.l_end[number] <= day < self.l_possibly_until[number]):
+            return "possibly"
+        return None
 
     def listing_statements(self, number: int) -> list[str]:
         """Every key that states listing ``number`` (its own first)."""
@@ -394,7 +426,8 @@ class Status:
     ``blocked`` and ``maybe`` are sets of entity numbers (``maybe`` includes
     ``blocked``); ``share_lo`` / ``share_hi`` map entity numbers to the summed direct
     shares of blocked (resp. possibly blocked) owners, in units; ``listed`` maps listed
-    entities to their active listing numbers.
+    entities to their active listing numbers; ``possibly_listed`` maps entities that are
+    not listed but possibly are (a listing's unknown interval) to those listings.
     """
 
     day: str
@@ -403,6 +436,7 @@ class Status:
     share_lo: dict[int, int]
     share_hi: dict[int, int]
     listed: dict[int, list[int]]
+    possibly_listed: dict[int, list[int]] = field(default_factory=dict)
 
     def status(self, entity: int) -> str:
         if entity in self.blocked:
@@ -449,16 +483,22 @@ def compute_status(
     day = _day(as_of, NO_START)
     scope = data.ancestors(entities, within=data.possible()) if entities is not None else None
     listed: dict[int, list[int]] = {}
-    l_start, l_end = data.l_start, data.l_end
+    possibly_listed: dict[int, list[int]] = {}
     if scope is None:
         candidates: Iterable[tuple[int, list[int]]] = data.listings_of().items()
     else:
         listings = data.listings_of()
         candidates = ((e, listings[e]) for e in scope if e in listings)
+    state = data.listing_state
     for entity, numbers in candidates:
-        active = [n for n in numbers if l_start[n] <= day < l_end[n]]
+        states = [(n, state(n, day)) for n in numbers]
+        active = [n for n, s in states if s == "listed"]
         if active:
             listed[entity] = active
+        else:
+            maybe_active = [n for n, s in states if s == "possibly"]
+            if maybe_active:
+                possibly_listed[entity] = maybe_active
 
     out: dict[int, list[int]] = {}
     h_start, h_end, h_control, h_owner = data.h_start, data.h_end, data.h_control, data.h_owner
@@ -478,8 +518,8 @@ def compute_status(
             bucket.append(number)
 
     blocked, share_lo = _fixed_point(listed, out, data.h_owned, data.h_lo)
-    maybe, share_hi = _fixed_point(listed, out, data.h_owned, data.h_hi)
-    return Status(day, blocked, maybe, share_lo, share_hi, listed)
+    maybe, share_hi = _fixed_point([*listed, *possibly_listed], out, data.h_owned, data.h_hi)
+    return Status(day, blocked, maybe, share_lo, share_hi, listed, possibly_listed)
 
 
 # --- explanations -------------------------------------------------------------
@@ -501,19 +541,71 @@ def _provenance(data: OwnershipData, number: int) -> dict[str, list[str]]:
     return found
 
 
+def _day_before(day: str) -> str:
+    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+
+
+def possible_listing_note(data: OwnershipData, number: int, day: str) -> str:
+    """Why listing ``number`` is only *possibly* in force on ``day``, in words: between
+    which publications (when its dates come from publications) or from when until when
+    it is unknown."""
+    head, detail = _possible_listing_parts(data, number, day)
+    return f"{head} ({detail})"
+
+
+def _possible_listing_parts(data: OwnershipData, number: int, day: str) -> tuple[str, str]:
+    start, end = data.l_start[number], data.l_end[number]
+    start_from_publications, end_from_publications = data.l_from_publications[number]
+    if day < start:
+        since = data.l_possibly_from[number]
+        if start_from_publications:
+            if since <= OPEN_START:
+                return ("possibly listed",
+                        f"before the publication of {start}, the first given, which lists it")
+            return ("possibly listed", f"between the publication of {_day_before(since)} "
+                    f"without it and the publication of {start} with it")
+        if since <= OPEN_START:
+            return "possibly listed", f"unknown before the listing's start, {start}"
+        return "possibly listed", f"unknown from {since} until the listing's start, {start}"
+    until = data.l_possibly_until[number]
+    if end_from_publications:
+        return ("possibly still listed", f"between the publication of {_day_before(end)} "
+                f"with it and the publication of {until} without it")
+    return "possibly still listed", f"unknown from the listing's end, {end}, until {until}"
+
+
+def _unknown_interval(data: OwnershipData, number: int) -> dict[str, str | None]:
+    """``possibly_from`` (``"open"``: no earlier bound) and ``possibly_until`` as the
+    data package writes them; ``None`` where the listing has no unknown interval."""
+    since, until = data.l_possibly_from[number], data.l_possibly_until[number]
+    return {"possibly_from": ("open" if since <= OPEN_START else
+                              None if since == data.l_start[number] else since),
+            "possibly_until": None if until == data.l_end[number] else until}
+
+
+def _listing_reason(data: OwnershipData, number: int, kind: str) -> dict:
+    return {
+        "kind": kind, "listing": data.l_key[number], "list": "SDN",
+        "programs": list(data.l_programs[number]),
+        "start": data.l_start[number] or None,
+        "end": None if data.l_end[number] == NO_END else data.l_end[number],
+        **({"statements": list(data.l_statements[number])}
+           if number in data.l_statements else {}),
+    }
+
+
 def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
-    """Why ``entity`` has its status: its active SDN listings, the holdings of blocked or
-    possibly blocked owners that were counted, and (as a caution only) control by them."""
+    """Why ``entity`` has its status: its active SDN listings (or, when it is only
+    possibly listed, the listings whose unknown interval holds the day, kind
+    ``possible_listing`` with a ``note`` in words), the holdings of blocked or possibly
+    blocked owners that were counted, and (as a caution only) control by them."""
     found: list[dict] = []
     for number in status.listed.get(entity, ()):
-        found.append({
-            "kind": "listing", "listing": data.l_key[number], "list": "SDN",
-            "programs": list(data.l_programs[number]),
-            "start": data.l_start[number] or None,
-            "end": None if data.l_end[number] == NO_END else data.l_end[number],
-            **({"statements": list(data.l_statements[number])}
-               if number in data.l_statements else {}),
-        })
+        found.append(_listing_reason(data, number, "listing"))
+    for number in status.possibly_listed.get(entity, ()):
+        found.append({**_listing_reason(data, number, "possible_listing"),
+                      **_unknown_interval(data, number),
+                      "note": possible_listing_note(data, number, status.day)})
     day = status.day
     for number in data.incoming().get(entity, ()):
         owner = data.h_owner[number]
@@ -533,6 +625,74 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
             **_provenance(data, number),
         })
     return found
+
+
+def _share_words(data: OwnershipData, number: int) -> str:
+    if data.h_exact[number]:
+        return f"{from_units(data.h_lo[number])}%"
+    return f"{from_units(data.h_lo[number])}-{from_units(data.h_hi[number])}%"
+
+
+def _listing_words(data: OwnershipData, number: int) -> str:
+    programs = ", ".join(p.rsplit("/", 1)[-1] for p in data.l_programs[number])
+    text = "the SDN List" + (f" ({programs})" if programs else "")
+    if data.l_start[number]:
+        text += f" from {data.l_start[number]}"
+    if data.l_end[number] != NO_END:
+        text += f" until {data.l_end[number]}"
+    return text
+
+
+def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bool,
+                     depth: int = 3, path: frozenset[int] = frozenset(),
+                     most: int = 4) -> str:
+    """The grounds of ``entity``'s status in words: its listings (or possible listings),
+    then the counted holdings of blocked owners (``upper``: of blocked or possibly
+    blocked owners, bands at their maximum), each owner named with its share and, in
+    parentheses, its own grounds, down to ``depth`` levels; at most ``most`` holdings a
+    level. Entities are named by :meth:`OwnershipData.label`."""
+    parts = [f"listed on {_listing_words(data, n)}" for n in status.listed.get(entity, ())]
+    if upper:
+        for number in status.possibly_listed.get(entity, ()):
+            head, detail = _possible_listing_parts(data, number, status.day)
+            parts.append(f"{head} on {_listing_words(data, number)} ({detail})")
+    owners = status.maybe if upper else status.blocked
+    counted = [n for n in data.incoming().get(entity, ())
+               if not data.h_control[n] and data.h_owner[n] in owners
+               and data.holding_active(n, status.day)]
+    stakes = []
+    for number in counted[:most]:
+        owner = data.h_owner[number]
+        text = f"{_share_words(data, number)} by {data.label(owner)}"
+        if owner in path or owner == entity:
+            text += " (on an ownership cycle)"
+        elif depth > 1:
+            state = "" if owner in status.blocked else "possibly blocked: "
+            text += f" ({state}{grounds_in_words(data, status, owner, upper, depth - 1, path | {entity}, most)})"
+        stakes.append(text)
+    if len(counted) > most:
+        stakes.append(f"{len(counted) - most} more holdings")
+    if stakes:
+        parts.append("owned " + (stakes[0] if len(stakes) == 1 else
+                                 ", ".join(stakes[:-1]) + " and " + stakes[-1]))
+    return "; ".join(parts) or "blocked owners further up"
+
+
+def status_in_words(data: OwnershipData, status: Status, entity: int) -> str:
+    """``blocked: ...`` or ``possibly blocked: ...`` with :func:`grounds_in_words`; for an
+    owned entity it opens with the blocked owners' summed direct share (bands at their
+    minimum; up to their maximum when possibly blocked). Empty when not blocked."""
+    state = status.status(entity)
+    if state == NOT_BLOCKED:
+        return ""
+    upper = state == POSSIBLY_BLOCKED
+    words = grounds_in_words(data, status, entity, upper)
+    lo, hi = from_units(status.share_lo.get(entity, 0)), from_units(status.share_hi.get(entity, 0))
+    if words.startswith("owned "):  # blocked through its owners alone
+        share = f"{lo}%" if not upper else f"{lo}% to {hi}%"
+        whom = "blocked persons" if not upper else "blocked or possibly blocked persons"
+        words = f"owned {share} in aggregate by {whom}: {words[len('owned '):]}"
+    return ("blocked: " if not upper else "possibly blocked: ") + words
 
 
 def blocked_share(status: Status, entity: int) -> int | float:

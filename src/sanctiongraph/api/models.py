@@ -71,7 +71,12 @@ class OwnersOut(BaseModel):
     blocked: bool
     status: str = Field(examples=["blocked", "possibly_blocked", "not_blocked"])
     blocked_share: float | None = None
-    reasons: list[dict[str, object] | str]
+    reasons: list[dict[str, object] | str] = Field(description=(
+        "The grounds of the status, each with a `kind`: `listing` (an SDN listing in "
+        "force), `possible_listing` (a listing whose status is unknown on the date, "
+        "publications disagreeing: the entity is possibly listed; `possibly_from`, "
+        "`possibly_until` and a `note` in words), `ownership` (a counted holding of a "
+        "blocked or possibly blocked owner) or `control` (a caution only)"))
     chains: list[list[ChainLink]]
 
 

@@ -130,6 +130,12 @@ class SG(DefinedNamespace):
     partyStatus: URIRef
     PartyStatus: URIRef
     statusOf: URIRef
+    BlockingByLaw: URIRef
+    blocksAgent: URIRef
+    blocksGovernmentOf: URIRef
+    blocksOwnedOrControlled: URIRef
+    viaRule: URIRef
+    viaOffice: URIRef
 
     # --- lists, designations and determinations -----------------------------
     SanctionsList: URIRef

@@ -52,6 +52,16 @@ _LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
                 % (SG.designates, SG.onList, _SDN))
 
 
+_BRANCHES = f"SELECT DISTINCT ?office ?institution WHERE {{ ?office <{SG.branchOf}> ?institution }}"
+_BRANCHES_OF = (f"SELECT DISTINCT ?office ?institution WHERE {{ VALUES ?x {{ {{values}} }} "
+                f"{{ ?x <{SG.branchOf}> ?institution BIND (?x AS ?office) }} UNION "
+                f"{{ ?office <{SG.branchOf}> ?x BIND (?x AS ?institution) }} }}")
+_RULE_FACTS = {"http://www.w3.org/2000/01/rdf-schema#label": "label",
+               str(SG.underProgram): "program", str(SG.startDate): "start",
+               str(SG.endDate): "end", str(SG.blocksOwnedOrControlled): "owned_or_controlled",
+               "http://purl.org/dc/terms/source": "source"}
+
+
 class UnknownEntity(LookupError):
     """No entity with that id or IRI is in the store."""
 
@@ -169,6 +179,71 @@ def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
                          control=control, sources=row["sources"])
 
 
+def branches(store: GraphStore, entities: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(office, institution) pairs of ``sg:branchOf`` with an end among ``entities``
+    (all when ``None``)."""
+    if entities is None:
+        queries = [_BRANCHES]
+    else:
+        queries = [_BRANCHES_OF.replace("{values}", block) for block in value_blocks(entities)]
+    return sorted({(row["office"], row["institution"]) for query in queries
+                   for row in select_values(store, query)})
+
+
+def blocking_rules(store: GraphStore) -> list[dict]:
+    """The rules that block persons by operation of law (``sg:BlockingByLaw`` in the
+    reference data), one dict each: ``rule``, ``label``, ``citation`` (of its
+    ``dct:source`` provisions), ``programs``, ``start``, ``end``,
+    ``owned_or_controlled`` and ``named``: the agents it names with ``sg:blocksAgent``
+    and, for ``sg:blocksGovernmentOf`` a country, every ``sg:Government`` that governs
+    it or is of it and every ``sg:GovernmentBody`` of it (``sg:jurisdiction``)."""
+    members = select_values(store, f"""SELECT DISTINCT ?rule ?agent WHERE {{
+      ?rule a <{SG.BlockingByLaw}> .
+      {{ ?rule <{SG.blocksAgent}> ?agent }}
+      UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
+               ?agent a <{SG.Government}> ; <{SG.governs}> ?country }}
+      UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
+               VALUES ?class {{ <{SG.Government}> <{SG.GovernmentBody}> }}
+               ?agent a ?class ; <{SG.jurisdiction}> ?country }}
+    }}""")
+    named: dict[str, set[str]] = {}
+    for row in members:
+        named.setdefault(row["rule"], set()).add(row["agent"])
+    rules = [row["rule"] for row in select_values(
+        store, f"SELECT DISTINCT ?rule WHERE {{ ?rule a <{SG.BlockingByLaw}> }}")]
+    facts = group_properties(select_properties(store, f"?s a <{SG.BlockingByLaw}>", _RULE_FACTS),
+                             _RULE_FACTS)
+    citations = {row["p"]: row["c"] for row in select_values(
+        store, f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
+               f"<http://purl.org/dc/terms/source> ?p . ?p <{SG.citation}> ?c }}")}
+    found = []
+    for rule in sorted(set(rules)):
+        fact = facts.get(rule, {})
+        found.append({
+            "rule": rule, "label": min(fact.get("label", ()), default=rule),
+            "citation": ", ".join(sorted(citations[p] for p in fact.get("source", ()) if p in citations)),
+            "sources": sorted(fact.get("source", ())),
+            "programs": sorted(fact.get("program", ())),
+            "start": min(fact.get("start", ()), default=None),
+            "end": max(fact.get("end", ()), default=None),
+            "owned_or_controlled": "true" in fact.get("owned_or_controlled", ()),
+            "named": sorted(named.get(rule, ())),
+        })
+    return found
+
+
+def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list[dict]) -> None:
+    """Add :func:`branches` pairs and :func:`blocking_rules`."""
+    for office, institution in pairs:
+        data.add_branch(office, institution)
+    for rule in rules:
+        data.add_blocked_by_law(rule["rule"], rule["named"], label=rule["label"],
+                                citation=rule["citation"], sources=rule["sources"],
+                                programs=rule["programs"],
+                                start=rule["start"], end=rule["end"],
+                                owned_or_controlled=rule["owned_or_controlled"])
+
+
 def add_listings(data: OwnershipData, rows: list[dict]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
@@ -190,6 +265,7 @@ def load_ownership(store: GraphStore) -> OwnershipData:
     data = OwnershipData()
     add_holdings(data, holdings(store, None))
     add_listings(data, listings(store, _LISTINGS))
+    add_structure(data, branches(store), blocking_rules(store))
     _label(data, identifiers(store))
     return data.compact()
 
@@ -202,17 +278,22 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     bound in a query, are not walked through."""
     data = OwnershipData()
     found_listings = listings(store, _LISTINGS)
+    rules = blocking_rules(store)
     rows: list[dict] = []
-    level = {row["entity"] for row in found_listings}
+    pairs: set[tuple[str, str]] = set()
+    level = {row["entity"] for row in found_listings} | {e for r in rules for e in r["named"]}
     reached = set(level)
     while level:
         found = [row for values in value_blocks(level)
                  for row in holdings(store, _HOLDINGS_OF.format(owners=values))]
         rows += found
-        level = {row["owned"] for row in found} - reached
+        linked = branches(store, level)  # offices below, and institutions above
+        pairs.update(linked)
+        level = ({row["owned"] for row in found} | {e for pair in linked for e in pair}) - reached
         reached |= level
     add_holdings(data, rows)
     add_listings(data, found_listings)
+    add_structure(data, sorted(pairs), rules)
     _label(data, identifiers(store, data.keys))
     return data.compact()
 
@@ -221,11 +302,23 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     """The holdings and SDN listings of ``entity_iri`` and of everything above it: all
     that its blocked status and its owner chains depend on."""
     data = OwnershipData()
-    target = ox.NamedNode(entity_iri)
-    add_holdings(data, holdings(store, _HOLDINGS_ABOVE.replace("?target", str(target))))
+    rows: list[dict] = []
+    pairs: set[tuple[str, str]] = set()
+    walk, reached = {entity_iri}, {entity_iri}
+    while walk:  # the holdings above, then the institutions and offices of what they reach
+        found = [row for node in sorted(walk) if ":" in node
+                 for row in holdings(store, _HOLDINGS_ABOVE.replace("?target", str(ox.NamedNode(node))))]
+        rows += found
+        nodes = walk | {row["owner"] for row in found}
+        reached |= nodes
+        linked = branches(store, nodes)
+        pairs.update(linked)
+        walk = {e for pair in linked for e in pair} - reached
+    add_holdings(data, rows)
     data.entity(entity_iri)
     for values in value_blocks(data.keys):
         add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
+    add_structure(data, sorted(pairs), blocking_rules(store))
     _label(data, identifiers(store, data.keys))
     return data.compact()
 
@@ -331,6 +424,17 @@ def render_text(body: dict, as_of: date) -> str:
             else:
                 lines.append(f"  - {reason['note']}: on the SDN List ({programs}) {period}: "
                              f"{reason['listing']}")
+        elif reason["kind"] == "blocked_by_law":
+            how = "itself" if reason["named"] else "owned or controlled by it"
+            maybe = "" if reason["certain"] else "possibly "
+            lines.append(f"  - {maybe}blocked by operation of law as {reason['class']} ({how}; "
+                         f"{reason['citation']})")
+        elif reason["kind"] == "office_of":
+            lines.append(f"  - an office of {reason['institution']} "
+                         f"({reason['institution_status'].replace('_', ' ')})")
+        elif reason["kind"] == "office":
+            lines.append(f"  - its office {reason['office']} is "
+                         f"{reason['office_status'].replace('_', ' ')}: {reason['note']}")
         elif reason["kind"] == "ownership":
             lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
                          f"owns {share(reason['percent'])}: {reason['holding']}")

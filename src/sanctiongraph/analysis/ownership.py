@@ -9,8 +9,18 @@ fills it from a store with the SPARQL files in ``queries/analysis/``, and
 least fixed point of:
 
 - an entity listed on the SDN List on the date asked is blocked;
-- an entity is blocked by operation of law (a class a program blocks without a listing,
-  :meth:`OwnershipData.add_blocked_by_law`) on the dates the program's rule is in force;
+- an entity is blocked by operation of law on the dates a rule that blocks it without a
+  listing is in force (:meth:`OwnershipData.add_blocked_by_law`: the persons a program
+  names, for instance the Government of North Korea, 31 CFR 510.201(a)(1)); with
+  ``owned_or_controlled``, so is every entity in which those persons and the entities
+  already included hold 50 percent or more together, directly or through included
+  entities, or which one of them controls (31 CFR 510.311(b)): a fixed point of its own
+  per rule, where control counts in full;
+- an office (agency, branch) of a blocked person is blocked: it is not a separate
+  person (``sg:branchOf``). The other way, an office that is blocked (or possibly
+  blocked) makes its institution *possibly* blocked: the office's property is the
+  institution's, but a listing of one office does not show that the whole institution
+  is designated (docs/ofac-50pct.md, "Branches and offices");
 - an entity is blocked when the *direct* shares held in it by blocked owners add up to
   50 percent or more. A blocked owner's share counts in full; shares are never
   multiplied along a chain (FAQ 401, examples 1 and 2). Shares held by owners that are
@@ -129,7 +139,12 @@ class OwnershipData:
     dates (``""`` and ``"9999-12-31"`` when open), a key, and whether it is a control
     holding; ``h_sources`` the graphs that state it, and ``h_statements`` (only for a
     holding stated by several nodes) every key that states it. Listings: entity, start,
-    end, key, programs, and ``l_statements`` like ``h_statements``.
+    end, key, programs, and ``l_statements`` like ``h_statements``; the unknown interval
+    around each (``l_possibly_from`` / ``l_possibly_until``, equal to start / end when
+    there is none) and whether start and end come from publications. Offices:
+    ``b_office[i]`` is an office of ``b_institution[i]``. Rules by operation of law:
+    key, label, citation, provision keys, programs, start, end, the entities named
+    (``r_named``) and whether what they own or control is included.
     """
 
     keys: list[str] = field(default_factory=list)
@@ -155,6 +170,19 @@ class OwnershipData:
     l_possibly_from: list[str] = field(default_factory=list)
     l_possibly_until: list[str] = field(default_factory=list)
     l_from_publications: list[tuple[bool, bool]] = field(default_factory=list)
+    b_office: list[int] = field(default_factory=list)
+    b_institution: list[int] = field(default_factory=list)
+    r_key: list[str] = field(default_factory=list)
+    r_label: list[str] = field(default_factory=list)
+    r_citation: list[str] = field(default_factory=list)
+    r_sources: list[tuple[str, ...]] = field(default_factory=list)
+    r_programs: list[tuple[str, ...]] = field(default_factory=list)
+    r_start: list[str] = field(default_factory=list)
+    r_end: list[str] = field(default_factory=list)
+    r_named: list[list[int]] = field(default_factory=list)
+    r_owned_or_controlled: list[bool] = field(default_factory=list)
+    _offices: dict[int, list[int]] | None = field(default=None, repr=False)
+    _institutions: dict[int, list[int]] | None = field(default=None, repr=False)
     _in: dict[int, list[int]] | None = field(default=None, repr=False)
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
@@ -303,6 +331,56 @@ class OwnershipData:
         self._listed = self._possible = None
         return number
 
+    def add_branch(self, office: str, institution: str) -> None:
+        """Record that ``office`` is an agency, branch or office of ``institution`` (not a
+        separate person)."""
+        pair = (self.entity(office), self.entity(institution))
+        if pair[0] != pair[1] and pair not in zip(self.b_office, self.b_institution):
+            self.b_office.append(pair[0])
+            self.b_institution.append(pair[1])
+            self._offices = self._institutions = self._possible = None
+
+    def offices(self) -> dict[int, list[int]]:
+        """Each institution's offices, in the order of their keys."""
+        if self._offices is None:
+            self._offices = self._branch_index(self.b_institution, self.b_office)
+        return self._offices
+
+    def institutions(self) -> dict[int, list[int]]:
+        """The institution (or institutions, in bad data) of each office."""
+        if self._institutions is None:
+            self._institutions = self._branch_index(self.b_office, self.b_institution)
+        return self._institutions
+
+    def _branch_index(self, keys: list[int], values: list[int]) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        for key, value in zip(keys, values):
+            found.setdefault(key, []).append(value)
+        return {k: sorted(v, key=self.keys.__getitem__) for k, v in found.items()}
+
+    def add_blocked_by_law(
+        self, key: str, named: Iterable[str], *, label: str = "", citation: str = "",
+        sources: Iterable[str] = (), programs: Iterable[str] = (), start: date | str | None = None,
+        end: date | str | None = None, owned_or_controlled: bool = False,
+    ) -> int:
+        """Add a rule that blocks the persons ``named`` without a listing over ``[start,
+        end)`` (``label`` names the class in words, ``citation`` the provision); with
+        ``owned_or_controlled``, also every entity they own 50 percent or more of
+        together, directly or indirectly, or control (see the module doc). ``sources``
+        are the provisions' keys (IRIs)."""
+        number = len(self.r_key)
+        self.r_key.append(key)
+        self.r_label.append(label or key)
+        self.r_citation.append(citation)
+        self.r_sources.append(tuple(sorted(sources)))
+        self.r_programs.append(tuple(programs))
+        self.r_start.append(_day(start, NO_START))
+        self.r_end.append(_day(end, NO_END))
+        self.r_named.append(sorted({self.entity(e) for e in named}))
+        self.r_owned_or_controlled.append(owned_or_controlled)
+        self._possible = None
+        return number
+
     def listing_state(self, number: int, day: str) -> str | None:
         """``"listed"`` when listing ``number`` is in force on ``day``, ``"possibly"``
         when ``day`` is in one of its unknown intervals, else ``None``."""
@@ -381,31 +459,37 @@ class OwnershipData:
         return self.h_start[number] <= day < self.h_end[number]
 
     def ancestors(self, entities: Iterable[int], within: set[int] | None = None) -> set[int]:
-        """The entities themselves and every entity on an ownership path above them
-        (only through owners in ``within``, when given)."""
+        """The entities themselves and every entity their status can depend on: owners
+        and controllers above them, and the institution and the offices of each (only
+        through entities in ``within``, when given)."""
         incoming = self.incoming()
         owners = self.h_owner
+        offices, institutions = self.offices(), self.institutions()
         seen = set(entities)
         stack = list(seen)
         while stack:
-            for number in incoming.get(stack.pop(), ()):
-                owner = owners[number]
-                if owner not in seen and (within is None or owner in within):
-                    seen.add(owner)
-                    stack.append(owner)
+            entity = stack.pop()
+            above = [owners[n] for n in incoming.get(entity, ())]
+            for found in (above, offices.get(entity, ()), institutions.get(entity, ())):
+                for other in found:
+                    if other not in seen and (within is None or other in within):
+                        seen.add(other)
+                        stack.append(other)
         return seen
 
     def possible(self) -> set[int]:
         """Every entity that is blocked or possibly blocked on *some* date: the upper
-        fixed point with every listing and every ownership holding counted, whatever
-        their dates. The fixed point is monotone in the holdings and listings that
-        count, so this contains the ``maybe`` set of every date."""
+        fixed point with every listing, every person a rule blocks by law and every
+        holding (control too, in full) counted, whatever their dates. The fixed point is
+        monotone in what counts, so this contains the ``maybe`` set of every date."""
         if self._possible is None:
             out: dict[int, list[int]] = {}
             for number, owner in enumerate(self.h_owner):
-                if not self.h_control[number]:
-                    out.setdefault(owner, []).append(number)
-            self._possible, _ = _fixed_point(self.listings_of(), out, self.h_owned, self.h_hi)
+                out.setdefault(owner, []).append(number)
+            seeds = [*self.listings_of(), *(e for named in self.r_named for e in named)]
+            full = [FULL if c else hi for c, hi in zip(self.h_control, self.h_hi)]
+            self._possible, _ = _fixed_point(seeds, out, self.h_owned, full, self.offices(),
+                                             self.institutions())
         return self._possible
 
 
@@ -427,7 +511,9 @@ class Status:
     ``blocked``); ``share_lo`` / ``share_hi`` map entity numbers to the summed direct
     shares of blocked (resp. possibly blocked) owners, in units; ``listed`` maps listed
     entities to their active listing numbers; ``possibly_listed`` maps entities that are
-    not listed but possibly are (a listing's unknown interval) to those listings.
+    not listed but possibly are (a listing's unknown interval) to those listings;
+    ``by_law`` maps the entities a rule blocks by operation of law to the rules' numbers,
+    ``possibly_by_law`` those that are only possibly included (bands).
     """
 
     day: str
@@ -437,6 +523,8 @@ class Status:
     share_hi: dict[int, int]
     listed: dict[int, list[int]]
     possibly_listed: dict[int, list[int]] = field(default_factory=dict)
+    by_law: dict[int, list[int]] = field(default_factory=dict)
+    possibly_by_law: dict[int, list[int]] = field(default_factory=dict)
 
     def status(self, entity: int) -> str:
         if entity in self.blocked:
@@ -452,21 +540,35 @@ class Status:
 
 def _fixed_point(
     seeds: Iterable[int], out: dict[int, list[int]], owned: Sequence[int], share: Sequence[int],
+    offices: dict[int, list[int]] | None = None,
+    institutions: dict[int, list[int]] | None = None,
 ) -> tuple[set[int], dict[int, int]]:
     """Least fixed point: from the seeds, add every entity whose blocked owners' direct
-    shares reach 50 percent. ``out`` lists, per owner, the holdings active on the date."""
+    shares reach 50 percent, every office of a blocked entity (``offices``: by
+    institution) and, when ``institutions`` is given (the upper fixed point), the
+    institution of a blocked office. ``out`` lists, per owner, the holdings active on
+    the date; ``share`` is what each counts."""
     blocked = set(seeds)
     sums: dict[int, int] = {}
     stack = list(blocked)
     get = sums.get
+    no_branches: dict[int, list[int]] = {}
+    down = offices or no_branches
+    up = institutions or no_branches
     while stack:
-        for number in out.get(stack.pop(), ()):
+        entity = stack.pop()
+        for number in out.get(entity, ()):
             target = owned[number]
             total = get(target, 0) + share[number]
             sums[target] = total
             if total >= HALF and target not in blocked:
                 blocked.add(target)
                 stack.append(target)
+        for branches in (down, up):
+            for other in branches.get(entity, ()):
+                if other not in blocked:
+                    blocked.add(other)
+                    stack.append(other)
     return blocked, sums
 
 
@@ -501,6 +603,7 @@ def compute_status(
                 possibly_listed[entity] = maybe_active
 
     out: dict[int, list[int]] = {}
+    controls: dict[int, list[int]] = {}
     h_start, h_end, h_control, h_owner = data.h_start, data.h_end, data.h_control, data.h_owner
     if scope is None:
         numbers_iter: Iterable[int] = range(len(h_owner))
@@ -508,18 +611,65 @@ def compute_status(
         incoming = data.incoming()
         numbers_iter = (n for e in scope for n in incoming.get(e, ()))
     for number in numbers_iter:
-        if h_control[number] or not (h_start[number] <= day < h_end[number]):
+        if not (h_start[number] <= day < h_end[number]):
             continue
-        owner = h_owner[number]
-        bucket = out.get(owner)
-        if bucket is None:
-            out[owner] = [number]
-        else:
-            bucket.append(number)
+        bucket = (controls if h_control[number] else out).setdefault(h_owner[number], [])
+        bucket.append(number)
 
-    blocked, share_lo = _fixed_point(listed, out, data.h_owned, data.h_lo)
-    maybe, share_hi = _fixed_point([*listed, *possibly_listed], out, data.h_owned, data.h_hi)
-    return Status(day, blocked, maybe, share_lo, share_hi, listed, possibly_listed)
+    by_law, possibly_by_law = _blocked_by_law(data, day, scope, out, controls)
+    offices, institutions = data.offices(), data.institutions()
+    blocked, share_lo = _fixed_point([*listed, *by_law], out, data.h_owned, data.h_lo, offices)
+    maybe, share_hi = _fixed_point([*listed, *possibly_listed, *by_law, *possibly_by_law], out,
+                                   data.h_owned, data.h_hi, offices, institutions)
+    return Status(day, blocked, maybe, share_lo, share_hi, listed, possibly_listed,
+                  by_law, possibly_by_law)
+
+
+def _blocked_by_law(
+    data: OwnershipData, day: str, scope: set[int] | None, out: dict[int, list[int]],
+    controls: dict[int, list[int]],
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """The entities each rule in force on ``day`` blocks by operation of law, and those
+    it only possibly blocks (bands), by rule number. A rule with ``owned_or_controlled``
+    runs its own fixed point from the persons it names: ownership as in the 50 Percent
+    Rule (bands at their minimum, resp. maximum), control in full, offices included."""
+    certain: dict[int, list[int]] = {}
+    possible: dict[int, list[int]] = {}
+    offices = data.offices()
+    both: dict[int, list[int]] | None = None  # ownership and control holdings by owner
+    for rule, named in enumerate(data.r_named):
+        if not data.r_start[rule] <= day < data.r_end[rule]:
+            continue
+        seeds = [e for e in named if scope is None or e in scope]
+        if data.r_owned_or_controlled[rule]:
+            if both is None:
+                both = {**out}
+                for owner, numbers in controls.items():
+                    both[owner] = [*both.get(owner, ()), *numbers]
+            lower, _ = _fixed_point(seeds, both, data.h_owned,
+                                    _Counted(data.h_lo, data.h_control), offices)
+            upper, _ = _fixed_point(seeds, both, data.h_owned,
+                                    _Counted(data.h_hi, data.h_control), offices)
+        else:
+            lower = upper = set(seeds)
+        for entity in lower:
+            certain.setdefault(entity, []).append(rule)
+        for entity in upper - lower:
+            possible.setdefault(entity, []).append(rule)
+    return certain, possible
+
+
+class _Counted(Sequence[int]):
+    """Shares as a rule by operation of law counts them: a control holding in full."""
+
+    def __init__(self, shares: Sequence[int], control: Sequence[bool]) -> None:
+        self.shares, self.control = shares, control
+
+    def __getitem__(self, number):  # type: ignore[override]
+        return FULL if self.control[number] else self.shares[number]
+
+    def __len__(self) -> int:
+        return len(self.shares)
 
 
 # --- explanations -------------------------------------------------------------
@@ -600,6 +750,22 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
     ``possible_listing`` with a ``note`` in words), the holdings of blocked or possibly
     blocked owners that were counted, and (as a caution only) control by them."""
     found: list[dict] = []
+    for rule in status.by_law.get(entity, []) + status.possibly_by_law.get(entity, []):
+        found.append({
+            "kind": "blocked_by_law", "rule": data.r_key[rule], "class": data.r_label[rule],
+            "citation": data.r_citation[rule], "programs": list(data.r_programs[rule]),
+            "named": entity in data.r_named[rule],
+            "certain": rule in status.by_law.get(entity, ())})
+    for institution in data.institutions().get(entity, ()):
+        if institution in status.maybe:
+            found.append({"kind": "office_of", "institution": data.label(institution),
+                          "institution_status": status.status(institution)})
+    if entity not in status.blocked:  # an office's status reaches its institution as "possibly"
+        for office in blocked_offices(data, status, entity):
+            found.append({"kind": "office", "office": data.label(office),
+                          "office_status": status.status(office),
+                          "note": "an office of it is blocked or possibly blocked; whether "
+                                  "the whole institution is, the designation must say"})
     for number in status.listed.get(entity, ()):
         found.append(_listing_reason(data, number, "listing"))
     for number in status.possibly_listed.get(entity, ()):
@@ -612,10 +778,12 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
         if owner not in status.maybe or not data.holding_active(number, day):
             continue
         if data.h_control[number]:
+            law = controlled_by_law(data, status, owner, entity)
             found.append({
                 "kind": "control", "owner": data.label(owner), "holding": data.h_key[number],
                 "owner_status": status.status(owner),
-                "note": "control alone does not block (OFAC FAQ 398)",
+                "note": (f"control by {data.r_label[law]} blocks it ({data.r_citation[law]})"
+                         if law is not None else "control alone does not block (OFAC FAQ 398)"),
                 **_provenance(data, number),
             })
             continue
@@ -651,7 +819,36 @@ def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bo
     blocked owners, bands at their maximum), each owner named with its share and, in
     parentheses, its own grounds, down to ``depth`` levels; at most ``most`` holdings a
     level. Entities are named by :meth:`OwnershipData.label`."""
-    parts = [f"listed on {_listing_words(data, n)}" for n in status.listed.get(entity, ())]
+    parts = []
+    for rule in status.by_law.get(entity, []) + (status.possibly_by_law.get(entity, []) if upper else []):
+        if entity in data.r_named[rule]:
+            parts.append(f"blocked by operation of law as {data.r_label[rule]} "
+                         f"({data.r_citation[rule]})")
+        else:
+            parts.append(f"blocked by operation of law as part of {data.r_label[rule]}, "
+                         f"which owns or controls it ({data.r_citation[rule]})")
+    for institution in data.institutions().get(entity, ()):
+        if institution in (status.maybe if upper else status.blocked):
+            if institution in path:
+                continue  # walked from it
+            text = f"an office of {data.label(institution)}"
+            if depth <= 1:
+                parts.append(text)
+            else:
+                state = "" if institution in status.blocked else "possibly blocked: "
+                inner = grounds_in_words(data, status, institution, upper, depth - 1,
+                                         path | {entity}, most)
+                parts.append(f"{text} ({state}{inner})")
+    if upper and entity not in status.blocked:
+        for office in blocked_offices(data, status, entity):
+            if office not in path:
+                text = f"its office {data.label(office)} is {status.status(office).replace('_', ' ')}"
+                if depth > 1:
+                    inner = grounds_in_words(data, status, office, upper, depth - 1,
+                                             path | {entity}, most)
+                    text += f" ({inner})"
+                parts.append(text)
+    parts += [f"listed on {_listing_words(data, n)}" for n in status.listed.get(entity, ())]
     if upper:
         for number in status.possibly_listed.get(entity, ()):
             head, detail = _possible_listing_parts(data, number, status.day)
@@ -660,6 +857,10 @@ def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bo
     counted = [n for n in data.incoming().get(entity, ())
                if not data.h_control[n] and data.h_owner[n] in owners
                and data.holding_active(n, status.day)]
+    controlled = [n for n in data.incoming().get(entity, ())
+                  if data.h_control[n] and data.h_owner[n] in owners
+                  and data.holding_active(n, status.day)
+                  and controlled_by_law(data, status, data.h_owner[n], entity) is not None]
     stakes = []
     for number in counted[:most]:
         owner = data.h_owner[number]
@@ -675,6 +876,12 @@ def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bo
     if stakes:
         parts.append("owned " + (stakes[0] if len(stakes) == 1 else
                                  ", ".join(stakes[:-1]) + " and " + stakes[-1]))
+    for number in controlled[:most]:
+        controller = data.h_owner[number]
+        text = f"controlled by {data.label(controller)}"
+        if depth > 1 and controller not in path and controller != entity:
+            text += f" ({grounds_in_words(data, status, controller, upper, depth - 1, path | {entity}, most)})"
+        parts.append(text)
     return "; ".join(parts) or "blocked owners further up"
 
 
@@ -693,6 +900,34 @@ def status_in_words(data: OwnershipData, status: Status, entity: int) -> str:
         whom = "blocked persons" if not upper else "blocked or possibly blocked persons"
         words = f"owned {share} in aggregate by {whom}: {words[len('owned '):]}"
     return ("blocked: " if not upper else "possibly blocked: ") + words
+
+
+def blocked_offices(data: OwnershipData, status: Status, institution: int) -> list[int]:
+    """The offices of ``institution`` that are blocked or possibly blocked on grounds of
+    their own (a listing, a possible listing, a rule by operation of law, or a counted
+    holding), not merely as its offices: those make it possibly blocked."""
+    found = []
+    for office in data.offices().get(institution, ()):
+        if office not in status.maybe:
+            continue
+        own = (office in status.listed or office in status.possibly_listed
+               or office in status.by_law or office in status.possibly_by_law
+               or any(not data.h_control[n] and data.h_owner[n] in status.maybe
+                      and data.holding_active(n, status.day)
+                      for n in data.incoming().get(office, ())))
+        if own:
+            found.append(office)
+    return found
+
+
+def controlled_by_law(data: OwnershipData, status: Status, owner: int, entity: int) -> int | None:
+    """The rule (by operation of law, counting control) that both ``owner`` and the
+    ``entity`` it controls fall under, if any."""
+    rules = {**status.possibly_by_law, **status.by_law}
+    for rule in rules.get(entity, ()):
+        if data.r_owned_or_controlled[rule] and rule in rules.get(owner, ()):
+            return rule
+    return None
 
 
 def blocked_share(status: Status, entity: int) -> int | float:

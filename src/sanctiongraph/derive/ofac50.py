@@ -38,7 +38,7 @@ from rdflib import DCTERMS, RDF, XSD
 
 from sanctiongraph.analysis.loader import load_ownership_below_listings
 from sanctiongraph.analysis.ownership import (
-    OwnershipData, Status, compute_status, from_units, status_in_words,
+    OwnershipData, Status, blocked_offices, controlled_by_law, compute_status, from_units, status_in_words,
 )
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import ID, SG, provision
@@ -71,26 +71,31 @@ def _reason_iri(entity: str, ground: str, kind: str = "blocking-reason") -> ox.N
 
 def programs(data: OwnershipData, status: Status, members: set[int],
              possibly: bool = False) -> dict[int, set[str]]:
-    """Programs of the active designations (with ``possibly``, also of those possibly in
-    force) each member's status rests on, followed down the active holdings among
-    members (a least fixed point; cycles terminate)."""
+    """Programs of the active designations and rules by operation of law (with
+    ``possibly``, also of those possibly in force) each member's status rests on,
+    followed down the active holdings among members and to their offices (and, with
+    ``possibly``, from an office to its institution; a least fixed point)."""
     found: dict[int, set[str]] = defaultdict(set)
     seeds = [status.listed, status.possibly_listed] if possibly else [status.listed]
     for listed in seeds:
         for entity, numbers in listed.items():
             for number in numbers:
                 found[entity].update(data.l_programs[number])
-    outgoing = data.outgoing()
+    for by_law in [status.by_law, status.possibly_by_law] if possibly else [status.by_law]:
+        for entity, rules in by_law.items():
+            for rule in rules:
+                found[entity].update(data.r_programs[rule])
+    outgoing, offices = data.outgoing(), data.offices()
+    institutions = data.institutions() if possibly else {}
     stack = [e for e in found if found[e]]
     while stack:
         owner = stack.pop()
-        for number in outgoing.get(owner, ()):
-            owned = data.h_owned[number]
-            if (owned in members and not data.h_control[number]
-                    and data.holding_active(number, status.day)
-                    and not found[owned] >= found[owner]):
-                found[owned] |= found[owner]
-                stack.append(owned)
+        reached = [data.h_owned[n] for n in outgoing.get(owner, ())
+                   if not data.h_control[n] and data.holding_active(n, status.day)]
+        for other in [*reached, *offices.get(owner, ()), *institutions.get(owner, ())]:
+            if other in members and not found[other] >= found[owner]:
+                found[other] |= found[owner]
+                stack.append(other)
     return found
 
 
@@ -123,18 +128,41 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             if number in possible:
                 add(ox.Triple(reason, _n(SG.possiblyInForce), _TRUE))
             add(ox.Triple(reason, source, RULE))
+        for rule in status.by_law.get(entity, []) + status.possibly_by_law.get(entity, []):
+            reason = _reason_iri(iri, data.r_key[rule])
+            add(ox.Triple(node, _n(SG.blockingReason), reason))
+            add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
+            add(ox.Triple(reason, _n(SG.viaRule), _n(data.r_key[rule])))
+            if rule not in status.by_law.get(entity, ()):
+                add(ox.Triple(reason, _n(SG.possiblyInForce), _TRUE))
+            for provision_iri in data.r_sources[rule]:
+                add(ox.Triple(reason, source, _n(provision_iri)))
+        related = [i for i in data.institutions().get(entity, ())
+                   if i in (status.blocked if blocked else status.maybe)]
+        if not blocked:
+            related += blocked_offices(data, status, entity)
+        for other in related:
+            reason = _reason_iri(iri, data.keys[other], "office-reason")
+            add(ox.Triple(node, _n(SG.blockingReason), reason))
+            add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
+            add(ox.Triple(reason, _n(SG.viaOffice), _n(data.keys[other])))
+            add(ox.Triple(reason, source, RULE))
         for number in incoming.get(entity, ()):
             owner = data.h_owner[number]
-            if (data.h_control[number] or not data.holding_active(number, status.day)
+            if (not data.holding_active(number, status.day)
                     or owner not in (status.blocked if blocked else status.maybe)):
                 continue
+            law = controlled_by_law(data, status, owner, entity) if data.h_control[number] else None
+            if data.h_control[number] and law is None:
+                continue  # control alone does not block (FAQ 398)
             reason = _reason_iri(iri, data.h_key[number])
             add(ox.Triple(node, _n(SG.blockingReason), reason))
             add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
             add(ox.Triple(reason, _n(SG.blockedOwner), _n(data.keys[owner])))
             for statement in data.statements(number):  # every node stating the relation
                 add(ox.Triple(reason, _n(SG.viaHolding), _n(statement)))
-            add(ox.Triple(reason, source, FAQ_401))
+            for provision_iri in (data.r_sources[law] if law is not None else [FAQ_401.value]):
+                add(ox.Triple(reason, source, _n(provision_iri)))
     return triples
 
 

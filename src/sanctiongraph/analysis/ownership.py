@@ -821,11 +821,12 @@ def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bo
     level. Entities are named by :meth:`OwnershipData.label`."""
     parts = []
     for rule in status.by_law.get(entity, []) + (status.possibly_by_law.get(entity, []) if upper else []):
+        maybe = "" if rule in status.by_law.get(entity, ()) else "possibly "
         if entity in data.r_named[rule]:
-            parts.append(f"blocked by operation of law as {data.r_label[rule]} "
+            parts.append(f"{maybe}blocked by operation of law as {data.r_label[rule]} "
                          f"({data.r_citation[rule]})")
         else:
-            parts.append(f"blocked by operation of law as part of {data.r_label[rule]}, "
+            parts.append(f"{maybe}blocked by operation of law as part of {data.r_label[rule]}, "
                          f"which owns or controls it ({data.r_citation[rule]})")
     for institution in data.institutions().get(entity, ()):
         if institution in (status.maybe if upper else status.blocked):

@@ -113,6 +113,13 @@ def test_a_rule_without_owned_or_controlled_blocks_only_whom_it_names():
     assert _both(data, "owned") == BLOCKED           # the 50 Percent Rule
 
 
+def test_possibly_included_by_a_band_is_worded_possibly():
+    data = _government_world()
+    words = status_in_words(data, compute_status(data, DAY), data.index["banded"])
+    assert words.startswith("possibly blocked: possibly blocked by operation of law as part of "
+                            "the Government of North Korea")
+
+
 def test_a_rule_applies_only_while_in_force():
     data = OwnershipData()
     data.add_blocked_by_law("rule", ["gov"], start="2012-02-06", owned_or_controlled=True)
@@ -159,6 +166,21 @@ def test_the_registry_blocks_the_government_of_north_korea_and_what_it_controls(
     assert {e: owners(store, e, day)["status"] for e in expected} == expected
     shared = load_ownership(store)
     assert {e: owners(store, e, day, data=shared)["status"] for e in expected} == expected
+
+
+def test_owners_text_words_the_new_reasons(tmp_path):
+    from sanctiongraph.analysis.loader import owners, render_text
+
+    store = _store(tmp_path, "gov-kp,Government,government,KP,\n"
+                             "kp-bank,Bank,bank,KP,\n"
+                             "kp-bank-office,Office,bank,CN,kp-bank\n",
+                   "owner,owned,kind,percent\ngov-kp,kp-bank,controls,\n")
+    day = date(2026, 11, 23)
+    bank = render_text(owners(store, "kp-bank", day), day)
+    assert ("blocked by operation of law as the Government of North Korea (owned or "
+            "controlled by it; 31 CFR 510.201(a)(1), 31 CFR 510.311(b))") in bank
+    assert "gov-kp (blocked) controls it; control by the Government of North Korea blocks it" in bank
+    assert "  - an office of kp-bank (blocked)" in render_text(owners(store, "kp-bank-office", day), day)
 
 
 IRAN_RULE = """

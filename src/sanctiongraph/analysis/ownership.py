@@ -47,8 +47,10 @@ the upper end.
 that disagree: ``possibly_from`` before its start, ``possibly_until`` after its end).
 On a day in one, the entry is *possibly listed*: the upper fixed point is seeded with it
 as if it were listed, the lower one is not, so the entry and everything its holdings
-carry to 50 percent are ``possibly_blocked`` (``Status.possibly_listed``). Shares are kept as integers in units of 1/10,000 of a percent, so the
-49.9 versus 50 boundary is decided exactly.
+carry to 50 percent are ``possibly_blocked`` (``Status.possibly_listed``).
+
+Shares are kept as integers in units of 1/10,000 of a percent, so the 49.9 versus 50
+boundary is decided exactly.
 
 **One relation, counted once.** Holdings with the same owner, owned entity, kind
 (ownership or control), share (exact percent, or band minimum and maximum, compared as
@@ -814,75 +816,60 @@ def _listing_words(data: OwnershipData, number: int) -> str:
 def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bool,
                      depth: int = 3, path: frozenset[int] = frozenset(),
                      most: int = 4) -> str:
-    """The grounds of ``entity``'s status in words: its listings (or possible listings),
-    then the counted holdings of blocked owners (``upper``: of blocked or possibly
-    blocked owners, bands at their maximum), each owner named with its share and, in
-    parentheses, its own grounds, down to ``depth`` levels; at most ``most`` holdings a
-    level. Entities are named by :meth:`OwnershipData.label`."""
+    """The grounds of ``entity``'s status in words: rules by operation of law, the
+    institution it is an office of, its offices (``upper`` only), its listings (or
+    possible listings), then the counted holdings of blocked owners (``upper``: of
+    blocked or possibly blocked owners, bands at their maximum) and control that a rule
+    counts, each party named and, in parentheses, its own grounds, down to ``depth``
+    levels; at most ``most`` holdings a level. Entities are named by
+    :meth:`OwnershipData.label`."""
+    within = path | {entity}
+
+    def nested(other: int, say_state: bool = True) -> str:
+        if other in within:
+            return " (on an ownership cycle)"
+        if depth <= 1:
+            return ""
+        state = "possibly blocked: " if say_state and other not in status.blocked else ""
+        inner = grounds_in_words(data, status, other, upper, depth - 1, within, most)
+        return f" ({state}{inner})"
+
     parts = []
-    for rule in status.by_law.get(entity, []) + (status.possibly_by_law.get(entity, []) if upper else []):
+    rules = status.by_law.get(entity, []) + (status.possibly_by_law.get(entity, []) if upper else [])
+    for rule in rules:
         maybe = "" if rule in status.by_law.get(entity, ()) else "possibly "
-        if entity in data.r_named[rule]:
-            parts.append(f"{maybe}blocked by operation of law as {data.r_label[rule]} "
-                         f"({data.r_citation[rule]})")
-        else:
-            parts.append(f"{maybe}blocked by operation of law as part of {data.r_label[rule]}, "
-                         f"which owns or controls it ({data.r_citation[rule]})")
+        how = (f"as {data.r_label[rule]}" if entity in data.r_named[rule] else
+               f"as part of {data.r_label[rule]}, which owns or controls it")
+        parts.append(f"{maybe}blocked by operation of law {how} ({data.r_citation[rule]})")
     for institution in data.institutions().get(entity, ()):
-        if institution in (status.maybe if upper else status.blocked):
-            if institution in path:
-                continue  # walked from it
-            text = f"an office of {data.label(institution)}"
-            if depth <= 1:
-                parts.append(text)
-            else:
-                state = "" if institution in status.blocked else "possibly blocked: "
-                inner = grounds_in_words(data, status, institution, upper, depth - 1,
-                                         path | {entity}, most)
-                parts.append(f"{text} ({state}{inner})")
+        if institution in (status.maybe if upper else status.blocked) and institution not in path:
+            parts.append(f"an office of {data.label(institution)}{nested(institution)}")
     if upper and entity not in status.blocked:
         for office in blocked_offices(data, status, entity):
             if office not in path:
-                text = f"its office {data.label(office)} is {status.status(office).replace('_', ' ')}"
-                if depth > 1:
-                    inner = grounds_in_words(data, status, office, upper, depth - 1,
-                                             path | {entity}, most)
-                    text += f" ({inner})"
-                parts.append(text)
+                state = status.status(office).replace("_", " ")
+                parts.append(f"its office {data.label(office)} is {state}"
+                             f"{nested(office, say_state=False)}")
     parts += [f"listed on {_listing_words(data, n)}" for n in status.listed.get(entity, ())]
     if upper:
         for number in status.possibly_listed.get(entity, ()):
             head, detail = _possible_listing_parts(data, number, status.day)
             parts.append(f"{head} on {_listing_words(data, number)} ({detail})")
     owners = status.maybe if upper else status.blocked
-    counted = [n for n in data.incoming().get(entity, ())
-               if not data.h_control[n] and data.h_owner[n] in owners
-               and data.holding_active(n, status.day)]
-    controlled = [n for n in data.incoming().get(entity, ())
-                  if data.h_control[n] and data.h_owner[n] in owners
-                  and data.holding_active(n, status.day)
+    active = [n for n in data.incoming().get(entity, ())
+              if data.h_owner[n] in owners and data.holding_active(n, status.day)]
+    counted = [n for n in active if not data.h_control[n]]
+    controlled = [n for n in active if data.h_control[n]
                   and controlled_by_law(data, status, data.h_owner[n], entity) is not None]
-    stakes = []
-    for number in counted[:most]:
-        owner = data.h_owner[number]
-        text = f"{_share_words(data, number)} by {data.label(owner)}"
-        if owner in path or owner == entity:
-            text += " (on an ownership cycle)"
-        elif depth > 1:
-            state = "" if owner in status.blocked else "possibly blocked: "
-            text += f" ({state}{grounds_in_words(data, status, owner, upper, depth - 1, path | {entity}, most)})"
-        stakes.append(text)
+    stakes = [f"{_share_words(data, n)} by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
+              for n in counted[:most]]
     if len(counted) > most:
         stakes.append(f"{len(counted) - most} more holdings")
     if stakes:
         parts.append("owned " + (stakes[0] if len(stakes) == 1 else
                                  ", ".join(stakes[:-1]) + " and " + stakes[-1]))
-    for number in controlled[:most]:
-        controller = data.h_owner[number]
-        text = f"controlled by {data.label(controller)}"
-        if depth > 1 and controller not in path and controller != entity:
-            text += f" ({grounds_in_words(data, status, controller, upper, depth - 1, path | {entity}, most)})"
-        parts.append(text)
+    parts += [f"controlled by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
+              for n in controlled[:most]]
     return "; ".join(parts) or "blocked owners further up"
 
 

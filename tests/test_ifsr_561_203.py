@@ -56,6 +56,8 @@ EXPECTED = {
     "e1-date": {("e1", "warning", "31 CFR 561.203(e)(1)", "CaptaExposureShape")},
     "e2-date": {("e2", "warning", "31 CFR 561.203(e)(2)", "CaptaExposureShape")},
     "government-50-percent": {("own", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
+    # 561.323: control through a government-owned intermediary (conforms at 50 %).
+    "government-intermediary": {("own", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
     "f-date": {("f", "warning", "31 CFR 561.203(f)", "CaptaExposureShape")},
     "g-exception": {("g", "info", "31 CFR 561.203(g)", "CaptaExceptionShape")},
     "h-sufficiency": {("h-inside", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape"),

@@ -125,6 +125,17 @@ class SG(DefinedNamespace):
     blockingSection: URIRef
     blockedParty: URIRef
     possiblyBlockedParty: URIRef
+    possiblyInForce: URIRef
+    statusExplanation: URIRef
+    partyStatus: URIRef
+    PartyStatus: URIRef
+    statusOf: URIRef
+    BlockingByLaw: URIRef
+    blocksAgent: URIRef
+    blocksGovernmentOf: URIRef
+    blocksOwnedOrControlled: URIRef
+    viaRule: URIRef
+    viaOffice: URIRef
 
     # --- lists, designations and determinations -----------------------------
     SanctionsList: URIRef

@@ -34,7 +34,10 @@ _HOLDING_FACTS = {_TYPE: "type", str(SG.owner): "owner", str(SG.owned): "owned",
                   str(SG.percent): "percent", str(SG.percentMin): "min",
                   str(SG.percentMax): "max", str(SG.startDate): "start", str(SG.endDate): "end"}
 _LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
-                  str(SG.startDate): "start", str(SG.endDate): "end"}
+                  str(SG.startDate): "start", str(SG.endDate): "end",
+                  str(SG.possiblyFrom): "possibly_from", str(SG.possiblyUntil): "possibly_until",
+                  str(SG.startBasis): "start_basis", str(SG.endBasis): "end_basis"}
+_FROM_PUBLICATIONS = "https://w3id.org/sanctiongraph/ontology/code/date-basis/publications"
 # Which holdings to read (each binds ?s; see select_properties). The walks go from
 # holding to holding (a holding's owner is owned through the next one): this form lets
 # Oxigraph follow the path from ?target instead of joining all holdings.
@@ -47,6 +50,16 @@ _HOLDINGS_BELOW = ("?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?
 _LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
 _LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
                 % (SG.designates, SG.onList, _SDN))
+
+
+_BRANCHES = f"SELECT DISTINCT ?office ?institution WHERE {{ ?office <{SG.branchOf}> ?institution }}"
+_BRANCHES_OF = (f"SELECT DISTINCT ?office ?institution WHERE {{ VALUES ?x {{ {{values}} }} "
+                f"{{ ?x <{SG.branchOf}> ?institution BIND (?x AS ?office) }} UNION "
+                f"{{ ?office <{SG.branchOf}> ?x BIND (?x AS ?institution) }} }}")
+_RULE_FACTS = {"http://www.w3.org/2000/01/rdf-schema#label": "label",
+               str(SG.underProgram): "program", str(SG.startDate): "start",
+               str(SG.endDate): "end", str(SG.blocksOwnedOrControlled): "owned_or_controlled",
+               "http://purl.org/dc/terms/source": "source"}
 
 
 class UnknownEntity(LookupError):
@@ -115,8 +128,10 @@ def _share(percents: set[str], minimums: set[str], maximums: set[str]
 
 def listings(store: GraphStore, subjects: str) -> list[dict]:
     """The SDN designations the pattern ``subjects`` binds to ``?s``, one dict each
-    (``designation``, ``entity``, ``programs``, ``start``, ``end``): a designation node
-    read from several graphs is one (the earliest start, the latest end)."""
+    (``designation``, ``entity``, ``programs``, ``start``, ``end``, the unknown interval
+    ``possibly_from`` / ``possibly_until`` and whether ``start`` / ``end`` come from
+    publications): a designation node read from several graphs is one (the earliest
+    start and possibly-from, the latest end and possibly-until)."""
     found = []
     for key, facts in sorted(_grouped(select_properties(store, subjects, _LISTING_FACTS),
                                       _LISTING_FACTS, "entity").items()):
@@ -124,7 +139,11 @@ def listings(store: GraphStore, subjects: str) -> list[dict]:
             found.append({"designation": key, "entity": entity,
                           "programs": sorted(facts["program"]),
                           "start": min(facts["start"], default=None),
-                          "end": max(facts["end"], default=None)})
+                          "end": max(facts["end"], default=None),
+                          "possibly_from": min(facts["possibly_from"], default=None),
+                          "possibly_until": max(facts["possibly_until"], default=None),
+                          "start_from_publications": _FROM_PUBLICATIONS in facts["start_basis"],
+                          "end_from_publications": _FROM_PUBLICATIONS in facts["end_basis"]})
     return found
 
 
@@ -160,11 +179,79 @@ def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
                          control=control, sources=row["sources"])
 
 
+def branches(store: GraphStore, entities: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(office, institution) pairs of ``sg:branchOf`` with an end among ``entities``
+    (all when ``None``)."""
+    if entities is None:
+        queries = [_BRANCHES]
+    else:
+        queries = [_BRANCHES_OF.replace("{values}", block) for block in value_blocks(entities)]
+    return sorted({(row["office"], row["institution"]) for query in queries
+                   for row in select_values(store, query)})
+
+
+def blocking_rules(store: GraphStore) -> list[dict]:
+    """The rules that block persons by operation of law (``sg:BlockingByLaw`` in the
+    reference data), one dict each: ``rule``, ``label``, ``citation`` (of its
+    ``dct:source`` provisions), ``programs``, ``start``, ``end``,
+    ``owned_or_controlled`` and ``named``: the agents it names with ``sg:blocksAgent``
+    and, for ``sg:blocksGovernmentOf`` a country, every ``sg:Government`` that governs
+    it or is of it and every ``sg:GovernmentBody`` of it (``sg:jurisdiction``)."""
+    members = select_values(store, f"""SELECT DISTINCT ?rule ?agent WHERE {{
+      ?rule a <{SG.BlockingByLaw}> .
+      {{ ?rule <{SG.blocksAgent}> ?agent }}
+      UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
+               ?agent a <{SG.Government}> ; <{SG.governs}> ?country }}
+      UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
+               VALUES ?class {{ <{SG.Government}> <{SG.GovernmentBody}> }}
+               ?agent a ?class ; <{SG.jurisdiction}> ?country }}
+    }}""")
+    named: dict[str, set[str]] = {}
+    for row in members:
+        named.setdefault(row["rule"], set()).add(row["agent"])
+    rules = [row["rule"] for row in select_values(
+        store, f"SELECT DISTINCT ?rule WHERE {{ ?rule a <{SG.BlockingByLaw}> }}")]
+    facts = group_properties(select_properties(store, f"?s a <{SG.BlockingByLaw}>", _RULE_FACTS),
+                             _RULE_FACTS)
+    citations = {row["p"]: row["c"] for row in select_values(
+        store, f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
+               f"<http://purl.org/dc/terms/source> ?p . ?p <{SG.citation}> ?c }}")}
+    found = []
+    for rule in sorted(set(rules)):
+        fact = facts.get(rule, {})
+        found.append({
+            "rule": rule, "label": min(fact.get("label", ()), default=rule),
+            "citation": ", ".join(sorted(citations[p] for p in fact.get("source", ()) if p in citations)),
+            "sources": sorted(fact.get("source", ())),
+            "programs": sorted(fact.get("program", ())),
+            "start": min(fact.get("start", ()), default=None),
+            "end": max(fact.get("end", ()), default=None),
+            "owned_or_controlled": "true" in fact.get("owned_or_controlled", ()),
+            "named": sorted(named.get(rule, ())),
+        })
+    return found
+
+
+def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list[dict]) -> None:
+    """Add :func:`branches` pairs and :func:`blocking_rules`."""
+    for office, institution in pairs:
+        data.add_branch(office, institution)
+    for rule in rules:
+        data.add_blocked_by_law(rule["rule"], rule["named"], label=rule["label"],
+                                citation=rule["citation"], sources=rule["sources"],
+                                programs=rule["programs"],
+                                start=rule["start"], end=rule["end"],
+                                owned_or_controlled=rule["owned_or_controlled"])
+
+
 def add_listings(data: OwnershipData, rows: list[dict]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
         data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
-                         row["programs"])
+                         row["programs"], possibly_from=row.get("possibly_from"),
+                         possibly_until=row.get("possibly_until"),
+                         start_from_publications=row.get("start_from_publications", False),
+                         end_from_publications=row.get("end_from_publications", False))
 
 
 def _label(data: OwnershipData, ids: dict[str, str]) -> None:
@@ -178,6 +265,7 @@ def load_ownership(store: GraphStore) -> OwnershipData:
     data = OwnershipData()
     add_holdings(data, holdings(store, None))
     add_listings(data, listings(store, _LISTINGS))
+    add_structure(data, branches(store), blocking_rules(store))
     _label(data, identifiers(store))
     return data.compact()
 
@@ -190,17 +278,22 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     bound in a query, are not walked through."""
     data = OwnershipData()
     found_listings = listings(store, _LISTINGS)
+    rules = blocking_rules(store)
     rows: list[dict] = []
-    level = {row["entity"] for row in found_listings}
+    pairs: set[tuple[str, str]] = set()
+    level = {row["entity"] for row in found_listings} | {e for r in rules for e in r["named"]}
     reached = set(level)
     while level:
         found = [row for values in value_blocks(level)
                  for row in holdings(store, _HOLDINGS_OF.format(owners=values))]
         rows += found
-        level = {row["owned"] for row in found} - reached
+        linked = branches(store, level)  # offices below, and institutions above
+        pairs.update(linked)
+        level = ({row["owned"] for row in found} | {e for pair in linked for e in pair}) - reached
         reached |= level
     add_holdings(data, rows)
     add_listings(data, found_listings)
+    add_structure(data, sorted(pairs), rules)
     _label(data, identifiers(store, data.keys))
     return data.compact()
 
@@ -209,11 +302,23 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     """The holdings and SDN listings of ``entity_iri`` and of everything above it: all
     that its blocked status and its owner chains depend on."""
     data = OwnershipData()
-    target = ox.NamedNode(entity_iri)
-    add_holdings(data, holdings(store, _HOLDINGS_ABOVE.replace("?target", str(target))))
+    rows: list[dict] = []
+    pairs: set[tuple[str, str]] = set()
+    walk, reached = {entity_iri}, {entity_iri}
+    while walk:  # the holdings above, then the institutions and offices of what they reach
+        found = [row for node in sorted(walk) if ":" in node
+                 for row in holdings(store, _HOLDINGS_ABOVE.replace("?target", str(ox.NamedNode(node))))]
+        rows += found
+        nodes = walk | {row["owner"] for row in found}
+        reached |= nodes
+        linked = branches(store, nodes)
+        pairs.update(linked)
+        walk = {e for pair in linked for e in pair} - reached
+    add_holdings(data, rows)
     data.entity(entity_iri)
     for values in value_blocks(data.keys):
         add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
+    add_structure(data, sorted(pairs), blocking_rules(store))
     _label(data, identifiers(store, data.keys))
     return data.compact()
 
@@ -310,11 +415,26 @@ def render_text(body: dict, as_of: date) -> str:
              f"(blocked owners' direct share: {body['blocked_share']}%)"]
     lines.append("reasons:" if body["reasons"] else "reasons: none")
     for reason in body["reasons"]:
-        if reason["kind"] == "listing":
+        if reason["kind"] in ("listing", "possible_listing"):
             programs = ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
             period = f"from {reason['start'] or 'an unknown date'}" + (
                 f" until {reason['end']}" if reason["end"] else "")
-            lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
+            if reason["kind"] == "listing":
+                lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
+            else:
+                lines.append(f"  - {reason['note']}: on the SDN List ({programs}) {period}: "
+                             f"{reason['listing']}")
+        elif reason["kind"] == "blocked_by_law":
+            how = "itself" if reason["named"] else "owned or controlled by it"
+            maybe = "" if reason["certain"] else "possibly "
+            lines.append(f"  - {maybe}blocked by operation of law as {reason['class']} ({how}; "
+                         f"{reason['citation']})")
+        elif reason["kind"] == "office_of":
+            lines.append(f"  - an office of {reason['institution']} "
+                         f"({reason['institution_status'].replace('_', ' ')})")
+        elif reason["kind"] == "office":
+            lines.append(f"  - its office {reason['office']} is "
+                         f"{reason['office_status'].replace('_', ' ')}: {reason['note']}")
         elif reason["kind"] == "ownership":
             lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
                          f"owns {share(reason['percent'])}: {reason['holding']}")

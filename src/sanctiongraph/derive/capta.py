@@ -30,7 +30,11 @@ and exclude their end):
   ``government_owned_or_controlled`` when governments or government bodies of one
   foreign country own 50 percent or more in total (``sg:percent``, else the lower bound
   ``sg:percentMin``), or one of them holds an ``sg:Control``; else ``privately_owned``.
-  Only direct holdings count; a branch takes its head office's category.
+  "Otherwise controlled" includes control through a government-owned intermediary: an
+  entity that the government and its bodies own 50 percent or more of together, or
+  control, is counted with them (a fixed point over the holdings in force on the day;
+  ``_World.government_side``), so its stake or control counts as the government's.
+  A branch takes its head office's category.
 * **Paragraph**: privately owned: petroleum purchase (d)(2) from 2012-06-28, anything
   else (d)(1) from 2012-02-29; government owned or controlled: petroleum purchase or
   sale (e)(1) from 2012-06-28, anything else (e)(2) from 2013-02-06; foreign central
@@ -70,7 +74,7 @@ from rdflib import RDF, XSD
 from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, CODE, REF, SG, provision
-from sanctiongraph.queries import group_properties, select_properties, select_values
+from sanctiongraph.queries import group_properties, select_properties, select_values, value_blocks
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import decimal_value
 
@@ -125,6 +129,38 @@ class _World:
     holdings: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     determinations: list[dict] = field(default_factory=list)
     accounts: dict[str, dict] = field(default_factory=dict)
+    _sides: dict[date, dict[str, str]] = field(default_factory=dict)
+
+    def government_side(self, day: date) -> dict[str, str]:
+        """Each foreign government and government body, and each entity they own 50
+        percent or more of together or control, directly or through such entities, on
+        ``day``, with the country whose government it is or belongs to (561.323)."""
+        found = self._sides.get(day)
+        if found is not None:
+            return found
+        found = {e: self.jurisdiction[e] for e, types in self.types.items()
+                 if (str(SG.Government) in types or str(SG.GovernmentBody) in types)
+                 and self.jurisdiction.get(e) not in (None, US)}
+        by_owner: dict[str, list[dict]] = defaultdict(list)
+        for owned, holdings in self.holdings.items():
+            for h in holdings:
+                if _in_force(h["start"] or date.min, h["end"], day):
+                    by_owner[h["owner"]].append({**h, "owned": owned})
+        sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        stack = list(found)
+        while stack:
+            owner = stack.pop()
+            country = found[owner]
+            for h in by_owner.get(owner, ()):
+                owned = h["owned"]
+                if owned in found:
+                    continue
+                sums[(country, owned)] += h["percent"]
+                if h["control"] or sums[(country, owned)] >= 50:
+                    found[owned] = country
+                    stack.append(owned)
+        self._sides[day] = found
+        return found
 
     def is_a(self, entity: str, cls) -> bool:
         return str(cls) in self.types.get(entity, set())
@@ -174,12 +210,10 @@ class _World:
         shares: dict[str, Decimal] = defaultdict(Decimal)
         used: dict[str, list[str]] = defaultdict(list)
         holdings = self.holdings.get(ffi, []) + (self.holdings.get(head, []) if head != ffi else [])
+        side = self.government_side(day)
         for h in holdings:
-            owner = h["owner"]
-            if not (self.is_a(owner, SG.Government) or self.is_a(owner, SG.GovernmentBody)):
-                continue
-            country = self.jurisdiction.get(owner)
-            if country in (None, US) or not _in_force(h["start"] or date.min, h["end"], day):
+            country = side.get(h["owner"])
+            if country is None or not _in_force(h["start"] or date.min, h["end"], day):
                 continue
             if h["control"]:
                 return GOVERNMENT, [h["iri"]]
@@ -220,13 +254,11 @@ def _gather(store: GraphStore) -> _World:
                 w.designations[entity].append({
                     "iri": key, "list": list_iri, "start": start, "end": end,
                     "programs": set(facts["underProgram"])})
-    # Only the holdings of governments and government bodies count (561.323). One
-    # relation stated by several holdings (several sources) counts once.
+    # Only the holdings of governments and government bodies, and of what they hold,
+    # level by level, count (561.323). One relation stated by several holdings (several
+    # sources) counts once.
     relations: set[RelationKey] = set()
-    for key, facts in sorted(group_properties(select_properties(store, f"""
-            {{ SELECT DISTINCT ?owner WHERE {{
-                VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }} }}
-            ?s <{SG.owner}> ?owner .""", _HOLDING_FACTS), _HOLDING_FACTS).items()):
+    for key, facts in _government_holdings(store):
         types = facts["type"]
         kinds = [kind == str(SG.Control) for kind in (str(SG.Ownership), str(SG.Control))
                  if kind in types]
@@ -256,6 +288,23 @@ def _gather(store: GraphStore) -> _World:
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
         w.accounts[s["a"]] = {"by": s["by"], "holder": s["holder"], "where": s["where"]}
     return w
+
+
+def _government_holdings(store: GraphStore) -> list[tuple[str, dict[str, set[str]]]]:
+    """The holdings of governments and government bodies, and of every entity below
+    them (level by level), grouped by holding node."""
+    level = {row["owner"] for row in select_values(store, f"""SELECT DISTINCT ?owner WHERE {{
+        VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }}""")}
+    reached = set(level)
+    found: dict[str, dict[str, set[str]]] = {}
+    while level:
+        rows = [row for values in value_blocks(level) for row in select_properties(
+            store, f"VALUES ?owner {{ {values} }} ?s <{SG.owner}> ?owner .", _HOLDING_FACTS)]
+        grouped = group_properties(rows, _HOLDING_FACTS)
+        found.update(grouped)
+        level = {o for facts in grouped.values() for o in facts["owned"]} - reached
+        reached |= level
+    return sorted(found.items())
 
 
 _TRANSACTION_FACTS = {str(SG[name]): name for name in (

@@ -8,7 +8,11 @@ derived graph:
 
 - ``e a sg:BlockedEntity`` or ``sg:PossiblyBlockedEntity``, ``sg:blockedShare`` (bands at
   their minimum) and ``sg:blockedShareMax`` (the upper bound);
-- one ``sg:BlockingReason`` per SDN listing in force (``sg:viaDesignation``) and per
+- ``sg:statusExplanation``: the status and its grounds in words
+  (:func:`~sanctiongraph.analysis.ownership.status_in_words`), which the shapes quote;
+- one ``sg:BlockingReason`` per SDN listing in force (``sg:viaDesignation``), per listing
+  only possibly in force (the same, with ``sg:possiblyInForce true``: the entity is
+  *possibly listed*, so possibly blocked) and per
   counted holding of a blocked or possibly blocked owner (``sg:viaHolding``,
   ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on. A relation
   stated by several holding nodes (several sources) is one holding and one reason, with
@@ -18,7 +22,9 @@ derived graph:
 - ``sg:blockedUnderProgram``: the programs of the designations the status rests on,
   followed up through blocked owners;
 - for every transaction, ``sg:blockedParty`` / ``sg:possiblyBlockedParty`` for the
-  parties it involves (``sg:involves``), with their status on the transaction's date.
+  parties it involves (``sg:involves``), with their status on the transaction's date,
+  and a ``sg:partyStatus`` node (``sg:statusOf`` the party, ``sg:statusExplanation``)
+  saying why in words.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
 
 from sanctiongraph.analysis.loader import load_ownership_below_listings
-from sanctiongraph.analysis.ownership import OwnershipData, Status, compute_status, from_units
+from sanctiongraph.analysis.ownership import (
+    OwnershipData, Status, blocked_offices, controlled_by_law, compute_status, from_units, status_in_words,
+)
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import ID, SG, provision
 from sanctiongraph.queries import group_properties, select_properties
@@ -49,33 +57,45 @@ def _n(term) -> ox.NamedNode:
     return ox.NamedNode(str(term))
 
 
+_TRUE = ox.Literal("true", datatype=_n(XSD.boolean))
+
+
 def _decimal(units: int) -> ox.Literal:
     return ox.Literal(str(from_units(units)), datatype=_n(XSD.decimal))
 
 
-def _reason_iri(entity: str, ground: str) -> ox.NamedNode:
+def _reason_iri(entity: str, ground: str, kind: str = "blocking-reason") -> ox.NamedNode:
     digest = hashlib.sha1(f"{entity} {ground}".encode()).hexdigest()[:20]
-    return _n(ID[f"blocking-reason/{digest}"])
+    return _n(ID[f"{kind}/{digest}"])
 
 
-def programs(data: OwnershipData, status: Status, members: set[int]) -> dict[int, set[str]]:
-    """Programs of the active designations each member's status rests on, followed down
-    the active holdings among members (a least fixed point; cycles terminate)."""
+def programs(data: OwnershipData, status: Status, members: set[int],
+             possibly: bool = False) -> dict[int, set[str]]:
+    """Programs of the active designations and rules by operation of law (with
+    ``possibly``, also of those possibly in force) each member's status rests on,
+    followed down the active holdings among members and to their offices (and, with
+    ``possibly``, from an office to its institution; a least fixed point)."""
     found: dict[int, set[str]] = defaultdict(set)
-    for entity, numbers in status.listed.items():
-        for number in numbers:
-            found[entity].update(data.l_programs[number])
-    outgoing = data.outgoing()
+    seeds = [status.listed, status.possibly_listed] if possibly else [status.listed]
+    for listed in seeds:
+        for entity, numbers in listed.items():
+            for number in numbers:
+                found[entity].update(data.l_programs[number])
+    for by_law in [status.by_law, status.possibly_by_law] if possibly else [status.by_law]:
+        for entity, rules in by_law.items():
+            for rule in rules:
+                found[entity].update(data.r_programs[rule])
+    outgoing, offices = data.outgoing(), data.offices()
+    institutions = data.institutions() if possibly else {}
     stack = [e for e in found if found[e]]
     while stack:
         owner = stack.pop()
-        for number in outgoing.get(owner, ()):
-            owned = data.h_owned[number]
-            if (owned in members and not data.h_control[number]
-                    and data.holding_active(number, status.day)
-                    and not found[owned] >= found[owner]):
-                found[owned] |= found[owner]
-                stack.append(owned)
+        reached = [data.h_owned[n] for n in outgoing.get(owner, ())
+                   if not data.h_control[n] and data.holding_active(n, status.day)]
+        for other in [*reached, *offices.get(owner, ()), *institutions.get(owner, ())]:
+            if other in members and not found[other] >= found[owner]:
+                found[other] |= found[owner]
+                stack.append(other)
     return found
 
 
@@ -85,7 +105,7 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
     rdf_type = _n(RDF.type)
     source = _n(DCTERMS.source)
     lower = programs(data, status, status.blocked)
-    upper = programs(data, status, status.maybe)
+    upper = programs(data, status, status.maybe, possibly=True)
     incoming = data.incoming()
     for entity in sorted(status.maybe, key=lambda e: data.keys[e]):
         iri = data.keys[entity]
@@ -94,32 +114,61 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
         add(ox.Triple(node, rdf_type, _n(SG.BlockedEntity if blocked else SG.PossiblyBlockedEntity)))
         add(ox.Triple(node, _n(SG.blockedShare), _decimal(status.share_lo.get(entity, 0))))
         add(ox.Triple(node, _n(SG.blockedShareMax), _decimal(status.share_hi.get(entity, 0))))
+        add(ox.Triple(node, _n(SG.statusExplanation),
+                      ox.Literal(status_in_words(data, status, entity))))
         for program in sorted((lower if blocked else upper).get(entity, ())):
             add(ox.Triple(node, _n(SG.blockedUnderProgram), _n(program)))
-        for number in status.listed.get(entity, ()):
+        possible = set(status.possibly_listed.get(entity, ()))
+        for number in [*status.listed.get(entity, ()), *sorted(possible)]:
             reason = _reason_iri(iri, data.l_key[number])
             add(ox.Triple(node, _n(SG.blockingReason), reason))
             add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
             for statement in data.listing_statements(number):
                 add(ox.Triple(reason, _n(SG.viaDesignation), _n(statement)))
+            if number in possible:
+                add(ox.Triple(reason, _n(SG.possiblyInForce), _TRUE))
+            add(ox.Triple(reason, source, RULE))
+        for rule in status.by_law.get(entity, []) + status.possibly_by_law.get(entity, []):
+            reason = _reason_iri(iri, data.r_key[rule])
+            add(ox.Triple(node, _n(SG.blockingReason), reason))
+            add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
+            add(ox.Triple(reason, _n(SG.viaRule), _n(data.r_key[rule])))
+            if rule not in status.by_law.get(entity, ()):
+                add(ox.Triple(reason, _n(SG.possiblyInForce), _TRUE))
+            for provision_iri in data.r_sources[rule]:
+                add(ox.Triple(reason, source, _n(provision_iri)))
+        related = [i for i in data.institutions().get(entity, ())
+                   if i in (status.blocked if blocked else status.maybe)]
+        if not blocked:
+            related += blocked_offices(data, status, entity)
+        for other in related:
+            reason = _reason_iri(iri, data.keys[other], "office-reason")
+            add(ox.Triple(node, _n(SG.blockingReason), reason))
+            add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
+            add(ox.Triple(reason, _n(SG.viaOffice), _n(data.keys[other])))
             add(ox.Triple(reason, source, RULE))
         for number in incoming.get(entity, ()):
             owner = data.h_owner[number]
-            if (data.h_control[number] or not data.holding_active(number, status.day)
+            if (not data.holding_active(number, status.day)
                     or owner not in (status.blocked if blocked else status.maybe)):
                 continue
+            law = controlled_by_law(data, status, owner, entity) if data.h_control[number] else None
+            if data.h_control[number] and law is None:
+                continue  # control alone does not block (FAQ 398)
             reason = _reason_iri(iri, data.h_key[number])
             add(ox.Triple(node, _n(SG.blockingReason), reason))
             add(ox.Triple(reason, rdf_type, _n(SG.BlockingReason)))
             add(ox.Triple(reason, _n(SG.blockedOwner), _n(data.keys[owner])))
             for statement in data.statements(number):  # every node stating the relation
                 add(ox.Triple(reason, _n(SG.viaHolding), _n(statement)))
-            add(ox.Triple(reason, source, FAQ_401))
+            for provision_iri in (data.r_sources[law] if law is not None else [FAQ_401.value]):
+                add(ox.Triple(reason, source, _n(provision_iri)))
     return triples
 
 
 def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Triple]:
-    """Each transaction's blocked and possibly blocked parties on its own date."""
+    """Each transaction's blocked and possibly blocked parties on its own date, each
+    with a ``sg:PartyStatus`` node that says why in words."""
     by_date: dict[str, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
     facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
                                                _TRANSACTION_FACTS), _TRANSACTION_FACTS)
@@ -139,6 +188,14 @@ def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Tripl
             if state != "not_blocked":
                 predicate = SG.blockedParty if state == "blocked" else SG.possiblyBlockedParty
                 triples.append(ox.Triple(transaction, _n(predicate), _n(party)))
+                node = _reason_iri(transaction.value, party, "party-status")
+                triples += [
+                    ox.Triple(transaction, _n(SG.partyStatus), node),
+                    ox.Triple(node, _n(RDF.type), _n(SG.PartyStatus)),
+                    ox.Triple(node, _n(SG.statusOf), _n(party)),
+                    ox.Triple(node, _n(SG.statusExplanation),
+                              ox.Literal(status_in_words(data, status, data.index[party]))),
+                ]
     return triples
 
 

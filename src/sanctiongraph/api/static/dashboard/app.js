@@ -221,6 +221,10 @@ function reasonText(r) {
   if (r.kind === "listing") return `listed on ${r.list} (${(r.programs || []).map(shortName).join(", ")}) since ${r.start} — ${OFAC}`;
   if (r.kind === "ownership") return `${r.owner} (${statusWord(r.owner_status)}) owns ${percentText(r.percent)} — ${OFAC}`;
   if (r.kind === "control") return `${r.owner} controls it: ${r.note}`;
+  if (r.kind === "possible_listing") return `${r.note}: ${r.list} (${(r.programs || []).map(shortName).join(", ")}) — ${OFAC}`;
+  if (r.kind === "blocked_by_law") return `${r.certain ? "" : "possibly "}blocked by operation of law as ${r.class}${r.named ? "" : " (owned or controlled by it)"} — ${r.citation}`;
+  if (r.kind === "office_of") return `an office of ${r.institution} (${r.institution_status.replace("_", " ")})`;
+  if (r.kind === "office") return `its office ${r.office} is ${r.office_status.replace("_", " ")}: ${r.note}`;
   return JSON.stringify(r);
 }
 

@@ -165,8 +165,12 @@ def test_search_and_north_korean_bank(page, tmp_path):
         "#designations tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))")
     assert rows == [["SDN", "DPRK3", "2017-01-01", "", "yes", "fictitious"]]
     assert page.inner_text("#entity-status .status-blocked") == "blocked"
-    assert page.inner_text("#entity-reasons") == (
-        "listed on SDN (DPRK3) since 2017-01-01 — OFAC 50 Percent Rule")
+    # Listed, and owned by the Government of North Korea: blocked by law too (510.311(b)).
+    assert page.inner_text("#entity-reasons").splitlines() == [
+        "blocked by operation of law as the Government of North Korea (owned or controlled "
+        "by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b)",
+        "listed on SDN (DPRK3) since 2017-01-01 — OFAC 50 Percent Rule",
+        "kp-gov (blocked) owns 100% — OFAC 50 Percent Rule"]
 
     image = shot(page.locator("#entity"), tmp_path / "kp-bank.png")
     assert image.width > 1000 and image.height > 600
@@ -181,7 +185,11 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
     assert page.inner_text("#entity-title") == "Silver Sail Finance Sdn Bhd"
     assert page.inner_text("#entity-status") == (
         "blocked — blocked owners hold 60% (OFAC 50 Percent Rule)")
-    assert page.inner_text("#entity-reasons") == "kp-pine (blocked) owns 60% — OFAC 50 Percent Rule"
+    # kp-pine is the Government of North Korea's: what it owns 50% or more of is too.
+    assert page.inner_text("#entity-reasons").splitlines() == [
+        "blocked by operation of law as the Government of North Korea (owned or controlled "
+        "by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b)",
+        "kp-pine (blocked) owns 60% — OFAC 50 Percent Rule"]
     assert page.eval_on_selector_all("#designations tbody tr", "trs => trs.length") == 0
     assert "my-silver-sail → my-hornbill → sg-orchid-ny" in page.inner_text("#access-paths")
 
@@ -195,7 +203,10 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
     assert all(e["reason"] and e["citation"] and e["label"] for e in elements)
     assert nodes["my-silver-sail"]["label"] == "Silver Sail Finance Sdn Bhd\nblocked"
     assert nodes["kp-pine"]["reason"] == (
-        "blocked: listed on SDN (DPRK3) since 2016-03-16 — OFAC 50 Percent Rule")
+        "blocked: blocked by operation of law as the Government of North Korea (owned or "
+        "controlled by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b); listed on SDN (DPRK3) "
+        "since 2016-03-16 — OFAC 50 Percent Rule; gov-kp (blocked) owns 100% — OFAC 50 "
+        "Percent Rule")
     assert nodes["my-hornbill"]["status"] == "not_blocked"
     own = edges["kp-pine", "my-silver-sail"]
     assert (own["label"], own["citation"]) == ("60%\nOFAC 50 Percent Rule", "OFAC 50 Percent Rule")
@@ -232,7 +243,10 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
 
     assert click_element("kp-pine") == (
         "kp-pine (kp-pine)\nstatus: blocked\n"
-        "reason: blocked: listed on SDN (DPRK3) since 2016-03-16 — OFAC 50 Percent Rule\n"
+        "reason: blocked: blocked by operation of law as the Government of North Korea "
+        "(owned or controlled by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b); listed on "
+        "SDN (DPRK3) since 2016-03-16 — OFAC 50 Percent Rule; gov-kp (blocked) owns 100% — "
+        "OFAC 50 Percent Rule\n"
         "citation: OFAC 50 Percent Rule")
     assert click_element("own:kp-pine>my-silver-sail") == (
         "kp-pine → my-silver-sail\nreason: kp-pine owns 60% of my-silver-sail\n"

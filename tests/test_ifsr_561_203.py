@@ -141,6 +141,40 @@ def test_boundary_dates_and_the_50_percent_threshold(day, percent, purpose, expe
     assert (paragraph, a["category"]) == expected
 
 
+def _assess_with_registry_change(world: list[ox.Triple], update: str) -> list[dict]:
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, [Source.from_triples("world", world)])
+    store.update(update)
+    run_derivers(store, date(2026, 11, 23))
+    return assessments(store, date(2026, 11, 23))
+
+
+_SET = """PREFIX sg: <https://w3id.org/sanctiongraph/ontology#>
+PREFIX p: <https://w3id.org/sanctiongraph/ref/provision/>
+DELETE {{ GRAPH ?g {{ {s} sg:{p} ?old }} }} INSERT {{ GRAPH ?g {{ {s} sg:{p} {new} }} }}
+WHERE {{ GRAPH ?g {{ {s} sg:{p} ?old }} }}"""
+
+
+@pytest.mark.parametrize("start, exposed", [("2013-02-06", True), ("2013-02-07", False)])
+def test_a_paragraphs_start_date_is_read_from_the_registry(start, exposed):
+    # Issue 18 item 2: move (e)(2)'s sg:effectiveFrom in the registry and the same
+    # transaction of 2013-02-06 is exposed or not: the date lives in the data only.
+    update = _SET.format(s="p:31-CFR-561.203-e-2", p="effectiveFrom", new=f'"{start}"^^<http://www.w3.org/2001/XMLSchema#date>')
+    found = _assess_with_registry_change(_exposure_world("2013-02-06", "50"), update)
+    assert [a.get("exposed") for a in found] == (["(e)(2)"] if exposed else [])
+
+
+@pytest.mark.parametrize("share, category", [("50.0", "government_owned_or_controlled"),
+                                             ("50.01", "privately_owned")])
+def test_the_government_ownership_share_is_read_from_the_registry(share, category):
+    # Issue 18 item 2: 561.323's threshold is sg:ownedPercentAtLeast on the provision;
+    # raised above the 50% holding, the institution is no longer government owned.
+    update = _SET.format(s="p:31-CFR-561.323", p="ownedPercentAtLeast", new=share)
+    [a] = _assess_with_registry_change(_exposure_world("2013-02-06", "50"), update)
+    assert a["category"] == category
+
+
 def test_bundled_reference_data_gives_no_finding_of_the_rule():
     report = validate_sources([], date(2026, 11, 23))
     assert rule_findings(report) == set()

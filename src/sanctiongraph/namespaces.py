@@ -320,3 +320,9 @@ class SG(DefinedNamespace):
     inPopulation: URIRef
     rootInstitution: URIRef
     evidencePath: URIRef
+    DatedMembership: URIRef
+    memberEntity: URIRef
+    memberOfPopulation: URIRef
+    membershipDate: URIRef
+    membershipEvidence: URIRef
+    ownedPercentAtLeast: URIRef

@@ -28,14 +28,16 @@ and exclude their end):
   the conducting FFI, since 561.407 counts dealings directly or indirectly.
 * **Ownership category** (561.323): ``foreign_central_bank`` for an ``sg:CentralBank``;
   ``government_owned_or_controlled`` when governments or government bodies of one
-  foreign country own 50 percent or more in total (``sg:percent``, else the lower bound
+  foreign country own at least 561.323's ``sg:ownedPercentAtLeast`` (50) percent in total
+  (``sg:percent``, else the lower bound
   ``sg:percentMin``), or one of them holds an ``sg:Control``; else ``privately_owned``.
   Only direct holdings count; a branch takes its head office's category.
-* **Paragraph**: privately owned: petroleum purchase (d)(2) from 2012-06-28, anything
-  else (d)(1) from 2012-02-29; government owned or controlled: petroleum purchase or
-  sale (e)(1) from 2012-06-28, anything else (e)(2) from 2013-02-06; foreign central
-  bank: petroleum purchase or sale (f) from 2012-06-28, anything else is not exposed.
-  Before the start date nothing is derived.
+* **Paragraph**: privately owned: petroleum purchase (d)(2), anything else (d)(1);
+  government owned or controlled: petroleum purchase or sale (e)(1), anything else
+  (e)(2); foreign central bank: petroleum purchase or sale (f), anything else is not
+  exposed. Each paragraph's start date is its ``sg:effectiveFrom`` in the registry
+  (2012-02-29 for (d)(1), 2012-06-28 for (d)(2), (e)(1) and (f), 2013-02-06 for (e)(2));
+  before it nothing is derived, and a paragraph without one exposes nothing.
 * **Exceptions**, in this order: (g) for (d)(1)/(e)(2) transactions whose purpose is
   agricultural commodities, food, medicine or medical devices, unless the goods go
   elsewhere than Iran; (h) for petroleum purchases on a date no presidential
@@ -89,7 +91,10 @@ PETROLEUM_SALE = str(CODE["purpose/petroleum_sale"])
 HUMANITARIAN_G = {str(CODE[f"purpose/{p}"]) for p in
                   ("agricultural_commodities", "food", "medicine", "medical_devices")}
 
-D1_START, PETROLEUM_START, E2_START = date(2012, 2, 29), date(2012, 6, 28), date(2013, 2, 6)
+#: The paragraphs whose start date (``sg:effectiveFrom`` in the registry) bounds exposure.
+DATED_PARAGRAPHS = ("(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)")
+#: The definition whose ``sg:ownedPercentAtLeast`` makes an institution government owned.
+GOVERNMENT_OWNED_DEFINITION = provision("31 CFR 561.323")
 PRIVATE, GOVERNMENT, CENTRAL_BANK = (
     "privately_owned", "government_owned_or_controlled", "foreign_central_bank")
 
@@ -125,6 +130,11 @@ class _World:
     holdings: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     determinations: list[dict] = field(default_factory=list)
     accounts: dict[str, dict] = field(default_factory=dict)
+    #: Each dated paragraph's first day (registry ``sg:effectiveFrom``); one without
+    #: a start date in the registry exposes nothing.
+    starts: dict[str, date] = field(default_factory=dict)
+    #: 561.323's share at or above which governments of one country own an institution.
+    government_share: Decimal | None = None
 
     def is_a(self, entity: str, cls) -> bool:
         return str(cls) in self.types.get(entity, set())
@@ -186,7 +196,7 @@ class _World:
             shares[country] += h["percent"]
             used[country].append(h["iri"])
         for country, total in shares.items():
-            if total >= 50:
+            if self.government_share is not None and total >= self.government_share:
                 return GOVERNMENT, used[country]
         return PRIVATE, []
 
@@ -251,6 +261,17 @@ def _gather(store: GraphStore) -> _World:
                OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
         w.determinations.append({"iri": s["x"], "type": s["t"], "country": s["country"],
                                  "start": _d(s["start"]), "end": _d(s["end"])})
+    by_iri = {str(P[k]): k for k in DATED_PARAGRAPHS}
+    for s in q(f"""SELECT ?p ?start WHERE {{
+               VALUES ?p {{ {" ".join(f"<{iri}>" for iri in sorted(by_iri))} }}
+               ?p sg:effectiveFrom ?start }}"""):
+        start = _d(s["start"])
+        key = by_iri[str(s["p"])]
+        if start is not None and (key not in w.starts or start < w.starts[key]):
+            w.starts[key] = start
+    shares = [d for s in q(f"SELECT ?v WHERE {{ <{GOVERNMENT_OWNED_DEFINITION}> sg:ownedPercentAtLeast ?v }}")
+              if (d := decimal_value(s["v"])) is not None]
+    w.government_share = min(shares, default=None)
     for s in q("""SELECT ?a ?by ?holder ?where WHERE {
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
@@ -366,15 +387,15 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
         return result
     petroleum = purpose in (PETROLEUM_PURCHASE, PETROLEUM_SALE)
     if category == PRIVATE:
-        paragraph, start = (("(d)(2)", PETROLEUM_START) if purpose == PETROLEUM_PURCHASE
-                            else ("(d)(1)", D1_START))
+        paragraph = "(d)(2)" if purpose == PETROLEUM_PURCHASE else "(d)(1)"
     elif category == GOVERNMENT:
-        paragraph, start = ("(e)(1)", PETROLEUM_START) if petroleum else ("(e)(2)", E2_START)
+        paragraph = "(e)(1)" if petroleum else "(e)(2)"
     elif petroleum:
-        paragraph, start = "(f)", PETROLEUM_START
+        paragraph = "(f)"
     else:
         return None  # (f): a foreign central bank is exposed only for petroleum
-    if day < start:
+    start = w.starts.get(paragraph)
+    if start is None or day < start:
         return None
     if paragraph in ("(d)(1)", "(e)(2)") and purpose in HUMANITARIAN_G and t["dest"] in (None, IR):
         return {**result, "excepted": "(g)"}

@@ -326,3 +326,10 @@ class SG(DefinedNamespace):
     membershipDate: URIRef
     membershipEvidence: URIRef
     ownedPercentAtLeast: URIRef
+    captaAuthority: URIRef
+    captaOpeningDuty: URIRef
+    captaMaintainingDuty: URIRef
+    captaConditionDuty: URIRef
+    captaProgram: URIRef
+    captaOpeningMeasure: URIRef
+    captaDefaultAuthority: URIRef

@@ -61,6 +61,7 @@ and exclude their end):
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -451,7 +452,57 @@ def assessments(store: GraphStore, as_of: date) -> list[dict]:
         "exposed" in a or "excepted" in a or a["missing"])]
 
 
+_CAPTA_SECTIONS = """SELECT ?section ?citation ?program ?default WHERE {
+  ?section sg:captaOpeningDuty ?duty ; sg:citation ?citation .
+  OPTIONAL { ?section sg:captaProgram ?program }
+  OPTIONAL { ?section sg:captaDefaultAuthority ?default } }"""
+_CAPTA_LISTINGS = f"""SELECT ?d ?program ?reference ?source WHERE {{
+  ?d sg:onList <{CAPTA}> .
+  OPTIONAL {{ ?d sg:underProgram ?program }}
+  OPTIONAL {{ ?d sg:sourceReference ?reference }}
+  OPTIONAL {{ ?d <http://purl.org/dc/terms/source> ?source }} }}"""
+
+
+def capta_authorities(store: GraphStore) -> dict[str, set[str]]:
+    """The section(s) under which each CAPTA listing was made (``sg:captaAuthority``): the
+    sections it cites, else those whose ``sg:captaProgram`` its program is, else, with
+    no program, the ``sg:captaDefaultAuthority`` sections. All from the registry."""
+    sections: dict[str, dict] = {}
+    for row in select_values(store, PREFIXES + _CAPTA_SECTIONS):
+        entry = sections.setdefault(str(row["section"]), {
+            "pattern": re.compile(re.escape(str(row["citation"])).replace(r"\ ", r"\s+") + r"(?![0-9.])"),
+            "programs": set(), "default": False})
+        if row["program"]:
+            entry["programs"].add(str(row["program"]))
+        entry["default"] = entry["default"] or row["default"] in ("true", "1")
+    listings: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in select_values(store, PREFIXES + _CAPTA_LISTINGS):
+        for name in ("program", "reference", "source"):
+            if row[name]:
+                listings[str(row["d"])][name].add(str(row[name]))
+        listings[str(row["d"])]  # a listing with none of them
+    found: dict[str, set[str]] = {}
+    for listing, facts in listings.items():
+        cited = {s for s, e in sections.items()
+                 if any(src == s or src.startswith(s + "-") for src in facts["source"])
+                 or any(e["pattern"].search(ref) for ref in facts["reference"])}
+        by_program = {s for s, e in sections.items() if facts["program"] & e["programs"]}
+        default = {s for s, e in sections.items() if e["default"]} if not facts["program"] else set()
+        chosen = cited or by_program or default
+        if chosen:
+            found[listing] = chosen
+    return found
+
+
+def authority_triples(store: GraphStore) -> list[ox.Triple]:
+    predicate = ox.NamedNode(str(SG.captaAuthority))
+    return [ox.Triple(ox.NamedNode(listing), predicate, ox.NamedNode(section))
+            for listing, chosen in sorted(capta_authorities(store).items()) for section in sorted(chosen)
+            if ":" in listing]
+
+
 def derive(store: GraphStore, as_of: date) -> None:
+    store.add_triples(DERIVED, authority_triples(store))
     triples: list[ox.Triple] = []
     for a in assessments(store, as_of):
         triples += _triples(a)

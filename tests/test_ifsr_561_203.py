@@ -45,6 +45,7 @@ EXPECTED = {
     "510-210-prohibit": {("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaOpeningShape"),
                          ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaMaintainingShape")},
     "510-210-strict": {("s-tf", "violation", "31 CFR 510.210(a)(2)", "CaptaStrictConditionShape")},
+    "b3-volume-limit": {("v3", "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")},
     "c2-no-wind-down": {("wd-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
     "c2-account-by-function": {("dep", "violation", "31 CFR 561.203(c)(2)",
                                 "CaptaMaintainingShape")},

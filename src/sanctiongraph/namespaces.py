@@ -135,6 +135,10 @@ class SG(DefinedNamespace):
     NoTradeFinanceCondition: URIRef
     AllowedTypesCondition: URIRef
     MonetaryLimitCondition: URIRef
+    VolumeLimitCondition: URIRef
+    limitCount: URIRef
+    limitPeriodDays: URIRef
+    exceedsVolumeLimit: URIRef
     PreApprovalCondition: URIRef
     NoForeignExchangeCondition: URIRef
     Determination: URIRef

@@ -501,8 +501,52 @@ def authority_triples(store: GraphStore) -> list[ox.Triple]:
             if ":" in listing]
 
 
+_VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end WHERE {{
+  ?d sg:captaAuthority ?section ; sg:hasCondition ?condition ; sg:startDate ?start ;
+     sg:measure <{CODE["measure/strict_conditions"]}> .
+  ?section sg:captaConditionDuty ?duty .
+  ?condition a sg:VolumeLimitCondition ; sg:limitCount ?count ; sg:limitPeriodDays ?days .
+  OPTIONAL {{ ?d sg:endDate ?end }}
+  {{ ?d sg:designates ?holder }} UNION {{ ?holder sg:branchOf ?head . ?d sg:designates ?head }}
+  ?account sg:heldBy ?holder ; sg:accountLocatedIn <{US}> ; rdf:type ?type .
+  FILTER (?type IN (sg:CorrespondentAccount, sg:PayableThroughAccount))
+  ?tx sg:throughAccount ?account ; sg:transactionDate ?date . }}"""
+
+
+def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]]:
+    """(transaction, condition) for each transaction that is more than a volume-limit
+    condition allows through its account: counting the transactions through that account
+    dated within the listing and on or before ``as_of``, in date order (then by IRI, as
+    the data give no time of day), in the condition's period of days that ends on the
+    transaction's day."""
+    groups: dict[tuple[str, str], dict] = {}
+    for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
+        day, start, end = _d(row["date"]), _d(row["start"]), _d(row["end"])
+        count, days = row["count"], row["days"]
+        if (day is None or day > as_of or not _in_force(start, end, day)
+                or not str(count).isdigit() or not str(days).isdigit()):
+            continue
+        group = groups.setdefault((str(row["condition"]), str(row["account"])), {
+            "count": int(count), "days": int(days), "txs": set()})
+        group["txs"].add((day, str(row["tx"])))
+    breaches: set[tuple[str, str]] = set()
+    for (condition, _account), group in groups.items():
+        ordered = sorted(group["txs"])
+        first = 0
+        for i, (day, tx) in enumerate(ordered):
+            while (day - ordered[first][0]).days >= group["days"]:
+                first += 1
+            if i - first + 1 > group["count"]:
+                breaches.add((tx, condition))
+    return breaches
+
+
 def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, authority_triples(store))
+    exceeds = ox.NamedNode(str(SG.exceedsVolumeLimit))
+    store.add_triples(DERIVED, [ox.Triple(ox.NamedNode(tx), exceeds, ox.NamedNode(condition))
+                                for tx, condition in sorted(volume_limit_breaches(store, as_of))
+                                if ":" in tx and ":" in condition])
     triples: list[ox.Triple] = []
     for a in assessments(store, as_of):
         triples += _triples(a)

@@ -281,6 +281,6 @@ def test_volume_limit_condition_is_mapped(package):
                   and o == ox.NamedNode(str(SG.VolumeLimitCondition))}
     [condition] = conditions
     assert (condition, ox.NamedNode(str(SG.limitCount)),
-            ox.Literal("3", datatype=ox.NamedNode(str(XSD.integer)))) in triples
+            ox.Literal("3", datatype=ox.NamedNode(str(XSD.decimal)))) in triples
     assert (condition, ox.NamedNode(str(SG.limitPeriodDays)),
-            ox.Literal("30", datatype=ox.NamedNode(str(XSD.integer)))) in triples
+            ox.Literal("30", datatype=ox.NamedNode(str(XSD.decimal)))) in triples

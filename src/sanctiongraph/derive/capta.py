@@ -50,9 +50,17 @@ and exclude their end):
   Bank of Iran, the Iranian party or a non-designated Iranian financial institution,
   (j)(4) is not at a CAPTA-listed institution, and (k)(7)(ii) if it is a special
   purpose account, is held by the Central Bank of Iran or a non-designated Iranian
-  financial institution. (k)(4)-(k)(6) govern later payments out of the funds, which the
-  data package does not record; they are not checked. Requirements the data do not show
-  are recorded as ``sg:exceptionNotMet`` and the exposure stands.
+  financial institution. Payments out of the funds (transactions whose
+  ``sg:throughAccount`` is the credited account, dated from the import to the as-of
+  date) must meet (k)(4)-(k)(7): no payment to the Government of Iran, nothing credited to an account in Iran or at a
+  CAPTA-listed institution ((k)(6)); a move to another account of the Iranian side at
+  the same institution must be to a special purpose account in the country held by the
+  Central Bank of Iran or a non-designated Iranian financial institution ((k)(7)), whose
+  own payments out are then held to the same conditions; any other payment must be for
+  a direct export of the country's goods to Iran ((k)(4)) to a national or entity of
+  the country, into an account in the country that the payee holds ((k)(5)).
+  Requirements the data do not show are recorded as ``sg:exceptionNotMet`` and the
+  exposure stands.
 * **Knowingly and significant**: an explicit ``false`` in either ends the assessment
   (nothing is derived); an empty cell is recorded as ``sg:missingFact`` instead of a
   guess.
@@ -101,7 +109,8 @@ PRIVATE, GOVERNMENT, CENTRAL_BANK = (
 
 P = {k: provision(f"31 CFR 561.203{k}") for k in (
     "(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)", "(g)", "(h)", "(i)", "(j)(1)", "(j)(2)",
-    "(j)(4)", "(k)", "(k)(1)", "(k)(2)", "(k)(3)", "(k)(7)(ii)")}
+    "(j)(4)", "(k)", "(k)(1)", "(k)(2)", "(k)(3)", "(k)(4)", "(k)(5)", "(k)(6)", "(k)(7)",
+    "(k)(7)(ii)")}
 
 PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
 
@@ -131,6 +140,8 @@ class _World:
     holdings: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     determinations: list[dict] = field(default_factory=list)
     accounts: dict[str, dict] = field(default_factory=dict)
+    #: Payments out of each account that some transaction credits (561.203(k)(4)-(k)(7)).
+    payments_out: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     #: Each dated paragraph's first day (registry ``sg:effectiveFrom``); one without
     #: a start date in the registry exposes nothing.
     starts: dict[str, date] = field(default_factory=dict)
@@ -277,6 +288,23 @@ def _gather(store: GraphStore) -> _World:
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
         w.accounts[s["a"]] = {"by": s["by"], "holder": s["holder"], "where": s["where"]}
+    payments: dict[str, dict] = {}
+    for s in q("""SELECT ?tx ?account ?date ?paid ?credited ?origin ?dest WHERE {
+               ?credit sg:creditedTo ?account .
+               ?tx sg:throughAccount ?account ; sg:transactionDate ?date .
+               OPTIONAL { ?tx sg:paidTo ?paid }
+               OPTIONAL { ?tx sg:creditedTo ?credited } OPTIONAL { ?tx sg:goodsOrigin ?origin }
+               OPTIONAL { ?tx sg:goodsDestination ?dest } }"""):
+        entry = payments.setdefault(f"{s['tx']} {s['account']}", {
+            "tx": s["tx"], "account": s["account"], "date": None,
+            "paid": None, "credited": None, "origin": None, "dest": None})
+        for name in ("date", "paid", "credited", "origin", "dest"):
+            value = _d(s[name]) if name == "date" else s[name]
+            if value is not None and (entry[name] is None or value < entry[name]):
+                entry[name] = value  # several values: the least, as elsewhere
+    for entry in sorted(payments.values(), key=lambda e: (e["date"] or date.min, e["tx"])):
+        if entry["date"] is not None:
+            w.payments_out[entry["account"]].append(entry)
     return w
 
 
@@ -328,7 +356,8 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
     return txs
 
 
-def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str]) -> list[str]:
+def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str],
+                  as_of: date) -> list[str]:
     """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
     failures = []
     origin, dest, day = t["origin"], t["dest"], t["date"]
@@ -358,6 +387,51 @@ def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str])
         if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
                 w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
             failures.append("(k)(7)(ii)")
+        failures += [f for f in _payment_failures(w, ffi, country, t["credited"], day, as_of)
+                     if f not in failures]
+    return failures
+
+
+def _payment_failures(w: _World, ffi: str, country: str, account: str, since: date,
+                      as_of: date) -> list[str]:
+    """(k)(4)-(k)(7): the conditions that payments out of the funds credited to
+    ``account`` (from ``since`` to ``as_of``), and out of the special purpose accounts
+    they were moved to, do not show to be met."""
+    failures: list[str] = []
+
+    def fail(paragraph: str) -> None:
+        if paragraph not in failures:
+            failures.append(paragraph)
+
+    queue, seen = [account], {account}
+    while queue:
+        for p in w.payments_out.get(queue.pop(0), []):
+            if not since <= p["date"] <= as_of:
+                continue
+            target = w.accounts.get(p["credited"] or "")
+            if p["paid"] and w.government_of_iran(p["paid"]):
+                fail("(k)(6)")
+            if target is not None and (target["where"] == IR
+                                       or w.listing(target["by"], CAPTA, p["date"]) is not None):
+                fail("(k)(6)")
+            if (target is not None and ffi in (target["by"], w.parent.get(target["by"]))
+                    and w.primary_country(target["holder"]) == IR):
+                # a move to another account of the Iranian side at the same institution
+                holder = target["holder"]
+                if not (target["where"] == country and w.is_a(p["credited"], SG.SpecialPurposeAccount)
+                        and (w.is_central_bank_of_iran(holder) or (
+                            w.is_iranian_fi(holder) and w.designated_iranian_fi(holder, p["date"]) is None))):
+                    fail("(k)(7)")
+                elif p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply to it in full
+                    seen.add(p["credited"])
+                    queue.append(p["credited"])
+                continue
+            if not (p["origin"] == country and p["dest"] == IR):
+                fail("(k)(4)")
+            payee = p["paid"] or (target["holder"] if target is not None else None)
+            if payee is None or w.jurisdiction.get(payee) != country or (
+                    target is not None and (target["where"] != country or target["holder"] != payee)):
+                fail("(k)(5)")
     return failures
 
 
@@ -409,7 +483,7 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
     sre = [d for d in w.determinations if d["type"] == str(SG.SignificantReductionException)
            and d["country"] == country and _in_force(d["start"], d["end"], day)]
     if sre:
-        failures = _sre_failures(w, t, ffi, country, set(t["parties"]))
+        failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of)
         if not failures:
             return {**result, "excepted": "(i)",
                     "evidence": result["evidence"] + [d["iri"] for d in sre]}
@@ -522,12 +596,12 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
     groups: dict[tuple[str, str], dict] = {}
     for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
         day, start, end = _d(row["date"]), _d(row["start"]), _d(row["end"])
-        count, days = row["count"], row["days"]
+        count, days = decimal_value(row["count"]), decimal_value(row["days"])
         if (day is None or day > as_of or not _in_force(start, end, day)
-                or not str(count).isdigit() or not str(days).isdigit()):
+                or count is None or days is None or count < 0 or days < 1):
             continue
         group = groups.setdefault((str(row["condition"]), str(row["account"])), {
-            "count": int(count), "days": int(days), "txs": set()})
+            "count": count, "days": days, "txs": set()})
         group["txs"].add((day, str(row["tx"])))
     breaches: set[tuple[str, str]] = set()
     for (condition, _account), group in groups.items():

@@ -200,7 +200,6 @@ _IDENTIFIER = iri(DCTERMS.identifier)
 _DATE = iri(XSD.date)
 _DECIMAL = iri(XSD.decimal)
 _BOOLEAN = iri(XSD.boolean)
-_INTEGER = iri(XSD.integer)
 
 
 @dataclass
@@ -714,8 +713,8 @@ def _condition(row: _Row, index: int, text: str) -> None:
                       "(whole numbers, days at least 1)")
             return
         triples += [(_TYPE, NT_SG.VolumeLimitCondition),
-                    (NT_SG.limitCount, typed(str(int(count)), _INTEGER)),
-                    (NT_SG.limitPeriodDays, typed(str(int(days)), _INTEGER))]
+                    (NT_SG.limitCount, typed(str(int(count)), _DECIMAL)),
+                    (NT_SG.limitPeriodDays, typed(str(int(days)), _DECIMAL))]
     else:
         row.error("conditions", f"unknown strict condition {text!r}; expected no_trade_finance, "
                   "only:<type>[,<type>], limit:<amount>, volume:<count>/<days>, pre_approval "

@@ -325,6 +325,7 @@ class SG(DefinedNamespace):
     rootInstitution: URIRef
     evidencePath: URIRef
     DatedMembership: URIRef
+    divestedBelowHalfOn: URIRef
     memberEntity: URIRef
     memberOfPopulation: URIRef
     membershipDate: URIRef

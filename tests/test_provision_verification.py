@@ -28,6 +28,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "31 CFR 1010.660": ("verbatim", "found-r2.md 6.1 (complete)"),
     "31 CFR 510.201": ("verbatim", "510-general-licenses.md 7 ((a)(1)-(a)(3)(ii)(D), truncated)"),
     "31 CFR 510.311": ("verbatim", "510-general-licenses.md 6 (complete, with notes)"),
+    "31 CFR 510.210": ("verbatim", "510-general-licenses.md (510.210 (a)-(b)(2), partial)"),
     "31 CFR 510.512": ("verbatim", "found-r2.md 2.1 (2024 text, italic gaps in (e))"),
     "31 CFR 510.520": ("verbatim", "found-r2.md 2.3"),
     "31 CFR 510.521": ("verbatim", "found-r2.md 2.4 (two copies)"),

@@ -146,6 +146,10 @@ class SG(DefinedNamespace):
     NoTradeFinanceCondition: URIRef
     AllowedTypesCondition: URIRef
     MonetaryLimitCondition: URIRef
+    VolumeLimitCondition: URIRef
+    limitCount: URIRef
+    limitPeriodDays: URIRef
+    exceedsVolumeLimit: URIRef
     PreApprovalCondition: URIRef
     NoForeignExchangeCondition: URIRef
     Determination: URIRef
@@ -331,3 +335,17 @@ class SG(DefinedNamespace):
     inPopulation: URIRef
     rootInstitution: URIRef
     evidencePath: URIRef
+    DatedMembership: URIRef
+    divestedBelowHalfOn: URIRef
+    memberEntity: URIRef
+    memberOfPopulation: URIRef
+    membershipDate: URIRef
+    membershipEvidence: URIRef
+    ownedPercentAtLeast: URIRef
+    captaAuthority: URIRef
+    captaOpeningDuty: URIRef
+    captaMaintainingDuty: URIRef
+    captaConditionDuty: URIRef
+    captaProgram: URIRef
+    captaOpeningMeasure: URIRef
+    captaDefaultAuthority: URIRef

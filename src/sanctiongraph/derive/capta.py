@@ -28,18 +28,20 @@ and exclude their end):
   the conducting FFI, since 561.407 counts dealings directly or indirectly.
 * **Ownership category** (561.323): ``foreign_central_bank`` for an ``sg:CentralBank``;
   ``government_owned_or_controlled`` when governments or government bodies of one
-  foreign country own 50 percent or more in total (``sg:percent``, else the lower bound
+  foreign country own at least 561.323's ``sg:ownedPercentAtLeast`` (50) percent in total
+  (``sg:percent``, else the lower bound
   ``sg:percentMin``), or one of them holds an ``sg:Control``; else ``privately_owned``.
   "Otherwise controlled" includes control through a government-owned intermediary: an
   entity that the government and its bodies own 50 percent or more of together, or
   control, is counted with them (a fixed point over the holdings in force on the day;
   ``_World.government_side``), so its stake or control counts as the government's.
   A branch takes its head office's category.
-* **Paragraph**: privately owned: petroleum purchase (d)(2) from 2012-06-28, anything
-  else (d)(1) from 2012-02-29; government owned or controlled: petroleum purchase or
-  sale (e)(1) from 2012-06-28, anything else (e)(2) from 2013-02-06; foreign central
-  bank: petroleum purchase or sale (f) from 2012-06-28, anything else is not exposed.
-  Before the start date nothing is derived.
+* **Paragraph**: privately owned: petroleum purchase (d)(2), anything else (d)(1);
+  government owned or controlled: petroleum purchase or sale (e)(1), anything else
+  (e)(2); foreign central bank: petroleum purchase or sale (f), anything else is not
+  exposed. Each paragraph's start date is its ``sg:effectiveFrom`` in the registry
+  (2012-02-29 for (d)(1), 2012-06-28 for (d)(2), (e)(1) and (f), 2013-02-06 for (e)(2));
+  before it nothing is derived, and a paragraph without one exposes nothing.
 * **Exceptions**, in this order: (g) for (d)(1)/(e)(2) transactions whose purpose is
   agricultural commodities, food, medicine or medical devices, unless the goods go
   elsewhere than Iran; (h) for petroleum purchases on a date no presidential
@@ -52,9 +54,17 @@ and exclude their end):
   Bank of Iran, the Iranian party or a non-designated Iranian financial institution,
   (j)(4) is not at a CAPTA-listed institution, and (k)(7)(ii) if it is a special
   purpose account, is held by the Central Bank of Iran or a non-designated Iranian
-  financial institution. (k)(4)-(k)(6) govern later payments out of the funds, which the
-  data package does not record; they are not checked. Requirements the data do not show
-  are recorded as ``sg:exceptionNotMet`` and the exposure stands.
+  financial institution. Payments out of the funds (transactions whose
+  ``sg:throughAccount`` is the credited account, dated from the import to the as-of
+  date) must meet (k)(4)-(k)(7): no payment to the Government of Iran, nothing credited to an account in Iran or at a
+  CAPTA-listed institution ((k)(6)); a move to another account of the Iranian side at
+  the same institution must be to a special purpose account in the country held by the
+  Central Bank of Iran or a non-designated Iranian financial institution ((k)(7)), whose
+  own payments out are then held to the same conditions; any other payment must be for
+  a direct export of the country's goods to Iran ((k)(4)) to a national or entity of
+  the country, into an account in the country that the payee holds ((k)(5)).
+  Requirements the data do not show are recorded as ``sg:exceptionNotMet`` and the
+  exposure stands.
 * **Knowingly and significant**: an explicit ``false`` in either ends the assessment
   (nothing is derived); an empty cell is recorded as ``sg:missingFact`` instead of a
   guess.
@@ -63,6 +73,7 @@ and exclude their end):
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -93,13 +104,17 @@ PETROLEUM_SALE = str(CODE["purpose/petroleum_sale"])
 HUMANITARIAN_G = {str(CODE[f"purpose/{p}"]) for p in
                   ("agricultural_commodities", "food", "medicine", "medical_devices")}
 
-D1_START, PETROLEUM_START, E2_START = date(2012, 2, 29), date(2012, 6, 28), date(2013, 2, 6)
+#: The paragraphs whose start date (``sg:effectiveFrom`` in the registry) bounds exposure.
+DATED_PARAGRAPHS = ("(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)")
+#: The definition whose ``sg:ownedPercentAtLeast`` makes an institution government owned.
+GOVERNMENT_OWNED_DEFINITION = provision("31 CFR 561.323")
 PRIVATE, GOVERNMENT, CENTRAL_BANK = (
     "privately_owned", "government_owned_or_controlled", "foreign_central_bank")
 
 P = {k: provision(f"31 CFR 561.203{k}") for k in (
     "(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)", "(g)", "(h)", "(i)", "(j)(1)", "(j)(2)",
-    "(j)(4)", "(k)", "(k)(1)", "(k)(2)", "(k)(3)", "(k)(7)(ii)")}
+    "(j)(4)", "(k)", "(k)(1)", "(k)(2)", "(k)(3)", "(k)(4)", "(k)(5)", "(k)(6)", "(k)(7)",
+    "(k)(7)(ii)")}
 
 PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
 
@@ -129,6 +144,13 @@ class _World:
     holdings: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     determinations: list[dict] = field(default_factory=list)
     accounts: dict[str, dict] = field(default_factory=dict)
+    #: Payments out of each account that some transaction credits (561.203(k)(4)-(k)(7)).
+    payments_out: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    #: Each dated paragraph's first day (registry ``sg:effectiveFrom``); one without
+    #: a start date in the registry exposes nothing.
+    starts: dict[str, date] = field(default_factory=dict)
+    #: 561.323's share at or above which governments of one country own an institution.
+    government_share: Decimal | None = None
     _sides: dict[date, dict[str, str]] = field(default_factory=dict)
 
     def government_side(self, day: date) -> dict[str, str]:
@@ -156,7 +178,8 @@ class _World:
                 if owned in found:
                     continue
                 sums[(country, owned)] += h["percent"]
-                if h["control"] or sums[(country, owned)] >= 50:
+                share = self.government_share
+                if h["control"] or (share is not None and sums[(country, owned)] >= share):
                     found[owned] = country
                     stack.append(owned)
         self._sides[day] = found
@@ -220,7 +243,7 @@ class _World:
             shares[country] += h["percent"]
             used[country].append(h["iri"])
         for country, total in shares.items():
-            if total >= 50:
+            if self.government_share is not None and total >= self.government_share:
                 return GOVERNMENT, used[country]
         return PRIVATE, []
 
@@ -283,10 +306,38 @@ def _gather(store: GraphStore) -> _World:
                OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
         w.determinations.append({"iri": s["x"], "type": s["t"], "country": s["country"],
                                  "start": _d(s["start"]), "end": _d(s["end"])})
+    by_iri = {str(P[k]): k for k in DATED_PARAGRAPHS}
+    for s in q(f"""SELECT ?p ?start WHERE {{
+               VALUES ?p {{ {" ".join(f"<{iri}>" for iri in sorted(by_iri))} }}
+               ?p sg:effectiveFrom ?start }}"""):
+        start = _d(s["start"])
+        key = by_iri[str(s["p"])]
+        if start is not None and (key not in w.starts or start < w.starts[key]):
+            w.starts[key] = start
+    shares = [d for s in q(f"SELECT ?v WHERE {{ <{GOVERNMENT_OWNED_DEFINITION}> sg:ownedPercentAtLeast ?v }}")
+              if (d := decimal_value(s["v"])) is not None]
+    w.government_share = min(shares, default=None)
     for s in q("""SELECT ?a ?by ?holder ?where WHERE {
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
         w.accounts[s["a"]] = {"by": s["by"], "holder": s["holder"], "where": s["where"]}
+    payments: dict[str, dict] = {}
+    for s in q("""SELECT ?tx ?account ?date ?paid ?credited ?origin ?dest WHERE {
+               ?credit sg:creditedTo ?account .
+               ?tx sg:throughAccount ?account ; sg:transactionDate ?date .
+               OPTIONAL { ?tx sg:paidTo ?paid }
+               OPTIONAL { ?tx sg:creditedTo ?credited } OPTIONAL { ?tx sg:goodsOrigin ?origin }
+               OPTIONAL { ?tx sg:goodsDestination ?dest } }"""):
+        entry = payments.setdefault(f"{s['tx']} {s['account']}", {
+            "tx": s["tx"], "account": s["account"], "date": None,
+            "paid": None, "credited": None, "origin": None, "dest": None})
+        for name in ("date", "paid", "credited", "origin", "dest"):
+            value = _d(s[name]) if name == "date" else s[name]
+            if value is not None and (entry[name] is None or value < entry[name]):
+                entry[name] = value  # several values: the least, as elsewhere
+    for entry in sorted(payments.values(), key=lambda e: (e["date"] or date.min, e["tx"])):
+        if entry["date"] is not None:
+            w.payments_out[entry["account"]].append(entry)
     return w
 
 
@@ -355,7 +406,8 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
     return txs
 
 
-def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str]) -> list[str]:
+def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str],
+                  as_of: date) -> list[str]:
     """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
     failures = []
     origin, dest, day = t["origin"], t["dest"], t["date"]
@@ -385,6 +437,51 @@ def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str])
         if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
                 w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
             failures.append("(k)(7)(ii)")
+        failures += [f for f in _payment_failures(w, ffi, country, t["credited"], day, as_of)
+                     if f not in failures]
+    return failures
+
+
+def _payment_failures(w: _World, ffi: str, country: str, account: str, since: date,
+                      as_of: date) -> list[str]:
+    """(k)(4)-(k)(7): the conditions that payments out of the funds credited to
+    ``account`` (from ``since`` to ``as_of``), and out of the special purpose accounts
+    they were moved to, do not show to be met."""
+    failures: list[str] = []
+
+    def fail(paragraph: str) -> None:
+        if paragraph not in failures:
+            failures.append(paragraph)
+
+    queue, seen = [account], {account}
+    while queue:
+        for p in w.payments_out.get(queue.pop(0), []):
+            if not since <= p["date"] <= as_of:
+                continue
+            target = w.accounts.get(p["credited"] or "")
+            if p["paid"] and w.government_of_iran(p["paid"]):
+                fail("(k)(6)")
+            if target is not None and (target["where"] == IR
+                                       or w.listing(target["by"], CAPTA, p["date"]) is not None):
+                fail("(k)(6)")
+            if (target is not None and ffi in (target["by"], w.parent.get(target["by"]))
+                    and w.primary_country(target["holder"]) == IR):
+                # a move to another account of the Iranian side at the same institution
+                holder = target["holder"]
+                if not (target["where"] == country and w.is_a(p["credited"], SG.SpecialPurposeAccount)
+                        and (w.is_central_bank_of_iran(holder) or (
+                            w.is_iranian_fi(holder) and w.designated_iranian_fi(holder, p["date"]) is None))):
+                    fail("(k)(7)")
+                elif p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply to it in full
+                    seen.add(p["credited"])
+                    queue.append(p["credited"])
+                continue
+            if not (p["origin"] == country and p["dest"] == IR):
+                fail("(k)(4)")
+            payee = p["paid"] or (target["holder"] if target is not None else None)
+            if payee is None or w.jurisdiction.get(payee) != country or (
+                    target is not None and (target["where"] != country or target["holder"] != payee)):
+                fail("(k)(5)")
     return failures
 
 
@@ -415,15 +512,15 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
         return result
     petroleum = purpose in (PETROLEUM_PURCHASE, PETROLEUM_SALE)
     if category == PRIVATE:
-        paragraph, start = (("(d)(2)", PETROLEUM_START) if purpose == PETROLEUM_PURCHASE
-                            else ("(d)(1)", D1_START))
+        paragraph = "(d)(2)" if purpose == PETROLEUM_PURCHASE else "(d)(1)"
     elif category == GOVERNMENT:
-        paragraph, start = ("(e)(1)", PETROLEUM_START) if petroleum else ("(e)(2)", E2_START)
+        paragraph = "(e)(1)" if petroleum else "(e)(2)"
     elif petroleum:
-        paragraph, start = "(f)", PETROLEUM_START
+        paragraph = "(f)"
     else:
         return None  # (f): a foreign central bank is exposed only for petroleum
-    if day < start:
+    start = w.starts.get(paragraph)
+    if start is None or day < start:
         return None
     if paragraph in ("(d)(1)", "(e)(2)") and purpose in HUMANITARIAN_G and t["dest"] in (None, IR):
         return {**result, "excepted": "(g)"}
@@ -436,7 +533,7 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
     sre = [d for d in w.determinations if d["type"] == str(SG.SignificantReductionException)
            and d["country"] == country and _in_force(d["start"], d["end"], day)]
     if sre:
-        failures = _sre_failures(w, t, ffi, country, set(t["parties"]))
+        failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of)
         if not failures:
             return {**result, "excepted": "(i)",
                     "evidence": result["evidence"] + [d["iri"] for d in sre]}
@@ -479,7 +576,101 @@ def assessments(store: GraphStore, as_of: date) -> list[dict]:
         "exposed" in a or "excepted" in a or a["missing"])]
 
 
+_CAPTA_SECTIONS = """SELECT ?section ?citation ?program ?default WHERE {
+  ?section sg:captaOpeningDuty ?duty ; sg:citation ?citation .
+  OPTIONAL { ?section sg:captaProgram ?program }
+  OPTIONAL { ?section sg:captaDefaultAuthority ?default } }"""
+_CAPTA_LISTINGS = f"""SELECT ?d ?program ?reference ?source WHERE {{
+  ?d sg:onList <{CAPTA}> .
+  OPTIONAL {{ ?d sg:underProgram ?program }}
+  OPTIONAL {{ ?d sg:sourceReference ?reference }}
+  OPTIONAL {{ ?d <http://purl.org/dc/terms/source> ?source }} }}"""
+
+
+def capta_authorities(store: GraphStore) -> dict[str, set[str]]:
+    """The section(s) under which each CAPTA listing was made (``sg:captaAuthority``): the
+    sections it cites, else those whose ``sg:captaProgram`` its program is, else, with
+    no program, the ``sg:captaDefaultAuthority`` sections. All from the registry."""
+    sections: dict[str, dict] = {}
+    for row in select_values(store, PREFIXES + _CAPTA_SECTIONS):
+        entry = sections.setdefault(str(row["section"]), {
+            "pattern": re.compile(re.escape(str(row["citation"])).replace(r"\ ", r"\s+") + r"(?![0-9.])"),
+            "programs": set(), "default": False})
+        if row["program"]:
+            entry["programs"].add(str(row["program"]))
+        entry["default"] = entry["default"] or row["default"] in ("true", "1")
+    listings: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in select_values(store, PREFIXES + _CAPTA_LISTINGS):
+        for name in ("program", "reference", "source"):
+            if row[name]:
+                listings[str(row["d"])][name].add(str(row[name]))
+        listings[str(row["d"])]  # a listing with none of them
+    found: dict[str, set[str]] = {}
+    for listing, facts in listings.items():
+        cited = {s for s, e in sections.items()
+                 if any(src == s or src.startswith(s + "-") for src in facts["source"])
+                 or any(e["pattern"].search(ref) for ref in facts["reference"])}
+        by_program = {s for s, e in sections.items() if facts["program"] & e["programs"]}
+        default = {s for s, e in sections.items() if e["default"]} if not facts["program"] else set()
+        chosen = cited or by_program or default
+        if chosen:
+            found[listing] = chosen
+    return found
+
+
+def authority_triples(store: GraphStore) -> list[ox.Triple]:
+    predicate = ox.NamedNode(str(SG.captaAuthority))
+    return [ox.Triple(ox.NamedNode(listing), predicate, ox.NamedNode(section))
+            for listing, chosen in sorted(capta_authorities(store).items()) for section in sorted(chosen)
+            if ":" in listing]
+
+
+_VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end WHERE {{
+  ?d sg:captaAuthority ?section ; sg:hasCondition ?condition ; sg:startDate ?start ;
+     sg:measure <{CODE["measure/strict_conditions"]}> .
+  ?section sg:captaConditionDuty ?duty .
+  ?condition a sg:VolumeLimitCondition ; sg:limitCount ?count ; sg:limitPeriodDays ?days .
+  OPTIONAL {{ ?d sg:endDate ?end }}
+  {{ ?d sg:designates ?holder }} UNION {{ ?holder sg:branchOf ?head . ?d sg:designates ?head }}
+  ?account sg:heldBy ?holder ; sg:accountLocatedIn <{US}> ; rdf:type ?type .
+  FILTER (?type IN (sg:CorrespondentAccount, sg:PayableThroughAccount))
+  ?tx sg:throughAccount ?account ; sg:transactionDate ?date . }}"""
+
+
+def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]]:
+    """(transaction, condition) for each transaction that is more than a volume-limit
+    condition allows through its account: counting the transactions through that account
+    dated within the listing and on or before ``as_of``, in date order (then by IRI, as
+    the data give no time of day), in the condition's period of days that ends on the
+    transaction's day."""
+    groups: dict[tuple[str, str], dict] = {}
+    for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
+        day, start, end = _d(row["date"]), _d(row["start"]), _d(row["end"])
+        count, days = decimal_value(row["count"]), decimal_value(row["days"])
+        if (day is None or day > as_of or not _in_force(start, end, day)
+                or count is None or days is None or count < 0 or days < 1):
+            continue
+        group = groups.setdefault((str(row["condition"]), str(row["account"])), {
+            "count": count, "days": days, "txs": set()})
+        group["txs"].add((day, str(row["tx"])))
+    breaches: set[tuple[str, str]] = set()
+    for (condition, _account), group in groups.items():
+        ordered = sorted(group["txs"])
+        first = 0
+        for i, (day, tx) in enumerate(ordered):
+            while (day - ordered[first][0]).days >= group["days"]:
+                first += 1
+            if i - first + 1 > group["count"]:
+                breaches.add((tx, condition))
+    return breaches
+
+
 def derive(store: GraphStore, as_of: date) -> None:
+    store.add_triples(DERIVED, authority_triples(store))
+    exceeds = ox.NamedNode(str(SG.exceedsVolumeLimit))
+    store.add_triples(DERIVED, [ox.Triple(ox.NamedNode(tx), exceeds, ox.NamedNode(condition))
+                                for tx, condition in sorted(volume_limit_breaches(store, as_of))
+                                if ":" in tx and ":" in condition])
     triples: list[ox.Triple] = []
     for a in assessments(store, as_of):
         triples += _triples(a)

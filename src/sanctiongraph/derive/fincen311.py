@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ from rdflib import DCTERMS, RDF, XSD
 from sanctiongraph.analysis.ownership import relation_key
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.namespaces import BASE, REF, SG, country, provision
-from sanctiongraph.queries import group_properties, load_query, select_properties, value_blocks
+from sanctiongraph.queries import (group_properties, load_query, select_properties, select_values,
+                                   value_blocks)
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import date_value, decimal_value
 
@@ -573,6 +575,75 @@ def populations(world: World, as_of: date) -> list[tuple[Measure, Population, di
     return out
 
 
+# --------------------------------------------------------------------------- dated status
+
+
+ACTS = f"""SELECT DISTINCT ?date ?party WHERE {{
+  {{ ?act a <{SG.Transaction}> ; <{SG.transactionDate}> ?date ; <{SG.involves}> ?party . }}
+  UNION {{ ?act <{SG.openedOn}> ?date ; <{SG.heldBy}> ?party . }}
+  FILTER (isIRI(?party))
+}}"""
+
+
+def acts_by_date(store: GraphStore, as_of: date) -> dict[str, set[str]]:
+    """The parties of every dated act on or before ``as_of`` (transactions and account
+    openings), by the date as the data write it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in select_values(store, ACTS):
+        day = date_value(row["date"])
+        if day is not None and day <= as_of and row["party"]:
+            found[str(row["date"])].add(str(row["party"]))
+    return found
+
+
+def change_points(world: World) -> list[date]:
+    """Every day on which a fact the populations read may start or stop being in force
+    (holdings read so far, listings, measures). Between two of them nothing changes."""
+    days: set[date] = set()
+    for holdings in world.holdings_by_owner.values():
+        days.update(d for h in holdings for d in (h.start, h.end) if d is not None)
+    days.update(d for x in world.listings for d in (x.start, x.end) if d is not None)
+    days.update(d for m in world.measures.values() for d in (m.effective, m.until) if d is not None)
+    return sorted(days)
+
+
+def dated_membership_triples(world: World, acts: dict[str, set[str]]) -> list[ox.Triple]:
+    """One ``sg:DatedMembership`` per party of an act and population it belongs to on the
+    act's date. The populations are computed once per stretch of days in which no
+    holding, listing or measure read starts or ends (a day in the same stretch as the
+    last day computed reuses its result: the walk would read the same facts)."""
+    triples: list[ox.Triple] = []
+    computed_on: date | None = None
+    found: list[tuple[Measure, Population, dict[str, Membership]]] = []
+    points: list[date] = []
+    for lexical in sorted(acts, key=lambda text: (date_value(text), text)):
+        day = date_value(lexical)
+        assert day is not None  # acts_by_date keeps only dates
+        if computed_on is None or bisect_right(points, day) != bisect_right(points, computed_on):
+            computed_on, found = day, populations(world, day)
+            points = change_points(world)
+        for _measure, pop, members in found:
+            for party in sorted(acts[lexical] & members.keys()):
+                triples += dated_membership(members[party], pop, lexical)
+    return triples
+
+
+def dated_membership(membership: Membership, pop: Population, lexical: str) -> list[ox.Triple]:
+    key = f"{membership.entity} {pop.iri} {lexical}"
+    node = ox.NamedNode(DERIVED_BASE + "dated-membership/" + hashlib.sha1(key.encode()).hexdigest()[:16])
+    out = [
+        ox.Triple(node, _TYPE, _n(SG.DatedMembership)),
+        ox.Triple(node, _n(SG.memberEntity), ox.NamedNode(membership.entity)),
+        ox.Triple(node, _n(SG.memberOfPopulation), ox.NamedNode(pop.iri)),
+        ox.Triple(node, _n(SG.membershipDate), ox.Literal(lexical, datatype=_n(XSD.date))),
+        ox.Triple(node, _BASIS, ox.NamedNode(pop.basis)),
+        ox.Triple(node, _n(SG.membershipEvidence), ox.Literal("; ".join(membership.steps))),
+        ox.Triple(node, _GENERATED_BY, ACTIVITY),
+    ]
+    out += [ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)]
+    return out
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -625,6 +696,7 @@ def derive(store: GraphStore, as_of: date) -> None:
         for membership in members.values():
             triples += classification_triples(world, membership, pop.basis, cls=pop.cls,
                                               population=pop.iri)
+    triples += dated_membership_triples(world, acts_by_date(store, as_of))
     store.add_triples(DERIVED, triples)
     # With the institutions classified: an account is a correspondent account by what it
     # does (1010.605(c)(1)(i)), not by the type the data give it.

@@ -706,9 +706,19 @@ def _condition(row: _Row, index: int, text: str) -> None:
             return
         triples += [(_TYPE, NT_SG.MonetaryLimitCondition),
                     (NT_SG.limitAmount, typed(format(amount, "f"), _DECIMAL))]
+    elif kind == "volume" and argument:
+        count, _, days = argument.partition("/")
+        if not (count.isdigit() and days.isdigit() and int(days) > 0):
+            row.error("conditions", f"volume {argument!r} is not <count>/<days> "
+                      "(whole numbers, days at least 1)")
+            return
+        triples += [(_TYPE, NT_SG.VolumeLimitCondition),
+                    (NT_SG.limitCount, typed(str(int(count)), _DECIMAL)),
+                    (NT_SG.limitPeriodDays, typed(str(int(days)), _DECIMAL))]
     else:
         row.error("conditions", f"unknown strict condition {text!r}; expected no_trade_finance, "
-                  "only:<type>[,<type>], limit:<amount>, pre_approval or no_foreign_exchange")
+                  "only:<type>[,<type>], limit:<amount>, volume:<count>/<days>, pre_approval "
+                  "or no_foreign_exchange")
         return
     row.add(NT_SG.hasCondition, condition)
     row.subject = condition

@@ -16,9 +16,12 @@ from sanctiongraph.ingest import (
     IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
     source_names,
 )
+from sanctiongraph.ingest.csv_package import (
+    EntryReference, entry_references, read_package_files,
+)
 from sanctiongraph.ingest.source import source_graph
 from sanctiongraph.ingest.rdf import parse_rdf
-from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.namespaces import GRAPH, ID
 from sanctiongraph.resources import reference_dir
 from sanctiongraph.store import GraphStore
 
@@ -80,6 +83,39 @@ def load_sources(
     return counts
 
 
+def unknown_entries(store: GraphStore, paths: list[Path],
+                    read: Iterable[Source] = ()) -> dict[int, list[InputError]]:
+    """Per path index, an error for each list entry that an entities.csv names in
+    same_as or not_same_as and that no package of ``paths``, no source of ``read`` and
+    nothing in ``store`` holds (docs/data-package.md#linking-your-entities-to-list-entries)."""
+    known: set[str] = set()
+    named: list[tuple[int, str, EntryReference]] = []
+    for i, path in enumerate(paths):
+        if not (path.exists() and is_package(path)):
+            continue
+        try:
+            ids, references = entry_references(read_package_files(path))
+        except IngestError:
+            continue  # reported when the package is read
+        known |= ids
+        named += [(i, path.name, r) for r in references]
+    missing = {r.value for _, _, r in named} - known
+    for source in read:
+        missing = {v for v in missing if f"<{ID}entity/{v}>".encode() not in source.ntriples}
+    if missing:
+        values = " ".join(f"<{ID}entity/{v}>" for v in sorted(missing))
+        found = store.query(f"SELECT DISTINCT ?e WHERE {{ VALUES ?e {{ {values} }} ?e ?p ?o }}")
+        missing -= {row["e"].value[len(f"{ID}entity/"):] for row in found}
+    problems: dict[int, list[InputError]] = {}
+    for i, _, ref in named:
+        if ref.value in missing:
+            problems.setdefault(i, []).append(InputError(
+                "entities.csv", f"{ref.value!r} is not a list entry of any source given with "
+                "this package nor of the store (import the list and give its package too)",
+                ref.row, ref.column))
+    return problems
+
+
 def read_and_load(
     store: GraphStore,
     paths: list[Path],
@@ -116,6 +152,8 @@ def read_and_load(
                 held.append(read_source(path, names[i]))
             except IngestError as exc:
                 problems[i] = exc.errors
+    for i, errors in unknown_entries(store, paths, held).items():
+        problems.setdefault(i, []).extend(errors)
     counts: dict[str, int] = {}
     created: list[ox.NamedNode] = []
     was_complete = derived_is_complete(store)

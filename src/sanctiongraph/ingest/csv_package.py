@@ -42,6 +42,10 @@ LIST_PATTERN = re.compile(r"^[A-Z0-9_]+$")
 PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.()-]+( [A-Za-z0-9_.()-]+)*$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 SCHEME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# A list entry as same_as / not_same_as name it: the entity id `sanctiongraph import`
+# gives it (docs/data-package.md#linking-your-entities-to-list-entries).
+ENTRY_REFERENCE = re.compile(r"^(ofac|un|lei):[A-Za-z0-9._:-]+$")
+IMO_PATTERN = re.compile(r"^[0-9]{7}$")
 OPEN_START = "0001-01-01"  # possibly_from "open": no earlier bound (docs/data-package.md)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -117,7 +121,8 @@ SIMPLE_CONDITIONS = {
 COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     "entities.csv": (
         {"id", "name", "kind"},
-        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic", "employer"},
+        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic", "employer",
+         "imo", "same_as", "not_same_as"},
     ),
     "ownership.csv": (
         {"owner", "owned"},
@@ -606,6 +611,42 @@ def _entity(row: _Row) -> None:
         row.error("employer", "only a person has an employer (kind must be person)")
     else:
         row.ref("employer", "entity", NT_SG.employedBy)
+    imo = row.raw("imo")
+    if imo is not None and not IMO_PATTERN.fullmatch(imo):
+        row.error("imo", f"{imo!r} is not an IMO number (7 digits)")
+    else:
+        row.text("imo", NT_SG.imo)
+    _entry_links(row)
+
+
+def _entry_links(row: _Row) -> None:
+    """The same_as and not_same_as columns: list entries this entity is, or is not.
+    Whether each entry exists is checked against every source of the load
+    (:func:`same_as_references`), not here."""
+    same = _split(row.raw("same_as"))
+    for column, predicate, values in (("same_as", NT_SG.sameAsEntry, same),
+                                      ("not_same_as", NT_SG.notSameAsEntry,
+                                       _split(row.raw("not_same_as")))):
+        for value in values:
+            problem = entry_reference_problem(value)
+            if problem:
+                row.error(column, problem)
+            elif column == "not_same_as" and value in same:
+                row.error(column, f"{value!r} is also in same_as")
+            else:
+                row.add(predicate, id_node("entity", value))
+
+
+def entry_reference_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a list entry in same_as / not_same_as, or ``None``."""
+    if not ENTRY_REFERENCE.fullmatch(value):
+        return (f"{value!r} does not name a list entry: expected ofac:<entry number>, "
+                "un:<reference number> or lei:<LEI> (the ids `sanctiongraph import` writes)")
+    from sanctiongraph.imports.model import lei_check_digits_ok  # (imports ingest)
+
+    if value.startswith("lei:") and not lei_check_digits_ok(value[4:]):
+        return f"{value!r}: {value[4:]!r} is not an LEI (20 characters, ISO 17442 check digits)"
+    return None
 
 
 def _holding(row: _Row) -> None:
@@ -893,3 +934,40 @@ _MAPPERS: dict[str, Callable[[_Row], None]] = {
     "identifiers.csv": _identifier,
     "links.csv": _link,
 }
+
+
+@dataclass(frozen=True)
+class EntryReference:
+    """A list entry that an entities.csv row names in same_as or not_same_as."""
+
+    row: int
+    column: str
+    value: str
+
+
+def entry_references(files: dict[str, bytes]) -> tuple[set[str], list[EntryReference]]:
+    """The entity ids of a package's entities.csv and the list entries its same_as and
+    not_same_as columns name (well-formed ones; the mapper reports the others). Read
+    apart from the mapping because an entry may be in another source of the same load
+    or in the store (:func:`sanctiongraph.loading.read_and_load` checks them)."""
+    data = files.get("entities.csv")
+    if data is None:
+        return set(), []
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
+        rows = list(reader)  # blank lines are skipped, as the mapper numbers rows
+    except (UnicodeDecodeError, csv.Error):
+        return set(), []  # the mapper reports it
+
+    def cell(row: dict, column: str) -> str:
+        value = row.get(column)
+        return value.strip() if isinstance(value, str) else ""
+
+    ids = {cell(r, "id") for r in rows} - {""}
+    references = [EntryReference(number, column, value)
+                  for number, r in enumerate(rows, start=2)
+                  for column in ("same_as", "not_same_as")
+                  for value in _split(cell(r, column))
+                  if entry_reference_problem(value) is None]
+    return ids, references

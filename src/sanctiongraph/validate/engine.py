@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import DCTERMS, Graph
+from rdflib import DCTERMS, RDFS, Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
@@ -73,6 +73,7 @@ class Explainer:
             for s in store.query(f"SELECT ?p ?c WHERE {{ ?p <{SG.citation}> ?c }}")
         }
         self._ids: dict[str, str] | None = None
+        self._cited: dict[str, str] | None = None
 
     @staticmethod
     def prefix_block(shapes: Graph) -> str:
@@ -93,9 +94,25 @@ class Explainer:
         return self._ids.get(term.value)
 
     def display(self, term) -> str:
+        """A literal's text; a node's data-package id, else how it is cited (an imported
+        designation or holding: "OFAC SDN List, publication of 2023-06-01, entry 15603",
+        and the link through which it applies to a user's entity), else its IRI."""
         if isinstance(term, ox.Literal):
             return term.value
-        return self.identifier(term) or term.value
+        return self.identifier(term) or self.cited(term) or term.value
+
+    def cited(self, term: ox.NamedNode | ox.BlankNode) -> str | None:
+        if self._cited is None:
+            self._cited = {}
+            for row in select_values(self.store, f"""
+                    SELECT ?x ?cited ?link WHERE {{
+                      ?x <{SG.citedAs}> ?cited .
+                      OPTIONAL {{ ?x <{SG.viaLink}>/<{RDFS.label}> ?link }} }}"""):
+                text = row["cited"] or ""
+                if row["link"]:
+                    text += f", applied through the link {row['link']}"
+                self._cited.setdefault(row["x"] or "", text)
+        return self._cited.get(term.value) if isinstance(term, ox.NamedNode) else None
 
     def citation(self, provision: Node | ox.NamedNode | None) -> str | None:
         if provision is None:

@@ -385,11 +385,12 @@ def _kind_fits(subject: Subject, entry: ListEntry) -> bool:
 
 
 def screen(subjects: Sequence[Subject], entries: Sequence[ListEntry],
-           threshold: float = DEFAULT_THRESHOLD) -> list[list[Match]]:
+           threshold: float = DEFAULT_THRESHOLD, branches: bool = False) -> list[list[Match]]:
     """For each subject, its possible matches, best first: every entry whose name or an
     alias scores at least ``threshold`` (one match an entry, its best name), and every
-    entry with the same BIC, LEI or IMO number (score 1; a branch BIC also matches its
-    institution's BIC, :func:`institution_bic`)."""
+    entry with the same BIC, LEI or IMO number (score 1). With ``branches``, a branch
+    BIC also matches its institution's BIC (:func:`institution_bic`): the linker uses it
+    (a branch is the same legal person); ``sanctiongraph screen`` does not."""
     found: list[dict[int, Match]] = [{} for _ in subjects]
     by_code: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, entry in enumerate(entries):
@@ -398,7 +399,7 @@ def screen(subjects: Sequence[Subject], entries: Sequence[ListEntry],
                 by_code[(scheme, code)].append(index)
     for s, subject in enumerate(subjects):
         for scheme, code in subject.codes.items():
-            for index in _code_matches(by_code, scheme, code):
+            for index in _code_matches(by_code, scheme, code, branches):
                 entry = entries[index]
                 if index not in found[s] or _BY_ORDER[scheme] < _BY_ORDER[found[s][index].by]:
                     found[s][index] = Match(entry.list, entry.entry, entry.name, code, 1.0, scheme)
@@ -413,11 +414,12 @@ def institution_bic(bic: str) -> str:
     return bic[:8] + "XXX"
 
 
-def _code_matches(by_code: dict[tuple[str, str], list[int]], scheme: str, code: str) -> list[int]:
-    """The entries with the same code; for a branch BIC, also the entries whose BIC is
-    its institution's (a branch is not a separate legal person)."""
+def _code_matches(by_code: dict[tuple[str, str], list[int]], scheme: str, code: str,
+                  branches: bool) -> list[int]:
+    """The entries with the same code; with ``branches``, for a branch BIC also the
+    entries whose BIC is its institution's."""
     found = list(by_code.get((scheme, code), []))
-    if scheme == "bic" and institution_bic(code) != code:
+    if branches and scheme == "bic" and institution_bic(code) != code:
         found += [i for i in by_code.get((scheme, institution_bic(code)), []) if i not in found]
     return found
 

@@ -17,10 +17,12 @@ graph a ``sg:PartyLink`` (its ``sg:linkBasis``: "confirmed by same_as ofac:15603
   count twice in the 50 Percent Rule's sums). The entry's own holdings in others are not
   copied: the entry carries the same status as the user entity, so they count already.
 
-A name that resembles an entry's name or alias (score at least
+A name that resembles the name or an alias of an entry on a list (one with a
+designation; a register's record, such as GLEIF's, is not screened) (score at least
 :data:`~sanctiongraph.screening.DEFAULT_THRESHOLD`) without a link gives a
 ``sg:PossibleMatch`` (shape ``shapes/common/possible-match.ttl``), never applied;
-``not_same_as`` silences the pair.
+``not_same_as`` silences the pair, and an entity linked to an entry already is not
+reported for resembling others (who it is is known).
 
 Last, every designation, holding and entity stated by a publication gets
 ``sg:citedAs``: "OFAC SDN List, publication of 2023-06-01, entry 15603" (its latest
@@ -77,6 +79,7 @@ class _Party:
     name: str
     person: bool
     entry: str | None = None
+    designated: bool = False  # on a list (not only a register such as GLEIF)
     publications: set[str] = field(default_factory=set)
     codes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     aliases: list[str] = field(default_factory=list)
@@ -92,18 +95,22 @@ class _Link:
 def _parties(store: GraphStore) -> dict[str, _Party]:
     parties: dict[str, _Party] = {}
     for row in select_values(store, _PREFIXES + """
-            SELECT ?e ?id ?name ?entry ?person WHERE {
+            SELECT ?e ?id ?name ?entry ?person ?designated WHERE {
               ?e a sg:Agent ; dct:identifier ?id ; rdfs:label ?name .
               OPTIONAL { ?e sg:entryNumber ?entry }
               BIND (EXISTS { ?e a sg:Person } AS ?person)
+              BIND (EXISTS { ?d sg:designates ?e } AS ?designated)
             }"""):
         iri = row["e"] or ""
+        if ":" not in iri:
+            continue  # a blank node: nothing can name it
         party = parties.get(iri)
         if party is None:
             parties[iri] = party = _Party(iri, row["id"] or "", row["name"] or "",
                                           row["person"] == "true")
         if row["entry"] and not party.entry:
             party.entry = row["entry"]
+        party.designated = party.designated or row["designated"] == "true"
     for row in select_values(store, _PREFIXES + """
             SELECT ?e ?scheme ?value WHERE {
               { ?e sg:bic ?value BIND ("bic" AS ?scheme) }
@@ -182,21 +189,23 @@ def derive(store: GraphStore, as_of: date) -> None:
     if entries:
         users = subjects(parties)
         by_number = {(e.list, e.entry, e.name): e for e in entries}
-        for subject, matches in zip(users, screen(users, entries, DEFAULT_THRESHOLD)):
+        for subject, matches in zip(users, screen(users, entries, DEFAULT_THRESHOLD, branches=True)):
             for match in matches:
                 entry = by_number[(match.list, match.entry, match.name)]
                 pair = (subject.id, entry.id)
                 if pair in dismissed:
                     continue
                 if match.by == "name":
-                    possible.append((pair, match))
+                    if parties[entry.id].designated:  # a register's record is nobody's warning
+                        possible.append((pair, match))
                     continue
                 code = match.matched_name
                 text = _bic_text(code, entry.codes["bic"]) if match.by == "bic" else code
                 links.setdefault(pair, _Link(*pair)).bases.append(
                     f"matched by {_SCHEMES[match.by]} {text}")
     triples = _link_triples(parties, links)
-    triples += _possible_match_triples(possible, links)
+    linked = {user for user, _ in links}
+    triples += _possible_match_triples([p for p in possible if p[0][0] not in linked], links)
     store.add_triples(DERIVED, triples)
     if links:
         _apply(store, links)
@@ -276,6 +285,8 @@ def citation_triples(store: GraphStore) -> list[ox.Triple]:
               FILTER NOT EXISTS { ?x a sg:ListLink }
             }"""):
         x, published = row["x"] or "", row["published"] or ""
+        if ":" not in x:
+            continue  # a blank node (select_values gives its id)
         if x not in latest or published > latest[x][1]:
             latest[x] = ((row["list"] or "").rsplit("/", 1)[-1], published, row["entry"] or "")
     labels: dict[str, str] = {}

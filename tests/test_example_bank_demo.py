@@ -1,4 +1,4 @@
-"""The bank demo (examples/bank-demo/README.md) as its README runs it: real list slices
+"""The bank demo (data/examples/bank-demo/README.md) as its README runs it: real list slices
 imported, a 50 Percent Rule warning through a BIC link, a CAPTA finding for Bank of
 Kunlun and a possible match by name."""
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-DEMO = ROOT / "examples" / "bank-demo"
+DEMO = ROOT / "data" / "examples" / "bank-demo"
 SLICES = ROOT / "tests" / "fixtures" / "imports" / "ofac-csv"
 
 
@@ -23,7 +23,7 @@ def test_the_bank_demo_runs_as_documented(tmp_path) -> None:
     readme = (DEMO / "README.md").read_text()
     for step in ("import ofac-csv tests/fixtures/imports/ofac-csv/sdn --published 2023-06-01",
                  "import ofac-csv tests/fixtures/imports/ofac-csv/cons --published 2025-11-01",
-                 "validate examples/bank-demo lists/sdn lists/cons --as-of 2026-01-10"):
+                 "validate data/examples/bank-demo lists/sdn lists/cons --as-of 2026-01-10"):
         assert f"sanctiongraph {step}" in readme
     for name, published in (("sdn", "2023-06-01"), ("cons", "2025-11-01")):
         done = sanctiongraph("import", "ofac-csv", str(SLICES / name), "--published", published,

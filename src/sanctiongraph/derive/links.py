@@ -176,7 +176,13 @@ def _pairs(store: GraphStore, predicate: str) -> set[tuple[str, str]]:
         store, f"SELECT ?u ?l WHERE {{ ?u <{predicate}> ?l }}")}
 
 
+_ANY_ENTRY = _PREFIXES + """ASK { { ?e sg:entryNumber ?n } UNION { ?e sg:fromPublication ?p }
+                                UNION { ?e sg:sameAsEntry ?l } }"""
+
+
 def derive(store: GraphStore, as_of: date) -> None:
+    if not store.query(_ANY_ENTRY):
+        return  # no list entry, nothing imported: nothing to link or cite
     parties = _parties(store)
     entries = list_entries(parties)
     stated = _pairs(store, str(SG.sameAsEntry))

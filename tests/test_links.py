@@ -47,14 +47,16 @@ def list_package(tmp_path: Path) -> Path:
              "kind": "bank", "jurisdiction": "", "located_in": "KP", "bic": "FTBDKPPY",
              "lei": "", **pub, "entry": "15603"},
             {"id": "ofac:9999", "name": "OCEAN EXAMPLE SHIPPING CO LTD", "kind": "company",
-             "jurisdiction": "", "located_in": "KP", "bic": "", "lei": LEI, **pub, "entry": "9999"},
+             "jurisdiction": "", "located_in": "KP", "bic": "", "lei": "", **pub, "entry": "9999"},
             {"id": "ofac:15268", "name": "BANK OF KUNLUN CO LTD", "kind": "bank",
              "jurisdiction": "", "located_in": "CN", "bic": "CKLBCNBJ", "lei": "",
              "publication": "cons-2025-11-01", "entry": "15268"},
         ],
         "aliases.csv": [{"entity": "ofac:15603", "name": "MUYOK BANK", "kind": "aka", **pub,
                          "entry": "15603"}],
-        "identifiers.csv": [{"entity": "ofac:9999", "scheme": "imo", "value": "1234567", **pub,
+        "identifiers.csv": [{"entity": "ofac:9999", "scheme": "imo", "value": "IMO 1234567", **pub,
+                             "entry": "9999"},  # a list's codes are read as written
+                            {"entity": "ofac:9999", "scheme": "lei", "value": LEI.lower(), **pub,
                              "entry": "9999"}],
         "designations.csv": [
             {"entity": "ofac:15603", "list": "SDN", "program": "DPRK3", "start": "2023-06-01",
@@ -116,7 +118,6 @@ def test_the_50_percent_rule_applies_only_through_a_link(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("bic, shown", [("FTBDKPPY", "FTBDKPPY"), ("FTBDKPPYXXX", "FTBDKPPY"),
-                                        ("ftbd kppy", "FTBDKPPY"),
                                         ("FTBDKPPY123", "FTBDKPPY123, a branch of FTBDKPPY")])
 def test_a_bic_links_in_its_8_and_11_character_forms_and_from_a_branch(tmp_path, bic, shown) -> None:
     report = validate_paths([bank_package(tmp_path, {"bic": bic}), list_package(tmp_path)], AS_OF)
@@ -133,7 +134,7 @@ def test_another_bic_does_not_link(tmp_path) -> None:
 
 
 def test_an_lei_links(tmp_path) -> None:
-    report = validate_paths([bank_package(tmp_path, {"kind": "bank", "lei": LEI.lower()}),
+    report = validate_paths([bank_package(tmp_path, {"kind": "bank", "lei": LEI}),
                              list_package(tmp_path)], AS_OF)
     (warning,) = fifty_on_sub(report)
     assert any(f"c1 is list entry ofac:9999 (matched by LEI {LEI})" in e for e in warning.evidence)
@@ -243,3 +244,32 @@ def test_both_engines_agree_on_linked_findings(tmp_path, engine) -> None:
              if f.citation in (FIFTY, "sanctiongraph data package: list matching")}
     assert pairs == {("a-sub", FIFTY), ("a-c1", FIFTY),
                      ("d1", "sanctiongraph data package: list matching")}
+
+
+def test_not_same_as_also_refuses_an_identifier_link(tmp_path) -> None:
+    report = validate_paths([bank_package(tmp_path, {"bic": "FTBDKPPY", "not_same_as": "ofac:15603"}),
+                             list_package(tmp_path)], AS_OF)
+    assert not report.errors and not fifty_on_sub(report)
+
+
+def test_the_list_entrys_owners_apply_to_the_linked_entity(tmp_path) -> None:
+    """An entry 60 percent owned by a listed one: a user's entity linked to the entry is
+    blocked through that holding, which the list package states."""
+    lists = list_package(tmp_path)
+    with (lists / "entities.csv").open("a", encoding="utf-8") as handle:
+        handle.write("ofac:777,KOREA EXAMPLE SUBSIDIARY BANK,bank,,KP,,,sdn-2023-06-01,777\n")
+    (lists / "ownership.csv").write_text("owner,owned,percent,publication,entry\n"
+                                         "ofac:15603,ofac:777,60,sdn-2023-06-01,777\n")
+    bank = write(tmp_path / "bank", {
+        "entities.csv": [
+            {"id": "us-bank", "name": "First Example Bank", "kind": "bank", "jurisdiction": "US",
+             "same_as": ""},
+            {"id": "k", "name": "Harbour Example Bank", "kind": "bank", "jurisdiction": "HK",
+             "same_as": "ofac:777"}],
+        "accounts.csv": [{"id": "a-k", "type": "correspondent", "maintained_by": "us-bank",
+                          "holder": "k", "opened_on": "2020-01-01"}],
+    })
+    (warning,) = findings(validate_paths([bank, lists], AS_OF), FIFTY, "a-k")
+    assert "OFAC SDN List, publication of 2023-06-01, entry 15603" in warning.evidence
+    assert ("OFAC SDN List, publication of 2023-06-01, entry 777, applied through the link "
+            "k is list entry ofac:777 (confirmed by same_as ofac:777)") in warning.evidence

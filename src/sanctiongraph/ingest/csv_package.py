@@ -33,6 +33,7 @@ from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.source import Source
 from sanctiongraph.namespaces import CODE, ID, REF, SG, country
+from sanctiongraph.resources import reference_dir
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]+$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -46,6 +47,10 @@ SCHEME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # gives it (docs/data-package.md#linking-your-entities-to-list-entries).
 ENTRY_REFERENCE = re.compile(r"^(ofac|un|lei):[A-Za-z0-9._:-]+$")
 IMO_PATTERN = re.compile(r"^[0-9]{7}$")
+# ISO 9362 and ISO 17442, as shapes/common/bic.ttl and lei.ttl state them for RDF input.
+BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+LEI_PATTERN = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
+HUNDRED = Decimal(100)
 OPEN_START = "0001-01-01"  # possibly_from "open": no earlier bound (docs/data-package.md)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -183,6 +188,15 @@ _ID_BASE = str(ID)
 
 
 @cache
+def known_countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of the reference data (``data/reference/countries.ttl``)."""
+    base, kind = str(REF["country/"]), str(SG.Country)
+    data = (reference_dir() / "countries.ttl").read_bytes()
+    return frozenset(t.subject.value[len(base):] for t in ox.parse(data, ox.RdfFormat.TURTLE)
+                     if t.object.value == kind and t.subject.value.startswith(base))
+
+
+@cache
 def _country(code: str) -> str:
     """A country's IRI (``code`` already matches COUNTRY_PATTERN)."""
     return iri(country(code))
@@ -306,8 +320,8 @@ class _Row:
         value = self.raw(column, required)
         if value is None:
             return
-        if not COUNTRY_PATTERN.fullmatch(value):
-            self.error(column, f"{value!r} is not an ISO 3166-1 alpha-2 code (e.g. KP, US)")
+        if not COUNTRY_PATTERN.fullmatch(value) or value not in known_countries():
+            self.error(column, f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KP, US)")
             return
         self.add(predicate, _country(value))
 
@@ -605,18 +619,53 @@ def _entity(row: _Row) -> None:
     row.country("located_in", NT_SG.locatedIn)
     row.ref("branch_of", "entity", NT_SG.branchOf)
     row.code("function", "function", NT_SG.hasFunction)
-    row.text("lei", NT_SG.lei)
-    row.text("bic", NT_SG.bic)
+    _code(row, "lei", NT_SG.lei, lei_problem)
+    _code(row, "bic", NT_SG.bic, bic_problem)
     if row.raw("employer") is not None and kind != "person":
         row.error("employer", "only a person has an employer (kind must be person)")
     else:
         row.ref("employer", "entity", NT_SG.employedBy)
-    imo = row.raw("imo")
-    if imo is not None and not IMO_PATTERN.fullmatch(imo):
-        row.error("imo", f"{imo!r} is not an IMO number (7 digits)")
-    else:
-        row.text("imo", NT_SG.imo)
+    _code(row, "imo", NT_SG.imo, imo_problem)
     _entry_links(row)
+
+
+def lei_problem(value: str) -> str | None:
+    """Why ``value`` is not an ISO 17442 LEI (18 upper-case letters or digits and two
+    MOD 97-10 check digits), or ``None``."""
+    from sanctiongraph.imports.model import lei_check_digits_ok  # (imports ingest)
+
+    if not LEI_PATTERN.fullmatch(value):
+        return f"{value!r} is not an LEI: 18 upper-case letters or digits, then two check digits"
+    if not lei_check_digits_ok(value):
+        return f"{value!r} is not an LEI: its check digits are wrong (ISO 17442, MOD 97-10)"
+    return None
+
+
+def bic_problem(value: str) -> str | None:
+    """Why ``value`` is not an ISO 9362 BIC (institution, country of ISO 3166-1,
+    location, optional branch), or ``None``."""
+    if not BIC_PATTERN.fullmatch(value):
+        return (f"{value!r} is not a BIC: 8 or 11 upper-case characters, 4 letters "
+                "(institution), 2 (country), 2 letters or digits (location), 3 (branch)")
+    if value[4:6] not in known_countries():
+        return f"{value!r} is not a BIC: {value[4:6]!r} is not an ISO 3166-1 country code"
+    return None
+
+
+def imo_problem(value: str) -> str | None:
+    return None if IMO_PATTERN.fullmatch(value) else f"{value!r} is not an IMO number (7 digits)"
+
+
+def _code(row: _Row, column: str, predicate: str, problem: Callable[[str], str | None]) -> None:
+    """A code column: its value as a literal, or the error ``problem`` gives."""
+    value = row.raw(column)
+    if value is None:
+        return
+    said = problem(value)
+    if said:
+        row.error(column, said)
+    else:
+        row.add(predicate, literal(value))
 
 
 def _entry_links(row: _Row) -> None:
@@ -642,10 +691,8 @@ def entry_reference_problem(value: str) -> str | None:
     if not ENTRY_REFERENCE.fullmatch(value):
         return (f"{value!r} does not name a list entry: expected ofac:<entry number>, "
                 "un:<reference number> or lei:<LEI> (the ids `sanctiongraph import` writes)")
-    from sanctiongraph.imports.model import lei_check_digits_ok  # (imports ingest)
-
-    if value.startswith("lei:") and not lei_check_digits_ok(value[4:]):
-        return f"{value!r}: {value[4:]!r} is not an LEI (20 characters, ISO 17442 check digits)"
+    if value.startswith("lei:") and lei_problem(value[4:]):
+        return f"{value!r}: {lei_problem(value[4:])}"
     return None
 
 
@@ -661,6 +708,7 @@ def _holding(row: _Row) -> None:
     percent = row.decimal("percent", NT_SG.percent, required=cls == NT_SG.Ownership and not banded)
     minimum = row.decimal("percent_min", NT_SG.percentMin)
     maximum = row.decimal("percent_max", NT_SG.percentMax)
+    _share_range(row, percent, minimum, maximum)
     start = row.date("start", NT_SG.startDate)
     end = row.date("end", NT_SG.endDate)
     if start and end and end < start:
@@ -674,6 +722,22 @@ def _holding(row: _Row) -> None:
             row.error(None, f"repeats row {earlier} (same owner, owned, kind, share and "
                       "dates): one holding is one row; a stake held in parts with the same "
                       "dates is stated as its total")
+
+
+def _share_range(row: _Row, percent: Decimal | None, minimum: Decimal | None,
+                 maximum: Decimal | None) -> None:
+    """A share is above 0 and at most 100; a band's bounds are within [0, 100], its
+    maximum above 0 and not below its minimum."""
+    if percent is not None and not 0 < percent <= HUNDRED:
+        row.error("percent", f"{row.cells['percent']!r} is not a share: above 0 and at most 100")
+    if minimum is not None and not 0 <= minimum <= HUNDRED:
+        row.error("percent_min", f"{row.cells['percent_min']!r} is not a share: 0 to 100")
+    if maximum is not None and not 0 < maximum <= HUNDRED:
+        row.error("percent_max", f"{row.cells['percent_max']!r} is not a share: above 0 "
+                  "and at most 100")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        row.error("percent_min", f"the band's minimum {row.cells['percent_min']} is above its "
+                  f"maximum {row.cells['percent_max']}")
 
 
 def _designation(row: _Row) -> None:

@@ -273,3 +273,12 @@ def test_the_list_entrys_owners_apply_to_the_linked_entity(tmp_path) -> None:
     assert "OFAC SDN List, publication of 2023-06-01, entry 15603" in warning.evidence
     assert ("OFAC SDN List, publication of 2023-06-01, entry 777, applied through the link "
             "k is list entry ofac:777 (confirmed by same_as ofac:777)") in warning.evidence
+
+
+def test_the_entry_may_be_in_an_rdf_source_given_with_it(tmp_path) -> None:
+    turtle = Path(__file__).parent / "fixtures" / "common" / "violates-possible-match.ttl"
+    report = validate_paths([bank_package(tmp_path, {"same_as": "ofac:15603"}), turtle], AS_OF)
+    assert not report.errors
+    assert fifty_on_sub(report)
+    unknown = validate_paths([bank_package(tmp_path, {"same_as": "ofac:9999"}, "b2"), turtle], AS_OF)
+    assert [(e.row, e.column) for e in unknown.errors] == [(3, "same_as")]

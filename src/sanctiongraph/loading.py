@@ -16,10 +16,7 @@ from sanctiongraph.ingest import (
     IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
     source_names,
 )
-from sanctiongraph.ingest.csv_package import (
-    EntryReference, entry_references, read_package_files,
-)
-from sanctiongraph.ingest.source import source_graph
+from sanctiongraph.ingest.source import EntryReference, source_graph
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.namespaces import GRAPH, ID
 from sanctiongraph.resources import reference_dir
@@ -83,31 +80,26 @@ def load_sources(
     return counts
 
 
-def unknown_entries(store: GraphStore, paths: list[Path],
+def _states(source: Source, subject: bytes) -> bool:
+    return source.ntriples.startswith(subject) or b"\n" + subject in source.ntriples
+
+
+def unknown_entries(store: GraphStore | None, named: Iterable[tuple[int, EntryReference]],
                     read: Iterable[Source] = ()) -> dict[int, list[InputError]]:
-    """Per path index, an error for each list entry that an entities.csv names in
-    same_as or not_same_as and that no package of ``paths``, no source of ``read`` and
-    nothing in ``store`` holds (docs/data-package.md#linking-your-entities-to-list-entries)."""
-    known: set[str] = set()
-    named: list[tuple[int, str, EntryReference]] = []
-    for i, path in enumerate(paths):
-        if not (path.exists() and is_package(path)):
-            continue
-        try:
-            ids, references = entry_references(read_package_files(path))
-        except IngestError:
-            continue  # reported when the package is read
-        known |= ids
-        named += [(i, path.name, r) for r in references]
-    missing = {r.value for _, _, r in named} - known
-    for source in read:
-        missing = {v for v in missing if f"<{ID}entity/{v}>".encode() not in source.ntriples}
-    if missing:
+    """Per source index, an error for each list entry that an entities.csv names in
+    same_as or not_same_as (``named``: the index of the source that names it, and where)
+    and that neither a source of ``read`` nor the store holds
+    (docs/data-package.md#linking-your-entities-to-list-entries)."""
+    named = list(named)
+    missing = {ref.value for _, ref in named}
+    for source in read:  # as the subject of a triple: at the start of a line
+        missing = {v for v in missing if not _states(source, f"<{ID}entity/{v}> ".encode())}
+    if missing and store is not None:
         values = " ".join(f"<{ID}entity/{v}>" for v in sorted(missing))
         found = store.query(f"SELECT DISTINCT ?e WHERE {{ VALUES ?e {{ {values} }} ?e ?p ?o }}")
         missing -= {row["e"].value[len(f"{ID}entity/"):] for row in found}
     problems: dict[int, list[InputError]] = {}
-    for i, _, ref in named:
+    for i, ref in named:
         if ref.value in missing:
             problems.setdefault(i, []).append(InputError(
                 "entities.csv", f"{ref.value!r} is not a list entry of any source given with "
@@ -145,15 +137,16 @@ def read_and_load(
     streamed = {i for i, path in enumerate(paths)
                 if path.exists() and is_package(path) and source_graph(names[i]) not in existing}
     held: list[Source] = []
+    read: dict[int, Source] = {}  # held, and streamed packages only checked
+    named: list[tuple[int, EntryReference]] = []  # same_as / not_same_as of every package
     problems: dict[int, list[InputError]] = {}
     for i, path in enumerate(paths):
         if i not in streamed:
             try:
-                held.append(read_source(path, names[i]))
+                read[i] = read_source(path, names[i])
+                held.append(read[i])
             except IngestError as exc:
                 problems[i] = exc.errors
-    for i, errors in unknown_entries(store, paths, held).items():
-        problems.setdefault(i, []).extend(errors)
     counts: dict[str, int] = {}
     created: list[ox.NamedNode] = []
     was_complete = derived_is_complete(store)
@@ -165,16 +158,23 @@ def read_and_load(
             graph = source_graph(names[i])
             try:
                 if problems or duplicates:  # nothing will be loaded: only check it
-                    read_source(paths[i], names[i])
+                    read[i] = read_source(paths[i], names[i])
                     continue
+                references: list[EntryReference] = []
                 counts[graph.value] = store.load_new_graph(
-                    graph, package_chunks(paths[i], names[i]))
+                    graph, package_chunks(paths[i], names[i], references))
+                named += [(i, r) for r in references]
             except IngestError as exc:
                 problems[i] = exc.errors
                 continue
             created.append(graph)
             if progress:
                 progress(graph.value, counts[graph.value])
+        # Entries named by same_as: in a source of this call (the streamed ones are in
+        # the store by now) or in the store, else nothing is kept.
+        named += [(i, r) for i, source in read.items() for r in source.references]
+        for i, errors in unknown_entries(store, named, read.values()).items():
+            problems.setdefault(i, []).extend(errors)
         if problems or duplicates:
             raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
         replacing = True

@@ -31,7 +31,7 @@ from rdflib import DCTERMS, RDF, RDFS, XSD
 from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
-from sanctiongraph.ingest.source import Source
+from sanctiongraph.ingest.source import EntryReference, Source
 from sanctiongraph.namespaces import CODE, ID, REF, SG, country
 from sanctiongraph.resources import reference_dir
 
@@ -368,6 +368,7 @@ class _Package:
     _rows: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     _ids: dict[str, set[str]] = field(default_factory=dict)
     relations: dict[RelationKey, int] = field(default_factory=dict)  # ownership.csv rows
+    references: list[EntryReference] = field(default_factory=list)  # same_as, not_same_as
 
     def rows(self, file_name: str) -> list[tuple[int, dict[str, str]]]:
         """The rows of a file and their numbers, read at the first call (none when the
@@ -436,23 +437,28 @@ def _csv_name(name: str) -> str:
 def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
     """Validate and map a whole package into graph ``name``; raise
     :class:`IngestError` with every problem."""
-    chunks = list(map_package_chunks(name, files, codes))
+    references: list[EntryReference] = []
+    chunks = list(map_package_chunks(name, files, codes, references=references))
     data = b"".join(chunks)
     del chunks  # (peak memory)
-    return Source(name, data, data.count(b"\n"))
+    return Source(name, data, data.count(b"\n"), tuple(references))
 
 
 def map_package_chunks(name: str, files: dict[str, bytes], codes: CodeLists,
-                       lines_per_chunk: int = 10_000) -> Iterator[bytes]:
+                       lines_per_chunk: int = 10_000,
+                       references: list[EntryReference] | None = None) -> Iterator[bytes]:
     """Validate and map a package into graph ``name``, yielding its N-Triples about
     ``lines_per_chunk`` triples at a time as long as no problem has been found; at the
     end, raise :class:`IngestError` with every problem. (A chunk's lines are its triples:
     the mapper never writes a raw line break inside a term.) Nothing is yielded before
     every file's header is checked; rows and ids are read as the mapping reaches them,
-    so a later file's problem may come after chunks were yielded."""
+    so a later file's problem may come after chunks were yielded. ``references``, when
+    given, receives the list entries that same_as and not_same_as name."""
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"{name!r} is not a graph name ([A-Za-z0-9._-]+)")
     package = _Package(name, codes)
+    if references is not None:
+        package.references = references  # filled as entities.csv is mapped
     for file_name, data in files.items():
         if file_name not in COLUMNS:
             package.errors.append(InputError(
@@ -684,6 +690,7 @@ def _entry_links(row: _Row) -> None:
                 row.error(column, f"{value!r} is also in same_as")
             else:
                 row.add(predicate, id_node("entity", value))
+                row.package.references.append(EntryReference(row.number, column, value))
 
 
 def entry_reference_problem(value: str) -> str | None:
@@ -999,39 +1006,3 @@ _MAPPERS: dict[str, Callable[[_Row], None]] = {
     "links.csv": _link,
 }
 
-
-@dataclass(frozen=True)
-class EntryReference:
-    """A list entry that an entities.csv row names in same_as or not_same_as."""
-
-    row: int
-    column: str
-    value: str
-
-
-def entry_references(files: dict[str, bytes]) -> tuple[set[str], list[EntryReference]]:
-    """The entity ids of a package's entities.csv and the list entries its same_as and
-    not_same_as columns name (well-formed ones; the mapper reports the others). Read
-    apart from the mapping because an entry may be in another source of the same load
-    or in the store (:func:`sanctiongraph.loading.read_and_load` checks them)."""
-    data = files.get("entities.csv")
-    if data is None:
-        return set(), []
-    try:
-        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
-        reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
-        rows = list(reader)  # blank lines are skipped, as the mapper numbers rows
-    except (UnicodeDecodeError, csv.Error):
-        return set(), []  # the mapper reports it
-
-    def cell(row: dict, column: str) -> str:
-        value = row.get(column)
-        return value.strip() if isinstance(value, str) else ""
-
-    ids = {cell(r, "id") for r in rows} - {""}
-    references = [EntryReference(number, column, value)
-                  for number, r in enumerate(rows, start=2)
-                  for column in ("same_as", "not_same_as")
-                  for value in _split(cell(r, column))
-                  if entry_reference_problem(value) is None]
-    return ids, references

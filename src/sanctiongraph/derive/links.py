@@ -40,15 +40,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
-from rdflib import DCTERMS, RDFS, XSD
+from rdflib import DCTERMS, RDF, RDFS, XSD
 
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.imports.model import cite, list_label
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.queries import select_values
 from sanctiongraph.screening import (
-    DEFAULT_THRESHOLD, IDENTIFIERS, ListEntry, Subject, entries_from_rows, institution_bic,
-    screen,
+    DEFAULT_THRESHOLD, IDENTIFIERS, ListEntry, Match, Subject, entries_from_rows,
+    institution_bic, screen,
 )
 from sanctiongraph.store import GraphStore
 
@@ -191,7 +191,7 @@ def derive(store: GraphStore, as_of: date) -> None:
     for user, entry in sorted(stated):
         if entry in parties and user in parties:
             links[(user, entry)] = _Link(user, entry, [f"confirmed by same_as {parties[entry].id}"])
-    possible = []
+    possible: list[tuple[tuple[str, str], Match]] = []
     if entries:
         users = subjects(parties)
         by_number = {(e.list, e.entry, e.name): e for e in entries}
@@ -225,7 +225,7 @@ def _link_triples(parties: dict[str, _Party], links: dict[tuple[str, str], _Link
         basis = "; ".join(link.bases)
         label = f"{parties[user].id} is list entry {parties[entry].id} ({basis})"
         triples += [
-            ox.Triple(node, _n(RDFS_TYPE), _n(SG.PartyLink)),
+            ox.Triple(node, _n(RDF.type), _n(SG.PartyLink)),
             ox.Triple(node, _n(SG.linkedParty), _n(user)),
             ox.Triple(node, _n(SG.listEntry), _n(entry)),
             ox.Triple(node, _n(RDFS.label), ox.Literal(label)),
@@ -235,17 +235,15 @@ def _link_triples(parties: dict[str, _Party], links: dict[tuple[str, str], _Link
     return triples
 
 
-RDFS_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-
-
-def _possible_match_triples(possible: list, links: dict[tuple[str, str], _Link]) -> list[ox.Triple]:
+def _possible_match_triples(possible: list[tuple[tuple[str, str], Match]],
+                            links: dict[tuple[str, str], _Link]) -> list[ox.Triple]:
     triples = []
     for (user, entry), match in possible:
         if (user, entry) in links:
             continue
         node = _node("possible-match", user, entry)
         triples += [
-            ox.Triple(node, _n(RDFS_TYPE), _n(SG.PossibleMatch)),
+            ox.Triple(node, _n(RDF.type), _n(SG.PossibleMatch)),
             ox.Triple(node, _n(SG.possibleMatchOf), _n(user)),
             ox.Triple(node, _n(SG.matchedEntry), _n(entry)),
             ox.Triple(node, _n(SG.matchedName), ox.Literal(match.matched_name)),

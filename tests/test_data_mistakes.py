@@ -92,3 +92,29 @@ def test_the_same_values_when_valid_load(tmp_path) -> None:
     store = open_store(in_memory=True)
     load_bundled(store)
     assert read_and_load(store, [folder])
+
+
+def test_rdf_input_gets_findings_that_say_what_the_node_is(tmp_path) -> None:
+    """RDF has no rows: the shapes check it, and their messages name the node in words
+    (its id and name, a holding by its parties, a country by its code)."""
+    from sanctiongraph.validate import validate_paths
+
+    turtle = tmp_path / "bad.ttl"
+    turtle.write_text("""
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sg: <https://w3id.org/sanctiongraph/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .
+ent:b1 a sg:Bank ; dct:identifier "b1" ; rdfs:label "Good Bank" ;
+    sg:jurisdiction <https://w3id.org/sanctiongraph/ref/country/XX> ; sg:lei "5493001KJTIIGC8Y1R13" .
+ent:b2 a sg:Bank ; rdfs:label "Unnamed Bank" ; sg:jurisdiction <https://w3id.org/sanctiongraph/ref/country/US> .
+<https://w3id.org/sanctiongraph/id/holding/x/1> a sg:Ownership ; sg:owner ent:b2 ; sg:owned ent:b1 ;
+    sg:percent "150"^^xsd:decimal .
+""")
+    messages = {f.message for f in validate_paths([turtle], date(2026, 1, 10)).findings}
+    assert "b1 (Good Bank): its jurisdiction (XX) is not an ISO 3166-1 alpha-2 country." in messages
+    assert any(m.startswith("b1 (Good Bank): its LEI's check digits are wrong") for m in messages)
+    assert ("the holding of Unnamed Bank in b1 (Good Bank): a share must be a number above 0 "
+            "and at most 100; 150 is not.") in messages
+    assert not any("https://" in m for m in messages)

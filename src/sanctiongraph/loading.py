@@ -16,8 +16,9 @@ from sanctiongraph.ingest import (
     IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
     source_names, turtle_triples,
 )
-from sanctiongraph.ingest.source import source_graph
-from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.ingest.rdf import parse_rdf
+from sanctiongraph.ingest.source import EntryReference, source_graph
+from sanctiongraph.namespaces import GRAPH, ID
 from sanctiongraph.resources import reference_dir, shapes_dir
 from sanctiongraph.store import GraphStore
 
@@ -91,6 +92,34 @@ def load_sources(
     return counts
 
 
+def _states(source: Source, subject: bytes) -> bool:
+    return source.ntriples.startswith(subject) or b"\n" + subject in source.ntriples
+
+
+def unknown_entries(store: GraphStore | None, named: Iterable[tuple[int, EntryReference]],
+                    read: Iterable[Source] = ()) -> dict[int, list[InputError]]:
+    """Per source index, an error for each list entry that an entities.csv names in
+    same_as or not_same_as (``named``: the index of the source that names it, and where)
+    and that neither a source of ``read`` nor the store holds
+    (docs/data-package.md#linking-your-entities-to-list-entries)."""
+    named = list(named)
+    missing = {ref.value for _, ref in named}
+    for source in read:  # as the subject of a triple: at the start of a line
+        missing = {v for v in missing if not _states(source, f"<{ID}entity/{v}> ".encode())}
+    if missing and store is not None:
+        values = " ".join(f"<{ID}entity/{v}>" for v in sorted(missing))
+        found = store.query(f"SELECT DISTINCT ?e WHERE {{ VALUES ?e {{ {values} }} ?e ?p ?o }}")
+        missing -= {row["e"].value[len(f"{ID}entity/"):] for row in found}
+    problems: dict[int, list[InputError]] = {}
+    for i, ref in named:
+        if ref.value in missing:
+            problems.setdefault(i, []).append(InputError(
+                "entities.csv", f"{ref.value!r} is not a list entry of any source given with "
+                "this package nor of the store (import the list and give its package too)",
+                ref.row, ref.column))
+    return problems
+
+
 def read_and_load(
     store: GraphStore,
     paths: list[Path],
@@ -120,11 +149,14 @@ def read_and_load(
     streamed = {i for i, path in enumerate(paths)
                 if path.exists() and is_package(path) and source_graph(names[i]) not in existing}
     held: list[Source] = []
+    read: dict[int, Source] = {}  # held, and streamed packages only checked
+    named: list[tuple[int, EntryReference]] = []  # same_as / not_same_as of every package
     problems: dict[int, list[InputError]] = {}
     for i, path in enumerate(paths):
         if i not in streamed:
             try:
-                held.append(read_source(path, names[i]))
+                read[i] = read_source(path, names[i])
+                held.append(read[i])
             except IngestError as exc:
                 problems[i] = exc.errors
     counts: dict[str, int] = {}
@@ -138,16 +170,23 @@ def read_and_load(
             graph = source_graph(names[i])
             try:
                 if problems or duplicates:  # nothing will be loaded: only check it
-                    read_source(paths[i], names[i])
+                    read[i] = read_source(paths[i], names[i])
                     continue
+                references: list[EntryReference] = []
                 counts[graph.value] = store.load_new_graph(
-                    graph, package_chunks(paths[i], names[i]))
+                    graph, package_chunks(paths[i], names[i], references))
+                named += [(i, r) for r in references]
             except IngestError as exc:
                 problems[i] = exc.errors
                 continue
             created.append(graph)
             if progress:
                 progress(graph.value, counts[graph.value])
+        # Entries named by same_as: in a source of this call (the streamed ones are in
+        # the store by now) or in the store, else nothing is kept.
+        named += [(i, r) for i, source in read.items() for r in source.references]
+        for i, errors in unknown_entries(store, named, read.values()).items():
+            problems.setdefault(i, []).extend(errors)
         if problems or duplicates:
             raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
         replacing = True

@@ -190,6 +190,23 @@ class SG(DefinedNamespace):
     endBasis: URIRef
     possiblyFrom: URIRef
     possiblyUntil: URIRef
+    citedAs: URIRef
+
+    # --- links between a user's entities and list entries (derive/links.py) --
+    sameAsEntry: URIRef
+    notSameAsEntry: URIRef
+    imo: URIRef
+    PartyLink: URIRef
+    linkedParty: URIRef
+    listEntry: URIRef
+    linkBasis: URIRef
+    sameParty: URIRef
+    viaLink: URIRef
+    PossibleMatch: URIRef
+    possibleMatchOf: URIRef
+    matchedEntry: URIRef
+    matchedName: URIRef
+    matchScore: URIRef
 
     # --- transactions --------------------------------------------------------
     Transaction: URIRef

@@ -174,6 +174,7 @@ class ListEntry:
     person: bool
     names: list[str] = field(default_factory=list)  # the name and its aliases
     codes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    id: str = ""  # the entity's id in the package (or its IRI in a store)
 
 
 def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) -> list[ListEntry]:
@@ -188,7 +189,7 @@ def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) 
             continue
         publication = (e.get("publication") or "").split(";")[0].strip()
         one = ListEntry(list_of.get(publication) or default_list, e.get("entry") or e["id"],
-                        e["name"], e.get("kind") == "person", [e["name"]])
+                        e["name"], e.get("kind") == "person", [e["name"]], id=e["id"])
         for scheme in ("bic", "lei"):
             code = IDENTIFIERS[scheme](e.get(scheme) or "")
             if code:
@@ -384,10 +385,12 @@ def _kind_fits(subject: Subject, entry: ListEntry) -> bool:
 
 
 def screen(subjects: Sequence[Subject], entries: Sequence[ListEntry],
-           threshold: float = DEFAULT_THRESHOLD) -> list[list[Match]]:
+           threshold: float = DEFAULT_THRESHOLD, branches: bool = False) -> list[list[Match]]:
     """For each subject, its possible matches, best first: every entry whose name or an
     alias scores at least ``threshold`` (one match an entry, its best name), and every
-    entry with the same BIC, LEI or IMO number (score 1)."""
+    entry with the same BIC, LEI or IMO number (score 1). With ``branches``, a branch
+    BIC also matches its institution's BIC (:func:`institution_bic`): the linker uses it
+    (a branch is the same legal person); ``sanctiongraph screen`` does not."""
     found: list[dict[int, Match]] = [{} for _ in subjects]
     by_code: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, entry in enumerate(entries):
@@ -396,13 +399,29 @@ def screen(subjects: Sequence[Subject], entries: Sequence[ListEntry],
                 by_code[(scheme, code)].append(index)
     for s, subject in enumerate(subjects):
         for scheme, code in subject.codes.items():
-            for index in by_code.get((scheme, code), []):
+            for index in _code_matches(by_code, scheme, code, branches):
                 entry = entries[index]
                 if index not in found[s] or _BY_ORDER[scheme] < _BY_ORDER[found[s][index].by]:
                     found[s][index] = Match(entry.list, entry.entry, entry.name, code, 1.0, scheme)
     _screen_names(subjects, entries, threshold, found)
     return [sorted(matches.values(), key=lambda m: (-m.score, _BY_ORDER[m.by], m.list, m.entry))
             for matches in found]
+
+
+def institution_bic(bic: str) -> str:
+    """The BIC of the institution a normalised BIC belongs to: its first 8 characters
+    and ``XXX`` (a branch code ``FTBDKPPY123`` belongs to ``FTBDKPPYXXX``)."""
+    return bic[:8] + "XXX"
+
+
+def _code_matches(by_code: dict[tuple[str, str], list[int]], scheme: str, code: str,
+                  branches: bool) -> list[int]:
+    """The entries with the same code; with ``branches``, for a branch BIC also the
+    entries whose BIC is its institution's."""
+    found = list(by_code.get((scheme, code), []))
+    if branches and scheme == "bic" and institution_bic(code) != code:
+        found += [i for i in by_code.get((scheme, institution_bic(code)), []) if i not in found]
+    return found
 
 
 def _block_keys(distinctive: str) -> set[str]:

@@ -35,7 +35,26 @@ class Publication:
 
     def cite(self, entry: str) -> str:
         """``OFAC SDN List, publication of 2023-06-01, entry 15603``."""
-        return f"{self.label}, publication of {self.published.isoformat()}, entry {entry}"
+        return cite(self.label, self.published.isoformat(), entry)
+
+
+UN_LABEL = "UN Security Council Consolidated List"
+
+
+def list_label(list_code: str) -> str:
+    """How a citation names the list a publication is of (``publications.csv`` list):
+    ``SDN`` is ``OFAC SDN List``; a code this version does not know is ``<code> list``."""
+    from sanctiongraph.imports import gleif, ofac  # they import this module
+
+    labels = {**ofac.LIST_LABELS, **gleif.LABELS, "UN": UN_LABEL,
+              "BODS": "BODS statements", "FTM": "FollowTheMoney entities"}
+    return labels.get(list_code, f"{list_code} list")
+
+
+def cite(label: str, published: str, entry: str) -> str:
+    """``OFAC SDN List, publication of 2023-06-01, entry 15603``: how a finding cites a
+    fact of a list entry (``label`` from :func:`list_label`, ``published`` an ISO date)."""
+    return f"{label}, publication of {published}, entry {entry}"
 
 
 @dataclass

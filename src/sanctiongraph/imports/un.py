@@ -16,7 +16,7 @@ from pathlib import Path
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
-    Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
+    UN_LABEL, Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
     read_each, sha256_of,
 )
 from sanctiongraph.imports.xmlstream import Element, children, local, records, text
@@ -56,7 +56,7 @@ def _read_file(path: Path, published: date | None, problems: Problems,
     if day is None:
         return None
     pub = Publication(publication_id("UN", day, taken), "UN",
-                      "UN Security Council Consolidated List", path.name, day, sha256_of(path))
+                      UN_LABEL, path.name, day, sha256_of(path))
     return ReadList(pub, parties)
 
 

@@ -11,6 +11,15 @@ from sanctiongraph.namespaces import GRAPH
 
 
 @dataclass(frozen=True)
+class EntryReference:
+    """A list entry that an entities.csv row names in same_as or not_same_as."""
+
+    row: int
+    column: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Source:
     """One source as N-Triples bytes, and the named graph it goes into.
 
@@ -22,6 +31,9 @@ class Source:
     name: str
     ntriples: bytes
     size: int
+    references: tuple[EntryReference, ...] = ()
+    """The list entries a CSV package names (same_as, not_same_as), to be found among
+    the sources loaded with it or in the store (:func:`sanctiongraph.loading.unknown_entries`)."""
 
     @classmethod
     def from_triples(cls, name: str, triples: Iterable[ox.Triple]) -> Source:

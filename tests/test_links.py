@@ -114,7 +114,7 @@ def test_the_50_percent_rule_applies_only_through_a_link(tmp_path) -> None:
     assert warning.severity == "warning"
     assert ("OFAC SDN List, publication of 2023-06-01, entry 15603, applied through the link "
             "c1 is list entry ofac:15603 (confirmed by same_as ofac:15603)") in warning.evidence
-    assert "program DPRK3" in " ".join(warning.evidence)
+    assert "listed on the SDN List (DPRK3)" in " ".join(warning.evidence)
 
 
 @pytest.mark.parametrize("bic, shown", [("FTBDKPPY", "FTBDKPPY"), ("FTBDKPPYXXX", "FTBDKPPY"),

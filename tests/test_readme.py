@@ -196,3 +196,29 @@ def test_the_dashboard_builders_walk_through(workdir):
     assert any(p["reaches_us"] for p in json.loads(outputs[2])["paths"])
     assert outputs[3].splitlines()[0].strip() == "entity,share" and "my-silver-sail" in outputs[3]
     assert "blocked" in outputs[4]  # the command line, beside the server that holds the store
+
+
+def test_the_compliance_teams_walk_through(workdir):
+    """Real list slices imported, a bank's package validated against them, and the same
+    account fine, possibly affected, then affected across four SDN publications."""
+    (workdir[0] / "tests").symlink_to(ROOT / "tests")
+    lines = walkthrough("A compliance team checks its counterparties against the real lists")
+    assert [line.split()[1] for line in lines] == ["import", "import", "validate", "import",
+                                                   "validate", "validate", "validate"]
+    outputs = []
+    for line in lines:
+        result = run_line(line, workdir)
+        expected = 1 if "bank-demo" in line else 0  # the CAPTA finding is a violation
+        assert result.returncode == expected, (line, result.stderr)
+        outputs.append(result.stdout)
+    demo = outputs[2]
+    assert "31 CFR 561.203(c)(2)" in demo and "matched by BIC CKLBCNBJ" in demo
+    assert "OFAC 50 Percent Rule" in demo and "matched by BIC FTBDKPPY" in demo
+    assert "BANK MELLI IRAN" in demo
+    fine, possibly, affected = outputs[4:]
+    assert "conforms; 0 violations, 0 warnings" in fine and "a-bm-leasing" not in fine
+    assert "a-bm-leasing" in possibly and "possibly blocked" in possibly
+    assert "between the publication of 2022-03-01 without it and the publication of " \
+           "2022-12-02 with it" in possibly
+    assert "a-bm-leasing" in affected and "which is blocked" in affected
+    assert "matched by BIC MOSWRUMM" in affected

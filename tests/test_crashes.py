@@ -12,14 +12,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+import crashes
 from sanctiongraph.derive import derived_is_complete, run_derivers
 from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import load_bundled, load_sources, read_and_load
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store.oxigraph import JOURNAL, OxigraphStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import crashes  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
 WORLD = "https://w3id.org/sanctiongraph/graph/source/world"

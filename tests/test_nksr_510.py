@@ -11,7 +11,7 @@ which conditions are unmet.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -175,7 +175,7 @@ def conditions():
     return nksr.license_conditions(store)
 
 
-@lru_cache(maxsize=None)
+@cache
 def derived_outcomes(path: Path) -> dict[str, nksr.Outcome]:
     store = open_store(in_memory=True)
     load_bundled(store)

@@ -23,7 +23,9 @@ from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.queries import (
-    oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
+    oxigraph_syntax_error,
+    syntax_error_message,
+    with_common_prefixes,
 )
 from sanctiongraph.spreadsheet import csv_text
 from sanctiongraph.store import GraphStore, StoreError, open_store
@@ -462,7 +464,7 @@ def main() -> None:
         _fail(str(exc))
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - last line of defence for users
+    except Exception as exc:
         if os.environ.get("SANCTIONGRAPH_DEBUG"):
             raise
         _fail(f"internal error: {exc.__class__.__name__}: {exc} "

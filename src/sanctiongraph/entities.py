@@ -115,14 +115,8 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, objec
     }
 
 
-def _value(term) -> str | None:
+def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
     return None if term is None else term.value
-
-
-    try:
-        return date.fromisoformat(term.value[:10])
-    except ValueError:
-        return None
 
 
 def search_entities(store: GraphStore, text: str, limit: int = 20) -> list[dict[str, str | None]]:

@@ -10,14 +10,23 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sanctiongraph.derive import (
-    derived_is_complete, ensure_derived, invalidate_derived, mark_derived_complete,
+    derived_is_complete,
+    ensure_derived,
+    invalidate_derived,
+    mark_derived_complete,
 )
 from sanctiongraph.ingest import (
-    IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
+    IngestError,
+    InputError,
+    Source,
+    is_package,
+    ontology_triples,
+    package_chunks,
+    read_source,
     source_names,
 )
-from sanctiongraph.ingest.source import source_graph
 from sanctiongraph.ingest.rdf import parse_rdf
+from sanctiongraph.ingest.source import source_graph
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.resources import reference_dir
 from sanctiongraph.store import GraphStore

@@ -146,7 +146,7 @@ def test_validate_turtle_report(client):
         "content-type": "text/turtle", "accept": "text/turtle"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     from rdflib import Graph
-    from rdflib.namespace import SH, RDF
+    from rdflib.namespace import RDF, SH
     graph = Graph().parse(data=r.text, format="turtle")
     assert (None, RDF.type, SH.ValidationReport) in graph
 

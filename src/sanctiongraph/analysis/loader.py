@@ -16,11 +16,21 @@ from datetime import date
 import pyoxigraph as ox
 
 from sanctiongraph.analysis.ownership import (
-    OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
+    OwnershipData,
+    chain_steps,
+    chains,
+    compute_status,
+    effective_ownership,
+    summary,
 )
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.queries import (
-    group_properties, iri_rows, load_query, select_properties, select_values, value_blocks,
+    group_properties,
+    iri_rows,
+    load_query,
+    select_properties,
+    select_values,
+    value_blocks,
     with_rows_chunked,
 )
 from sanctiongraph.store import GraphStore
@@ -40,10 +50,10 @@ _LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
 # Oxigraph follow the path from ?target instead of joining all holdings.
 _HOLDING_TYPES = (_OWNERSHIP, _CONTROL)
 _HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
-_HOLDINGS_ABOVE = ("?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s ."
-                   .format(owner=SG.owner, owned=SG.owned))
-_HOLDINGS_BELOW = ("?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?s ."
-                   .format(owner=SG.owner, owned=SG.owned))
+_HOLDINGS_ABOVE = (f"?target ^<{SG.owned}> ?first . ?first (<{SG.owner}>/^<{SG.owned}>)* ?s ."
+                   )
+_HOLDINGS_BELOW = (f"?target ^<{SG.owner}> ?first . ?first (<{SG.owned}>/^<{SG.owner}>)* ?s ."
+                   )
 _LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
 _LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
                 % (SG.designates, SG.onList, _SDN))
@@ -168,7 +178,7 @@ def add_listings(data: OwnershipData, rows: list[dict]) -> None:
 
 
 def _label(data: OwnershipData, ids: dict[str, str]) -> None:
-    for key, number in data.index.items():
+    for key in data.index:
         if key in ids:
             data.entity(key, ids[key])
 

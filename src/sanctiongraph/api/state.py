@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import threading
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -107,7 +108,8 @@ class AppState:
 
     def access(self) -> AccessData | None:
         """The whole store's accounts, for ``/access-paths``."""
-        return self._copy("access", load_access_data)
+        found: AccessData | None = self._copy("access", load_access_data)
+        return found
 
     def _copy(self, name: str, read: Callable[[GraphStore], Any]) -> Any:
         """``read(store)``, read once: at start-up, and after a write at the first request
@@ -184,7 +186,7 @@ QUERY_SNAPSHOTS = "sanctiongraph-query-snapshots"
 """Where query workers' checkpoints live, inside the store's directory."""
 
 
-def _checkpoint(store: OxigraphStore, location) -> str:
+def _checkpoint(store: OxigraphStore, location: Path) -> str:
     """A new checkpoint of ``store`` (hard links on the same file system) inside its
     directory, in ``sanctiongraph-query-snapshots/<pid>-<n>`` (the store's directory is
     writable wherever the store is; its parent need not be, e.g. a volume's mount

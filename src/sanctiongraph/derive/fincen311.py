@@ -62,6 +62,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
@@ -228,11 +229,15 @@ def _least(values: set[str]) -> str | None:
     return min(values, key=lambda v: (decimal_value(v) is None, decimal_value(v) or 0, v))
 
 
+# holding, owner, owned, then percent, min, start, end as stated (HOLDING_COLUMNS)
+_HoldingRow = tuple[str, str, str, str | None, str | None, str | None, str | None]
+
+
 def _entity_rows(rows: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
     """Property rows as the rows :meth:`World._add_entities` reads (one fact each)."""
     found = []
     for row in rows:
-        fact, value = ENTITY_FACTS[row["p"]], row["o"]
+        fact, value = ENTITY_FACTS[str(row["p"])], row["o"]
         entry = dict.fromkeys(("id", "jurisdiction", "located", "parent", "fi", "bank", "person"))
         entry["entity"] = row["s"]
         if fact == "type":
@@ -262,7 +267,7 @@ class World:
         self.measures: dict[str, Measure] = {}
         self._read: set[str] = set()  # entities read (found or not)
         self._owners_read: set[str] = set()
-        self._holding_rows: dict[str, tuple] = {}
+        self._holding_rows: dict[str, _HoldingRow] = {}
 
     @classmethod
     def load(cls, store: GraphStore) -> World:
@@ -273,7 +278,7 @@ class World:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
-        rows: dict[str, dict] = {}
+        rows: dict[str, dict[str, Any]] = {}
         for key, facts in sorted(group_properties(select_properties(
                 store, LISTINGS, LISTING_FACTS), LISTING_FACTS).items()):
             if facts["entity"]:
@@ -309,16 +314,18 @@ class World:
                 world.measures[s["m"].value].citation = citations.get(s["p"].value)
         return world
 
-    def _add_entities(self, rows: Iterable[dict]) -> None:
+    def _add_entities(self, rows: Iterable[dict[str, str | None]]) -> None:
         for row in rows:
             iri = row["entity"]
+            if iri is None:
+                continue
             e = self.entities.setdefault(iri, Entity(iri))
             if row["id"] is not None and (e.id is None or row["id"] < e.id):
                 e.id = row["id"]
             for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
                                  ("parent", e.parents)):
-                if row[name] is not None:
-                    bucket.add(row[name])
+                if (value := row[name]) is not None:
+                    bucket.add(value)
             e.fi = e.fi or _true(row["fi"])
             e.bank = e.bank or _true(row["bank"])
             e.person = e.person or _true(row["person"])
@@ -342,20 +349,23 @@ class World:
             # graphs): the least value. One relation stated by several nodes: one holding.
             facts = group_properties((row for values in value_blocks(owners) for row in select_properties(
                 self.store, HOLDINGS_OF.format(owners=values), HOLDING_FACTS)), HOLDING_FACTS)
-            rows: dict[str, tuple] = {}
+            rows: dict[str, _HoldingRow] = {}
             relations = set()
             for key in sorted(facts):
                 found = facts[key]
                 if key in self._holding_rows or str(SG.Ownership) not in found["type"]:
                     continue
                 values = (key, *(_least(found[n]) for n in HOLDING_COLUMNS[1:]))
-                relation = relation_key(values[1], values[2], percent=decimal_value(values[3]),
+                holder_iri, owned_iri = values[1], values[2]
+                if holder_iri is None or owned_iri is None:
+                    continue
+                relation = relation_key(holder_iri, owned_iri, percent=decimal_value(values[3]),
                                         minimum=decimal_value(values[4]), start=values[5],
                                         end=values[6])
-                if values[1] is None or values[2] is None or relation in relations:
+                if relation in relations:
                     continue
                 relations.add(relation)
-                rows[key] = values
+                rows[key] = (key, holder_iri, owned_iri, values[3], values[4], values[5], values[6])
             self._holding_rows.update(rows)
             self._owners_read.update(owners)
             self.read_entities(values[2] for values in rows.values())

@@ -308,7 +308,7 @@ CHECKS: dict[str, Check] = {
     "510.512-kind": lambda w, a, c: _kind(a, c) and _allowed(a, SG.category, c),
     "510.512-non-commercial": lambda w, a, c: not a.flag(SG.commercial),
     "510.512-education-level": lambda w, a, c: not _education(a)
-    or bool(_codes(a, SG.educationLevel)) and _codes(a, SG.educationLevel) <= c.allowed,
+    or (bool(_codes(a, SG.educationLevel)) and _codes(a, SG.educationLevel) <= c.allowed),
     "510.512-education-subjects": lambda w, a, c: not _education(a)
     or not _excluded(a, SG.subject, c),
     "510.512-partnership": _partnership_ok,
@@ -613,6 +613,7 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
     if outcome.outside:
         triples.append(ox.Triple(node, n(SG.outsideModeledVersion), lit(_TRUE, XSD.boolean)))
         return triples
+    assert outcome.license is not None  # only an activity outside the model has none
     for lic, unmet in outcome.unmet.items():
         assessment = n(f"{base}/{lic}")
         triples += [ox.Triple(assessment, n(RDF.type), n(SG.LicenseAssessment)),

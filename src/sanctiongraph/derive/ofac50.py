@@ -45,7 +45,7 @@ FAQ_401 = ox.NamedNode(str(provision("OFAC 50 Percent Rule")) .replace(
 _TRANSACTION_FACTS = {str(SG.transactionDate): "date", str(SG.involves): "party"}
 
 
-def _n(term) -> ox.NamedNode:
+def _n(term: object) -> ox.NamedNode:
     return ox.NamedNode(str(term))
 
 
@@ -134,11 +134,11 @@ def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Tripl
     for day, rows in sorted(by_date.items()):
         parties = {data.index[p] for _, p in rows}
         status = compute_status(data, day, parties)
-        for transaction, party in rows:
+        for transaction_node, party in rows:
             state = status.status(data.index[party])
             if state != "not_blocked":
                 predicate = SG.blockedParty if state == "blocked" else SG.possiblyBlockedParty
-                triples.append(ox.Triple(transaction, _n(predicate), _n(party)))
+                triples.append(ox.Triple(transaction_node, _n(predicate), _n(party)))
     return triples
 
 

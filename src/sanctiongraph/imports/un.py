@@ -17,8 +17,16 @@ from xml.etree.ElementTree import Element
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
-    Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
-    read_each, sha256_of,
+    Listing,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    existing_files,
+    publication_date,
+    publication_id,
+    read_each,
+    sha256_of,
 )
 from sanctiongraph.imports.xmlstream import children, local, records, text
 

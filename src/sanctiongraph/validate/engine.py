@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, Graph
@@ -36,7 +38,7 @@ class RawResult:
     message: str | None
     constraint: Node | None = None
     value: Node | None = None
-    rows: tuple[dict, ...] | None = None  # SPARQL solutions, when the engine has them
+    rows: tuple[dict[str, Any], ...] | None = None  # SPARQL solutions, when the engine has them
 
 
 def run_pyshacl(store: GraphStore, shapes: Graph) -> list[RawResult]:
@@ -89,13 +91,19 @@ class Explainer:
             self._ids = {}
             for row in select_values(
                     self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"):
-                self._ids.setdefault(row["x"], row["id"])
+                if row["x"] is not None and row["id"] is not None:
+                    self._ids.setdefault(row["x"], row["id"])
         return self._ids.get(term.value)
 
-    def display(self, term) -> str:
+    def display(self, term: Any) -> str:
         if isinstance(term, ox.Literal):
             return term.value
         return self.identifier(term) or term.value
+
+    def _placeholder(self, bindings: dict[str, Any], match: re.Match[str]) -> str:
+        """A message's ``{?name}`` (or ``{$name}``) with its value, or nothing if unbound."""
+        name = match.group(1)
+        return self.display(bindings[name]) if name in bindings else ""
 
     def citation(self, provision: Node | ox.NamedNode | None) -> str | None:
         if provision is None:
@@ -114,9 +122,7 @@ class Explainer:
             if raw.value is not None and "value" not in bindings:
                 bindings["value"] = to_oxigraph(raw.value)
             text = str(template) if template is not None else (raw.message or "")
-            message = _PLACEHOLDER.sub(
-                lambda m: self.display(bindings[m.group(1)]) if m.group(1) in bindings else "",
-                text)
+            message = _PLACEHOLDER.sub(partial(self._placeholder, bindings), text)
             citation_node = row.get("citation")
             citation = self.citation(citation_node) if citation_node else None
             findings.append(Finding(
@@ -130,7 +136,8 @@ class Explainer:
             ))
         return findings
 
-    def _solutions(self, raw: RawResult, focus) -> list[dict]:
+    def _solutions(self, raw: RawResult, focus: ox.NamedNode | ox.BlankNode | ox.Literal
+                   ) -> list[dict[str, Any]]:
         if raw.rows is not None:
             return list(raw.rows)
         select = self.shapes.value(raw.constraint, SH.select) if raw.constraint else None
@@ -143,7 +150,7 @@ class Explainer:
 
 def merge(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """One finding per (focus, shape, citation, message); evidence is unioned in order."""
-    merged: dict[tuple, Finding] = {}
+    merged: dict[tuple[str, str, str | None, str], Finding] = {}
     for f in findings:
         key = (f.focus, f.shape, f.citation, f.message)
         if key in merged:

@@ -4,7 +4,7 @@ and whether the data held anything they read (from ``data/reference/rules.ttl``)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pyoxigraph as ox
 
@@ -40,28 +40,38 @@ def rule_of_shape(shape: str) -> str:
     return DATA_QUALITY if key == "common" or key == shape else key
 
 
+@dataclass
+class _Registered:
+    """A rule as the registry states it: its provisions' citations, their verification
+    statuses and the classes of data it reads (IRI to label)."""
+
+    name: str
+    citations: dict[str, None] = field(default_factory=dict)
+    statuses: set[str] = field(default_factory=set)
+    reads: dict[str, str] = field(default_factory=dict)
+
+
 def rules_checked(store: GraphStore, shapes: Iterable[str]) -> tuple[RuleCheck, ...]:
     """Every registered rule, with how many of the findings' ``shapes`` are its own."""
     found: dict[str, int] = {}
     for shape in shapes:
         found[rule_of_shape(shape)] = found.get(rule_of_shape(shape), 0) + 1
-    rules: dict[str, dict[str, object]] = {}
+    rules: dict[str, _Registered] = {}
     for row in select_values(store, load_query("report/rules-checked").text):
-        rule = rules.setdefault(row["key"], {"name": row["label"], "citations": {},
-                                             "statuses": set(), "reads": {}})
-        rule["citations"][row["citation"]] = None
-        if row.get("verification"):
-            rule["statuses"].add(row["verification"])
-        if row.get("reads"):
-            rule["reads"][row["reads"]] = row.get("readsLabel") or row["reads"]
+        rule = rules.setdefault(str(row["key"]), _Registered(str(row["label"])))
+        rule.citations[str(row["citation"])] = None
+        if verification := row.get("verification"):
+            rule.statuses.add(verification)
+        if read_class := row.get("reads"):
+            rule.reads[read_class] = row.get("readsLabel") or read_class
     checks = []
     for key, rule in sorted(rules.items()):
-        reads = rule["reads"]
+        reads = rule.reads
         applied = not reads or any(_has_instance(store, iri) for iri in reads)
         note = None if applied else (
             "not applied: the data hold no " + " and no ".join(sorted(reads.values())))
-        statuses = [s for s in VERIFICATION_ORDER if s in rule["statuses"]]
-        checks.append(RuleCheck(key, rule["name"], _citation(list(rule["citations"])),
+        statuses = [s for s in VERIFICATION_ORDER if s in rule.statuses]
+        checks.append(RuleCheck(key, rule.name, _citation(list(rule.citations)),
                                 statuses[0] if statuses else None, applied,
                                 found.get(key, 0), note))
     return tuple(checks)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 from pydantic import BaseModel
 
 from sanctiongraph.api.assets import STATIC_DIR, node_modules_dir
@@ -58,7 +60,7 @@ def assets() -> AssetsOut:
 class _Assets(StaticFiles):
     """node_modules, restricted to the bundles in :data:`ASSETS`."""
 
-    async def get_response(self, path, scope):
+    async def get_response(self, path: str, scope: Scope) -> Response:
         from starlette.responses import JSONResponse
 
         if path not in ASSETS:

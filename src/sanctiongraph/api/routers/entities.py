@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from sanctiongraph.analysis.access import PathLimits
-from sanctiongraph.api.deps import StateDep, AsOf, ReadAccess, StoreDep
+from sanctiongraph.api.deps import AsOf, ReadAccess, StateDep, StoreDep
 from sanctiongraph.api.encoding import access_paths_json, owners_response
 from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
@@ -120,10 +120,10 @@ async def access_paths(entity_id: EntityId, state: StateDep, as_of: AsOf,
 
 
 def _access_paths(state: AppState, entity_id: str, as_of: date, max_depth: int,
-                  limits: PathLimits = PathLimits()) -> dict:
+                  limits: PathLimits | None = None) -> dict:
     iri = _resolve(state.store, entity_id)
     return _call(library_function(ACCESS_PATHS), state.store, iri, as_of, max_depth,
-                 state.access(), limits)
+                 state.access(), limits or PathLimits())
 
 
 def _access_paths_response(state: AppState, entity_id: str, as_of: date,

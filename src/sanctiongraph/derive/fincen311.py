@@ -55,7 +55,6 @@ branches or holdings terminate.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterable
@@ -68,18 +67,17 @@ import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
 
 from sanctiongraph.analysis.ownership import relation_key
-from sanctiongraph.derive import DERIVED
-from sanctiongraph.namespaces import BASE, REF, SG, country, provision
+from sanctiongraph.derive import DERIVED, kit
+from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force_on
+from sanctiongraph.namespaces import REF, SG, country, provision
 from sanctiongraph.queries import group_properties, load_query, select_properties, value_blocks
 from sanctiongraph.store import GraphStore
-from sanctiongraph.terms import date_value, decimal_value
+from sanctiongraph.terms import decimal_value
 
 ORDER = 200
 
 RULE = "fincen-311-dprk"
-DERIVED_BASE = f"{BASE}id/derived/{RULE}/"
-PROV = "http://www.w3.org/ns/prov#"
-ACTIVITY = ox.NamedNode(DERIVED_BASE + "deriver")
+PROVENANCE = RuleProvenance(RULE)
 US = str(country("US"))
 COUNTRY_PREFIX = str(REF) + "country/"
 
@@ -127,7 +125,7 @@ class Holding:
     end: date | None
 
     def in_force(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.start, self.end)
+        return in_force_on(self, as_of)
 
     def exceeds(self, threshold: Decimal) -> bool:
         """The share is certainly more than ``threshold`` percent."""
@@ -151,7 +149,7 @@ class Listing:
     sources: tuple[str, ...]
 
     def in_force(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.start, self.end)
+        return in_force_on(self, as_of)
 
     def cites(self, section_iri: str, citation: str | None) -> bool:
         """The listing names the measure's section as its source."""
@@ -184,7 +182,7 @@ class Measure:
     populations: dict[str, Population] = field(default_factory=dict)
 
     def effective_on(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.effective, self.until)
+        return kit.in_force(as_of, self.effective, self.until)
 
 
 @dataclass(frozen=True)
@@ -590,14 +588,12 @@ _TYPE, _CLASSIFICATION = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SG.Classi
 _CLASSIFIED, _BASIS = ox.NamedNode(str(SG.classifiedEntity)), ox.NamedNode(str(SG.legalBasis))
 _EVIDENCE, _ROOT = ox.NamedNode(str(SG.evidencePath)), ox.NamedNode(str(SG.rootInstitution))
 _ASSIGNED, _POPULATION = ox.NamedNode(str(SG.assignedClass)), ox.NamedNode(str(SG.inPopulation))
-_GENERATED_BY = ox.NamedNode(PROV + "wasGeneratedBy")
-_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 
 
 def classification_triples(world: World, membership: Membership, basis: str,
                            cls: str | None = None, population: str | None = None) -> list[ox.Triple]:
     key = f"{membership.entity} {cls or ''} {population or ''}"
-    node = ox.NamedNode(DERIVED_BASE + "classification/" + hashlib.sha1(key.encode()).hexdigest()[:16])
+    node = PROVENANCE.node("classification", key)
     entity = ox.NamedNode(membership.entity)
     out = [
         ox.Triple(node, _TYPE, _CLASSIFICATION),
@@ -605,9 +601,8 @@ def classification_triples(world: World, membership: Membership, basis: str,
         ox.Triple(node, _BASIS, ox.NamedNode(basis)),
         ox.Triple(node, _EVIDENCE, ox.Literal("; ".join(membership.steps))),
         ox.Triple(node, _ROOT, ox.NamedNode(membership.root)),
-        ox.Triple(node, _GENERATED_BY, ACTIVITY),
+        *PROVENANCE.triples(node, membership.evidence),
     ]
-    out += [ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)]
     if cls is not None:
         out.append(ox.Triple(node, _ASSIGNED, ox.NamedNode(cls)))
         out.append(ox.Triple(entity, _TYPE, ox.NamedNode(cls)))
@@ -646,11 +641,6 @@ def derive(store: GraphStore, as_of: date) -> None:
 
 def _n(iri: object) -> ox.NamedNode:
     return ox.NamedNode(str(iri))
-
-
-def _in_interval(day: date, start: date | None, end: date | None) -> bool:
-    """Intervals include their start and exclude their end."""
-    return (start is None or start <= day) and (end is None or day < end)
 
 
 def _true(value: str | None) -> bool:

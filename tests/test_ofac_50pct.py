@@ -588,9 +588,6 @@ def test_chains_are_every_simple_path_with_or_without_cycles(seed):
                 expected = all_simple_paths(data, number, DAY, direction, max_depth, max_paths)
                 assert (found.paths, found.truncated) == expected, (name, direction)
                 truncated += found.truncated
-                written = chains(data, number, DAY, direction, max_depth, max_paths,
-                                 write=lambda n: str(n).encode())
-                assert written.paths == [",".join(map(str, p)).encode() for p in expected[0]]
     assert truncated  # the limits were reached somewhere
 
 

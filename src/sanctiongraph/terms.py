@@ -35,11 +35,16 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def ntriples(triples: Iterable[ox.Triple]) -> bytes:
-    """``triples`` as N-Triples bytes."""
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+def rdf_bytes(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
+    """``items`` written in ``fmt``."""
+    data = ox.serialize(items, format=fmt)
     assert data is not None  # without an output file, serialize returns the bytes
     return data
+
+
+def ntriples(triples: Iterable[ox.Triple]) -> bytes:
+    """``triples`` as N-Triples bytes."""
+    return rdf_bytes(triples, ox.RdfFormat.N_TRIPLES)
 
 
 def graph_from_triples(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:

@@ -10,24 +10,26 @@ relation, counted once"). Entity keys are IRIs, and the data-package id
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import pyoxigraph as ox
 
 from sanctiongraph.analysis.ownership import (
+    OwnersBody,
     OwnershipData,
+    OwnershipStatus,
     chain_steps,
     chains,
-    compute_status,
     effective_ownership,
-    summary,
+    ownership_status,
 )
-from sanctiongraph.namespaces import ID, SG
+from sanctiongraph.entities import entity_iri_of, resolve_entity
+from sanctiongraph.namespaces import SG
 from sanctiongraph.queries import (
     group_properties,
     iri_rows,
-    load_query,
     select_properties,
     select_values,
     value_blocks,
@@ -59,8 +61,8 @@ _LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
                 % (SG.designates, SG.onList, _SDN))
 
 
-class UnknownEntity(LookupError):
-    """No entity with that id or IRI is in the store."""
+
+Row = dict[str, Any]  # a holding or listing as read: its facts by name
 
 
 def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
@@ -69,12 +71,14 @@ def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: s
     that state each subject's ``anchor`` fact."""
     found = group_properties(rows, names)
     for row in rows:
-        if row["p"] in names and names[row["p"]] == anchor:
-            found[row["s"]]["graph"].add(row["g"])
+        subject, predicate, graph = row["s"], row["p"], row["g"]
+        if (subject is not None and graph is not None and predicate in names
+                and names[predicate] == anchor):
+            found[subject]["graph"].add(graph)
     return found
 
 
-def holdings(store: GraphStore, subjects: str | None) -> list[dict]:
+def holdings(store: GraphStore, subjects: str | None) -> list[Row]:
     """The ownership and control holdings the pattern ``subjects`` binds to ``?s`` (all
     when ``None``), one
     dict each (``holding``, ``kind``, ``owner``, ``owned``, ``percent``, ``min``,
@@ -123,7 +127,7 @@ def _share(percents: set[str], minimums: set[str], maximums: set[str]
             str(numbers["max"][-1]) if numbers["max"] else None)
 
 
-def listings(store: GraphStore, subjects: str) -> list[dict]:
+def listings(store: GraphStore, subjects: str) -> list[Row]:
     """The SDN designations the pattern ``subjects`` binds to ``?s``, one dict each
     (``designation``, ``entity``, ``programs``, ``start``, ``end``): a designation node
     read from several graphs is one (the earliest start, the latest end)."""
@@ -149,13 +153,16 @@ def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dic
     found: dict[str, str] = {}
     for query in queries:
         for row in select_values(store, query):
-            known = found.get(row["s"])
-            if known is None or row["id"] < known:
-                found[row["s"]] = row["id"]
+            subject, ident = row["s"], row["id"]
+            if subject is None or ident is None:
+                continue
+            known = found.get(subject)
+            if known is None or ident < known:
+                found[subject] = ident
     return found
 
 
-def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
+def add_holdings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`holdings` rows: one relation stated by several holdings counts once
     (:meth:`~sanctiongraph.analysis.ownership.OwnershipData.add_holding`)."""
     for row in rows:
@@ -170,7 +177,7 @@ def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
                          control=control, sources=row["sources"])
 
 
-def add_listings(data: OwnershipData, rows: list[dict]) -> None:
+def add_listings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
         data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
@@ -200,7 +207,7 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     bound in a query, are not walked through."""
     data = OwnershipData()
     found_listings = listings(store, _LISTINGS)
-    rows: list[dict] = []
+    rows: list[Row] = []
     level = {row["entity"] for row in found_listings}
     reached = set(level)
     while level:
@@ -228,33 +235,34 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     return data.compact()
 
 
-_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+def entity_status(store: GraphStore, entity: str, as_of: date,
+                  data: OwnershipData | None = None) -> OwnershipStatus:
+    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains: the
+    question ``sanctiongraph owners`` and ``GET /entities/{id}/owners`` ask.
 
-
-def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
-    """An entity's IRI and data-package id, from either; :class:`UnknownEntity` if absent."""
-    if entity.startswith(("http://", "https://")):
-        iri = entity
-    else:
-        found = [s["entity"].value for s in store.query(
-            load_query("analysis/entity-by-id").text, {"id": ox.Literal(entity)})]
-        preferred = str(ID[f"entity/{entity}"])
-        if not found:
-            raise UnknownEntity(f"no entity with id {entity!r}")
-        iri = preferred if preferred in found else sorted(found)[0]
-    node = ox.NamedNode(iri)
-    ask = "ASK { { ?h <%s> ?x } UNION { ?h <%s> ?x } UNION { ?d <%s> ?x } }" % (
-        SG.owner, SG.owned, SG.designates)
-    if not store.has_subject(node) and not bool(store.query(ask, {"x": node})):
-        raise UnknownEntity(f"no entity {entity!r} in the store")
-    ids = [term.value for term in store.objects(node, _IDENTIFIER)]
-    return iri, (min(ids) if ids else None)
+    ``entity`` is whatever :func:`~sanctiongraph.entities.resolve_entity` accepts; raises
+    :class:`UnknownEntity`. ``data`` may be the whole store's :func:`load_ownership`, read
+    once and shared (the API keeps one): the answer is the same, without querying the
+    store at all when the entity is in it (its label there is its smallest data-package
+    id, as resolve_entity gives), and without reading above it when it is not (then
+    nothing is above it). It is not modified."""
+    iri = entity_iri_of(entity)
+    if data is None or iri not in data.index:
+        resolved = resolve_entity(store, entity)
+        iri = resolved.iri
+        if data is None:
+            data = load_ownership_above(store, iri)
+        elif iri not in data.index:
+            data = OwnershipData()
+        if iri not in data.index:
+            data.entity(iri, resolved.id)
+    return ownership_status(data, data.index[iri], as_of)
 
 
 def owners(store: GraphStore, entity_iri: str, as_of: date,
-           data: OwnershipData | None = None,
-           write_step: Callable[[OwnershipData, int], bytes] | None = None) -> dict:
-    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains.
+           data: OwnershipData | None = None) -> OwnersBody:
+    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains
+    (:func:`entity_status` as plain data).
 
     Returns exactly ``{"entity", "blocked", "status", "blocked_share", "reasons",
     "chains"}``; ``status`` is ``blocked``, ``possibly_blocked`` or ``not_blocked``;
@@ -263,35 +271,18 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
     a list of ``{"owner", "owned", "percent"}`` steps from the top owner down (a band's
     ``percent`` is ``{"min", "max"}``). Ids are data-package ids where known, else IRIs.
     ``entity_iri`` may also be a data-package id. Raises :class:`UnknownEntity`.
-
-    ``data`` may be the whole store's :func:`load_ownership`, read once and shared (the
-    API keeps one): the answer is the same, without querying the store at all when the
-    entity is in it (its label there is its smallest data-package id, as
-    :func:`resolve_entity` gives), and without reading above it when it is not (then
-    nothing is above it). It is not modified.
-
-    With ``write_step``, each chain is given as text instead (see :func:`summary`).
     """
-    iri = entity_iri
-    if data is None or iri not in data.index:
-        iri, label = resolve_entity(store, entity_iri)
-        if data is None:
-            data = load_ownership_above(store, iri)
-        elif iri not in data.index:
-            data = OwnershipData()
-        if iri not in data.index:
-            data.entity(iri, label)
-    number = data.index[iri]
-    return summary(data, number, as_of, compute_status(data, as_of, [number]), write_step)
+    return entity_status(store, entity_iri, as_of, data).as_dict()
 
 
 def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
-                     direction: str = "up") -> dict:
+                     direction: str = "up") -> dict[str, Any]:
     """Chains above (``up``: who owns the entity) or below (``down``: what it owns) on
     ``as_of``, each path listed, with effective ownership (the sum over paths of the
     product of shares, as min and max when a band is on a path). Returns ``{"entity",
     "direction", "chains", "effective": [{"entity", "min", "max"}], "truncated"}``."""
-    iri, label = resolve_entity(store, entity_iri)
+    resolved = resolve_entity(store, entity_iri)
+    iri, label = resolved.iri, resolved.id
     pattern = _HOLDINGS_ABOVE if direction == "up" else _HOLDINGS_BELOW
     data = OwnershipData()
     add_holdings(data, holdings(store, pattern.replace("?target", str(ox.NamedNode(iri)))))
@@ -309,9 +300,9 @@ def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
     }
 
 
-def render_text(body: dict, as_of: date) -> str:
+def render_text(body: OwnersBody, as_of: date) -> str:
     """``owners`` output for people: status, reasons, then each chain from the top down."""
-    def share(percent) -> str:
+    def share(percent: int | float | dict[str, int | float]) -> str:
         if isinstance(percent, dict):
             return f"{percent['min']}-{percent['max']}%"
         return f"{percent}%"

@@ -8,10 +8,10 @@ import logging
 import os
 import shutil
 import threading
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import anyio

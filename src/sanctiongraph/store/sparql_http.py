@@ -18,8 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from sanctiongraph.queries import ask_as_select, query_form, with_values
-from sanctiongraph.terms import ntriples
 from sanctiongraph.store.base import GraphStore, StoreError
+from sanctiongraph.terms import ntriples
 
 __all__ = ["BATCH", "SparqlHttpStore", "query_form", "with_values"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import Scope
-from pydantic import BaseModel
 
 from sanctiongraph.api.assets import STATIC_DIR, node_modules_dir
 from sanctiongraph.api.deps import ReadAccess

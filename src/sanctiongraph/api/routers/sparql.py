@@ -22,9 +22,9 @@ from sanctiongraph.api.errors import (
     UnsupportedMediaType,
 )
 from sanctiongraph.api.models import ErrorOut
-from sanctiongraph.api.uploads import media_type
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.state import AppState
+from sanctiongraph.api.uploads import media_type
 from sanctiongraph.api.worker import CANONICAL, GRAPH_TYPES, SOLUTION_TYPES
 from sanctiongraph.queries import COMMON_PREFIXES
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import RDF, Graph
 
-from sanctiongraph.namespaces import SHAPES
+from sanctiongraph.namespaces import SG, SHAPES
 from sanctiongraph.queries import load_query, select_values
+from sanctiongraph.resources import reference_dir, shapes_dir
 from sanctiongraph.store import GraphStore
 
 # From the least to the most certain (code list `verification` of the ontology).
@@ -32,6 +35,37 @@ class RuleCheck:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class RuleParts:
+    """Where the parts of a registered rule live, each found from its key: its shapes
+    (``shapes/<key>/``), its deriver (``sanctiongraph.derive.<key with _>``) and the
+    provision files of the sections it implements (the registry's ``sg:implements``).
+    A checkout also has ``tests/fixtures/<key>/`` and ``docs/rules/<key>.md``."""
+
+    key: str
+    shapes: Path
+    deriver: str
+    provisions: tuple[Path, ...]
+
+
+def deriver_module(key: str) -> str:
+    """The module that derives what rule ``key``'s shapes read."""
+    return "sanctiongraph.derive." + key.replace("-", "_")
+
+
+def registered_rules() -> dict[str, RuleParts]:
+    """Every rule of ``data/reference/rules.ttl`` by key, with where its parts are."""
+    registry = Graph().parse(reference_dir() / "rules.ttl")
+    found = {}
+    for rule in registry.subjects(RDF.type, SG.Rule):
+        key = str(registry.value(rule, SG.ruleKey))
+        provisions = tuple(sorted(
+            reference_dir() / "provisions" / f"{str(section).rsplit('/', 1)[-1]}.ttl"
+            for section in registry.objects(rule, SG.implements)))
+        found[key] = RuleParts(key, shapes_dir() / key, deriver_module(key), provisions)
+    return dict(sorted(found.items()))
 
 
 def rule_of_shape(shape: str) -> str:

@@ -286,7 +286,6 @@ class Subject:
 
 
 NAME_COLUMNS = ("id", "name")
-OPTIONAL_COLUMNS = ("country", "kind", "bic", "lei", "imo")
 
 
 def read_subjects(path: Path) -> list[Subject]:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypedDict
 
-from sanctiongraph.entities import UnknownEntity, resolve_entity
+from sanctiongraph.entities import UnknownEntity, entity_iri_of, resolve_entity
 from sanctiongraph.namespaces import country
 from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
@@ -319,9 +319,9 @@ def access_paths(store: GraphStore, entity_iri: str, as_of: date,
     """
     if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         raise ValueError(f"max_depth must be between 1 and {MAX_DEPTH_LIMIT}, not {max_depth}")
-    if (data is not None and entity_iri.startswith(("http://", "https://"))
-            and entity_iri in data.by_holder):  # an IRI as resolve_entity takes one
-        iri, label = entity_iri, data.ids.get(entity_iri)  # its smallest id, as resolved
+    iri = entity_iri_of(entity_iri)
+    if data is not None and iri in data.by_holder:  # the IRI resolve_entity would give
+        label = data.ids.get(iri)  # its smallest id, as resolved
     else:
         resolved = resolve_entity(store, entity_iri)
         iri, label = resolved.iri, resolved.id

@@ -33,6 +33,7 @@ from rdflib import DCTERMS, RDF, XSD
 from sanctiongraph.analysis.loader import load_ownership_below_listings
 from sanctiongraph.analysis.ownership import OwnershipData, Status, compute_status, from_units
 from sanctiongraph.derive import DERIVED
+from sanctiongraph.derive.kit import date_value
 from sanctiongraph.namespaces import ID, SG, provision
 from sanctiongraph.queries import group_properties, select_properties
 from sanctiongraph.store import GraphStore
@@ -120,13 +121,13 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
 
 def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Triple]:
     """Each transaction's blocked and possibly blocked parties on its own date."""
-    by_date: dict[str, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
+    by_date: dict[date, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
     facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
                                                _TRANSACTION_FACTS), _TRANSACTION_FACTS)
     for transaction, values in facts.items():  # one fact per row: linear in copies
         if ":" not in transaction:
             continue  # a blank node
-        for day in values["date"]:
+        for day in filter(None, map(date_value, values["date"])):  # a non-date judges nothing
             for party in values["party"]:
                 if party in data.index and ":" in party:  # not a blank node
                     by_date[day].append((_n(transaction), party))

@@ -200,7 +200,7 @@ class SG(DefinedNamespace):
     creditedTo: URIRef
     preApproved: URIRef
 
-    # --- 31 CFR 561.203 exposure assessments (derive/capta.py) ----------------
+    # --- 31 CFR 561.203 exposure assessments (derive/ifsr_561_203.py) ----------------
     ExposureAssessment: URIRef
     assessedTransaction: URIRef
     assessedInstitution: URIRef

@@ -406,7 +406,7 @@ def test_complete_network_byte_and_time_bounds(complete):
 
 
 def test_access_reads_the_same_covered_institutions_as_the_deriver(store):
-    """reaches_us uses the covered-institution test of derive/fincen311.py."""
+    """reaches_us uses the covered-institution test of derive/fincen_311_dprk.py."""
     from sanctiongraph.derive import run_derivers
 
     copy = open_store(in_memory=True)

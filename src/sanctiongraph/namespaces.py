@@ -293,7 +293,7 @@ class SG(DefinedNamespace):
     readsData: URIRef
     evidence: URIRef
 
-    # --- Section 311 special measures as data (derive/fincen311.py) ----------
+    # --- Section 311 special measures as data (derive/fincen_311_dprk.py) ----------
     SpecialMeasure: URIRef
     MeasureRequirement: URIRef
     AccountProhibition: URIRef

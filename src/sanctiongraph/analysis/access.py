@@ -9,7 +9,7 @@ by the maintainer of the one before. Its ``hops`` run from the start to the main
 the last account; its ``accounts`` list the chain in order. A path ``reaches_us`` when its
 last account is a correspondent (or payable-through) account located in the United
 States and maintained by a covered financial institution, that is a financial institution
-organised or located in the United States (as ``derive/fincen311.py`` classifies them).
+organised or located in the United States (as ``derive/fincen_311_dprk.py`` classifies them).
 
 Every path of one to ``max_depth`` accounts is listed, prefixes included, so a chain that
 passes through the United States and goes on is shown at each step. No institution occurs

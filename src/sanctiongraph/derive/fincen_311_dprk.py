@@ -287,12 +287,12 @@ class World:
         world.listings = [Listing(k, r["entity"], r["start"], r["end"],
                                   tuple(sorted(r["references"])), tuple(sorted(r["sources"])))
                           for k, r in sorted(rows.items())]
-        for s in store.query(load_query("derive/fincen311-same-as").text):
+        for s in store.query(load_query("derive/fincen-311-dprk-same-as").text):
             world.same_as[s["a"].value].add(s["b"].value)
         citations = {s["p"].value: s["c"].value for s in store.query(
             f"SELECT ?p ?c WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p . "
             f"?p <{SG.citation}> ?c }}")}
-        for s in store.query(load_query("derive/fincen311-measures").text):
+        for s in store.query(load_query("derive/fincen-311-dprk-measures").text):
             m = world.measures.setdefault(s["measure"].value, Measure(s["measure"].value))
             m.effective = m.effective or date_value(s["effective"])
             m.until = m.until or date_value(s["until"])

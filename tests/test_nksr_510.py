@@ -20,7 +20,8 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF
 
 from fixtures_support import FIXTURES, fixture_as_of, run_fixture
-from sanctiongraph.derive import nksr, run_derivers
+from sanctiongraph.derive import nksr_510 as nksr
+from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import Source
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.loading import load_bundled, load_sources

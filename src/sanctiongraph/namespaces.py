@@ -249,7 +249,7 @@ class SG(DefinedNamespace):
     excludedDevice: URIRef
     endUser: URIRef
     commerceAuthorization: URIRef
-    # general licenses, their conditions and derived assessments (derive/nksr.py)
+    # general licenses, their conditions and derived assessments (derive/nksr_510.py)
     LicenseCondition: URIRef
     LicenseAssessment: URIRef
     LicenseOutcome: URIRef

@@ -101,7 +101,7 @@ def test_a_derivation_killed_part_way_is_done_again_before_anything_reads_it(wor
     v1, v2, expected = worlds
     store = loaded(v1, tmp_path / "store")
     # The sources are replaced; the 50 Percent Rule deriver dies before it writes.
-    code = load_killed_at("sanctiongraph.derive.ofac50:derive", "before", v2, store)
+    code = load_killed_at("sanctiongraph.derive.ofac_50pct:derive", "before", v2, store)
     assert code == -9
     opened = OxigraphStore(store)
     assert not derived_is_complete(opened)  # the torn graph is recognised as such

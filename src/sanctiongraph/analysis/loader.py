@@ -3,7 +3,7 @@ library function behind ``sanctiongraph owners`` and ``GET /entities/{id}/owners
 
 Holdings and listings are read one fact per row (:func:`~sanctiongraph.queries.
 select_properties`), so that facts stated in several graphs cost a row per copy, and
-one relation stated by several holdings counts once (``docs/ofac-50pct.md``, "One
+one relation stated by several holdings counts once (``docs/rules/ofac-50pct.md``, "One
 relation, counted once"). Entity keys are IRIs, and the data-package id
 (``dct:identifier``) is kept as the entity's label where there is one.
 """

@@ -13,7 +13,7 @@ derived graph:
   ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on. A relation
   stated by several holding nodes (several sources) is one holding and one reason, with
   a ``sg:viaHolding`` for each node; identical listings likewise, with a
-  ``sg:viaDesignation`` for each designation (``docs/ofac-50pct.md``, "One relation,
+  ``sg:viaDesignation`` for each designation (``docs/rules/ofac-50pct.md``, "One relation,
   counted once");
 - ``sg:blockedUnderProgram``: the programs of the designations the status rests on,
   followed up through blocked owners;

@@ -50,8 +50,8 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import AS_OF, generate  # noqa: E402
-from pipeline import write_world  # noqa: E402
+from generate import AS_OF, generate
+from pipeline import write_world
 
 MARKER = "loadtest-world.json"
 
@@ -171,7 +171,7 @@ def start_server(store_dir: Path, port: int, log_path: Path, extra: list[str],
     command = ([str(exe)] if exe.exists() else [sys.executable, "-m", "sanctiongraph.cli"])
     command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(store_dir),
                 *extra]
-    log = open(log_path, "wb")
+    log = open(log_path, "wb")  # noqa: SIM115 - the server writes it while it runs
 
     def cap_memory() -> None:
         # A cap on the server's address space, so that a runaway server fails alone
@@ -296,8 +296,7 @@ async def _run_raw(base: str, plan: list[tuple[str, str]], clients: int, duratio
                     status, size = await asyncio.wait_for(
                         raw_get(*connection, host, path), timeout)
                     outcome = str(status)
-                except (OSError, EOFError, ValueError, asyncio.TimeoutError,
-                        asyncio.LimitOverrunError) as exc:
+                except (TimeoutError, OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
                     outcome = type(exc).__name__
                     if connection is not None:
                         connection[1].close()

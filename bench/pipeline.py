@@ -73,7 +73,7 @@ def write_world(entities: int, seed: int, folder: Path) -> dict[str, int]:
         w = csv.writer(f)
         w.writerow(["id", "date", "account", "originator_institution", "beneficiary_institution",
                     "counterparty", "purpose", "amount", "currency", "knowingly", "significant"])
-        for account, maintainer, holder in accounts:
+        for account, _maintainer, holder in accounts:
             for _ in range(rng.choice((0, 1, 2, 3))):
                 other = rng.choice(banks)
                 w.writerow([f"t{transactions}", f"{rng.randrange(2011, 2027)}-0{rng.randrange(1, 10)}-2{rng.randrange(0, 9)}",

@@ -28,17 +28,10 @@ LEGAL = ["LLC", "JSC", "Co Ltd", "OJSC", "PJSC", "LTD", "SA", "AG", "GmbH", "Inc
          "Co., Ltd.", "S.A.", "Corporation"]
 VARIANTS = [("y", "i"), ("i", "y"), ("ou", "u"), ("u", "ou"), ("kh", "h"), ("h", "kh"),
             ("ee", "i"), ("ph", "f"), ("mm", "m"), ("ei", "ey"), ("ey", "ei"), ("j", "dj")]
-FIRST = ("james john robert michael william david richard joseph thomas charles mary patricia "
-         "jennifer linda elizabeth barbara susan jessica sarah karen emma olivia sophie lukas "
-         "jonas felix marta agnieszka piotr tomasz giulia matteo chiara pierre camille").split()
-LAST = ("smith johnson williams brown jones garcia miller davis wilson anderson taylor thomas "
-        "moore jackson martin thompson white harris clark lewis robinson walker young allen "
-        "king wright scott green baker adams nelson hill campbell mitchell carter roberts "
-        "novak kowalski rossi bianchi dubois lambert schneider fischer weber").split()
-BUSINESS = ("widget logistics consulting solutions partners bakery design studio systems "
-            "analytics foods textiles furniture software media marine farms dental "
-            "properties realty travel outfitters garden").split()
-SYLLABLES = "ka lo mi ra ven to sel dar nia bor ith qua zen ple mar tos fen gri ul vo".split()
+FIRST = ["james", "john", "robert", "michael", "william", "david", "richard", "joseph", "thomas", "charles", "mary", "patricia", "jennifer", "linda", "elizabeth", "barbara", "susan", "jessica", "sarah", "karen", "emma", "olivia", "sophie", "lukas", "jonas", "felix", "marta", "agnieszka", "piotr", "tomasz", "giulia", "matteo", "chiara", "pierre", "camille"]
+LAST = ["smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "davis", "wilson", "anderson", "taylor", "thomas", "moore", "jackson", "martin", "thompson", "white", "harris", "clark", "lewis", "robinson", "walker", "young", "allen", "king", "wright", "scott", "green", "baker", "adams", "nelson", "hill", "campbell", "mitchell", "carter", "roberts", "novak", "kowalski", "rossi", "bianchi", "dubois", "lambert", "schneider", "fischer", "weber"]
+BUSINESS = ["widget", "logistics", "consulting", "solutions", "partners", "bakery", "design", "studio", "systems", "analytics", "foods", "textiles", "furniture", "software", "media", "marine", "farms", "dental", "properties", "realty", "travel", "outfitters", "garden"]
+SYLLABLES = ["ka", "lo", "mi", "ra", "ven", "to", "sel", "dar", "nia", "bor", "ith", "qua", "zen", "ple", "mar", "tos", "fen", "gri", "ul", "vo"]
 
 
 def perturb(name: str, rng: random.Random) -> tuple[str, str]:

@@ -12,11 +12,11 @@ import pyoxigraph as ox
 import pytest
 
 from fixtures_support import FIXTURES, run_fixture
-from sanctiongraph.derive.capta import assessments
+from sanctiongraph.derive import run_derivers
+from sanctiongraph.derive.ifsr_561_203 import assessments
 from sanctiongraph.ingest import IngestError, Source, read_source
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.loading import load_bundled, load_sources
-from sanctiongraph.derive import run_derivers
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import open_store

@@ -52,7 +52,9 @@ def has(source, s, p, o) -> bool:
 def test_minimal_package_maps_every_file():
     source = read_source(MINIMAL)
     assert source.name == "minimal"
-    n = lambda iri: ox.NamedNode(str(iri))
+    def n(iri: object) -> ox.NamedNode:
+        return ox.NamedNode(str(iri))
+
     assert has(source, ID["entity/kp-bank-cn"], SG.branchOf, n(ID["entity/kp-bank"]))
     assert has(source, ID["entity/kp-bank-cn"], SG.locatedIn, n(country("CN")))
     assert has(source, ID["entity/kp-army"], SG.hasFunction, n(code("function", "military")))

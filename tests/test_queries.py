@@ -124,7 +124,9 @@ def test_a_syntax_error_names_the_line_and_column_of_the_users_own_text():
     import pyoxigraph as ox
 
     from sanctiongraph.queries import (
-        oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
+        oxigraph_syntax_error,
+        syntax_error_message,
+        with_common_prefixes,
     )
 
     text = "SELECT * WHERE {\n  ?s ?p ?o\n  FILTER(?o > ) }"

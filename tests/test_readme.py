@@ -222,3 +222,17 @@ def test_the_compliance_teams_walk_through(workdir):
            "2022-12-02 with it" in possibly
     assert "a-bm-leasing" in affected and "which is blocked" in affected
     assert "matched by BIC MOSWRUMM" in affected
+CHECKS = (".venv/bin/ruff check", ".venv/bin/ruff format --check", ".venv/bin/mypy")
+
+
+def test_ci_and_pre_commit_run_the_same_lint_format_and_type_checks():
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert all(check in lines for check in CHECKS)
+    assert all(lines.index(check) > lines.index(readme_commands()[1]) for check in CHECKS)
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    entries = [line.split("entry:", 1)[1].strip() for line in hooks.splitlines()
+               if line.strip().startswith("entry:")]
+    assert entries == list(CHECKS)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "[tool.mypy]\nstrict = true" in pyproject
+    assert "[tool.ruff.lint]" in pyproject and "[tool.ruff.format]" in pyproject

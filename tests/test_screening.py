@@ -16,8 +16,15 @@ import pytest
 from sanctiongraph.imports import import_lists
 from sanctiongraph.ingest.errors import IngestError
 from sanctiongraph.screening import (
-    DEFAULT_THRESHOLD, Subject, name_score, normal_bic, normal_imo, normal_lei, read_lists,
-    read_subjects, screen,
+    DEFAULT_THRESHOLD,
+    Subject,
+    name_score,
+    normal_bic,
+    normal_imo,
+    normal_lei,
+    read_lists,
+    read_subjects,
+    screen,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"

@@ -10,8 +10,10 @@ import json
 import os
 import sys
 import time
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import pyoxigraph as ox
@@ -25,10 +27,13 @@ from sanctiongraph.loading import (
 )
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.queries import (
-    oxigraph_syntax_error, syntax_error_message, with_common_prefixes,
+    oxigraph_syntax_error,
+    syntax_error_message,
+    with_common_prefixes,
 )
 from sanctiongraph.spreadsheet import csv_text
 from sanctiongraph.store import GraphStore, StoreError, open_store
+from sanctiongraph.terms import rdf_bytes
 from sanctiongraph.validate import validate_paths
 
 EXIT_INPUT = 2
@@ -40,7 +45,7 @@ STORE = click.option(
     help="Store directory (default: .sanctiongraph/store under the working directory).")
 
 
-def _as_of(value) -> date:
+def _as_of(value: datetime | None) -> date:
     return value.date() if value is not None else date.today()
 
 
@@ -49,7 +54,7 @@ PROGRESS = click.option(
     help="Print each stage with its counts and time on stderr (default: when stderr is a terminal).")
 
 
-def _stage_printer(progress: bool | None):
+def _stage_printer(progress: bool | None) -> Callable[[str, str, float], None] | None:
     """A progress callback that prints on stderr, or ``None`` when it is off."""
     if progress is False or (progress is None and not sys.stderr.isatty()):
         return None
@@ -60,7 +65,7 @@ def _stage_printer(progress: bool | None):
     return tell
 
 
-def _fail(lines: list[str] | str, code: int = EXIT_INPUT) -> None:
+def _fail(lines: list[str] | str, code: int = EXIT_INPUT) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         click.echo(f"error: {line}", err=True)
     sys.exit(code)
@@ -98,7 +103,7 @@ def cli() -> None:
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write the report to (default: standard output).")
 @PROGRESS
-def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str, output: Path | None,
+def validate(paths: tuple[Path, ...], as_of: datetime | None, fmt: str, engine: str, output: Path | None,
              progress: bool | None) -> None:
     """Validate data packages (folders or .zip of CSV) and RDF files, statelessly.
 
@@ -128,7 +133,7 @@ def validate(paths: tuple[Path, ...], as_of, fmt: str, engine: str, output: Path
 @click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Publication date of the files (default: an ISO date in each file name, "
                    "else the date the file states).")
-def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
+def import_(fmt: str, paths: tuple[Path, ...], output: Path, published: datetime | None) -> None:
     """Import published lists and registers (OFAC, UN, GLEIF, BODS, FtM) into a data package.
 
     Several publications of one list given together make a history: listings that
@@ -206,7 +211,8 @@ def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
               help="Graph name for a single source (default: the file or folder name).")
 @AS_OF
 @PROGRESS
-def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None, as_of,
+def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None,
+         as_of: datetime | None,
          progress: bool | None) -> None:
     """Load sources into the store; each replaces its own named graph.
 
@@ -264,7 +270,7 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
 
     if (file is None) == (text is None):
         _fail("give either a query file or --query TEXT")
-    sparql = text if text is not None else file.read_text(encoding="utf-8")
+    sparql = text if text is not None else file.read_text(encoding="utf-8") if file else ""
     prefixed, added = with_common_prefixes(sparql)
     store = _open(store_location)
     try:
@@ -285,11 +291,12 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     store.close()
 
 
-def _render_results(results, fmt: str) -> str:
+def _render_results(results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+                    fmt: str) -> str:
     if isinstance(results, ox.QueryBoolean):
         return json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
     if isinstance(results, ox.QueryTriples):
-        return results.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
+        return rdf_bytes(results, ox.RdfFormat.N_TRIPLES).decode()
     names = [v.value for v in results.variables]
     rows = [[_cell(s[n]) for n in names] for s in results]
     if fmt == "json":
@@ -302,8 +309,10 @@ def _render_results(results, fmt: str) -> str:
     return "\n".join(lines)
 
 
-def _cell(term) -> str | None:
-    return None if term is None else term.value
+def _cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str | None:
+    if term is None:
+        return None
+    return str(term) if isinstance(term, ox.Triple) else term.value
 
 
 @cli.command()
@@ -337,8 +346,8 @@ def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes
     if graph is None:
         quads = [ox.Quad(t.subject, t.predicate, t.object, g)
                  for g in store.graphs() for t in store.triples(g)]
-        return ox.serialize(quads, format=formats[fmt])
-    return ox.serialize(list(store.triples(graph)), format=formats[fmt])
+        return rdf_bytes(quads, formats[fmt])
+    return rdf_bytes(list(store.triples(graph)), formats[fmt])
 
 
 @cli.command()
@@ -350,7 +359,7 @@ def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes
               show_default=True,
               help="json prints exactly the body of GET /entities/{id}/access-paths.")
 @STORE
-def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | None) -> None:
+def access(entity: str, max_depth: int, as_of: datetime | None, fmt: str, store_location: str | None) -> None:
     """Indirect-access paths from an institution into US correspondent accounts.
 
     ENTITY is a data-package id or a full IRI. Each path follows nested accounts (the
@@ -359,7 +368,8 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
     financial institution. At most 10,000 paths (about 5 MB, 5 s): the first line, and
     "truncated" in the JSON, say when there were more. Exit 2 for an unknown entity.
     """
-    from sanctiongraph.analysis.access import UnknownEntity, access_paths, render_text
+    from sanctiongraph.analysis.access import access_paths, render_text
+    from sanctiongraph.entities import UnknownEntity
 
     day = _as_of(as_of)
     store = _open(store_location)
@@ -427,7 +437,7 @@ def serve(host: str, port: int, store_location: str | None, api_key: str | None,
     from sanctiongraph.api.serve import ConnectionLimits
     from sanctiongraph.api.serve import serve as run_server
 
-    query = {"query_workers": query_workers, "query_deadline_seconds": query_deadline,
+    query: dict[str, float | None] = {"query_workers": query_workers, "query_deadline_seconds": query_deadline,
              "query_memory_mb": query_memory,
              "query_per_client": query_per_client}
     try:
@@ -448,7 +458,7 @@ def serve(host: str, port: int, store_location: str | None, api_key: str | None,
               show_default=True,
               help="json prints exactly the body of GET /entities/{id}/owners.")
 @STORE
-def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
+def owners(entity: str, as_of: datetime | None, fmt: str, store_location: str | None) -> None:
     """OFAC 50 Percent Rule status of an entity, with its reasons and ownership chains.
 
     ENTITY is a data-package id or a full IRI. Blocked: listed on the SDN List, or owned
@@ -456,13 +466,13 @@ def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
     possibly blocked: only ownership bands at their maximum would get there. Exit 2 for
     an unknown entity.
     """
-    from sanctiongraph.analysis.loader import UnknownEntity, render_text
-    from sanctiongraph.analysis.loader import owners as owners_of
+    from sanctiongraph.analysis.loader import entity_status, render_text
+    from sanctiongraph.entities import UnknownEntity
 
     day = _as_of(as_of)
     store = _open(store_location)
     try:
-        body = owners_of(store, entity, day)
+        body = entity_status(store, entity, day).as_dict()
     except UnknownEntity as exc:
         _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
     finally:
@@ -497,7 +507,7 @@ def main() -> None:
         _fail(str(exc))
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - last line of defence for users
+    except Exception as exc:
         if os.environ.get("SANCTIONGRAPH_DEBUG"):
             raise
         _fail(f"internal error: {exc.__class__.__name__}: {exc} "

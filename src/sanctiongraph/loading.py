@@ -10,7 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sanctiongraph.derive import (
-    derived_is_complete, ensure_derived, invalidate_derived, mark_derived_complete,
+    derived_is_complete,
+    ensure_derived,
+    invalidate_derived,
+    mark_derived_complete,
 )
 from sanctiongraph.ingest import (
     IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,

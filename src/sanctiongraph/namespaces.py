@@ -232,7 +232,7 @@ class SG(DefinedNamespace):
     creditedTo: URIRef
     preApproved: URIRef
 
-    # --- 31 CFR 561.203 exposure assessments (derive/capta.py) ----------------
+    # --- 31 CFR 561.203 exposure assessments (derive/ifsr_561_203.py) ----------------
     ExposureAssessment: URIRef
     assessedTransaction: URIRef
     assessedInstitution: URIRef
@@ -281,7 +281,7 @@ class SG(DefinedNamespace):
     excludedDevice: URIRef
     endUser: URIRef
     commerceAuthorization: URIRef
-    # general licenses, their conditions and derived assessments (derive/nksr.py)
+    # general licenses, their conditions and derived assessments (derive/nksr_510.py)
     LicenseCondition: URIRef
     LicenseAssessment: URIRef
     LicenseOutcome: URIRef
@@ -325,7 +325,7 @@ class SG(DefinedNamespace):
     readsData: URIRef
     evidence: URIRef
 
-    # --- Section 311 special measures as data (derive/fincen311.py) ----------
+    # --- Section 311 special measures as data (derive/fincen_311_dprk.py) ----------
     SpecialMeasure: URIRef
     MeasureRequirement: URIRef
     AccountProhibition: URIRef

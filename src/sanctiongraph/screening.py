@@ -14,13 +14,14 @@ docs/screening.md explains the choices and the measured speed and quality.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 from anyascii import anyascii
@@ -36,14 +37,9 @@ DEFAULT_THRESHOLD = 0.88
 
 # Words that say what kind of legal person a company is, not which one (after folding:
 # "S.A." and "O.O.O." arrive as "sa" and "ooo").
-LEGAL_FORMS = frozenset("""
-    llc llp lp ltd limited inc incorporated corp corporation co company cos plc pllc
-    jsc ojsc cjsc pjsc ao oao zao pao ooo tov pat at
-    sa sas sarl sal spa srl sro as asa ab oy oyj ag gmbh kg ohg ug bv nv vof
-    pte pvt pty bhd sdn tbk fze fzco fzc fzllc est wll kft zrt nyrt doo dd ad eood jsco
-    """.split())
+LEGAL_FORMS = frozenset(["llc", "llp", "lp", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company", "cos", "plc", "pllc", "jsc", "ojsc", "cjsc", "pjsc", "ao", "oao", "zao", "pao", "ooo", "tov", "pat", "at", "sa", "sas", "sarl", "sal", "spa", "srl", "sro", "as", "asa", "ab", "oy", "oyj", "ag", "gmbh", "kg", "ohg", "ug", "bv", "nv", "vof", "pte", "pvt", "pty", "bhd", "sdn", "tbk", "fze", "fzco", "fzc", "fzllc", "est", "wll", "kft", "zrt", "nyrt", "doo", "dd", "ad", "eood", "jsco"])
 # Words that join others without naming anything.
-FILLER = frozenset("the of and for in at de des du la le el al von van der".split())
+FILLER = frozenset(["the", "of", "and", "for", "in", "at", "de", "des", "du", "la", "le", "el", "al", "von", "van", "der"])
 # One spelling for words that are written in several ways.
 SAME_WORD = {
     "banking": "bank", "banque": "bank", "banco": "bank", "banca": "bank", "bankasi": "bank",
@@ -61,14 +57,7 @@ SAME_PHRASE = [
 ]
 # Words many unrelated names share: they count in the whole name, not in the distinctive
 # part, so that "Bank of China" does not resemble "Bank of Kunlun".
-GENERIC = frozenset("""
-    bank international trading trade group holding national commercial development
-    investment investments industrial foreign general enterprise enterprises import export
-    shipping services global credit financial finance insurance islamic state central
-    republic joint stock united new first management capital energy oil gas petroleum
-    construction engineering technology technologies equipment import-export economic
-    cooperative cooperation agency office ministry department corporation
-    """.split())
+GENERIC = frozenset(["bank", "international", "trading", "trade", "group", "holding", "national", "commercial", "development", "investment", "investments", "industrial", "foreign", "general", "enterprise", "enterprises", "import", "export", "shipping", "services", "global", "credit", "financial", "finance", "insurance", "islamic", "state", "central", "republic", "joint", "stock", "united", "new", "first", "management", "capital", "energy", "oil", "gas", "petroleum", "construction", "engineering", "technology", "technologies", "equipment", "import-export", "economic", "cooperative", "cooperation", "agency", "office", "ministry", "department", "corporation"])
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _SINGLE_LETTER_RUN = re.compile(r"\b(?:[a-z] )+[a-z]\b")
 _DOUBLED = re.compile(r"(.)\1+")
@@ -172,7 +161,7 @@ class ListEntry:
     entry: str
     name: str
     person: bool
-    names: list[str] = field(default_factory=list)  # the name and its aliases
+    names: builtins.list[str] = field(default_factory=builtins.list)  # the name and its aliases
     codes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     id: str = ""  # the entity's id in the package (or its IRI in a store)
 
@@ -298,7 +287,6 @@ class Subject:
 
 
 NAME_COLUMNS = ("id", "name")
-OPTIONAL_COLUMNS = ("country", "kind", "bic", "lei", "imo")
 
 
 def read_subjects(path: Path) -> list[Subject]:
@@ -340,14 +328,15 @@ def read_subjects(path: Path) -> list[Subject]:
         if row.get("id") in seen:
             errors.append(InputError(file, f"id {row['id']!r} is used twice", number, "id"))
         seen.add(row.get("id", ""))
-        codes = {}
+        codes: dict[str, str] = {}
         for scheme, normal in IDENTIFIERS.items():
             if row.get(scheme):
                 code = normal(row[scheme])
                 if code is None:
                     errors.append(InputError(file, f"{row[scheme]!r} is not a valid "
                                              f"{scheme.upper()}", number, scheme))
-                codes[scheme] = code
+                else:
+                    codes[scheme] = code
         subjects.append(Subject(row.get("id", ""), row.get("name", ""),
                                 row.get("kind", "").lower(), row.get("country", ""), codes))
     if errors:
@@ -462,7 +451,8 @@ def _screen_names(subjects: Sequence[Subject], entries: Sequence[ListEntry],
                                         _block_keys(key.distinctive)]))
         if not candidates:
             continue
-        pick = itemgetter(*candidates) if len(candidates) > 1 else lambda t: (t[candidates[0]],)
+        pick = itemgetter(*candidates) if len(candidates) > 1 else itemgetter(slice(
+            candidates[0], candidates[0] + 1))
         wholes: dict[int, float] = {}
         for text, texts in ((key.whole, sorted_texts), (key.ordered, ordered_texts)):
             for _, score, i in process.extract(text, pick(texts), scorer=fuzz.ratio,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -225,7 +226,7 @@ def test_serve_with_workers_shares_the_store_read_only(tmp_path):
                        headers={"content-type": "text/turtle", "x-api-key": API_KEY}, timeout=30)
         assert r.status_code == 403
         workers = [pid for pid in children(process.pid)
-                   if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read()]
+                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
         assert len(workers) == 2
         # A read command opens the store read-only beside the workers (issue 19 item 13).
         owners = cli_run(tmp_path, "owners", "kp-crane", "--as-of", "2026-11-23")

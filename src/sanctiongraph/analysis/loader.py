@@ -3,24 +3,36 @@ library function behind ``sanctiongraph owners`` and ``GET /entities/{id}/owners
 
 Holdings and listings are read one fact per row (:func:`~sanctiongraph.queries.
 select_properties`), so that facts stated in several graphs cost a row per copy, and
-one relation stated by several holdings counts once (``docs/ofac-50pct.md``, "One
+one relation stated by several holdings counts once (``docs/rules/ofac-50pct.md``, "One
 relation, counted once"). Entity keys are IRIs, and the data-package id
 (``dct:identifier``) is kept as the entity's label where there is one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import pyoxigraph as ox
 
 from sanctiongraph.analysis.ownership import (
-    OwnershipData, chain_steps, chains, compute_status, effective_ownership, summary,
+    OwnersBody,
+    OwnershipData,
+    OwnershipStatus,
+    chain_steps,
+    chains,
+    effective_ownership,
+    ownership_status,
 )
-from sanctiongraph.namespaces import ID, SG
+from sanctiongraph.entities import entity_iri_of, resolve_entity
+from sanctiongraph.namespaces import SG
 from sanctiongraph.queries import (
-    group_properties, iri_rows, load_query, select_properties, select_values, value_blocks,
+    group_properties,
+    iri_rows,
+    select_properties,
+    select_values,
+    value_blocks,
     with_rows_chunked,
 )
 from sanctiongraph.store import GraphStore
@@ -43,10 +55,10 @@ _FROM_PUBLICATIONS = "https://w3id.org/sanctiongraph/ontology/code/date-basis/pu
 # Oxigraph follow the path from ?target instead of joining all holdings.
 _HOLDING_TYPES = (_OWNERSHIP, _CONTROL)
 _HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
-_HOLDINGS_ABOVE = ("?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s ."
-                   .format(owner=SG.owner, owned=SG.owned))
-_HOLDINGS_BELOW = ("?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?s ."
-                   .format(owner=SG.owner, owned=SG.owned))
+_HOLDINGS_ABOVE = (f"?target ^<{SG.owned}> ?first . ?first (<{SG.owner}>/^<{SG.owned}>)* ?s ."
+                   )
+_HOLDINGS_BELOW = (f"?target ^<{SG.owner}> ?first . ?first (<{SG.owned}>/^<{SG.owner}>)* ?s ."
+                   )
 _LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
 _LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
                 % (SG.designates, SG.onList, _SDN))
@@ -62,8 +74,7 @@ _RULE_FACTS = {"http://www.w3.org/2000/01/rdf-schema#label": "label",
                "http://purl.org/dc/terms/source": "source"}
 
 
-class UnknownEntity(LookupError):
-    """No entity with that id or IRI is in the store."""
+Row = dict[str, Any]  # a holding or listing as read: its facts by name
 
 
 def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
@@ -72,12 +83,14 @@ def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: s
     that state each subject's ``anchor`` fact."""
     found = group_properties(rows, names)
     for row in rows:
-        if row["p"] in names and names[row["p"]] == anchor:
-            found[row["s"]]["graph"].add(row["g"])
+        subject, predicate, graph = row["s"], row["p"], row["g"]
+        if (subject is not None and graph is not None and predicate in names
+                and names[predicate] == anchor):
+            found[subject]["graph"].add(graph)
     return found
 
 
-def holdings(store: GraphStore, subjects: str | None) -> list[dict]:
+def holdings(store: GraphStore, subjects: str | None) -> list[Row]:
     """The ownership and control holdings the pattern ``subjects`` binds to ``?s`` (all
     when ``None``), one
     dict each (``holding``, ``kind``, ``owner``, ``owned``, ``percent``, ``min``,
@@ -126,7 +139,7 @@ def _share(percents: set[str], minimums: set[str], maximums: set[str]
             str(numbers["max"][-1]) if numbers["max"] else None)
 
 
-def listings(store: GraphStore, subjects: str) -> list[dict]:
+def listings(store: GraphStore, subjects: str) -> list[Row]:
     """The SDN designations the pattern ``subjects`` binds to ``?s``, one dict each
     (``designation``, ``entity``, ``programs``, ``start``, ``end``, the unknown interval
     ``possibly_from`` / ``possibly_until`` and whether ``start`` / ``end`` come from
@@ -158,13 +171,16 @@ def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dic
     found: dict[str, str] = {}
     for query in queries:
         for row in select_values(store, query):
-            known = found.get(row["s"])
-            if known is None or row["id"] < known:
-                found[row["s"]] = row["id"]
+            subject, ident = row["s"], row["id"]
+            if subject is None or ident is None:
+                continue
+            known = found.get(subject)
+            if known is None or ident < known:
+                found[subject] = ident
     return found
 
 
-def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
+def add_holdings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`holdings` rows: one relation stated by several holdings counts once
     (:meth:`~sanctiongraph.analysis.ownership.OwnershipData.add_holding`)."""
     for row in rows:
@@ -190,7 +206,7 @@ def branches(store: GraphStore, entities: Iterable[str] | None = None) -> list[t
                    for row in select_values(store, query)})
 
 
-def blocking_rules(store: GraphStore) -> list[dict]:
+def blocking_rules(store: GraphStore) -> list[Row]:
     """The rules that block persons by operation of law (``sg:BlockingByLaw`` in the
     reference data), one dict each: ``rule``, ``label``, ``citation`` (of its
     ``dct:source`` provisions), ``programs``, ``start``, ``end``,
@@ -216,7 +232,7 @@ def blocking_rules(store: GraphStore) -> list[dict]:
     citations = {row["p"]: row["c"] for row in select_values(
         store, f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
                f"<http://purl.org/dc/terms/source> ?p . ?p <{SG.citation}> ?c }}")}
-    found = []
+    found: list[Row] = []
     for rule in sorted(set(rules)):
         fact = facts.get(rule, {})
         found.append({
@@ -232,7 +248,7 @@ def blocking_rules(store: GraphStore) -> list[dict]:
     return found
 
 
-def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list[dict]) -> None:
+def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list[Row]) -> None:
     """Add :func:`branches` pairs and :func:`blocking_rules`."""
     for office, institution in pairs:
         data.add_branch(office, institution)
@@ -244,7 +260,7 @@ def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list
                                 owned_or_controlled=rule["owned_or_controlled"])
 
 
-def add_listings(data: OwnershipData, rows: list[dict]) -> None:
+def add_listings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
         data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
@@ -255,7 +271,7 @@ def add_listings(data: OwnershipData, rows: list[dict]) -> None:
 
 
 def _label(data: OwnershipData, ids: dict[str, str]) -> None:
-    for key, number in data.index.items():
+    for key in data.index:
         if key in ids:
             data.entity(key, ids[key])
 
@@ -279,7 +295,7 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     data = OwnershipData()
     found_listings = listings(store, _LISTINGS)
     rules = blocking_rules(store)
-    rows: list[dict] = []
+    rows: list[Row] = []
     pairs: set[tuple[str, str]] = set()
     level = {row["entity"] for row in found_listings} | {e for r in rules for e in r["named"]}
     reached = set(level)
@@ -323,33 +339,34 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     return data.compact()
 
 
-_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+def entity_status(store: GraphStore, entity: str, as_of: date,
+                  data: OwnershipData | None = None) -> OwnershipStatus:
+    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains: the
+    question ``sanctiongraph owners`` and ``GET /entities/{id}/owners`` ask.
 
-
-def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
-    """An entity's IRI and data-package id, from either; :class:`UnknownEntity` if absent."""
-    if entity.startswith(("http://", "https://")):
-        iri = entity
-    else:
-        found = [s["entity"].value for s in store.query(
-            load_query("analysis/entity-by-id").text, {"id": ox.Literal(entity)})]
-        preferred = str(ID[f"entity/{entity}"])
-        if not found:
-            raise UnknownEntity(f"no entity with id {entity!r}")
-        iri = preferred if preferred in found else sorted(found)[0]
-    node = ox.NamedNode(iri)
-    ask = "ASK { { ?h <%s> ?x } UNION { ?h <%s> ?x } UNION { ?d <%s> ?x } }" % (
-        SG.owner, SG.owned, SG.designates)
-    if not store.has_subject(node) and not bool(store.query(ask, {"x": node})):
-        raise UnknownEntity(f"no entity {entity!r} in the store")
-    ids = [term.value for term in store.objects(node, _IDENTIFIER)]
-    return iri, (min(ids) if ids else None)
+    ``entity`` is whatever :func:`~sanctiongraph.entities.resolve_entity` accepts; raises
+    :class:`UnknownEntity`. ``data`` may be the whole store's :func:`load_ownership`, read
+    once and shared (the API keeps one): the answer is the same, without querying the
+    store at all when the entity is in it (its label there is its smallest data-package
+    id, as resolve_entity gives), and without reading above it when it is not (then
+    nothing is above it). It is not modified."""
+    iri = entity_iri_of(entity)
+    if data is None or iri not in data.index:
+        resolved = resolve_entity(store, entity)
+        iri = resolved.iri
+        if data is None:
+            data = load_ownership_above(store, iri)
+        elif iri not in data.index:
+            data = OwnershipData()
+        if iri not in data.index:
+            data.entity(iri, resolved.id)
+    return ownership_status(data, data.index[iri], as_of)
 
 
 def owners(store: GraphStore, entity_iri: str, as_of: date,
-           data: OwnershipData | None = None,
-           write_step: Callable[[OwnershipData, int], bytes] | None = None) -> dict:
-    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains.
+           data: OwnershipData | None = None) -> OwnersBody:
+    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains
+    (:func:`entity_status` as plain data).
 
     Returns exactly ``{"entity", "blocked", "status", "blocked_share", "reasons",
     "chains"}``; ``status`` is ``blocked``, ``possibly_blocked`` or ``not_blocked``;
@@ -358,35 +375,18 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
     a list of ``{"owner", "owned", "percent"}`` steps from the top owner down (a band's
     ``percent`` is ``{"min", "max"}``). Ids are data-package ids where known, else IRIs.
     ``entity_iri`` may also be a data-package id. Raises :class:`UnknownEntity`.
-
-    ``data`` may be the whole store's :func:`load_ownership`, read once and shared (the
-    API keeps one): the answer is the same, without querying the store at all when the
-    entity is in it (its label there is its smallest data-package id, as
-    :func:`resolve_entity` gives), and without reading above it when it is not (then
-    nothing is above it). It is not modified.
-
-    With ``write_step``, each chain is given as text instead (see :func:`summary`).
     """
-    iri = entity_iri
-    if data is None or iri not in data.index:
-        iri, label = resolve_entity(store, entity_iri)
-        if data is None:
-            data = load_ownership_above(store, iri)
-        elif iri not in data.index:
-            data = OwnershipData()
-        if iri not in data.index:
-            data.entity(iri, label)
-    number = data.index[iri]
-    return summary(data, number, as_of, compute_status(data, as_of, [number]), write_step)
+    return entity_status(store, entity_iri, as_of, data).as_dict()
 
 
 def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
-                     direction: str = "up") -> dict:
+                     direction: str = "up") -> dict[str, Any]:
     """Chains above (``up``: who owns the entity) or below (``down``: what it owns) on
     ``as_of``, each path listed, with effective ownership (the sum over paths of the
     product of shares, as min and max when a band is on a path). Returns ``{"entity",
     "direction", "chains", "effective": [{"entity", "min", "max"}], "truncated"}``."""
-    iri, label = resolve_entity(store, entity_iri)
+    resolved = resolve_entity(store, entity_iri)
+    iri, label = resolved.iri, resolved.id
     pattern = _HOLDINGS_ABOVE if direction == "up" else _HOLDINGS_BELOW
     data = OwnershipData()
     add_holdings(data, holdings(store, pattern.replace("?target", str(ox.NamedNode(iri)))))
@@ -404,9 +404,9 @@ def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
     }
 
 
-def render_text(body: dict, as_of: date) -> str:
+def render_text(body: OwnersBody, as_of: date) -> str:
     """``owners`` output for people: status, reasons, then each chain from the top down."""
-    def share(percent) -> str:
+    def share(percent: int | float | dict[str, int | float]) -> str:
         if isinstance(percent, dict):
             return f"{percent['min']}-{percent['max']}%"
         return f"{percent}%"

@@ -20,7 +20,7 @@ least fixed point of:
   person (``sg:branchOf``). The other way, an office that is blocked (or possibly
   blocked) makes its institution *possibly* blocked: the office's property is the
   institution's, but a listing of one office does not show that the whole institution
-  is designated (docs/ofac-50pct.md, "Branches and offices");
+  is designated (docs/rules/ofac-50pct.md, "Branches and offices");
 - an entity is blocked when the *direct* shares held in it by blocked owners add up to
   50 percent or more. A blocked owner's share counts in full; shares are never
   multiplied along a chain (FAQ 401, examples 1 and 2). Shares held by owners that are
@@ -67,11 +67,11 @@ entity; walking stops where a path would revisit an entity, so cycles terminate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
+from typing import Any, TypedDict
 
 UNIT = 10_000  # integer share units per percent
 HALF = 50 * UNIT
@@ -189,11 +189,11 @@ class OwnershipData:
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
     _possible: set[int] | None = field(default=None, repr=False)
-    _steps: dict[int, dict] = field(default_factory=dict, repr=False)
+    _steps: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     _walks: dict[str, tuple[dict[int, list[int]], set[int]]] = field(
         default_factory=dict, repr=False)
     _relations: dict[int, int | list[int]] | None = field(default=None, repr=False)
-    _listings: dict[tuple, int] = field(default_factory=dict, repr=False)
+    _listings: dict[tuple[str, str, str, tuple[str, ...]], int] = field(default_factory=dict, repr=False)
     _source_sets: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     # --- building ------------------------------------------------------------
@@ -435,7 +435,7 @@ class OwnershipData:
                 bucket.append(number)
         return index
 
-    def step(self, number: int) -> dict:
+    def step(self, number: int) -> dict[str, Any]:
         """Holding ``number`` as ``{"owner", "owned", "percent"}``: one dict per holding,
         shared by every answer that shows it (treat it as read-only)."""
         found = self._steps.get(number)
@@ -735,7 +735,7 @@ def _unknown_interval(data: OwnershipData, number: int) -> dict[str, str | None]
             "possibly_until": None if until == data.l_end[number] else until}
 
 
-def _listing_reason(data: OwnershipData, number: int, kind: str) -> dict:
+def _listing_reason(data: OwnershipData, number: int, kind: str) -> dict[str, Any]:
     return {
         "kind": kind, "listing": data.l_key[number], "list": "SDN",
         "programs": list(data.l_programs[number]),
@@ -746,12 +746,12 @@ def _listing_reason(data: OwnershipData, number: int, kind: str) -> dict:
     }
 
 
-def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
+def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict[str, Any]]:
     """Why ``entity`` has its status: its active SDN listings (or, when it is only
     possibly listed, the listings whose unknown interval holds the day, kind
     ``possible_listing`` with a ``note`` in words), the holdings of blocked or possibly
     blocked owners that were counted, and (as a caution only) control by them."""
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     for rule in status.by_law.get(entity, []) + status.possibly_by_law.get(entity, []):
         found.append({
             "kind": "blocked_by_law", "rule": data.r_key[rule], "class": data.r_label[rule],
@@ -927,61 +927,56 @@ def blocked_share(status: Status, entity: int) -> int | float:
 
 @dataclass(frozen=True)
 class Chains:
-    """Maximal simple paths above or below an entity; each step is a holding number
-    (or, from ``chains(..., write=...)``, each path is one text)."""
+    """Maximal simple paths above or below an entity; each step is a holding number."""
 
     entity: int
     direction: str
-    paths: list
+    paths: list[list[int]]
     truncated: bool
 
 
 def chains(
     data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
     max_depth: int = 25, max_paths: int = 10_000,
-    write: Callable[[int], bytes] | None = None,
 ) -> Chains:
     """Every maximal simple ownership path above (``up``) or below (``down``) ``entity``
     on ``as_of``, as lists of holding numbers from the top owner down. A path ends where
     there is no further active holding, where the next step would revisit an entity on
     the path (a cycle), or at ``max_depth``. At most ``max_paths`` paths are returned;
-    ``truncated`` says when more exist.
-
-    With ``write`` (a holding's step as text), each path is instead the texts of its
-    steps joined by commas. They are joined as the walk goes, once per edge of the walk:
-    paths share their steps nearest the entity, and on the 100k benchmark world a walk
-    has about an eighth as many edges as its paths have steps."""
+    ``truncated`` says when more exist. Paths share their steps nearest the entity: a
+    step's list is built once per edge of the walk, and each path is its own list."""
     if direction not in ("up", "down"):
         raise ValueError("direction is 'up' or 'down'")
     day = _day(as_of, NO_START)
     held, dated = data.ownerships(direction)
     if day >= NO_END:  # even undated holdings have ended
-        dated = held.keys()
+        dated = set(held)
     other = data.h_owner if direction == "up" else data.h_owned
     start, end = data.h_start, data.h_end
-    paths: list = []
+    paths: list[list[int]] = []
     truncated = False
 
     known: dict[int, list[int]] = {}
+    none: list[int] = []
 
     def steps(node: int) -> list[int]:
         # In the order of the holdings' keys. Filtered by day once per node: a node
         # above many paths is reached once for each.
         if node not in dated:
-            return held.get(node, ())
+            return held.get(node, none)
         found = known.get(node)
         if found is None:
             found = known[node] = [n for n in held[node] if start[n] <= day < end[n]]
         return found
 
-    extend = _extender(direction == "up", write)
+    up = direction == "up"
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
     # [entity, its active holdings, next position, whether a step was taken from it];
-    # ``built[i]`` is the path of the first i steps, as the caller wants it.
+    # ``built[i]`` is the path of the first i steps, from the top owner down.
     path: list[int] = []
-    built: list = [b"" if write else []]
+    built: list[list[int]] = [[]]
     on_path = {entity}
-    stack: list[list] = [[entity, steps(entity), 0, False]]
+    stack: list[list[Any]] = [[entity, steps(entity), 0, False]]
     while stack:
         frame = stack[-1]
         options, position = frame[1], frame[2]
@@ -996,7 +991,7 @@ def chains(
                 continue
             frame[3] = True
             path.append(number)
-            built.append(extend(built[-1], number))
+            built.append([number, *built[-1]] if up else [*built[-1], number])
             on_path.add(following)
             stack.append([following, steps(following), 0, False])
             continue
@@ -1012,18 +1007,7 @@ def chains(
     return Chains(entity, direction, paths, truncated)
 
 
-def _extender(up: bool, write: Callable[[int], bytes] | None) -> Callable:
-    """How :func:`chains` adds a step to a path: in front when walking up (the path
-    runs from the top owner down), behind when walking down."""
-    if write is None:
-        return (lambda built, number: [number, *built]) if up else \
-            (lambda built, number: [*built, number])
-    if up:
-        return lambda built, number: write(number) + b"," + built if built else write(number)
-    return lambda built, number: built + b"," + write(number) if built else write(number)
-
-
-def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict]]:
+def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict[str, Any]]]:
     """Paths as lists of ``{"owner", "owned", "percent"}``, from the top owner down.
 
     A holding is one dict (:meth:`OwnershipData.step`), shared by every path and every
@@ -1072,21 +1056,55 @@ def effective_ownership(
 
 # --- one entity, as the CLI and the API show it ------------------------------
 
-def summary(data: OwnershipData, entity: int, as_of: date | str,
-            status: Status | None = None,
-            write_step: Callable[[OwnershipData, int], bytes] | None = None) -> dict:
-    """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
-    entity; ``chains`` are the paths above it (its owners, their owners, ...), each a
-    list of steps (:func:`chain_steps`), or with ``write_step`` (``data`` and a holding
-    number to text), each the texts of its steps joined by commas (:func:`chains`)."""
+class OwnersHead(TypedDict):
+    """An ``owners`` answer without its chains."""
+
+    entity: str
+    blocked: bool
+    status: str
+    blocked_share: int | float
+    reasons: list[dict[str, Any]]
+
+
+class OwnersBody(OwnersHead):
+    """``owners``' answer: the body of ``GET /entities/{id}/owners`` and of
+    ``sanctiongraph owners --format json``."""
+
+    chains: list[list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class OwnershipStatus:
+    """One entity's 50 Percent Rule status on a day, why, and the chains above it (as
+    holding numbers of ``data``; :meth:`as_dict` names their steps)."""
+
+    data: OwnershipData
+    entity: int
+    head: OwnersHead
+    chains: Chains
+
+    def as_dict(self) -> OwnersBody:
+        return {**self.head, "chains": chain_steps(self.data, self.chains)}
+
+
+def ownership_status(data: OwnershipData, entity: int, as_of: date | str,
+                     status: Status | None = None) -> OwnershipStatus:
+    """The status of ``entity`` (a number of ``data``) on ``as_of``, with its reasons and
+    every chain above it (its owners, their owners, ...)."""
     status = status if status is not None else compute_status(data, as_of, [entity])
     state = status.status(entity)
-    return {
+    head: OwnersHead = {
         "entity": data.label(entity),
         "blocked": state == BLOCKED,
         "status": state,
         "blocked_share": blocked_share(status, entity),
         "reasons": reasons(data, status, entity),
-        "chains": (chain_steps(data, chains(data, entity, as_of, "up")) if write_step is None
-                   else chains(data, entity, as_of, "up", write=partial(write_step, data)).paths),
     }
+    return OwnershipStatus(data, entity, head, chains(data, entity, as_of, "up"))
+
+
+def summary(data: OwnershipData, entity: int, as_of: date | str,
+            status: Status | None = None) -> OwnersBody:
+    """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
+    entity: :func:`ownership_status` with its chains as lists of steps (:func:`chain_steps`)."""
+    return ownership_status(data, entity, as_of, status).as_dict()

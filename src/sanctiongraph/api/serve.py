@@ -9,6 +9,10 @@ import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 from sanctiongraph.api.connections import DEFAULT_HEADER_TIMEOUT
 
@@ -122,7 +126,9 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
 
     from sanctiongraph.api import Settings, create_app
     from sanctiongraph.api.connections import (
-        CONNECTIONS_PER_CLIENT_ENV, HEADER_TIMEOUT_ENV, protocol_class,
+        CONNECTIONS_PER_CLIENT_ENV,
+        HEADER_TIMEOUT_ENV,
+        protocol_class,
     )
 
     logging.basicConfig(level=logging.INFO)
@@ -132,15 +138,15 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
         raise ValueError("--workers must be 1 or more, and above 1 needs an on-disk store")
     if read_requires_key and not api_key:
         raise ValueError("--read-requires-key needs --api-key")
-    options = {"api_key": api_key, "read_requires_key": read_requires_key,
-               "allowed_hosts": allowed_hosts(host, hosts), "cors_origins": tuple(cors_origins),
-               **(query or {})}
+    options: dict[str, Any] = {"api_key": api_key, "read_requires_key": read_requires_key,
+                               "allowed_hosts": allowed_hosts(host, hosts),
+                               "cors_origins": tuple(cors_origins), **(query or {})}
     check_port(host, port)  # before the store is opened, seeded or derived
     store = open_store(text)
     prepare(store, as_of)
     os.environ[HEADER_TIMEOUT_ENV] = str(connections.header_timeout)
     os.environ[CONNECTIONS_PER_CLIENT_ENV] = str(connections.per_client)
-    server = {"host": host, "port": port, "access_log": access_log, "http": protocol_class(),
+    server: dict[str, Any] = {"host": host, "port": port, "access_log": access_log, "http": protocol_class(),
               "limit_concurrency": connections.max_connections,
               "timeout_keep_alive": connections.keep_alive_timeout}
     if workers > 1:
@@ -161,7 +167,7 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
     uvicorn.run(create_app(settings), **server)
 
 
-def worker_app():
+def worker_app() -> FastAPI:
     """The app of one of ``serve --workers N``'s processes (uvicorn imports this)."""
     from sanctiongraph.api import Settings, create_app
 

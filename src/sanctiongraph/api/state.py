@@ -128,7 +128,8 @@ class AppState:
 
     def access(self) -> AccessData | None:
         """The whole store's accounts, for ``/access-paths``."""
-        return self._copy("access", load_access_data)
+        found: AccessData | None = self._copy("access", load_access_data)
+        return found
 
     def _copy(self, name: str, read: Callable[[GraphStore], Any]) -> Any:
         """``read(store)``, read once: at start-up, and after a write at the first request
@@ -210,7 +211,7 @@ QUERY_SNAPSHOTS = READER_CHECKPOINTS
 """Where query workers' checkpoints live, inside the store's directory."""
 
 
-def _checkpoint(store: OxigraphStore, location) -> str:
+def _checkpoint(store: OxigraphStore, location: Path) -> str:
     """A new checkpoint of ``store`` (hard links on the same file system) inside its
     directory, in ``sanctiongraph-query-snapshots/<pid>-<n>`` (the store's directory is
     writable wherever the store is; its parent need not be, e.g. a volume's mount

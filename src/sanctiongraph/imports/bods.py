@@ -29,8 +29,16 @@ from typing import Any
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.jsonlines import json_records
 from sanctiongraph.imports.model import (
-    Holding, Party, Problems, Publication, ReadList, existing_files, party_id, publication_date,
-    publication_id, sha256_of,
+    Holding,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    existing_files,
+    party_id,
+    publication_date,
+    publication_id,
+    sha256_of,
 )
 
 NAME = "bods"
@@ -92,8 +100,9 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
             if not any(e.file == path.name for e in problems.errors):
                 problems.add(path.name, "no BODS statement in this file")
             continue
-        stated = max((_date_of(st.details.get("_published")) for st in in_file
-                      if st.details.get("_published")), default=None)
+        stated = max((day for st in in_file if st.details.get("_published")
+                      if (day := _date_of(st.details.get("_published"))) is not None),
+                     default=None)
         day = publication_date(path, published, stated, problems)
         if day is None:
             continue
@@ -119,7 +128,7 @@ def _date_of(value: Any) -> date | None:
 def _statements(path: Path, problems: Problems, order: int) -> list[Statement]:
     """The statements of one file, a JSON array or JSON Lines."""
     items = json_records(path, problems)
-    out = []
+    out: list[Statement] = []
     for where, value in items:
         st = _statement(path, where, value, problems)
         if st is not None:
@@ -145,7 +154,7 @@ def _statement(path: Path, where: str, value: Any, problems: Problems) -> Statem
             return None
     elif "statementType" in value:  # 0.2
         statement_id = key = value.get("statementID")
-        kind = KINDS_02.get(value.get("statementType"))
+        kind = KINDS_02.get(str(value.get("statementType")))
         details, version, status = dict(value), "0.2", None
         replaces = [r for r in value.get("replacesStatements") or [] if isinstance(r, str)]
         missing = [] if statement_id else ["statementID"]

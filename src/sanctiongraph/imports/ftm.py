@@ -22,8 +22,18 @@ from typing import Any
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.jsonlines import json_records
 from sanctiongraph.imports.model import (
-    Holding, Listing, Party, Problems, Publication, ReadList, existing_files, party_id,
-    publication_date, publication_id, read_each, sha256_of,
+    Holding,
+    Listing,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    existing_files,
+    party_id,
+    publication_date,
+    publication_id,
+    read_each,
+    sha256_of,
 )
 
 NAME = "ftm"

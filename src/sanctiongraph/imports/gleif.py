@@ -23,8 +23,16 @@ from pathlib import Path
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
-    Holding, Party, Problems, Publication, ReadList, existing_files, lei_check_digits_ok,
-    publication_date, publication_id, sha256_of,
+    Holding,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    existing_files,
+    lei_check_digits_ok,
+    publication_date,
+    publication_id,
+    sha256_of,
 )
 from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
 

@@ -14,9 +14,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from itertools import pairwise
 
 from sanctiongraph.imports.model import (
-    Holding, Listing, Party, Problems, Publication, ReadList, lei_check_digits_ok,
+    Holding,
+    Listing,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    lei_check_digits_ok,
 )
 
 ONE_DAY = timedelta(days=1)
@@ -63,7 +70,7 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
         tables.notes.update(read.notes)
     for code, reads in by_list.items():
         reads.sort(key=lambda r: r.publication.published)
-        for earlier, later in zip(reads, reads[1:]):
+        for earlier, later in pairwise(reads):
             lists_entries = any(p.listings for r in (earlier, later) for p in r.parties.values())
             if earlier.publication.published == later.publication.published and lists_entries:
                 problems.add(later.publication.file, f"two publications of the {code} list "
@@ -154,7 +161,7 @@ def _runs(indexes: list[int]) -> list[tuple[int, int]]:
 def _facts(tables: Tables, ordered: list[ReadList]) -> None:
     """Aliases, identifiers, links and holdings, each citing every publication that
     states it."""
-    cited: dict[tuple, list[str]] = defaultdict(list)
+    cited: dict[tuple[str, ...], list[str]] = defaultdict(list)
     entry_of: dict[str, str] = {}
     for read in ordered:
         pub = read.publication.id
@@ -188,8 +195,8 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
         file, party_id, *rest = key
         provenance = {"publication": ";".join(dict.fromkeys(pubs))}
         if file == "aliases.csv":
-            name, kind, weak = rest
-            tables.add(file, entity=party_id, name=name, kind=kind, weak=weak,
+            name, kind, weak_text = rest
+            tables.add(file, entity=party_id, name=name, kind=kind, weak=weak_text,
                        entry=entry_of[party_id], **provenance)
         elif file == "identifiers.csv":
             scheme, value, country = rest

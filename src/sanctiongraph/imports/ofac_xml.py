@@ -16,10 +16,18 @@ from pathlib import Path
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
-    Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
-    read_each, sha256_of,
+    Listing,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    existing_files,
+    publication_date,
+    publication_id,
+    read_each,
+    sha256_of,
 )
-from sanctiongraph.imports.xmlstream import Element, children, child, local, namespace, records, text
+from sanctiongraph.imports.xmlstream import Element, child, children, local, namespace, records, text
 
 NAME = "ofac-xml"
 DESCRIPTION = "OFAC sdn.xml / consolidated.xml (either namespace)"
@@ -88,7 +96,8 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
     if type_text not in TYPES:
         problems.add(file, f"unknown sdnType {type_text!r}", record=record, field_name="sdnType")
         return
-    if TYPES[type_text] is None:
+    kind = TYPES[type_text]
+    if kind is None:
         skipped[type_text] += 1
         return
     name = _name(element)
@@ -103,7 +112,7 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
     if f"ofac:{uid}" in parties:
         problems.add(file, f"entry {uid} appears twice", record=record, field_name="uid")
         return
-    party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=TYPES[type_text])
+    party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=kind)
     party.listings = [Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p)
                       for p in programs]
     remarks_text = text(element, "remarks") or ""
@@ -121,7 +130,7 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
             party.identifiers.append((scheme, number.upper() if scheme == "bic" else number, country))
             if scheme == "registration" and country:
                 registered_in.add(country)
-        elif id_type and id_type.endswith("IMO") or (number or "").startswith("IMO "):
+        elif (id_type and id_type.endswith("IMO")) or (number or "").startswith("IMO "):
             value = (number or "").removeprefix("IMO ").strip()
             if ofac.IMO.fullmatch(value):
                 party.identifiers.append(("imo", value, None))

@@ -10,7 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sanctiongraph.ingest.csv_package import (
-    CodeLists, map_package, map_package_chunks, read_package_files,
+    CodeLists,
+    map_package,
+    map_package_chunks,
+    read_package_files,
 )
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.rdf import format_for_path, parse_rdf

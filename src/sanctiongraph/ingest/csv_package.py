@@ -17,7 +17,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -26,7 +26,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from rdflib import DCTERMS, RDF, RDFS, XSD
+from rdflib import DCTERMS, RDF, RDFS, XSD, Namespace
+from rdflib.namespace import DefinedNamespace
 
 from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
@@ -83,7 +84,7 @@ class _Terms:
     """The terms of an rdflib namespace as N-Triples IRIs, each built once: the mapper
     writes millions of triples, and rdflib's closed namespaces are slow to read."""
 
-    def __init__(self, namespace) -> None:
+    def __init__(self, namespace: Namespace | type[DefinedNamespace]) -> None:
         self._namespace = namespace
 
     def __getattr__(self, name: str) -> str:
@@ -233,7 +234,9 @@ class CodeLists:
         schemes: dict[str, dict[str, str]] = {}
         code_predicate = str(SG.code)
         for t in triples:
-            if t.predicate.value == code_predicate and t.subject.value.startswith(str(CODE)):
+            if (t.predicate.value == code_predicate and isinstance(t.subject, ox.NamedNode)
+                    and not isinstance(t.object, ox.Triple)
+                    and t.subject.value.startswith(str(CODE))):
                 scheme = t.subject.value[len(str(CODE)):].split("/")[0]
                 schemes.setdefault(scheme, {})[t.object.value] = iri(t.subject.value)
         return cls(schemes)
@@ -344,7 +347,7 @@ class _Row:
         for part in _split(self.raw(column)):
             self.add(predicate, self.package.code(self, column, scheme, part))
 
-    def choice(self, column: str, choices: dict[str, object], required: bool = True):
+    def choice(self, column: str, choices: Mapping[str, str], required: bool = True) -> str | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -792,12 +795,13 @@ def _uncertainty(row: _Row, start: date | None, end: date | None) -> None:
     possibly_until = row.date("possibly_until", NT_SG.possiblyUntil)
     if possibly_until and end is None:
         row.error("possibly_until", "needs an end: the listing may only be in doubt after it ends")
-    elif possibly_until and possibly_until < end:
+    elif possibly_until and end is not None and possibly_until < end:
         row.error("possibly_until", "before the end")
 
 
 def _condition(row: _Row, index: int, text: str) -> None:
     designation = row.subject
+    assert designation is not None  # the row's subject is set before its conditions
     condition = _below(designation, f"condition/{index}")
     kind, _, argument = text.partition(":")
     triples: list[tuple[str, str | None]] = []
@@ -909,6 +913,7 @@ def _activity(row: _Row) -> None:
     row.refs("items", "item", NT_SG.item)
     row.date("start_on", NT_SG.startOn, required=True)
     activity = row.subject
+    assert activity is not None  # set by the row's start
     for column, suffix, cls, link, predicate in [
         ("report_submitted_on", "report", NT_SG.StateDepartmentReport, NT_SG.hasReport,
          NT_SG.submittedOn),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.terms import ntriples
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Source:
     @classmethod
     def from_triples(cls, name: str, triples: Iterable[ox.Triple]) -> Source:
         triples = list(triples)
-        return cls(name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples))
+        return cls(name, ntriples(triples), len(triples))
 
     @property
     def triples(self) -> list[ox.Triple]:

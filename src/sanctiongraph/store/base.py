@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from sanctiongraph.terms import ntriples
+
 DEFAULT_STORE_DIR = ".sanctiongraph/store"
 
 
@@ -38,8 +40,7 @@ class GraphStore(Protocol):
         """Replace ``graph`` with ``triples`` through :meth:`replace_graph_ntriples`;
         return how many were given."""
         triples = list(triples)
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        self.replace_graph_ntriples(graph, data, bulk=bulk)
+        self.replace_graph_ntriples(graph, ntriples(triples), bulk=bulk)
         return len(triples)
 
     def load_new_graph(self, graph: ox.NamedNode, chunks: Iterable[bytes]) -> int:
@@ -79,7 +80,7 @@ class GraphStore(Protocol):
         """Whether any graph holds a triple about ``node``."""
         return bool(self.query("ASK { ?s ?p ?o }", {"s": node}))
 
-    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.Term]:
+    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
         """The objects of ``node``'s ``predicate`` triples, in any graph (repeats kept)."""
         return [row["o"] for row in self.query(
             "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {"s": node, "p": predicate})]

@@ -16,7 +16,6 @@ import pyoxigraph as ox
 
 from sanctiongraph.store.base import GraphStore, StoreError
 
-
 # Where a replacement waits, inside the store directory, until it is in the store.
 JOURNAL = "sanctiongraph-journal"
 # Held shared by ``serve --workers N`` (whose processes read the directory without
@@ -315,7 +314,7 @@ class OxigraphStore(GraphStore):
             try:
                 loader_call(path=f"/dev/fd/{read_end}", format=ox.RdfFormat.N_TRIPLES,
                             to_graph=graph, lenient=True)
-            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            except BaseException as exc:
                 failure.append(exc)
 
         loader = threading.Thread(target=load, name=f"load {graph.value}", daemon=True)
@@ -387,7 +386,7 @@ class OxigraphStore(GraphStore):
         # An index lookup, without parsing and planning a query (17 us against 42 us).
         return next(iter(self._store.quads_for_pattern(node, None, None)), None) is not None
 
-    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.Term]:
+    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
         return [quad.object for quad in self._store.quads_for_pattern(node, predicate, None)]
 
     def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
@@ -401,6 +400,7 @@ class OxigraphStore(GraphStore):
         scope = str(graph) if graph is not None else "?g"
         solutions = self._store.query(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+        assert isinstance(solutions, ox.QuerySolutions)
         return int(next(iter(solutions))["n"].value)
 
     def close(self) -> None:

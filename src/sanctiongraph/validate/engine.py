@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDFS, Graph
@@ -38,7 +39,7 @@ class RawResult:
     message: str | None
     constraint: Node | None = None
     value: Node | None = None
-    rows: tuple[dict, ...] | None = None  # SPARQL solutions, when the engine has them
+    rows: tuple[dict[str, Any], ...] | None = None  # SPARQL solutions, when the engine has them
 
 
 def run_pyshacl(store: GraphStore, shapes: Graph) -> list[RawResult]:
@@ -93,10 +94,11 @@ class Explainer:
             self._ids = {}
             for row in select_values(
                     self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"):
-                self._ids.setdefault(row["x"], row["id"])
+                if row["x"] is not None and row["id"] is not None:
+                    self._ids.setdefault(row["x"], row["id"])
         return self._ids.get(term.value)
 
-    def display(self, term) -> str:
+    def display(self, term: Any) -> str:
         """A literal's text; a node's data-package id, else how it is cited (an imported
         designation or holding: "OFAC SDN List, publication of 2023-06-01, entry 15603",
         and the link through which it applies to a user's entity), else its IRI."""
@@ -177,7 +179,8 @@ class Explainer:
             ))
         return findings
 
-    def _solutions(self, raw: RawResult, focus) -> list[dict]:
+    def _solutions(self, raw: RawResult, focus: ox.NamedNode | ox.BlankNode | ox.Literal
+                   ) -> list[dict[str, Any]]:
         if raw.rows is not None:
             return list(raw.rows)
         select = self.shapes.value(raw.constraint, SH.select) if raw.constraint else None
@@ -190,7 +193,7 @@ class Explainer:
 
 def merge(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """One finding per (focus, shape, citation, message); evidence is unioned in order."""
-    merged: dict[tuple, Finding] = {}
+    merged: dict[tuple[str, str, str | None, str], Finding] = {}
     for f in findings:
         key = (f.focus, f.shape, f.citation, f.message)
         if key in merged:

@@ -7,6 +7,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.responses import Response
+from starlette.types import Scope
 
 from sanctiongraph.api import static_pages
 from sanctiongraph.api.assets import STATIC_DIR, node_modules_dir
@@ -90,7 +92,7 @@ def assets() -> AssetsOut:
 class _Assets(StaticFiles):
     """node_modules, restricted to the bundles in :data:`ASSETS`."""
 
-    async def get_response(self, path, scope):
+    async def get_response(self, path: str, scope: Scope) -> Response:
         from starlette.responses import JSONResponse
 
         if path not in ASSETS:

@@ -8,16 +8,22 @@ pool: SPARQL load cannot hold up the other routes.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sanctiongraph.api.deps import ReadAccess, SettingsDep, StateDep
-from sanctiongraph.api.errors import (BadRequest, NotAcceptable, PayloadTooLarge,
-                                      UnsupportedMediaType)
+from sanctiongraph.api.errors import (
+    BadRequest,
+    NotAcceptable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from sanctiongraph.api.models import ErrorOut
+from sanctiongraph.api.settings import Settings
+from sanctiongraph.api.state import AppState
 from sanctiongraph.api.uploads import media_type
 from sanctiongraph.api.worker import CANONICAL, GRAPH_TYPES, SOLUTION_TYPES
 from sanctiongraph.queries import COMMON_PREFIXES
@@ -25,7 +31,7 @@ from sanctiongraph.queries import COMMON_PREFIXES
 router = APIRouter(tags=["sparql"], dependencies=[ReadAccess])
 
 RESULT_TYPES = list(dict.fromkeys(CANONICAL.values()))
-RESPONSES = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Query results, by content negotiation",
           "content": {m: {} for m in RESULT_TYPES}},
     400: {"model": ErrorOut, "description": "Bad, unsafe or refused query"},
@@ -76,7 +82,7 @@ def _decode(body: bytes, content_type: str) -> str:
         raise BadRequest("the body is not valid UTF-8") from None
 
 
-async def _run(request: Request, state, settings, queries: list[str], defaults: list[str],
+async def _run(request: Request, state: AppState, settings: Settings, queries: list[str], defaults: list[str],
                named: list[str], accept: str | None) -> Response:
     if len(queries) != 1:
         raise BadRequest("give exactly one 'query' parameter" if queries else
@@ -190,4 +196,4 @@ def query_page() -> str:
     return yasgui_page()
 
 
-__all__ = ["router", "parse_accept", "GRAPH_TYPES", "SOLUTION_TYPES", "NotAcceptable"]
+__all__ = ["GRAPH_TYPES", "SOLUTION_TYPES", "NotAcceptable", "parse_accept", "router"]

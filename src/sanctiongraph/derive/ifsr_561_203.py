@@ -78,12 +78,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
 from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.derive import DERIVED
+from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force
 from sanctiongraph.namespaces import BASE, CODE, REF, SG, provision
 from sanctiongraph.queries import group_properties, select_properties, select_values, value_blocks
 from sanctiongraph.store import GraphStore
@@ -92,9 +94,7 @@ from sanctiongraph.terms import decimal_value
 ORDER = 300
 
 RULE = "ifsr-561-203"
-DERIVED_BASE = f"{BASE}id/derived/{RULE}/"
-PROV = "http://www.w3.org/ns/prov#"
-ACTIVITY = ox.NamedNode(DERIVED_BASE + "deriver")
+PROVENANCE = RuleProvenance(RULE)
 
 US, IR = str(REF["country/US"]), str(REF["country/IR"])
 SDN, CAPTA = str(REF["list/SDN"]), str(REF["list/CAPTA"])
@@ -119,17 +119,9 @@ P = {k: provision(f"31 CFR 561.203{k}") for k in (
 PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
 
 
-def _d(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _in_force(start: date | None, end: date | None, day: date) -> bool:
-    return start is not None and start <= day and (end is None or day < end)
+# A designation, holding, determination, account, transaction or assessment as read or
+# written here: its facts by name (the keys are the ones _gather and assess write).
+Record = dict[str, Any]
 
 
 @dataclass
@@ -140,12 +132,12 @@ class _World:
     jurisdiction: dict[str, str] = field(default_factory=dict)
     located: dict[str, str] = field(default_factory=dict)
     parent: dict[str, str] = field(default_factory=dict)
-    designations: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    holdings: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    determinations: list[dict] = field(default_factory=list)
-    accounts: dict[str, dict] = field(default_factory=dict)
+    designations: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    holdings: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    determinations: list[Record] = field(default_factory=list)
+    accounts: dict[str, Record] = field(default_factory=dict)
     #: Payments out of each account that some transaction credits (561.203(k)(4)-(k)(7)).
-    payments_out: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    payments_out: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
     #: Each dated paragraph's first day (registry ``sg:effectiveFrom``); one without
     #: a start date in the registry exposes nothing.
     starts: dict[str, date] = field(default_factory=dict)
@@ -163,10 +155,10 @@ class _World:
         found = {e: self.jurisdiction[e] for e, types in self.types.items()
                  if (str(SG.Government) in types or str(SG.GovernmentBody) in types)
                  and self.jurisdiction.get(e) not in (None, US)}
-        by_owner: dict[str, list[dict]] = defaultdict(list)
+        by_owner: dict[str, list[Record]] = defaultdict(list)
         for owned, holdings in self.holdings.items():
             for h in holdings:
-                if _in_force(h["start"] or date.min, h["end"], day):
+                if in_force(day, h["start"], h["end"]):
                     by_owner[h["owner"]].append({**h, "owned": owned})
         sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         stack = list(found)
@@ -185,7 +177,7 @@ class _World:
         self._sides[day] = found
         return found
 
-    def is_a(self, entity: str, cls) -> bool:
+    def is_a(self, entity: str, cls: object) -> bool:
         return str(cls) in self.types.get(entity, set())
 
     def head_office(self, entity: str) -> str:
@@ -200,11 +192,13 @@ class _World:
         """561.406: where the institution (or the one it is a branch of) is organized."""
         return self.jurisdiction.get(self.head_office(entity))
 
-    def listing(self, entity: str, list_iri: str, day: date, program: str | None = None):
+    def listing(self, entity: str, list_iri: str, day: date,
+                program: str | None = None) -> Record | None:
         """A designation of ``entity`` (or its head office) on ``list_iri`` in force on ``day``."""
         for who in (entity, self.parent.get(entity)):
             for d in self.designations.get(who, []) if who else []:
-                if d["list"] == list_iri and _in_force(d["start"], d["end"], day) and (
+                if d["list"] == list_iri and in_force(day, d["start"], d["end"],
+                                                      start_required=True) and (
                         program is None or program in d["programs"]):
                     return d
         return None
@@ -215,7 +209,7 @@ class _World:
     def is_iranian_fi(self, entity: str) -> bool:
         return self.is_a(entity, SG.FinancialInstitution) and self.primary_country(entity) == IR
 
-    def designated_iranian_fi(self, entity: str, day: date):
+    def designated_iranian_fi(self, entity: str, day: date) -> Record | None:
         if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
             return None
         return self.listing(entity, SDN, day, IFSR)
@@ -236,7 +230,7 @@ class _World:
         side = self.government_side(day)
         for h in holdings:
             country = side.get(h["owner"])
-            if country is None or not _in_force(h["start"] or date.min, h["end"], day):
+            if country is None or not in_force(day, h["start"], h["end"]):
                 continue
             if h["control"]:
                 return GOVERNMENT, [h["iri"]]
@@ -251,7 +245,7 @@ class _World:
 def _gather(store: GraphStore) -> _World:
     w = _World()
 
-    def q(select: str) -> list[dict[str, str | None]]:
+    def q(select: str) -> list[dict[str, Any]]:  # the pattern binds every column
         return select_values(store, PREFIXES + select)
 
     for s in q("""SELECT ?e ?t WHERE {
@@ -267,11 +261,11 @@ def _gather(store: GraphStore) -> _World:
         w.parent[s["e"]] = s["p"]
     for key, facts in sorted(group_properties(select_properties(
             store, f"?s <{SG.designates}> ?e", _DESIGNATION_FACTS), _DESIGNATION_FACTS).items()):
-        start = min(filter(None, map(_d, facts["startDate"])), default=None)
+        start = min(filter(None, map(date_value, facts["startDate"])), default=None)
         lists = facts["onList"]
         if start is None or not lists:
             continue
-        end = max(filter(None, map(_d, facts["endDate"])), default=None)
+        end = max(filter(None, map(date_value, facts["endDate"])), default=None)
         for entity in sorted(facts["designates"]):
             for list_iri in sorted(lists):
                 w.designations[entity].append({
@@ -288,8 +282,8 @@ def _gather(store: GraphStore) -> _World:
         shares = [d for d in map(decimal_value, facts["percent"] or facts["percentMin"])
                   if d is not None]
         percent = min(shares, default=Decimal(0))  # stated twice, differently: the least
-        start = min(filter(None, map(_d, facts["startDate"])), default=None)
-        end = max(filter(None, map(_d, facts["endDate"])), default=None)
+        start = min(filter(None, map(date_value, facts["startDate"])), default=None)
+        end = max(filter(None, map(date_value, facts["endDate"])), default=None)
         for control in kinds:
             for owner in sorted(facts["owner"]):
                 for owned in sorted(facts["owned"]):
@@ -305,12 +299,12 @@ def _gather(store: GraphStore) -> _World:
                ?x rdf:type ?t ; sg:startDate ?start .
                OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
         w.determinations.append({"iri": s["x"], "type": s["t"], "country": s["country"],
-                                 "start": _d(s["start"]), "end": _d(s["end"])})
+                                 "start": date_value(s["start"]), "end": date_value(s["end"])})
     by_iri = {str(P[k]): k for k in DATED_PARAGRAPHS}
     for s in q(f"""SELECT ?p ?start WHERE {{
                VALUES ?p {{ {" ".join(f"<{iri}>" for iri in sorted(by_iri))} }}
                ?p sg:effectiveFrom ?start }}"""):
-        start = _d(s["start"])
+        start = date_value(s["start"])
         key = by_iri[str(s["p"])]
         if start is not None and (key not in w.starts or start < w.starts[key]):
             w.starts[key] = start
@@ -332,7 +326,7 @@ def _gather(store: GraphStore) -> _World:
             "tx": s["tx"], "account": s["account"], "date": None,
             "paid": None, "credited": None, "origin": None, "dest": None})
         for name in ("date", "paid", "credited", "origin", "dest"):
-            value = _d(s[name]) if name == "date" else s[name]
+            value = date_value(s[name]) if name == "date" else s[name]
             if value is not None and (entry[name] is None or value < entry[name]):
                 entry[name] = value  # several values: the least, as elsewhere
     for entry in sorted(payments.values(), key=lambda e: (e["date"] or date.min, e["tx"])):
@@ -379,15 +373,15 @@ def _flag(values: set[str]) -> str | None:
     return next(iter(values)) if len(values) == 1 else None
 
 
-def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
+def _transactions(store: GraphStore) -> dict[tuple[str, str], Record]:
     """Each (transaction, conducting institution) with the transaction's facts. Read one
     property per row, so that a transaction loaded in several graphs costs a row per
     copy and property instead of one per combination of copies."""
-    txs: dict[tuple[str, str], dict] = {}
+    txs: dict[tuple[str, str], Record] = {}
     facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
                                                _TRANSACTION_FACTS), _TRANSACTION_FACTS)
     for tx, values in sorted(facts.items()):
-        day = min(filter(None, map(_d, values["transactionDate"])), default=None)
+        day = min(filter(None, map(date_value, values["transactionDate"])), default=None)
         if day is None:
             continue
         for ffi in sorted(values["conductedBy"]):
@@ -406,7 +400,7 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], dict]:
     return txs
 
 
-def _sre_failures(w: _World, t: dict, ffi: str, country: str, iranian: set[str],
+def _sre_failures(w: _World, t: Record, ffi: str, country: str, iranian: set[str],
                   as_of: date) -> list[str]:
     """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
     failures = []
@@ -485,7 +479,7 @@ def _payment_failures(w: _World, ffi: str, country: str, account: str, since: da
     return failures
 
 
-def assess(w: _World, t: dict, as_of: date) -> dict | None:
+def assess(w: _World, t: Record, as_of: date) -> Record | None:
     """The assessment of one (transaction, conducting institution), or None."""
     ffi, day = t["ffi"], t["date"]
     country = w.primary_country(ffi)
@@ -526,12 +520,13 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
         return {**result, "excepted": "(g)"}
     if purpose == PETROLEUM_PURCHASE:
         covering = [d for d in w.determinations if d["type"] == str(SG.PetroleumSupplySufficiency)
-                    and _in_force(d["start"], d["end"], day)]
+                    and in_force(day, d["start"], d["end"], start_required=True)]
         if not covering:
             return {**result, "excepted": "(h)"}
         result["evidence"] += [d["iri"] for d in covering]
     sre = [d for d in w.determinations if d["type"] == str(SG.SignificantReductionException)
-           and d["country"] == country and _in_force(d["start"], d["end"], day)]
+           and d["country"] == country
+           and in_force(day, d["start"], d["end"], start_required=True)]
     if sre:
         failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of)
         if not failures:
@@ -544,9 +539,8 @@ def assess(w: _World, t: dict, as_of: date) -> dict | None:
     return result
 
 
-def _triples(a: dict) -> list[ox.Triple]:
-    digest = hashlib.sha1(f"{a['tx']} {a['ffi']}".encode()).hexdigest()[:16]
-    node = ox.NamedNode(f"{DERIVED_BASE}exposure/{digest}")
+def _triples(a: Record) -> list[ox.Triple]:
+    node = PROVENANCE.node("exposure", f"{a['tx']} {a['ffi']}")
     n = ox.NamedNode
     string = n(str(XSD.string))
     out = [
@@ -554,11 +548,9 @@ def _triples(a: dict) -> list[ox.Triple]:
         ox.Triple(node, n(str(SG.assessedTransaction)), n(a["tx"])),
         ox.Triple(node, n(str(SG.assessedInstitution)), n(a["ffi"])),
         ox.Triple(node, n(str(SG.ownershipCategory)), ox.Literal(a["category"], datatype=string)),
-        ox.Triple(node, n(PROV + "wasGeneratedBy"), ACTIVITY),
-        ox.Triple(node, n(PROV + "wasDerivedFrom"), n(a["tx"])),
+        *PROVENANCE.triples(node, [a["tx"], *a["evidence"]]),
     ]
     out += [ox.Triple(node, n(str(SG.iranianParty)), n(p)) for p in a["parties"]]
-    out += [ox.Triple(node, n(PROV + "wasDerivedFrom"), n(e)) for e in a["evidence"]]
     out += [ox.Triple(node, n(str(SG.missingFact)), ox.Literal(m, datatype=string))
             for m in a["missing"]]
     out += [ox.Triple(node, n(str(SG.exceptionNotMet)), n(str(P[f]))) for f in a["not_met"]]
@@ -569,7 +561,7 @@ def _triples(a: dict) -> list[ox.Triple]:
     return out
 
 
-def assessments(store: GraphStore, as_of: date) -> list[dict]:
+def assessments(store: GraphStore, as_of: date) -> list[Record]:
     world = _gather(store)
     found = (assess(world, t, as_of) for t in _transactions(store).values())
     return [a for a in found if a is not None and (
@@ -645,9 +637,9 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
     transaction's day."""
     groups: dict[tuple[str, str], dict] = {}
     for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
-        day, start, end = _d(row["date"]), _d(row["start"]), _d(row["end"])
+        day, start, end = date_value(row["date"]), date_value(row["start"]), date_value(row["end"])
         count, days = decimal_value(row["count"]), decimal_value(row["days"])
-        if (day is None or day > as_of or not _in_force(start, end, day)
+        if (day is None or day > as_of or not in_force(day, start, end, start_required=True)
                 or count is None or days is None or count < 0 or days < 1):
             continue
         group = groups.setdefault((str(row["condition"]), str(row["account"])), {

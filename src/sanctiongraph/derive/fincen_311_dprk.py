@@ -55,7 +55,6 @@ branches or holdings terminate.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from bisect import bisect_right
 from collections import defaultdict, deque
@@ -63,24 +62,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
 
 from sanctiongraph.analysis.ownership import relation_key
-from sanctiongraph.derive import DERIVED
-from sanctiongraph.namespaces import BASE, REF, SG, country, provision
+from sanctiongraph.derive import DERIVED, kit
+from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force_on
+from sanctiongraph.namespaces import REF, SG, country, provision
 from sanctiongraph.queries import (group_properties, load_query, select_properties, select_values,
                                    value_blocks)
 from sanctiongraph.store import GraphStore
-from sanctiongraph.terms import date_value, decimal_value
+from sanctiongraph.terms import decimal_value
 
 ORDER = 200
 
 RULE = "fincen-311-dprk"
-DERIVED_BASE = f"{BASE}id/derived/{RULE}/"
-PROV = "http://www.w3.org/ns/prov#"
-ACTIVITY = ox.NamedNode(DERIVED_BASE + "deriver")
+PROVENANCE = RuleProvenance(RULE)
 US = str(country("US"))
 COUNTRY_PREFIX = str(REF) + "country/"
 
@@ -128,7 +127,7 @@ class Holding:
     end: date | None
 
     def in_force(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.start, self.end)
+        return in_force_on(self, as_of)
 
     def exceeds(self, threshold: Decimal) -> bool:
         """The share is certainly more than ``threshold`` percent."""
@@ -152,7 +151,7 @@ class Listing:
     sources: tuple[str, ...]
 
     def in_force(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.start, self.end)
+        return in_force_on(self, as_of)
 
     def cites(self, section_iri: str, citation: str | None) -> bool:
         """The listing names the measure's section as its source."""
@@ -185,7 +184,7 @@ class Measure:
     populations: dict[str, Population] = field(default_factory=dict)
 
     def effective_on(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.effective, self.until)
+        return kit.in_force(as_of, self.effective, self.until)
 
 
 @dataclass(frozen=True)
@@ -230,11 +229,15 @@ def _least(values: set[str]) -> str | None:
     return min(values, key=lambda v: (decimal_value(v) is None, decimal_value(v) or 0, v))
 
 
+# holding, owner, owned, then percent, min, start, end as stated (HOLDING_COLUMNS)
+_HoldingRow = tuple[str, str, str, str | None, str | None, str | None, str | None]
+
+
 def _entity_rows(rows: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
     """Property rows as the rows :meth:`World._add_entities` reads (one fact each)."""
     found = []
     for row in rows:
-        fact, value = ENTITY_FACTS[row["p"]], row["o"]
+        fact, value = ENTITY_FACTS[str(row["p"])], row["o"]
         entry = dict.fromkeys(("id", "jurisdiction", "located", "parent", "fi", "bank", "person"))
         entry["entity"] = row["s"]
         if fact == "type":
@@ -264,7 +267,7 @@ class World:
         self.measures: dict[str, Measure] = {}
         self._read: set[str] = set()  # entities read (found or not)
         self._owners_read: set[str] = set()
-        self._holding_rows: dict[str, tuple] = {}
+        self._holding_rows: dict[str, _HoldingRow] = {}
 
     @classmethod
     def load(cls, store: GraphStore) -> World:
@@ -275,7 +278,7 @@ class World:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
-        rows: dict[str, dict] = {}
+        rows: dict[str, dict[str, Any]] = {}
         for key, facts in sorted(group_properties(select_properties(
                 store, LISTINGS, LISTING_FACTS), LISTING_FACTS).items()):
             if facts["entity"]:
@@ -286,12 +289,12 @@ class World:
         world.listings = [Listing(k, r["entity"], r["start"], r["end"],
                                   tuple(sorted(r["references"])), tuple(sorted(r["sources"])))
                           for k, r in sorted(rows.items())]
-        for s in store.query(load_query("derive/fincen311-same-as").text):
+        for s in store.query(load_query("derive/fincen-311-dprk-same-as").text):
             world.same_as[s["a"].value].add(s["b"].value)
         citations = {s["p"].value: s["c"].value for s in store.query(
             f"SELECT ?p ?c WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p . "
             f"?p <{SG.citation}> ?c }}")}
-        for s in store.query(load_query("derive/fincen311-measures").text):
+        for s in store.query(load_query("derive/fincen-311-dprk-measures").text):
             m = world.measures.setdefault(s["measure"].value, Measure(s["measure"].value))
             m.effective = m.effective or date_value(s["effective"])
             m.until = m.until or date_value(s["until"])
@@ -311,16 +314,18 @@ class World:
                 world.measures[s["m"].value].citation = citations.get(s["p"].value)
         return world
 
-    def _add_entities(self, rows: Iterable[dict]) -> None:
+    def _add_entities(self, rows: Iterable[dict[str, str | None]]) -> None:
         for row in rows:
             iri = row["entity"]
+            if iri is None:
+                continue
             e = self.entities.setdefault(iri, Entity(iri))
             if row["id"] is not None and (e.id is None or row["id"] < e.id):
                 e.id = row["id"]
             for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
                                  ("parent", e.parents)):
-                if row[name] is not None:
-                    bucket.add(row[name])
+                if (value := row[name]) is not None:
+                    bucket.add(value)
             e.fi = e.fi or _true(row["fi"])
             e.bank = e.bank or _true(row["bank"])
             e.person = e.person or _true(row["person"])
@@ -344,20 +349,23 @@ class World:
             # graphs): the least value. One relation stated by several nodes: one holding.
             facts = group_properties((row for values in value_blocks(owners) for row in select_properties(
                 self.store, HOLDINGS_OF.format(owners=values), HOLDING_FACTS)), HOLDING_FACTS)
-            rows: dict[str, tuple] = {}
+            rows: dict[str, _HoldingRow] = {}
             relations = set()
             for key in sorted(facts):
                 found = facts[key]
                 if key in self._holding_rows or str(SG.Ownership) not in found["type"]:
                     continue
                 values = (key, *(_least(found[n]) for n in HOLDING_COLUMNS[1:]))
-                relation = relation_key(values[1], values[2], percent=decimal_value(values[3]),
+                holder_iri, owned_iri = values[1], values[2]
+                if holder_iri is None or owned_iri is None:
+                    continue
+                relation = relation_key(holder_iri, owned_iri, percent=decimal_value(values[3]),
                                         minimum=decimal_value(values[4]), start=values[5],
                                         end=values[6])
-                if values[1] is None or values[2] is None or relation in relations:
+                if relation in relations:
                     continue
                 relations.add(relation)
-                rows[key] = values
+                rows[key] = (key, holder_iri, owned_iri, values[3], values[4], values[5], values[6])
             self._holding_rows.update(rows)
             self._owners_read.update(owners)
             self.read_entities(values[2] for values in rows.values())
@@ -629,19 +637,16 @@ def dated_membership_triples(world: World, acts: dict[str, set[str]]) -> list[ox
 
 
 def dated_membership(membership: Membership, pop: Population, lexical: str) -> list[ox.Triple]:
-    key = f"{membership.entity} {pop.iri} {lexical}"
-    node = ox.NamedNode(DERIVED_BASE + "dated-membership/" + hashlib.sha1(key.encode()).hexdigest()[:16])
-    out = [
+    node = PROVENANCE.node("dated-membership", f"{membership.entity} {pop.iri} {lexical}")
+    return [
         ox.Triple(node, _TYPE, _n(SG.DatedMembership)),
         ox.Triple(node, _n(SG.memberEntity), ox.NamedNode(membership.entity)),
         ox.Triple(node, _n(SG.memberOfPopulation), ox.NamedNode(pop.iri)),
         ox.Triple(node, _n(SG.membershipDate), ox.Literal(lexical, datatype=_n(XSD.date))),
         ox.Triple(node, _BASIS, ox.NamedNode(pop.basis)),
         ox.Triple(node, _n(SG.membershipEvidence), ox.Literal("; ".join(membership.steps))),
-        ox.Triple(node, _GENERATED_BY, ACTIVITY),
+        *PROVENANCE.triples(node, membership.evidence),
     ]
-    out += [ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)]
-    return out
 
 
 # --------------------------------------------------------------------------- output
@@ -651,14 +656,12 @@ _TYPE, _CLASSIFICATION = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SG.Classi
 _CLASSIFIED, _BASIS = ox.NamedNode(str(SG.classifiedEntity)), ox.NamedNode(str(SG.legalBasis))
 _EVIDENCE, _ROOT = ox.NamedNode(str(SG.evidencePath)), ox.NamedNode(str(SG.rootInstitution))
 _ASSIGNED, _POPULATION = ox.NamedNode(str(SG.assignedClass)), ox.NamedNode(str(SG.inPopulation))
-_GENERATED_BY = ox.NamedNode(PROV + "wasGeneratedBy")
-_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 
 
 def classification_triples(world: World, membership: Membership, basis: str,
                            cls: str | None = None, population: str | None = None) -> list[ox.Triple]:
     key = f"{membership.entity} {cls or ''} {population or ''}"
-    node = ox.NamedNode(DERIVED_BASE + "classification/" + hashlib.sha1(key.encode()).hexdigest()[:16])
+    node = PROVENANCE.node("classification", key)
     entity = ox.NamedNode(membership.entity)
     out = [
         ox.Triple(node, _TYPE, _CLASSIFICATION),
@@ -666,9 +669,8 @@ def classification_triples(world: World, membership: Membership, basis: str,
         ox.Triple(node, _BASIS, ox.NamedNode(basis)),
         ox.Triple(node, _EVIDENCE, ox.Literal("; ".join(membership.steps))),
         ox.Triple(node, _ROOT, ox.NamedNode(membership.root)),
-        ox.Triple(node, _GENERATED_BY, ACTIVITY),
+        *PROVENANCE.triples(node, membership.evidence),
     ]
-    out += [ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)]
     if cls is not None:
         out.append(ox.Triple(node, _ASSIGNED, ox.NamedNode(cls)))
         out.append(ox.Triple(entity, _TYPE, ox.NamedNode(cls)))
@@ -708,11 +710,6 @@ def derive(store: GraphStore, as_of: date) -> None:
 
 def _n(iri: object) -> ox.NamedNode:
     return ox.NamedNode(str(iri))
-
-
-def _in_interval(day: date, start: date | None, end: date | None) -> bool:
-    """Intervals include their start and exclude their end."""
-    return (start is None or start <= day) and (end is None or day < end)
 
 
 def _true(value: str | None) -> bool:

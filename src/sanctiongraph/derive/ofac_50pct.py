@@ -17,7 +17,7 @@ derived graph:
   ``sg:blockedOwner``), each with ``dct:source`` the provision it rests on. A relation
   stated by several holding nodes (several sources) is one holding and one reason, with
   a ``sg:viaHolding`` for each node; identical listings likewise, with a
-  ``sg:viaDesignation`` for each designation (``docs/ofac-50pct.md``, "One relation,
+  ``sg:viaDesignation`` for each designation (``docs/rules/ofac-50pct.md``, "One relation,
   counted once");
 - ``sg:blockedUnderProgram``: the programs of the designations the status rests on,
   followed up through blocked owners;
@@ -41,6 +41,7 @@ from sanctiongraph.analysis.ownership import (
     OwnershipData, Status, blocked_offices, controlled_by_law, compute_status, from_units, status_in_words,
 )
 from sanctiongraph.derive import DERIVED
+from sanctiongraph.derive.kit import date_value
 from sanctiongraph.namespaces import ID, SG, provision
 from sanctiongraph.queries import group_properties, select_properties
 from sanctiongraph.store import GraphStore
@@ -53,7 +54,7 @@ FAQ_401 = ox.NamedNode(str(provision("OFAC 50 Percent Rule")) .replace(
 _TRANSACTION_FACTS = {str(SG.transactionDate): "date", str(SG.involves): "party"}
 
 
-def _n(term) -> ox.NamedNode:
+def _n(term: object) -> ox.NamedNode:
     return ox.NamedNode(str(term))
 
 
@@ -169,13 +170,13 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
 def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Triple]:
     """Each transaction's blocked and possibly blocked parties on its own date, each
     with a ``sg:PartyStatus`` node that says why in words."""
-    by_date: dict[str, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
+    by_date: dict[date, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
     facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
                                                _TRANSACTION_FACTS), _TRANSACTION_FACTS)
     for transaction, values in facts.items():  # one fact per row: linear in copies
         if ":" not in transaction:
             continue  # a blank node
-        for day in values["date"]:
+        for day in filter(None, map(date_value, values["date"])):  # a non-date judges nothing
             for party in values["party"]:
                 if party in data.index and ":" in party:  # not a blank node
                     by_date[day].append((_n(transaction), party))
@@ -183,14 +184,14 @@ def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Tripl
     for day, rows in sorted(by_date.items()):
         parties = {data.index[p] for _, p in rows}
         status = compute_status(data, day, parties)
-        for transaction, party in rows:
+        for transaction_node, party in rows:
             state = status.status(data.index[party])
             if state != "not_blocked":
                 predicate = SG.blockedParty if state == "blocked" else SG.possiblyBlockedParty
-                triples.append(ox.Triple(transaction, _n(predicate), _n(party)))
-                node = _reason_iri(transaction.value, party, "party-status")
+                triples.append(ox.Triple(transaction_node, _n(predicate), _n(party)))
+                node = _reason_iri(transaction_node.value, party, "party-status")
                 triples += [
-                    ox.Triple(transaction, _n(SG.partyStatus), node),
+                    ox.Triple(transaction_node, _n(SG.partyStatus), node),
                     ox.Triple(node, _n(RDF.type), _n(SG.PartyStatus)),
                     ox.Triple(node, _n(SG.statusOf), _n(party)),
                     ox.Triple(node, _n(SG.statusExplanation),

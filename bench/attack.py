@@ -47,8 +47,13 @@ import httpx
 
 API_KEY = "attack-key"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-MEMORY_BOMB = ('SELECT * { BIND("' + "x" * 64 + '" AS ?a0) '
-               + " ".join(f"BIND(CONCAT(?a{i},?a{i}) AS ?a{i + 1})" for i in range(40)) + " }")
+MEMORY_BOMB = (
+    'SELECT * { BIND("'
+    + "x" * 64
+    + '" AS ?a0) '
+    + " ".join(f"BIND(CONCAT(?a{i},?a{i}) AS ?a{i + 1})" for i in range(40))
+    + " }"
+)
 FLAT_CHAIN = "ASK { FILTER(" + "+".join(["1"] * 7000) + " > 0) }"
 DEEP = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
 VALID = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type }"
@@ -70,6 +75,7 @@ POLLED = ["/healthz", f"/entities/{OWNED}/owners", f"/entities/{OWNED}"]
 
 # --------------------------------------------------------------------------- server
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,8 +88,19 @@ class Server:
     def __init__(self, store: Path, *options: str, log: Path | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "sanctiongraph.cli", "serve", "--port", str(self.port),
-                   "--store", str(store), "--api-key", API_KEY, *options]
+        command = [
+            sys.executable,
+            "-m",
+            "sanctiongraph.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--store",
+            str(store),
+            "--api-key",
+            API_KEY,
+            *options,
+        ]
         output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the server writes it
         self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
@@ -100,8 +117,11 @@ class Server:
 
     def query_workers(self) -> list[int]:
         """PIDs of the server's query worker processes (its spawned children)."""
-        return [pid for pid in _children(self.process.pid)
-                if b"spawn_main" in _read(f"/proc/{pid}/cmdline")]
+        return [
+            pid
+            for pid in _children(self.process.pid)
+            if b"spawn_main" in _read(f"/proc/{pid}/cmdline")
+        ]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -142,15 +162,21 @@ def percentiles(values: list[float]) -> dict[str, float]:
         return {"n": 0}
     ordered = sorted(values)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"n": len(ordered), "p50": round(statistics.median(ordered), 1),
-            "p95": round(pick(0.95), 1), "p99": round(pick(0.99), 1),
-            "max": round(ordered[-1], 1)}
+    return {
+        "n": len(ordered),
+        "p50": round(statistics.median(ordered), 1),
+        "p95": round(pick(0.95), 1),
+        "p99": round(pick(0.99), 1),
+        "max": round(ordered[-1], 1),
+    }
 
 
 # --------------------------------------------------------------------------- scenarios
 
-async def _poll(base: str, stop: asyncio.Event, latencies: dict[str, list[float]],
-                statuses: Counter) -> None:
+
+async def _poll(
+    base: str, stop: asyncio.Event, latencies: dict[str, list[float]], statuses: Counter
+) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         turn = 0
         while not stop.is_set():
@@ -166,8 +192,9 @@ async def _poll(base: str, stop: asyncio.Event, latencies: dict[str, list[float]
             await asyncio.sleep(0.02)
 
 
-async def _runaway(base: str, address: str, stop: asyncio.Event, statuses: Counter,
-                   pause: float) -> None:
+async def _runaway(
+    base: str, address: str, stop: asyncio.Event, statuses: Counter, pause: float
+) -> None:
     transport = httpx.AsyncHTTPTransport(local_address=address)
     async with httpx.AsyncClient(base_url=base, timeout=120, transport=transport) as client:
         statuses["clients sending"] += 1
@@ -182,8 +209,9 @@ async def _runaway(base: str, address: str, stop: asyncio.Event, statuses: Count
             await asyncio.sleep(pause)
 
 
-def _runaway_process(base: str, addresses: list[str], seconds: float, pause: float,
-                     results, sending) -> None:
+def _runaway_process(
+    base: str, addresses: list[str], seconds: float, pause: float, results, sending
+) -> None:
     """The runaway clients, in their own process (not the poller's event loop), at a
     lower CPU priority (nice 10): here they share the machine's cores with the server,
     where a real attacker's clients would run elsewhere."""
@@ -207,8 +235,13 @@ def _runaway_process(base: str, addresses: list[str], seconds: float, pause: flo
     asyncio.run(main())
 
 
-def starvation(base: str, clients: int = 45, seconds: float = 30.0, one_address: bool = False,
-               pause: float = 0.1) -> dict:
+def starvation(
+    base: str,
+    clients: int = 45,
+    seconds: float = 30.0,
+    one_address: bool = False,
+    pause: float = 0.1,
+) -> dict:
     """Runaway SPARQL clients (in a child process) against a poller of ``/healthz`` and
     a JSON route (in this one); latencies as the poller sees them."""
     import multiprocessing
@@ -217,8 +250,9 @@ def starvation(base: str, clients: int = 45, seconds: float = 30.0, one_address:
     results = context.Queue()
     sending = context.Event()
     addresses = ["127.0.0.1" if one_address else f"127.0.0.{2 + i}" for i in range(clients)]
-    attackers = context.Process(target=_runaway_process,
-                                args=(base, addresses, seconds + 1.0, pause, results, sending))
+    attackers = context.Process(
+        target=_runaway_process, args=(base, addresses, seconds + 1.0, pause, results, sending)
+    )
     started = time.monotonic()
     attackers.start()
     if not sending.wait(120):
@@ -244,12 +278,17 @@ def starvation(base: str, clients: int = 45, seconds: float = 30.0, one_address:
     attackers.join(30)
     drained = drain(base)
     together = [v for values in latencies.values() for v in values]
-    return {"runaway_clients": clients, "one_address": one_address, "seconds": seconds,
-            "attackers_ready_after_seconds": round(attackers_ready, 1),
-            "polled": percentiles(together),
-            **{path: percentiles(values) for path, values in latencies.items()},
-            "poll_statuses": dict(polled), "runaway_statuses": runaway,
-            "seconds_until_a_query_ran_again": drained}
+    return {
+        "runaway_clients": clients,
+        "one_address": one_address,
+        "seconds": seconds,
+        "attackers_ready_after_seconds": round(attackers_ready, 1),
+        "polled": percentiles(together),
+        **{path: percentiles(values) for path, values in latencies.items()},
+        "poll_statuses": dict(polled),
+        "runaway_statuses": runaway,
+        "seconds_until_a_query_ran_again": drained,
+    }
 
 
 def drain(base: str, timeout: float = 120.0) -> float:
@@ -286,21 +325,31 @@ def writes(base: str, count: int = 5, readers: int = 2) -> dict:
     written = []
     try:
         for number in range(count):
-            turtle = (f'<https://w3id.org/sanctiongraph/id/entity/attack-{number}> '
-                      f'<http://www.w3.org/2000/01/rdf-schema#label> "Attack {number}" .').encode()
+            turtle = (
+                f"<https://w3id.org/sanctiongraph/id/entity/attack-{number}> "
+                f'<http://www.w3.org/2000/01/rdf-schema#label> "Attack {number}" .'
+            ).encode()
             started = time.monotonic()
-            response = httpx.post(f"{base}/graphs/attack-{number % 2}", content=turtle,
-                                  headers={"content-type": "text/turtle", "x-api-key": API_KEY},
-                                  timeout=600)
-            written.append({"status": response.status_code,
-                            "seconds": round(time.monotonic() - started, 2)})
+            response = httpx.post(
+                f"{base}/graphs/attack-{number % 2}",
+                content=turtle,
+                headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+                timeout=600,
+            )
+            written.append(
+                {"status": response.status_code, "seconds": round(time.monotonic() - started, 2)}
+            )
     finally:
         time.sleep(0.5)
         stop.set()
         for thread in threads:
             thread.join()
-    return {"writes": written, "reads": dict(reads), "non_200_reads": sum(
-        v for k, v in reads.items() if k != 200), "non_200_bodies": dict(bodies)}
+    return {
+        "writes": written,
+        "reads": dict(reads),
+        "non_200_reads": sum(v for k, v in reads.items() if k != 200),
+        "non_200_bodies": dict(bodies),
+    }
 
 
 def bombs(server: Server, memory_mb: int) -> dict:
@@ -319,22 +368,32 @@ def bombs(server: Server, memory_mb: int) -> dict:
     sampler.start()
     answers = {}
     try:
-        for name, query in (("memory_bomb", MEMORY_BOMB), ("flat_chain", FLAT_CHAIN),
-                            ("deep_3000", DEEP)):
+        for name, query in (
+            ("memory_bomb", MEMORY_BOMB),
+            ("flat_chain", FLAT_CHAIN),
+            ("deep_3000", DEEP),
+        ):
             started = time.monotonic()
             response = httpx.post(server.base + "/sparql", data={"query": query}, timeout=120)
-            answers[name] = {"status": response.status_code,
-                             "detail": response.json().get("detail") if response.headers.get(
-                                 "content-type", "").startswith("application/json") else None,
-                             "seconds": round(time.monotonic() - started, 2)}
+            answers[name] = {
+                "status": response.status_code,
+                "detail": response.json().get("detail")
+                if response.headers.get("content-type", "").startswith("application/json")
+                else None,
+                "seconds": round(time.monotonic() - started, 2),
+            }
     finally:
         stop.set()
         sampler.join()
     after = httpx.get(server.base + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=120)
-    return {**answers, "after": after.status_code, "cap_mib": memory_mb,
-            "peak_worker_rss_mib": round(peak["rss_kib"] / 1024, 1),
-            "peak_worker_data_mib": round(peak["data_kib"] / 1024, 1),
-            "workers_alive": len(server.query_workers())}
+    return {
+        **answers,
+        "after": after.status_code,
+        "cap_mib": memory_mb,
+        "peak_worker_rss_mib": round(peak["rss_kib"] / 1024, 1),
+        "peak_worker_data_mib": round(peak["data_kib"] / 1024, 1),
+        "workers_alive": len(server.query_workers()),
+    }
 
 
 class CountingListener:
@@ -379,21 +438,41 @@ def cli(store: Path) -> dict:
                 path.write_text(text, encoding="utf-8")
                 runs.append([str(path)])
             for args in runs:
-                done = subprocess.run([sys.executable, "-m", "sanctiongraph.cli", "query",
-                                       "--store", str(store), *args],
-                                      capture_output=True, text=True, timeout=300)
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "sanctiongraph.cli",
+                        "query",
+                        "--store",
+                        str(store),
+                        *args,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
                 exits[done.returncode] += 1
                 messages.append(done.stderr.strip().splitlines()[-1] if done.stderr else "")
         time.sleep(0.3)
     finally:
         listener.close()
-    return {"runs": sum(exits.values()), "exit_codes": dict(exits),
-            "outbound_connections": listener.connections,
-            "tracebacks": sum("Traceback" in m for m in messages), "messages": messages}
+    return {
+        "runs": sum(exits.values()),
+        "exit_codes": dict(exits),
+        "outbound_connections": listener.connections,
+        "tracebacks": sum("Traceback" in m for m in messages),
+        "messages": messages,
+    }
 
 
-def slowloris(base: str, connections: int = 1000, seconds: float = 30.0,
-              interval: float = 2.0, source: str | None = None) -> dict:
+def slowloris(
+    base: str,
+    connections: int = 1000,
+    seconds: float = 30.0,
+    interval: float = 2.0,
+    source: str | None = None,
+) -> dict:
     """Connections that never finish their headers (from the loopback address
     ``source``, e.g. 127.0.0.9, when given): when the server closes them, and how
     ``/healthz`` answers another address meanwhile."""
@@ -434,20 +513,26 @@ def slowloris(base: str, connections: int = 1000, seconds: float = 30.0,
             for _ in range(5):
                 started = time.perf_counter()
                 response = await client.get(base + "/healthz")
-                health.append((response.status_code, round((time.perf_counter() - started)
-                                                            * 1000, 1)))
+                health.append(
+                    (response.status_code, round((time.perf_counter() - started) * 1000, 1))
+                )
                 await asyncio.sleep(0.2)
         await asyncio.gather(*holders)
         held = sorted(closed)
-        return {"connections": connections, "opened": len(opened),
-                "closed_within_a_second": sum(1 for h in held if h < 1.0),
-                "held_seconds": percentiles(held), "held_to_the_end": sum(
-                    1 for h in held if h >= seconds - 0.5), "healthz_meanwhile": health}
+        return {
+            "connections": connections,
+            "opened": len(opened),
+            "closed_within_a_second": sum(1 for h in held if h < 1.0),
+            "held_seconds": percentiles(held),
+            "held_to_the_end": sum(1 for h in held if h >= seconds - 0.5),
+            "healthz_meanwhile": health,
+        }
 
     return asyncio.run(main())
 
 
 # --------------------------------------------------------------------------- main
+
 
 def seed(store: Path) -> None:
     """An on-disk store with the ontology, reference data and demo world."""
@@ -466,8 +551,9 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None, help="store directory (default: new)")
     parser.add_argument("--runaway", type=int, default=45)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--pause", type=float, default=0.1,
-                        help="a runaway client's pause after each answer")
+    parser.add_argument(
+        "--pause", type=float, default=0.1, help="a runaway client's pause after each answer"
+    )
     parser.add_argument("--slowloris", type=int, default=1000)
     parser.add_argument("--memory", type=int, default=1024, help="serve --query-memory")
     parser.add_argument("--scenarios", default="starvation,fair,writes,bombs,cli,slowloris")
@@ -478,15 +564,27 @@ def main() -> None:
         store = args.store or Path(folder) / "store"
         seed(store)
         results: dict = {"cores": os.cpu_count(), "load_before": os.getloadavg()}
-        server = Server(store, "--query-memory", str(args.memory), "--header-timeout", "10",
-                        log=Path(folder) / "server.log")
+        server = Server(
+            store,
+            "--query-memory",
+            str(args.memory),
+            "--header-timeout",
+            "10",
+            log=Path(folder) / "server.log",
+        )
         try:
             if "starvation" in chosen:
-                results["starvation"] = starvation(server.base, args.runaway, args.seconds,
-                                                   pause=args.pause)
+                results["starvation"] = starvation(
+                    server.base, args.runaway, args.seconds, pause=args.pause
+                )
             if "fair" in chosen:
-                results["fair"] = starvation(server.base, args.runaway, min(args.seconds, 10),
-                                             one_address=True, pause=args.pause)
+                results["fair"] = starvation(
+                    server.base,
+                    args.runaway,
+                    min(args.seconds, 10),
+                    one_address=True,
+                    pause=args.pause,
+                )
             if "bombs" in chosen:
                 results["bombs"] = bombs(server, args.memory)
             if "writes" in chosen:

@@ -64,19 +64,30 @@ def measure(package: Path, copies: int) -> dict:
     heap = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     counts = {row["what"].value: int(row["n"].value) for row in store.query(STATUS_QUERY)}
-    return {"copies": copies, "seconds": seconds, "heap_mb": round(heap / 2**20, 1),
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-            "statuses": counts}
+    return {
+        "copies": copies,
+        "seconds": seconds,
+        "heap_mb": round(heap / 2**20, 1),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "statuses": counts,
+    }
 
 
 def measure_in_child(package: Path, copies: int, timeout: float) -> dict | None:
     """:func:`measure` in a fresh process; ``None`` when it takes over ``timeout`` s."""
-    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-            f"from copies import measure; from pathlib import Path; "
-            f"print(json.dumps(measure(Path({str(package)!r}), {copies})))")
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"from copies import measure; from pathlib import Path; "
+        f"print(json.dumps(measure(Path({str(package)!r}), {copies})))"
+    )
     try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              timeout=timeout, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
     except subprocess.TimeoutExpired:
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -95,18 +106,28 @@ def main() -> None:
         print(f"world: {rows}")
         results = [measure_in_child(package, k, args.timeout) for k in args.copies]
     names = next((list(r["seconds"]) for r in results if r), [])
-    print("| copies | " + " | ".join(f"{n} s" for n in names)
-          + " | derive total s | heap peak MB | process peak MB | statuses |")
+    print(
+        "| copies | "
+        + " | ".join(f"{n} s" for n in names)
+        + " | derive total s | heap peak MB | process peak MB | statuses |"
+    )
     print("|---" * (len(names) + 5) + "|")
     for k, result in zip(args.copies, results):
         if result is None:
-            print(f"| {k} | " + " | ".join("-" for _ in names)
-                  + f" | over {args.timeout:.0f} s | | | |")
+            print(
+                f"| {k} | "
+                + " | ".join("-" for _ in names)
+                + f" | over {args.timeout:.0f} s | | | |"
+            )
             continue
         total = sum(result["seconds"].values())
-        print(f"| {k} | " + " | ".join(f"{result['seconds'][n]:.2f}" for n in names)
-              + f" | {total:.2f} | {result['heap_mb']} | {result['rss_mb']} | "
-              + ", ".join(f"{w} {n}" for w, n in sorted(result["statuses"].items())) + " |")
+        print(
+            f"| {k} | "
+            + " | ".join(f"{result['seconds'][n]:.2f}" for n in names)
+            + f" | {total:.2f} | {result['heap_mb']} | {result['rss_mb']} | "
+            + ", ".join(f"{w} {n}" for w, n in sorted(result["statuses"].items()))
+            + " |"
+        )
 
 
 if __name__ == "__main__":

@@ -51,8 +51,10 @@ Contents = dict[str, Counter[str]]
 def _line(triple: ox.Triple) -> str:
     """A triple as N-Triples with every blank node written ``_:b`` (the ontology has
     blank nodes, whose labels differ from store to store)."""
-    return " ".join("_:b" if isinstance(term, ox.BlankNode) else str(term)
-                    for term in (triple.subject, triple.predicate, triple.object))
+    return " ".join(
+        "_:b" if isinstance(term, ox.BlankNode) else str(term)
+        for term in (triple.subject, triple.predicate, triple.object)
+    )
 
 
 def graph_contents(store) -> Contents:
@@ -76,8 +78,19 @@ def reference_state(package: Path | None) -> Contents:
 
 
 def load_command(package: Path, store: Path) -> list[str]:
-    return [sys.executable, "-m", "sanctiongraph.cli", "load", str(package), "--store",
-            str(store), "--graph", GRAPH_NAME, "--as-of", AS_OF.isoformat()]
+    return [
+        sys.executable,
+        "-m",
+        "sanctiongraph.cli",
+        "load",
+        str(package),
+        "--store",
+        str(store),
+        "--graph",
+        GRAPH_NAME,
+        "--as-of",
+        AS_OF.isoformat(),
+    ]
 
 
 @dataclass
@@ -96,7 +109,9 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-def check(store_dir: Path, expected: dict[str, Contents], scenario: Scenario) -> tuple[str, str | None]:
+def check(
+    store_dir: Path, expected: dict[str, Contents], scenario: Scenario
+) -> tuple[str, str | None]:
     """Open the store as the entry points do; return (outcome, failure or None)."""
     from sanctiongraph.derive import DERIVED, derived_is_complete
     from sanctiongraph.loading import make_ready
@@ -113,9 +128,14 @@ def check(store_dir: Path, expected: dict[str, Contents], scenario: Scenario) ->
     except Exception as exc:
         return "exception", f"{exc.__class__.__name__}: {exc}"
     derived = held.pop(DERIVED.value, Counter())
-    state = next((name for name in (scenario.old, scenario.new)
-                  if {g: c for g, c in expected[name].items() if g != DERIVED.value} == held),
-                 None)
+    state = next(
+        (
+            name
+            for name in (scenario.old, scenario.new)
+            if {g: c for g, c in expected[name].items() if g != DERIVED.value} == held
+        ),
+        None,
+    )
     leftovers = [p.name for p in store_dir.glob("bulk-*.sst")]
     journal = store_dir / JOURNAL
     if journal.is_dir():
@@ -123,9 +143,12 @@ def check(store_dir: Path, expected: dict[str, Contents], scenario: Scenario) ->
     outcome = f"{scenario.name}: {state or 'torn'}{' (derived again)' if rederived else ''}"
     if state is None:
         return outcome, "the graphs are neither the old nor the new version: " + ", ".join(
-            sorted(g for g in (set(held) | set(expected[scenario.new])) - {DERIVED.value}
-                   if held.get(g) not in (expected[scenario.old].get(g),
-                                          expected[scenario.new].get(g))))
+            sorted(
+                g
+                for g in (set(held) | set(expected[scenario.new])) - {DERIVED.value}
+                if held.get(g) not in (expected[scenario.old].get(g), expected[scenario.new].get(g))
+            )
+        )
     if derived != expected[state][DERIVED.value] or not complete:
         return outcome, "the derived graph does not match the graphs it was computed from"
     if leftovers:
@@ -133,15 +156,23 @@ def check(store_dir: Path, expected: dict[str, Contents], scenario: Scenario) ->
     return outcome, None
 
 
-def run_trial(scenario: Scenario, expected: dict[str, Contents], rng: random.Random,
-              workdir: Path, tally: Tally) -> None:
+def run_trial(
+    scenario: Scenario,
+    expected: dict[str, Contents],
+    rng: random.Random,
+    workdir: Path,
+    tally: Tally,
+) -> None:
     store_dir = Path(tempfile.mkdtemp(dir=workdir)) / "store"
     if scenario.before is not None:
         shutil.copytree(scenario.before, store_dir)
     delay = rng.uniform(0, scenario.seconds)
     started = time.perf_counter()
-    process = subprocess.Popen(load_command(scenario.package, store_dir),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        load_command(scenario.package, store_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         process.wait(timeout=delay)
         # It finished first: later kills are drawn within the shortest run seen.
@@ -163,8 +194,12 @@ def timed_load(package: Path, store_dir: Path, runs: int = 3) -> float:
     for run in range(runs):
         target = store_dir if run == 0 else store_dir.with_name(f"{store_dir.name}-{run}")
         start = time.perf_counter()
-        subprocess.run(load_command(package, target), check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            load_command(package, target),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         seconds.append(time.perf_counter() - start)
         if target != store_dir:
             shutil.rmtree(target)
@@ -176,8 +211,11 @@ def run(trials: int, entities: int, seed: int, workdir: Path) -> Tally:
     v1, v2 = workdir / "v1", workdir / "v2"
     write_package(generate(entities, seed), v1)
     write_package(generate(entities, seed + 1), v2)
-    expected = {"absent": reference_state(None), "v1": reference_state(v1),
-                "v2": reference_state(v2)}
+    expected = {
+        "absent": reference_state(None),
+        "v1": reference_state(v1),
+        "v2": reference_state(v2),
+    }
     before = workdir / "before"
     first = Scenario("first load", v1, None, "absent", "v1")
     first.seconds = timed_load(v1, before)
@@ -207,8 +245,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     tally = run(args.trials, args.entities, args.seed, workdir)
-    print(f"{args.trials} trials, {args.entities} entities, "
-          f"{time.perf_counter() - started:.0f} s")
+    print(f"{args.trials} trials, {args.entities} entities, {time.perf_counter() - started:.0f} s")
     for outcome, count in sorted(tally.outcomes.items()):
         print(f"{count:5d}  {outcome}")
     print(f"failures: {len(tally.failures)}")

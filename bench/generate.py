@@ -129,11 +129,21 @@ def to_ownership_data(world: World, keys=None):
     for number in range(world.entities):
         data.entity(key(number), f"e{number}")
     for i, (owner, owned, percent, low, high, start, end, control) in enumerate(world.holdings):
-        data.add_holding(key(owner), key(owned), percent, minimum=low, maximum=high,
-                         start=start, end=end, key=holding_iri(i), control=control)
+        data.add_holding(
+            key(owner),
+            key(owned),
+            percent,
+            minimum=low,
+            maximum=high,
+            start=start,
+            end=end,
+            key=holding_iri(i),
+            control=control,
+        )
     for i, (entity, program, start, end) in enumerate(world.listings):
-        data.add_listing(key(entity), start, end, designation_iri(i),
-                         [BASE + "ref/program/" + program])
+        data.add_listing(
+            key(entity), start, end, designation_iri(i), [BASE + "ref/program/" + program]
+        )
     return data
 
 
@@ -158,7 +168,7 @@ def nquads(world: World, graph: str = BASE + "graph/source/bench"):
     day = "^^<http://www.w3.org/2001/XMLSchema#date>"
     for number in range(world.entities):
         e = f"<{entity_iri(number)}>"
-        yield f'{e} {rdf_type} <{SG}Company> {g} .\n'
+        yield f"{e} {rdf_type} <{SG}Company> {g} .\n"
         yield f'{e} {ident} "e{number}" {g} .\n'
     for i, (owner, owned, percent, low, high, start, end, control) in enumerate(world.holdings):
         h = f"<{holding_iri(i)}>"
@@ -194,10 +204,22 @@ def write_package(world: World, folder: Path) -> None:
             w.writerow([f"e{number}", f"Synthetic entity {number}", "company", "US"])
     with open(folder / "ownership.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["owner", "owned", "kind", "percent", "percent_min", "percent_max", "start", "end"])
+        w.writerow(
+            ["owner", "owned", "kind", "percent", "percent_min", "percent_max", "start", "end"]
+        )
         for owner, owned, percent, low, high, start, end, control in world.holdings:
-            w.writerow([f"e{owner}", f"e{owned}", "controls" if control else "owns",
-                        percent or "", low or "", high or "", start or "", end or ""])
+            w.writerow(
+                [
+                    f"e{owner}",
+                    f"e{owned}",
+                    "controls" if control else "owns",
+                    percent or "",
+                    low or "",
+                    high or "",
+                    start or "",
+                    end or "",
+                ]
+            )
     with open(folder / "designations.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["entity", "list", "program", "start", "end"])
@@ -218,8 +240,10 @@ def main() -> None:
     if args.nquads:
         with open(args.nquads, "w") as f:
             f.writelines(nquads(world))
-    print(f"{args.entities} entities, {len(world.holdings)} holdings, "
-          f"{len(world.listings)} SDN listings (seed {args.seed})")
+    print(
+        f"{args.entities} entities, {len(world.holdings)} holdings, "
+        f"{len(world.listings)} SDN listings (seed {args.seed})"
+    )
 
 
 if __name__ == "__main__":

@@ -42,10 +42,21 @@ from pathlib import Path
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"  # ../shared/realdata
 SANCTIONGRAPH = Path(sys.executable).with_name("sanctiongraph")
 COMPANIONS = {"ADD.CSV": "add", "ALT.CSV": "alt", "SDN_COMMENTS.CSV": "sdn_comments"}
-SHIFTED = ("ID", "FixedRef", "ProfileID", "IdentityID", "LocationID", "From-ProfileID",
-           "To-ProfileID", "SanctionsEntryID", "DocumentedNameID", "FeatureVersionID",
-           "NamePartGroupID", "IssuedIn-LocationID")
-SHIFT = re.compile(r'\b(' + "|".join(re.escape(a) for a in SHIFTED) + r')="(\d+)"')
+SHIFTED = (
+    "ID",
+    "FixedRef",
+    "ProfileID",
+    "IdentityID",
+    "LocationID",
+    "From-ProfileID",
+    "To-ProfileID",
+    "SanctionsEntryID",
+    "DocumentedNameID",
+    "FeatureVersionID",
+    "NamePartGroupID",
+    "IssuedIn-LocationID",
+)
+SHIFT = re.compile(r"\b(" + "|".join(re.escape(a) for a in SHIFTED) + r')="(\d+)"')
 
 
 def _records(path: Path) -> list[bytes]:
@@ -71,10 +82,15 @@ def advanced_input(realdata: Path, target: Path, megabytes: float) -> None:
     text = (realdata / "ofac-advanced-xml" / "cons_advanced.xml").read_text(encoding="utf-8")
     head, rest = text.split("</ReferenceValueSets>", 1)
     sections = {}
-    for name in ("Locations", "IDRegDocuments", "DistinctParties", "ProfileRelationships",
-                 "SanctionsEntries"):
+    for name in (
+        "Locations",
+        "IDRegDocuments",
+        "DistinctParties",
+        "ProfileRelationships",
+        "SanctionsEntries",
+    ):
         start = rest.index(f"<{name}>") + len(name) + 2
-        sections[name] = rest[start:rest.index(f"</{name}>")]
+        sections[name] = rest[start : rest.index(f"</{name}>")]
     size = sum(len(s) for s in sections.values())
     copies = max(1, round(megabytes * 1024 * 1024 / size))
     with target.open("w", encoding="utf-8") as out:
@@ -83,8 +99,11 @@ def advanced_input(realdata: Path, target: Path, megabytes: float) -> None:
             out.write(f"  <{name}>")
             for k in range(copies):
                 offset = k * 10**9
-                out.write(SHIFT.sub(lambda m, offset=offset: f'{m.group(1)}="{int(m.group(2)) + offset}"',
-                                    body))
+                out.write(
+                    SHIFT.sub(
+                        lambda m, offset=offset: f'{m.group(1)}="{int(m.group(2)) + offset}"', body
+                    )
+                )
             out.write(f"</{name}>\n")
         out.write("</Sanctions>\n")
 
@@ -112,7 +131,9 @@ def gleif_input(realdata: Path, target: Path, records: int) -> int:
         out.write(text[:start])
         for k in range(copies):
             new = {lei: lei_with_check_digits(f"SYN{k:09d}{i:06d}") for i, lei in enumerate(leis)}
-            out.write(NODE_ID.sub(lambda m, new=new: f"<rr:NodeID>{new[m.group(1)]}</rr:NodeID>", body))
+            out.write(
+                NODE_ID.sub(lambda m, new=new: f"<rr:NodeID>{new[m.group(1)]}</rr:NodeID>", body)
+            )
         out.write(text[end:])
     return copies * per_copy
 
@@ -144,15 +165,18 @@ def main() -> int:
             inputs = work / "history"
             inputs.mkdir()
             history_inputs(options.realdata, inputs)
-            seconds, cpu, peak = run_import(["ofac-csv", str(inputs), "--output", str(work / "out")])
+            seconds, cpu, peak = run_import(
+                ["ofac-csv", str(inputs), "--output", str(work / "out")]
+            )
             target = "<= 5 s"
             ok = seconds <= 5
         elif options.case == "gleif":
             source = work / "rr-synthetic.xml"
             count = gleif_input(options.realdata, source, options.records)
             print(f"made {count} relationship records, {source.stat().st_size / 1e6:.1f} MB")
-            seconds, cpu, peak = run_import(["gleif", str(source), "--output", str(work / "out"),
-                                             "--published", "2024-01-01"])
+            seconds, cpu, peak = run_import(
+                ["gleif", str(source), "--output", str(work / "out"), "--published", "2024-01-01"]
+            )
             print(f"{count / seconds:,.0f} records/s wall, {count / cpu:,.0f} records/s CPU")
             target = ">= 50,000 records/s"
             ok = count / seconds >= 50_000
@@ -160,15 +184,27 @@ def main() -> int:
             source = work / "sdn_advanced-synthetic.xml"
             started = time.perf_counter()
             advanced_input(options.realdata, source, options.megabytes)
-            print(f"made {source.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
-            seconds, cpu, peak = run_import(["ofac-advanced", str(source), "--output",
-                                        str(work / "out"), "--published", "2024-01-01"])
+            print(
+                f"made {source.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s"
+            )
+            seconds, cpu, peak = run_import(
+                [
+                    "ofac-advanced",
+                    str(source),
+                    "--output",
+                    str(work / "out"),
+                    "--published",
+                    "2024-01-01",
+                ]
+            )
             target = "<= 30 s, <= 500 MB"
             ok = seconds <= 30 and peak <= 500
         rows = {p.name: sum(1 for _ in p.open()) - 1 for p in sorted((work / "out").glob("*.csv"))}
-        print(f"{options.case}: {seconds:.2f} s wall, {cpu:.2f} s CPU, peak memory {peak:.0f} MB "
-              f"(target {target}): "
-              f"{'met' if ok else 'MISSED'}")
+        print(
+            f"{options.case}: {seconds:.2f} s wall, {cpu:.2f} s CPU, peak memory {peak:.0f} MB "
+            f"(target {target}): "
+            f"{'met' if ok else 'MISSED'}"
+        )
         print("rows: " + ", ".join(f"{name} {n}" for name, n in rows.items()))
         return 0 if ok else 1
     finally:

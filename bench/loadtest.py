@@ -58,6 +58,7 @@ MARKER = "loadtest-world.json"
 
 # --------------------------------------------------------------------------- store
 
+
 def build_store(entities: int, seed: int, store_dir: Path, as_of: date) -> dict:
     """Write the pipeline's world as a package and load it into ``store_dir``."""
     from sanctiongraph.derive import run_derivers
@@ -85,37 +86,52 @@ def build_store(entities: int, seed: int, store_dir: Path, as_of: date) -> dict:
         timings["derive_s"] = time.perf_counter() - t
     finally:
         store.close()
-    info = {"entities": entities, "seed": seed, "as_of": as_of.isoformat(),
-            "counts": counts, "timings": timings}
+    info = {
+        "entities": entities,
+        "seed": seed,
+        "as_of": as_of.isoformat(),
+        "counts": counts,
+        "timings": timings,
+    }
     (store_dir / MARKER).write_text(json.dumps(info, indent=1))
     return info
 
 
-def ensure_store(entities: int, seed: int, store_dir: Path | None, as_of: date,
-                 tmp: Path) -> tuple[Path, dict]:
+def ensure_store(
+    entities: int, seed: int, store_dir: Path | None, as_of: date, tmp: Path
+) -> tuple[Path, dict]:
     if store_dir is None:
         store_dir = tmp / "store"
     marker = store_dir / MARKER
     if marker.exists():
         info = json.loads(marker.read_text())
         if (info["entities"], info["seed"], info["as_of"]) != (entities, seed, as_of.isoformat()):
-            sys.exit(f"{store_dir} holds entities={info['entities']} seed={info['seed']} "
-                     f"as_of={info['as_of']}; use another --store")
+            sys.exit(
+                f"{store_dir} holds entities={info['entities']} seed={info['seed']} "
+                f"as_of={info['as_of']}; use another --store"
+            )
         print(f"reusing store {store_dir} ({entities:,} entities, seed {seed})", file=sys.stderr)
         return store_dir, info
     if store_dir.exists() and any(store_dir.iterdir()):
         sys.exit(f"{store_dir} is not empty and has no {MARKER}; refusing to reuse it")
     store_dir.mkdir(parents=True, exist_ok=True)
-    print(f"building store {store_dir} ({entities:,} entities, seed {seed}) ...",
-          file=sys.stderr, flush=True)
+    print(
+        f"building store {store_dir} ({entities:,} entities, seed {seed}) ...",
+        file=sys.stderr,
+        flush=True,
+    )
     t = time.perf_counter()
     info = build_store(entities, seed, store_dir, as_of)
-    print(f"built in {time.perf_counter() - t:.0f} s: {json.dumps(info['timings'])}",
-          file=sys.stderr, flush=True)
+    print(
+        f"built in {time.perf_counter() - t:.0f} s: {json.dumps(info['timings'])}",
+        file=sys.stderr,
+        flush=True,
+    )
     return store_dir, info
 
 
 # --------------------------------------------------------------------------- sample
+
 
 def sample_ids(entities: int, seed: int, size: int, as_of: date) -> dict[str, list[str]]:
     """A seeded sample of ids by kind, from the same generator as the world.
@@ -127,8 +143,11 @@ def sample_ids(entities: int, seed: int, size: int, as_of: date) -> dict[str, li
     """
     world = generate(entities, seed)
     owned = sorted({h[1] for h in world.holdings})
-    listed = {e for e, _program, start, end in world.listings
-              if start <= as_of.isoformat() and (end is None or end > as_of.isoformat())}
+    listed = {
+        e
+        for e, _program, start, end in world.listings
+        if start <= as_of.isoformat() and (end is None or end > as_of.isoformat())
+    }
     children = {h[1] for h in world.holdings if h[0] in listed}
     blocked = sorted(listed | children)
     banks = [n for n in range(entities) if n % 5 == 0]
@@ -137,12 +156,17 @@ def sample_ids(entities: int, seed: int, size: int, as_of: date) -> dict[str, li
     def pick(pool: list[int], k: int) -> list[str]:
         return [f"e{n}" for n in rng.sample(pool, min(k, len(pool)))]
 
-    return {"owned": pick(owned, size), "blocked": pick(blocked, size),
-            "ordinary": pick(list(range(entities)), size), "banks": pick(banks, size)}
+    return {
+        "owned": pick(owned, size),
+        "blocked": pick(blocked, size),
+        "ordinary": pick(list(range(entities)), size),
+        "banks": pick(banks, size),
+    }
 
 
-def request_plan(ids: dict[str, list[str]], count: int, seed: int, as_of: date,
-                 max_depth: int) -> list[tuple[str, str]]:
+def request_plan(
+    ids: dict[str, list[str]], count: int, seed: int, as_of: date, max_depth: int
+) -> list[tuple[str, str]]:
     """``count`` (endpoint, path) pairs: alternately /owners (owned, blocked, ordinary
     ids in equal parts) and /access-paths (banks)."""
     rng = random.Random(seed + 11)
@@ -152,12 +176,18 @@ def request_plan(ids: dict[str, list[str]], count: int, seed: int, as_of: date,
         if i % 2 == 0:
             plan.append(("owners", f"/entities/{rng.choice(owner_pool)}/owners?as_of={as_of}"))
         else:
-            plan.append(("access-paths", f"/entities/{rng.choice(ids['banks'])}/access-paths"
-                                         f"?as_of={as_of}&max_depth={max_depth}"))
+            plan.append(
+                (
+                    "access-paths",
+                    f"/entities/{rng.choice(ids['banks'])}/access-paths"
+                    f"?as_of={as_of}&max_depth={max_depth}",
+                )
+            )
     return plan
 
 
 # --------------------------------------------------------------------------- server
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -165,12 +195,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store_dir: Path, port: int, log_path: Path, extra: list[str],
-                 memory_mib: int) -> subprocess.Popen:
+def start_server(
+    store_dir: Path, port: int, log_path: Path, extra: list[str], memory_mib: int
+) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("sanctiongraph")
-    command = ([str(exe)] if exe.exists() else [sys.executable, "-m", "sanctiongraph.cli"])
-    command += ["serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(store_dir),
-                *extra]
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "sanctiongraph.cli"]
+    command += [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--store",
+        str(store_dir),
+        *extra,
+    ]
     log = open(log_path, "wb")  # noqa: SIM115 - the server writes it while it runs
 
     def cap_memory() -> None:
@@ -180,8 +219,9 @@ def start_server(store_dir: Path, port: int, log_path: Path, extra: list[str],
             limit = memory_mib * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, preexec_fn=cap_memory)
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=cap_memory
+    )
 
 
 def wait_healthy(base: str, process: subprocess.Popen, timeout: float) -> dict:
@@ -223,8 +263,15 @@ def stop_server(process: subprocess.Popen) -> None:
 
 # --------------------------------------------------------------------------- load
 
-async def run_load(base: str, plan: list[tuple[str, str]], clients: int, duration: float,
-                   timeout: float, kind: str = "httpx") -> tuple[list[tuple], float, int]:
+
+async def run_load(
+    base: str,
+    plan: list[tuple[str, str]],
+    clients: int,
+    duration: float,
+    timeout: float,
+    kind: str = "httpx",
+) -> tuple[list[tuple], float, int]:
     """Send ``plan`` with ``clients`` concurrent clients until it is done or ``duration``
     seconds have passed (requests still in flight then are cancelled); return
     (endpoint, latency s, outcome, path, body bytes, start s) per finished request, the
@@ -239,8 +286,9 @@ async def run_load(base: str, plan: list[tuple[str, str]], clients: int, duratio
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     # Made before the clock starts: making an AsyncClient takes tens of ms of the load
     # generator's CPU (its TLS context), which made the first requests wait up to 1.8 s.
-    https = [httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits)
-             for _ in range(clients)]
+    https = [
+        httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) for _ in range(clients)
+    ]
     stop_at = time.monotonic() + duration
     t0 = time.perf_counter()
 
@@ -273,8 +321,9 @@ async def _finish(clients: list, duration: float, t0: float) -> tuple[float, int
     return time.perf_counter() - t0, len(pending)
 
 
-async def _run_raw(base: str, plan: list[tuple[str, str]], clients: int, duration: float,
-                   timeout: float) -> tuple[list[tuple], float, int]:
+async def _run_raw(
+    base: str, plan: list[tuple[str, str]], clients: int, duration: float, timeout: float
+) -> tuple[list[tuple], float, int]:
     """:func:`run_load` with :func:`raw_get` clients, one keep-alive connection each."""
     host, port = base.rsplit("/", 1)[-1].split(":")
     results: list[tuple] = []
@@ -293,10 +342,15 @@ async def _run_raw(base: str, plan: list[tuple[str, str]], clients: int, duratio
                 try:
                     if connection is None:
                         connection = await asyncio.open_connection(host, int(port))
-                    status, size = await asyncio.wait_for(
-                        raw_get(*connection, host, path), timeout)
+                    status, size = await asyncio.wait_for(raw_get(*connection, host, path), timeout)
                     outcome = str(status)
-                except (TimeoutError, OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
+                except (
+                    TimeoutError,
+                    OSError,
+                    EOFError,
+                    ValueError,
+                    asyncio.LimitOverrunError,
+                ) as exc:
                     outcome = type(exc).__name__
                     if connection is not None:
                         connection[1].close()
@@ -310,8 +364,9 @@ async def _run_raw(base: str, plan: list[tuple[str, str]], clients: int, duratio
     return results, elapsed, cut
 
 
-async def raw_get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str,
-                  path: str) -> tuple[int, int]:
+async def raw_get(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str
+) -> tuple[int, int]:
     """One HTTP/1.1 GET on a kept-alive connection; (status, body bytes). A client of a
     few lines, for the load generator: httpx spent about 1.7 ms of CPU per request here,
     as much as the server, on the machine they share. It reads a body by
@@ -320,8 +375,10 @@ async def raw_get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ho
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head[:-4].split(b"\r\n")
     status = int(lines[0].split()[1])
-    headers = {name.strip().lower(): value.strip()
-               for name, _, value in (line.partition(b":") for line in lines[1:])}
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(b":") for line in lines[1:])
+    }
     if b"content-length" in headers:
         return status, len(await reader.readexactly(int(headers[b"content-length"])))
     if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
@@ -349,9 +406,13 @@ def summarise(results: list[tuple], elapsed: float) -> dict[str, dict]:
         outcomes = Counter(r[2] for r in rows)
         errors = sum(n for o, n in outcomes.items() if not (o.isdigit() and 200 <= int(o) < 300))
         table[name] = {
-            "requests": len(rows), "errors": errors, "outcomes": dict(sorted(outcomes.items())),
-            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
-            "p99_ms": percentile(latencies, 99), "max_ms": latencies[-1] if latencies else None,
+            "requests": len(rows),
+            "errors": errors,
+            "outcomes": dict(sorted(outcomes.items())),
+            "p50_ms": percentile(latencies, 50),
+            "p95_ms": percentile(latencies, 95),
+            "p99_ms": percentile(latencies, 99),
+            "max_ms": latencies[-1] if latencies else None,
             "throughput_rps": len(rows) / elapsed if elapsed else None,
         }
     return table
@@ -380,18 +441,26 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 def machine() -> dict:
-    return {"cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def markdown(table: dict[str, dict], clients: int) -> str:
-    lines = ["| endpoint | requests | errors (status counts) | p50 ms | p95 ms | p99 ms | max ms "
-             "| req/s | clients |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| endpoint | requests | errors (status counts) | p50 ms | p95 ms | p99 ms | max ms "
+        "| req/s | clients |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, row in table.items():
         counts = ", ".join(f"{k}: {v}" for k, v in row["outcomes"].items())
-        lines.append(f"| {name} | {row['requests']:,} | {row['errors']} ({counts}) "
-                     f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
-                     f"| {row['max_ms']:.1f} | {row['throughput_rps']:.1f} | {clients} |")
+        lines.append(
+            f"| {name} | {row['requests']:,} | {row['errors']} ({counts}) "
+            f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
+            f"| {row['max_ms']:.1f} | {row['throughput_rps']:.1f} | {clients} |"
+        )
     return "\n".join(lines)
 
 
@@ -399,8 +468,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--store", type=Path, help="store directory to build or reuse "
-                        "(default: a temporary directory, removed at the end)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="store directory to build or reuse "
+        "(default: a temporary directory, removed at the end)",
+    )
     parser.add_argument("--build-only", action="store_true", help="build the store and stop")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=5000, help="measured requests (at most)")
@@ -409,18 +482,34 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=500, help="ids per kind in the sample")
     parser.add_argument("--max-depth", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=60, help="per request, seconds")
-    parser.add_argument("--client", choices=["httpx", "raw"], default="httpx",
-                        help="load generator's client: httpx, or a few-line HTTP/1.1 client "
-                             "(raw_get) that leaves a shared machine's CPU to the server")
+    parser.add_argument(
+        "--client",
+        choices=["httpx", "raw"],
+        default="httpx",
+        help="load generator's client: httpx, or a few-line HTTP/1.1 client "
+        "(raw_get) that leaves a shared machine's CPU to the server",
+    )
     parser.add_argument("--server-start-timeout", type=float, default=300)
-    parser.add_argument("--server-arg", action="append", default=[],
-                        help="extra argument for `sanctiongraph serve` (repeatable)")
-    parser.add_argument("--server-memory-mib", type=int, default=8192,
-                        help="address-space cap of the server process (0: none)")
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        help="extra argument for `sanctiongraph serve` (repeatable)",
+    )
+    parser.add_argument(
+        "--server-memory-mib",
+        type=int,
+        default=8192,
+        help="address-space cap of the server process (0: none)",
+    )
     parser.add_argument("--server-log", type=Path, help="keep the server's output here")
     parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument("--requests-log", type=Path, help="write one JSON line per measured "
-                        "request here (endpoint, path, status, body bytes, start and latency s)")
+    parser.add_argument(
+        "--requests-log",
+        type=Path,
+        help="write one JSON line per measured "
+        "request here (endpoint, path, status, body bytes, start and latency s)",
+    )
     args = parser.parse_args()
     as_of = AS_OF
 
@@ -437,16 +526,22 @@ def main() -> None:
         server = start_server(store_dir, port, log_path, args.server_arg, args.server_memory_mib)
         try:
             health = wait_healthy(base, server, args.server_start_timeout)
-            print(f"server pid {server.pid} on {base}; /healthz answered in "
-                  f"{health['healthz_seconds']:.1f} s", file=sys.stderr, flush=True)
+            print(
+                f"server pid {server.pid} on {base}; /healthz answered in "
+                f"{health['healthz_seconds']:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
             if args.warmup:
-                asyncio.run(run_load(base, warmup, args.clients, args.duration, args.timeout,
-                                     args.client))
+                asyncio.run(
+                    run_load(base, warmup, args.clients, args.duration, args.timeout, args.client)
+                )
             load_start = os.getloadavg()
             started = time.strftime("%Y-%m-%d %H:%M:%S")
             server_cpu, client_cpu = tree_cpu_seconds(server.pid), time.process_time()
             results, elapsed, cut = asyncio.run(
-                run_load(base, plan, args.clients, args.duration, args.timeout, args.client))
+                run_load(base, plan, args.clients, args.duration, args.timeout, args.client)
+            )
             server_cpu = tree_cpu_seconds(server.pid) - server_cpu
             client_cpu = time.process_time() - client_cpu
             load_end = os.getloadavg()
@@ -456,32 +551,49 @@ def main() -> None:
             server_log = log_path.read_text(errors="replace")
         errors_500 = [line for line in server_log.splitlines() if "Traceback" in line]
     table = summarise(results, elapsed)
-    out = {"started": started, "machine": machine(),
-           "loadavg_start": load_start, "loadavg_end": load_end,
-           "entities": args.entities, "seed": args.seed, "as_of": as_of.isoformat(),
-           "world": info.get("counts"), "clients": args.clients,
-           "requests_planned": args.requests, "duration_limit_s": args.duration,
-           "elapsed_s": elapsed, "cut_at_time_limit": cut, "warmup": args.warmup,
-           "server_args": args.server_arg, "client": args.client,
-           "server_tracebacks": len(errors_500),
-           "server_cpu_ms_per_request": 1000 * server_cpu / max(1, len(results)),
-           "client_cpu_ms_per_request": 1000 * client_cpu / max(1, len(results)),
-           "server_exit_code_during_run": exit_code, "healthz_s": health["healthz_seconds"],
-           "endpoints": table}
-    print(f"{args.entities:,} entities, {args.clients} {args.client} clients, "
-          f"{len(results):,} requests "
-          f"in {elapsed:.1f} s ({cut} in flight at the time limit, not counted; "
-          f"limits: {args.requests:,} requests, {args.duration:.0f} s), "
-          f"{args.warmup} warm-up requests not counted; {os.cpu_count()} cores, load average "
-          f"{' '.join(f'{x:.2f}' for x in load_start)} at the start, "
-          f"{' '.join(f'{x:.2f}' for x in load_end)} at the end; CPU per request: server "
-          f"{out['server_cpu_ms_per_request']:.2f} ms, load generator "
-          f"{out['client_cpu_ms_per_request']:.2f} ms")
+    out = {
+        "started": started,
+        "machine": machine(),
+        "loadavg_start": load_start,
+        "loadavg_end": load_end,
+        "entities": args.entities,
+        "seed": args.seed,
+        "as_of": as_of.isoformat(),
+        "world": info.get("counts"),
+        "clients": args.clients,
+        "requests_planned": args.requests,
+        "duration_limit_s": args.duration,
+        "elapsed_s": elapsed,
+        "cut_at_time_limit": cut,
+        "warmup": args.warmup,
+        "server_args": args.server_arg,
+        "client": args.client,
+        "server_tracebacks": len(errors_500),
+        "server_cpu_ms_per_request": 1000 * server_cpu / max(1, len(results)),
+        "client_cpu_ms_per_request": 1000 * client_cpu / max(1, len(results)),
+        "server_exit_code_during_run": exit_code,
+        "healthz_s": health["healthz_seconds"],
+        "endpoints": table,
+    }
+    print(
+        f"{args.entities:,} entities, {args.clients} {args.client} clients, "
+        f"{len(results):,} requests "
+        f"in {elapsed:.1f} s ({cut} in flight at the time limit, not counted; "
+        f"limits: {args.requests:,} requests, {args.duration:.0f} s), "
+        f"{args.warmup} warm-up requests not counted; {os.cpu_count()} cores, load average "
+        f"{' '.join(f'{x:.2f}' for x in load_start)} at the start, "
+        f"{' '.join(f'{x:.2f}' for x in load_end)} at the end; CPU per request: server "
+        f"{out['server_cpu_ms_per_request']:.2f} ms, load generator "
+        f"{out['client_cpu_ms_per_request']:.2f} ms"
+    )
     print()
     print(markdown(table, args.clients))
     if exit_code is not None:
-        print(f"\nthe server exited during the run (exit code {exit_code}); "
-              f"its log ends with:\n{server_log[-1500:]}", file=sys.stderr)
+        print(
+            f"\nthe server exited during the run (exit code {exit_code}); "
+            f"its log ends with:\n{server_log[-1500:]}",
+            file=sys.stderr,
+        )
     if errors_500:
         print(f"\nserver log has {len(errors_500)} tracebacks", file=sys.stderr)
     if args.json:
@@ -489,9 +601,19 @@ def main() -> None:
     if args.requests_log:
         with args.requests_log.open("w") as log:
             for endpoint, latency, outcome, path, size, start in results:
-                log.write(json.dumps({"endpoint": endpoint, "path": path, "status": outcome,
-                                      "bytes": size, "start_s": round(start, 4),
-                                      "latency_s": round(latency, 4)}) + "\n")
+                log.write(
+                    json.dumps(
+                        {
+                            "endpoint": endpoint,
+                            "path": path,
+                            "status": outcome,
+                            "bytes": size,
+                            "start_s": round(start, 4),
+                            "latency_s": round(latency, 4),
+                        }
+                    )
+                    + "\n"
+                )
 
 
 if __name__ == "__main__":

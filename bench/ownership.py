@@ -72,9 +72,11 @@ def timed(function, *args):
 
 def percentiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
-    return {"median_ms": ms(statistics.median(ordered)),
-            "p95_ms": ms(ordered[int(0.95 * (len(ordered) - 1))]),
-            "max_ms": ms(ordered[-1])}
+    return {
+        "median_ms": ms(statistics.median(ordered)),
+        "p95_ms": ms(ordered[int(0.95 * (len(ordered) - 1))]),
+        "max_ms": ms(ordered[-1]),
+    }
 
 
 def sparql_fixed_point(store, day: str) -> tuple[float, int, int]:
@@ -161,7 +163,7 @@ def run_one(size: int, seed: int, samples: int, sparql_fixed: bool) -> dict:
         times.append(seconds)
         paths.append(len(result["chains"]))
     out["core_chains"] = percentiles(times) | {"sample": len(sample), "max_paths": max(paths)}
-    out["core_chains_cpu"] = percentiles(CPU[-len(sample):])
+    out["core_chains_cpu"] = percentiles(CPU[-len(sample) :])
     out["rss_after_core_mb"] = round(rss_mb(), 1)
 
     store = OxigraphStore(None)
@@ -181,7 +183,7 @@ def run_one(size: int, seed: int, samples: int, sparql_fixed: bool) -> dict:
         times.append(seconds)
         assert result["status"] == status.status(entity), entity
     out["owners_from_store"] = percentiles(times)
-    out["owners_from_store_cpu"] = percentiles(CPU[-len(sample):])
+    out["owners_from_store_cpu"] = percentiles(CPU[-len(sample) :])
 
     ancestors = load_query("analysis/ownership-ancestors").text
     times = []
@@ -190,15 +192,20 @@ def run_one(size: int, seed: int, samples: int, sparql_fixed: bool) -> dict:
         seconds, _ = timed(lambda target=target: list(store.query(ancestors, target)))
         times.append(seconds)
     out["sparql_property_path"] = percentiles(times)
-    out["sparql_property_path_cpu"] = percentiles(CPU[-len(sample):])
+    out["sparql_property_path_cpu"] = percentiles(CPU[-len(sample) :])
     out["ratio_property_path_over_owners_median"] = round(
-        out["sparql_property_path"]["median_ms"] / max(out["owners_from_store"]["median_ms"], 1e-3), 3)
+        out["sparql_property_path"]["median_ms"] / max(out["owners_from_store"]["median_ms"], 1e-3),
+        3,
+    )
 
     seconds, loaded = timed(load_ownership, store)
     fixed, check = timed(compute_status, loaded, AS_OF)
     out["store_whole_graph_cpu_s"] = round(CPU[-2] + CPU[-1], 2)
     assert len(check.blocked) == len(status.blocked)
-    out["store_whole_graph_s"] = {"sparql_load_s": round(seconds, 2), "fixed_point_s": round(fixed, 3)}
+    out["store_whole_graph_s"] = {
+        "sparql_load_s": round(seconds, 2),
+        "fixed_point_s": round(fixed, 3),
+    }
 
     if sparql_fixed:
         cpu = time.process_time()
@@ -210,7 +217,8 @@ def run_one(size: int, seed: int, samples: int, sparql_fixed: bool) -> dict:
         out["sparql_agrees"] = blocked == len(status.blocked)
         out["ratio_sparql_over_core_fixed_point"] = round(seconds / out["core_fixed_point_s"], 1)
         out["ratio_sparql_over_core_fixed_point_cpu"] = round(
-            out["sparql_fixed_point_cpu_s"] / out["core_fixed_point_cpu_s"], 1)
+            out["sparql_fixed_point_cpu_s"] / out["core_fixed_point_cpu_s"], 1
+        )
     out["rss_peak_mb"] = round(rss_mb(), 1)
     out["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
     return out
@@ -221,19 +229,55 @@ def render(results: list[dict]) -> str:
         ("entities", lambda r: f"{r['entities']:,}"),
         ("holdings / SDN listings", lambda r: f"{r['holdings']:,} / {r['listings']:,}"),
         ("blocked / possibly blocked", lambda r: f"{r['blocked']:,} / {r['possibly_blocked']:,}"),
-        ("core fixed point, wall / CPU (s)", lambda r: f"{r['core_fixed_point_s']} / {r['core_fixed_point_cpu_s']}"),
+        (
+            "core fixed point, wall / CPU (s)",
+            lambda r: f"{r['core_fixed_point_s']} / {r['core_fixed_point_cpu_s']}",
+        ),
         ("core fixed point heap peak (MB)", lambda r: r["core_fixed_point_heap_peak_mb"]),
-        ("core one entity, median / p95 / max (ms)", lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["core_chains"])),
-        ("owners() on the store, median / p95 / max (ms)", lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["owners_from_store"])),
-        ("  the same, CPU (ms)", lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["owners_from_store_cpu"])),
-        ("SPARQL property path, median / p95 / max (ms)", lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["sparql_property_path"])),
-        ("ratio property path / owners() (median)", lambda r: r["ratio_property_path_over_owners_median"]),
+        (
+            "core one entity, median / p95 / max (ms)",
+            lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["core_chains"]),
+        ),
+        (
+            "owners() on the store, median / p95 / max (ms)",
+            lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["owners_from_store"]),
+        ),
+        (
+            "  the same, CPU (ms)",
+            lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["owners_from_store_cpu"]),
+        ),
+        (
+            "SPARQL property path, median / p95 / max (ms)",
+            lambda r: "{median_ms} / {p95_ms} / {max_ms}".format(**r["sparql_property_path"]),
+        ),
+        (
+            "ratio property path / owners() (median)",
+            lambda r: r["ratio_property_path_over_owners_median"],
+        ),
         ("store bulk load (s) / quads", lambda r: f"{r['store_load_s']} / {r['quads']:,}"),
-        ("whole graph from store: SPARQL load + fixed point (s)", lambda r: "{sparql_load_s} + {fixed_point_s}".format(**r["store_whole_graph_s"])),
-        ("SPARQL-update fixed point, wall / CPU (s) (rounds)", lambda r: f"{r['sparql_fixed_point_s']} / {r['sparql_fixed_point_cpu_s']} ({r['sparql_fixed_point_rounds']})" if "sparql_fixed_point_s" in r else "not run"),
-        ("ratio SPARQL updates / core fixed point, wall / CPU", lambda r: f"{r.get('ratio_sparql_over_core_fixed_point', '-')} / {r.get('ratio_sparql_over_core_fixed_point_cpu', '-')}"),
+        (
+            "whole graph from store: SPARQL load + fixed point (s)",
+            lambda r: "{sparql_load_s} + {fixed_point_s}".format(**r["store_whole_graph_s"]),
+        ),
+        (
+            "SPARQL-update fixed point, wall / CPU (s) (rounds)",
+            lambda r: (
+                f"{r['sparql_fixed_point_s']} / {r['sparql_fixed_point_cpu_s']} ({r['sparql_fixed_point_rounds']})"
+                if "sparql_fixed_point_s" in r
+                else "not run"
+            ),
+        ),
+        (
+            "ratio SPARQL updates / core fixed point, wall / CPU",
+            lambda r: (
+                f"{r.get('ratio_sparql_over_core_fixed_point', '-')} / {r.get('ratio_sparql_over_core_fixed_point_cpu', '-')}"
+            ),
+        ),
         ("SPARQL blocked set equals core's", lambda r: r.get("sparql_agrees", "-")),
-        ("peak RSS after core / at end (MB)", lambda r: f"{r['rss_after_core_mb']} / {r['rss_peak_mb']}"),
+        (
+            "peak RSS after core / at end (MB)",
+            lambda r: f"{r['rss_after_core_mb']} / {r['rss_peak_mb']}",
+        ),
         ("load average (1 min) at the end", lambda r: r["load_average_1min_at_end"]),
     ]
     width = max(len(name) for name, _ in rows)
@@ -247,19 +291,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="OFAC 50% rule and chains benchmark")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--samples", type=int, default=200, help="entities timed for one-entity figures")
-    parser.add_argument("--no-sparql-fixed-point", action="store_true",
-                        help="skip the SPARQL-update fixed point (slow at 1M)")
+    parser.add_argument(
+        "--samples", type=int, default=200, help="entities timed for one-entity figures"
+    )
+    parser.add_argument(
+        "--no-sparql-fixed-point",
+        action="store_true",
+        help="skip the SPARQL-update fixed point (slow at 1M)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.seed, args.samples, not args.no_sparql_fixed_point)))
+        print(
+            json.dumps(run_one(args.one, args.seed, args.samples, not args.no_sparql_fixed_point))
+        )
         return
     results = []
     for size in args.sizes:
-        command = [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed),
-                   "--samples", str(args.samples)]
+        command = [
+            sys.executable,
+            __file__,
+            "--one",
+            str(size),
+            "--seed",
+            str(args.seed),
+            "--samples",
+            str(args.samples),
+        ]
         if args.no_sparql_fixed_point:
             command.append("--no-sparql-fixed-point")
         done = subprocess.run(command, capture_output=True, text=True, check=True)

@@ -71,18 +71,47 @@ def write_world(entities: int, seed: int, folder: Path) -> dict[str, int]:
     transactions = 0
     with open(folder / "transactions.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["id", "date", "account", "originator_institution", "beneficiary_institution",
-                    "counterparty", "purpose", "amount", "currency", "knowingly", "significant"])
+        w.writerow(
+            [
+                "id",
+                "date",
+                "account",
+                "originator_institution",
+                "beneficiary_institution",
+                "counterparty",
+                "purpose",
+                "amount",
+                "currency",
+                "knowingly",
+                "significant",
+            ]
+        )
         for account, _maintainer, holder in accounts:
             for _ in range(rng.choice((0, 1, 2, 3))):
                 other = rng.choice(banks)
-                w.writerow([f"t{transactions}", f"{rng.randrange(2011, 2027)}-0{rng.randrange(1, 10)}-2{rng.randrange(0, 9)}",
-                            account, f"e{holder}", f"e{other}", f"e{other}", rng.choice(PURPOSES),
-                            rng.randrange(100, 5_000_000), "USD", rng.choice(("true", "false", "")),
-                            rng.choice(("true", "false", ""))])
+                w.writerow(
+                    [
+                        f"t{transactions}",
+                        f"{rng.randrange(2011, 2027)}-0{rng.randrange(1, 10)}-2{rng.randrange(0, 9)}",
+                        account,
+                        f"e{holder}",
+                        f"e{other}",
+                        f"e{other}",
+                        rng.choice(PURPOSES),
+                        rng.randrange(100, 5_000_000),
+                        "USD",
+                        rng.choice(("true", "false", "")),
+                        rng.choice(("true", "false", "")),
+                    ]
+                )
                 transactions += 1
-    return {"entities": entities, "holdings": len(world.holdings), "listings": len(world.listings),
-            "accounts": len(accounts), "transactions": transactions}
+    return {
+        "entities": entities,
+        "holdings": len(world.holdings),
+        "listings": len(world.listings),
+        "accounts": len(accounts),
+        "transactions": transactions,
+    }
 
 
 def stage_run(package: str, store_dir: str, engine: str) -> None:
@@ -145,7 +174,11 @@ def measure(package: Path, store: str, engine: str, timeout: float) -> dict | No
         try:
             result = subprocess.run(
                 [sys.executable, __file__, "--stage", str(package), target, engine],
-                check=False, capture_output=True, text=True, timeout=timeout)
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired:
             return None
     if result.returncode != 0:
@@ -160,14 +193,17 @@ def main() -> None:
     parser.add_argument("--reference-up-to", type=int, default=10_000)
     parser.add_argument("--reference-timeout", type=float, default=1800)
     parser.add_argument("--no-disk", action="store_true", help="skip the on-disk load")
-    parser.add_argument("--stage", nargs=3, metavar=("PACKAGE", "STORE", "ENGINE"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stage", nargs=3, metavar=("PACKAGE", "STORE", "ENGINE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.stage:
         stage_run(*args.stage)
         return
-    print("| entities | triples | ingest + load s | derive s | validate s | end to end s (CPU s) "
-          "| peak MiB | on-disk load (sanctiongraph load) s (triples/s) | pySHACL validate s | ratio |")
+    print(
+        "| entities | triples | ingest + load s | derive s | validate s | end to end s (CPU s) "
+        "| peak MiB | on-disk load (sanctiongraph load) s (triples/s) | pySHACL validate s | ratio |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for size in args.entities:
         with tempfile.TemporaryDirectory() as tmp:
@@ -175,8 +211,11 @@ def main() -> None:
             counts = write_world(size, args.seed, package)
             fast = measure(package, "-", "fast", timeout=7200)
             disk = None if args.no_disk else measure(package, "disk", "fast", timeout=7200)
-            reference = (measure(package, "-", "reference", args.reference_timeout)
-                         if size <= args.reference_up_to else None)
+            reference = (
+                measure(package, "-", "reference", args.reference_timeout)
+                if size <= args.reference_up_to
+                else None
+            )
         stages = ("ingest_load", "derive", "validate")
         total = sum(fast[f"{stage}_s"] for stage in stages)
         total_cpu = sum(fast[f"{stage}_cpu_s"] for stage in stages)
@@ -196,9 +235,12 @@ def main() -> None:
             ratio = f"{reference['validate_s'] / fast['validate_s']:.0f}x"
             if reference["finding_keys"] != fast["finding_keys"]:
                 ratio += " (finding sets differ!)"
-        print(f"| {size:,} | {fast['triples']:,} | {fast['ingest_load_s']:.1f} "
-              f"| {fast['derive_s']:.1f} | {fast['validate_s']:.2f} | {total:.1f} ({total_cpu:.1f}) "
-              f"| {peak:,.0f} | {on_disk} | {ref} | {ratio} |", flush=True)
+        print(
+            f"| {size:,} | {fast['triples']:,} | {fast['ingest_load_s']:.1f} "
+            f"| {fast['derive_s']:.1f} | {fast['validate_s']:.2f} | {total:.1f} ({total_cpu:.1f}) "
+            f"| {peak:,.0f} | {on_disk} | {ref} | {ratio} |",
+            flush=True,
+        )
         print(f"<!-- {size}: {json.dumps(counts)} findings={fast['findings']} -->", flush=True)
 
 

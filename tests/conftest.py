@@ -19,7 +19,8 @@ SLOW_ENV = "SANCTIONGRAPH_SLOW_TESTS"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", f"slow: takes minutes; runs only with {SLOW_ENV}=1 (as .ci/run sets it)")
+        "markers", f"slow: takes minutes; runs only with {SLOW_ENV}=1 (as .ci/run sets it)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

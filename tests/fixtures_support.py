@@ -20,8 +20,11 @@ _AS_OF = re.compile(r"^#\s*as-of:\s*(\d{4}-\d{2}-\d{2})", re.MULTILINE)
 
 
 def fixture_files() -> list[Path]:
-    return sorted(p for p in FIXTURES.rglob("*.ttl")
-                  if p.name.startswith(("conforms-", "violates-")) and ".expected" not in p.name)
+    return sorted(
+        p
+        for p in FIXTURES.rglob("*.ttl")
+        if p.name.startswith(("conforms-", "violates-")) and ".expected" not in p.name
+    )
 
 
 def fixture_as_of(path: Path) -> date:
@@ -39,8 +42,10 @@ def expected_pairs(path: Path) -> set[tuple[str, str]]:
     if path.name.startswith("conforms-"):
         return set()
     graph = Graph().parse(expected, format="turtle")
-    return {(str(graph.value(r, SH.focusNode)), str(graph.value(r, SH.sourceShape)))
-            for r in graph.subjects(SH.focusNode, None)}
+    return {
+        (str(graph.value(r, SH.focusNode)), str(graph.value(r, SH.sourceShape)))
+        for r in graph.subjects(SH.focusNode, None)
+    }
 
 
 def actual_pairs(report: Report) -> set[tuple[str, str]]:

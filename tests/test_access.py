@@ -73,7 +73,9 @@ acc:a10 a sg:CorrespondentAccount ; dct:identifier "a10" ; sg:heldBy ent:kp ; sg
 def store():
     s = open_store(in_memory=True)
     load_bundled(s)
-    load_sources(s, [Source.from_triples("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(
+        s, [Source.from_triples("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))]
+    )
     return s  # no derivers: access paths read asserted data only
 
 
@@ -132,7 +134,9 @@ def test_cycles_terminate_and_no_institution_repeats(store):
 def test_as_of_governs_which_accounts_are_open(store):
     earlier = as_tuples(access_paths(store, "kp", date(2026, 11, 21), 2))
     assert (("kp", "cn", "us"), ("a1", "a5"), True) in earlier
-    assert (("kp", "cn", "us"), ("a1", "a5"), True) not in as_tuples(access_paths(store, "kp", AS_OF, 2))
+    assert (("kp", "cn", "us"), ("a1", "a5"), True) not in as_tuples(
+        access_paths(store, "kp", AS_OF, 2)
+    )
     later = as_tuples(access_paths(store, "kp", date(2026, 11, 24), 1))
     assert (("kp", "us"), ("a10",), True) in later
 
@@ -146,8 +150,14 @@ def test_entity_by_iri_and_unknown_entity(store):
         access_paths(store, "https://example.org/nobody", AS_OF, 4)
 
 
-DAYS = [date(2026, 11, 21), date(2026, 11, 22), AS_OF, date(2026, 11, 24), date(2009, 12, 31),
-        date(2010, 1, 1)]
+DAYS = [
+    date(2026, 11, 21),
+    date(2026, 11, 22),
+    AS_OF,
+    date(2026, 11, 24),
+    date(2009, 12, 31),
+    date(2010, 1, 1),
+]
 STARTS = ["kp", "cn", "hk", "us", "cn-ny", "us-ldn", "shop"]
 
 
@@ -171,9 +181,12 @@ def test_account_dates_are_boundaries_on_both_paths(store):
     opens on 2026-11-24 (open on it)."""
     data = load_access_data(store)
     for given in (None, data):
+
         def accounts(day, start="cn", given=given):
-            return {a for _, acc, _ in as_tuples(access_paths(store, start, day, 1, given))
-                    for a in acc}
+            return {
+                a for _, acc, _ in as_tuples(access_paths(store, start, day, 1, given)) for a in acc
+            }
+
         assert "a5" not in accounts(date(2009, 12, 31))
         assert "a5" in accounts(date(2010, 1, 1))
         assert "a5" in accounts(date(2026, 11, 21))
@@ -182,7 +195,9 @@ def test_account_dates_are_boundaries_on_both_paths(store):
         assert "a10" in accounts(date(2026, 11, 24), "kp")
 
 
-ODD_DATES = WORLD + """
+ODD_DATES = (
+    WORLD
+    + """
 # a closing date given as a plain string and an opening date as a dateTime: not dates
 acc:b1 a sg:CorrespondentAccount ; dct:identifier "b1" ; sg:heldBy ent:shop ; sg:maintainedBy ent:us ;
     sg:closedOn "2030-01-01" .
@@ -200,14 +215,17 @@ acc:c2 a sg:CorrespondentAccount ; dct:identifier "c2" ; sg:heldBy _:anon ; sg:m
 # a holder named by a URN: resolve_entity takes only http(s) IRIs, so "urn:..." is an id
 acc:d1 a sg:CorrespondentAccount ; dct:identifier "d1" ; sg:heldBy <urn:bank:1> ; sg:maintainedBy ent:us .
 """
+)
 
 
 @pytest.fixture(scope="module")
 def odd():
     s = open_store(in_memory=True)
     load_bundled(s)
-    load_sources(s, [Source.from_triples("world", parse_rdf(ODD_DATES.encode(),
-                                                              ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(
+        s,
+        [Source.from_triples("world", parse_rdf(ODD_DATES.encode(), ox.RdfFormat.TURTLE, "w.ttl"))],
+    )
     return s
 
 
@@ -215,7 +233,8 @@ def test_an_account_with_a_date_that_is_not_a_date_is_never_open(odd):
     """As the SPARQL date comparison fails on such a value, on both paths."""
     for given in (None, load_access_data(odd)):
         assert as_tuples(access_paths(odd, "shop", AS_OF, 1, given)) == [
-            (("shop", "cn-ny"), ("b4",), True)]
+            (("shop", "cn-ny"), ("b4",), True)
+        ]
 
 
 DATED = """
@@ -261,11 +280,20 @@ def test_open_accounts_are_those_the_sparql_date_filter_keeps():
 
     world = open_store(in_memory=True)
     load_bundled(world)
-    load_sources(world, [Source.from_triples("world", parse_rdf(DATED.encode(),
-                                                                  ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(
+        world,
+        [Source.from_triples("world", parse_rdf(DATED.encode(), ox.RdfFormat.TURTLE, "w.ttl"))],
+    )
     data = load_access_data(world)
-    for day in (date(2009, 12, 31), date(2010, 1, 1), date(2026, 11, 22), AS_OF,
-                date(2026, 11, 24), date(2029, 12, 31), date(2031, 1, 1)):
+    for day in (
+        date(2009, 12, 31),
+        date(2010, 1, 1),
+        date(2026, 11, 22),
+        AS_OF,
+        date(2026, 11, 24),
+        date(2029, 12, 31),
+        date(2031, 1, 1),
+    ):
         as_of = ox.Literal(day.isoformat(), datatype=ox.NamedNode(str(XSD.date)))
         expected = {s["id"].value for s in world.query(OLD_FILTER, {"asOf": as_of})}
         for given in (None, data):
@@ -286,7 +314,8 @@ def test_the_copy_resolves_entities_as_the_store_does(odd):
 def test_a_path_ends_at_a_blank_node(odd):
     for given in (None, load_access_data(odd)):
         assert as_tuples(access_paths(odd, "us-ldn", AS_OF, 4, given)) == [
-            (("us-ldn", "anon"), ("c1",), False)]
+            (("us-ldn", "anon"), ("c1",), False)
+        ]
 
 
 def test_generated_world_same_paths_from_the_whole_store(tmp_path):
@@ -311,8 +340,12 @@ def test_generated_world_same_paths_from_the_whole_store(tmp_path):
 
 
 def test_find_paths_on_plain_edges():
-    edges = [Edge("x", "a", "b", False), Edge("y", "b", "a", False), Edge("z", "b", "c", True),
-             Edge("w", "a", "a", False)]
+    edges = [
+        Edge("x", "a", "b", False),
+        Edge("y", "b", "a", False),
+        Edge("z", "b", "c", True),
+        Edge("w", "a", "a", False),
+    ]
     found = find_paths(edges, "a", 5)
     assert found.paths == [
         AccessPath(("a", "b"), ("x",), False),
@@ -332,17 +365,24 @@ BANKS = 12
 
 def complete_world(banks: int = BANKS) -> bytes:
     """``banks`` banks that each hold a correspondent account at every other one."""
-    lines = ["@prefix dct: <http://purl.org/dc/terms/> .",
-             "@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .",
-             "@prefix acc: <https://w3id.org/sanctiongraph/id/account/> .",
-             "@prefix cty: <https://w3id.org/sanctiongraph/ref/country/> .",
-             "@prefix sg: <https://w3id.org/sanctiongraph/ontology#> ."]
+    lines = [
+        "@prefix dct: <http://purl.org/dc/terms/> .",
+        "@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .",
+        "@prefix acc: <https://w3id.org/sanctiongraph/id/account/> .",
+        "@prefix cty: <https://w3id.org/sanctiongraph/ref/country/> .",
+        "@prefix sg: <https://w3id.org/sanctiongraph/ontology#> .",
+    ]
     for i in range(banks):
-        lines.append(f'ent:b{i} a sg:Bank ; dct:identifier "b{i}" ; '
-                     f'sg:jurisdiction cty:{"US" if i % 2 else "CN"} .')
-        lines += [f'acc:a{i}-{j} a sg:CorrespondentAccount ; dct:identifier "a{i}-{j}" ; '
-                  f'sg:heldBy ent:b{i} ; sg:maintainedBy ent:b{j} .'
-                  for j in range(banks) if j != i]
+        lines.append(
+            f'ent:b{i} a sg:Bank ; dct:identifier "b{i}" ; '
+            f"sg:jurisdiction cty:{'US' if i % 2 else 'CN'} ."
+        )
+        lines += [
+            f'acc:a{i}-{j} a sg:CorrespondentAccount ; dct:identifier "a{i}-{j}" ; '
+            f"sg:heldBy ent:b{i} ; sg:maintainedBy ent:b{j} ."
+            for j in range(banks)
+            if j != i
+        ]
     return "\n".join(lines).encode()
 
 
@@ -359,8 +399,9 @@ def simple_paths(banks: int, depth: int) -> int:
 def complete():
     s = open_store(in_memory=True)
     load_bundled(s)
-    load_sources(s, [Source.from_triples(
-        "k12", parse_rdf(complete_world(), ox.RdfFormat.TURTLE, "k12.ttl"))])
+    load_sources(
+        s, [Source.from_triples("k12", parse_rdf(complete_world(), ox.RdfFormat.TURTLE, "k12.ttl"))]
+    )
     return s, load_access_data(s)
 
 
@@ -386,10 +427,14 @@ def test_complete_network_is_bounded_at_every_depth(complete, depth):
         assert len(json.dumps(body)) <= MAX_PATH_BYTES
         assert len(body["paths"]) == min(everything, MAX_PATHS)
         assert body["truncated"] is (everything > MAX_PATHS)
-        assert all(len(p["accounts"]) <= depth and len(set(p["hops"])) == len(p["hops"])
-                   for p in body["paths"])
+        assert all(
+            len(p["accounts"]) <= depth and len(set(p["hops"])) == len(p["hops"])
+            for p in body["paths"]
+        )
     if depth <= 4:  # complete: the same answer as an unbounded walk
-        assert body == access_paths(store, "b0", AS_OF, depth, data, PathLimits(10**9, 10**12, None))
+        assert body == access_paths(
+            store, "b0", AS_OF, depth, data, PathLimits(10**9, 10**12, None)
+        )
 
 
 def test_complete_network_byte_and_time_bounds(complete):
@@ -399,8 +444,9 @@ def test_complete_network_byte_and_time_bounds(complete):
     assert small["truncated"] is True and 0 < len(json.dumps(small)) <= 20_000
     first = access_paths(store, "b0", AS_OF, 6, data, PathLimits(paths=len(small["paths"])))
     assert first["paths"] == small["paths"]  # the first paths of the walk's order
-    timed = access_paths(store, "b0", AS_OF, 10, data, PathLimits(paths=10**9, bytes=10**12,
-                                                                 seconds=0.05))
+    timed = access_paths(
+        store, "b0", AS_OF, 10, data, PathLimits(paths=10**9, bytes=10**12, seconds=0.05)
+    )
     assert timed["truncated"] is True and 0 < len(timed["paths"]) < 10**6
     assert "truncated" in render_text(timed, AS_OF, 10).splitlines()[0]
 
@@ -413,10 +459,14 @@ def test_access_reads_the_same_covered_institutions_as_the_deriver(store):
     for graph in store.graphs():
         copy.replace_graph(graph, store.triples(graph))
     run_derivers(copy, AS_OF)
-    covered = {r["id"].value for r in copy.query(
-        "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> "
-        "SELECT ?id WHERE { ?x a sg:CoveredFinancialInstitution ; "
-        "<http://purl.org/dc/terms/identifier> ?id }")}
+    covered = {
+        r["id"].value
+        for r in copy.query(
+            "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> "
+            "SELECT ?id WHERE { ?x a sg:CoveredFinancialInstitution ; "
+            "<http://purl.org/dc/terms/identifier> ?id }"
+        )
+    }
     assert covered == {"us", "us-ldn", "cn-ny"}
     reached = {h[-1] for h, _, us in as_tuples(access_paths(store, "kp", AS_OF, 4)) if us}
     assert reached <= covered
@@ -437,15 +487,29 @@ def test_text_rendering(store):
 def store_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("access")
     (directory / "world.ttl").write_text(WORLD)
-    result = CliRunner().invoke(cli, ["load", str(directory / "world.ttl"), "--store",
-                                      str(directory / "store")])
+    result = CliRunner().invoke(
+        cli, ["load", str(directory / "world.ttl"), "--store", str(directory / "store")]
+    )
     assert result.exit_code == 0, result.output
     return directory / "store"
 
 
 def test_cli_json_is_exactly_the_library_body(store_dir):
-    result = CliRunner().invoke(cli, ["access", "kp", "--store", str(store_dir), "--as-of",
-                                      "2026-11-23", "--max-depth", "3", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "access",
+            "kp",
+            "--store",
+            str(store_dir),
+            "--as-of",
+            "2026-11-23",
+            "--max-depth",
+            "3",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     loaded = OxigraphStore(store_dir, read_only=True)
     try:
@@ -459,8 +523,9 @@ def test_cli_json_is_exactly_the_library_body(store_dir):
 
 
 def test_cli_text_and_iri(store_dir):
-    result = CliRunner().invoke(cli, ["access", str(ID["entity/hk"]), "--store", str(store_dir),
-                                      "--as-of", "2026-11-23"])
+    result = CliRunner().invoke(
+        cli, ["access", str(ID["entity/hk"]), "--store", str(store_dir), "--as-of", "2026-11-23"]
+    )
     assert result.exit_code == 0, result.output
     assert "indirect access from hk" in result.output
     assert "US  hk --[a3]--> us" in result.output
@@ -476,9 +541,25 @@ def test_cli_complete_network_is_bounded(tmp_path):
     """The CLI passes the library's bound: depth 8 on twelve banks passed 11 GB before."""
     (tmp_path / "k12.ttl").write_bytes(complete_world())
     store = str(tmp_path / "store")
-    assert CliRunner().invoke(cli, ["load", str(tmp_path / "k12.ttl"), "--store", store]).exit_code == 0
-    result = CliRunner().invoke(cli, ["access", "b0", "--store", store, "--as-of", "2026-11-23",
-                                      "--max-depth", "8", "--format", "json"])
+    assert (
+        CliRunner().invoke(cli, ["load", str(tmp_path / "k12.ttl"), "--store", store]).exit_code
+        == 0
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "access",
+            "b0",
+            "--store",
+            store,
+            "--as-of",
+            "2026-11-23",
+            "--max-depth",
+            "8",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert body["truncated"] is True and len(body["paths"]) == MAX_PATHS
@@ -487,7 +568,9 @@ def test_cli_complete_network_is_bounded(tmp_path):
 
 
 def test_cli_rejects_bad_depth(store_dir):
-    result = CliRunner().invoke(cli, ["access", "kp", "--store", str(store_dir), "--max-depth", "0"])
+    result = CliRunner().invoke(
+        cli, ["access", "kp", "--store", str(store_dir), "--max-depth", "0"]
+    )
     assert result.exit_code == 2
 
 
@@ -500,10 +583,15 @@ def test_same_paths_on_a_sparql_server(server_url, store):  # noqa: F811 - the f
     """The access query runs unchanged on Oxigraph server and Virtuoso 7 (--store URL)."""
     remote = open_store(server_url)
     load_bundled(remote)
-    load_sources(remote, [Source.from_triples("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(
+        remote,
+        [Source.from_triples("world", parse_rdf(WORLD.encode(), ox.RdfFormat.TURTLE, "w.ttl"))],
+    )
     for start, depth in (("kp", 4), ("hk", 10)):
         assert access_paths(remote, start, AS_OF, depth) == access_paths(store, start, AS_OF, depth)
-    assert access_paths(remote, "kp", date(2026, 11, 21), 2) == access_paths(store, "kp", date(2026, 11, 21), 2)
+    assert access_paths(remote, "kp", date(2026, 11, 21), 2) == access_paths(
+        store, "kp", date(2026, 11, 21), 2
+    )
     data = load_access_data(remote)  # the whole-store read, as the API makes it
     for start in STARTS:
         for day in DAYS:

@@ -11,8 +11,10 @@ from loadtest import raw_get
 
 RESPONSES = {
     "/length": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-    "/chunked": (b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 b"3\r\nabc\r\n4;x=1\r\ndefg\r\n0\r\n\r\n"),
+    "/chunked": (
+        b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n4;x=1\r\ndefg\r\n0\r\n\r\n"
+    ),
     "/big": b"HTTP/1.1 200 OK\r\ncontent-length: 300000\r\n\r\n" + b"x" * 300_000,
     "/none": b"HTTP/1.1 200 OK\r\n\r\nunframed",
 }
@@ -43,7 +45,12 @@ async def exchange(paths: list[str]) -> list[object]:
 
 def test_raw_client_reads_each_framing_on_one_connection():
     assert asyncio.run(exchange(["/length", "/chunked", "/big", "/length", "/none"])) == [
-        (200, 5), (404, 7), (200, 300_000), (200, 5), "ValueError"]
+        (200, 5),
+        (404, 7),
+        (200, 300_000),
+        (200, 5),
+        "ValueError",
+    ]
 
 
 @pytest.mark.parametrize("path", ["/length", "/big"])

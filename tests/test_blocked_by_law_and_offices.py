@@ -10,7 +10,12 @@ from datetime import date
 import pytest
 
 from sanctiongraph.analysis.ownership import (
-    BLOCKED, NOT_BLOCKED, POSSIBLY_BLOCKED, OwnershipData, compute_status, status_in_words,
+    BLOCKED,
+    NOT_BLOCKED,
+    POSSIBLY_BLOCKED,
+    OwnershipData,
+    compute_status,
+    status_in_words,
     summary,
 )
 
@@ -26,6 +31,7 @@ def _both(data: OwnershipData, name: str, day: str = DAY) -> str:
 
 
 # --- offices --------------------------------------------------------------------------
+
 
 def test_an_office_of_a_blocked_bank_is_blocked_with_it():
     data = OwnershipData()
@@ -53,36 +59,48 @@ def test_a_listed_office_makes_its_institution_possibly_blocked_only():
     assert _both(data, "sub") == POSSIBLY_BLOCKED
     assert _both(data, "bank", "2019-12-31") == NOT_BLOCKED
     (reason,) = summary(data, data.index["bank"], DAY)["reasons"]
-    assert (reason["kind"], reason["office"], reason["office_status"]) == \
-        ("office", "office", BLOCKED)
+    assert (reason["kind"], reason["office"], reason["office_status"]) == (
+        "office",
+        "office",
+        BLOCKED,
+    )
 
 
 # --- by operation of law ----------------------------------------------------------------
 
+
 def _government_world() -> OwnershipData:
     data = OwnershipData()
-    data.add_blocked_by_law("rule-gov", ["gov"], label="the Government of North Korea",
-                            citation="31 CFR 510.201(a)(1), 31 CFR 510.311(b)",
-                            programs=["DPRK"], owned_or_controlled=True)
+    data.add_blocked_by_law(
+        "rule-gov",
+        ["gov"],
+        label="the Government of North Korea",
+        citation="31 CFR 510.201(a)(1), 31 CFR 510.311(b)",
+        programs=["DPRK"],
+        owned_or_controlled=True,
+    )
     data.add_holding("gov", "state-bank", 100)
     data.add_holding("gov", "ministry", control=True)
     data.add_holding("ministry", "trading", 30)
-    data.add_holding("state-bank", "trading", 20)   # 30 + 20 by Government bodies: 50
+    data.add_holding("state-bank", "trading", 20)  # 30 + 20 by Government bodies: 50
     data.add_holding("gov", "joint", 49.9)
     data.add_holding("gov", "banded", minimum=40, maximum=60)
     data.add_holding("outsider", "free", control=True)
     return data
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("gov", BLOCKED),          # 510.201(a)(1): no listing needed
-    ("state-bank", BLOCKED),   # 510.311(b): owned 50 % or more
-    ("ministry", BLOCKED),     # 510.311(b): controlled (control counts here, unlike FAQ 398)
-    ("trading", BLOCKED),      # aggregated across Government entities, indirectly
-    ("joint", NOT_BLOCKED),    # 49.9 %
-    ("banded", POSSIBLY_BLOCKED),
-    ("free", NOT_BLOCKED),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("gov", BLOCKED),  # 510.201(a)(1): no listing needed
+        ("state-bank", BLOCKED),  # 510.311(b): owned 50 % or more
+        ("ministry", BLOCKED),  # 510.311(b): controlled (control counts here, unlike FAQ 398)
+        ("trading", BLOCKED),  # aggregated across Government entities, indirectly
+        ("joint", NOT_BLOCKED),  # 49.9 %
+        ("banded", POSSIBLY_BLOCKED),
+        ("free", NOT_BLOCKED),
+    ],
+)
 def test_government_of_north_korea_is_blocked_by_law(name, expected):
     assert _both(_government_world(), name) == expected
 
@@ -93,14 +111,17 @@ def test_reasons_and_words_name_the_rule_and_control():
     kinds = [r["kind"] for r in body["reasons"]]
     assert kinds == ["blocked_by_law", "control"]
     assert body["reasons"][0]["citation"] == "31 CFR 510.201(a)(1), 31 CFR 510.311(b)"
-    assert body["reasons"][1]["note"] == ("control by the Government of North Korea blocks it "
-                                          "(31 CFR 510.201(a)(1), 31 CFR 510.311(b))")
+    assert body["reasons"][1]["note"] == (
+        "control by the Government of North Korea blocks it "
+        "(31 CFR 510.201(a)(1), 31 CFR 510.311(b))"
+    )
     words = status_in_words(data, compute_status(data, DAY), data.index["ministry"])
     assert words == (
         "blocked: blocked by operation of law as part of the Government of North Korea, which "
         "owns or controls it (31 CFR 510.201(a)(1), 31 CFR 510.311(b)); controlled by gov "
         "(blocked by operation of law as the Government of North Korea (31 CFR 510.201(a)(1), "
-        "31 CFR 510.311(b)))")
+        "31 CFR 510.311(b)))"
+    )
 
 
 def test_a_rule_without_owned_or_controlled_blocks_only_whom_it_names():
@@ -110,14 +131,16 @@ def test_a_rule_without_owned_or_controlled_blocks_only_whom_it_names():
     data.add_holding("party", "owned", 50)
     assert _both(data, "party") == BLOCKED
     assert _both(data, "controlled") == NOT_BLOCKED  # FAQ 398: control alone does not block
-    assert _both(data, "owned") == BLOCKED           # the 50 Percent Rule
+    assert _both(data, "owned") == BLOCKED  # the 50 Percent Rule
 
 
 def test_possibly_included_by_a_band_is_worded_possibly():
     data = _government_world()
     words = status_in_words(data, compute_status(data, DAY), data.index["banded"])
-    assert words.startswith("possibly blocked: possibly blocked by operation of law as part of "
-                            "the Government of North Korea")
+    assert words.startswith(
+        "possibly blocked: possibly blocked by operation of law as part of "
+        "the Government of North Korea"
+    )
 
 
 def test_a_rule_applies_only_while_in_force():
@@ -130,8 +153,10 @@ def test_a_rule_applies_only_while_in_force():
 
 # --- from the store: the registry's rule, and another program's by data alone ------------
 
-def _store(tmp_path, entities: str, ownership: str = "owner,owned,kind,percent\n",
-           extra: str | None = None):
+
+def _store(
+    tmp_path, entities: str, ownership: str = "owner,owned,kind,percent\n", extra: str | None = None
+):
     from sanctiongraph.ingest import read_sources
     from sanctiongraph.loading import load_bundled, load_sources
     from sanctiongraph.store import open_store
@@ -153,16 +178,25 @@ def _store(tmp_path, entities: str, ownership: str = "owner,owned,kind,percent\n
 def test_the_registry_blocks_the_government_of_north_korea_and_what_it_controls(tmp_path):
     from sanctiongraph.analysis.loader import load_ownership, owners
 
-    store = _store(tmp_path, "gov-kp,Government,government,KP,\n"
-                             "kp-health,Health,government_body,KP,\n"
-                             "kp-bank,Bank,bank,KP,\n"
-                             "kp-bank-office,Office,bank,CN,kp-bank\n"
-                             "gov-ir,Government of Iran,government,IR,\n"
-                             "ir-bank,Iranian bank,bank,IR,\n",
-                   "owner,owned,kind,percent\ngov-kp,kp-bank,controls,\ngov-ir,ir-bank,,100\n")
+    store = _store(
+        tmp_path,
+        "gov-kp,Government,government,KP,\n"
+        "kp-health,Health,government_body,KP,\n"
+        "kp-bank,Bank,bank,KP,\n"
+        "kp-bank-office,Office,bank,CN,kp-bank\n"
+        "gov-ir,Government of Iran,government,IR,\n"
+        "ir-bank,Iranian bank,bank,IR,\n",
+        "owner,owned,kind,percent\ngov-kp,kp-bank,controls,\ngov-ir,ir-bank,,100\n",
+    )
     day = date(2026, 11, 23)
-    expected = {"gov-kp": BLOCKED, "kp-health": BLOCKED, "kp-bank": BLOCKED,
-                "kp-bank-office": BLOCKED, "gov-ir": NOT_BLOCKED, "ir-bank": NOT_BLOCKED}
+    expected = {
+        "gov-kp": BLOCKED,
+        "kp-health": BLOCKED,
+        "kp-bank": BLOCKED,
+        "kp-bank-office": BLOCKED,
+        "gov-ir": NOT_BLOCKED,
+        "ir-bank": NOT_BLOCKED,
+    }
     assert {e: owners(store, e, day)["status"] for e in expected} == expected
     shared = load_ownership(store)
     assert {e: owners(store, e, day, data=shared)["status"] for e in expected} == expected
@@ -171,16 +205,25 @@ def test_the_registry_blocks_the_government_of_north_korea_and_what_it_controls(
 def test_owners_text_words_the_new_reasons(tmp_path):
     from sanctiongraph.analysis.loader import owners, render_text
 
-    store = _store(tmp_path, "gov-kp,Government,government,KP,\n"
-                             "kp-bank,Bank,bank,KP,\n"
-                             "kp-bank-office,Office,bank,CN,kp-bank\n",
-                   "owner,owned,kind,percent\ngov-kp,kp-bank,controls,\n")
+    store = _store(
+        tmp_path,
+        "gov-kp,Government,government,KP,\n"
+        "kp-bank,Bank,bank,KP,\n"
+        "kp-bank-office,Office,bank,CN,kp-bank\n",
+        "owner,owned,kind,percent\ngov-kp,kp-bank,controls,\n",
+    )
     day = date(2026, 11, 23)
     bank = render_text(owners(store, "kp-bank", day), day)
-    assert ("blocked by operation of law as the Government of North Korea (owned or "
-            "controlled by it; 31 CFR 510.201(a)(1), 31 CFR 510.311(b))") in bank
-    assert "gov-kp (blocked) controls it; control by the Government of North Korea blocks it" in bank
-    assert "  - an office of kp-bank (blocked)" in render_text(owners(store, "kp-bank-office", day), day)
+    assert (
+        "blocked by operation of law as the Government of North Korea (owned or "
+        "controlled by it; 31 CFR 510.201(a)(1), 31 CFR 510.311(b))"
+    ) in bank
+    assert (
+        "gov-kp (blocked) controls it; control by the Government of North Korea blocks it" in bank
+    )
+    assert "  - an office of kp-bank (blocked)" in render_text(
+        owners(store, "kp-bank-office", day), day
+    )
 
 
 IRAN_RULE = """
@@ -197,8 +240,11 @@ IRAN_RULE = """
 def test_another_program_blocks_by_law_through_data_alone(tmp_path):
     from sanctiongraph.analysis.loader import owners
 
-    store = _store(tmp_path, "gov-ir,Government of Iran,government,IR,\n"
-                             "ir-bank,Iranian bank,bank,IR,\n",
-                   "owner,owned,kind,percent\ngov-ir,ir-bank,,100\n", extra=IRAN_RULE)
+    store = _store(
+        tmp_path,
+        "gov-ir,Government of Iran,government,IR,\nir-bank,Iranian bank,bank,IR,\n",
+        "owner,owned,kind,percent\ngov-ir,ir-bank,,100\n",
+        extra=IRAN_RULE,
+    )
     assert owners(store, "ir-bank", date(2026, 11, 23))["status"] == BLOCKED
     assert owners(store, "ir-bank", date(2012, 2, 5))["status"] == NOT_BLOCKED

@@ -15,8 +15,13 @@ COMMON = Path(__file__).parent / "fixtures" / "common"
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sanctiongraph.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sanctiongraph.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_validate_exit_0_on_conforming_rdf(tmp_path):
@@ -27,15 +32,29 @@ def test_validate_exit_0_on_conforming_rdf(tmp_path):
 
 
 def test_validate_exit_1_on_violation_with_cited_findings(tmp_path):
-    result = run("validate", str(COMMON / "violates-lei.ttl"), "--format", "json",
-                 "--as-of", "2026-11-23", cwd=tmp_path)
+    result = run(
+        "validate",
+        str(COMMON / "violates-lei.ttl"),
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-23",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["as_of"] == "2026-11-23" and report["conforms"] is False
     assert {f["citation"] for f in report["findings"]} == {"ISO 17442-1"}
     assert {f["id"] for f in report["findings"]} == {"b1", "b2"}
-    assert set(report["findings"][0]) == {"severity", "citation", "focus", "id", "message",
-                                          "shape", "evidence"}
+    assert set(report["findings"][0]) == {
+        "severity",
+        "citation",
+        "focus",
+        "id",
+        "message",
+        "shape",
+        "evidence",
+    }
 
 
 def test_validate_exit_2_on_bad_package_names_file_row_column(tmp_path):
@@ -44,12 +63,17 @@ def test_validate_exit_2_on_bad_package_names_file_row_column(tmp_path):
     (package / "accounts.csv").write_text(
         "id,type,maintained_by,holder,opened_on\n"
         "acc1,correspondent,us-bank,ghost,2018-02-30\n"
-        "acc1,nostro,us-bank,kp-bank,\n")
+        "acc1,nostro,us-bank,kp-bank,\n"
+    )
     result = run("validate", str(package), "--format", "json", cwd=tmp_path)
     assert result.returncode == 2
     errors = {(e["file"], e["row"], e["column"]) for e in json.loads(result.stdout)["errors"]}
-    assert errors == {("accounts.csv", 2, "holder"), ("accounts.csv", 2, "opened_on"),
-                      ("accounts.csv", 3, "id"), ("accounts.csv", 3, "type")}
+    assert errors == {
+        ("accounts.csv", 2, "holder"),
+        ("accounts.csv", 2, "opened_on"),
+        ("accounts.csv", 3, "id"),
+        ("accounts.csv", 3, "type"),
+    }
     text = run("validate", str(package), cwd=tmp_path)
     assert text.returncode == 2
     assert "accounts.csv, row 2, column holder" in text.stderr
@@ -67,13 +91,29 @@ def test_load_query_export_round_trip(tmp_path):
     loaded = run("load", str(MINIMAL), "--store", store, cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert "graph/source/minimal" in loaded.stdout
-    query = run("query", "--store", store, "--format", "json", "--query",
-                "SELECT ?id WHERE { ?x a <https://w3id.org/sanctiongraph/ontology#Account> ; "
-                "<http://purl.org/dc/terms/identifier> ?id }", cwd=tmp_path)
+    query = run(
+        "query",
+        "--store",
+        store,
+        "--format",
+        "json",
+        "--query",
+        "SELECT ?id WHERE { ?x a <https://w3id.org/sanctiongraph/ontology#Account> ; "
+        "<http://purl.org/dc/terms/identifier> ?id }",
+        cwd=tmp_path,
+    )
     assert query.returncode == 0, query.stderr
     assert json.loads(query.stdout) == [{"id": "acc1"}]
-    exported = run("export", "--store", store, "--graph", "source/minimal", "--format", "ntriples",
-                   cwd=tmp_path)
+    exported = run(
+        "export",
+        "--store",
+        store,
+        "--graph",
+        "source/minimal",
+        "--format",
+        "ntriples",
+        cwd=tmp_path,
+    )
     assert exported.returncode == 0
     again = tmp_path / "again.nt"
     again.write_text(exported.stdout)
@@ -91,8 +131,16 @@ def test_load_of_a_bad_package_loads_nothing(tmp_path):
     (package / "items.csv").write_text("id,subject_to_ear\nitem1,perhaps\n")
     result = run("load", str(package), "--store", store, cwd=tmp_path)
     assert result.returncode == 2 and "items.csv, row 2, column subject_to_ear" in result.stderr
-    graphs = run("query", "--store", store, "--format", "csv", "--query",
-                 "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", cwd=tmp_path)
+    graphs = run(
+        "query",
+        "--store",
+        store,
+        "--format",
+        "csv",
+        "--query",
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        cwd=tmp_path,
+    )
     assert "source/pkg" not in graphs.stdout
 
 

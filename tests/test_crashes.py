@@ -47,23 +47,51 @@ main()
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sanctiongraph.cli", *args],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "sanctiongraph.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def loaded(package: Path, store: Path) -> Path:
     """``store`` after an uninterrupted ``sanctiongraph load`` of ``package``."""
-    result = cli("load", str(package), "--store", str(store), "--graph", "world",
-                 "--as-of", AS_OF.isoformat())
+    result = cli(
+        "load",
+        str(package),
+        "--store",
+        str(store),
+        "--graph",
+        "world",
+        "--as-of",
+        AS_OF.isoformat(),
+    )
     assert result.returncode == 0, result.stderr
     return store
 
 
 def load_killed_at(target: str, when: str, package: Path, store: Path) -> int:
     process = subprocess.run(
-        [sys.executable, "-c", KILLER, target, when, "load", str(package), "--store",
-         str(store), "--graph", "world", "--as-of", AS_OF.isoformat()],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-c",
+            KILLER,
+            target,
+            when,
+            "load",
+            str(package),
+            "--store",
+            str(store),
+            "--graph",
+            "world",
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return process.returncode
 
 
@@ -77,7 +105,9 @@ def exported(store: Path, graph: str) -> crashes.Contents:
 
 
 @pytest.fixture(scope="module")
-def worlds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, crashes.Contents]]:
+def worlds(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, dict[str, crashes.Contents]]:
     folder = tmp_path_factory.mktemp("worlds")
     v1, v2 = folder / "v1", folder / "v2"
     crashes.write_package(crashes.generate(300, 1), v1)
@@ -89,8 +119,9 @@ def test_a_reload_killed_between_drop_and_load_leaves_the_new_graph(worlds, tmp_
     v1, v2, expected = worlds
     store = loaded(v1, tmp_path / "store")
     # The old graph is dropped, the new one not yet loaded: the kill that lost graphs.
-    code = load_killed_at("sanctiongraph.store.oxigraph:OxigraphStore.drop_graph", "after",
-                          v2, store)
+    code = load_killed_at(
+        "sanctiongraph.store.oxigraph:OxigraphStore.drop_graph", "after", v2, store
+    )
     assert code == -9
     assert exported(store, "source/world") == expected["v2"][WORLD]
     assert exported(store, "derived") == expected["v2"][DERIVED]

@@ -42,10 +42,16 @@ EXPECTED = [  # file, row, column, part of the message
     ("entities.csv", 7, "bic", "'deutdeff' is not a BIC"),
     ("entities.csv", 8, "bic", "'XX' is not an ISO 3166-1 country code"),
 ]
-EXPECTED += [("ownership.csv", row, column, part) for row, column, part in [
-    (2, "percent", "'150' is not a share"), (3, "percent", "'0' is not a share"),
-    (4, "percent_min", "minimum 60 is above its maximum 40"),
-    (5, "percent_min", "'-1' is not a share"), (5, "percent_max", "'101' is not a share")]]
+EXPECTED += [
+    ("ownership.csv", row, column, part)
+    for row, column, part in [
+        (2, "percent", "'150' is not a share"),
+        (3, "percent", "'0' is not a share"),
+        (4, "percent_min", "minimum 60 is above its maximum 40"),
+        (5, "percent_min", "'-1' is not a share"),
+        (5, "percent_max", "'101' is not a share"),
+    ]
+]
 
 
 @pytest.fixture
@@ -66,16 +72,30 @@ def test_every_data_mistake_is_an_input_error_and_nothing_is_loaded(package) -> 
     got = [(e.file, e.row, e.column, e.message) for e in caught.value.errors]
     assert len(got) == len(EXPECTED), got
     for (file, row, column, message), (efile, erow, ecolumn, part) in zip(
-            sorted(got, key=lambda g: g[:3]), sorted(EXPECTED, key=lambda e: e[:3])):
+        sorted(got, key=lambda g: g[:3]), sorted(EXPECTED, key=lambda e: e[:3])
+    ):
         assert (file, row, column) == (efile, erow, ecolumn)
         assert part in message
     assert set(store.graphs()) == before
 
 
 def test_the_cli_exits_2_and_lists_them_all(package) -> None:
-    result = subprocess.run([sys.executable, "-m", "sanctiongraph.cli", "validate", str(package),
-                             "--as-of", date(2026, 1, 10).isoformat(), "--format", "json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sanctiongraph.cli",
+            "validate",
+            str(package),
+            "--as-of",
+            date(2026, 1, 10).isoformat(),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     errors = json.loads(result.stdout)["errors"]
     assert len(errors) == len(EXPECTED)
@@ -85,10 +105,12 @@ def test_the_cli_exits_2_and_lists_them_all(package) -> None:
 def test_the_same_values_when_valid_load(tmp_path) -> None:
     folder = tmp_path / "fine"
     folder.mkdir()
-    (folder / "entities.csv").write_text(ENTITIES.splitlines()[0] + "\n" + "\n".join(
-        ENTITIES.splitlines()[1:3]) + "\n")
-    (folder / "ownership.csv").write_text("owner,owned,percent,percent_min,percent_max\n"
-                                          "us-bank,good,100,,\nus-bank,good,,0,50.5\n")
+    (folder / "entities.csv").write_text(
+        ENTITIES.splitlines()[0] + "\n" + "\n".join(ENTITIES.splitlines()[1:3]) + "\n"
+    )
+    (folder / "ownership.csv").write_text(
+        "owner,owned,percent,percent_min,percent_max\nus-bank,good,100,,\nus-bank,good,,0,50.5\n"
+    )
     store = open_store(in_memory=True)
     load_bundled(store)
     assert read_and_load(store, [folder])
@@ -115,6 +137,8 @@ ent:b2 a sg:Bank ; rdfs:label "Unnamed Bank" ; sg:jurisdiction <https://w3id.org
     messages = {f.message for f in validate_paths([turtle], date(2026, 1, 10)).findings}
     assert "b1 (Good Bank): its jurisdiction (XX) is not an ISO 3166-1 alpha-2 country." in messages
     assert any(m.startswith("b1 (Good Bank): its LEI's check digits are wrong") for m in messages)
-    assert ("the holding of Unnamed Bank in b1 (Good Bank): a share must be a number above 0 "
-            "and at most 100; 150 is not.") in messages
+    assert (
+        "the holding of Unnamed Bank in b1 (Good Bank): a share must be a number above 0 "
+        "and at most 100; 150 is not."
+    ) in messages
     assert not any("https://" in m for m in messages)

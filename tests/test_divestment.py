@@ -16,10 +16,13 @@ from sanctiongraph.validate import validate_sources
 FIXTURE = Path(__file__).parent / "fixtures" / "ofac-50pct" / "violates-divestment.ttl"
 
 
-@pytest.mark.parametrize("as_of, divested", [
-    (date(2025, 5, 31), False),   # the day before the holding ends: still blocked
-    (date(2025, 6, 1), True),     # the end date: no longer blocked, FAQ 402's condition applies
-])
+@pytest.mark.parametrize(
+    "as_of, divested",
+    [
+        (date(2025, 5, 31), False),  # the day before the holding ends: still blocked
+        (date(2025, 6, 1), True),  # the end date: no longer blocked, FAQ 402's condition applies
+    ],
+)
 def test_divestment_is_judged_from_the_holdings_end_date(as_of: date, divested: bool) -> None:
     """Issue 18 item 11: the warning starts on the day the blocked owner's holding ends;
     the day before, the holder is simply blocked."""

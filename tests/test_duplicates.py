@@ -41,8 +41,10 @@ def loaded(package: Path, count: int) -> OxigraphStore:
 
 
 def derived(store: OxigraphStore) -> set[tuple[ox.Term, ox.Term, ox.Term]]:
-    return {(q.subject, q.predicate, q.object)
-            for q in store.native.quads_for_pattern(None, None, None, derive.DERIVED)}
+    return {
+        (q.subject, q.predicate, q.object)
+        for q in store.native.quads_for_pattern(None, None, None, derive.DERIVED)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +68,16 @@ def test_a_package_loaded_twice_derives_what_it_derives_once(world, synthetic):
     assert once <= twice
     extra = twice - once
     assert extra
-    assert all("/copy1/" in t[0].value or "/copy1/" in t[2].value for t in extra), \
-        sorted(t for t in extra if "/copy1/" not in t[0].value + t[2].value)[:5]
+    assert all("/copy1/" in t[0].value or "/copy1/" in t[2].value for t in extra), sorted(
+        t for t in extra if "/copy1/" not in t[0].value + t[2].value
+    )[:5]
 
 
 def _without_provenance(answer: dict) -> dict:
-    reasons = [{k: v for k, v in r.items() if k not in ("sources", "statements")}
-               for r in answer["reasons"]]
+    reasons = [
+        {k: v for k, v in r.items() if k not in ("sources", "statements")}
+        for r in answer["reasons"]
+    ]
     return {**answer, "reasons": reasons}
 
 
@@ -84,14 +89,19 @@ def test_owners_answers_the_same_for_a_package_loaded_twice():
     for key in shared_once.keys:
         answer = owners(once, key, AS_OF)
         assert _without_provenance(owners(twice, key, AS_OF)) == _without_provenance(answer), key
-        assert _without_provenance(owners(twice, key, AS_OF, shared_twice)) == \
-            _without_provenance(answer), key
+        assert _without_provenance(owners(twice, key, AS_OF, shared_twice)) == _without_provenance(
+            answer
+        ), key
         checked += answer["status"] != "not_blocked"
     assert checked >= 10
     # Every source is in the provenance of a counted holding.
-    reason = next(r for r in owners(twice, "ae-oasis", AS_OF)["reasons"] if r["kind"] == "ownership")
-    assert reason["sources"] == ["https://w3id.org/sanctiongraph/graph/source/copy0",
-                                 "https://w3id.org/sanctiongraph/graph/source/copy1"]
+    reason = next(
+        r for r in owners(twice, "ae-oasis", AS_OF)["reasons"] if r["kind"] == "ownership"
+    )
+    assert reason["sources"] == [
+        "https://w3id.org/sanctiongraph/graph/source/copy0",
+        "https://w3id.org/sanctiongraph/graph/source/copy1",
+    ]
     assert [s.rsplit("/", 2)[-2] for s in reason["statements"]] == ["copy0", "copy1"]
     assert reason["holding"] == reason["statements"][0]
 
@@ -103,8 +113,10 @@ def test_the_same_holding_nodes_in_several_graphs_count_once():
     one, five = OxigraphStore(None), OxigraphStore(None)
     one.native.load("".join(generate.nquads(world)).encode(), format=ox.RdfFormat.N_QUADS)
     for i in range(5):
-        five.native.load("".join(generate.nquads(world, f"{generate.BASE}graph/source/s{i}"))
-                         .encode(), format=ox.RdfFormat.N_QUADS)
+        five.native.load(
+            "".join(generate.nquads(world, f"{generate.BASE}graph/source/s{i}")).encode(),
+            format=ox.RdfFormat.N_QUADS,
+        )
     data_one, data_five = load_ownership(one), load_ownership(five)
     assert data_five.h_key == data_one.h_key
     assert all(len(s) == 5 for s in data_five.h_sources)
@@ -113,8 +125,9 @@ def test_the_same_holding_nodes_in_several_graphs_count_once():
         assert a.maybe and (a.blocked, a.maybe, a.share_lo) == (b.blocked, b.maybe, b.share_lo)
     for number in sorted(compute_status(data_one, AS_OF).maybe)[:20]:
         key = data_one.keys[number]
-        assert _without_provenance(owners(five, key, AS_OF)) == \
-            _without_provenance(summary(data_one, number, AS_OF)), key
+        assert _without_provenance(owners(five, key, AS_OF)) == _without_provenance(
+            summary(data_one, number, AS_OF)
+        ), key
 
 
 def test_identical_holdings_are_one_relation_and_different_ones_stay_two():
@@ -138,13 +151,17 @@ def test_a_holding_node_stated_with_two_percents_reads_as_a_band():
     store = OxigraphStore(None)
     sg = "https://w3id.org/sanctiongraph/ontology#"
     for graph, percent in (("g1", 30), ("g2", 60)):
-        store.native.load(f"""
+        store.native.load(
+            f"""
             @prefix sg: <{sg}> .
             <http://x.test/d> a sg:Designation ; sg:designates <http://x.test/x> ;
                 sg:onList <https://w3id.org/sanctiongraph/ref/list/SDN> .
             <http://x.test/h> a sg:Ownership ; sg:owner <http://x.test/x> ; sg:owned <http://x.test/a> ;
                 sg:percent "{percent}"^^<http://www.w3.org/2001/XMLSchema#decimal> .
-            """.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f"urn:{graph}"))
+            """.encode(),
+            format=ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode(f"urn:{graph}"),
+        )
     answer = owners(store, "http://x.test/a", AS_OF)
     assert answer["status"] == "possibly_blocked"
     assert answer["reasons"][0]["percent"] == {"min": 30, "max": 60}

@@ -82,14 +82,23 @@ def test_count_bounds_other_than_one_match_pyshacl():
 
     shapes = Graph().parse(data=COUNTS_SHAPES, format="turtle")
     store = open_store(in_memory=True)
-    store.add_triples(ox.NamedNode("https://example.org/g"),
-                      ox.parse(COUNTS_DATA.encode(), format=ox.RdfFormat.TURTLE))
+    store.add_triples(
+        ox.NamedNode("https://example.org/g"),
+        ox.parse(COUNTS_DATA.encode(), format=ox.RdfFormat.TURTLE),
+    )
     fast = {(r.focus, r.shape) for r in run_fast(store, shapes)}
     assert fast == {(r.focus, r.shape) for r in run_pyshacl(store, shapes)}
     ex = "https://example.org/"
-    assert fast == {(URIRef(ex + focus), URIRef(ex + shape)) for focus, shape in [
-        ("few", "AtLeastTwo"), ("many", "AtMostTwo"), ("many", "ExactlyOne"),
-        ("none", "ExactlyOne"), ("same", "ExactlyOne")]}
+    assert fast == {
+        (URIRef(ex + focus), URIRef(ex + shape))
+        for focus, shape in [
+            ("few", "AtLeastTwo"),
+            ("many", "AtMostTwo"),
+            ("many", "ExactlyOne"),
+            ("none", "ExactlyOne"),
+            ("same", "ExactlyOne"),
+        ]
+    }
 
 
 def test_a_statement_in_two_sources_counts_once(tmp_path, as_of):

@@ -38,7 +38,9 @@ PREFIXES = """
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 
-WORLD = PREFIXES + """
+WORLD = (
+    PREFIXES
+    + """
 ent:kpbank a sg:Bank ; dct:identifier "kpbank" ; sg:jurisdiction cty:KP .
 ent:kpbank-cn a sg:Bank ; dct:identifier "kpbank-cn" ; sg:jurisdiction cty:KP ; sg:locatedIn cty:CN ; sg:branchOf ent:kpbank .
 ent:kpbank-us a sg:Bank ; dct:identifier "kpbank-us" ; sg:jurisdiction cty:KP ; sg:locatedIn cty:US ; sg:branchOf ent:kpbank .
@@ -69,12 +71,15 @@ ent:loop-a a sg:Bank ; dct:identifier "loop-a" ; sg:jurisdiction cty:CN ; sg:bra
 ent:loop-b a sg:Bank ; dct:identifier "loop-b" ; sg:jurisdiction cty:CN ; sg:branchOf ent:loop-a .
 hold:h8 a sg:Ownership ; sg:owner ent:sub60-sub ; sg:owned ent:sub60 ; sg:percent "55"^^xsd:decimal .
 """
+)
 
 
 def derived_store(text: str, as_of: date):
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source.from_triples("t", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "t.ttl"))])
+    load_sources(
+        store, [Source.from_triples("t", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "t.ttl"))]
+    )
     run_derivers(store, as_of)
     return store
 
@@ -106,8 +111,12 @@ def classified(world_store):
 
 
 def types(store, ident: str) -> set[str]:
-    return {r["t"].value.rsplit("#", 1)[-1] for r in store.query(
-        "SELECT ?x ?t WHERE { ?x a ?t }", {"x": ox.NamedNode(str(ID[f"entity/{ident}"]))})}
+    return {
+        r["t"].value.rsplit("#", 1)[-1]
+        for r in store.query(
+            "SELECT ?x ?t WHERE { ?x a ?t }", {"x": ox.NamedNode(str(ID[f"entity/{ident}"]))}
+        )
+    }
 
 
 NKBI = "31-CFR-1010.659-north-korean-banking-institution"
@@ -124,9 +133,14 @@ def test_north_korean_banking_institution(classified, world_store):
     assert members(classified, NKBI) >= {"kpbank", "kpbank-cn"}
     assert {"kpbank-us", "kp-insurer", "sub60", "cnbank-py"}.isdisjoint(members(classified, NKBI))
     assert classified[("kpbank-cn", NKBI)] == (
-        "kpbank-cn is a branch or office (CN) of kpbank; kpbank is a bank organised under the law of KP")
-    assert {"NorthKoreanBankingInstitution", "NorthKoreanFinancialInstitution",
-            "ForeignBank", "Organization"} <= types(world_store, "kpbank-cn")
+        "kpbank-cn is a branch or office (CN) of kpbank; kpbank is a bank organised under the law of KP"
+    )
+    assert {
+        "NorthKoreanBankingInstitution",
+        "NorthKoreanFinancialInstitution",
+        "ForeignBank",
+        "Organization",
+    } <= types(world_store, "kpbank-cn")
     assert "NorthKoreanBankingInstitution" not in types(world_store, "kpbank-us")
 
 
@@ -135,8 +149,15 @@ def test_north_korean_financial_institution(classified):
     # (a)(2): chartered or licensed by KP, wherever located; offices anywhere (the US
     # branch too); subsidiaries more than 50% owned, also of subsidiaries; offices in KP
     # of a third-country bank
-    assert {"kpbank", "kpbank-cn", "kpbank-us", "kp-insurer", "sub60", "sub60-sub",
-            "cnbank-py"} <= nkfi
+    assert {
+        "kpbank",
+        "kpbank-cn",
+        "kpbank-us",
+        "kp-insurer",
+        "sub60",
+        "sub60-sub",
+        "cnbank-py",
+    } <= nkfi
     # (a)(6): exactly 50% is not a subsidiary; a band that may be 50 or less is not;
     # a holding that ended on the as-of date is not; control is not; a person is not
     assert {"sub50", "band", "sold", "controlled", "person"}.isdisjoint(nkfi)
@@ -144,10 +165,12 @@ def test_north_korean_financial_institution(classified):
     assert classified[("sub60-sub", NKFI)] == (
         "sub60-sub is owned 51% by sub60 (more than 50%: a subsidiary); "
         "sub60 is owned 60% by kpbank (more than 50%: a subsidiary); "
-        "kpbank is a financial institution chartered or licensed in KP")
+        "kpbank is a financial institution chartered or licensed in KP"
+    )
     assert classified[("cnbank-py", NKFI)] == (
         "cnbank-py is a branch or office in KP of cnbank, a foreign financial institution "
-        "organised in CN")
+        "organised in CN"
+    )
 
 
 def test_subsidiary_band_above_threshold_counts():
@@ -167,7 +190,9 @@ def test_holding_with_two_shares_uses_the_least_row_whatever_the_order():
     for shares in ('"45"^^xsd:decimal, "60"^^xsd:decimal', '"60"^^xsd:decimal, "45"^^xsd:decimal'):
         text = WORLD.replace('sg:percent "60"^^xsd:decimal', f"sg:percent {shares}")
         assert ("sub60", NKFI) not in classifications(derived_store(text, AS_OF))
-    text = WORLD.replace('sg:percent "60"^^xsd:decimal', 'sg:percent "55"^^xsd:decimal, "60"^^xsd:decimal')
+    text = WORLD.replace(
+        'sg:percent "60"^^xsd:decimal', 'sg:percent "55"^^xsd:decimal, "60"^^xsd:decimal'
+    )
     assert ("sub60", NKFI) in classifications(derived_store(text, AS_OF))
 
 
@@ -183,8 +208,10 @@ def test_subsidiaries_read_in_batches_and_chunks_classify_the_same(classified, m
 def test_holding_with_two_owners_counts_for_the_least_row_only():
     """A holding read through one owner brings its other owner's row too: as with every
     column, the least row counts (here ent:aaa's, not kpbank's), whoever is read first."""
-    text = WORLD.replace("hold:h1 a sg:Ownership ; sg:owner ent:kpbank ;",
-                         "hold:h1 a sg:Ownership ; sg:owner ent:kpbank, ent:aaa ;")
+    text = WORLD.replace(
+        "hold:h1 a sg:Ownership ; sg:owner ent:kpbank ;",
+        "hold:h1 a sg:Ownership ; sg:owner ent:kpbank, ent:aaa ;",
+    )
     found = classifications(derived_store(text, AS_OF))
     assert ("sub60", NKFI) not in found and ("sub60-sub", NKFI) not in found
     text = text.replace("ent:aaa", "ent:zzz")
@@ -196,7 +223,8 @@ def test_covered_and_foreign(classified):
     assert {"usbank", "usbank-london", "usbroker", "cnbank-ny"} <= covered
     assert {"cnbank", "kpbank", "cnbank-py"}.isdisjoint(covered)
     assert classified[("cnbank-ny", "CoveredFinancialInstitution")] == (
-        "cnbank-ny is a branch or office located in US of cnbank")
+        "cnbank-ny is a branch or office located in US of cnbank"
+    )
     foreign_banks = {e for (e, what) in classified if what == "ForeignBank"}
     # 1010.100(u): offices outside the US of any bank are foreign banks, offices inside are not
     assert {"cnbank", "cnbank-py", "kpbank", "usbank-london"} <= foreign_banks
@@ -210,7 +238,8 @@ def test_bank_of_dandong_population(classified):
     assert {"dd-branch", "my-dandong", "bank-of-dandong"} <= dandong
     assert classified[("my-dandong", DANDONG)] == (
         "my-dandong is the same institution as "
-        f"{REF['entity/bank-of-dandong']}, named by 31 CFR 1010.660")
+        f"{REF['entity/bank-of-dandong']}, named by 31 CFR 1010.660"
+    )
 
 
 def test_branch_and_ownership_cycles_terminate(classified):
@@ -230,8 +259,7 @@ def test_no_population_before_the_effective_date():
 
 def test_measures_in_force():
     store = derived_store(WORLD, AS_OF)
-    forced = {r["m"].value for r in store.query(
-        f"SELECT ?m WHERE {{ ?m <{SG.inForceOn}> ?d }}")}
+    forced = {r["m"].value for r in store.query(f"SELECT ?m WHERE {{ ?m <{SG.inForceOn}> ?d }}")}
     assert forced == {str(REF["measure/31-CFR-1010.659"]), str(REF["measure/31-CFR-1010.660"])}
 
 
@@ -248,10 +276,12 @@ def test_dandong_fixture_cites_1010_660_b_1():
     assert finding.shape.endswith("fincen-311-dprk#AccountProhibitionShape")
     assert finding.severity == "violation"
     assert finding.evidence == (
-        "a1", "dd-sy",
+        "a1",
+        "dd-sy",
         f"dd-sy is a branch or office (CN) of {REF['entity/bank-of-dandong']}; "
         f"{REF['entity/bank-of-dandong']} is named by 31 CFR 1010.660",
-        "31 CFR 1010.660(a)(1)")
+        "31 CFR 1010.660(a)(1)",
+    )
     [listed] = findings("violates-dandong-listed-subsidiary.ttl")
     assert listed.citation == "31 CFR 1010.660(b)(1)"
     assert "dandong-sub is owned 75% by dandong" in listed.evidence[2]
@@ -260,8 +290,10 @@ def test_dandong_fixture_cites_1010_660_b_1():
 EXPECTED_CITATIONS = {
     "violates-b-1-account.ttl": {("a1", "31 CFR 1010.659(b)(1)", "violation")},
     "violates-b-1-effective-date.ttl": {("a1", "31 CFR 1010.659(b)(1)", "violation")},
-    "violates-b-2-transaction.ttl": {("t1", "31 CFR 1010.659(b)(2)", "violation"),
-                                     ("a1", "31 CFR 1010.659(b)(3)(iii)", "warning")},
+    "violates-b-2-transaction.ttl": {
+        ("t1", "31 CFR 1010.659(b)(2)", "violation"),
+        ("a1", "31 CFR 1010.659(b)(3)(iii)", "warning"),
+    },
     "violates-b-3-i-A-nested-account.ttl": {("a1", "31 CFR 1010.659(b)(3)(i)(A)", "warning")},
     "violates-b-3-i-A-processing.ttl": {("a1", "31 CFR 1010.659(b)(3)(i)(A)", "warning")},
     "violates-b-3-iii-indirect-use.ttl": {("a1", "31 CFR 1010.659(b)(3)(iii)", "warning")},
@@ -277,21 +309,35 @@ def test_each_paragraph_is_cited_with_its_severity(name):
 def test_evidence_names_account_transaction_institution_and_path():
     by_shape = {f.shape.rsplit("#", 1)[1]: f for f in findings("violates-b-2-transaction.ttl")}
     b2 = by_shape["TransactionProhibitionShape"]
-    assert b2.evidence == ("t1", "a1", "kpbank", "beneficiary institution",
-                           "kpbank is a financial institution chartered or licensed in KP",
-                           "31 CFR 1010.659(a)(2)")
+    assert b2.evidence == (
+        "t1",
+        "a1",
+        "kpbank",
+        "beneficiary institution",
+        "kpbank is a financial institution chartered or licensed in KP",
+        "31 CFR 1010.659(a)(2)",
+    )
     assert "Transaction t1" in b2.message and "foreign bank cnbank" in b2.message
     use = by_shape["IndirectUseShape"]
     assert use.evidence[:4] == ("a1", "t1", "kpbank", "beneficiary institution")
     [notice] = findings("violates-b-3-i-A-nested-account.ttl")
-    assert notice.evidence == ("a1", "cnbank", "a2", "kpbank",
-                               "kpbank is a financial institution chartered or licensed in KP",
-                               "31 CFR 1010.659(a)(2)")
-    [subsidiary] = [f for f in findings("violates-b-2-subsidiary-share.ttl")
-                    if f.shape.endswith("TransactionProhibitionShape")]
+    assert notice.evidence == (
+        "a1",
+        "cnbank",
+        "a2",
+        "kpbank",
+        "kpbank is a financial institution chartered or licensed in KP",
+        "31 CFR 1010.659(a)(2)",
+    )
+    [subsidiary] = [
+        f
+        for f in findings("violates-b-2-subsidiary-share.ttl")
+        if f.shape.endswith("TransactionProhibitionShape")
+    ]
     assert subsidiary.evidence[4] == (
         "kp-trading is owned 50.01% by kpbank (more than 50%: a subsidiary); "
-        "kpbank is a financial institution chartered or licensed in KP")
+        "kpbank is a financial institution chartered or licensed in KP"
+    )
 
 
 def test_findings_rest_on_provisions_held_verbatim():
@@ -304,18 +350,26 @@ def test_findings_rest_on_provisions_held_verbatim():
 
 # --------------------------------------------------------------------------- measures as data
 
-BDA_DATA = PREFIXES + """
+BDA_DATA = (
+    PREFIXES
+    + """
 ent:usbank a sg:Bank ; dct:identifier "usbank" ; sg:jurisdiction cty:US .
 ent:dac a sg:NonBankFinancialInstitution ; dct:identifier "delta-asia-credit" ; sg:jurisdiction cty:MO .
 hold:h1 a sg:Ownership ; sg:owner ref:banco-delta-asia ; sg:owned ent:dac ; sg:percent "100"^^xsd:decimal .
 acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:maintainedBy ent:usbank ; sg:heldBy ent:dac .
 """
+)
 
 
-@pytest.mark.parametrize("day,fires", [
-    (date(2007, 4, 17), False), (date(2007, 4, 18), True),   # 72 FR 12730: effective 2007-04-18
-    (date(2020, 8, 9), True), (date(2020, 8, 10), False),    # 85 FR 48105: repealed 2020-08-10
-])
+@pytest.mark.parametrize(
+    "day,fires",
+    [
+        (date(2007, 4, 17), False),
+        (date(2007, 4, 18), True),  # 72 FR 12730: effective 2007-04-18
+        (date(2020, 8, 9), True),
+        (date(2020, 8, 10), False),  # 85 FR 48105: repealed 2020-08-10
+    ],
+)
 def test_a_new_measure_is_reference_data_only(day, fires):
     """31 CFR 1010.655 (Banco Delta Asia) is one file of data/reference/measures/: the same
     shape fires while it was in force, and not before or after (its repeal)."""
@@ -335,16 +389,23 @@ def test_a_new_measure_is_reference_data_only(day, fires):
 DEMO_EXPECTED = {
     # data/examples/README.md, NK-01..NK-21, as of 2026-11-23
     ("acc-pr-crane-sy", "31 CFR 1010.659(b)(1)"),
-    ("tx-nk-01", "31 CFR 1010.659(b)(2)"), ("tx-nk-02", "31 CFR 1010.659(b)(2)"),
-    ("tx-nk-03", "31 CFR 1010.659(b)(2)"), ("tx-nk-04", "31 CFR 1010.659(b)(2)"),
-    ("tx-nk-05", "31 CFR 1010.659(b)(2)"), ("tx-nk-06", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-01", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-02", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-03", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-04", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-05", "31 CFR 1010.659(b)(2)"),
+    ("tx-nk-06", "31 CFR 1010.659(b)(2)"),
     ("acc-tw-pearl", "31 CFR 1010.659(b)(3)(i)(A)"),
     ("acc-orny-hornbill", "31 CFR 1010.659(b)(3)(i)(A)"),
     ("acc-hv-amber", "31 CFR 1010.659(b)(3)(i)(A)"),
-    ("acc-hv-lotus", "31 CFR 1010.659(b)(3)(iii)"), ("acc-orny-hornbill", "31 CFR 1010.659(b)(3)(iii)"),
-    ("acc-tw-lindenfeld", "31 CFR 1010.659(b)(3)(iii)"), ("acc-tw-pearl", "31 CFR 1010.659(b)(3)(iii)"),
-    ("acc-hv-lotus", "31 CFR 1010.659(b)(4)"), ("acc-hv-cedar", "31 CFR 1010.659(b)(4)"),
-    ("acc-pr-dandong-sy", "31 CFR 1010.660(b)(1)"), ("tx-dd-01", "31 CFR 1010.660(b)(2)"),
+    ("acc-hv-lotus", "31 CFR 1010.659(b)(3)(iii)"),
+    ("acc-orny-hornbill", "31 CFR 1010.659(b)(3)(iii)"),
+    ("acc-tw-lindenfeld", "31 CFR 1010.659(b)(3)(iii)"),
+    ("acc-tw-pearl", "31 CFR 1010.659(b)(3)(iii)"),
+    ("acc-hv-lotus", "31 CFR 1010.659(b)(4)"),
+    ("acc-hv-cedar", "31 CFR 1010.659(b)(4)"),
+    ("acc-pr-dandong-sy", "31 CFR 1010.660(b)(1)"),
+    ("tx-dd-01", "31 CFR 1010.660(b)(2)"),
 }
 
 
@@ -363,7 +424,9 @@ def test_demo_world_section_311_findings():
 
 def test_demo_world_account_closed_the_day_before():
     report = validate_paths([demo_world_dir()], date(2026, 11, 21))
-    assert ("acc-summit-pine", "31 CFR 1010.659(b)(1)") in {(f.id, f.citation) for f in report.findings}
+    assert ("acc-summit-pine", "31 CFR 1010.659(b)(1)") in {
+        (f.id, f.citation) for f in report.findings
+    }
 
 
 def test_demo_world_access_paths():
@@ -376,15 +439,20 @@ def test_demo_world_access_paths():
     body = access_paths(store, "kp-crane-shenyang", AS_OF, 4)
     reaching = [(p["hops"], p["accounts"]) for p in body["paths"] if p["reaches_us"]]
     assert reaching == [
-        (["kp-crane-shenyang", "cn-jade-river", "cn-lotus", "us-harborview"],
-         ["acc-jade-crane-sy", "acc-lotus-jade", "acc-hv-lotus"]),
+        (
+            ["kp-crane-shenyang", "cn-jade-river", "cn-lotus", "us-harborview"],
+            ["acc-jade-crane-sy", "acc-lotus-jade", "acc-hv-lotus"],
+        ),
         (["kp-crane-shenyang", "us-prairie"], ["acc-pr-crane-sy"]),
     ]
     assert len(body["paths"]) == 5
     silver = access_paths(store, "my-silver-sail", AS_OF, 4)["paths"]
-    assert silver[-1] == {"hops": ["my-silver-sail", "my-hornbill", "sg-orchid-ny"],
-                          "accounts": ["acc-hornbill-silversail", "acc-orny-hornbill"],
-                          "reaches_us": True}
+    assert silver[-1] == {
+        "hops": ["my-silver-sail", "my-hornbill", "sg-orchid-ny"],
+        "accounts": ["acc-hornbill-silversail", "acc-orny-hornbill"],
+        "reaches_us": True,
+    }
     assert access_paths(store, "kp-pine", AS_OF, 4)["paths"] == []
     assert access_paths(store, "kp-pine", date(2026, 11, 21), 4)["paths"] == [
-        {"hops": ["kp-pine", "us-summit"], "accounts": ["acc-summit-pine"], "reaches_us": True}]
+        {"hops": ["kp-pine", "us-summit"], "accounts": ["acc-summit-pine"], "reaches_us": True}
+    ]

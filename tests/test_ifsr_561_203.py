@@ -29,8 +29,11 @@ MINIMAL = Path(__file__).parent / "fixtures" / "packages" / "minimal"
 
 def rule_findings(report) -> set[tuple[str, str, str, str]]:
     """(id, severity, citation, shape name) of this rule's findings."""
-    return {(f.id, f.severity, f.citation, f.shape.split("#")[1])
-            for f in report.findings if f.shape.startswith(SHAPES)}
+    return {
+        (f.id, f.severity, f.citation, f.shape.split("#")[1])
+        for f in report.findings
+        if f.shape.startswith(SHAPES)
+    }
 
 
 def fixture(case: str, kind: str = "violates"):
@@ -39,23 +42,33 @@ def fixture(case: str, kind: str = "violates"):
 
 # Each violating fixture: exactly these findings of this rule, with these citations.
 EXPECTED = {
-    "c1-opening": {("c1-main", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
-                   ("c1-branch", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape")},
+    "c1-opening": {
+        ("c1-main", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
+        ("c1-branch", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
+    },
     "c2-maintaining": {("c2-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
-    "510-210-prohibit": {("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaOpeningShape"),
-                         ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaMaintainingShape")},
+    "510-210-prohibit": {
+        ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaOpeningShape"),
+        ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaMaintainingShape"),
+    },
     "510-210-strict": {("s-tf", "violation", "31 CFR 510.210(a)(2)", "CaptaStrictConditionShape")},
     "b3-volume-limit": {("v3", "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")},
     "c2-no-wind-down": {("wd-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
-    "c2-account-by-function": {("dep", "violation", "31 CFR 561.203(c)(2)",
-                                "CaptaMaintainingShape")},
-    "c1-program-tag": {("c1-main", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
-                       ("c1-main", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
+    "c2-account-by-function": {
+        ("dep", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")
+    },
+    "c1-program-tag": {
+        ("c1-main", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
+        ("c1-main", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape"),
+    },
     "delisting": {("dl-old", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
-    "strict-conditions": {(t, "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")
-                          for t in ("tf", "type", "limit", "pre", "fx")},
-    "pre-approval-unknown": {("pre-unknown", "info", "31 CFR 561.203(c)(3)",
-                              "CaptaPreApprovalUnknownShape")},
+    "strict-conditions": {
+        (t, "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")
+        for t in ("tf", "type", "limit", "pre", "fx")
+    },
+    "pre-approval-unknown": {
+        ("pre-unknown", "info", "31 CFR 561.203(c)(3)", "CaptaPreApprovalUnknownShape")
+    },
     "d1-date": {("d1", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
     "d2-date": {("d2", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")},
     "e1-date": {("e1", "warning", "31 CFR 561.203(e)(1)", "CaptaExposureShape")},
@@ -65,14 +78,20 @@ EXPECTED = {
     "government-intermediary": {("own", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
     "f-date": {("f", "warning", "31 CFR 561.203(f)", "CaptaExposureShape")},
     "g-exception": {("g", "info", "31 CFR 561.203(g)", "CaptaExceptionShape")},
-    "h-sufficiency": {("h-inside", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape"),
-                      ("h-outside", "info", "31 CFR 561.203(h)", "CaptaExceptionShape")},
-    "sre-applies": {("sre-import", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
-                    ("sre-export", "info", "31 CFR 561.203(i)", "CaptaExceptionShape")},
+    "h-sufficiency": {
+        ("h-inside", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape"),
+        ("h-outside", "info", "31 CFR 561.203(h)", "CaptaExceptionShape"),
+    },
+    "sre-applies": {
+        ("sre-import", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
+        ("sre-export", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
+    },
     "sre-k-payments": {("sre-import", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")},
     "sre-k-fails": {("sre-k", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")},
-    "missing-facts": {("no-knowingly", "info", "31 CFR 561.203(a)", "CaptaMissingFactShape"),
-                      ("no-purpose", "info", "31 CFR 561.203(a)", "CaptaMissingFactShape")},
+    "missing-facts": {
+        ("no-knowingly", "info", "31 CFR 561.203(a)", "CaptaMissingFactShape"),
+        ("no-purpose", "info", "31 CFR 561.203(a)", "CaptaMissingFactShape"),
+    },
     "designated-fi": {("dfi", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
 }
 
@@ -88,24 +107,33 @@ def test_conforming_twin_has_no_finding_of_the_rule(case):
 
 
 def test_every_case_has_a_fixture_pair():
-    cases = {p.name[len("violates-"):-len(".ttl")] for p in RULE.glob("violates-*.ttl")
-             if ".expected" not in p.name}
+    cases = {
+        p.name[len("violates-") : -len(".ttl")]
+        for p in RULE.glob("violates-*.ttl")
+        if ".expected" not in p.name
+    }
     assert cases == set(EXPECTED)
 
 
 def test_strict_condition_messages_name_the_b_paragraph():
     report = fixture("strict-conditions")
     by_tx = {f.id: f for f in report.findings if f.shape.endswith("CaptaStrictConditionShape")}
-    for tx, paragraph in [("tf", "(b)(1)"), ("type", "(b)(2)"), ("limit", "(b)(3)"),
-                          ("pre", "(b)(4)"), ("fx", "(b)(5)")]:
+    for tx, paragraph in [
+        ("tf", "(b)(1)"),
+        ("type", "(b)(2)"),
+        ("limit", "(b)(3)"),
+        ("pre", "(b)(4)"),
+        ("fx", "(b)(5)"),
+    ]:
         assert f"31 CFR 561.203{paragraph}" in by_tx[tx].message
         assert f"31 CFR 561.203{paragraph}" in by_tx[tx].evidence
     assert "250000.01" in by_tx["limit"].message
 
 
 def test_failed_k_condition_is_evidence_of_the_exposure():
-    [finding] = [f for f in fixture("sre-k-fails").findings
-                 if f.shape.endswith("CaptaExposureShape")]
+    [finding] = [
+        f for f in fixture("sre-k-fails").findings if f.shape.endswith("CaptaExposureShape")
+    ]
     assert "31 CFR 561.203(k)(3)" in finding.evidence
     assert finding.evidence[:3] == ("in-bank", "ir-cbi", "privately_owned")
 
@@ -118,23 +146,28 @@ def test_missing_fact_says_which():
 
 def _exposure_world(day: str, percent: str, purpose: str = "other") -> list[ox.Triple]:
     text = (RULE / "violates-e2-date.ttl").read_text()
-    text = text.replace('"2013-02-06"', f'"{day}"').replace('"50"^^xsd:decimal', f'"{percent}"^^xsd:decimal')
+    text = text.replace('"2013-02-06"', f'"{day}"').replace(
+        '"50"^^xsd:decimal', f'"{percent}"^^xsd:decimal'
+    )
     text = text.replace("purpose:other", f"purpose:{purpose}")
     return parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "world.ttl")
 
 
-@pytest.mark.parametrize("day, percent, purpose, expected", [
-    ("2012-02-28", "49.99", "other", None),                      # private, before (d)(1)
-    ("2012-02-29", "49.99", "other", ("(d)(1)", "privately_owned")),
-    ("2012-02-29", "50", "other", None),                          # government: (e)(2) later
-    ("2013-02-05", "50", "other", None),
-    ("2013-02-06", "50", "other", ("(e)(2)", "government_owned_or_controlled")),
-    ("2012-06-27", "50", "petroleum_sale", None),
-    ("2012-06-28", "50", "petroleum_sale", ("(e)(1)", "government_owned_or_controlled")),
-    ("2012-06-28", "49.99", "petroleum_sale", ("(d)(1)", "privately_owned")),
-    ("2012-06-28", "100", "food", None),                           # (e)(2) not yet in force
-    ("2013-02-06", "100", "food", ("exception (g)", "government_owned_or_controlled")),
-])
+@pytest.mark.parametrize(
+    "day, percent, purpose, expected",
+    [
+        ("2012-02-28", "49.99", "other", None),  # private, before (d)(1)
+        ("2012-02-29", "49.99", "other", ("(d)(1)", "privately_owned")),
+        ("2012-02-29", "50", "other", None),  # government: (e)(2) later
+        ("2013-02-05", "50", "other", None),
+        ("2013-02-06", "50", "other", ("(e)(2)", "government_owned_or_controlled")),
+        ("2012-06-27", "50", "petroleum_sale", None),
+        ("2012-06-28", "50", "petroleum_sale", ("(e)(1)", "government_owned_or_controlled")),
+        ("2012-06-28", "49.99", "petroleum_sale", ("(d)(1)", "privately_owned")),
+        ("2012-06-28", "100", "food", None),  # (e)(2) not yet in force
+        ("2013-02-06", "100", "food", ("exception (g)", "government_owned_or_controlled")),
+    ],
+)
 def test_boundary_dates_and_the_50_percent_threshold(day, percent, purpose, expected):
     store = open_store(in_memory=True)
     load_bundled(store)
@@ -168,13 +201,18 @@ WHERE {{ GRAPH ?g {{ {s} sg:{p} ?old }} }}"""
 def test_a_paragraphs_start_date_is_read_from_the_registry(start, exposed):
     # Issue 18 item 2: move (e)(2)'s sg:effectiveFrom in the registry and the same
     # transaction of 2013-02-06 is exposed or not: the date lives in the data only.
-    update = _SET.format(s="p:31-CFR-561.203-e-2", p="effectiveFrom", new=f'"{start}"^^<http://www.w3.org/2001/XMLSchema#date>')
+    update = _SET.format(
+        s="p:31-CFR-561.203-e-2",
+        p="effectiveFrom",
+        new=f'"{start}"^^<http://www.w3.org/2001/XMLSchema#date>',
+    )
     found = _assess_with_registry_change(_exposure_world("2013-02-06", "50"), update)
     assert [a.get("exposed") for a in found] == (["(e)(2)"] if exposed else [])
 
 
-@pytest.mark.parametrize("share, category", [("50.0", "government_owned_or_controlled"),
-                                             ("50.01", "privately_owned")])
+@pytest.mark.parametrize(
+    "share, category", [("50.0", "government_owned_or_controlled"), ("50.01", "privately_owned")]
+)
 def test_the_government_ownership_share_is_read_from_the_registry(share, category):
     # Issue 18 item 2: 561.323's threshold is sg:ownedPercentAtLeast on the provision;
     # raised above the 50% holding, the institution is no longer government owned.
@@ -200,35 +238,59 @@ acc:cbi-special a sg:SpecialPurposeAccount ; dct:identifier "cbi-special" ; sg:m
 
 def _payment(date_: str, **facts: str) -> str:
     body = " ; ".join(f"sg:{k} {v}" for k, v in facts.items())
-    return (f'tx:pay a sg:Transaction ; dct:identifier "pay" ; sg:transactionDate "{date_}"^^xsd:date ; '
-            f"sg:throughAccount acc:in-cbi ; {body} .\n")
+    return (
+        f'tx:pay a sg:Transaction ; dct:identifier "pay" ; sg:transactionDate "{date_}"^^xsd:date ; '
+        f"sg:throughAccount acc:in-cbi ; {body} .\n"
+    )
 
 
-_GOOD = {"paidTo": "ent:in-exporter", "creditedTo": "acc:in-exporter-acc",
-         "goodsOrigin": "cty:IN", "goodsDestination": "cty:IR"}
+_GOOD = {
+    "paidTo": "ent:in-exporter",
+    "creditedTo": "acc:in-exporter-acc",
+    "goodsOrigin": "cty:IN",
+    "goodsDestination": "cty:IR",
+}
 
 
-@pytest.mark.parametrize("day, facts, expected", [
-    ("2013-05-01", _GOOD, []),                                          # (k)(4)-(k)(5) met
-    ("2013-03-31", {**_GOOD, "paidTo": "ent:ir-gov"}, []),              # before the import: not its funds
-    ("2013-04-01", {**_GOOD, "paidTo": "ent:ir-gov"}, ["(k)(6)", "(k)(5)"]),  # the import's own day
-    ("2026-11-23", {**_GOOD, "paidTo": "ent:ir-gov"}, ["(k)(6)", "(k)(5)"]),  # the as-of date
-    ("2026-11-24", {**_GOOD, "paidTo": "ent:ir-gov"}, []),              # after the as-of date
-    ("2013-05-01", {**_GOOD, "creditedTo": "acc:in-iran"}, ["(k)(6)", "(k)(5)"]),
-    ("2013-05-01", {**_GOOD, "creditedTo": "acc:exporter-other"}, ["(k)(6)"]),  # CAPTA-listed bank
-    ("2013-05-01", {**_GOOD, "goodsOrigin": "cty:DE"}, ["(k)(4)"]),
-    ("2013-05-01", {**_GOOD, "paidTo": "ent:de-exporter"}, ["(k)(5)"]),
-    ("2013-05-01", {"creditedTo": "acc:cbi-plain"}, ["(k)(7)"]),
-    ("2013-05-01", {"creditedTo": "acc:cbi-special"}, []),
-])
+@pytest.mark.parametrize(
+    "day, facts, expected",
+    [
+        ("2013-05-01", _GOOD, []),  # (k)(4)-(k)(5) met
+        ("2013-03-31", {**_GOOD, "paidTo": "ent:ir-gov"}, []),  # before the import: not its funds
+        (
+            "2013-04-01",
+            {**_GOOD, "paidTo": "ent:ir-gov"},
+            ["(k)(6)", "(k)(5)"],
+        ),  # the import's own day
+        ("2026-11-23", {**_GOOD, "paidTo": "ent:ir-gov"}, ["(k)(6)", "(k)(5)"]),  # the as-of date
+        ("2026-11-24", {**_GOOD, "paidTo": "ent:ir-gov"}, []),  # after the as-of date
+        ("2013-05-01", {**_GOOD, "creditedTo": "acc:in-iran"}, ["(k)(6)", "(k)(5)"]),
+        (
+            "2013-05-01",
+            {**_GOOD, "creditedTo": "acc:exporter-other"},
+            ["(k)(6)"],
+        ),  # CAPTA-listed bank
+        ("2013-05-01", {**_GOOD, "goodsOrigin": "cty:DE"}, ["(k)(4)"]),
+        ("2013-05-01", {**_GOOD, "paidTo": "ent:de-exporter"}, ["(k)(5)"]),
+        ("2013-05-01", {"creditedTo": "acc:cbi-plain"}, ["(k)(7)"]),
+        ("2013-05-01", {"creditedTo": "acc:cbi-special"}, []),
+    ],
+)
 def test_payments_out_of_the_funds_owed_to_iran(day, facts, expected):
     # Issue 18 item 11: 561.203(k)(4)-(k)(7) for payments out of the account credited
     # with the funds owed to Iran, from the import's date to the as-of date.
-    text = (RULE / "conforms-sre-applies.ttl").read_text().replace("sg:knowingly false", "sg:knowingly true")
+    text = (
+        (RULE / "conforms-sre-applies.ttl")
+        .read_text()
+        .replace("sg:knowingly false", "sg:knowingly true")
+    )
     text += _PAYMENT_WORLD + _payment(day, **facts)
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source.from_triples("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(
+        store,
+        [Source.from_triples("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))],
+    )
     run_derivers(store, date(2026, 11, 23))
     [a] = [a for a in assessments(store, date(2026, 11, 23)) if a["tx"].endswith("/sre-import")]
     if expected:
@@ -254,14 +316,17 @@ def test_pre_approved_column_is_mapped(tmp_path):
     lines = csv.read_text().splitlines()
     csv.write_text(lines[0] + ",pre_approved\n" + lines[1] + ",no\n")
     source = read_source(package)
-    assert ox.Triple(ox.NamedNode(str(ID["transaction/tx1"])), ox.NamedNode(str(SG.preApproved)),
-                     ox.Literal("false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
-                     ) in set(source.triples)
+    assert ox.Triple(
+        ox.NamedNode(str(ID["transaction/tx1"])),
+        ox.NamedNode(str(SG.preApproved)),
+        ox.Literal("false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+    ) in set(source.triples)
     csv.write_text(lines[0] + ",pre_approved\n" + lines[1] + ",maybe\n")
     with pytest.raises(IngestError) as caught:
         read_source(package)
     assert {(e.file, e.row, e.column) for e in caught.value.errors} == {
-        ("transactions.csv", 2, "pre_approved")}
+        ("transactions.csv", 2, "pre_approved")
+    }
 
 
 def test_demo_world_shows_violations_warnings_and_infos(as_of):
@@ -273,27 +338,40 @@ def test_demo_world_shows_violations_warnings_and_infos(as_of):
         ("acc-tw-datepalm-pta", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
         ("acc-hv-datepalm", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape"),
         ("acc-tw-datepalm-pta", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape"),
-        *{(t, "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")
-          for t in ("tx-cap-03", "tx-cap-04", "tx-cap-05", "tx-cap-06")},
-        *{(t, "info", "31 CFR 561.203(c)(3)", "CaptaPreApprovalUnknownShape")
-          for t in ("tx-cap-02", "tx-cap-03", "tx-cap-04", "tx-cap-05", "tx-cap-06", "tx-cap-07")},
-        *{(t, "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")
-          for t in ("tx-ir-02", "tx-ir-04", "tx-ir-07", "tx-ir-10", "tx-ir-22")},
-        *{(t, "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")
-          for t in ("tx-ir-12", "tx-ir-14", "tx-ir-15", "tx-ir-17", "tx-ir-20", "tx-ir-33")},
+        *{
+            (t, "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")
+            for t in ("tx-cap-03", "tx-cap-04", "tx-cap-05", "tx-cap-06")
+        },
+        *{
+            (t, "info", "31 CFR 561.203(c)(3)", "CaptaPreApprovalUnknownShape")
+            for t in ("tx-cap-02", "tx-cap-03", "tx-cap-04", "tx-cap-05", "tx-cap-06", "tx-cap-07")
+        },
+        *{
+            (t, "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")
+            for t in ("tx-ir-02", "tx-ir-04", "tx-ir-07", "tx-ir-10", "tx-ir-22")
+        },
+        *{
+            (t, "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")
+            for t in ("tx-ir-12", "tx-ir-14", "tx-ir-15", "tx-ir-17", "tx-ir-20", "tx-ir-33")
+        },
         ("tx-ir-27", "warning", "31 CFR 561.203(e)(1)", "CaptaExposureShape"),
         ("tx-ir-25", "warning", "31 CFR 561.203(e)(2)", "CaptaExposureShape"),
         ("tx-ir-31", "warning", "31 CFR 561.203(f)", "CaptaExposureShape"),
         ("tx-ir-03", "info", "31 CFR 561.203(g)", "CaptaExceptionShape"),
         ("tx-ir-28", "info", "31 CFR 561.203(g)", "CaptaExceptionShape"),
         ("tx-ir-21", "info", "31 CFR 561.203(h)", "CaptaExceptionShape"),
-        *{(t, "info", "31 CFR 561.203(i)", "CaptaExceptionShape")
-          for t in ("tx-ir-13", "tx-ir-16", "tx-ir-18", "tx-ir-19", "tx-ir-26")},
+        *{
+            (t, "info", "31 CFR 561.203(i)", "CaptaExceptionShape")
+            for t in ("tx-ir-13", "tx-ir-16", "tx-ir-18", "tx-ir-19", "tx-ir-26")
+        },
         ("tx-ir-06", "info", "31 CFR 561.203(a)", "CaptaMissingFactShape"),
     }
     assert found == expected
-    evidence = {(f.id, f.shape.split("#")[1]): f.evidence for f in report.findings
-                if f.shape.startswith(SHAPES)}
+    evidence = {
+        (f.id, f.shape.split("#")[1]): f.evidence
+        for f in report.findings
+        if f.shape.startswith(SHAPES)
+    }
     assert "31 CFR 561.203(k)(3)" in evidence[("tx-ir-12", "CaptaExposureShape")]
     assert "31 CFR 561.203(k)(7)(ii)" in evidence[("tx-ir-17", "CaptaExposureShape")]
     assert "31 CFR 561.203(j)(2)" in evidence[("tx-ir-27", "CaptaExposureShape")]
@@ -306,18 +384,28 @@ def test_demo_world_before_the_delisting_of_a_counterparty(as_of):
     found = rule_findings(validate_paths([demo_world_dir()], date(2013, 3, 1)))
     ids = {f[0] for f in found}
     assert "tx-ir-21" not in ids  # dated 2014-08-01
-    assert ("acc-hv-datepalm", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape") in found
+    assert (
+        "acc-hv-datepalm",
+        "violation",
+        "31 CFR 561.203(c)(2)",
+        "CaptaMaintainingShape",
+    ) in found
 
 
 def test_a_branch_takes_its_head_office_ownership_and_country():
     text = (RULE / "violates-e2-date.ttl").read_text()
-    text += ('ent:tr-bank-de a sg:Bank ; sg:jurisdiction cty:TR ; sg:locatedIn cty:DE ; '
-             'sg:branchOf ent:tr-bank .\n')
+    text += (
+        "ent:tr-bank-de a sg:Bank ; sg:jurisdiction cty:TR ; sg:locatedIn cty:DE ; "
+        "sg:branchOf ent:tr-bank .\n"
+    )
     text = text.replace("sg:conductedBy ent:tr-bank ", "sg:conductedBy ent:tr-bank-de ")
     assert "conductedBy ent:tr-bank-de ;" in text
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source.from_triples("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))])
+    load_sources(
+        store,
+        [Source.from_triples("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))],
+    )
     run_derivers(store, date(2026, 11, 23))
     [a] = assessments(store, date(2026, 11, 23))
     assert a["ffi"].endswith("/tr-bank-de")

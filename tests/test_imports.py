@@ -40,8 +40,9 @@ def rows(folder: Path, file: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def imported(fmt: str, paths: list[Path], tmp_path: Path, published: date | None = None,
-             name: str = "pkg") -> Path:
+def imported(
+    fmt: str, paths: list[Path], tmp_path: Path, published: date | None = None, name: str = "pkg"
+) -> Path:
     """Import, then read the package back as validate and load do: no input error."""
     output = tmp_path / name
     import_lists(fmt, paths, output, published)
@@ -67,6 +68,7 @@ def test_every_issue_format_of_this_slice_is_registered() -> None:
 
 # --- ofac-csv: the SDN set with companions --------------------------------------------
 
+
 def test_sdn_csv_entities_programs_and_identifiers(tmp_path) -> None:
     out = imported("ofac-csv", [SDN], tmp_path, date(2021, 7, 7))
     entities = {r["id"]: r for r in rows(out, "entities.csv")}
@@ -79,11 +81,19 @@ def test_sdn_csv_entities_programs_and_identifiers(tmp_path) -> None:
     # (United Kingdom)): organised in GB, even though its programs are Iranian.
     saderat = entities["ofac:4642"]
     assert saderat["jurisdiction"] == "GB"
-    assert by(rows(out, "identifiers.csv"), entity="ofac:4642", scheme="registration",
-              value="01126618", country="GB")
+    assert by(
+        rows(out, "identifiers.csv"),
+        entity="ofac:4642",
+        scheme="registration",
+        value="01126618",
+        country="GB",
+    )
     # Several programs in one cell (IRAN] [SDGT] [IFSR), tags exactly as published.
-    assert sorted(r["program"] for r in by(rows(out, "designations.csv"), entity="ofac:4642")) \
-        == ["IFSR", "IRAN", "SDGT"]
+    assert sorted(r["program"] for r in by(rows(out, "designations.csv"), entity="ofac:4642")) == [
+        "IFSR",
+        "IRAN",
+        "SDGT",
+    ]
     assert entities["ofac:18554"]["kind"] == "person"
     assert entities["ofac:18554"]["jurisdiction"] == "KP"  # a person's nationality
     assert "ofac:17069" not in entities  # the vessel is skipped (docs/imports.md)
@@ -93,8 +103,10 @@ def test_sdn_csv_nulls_crlf_and_end_byte(tmp_path) -> None:
     raw = (SDN / "SDN.CSV").read_bytes()
     assert raw.endswith(b"\r\n\x1a") and b"-0- " in raw  # the traps are in the fixture
     out = imported("ofac-csv", [SDN], tmp_path, date(2021, 7, 7))
-    text = "".join((out / f).read_text() for f in ("entities.csv", "designations.csv",
-                                                     "aliases.csv", "identifiers.csv"))
+    text = "".join(
+        (out / f).read_text()
+        for f in ("entities.csv", "designations.csv", "aliases.csv", "identifiers.csv")
+    )
     assert "-0-" not in text and "\x1a" not in text and "\r" not in text
     # The last record of the file (before 0x1A) is read like every other.
     last = raw.rstrip(b"\x1a").split(b"\r\n")[-2].split(b",", 1)[0].decode()
@@ -137,59 +149,91 @@ def test_provenance_of_every_fact(tmp_path) -> None:
     out = imported("ofac-csv", [SDN], tmp_path, date(2021, 7, 7))
     (publication,) = rows(out, "publications.csv")
     assert publication == {
-        "id": "sdn-2021-07-07", "list": "SDN", "file": "SDN.CSV", "published": "2021-07-07",
-        "sha256": hashlib.sha256((SDN / "SDN.CSV").read_bytes()).hexdigest()}
-    for file in ("entities.csv", "designations.csv", "aliases.csv", "identifiers.csv",
-                 "links.csv"):
+        "id": "sdn-2021-07-07",
+        "list": "SDN",
+        "file": "SDN.CSV",
+        "published": "2021-07-07",
+        "sha256": hashlib.sha256((SDN / "SDN.CSV").read_bytes()).hexdigest(),
+    }
+    for file in ("entities.csv", "designations.csv", "aliases.csv", "identifiers.csv", "links.csv"):
         table = rows(out, file)
         assert table and all(r["publication"] == "sdn-2021-07-07" and r["entry"] for r in table)
     source = read_source(out)
-    designation = next(t.subject for t in source.triples
-                       if t.predicate.value == str(SG.designates)
-                       and t.object.value == str(ID["entity/ofac:15603"]))
+    designation = next(
+        t.subject
+        for t in source.triples
+        if t.predicate.value == str(SG.designates)
+        and t.object.value == str(ID["entity/ofac:15603"])
+    )
     triples = set(source.triples)
-    assert ox.Triple(designation, ox.NamedNode(str(SG.fromPublication)),
-                     ox.NamedNode(str(ID["publication/sdn-2021-07-07"]))) in triples
+    assert (
+        ox.Triple(
+            designation,
+            ox.NamedNode(str(SG.fromPublication)),
+            ox.NamedNode(str(ID["publication/sdn-2021-07-07"])),
+        )
+        in triples
+    )
     assert ox.Triple(designation, ox.NamedNode(str(SG.entryNumber)), ox.Literal("15603")) in triples
 
 
 # --- ofac-csv: the consolidated list -------------------------------------------------
 
+
 def test_capta_entry_of_bank_of_kunlun(tmp_path) -> None:
     out = imported("ofac-csv", [CONS], tmp_path, date(2025, 12, 19))
     (kunlun,) = by(rows(out, "designations.csv"), entity="ofac:15268")
-    assert (kunlun["list"], kunlun["program"], kunlun["measure"]) == \
-        ("CAPTA", "561-Related", "prohibit_maintain")
+    assert (kunlun["list"], kunlun["program"], kunlun["measure"]) == (
+        "CAPTA",
+        "561-Related",
+        "prohibit_maintain",
+    )
     entity = by(rows(out, "entities.csv"), id="ofac:15268")[0]
     assert (entity["kind"], entity["bic"], entity["located_in"]) == ("bank", "CKLBCNBJ", "CN")
     # A stated "Listing Date (EO 14024 Directive 2): 24 Feb 2022" is used, and said so.
     (sber,) = by(rows(out, "designations.csv"), entity="ofac:17018", program="RUSSIA-EO14024")
-    assert (sber["start"], sber["start_basis"], sber["possibly_from"]) == \
-        ("2022-02-24", "stated", "")
+    assert (sber["start"], sber["start_basis"], sber["possibly_from"]) == (
+        "2022-02-24",
+        "stated",
+        "",
+    )
     assert by(rows(out, "links.csv"), entity="ofac:17017", linked_to="ofac:17013")
 
 
 # --- publications and histories ------------------------------------------------------
 
+
 def test_history_of_four_publications(tmp_path) -> None:
     out = imported("ofac-csv", [HISTORY], tmp_path)
-    assert [r["published"] for r in rows(out, "publications.csv")] == \
-        ["2021-08-18", "2022-03-01", "2022-12-02", "2023-06-01"]
+    assert [r["published"] for r in rows(out, "publications.csv")] == [
+        "2021-08-18",
+        "2022-03-01",
+        "2022-12-02",
+        "2023-06-01",
+    ]
     designations = rows(out, "designations.csv")
     # Listed in every publication: from the first on, unknown (possibly listed) before it.
     (ftb,) = by(designations, entity="ofac:15603", program="NPWMD")
-    assert (ftb["start"], ftb["start_basis"], ftb["possibly_from"], ftb["end"]) == \
-        ("2021-08-18", "publications", "open", "")
+    assert (ftb["start"], ftb["start_basis"], ftb["possibly_from"], ftb["end"]) == (
+        "2021-08-18",
+        "publications",
+        "open",
+        "",
+    )
     assert ftb["publication"].count(";") == 3
     # Appeared between 2022-03-01 and 2022-12-02: possibly listed in between. (Its
     # "Listing Date (EO 14024 Directive 2)" remark dates a directive, not the SDN listing.)
     sber = by(designations, entity="ofac:17018")
-    assert sber and all((r["start"], r["possibly_from"]) == ("2022-12-02", "2022-03-02")
-                        for r in sber)
+    assert sber and all(
+        (r["start"], r["possibly_from"]) == ("2022-12-02", "2022-03-02") for r in sber
+    )
     # Left between the same two: listed until 2022-03-01, possibly until 2022-12-02.
     left = [r for r in designations if r["entity"] == "ofac:7508"]
-    assert left and all((r["end"], r["end_basis"], r["possibly_until"]) ==
-                        ("2022-03-02", "publications", "2022-12-02") for r in left)
+    assert left and all(
+        (r["end"], r["end_basis"], r["possibly_until"])
+        == ("2022-03-02", "publications", "2022-12-02")
+        for r in left
+    )
     source = read_source(out)
     assert any(t.predicate.value == str(SG.possiblyUntil) for t in source.triples)
 
@@ -209,14 +253,19 @@ def test_publication_dates(tmp_path) -> None:
 
 # --- ofac-advanced ------------------------------------------------------------------
 
+
 def test_advanced_xml_stated_dates_lists_and_control(tmp_path) -> None:
     out = imported("ofac-advanced", [ADVANCED], tmp_path)
     assert rows(out, "publications.csv")[0]["published"] == "2020-03-17"  # DateOfIssue
     designations = rows(out, "designations.csv")
     (kunlun,) = by(designations, entity="ofac:15268")
-    assert (kunlun["list"], kunlun["program"], kunlun["start"], kunlun["start_basis"],
-            kunlun["measure"]) == ("CAPTA", "561-Related", "2019-03-14", "stated",
-                                   "prohibit_maintain")
+    assert (
+        kunlun["list"],
+        kunlun["program"],
+        kunlun["start"],
+        kunlun["start_basis"],
+        kunlun["measure"],
+    ) == ("CAPTA", "561-Related", "2019-03-14", "stated", "prohibit_maintain")
     assert not kunlun.get("possibly_from")  # the file states the date
     assert not by(designations, list="CONSOLIDATED_LIST")  # the umbrella list is skipped
     # "Owned or Controlled By" is control, never a made-up percentage.
@@ -225,20 +274,28 @@ def test_advanced_xml_stated_dates_lists_and_control(tmp_path) -> None:
     assert all("percent" not in r for r in holdings)
     entity = by(rows(out, "entities.csv"), id="ofac:15268")[0]
     assert (entity["bic"], entity["kind"]) == ("CKLBCNBJ", "bank")
-    assert by(rows(out, "aliases.csv"), entity="ofac:15268",
-              name="KARAMAY CITY COMMERCIAL BANK CO LTD.", kind="fka")
+    assert by(
+        rows(out, "aliases.csv"),
+        entity="ofac:15268",
+        name="KARAMAY CITY COMMERCIAL BANK CO LTD.",
+        kind="fka",
+    )
 
 
 def test_advanced_xml_problems_name_the_element(tmp_path) -> None:
     text = ADVANCED.read_text()
     broken = tmp_path / "cons_advanced.xml"
-    broken.write_text(text.replace('ProfileID="15268"', 'ProfileID="99999999"', 1)
-                      .replace('To-ProfileID="17022"', 'To-ProfileID="88888888"', 1))
+    broken.write_text(
+        text.replace('ProfileID="15268"', 'ProfileID="99999999"', 1).replace(
+            'To-ProfileID="17022"', 'To-ProfileID="88888888"', 1
+        )
+    )
     errors = problems("ofac-advanced", [broken], tmp_path)
     assert {(e.file, e.column) for e in errors} == {
-        ("cons_advanced.xml", "ProfileID"), ("cons_advanced.xml", "To-ProfileID")}
-    assert all("SanctionsEntry" in e.message or "ProfileRelationship" in e.message
-               for e in errors)
+        ("cons_advanced.xml", "ProfileID"),
+        ("cons_advanced.xml", "To-ProfileID"),
+    }
+    assert all("SanctionsEntry" in e.message or "ProfileRelationship" in e.message for e in errors)
     torn = tmp_path / "torn" / "cons_advanced.xml"
     torn.parent.mkdir()
     torn.write_text(text[: len(text) // 2])
@@ -248,13 +305,16 @@ def test_advanced_xml_problems_name_the_element(tmp_path) -> None:
 
 def test_xml_entities_are_refused(tmp_path) -> None:
     evil = tmp_path / "sdn-2024-01-01.xml"
-    evil.write_text('<?xml version="1.0"?><!DOCTYPE sdnList [<!ENTITY a "aaaaaaaaaa">]>'
-                    '<sdnList><sdnEntry><uid>1</uid><lastName>&a;</lastName></sdnEntry></sdnList>')
+    evil.write_text(
+        '<?xml version="1.0"?><!DOCTYPE sdnList [<!ENTITY a "aaaaaaaaaa">]>'
+        "<sdnList><sdnEntry><uid>1</uid><lastName>&a;</lastName></sdnEntry></sdnList>"
+    )
     (error,) = problems("ofac-xml", [evil], tmp_path)
     assert "refused" in error.message
 
 
 # --- ofac-xml: both namespaces --------------------------------------------------------
+
 
 def test_sdn_xml_in_both_namespaces(tmp_path) -> None:
     new = imported("ofac-xml", [SDN_XML], tmp_path, name="new")
@@ -263,8 +323,11 @@ def test_sdn_xml_in_both_namespaces(tmp_path) -> None:
         assert rows(new, file) == rows(old, file)
     assert rows(new, "publications.csv")[0]["published"] == "2023-06-01"  # Publish_Date
     entities = {r["id"]: r for r in rows(new, "entities.csv")}
-    assert (entities["ofac:15603"]["bic"], entities["ofac:15603"]["located_in"],
-            entities["ofac:15603"]["jurisdiction"]) == ("FTBDKPPY", "KP", "")
+    assert (
+        entities["ofac:15603"]["bic"],
+        entities["ofac:15603"]["located_in"],
+        entities["ofac:15603"]["jurisdiction"],
+    ) == ("FTBDKPPY", "KP", "")
     assert entities["ofac:4642"]["jurisdiction"] == "GB"
     assert entities["ofac:18554"]["name"] == "KIM, Kyong Nam"
     assert by(rows(new, "aliases.csv"), entity="ofac:15603", name="FTB", weak="true")
@@ -272,14 +335,18 @@ def test_sdn_xml_in_both_namespaces(tmp_path) -> None:
     together = imported("ofac-xml", [SDN_XML_OLD, SDN_XML], tmp_path, name="both")
     assert len(rows(together, "publications.csv")) == 2
     other = tmp_path / "sdn-2023-01-01.xml"
-    other.write_text(SDN_XML.read_text().replace(
-        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML",
-        "urn:example:not-ofac"))
+    other.write_text(
+        SDN_XML.read_text().replace(
+            "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML",
+            "urn:example:not-ofac",
+        )
+    )
     (error,) = problems("ofac-xml", [other], tmp_path)
     assert "unknown namespace" in error.message
 
 
 # --- un ------------------------------------------------------------------------------
+
 
 def test_un_list(tmp_path) -> None:
     out = imported("un", [UN], tmp_path)
@@ -287,9 +354,12 @@ def test_un_list(tmp_path) -> None:
     assert entities["un:KPe.047"]["bic"] == "FTBDKPPY"
     assert "un:KPe.023" in entities  # its REFERENCE_NUMBER ends with a space
     designations = {r["entity"]: r for r in rows(out, "designations.csv")}
-    assert (designations["un:KPe.047"]["list"], designations["un:KPe.047"]["program"],
-            designations["un:KPe.047"]["start"], designations["un:KPe.047"]["start_basis"]) \
-        == ("UN", "UN-DPRK", "2017-08-05", "stated")
+    assert (
+        designations["un:KPe.047"]["list"],
+        designations["un:KPe.047"]["program"],
+        designations["un:KPe.047"]["start"],
+        designations["un:KPe.047"]["start_basis"],
+    ) == ("UN", "UN-DPRK", "2017-08-05", "stated")
     assert designations["un:IRe.007"]["program"] == "UN-Iran"
     assert designations["un:QDi.352"]["start"] == "2015-04-07"  # LISTED_ON with a zone
     assert rows(out, "publications.csv")[0]["published"] == "2026-02-27"  # dateGenerated
@@ -297,15 +367,18 @@ def test_un_list(tmp_path) -> None:
 
 # --- bad input: every problem at once, nothing written -----------------------------------
 
+
 def test_bad_legacy_csv_reports_everything_and_writes_nothing(tmp_path) -> None:
     folder = tmp_path / "bad"
     shutil.copytree(SDN, folder)
     lines = (folder / "SDN.CSV").read_bytes().split(b"\r\n")
-    lines[0] = b"12AB" + lines[0][lines[0].index(b","):]  # not a number
+    lines[0] = b"12AB" + lines[0][lines[0].index(b",") :]  # not a number
     lines[1] = lines[1].replace(b'"NPWMD"', b"-0- ", 1) if b'"NPWMD"' in lines[1] else lines[1]
     lines[2] = b"1,2,3"  # a short record
     (folder / "SDN.CSV").write_bytes(b"\r\n".join(lines))
-    (folder / "ADD.CSV").write_bytes((folder / "ADD.CSV").read_bytes() + b'777777,1,-0- ,-0- ,"Iran",-0- \r\n')
+    (folder / "ADD.CSV").write_bytes(
+        (folder / "ADD.CSV").read_bytes() + b'777777,1,-0- ,-0- ,"Iran",-0- \r\n'
+    )
     (output := tmp_path / "out").mkdir()  # an empty folder may be the output
     with pytest.raises(IngestError) as caught:
         import_lists("ofac-csv", [folder], output, date(2021, 7, 7))
@@ -320,9 +393,12 @@ def test_a_capta_entry_without_a_measure_is_reported_with_its_line(tmp_path) -> 
     folder = tmp_path / "cons"
     shutil.copytree(CONS, folder)
     text = (folder / "cons_prim.csv").read_bytes()
-    (folder / "cons_prim.csv").write_bytes(text.replace(b"prohibited from opening or maintaining",
-                                                        b"subject to conditions on"))
-    line = next(n for n, row in enumerate(text.split(b"\r\n"), start=1) if row.startswith(b"15268,"))
+    (folder / "cons_prim.csv").write_bytes(
+        text.replace(b"prohibited from opening or maintaining", b"subject to conditions on")
+    )
+    line = next(
+        n for n, row in enumerate(text.split(b"\r\n"), start=1) if row.startswith(b"15268,")
+    )
     (error,) = problems("ofac-csv", [folder], tmp_path, date(2025, 12, 19))
     assert (error.file, error.row, error.column) == ("cons_prim.csv", line, "Remarks")
     assert "15268" in error.message
@@ -349,8 +425,18 @@ def test_an_existing_output_is_never_overwritten(tmp_path) -> None:
 
 def test_cli_import_then_validate(tmp_path) -> None:
     runner = CliRunner()
-    result = runner.invoke(cli, ["import", "ofac-csv", str(CONS), "--output",
-                                 str(tmp_path / "cons"), "--published", "2025-12-19"])
+    result = runner.invoke(
+        cli,
+        [
+            "import",
+            "ofac-csv",
+            str(CONS),
+            "--output",
+            str(tmp_path / "cons"),
+            "--published",
+            "2025-12-19",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "publication cons-2025-12-19" in result.output
     result = runner.invoke(cli, ["validate", str(tmp_path / "cons"), "--as-of", "2026-01-01"])
@@ -362,26 +448,33 @@ def test_cli_import_then_validate(tmp_path) -> None:
 
 # --- the data package's new files and columns ------------------------------------------
 
+
 def test_new_package_columns_are_checked(tmp_path) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
     (folder / "publications.csv").write_text(
-        "id,list,file,published,sha256\np1,SDN,SDN.CSV,2023-06-01,nothex\n")
+        "id,list,file,published,sha256\np1,SDN,SDN.CSV,2023-06-01,nothex\n"
+    )
     (folder / "entities.csv").write_text(
-        "id,name,kind,publication,entry\nofac:1,A BANK,bank,p1,1\nofac:2,B BANK,bank,p9,2\n")
+        "id,name,kind,publication,entry\nofac:1,A BANK,bank,p1,1\nofac:2,B BANK,bank,p9,2\n"
+    )
     (folder / "designations.csv").write_text(
         "entity,list,program,start,possibly_from,possibly_until\n"
         "ofac:1,SDN,CAATSA - RUSSIA,2023-06-01,open,\n"
-        "ofac:1,SDN,DPRK,2023-06-01,,2023-07-01\n")
+        "ofac:1,SDN,DPRK,2023-06-01,,2023-07-01\n"
+    )
     with pytest.raises(IngestError) as caught:
         read_source(folder)
     assert {(e.file, e.row, e.column) for e in caught.value.errors} == {
-        ("publications.csv", 2, "sha256"), ("entities.csv", 3, "publication"),
-        ("designations.csv", 3, "possibly_until")}
+        ("publications.csv", 2, "sha256"),
+        ("entities.csv", 3, "publication"),
+        ("designations.csv", 3, "possibly_until"),
+    }
     (folder / "publications.csv").write_text("id,list,file,published\np1,SDN,SDN.CSV,2023-06-01\n")
     (folder / "entities.csv").write_text("id,name,kind,publication\nofac:1,A BANK,bank,p1\n")
     (folder / "designations.csv").write_text(
-        "entity,list,program,start,possibly_from\nofac:1,SDN,CAATSA - RUSSIA,2023-06-01,open\n")
+        "entity,list,program,start,possibly_from\nofac:1,SDN,CAATSA - RUSSIA,2023-06-01,open\n"
+    )
     triples = {(t.predicate.value, t.object.value) for t in read_source(folder).triples}
     assert (str(SG.underProgram), str(REF["program/CAATSA%20-%20RUSSIA"])) in triples
     assert (str(SG.possiblyFrom), "0001-01-01") in triples
@@ -389,20 +482,33 @@ def test_new_package_columns_are_checked(tmp_path) -> None:
 
 # --- item 6: no false all-clear --------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "content", "expected"), [
-    ("bods.json", '[{"statementID": "x", "statementType": "entityStatement"}]', "import bods"),
-    ("big-bods.json", '[\n  {\n    "statementId": "x",\n    "recordType": "entity",\n    "n": "'
-     + "x" * 70000 + '"}]', "import bods"),
-    ("lei.json", '{"data": [{"type": "lei-records", "id": "x"}]}', "import gleif"),
-    ("ftm.jsonl", '{"id": "x", "schema": "Company", "properties": {}}\n', "import ftm"),
-    ("plain.json", '{"name": "Bank Melli"}', "not JSON-LD"),
-    ("lei.xml", '<?xml version="1.0"?><lei:LEIData xmlns:lei="http://www.gleif.org/data/schema/leidata/2016"/>', "import gleif"),
-    ("list.xml", '<?xml version="1.0"?><CONSOLIDATED_LIST/>', "import un"),
-    ("plain.xml", '<?xml version="1.0"?><banks><bank/></banks>', "plain XML"),
-    ("SDN.CSV", '15603,"FOREIGN TRADE BANK",-0- ,"NPWMD",-0- \r\n', "import ofac-csv"),
-    ("empty.ttl", "# nothing\n", "no RDF triples"),
-    ("other.ttl", "<https://example.org/a> <https://example.org/b> 1 .\n", "vocabulary"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bods.json", '[{"statementID": "x", "statementType": "entityStatement"}]', "import bods"),
+        (
+            "big-bods.json",
+            '[\n  {\n    "statementId": "x",\n    "recordType": "entity",\n    "n": "'
+            + "x" * 70000
+            + '"}]',
+            "import bods",
+        ),
+        ("lei.json", '{"data": [{"type": "lei-records", "id": "x"}]}', "import gleif"),
+        ("ftm.jsonl", '{"id": "x", "schema": "Company", "properties": {}}\n', "import ftm"),
+        ("plain.json", '{"name": "Bank Melli"}', "not JSON-LD"),
+        (
+            "lei.xml",
+            '<?xml version="1.0"?><lei:LEIData xmlns:lei="http://www.gleif.org/data/schema/leidata/2016"/>',
+            "import gleif",
+        ),
+        ("list.xml", '<?xml version="1.0"?><CONSOLIDATED_LIST/>', "import un"),
+        ("plain.xml", '<?xml version="1.0"?><banks><bank/></banks>', "plain XML"),
+        ("SDN.CSV", '15603,"FOREIGN TRADE BANK",-0- ,"NPWMD",-0- \r\n', "import ofac-csv"),
+        ("empty.ttl", "# nothing\n", "no RDF triples"),
+        ("other.ttl", "<https://example.org/a> <https://example.org/b> 1 .\n", "vocabulary"),
+    ],
+)
 def test_files_that_are_not_sources_are_input_errors(tmp_path, name, content, expected) -> None:
     path = tmp_path / name
     path.write_text(content)
@@ -431,38 +537,52 @@ def test_records_are_removed_from_the_tree_as_they_are_read() -> None:
 
     problems_found = Problems()
     seen, root = 0, None
-    for found_root, _element in records(ADVANCED, {"DistinctParty", "SanctionsEntry"},
-                                        problems_found):
+    for found_root, _element in records(
+        ADVANCED, {"DistinctParty", "SanctionsEntry"}, problems_found
+    ):
         seen, root = seen + 1, found_root  # the last root is read below
     assert seen == 6 + 12 and not problems_found.errors
-    assert all(len(section) == 0 for section in root
-               if section.tag.endswith(("DistinctParties", "SanctionsEntries")))
+    assert all(
+        len(section) == 0
+        for section in root
+        if section.tag.endswith(("DistinctParties", "SanctionsEntries"))
+    )
 
 
 def test_un_problems_of_several_records_and_files_at_once(tmp_path) -> None:
     text = UN.read_text()
     broken = tmp_path / "un-2026-02-27.xml"
-    broken.write_text(text.replace("<LISTED_ON>2017-08-05</LISTED_ON>", "<LISTED_ON>5 Aug 2017</LISTED_ON>")
-                      .replace("<REFERENCE_NUMBER>IRe.007</REFERENCE_NUMBER>",
-                               "<REFERENCE_NUMBER>Iran 7</REFERENCE_NUMBER>"))
+    broken.write_text(
+        text.replace(
+            "<LISTED_ON>2017-08-05</LISTED_ON>", "<LISTED_ON>5 Aug 2017</LISTED_ON>"
+        ).replace(
+            "<REFERENCE_NUMBER>IRe.007</REFERENCE_NUMBER>",
+            "<REFERENCE_NUMBER>Iran 7</REFERENCE_NUMBER>",
+        )
+    )
     missing = tmp_path / "nowhere.xml"
     errors = problems("un", [broken, missing], tmp_path)
     assert {(e.file, e.column) for e in errors} == {
-        ("un-2026-02-27.xml", "LISTED_ON"), ("un-2026-02-27.xml", "REFERENCE_NUMBER"),
-        (str(missing), None)}
+        ("un-2026-02-27.xml", "LISTED_ON"),
+        ("un-2026-02-27.xml", "REFERENCE_NUMBER"),
+        (str(missing), None),
+    }
     assert any("KPe.047" in e.message for e in errors)  # the record is named
 
 
 def test_a_finding_can_cite_the_publication(tmp_path) -> None:
     from sanctiongraph.imports.model import Publication
 
-    publication = Publication("sdn-2023-06-01", "SDN", "OFAC SDN List", "sdn.csv",
-                              date(2023, 6, 1), "0" * 64)
+    publication = Publication(
+        "sdn-2023-06-01", "SDN", "OFAC SDN List", "sdn.csv", date(2023, 6, 1), "0" * 64
+    )
     assert publication.cite("15603") == "OFAC SDN List, publication of 2023-06-01, entry 15603"
 
 
 def test_json_ld_in_our_vocabulary_is_still_a_source(tmp_path) -> None:
     path = tmp_path / "bank.json"
-    path.write_text('{"@context": {"sg": "https://w3id.org/sanctiongraph/ontology#"}, '
-                    '"@id": "https://w3id.org/sanctiongraph/id/entity/x", "@type": "sg:Bank"}')
+    path.write_text(
+        '{"@context": {"sg": "https://w3id.org/sanctiongraph/ontology#"}, '
+        '"@id": "https://w3id.org/sanctiongraph/id/entity/x", "@type": "sg:Bank"}'
+    )
     assert len(read_source(path).triples) == 1

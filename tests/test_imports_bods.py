@@ -56,25 +56,39 @@ def test_more_than_50_blocks_and_less_than_50_does_not(tmp_path) -> None:
     pkg = imported("bods", [BANDS], tmp_path)
     (pkg / "designations.csv").write_text(
         "entity,list,start\nbods:91b4236a7d89,SDN,2018-02-01\nbods:1accb8b18b99,SDN,2018-02-01\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     runner, store = CliRunner(), str(tmp_path / "store")
     result = runner.invoke(cli, ["load", str(pkg), "--store", store])
     assert result.exit_code == 0, result.output
 
     def status(entity: str) -> str:
-        out = runner.invoke(cli, ["owners", entity, "--as-of", "2019-01-01", "--format",
-                                  "json", "--store", store])
+        out = runner.invoke(
+            cli, ["owners", entity, "--as-of", "2019-01-01", "--format", "json", "--store", store]
+        )
         assert out.exit_code == 0, out.output
         return json.loads(out.output)["status"]
 
     assert status("bods:31c55e425764") == "blocked"
     rows_ = (pkg / "designations.csv").read_text(encoding="utf-8").splitlines()
-    (pkg / "designations.csv").write_text("\n".join(rows_[:1] + rows_[2:]) + "\n",
-                                          encoding="utf-8")  # Natalie only
+    (pkg / "designations.csv").write_text(
+        "\n".join(rows_[:1] + rows_[2:]) + "\n", encoding="utf-8"
+    )  # Natalie only
     store2 = str(tmp_path / "store2")
     assert runner.invoke(cli, ["load", str(pkg), "--store", store2]).exit_code == 0
-    out = runner.invoke(cli, ["owners", "bods:91b4236a7d89", "--as-of", "2019-01-01",
-                              "--format", "json", "--store", store2])
+    out = runner.invoke(
+        cli,
+        [
+            "owners",
+            "bods:91b4236a7d89",
+            "--as-of",
+            "2019-01-01",
+            "--format",
+            "json",
+            "--store",
+            store2,
+        ],
+    )
     assert json.loads(out.output)["status"] == "not_blocked", out.output
 
 
@@ -85,8 +99,12 @@ def test_replaced_closed_unknown_and_missing_statements(tmp_path) -> None:
     assert roberto["percent"] == "40" and roberto["end"] == "2020-06-30"
     assert roberto["entry"] == "b391a41da07e"
     assert report.notes["statements replaced by a later statement (dropped)"] == 2
-    assert report.notes["interested party unspecified: interestedPartyHasNotProvidedInformation"
-                        " (no holding)"] == 1
+    assert (
+        report.notes[
+            "interested party unspecified: interestedPartyHasNotProvidedInformation (no holding)"
+        ]
+        == 1
+    )
     assert report.notes["relationships naming a statement the files do not hold (skipped)"] == 1
     ids = {e["id"] for e in rows(tmp_path / "pkg", "entities.csv")}
     assert ids == {COMPANY, ARRANGEMENT, NATALIE, ROBERTO}  # nobody made up
@@ -125,15 +143,22 @@ def test_bad_input_reports_file_record_and_field_all_at_once(tmp_path) -> None:
     del items[3]["recordId"]
     one = write_lines(tmp_path / "one-2018-11-18.jsonl", items)
     two = tmp_path / "two-2018-11-19.jsonl"
-    two.write_text(BANDS.read_text(encoding="utf-8").splitlines()[0] + "\n{not json\n",
-                   encoding="utf-8")
+    two.write_text(
+        BANDS.read_text(encoding="utf-8").splitlines()[0] + "\n{not json\n", encoding="utf-8"
+    )
     text = [str(e) for e in problems("bods", [one, two], tmp_path)]
-    assert any("one-2018-11-18.jsonl" in t and "line 3" in t and "interests[0].share.exact" in t
-               and "150" in t for t in text), text
+    assert any(
+        "one-2018-11-18.jsonl" in t
+        and "line 3" in t
+        and "interests[0].share.exact" in t
+        and "150" in t
+        for t in text
+    ), text
     assert any("line 6" in t and "interests[0].startDate" in t for t in text), text
     assert any("line 4" in t and "recordId" in t for t in text), text
-    assert any("two-2018-11-19.jsonl" in t and "row 2" in t and "not valid JSON" in t
-               for t in text), text
+    assert any(
+        "two-2018-11-19.jsonl" in t and "row 2" in t and "not valid JSON" in t for t in text
+    ), text
 
 
 def test_bounds_that_contradict_each_other(tmp_path) -> None:
@@ -186,7 +211,9 @@ def test_register_files_of_one_date_are_read_together(tmp_path) -> None:
     first = write_lines(tmp_path / "part1-2018-11-18.jsonl", items[:3])
     second = write_lines(tmp_path / "part2-2018-11-18.jsonl", items[3:])
     pkg = imported("bods", [first, second], tmp_path)
-    assert [p["id"] for p in rows(pkg, "publications.csv")] == ["bods-2018-11-18",
-                                                                "bods-2018-11-18-2"]
+    assert [p["id"] for p in rows(pkg, "publications.csv")] == [
+        "bods-2018-11-18",
+        "bods-2018-11-18-2",
+    ]
     (held,) = by(rows(pkg, "ownership.csv"), owner=NATALIE, owned=ARRANGEMENT)
     assert held["publication"] == "bods-2018-11-18-2"

@@ -48,7 +48,9 @@ def test_sanctions_are_listings_with_their_dates(tmp_path) -> None:
     report = import_lists("ftm", [FTM], tmp_path / "pkg")
     designations = rows(tmp_path / "pkg", "designations.csv")
     assert {(d["list"], d["program"]) for d in by(designations, entity=FTB)} == {
-        ("SDN", "DPRK3"), ("SDN", "NPWMD")}
+        ("SDN", "DPRK3"),
+        ("SDN", "NPWMD"),
+    }
     (dprk3,) = by(designations, entity=FTB, program="DPRK3")
     assert dprk3["start"] == "2017-03-31" and dprk3["start_basis"] == "stated"
     (saderat,) = by(designations, entity=SADERAT)
@@ -83,11 +85,14 @@ def test_bad_input_reports_file_record_and_field_all_at_once(tmp_path) -> None:
     del items[3]["schema"]
     path = write_lines(tmp_path / "bad-2023-06-01.jsonl", items)
     text = [str(e) for e in problems("ftm", [path], tmp_path)]
-    assert any("bad-2023-06-01.jsonl" in t and "line 1 (id ofac-15603)" in t
-               and "properties.name" in t for t in text), text
+    assert any(
+        "bad-2023-06-01.jsonl" in t and "line 1 (id ofac-15603)" in t and "properties.name" in t
+        for t in text
+    ), text
     assert any("line 13" in t and "properties.endDate" in t for t in text), text
-    assert any("line 17" in t and "properties.percentage" in t and "about half" in t
-               for t in text), text
+    assert any(
+        "line 17" in t and "properties.percentage" in t and "about half" in t for t in text
+    ), text
     assert any("line 4" in t and "schema" in t for t in text), text
 
 
@@ -95,8 +100,10 @@ def test_files_that_yield_nothing_and_dates(tmp_path) -> None:
     empty = tmp_path / "empty-2023-01-01.jsonl"
     empty.write_text("\n", encoding="utf-8")
     assert "no FollowTheMoney entity" in str(problems("ftm", [empty], tmp_path)[0])
-    undated = write_lines(tmp_path / "undated.jsonl",
-                          [{"id": "x", "schema": "Company", "properties": {"name": ["X"]}}])
+    undated = write_lines(
+        tmp_path / "undated.jsonl",
+        [{"id": "x", "schema": "Company", "properties": {"name": ["X"]}}],
+    )
     assert "no publication date" in str(problems("ftm", [undated], tmp_path)[0])
     pkg = imported("ftm", [undated], tmp_path, published=date(2024, 1, 2), name="p")
     assert rows(pkg, "publications.csv")[0]["published"] == "2024-01-02"
@@ -114,9 +121,9 @@ def test_cli_import_then_validate(tmp_path) -> None:
     store = str(tmp_path / "store")
     assert runner.invoke(cli, ["load", str(out), "--store", store]).exit_code == 0
     # Bank Melli (SDN since 2018-11-05) owns 100 percent of Bank Saderat PLC
-    result = runner.invoke(cli, ["owners", SADERAT, "--as-of", "2023-06-01", "--store", store,
-                                 "--format", "json"])
-    assert result.exit_code == 0 and json.loads(result.output)["status"] == "blocked", \
-        result.output
+    result = runner.invoke(
+        cli, ["owners", SADERAT, "--as-of", "2023-06-01", "--store", store, "--format", "json"]
+    )
+    assert result.exit_code == 0 and json.loads(result.output)["status"] == "blocked", result.output
     plain = runner.invoke(cli, ["validate", str(FTM)])
     assert plain.exit_code == 2 and "import ftm" in plain.output

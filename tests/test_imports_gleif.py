@@ -50,8 +50,10 @@ def test_consolidation_is_control_whether_1_00_or_100_00(tmp_path) -> None:
     report = import_lists("gleif", [LEI, RR], tmp_path / "pkg")
     holdings = rows(tmp_path / "pkg", "ownership.csv")
     # 1.00 (097900BJGO0000201513 by 9845002B9874D50A4531) and 100.00 (Monoova by Moneytech)
-    for owner, owned in (("lei:9845002B9874D50A4531", "lei:097900BJGO0000201513"),
-                         ("lei:984500501A1B1045PB30", MONOOVA)):
+    for owner, owned in (
+        ("lei:9845002B9874D50A4531", "lei:097900BJGO0000201513"),
+        ("lei:984500501A1B1045PB30", MONOOVA),
+    ):
         # directly and ultimately consolidated: one relation (one row), two records
         (found,) = by(holdings, owner=owner, owned=owned)
         assert "IS_DIRECTLY_CONSOLIDATED_BY" in found["entry"]
@@ -66,7 +68,8 @@ def test_consolidation_is_control_whether_1_00_or_100_00(tmp_path) -> None:
     assert vub_parent["start"] == "2022-10-24" and not vub_parent.get("end")
     (monoova,) = by(holdings, owner="lei:984500501A1B1045PB30", owned=MONOOVA)
     assert monoova["entry"].split(";")[0] == (
-        "2138002YAB7Z9KO21397 IS_DIRECTLY_CONSOLIDATED_BY 984500501A1B1045PB30")
+        "2138002YAB7Z9KO21397 IS_DIRECTLY_CONSOLIDATED_BY 984500501A1B1045PB30"
+    )
     assert monoova["start"] == "2019-06-30" and monoova["publication"] == "gleif-rr-2023-11-06"
     assert report.notes["relationships IS_FUND-MANAGED_BY (skipped)"] == 4
 
@@ -85,48 +88,83 @@ def test_reporting_exceptions_never_make_a_parent(tmp_path) -> None:
     holdings = rows(tmp_path / "pkg", "ownership.csv")
     assert not [h for h in holdings if h["owned"] in excepted or h["owner"] in excepted]
     assert not [e for e in rows(tmp_path / "pkg", "entities.csv") if e["id"] in excepted]
-    assert report.notes["no parent reported: DIRECT_ACCOUNTING_CONSOLIDATION_PARENT "
-                        "NON_CONSOLIDATING"] == 6
-    assert report.notes["no parent reported: DIRECT_ACCOUNTING_CONSOLIDATION_PARENT "
-                        "NO_KNOWN_PERSON"] == 3
+    assert (
+        report.notes["no parent reported: DIRECT_ACCOUNTING_CONSOLIDATION_PARENT NON_CONSOLIDATING"]
+        == 6
+    )
+    assert (
+        report.notes["no parent reported: DIRECT_ACCOUNTING_CONSOLIDATION_PARENT NO_KNOWN_PERSON"]
+        == 3
+    )
 
 
 def test_branches_and_inactive_relationships(tmp_path) -> None:
-    rr = broken(tmp_path, RR, "<rr:RelationshipType>IS_DIRECTLY_CONSOLIDATED_BY",
-                "<rr:RelationshipType>IS_INTERNATIONAL_BRANCH_OF")
+    rr = broken(
+        tmp_path,
+        RR,
+        "<rr:RelationshipType>IS_DIRECTLY_CONSOLIDATED_BY",
+        "<rr:RelationshipType>IS_INTERNATIONAL_BRANCH_OF",
+    )
     pkg = imported("gleif", [LEI, rr], tmp_path)
     (branch,) = by(rows(pkg, "entities.csv"), id="lei:097900BHF50000076475")
     assert branch["branch_of"] == VUB
     assert not by(rows(pkg, "ownership.csv"), owner=VUB)
-    inactive = broken(tmp_path, RR, "<rr:RelationshipStatus>ACTIVE</rr:RelationshipStatus>\n"
-                      "      <rr:RelationshipQualifiers>",
-                      "<rr:RelationshipStatus>INACTIVE</rr:RelationshipStatus>\n"
-                      "      <rr:RelationshipQualifiers>", name="rr-2023-11-07.xml")
+    inactive = broken(
+        tmp_path,
+        RR,
+        "<rr:RelationshipStatus>ACTIVE</rr:RelationshipStatus>\n      <rr:RelationshipQualifiers>",
+        "<rr:RelationshipStatus>INACTIVE</rr:RelationshipStatus>\n"
+        "      <rr:RelationshipQualifiers>",
+        name="rr-2023-11-07.xml",
+    )
     report = import_lists("gleif", [LEI, inactive], tmp_path / "pkg2")
     assert not by(rows(tmp_path / "pkg2", "ownership.csv"), owner=VUB)
     assert report.notes["inactive relationships with no end date (skipped)"] == 1
 
 
 def test_bad_input_reports_file_record_and_field_all_at_once(tmp_path) -> None:
-    rr = broken(tmp_path, RR, "<rr:NodeID>549300JB1P61FUTPEZ75</rr:NodeID>",
-                "<rr:NodeID>549300JB1P61FUTPEZ76</rr:NodeID>")
-    rr.write_text(rr.read_text(encoding="utf-8").replace(
-        "<rr:QuantifierAmount>1.00<", "<rr:QuantifierAmount>one<", 1), encoding="utf-8")
-    lei = broken(tmp_path, LEI, '<lei:LegalName xml:lang="en">MONOOVA GLOBAL PAYMENTS PTY LTD'
-                 "</lei:LegalName>", "<lei:LegalName></lei:LegalName>", name="lei.xml")
+    rr = broken(
+        tmp_path,
+        RR,
+        "<rr:NodeID>549300JB1P61FUTPEZ75</rr:NodeID>",
+        "<rr:NodeID>549300JB1P61FUTPEZ76</rr:NodeID>",
+    )
+    rr.write_text(
+        rr.read_text(encoding="utf-8").replace(
+            "<rr:QuantifierAmount>1.00<", "<rr:QuantifierAmount>one<", 1
+        ),
+        encoding="utf-8",
+    )
+    lei = broken(
+        tmp_path,
+        LEI,
+        '<lei:LegalName xml:lang="en">MONOOVA GLOBAL PAYMENTS PTY LTD</lei:LegalName>',
+        "<lei:LegalName></lei:LegalName>",
+        name="lei.xml",
+    )
     errors = problems("gleif", [lei, rr], tmp_path)
     text = [str(e) for e in errors]
-    assert any("golden-copy-rr-updates-data2.xml" in t and "RelationshipRecord 5" in t
-               and "EndNode/NodeID" in t and "549300JB1P61FUTPEZ76" in t for t in text), text
+    assert any(
+        "golden-copy-rr-updates-data2.xml" in t
+        and "RelationshipRecord 5" in t
+        and "EndNode/NodeID" in t
+        and "549300JB1P61FUTPEZ76" in t
+        for t in text
+    ), text
     assert any("RelationshipRecord 6" in t and "QuantifierAmount" in t for t in text), text
-    assert any("lei.xml" in t and "LEIRecord 10 (LEI 2138002YAB7Z9KO21397)" in t
-               and "LegalName" in t for t in text), text
+    assert any(
+        "lei.xml" in t and "LEIRecord 10 (LEI 2138002YAB7Z9KO21397)" in t and "LegalName" in t
+        for t in text
+    ), text
 
 
 def test_files_that_yield_nothing_or_are_not_gleif(tmp_path) -> None:
     empty = tmp_path / "empty-2023-01-01.xml"
-    empty.write_text('<lei:LEIData xmlns:lei="http://www.gleif.org/data/schema/leidata/2016">'
-                     "<lei:LEIRecords/></lei:LEIData>", encoding="utf-8")
+    empty.write_text(
+        '<lei:LEIData xmlns:lei="http://www.gleif.org/data/schema/leidata/2016">'
+        "<lei:LEIRecords/></lei:LEIData>",
+        encoding="utf-8",
+    )
     assert "no LEIRecord" in str(problems("gleif", [empty], tmp_path)[0])
     other = tmp_path / "other.xml"
     other.write_text("<sdnList/>", encoding="utf-8")
@@ -150,16 +188,26 @@ def test_publication_date_given_or_from_the_name(tmp_path) -> None:
 def test_cli_import_then_validate_and_load(tmp_path) -> None:
     runner = CliRunner()
     out = tmp_path / "pkg"
-    result = runner.invoke(cli, ["import", "gleif", str(LEI), str(RR), str(REPEX),
-                                 "--output", str(out)])
+    result = runner.invoke(
+        cli, ["import", "gleif", str(LEI), str(RR), str(REPEX), "--output", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "consolidation quantifiers 100.00" in result.output
     result = runner.invoke(cli, ["validate", str(out)])
     assert result.exit_code in (0, 1), result.output
     result = runner.invoke(cli, ["load", str(out), "--store", str(tmp_path / "store")])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(cli, ["owners", "lei:097900BHF50000076475", "--store",
-                                 str(tmp_path / "store"), "--format", "json"])
+    result = runner.invoke(
+        cli,
+        [
+            "owners",
+            "lei:097900BHF50000076475",
+            "--store",
+            str(tmp_path / "store"),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0 and '"not_blocked"' in result.output, result.output
 
 
@@ -176,8 +224,9 @@ def test_every_real_golden_copy_file_imports_and_validates(tmp_path) -> None:
 
 def test_gleif_api_json_is_refused_naming_the_golden_copy(tmp_path) -> None:
     api = tmp_path / "single_lei_record.json"
-    api.write_text('{"meta": {"goldenCopy": {}}, "data": {"type": "lei-records"}}',
-                   encoding="utf-8")
+    api.write_text(
+        '{"meta": {"goldenCopy": {}}, "data": {"type": "lei-records"}}', encoding="utf-8"
+    )
     (error,) = problems("gleif", [api], tmp_path)
     assert "single_lei_record.json" in str(error) and "golden-copy XML" in str(error)
     result = CliRunner().invoke(cli, ["validate", str(api)])

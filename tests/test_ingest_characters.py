@@ -32,8 +32,9 @@ def files() -> dict[str, bytes]:
 @pytest.mark.parametrize("character", ["\x01", "\x1f", "\x0b", "\ufffe"])
 def test_csv_control_character_refused_with_row_and_column(files, character):
     text = files["entities.csv"].decode()
-    files["entities.csv"] = text.replace("Example Pyong Bank",
-                                         f"Example{character}Pyong Bank", 1).encode()
+    files["entities.csv"] = text.replace(
+        "Example Pyong Bank", f"Example{character}Pyong Bank", 1
+    ).encode()
     found = errors_of(files)
     assert len(found) == 1
     file, row, column, message = found[0]
@@ -67,16 +68,21 @@ def test_unterminated_quote_in_the_last_row_and_header(files):
 
 def test_files_ending_without_a_line_break_still_map(files):
     files = {name: content.rstrip(b"\n") for name, content in files.items()}
-    assert map_package("p", files, code_lists()).size == map_package(
-        "p", read_package_files(MINIMAL), code_lists()).size
+    assert (
+        map_package("p", files, code_lists()).size
+        == map_package("p", read_package_files(MINIMAL), code_lists()).size
+    )
 
 
-@pytest.mark.parametrize("fmt, data", [
-    (ox.RdfFormat.N_TRIPLES, b'<urn:a> <urn:b> "x\\u0001y" .\n'),
-    (ox.RdfFormat.N_TRIPLES, b'<urn:a> <urn:b> "x\x02y" .\n'),
-    (ox.RdfFormat.TURTLE, b'<urn:a> <urn:b> "x\\U0000001Fy" .\n'),
-    (ox.RdfFormat.JSON_LD, b'{"@id": "urn:a", "urn:b": "x\\u0008y"}'),
-])
+@pytest.mark.parametrize(
+    "fmt, data",
+    [
+        (ox.RdfFormat.N_TRIPLES, b'<urn:a> <urn:b> "x\\u0001y" .\n'),
+        (ox.RdfFormat.N_TRIPLES, b'<urn:a> <urn:b> "x\x02y" .\n'),
+        (ox.RdfFormat.TURTLE, b'<urn:a> <urn:b> "x\\U0000001Fy" .\n'),
+        (ox.RdfFormat.JSON_LD, b'{"@id": "urn:a", "urn:b": "x\\u0008y"}'),
+    ],
+)
 def test_rdf_control_character_refused(fmt, data):
     with pytest.raises(IngestError) as caught:
         parse_rdf(data, fmt, "upload.x")
@@ -86,8 +92,10 @@ def test_rdf_control_character_refused(fmt, data):
 
 
 def test_rdf_escaped_tabs_and_line_breaks_stay_allowed():
-    assert len(parse_rdf(b'<urn:a> <urn:b> "x\\u0009y\\ny\\r" .\n', ox.RdfFormat.N_TRIPLES,
-                         "f.nt")) == 1
+    assert (
+        len(parse_rdf(b'<urn:a> <urn:b> "x\\u0009y\\ny\\r" .\n', ox.RdfFormat.N_TRIPLES, "f.nt"))
+        == 1
+    )
 
 
 def test_folder_with_control_character_is_not_loaded(tmp_path):

@@ -30,7 +30,9 @@ def big_package(folder: Path, bad_row: int | None = None) -> Path:
     owned = [f"c0,c{n},owns,50,2020-01-01" for n in range(1, 200)]
     if bad_row is not None:
         owned[bad_row - 2] = owned[bad_row - 2].replace("2020-01-01", "2020-02-30")
-    (folder / "ownership.csv").write_text("owner,owned,kind,percent,start\n" + "\n".join(owned) + "\n")
+    (folder / "ownership.csv").write_text(
+        "owner,owned,kind,percent,start\n" + "\n".join(owned) + "\n"
+    )
     return folder
 
 
@@ -62,7 +64,8 @@ def test_a_new_package_is_streamed_and_holds_what_the_whole_mapping_holds(tmp_pa
     seen, streamed = [], []
     load_new_graph = disk_store.load_new_graph
     disk_store.load_new_graph = lambda graph, chunks: (
-        streamed.append(graph.value) or load_new_graph(graph, chunks))
+        streamed.append(graph.value) or load_new_graph(graph, chunks)
+    )
     counts = read_and_load(disk_store, [package], progress=lambda g, n: seen.append((g, n)))
     graph = expected.graph.value
     assert counts == {graph: expected.size} and seen == [(graph, expected.size)]
@@ -77,7 +80,8 @@ def test_a_problem_late_in_a_streamed_package_leaves_the_store_as_it_was(tmp_pat
     with pytest.raises(IngestError) as caught:
         read_and_load(disk_store, [package])
     assert [(e.file, e.row, e.column) for e in caught.value.errors] == [
-        ("ownership.csv", 150, "start")]
+        ("ownership.csv", 150, "start")
+    ]
     assert snapshot(disk_store) == before
 
 
@@ -88,7 +92,8 @@ def test_a_bad_second_package_undoes_the_first(tmp_path, disk_store):
     with pytest.raises(IngestError) as caught:
         read_and_load(disk_store, [good, bad])
     assert [(e.file, e.row, e.column) for e in caught.value.errors] == [
-        ("ownership.csv", 3, "start")]
+        ("ownership.csv", 3, "start")
+    ]
     assert snapshot(disk_store) == before
 
 
@@ -101,8 +106,10 @@ def test_every_problem_of_every_source_is_listed(tmp_path, disk_store):
     with pytest.raises(IngestError) as caught:
         read_and_load(disk_store, [good, bad, missing])
     assert {(e.file, e.row, e.column) for e in caught.value.errors} == {
-        ("ownership.csv", 3, "start"), ("items.csv", 2, "subject_to_ear"),
-        (str(missing), None, None)}
+        ("ownership.csv", 3, "start"),
+        ("items.csv", 2, "subject_to_ear"),
+        (str(missing), None, None),
+    }
     assert snapshot(disk_store) == before
 
 
@@ -125,7 +132,8 @@ def test_any_failure_of_a_later_package_undoes_the_first(tmp_path, disk_store, m
 
 
 def test_a_store_error_replacing_a_graph_drops_the_graphs_the_call_made(
-        tmp_path, disk_store, monkeypatch):
+    tmp_path, disk_store, monkeypatch
+):
     """A replacement is written after every check passed; if the store still fails
     then, the new graph streamed earlier in the same call does not stay behind."""
     replaced = big_package(tmp_path / "replaced")
@@ -166,7 +174,10 @@ def test_a_shared_graph_name_is_listed_with_every_other_problem(tmp_path, disk_s
     with pytest.raises(IngestError) as caught:
         read_and_load(disk_store, [bad, twin, missing])
     assert [(e.file, e.row) for e in caught.value.errors] == [
-        ("ownership.csv", 3), (str(missing), None), ("x", None)]
+        ("ownership.csv", 3),
+        (str(missing), None),
+        ("x", None),
+    ]
 
 
 def test_a_package_replacing_its_graph_is_checked_whole_first(tmp_path, disk_store):
@@ -189,14 +200,14 @@ def chunks_then(chunks: list[bytes], error: Exception):
     raise error
 
 
-TRIPLES = [f"<https://e.org/s{n}> <https://e.org/p> \"{n}\" .\n".encode() for n in range(60_000)]
+TRIPLES = [f'<https://e.org/s{n}> <https://e.org/p> "{n}" .\n'.encode() for n in range(60_000)]
 GRAPH = ox.NamedNode("https://e.org/g")
 
 
 @pytest.mark.parametrize("where", ["disk", "memory"])
 def test_load_new_graph_writes_nothing_when_the_chunks_fail(where, tmp_path):
     store = open_store(tmp_path / "s") if where == "disk" else open_store(in_memory=True)
-    data = [b"".join(TRIPLES[i:i + 20_000]) for i in range(0, 60_000, 20_000)]
+    data = [b"".join(TRIPLES[i : i + 20_000]) for i in range(0, 60_000, 20_000)]
     with pytest.raises(IngestError):
         store.load_new_graph(GRAPH, chunks_then(data, IngestError([])))
     assert store.graphs() == [] and store.count() == 0
@@ -208,8 +219,7 @@ def test_load_new_graph_writes_nothing_when_the_chunks_fail(where, tmp_path):
 
 
 @pytest.mark.parametrize("where", ["disk", "memory"])
-def test_a_graph_is_dropped_when_even_the_failing_line_cannot_be_sent(where, tmp_path,
-                                                                     monkeypatch):
+def test_a_graph_is_dropped_when_even_the_failing_line_cannot_be_sent(where, tmp_path, monkeypatch):
     import sanctiongraph.store.oxigraph as oxigraph
 
     real = oxigraph._write_all
@@ -259,6 +269,6 @@ def test_chunks_stop_at_the_first_problem_and_join_to_the_whole_mapping(tmp_path
         for chunk in map_package_chunks("minimal", broken, code_lists(), lines_per_chunk=5):
             produced.append(chunk)
     # items.csv is mapped last: what came before it was yielded, nothing after the problem
-    assert produced and produced == chunks[:len(produced)]
+    assert produced and produced == chunks[: len(produced)]
     assert b"/item/item1> <" not in b"".join(produced)  # no triple about the item
     assert b"/item/item1> <" in whole.ntriples

@@ -9,8 +9,13 @@ from sanctiongraph.namespaces import CODE, ONTOLOGY_IRI, REF, SG, code, country,
 from sanctiongraph.resources import ontology_dir
 
 SG_NS = ONTOLOGY_IRI + "#"
-DECLARATIONS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-                OWL.NamedIndividual)
+DECLARATIONS = (
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    OWL.NamedIndividual,
+)
 
 
 def python_terms() -> set[str]:
@@ -21,8 +26,12 @@ def ontology_terms() -> set[str]:
     g = Graph()
     for path in sorted(ontology_dir().rglob("*.ttl")):
         g.parse(path, format="turtle")
-    return {str(s)[len(SG_NS):] for t in DECLARATIONS for s in g.subjects(RDF.type, t)
-            if isinstance(s, URIRef) and str(s).startswith(SG_NS)}
+    return {
+        str(s)[len(SG_NS) :]
+        for t in DECLARATIONS
+        for s in g.subjects(RDF.type, t)
+        if isinstance(s, URIRef) and str(s).startswith(SG_NS)
+    }
 
 
 def test_every_python_term_is_declared_in_the_ontology() -> None:
@@ -49,7 +58,9 @@ def test_unknown_term_raises() -> None:
 
 def test_iri_helpers() -> None:
     assert code("purpose", "food") == URIRef(str(CODE) + "purpose/food")
-    assert str(code("purpose", "food")) == "https://w3id.org/sanctiongraph/ontology/code/purpose/food"
+    assert (
+        str(code("purpose", "food")) == "https://w3id.org/sanctiongraph/ontology/code/purpose/food"
+    )
     assert country("KP") == URIRef(str(REF) + "country/KP")
     assert provision("31 CFR 1010.659(a)(1)") == URIRef(str(REF) + "provision/31-CFR-1010.659-a-1")
     assert provision("OFAC 50 Percent Rule") == URIRef(str(REF) + "provision/OFAC-50-Percent-Rule")

@@ -180,12 +180,22 @@ def conditions():
 def derived_outcomes(path: Path) -> dict[str, nksr.Outcome]:
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source.from_triples(path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name))])
-    run_derivers(store, fixture_as_of(path))  # the outcomes read earlier derivers' facts (blocked status)
+    load_sources(
+        store,
+        [
+            Source.from_triples(
+                path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
+            )
+        ],
+    )
+    run_derivers(
+        store, fixture_as_of(path)
+    )  # the outcomes read earlier derivers' facts (blocked status)
     return {o.activity: o for o in nksr.outcomes(store, fixture_as_of(path))}
 
 
 # --------------------------------------------------------------------------- the licenses
+
 
 def test_every_condition_in_the_ontology_has_a_check_and_back(conditions):
     keys = {c.key for conds in conditions.values() for c in conds}
@@ -213,8 +223,15 @@ def test_license_individuals_are_general_licenses_citing_their_section():
 
 def test_the_five_510_521_conditions_and_the_excluded_devices_are_encoded(conditions):
     keys = [c.key for c in conditions["510.521"]]
-    for needed in ("not-subject-to-ear", "ear99", "not-luxury", "un-exemption", "end-user",
-                   "not-excluded-device", "covered-items"):
+    for needed in (
+        "not-subject-to-ear",
+        "ear99",
+        "not-luxury",
+        "un-exemption",
+        "end-user",
+        "not-excluded-device",
+        "covered-items",
+    ):
         assert f"510.521-{needed}" in keys
 
 
@@ -234,6 +251,7 @@ def test_every_case_activity_is_in_its_fixture():
 
 # --------------------------------------------------------------------------- outcomes
 
+
 @pytest.mark.parametrize("activity_id", sorted(CASES))
 def test_unmet_conditions_of_the_closest_license(activity_id):
     fixture, outcome, license_key, unmet = CASES[activity_id]
@@ -242,7 +260,9 @@ def test_unmet_conditions_of_the_closest_license(activity_id):
     assert found.outside == (outcome == OUT)
     assert found.authorized == (outcome == A)
     assert found.license == license_key
-    assert tuple(c.key for c in found.unmet_of_license) == tuple(f"{license_key}-{k}" for k in unmet)
+    assert tuple(c.key for c in found.unmet_of_license) == tuple(
+        f"{license_key}-{k}" for k in unmet
+    )
 
 
 @pytest.mark.parametrize("activity_id", sorted(CASES))
@@ -324,7 +344,9 @@ WHY = {
 
 
 def test_citations_go_below_the_section_where_the_registry_allows(reports):
-    cited = {f.focus.rsplit("/", 1)[-1]: f.citation for r in reports.values() for f in nksr_findings(r)}
+    cited = {
+        f.focus.rsplit("/", 1)[-1]: f.citation for r in reports.values() for f in nksr_findings(r)
+    }
     assert cited["h-company"] == "31 CFR 510.512(a)"
     assert cited["h-no-category"] == "31 CFR 510.512(b)"
     assert cited["h-edu-math"] == "31 CFR 510.512(b)(3)"
@@ -358,9 +380,16 @@ act:h-everything a sg:Activity ; dct:identifier "h-everything" ; sg:actor ent:ng
     load_bundled(store)
     load_sources(store, [Source.from_triples("inline", triples)])
     run_derivers(store, date(2026, 11, 23))
-    found = {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[activity_iri("h-everything")]
+    found = {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[
+        activity_iri("h-everything")
+    ]
     assert [c.key.split("-", 1)[1] for c in found.unmet_of_license] == [
-        "non-commercial", "education-level", "education-subjects", "report", "un-exemption"]
+        "non-commercial",
+        "education-level",
+        "education-subjects",
+        "report",
+        "un-exemption",
+    ]
 
 
 def test_as_of_date_decides_whether_an_objection_counts():
@@ -379,6 +408,7 @@ def test_conforming_twins_have_no_finding_at_all():
 
 
 # --------------------------------------------------------------------------- demo world
+
 
 def demo_activities() -> list[str]:
     path = demo_world_dir() / "activities.csv"
@@ -420,7 +450,11 @@ DEMO = {
     "act-hum-08": ("NotAuthorized-510-512", "31 CFR 510.512(e)(2)", "objected on 2025-05-05"),
     "act-hum-09": ("NotAuthorized-510-512", "31 CFR 510.512(b)", "recorded as commercial"),
     "act-hum-10": ("NotAuthorized-510-512", "31 CFR 510.512(a)", "is not an NGO"),
-    "act-hum-11": ("NotAuthorized-510-512", "31 CFR 510.512(d)(2)", "partners with kp-intel-office"),
+    "act-hum-11": (
+        "NotAuthorized-510-512",
+        "31 CFR 510.512(d)(2)",
+        "partners with kp-intel-office",
+    ),
     "act-edu-01": ("Authorized-510-512", "31 CFR 510.512", None),
     "act-edu-02": ("Authorized-510-512", "31 CFR 510.512", None),
     "act-edu-03": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "teaches math, science"),
@@ -429,14 +463,30 @@ DEMO = {
     "act-edu-06": ("NotAuthorized-510-512", "31 CFR 510.512(b)(3)", "teaches computer_programming"),
     "act-exp-01": ("Authorized-510-521", "31 CFR 510.521", None),
     "act-exp-02": ("Authorized-510-521", "31 CFR 510.521", None),
-    "act-exp-03": ("NotAuthorized-510-521", "31 CFR 510.521(b)(3)", "excluded devices: it-ultrasound"),
-    "act-exp-04": ("NotAuthorized-510-521", "31 CFR 510.521(a)(1)", "not shown to be EAR99: it-bio-cabinet"),
+    "act-exp-03": (
+        "NotAuthorized-510-521",
+        "31 CFR 510.521(b)(3)",
+        "excluded devices: it-ultrasound",
+    ),
+    "act-exp-04": (
+        "NotAuthorized-510-521",
+        "31 CFR 510.521(a)(1)",
+        "not shown to be EAR99: it-bio-cabinet",
+    ),
     "act-exp-05": ("NotAuthorized-510-521", "31 CFR 510.521(a)(2)", "luxury goods: it-tobacco"),
     "act-exp-06": ("Authorized-510-520", "31 CFR 510.520", None),
     "act-exp-07": ("Authorized-510-520", "31 CFR 510.520", None),
-    "act-exp-08": ("NotAuthorized-510-520", "31 CFR 510.520", "no Commerce authorization: it-laptop"),
+    "act-exp-08": (
+        "NotAuthorized-510-520",
+        "31 CFR 510.520",
+        "no Commerce authorization: it-laptop",
+    ),
     "act-exp-09": ("NotAuthorized-510-521", "31 CFR 510.521(a)(4)", "end users: it-antibiotics"),
-    "act-exp-10": ("NotAuthorized-510-521", "31 CFR 510.521(a)(3)", "not required: it-vaccine-fridge"),
+    "act-exp-10": (
+        "NotAuthorized-510-521",
+        "31 CFR 510.521(a)(3)",
+        "not required: it-vaccine-fridge",
+    ),
     "act-exp-11": ("OutsideModeledVersion", "31 CFR 510.512", None),
     "act-jou-01": ("Authorized-510-522", "31 CFR 510.522", None),
     "act-jou-02": ("OutsideModeledVersion", "31 CFR 510.512", None),
@@ -453,13 +503,24 @@ def test_demo_world_general_license_scenarios(as_of):
             assert why in f.message and why in f.evidence[1], (activity_id, f.message)
 
 
-def _inline_outcome(turtle_extra: str, activity_id: str, base: str = "violates-report-boundary.ttl"):
+def _inline_outcome(
+    turtle_extra: str, activity_id: str, base: str = "violates-report-boundary.ttl"
+):
     text = (RULE / base).read_text() + turtle_extra
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source.from_triples("inline", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "inline.ttl"))])
+    load_sources(
+        store,
+        [
+            Source.from_triples(
+                "inline", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "inline.ttl")
+            )
+        ],
+    )
     run_derivers(store, date(2026, 11, 23))
-    return {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[activity_iri(activity_id)]
+    return {o.activity: o for o in nksr.outcomes(store, date(2026, 11, 23))}[
+        activity_iri(activity_id)
+    ]
 
 
 def test_the_earliest_of_several_reports_counts():
@@ -496,41 +557,83 @@ act:h-old a sg:Activity ; dct:identifier "h-old" ; sg:actor ent:ngo1 ; sg:partne
 
 # --------------------------------------------------------------------------- the law is data
 
+
 def _outcomes_with(path: Path, update: str) -> dict[str, nksr.Outcome]:
     """The outcomes of a fixture after a SPARQL update to the bundled ontology."""
     store = open_store(in_memory=True)
     load_bundled(store)
-    store.update("PREFIX sg: <https://w3id.org/sanctiongraph/ontology#>\n"
-                 "PREFIX gl: <https://w3id.org/sanctiongraph/ontology/gl/>\n"
-                 "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + update)
-    load_sources(store, [Source.from_triples(path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name))])
+    store.update(
+        "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#>\n"
+        "PREFIX gl: <https://w3id.org/sanctiongraph/ontology/gl/>\n"
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + update
+    )
+    load_sources(
+        store,
+        [
+            Source.from_triples(
+                path.stem, parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
+            )
+        ],
+    )
     as_of = fixture_as_of(path)
     run_derivers(store, as_of)
     return {o.activity.rsplit("/", 1)[-1]: o for o in nksr.outcomes(store, as_of)}
 
 
 def _replace(subject: str, predicate: str, value: str) -> str:
-    return (f"DELETE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }} "
-            f"INSERT {{ GRAPH ?g {{ {subject} {predicate} {value} }} }} "
-            f"WHERE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }}")
+    return (
+        f"DELETE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }} "
+        f"INSERT {{ GRAPH ?g {{ {subject} {predicate} {value} }} }} "
+        f"WHERE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }}"
+    )
 
 
-@pytest.mark.parametrize("fixture,activity,update,before,after", [
-    # the licenses' effective date (ontology/license.ttl), not a Python constant: 510.512 no
-    # longer in force on the start day, the activity is refused by the other licenses
-    ("modeled-version", "h-on-the-day",
-     _replace("gl:510.512", "sg:effectiveFrom", '"2024-02-17"^^xsd:date'), A, N),
-    # the report's day count
-    ("report-boundary", "h-report-29", _replace("gl:510.512-report", "sg:minimumDaysBefore", "29.0"), N, A),
-    # the State Department's window
-    ("objection", "h-objection-day-15", _replace("gl:510.512-no-objection", "sg:windowDays", "15.0"), A, N),
-    # a list: the excluded subjects
-    ("education", "h-edu-math",
-     "DELETE WHERE { GRAPH ?g { gl:510.512-education-subjects sg:excludedCode ?s } }", N, A),
-    # the ownership threshold of 510.311(b)
-    ("partnership", "h-partner-owned",
-     _replace("gl:510.512-partnership", "sg:sharePercentAtLeast", "100.5"), N, A),
-])
+@pytest.mark.parametrize(
+    "fixture,activity,update,before,after",
+    [
+        # the licenses' effective date (ontology/license.ttl), not a Python constant: 510.512 no
+        # longer in force on the start day, the activity is refused by the other licenses
+        (
+            "modeled-version",
+            "h-on-the-day",
+            _replace("gl:510.512", "sg:effectiveFrom", '"2024-02-17"^^xsd:date'),
+            A,
+            N,
+        ),
+        # the report's day count
+        (
+            "report-boundary",
+            "h-report-29",
+            _replace("gl:510.512-report", "sg:minimumDaysBefore", "29.0"),
+            N,
+            A,
+        ),
+        # the State Department's window
+        (
+            "objection",
+            "h-objection-day-15",
+            _replace("gl:510.512-no-objection", "sg:windowDays", "15.0"),
+            A,
+            N,
+        ),
+        # a list: the excluded subjects
+        (
+            "education",
+            "h-edu-math",
+            "DELETE WHERE { GRAPH ?g { gl:510.512-education-subjects sg:excludedCode ?s } }",
+            N,
+            A,
+        ),
+        # the ownership threshold of 510.311(b)
+        (
+            "partnership",
+            "h-partner-owned",
+            _replace("gl:510.512-partnership", "sg:sharePercentAtLeast", "100.5"),
+            N,
+            A,
+        ),
+    ],
+)
 def test_a_change_to_the_data_changes_the_outcome(fixture, activity, update, before, after):
     path = RULE / f"violates-{fixture}.ttl"
 
@@ -545,15 +648,15 @@ def test_a_change_to_the_data_changes_the_outcome(fixture, activity, update, bef
 
 JOURNALISM_PACKAGE = {
     "entities.csv": "id,name,kind,jurisdiction,employer\n"
-                    "news-cn,Far East Wire,news_organization,CN,\n"
-                    "news-us,Harbor Daily,news_organization,US,\n"
-                    "reporter-us,Dana Lee,person,US,news-cn\n"
-                    "reporter-cn,Li Wei,person,CN,news-us\n"
-                    "freelancer,Sam Roe,person,US,\n",
+    "news-cn,Far East Wire,news_organization,CN,\n"
+    "news-us,Harbor Daily,news_organization,US,\n"
+    "reporter-us,Dana Lee,person,US,news-cn\n"
+    "reporter-cn,Li Wei,person,CN,news-us\n"
+    "freelancer,Sam Roe,person,US,\n",
     "activities.csv": "id,actor,kind,start_on\n"
-                      "j-csv-us-reporter,reporter-us,journalism,2026-12-01\n"
-                      "j-csv-cn-reporter,reporter-cn,journalism,2026-12-01\n"
-                      "j-csv-freelancer,freelancer,journalism,2026-12-01\n",
+    "j-csv-us-reporter,reporter-us,journalism,2026-12-01\n"
+    "j-csv-cn-reporter,reporter-cn,journalism,2026-12-01\n"
+    "j-csv-freelancer,freelancer,journalism,2026-12-01\n",
 }
 
 
@@ -577,11 +680,16 @@ def test_employer_column_lets_a_us_journalist_of_a_foreign_news_organisation_qua
     assert by_id["j-csv-freelancer"].shape == SHAPES + "NotAuthorized-510-522"
 
 
-@pytest.mark.parametrize("row,message", [
-    ("co,Acme,company,US,news-us\n", "only a person has an employer"),
-    ("p2,Pat,person,US,nobody\n", "unknown entity id 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "row,message",
+    [
+        ("co,Acme,company,US,news-us\n", "only a person has an employer"),
+        ("p2,Pat,person,US,nobody\n", "unknown entity id 'nobody'"),
+    ],
+)
 def test_employer_column_errors(tmp_path, row, message):
     files = dict(JOURNALISM_PACKAGE, **{"entities.csv": JOURNALISM_PACKAGE["entities.csv"] + row})
     report = validate_paths([_package(tmp_path, files)], date(2026, 11, 23))
-    assert [e for e in report.errors if e.column == "employer" and message in e.message], report.errors
+    assert [e for e in report.errors if e.column == "employer" and message in e.message], (
+        report.errors
+    )

@@ -69,8 +69,15 @@ def test_faq_401_example_1_chain_of_50_percent_holdings():
     data = world([("X", "A", 50), ("A", "B", 50)], ["X"])
     check(data, "A", BLOCKED, 50)
     result = check(data, "B", BLOCKED, 50)
-    assert result["reasons"] == [{"kind": "ownership", "owner": "A", "holding": "holding-1",
-                                  "percent": 50, "owner_status": BLOCKED}]
+    assert result["reasons"] == [
+        {
+            "kind": "ownership",
+            "owner": "A",
+            "holding": "holding-1",
+            "percent": 50,
+            "owner_status": BLOCKED,
+        }
+    ]
 
 
 def test_faq_401_example_2_blocked_intermediaries_count_in_full():
@@ -174,7 +181,10 @@ def test_cycles_terminate_and_need_a_blocked_owner_outside():
     # would repeat).
     found = chain_steps(data, chains(data, data.index["A"], DAY, "up"))
     assert sorted(tuple((s["owner"], s["owned"]) for s in p) for p in found) == [
-        (("B", "A"),), (("X", "A"),), (("Y", "A"),)]
+        (("B", "A"),),
+        (("X", "A"),),
+        (("Y", "A"),),
+    ]
 
 
 def test_as_of_before_and_after_a_listing():
@@ -182,16 +192,24 @@ def test_as_of_before_and_after_a_listing():
     check(data, "B", NOT_BLOCKED, 0, day=date(2026, 5, 31))
     check(data, "B", BLOCKED, 50, day=date(2026, 6, 1))
     assert status_of(data, "X", date(2026, 6, 1))["reasons"][0] == {
-        "kind": "listing", "listing": "sdn-X", "list": "SDN", "programs": ["DPRK"],
-        "start": "2026-06-01", "end": None}
+        "kind": "listing",
+        "listing": "sdn-X",
+        "list": "SDN",
+        "programs": ["DPRK"],
+        "start": "2026-06-01",
+        "end": None,
+    }
 
 
 def test_chains_above_and_below_with_each_path():
-    data = world([("X", "A", 50), ("X", "B", 50), ("A", "C", 25), ("B", "C", 25),
-                  ("Z", "X", 100)], ["X"])
+    data = world(
+        [("X", "A", 50), ("X", "B", 50), ("A", "C", 25), ("B", "C", 25), ("Z", "X", 100)], ["X"]
+    )
     above = chain_steps(data, chains(data, data.index["C"], DAY, "up"))
     assert sorted([(s["owner"], s["owned"]) for s in p] for p in above) == [
-        [("Z", "X"), ("X", "A"), ("A", "C")], [("Z", "X"), ("X", "B"), ("B", "C")]]
+        [("Z", "X"), ("X", "A"), ("A", "C")],
+        [("Z", "X"), ("X", "B"), ("B", "C")],
+    ]
     below = chain_steps(data, chains(data, data.index["Z"], DAY, "down"))
     assert len(below) == 2 and all(p[0]["owner"] == "Z" and p[-1]["owned"] == "C" for p in below)
     eff = effective_ownership(data, data.index["Z"], DAY, "down")
@@ -201,8 +219,13 @@ def test_chains_above_and_below_with_each_path():
 def test_answers_do_not_depend_on_the_order_holdings_were_read():
     """Chains and reasons list holdings in the order of their keys, whatever the order in
     which they were added (the indexes are sorted once, not at each answer)."""
-    rows = [("A", "C", 30, "k3"), ("B", "C", 30, "k1"), ("X", "A", 60, "k2"), ("X", "B", 60, "k4"),
-            ("Y", "C", "control", "k0")]
+    rows = [
+        ("A", "C", 30, "k3"),
+        ("B", "C", 30, "k1"),
+        ("X", "A", 60, "k2"),
+        ("X", "B", 60, "k4"),
+        ("Y", "C", "control", "k0"),
+    ]
     answers = []
     for order in (rows, list(reversed(rows)), rows[2:] + rows[:2]):
         data = OwnershipData()
@@ -216,7 +239,9 @@ def test_answers_do_not_depend_on_the_order_holdings_were_read():
         answers.append(status_of(data, "C"))
     assert answers[0] == answers[1] == answers[2]
     assert [[(s["owner"], s["owned"]) for s in c] for c in answers[0]["chains"]] == [
-        [("X", "B"), ("B", "C")], [("X", "A"), ("A", "C")]]  # k1 before k3
+        [("X", "B"), ("B", "C")],
+        [("X", "A"), ("A", "C")],
+    ]  # k1 before k3
     assert [r["holding"] for r in answers[0]["reasons"]] == ["k0", "k1", "k3"]
 
 
@@ -269,6 +294,7 @@ def test_whole_graph_and_one_entity_agree_on_a_random_world():
 
 # --- the store: loader, owners(), deriver -------------------------------------
 
+
 def _bench_world(entities: int):
 
     import generate
@@ -290,7 +316,9 @@ def test_owners_from_the_store_agrees_with_the_whole_graph_fixed_point():
         data = load_ownership(store)
         full = compute_status(data, day)
         assert full.blocked and full.possibly_blocked
-        assert len(full.blocked) == len(compute_status(generate.to_ownership_data(world), day).blocked)
+        assert len(full.blocked) == len(
+            compute_status(generate.to_ownership_data(world), day).blocked
+        )
         for number, key in enumerate(data.keys):
             if number % 7 and number not in full.maybe:
                 continue  # every blocked/possibly blocked entity, and a seventh of the rest
@@ -321,10 +349,12 @@ def test_holdings_below_listings_give_every_entity_the_same_status(monkeypatch):
     for day in (DAY, date(2018, 1, 1)):
         full, part = compute_status(data, day), compute_status(below, day)
         assert full.maybe
-        assert {data.keys[n]: full.status(n) for n in full.maybe} == \
-            {below.keys[n]: part.status(n) for n in part.maybe}
-        assert {data.keys[n]: v for n, v in full.share_lo.items() if n in full.maybe} == \
-            {below.keys[n]: v for n, v in part.share_lo.items() if n in part.maybe}
+        assert {data.keys[n]: full.status(n) for n in full.maybe} == {
+            below.keys[n]: part.status(n) for n in part.maybe
+        }
+        assert {data.keys[n]: v for n, v in full.share_lo.items() if n in full.maybe} == {
+            below.keys[n]: v for n, v in part.share_lo.items() if n in part.maybe
+        }
 
 
 def test_owners_with_shared_data_labels_an_entity_with_two_ids_as_without():
@@ -340,10 +370,16 @@ def test_owners_with_shared_data_labels_an_entity_with_two_ids_as_without():
     store = OxigraphStore(None)
     store.native.load("".join(generate.nquads(world)).encode(), format=ox.RdfFormat.N_QUADS)
     ident = "<http://purl.org/dc/terms/identifier>"
-    extra = "".join(f'<{generate.entity_iri(n)}> {ident} "{prefix}{n}" .\n'
-                    for n in range(300) for prefix in ("a-", "z-"))
-    store.native.load(extra.encode(), format=ox.RdfFormat.N_TRIPLES,
-                      to_graph=ox.NamedNode(generate.BASE + "graph/source/extra"))
+    extra = "".join(
+        f'<{generate.entity_iri(n)}> {ident} "{prefix}{n}" .\n'
+        for n in range(300)
+        for prefix in ("a-", "z-")
+    )
+    store.native.load(
+        extra.encode(),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(generate.BASE + "graph/source/extra"),
+    )
     data = load_ownership(store)
     checked = 0
     for key in data.keys:
@@ -354,9 +390,11 @@ def test_owners_with_shared_data_labels_an_entity_with_two_ids_as_without():
     assert checked
     # An entity in no holding and no listing: not in the data, nothing above it.
     loner = generate.entity_iri(999)
-    store.native.load(f'<{loner}> {ident} "z-loner" .\n<{loner}> {ident} "loner" .\n'.encode(),
-                      format=ox.RdfFormat.N_TRIPLES,
-                      to_graph=ox.NamedNode(generate.BASE + "graph/source/extra"))
+    store.native.load(
+        f'<{loner}> {ident} "z-loner" .\n<{loner}> {ident} "loner" .\n'.encode(),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(generate.BASE + "graph/source/extra"),
+    )
     assert loner not in data.index
     for key in (loner, "loner", "z-loner", data.keys[0].rsplit("/", 1)[-1]):
         assert owners(store, key, DAY, data) == owners(store, key, DAY), key
@@ -372,9 +410,11 @@ def test_holding_reached_twice_counts_once(tmp_path):
     from sanctiongraph.store import open_store
 
     (tmp_path / "entities.csv").write_text(
-        "id,name,kind,jurisdiction\n" + "".join(f"{e},{e},company,US\n" for e in "SCABT"))
+        "id,name,kind,jurisdiction\n" + "".join(f"{e},{e},company,US\n" for e in "SCABT")
+    )
     (tmp_path / "ownership.csv").write_text(
-        "owner,owned,percent\nS,C,30\nC,A,100\nC,B,100\nA,T,10\nB,T,10\n")
+        "owner,owned,percent\nS,C,30\nC,A,100\nC,B,100\nA,T,10\nB,T,10\n"
+    )
     (tmp_path / "designations.csv").write_text("entity,list,program,start\nS,SDN,DPRK,2017-01-01\n")
     store = open_store(in_memory=True)
     load_bundled(store)
@@ -393,10 +433,15 @@ def test_scoped_fixed_point_agrees_on_every_change_date():
     generate = _bench_world(0)
     data = generate.to_ownership_data(generate.generate(2000, seed=6))
     possible = data.possible()
-    days = sorted({d for d in data.h_start + data.h_end + data.l_start + data.l_end
-                   if d not in ("", "9999-12-31")})
+    days = sorted(
+        {
+            d
+            for d in data.h_start + data.h_end + data.l_start + data.l_end
+            if d not in ("", "9999-12-31")
+        }
+    )
     assert len(days) > 50
-    for day in days[::max(1, len(days) // 60)]:
+    for day in days[:: max(1, len(days) // 60)]:
         full = compute_status(data, day)
         assert full.maybe <= possible
         parties = list(range(0, len(data.keys), 13)) + sorted(full.maybe)[:40]
@@ -420,19 +465,22 @@ def demo_store(tmp_path_factory):
     return store
 
 
-@pytest.mark.parametrize(("entity", "status", "share"), [
-    ("my-silver-sail", BLOCKED, 60),          # 60% of the SDN kp-pine
-    ("my-silver-sail-leasing", BLOCKED, 50),  # FAQ 401 ex. 1: 50% of a blocked subsidiary
-    ("ae-oasis", BLOCKED, 50),                # FAQ 401 ex. 2 (diamond)
-    ("ae-saltmarsh", BLOCKED, 50),            # two SDNs, 25% + 25%
-    ("cn-ironwood", POSSIBLY_BLOCKED, 40),    # band 40-60 of an SDN
-    ("sg-mirage", NOT_BLOCKED, 49.9),         # 49.9%
-    ("sg-mistral", BLOCKED, 50),              # 50%
-    ("hk-parchment", NOT_BLOCKED, 0),         # non-attribution through 25% holders
-    ("gb-kestrel-bay", NOT_BLOCKED, 0),       # control only
-    ("ae-caspian-horizon", NOT_BLOCKED, 0),   # the SDN's holding ended in 2015
-    ("cy-ring-gamma", NOT_BLOCKED, 40),       # in a cycle: 40% from blocked beta
-])
+@pytest.mark.parametrize(
+    ("entity", "status", "share"),
+    [
+        ("my-silver-sail", BLOCKED, 60),  # 60% of the SDN kp-pine
+        ("my-silver-sail-leasing", BLOCKED, 50),  # FAQ 401 ex. 1: 50% of a blocked subsidiary
+        ("ae-oasis", BLOCKED, 50),  # FAQ 401 ex. 2 (diamond)
+        ("ae-saltmarsh", BLOCKED, 50),  # two SDNs, 25% + 25%
+        ("cn-ironwood", POSSIBLY_BLOCKED, 40),  # band 40-60 of an SDN
+        ("sg-mirage", NOT_BLOCKED, 49.9),  # 49.9%
+        ("sg-mistral", BLOCKED, 50),  # 50%
+        ("hk-parchment", NOT_BLOCKED, 0),  # non-attribution through 25% holders
+        ("gb-kestrel-bay", NOT_BLOCKED, 0),  # control only
+        ("ae-caspian-horizon", NOT_BLOCKED, 0),  # the SDN's holding ended in 2015
+        ("cy-ring-gamma", NOT_BLOCKED, 40),  # in a cycle: 40% from blocked beta
+    ],
+)
 def test_owners_on_the_demo_world(demo_store, entity, status, share):
     from sanctiongraph.analysis.loader import owners
 
@@ -443,24 +491,31 @@ def test_owners_on_the_demo_world(demo_store, entity, status, share):
 
 
 def test_deriver_writes_status_reasons_and_programs(demo_store):
-    rows = {(s["e"].value.rsplit("/", 1)[-1], s["t"].value.rsplit("#", 1)[-1])
-            for s in demo_store.query(
-                "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> SELECT ?e ?t WHERE { "
-                "GRAPH <https://w3id.org/sanctiongraph/graph/derived> { ?e a ?t } "
-                "VALUES ?t { sg:BlockedEntity sg:PossiblyBlockedEntity } }")}
+    rows = {
+        (s["e"].value.rsplit("/", 1)[-1], s["t"].value.rsplit("#", 1)[-1])
+        for s in demo_store.query(
+            "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> SELECT ?e ?t WHERE { "
+            "GRAPH <https://w3id.org/sanctiongraph/graph/derived> { ?e a ?t } "
+            "VALUES ?t { sg:BlockedEntity sg:PossiblyBlockedEntity } }"
+        )
+    }
     assert ("my-silver-sail", "BlockedEntity") in rows
     assert ("cn-ironwood", "PossiblyBlockedEntity") in rows
     assert not {e for e, _ in rows} & {"sg-mirage", "hk-parchment", "gb-kestrel-bay"}
-    found = list(demo_store.query(
-        "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> "
-        "PREFIX dct: <http://purl.org/dc/terms/> SELECT ?owner ?holding ?src ?program WHERE { "
-        "<https://w3id.org/sanctiongraph/id/entity/my-silver-sail-leasing> sg:blockingReason ?r ; "
-        "sg:blockedUnderProgram ?program . ?r sg:blockedOwner ?owner ; sg:viaHolding ?holding ; "
-        "dct:source ?src }"))
+    found = list(
+        demo_store.query(
+            "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> "
+            "PREFIX dct: <http://purl.org/dc/terms/> SELECT ?owner ?holding ?src ?program WHERE { "
+            "<https://w3id.org/sanctiongraph/id/entity/my-silver-sail-leasing> sg:blockingReason ?r ; "
+            "sg:blockedUnderProgram ?program . ?r sg:blockedOwner ?owner ; sg:viaHolding ?holding ; "
+            "dct:source ?src }"
+        )
+    )
     # kp-pine is listed (DPRK3) and, 100 % owned by gov-kp, the Government of North Korea
     # by operation of law (DPRK, 31 CFR 510.311(b)).
-    assert sorted((f["owner"].value.rsplit("/", 1)[-1], f["program"].value.rsplit("/", 1)[-1])
-                  for f in found) == [("my-silver-sail", "DPRK"), ("my-silver-sail", "DPRK3")]
+    assert sorted(
+        (f["owner"].value.rsplit("/", 1)[-1], f["program"].value.rsplit("/", 1)[-1]) for f in found
+    ) == [("my-silver-sail", "DPRK"), ("my-silver-sail", "DPRK3")]
     assert found[0]["src"].value.endswith("OFAC-FAQ-401")
 
 
@@ -472,22 +527,39 @@ def test_cli_owners_text_json_and_unknown_id(demo_store, tmp_path):
     store = str(tmp_path / "store")
     runner = CliRunner()
     from sanctiongraph.resources import demo_world_dir
+
     assert runner.invoke(cli, ["load", str(demo_world_dir()), "--store", store]).exit_code == 0
-    done = runner.invoke(cli, ["owners", "cn-ironwood", "--as-of", "2026-11-23", "--store", store,
-                               "--format", "json"])
+    done = runner.invoke(
+        cli,
+        ["owners", "cn-ironwood", "--as-of", "2026-11-23", "--store", store, "--format", "json"],
+    )
     assert done.exit_code == 0, done.output
     body = json.loads(done.output)
     assert list(body) == ["entity", "blocked", "status", "blocked_share", "reasons", "chains"]
     assert body["status"] == POSSIBLY_BLOCKED and body["blocked"] is False
-    assert body["chains"] == [[
-        {"owner": "gov-kp", "owned": "kp-crane", "percent": 100},
-        {"owner": "kp-crane", "owned": "cn-ironwood", "percent": {"min": 40, "max": 60}}]]
-    text = runner.invoke(cli, ["owners", "https://w3id.org/sanctiongraph/id/entity/my-silver-sail",
-                               "--as-of", "2026-11-23", "--store", store])
+    assert body["chains"] == [
+        [
+            {"owner": "gov-kp", "owned": "kp-crane", "percent": 100},
+            {"owner": "kp-crane", "owned": "cn-ironwood", "percent": {"min": 40, "max": 60}},
+        ]
+    ]
+    text = runner.invoke(
+        cli,
+        [
+            "owners",
+            "https://w3id.org/sanctiongraph/id/entity/my-silver-sail",
+            "--as-of",
+            "2026-11-23",
+            "--store",
+            store,
+        ],
+    )
     assert text.exit_code == 0 and "my-silver-sail: blocked on 2026-11-23" in text.output
     assert "kp-pine (blocked) owns 60%" in text.output
-    before = runner.invoke(cli, ["owners", "my-silver-sail", "--as-of", "2017-02-28", "--store", store,
-                                 "--format", "json"])
+    before = runner.invoke(
+        cli,
+        ["owners", "my-silver-sail", "--as-of", "2017-02-28", "--store", store, "--format", "json"],
+    )
     assert json.loads(before.output)["status"] == NOT_BLOCKED  # the holding began 2017-03-01
     missing = runner.invoke(cli, ["owners", "no-such-entity", "--store", store])
     assert missing.exit_code == 2 and "no entity with id 'no-such-entity'" in missing.output
@@ -503,11 +575,17 @@ def test_chains_and_effective_ownership_below_and_above_from_the_store(demo_stor
     assert effective["ae-sandglass"] == (50.0, 50.0)
     assert effective.get("ae-caspian-horizon") is None  # that holding ended in 2015
     assert sorted(tuple(s["owned"] for s in c) for c in below["chains"]) == [
-        ("ae-sandglass", "ae-oasis"), ("tr-caravel", "ae-oasis")]
+        ("ae-sandglass", "ae-oasis"),
+        ("tr-caravel", "ae-oasis"),
+    ]
     above = ownership_chains(demo_store, "cy-ring-gamma", DAY, "up")
     assert not above["truncated"]
     assert all(len({s["owner"] for s in c}) == len(c) for c in above["chains"])  # simple paths
-    assert {e["entity"] for e in above["effective"]} == {"cy-ring-alpha", "cy-ring-beta", "p-larchwood"}
+    assert {e["entity"] for e in above["effective"]} == {
+        "cy-ring-alpha",
+        "cy-ring-beta",
+        "p-larchwood",
+    }
 
 
 def test_from_units_is_the_correctly_rounded_percentage():
@@ -596,8 +674,10 @@ def test_chains_are_every_simple_path_with_or_without_cycles(seed):
 def test_walks_check_the_day_of_dated_holdings_only_and_the_last_day_of_all():
     data = world([("X", "A", 60), ("Y", "A", 30, "2026-01-01", "2027-01-01"), ("Z", "X", 50)])
     c = data.index["A"]
-    names = [[(data.keys[data.h_owner[n]], data.keys[data.h_owned[n]]) for n in p]
-             for p in chains(data, c, DAY).paths]
+    names = [
+        [(data.keys[data.h_owner[n]], data.keys[data.h_owned[n]]) for n in p]
+        for p in chains(data, c, DAY).paths
+    ]
     assert names == [[("Z", "X"), ("X", "A")], [("Y", "A")]]
     assert len(chains(data, c, date(2025, 12, 31)).paths) == 1
     last = date(9999, 12, 31)  # no holding is active on the day undated ones end

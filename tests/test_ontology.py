@@ -23,8 +23,12 @@ from sanctiongraph.resources import ontology_dir
 SG_NS = ONTOLOGY_IRI + "#"
 MODULES = ["core", "finance", "ownership", "regulation", "license", "codes"]
 DECLARATION_TYPES = {
-    OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-    OWL.NamedIndividual, RDFS.Datatype,
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    OWL.NamedIndividual,
+    RDFS.Datatype,
 }
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 BUILTIN_PREDICATES = {str(RDF), str(RDFS), str(OWL)}
@@ -51,24 +55,46 @@ SCHEMES = {
 REQUIRED_CODES = {
     "function": {"military", "intelligence", "law_enforcement", "health", "customs", "other"},
     "purpose": {
-        "petroleum_purchase", "petroleum_sale", "agricultural_commodities", "food",
-        "medicine", "medical_devices", "trade_finance", "foreign_exchange",
-        "personal_remittance", "humanitarian", "other",
+        "petroleum_purchase",
+        "petroleum_sale",
+        "agricultural_commodities",
+        "food",
+        "medicine",
+        "medical_devices",
+        "trade_finance",
+        "foreign_exchange",
+        "personal_remittance",
+        "humanitarian",
+        "other",
     },
     "measure": {"prohibit_maintain", "strict_conditions"},
     "activity-kind": {"humanitarian", "export", "journalism"},
     "category": {
-        "basic_human_needs", "ddr_peacebuilding", "human_rights_democracy", "education",
-        "environment", "vulnerable_populations",
+        "basic_human_needs",
+        "ddr_peacebuilding",
+        "human_rights_democracy",
+        "education",
+        "environment",
+        "vulnerable_populations",
     },
     "education-level": {"pre_primary", "primary", "secondary", "tertiary"},
     "subject": {
-        "literacy", "language", "history", "math", "science", "technology", "engineering",
+        "literacy",
+        "language",
+        "history",
+        "math",
+        "science",
+        "technology",
+        "engineering",
         "computer_programming",
     },
     "item-category": {
-        "food", "agricultural_commodity", "medicine", "medical_device",
-        "medical_device_part", "other",
+        "food",
+        "agricultural_commodity",
+        "medicine",
+        "medical_device",
+        "medical_device_part",
+        "other",
     },
     "commerce-authorization": {"none", "nlr", "license_exception", "license"},
     "un-exemption": {"approved", "requested", "explained", "none", "not_required"},
@@ -76,14 +102,25 @@ REQUIRED_CODES = {
     "date-basis": {"stated", "publications"},
 }
 # Closed schemes: exactly these values (the spec lists them all).
-EXACT_SCHEMES = {"measure", "activity-kind", "education-level", "commerce-authorization",
-                 "un-exemption", "verification", "date-basis", "purpose", "function", "item-category"}
+EXACT_SCHEMES = {
+    "measure",
+    "activity-kind",
+    "education-level",
+    "commerce-authorization",
+    "un-exemption",
+    "verification",
+    "date-basis",
+    "purpose",
+    "function",
+    "item-category",
+}
 
 PROVISION_SLUG = re.compile(r"^(31-CFR-\d+\.\d+(-[A-Za-z0-9]+)*|OFAC-50-Percent-Rule)$")
 SPARQL_STYLE_DIRECTIVE = re.compile(r"^\s*(PREFIX|BASE)\s", re.IGNORECASE | re.MULTILINE)
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def ontology_files() -> list[Path]:
     return sorted(ontology_dir().rglob("*.ttl"))
@@ -103,12 +140,18 @@ def graph() -> Graph:
 
 
 def ours(term: object) -> bool:
-    return isinstance(term, URIRef) and (str(term).startswith(SG_NS) or str(term).startswith(str(CODE)))
+    return isinstance(term, URIRef) and (
+        str(term).startswith(SG_NS) or str(term).startswith(str(CODE))
+    )
 
 
 def declared_terms(g: Graph) -> set[URIRef]:
-    return {s for t in TERM_TYPES for s in g.subjects(RDF.type, t)
-            if isinstance(s, URIRef) and str(s).startswith(SG_NS)}
+    return {
+        s
+        for t in TERM_TYPES
+        for s in g.subjects(RDF.type, t)
+        if isinstance(s, URIRef) and str(s).startswith(SG_NS)
+    }
 
 
 def code_individuals(g: Graph) -> set[URIRef]:
@@ -120,11 +163,13 @@ def named_individuals(g: Graph) -> set[URIRef]:
 
 
 def has_english(g: Graph, s: URIRef, p: URIRef) -> bool:
-    return any(isinstance(o, Literal) and o.language == "en" and str(o).strip()
-               for o in g.objects(s, p))
+    return any(
+        isinstance(o, Literal) and o.language == "en" and str(o).strip() for o in g.objects(s, p)
+    )
 
 
 # --------------------------------------------------------------------------- (a) parsing
+
 
 def test_every_module_file_exists() -> None:
     for module in MODULES + ["sanctiongraph"]:
@@ -167,6 +212,7 @@ def test_umbrella_imports_every_module_and_imports_resolve_locally(graph: Graph)
 
 
 # --------------------------------------------------------------------------- (b) documentation
+
 
 def undocumented(g: Graph) -> list[str]:
     """Terms and individuals that lack an English label, an English definition or an IRI source."""
@@ -214,18 +260,26 @@ def test_one_label_and_one_definition_per_term(graph: Graph) -> None:
 
 def test_provision_sources_use_registry_slugs(graph: Graph) -> None:
     prefix = str(REF) + "provision/"
-    bad = [str(o) for o in graph.objects(None, DCTERMS.source)
-           if str(o).startswith(prefix) and not PROVISION_SLUG.match(str(o)[len(prefix):])]
+    bad = [
+        str(o)
+        for o in graph.objects(None, DCTERMS.source)
+        if str(o).startswith(prefix) and not PROVISION_SLUG.match(str(o)[len(prefix) :])
+    ]
     assert not bad, f"provision IRIs not produced by provision(): {bad}"
-    assert provision("31 CFR 1010.659(a)(1)") in set(graph.objects(SG.NorthKoreanBankingInstitution, DCTERMS.source))
+    assert provision("31 CFR 1010.659(a)(1)") in set(
+        graph.objects(SG.NorthKoreanBankingInstitution, DCTERMS.source)
+    )
 
 
 # --------------------------------------------------------------------------- (c) Protégé
 
+
 @pytest.mark.parametrize("path", ontology_files(), ids=lambda p: p.name)
 def test_turtle_uses_at_prefix(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    assert not SPARQL_STYLE_DIRECTIVE.search(text), f"{path.name}: use @prefix / @base, not PREFIX / BASE"
+    assert not SPARQL_STYLE_DIRECTIVE.search(text), (
+        f"{path.name}: use @prefix / @base, not PREFIX / BASE"
+    )
     assert "@prefix sg: <https://w3id.org/sanctiongraph/ontology#> ." in text
 
 
@@ -243,10 +297,16 @@ def test_every_iri_of_ours_is_declared(graph: Graph) -> None:
 
 
 def test_every_predicate_is_builtin_or_declared(graph: Graph) -> None:
-    declared = {s for t in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
-                for s in graph.subjects(RDF.type, t)}
-    bad = {str(p) for p in graph.predicates()
-           if not any(str(p).startswith(ns) for ns in BUILTIN_PREDICATES) and p not in declared}
+    declared = {
+        s
+        for t in (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+        for s in graph.subjects(RDF.type, t)
+    }
+    bad = {
+        str(p)
+        for p in graph.predicates()
+        if not any(str(p).startswith(ns) for ns in BUILTIN_PREDICATES) and p not in declared
+    }
     bad.discard(str(XSD.minExclusive))  # a facet inside a datatype restriction
     assert not bad, f"predicates used without a declaration: {sorted(bad)}"
 
@@ -267,10 +327,18 @@ def test_datatypes(graph: Graph) -> None:
     for prop in graph.subjects(RDF.type, OWL.DatatypeProperty):
         assert graph.value(prop, RDFS.range) in ALLOWED_DATATYPES, f"{prop} has no datatype range"
     expected = {
-        SG.openedOn: XSD.date, SG.startDate: XSD.date, SG.transactionDate: XSD.date,
-        SG.asOf: XSD.date, SG.percent: XSD.decimal, SG.amount: XSD.decimal,
-        SG.limitAmount: XSD.decimal, SG.knowingly: XSD.boolean, SG.subjectToEAR: XSD.boolean,
-        SG.code: XSD.string, SG.lei: XSD.string, SG.citation: XSD.string,
+        SG.openedOn: XSD.date,
+        SG.startDate: XSD.date,
+        SG.transactionDate: XSD.date,
+        SG.asOf: XSD.date,
+        SG.percent: XSD.decimal,
+        SG.amount: XSD.decimal,
+        SG.limitAmount: XSD.decimal,
+        SG.knowingly: XSD.boolean,
+        SG.subjectToEAR: XSD.boolean,
+        SG.code: XSD.string,
+        SG.lei: XSD.string,
+        SG.citation: XSD.string,
         SG.officialText: XSD.anyURI,
     }
     for prop, datatype in expected.items():
@@ -280,24 +348,45 @@ def test_datatypes(graph: Graph) -> None:
 # --------------------------------------------------------------------------- structure
 
 SUBCLASSES = [
-    ("Person", "Agent"), ("Organization", "Agent"), ("LegalEntity", "Organization"),
-    ("Company", "LegalEntity"), ("NonGovernmentalOrganization", "LegalEntity"),
-    ("NewsOrganization", "LegalEntity"), ("FinancialInstitution", "LegalEntity"),
-    ("Bank", "FinancialInstitution"), ("CentralBank", "Bank"),
-    ("NonBankFinancialInstitution", "FinancialInstitution"), ("Government", "Organization"),
-    ("GovernmentBody", "Organization"), ("Authority", "GovernmentBody"),
-    ("Country", "Jurisdiction"), ("CorrespondentAccount", "Account"),
-    ("PayableThroughAccount", "Account"), ("SpecialPurposeAccount", "Account"),
-    ("DepositAccount", "Account"), ("Ownership", "Holding"), ("Control", "Holding"),
-    ("NoTradeFinanceCondition", "StrictCondition"), ("AllowedTypesCondition", "StrictCondition"),
-    ("MonetaryLimitCondition", "StrictCondition"), ("PreApprovalCondition", "StrictCondition"),
+    ("Person", "Agent"),
+    ("Organization", "Agent"),
+    ("LegalEntity", "Organization"),
+    ("Company", "LegalEntity"),
+    ("NonGovernmentalOrganization", "LegalEntity"),
+    ("NewsOrganization", "LegalEntity"),
+    ("FinancialInstitution", "LegalEntity"),
+    ("Bank", "FinancialInstitution"),
+    ("CentralBank", "Bank"),
+    ("NonBankFinancialInstitution", "FinancialInstitution"),
+    ("Government", "Organization"),
+    ("GovernmentBody", "Organization"),
+    ("Authority", "GovernmentBody"),
+    ("Country", "Jurisdiction"),
+    ("CorrespondentAccount", "Account"),
+    ("PayableThroughAccount", "Account"),
+    ("SpecialPurposeAccount", "Account"),
+    ("DepositAccount", "Account"),
+    ("Ownership", "Holding"),
+    ("Control", "Holding"),
+    ("NoTradeFinanceCondition", "StrictCondition"),
+    ("AllowedTypesCondition", "StrictCondition"),
+    ("MonetaryLimitCondition", "StrictCondition"),
+    ("PreApprovalCondition", "StrictCondition"),
     ("NoForeignExchangeCondition", "StrictCondition"),
     ("SignificantReductionException", "Determination"),
-    ("PetroleumSupplySufficiency", "Determination"), ("GeneralLicense", "License"),
+    ("PetroleumSupplySufficiency", "Determination"),
+    ("GeneralLicense", "License"),
     ("SpecificLicense", "License"),
 ]
-INVOLVEMENT = ["conductedBy", "originator", "beneficiary", "originatorInstitution",
-               "beneficiaryInstitution", "intermediary", "counterparty"]
+INVOLVEMENT = [
+    "conductedBy",
+    "originator",
+    "beneficiary",
+    "originatorInstitution",
+    "beneficiaryInstitution",
+    "intermediary",
+    "counterparty",
+]
 
 
 @pytest.mark.parametrize(("sub", "sup"), SUBCLASSES)
@@ -322,10 +411,11 @@ def test_kinds_of_key_terms(graph: Graph) -> None:
 
 # --------------------------------------------------------------------------- code lists
 
+
 def test_code_individuals_follow_the_conventions(graph: Graph) -> None:
     problems = []
     for ind in sorted(code_individuals(graph)):
-        scheme, _, value = str(ind)[len(str(CODE)):].partition("/")
+        scheme, _, value = str(ind)[len(str(CODE)) :].partition("/")
         if scheme not in SCHEMES:
             problems.append(f"{ind}: unknown scheme {scheme!r}")
             continue
@@ -338,16 +428,23 @@ def test_code_individuals_follow_the_conventions(graph: Graph) -> None:
 
 @pytest.mark.parametrize("scheme", sorted(SCHEMES))
 def test_code_list_values(graph: Graph, scheme: str) -> None:
-    values = {str(i)[len(str(CODE)) + len(scheme) + 1:] for i in code_individuals(graph)
-              if str(i).startswith(str(CODE) + scheme + "/")}
+    values = {
+        str(i)[len(str(CODE)) + len(scheme) + 1 :]
+        for i in code_individuals(graph)
+        if str(i).startswith(str(CODE) + scheme + "/")
+    }
     missing = REQUIRED_CODES[scheme] - values
     assert not missing, f"{scheme}: missing {sorted(missing)}"
     if scheme in EXACT_SCHEMES:
-        assert values == REQUIRED_CODES[scheme], f"{scheme}: unexpected {sorted(values - REQUIRED_CODES[scheme])}"
+        assert values == REQUIRED_CODES[scheme], (
+            f"{scheme}: unexpected {sorted(values - REQUIRED_CODES[scheme])}"
+        )
     # the scheme class is closed over exactly its individuals
-    enumerations = [Collection(graph, graph.value(e, OWL.oneOf))
-                    for e in graph.objects(SCHEMES[scheme], OWL.equivalentClass)
-                    if graph.value(e, OWL.oneOf) is not None]
+    enumerations = [
+        Collection(graph, graph.value(e, OWL.oneOf))
+        for e in graph.objects(SCHEMES[scheme], OWL.equivalentClass)
+        if graph.value(e, OWL.oneOf) is not None
+    ]
     assert len(enumerations) == 1, f"{scheme}: needs one owl:oneOf"
     assert {str(m) for m in enumerations[0]} == {str(code(scheme, v)) for v in values}
 
@@ -366,7 +463,9 @@ def test_humanitarian_categories_cite_510_512(graph: Graph) -> None:
 # --------------------------------------------------------------------------- (d) HermiT
 
 java_missing = shutil.which("java") is None
-needs_java = pytest.mark.skipif(java_missing, reason="HermiT needs a Java runtime (`java` not on PATH); CI installs one")
+needs_java = pytest.mark.skipif(
+    java_missing, reason="HermiT needs a Java runtime (`java` not on PATH); CI installs one"
+)
 EX = Namespace("https://example.org/test#")
 
 
@@ -394,8 +493,9 @@ def reason(extra: Graph | None = None):
         world = owlready2.World()
         with nt.open("rb") as f:
             world.get_ontology(ONTOLOGY_IRI).load(fileobj=f, only_local=True)
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                       ignore_unsupported_datatypes=True)
+        owlready2.sync_reasoner_hermit(
+            world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True
+        )
     return world
 
 

@@ -30,8 +30,12 @@ def declared_terms() -> set[str]:
     for path in ontology_dir().glob("*.ttl"):
         graph.parse(path, format="turtle")
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
-    return {str(s).removeprefix(ONTOLOGY_IRI + "#") for kind in kinds
-            for s in graph.subjects(RDF.type, kind) if str(s).startswith(ONTOLOGY_IRI + "#")}
+    return {
+        str(s).removeprefix(ONTOLOGY_IRI + "#")
+        for kind in kinds
+        for s in graph.subjects(RDF.type, kind)
+        if str(s).startswith(ONTOLOGY_IRI + "#")
+    }
 
 
 def test_every_term_has_its_section_and_the_page_runs_nothing(client):

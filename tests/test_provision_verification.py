@@ -72,15 +72,22 @@ STORE = _store()
 
 
 def _one(subject: str, predicate: object) -> str | None:
-    found = [q.object.value for q in STORE.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(str(predicate)), None)]
+    found = [
+        q.object.value
+        for q in STORE.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(str(predicate)), None)
+    ]
     assert len(found) <= 1, (subject, predicate, found)
     return found[0] if found else None
 
 
 def _provisions() -> dict[str, str]:
     """provision IRI -> citation"""
-    return {q.subject.value: _one(q.subject.value, SG.citation) for q in STORE.quads_for_pattern(
-        None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(SG.LegalProvision)))}
+    return {
+        q.subject.value: _one(q.subject.value, SG.citation)
+        for q in STORE.quads_for_pattern(
+            None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(SG.LegalProvision))
+        )
+    }
 
 
 def expected_status(citation: str) -> tuple[str, str]:
@@ -93,7 +100,10 @@ def expected_status(citation: str) -> tuple[str, str]:
 def test_verification_is_what_the_regulations_folder_supports(iri: str, citation: str) -> None:
     status, where = expected_status(citation)
     assert _one(iri, SG.verification) == str(CODE[f"verification/{status}"]), (citation, where)
-    notes = [q.object.value for q in STORE.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(SKOS_NOTE), None)]
+    notes = [
+        q.object.value
+        for q in STORE.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(SKOS_NOTE), None)
+    ]
     resting_on_summary = any(n.startswith(SUMMARY_NOTE) for n in notes)
     assert resting_on_summary == (status == "summary"), (citation, notes)
 
@@ -106,8 +116,12 @@ def test_every_table_entry_is_used() -> None:
 
 def test_provision_versions_carry_their_dates_and_verification() -> None:
     base = "https://w3id.org/sanctiongraph/ref/provision/"
-    found = {q.subject.value[len(base):] for q in STORE.quads_for_pattern(
-        None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(SG.ProvisionVersion)))}
+    found = {
+        q.subject.value[len(base) :]
+        for q in STORE.quads_for_pattern(
+            None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(SG.ProvisionVersion))
+        )
+    }
     assert found == set(VERSIONS)
     for local, (status, start, end) in VERSIONS.items():
         iri = base + local

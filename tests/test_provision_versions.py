@@ -34,18 +34,24 @@ def store():
 
 def versions_in_force(store, day: date) -> set[str]:
     run_derivers(store, day)
-    rows = select_values(store, f"""
+    rows = select_values(
+        store,
+        f"""
         SELECT ?version WHERE {{ GRAPH <https://w3id.org/sanctiongraph/graph/derived> {{
-          <{PARAGRAPH}> <{SG.versionInForce}> ?version }} }}""")
+          <{PARAGRAPH}> <{SG.versionInForce}> ?version }} }}""",
+    )
     return {r["version"] for r in rows}
 
 
-@pytest.mark.parametrize("day,version", [
-    (date(2016, 12, 9), BEFORE),    # 1010.659 takes effect under the old list
-    (date(2020, 11, 15), BEFORE),   # the day before the amendment takes effect
-    (date(2020, 11, 16), AFTER),    # FR Doc. 2020-20325: "Effective Date: November 16, 2020"
-    (date(2026, 11, 23), AFTER),
-])
+@pytest.mark.parametrize(
+    "day,version",
+    [
+        (date(2016, 12, 9), BEFORE),  # 1010.659 takes effect under the old list
+        (date(2020, 11, 15), BEFORE),  # the day before the amendment takes effect
+        (date(2020, 11, 16), AFTER),  # FR Doc. 2020-20325: "Effective Date: November 16, 2020"
+        (date(2026, 11, 23), AFTER),
+    ],
+)
 def test_the_version_in_force_on_the_date_judged(store, day, version):
     assert versions_in_force(store, day) == {version}
 

@@ -22,8 +22,9 @@ def test_query_parses_and_has_a_header(query):
     assert re.search(r"^#\s*returns:", query.text, re.MULTILINE), f"{query.path} lacks returns"
     prepareQuery(query.text)
     for param in query.params:
-        assert re.search(rf"[?$]{param}\b", query.text.split("\n", 5)[-1]), \
+        assert re.search(rf"[?$]{param}\b", query.text.split("\n", 5)[-1]), (
             f"{query.path}: param ?{param} is not used in the query"
+        )
 
 
 def test_select_values_equals_each_terms_value():
@@ -41,13 +42,22 @@ def test_select_values_equals_each_terms_value():
         ox.Literal("+5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
         ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
         ox.Literal("2024-02-29", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
-        ox.Literal("tab\there, new\nline, cr\r, quote \" and backslash \\u0041 \\"),
-        ox.Literal("déjà vu ✓"), ox.Literal("hi", language="en"), ox.Literal(""),
-        ox.NamedNode("https://example.org/x?a=1#f"), ox.BlankNode("b1"),
+        ox.Literal('tab\there, new\nline, cr\r, quote " and backslash \\u0041 \\'),
+        ox.Literal("déjà vu ✓"),
+        ox.Literal("hi", language="en"),
+        ox.Literal(""),
+        ox.NamedNode("https://example.org/x?a=1#f"),
+        ox.BlankNode("b1"),
     ]
-    store.add_triples(ox.NamedNode("https://example.org/g"),
-                      [ox.Triple(ox.NamedNode("https://example.org/s"),
-                                 ox.NamedNode("https://example.org/p"), o) for o in objects])
+    store.add_triples(
+        ox.NamedNode("https://example.org/g"),
+        [
+            ox.Triple(
+                ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"), o
+            )
+            for o in objects
+        ],
+    )
     query = "SELECT ?o ?unbound WHERE { <https://example.org/s> ?p ?o }"
     fast = sorted((row["o"], row["unbound"]) for row in select_values(store, query))
     slow = sorted((s["o"].value, None) for s in store.query(query))
@@ -79,8 +89,9 @@ def test_add_constructed_adds_what_the_construct_returns(location, tmp_path):
     for module in derivers():
         if module.ORDER < 1000:
             module.derive(store, as_of)
-    steps = [q for q in QUERIES if q.path.parent.name == "derive"
-             and query_form(q.text) == "CONSTRUCT"]
+    steps = [
+        q for q in QUERIES if q.path.parent.name == "derive" and query_form(q.text) == "CONSTRUCT"
+    ]
     assert {"subclass-closure", "derived-subclass-closure", "defaults"} <= {q.name for q in steps}
     for step in steps:
         expected = set(store.query(step.text))
@@ -90,7 +101,6 @@ def test_add_constructed_adds_what_the_construct_returns(location, tmp_path):
         store.drop_graph(target)
     assert set(store.query(load_query("derive/derived-subclass-closure").text))
     store.close()
-
 
 
 def test_with_rows_chunked_splits_rows_into_blocks(monkeypatch):
@@ -133,8 +143,7 @@ def test_a_syntax_error_names_the_line_and_column_of_the_users_own_text():
     prefixed, added = with_common_prefixes(text)
     with pytest.raises(SyntaxError) as caught:
         ox.Store().query(prefixed)
-    message = syntax_error_message(oxigraph_syntax_error(caught.value), text,
-                                   added).splitlines()
+    message = syntax_error_message(oxigraph_syntax_error(caught.value), text, added).splitlines()
     assert message[0].startswith("SPARQL syntax error at line 3, column 18: expected one of")
     assert message[1:] == ["    FILTER(?o > ) }", "                   ^"]
 
@@ -144,13 +153,29 @@ def test_the_cli_query_knows_the_common_prefixes_and_reports_syntax_errors_brief
     import sys
 
     def run(text: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "sanctiongraph.cli", "query", "--store",
-                               str(tmp_path / "s"), "--format", "csv", "--query", text],
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sanctiongraph.cli",
+                "query",
+                "--store",
+                str(tmp_path / "s"),
+                "--format",
+                "csv",
+                "--query",
+                text,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     ok = run("SELECT DISTINCT ?c WHERE { ?c a sg:Country ; sg:code 'KP' }")
     assert ok.returncode == 0 and ok.stdout.splitlines() == [
-        "c", "https://w3id.org/sanctiongraph/ref/country/KP"]
+        "c",
+        "https://w3id.org/sanctiongraph/ref/country/KP",
+    ]
     assert ok.stderr == ""  # a new store is derived without a warning
     bad = run("SELECT * WHERE { ?s ?p }")
     assert bad.returncode == 2

@@ -47,6 +47,7 @@ def test_ci_runs_the_slow_tests_that_the_quick_run_skips():
 
 # --- the main job starts without npm (issue 19 item 14) ----------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -92,18 +93,23 @@ def test_the_main_job_command_serves_where_npm_is_missing(tmp_path):
         bin_dir / "python3": "#!/bin/sh\nexit 0\n",  # python3 -m venv .venv
         venv_bin / "pip": "#!/bin/sh\nexit 0\n",
         venv_bin / "sanctiongraph": (
-            f"#!/bin/sh\nexec {sys.executable} -c \"import sys, pathlib; "
+            f'#!/bin/sh\nexec {sys.executable} -c "import sys, pathlib; '
             "import sanctiongraph.api.assets as a; a.STATIC_DIR = pathlib.Path('no-npm').resolve(); "
             "from sanctiongraph.cli import main; sys.argv[0] = 'sanctiongraph'; main()\" "
-            f"\"$@\" --port {port} --store store\n"),
+            f'"$@" --port {port} --store store\n'
+        ),
     }
     for path, script in stand_ins.items():
         path.write_text(script)
         path.chmod(0o755)
-    process = subprocess.Popen(["/bin/sh", "-c", readme_commands()[0]], cwd=tmp_path,
-                               env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        ["/bin/sh", "-c", readme_commands()[0]],
+        cwd=tmp_path,
+        env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         assert wait_for(base + "/healthz", process).json()["status"] == "ok"
@@ -121,11 +127,15 @@ def test_the_main_job_command_serves_where_npm_is_missing(tmp_path):
 
 # --- the three walk-throughs --------------------------------------------------------------
 
+
 def walkthrough(title: str) -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split(f"### {title}\n", 1)[1].split("\n#", 1)[0]
-    return [line for block in re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
-            for line in block.strip().splitlines()]
+    return [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+        for line in block.strip().splitlines()
+    ]
 
 
 @pytest.fixture
@@ -140,13 +150,20 @@ def workdir(tmp_path):
 
 def run_line(line: str, workdir) -> subprocess.CompletedProcess:
     folder, env = workdir
-    return subprocess.run(line, shell=True, cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        line, shell=True, cwd=folder, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_the_analysts_walk_through(workdir):
     lines = walkthrough("An analyst checks institution data")
-    assert [line.split()[1] for line in lines] == ["validate", "validate", "load", "owners", "access"]
+    assert [line.split()[1] for line in lines] == [
+        "validate",
+        "validate",
+        "load",
+        "owners",
+        "access",
+    ]
     outputs = []
     for line in lines:
         result = run_line(line, workdir)
@@ -179,9 +196,15 @@ def test_the_dashboard_builders_walk_through(workdir):
     assert serve_line.startswith("sanctiongraph serve ") and serve_line.endswith(" &")
     port = free_port()
     folder, env = workdir
-    server = subprocess.Popen(f"exec {serve_line.removesuffix('&').strip()} --port {port}",
-                              shell=True, cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        f"exec {serve_line.removesuffix('&').strip()} --port {port}",
+        shell=True,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", server)
         outputs = []
@@ -203,8 +226,15 @@ def test_the_compliance_teams_walk_through(workdir):
     account fine, possibly affected, then affected across four SDN publications."""
     (workdir[0] / "tests").symlink_to(ROOT / "tests")
     lines = walkthrough("A compliance team checks its counterparties against the real lists")
-    assert [line.split()[1] for line in lines] == ["import", "import", "validate", "import",
-                                                   "validate", "validate", "validate"]
+    assert [line.split()[1] for line in lines] == [
+        "import",
+        "import",
+        "validate",
+        "import",
+        "validate",
+        "validate",
+        "validate",
+    ]
     outputs = []
     for line in lines:
         result = run_line(line, workdir)
@@ -218,10 +248,14 @@ def test_the_compliance_teams_walk_through(workdir):
     fine, possibly, affected = outputs[4:]
     assert "conforms; 0 violations, 0 warnings" in fine and "a-bm-leasing" not in fine
     assert "a-bm-leasing" in possibly and "possibly blocked" in possibly
-    assert "between the publication of 2022-03-01 without it and the publication of " \
-           "2022-12-02 with it" in possibly
+    assert (
+        "between the publication of 2022-03-01 without it and the publication of "
+        "2022-12-02 with it" in possibly
+    )
     assert "a-bm-leasing" in affected and "which is blocked" in affected
     assert "matched by BIC MOSWRUMM" in affected
+
+
 CHECKS = (".venv/bin/ruff check", ".venv/bin/ruff format --check", ".venv/bin/mypy")
 
 
@@ -230,8 +264,11 @@ def test_ci_and_pre_commit_run_the_same_lint_format_and_type_checks():
     assert all(check in lines for check in CHECKS)
     assert all(lines.index(check) > lines.index(readme_commands()[1]) for check in CHECKS)
     hooks = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
-    entries = [line.split("entry:", 1)[1].strip() for line in hooks.splitlines()
-               if line.strip().startswith("entry:")]
+    entries = [
+        line.split("entry:", 1)[1].strip()
+        for line in hooks.splitlines()
+        if line.strip().startswith("entry:")
+    ]
     assert entries == list(CHECKS)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert "[tool.mypy]\nstrict = true" in pyproject

@@ -25,8 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sanctiongraph.cli", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sanctiongraph.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +58,14 @@ def test_every_rule_of_the_registry_has_its_shapes_and_fixtures_and_the_other_wa
 def test_the_report_lists_each_rule_with_its_citation_verification_and_findings(demo_report):
     rules = {r["rule"]: r for r in demo_report.as_dict()["rules_checked"]}
     assert set(rules) == {"fincen-311-dprk", "ifsr-561-203", "nksr-510", "ofac-50pct"}
-    assert rules["ifsr-561-203"]["citation"] == "31 CFR 510.210, 561.203"  # CAPTA listings under either
+    assert (
+        rules["ifsr-561-203"]["citation"] == "31 CFR 510.210, 561.203"
+    )  # CAPTA listings under either
     assert rules["nksr-510"]["citation"] == "31 CFR 510.512, 510.520, 510.521, 510.522"
     assert all(r["applied"] and r["note"] is None for r in rules.values())
-    assert all(r["verification"] in ("verbatim", "verbatim_via_copy", "summary")
-               for r in rules.values())
+    assert all(
+        r["verification"] in ("verbatim", "verbatim_via_copy", "summary") for r in rules.values()
+    )
     for key, rule in rules.items():
         own = [f for f in demo_report.findings if f.shape.startswith(f"{SHAPES}{key}#")]
         assert rule["findings"] == len(own) > 0
@@ -78,16 +85,19 @@ def test_the_text_report_opens_with_its_summary_and_groups_findings_by_rule(demo
     assert lines[0] == demo_report.summary()
     assert lines[1].startswith("  fincen-311-dprk (31 CFR 1010.659, 1010.660): ")
     headers = [line for line in lines if line.startswith("== ")]
-    assert headers == ["== fincen-311-dprk (31 CFR 1010.659, 1010.660)",
-                       "== ifsr-561-203 (31 CFR 510.210, 561.203)",
-                       "== nksr-510 (31 CFR 510.512, 510.520, 510.521, 510.522)",
-                       "== ofac-50pct (OFAC 50 Percent Rule)"]
+    assert headers == [
+        "== fincen-311-dprk (31 CFR 1010.659, 1010.660)",
+        "== ifsr-561-203 (31 CFR 510.210, 561.203)",
+        "== nksr-510 (31 CFR 510.512, 510.520, 510.521, 510.522)",
+        "== ofac-50pct (OFAC 50 Percent Rule)",
+    ]
     assert lines[lines.index("Rules checked:") + 4].startswith("  ofac-50pct: OFAC 50 Percent Rule")
 
 
 def test_data_quality_findings_have_their_own_group():
-    finding = Finding("violation", "ISO 17442-1", "urn:x", "x", "bad LEI",
-                      f"{SHAPES}common#LeiShape")
+    finding = Finding(
+        "violation", "ISO 17442-1", "urn:x", "x", "bad LEI", f"{SHAPES}common#LeiShape"
+    )
     text = Report(AS_OF, (finding,)).to_text()
     assert "\n== data quality\n" in text and "  data quality: 1 violation" in text
 
@@ -96,16 +106,26 @@ def test_csv_has_one_finding_a_row_and_never_a_formula(demo_report):
     rows = list(csv.reader(io.StringIO(demo_report.to_csv())))
     assert rows[0] == ["severity", "citation", "id", "message", "evidence", "focus", "shape"]
     assert len(rows) == len(demo_report.findings) + 1
-    hostile = Finding("warning", None, "urn:x", "=HYPERLINK(\"http://evil\")", "-1+2",
-                      "urn:shape", ("@SUM(A1)",))
+    hostile = Finding(
+        "warning", None, "urn:x", '=HYPERLINK("http://evil")', "-1+2", "urn:shape", ("@SUM(A1)",)
+    )
     row = list(csv.reader(io.StringIO(Report(AS_OF, (hostile,)).to_csv())))[1]
-    assert row[2:5] == ["'=HYPERLINK(\"http://evil\")", "'-1+2", "'@SUM(A1)"]
+    assert row[2:5] == ['\'=HYPERLINK("http://evil")', "'-1+2", "'@SUM(A1)"]
 
 
 def test_validate_writes_any_format_to_a_file_and_tells_its_stages(tmp_path):
     out = tmp_path / "report.json"
-    result = cli("validate", str(demo_world_dir()), "--as-of", "2026-11-23", "--format", "json",
-                 "--output", str(out), "--progress")
+    result = cli(
+        "validate",
+        str(demo_world_dir()),
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--progress",
+    )
     assert result.returncode == 1 and result.stdout == ""
     assert json.loads(out.read_text())["rules_checked"]
     stages = [line.split(":")[0] for line in result.stderr.splitlines()]
@@ -116,8 +136,15 @@ def test_validate_writes_any_format_to_a_file_and_tells_its_stages(tmp_path):
 
 
 def test_load_tells_its_stages(tmp_path):
-    result = cli("load", str(demo_world_dir()), "--store", str(tmp_path / "s"), "--progress",
-                 "--as-of", "2026-11-23")
+    result = cli(
+        "load",
+        str(demo_world_dir()),
+        "--store",
+        str(tmp_path / "s"),
+        "--progress",
+        "--as-of",
+        "2026-11-23",
+    )
     assert result.returncode == 0, result.stderr
     stages = [line.split(":")[0] for line in result.stderr.splitlines()]
     assert stages == ["load", "derive"]

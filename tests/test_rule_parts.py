@@ -38,8 +38,7 @@ def missing_parts(rule: RuleParts, root: Path = ROOT) -> list[str]:
 
 
 def test_the_registry_names_the_four_rules_by_their_keys():
-    assert list(registered_rules()) == ["fincen-311-dprk", "ifsr-561-203", "nksr-510",
-                                        "ofac-50pct"]
+    assert list(registered_rules()) == ["fincen-311-dprk", "ifsr-561-203", "nksr-510", "ofac-50pct"]
 
 
 @pytest.mark.parametrize("key", sorted(registered_rules()))
@@ -50,17 +49,26 @@ def test_every_rule_has_every_part_under_its_key(key):
 def test_a_rule_without_its_documentation_or_fixtures_is_reported(tmp_path):
     rule = registered_rules()["nksr-510"]
     (tmp_path / "docs" / "rules").mkdir(parents=True)
-    shutil.copytree(ROOT / "tests" / "fixtures" / "nksr-510",
-                    tmp_path / "tests" / "fixtures" / "nksr-510")
+    shutil.copytree(
+        ROOT / "tests" / "fixtures" / "nksr-510", tmp_path / "tests" / "fixtures" / "nksr-510"
+    )
     assert missing_parts(rule, tmp_path) == ["docs/rules/nksr-510.md"]
     shutil.rmtree(tmp_path / "tests" / "fixtures" / "nksr-510")
-    assert missing_parts(rule, tmp_path) == ["tests/fixtures/nksr-510/*.ttl",
-                                             "docs/rules/nksr-510.md"]
+    assert missing_parts(rule, tmp_path) == [
+        "tests/fixtures/nksr-510/*.ttl",
+        "docs/rules/nksr-510.md",
+    ]
 
 
 def test_a_rule_whose_deriver_or_provision_is_gone_is_reported():
     rule = registered_rules()["ofac-50pct"]
-    gone = RuleParts(rule.key, rule.shapes, "sanctiongraph.derive.no_such_rule",
-                     (*rule.provisions, rule.provisions[0].with_name("31-CFR-999.999.ttl")))
-    assert [part for part in missing_parts(gone) if not part.startswith(("docs/", "tests/"))] \
-        == ["sanctiongraph.derive.no_such_rule", "data/reference/provisions/31-CFR-999.999.ttl"]
+    gone = RuleParts(
+        rule.key,
+        rule.shapes,
+        "sanctiongraph.derive.no_such_rule",
+        (*rule.provisions, rule.provisions[0].with_name("31-CFR-999.999.ttl")),
+    )
+    assert [part for part in missing_parts(gone) if not part.startswith(("docs/", "tests/"))] == [
+        "sanctiongraph.derive.no_such_rule",
+        "data/reference/provisions/31-CFR-999.999.ttl",
+    ]

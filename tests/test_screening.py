@@ -49,18 +49,22 @@ def entries_of(matches) -> list[tuple[str, str]]:
 
 # ---- normalisation, one case each --------------------------------------------------
 
-@pytest.mark.parametrize("name, entry", [
-    ("Foreign Trade Bank of the DPRK", "15603"),  # place phrase, filler words
-    ("Bank of Kunlun", "15268"),  # legal form dropped on the list side (CO LTD)
-    ("Kunlun Bank Company Limited", "15268"),  # word order and another legal form
-    ("Sberbank Rossii PJSC", "17018"),  # legal form added
-    ("bank melli-iran.", "25578"),  # case and punctuation
-    ("Bank Meli Iran", "25578"),  # a dropped letter
-    ("Банк Мелли Иран", "25578"),  # another script, transliterated
-    ("Daedonq Credit Bank", "16085"),  # one wrong letter
-    ("Daedong Kredit Bank", "16085"),  # Kredit = Credit
-    ("Korea Kwangson Banking Corporation", "11581"),  # Banking = Bank, Corporation a form
-])
+
+@pytest.mark.parametrize(
+    "name, entry",
+    [
+        ("Foreign Trade Bank of the DPRK", "15603"),  # place phrase, filler words
+        ("Bank of Kunlun", "15268"),  # legal form dropped on the list side (CO LTD)
+        ("Kunlun Bank Company Limited", "15268"),  # word order and another legal form
+        ("Sberbank Rossii PJSC", "17018"),  # legal form added
+        ("bank melli-iran.", "25578"),  # case and punctuation
+        ("Bank Meli Iran", "25578"),  # a dropped letter
+        ("Банк Мелли Иран", "25578"),  # another script, transliterated
+        ("Daedonq Credit Bank", "16085"),  # one wrong letter
+        ("Daedong Kredit Bank", "16085"),  # Kredit = Credit
+        ("Korea Kwangson Banking Corporation", "11581"),  # Banking = Bank, Corporation a form
+    ],
+)
 def test_real_names_changed_in_one_way_still_match(lists, name, entry):
     matches = best(name, lists)
     assert entry in [m.entry for m in matches], matches
@@ -85,8 +89,9 @@ def test_banks_that_share_only_generic_words_do_not_match(lists):
     assert best("Industrial and Commercial Bank", lists) == []
 
 
-@pytest.mark.parametrize("name", ["Acme Widgets LLC", "Northwind Traders Ltd",
-                                  "Jane Smith", "Velmora Bakery GmbH"])
+@pytest.mark.parametrize(
+    "name", ["Acme Widgets LLC", "Northwind Traders Ltd", "Jane Smith", "Velmora Bakery GmbH"]
+)
 def test_made_up_names_do_not_match(lists, name):
     assert best(name, lists) == []
 
@@ -103,6 +108,7 @@ def test_threshold_decides_which_matches_are_reported(lists):
 
 
 # ---- identifiers -------------------------------------------------------------------
+
 
 def test_bic_8_equals_its_11_character_form_with_xxx_branch(lists):
     assert normal_bic("FTBD KP PY") == normal_bic("FTBDKPPYXXX") == "FTBDKPPYXXX"
@@ -142,13 +148,15 @@ def test_an_identifier_match_comes_before_name_matches(lists):
 
 # ---- lists -------------------------------------------------------------------------
 
+
 def test_an_imported_package_screens_like_its_list_files(tmp_path):
     import_lists("ofac-csv", [CONS], tmp_path / "cons", date(2025, 12, 19))
     from_package = best("Bank of Kunlun", read_lists([tmp_path / "cons"]))
     from_files = best("Bank of Kunlun", read_lists([CONS]))
     assert from_package == from_files
     assert [(m.list, m.entry, m.name) for m in from_package] == [
-        ("CONS", "15268", "BANK OF KUNLUN CO LTD")]
+        ("CONS", "15268", "BANK OF KUNLUN CO LTD")
+    ]
 
 
 def test_kind_person_screens_only_against_people(lists):
@@ -183,16 +191,24 @@ def test_names_file_problems_name_file_row_and_column(tmp_path):
 
 # ---- the command -------------------------------------------------------------------
 
+
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sanctiongraph.cli", "screen", *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sanctiongraph.cli", "screen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_screen_json_contract_best_first(tmp_path):
     names = tmp_path / "names.csv"
-    names.write_text("id,name,country,kind,bic,lei\n"
-                     "c1,Foreign Trade Bank,KP,bank,FTBDKPPY,\n"
-                     "c2,Acme Widgets LLC,US,company,,\n")
+    names.write_text(
+        "id,name,country,kind,bic,lei\n"
+        "c1,Foreign Trade Bank,KP,bank,FTBDKPPY,\n"
+        "c2,Acme Widgets LLC,US,company,,\n"
+    )
     result = run(str(names), "--lists", str(SDN), str(UN), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
@@ -200,13 +216,19 @@ def test_screen_json_contract_best_first(tmp_path):
     assert [r["id"] for r in body["results"]] == ["c1", "c2"]
     assert body["results"][1]["matches"] == []
     first = body["results"][0]["matches"]
-    assert all(list(m) == ["list", "entry", "name", "matched_name", "score", "by"]
-               for m in first)
-    assert first[0] == {"list": "SDN", "entry": "15603",
-                        "name": "FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA",
-                        "matched_name": "FTBDKPPYXXX", "score": 1.0, "by": "bic"}
+    assert all(list(m) == ["list", "entry", "name", "matched_name", "score", "by"] for m in first)
+    assert first[0] == {
+        "list": "SDN",
+        "entry": "15603",
+        "name": "FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA",
+        "matched_name": "FTBDKPPYXXX",
+        "score": 1.0,
+        "by": "bic",
+    }
     assert {(m["list"], m["entry"], m["by"]) for m in first} == {
-        ("SDN", "15603", "bic"), ("UN", "KPe.047", "bic")}
+        ("SDN", "15603", "bic"),
+        ("UN", "KPe.047", "bic"),
+    }
     scores = [m["score"] for m in first]
     assert scores == sorted(scores, reverse=True)
 
@@ -215,20 +237,43 @@ def test_screen_csv_one_match_a_row_formulas_neutralised(tmp_path):
     names = tmp_path / "names.csv"
     names.write_text('id,name\n"=HYPERLINK(""http://x"")",Bank Melli Iran\n')
     out = tmp_path / "out.csv"
-    result = run(str(names), "--lists", str(SDN), "--format", "csv", "--output", str(out),
-                 "--threshold", "0.9", cwd=tmp_path)
+    result = run(
+        str(names),
+        "--lists",
+        str(SDN),
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+        "--threshold",
+        "0.9",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(out.read_text())))
     assert rows[0] == ["id", "name", "list", "entry", "list_name", "matched_name", "score", "by"]
-    assert rows[1:] == [["'=HYPERLINK(\"http://x\")", "Bank Melli Iran", "SDN", "25578",
-                         "BANK MELLI IRAN", "BANK MELLI IRAN", "1.00", "name"]]
+    assert rows[1:] == [
+        [
+            '\'=HYPERLINK("http://x")',
+            "Bank Melli Iran",
+            "SDN",
+            "25578",
+            "BANK MELLI IRAN",
+            "BANK MELLI IRAN",
+            "1.00",
+            "name",
+        ]
+    ]
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("", "names.csv: the file is empty"),
-    ("id,label\n1,Acme\n", "names.csv, row 1, column name: missing column"),
-    ("id,name\n", "names.csv: no names to screen"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("", "names.csv: the file is empty"),
+        ("id,label\n1,Acme\n", "names.csv, row 1, column name: missing column"),
+        ("id,name\n", "names.csv: no names to screen"),
+    ],
+)
 def test_screen_bad_names_file_exit_2_without_traceback(tmp_path, content, expected):
     names = tmp_path / "names.csv"
     names.write_text(content)
@@ -241,8 +286,9 @@ def test_screen_bad_names_file_exit_2_without_traceback(tmp_path, content, expec
 def test_screen_unreadable_list_and_names_reported_together_exit_2(tmp_path):
     broken = tmp_path / "SDN.CSV"
     broken.write_bytes(b"\xff\xfe not a list")
-    result = run(str(tmp_path / "names.csv"), "--lists", str(broken), str(tmp_path / "nowhere"),
-                 cwd=tmp_path)
+    result = run(
+        str(tmp_path / "names.csv"), "--lists", str(broken), str(tmp_path / "nowhere"), cwd=tmp_path
+    )
     assert result.returncode == 2, result.stdout
     assert "names.csv: no such file" in result.stderr
     assert "SDN.CSV" in result.stderr and "nowhere: no such file or folder" in result.stderr

@@ -43,8 +43,11 @@ def test_every_shape_fires_in_some_violating_fixture():
 def test_every_shape_is_named_and_documented():
     shapes = bundled_shapes()
     for shape in shape_nodes(shapes):
-        assert str(shape).startswith("https://w3id.org/sanctiongraph/shapes/"), f"unnamed shape {shape}"
+        assert str(shape).startswith("https://w3id.org/sanctiongraph/shapes/"), (
+            f"unnamed shape {shape}"
+        )
         assert shapes.value(shape, RDFS.label), f"{shape} has no rdfs:label"
     for shape in firing_shapes(shapes):
         assert shapes.value(shape, SH.message) or all(
-            shapes.value(c, SH.message) for c in shapes.objects(shape, SH.sparql)), shape
+            shapes.value(c, SH.message) for c in shapes.objects(shape, SH.sparql)
+        ), shape

@@ -24,8 +24,19 @@ def test_a_writer_is_refused_while_the_store_is_served_read_only(tmp_path):
         with pytest.raises(StoreError, match="being served read-only"):
             OxigraphStore(tmp_path)
         result = subprocess.run(
-            [sys.executable, "-m", "sanctiongraph.cli", "load", str(demo_world_dir()),
-             "--store", str(tmp_path)], capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "sanctiongraph.cli",
+                "load",
+                str(demo_world_dir()),
+                "--store",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith("error: the store at ") and "Traceback" not in result.stderr
         OxigraphStore(tmp_path, read_only=True).close()  # readers are welcome

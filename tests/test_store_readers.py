@@ -10,7 +10,11 @@ import pytest
 
 from sanctiongraph.store import StoreError
 from sanctiongraph.store.oxigraph import (
-    READER_CHECKPOINTS, SERVED_CHECKPOINT, OxigraphStore, open_for_reading, publish_checkpoint,
+    READER_CHECKPOINTS,
+    SERVED_CHECKPOINT,
+    OxigraphStore,
+    open_for_reading,
+    publish_checkpoint,
 )
 
 GRAPH = ox.NamedNode("urn:x:g")

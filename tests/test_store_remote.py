@@ -74,13 +74,20 @@ def virtuoso_url(tmp_path_factory):
     directory = tmp_path_factory.mktemp("virtuoso")
     sql, http = free_port(), free_port()
     (directory / "virtuoso.ini").write_text(VIRTUOSO_INI.format(d=directory, sql=sql, http=http))
-    process = subprocess.Popen(["virtuoso-t", "+configfile", "virtuoso.ini", "+foreground"],
-                               cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["virtuoso-t", "+configfile", "virtuoso.ini", "+foreground"],
+        cwd=directory,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D")
-        subprocess.run(["isql-vt", f"127.0.0.1:{sql}", "dba", "dba",
-                        'exec=GRANT SPARQL_UPDATE TO "SPARQL";'], check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            ["isql-vt", f"127.0.0.1:{sql}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         yield f"http://127.0.0.1:{http}/sparql"
     finally:
         process.terminate()  # stopped by its own PID
@@ -98,9 +105,11 @@ def oxigraph_url(tmp_path_factory):
         pytest.skip("the oxigraph server binary (PyPI package oxigraph) is not installed")
     port = free_port()
     location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen([SERVER, "serve", "--location", str(location),
-                                "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [SERVER, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for(f"http://127.0.0.1:{port}/")
     yield f"http://127.0.0.1:{port}/query"
     process.terminate()  # stopped by its own PID
@@ -115,8 +124,10 @@ def test_query_form_and_values_ignore_strings_comments_and_iris():
 
 
 def test_an_ask_with_bound_variables_becomes_a_one_row_select():
-    assert ask_as_select("PREFIX a: <urn:ask:>\n# ASK\nASK WHERE { ?s ?p 'ASK' }") == \
-        "PREFIX a: <urn:ask:>\n# ASK\nSELECT * WHERE { ?s ?p 'ASK' } LIMIT 1"
+    assert (
+        ask_as_select("PREFIX a: <urn:ask:>\n# ASK\nASK WHERE { ?s ?p 'ASK' }")
+        == "PREFIX a: <urn:ask:>\n# ASK\nSELECT * WHERE { ?s ?p 'ASK' } LIMIT 1"
+    )
     with pytest.raises(SyntaxError):
         ask_as_select("SELECT ?s WHERE { ?s ?p ?o }")
 
@@ -134,9 +145,12 @@ def test_load_replace_query_and_validate_on_a_server(server_url):
     assert store.count(graph) == len(set(sources[0].triples))
     load_sources(store, sources)  # loading again replaces, it does not add
     assert store.count(graph) == len(set(sources[0].triples))
-    found = list(store.query(
-        "SELECT ?x ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }",
-        {"x": ox.NamedNode("https://w3id.org/sanctiongraph/id/account/acc1")}))
+    found = list(
+        store.query(
+            "SELECT ?x ?id WHERE { ?x <http://purl.org/dc/terms/identifier> ?id }",
+            {"x": ox.NamedNode("https://w3id.org/sanctiongraph/id/account/acc1")},
+        )
+    )
     assert [s["id"].value for s in found] == ["acc1"]
     account = ox.NamedNode("https://w3id.org/sanctiongraph/id/account/acc1")
     assert store.has_subject(account)
@@ -150,14 +164,18 @@ def test_load_replace_query_and_validate_on_a_server(server_url):
     load_sources(embedded, sources)
     assert embedded.has_subject(account) and not store.has_subject(ox.NamedNode("urn:x:none"))
     identifier = ox.NamedNode("http://purl.org/dc/terms/identifier")
-    assert [t.value for t in store.objects(account, identifier)] == ["acc1"] == \
-        [t.value for t in embedded.objects(account, identifier)]
+    assert (
+        [t.value for t in store.objects(account, identifier)]
+        == ["acc1"]
+        == [t.value for t in embedded.objects(account, identifier)]
+    )
     assert store.objects(ox.NamedNode("urn:x:none"), identifier) == []
     remote = validate_store(store, date(2026, 11, 23))
     local = validate_store(embedded, date(2026, 11, 23))
     assert local.findings
-    assert {(f.focus, f.shape, f.citation) for f in remote.findings} == \
-        {(f.focus, f.shape, f.citation) for f in local.findings}
+    assert {(f.focus, f.shape, f.citation) for f in remote.findings} == {
+        (f.focus, f.shape, f.citation) for f in local.findings
+    }
 
 
 def test_unreachable_server_is_a_clear_store_error():
@@ -170,11 +188,27 @@ def test_unreachable_server_is_a_clear_store_error():
 def test_awkward_literals_survive_a_server(server_url):
     store = open_store(server_url)
     graph = ox.NamedNode("https://example.org/graph/awkward")
-    texts = ['say "hi"', "a\\b", "line1\nline2", "cr\rlf", "tab\there", "emoji 😀",
-             "e\u0301", "lone \\u sequence", "\\u0022", "} } ; DROP ALL ;", ""]
-    triples = [ox.Triple(ox.NamedNode(f"https://example.org/s{i}"),
-                         ox.NamedNode("https://example.org/p"), ox.Literal(text))
-               for i, text in enumerate(texts)]
+    texts = [
+        'say "hi"',
+        "a\\b",
+        "line1\nline2",
+        "cr\rlf",
+        "tab\there",
+        "emoji 😀",
+        "e\u0301",
+        "lone \\u sequence",
+        "\\u0022",
+        "} } ; DROP ALL ;",
+        "",
+    ]
+    triples = [
+        ox.Triple(
+            ox.NamedNode(f"https://example.org/s{i}"),
+            ox.NamedNode("https://example.org/p"),
+            ox.Literal(text),
+        )
+        for i, text in enumerate(texts)
+    ]
     assert store.replace_graph(graph, triples) == len(triples)
     assert set(store.triples(graph)) == set(triples)
     store.drop_graph(graph)

@@ -23,7 +23,12 @@ from sanctiongraph.imports import FORMATS as IMPORT_FORMATS
 from sanctiongraph.imports import import_lists
 from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import (
-    SHAPES_GRAPH, has_bundled, load_bundled, load_shapes, make_ready, read_and_load,
+    SHAPES_GRAPH,
+    has_bundled,
+    load_bundled,
+    load_shapes,
+    make_ready,
+    read_and_load,
 )
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.queries import (
@@ -38,11 +43,19 @@ from sanctiongraph.validate import validate_paths
 
 EXIT_INPUT = 2
 AS_OF = click.option(
-    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-    help="Date that governs every interval (YYYY-MM-DD; default: today).")
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date that governs every interval (YYYY-MM-DD; default: today).",
+)
 STORE = click.option(
-    "--store", "store_location", default=None, metavar="DIR",
-    help="Store directory (default: .sanctiongraph/store under the working directory).")
+    "--store",
+    "store_location",
+    default=None,
+    metavar="DIR",
+    help="Store directory (default: .sanctiongraph/store under the working directory).",
+)
 
 
 def _as_of(value: datetime | None) -> date:
@@ -50,8 +63,10 @@ def _as_of(value: datetime | None) -> date:
 
 
 PROGRESS = click.option(
-    "--progress/--no-progress", default=None,
-    help="Print each stage with its counts and time on stderr (default: when stderr is a terminal).")
+    "--progress/--no-progress",
+    default=None,
+    help="Print each stage with its counts and time on stderr (default: when stderr is a terminal).",
+)
 
 
 def _stage_printer(progress: bool | None) -> Callable[[str, str, float], None] | None:
@@ -80,8 +95,11 @@ def _open(location: str | None) -> GraphStore:
         return store
     day = make_ready(store)
     if day is not None:
-        click.echo(f"warning: the derived graph was unfinished or older than the data "
-                   f"(an interrupted load?); computed it again for {day.isoformat()}", err=True)
+        click.echo(
+            f"warning: the derived graph was unfinished or older than the data "
+            f"(an interrupted load?); computed it again for {day.isoformat()}",
+            err=True,
+        )
     return store
 
 
@@ -94,17 +112,36 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle", "csv"]),
-              default="text", show_default=True,
-              help="Report format (csv: one finding a row, for spreadsheets).")
-@click.option("--engine", type=click.Choice(["fast", "reference"]), default="fast",
-              show_default=True,
-              help="SHACL engine: fast (whole-graph SPARQL in Oxigraph) or reference (pySHACL).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write the report to (default: standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle", "csv"]),
+    default="text",
+    show_default=True,
+    help="Report format (csv: one finding a row, for spreadsheets).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "reference"]),
+    default="fast",
+    show_default=True,
+    help="SHACL engine: fast (whole-graph SPARQL in Oxigraph) or reference (pySHACL).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write the report to (default: standard output).",
+)
 @PROGRESS
-def validate(paths: tuple[Path, ...], as_of: datetime | None, fmt: str, engine: str, output: Path | None,
-             progress: bool | None) -> None:
+def validate(
+    paths: tuple[Path, ...],
+    as_of: datetime | None,
+    fmt: str,
+    engine: str,
+    output: Path | None,
+    progress: bool | None,
+) -> None:
     """Validate data packages (folders or .zip of CSV) and RDF files, statelessly.
 
     The report lists the findings and the rules checked (with their citations, how well
@@ -128,11 +165,20 @@ def validate(paths: tuple[Path, ...], as_of: datetime | None, fmt: str, engine: 
 @cli.command("import")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(list(IMPORT_FORMATS)))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--output", required=True, type=click.Path(path_type=Path), metavar="DIR",
-              help="New folder for the data package (must not exist, or be empty).")
-@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Publication date of the files (default: an ISO date in each file name, "
-                   "else the date the file states).")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="New folder for the data package (must not exist, or be empty).",
+)
+@click.option(
+    "--published",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Publication date of the files (default: an ISO date in each file name, "
+    "else the date the file states).",
+)
 def import_(fmt: str, paths: tuple[Path, ...], output: Path, published: datetime | None) -> None:
     """Import published lists and registers (OFAC, UN, GLEIF, BODS, FtM) into a data package.
 
@@ -141,8 +187,9 @@ def import_(fmt: str, paths: tuple[Path, ...], output: Path, published: datetime
     problem of every file is listed, and nothing is written then (exit 2).
     """
     try:
-        report = import_lists(fmt, list(paths), output,
-                              published.date() if published is not None else None)
+        report = import_lists(
+            fmt, list(paths), output, published.date() if published is not None else None
+        )
     except IngestError as exc:
         _fail([str(e) for e in exc.errors] + ["nothing was written"])
     for line in report.lines():
@@ -152,17 +199,44 @@ def import_(fmt: str, paths: tuple[Path, ...], output: Path, published: datetime
 @cli.command()
 @click.argument("names", type=click.Path(path_type=Path), metavar="NAMES.csv")
 @click.argument("more_lists", nargs=-1, type=click.Path(path_type=Path), metavar="")
-@click.option("--lists", "lists", multiple=True, required=True, type=click.Path(path_type=Path),
-              metavar="PATH...", help="Imported data package folders or published list files "
-                                      "(several may follow; list files are imported in memory).")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
-              help="Lowest name score reported, 0 to 1 (default: 0.88; docs/screening.md).")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="csv: one match a row, for spreadsheets.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write the results to (default: standard output).")
-def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
-           threshold: float | None, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--lists",
+    "lists",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    metavar="PATH...",
+    help="Imported data package folders or published list files "
+    "(several may follow; list files are imported in memory).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Lowest name score reported, 0 to 1 (default: 0.88; docs/screening.md).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="csv: one match a row, for spreadsheets.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write the results to (default: standard output).",
+)
+def screen(
+    names: Path,
+    more_lists: tuple[Path, ...],
+    lists: tuple[Path, ...],
+    threshold: float | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Screen a file of names against sanctions lists: possible matches, best first.
 
     NAMES.csv has columns id,name and optionally country,kind,bic,lei,imo. A name match
@@ -184,17 +258,27 @@ def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
         problems += [str(e) for e in exc.errors]
     if problems:
         _fail(problems + ["nothing was screened"])
-    results = screen_names(subjects, entries,
-                           DEFAULT_THRESHOLD if threshold is None else threshold)
+    results = screen_names(subjects, entries, DEFAULT_THRESHOLD if threshold is None else threshold)
     if fmt == "json":
-        text = json.dumps({"results": [{"id": s.id, "matches": [m.as_dict() for m in found]}
-                                       for s, found in zip(subjects, results)]},
-                          indent=2, ensure_ascii=False)
+        text = json.dumps(
+            {
+                "results": [
+                    {"id": s.id, "matches": [m.as_dict() for m in found]}
+                    for s, found in zip(subjects, results)
+                ]
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
     else:
-        text = csv_text(["id", "name", "list", "entry", "list_name", "matched_name", "score", "by"],
-                        [[s.id, s.name, m.list, m.entry, m.name, m.matched_name,
-                          f"{m.score:.2f}", m.by] for s, found in zip(subjects, results)
-                         for m in found])
+        text = csv_text(
+            ["id", "name", "list", "entry", "list_name", "matched_name", "score", "by"],
+            [
+                [s.id, s.name, m.list, m.entry, m.name, m.matched_name, f"{m.score:.2f}", m.by]
+                for s, found in zip(subjects, results)
+                for m in found
+            ],
+        )
     if output is not None:
         try:
             output.write_text(text + "\n", encoding="utf-8")
@@ -207,13 +291,21 @@ def screen(names: Path, more_lists: tuple[Path, ...], lists: tuple[Path, ...],
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @STORE
-@click.option("--graph", "graph_name", default=None,
-              help="Graph name for a single source (default: the file or folder name).")
+@click.option(
+    "--graph",
+    "graph_name",
+    default=None,
+    help="Graph name for a single source (default: the file or folder name).",
+)
 @AS_OF
 @PROGRESS
-def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | None,
-         as_of: datetime | None,
-         progress: bool | None) -> None:
+def load(
+    paths: tuple[Path, ...],
+    store_location: str | None,
+    graph_name: str | None,
+    as_of: datetime | None,
+    progress: bool | None,
+) -> None:
     """Load sources into the store; each replaces its own named graph.
 
     All or nothing: a source with a problem leaves the store as it was, and every
@@ -253,11 +345,18 @@ def load(paths: tuple[Path, ...], store_location: str | None, graph_name: str | 
 
 
 @cli.command()
-@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--query", "text", default=None, help="SPARQL query text instead of a file.")
 @STORE
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 def query(file: Path | None, text: str | None, store_location: str | None, fmt: str) -> None:
     """Run a read-only SPARQL query over the union of the store's graphs.
 
@@ -274,13 +373,18 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     prefixed, added = with_common_prefixes(sparql)
     store = _open(store_location)
     try:
-        inspect_query(prefixed, {g.value for g in store.graphs()}, max_length=len(prefixed),
-                      max_terms=max(len(prefixed), 1))
+        inspect_query(
+            prefixed,
+            {g.value for g in store.graphs()},
+            max_length=len(prefixed),
+            max_terms=max(len(prefixed), 1),
+        )
         results = store.query(prefixed)
     except QuerySyntaxError as exc:
         store.close()
-        _fail(syntax_error_message((exc.line, exc.column, exc.expected), sparql,
-                                   added).splitlines())
+        _fail(
+            syntax_error_message((exc.line, exc.column, exc.expected), sparql, added).splitlines()
+        )
     except UnsafeQuery as exc:
         store.close()
         _fail(f"refused: {exc}")
@@ -291,10 +395,13 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     store.close()
 
 
-def _render_results(results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
-                    fmt: str) -> str:
+def _render_results(
+    results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str
+) -> str:
     if isinstance(results, ox.QueryBoolean):
-        return json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
+        return (
+            json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
+        )
     if isinstance(results, ox.QueryTriples):
         return rdf_bytes(results, ox.RdfFormat.N_TRIPLES).decode()
     names = [v.value for v in results.variables]
@@ -317,19 +424,36 @@ def _cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> 
 
 @cli.command()
 @STORE
-@click.option("--graph", "graph_name", default=None,
-              help="Export one graph (e.g. source/demo-world, derived); default: all.")
-@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
-              default="nquads", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
-def export(store_location: str | None, graph_name: str | None, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--graph",
+    "graph_name",
+    default=None,
+    help="Export one graph (e.g. source/demo-world, derived); default: all.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples"]),
+    default="nquads",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def export(
+    store_location: str | None, graph_name: str | None, fmt: str, output: Path | None
+) -> None:
     """Export the store (or one named graph) as RDF."""
     store = _open(store_location)
     graph = ox.NamedNode(str(GRAPH[graph_name])) if graph_name else None
     if graph is not None and graph not in store.graphs():
-        _fail(f"no graph named {graph_name!r}; graphs: "
-              + ", ".join(g.value.removeprefix(str(GRAPH)) for g in store.graphs()))
+        _fail(
+            f"no graph named {graph_name!r}; graphs: "
+            + ", ".join(g.value.removeprefix(str(GRAPH)) for g in store.graphs())
+        )
     if fmt in ("turtle", "ntriples") and graph is None:
         _fail(f"--format {fmt} holds one graph: add --graph NAME, or use nquads/trig")
     data = _serialize(store, graph, fmt)
@@ -341,25 +465,44 @@ def export(store_location: str | None, graph_name: str | None, fmt: str, output:
 
 
 def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes:
-    formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-               "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
+    formats = {
+        "nquads": ox.RdfFormat.N_QUADS,
+        "trig": ox.RdfFormat.TRIG,
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+    }
     if graph is None:
-        quads = [ox.Quad(t.subject, t.predicate, t.object, g)
-                 for g in store.graphs() for t in store.triples(g)]
+        quads = [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for g in store.graphs()
+            for t in store.triples(g)
+        ]
         return rdf_bytes(quads, formats[fmt])
     return rdf_bytes(list(store.triples(graph)), formats[fmt])
 
 
 @cli.command()
 @click.argument("entity")
-@click.option("--max-depth", type=click.IntRange(1, 10), default=4, show_default=True,
-              help="Longest chain of accounts to follow.")
+@click.option(
+    "--max-depth",
+    type=click.IntRange(1, 10),
+    default=4,
+    show_default=True,
+    help="Longest chain of accounts to follow.",
+)
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True,
-              help="json prints exactly the body of GET /entities/{id}/access-paths.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints exactly the body of GET /entities/{id}/access-paths.",
+)
 @STORE
-def access(entity: str, max_depth: int, as_of: datetime | None, fmt: str, store_location: str | None) -> None:
+def access(
+    entity: str, max_depth: int, as_of: datetime | None, fmt: str, store_location: str | None
+) -> None:
     """Indirect-access paths from an institution into US correspondent accounts.
 
     ENTITY is a data-package id or a full IRI. Each path follows nested accounts (the
@@ -379,74 +522,169 @@ def access(entity: str, max_depth: int, as_of: datetime | None, fmt: str, store_
         _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
     finally:
         store.close()
-    click.echo(json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json"
-               else render_text(body, day, max_depth))
+    click.echo(
+        json.dumps(body, indent=2, ensure_ascii=False)
+        if fmt == "json"
+        else render_text(body, day, max_depth)
+    )
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @STORE
-@click.option("--api-key", envvar="SANCTIONGRAPH_API_KEY", default=None,
-              help="Key for write endpoints (X-API-Key); default: writes disabled.")
-@click.option("--access-log/--no-access-log", default=False, show_default=True,
-              help="Log a line per request (about a tenth of the CPU of a cheap request).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Server processes. Above 1, each opens the on-disk store read-only and "
-                   "keeps its own copies (memory times N), and writes are refused.")
-@click.option("--read-requires-key", is_flag=True, default=False,
-              help="Reads need the API key too (X-API-Key), /healthz details and the "
-                   "OpenAPI pages included; /healthz without it says only that it is up.")
-@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
-              help="Host header value to answer (repeatable; *.example.org allowed). "
-                   "Default: localhost, 127.0.0.1, ::1 and --host.")
-@click.option("--query-workers", default=2, show_default=True, type=click.IntRange(min=1),
-              help="Processes that run SPARQL queries (per server process).")
-@click.option("--query-deadline", default=10.0, show_default=True,
-              type=click.FloatRange(min=0.1), metavar="SECONDS",
-              help="A SPARQL query still running then is stopped (503).")
-@click.option("--query-memory", "query_memory", default=1024, show_default=True,
-              type=click.IntRange(min=64), metavar="MB",
-              help="Memory cap (heap) of each query worker, in MiB; a query that needs "
-                   "more gets 400 and its worker is replaced.")
-@click.option("--query-per-client", default=4, show_default=True, type=click.IntRange(min=1),
-              help="SPARQL queries one client address may have running or waiting (429 above).")
-@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(min=1),
-              help="Open connections a server process accepts; above, requests get 503.")
-@click.option("--header-timeout", default=10.0, show_default=True,
-              type=click.FloatRange(min=0.1), metavar="SECONDS",
-              help="A connection that takes longer to send a request's headers is closed.")
-@click.option("--max-connections-per-client", default=100, show_default=True,
-              type=click.IntRange(min=0),
-              help="Connections one client address may hold; more are refused at once "
-                   "with 503 (0: no cap).")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Date of the derived graph, computed again for it before serving when the "
-                   "store's is another (YYYY-MM-DD; default: the store's, today for an "
-                   "empty store). /healthz says it.")
-@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
-              help="Origin (https://dash.example.org) whose pages may call the API from a "
-                   "browser (repeatable; default: none).")
-def serve(host: str, port: int, store_location: str | None, api_key: str | None,
-          access_log: bool, workers: int, read_requires_key: bool,
-          allowed_hosts: tuple[str, ...], query_workers: int, query_deadline: float,
-          query_memory: int, query_per_client: int, max_connections: int,
-          header_timeout: float, max_connections_per_client: int, as_of,
-          cors_origins: tuple[str, ...]) -> None:
+@click.option(
+    "--api-key",
+    envvar="SANCTIONGRAPH_API_KEY",
+    default=None,
+    help="Key for write endpoints (X-API-Key); default: writes disabled.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log a line per request (about a tenth of the CPU of a cheap request).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Server processes. Above 1, each opens the on-disk store read-only and "
+    "keeps its own copies (memory times N), and writes are refused.",
+)
+@click.option(
+    "--read-requires-key",
+    is_flag=True,
+    default=False,
+    help="Reads need the API key too (X-API-Key), /healthz details and the "
+    "OpenAPI pages included; /healthz without it says only that it is up.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Host header value to answer (repeatable; *.example.org allowed). "
+    "Default: localhost, 127.0.0.1, ::1 and --host.",
+)
+@click.option(
+    "--query-workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes that run SPARQL queries (per server process).",
+)
+@click.option(
+    "--query-deadline",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    metavar="SECONDS",
+    help="A SPARQL query still running then is stopped (503).",
+)
+@click.option(
+    "--query-memory",
+    "query_memory",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=64),
+    metavar="MB",
+    help="Memory cap (heap) of each query worker, in MiB; a query that needs "
+    "more gets 400 and its worker is replaced.",
+)
+@click.option(
+    "--query-per-client",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="SPARQL queries one client address may have running or waiting (429 above).",
+)
+@click.option(
+    "--max-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections a server process accepts; above, requests get 503.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    metavar="SECONDS",
+    help="A connection that takes longer to send a request's headers is closed.",
+)
+@click.option(
+    "--max-connections-per-client",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Connections one client address may hold; more are refused at once with 503 (0: no cap).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date of the derived graph, computed again for it before serving when the "
+    "store's is another (YYYY-MM-DD; default: the store's, today for an "
+    "empty store). /healthz says it.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Origin (https://dash.example.org) whose pages may call the API from a "
+    "browser (repeatable; default: none).",
+)
+def serve(
+    host: str,
+    port: int,
+    store_location: str | None,
+    api_key: str | None,
+    access_log: bool,
+    workers: int,
+    read_requires_key: bool,
+    allowed_hosts: tuple[str, ...],
+    query_workers: int,
+    query_deadline: float,
+    query_memory: int,
+    query_per_client: int,
+    max_connections: int,
+    header_timeout: float,
+    max_connections_per_client: int,
+    as_of,
+    cors_origins: tuple[str, ...],
+) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
     from sanctiongraph.api.serve import ConnectionLimits
     from sanctiongraph.api.serve import serve as run_server
 
-    query: dict[str, float | None] = {"query_workers": query_workers, "query_deadline_seconds": query_deadline,
-             "query_memory_mb": query_memory,
-             "query_per_client": query_per_client}
+    query: dict[str, float | None] = {
+        "query_workers": query_workers,
+        "query_deadline_seconds": query_deadline,
+        "query_memory_mb": query_memory,
+        "query_per_client": query_per_client,
+    }
     try:
-        run_server(host, port, store_location, api_key, access_log, workers,
-                   read_requires_key, allowed_hosts, query,
-                   ConnectionLimits(max_connections, header_timeout,
-                                    per_client=max_connections_per_client),
-                   as_of=as_of.date() if as_of is not None else None,
-                   cors_origins=cors_origins)
+        run_server(
+            host,
+            port,
+            store_location,
+            api_key,
+            access_log,
+            workers,
+            read_requires_key,
+            allowed_hosts,
+            query,
+            ConnectionLimits(
+                max_connections, header_timeout, per_client=max_connections_per_client
+            ),
+            as_of=as_of.date() if as_of is not None else None,
+            cors_origins=cors_origins,
+        )
     except ValueError as exc:
         _fail(str(exc))
 
@@ -454,9 +692,14 @@ def serve(host: str, port: int, store_location: str | None, api_key: str | None,
 @cli.command()
 @click.argument("entity")
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True,
-              help="json prints exactly the body of GET /entities/{id}/owners.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints exactly the body of GET /entities/{id}/owners.",
+)
 @STORE
 def owners(entity: str, as_of: datetime | None, fmt: str, store_location: str | None) -> None:
     """OFAC 50 Percent Rule status of an entity, with its reasons and ownership chains.
@@ -477,13 +720,18 @@ def owners(entity: str, as_of: datetime | None, fmt: str, store_location: str | 
         _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
     finally:
         store.close()
-    click.echo(json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json"
-               else render_text(body, day))
+    click.echo(
+        json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json" else render_text(body, day)
+    )
 
 
 @cli.command("ontology-docs")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 def ontology_docs(output: Path | None) -> None:
     """Write the vocabulary page: HTML documentation of the ontology, made by pyLODE from
     its Turtle (the page that serve answers at /ontology). Needs the docs extra."""
@@ -510,8 +758,11 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("SANCTIONGRAPH_DEBUG"):
             raise
-        _fail(f"internal error: {exc.__class__.__name__}: {exc} "
-              "(set SANCTIONGRAPH_DEBUG=1 for a traceback)", code=3)
+        _fail(
+            f"internal error: {exc.__class__.__name__}: {exc} "
+            "(set SANCTIONGRAPH_DEBUG=1 for a traceback)",
+            code=3,
+        )
 
 
 if __name__ == "__main__":

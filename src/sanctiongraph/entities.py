@@ -34,8 +34,10 @@ class ResolvedEntity:
 
 
 _IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
-_MENTIONED = (f"ASK {{ {{ ?h <{SG.owner}> ?x }} UNION {{ ?h <{SG.owned}> ?x }} "
-              f"UNION {{ ?d <{SG.designates}> ?x }} }}")
+_MENTIONED = (
+    f"ASK {{ {{ ?h <{SG.owner}> ?x }} UNION {{ ?h <{SG.owned}> ?x }} "
+    f"UNION {{ ?d <{SG.designates}> ?x }} }}"
+)
 
 
 def resolve_entity(store: GraphStore, ident: str) -> ResolvedEntity:
@@ -52,8 +54,11 @@ def resolve_entity(store: GraphStore, ident: str) -> ResolvedEntity:
             raise UnknownEntity(f"no entity {ident!r} in the store")
     else:
         iri = _iri_of_id(store, ident)
-    ids = [term.value for term in store.objects(ox.NamedNode(iri), _IDENTIFIER)
-           if isinstance(term, ox.Literal)]
+    ids = [
+        term.value
+        for term in store.objects(ox.NamedNode(iri), _IDENTIFIER)
+        if isinstance(term, ox.Literal)
+    ]
     return ResolvedEntity(iri, min(ids) if ids else None)
 
 
@@ -66,8 +71,10 @@ def _iri_of_id(store: GraphStore, ident: str) -> str:
     for candidate in (entity_iri_of(ident), str(REF[f"entity/{ident}"])):
         if entity_exists(store, candidate):
             return candidate
-    found: list[str] = sorted(row["entity"].value for row in store.query(
-        load_query("analysis/entity-by-id").text, {"id": ox.Literal(ident)}))
+    found: list[str] = sorted(
+        row["entity"].value
+        for row in store.query(load_query("analysis/entity-by-id").text, {"id": ox.Literal(ident)})
+    )
     for iri in found:
         if entity_exists(store, iri):
             return iri
@@ -132,8 +139,12 @@ class EntityDescription(TypedDict):
 
 
 def _labelled(store: GraphStore, iri: str) -> Labelled:
-    rows = list(store.query(f"SELECT ?x ?l WHERE {{ ?x <{RDFS.label}> ?l }} ORDER BY ?l LIMIT 1",
-                            {"x": ox.NamedNode(iri)}))
+    rows = list(
+        store.query(
+            f"SELECT ?x ?l WHERE {{ ?x <{RDFS.label}> ?l }} ORDER BY ?l LIMIT 1",
+            {"x": ox.NamedNode(iri)},
+        )
+    )
     return {"iri": iri, "label": rows[0]["l"].value if rows else None}
 
 
@@ -143,23 +154,43 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> EntityDescripti
     ``store`` should hold derived facts for ``as_of`` (see :func:`view_as_of`).
     """
     entity = {"e": ox.NamedNode(iri)}
-    ident = [r["id"].value for r in store.query(
-        f"SELECT ?e ?id WHERE {{ ?e <{DCTERMS.identifier}> ?id }} ORDER BY ?id", entity)]
-    names = [r["n"].value for r in store.query(
-        f"SELECT DISTINCT ?e ?n WHERE {{ ?e <{RDFS.label}> ?n }} ORDER BY ?n", entity)]
-    asserted = sorted(r["t"].value for r in store.query(
-        f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ ?e <{RDF.type}> ?t }} "
-        f"FILTER(?g != <{DERIVED.value}>) }}", entity))
-    derived = sorted(r["t"].value for r in store.query(
-        f"""SELECT DISTINCT ?e ?t WHERE {{
+    ident = [
+        r["id"].value
+        for r in store.query(
+            f"SELECT ?e ?id WHERE {{ ?e <{DCTERMS.identifier}> ?id }} ORDER BY ?id", entity
+        )
+    ]
+    names = [
+        r["n"].value
+        for r in store.query(
+            f"SELECT DISTINCT ?e ?n WHERE {{ ?e <{RDFS.label}> ?n }} ORDER BY ?n", entity
+        )
+    ]
+    asserted = sorted(
+        r["t"].value
+        for r in store.query(
+            f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ ?e <{RDF.type}> ?t }} "
+            f"FILTER(?g != <{DERIVED.value}>) }}",
+            entity,
+        )
+    )
+    derived = sorted(
+        r["t"].value
+        for r in store.query(
+            f"""SELECT DISTINCT ?e ?t WHERE {{
               GRAPH <{DERIVED.value}> {{ ?e <{RDF.type}> ?t }}
               FILTER NOT EXISTS {{ GRAPH ?g {{ ?e <{RDF.type}> ?t }} FILTER(?g != <{DERIVED.value}>) }}
               FILTER NOT EXISTS {{ GRAPH ?g2 {{ ?e <{RDF.type}> ?k }} FILTER(?g2 != <{DERIVED.value}>)
                                    ?k <{RDFS.subClassOf}>+ ?t }}
               FILTER(isIRI(?t))
-            }}""", entity))
-    jurisdictions = sorted(r["j"].value for r in store.query(
-        f"SELECT DISTINCT ?e ?j WHERE {{ ?e <{SG.jurisdiction}> ?j }}", entity))
+            }}""",
+            entity,
+        )
+    )
+    jurisdictions = sorted(
+        r["j"].value
+        for r in store.query(f"SELECT DISTINCT ?e ?j WHERE {{ ?e <{SG.jurisdiction}> ?j }}", entity)
+    )
     designations: list[DesignationOut] = []
     for r in store.query(
         f"""SELECT ?e ?d ?list ?program ?start ?end ?measure ?source WHERE {{
@@ -167,16 +198,22 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> EntityDescripti
               OPTIONAL {{ ?d <{SG.onList}> ?list }} OPTIONAL {{ ?d <{SG.underProgram}> ?program }}
               OPTIONAL {{ ?d <{SG.startDate}> ?start }} OPTIONAL {{ ?d <{SG.endDate}> ?end }}
               OPTIONAL {{ ?d <{SG.measure}> ?measure }} OPTIONAL {{ ?d <{SG.sourceReference}> ?source }}
-            }} ORDER BY ?start ?d""", entity):
+            }} ORDER BY ?start ?d""",
+        entity,
+    ):
         start, end = (date_value(r[k]) for k in ("start", "end"))
-        designations.append({
-            "designation": r["d"].value,
-            "list": _value(r["list"]), "program": _value(r["program"]),
-            "start": start.isoformat() if start else None,
-            "end": end.isoformat() if end else None,
-            "measure": _value(r["measure"]), "source": _value(r["source"]),
-            "active": (start is None or start <= as_of) and (end is None or as_of < end),
-        })
+        designations.append(
+            {
+                "designation": r["d"].value,
+                "list": _value(r["list"]),
+                "program": _value(r["program"]),
+                "start": start.isoformat() if start else None,
+                "end": end.isoformat() if end else None,
+                "measure": _value(r["measure"]),
+                "source": _value(r["source"]),
+                "active": (start is None or start <= as_of) and (end is None or as_of < end),
+            }
+        )
     return {
         "entity": iri,
         "id": ident[0] if ident else None,
@@ -201,6 +238,8 @@ def search_entities(store: GraphStore, text: str, limit: int = 20) -> list[dict[
               OPTIONAL {{ ?e <{DCTERMS.identifier}> ?i }}
               FILTER(CONTAINS(LCASE(STR(?n)), LCASE(?q)) || CONTAINS(LCASE(STR(?i)), LCASE(?q)))
             }} GROUP BY ?q ?e ORDER BY ?name ?e LIMIT {int(limit)}""",
-        {"q": ox.Literal(text)})
-    return [{"entity": r["e"].value, "id": _value(r["id"]), "name": _value(r["name"])}
-            for r in rows]
+        {"q": ox.Literal(text)},
+    )
+    return [
+        {"entity": r["e"].value, "id": _value(r["id"]), "name": _value(r["name"])} for r in rows
+    ]

@@ -16,10 +16,16 @@ from sanctiongraph.derive import (
     mark_derived_complete,
 )
 from sanctiongraph.ingest import (
-    IngestError, InputError, Source, is_package, ontology_triples, package_chunks, read_source,
-    source_names, turtle_triples,
+    IngestError,
+    InputError,
+    Source,
+    is_package,
+    ontology_triples,
+    package_chunks,
+    read_source,
+    source_names,
+    turtle_triples,
 )
-from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.ingest.source import EntryReference, source_graph
 from sanctiongraph.namespaces import GRAPH, ID
 from sanctiongraph.resources import reference_dir, shapes_dir
@@ -99,8 +105,11 @@ def _states(source: Source, subject: bytes) -> bool:
     return source.ntriples.startswith(subject) or b"\n" + subject in source.ntriples
 
 
-def unknown_entries(store: GraphStore | None, named: Iterable[tuple[int, EntryReference]],
-                    read: Iterable[Source] = ()) -> dict[int, list[InputError]]:
+def unknown_entries(
+    store: GraphStore | None,
+    named: Iterable[tuple[int, EntryReference]],
+    read: Iterable[Source] = (),
+) -> dict[int, list[InputError]]:
     """Per source index, an error for each list entry that an entities.csv names in
     same_as or not_same_as (``named``: the index of the source that names it, and where)
     and that neither a source of ``read`` nor the store holds
@@ -112,14 +121,19 @@ def unknown_entries(store: GraphStore | None, named: Iterable[tuple[int, EntryRe
     if missing and store is not None:
         values = " ".join(f"<{ID}entity/{v}>" for v in sorted(missing))
         found = store.query(f"SELECT DISTINCT ?e WHERE {{ VALUES ?e {{ {values} }} ?e ?p ?o }}")
-        missing -= {row["e"].value[len(f"{ID}entity/"):] for row in found}
+        missing -= {row["e"].value[len(f"{ID}entity/") :] for row in found}
     problems: dict[int, list[InputError]] = {}
     for i, ref in named:
         if ref.value in missing:
-            problems.setdefault(i, []).append(InputError(
-                "entities.csv", f"{ref.value!r} is not a list entry of any source given with "
-                "this package nor of the store (import the list and give its package too)",
-                ref.row, ref.column))
+            problems.setdefault(i, []).append(
+                InputError(
+                    "entities.csv",
+                    f"{ref.value!r} is not a list entry of any source given with "
+                    "this package nor of the store (import the list and give its package too)",
+                    ref.row,
+                    ref.column,
+                )
+            )
     return problems
 
 
@@ -149,8 +163,11 @@ def read_and_load(
     """
     names, duplicates = source_names(paths, name)
     existing = set(store.graphs())
-    streamed = {i for i, path in enumerate(paths)
-                if path.exists() and is_package(path) and source_graph(names[i]) not in existing}
+    streamed = {
+        i
+        for i, path in enumerate(paths)
+        if path.exists() and is_package(path) and source_graph(names[i]) not in existing
+    }
     held: list[Source] = []
     read: dict[int, Source] = {}  # held, and streamed packages only checked
     named: list[tuple[int, EntryReference]] = []  # same_as / not_same_as of every package
@@ -177,7 +194,8 @@ def read_and_load(
                     continue
                 references: list[EntryReference] = []
                 counts[graph.value] = store.load_new_graph(
-                    graph, package_chunks(paths[i], names[i], references))
+                    graph, package_chunks(paths[i], names[i], references)
+                )
                 named += [(i, r) for r in references]
             except IngestError as exc:
                 problems[i] = exc.errors

@@ -18,7 +18,9 @@ REF = Namespace(BASE + "ref/")  # curated reference data
 GRAPH = Namespace(BASE + "graph/")  # named graphs of the store
 SHAPES = Namespace(BASE + "shapes/")  # shapes, one sub-namespace per rule folder
 CODE = Namespace(ONTOLOGY_IRI + "/code/")  # code-list individuals declared in the ontology
-GL = Namespace(ONTOLOGY_IRI + "/gl/")  # general licenses and their conditions (ontology/license.ttl)
+GL = Namespace(
+    ONTOLOGY_IRI + "/gl/"
+)  # general licenses and their conditions (ontology/license.ttl)
 
 ECFR_TITLE_31 = "https://www.ecfr.gov/current/title-31/"
 

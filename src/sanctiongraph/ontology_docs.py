@@ -43,9 +43,13 @@ def ontology_html() -> str:
         page = OntPub(graph)
         # pyLODE names a section after the term's label ("agent", "U.S.financialinstitution");
         # named after the IRI's fragment, ontology#Agent lands on its own section.
-        page.fids.update({str(term): str(term).rsplit("#", 1)[1]
-                          for term in set(graph.subjects())
-                          if str(term).startswith(ONTOLOGY_IRI + "#")})
+        page.fids.update(
+            {
+                str(term): str(term).rsplit("#", 1)[1]
+                for term in set(graph.subjects())
+                if str(term).startswith(ONTOLOGY_IRI + "#")
+            }
+        )
         return page.make_html()
 
 

@@ -62,8 +62,9 @@ def parse_query_file(path: Path) -> NamedQuery:
             break
     params = tuple(_VARIABLE.findall(header.get("params", "")))
     returns = tuple(_VARIABLE.findall(header.get("returns", "")))
-    return NamedQuery(path, header.get("name", path.stem), header.get("summary", ""),
-                      params, returns, text)
+    return NamedQuery(
+        path, header.get("name", path.stem), header.get("summary", ""), params, returns, text
+    )
 
 
 @cache
@@ -80,20 +81,21 @@ def with_common_prefixes(text: str) -> tuple[str, int]:
     """``text`` with a ``PREFIX`` line for each of :data:`COMMON_PREFIXES` that it does
     not declare itself, and the number of lines added before it."""
     declared = {name or "" for name in _DECLARED.findall(text)}
-    lines = [f"PREFIX {name}: <{iri}>" for name, iri in COMMON_PREFIXES.items()
-             if name not in declared]
+    lines = [
+        f"PREFIX {name}: <{iri}>" for name, iri in COMMON_PREFIXES.items() if name not in declared
+    ]
     return ("\n".join(lines) + "\n" + text if lines else text), len(lines)
 
 
 def oxigraph_syntax_error(error: SyntaxError) -> tuple[int, int, str] | None:
     """The line, column and expectation of pyoxigraph's ``error at L:C: ...``."""
     match = _SYNTAX_ERROR.match(str(error))
-    return None if match is None else (int(match.group(1)), int(match.group(2)),
-                                       match.group(3))
+    return None if match is None else (int(match.group(1)), int(match.group(2)), match.group(3))
 
 
-def syntax_error_message(position: tuple[int, int, str] | None, text: str,
-                         added_lines: int = 0) -> str:
+def syntax_error_message(
+    position: tuple[int, int, str] | None, text: str, added_lines: int = 0
+) -> str:
     """A short message for a query that does not parse, from the ``(line, column,
     expectation)`` a parser gave for ``text`` with ``added_lines`` put before it: the
     line and column in the user's own text, and that line with a caret under the place."""
@@ -106,8 +108,10 @@ def syntax_error_message(position: tuple[int, int, str] | None, text: str,
     lines = text.splitlines()
     if not 1 <= line <= len(lines):
         return f"SPARQL syntax error at line {line}, column {column}: {expected}"
-    return (f"SPARQL syntax error at line {line}, column {column}: {expected}\n"
-            f"  {lines[line - 1]}\n  {' ' * (column - 1)}^")
+    return (
+        f"SPARQL syntax error at line {line}, column {column}: {expected}\n"
+        f"  {lines[line - 1]}\n  {' ' * (column - 1)}^"
+    )
 
 
 def example_query_files() -> list[NamedQuery]:
@@ -141,7 +145,7 @@ def ask_as_select(sparql: str) -> str:
         if word and word.upper() in _FORMS:
             if word.upper() != "ASK":
                 raise SyntaxError(f"not an ASK query: {word.upper()}")
-            return f"{sparql[:match.start()]}SELECT *{sparql[match.end():]} LIMIT 1"
+            return f"{sparql[: match.start()]}SELECT *{sparql[match.end() :]} LIMIT 1"
     raise SyntaxError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
 
 
@@ -163,7 +167,7 @@ def with_rows(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) 
         if match.group("word") and match.group("word").upper() in _FORMS:
             seen_form = True
         if seen_form and match.group("open"):
-            return sparql[: match.end()] + block + sparql[match.end():]
+            return sparql[: match.end()] + block + sparql[match.end() :]
     raise SyntaxError("cannot find the query's group pattern")
 
 
@@ -184,14 +188,16 @@ def value_blocks(values: Iterable[str]) -> list[str]:
     N-Triples terms for the body of a ``VALUES`` block, at most :data:`VALUES_CHUNK`
     terms a block."""
     terms = [str(row[0]) for row in iri_rows(sorted(set(values)))]
-    return [" ".join(terms[i:i + VALUES_CHUNK]) for i in range(0, len(terms), VALUES_CHUNK)]
+    return [" ".join(terms[i : i + VALUES_CHUNK]) for i in range(0, len(terms), VALUES_CHUNK)]
 
 
-def with_rows_chunked(sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+def with_rows_chunked(
+    sparql: str, names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> list[str]:
     """:func:`with_rows` for at most :data:`VALUES_CHUNK` rows per query: run each and
     join the solutions (no rows, no query)."""
     rows, size = list(rows), VALUES_CHUNK
-    return [with_rows(sparql, names, rows[i:i + size]) for i in range(0, len(rows), size)]
+    return [with_rows(sparql, names, rows[i : i + size]) for i in range(0, len(rows), size)]
 
 
 # --------------------------------------------------------------------------- results
@@ -213,15 +219,16 @@ def _tsv_value(field: str) -> str | None:
     if first == "<":
         return field[1:-1]
     if first == '"':
-        body = field[1:field.rindex('"')]
+        body = field[1 : field.rindex('"')]
         return _ESCAPE.sub(_unescape, body) if "\\" in body else body
     if field.startswith("_:"):
         return field[2:]
     return field  # a number or boolean in its short form
 
 
-def select_values(store: Any, sparql: str,
-                  substitutions: Mapping[str, Any] | None = None) -> list[dict[str, str | None]]:
+def select_values(
+    store: Any, sparql: str, substitutions: Mapping[str, Any] | None = None
+) -> list[dict[str, str | None]]:
     """The solutions of a SELECT as dicts of plain values (an IRI, a literal's lexical
     form, a blank node's id; None when unbound), one key per projected variable.
 
@@ -229,8 +236,12 @@ def select_values(store: Any, sparql: str,
     each term of each solution as a Python object. Use it where the kind of term does
     not matter; use ``store.query`` where it does.
     """
-    lines = store.query(sparql, substitutions).serialize(
-        format=ox.QueryResultsFormat.TSV).decode().split("\n")
+    lines = (
+        store.query(sparql, substitutions)
+        .serialize(format=ox.QueryResultsFormat.TSV)
+        .decode()
+        .split("\n")
+    )
     names = [name[1:] for name in lines[0].split("\t")]
     return [dict(zip(names, map(_tsv_value, line.split("\t")))) for line in lines[1:] if line]
 
@@ -238,8 +249,9 @@ def select_values(store: Any, sparql: str,
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def select_properties(store: Any, subjects: str | None, predicates: Iterable[str],
-                      types: Iterable[str] = ()) -> list[dict[str, str | None]]:
+def select_properties(
+    store: Any, subjects: str | None, predicates: Iterable[str], types: Iterable[str] = ()
+) -> list[dict[str, str | None]]:
     """Rows ``{"s", "p", "o", "g"}``: each value of each of ``predicates`` (IRIs) of each
     subject ``?s`` that the group pattern ``subjects`` binds, with the named graph that
     states it. With ``subjects`` ``None``: of every subject of those predicates, and
@@ -256,24 +268,45 @@ def select_properties(store: Any, subjects: str | None, predicates: Iterable[str
     wanted = set(predicates)
     if subjects is None:
         listed = " ".join(f"<{p}>" for p in sorted(wanted - {_TYPE}))
-        query = f"SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?p {{ {listed} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        query = (
+            f"SELECT ?s ?p ?o ?g WHERE {{ {{ VALUES ?p {{ {listed} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        )
         if _TYPE in wanted and types:
             classes = " ".join(f"<{t}>" for t in types)
-            query += (f" UNION {{ VALUES ?o {{ {classes} }} GRAPH ?g {{ ?s <{_TYPE}> ?o }} "
-                      f"BIND (<{_TYPE}> AS ?p) }}")
+            query += (
+                f" UNION {{ VALUES ?o {{ {classes} }} GRAPH ?g {{ ?s <{_TYPE}> ?o }} "
+                f"BIND (<{_TYPE}> AS ?p) }}"
+            )
         return select_values(store, query + " }")
-    found = [s for row in select_values(store, f"SELECT DISTINCT ?s WHERE {{ {subjects} }}")
-             if (s := row["s"]) is not None]
-    rows = [row for block in value_blocks(found) for row in select_values(
-        store, f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {block} }} GRAPH ?g {{ ?s ?p ?o }} }}")]
+    found = [
+        s
+        for row in select_values(store, f"SELECT DISTINCT ?s WHERE {{ {subjects} }}")
+        if (s := row["s"]) is not None
+    ]
+    rows = [
+        row
+        for block in value_blocks(found)
+        for row in select_values(
+            store, f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {block} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        )
+    ]
     if any(":" not in subject for subject in found):  # blank nodes (no IRI scheme)
-        rows += [row for row in select_values(store, (
-            f"SELECT ?s ?p ?o ?g WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ {subjects} }} }} "
-            "FILTER (isBlank(?s)) GRAPH ?g { ?s ?p ?o } }"))]
+        rows += [
+            row
+            for row in select_values(
+                store,
+                (
+                    f"SELECT ?s ?p ?o ?g WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ {subjects} }} }} "
+                    "FILTER (isBlank(?s)) GRAPH ?g { ?s ?p ?o } }"
+                ),
+            )
+        ]
     return [row for row in rows if row["p"] in wanted]
 
-def group_properties(rows: Iterable[dict[str, str | None]], names: Mapping[str, str]
-                     ) -> dict[str, dict[str, set[str]]]:
+
+def group_properties(
+    rows: Iterable[dict[str, str | None]], names: Mapping[str, str]
+) -> dict[str, dict[str, set[str]]]:
     """:func:`select_properties` rows as subject -> fact -> values, each predicate named
     by ``names`` (IRI to name): a fact stated in several graphs is one value. Missing
     facts read as empty sets."""

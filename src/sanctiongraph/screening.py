@@ -37,16 +37,119 @@ DEFAULT_THRESHOLD = 0.88
 
 # Words that say what kind of legal person a company is, not which one (after folding:
 # "S.A." and "O.O.O." arrive as "sa" and "ooo").
-LEGAL_FORMS = frozenset(["llc", "llp", "lp", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company", "cos", "plc", "pllc", "jsc", "ojsc", "cjsc", "pjsc", "ao", "oao", "zao", "pao", "ooo", "tov", "pat", "at", "sa", "sas", "sarl", "sal", "spa", "srl", "sro", "as", "asa", "ab", "oy", "oyj", "ag", "gmbh", "kg", "ohg", "ug", "bv", "nv", "vof", "pte", "pvt", "pty", "bhd", "sdn", "tbk", "fze", "fzco", "fzc", "fzllc", "est", "wll", "kft", "zrt", "nyrt", "doo", "dd", "ad", "eood", "jsco"])
+LEGAL_FORMS = frozenset(
+    [
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "cos",
+        "plc",
+        "pllc",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "ao",
+        "oao",
+        "zao",
+        "pao",
+        "ooo",
+        "tov",
+        "pat",
+        "at",
+        "sa",
+        "sas",
+        "sarl",
+        "sal",
+        "spa",
+        "srl",
+        "sro",
+        "as",
+        "asa",
+        "ab",
+        "oy",
+        "oyj",
+        "ag",
+        "gmbh",
+        "kg",
+        "ohg",
+        "ug",
+        "bv",
+        "nv",
+        "vof",
+        "pte",
+        "pvt",
+        "pty",
+        "bhd",
+        "sdn",
+        "tbk",
+        "fze",
+        "fzco",
+        "fzc",
+        "fzllc",
+        "est",
+        "wll",
+        "kft",
+        "zrt",
+        "nyrt",
+        "doo",
+        "dd",
+        "ad",
+        "eood",
+        "jsco",
+    ]
+)
 # Words that join others without naming anything.
-FILLER = frozenset(["the", "of", "and", "for", "in", "at", "de", "des", "du", "la", "le", "el", "al", "von", "van", "der"])
+FILLER = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+        "at",
+        "de",
+        "des",
+        "du",
+        "la",
+        "le",
+        "el",
+        "al",
+        "von",
+        "van",
+        "der",
+    ]
+)
 # One spelling for words that are written in several ways.
 SAME_WORD = {
-    "banking": "bank", "banque": "bank", "banco": "bank", "banca": "bank", "bankasi": "bank",
-    "bk": "bank", "intl": "international", "int": "international", "natl": "national",
-    "grp": "group", "hldgs": "holding", "holdings": "holding", "svcs": "services",
-    "service": "services", "ind": "industrial", "industries": "industrial",
-    "industry": "industrial", "mfg": "manufacturing", "trdg": "trading", "kredit": "credit",
+    "banking": "bank",
+    "banque": "bank",
+    "banco": "bank",
+    "banca": "bank",
+    "bankasi": "bank",
+    "bk": "bank",
+    "intl": "international",
+    "int": "international",
+    "natl": "national",
+    "grp": "group",
+    "hldgs": "holding",
+    "holdings": "holding",
+    "svcs": "services",
+    "service": "services",
+    "ind": "industrial",
+    "industries": "industrial",
+    "industry": "industrial",
+    "mfg": "manufacturing",
+    "trdg": "trading",
+    "kredit": "credit",
 }
 # Phrases that name the same place (checked on the folded, space-separated name).
 SAME_PHRASE = [
@@ -57,7 +160,64 @@ SAME_PHRASE = [
 ]
 # Words many unrelated names share: they count in the whole name, not in the distinctive
 # part, so that "Bank of China" does not resemble "Bank of Kunlun".
-GENERIC = frozenset(["bank", "international", "trading", "trade", "group", "holding", "national", "commercial", "development", "investment", "investments", "industrial", "foreign", "general", "enterprise", "enterprises", "import", "export", "shipping", "services", "global", "credit", "financial", "finance", "insurance", "islamic", "state", "central", "republic", "joint", "stock", "united", "new", "first", "management", "capital", "energy", "oil", "gas", "petroleum", "construction", "engineering", "technology", "technologies", "equipment", "import-export", "economic", "cooperative", "cooperation", "agency", "office", "ministry", "department", "corporation"])
+GENERIC = frozenset(
+    [
+        "bank",
+        "international",
+        "trading",
+        "trade",
+        "group",
+        "holding",
+        "national",
+        "commercial",
+        "development",
+        "investment",
+        "investments",
+        "industrial",
+        "foreign",
+        "general",
+        "enterprise",
+        "enterprises",
+        "import",
+        "export",
+        "shipping",
+        "services",
+        "global",
+        "credit",
+        "financial",
+        "finance",
+        "insurance",
+        "islamic",
+        "state",
+        "central",
+        "republic",
+        "joint",
+        "stock",
+        "united",
+        "new",
+        "first",
+        "management",
+        "capital",
+        "energy",
+        "oil",
+        "gas",
+        "petroleum",
+        "construction",
+        "engineering",
+        "technology",
+        "technologies",
+        "equipment",
+        "import-export",
+        "economic",
+        "cooperative",
+        "cooperation",
+        "agency",
+        "office",
+        "ministry",
+        "department",
+        "corporation",
+    ]
+)
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _SINGLE_LETTER_RUN = re.compile(r"\b(?:[a-z] )+[a-z]\b")
 _DOUBLED = re.compile(r"(.)\1+")
@@ -112,8 +272,10 @@ def name_key(name: str) -> NameKey:
 def _whole_score(a: NameKey, b: NameKey, cutoff: float = 0) -> float:
     """Indel ratio of the whole names, 0 to 100: words sorted, or in their order when
     that is closer (a typo in a first letter changes the sorted order)."""
-    return max(fuzz.ratio(a.whole, b.whole, score_cutoff=cutoff),
-               fuzz.ratio(a.ordered, b.ordered, score_cutoff=cutoff))
+    return max(
+        fuzz.ratio(a.whole, b.whole, score_cutoff=cutoff),
+        fuzz.ratio(a.ordered, b.ordered, score_cutoff=cutoff),
+    )
 
 
 def name_score(a: str, b: str) -> float:
@@ -153,6 +315,7 @@ IDENTIFIERS = {"bic": normal_bic, "lei": normal_lei, "imo": normal_imo}
 
 # ---- lists ------------------------------------------------------------------------
 
+
 @dataclass
 class ListEntry:
     """One list entry as screening sees it."""
@@ -177,8 +340,14 @@ def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) 
         if listed_only and not e.get("entry"):
             continue
         publication = (e.get("publication") or "").split(";")[0].strip()
-        one = ListEntry(list_of.get(publication) or default_list, e.get("entry") or e["id"],
-                        e["name"], e.get("kind") == "person", [e["name"]], id=e["id"])
+        one = ListEntry(
+            list_of.get(publication) or default_list,
+            e.get("entry") or e["id"],
+            e["name"],
+            e.get("kind") == "person",
+            [e["name"]],
+            id=e["id"],
+        )
         for scheme in ("bic", "lei"):
             code = IDENTIFIERS[scheme](e.get(scheme) or "")
             if code:
@@ -214,12 +383,16 @@ def read_package(folder: Path) -> list[ListEntry]:
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             errors.append(InputError(str(files[name]), f"cannot read it ({exc})"))
             continue
-        needed = {"entities.csv": ("id", "name"), "aliases.csv": ("entity", "name"),
-                  "identifiers.csv": ("entity", "scheme", "value"),
-                  "publications.csv": ("id", "list")}[name]
+        needed = {
+            "entities.csv": ("id", "name"),
+            "aliases.csv": ("entity", "name"),
+            "identifiers.csv": ("entity", "scheme", "value"),
+            "publications.csv": ("id", "list"),
+        }[name]
         header = set(rows[name][0]) if rows[name] else set(needed)
-        errors += [InputError(str(files[name]), "missing column", 1, c)
-                   for c in needed if c not in header]
+        errors += [
+            InputError(str(files[name]), "missing column", 1, c) for c in needed if c not in header
+        ]
     if errors:
         raise IngestError(errors)
     return entries_from_rows(rows, folder.name)
@@ -249,9 +422,16 @@ def read_lists(paths: Iterable[Path]) -> list[ListEntry]:
                 continue
             fmt = list_format(path)
             if fmt is None:
-                raise IngestError([InputError(str(path), "not a data package folder (no "
-                                              "entities.csv) nor a list file that "
-                                              "`sanctiongraph import` reads")])
+                raise IngestError(
+                    [
+                        InputError(
+                            str(path),
+                            "not a data package folder (no "
+                            "entities.csv) nor a list file that "
+                            "`sanctiongraph import` reads",
+                        )
+                    ]
+                )
             entries += entries_from_rows(_read_undated(fmt, path).rows, path.name)
         except IngestError as exc:
             errors += exc.errors
@@ -274,6 +454,7 @@ def _read_undated(fmt: str, path: Path) -> Tables:
 
 
 # ---- names to screen --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -303,8 +484,9 @@ def read_subjects(path: Path) -> list[Subject]:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise IngestError([InputError(file, f"cannot read it as UTF-8 CSV ({exc})")]) from None
     if header is None:
-        raise IngestError([InputError(file, "the file is empty; expected a header row "
-                                      "with id,name")])
+        raise IngestError(
+            [InputError(file, "the file is empty; expected a header row with id,name")]
+        )
     header = [h.strip().lower() for h in header]
     missing = [InputError(file, "missing column", 1, c) for c in NAME_COLUMNS if c not in header]
     if missing:
@@ -319,8 +501,9 @@ def read_subjects(path: Path) -> list[Subject]:
             continue
         row = dict(zip(header, (c.strip() for c in cells)))
         if len(cells) > len(header):
-            errors.append(InputError(file, f"{len(cells)} cells where the header has "
-                                     f"{len(header)}", number))
+            errors.append(
+                InputError(file, f"{len(cells)} cells where the header has {len(header)}", number)
+            )
             continue
         for column in NAME_COLUMNS:
             if not row.get(column):
@@ -333,18 +516,29 @@ def read_subjects(path: Path) -> list[Subject]:
             if row.get(scheme):
                 code = normal(row[scheme])
                 if code is None:
-                    errors.append(InputError(file, f"{row[scheme]!r} is not a valid "
-                                             f"{scheme.upper()}", number, scheme))
+                    errors.append(
+                        InputError(
+                            file, f"{row[scheme]!r} is not a valid {scheme.upper()}", number, scheme
+                        )
+                    )
                 else:
                     codes[scheme] = code
-        subjects.append(Subject(row.get("id", ""), row.get("name", ""),
-                                row.get("kind", "").lower(), row.get("country", ""), codes))
+        subjects.append(
+            Subject(
+                row.get("id", ""),
+                row.get("name", ""),
+                row.get("kind", "").lower(),
+                row.get("country", ""),
+                codes,
+            )
+        )
     if errors:
         raise IngestError(errors)
     return subjects
 
 
 # ---- screening --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Match:
@@ -358,8 +552,14 @@ class Match:
     by: str  # name, bic, lei, imo
 
     def as_dict(self) -> dict[str, object]:
-        return {"list": self.list, "entry": self.entry, "name": self.name,
-                "matched_name": self.matched_name, "score": self.score, "by": self.by}
+        return {
+            "list": self.list,
+            "entry": self.entry,
+            "name": self.name,
+            "matched_name": self.matched_name,
+            "score": self.score,
+            "by": self.by,
+        }
 
 
 _BY_ORDER = {"lei": 0, "bic": 1, "imo": 2, "name": 3}
@@ -373,8 +573,12 @@ def _kind_fits(subject: Subject, entry: ListEntry) -> bool:
     return (subject.kind in ("person", "individual")) == entry.person
 
 
-def screen(subjects: Sequence[Subject], entries: Sequence[ListEntry],
-           threshold: float = DEFAULT_THRESHOLD, branches: bool = False) -> list[list[Match]]:
+def screen(
+    subjects: Sequence[Subject],
+    entries: Sequence[ListEntry],
+    threshold: float = DEFAULT_THRESHOLD,
+    branches: bool = False,
+) -> list[list[Match]]:
     """For each subject, its possible matches, best first: every entry whose name or an
     alias scores at least ``threshold`` (one match an entry, its best name), and every
     entry with the same BIC, LEI or IMO number (score 1). With ``branches``, a branch
@@ -393,8 +597,10 @@ def screen(subjects: Sequence[Subject], entries: Sequence[ListEntry],
                 if index not in found[s] or _BY_ORDER[scheme] < _BY_ORDER[found[s][index].by]:
                     found[s][index] = Match(entry.list, entry.entry, entry.name, code, 1.0, scheme)
     _screen_names(subjects, entries, threshold, found)
-    return [sorted(matches.values(), key=lambda m: (-m.score, _BY_ORDER[m.by], m.list, m.entry))
-            for matches in found]
+    return [
+        sorted(matches.values(), key=lambda m: (-m.score, _BY_ORDER[m.by], m.list, m.entry))
+        for matches in found
+    ]
 
 
 def institution_bic(bic: str) -> str:
@@ -403,8 +609,9 @@ def institution_bic(bic: str) -> str:
     return bic[:8] + "XXX"
 
 
-def _code_matches(by_code: dict[tuple[str, str], list[int]], scheme: str, code: str,
-                  branches: bool) -> list[int]:
+def _code_matches(
+    by_code: dict[tuple[str, str], list[int]], scheme: str, code: str, branches: bool
+) -> list[int]:
     """The entries with the same code; with ``branches``, for a branch BIC also the
     entries whose BIC is its institution's."""
     found = list(by_code.get((scheme, code), []))
@@ -421,12 +628,16 @@ def _block_keys(distinctive: str) -> set[str]:
     for word in distinctive.split():
         keys.add(word)
         if len(word) > 3:
-            keys.update(word[:i] + word[i + 1:] for i in range(len(word)))
+            keys.update(word[:i] + word[i + 1 :] for i in range(len(word)))
     return keys
 
 
-def _screen_names(subjects: Sequence[Subject], entries: Sequence[ListEntry],
-                  threshold: float, found: list[dict[int, Match]]) -> None:
+def _screen_names(
+    subjects: Sequence[Subject],
+    entries: Sequence[ListEntry],
+    threshold: float,
+    found: list[dict[int, Match]],
+) -> None:
     """Add the name matches. Each distinct folded name is scored with rapidfuzz against
     the list names that share a blocking key with it (:func:`_block_keys`), not against
     all of them."""
@@ -447,16 +658,21 @@ def _screen_names(subjects: Sequence[Subject], entries: Sequence[ListEntry],
     # the mean of two ratios >= t needs each >= 2t - 1: a cutoff that loses nothing
     cutoff = max(0.0, 200 * threshold - 100)
     for key, rows in subject_keys.items():
-        candidates = list(set().union(*[index_of.get(block, ()) for block in
-                                        _block_keys(key.distinctive)]))
+        candidates = list(
+            set().union(*[index_of.get(block, ()) for block in _block_keys(key.distinctive)])
+        )
         if not candidates:
             continue
-        pick = itemgetter(*candidates) if len(candidates) > 1 else itemgetter(slice(
-            candidates[0], candidates[0] + 1))
+        pick = (
+            itemgetter(*candidates)
+            if len(candidates) > 1
+            else itemgetter(slice(candidates[0], candidates[0] + 1))
+        )
         wholes: dict[int, float] = {}
         for text, texts in ((key.whole, sorted_texts), (key.ordered, ordered_texts)):
-            for _, score, i in process.extract(text, pick(texts), scorer=fuzz.ratio,
-                                               score_cutoff=cutoff, limit=None):
+            for _, score, i in process.extract(
+                text, pick(texts), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
                 c = candidates[i]
                 wholes[c] = max(score, wholes.get(c, 0))
         for c, whole in wholes.items():
@@ -471,5 +687,6 @@ def _screen_names(subjects: Sequence[Subject], entries: Sequence[ListEntry],
                         continue
                     old = found[s].get(index)
                     if old is None or (old.by == "name" and score > old.score):
-                        found[s][index] = Match(entry.list, entry.entry, entry.name, name,
-                                                score, "name")
+                        found[s][index] = Match(
+                            entry.list, entry.entry, entry.name, name, score, "name"
+                        )

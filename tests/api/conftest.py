@@ -37,8 +37,13 @@ def base_store() -> GraphStore:
 
 @pytest.fixture(scope="module")
 def client(base_store: GraphStore) -> Iterator[TestClient]:
-    settings = Settings(store=base_store, api_key=API_KEY, query_deadline_seconds=DEADLINE,
-                        max_upload_bytes=2_000_000, cors_origins=("https://dash.example",))
+    settings = Settings(
+        store=base_store,
+        api_key=API_KEY,
+        query_deadline_seconds=DEADLINE,
+        max_upload_bytes=2_000_000,
+        cors_origins=("https://dash.example",),
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
 

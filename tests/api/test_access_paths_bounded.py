@@ -30,8 +30,10 @@ from .loop_probe import longest_hold
 def complete_store() -> GraphStore:
     store = open_store(in_memory=True)
     load_bundled(store)
-    load_sources(store, [Source.from_triples(
-        "k12", parse_rdf(complete_world(), ox.RdfFormat.TURTLE, "k12.ttl"))])
+    load_sources(
+        store,
+        [Source.from_triples("k12", parse_rdf(complete_world(), ox.RdfFormat.TURTLE, "k12.ttl"))],
+    )
     return store
 
 
@@ -49,8 +51,9 @@ def client(app) -> Iterator[TestClient]:
 def test_every_depth_is_bounded_and_says_truncated(client):
     for depth in range(1, 11):
         started = time.monotonic()
-        r = client.get("/entities/b0/access-paths",
-                       params={"as_of": AS_OF.isoformat(), "max_depth": depth})
+        r = client.get(
+            "/entities/b0/access-paths", params={"as_of": AS_OF.isoformat(), "max_depth": depth}
+        )
         elapsed = time.monotonic() - started
         assert r.status_code == 200, r.text
         body = r.json()
@@ -77,9 +80,12 @@ def test_long_walks_leave_the_event_loop_free(app):
     async def main() -> tuple[float, list[int]]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+
             async def walk() -> int:
-                r = await http.get("/entities/b0/access-paths",
-                                   params={"as_of": AS_OF.isoformat(), "max_depth": 10})
+                r = await http.get(
+                    "/entities/b0/access-paths",
+                    params={"as_of": AS_OF.isoformat(), "max_depth": 10},
+                )
                 return r.content.count(b'"hops"')  # json.loads here would hold the loop
 
             await walk()  # warm-up: the first request through the app sets things up

@@ -16,8 +16,10 @@ import pytest
 
 import attack
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/proc") or not sys.platform.startswith(
-    "linux"), reason="the memory cap and the process checks need Linux")
+pytestmark = pytest.mark.skipif(
+    not os.path.isdir("/proc") or not sys.platform.startswith("linux"),
+    reason="the memory cap and the process checks need Linux",
+)
 MEMORY_MB = 256
 
 
@@ -30,8 +32,9 @@ def store(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(store):
-    running = attack.Server(store, "--query-deadline", "10", "--query-memory", str(MEMORY_MB),
-                            "--header-timeout", "2")
+    running = attack.Server(
+        store, "--query-deadline", "10", "--query-memory", str(MEMORY_MB), "--header-timeout", "2"
+    )
     yield running
     running.stop()
 
@@ -89,8 +92,12 @@ def test_memory_bomb_flat_chain_and_deep_nesting_get_a_clean_400(server):
 
 
 def test_no_response_carries_a_path_or_exception_text(server, store):
-    for query in ("SELECT * WHERE { ?s ?p }", attack.FLAT_CHAIN, attack.MEMORY_BOMB,
-                  "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"):
+    for query in (
+        "SELECT * WHERE { ?s ?p }",
+        attack.FLAT_CHAIN,
+        attack.MEMORY_BOMB,
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    ):
         r = httpx.post(server.base + "/sparql", data={"query": query}, timeout=60)
         assert str(store) not in r.text and "Traceback" not in r.text, r.text
         assert "Error:" not in r.text.split("SPARQL syntax error", 1)[0], r.text
@@ -107,11 +114,19 @@ def test_one_slow_address_gets_its_share_of_connections_and_no_more(tmp_path):
     """One address holding more than its share (here 20) is refused at once, so the
     connection cap stays free for everyone else: /healthz from 127.0.0.1 answers."""
     attack.seed(tmp_path / "store")
-    running = attack.Server(tmp_path / "store", "--header-timeout", "30", "--max-connections", "60",
-                            "--max-connections-per-client", "20")
+    running = attack.Server(
+        tmp_path / "store",
+        "--header-timeout",
+        "30",
+        "--max-connections",
+        "60",
+        "--max-connections-per-client",
+        "20",
+    )
     try:
-        result = attack.slowloris(running.base, connections=50, seconds=4.0, interval=0.5,
-                                  source="127.0.0.9")
+        result = attack.slowloris(
+            running.base, connections=50, seconds=4.0, interval=0.5, source="127.0.0.9"
+        )
     finally:
         running.stop()
     assert result["closed_within_a_second"] == 30, result

@@ -61,7 +61,9 @@ def test_degrades_without_node_modules(base_store, monkeypatch):
     monkeypatch.setattr(dashboard, "node_modules_dir", lambda: None)
     with TestClient(create_app(Settings(store=base_store))) as c:
         missing = c.get("/dashboard-assets").json()
-        assert missing["installed"] == [] and "cytoscape/dist/cytoscape.min.js" in missing["missing"]
+        assert (
+            missing["installed"] == [] and "cytoscape/dist/cytoscape.min.js" in missing["missing"]
+        )
         page = c.get("/sparql", headers={"accept": "text/html"}).text
         assert "not installed" in page and "npm ci" in page
         assert c.get("/assets/cytoscape/dist/cytoscape.min.js").status_code == 404

@@ -32,12 +32,20 @@ from .conftest import AS_OF, MINIMAL
 ROOT = Path(__file__).parents[2]
 DEMO_WORLD = ROOT / "data" / "examples" / "demo-world"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or not (STATIC_DIR / "node_modules").is_dir(),
-    reason="needs Debian chromium and `npm ci --prefix src/sanctiongraph/api/static`")
+    reason="needs Debian chromium and `npm ci --prefix src/sanctiongraph/api/static`",
+)
 
 PAGE = 20  # findings to a page (app.js PAGE_SIZE)
 # Colours of app.js / app.css: blocked nodes and access-path edges.
@@ -46,6 +54,7 @@ ACCESS_BLUE = (0x15, 0x65, 0xC0)
 
 
 # --- a server over the minimal package and the demo world, and a browser ---------------
+
 
 @contextlib.contextmanager
 def serving(app):
@@ -86,12 +95,15 @@ def live_server():
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="pip install playwright (the test extra)"
+    )
     pytest.importorskip("PIL", reason="pip install pillow (the test extra)")
     with sync_api.sync_playwright() as playwright:
         # launch() gives every browser a fresh temporary profile (user-data-dir).
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -103,8 +115,14 @@ def page(browser, live_server):
     tab = context.new_page()
     problems: list[str] = []
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-           and problems.append(f"{r.status} {r.request.method} {r.url}"))
+    tab.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and problems.append(f"{r.status} {r.request.method} {r.url}")
+        ),
+    )
     yield tab
     context.close()
     assert problems == []  # no script errors, no failed request
@@ -120,13 +138,16 @@ def search_and_open(page, query: str, entity_id: str) -> list[str]:
     page.fill("#search-input", query)
     page.click("#search-form button[type=submit]")
     page.wait_for_selector("#search-results li[data-entity]")
-    hits = page.eval_on_selector_all("#search-results li", "lis => lis.map(li => li.dataset.entity)")
+    hits = page.eval_on_selector_all(
+        "#search-results li", "lis => lis.map(li => li.dataset.entity)"
+    )
     page.click(f'#search-results li[data-entity="{entity_id}"]')
     page.wait_for_selector(f'#graph[data-entity="{entity_id}"]')  # entity shown, graph drawn
     return hits
 
 
 # --- screenshots ------------------------------------------------------------------------
+
 
 def shot(locator, path: Path):
     from PIL import Image
@@ -151,6 +172,7 @@ def non_background(counts: Counter) -> int:
 
 # --- 1 and 2: search, designations and derived status -----------------------------------
 
+
 def test_search_and_north_korean_bank(page, tmp_path):
     open_dashboard(page)
     assert page.is_hidden("#entity")
@@ -159,10 +181,13 @@ def test_search_and_north_korean_bank(page, tmp_path):
 
     assert page.inner_text("#entity-title") == "Example Pyong Bank"
     assert "as of 2026-11-23" in page.inner_text("#entity-iri")
-    derived = page.eval_on_selector_all("#entity-derived li", "lis => lis.map(li => li.textContent)")
+    derived = page.eval_on_selector_all(
+        "#entity-derived li", "lis => lis.map(li => li.textContent)"
+    )
     assert "North Korean banking institution" in derived and "blocked entity" in derived
     rows = page.eval_on_selector_all(
-        "#designations tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))")
+        "#designations tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))"
+    )
     assert rows == [["SDN", "DPRK3", "2017-01-01", "", "yes", "fictitious"]]
     assert page.inner_text("#entity-status .status-blocked") == "blocked"
     # Listed, and owned by the Government of North Korea: blocked by law too (510.311(b)).
@@ -170,7 +195,8 @@ def test_search_and_north_korean_bank(page, tmp_path):
         "blocked by operation of law as the Government of North Korea (owned or controlled "
         "by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b)",
         "listed on SDN (DPRK3) since 2017-01-01 — OFAC 50 Percent Rule",
-        "kp-gov (blocked) owns 100% — OFAC 50 Percent Rule"]
+        "kp-gov (blocked) owns 100% — OFAC 50 Percent Rule",
+    ]
 
     image = shot(page.locator("#entity"), tmp_path / "kp-bank.png")
     assert image.width > 1000 and image.height > 600
@@ -184,12 +210,14 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
 
     assert page.inner_text("#entity-title") == "Silver Sail Finance Sdn Bhd"
     assert page.inner_text("#entity-status") == (
-        "blocked — blocked owners hold 60% (OFAC 50 Percent Rule)")
+        "blocked — blocked owners hold 60% (OFAC 50 Percent Rule)"
+    )
     # kp-pine is the Government of North Korea's: what it owns 50% or more of is too.
     assert page.inner_text("#entity-reasons").splitlines() == [
         "blocked by operation of law as the Government of North Korea (owned or controlled "
         "by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b)",
-        "kp-pine (blocked) owns 60% — OFAC 50 Percent Rule"]
+        "kp-pine (blocked) owns 60% — OFAC 50 Percent Rule",
+    ]
     assert page.eval_on_selector_all("#designations tbody tr", "trs => trs.length") == 0
     assert "my-silver-sail → my-hornbill → sg-orchid-ny" in page.inner_text("#access-paths")
 
@@ -198,15 +226,20 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
     nodes = {e["id"]: e for e in elements if "source" not in e}
     edges = {(e["source"], e["target"]): e for e in elements if "source" in e}
     assert set(nodes) == {"gov-kp", "kp-pine", "my-silver-sail", "my-hornbill", "sg-orchid-ny"}
-    assert set(edges) == {("gov-kp", "kp-pine"), ("kp-pine", "my-silver-sail"),
-                          ("my-silver-sail", "my-hornbill"), ("my-hornbill", "sg-orchid-ny")}
+    assert set(edges) == {
+        ("gov-kp", "kp-pine"),
+        ("kp-pine", "my-silver-sail"),
+        ("my-silver-sail", "my-hornbill"),
+        ("my-hornbill", "sg-orchid-ny"),
+    }
     assert all(e["reason"] and e["citation"] and e["label"] for e in elements)
     assert nodes["my-silver-sail"]["label"] == "Silver Sail Finance Sdn Bhd\nblocked"
     assert nodes["kp-pine"]["reason"] == (
         "blocked: blocked by operation of law as the Government of North Korea (owned or "
         "controlled by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b); listed on SDN (DPRK3) "
         "since 2016-03-16 — OFAC 50 Percent Rule; gov-kp (blocked) owns 100% — OFAC 50 "
-        "Percent Rule")
+        "Percent Rule"
+    )
     assert nodes["my-hornbill"]["status"] == "not_blocked"
     own = edges["kp-pine", "my-silver-sail"]
     assert (own["label"], own["citation"]) == ("60%\nOFAC 50 Percent Rule", "OFAC 50 Percent Rule")
@@ -230,12 +263,16 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
             x, y = page.evaluate(
                 """id => { const e = window.__cy.getElementById(id);
                           const p = e.isNode() ? e.renderedPosition() : e.renderedMidpoint();
-                          return [p.x, p.y]; }""", element_id)
+                          return [p.x, p.y]; }""",
+                element_id,
+            )
             page.mouse.click(box["x"] + x, box["y"] + y)
             try:
                 page.wait_for_function(
                     "before => document.getElementById('graph-detail').innerText !== before",
-                    arg=before, timeout=1000)
+                    arg=before,
+                    timeout=1000,
+                )
                 break
             except PlaywrightTimeout:
                 continue
@@ -247,12 +284,15 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
         "(owned or controlled by it) — 31 CFR 510.201(a)(1), 31 CFR 510.311(b); listed on "
         "SDN (DPRK3) since 2016-03-16 — OFAC 50 Percent Rule; gov-kp (blocked) owns 100% — "
         "OFAC 50 Percent Rule\n"
-        "citation: OFAC 50 Percent Rule")
+        "citation: OFAC 50 Percent Rule"
+    )
     assert click_element("own:kp-pine>my-silver-sail") == (
         "kp-pine → my-silver-sail\nreason: kp-pine owns 60% of my-silver-sail\n"
-        "citation: OFAC 50 Percent Rule")
+        "citation: OFAC 50 Percent Rule"
+    )
     assert click_element("acc:acc-hornbill-silversail").endswith(
-        "citation: 31 CFR 1010.659(b)(3)(i)(B)")
+        "citation: 31 CFR 1010.659(b)(3)(i)(B)"
+    )
 
     # The canvas is drawn: red blocked nodes, blue access edges, grey others, label text.
     image = shot(page.locator("#graph"), tmp_path / "graph-my-silver-sail.png")
@@ -266,6 +306,7 @@ def test_fifty_percent_rule_and_graph(page, tmp_path):
 
 # --- 4: upload a data package, filter the findings -------------------------------------
 
+
 def demo_world_zip(tmp_path: Path) -> Path:
     path = tmp_path / "demo-world.zip"
     with zipfile.ZipFile(path, "w") as archive:
@@ -277,7 +318,9 @@ def demo_world_zip(tmp_path: Path) -> Path:
 def table_rows(page) -> list[list[str]]:
     """The finding rows on the page shown (not the rules' heading rows)."""
     return page.eval_on_selector_all(
-        "#findings tbody tr.finding", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))")
+        "#findings tbody tr.finding",
+        "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))",
+    )
 
 
 def all_pages(page) -> list[list[str]]:
@@ -286,7 +329,9 @@ def all_pages(page) -> list[list[str]]:
     while page.is_visible("#findings-pager") and page.is_enabled("#page-next"):
         label = page.inner_text("#page-label")
         page.click("#page-next")
-        page.wait_for_function("l => document.getElementById('page-label').textContent !== l", arg=label)
+        page.wait_for_function(
+            "l => document.getElementById('page-label').textContent !== l", arg=label
+        )
         rows += table_rows(page)
     return rows
 
@@ -294,9 +339,13 @@ def all_pages(page) -> list[list[str]]:
 def test_upload_package_and_filter_findings(page, live_server, tmp_path):
     package = demo_world_zip(tmp_path)
     # What the table should show, asked of the API directly.
-    report = httpx.post(f"{live_server}/validate", params={"as_of": AS_OF.isoformat()},
-                        content=package.read_bytes(), headers={"content-type": "application/zip"},
-                        timeout=60).json()
+    report = httpx.post(
+        f"{live_server}/validate",
+        params={"as_of": AS_OF.isoformat()},
+        content=package.read_bytes(),
+        headers={"content-type": "application/zip"},
+        timeout=60,
+    ).json()
     findings = report["findings"]
     severities = Counter(f["severity"] for f in findings)
     citations = Counter(f["citation"] for f in findings)
@@ -310,7 +359,9 @@ def test_upload_package_and_filter_findings(page, live_server, tmp_path):
     page.click("#validate-form button[type=submit]")
     page.wait_for_selector("#findings:not([hidden])")
     n = len(findings)
-    assert page.inner_text("#validate-summary") == f"as of 2026-11-23: does not conform; {n} findings"
+    assert (
+        page.inner_text("#validate-summary") == f"as of 2026-11-23: does not conform; {n} findings"
+    )
     assert page.inner_text("#findings-count") == f"{n} of {n} shown"
     # Paged (PAGE findings to a page) and grouped by rule: a heading row per rule.
     assert n > PAGE and len(table_rows(page)) == PAGE
@@ -350,6 +401,7 @@ def test_upload_package_and_filter_findings(page, live_server, tmp_path):
 
 # --- issue 19 item 7: the home page, counts and chart, links, "not derived" -------------
 
+
 def test_home_page_says_what_is_loaded_and_what_to_try(page, live_server, tmp_path):
     health = httpx.get(f"{live_server}/healthz").json()
     page.goto("/dashboard/")
@@ -380,18 +432,25 @@ def test_nothing_green_where_no_status_is_derived(page, tmp_path):
 
 def test_findings_counted_and_charted_by_rule_and_ids_open_the_entity(page, live_server, tmp_path):
     package = demo_world_zip(tmp_path)
-    report = httpx.post(f"{live_server}/validate", params={"as_of": AS_OF.isoformat()},
-                        content=package.read_bytes(), headers={"content-type": "application/zip"},
-                        timeout=60).json()
+    report = httpx.post(
+        f"{live_server}/validate",
+        params={"as_of": AS_OF.isoformat()},
+        content=package.read_bytes(),
+        headers={"content-type": "application/zip"},
+        timeout=60,
+    ).json()
     names = {r["rule"]: r["name"] for r in report["rules_checked"]}
-    expected = Counter((names[f["shape"].split("/shapes/")[1].split("#")[0]], f["severity"])
-                       for f in report["findings"])
+    expected = Counter(
+        (names[f["shape"].split("/shapes/")[1].split("#")[0]], f["severity"])
+        for f in report["findings"]
+    )
     open_dashboard(page)
     page.set_input_files("#package-file", package)
     page.click("#validate-form button[type=submit]")
     page.wait_for_selector("#findings-summary:not([hidden])")
     rows = page.eval_on_selector_all(
-        "#findings-counts tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))")
+        "#findings-counts tbody tr", "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))"
+    )
     seen = Counter()
     for rule, violation, warning, info, total in rows:
         for severity, count in (("violation", violation), ("warning", warning), ("info", info)):
@@ -400,14 +459,17 @@ def test_findings_counted_and_charted_by_rule_and_ids_open_the_entity(page, live
         assert int(total) == int(violation) + int(warning) + int(info)
     assert seen == expected
     bars = page.eval_on_selector_all(
-        "#findings-chart rect[data-rule]", "rs => rs.map(r => [r.dataset.rule, r.dataset.severity])")
+        "#findings-chart rect[data-rule]", "rs => rs.map(r => [r.dataset.rule, r.dataset.severity])"
+    )
     assert len(bars) == len(expected)
     chart = shot(page.locator("#findings-summary"), tmp_path / "findings-chart.png")
     counts = colours(chart)
     for rgb in (BLOCKED_RED, (0xE6, 0x95, 0x00), (0x1B, 0x5E, 0x20)):
         assert near(counts, rgb) > 200, rgb
     # The rules' heading rows, in the order of the counts table.
-    headings = page.eval_on_selector_all("#findings tbody.group", "bs => bs.map(b => b.dataset.rule)")
+    headings = page.eval_on_selector_all(
+        "#findings tbody.group", "bs => bs.map(b => b.dataset.rule)"
+    )
     assert headings and headings == sorted(set(headings), key=headings.index)
     # A finding's id, and the ids in its evidence, open their view.
     page.select_option("#filter-citation", "31 CFR 1010.659(b)(1)")
@@ -416,16 +478,22 @@ def test_findings_counted_and_charted_by_rule_and_ids_open_the_entity(page, live
     evidence = first.locator("td:nth-child(5) a[data-entity]").all_inner_texts()
     assert ident and len(evidence) >= 2
     first.locator("td:nth-child(3) a").click()
-    page.wait_for_function("id => document.getElementById('entity-iri').textContent.includes(`(id ${id})`)",
-                           arg=ident)
+    page.wait_for_function(
+        "id => document.getElementById('entity-iri').textContent.includes(`(id ${id})`)", arg=ident
+    )
     assert page.is_visible("#entity") and page.is_hidden("#entity-missing")
-    page.locator(f'#findings tr.finding td:nth-child(5) a[data-entity="{evidence[1]}"]').first.click()
-    page.wait_for_function("id => document.getElementById('entity-iri').textContent.includes(`(id ${id})`)",
-                           arg=evidence[1])
+    page.locator(
+        f'#findings tr.finding td:nth-child(5) a[data-entity="{evidence[1]}"]'
+    ).first.click()
+    page.wait_for_function(
+        "id => document.getElementById('entity-iri').textContent.includes(`(id ${id})`)",
+        arg=evidence[1],
+    )
     # A party's role in the evidence ("intermediary" of tx-nk-03) is a word, not an id.
     page.select_option("#filter-citation", "31 CFR 1010.659(b)(2)")
-    roles = page.eval_on_selector_all("#findings tr.finding td:nth-child(5)",
-                                      "tds => tds.map(td => td.textContent)")
+    roles = page.eval_on_selector_all(
+        "#findings tr.finding td:nth-child(5)", "tds => tds.map(td => td.textContent)"
+    )
     assert any("intermediary" in r for r in roles)
     assert page.locator('#findings a[data-entity="intermediary"]').count() == 0
 
@@ -446,7 +514,9 @@ def test_a_term_iri_lands_on_its_section_of_the_vocabulary_page(page, tmp_path):
     page.goto("/ontology#FinancialInstitution", timeout=60_000)  # made at the first request
     section = page.locator("#FinancialInstitution")
     assert "financial institution" in section.inner_text().lower()
-    top = page.evaluate("document.getElementById('FinancialInstitution').getBoundingClientRect().top")
+    top = page.evaluate(
+        "document.getElementById('FinancialInstitution').getBoundingClientRect().top"
+    )
     assert abs(top) < 200  # scrolled to it
     shot(page.locator("#FinancialInstitution"), tmp_path / "ontology-term.png")
 
@@ -481,11 +551,17 @@ def test_without_npm_the_dashboard_names_what_is_off(browser, monkeypatch, tmp_p
 
 # --- 5: YASGUI with the example queries --------------------------------------------------
 
+
 def test_yasgui_runs_an_example_query(page, live_server, tmp_path):
-    example = next(q for q in httpx.get(f"{live_server}/example-queries").json()
-                   if q["name"] == "sdn-listings")
-    expected = httpx.post(f"{live_server}/sparql", data={"query": example["text"]},
-                          headers={"accept": "application/sparql-results+json"}, timeout=30)
+    example = next(
+        q for q in httpx.get(f"{live_server}/example-queries").json() if q["name"] == "sdn-listings"
+    )
+    expected = httpx.post(
+        f"{live_server}/sparql",
+        data={"query": example["text"]},
+        headers={"accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     bindings = expected.json()["results"]["bindings"]
     assert any(b["entity"]["value"].endswith("/kp-pine") for b in bindings)
 
@@ -496,8 +572,10 @@ def test_yasgui_runs_an_example_query(page, live_server, tmp_path):
     tab.click()
     assert tab.get_attribute("aria-selected") == "true"
     panel = page.locator(".tabPanel.active")
-    assert "sg:onList <https://w3id.org/sanctiongraph/ref/list/SDN>" in panel.locator(
-        ".CodeMirror").inner_text()
+    assert (
+        "sg:onList <https://w3id.org/sanctiongraph/ref/list/SDN>"
+        in panel.locator(".CodeMirror").inner_text()
+    )
     panel.locator(".yasqe_queryButton").click()
     table = panel.locator(".yasr table.dataTable")
     table.locator("tbody tr").first.wait_for()
@@ -505,7 +583,14 @@ def test_yasgui_runs_an_example_query(page, live_server, tmp_path):
     assert table.locator("tbody tr").count() == min(len(bindings), 50)  # YASGUI's page size
     headers = table.locator("thead th").all_inner_texts()
     assert [h.strip() for h in headers if h.strip()] == [
-        "entity", "entity_id", "name", "program", "start", "end", "source"]
+        "entity",
+        "entity_id",
+        "name",
+        "program",
+        "start",
+        "end",
+        "source",
+    ]
     text = table.inner_text()
     for entity_id in ("kp-bank", "kp-pine"):
         assert entity_id in text

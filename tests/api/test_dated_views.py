@@ -49,20 +49,25 @@ def test_other_dates_are_derived_once_and_the_last_two_kept(store, derivations):
         for _ in range(3):
             r = client.get(f"/entities/{KP_BANK}", params={"as_of": days[0].isoformat()})
             assert r.status_code == 200, r.text
-        assert r.json() == describe_entity(view_as_of(store, days[0]),
-                                           r.json()["entity"], days[0])
+        assert r.json() == describe_entity(view_as_of(store, days[0]), r.json()["entity"], days[0])
         assert derivations == [days[0], days[0]]  # the server's one, and the check above
         derivations.clear()
         for day in (days[1], days[2], days[0], days[2]):  # days[0] was dropped for days[2]
-            assert client.get(f"/entities/{KP_BANK}",
-                              params={"as_of": day.isoformat()}).status_code == 200
+            assert (
+                client.get(f"/entities/{KP_BANK}", params={"as_of": day.isoformat()}).status_code
+                == 200
+            )
         assert derivations == [days[1], days[2], days[0]]
-        assert client.get(f"/entities/{KP_BANK}",
-                          params={"as_of": AS_OF.isoformat()}).status_code == 200
+        assert (
+            client.get(f"/entities/{KP_BANK}", params={"as_of": AS_OF.isoformat()}).status_code
+            == 200
+        )
         assert len(derivations) == 3  # the store's own date needs no copy
         app.state.sanctiongraph.data_changed()  # a write drops the kept views
-        assert client.get(f"/entities/{KP_BANK}",
-                          params={"as_of": days[2].isoformat()}).status_code == 200
+        assert (
+            client.get(f"/entities/{KP_BANK}", params={"as_of": days[2].isoformat()}).status_code
+            == 200
+        )
         assert derivations[-1] == days[2] and len(derivations) == 4
 
 
@@ -91,10 +96,11 @@ def test_many_dates_at_once_are_bounded(store, monkeypatch):
 
     async def main() -> tuple[list[httpx.Response], list[httpx.Response]]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t",
-                                     timeout=60) as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=60) as http:
+
             def ask(day: date):
                 return http.get(f"/entities/{KP_BANK}", params={"as_of": day.isoformat()})
+
             many = await asyncio.gather(*(ask(AS_OF + timedelta(days=n)) for n in range(1, 9)))
             same = await asyncio.gather(*(ask(AS_OF + timedelta(days=30)) for _ in range(6)))
             return many, same
@@ -103,8 +109,7 @@ def test_many_dates_at_once_are_bounded(store, monkeypatch):
     codes = sorted(r.status_code for r in many)
     assert codes == [200] * 4 + [503] * 4, codes
     refused = [r for r in many if r.status_code == 503]
-    assert all(r.headers.get("retry-after") and "try again" in r.json()["detail"]
-               for r in refused)
+    assert all(r.headers.get("retry-after") and "try again" in r.json()["detail"] for r in refused)
     assert [r.status_code for r in same] == [200] * 6
     assert len({r.text for r in same}) == 1
     assert peak[0] == 1

@@ -32,15 +32,19 @@ def test_random_world_with_bands_controls_cycles_and_shared_steps():
                 continue
             kind = rng.random()
             if kind < 0.2:
-                data.add_holding(f"e{owner}", f"e{i}", minimum=rng.choice([None, 10, 12.5]),
-                                 maximum=rng.choice([None, 60, 75.25]))
+                data.add_holding(
+                    f"e{owner}",
+                    f"e{i}",
+                    minimum=rng.choice([None, 10, 12.5]),
+                    maximum=rng.choice([None, 60, 75.25]),
+                )
             elif kind < 0.3:
                 data.add_holding(f"e{owner}", f"e{i}", control=True)
             else:
                 data.add_holding(f"e{owner}", f"e{i}", rng.choice([10, 25, 33.3333, 50, 60]))
     for i in rng.sample(range(200), 20):
         data.add_listing(f"e{i}", programs=["DPRK"])
-    data.entity("e5", "Ünïcode \"quoted\" \\ id\n")
+    data.entity("e5", 'Ünïcode "quoted" \\ id\n')
     memo: dict = {}  # as the API keeps it: across the answers of one ownership data
     shared = 0
     for number in range(len(data.keys)):
@@ -52,7 +56,8 @@ def test_random_world_with_bands_controls_cycles_and_shared_steps():
         shared += len(steps) - len(set(steps))
     assert shared  # steps recur across paths, so the memo is used
     assert set(memo) == {n for n in range(len(data.h_owner)) if not data.h_control[n]} - {
-        n for n in range(len(data.h_owner)) if not data.holding_active(n, AS_OF.isoformat())}
+        n for n in range(len(data.h_owner)) if not data.holding_active(n, AS_OF.isoformat())
+    }
 
 
 def test_chains_run_from_the_top_owner_down_both_ways():
@@ -77,10 +82,10 @@ def test_every_entity_of_the_minimal_package(base_store):
     assert data.keys
     for key in data.keys:
         plain = owners(base_store, key, AS_OF, data)
-        assert owners_json(entity_status(base_store, key, AS_OF, data), step_writer()) == \
-            model_json(plain), key
-        assert owners_json(entity_status(base_store, key, AS_OF, None)) == \
-            model_json(plain), key
+        assert owners_json(
+            entity_status(base_store, key, AS_OF, data), step_writer()
+        ) == model_json(plain), key
+        assert owners_json(entity_status(base_store, key, AS_OF, None)) == model_json(plain), key
 
 
 def test_route_answers_the_model_bytes(client, base_store):
@@ -97,9 +102,19 @@ def test_access_paths_json_is_what_the_model_writes():
     from sanctiongraph.api.models import AccessPathsOut
 
     model = TypeAdapter(AccessPathsOut)
-    for body in ({"entity": "kp", "paths": [], "truncated": False},
-                 {"entity": "k\u00e9 \"q\" \\", "truncated": True, "paths": [
-                     {"hops": ["k\u00e9", "b/2", "\u4e2d"], "accounts": ["a\\1", "a\t2"],
-                      "reaches_us": True},
-                     {"hops": ["x", "y"], "accounts": ["z"], "reaches_us": False}]}):
+    for body in (
+        {"entity": "kp", "paths": [], "truncated": False},
+        {
+            "entity": 'k\u00e9 "q" \\',
+            "truncated": True,
+            "paths": [
+                {
+                    "hops": ["k\u00e9", "b/2", "\u4e2d"],
+                    "accounts": ["a\\1", "a\t2"],
+                    "reaches_us": True,
+                },
+                {"hops": ["x", "y"], "accounts": ["z"], "reaches_us": False},
+            ],
+        },
+    ):
         assert access_paths_json(body) == model.dump_json(model.validate_python(body))

@@ -28,10 +28,24 @@ def keyed(base_store) -> Iterator[TestClient]:
 
 # --- as_of ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", ["0", "1", "20261123", "2026-11-23T00:00:00", "2026-11-23Z",
-                                   "2026-1-23", "2026-02-30", " 2026-11-23", "today"])
-@pytest.mark.parametrize("path", ["/entities/kp-bank", "/entities/kp-bank/owners",
-                                  "/entities/kp-bank/access-paths"])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0",
+        "1",
+        "20261123",
+        "2026-11-23T00:00:00",
+        "2026-11-23Z",
+        "2026-1-23",
+        "2026-02-30",
+        " 2026-11-23",
+        "today",
+    ],
+)
+@pytest.mark.parametrize(
+    "path", ["/entities/kp-bank", "/entities/kp-bank/owners", "/entities/kp-bank/access-paths"]
+)
 def test_as_of_only_as_yyyy_mm_dd(client, path, value):
     r = client.get(path, params={"as_of": value})
     assert r.status_code == 400, (path, value, r.text)
@@ -40,30 +54,44 @@ def test_as_of_only_as_yyyy_mm_dd(client, path, value):
 
 def test_as_of_on_writes_and_validation_too(client):
     for path in ("/validate", "/graphs/x"):
-        r = client.post(path, params={"as_of": "0"}, content=b"<urn:a> <urn:b> <urn:c> .",
-                        headers={"content-type": "application/n-triples", "x-api-key": API_KEY})
+        r = client.post(
+            path,
+            params={"as_of": "0"},
+            content=b"<urn:a> <urn:b> <urn:c> .",
+            headers={"content-type": "application/n-triples", "x-api-key": API_KEY},
+        )
         assert r.status_code == 400, (path, r.text)
 
 
 def test_as_of_accepted_and_documented(client):
-    assert client.get("/entities/kp-bank", params={"as_of": AS_OF.isoformat()}).json()[
-        "as_of"] == AS_OF.isoformat()
+    assert (
+        client.get("/entities/kp-bank", params={"as_of": AS_OF.isoformat()}).json()["as_of"]
+        == AS_OF.isoformat()
+    )
     spec = client.get("/openapi.json").json()
-    (param,) = [p for p in spec["paths"]["/entities/{entity_id}"]["get"]["parameters"]
-                if p["name"] == "as_of"]
+    (param,) = [
+        p
+        for p in spec["paths"]["/entities/{entity_id}"]["get"]["parameters"]
+        if p["name"] == "as_of"
+    ]
     assert "YYYY-MM-DD" in param["description"]
 
 
 # --- graph names ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["%2E", "%2E%2E", "...", "%2e%2e"])
 def test_graph_names_of_dots_refused(client, name):
-    r = client.post(f"/graphs/{name}", content=b"<urn:a> <urn:b> <urn:c> .",
-                    headers={"content-type": "application/n-triples", "x-api-key": API_KEY})
+    r = client.post(
+        f"/graphs/{name}",
+        content=b"<urn:a> <urn:b> <urn:c> .",
+        headers={"content-type": "application/n-triples", "x-api-key": API_KEY},
+    )
     assert r.status_code == 400 and "dots" in r.json()["detail"]
 
 
 # --- OPTIONS and 405 -----------------------------------------------------------------
+
 
 def test_options_answers_allow(client):
     r = client.options("/sparql")
@@ -75,10 +103,14 @@ def test_options_answers_allow(client):
 def test_405_names_every_allowed_method(client):
     r = client.delete("/sparql")
     assert r.status_code == 405 and set(r.headers["allow"].split(", ")) == {
-        "GET", "POST", "OPTIONS"}
+        "GET",
+        "POST",
+        "OPTIONS",
+    }
 
 
 # --- reads that need the key ---------------------------------------------------------
+
 
 def test_healthz_without_the_key_says_only_that_it_is_up(keyed):
     r = keyed.get("/healthz")
@@ -111,19 +143,39 @@ def test_serve_passes_read_requires_key_and_hosts(monkeypatch, tmp_path):
     monkeypatch.setattr(serve_module, "seed_if_empty", lambda store, as_of: False)
     # uvicorn does not run here, so nothing listens: no port to check either
     monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
-    result = CliRunner().invoke(cli.cli, ["serve", "--store", str(tmp_path / "a"),
-                                          "--read-requires-key"])
+    result = CliRunner().invoke(
+        cli.cli, ["serve", "--store", str(tmp_path / "a"), "--read-requires-key"]
+    )
     assert result.exit_code == 2 and "--api-key" in result.output
-    result = CliRunner().invoke(cli.cli, [
-        "serve", "--store", str(tmp_path / "b"), "--api-key", API_KEY, "--read-requires-key",
-        "--host", "10.0.0.5"])
+    result = CliRunner().invoke(
+        cli.cli,
+        [
+            "serve",
+            "--store",
+            str(tmp_path / "b"),
+            "--api-key",
+            API_KEY,
+            "--read-requires-key",
+            "--host",
+            "10.0.0.5",
+        ],
+    )
     assert result.exit_code == 0, result.output
     settings = apps[-1].state.sanctiongraph.settings
     assert settings.read_requires_key is True
     assert set(settings.allowed_hosts) == {"localhost", "127.0.0.1", "::1", "[::1]", "10.0.0.5"}
-    result = CliRunner().invoke(cli.cli, [
-        "serve", "--store", str(tmp_path / "c"), "--allowed-host", "sanctions.example.org",
-        "--allowed-host", "*.example.net"])
+    result = CliRunner().invoke(
+        cli.cli,
+        [
+            "serve",
+            "--store",
+            str(tmp_path / "c"),
+            "--allowed-host",
+            "sanctions.example.org",
+            "--allowed-host",
+            "*.example.net",
+        ],
+    )
     assert result.exit_code == 0, result.output
     settings = apps[-1].state.sanctiongraph.settings
     assert settings.allowed_hosts == ("sanctions.example.org", "*.example.net")
@@ -137,9 +189,18 @@ def test_worker_processes_get_the_same_settings(monkeypatch, tmp_path):
     from sanctiongraph.store import open_store
 
     open_store(tmp_path / "store").close()  # workers open an existing store read-only
-    monkeypatch.setenv(serve_module.WORKER_SETTINGS, json.dumps({
-        "store_path": str(tmp_path / "store"), "api_key": API_KEY, "read_requires_key": True,
-        "allowed_hosts": ["localhost"], "cors_origins": ["https://dash.example"]}))
+    monkeypatch.setenv(
+        serve_module.WORKER_SETTINGS,
+        json.dumps(
+            {
+                "store_path": str(tmp_path / "store"),
+                "api_key": API_KEY,
+                "read_requires_key": True,
+                "allowed_hosts": ["localhost"],
+                "cors_origins": ["https://dash.example"],
+            }
+        ),
+    )
     app = serve_module.worker_app()
     settings = app.state.sanctiongraph.settings
     assert settings.read_requires_key and settings.allowed_hosts == ("localhost",)
@@ -150,21 +211,37 @@ def test_worker_processes_get_the_same_settings(monkeypatch, tmp_path):
 
 # --- Host and security headers -------------------------------------------------------
 
+
 def test_host_header_checked(base_store):
     settings = Settings(store=base_store, allowed_hosts=("localhost", "127.0.0.1"))
-    with TestClient(create_app(settings), base_url="http://localhost",
-                    raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(settings), base_url="http://localhost", raise_server_exceptions=False
+    ) as client:
         assert client.get("/healthz").status_code == 200
         assert client.get("/healthz", headers={"host": "127.0.0.1:8000"}).status_code == 200
         assert client.get("/healthz", headers={"host": "evil.example"}).status_code == 400
-        assert client.get("/sparql", params={"query": "ASK {}"},
-                          headers={"host": "rebind.example:8000"}).status_code == 400
+        assert (
+            client.get(
+                "/sparql", params={"query": "ASK {}"}, headers={"host": "rebind.example:8000"}
+            ).status_code
+            == 400
+        )
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/healthz"), ("GET", "/dashboard/"), ("GET", "/dashboard/app.js"),
-    ("GET", "/sparql"), ("GET", "/entities/nobody"), ("GET", "/entities/kp-bank/access-paths"),
-    ("POST", "/validate"), ("DELETE", "/sparql"), ("GET", "/no-such-page")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/healthz"),
+        ("GET", "/dashboard/"),
+        ("GET", "/dashboard/app.js"),
+        ("GET", "/sparql"),
+        ("GET", "/entities/nobody"),
+        ("GET", "/entities/kp-bank/access-paths"),
+        ("POST", "/validate"),
+        ("DELETE", "/sparql"),
+        ("GET", "/no-such-page"),
+    ],
+)
 def test_security_headers_on_every_answer(client, method, path):
     r = client.request(method, path, headers={"accept": "text/html"})
     assert r.headers["x-frame-options"] == "DENY"
@@ -197,8 +274,12 @@ def test_our_pages_need_no_inline_script():
     from a file and sets no event handler attribute."""
     from sanctiongraph.api.static_pages import redoc_page, swagger_page, yasgui_page
 
-    pages = [(STATIC_DIR / "dashboard" / "index.html").read_text(), yasgui_page(),
-             swagger_page(), redoc_page()]
+    pages = [
+        (STATIC_DIR / "dashboard" / "index.html").read_text(),
+        yasgui_page(),
+        swagger_page(),
+        redoc_page(),
+    ]
     for page in pages:
         for script in re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S):
             assert "src=" in script[0] and not script[1].strip()

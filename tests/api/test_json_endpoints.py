@@ -26,7 +26,8 @@ def test_entity_by_package_id(client):
     assert body["names"] == ["Example Pyong Bank"]
     assert [k["iri"] for k in body["kinds"]] == [SG + "Bank"]
     assert [j["iri"] for j in body["jurisdictions"]] == [
-        "https://w3id.org/sanctiongraph/ref/country/KP"]
+        "https://w3id.org/sanctiongraph/ref/country/KP"
+    ]
     [designation] = body["designations"]
     assert designation["list"].endswith("/list/SDN") and designation["active"] is True
     derived = {c["iri"] for c in body["derived_classes"]}
@@ -52,9 +53,15 @@ def test_entity_as_of_before_designation(client):
     assert [d["active"] for d in body["designations"]] == [False]
 
 
-@pytest.mark.parametrize("path", ["/entities/nobody", "/entities/nobody/owners",
-                                  "/entities/nobody/access-paths",
-                                  "/entities/" + quote("https://example.org/x", safe="")])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/entities/nobody",
+        "/entities/nobody/owners",
+        "/entities/nobody/access-paths",
+        "/entities/" + quote("https://example.org/x", safe=""),
+    ],
+)
 def test_unknown_entity_404(client, path):
     r = client.get(path)
     assert r.status_code in (404, 501)
@@ -81,21 +88,26 @@ def test_owners_same_as_library(client, base_store):
 
 
 def test_access_paths_same_as_library(client, base_store):
-    r = client.get("/entities/kp-bank-cn/access-paths",
-                   params={"as_of": AS_OF.isoformat(), "max_depth": 3})
+    r = client.get(
+        "/entities/kp-bank-cn/access-paths", params={"as_of": AS_OF.isoformat(), "max_depth": 3}
+    )
     assert r.status_code == 200, r.text
     expected = access_paths(
-        base_store, "https://w3id.org/sanctiongraph/id/entity/kp-bank-cn", AS_OF, 3)
+        base_store, "https://w3id.org/sanctiongraph/id/entity/kp-bank-cn", AS_OF, 3
+    )
     assert r.json() == json.loads(json.dumps(expected))
     assert set(r.json()) >= {"entity", "paths"}
 
 
 def test_access_paths_bad_depth(client):
     assert client.get("/entities/kp-bank/access-paths", params={"max_depth": 0}).status_code == 400
-    assert client.get("/entities/kp-bank/access-paths", params={"max_depth": "x"}).status_code == 400
+    assert (
+        client.get("/entities/kp-bank/access-paths", params={"max_depth": "x"}).status_code == 400
+    )
 
 
 # --- validate --------------------------------------------------------------------------
+
 
 def package_zip() -> bytes:
     buffer = io.BytesIO()
@@ -109,8 +121,12 @@ def test_validate_zip_matches_library(client):
     from sanctiongraph.ingest import read_sources
     from sanctiongraph.validate import validate_sources
 
-    r = client.post("/validate", params={"as_of": AS_OF.isoformat()}, content=package_zip(),
-                    headers={"content-type": "application/zip"})
+    r = client.post(
+        "/validate",
+        params={"as_of": AS_OF.isoformat()},
+        content=package_zip(),
+        headers={"content-type": "application/zip"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert set(body) == {"conforms", "as_of", "findings", "errors", "rules_checked"}
@@ -123,20 +139,25 @@ def test_validate_zip_matches_library(client):
 
 def test_validate_turtle_report(client):
     body = b"<urn:x> a <https://w3id.org/sanctiongraph/ontology#Bank> ."
-    r = client.post("/validate", content=body, headers={
-        "content-type": "text/turtle", "accept": "text/turtle"})
+    r = client.post(
+        "/validate", content=body, headers={"content-type": "text/turtle", "accept": "text/turtle"}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     from rdflib import Graph
     from rdflib.namespace import RDF, SH
+
     graph = Graph().parse(data=r.text, format="turtle")
     assert (None, RDF.type, SH.ValidationReport) in graph
 
 
-@pytest.mark.parametrize("media,body", [
-    ("application/n-triples", b"<urn:a> <urn:b> <urn:c> .\n"),
-    ("application/ld+json", json.dumps({"@id": "urn:a", "urn:b": {"@id": "urn:c"}}).encode()),
-    ("text/turtle; charset=utf-8", b"<urn:a> <urn:b> <urn:c> ."),
-])
+@pytest.mark.parametrize(
+    "media,body",
+    [
+        ("application/n-triples", b"<urn:a> <urn:b> <urn:c> .\n"),
+        ("application/ld+json", json.dumps({"@id": "urn:a", "urn:b": {"@id": "urn:c"}}).encode()),
+        ("text/turtle; charset=utf-8", b"<urn:a> <urn:b> <urn:c> ."),
+    ],
+)
 def test_validate_rdf_types(client, media, body):
     r = client.post("/validate", content=body, headers={"content-type": media})
     assert r.status_code == 200, r.text
@@ -147,27 +168,32 @@ def test_validate_bad_input_reports_errors(client):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("entities.csv", "id,name,kind\nx,,bank\n")
-    r = client.post("/validate", content=buffer.getvalue(),
-                    headers={"content-type": "application/zip"})
+    r = client.post(
+        "/validate", content=buffer.getvalue(), headers={"content-type": "application/zip"}
+    )
     assert r.status_code == 400
     body = r.json()
     assert "detail" in body and body["errors"][0]["file"] == "entities.csv"
     assert body["errors"][0]["row"] == 2
 
 
-@pytest.mark.parametrize("media,body,status", [
-    ("text/turtle", b"this is not turtle", 400),
-    ("application/zip", b"PK not really", 400),
-    ("application/octet-stream", b"x", 415),
-    ("", b"x", 415),
-    ("multipart/form-data; boundary=x", b"--x--", 415),
-])
+@pytest.mark.parametrize(
+    "media,body,status",
+    [
+        ("text/turtle", b"this is not turtle", 400),
+        ("application/zip", b"PK not really", 400),
+        ("application/octet-stream", b"x", 415),
+        ("", b"x", 415),
+        ("multipart/form-data; boundary=x", b"--x--", 415),
+    ],
+)
 def test_validate_bad_bodies(client, media, body, status):
     r = client.post("/validate", content=body, headers={"content-type": media})
     assert r.status_code == status and "detail" in r.json()
 
 
 # --- health ---------------------------------------------------------------------------
+
 
 def test_healthz(client, base_store):
     r = client.get("/healthz")
@@ -181,9 +207,15 @@ def test_healthz(client, base_store):
 
 def test_openapi_documents_every_endpoint(client):
     spec = client.get("/openapi.json").json()
-    for path in ("/sparql", "/entities/{entity_id}", "/entities/{entity_id}/owners",
-                 "/entities/{entity_id}/access-paths", "/validate", "/healthz",
-                 "/graphs/{name}"):
+    for path in (
+        "/sparql",
+        "/entities/{entity_id}",
+        "/entities/{entity_id}/owners",
+        "/entities/{entity_id}/access-paths",
+        "/validate",
+        "/healthz",
+        "/graphs/{name}",
+    ):
         assert path in spec["paths"], path
     assert "examples" in json.dumps(spec["components"]["schemas"]["EntityOut"])
 
@@ -234,6 +266,7 @@ def test_analysis_runs_in_the_event_loop_only_over_the_read_copies(base_store, m
         async def main() -> bool:
             loop_thread = threading.get_ident()
             return await state.analyse(threading.get_ident) == loop_thread
+
         return anyio.run(main)
 
     state = AppState(Settings(store=base_store), base_store, owns_store=False)
@@ -291,15 +324,25 @@ def test_every_entity_route_accepts_the_ids_the_others_accept():
     store = make_store()
     only_owner = "https://example.org/only-an-owner"
     holding = ox.BlankNode()
-    store.add_triples(ox.NamedNode(str(GRAPH["extra"])), [
-        ox.Triple(holding, ox.NamedNode(f"{SG}owner"), ox.NamedNode(only_owner)),
-        ox.Triple(holding, ox.NamedNode(f"{SG}owned"), ox.NamedNode(KP_BANK)),
-    ])
+    store.add_triples(
+        ox.NamedNode(str(GRAPH["extra"])),
+        [
+            ox.Triple(holding, ox.NamedNode(f"{SG}owner"), ox.NamedNode(only_owner)),
+            ox.Triple(holding, ox.NamedNode(f"{SG}owned"), ox.NamedNode(KP_BANK)),
+        ],
+    )
     with TestClient(create_app(Settings(store=store)), raise_server_exceptions=False) as client:
-        for ident, status in ((quote(only_owner, safe=""), 200), ("kp-bank", 200),
-                              (quote(KP_BANK, safe=""), 200), ("nobody", 404),
-                              (quote("https://example.org/nobody", safe=""), 404)):
-            answers = [client.get(f"/entities/{ident}{route}",
-                                  params={"as_of": AS_OF.isoformat()}).status_code
-                       for route in ("", "/owners", "/access-paths")]
+        for ident, status in (
+            (quote(only_owner, safe=""), 200),
+            ("kp-bank", 200),
+            (quote(KP_BANK, safe=""), 200),
+            ("nobody", 404),
+            (quote("https://example.org/nobody", safe=""), 404),
+        ):
+            answers = [
+                client.get(
+                    f"/entities/{ident}{route}", params={"as_of": AS_OF.isoformat()}
+                ).status_code
+                for route in ("", "/owners", "/access-paths")
+            ]
             assert answers == [status] * 3, (ident, answers)

@@ -8,9 +8,11 @@ import zipfile
 
 from .conftest import API_KEY, AS_OF
 
-ENTITIES = ("id,name,kind,jurisdiction,same_as\n"
-            "us-bank,First Example Bank,bank,US,\n"
-            "c1,Counterparty Bank,bank,HK,ofac:424242\n")
+ENTITIES = (
+    "id,name,kind,jurisdiction,same_as\n"
+    "us-bank,First Example Bank,bank,US,\n"
+    "c1,Counterparty Bank,bank,HK,ofac:424242\n"
+)
 
 
 def package_zip() -> bytes:
@@ -21,8 +23,12 @@ def package_zip() -> bytes:
 
 
 def test_validate_refuses_an_unknown_entry(client) -> None:
-    r = client.post("/validate", params={"as_of": AS_OF.isoformat()}, content=package_zip(),
-                    headers={"content-type": "application/zip"})
+    r = client.post(
+        "/validate",
+        params={"as_of": AS_OF.isoformat()},
+        content=package_zip(),
+        headers={"content-type": "application/zip"},
+    )
     assert r.status_code == 400, r.text
     (error,) = r.json()["errors"]
     assert (error["file"], error["row"], error["column"]) == ("entities.csv", 3, "same_as")
@@ -31,9 +37,12 @@ def test_validate_refuses_an_unknown_entry(client) -> None:
 
 def test_a_graph_upload_with_an_unknown_entry_loads_nothing(client) -> None:
     before = client.get("/graphs").json()
-    r = client.post("/graphs/linked-bank", params={"as_of": AS_OF.isoformat()},
-                    content=package_zip(),
-                    headers={"content-type": "application/zip", "x-api-key": API_KEY})
+    r = client.post(
+        "/graphs/linked-bank",
+        params={"as_of": AS_OF.isoformat()},
+        content=package_zip(),
+        headers={"content-type": "application/zip", "x-api-key": API_KEY},
+    )
     assert r.status_code == 400, r.text
     assert "ofac:424242" in r.text and "row" in r.text
     assert client.get("/graphs").json() == before

@@ -17,14 +17,19 @@ from sanctiongraph.api.worker import INTERNAL, Limits, QueryRunner, Snapshot, _W
 LIMITS = Limits(20_000, 32, 10_000, 20_000_000)
 DATA = Snapshot(nquads=b"<urn:x:a> <urn:x:b> <urn:x:c> <urn:x:g> .\n")
 # 10^9 solutions over any data: runs until its deadline.
-RUNAWAY = ("SELECT (COUNT(*) AS ?n) WHERE { "
-           + " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(9)) + " }")
+RUNAWAY = (
+    "SELECT (COUNT(*) AS ?n) WHERE { "
+    + " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(9))
+    + " }"
+)
 
 
 def run_all(runner: QueryRunner, clients: list[str]) -> list:
     async def main() -> list:
-        return await asyncio.gather(*(runner.run(RUNAWAY, ("*/*",), client=client)
-                                      for client in clients))
+        return await asyncio.gather(
+            *(runner.run(RUNAWAY, ("*/*",), client=client) for client in clients)
+        )
+
     return asyncio.run(main())
 
 
@@ -80,11 +85,23 @@ class FailingStore:
 
 
 def test_store_errors_are_retryable_and_never_show_a_path():
-    outcome = execute(FailingStore(OSError("IO error: /srv/store/000123.sst: gone")),
-                      "ASK {}", ("*/*",), (), (), LIMITS)
+    outcome = execute(
+        FailingStore(OSError("IO error: /srv/store/000123.sst: gone")),
+        "ASK {}",
+        ("*/*",),
+        (),
+        (),
+        LIMITS,
+    )
     assert outcome.status == 500 and outcome.retryable and outcome.detail == INTERNAL
-    outcome = execute(FailingStore(RuntimeError("failed reading /srv/store/000123.sst")),
-                      "ASK {}", ("*/*",), (), (), LIMITS)
+    outcome = execute(
+        FailingStore(RuntimeError("failed reading /srv/store/000123.sst")),
+        "ASK {}",
+        ("*/*",),
+        (),
+        (),
+        LIMITS,
+    )
     assert outcome.status == 400 and "/srv/store" not in outcome.detail
 
 

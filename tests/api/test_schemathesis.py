@@ -11,8 +11,11 @@ from sanctiongraph.api import Settings, create_app  # noqa: E402
 
 from .conftest import API_KEY, make_store  # noqa: E402
 
-APP = create_app(Settings(store=make_store(), api_key=API_KEY, query_deadline_seconds=2.0,
-                          max_upload_bytes=200_000))
+APP = create_app(
+    Settings(
+        store=make_store(), api_key=API_KEY, query_deadline_seconds=2.0, max_upload_bytes=200_000
+    )
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
@@ -23,8 +26,7 @@ def close_workers():
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case):
     response = case.call()
     assert response.status_code < 500, (case.method, case.path, response.text[:500])

@@ -30,6 +30,7 @@ def settle(listener) -> int:
 
 # --- controls: the engine really makes these requests when asked --------------------
 
+
 def test_control_pyoxigraph_service_connects(listener):
     store = ox.Store()
     with pytest.raises(Exception):  # noqa: B017 - whatever pyoxigraph raises: it tried
@@ -76,18 +77,25 @@ def test_probe_refused_before_execution(client, listener, template, how):
     elif how == "form":
         r = client.post("/sparql", data={"query": query})
     else:
-        r = client.post("/sparql", content=query.encode(),
-                        headers={"content-type": "application/sparql-query"})
+        r = client.post(
+            "/sparql", content=query.encode(), headers={"content-type": "application/sparql-query"}
+        )
     assert r.status_code == 400, r.text
     assert "detail" in r.json()
     assert settle(listener) == 0
 
 
-@pytest.mark.parametrize("params", [
-    {"update": "LOAD <{url}>"},
-    {"query": "SELECT * WHERE {{ ?s ?p ?o }} LIMIT 1", "default-graph-uri": "{url}"},
-    {"query": "SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT 1", "named-graph-uri": "{url}"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"update": "LOAD <{url}>"},
+        {"query": "SELECT * WHERE {{ ?s ?p ?o }} LIMIT 1", "default-graph-uri": "{url}"},
+        {
+            "query": "SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT 1",
+            "named-graph-uri": "{url}",
+        },
+    ],
+)
 def test_probe_protocol_parameters(client, listener, params):
     filled = {k: v.format(url=listener.url) for k, v in params.items()}
     assert client.get("/sparql", params=filled).status_code == 400
@@ -96,12 +104,16 @@ def test_probe_protocol_parameters(client, listener, params):
 
 
 def test_probe_jsonld_remote_context(client, listener):
-    body = json.dumps({"@context": listener.url + "context.jsonld",
-                       "@id": "urn:x", "name": "probe"}).encode()
+    body = json.dumps(
+        {"@context": listener.url + "context.jsonld", "@id": "urn:x", "name": "probe"}
+    ).encode()
     r = client.post("/validate", content=body, headers={"content-type": "application/ld+json"})
     assert r.status_code == 400 and r.json()["errors"]
-    r = client.post("/graphs/probe", content=body,
-                    headers={"content-type": "application/ld+json", "x-api-key": API_KEY})
+    r = client.post(
+        "/graphs/probe",
+        content=body,
+        headers={"content-type": "application/ld+json", "x-api-key": API_KEY},
+    )
     assert r.status_code == 400
     assert settle(listener) == 0
 
@@ -115,12 +127,16 @@ def test_probe_jsonld_import(client, listener):
 
 # --- words in strings, comments and names are not keywords -------------------------
 
-@pytest.mark.parametrize("query", [
-    'SELECT * WHERE { ?s ?p "SERVICE <http://127.0.0.1:1/> LOAD" } LIMIT 1',
-    "SELECT * WHERE { ?s ?p ?o } LIMIT 1 # SERVICE <http://127.0.0.1:1/>",
-    "SELECT ?service ?load WHERE { ?service ?load ?o } LIMIT 1",
-    "PREFIX service: <urn:x:> SELECT * WHERE { ?s ?p ?o FILTER(?p != service:load) } LIMIT 1",
-])
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * WHERE { ?s ?p "SERVICE <http://127.0.0.1:1/> LOAD" } LIMIT 1',
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 1 # SERVICE <http://127.0.0.1:1/>",
+        "SELECT ?service ?load WHERE { ?service ?load ?o } LIMIT 1",
+        "PREFIX service: <urn:x:> SELECT * WHERE { ?s ?p ?o FILTER(?p != service:load) } LIMIT 1",
+    ],
+)
 def test_harmless_look_alikes_run(client, query):
     assert client.get("/sparql", params={"query": query}).status_code == 200
 
@@ -133,6 +149,7 @@ def test_codepoint_escapes_refused(client):
 
 
 # --- size and depth ----------------------------------------------------------------
+
 
 def test_query_too_long(client):
     q = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 20_000
@@ -156,6 +173,7 @@ def test_nesting_within_limit_runs(client):
 
 # --- deadline ------------------------------------------------------------------------
 
+
 def test_deadline_stops_query_and_server_keeps_answering(client):
     client.get("/sparql", params={"query": "ASK {}"})  # worker warm
     started = time.monotonic()
@@ -171,10 +189,12 @@ def test_deadline_stops_query_and_server_keeps_answering(client):
 
 # --- result caps ---------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def capped(base_store):
-    settings = Settings(store=base_store, max_result_rows=5, max_result_bytes=2_000,
-                        query_deadline_seconds=DEADLINE)
+    settings = Settings(
+        store=base_store, max_result_rows=5, max_result_bytes=2_000, query_deadline_seconds=DEADLINE
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -184,21 +204,26 @@ def test_result_rows_capped(capped):
     assert r.status_code == 400 and "more than 5 rows" in r.json()["detail"]
     r = capped.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 6"})
     assert r.status_code == 400 and "more than 5 triples" in r.json()["detail"]
-    assert capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}).status_code == 200
+    assert (
+        capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}).status_code
+        == 200
+    )
 
 
 def test_result_bytes_capped(capped):
-    q = 'SELECT ?x WHERE { BIND(CONCAT(' + ", ".join(['"' + "a" * 500 + '"'] * 5) + ') AS ?x) }'
+    q = "SELECT ?x WHERE { BIND(CONCAT(" + ", ".join(['"' + "a" * 500 + '"'] * 5) + ") AS ?x) }"
     r = capped.get("/sparql", params={"query": q})
     assert r.status_code == 400 and "larger than 2000 bytes" in r.json()["detail"]
 
 
 # --- uploads -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def small_uploads(base_store):
-    settings = Settings(store=base_store, api_key=API_KEY, max_upload_bytes=1_000,
-                        max_unzipped_bytes=5_000)
+    settings = Settings(
+        store=base_store, api_key=API_KEY, max_upload_bytes=1_000, max_unzipped_bytes=5_000
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -206,8 +231,11 @@ def small_uploads(base_store):
 def test_upload_too_large(small_uploads):
     body = b"<urn:a> <urn:b> <urn:c> .\n" * 100
     for path in ("/validate", "/graphs/big"):
-        r = small_uploads.post(path, content=body, headers={
-            "content-type": "application/n-triples", "x-api-key": API_KEY})
+        r = small_uploads.post(
+            path,
+            content=body,
+            headers={"content-type": "application/n-triples", "x-api-key": API_KEY},
+        )
         assert r.status_code == 413 and "detail" in r.json()
 
 
@@ -215,8 +243,10 @@ def test_upload_too_large_chunked(small_uploads):
     def chunks():
         for _ in range(100):
             yield b"<urn:a> <urn:b> <urn:c> .\n"
-    r = small_uploads.post("/validate", content=chunks(),
-                           headers={"content-type": "application/n-triples"})
+
+    r = small_uploads.post(
+        "/validate", content=chunks(), headers={"content-type": "application/n-triples"}
+    )
     assert r.status_code == 413
 
 
@@ -225,16 +255,19 @@ def test_zip_bomb_refused(small_uploads):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("entities.csv", "id,name,kind\n" + "x" * 100_000)
     assert len(buffer.getvalue()) < 1_000
-    r = small_uploads.post("/validate", content=buffer.getvalue(),
-                           headers={"content-type": "application/zip"})
+    r = small_uploads.post(
+        "/validate", content=buffer.getvalue(), headers={"content-type": "application/zip"}
+    )
     assert r.status_code == 413 and "unpacks" in r.json()["detail"]
 
 
 @pytest.mark.parametrize("media", ["application/rdf+xml", "application/xml", "text/xml"])
 def test_rdf_xml_refused(client, media):
-    billion_laughs = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
-                      b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-                      b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>')
+    billion_laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+    )
     r = client.post("/validate", content=billion_laughs, headers={"content-type": media})
     assert r.status_code == 415 and "RDF/XML" in r.json()["detail"]
 
@@ -242,17 +275,21 @@ def test_rdf_xml_refused(client, media):
 def test_validate_never_opens_a_path(client, tmp_path):
     secret = tmp_path / "secret.ttl"
     secret.write_text("<urn:secret> <urn:p> <urn:o> .")
-    r = client.post("/validate", content=str(secret).encode(),
-                    headers={"content-type": "text/turtle"})
+    r = client.post(
+        "/validate", content=str(secret).encode(), headers={"content-type": "text/turtle"}
+    )
     assert r.status_code == 400  # the body is data, and a path is not valid Turtle
-    r = client.post("/validate", content=b"http://127.0.0.1:1/x.zip",
-                    headers={"content-type": "application/zip"})
+    r = client.post(
+        "/validate",
+        content=b"http://127.0.0.1:1/x.zip",
+        headers={"content-type": "application/zip"},
+    )
     assert r.status_code == 400
 
 
 # --- API key -------------------------------------------------------------------------
 
-TURTLE = b"<https://w3id.org/sanctiongraph/id/entity/probe> <http://www.w3.org/2000/01/rdf-schema#label> \"Probe\" ."
+TURTLE = b'<https://w3id.org/sanctiongraph/id/entity/probe> <http://www.w3.org/2000/01/rdf-schema#label> "Probe" .'
 
 
 @pytest.fixture(scope="module")
@@ -265,8 +302,12 @@ def writable():
 def test_write_needs_key(writable):
     headers = {"content-type": "text/turtle"}
     assert writable.post("/graphs/extra", content=TURTLE, headers=headers).status_code == 401
-    assert writable.post("/graphs/extra", content=TURTLE,
-                         headers={**headers, "x-api-key": "wrong"}).status_code == 403
+    assert (
+        writable.post(
+            "/graphs/extra", content=TURTLE, headers={**headers, "x-api-key": "wrong"}
+        ).status_code
+        == 403
+    )
     ask = {"query": 'ASK { ?e <http://www.w3.org/2000/01/rdf-schema#label> "Probe" }'}
     assert writable.get("/sparql", params=ask).json()["boolean"] is False
     r = writable.post("/graphs/extra", content=TURTLE, headers={**headers, "x-api-key": API_KEY})
@@ -280,11 +321,16 @@ def test_owners_sees_a_write(writable):
     # /owners answers from the server's copy of the holdings; a write must replace it.
     sg, ident = "https://w3id.org/sanctiongraph/ontology#", "https://w3id.org/sanctiongraph/id/"
     before = writable.get("/entities/kp-bank/owners").json()
-    holding = (f"<{ident}holding/extra/1> a <{sg}Ownership> ; <{sg}owner> <{ident}entity/probe2> ; "
-               f"<{sg}owned> <{ident}entity/kp-bank> ; <{sg}percent> 1.5 .\n"
-               f"<{ident}entity/probe2> <http://purl.org/dc/terms/identifier> \"probe2\" .")
-    r = writable.post("/graphs/extra2", content=holding.encode(),
-                      headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+    holding = (
+        f"<{ident}holding/extra/1> a <{sg}Ownership> ; <{sg}owner> <{ident}entity/probe2> ; "
+        f"<{sg}owned> <{ident}entity/kp-bank> ; <{sg}percent> 1.5 .\n"
+        f'<{ident}entity/probe2> <http://purl.org/dc/terms/identifier> "probe2" .'
+    )
+    r = writable.post(
+        "/graphs/extra2",
+        content=holding.encode(),
+        headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+    )
     assert r.status_code == 200, r.text
     after = writable.get("/entities/kp-bank/owners").json()
     assert [{"owner": "probe2", "owned": "kp-bank", "percent": 1.5}] in after["chains"]
@@ -295,12 +341,17 @@ def test_access_paths_sees_a_write(writable):
     # /access-paths answers from the server's copy of the accounts; a write must replace it.
     sg, ident = "https://w3id.org/sanctiongraph/ontology#", "https://w3id.org/sanctiongraph/id/"
     before = writable.get("/entities/kp-bank/access-paths", params={"max_depth": 1}).json()
-    account = (f"<{ident}account/extra/1> a <{sg}CorrespondentAccount> ; "
-               f"<{sg}heldBy> <{ident}entity/kp-bank> ; <{sg}maintainedBy> <{ident}entity/probe3> ; "
-               f"<http://purl.org/dc/terms/identifier> \"extra-acct\" .\n"
-               f"<{ident}entity/probe3> <http://purl.org/dc/terms/identifier> \"probe3\" .")
-    r = writable.post("/graphs/extra3", content=account.encode(),
-                      headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+    account = (
+        f"<{ident}account/extra/1> a <{sg}CorrespondentAccount> ; "
+        f"<{sg}heldBy> <{ident}entity/kp-bank> ; <{sg}maintainedBy> <{ident}entity/probe3> ; "
+        f'<http://purl.org/dc/terms/identifier> "extra-acct" .\n'
+        f'<{ident}entity/probe3> <http://purl.org/dc/terms/identifier> "probe3" .'
+    )
+    r = writable.post(
+        "/graphs/extra3",
+        content=account.encode(),
+        headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+    )
     assert r.status_code == 200, r.text
     after = writable.get("/entities/kp-bank/access-paths", params={"max_depth": 1}).json()
     new = {"hops": ["kp-bank", "probe3"], "accounts": ["extra-acct"], "reaches_us": False}
@@ -309,15 +360,19 @@ def test_access_paths_sees_a_write(writable):
 
 
 def test_bad_graph_name(writable):
-    r = writable.post("/graphs/..%2F..%2Fetc", content=TURTLE,
-                      headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+    r = writable.post(
+        "/graphs/..%2F..%2Fetc",
+        content=TURTLE,
+        headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+    )
     assert r.status_code in (400, 404)
 
 
 def test_writes_disabled_without_configured_key(base_store):
     with TestClient(create_app(Settings(store=base_store))) as c:
-        r = c.post("/graphs/x", content=TURTLE,
-                   headers={"content-type": "text/turtle", "x-api-key": ""})
+        r = c.post(
+            "/graphs/x", content=TURTLE, headers={"content-type": "text/turtle", "x-api-key": ""}
+        )
         assert r.status_code == 403
 
 
@@ -335,8 +390,10 @@ def test_reads_open_by_default(client):
 
 
 def test_cors(client):
-    allowed = client.options("/sparql", headers={
-        "origin": "https://dash.example", "access-control-request-method": "GET"})
+    allowed = client.options(
+        "/sparql",
+        headers={"origin": "https://dash.example", "access-control-request-method": "GET"},
+    )
     assert allowed.headers.get("access-control-allow-origin") == "https://dash.example"
     other = client.get("/healthz", headers={"origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers

@@ -50,9 +50,12 @@ def test_on_disk_store_queries_see_writes(tmp_path):
     ask = {"query": 'ASK { ?e <http://www.w3.org/2000/01/rdf-schema#label> "Disk probe" }'}
     with TestClient(create_app(settings)) as client:
         assert client.get("/sparql", params=ask).json()["boolean"] is False
-        r = client.post("/graphs/disk", params={"as_of": "2026-11-23"},
-                        content=b'<urn:x:d> <http://www.w3.org/2000/01/rdf-schema#label> "Disk probe" .',
-                        headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+        r = client.post(
+            "/graphs/disk",
+            params={"as_of": "2026-11-23"},
+            content=b'<urn:x:d> <http://www.w3.org/2000/01/rdf-schema#label> "Disk probe" .',
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+        )
         assert r.status_code == 200, r.text
         assert client.get("/sparql", params=ask).json()["boolean"] is True
 
@@ -67,10 +70,24 @@ def start_serving(tmp_path, *extra: str) -> tuple[subprocess.Popen, str]:
     """`sanctiongraph serve` on a free port over a new store; (process, base URL) once
     /healthz answers."""
     port = free_port()
-    command = [sys.executable, "-m", "sanctiongraph.cli", "serve", "--port", str(port),
-               "--store", str(tmp_path / "store"), *extra]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env={**os.environ})
+    command = [
+        sys.executable,
+        "-m",
+        "sanctiongraph.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--store",
+        str(tmp_path / "store"),
+        *extra,
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -100,26 +117,42 @@ def test_serve_command_serves_seeded_store(tmp_path):
         graphs = {g["graph"] for g in health.json()["graphs"]}
         assert str(GRAPH.ontology) in graphs and str(GRAPH.derived) in graphs
         assert health.json()["derived_as_of"] == date.today().isoformat()
-        r = httpx.get(base + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
-                      headers={"accept": "text/csv"}, timeout=30)
+        r = httpx.get(
+            base + "/sparql",
+            params={"query": "ASK { ?s ?p ?o }"},
+            headers={"accept": "text/csv"},
+            timeout=30,
+        )
         assert r.status_code == 200 and "true" in r.text
     finally:
         stop_serving(process)
 
 
 def cli_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sanctiongraph.cli", *args,
-                           "--store", str(tmp_path / "store")],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "sanctiongraph.cli", *args, "--store", str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
 
 
 def test_serve_as_of_cors_and_read_commands_beside_the_server(tmp_path):
     """Issue 19 item 13: the derived graph's date, CORS origins, and the CLI's read
     commands on the store that a single-process server holds for writing (they open
     the checkpoint it publishes, read-only; a write through the server reaches them)."""
-    process, base = start_serving(tmp_path, "--as-of", "2026-11-23", "--api-key", API_KEY,
-                                  "--cors-origin", "https://dash.example",
-                                  "--cors-origin", "https://other.example")
+    process, base = start_serving(
+        tmp_path,
+        "--as-of",
+        "2026-11-23",
+        "--api-key",
+        API_KEY,
+        "--cors-origin",
+        "https://dash.example",
+        "--cors-origin",
+        "https://other.example",
+    )
     try:
         assert httpx.get(base + "/healthz", timeout=30).json()["derived_as_of"] == "2026-11-23"
         for origin in ("https://dash.example", "https://other.example"):
@@ -128,20 +161,25 @@ def test_serve_as_of_cors_and_read_commands_beside_the_server(tmp_path):
         r = httpx.get(base + "/healthz", headers={"origin": "https://evil.example"}, timeout=30)
         assert "access-control-allow-origin" not in r.headers
 
-        owners = cli_run(tmp_path, "owners", "my-silver-sail", "--as-of", "2026-11-23",
-                         "--format", "json")
+        owners = cli_run(
+            tmp_path, "owners", "my-silver-sail", "--as-of", "2026-11-23", "--format", "json"
+        )
         assert owners.returncode == 0, owners.stderr
         assert json.loads(owners.stdout)["status"] == "blocked"
         access = cli_run(tmp_path, "access", "my-silver-sail", "--as-of", "2026-11-23")
         assert access.returncode == 0 and "sg-orchid-ny" in access.stdout, access.stderr
         export = cli_run(tmp_path, "export", "--graph", "shapes", "--format", "ntriples")
         assert export.returncode == 0 and "CaptaMaintainingShape" in export.stdout
-        ask = 'ASK { <urn:x:served> ?p ?o }'
+        ask = "ASK { <urn:x:served> ?p ?o }"
         assert cli_run(tmp_path, "query", "--query", ask).stdout.strip() == "false"
 
-        r = httpx.post(base + "/graphs/probe", params={"as_of": "2026-11-23"},
-                       content=b"<urn:x:served> <urn:x:b> <urn:x:c> .",
-                       headers={"content-type": "text/turtle", "x-api-key": API_KEY}, timeout=60)
+        r = httpx.post(
+            base + "/graphs/probe",
+            params={"as_of": "2026-11-23"},
+            content=b"<urn:x:served> <urn:x:b> <urn:x:c> .",
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+            timeout=60,
+        )
         assert r.status_code == 200, r.text
         query = cli_run(tmp_path, "query", "--query", ask)
         assert query.returncode == 0 and query.stdout.strip() == "true", query.stderr
@@ -183,8 +221,11 @@ def test_a_read_only_app_answers_reads_and_refuses_writes(tmp_path):
     with TestClient(create_app(settings)) as client:
         owners = client.get("/entities/kp-crane/owners", params={"as_of": "2026-11-23"})
         assert owners.status_code == 200 and owners.json()["blocked"] is True
-        r = client.post("/graphs/x", content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
-                        headers={"content-type": "text/turtle", "x-api-key": API_KEY})
+        r = client.post(
+            "/graphs/x",
+            content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+        )
         assert r.status_code == 403 and "read-only" in r.json()["detail"]
     writer.close()
 
@@ -194,8 +235,9 @@ def test_workers_need_an_on_disk_store():
 
     from sanctiongraph import cli
 
-    result = CliRunner().invoke(cli.cli, ["serve", "--workers", "2",
-                                          "--store", "http://127.0.0.1:9/sparql"])
+    result = CliRunner().invoke(
+        cli.cli, ["serve", "--workers", "2", "--store", "http://127.0.0.1:9/sparql"]
+    )
     assert result.exit_code == 2 and "needs an on-disk store" in result.output
     assert "Traceback" not in result.output
 
@@ -219,14 +261,22 @@ def test_serve_with_workers_shares_the_store_read_only(tmp_path):
     process, base = start_serving(tmp_path, "--workers", "2", "--api-key", API_KEY)
     try:
         for _ in range(20):  # both workers answer (each with its own copies)
-            r = httpx.get(base + "/entities/kp-crane/owners", params={"as_of": "2026-11-23"},
-                          timeout=30)
+            r = httpx.get(
+                base + "/entities/kp-crane/owners", params={"as_of": "2026-11-23"}, timeout=30
+            )
             assert r.status_code == 200 and r.json()["blocked"] is True
-        r = httpx.post(base + "/graphs/x", content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
-                       headers={"content-type": "text/turtle", "x-api-key": API_KEY}, timeout=30)
+        r = httpx.post(
+            base + "/graphs/x",
+            content=b"<urn:x:a> <urn:x:b> <urn:x:c> .",
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+            timeout=30,
+        )
         assert r.status_code == 403
-        workers = [pid for pid in children(process.pid)
-                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        workers = [
+            pid
+            for pid in children(process.pid)
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
         assert len(workers) == 2
         # A read command opens the store read-only beside the workers (issue 19 item 13).
         owners = cli_run(tmp_path, "owners", "kp-crane", "--as-of", "2026-11-23")
@@ -245,9 +295,22 @@ def test_serve_on_a_busy_port_fails_before_it_touches_the_store(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "sanctiongraph.cli", "serve", "--port", str(port),
-             "--store", str(tmp_path / "store")], capture_output=True, text=True, timeout=120)
+            [
+                sys.executable,
+                "-m",
+                "sanctiongraph.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--store",
+                str(tmp_path / "store"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"], result.stderr
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ], result.stderr
     assert not (tmp_path / "store").exists()

@@ -8,11 +8,15 @@ import json
 
 import pytest
 
-SELECT = "SELECT ?c WHERE { ?c a <https://w3id.org/sanctiongraph/ontology#Country> } ORDER BY ?c LIMIT 3"
+SELECT = (
+    "SELECT ?c WHERE { ?c a <https://w3id.org/sanctiongraph/ontology#Country> } ORDER BY ?c LIMIT 3"
+)
 ASK = "ASK { <https://w3id.org/sanctiongraph/ref/country/KP> ?p ?o }"
-CONSTRUCT = ("CONSTRUCT { ?c <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { "
-             "<https://w3id.org/sanctiongraph/ref/country/KP> <http://www.w3.org/2000/01/rdf-schema#label> ?l "
-             "BIND(<https://w3id.org/sanctiongraph/ref/country/KP> AS ?c) }")
+CONSTRUCT = (
+    "CONSTRUCT { ?c <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { "
+    "<https://w3id.org/sanctiongraph/ref/country/KP> <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+    "BIND(<https://w3id.org/sanctiongraph/ref/country/KP> AS ?c) }"
+)
 DESCRIBE = "DESCRIBE <https://w3id.org/sanctiongraph/ref/country/KP>"
 REFERENCE = "https://w3id.org/sanctiongraph/graph/reference"
 SRC = "https://w3id.org/sanctiongraph/graph/source/minimal"
@@ -35,14 +39,18 @@ def test_query_post_form(client):
 
 
 def test_query_post_direct(client):
-    r = client.post("/sparql", content=SELECT.encode(),
-                    headers={"content-type": "application/sparql-query"})
+    r = client.post(
+        "/sparql", content=SELECT.encode(), headers={"content-type": "application/sparql-query"}
+    )
     assert len(bindings(r)) == 3
 
 
 def test_query_post_direct_with_charset(client):
-    r = client.post("/sparql", content=SELECT.encode(),
-                    headers={"content-type": "application/sparql-query; charset=UTF-8"})
+    r = client.post(
+        "/sparql",
+        content=SELECT.encode(),
+        headers={"content-type": "application/sparql-query; charset=UTF-8"},
+    )
     assert len(bindings(r)) == 3
 
 
@@ -65,14 +73,17 @@ def test_dataset_from_own_graph_allowed(client):
     assert bindings(client.get("/sparql", params={"query": q}))[0]["n"]["value"] == "2"
 
 
-@pytest.mark.parametrize("accept,media", [
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("application/sparql-results+json", "application/sparql-results+json"),
-    ("text/html;q=0.9, text/csv", "text/csv"),
-    ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
-])
+@pytest.mark.parametrize(
+    "accept,media",
+    [
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("text/html;q=0.9, text/csv", "text/csv"),
+        ("text/csv;q=0.5, application/sparql-results+xml", "application/sparql-results+xml"),
+    ],
+)
 def test_select_content_negotiation(client, accept, media):
     r = client.get("/sparql", params={"query": SELECT}, headers={"accept": accept})
     assert r.status_code == 200, r.text
@@ -89,8 +100,9 @@ def test_select_content_negotiation(client, accept, media):
         assert "<sparql" in body and "<uri>https://w3id.org/" in body
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+xml", "text/csv",
-                                    "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "accept", ["application/sparql-results+xml", "text/csv", "text/tab-separated-values"]
+)
 def test_ask_content_negotiation(client, accept):
     r = client.get("/sparql", params={"query": ASK}, headers={"accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
@@ -98,11 +110,26 @@ def test_ask_content_negotiation(client, accept):
 
 
 @pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE])
-@pytest.mark.parametrize("accept,check", [
-    ("text/turtle", lambda t: "country/KP>" in t),
-    ("application/n-triples", lambda t: t.strip().endswith(".") and "<https://w3id.org/sanctiongraph/ref/country/KP>" in t),
-    ("application/ld+json", lambda t: any("country/KP" in json.dumps(x) for x in json.loads(t)) if isinstance(json.loads(t), list) else "country/KP" in t),
-])
+@pytest.mark.parametrize(
+    "accept,check",
+    [
+        ("text/turtle", lambda t: "country/KP>" in t),
+        (
+            "application/n-triples",
+            lambda t: (
+                t.strip().endswith(".") and "<https://w3id.org/sanctiongraph/ref/country/KP>" in t
+            ),
+        ),
+        (
+            "application/ld+json",
+            lambda t: (
+                any("country/KP" in json.dumps(x) for x in json.loads(t))
+                if isinstance(json.loads(t), list)
+                else "country/KP" in t
+            ),
+        ),
+    ],
+)
 def test_graph_content_negotiation(client, query, accept, check):
     r = client.get("/sparql", params={"query": query}, headers={"accept": accept})
     assert r.status_code == 200, r.text
@@ -124,6 +151,7 @@ def test_service_description(client):
     r = client.get("/sparql", headers={"accept": "text/turtle"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     from rdflib import Graph, Namespace
+
     sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
     graph = Graph().parse(data=r.text, format="turtle")
     assert (None, sd.supportedLanguage, sd.SPARQL11Query) in graph
@@ -136,6 +164,7 @@ def test_query_page_for_browsers(client):
 
 
 # --- bad_* cases: each is a 4xx with a JSON detail ----------------------------------
+
 
 def bad(response, status=400):
     assert response.status_code == status, response.text
@@ -151,8 +180,13 @@ def test_bad_multiple_queries(client):
 
 
 def test_bad_multiple_queries_form(client):
-    bad(client.post("/sparql", content=f"query={SELECT}&query={ASK}".encode(),
-                    headers={"content-type": "application/x-www-form-urlencoded"}))
+    bad(
+        client.post(
+            "/sparql",
+            content=f"query={SELECT}&query={ASK}".encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+    )
 
 
 def test_bad_query_missing_form(client):
@@ -160,7 +194,9 @@ def test_bad_query_missing_form(client):
 
 
 def test_bad_query_wrong_media_type(client):
-    bad(client.post("/sparql", content=SELECT.encode(), headers={"content-type": "text/plain"}), 415)
+    bad(
+        client.post("/sparql", content=SELECT.encode(), headers={"content-type": "text/plain"}), 415
+    )
 
 
 def test_bad_query_missing_direct_type(client):
@@ -168,10 +204,20 @@ def test_bad_query_missing_direct_type(client):
 
 
 def test_bad_query_non_utf8(client):
-    bad(client.post("/sparql", content=SELECT.encode("utf-16"),
-                    headers={"content-type": "application/sparql-query; charset=UTF-16"}))
-    bad(client.post("/sparql", content=b"SELECT * WHERE { ?s ?p \"\xff\xfe\" }",
-                    headers={"content-type": "application/sparql-query"}))
+    bad(
+        client.post(
+            "/sparql",
+            content=SELECT.encode("utf-16"),
+            headers={"content-type": "application/sparql-query; charset=UTF-16"},
+        )
+    )
+    bad(
+        client.post(
+            "/sparql",
+            content=b'SELECT * WHERE { ?s ?p "\xff\xfe" }',
+            headers={"content-type": "application/sparql-query"},
+        )
+    )
 
 
 def test_bad_query_syntax(client):
@@ -187,15 +233,27 @@ def test_bad_update_post_form(client):
 
 
 def test_bad_update_direct(client):
-    bad(client.post("/sparql", content=b"CLEAR ALL",
-                    headers={"content-type": "application/sparql-update"}))
+    bad(
+        client.post(
+            "/sparql", content=b"CLEAR ALL", headers={"content-type": "application/sparql-update"}
+        )
+    )
 
 
-@pytest.mark.parametrize("update", [
-    "INSERT DATA { <a:b> <a:c> <a:d> }", "DELETE WHERE { ?s ?p ?o }", "CLEAR ALL", "DROP ALL",
-    "CREATE GRAPH <a:g>", "ADD DEFAULT TO <a:g>", "MOVE DEFAULT TO <a:g>",
-    "COPY DEFAULT TO <a:g>", "WITH <a:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <a:b> <a:c> <a:d> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "CLEAR ALL",
+        "DROP ALL",
+        "CREATE GRAPH <a:g>",
+        "ADD DEFAULT TO <a:g>",
+        "MOVE DEFAULT TO <a:g>",
+        "COPY DEFAULT TO <a:g>",
+        "WITH <a:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    ],
+)
 def test_bad_update_via_query(client, update):
     before = client.get("/healthz").json()
     bad(client.get("/sparql", params={"query": update}))
@@ -203,7 +261,9 @@ def test_bad_update_via_query(client, update):
 
 
 def test_bad_dataset_graph_param_not_ours(client):
-    bad(client.get("/sparql", params={"query": SELECT, "default-graph-uri": "http://example.org/g"}))
+    bad(
+        client.get("/sparql", params={"query": SELECT, "default-graph-uri": "http://example.org/g"})
+    )
 
 
 def test_common_prefixes_need_no_declaration_and_a_declared_one_wins(client):

@@ -47,9 +47,11 @@ def test_a_write_that_fails_part_way_still_refreshes_the_readers(store_dir, monk
     state = app.state.sanctiongraph
     with TestClient(app, raise_server_exceptions=False) as client:
         before = state.data_version
-        r = client.post("/graphs/extra", headers={"X-API-Key": KEY,
-                                                  "content-type": "text/turtle"},
-                        content=b"<https://example.org/a> <https://example.org/b> 1 .\n")
+        r = client.post(
+            "/graphs/extra",
+            headers={"X-API-Key": KEY, "content-type": "text/turtle"},
+            content=b"<https://example.org/a> <https://example.org/b> 1 .\n",
+        )
         assert r.status_code == 500 and "derivation failed" not in r.text
         assert state.data_version == before + 1
         graphs_now = [g["graph"] for g in client.get("/healthz").json()["graphs"]]

@@ -26,8 +26,10 @@ def package(rows: int) -> bytes:
     """A valid package of ``rows`` banks."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("entities.csv", ENTITY_HEADER + "".join(
-            f"b{n},Bank {n},bank,CN,,,,,\n" for n in range(rows)))
+        archive.writestr(
+            "entities.csv",
+            ENTITY_HEADER + "".join(f"b{n},Bank {n},bank,CN,,,,,\n" for n in range(rows)),
+        )
     return buffer.getvalue()
 
 
@@ -41,16 +43,24 @@ def test_default_caps_fit_a_validation_request():
 def test_too_many_rows_refused_before_mapping(base_store):
     settings = Settings(store=base_store, api_key=API_KEY, max_upload_rows=1_000)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        assert client.post("/validate", content=package(1_000),
-                           headers={"content-type": "application/zip"}).status_code == 200
+        assert (
+            client.post(
+                "/validate", content=package(1_000), headers={"content-type": "application/zip"}
+            ).status_code
+            == 200
+        )
         for path in ("/validate", "/graphs/many"):
-            r = client.post(path, content=package(1_001), headers={
-                "content-type": "application/zip", "x-api-key": API_KEY})
+            r = client.post(
+                path,
+                content=package(1_001),
+                headers={"content-type": "application/zip", "x-api-key": API_KEY},
+            )
             assert r.status_code == 413, r.text
             assert "1001 rows" in r.json()["detail"] and "at most 1000" in r.json()["detail"]
         triples = b"".join(b"<urn:a%d> <urn:b> <urn:c> .\n" % n for n in range(1_001))
-        r = client.post("/validate", content=triples,
-                        headers={"content-type": "application/n-triples"})
+        r = client.post(
+            "/validate", content=triples, headers={"content-type": "application/n-triples"}
+        )
         assert r.status_code == 413 and "1001 triples" in r.json()["detail"]
 
 
@@ -61,8 +71,9 @@ def test_the_issues_zip_is_refused_cheaply(base_store):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("entities.csv", ENTITY_HEADER + "x,y,bank,CN,,,,,\n" * 1_000_000)
     body = buffer.getvalue()
-    with TestClient(create_app(Settings(store=base_store)),
-                    raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(Settings(store=base_store)), raise_server_exceptions=False
+    ) as client:
         tracemalloc.start()
         started = time.monotonic()
         r = client.post("/validate", content=body, headers={"content-type": "application/zip"})
@@ -87,10 +98,10 @@ def test_uploads_leave_the_event_loop_free(base_store, monkeypatch):
 
     async def main() -> tuple[float, httpx.Response]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t",
-                                     timeout=120) as http:
-            return await longest_hold(http.post("/validate", content=body, headers={
-                "content-type": "application/zip"}))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=120) as http:
+            return await longest_hold(
+                http.post("/validate", content=body, headers={"content-type": "application/zip"})
+            )
 
     for _attempt in range(3):  # the least held of three: other processes share the CPU
         longest, response = asyncio.run(main())
@@ -119,11 +130,14 @@ def test_uploads_queue_then_503(base_store, path, monkeypatch):
 
     async def main() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t",
-                                     timeout=30) as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as http:
+
             async def post() -> httpx.Response:
-                return await http.post(path, content=b"x", headers={
-                    "content-type": "application/zip", "x-api-key": API_KEY})
+                return await http.post(
+                    path,
+                    content=b"x",
+                    headers={"content-type": "application/zip", "x-api-key": API_KEY},
+                )
 
             tasks = [asyncio.create_task(post()) for _ in range(3)]
             await asyncio.sleep(0.3)
@@ -147,8 +161,11 @@ def test_zip_that_understates_its_size_is_refused(base_store):
     data = bytearray(buffer.getvalue())
     struct.pack_into("<I", data, 22, 100)  # the local header's uncompressed size
     struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 24, 100)  # the central one
-    with TestClient(create_app(Settings(store=base_store, max_unzipped_bytes=1_000_000)),
-                    raise_server_exceptions=False) as client:
-        r = client.post("/validate", content=bytes(data),
-                        headers={"content-type": "application/zip"})
+    with TestClient(
+        create_app(Settings(store=base_store, max_unzipped_bytes=1_000_000)),
+        raise_server_exceptions=False,
+    ) as client:
+        r = client.post(
+            "/validate", content=bytes(data), headers={"content-type": "application/zip"}
+        )
     assert r.status_code == 400 and "cannot read entities.csv" in r.json()["detail"]

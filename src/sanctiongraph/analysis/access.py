@@ -42,9 +42,23 @@ from sanctiongraph.namespaces import country
 from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
 
-__all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH_LIMIT", "MAX_PATHS", "MAX_PATH_BYTES", "MAX_SECONDS",
-           "AccessData", "AccessPath", "AccessPathsBody", "FoundPaths", "PathLimits", "UnknownEntity",
-           "access_paths", "find_paths", "load_access_data", "render_text"]
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "MAX_DEPTH_LIMIT",
+    "MAX_PATHS",
+    "MAX_PATH_BYTES",
+    "MAX_SECONDS",
+    "AccessData",
+    "AccessPath",
+    "AccessPathsBody",
+    "FoundPaths",
+    "PathLimits",
+    "UnknownEntity",
+    "access_paths",
+    "find_paths",
+    "load_access_data",
+    "render_text",
+]
 
 DEFAULT_MAX_DEPTH = 4
 MAX_DEPTH_LIMIT = 10
@@ -123,8 +137,9 @@ class _Row:
         ?day)`` holds for some pair of its dates: a date that is not an ``xsd:date``
         (an IRI, a string) fails its comparison, so an account whose only opening date
         is one is never open."""
-        return ((not self.has_opened or any(opened <= day for opened in self.opened))
-                and (not self.has_closed or any(closed > day for closed in self.closed)))
+        return (not self.has_opened or any(opened <= day for opened in self.opened)) and (
+            not self.has_closed or any(closed > day for closed in self.closed)
+        )
 
     def reaches_us(self) -> bool:
         place = self.placed or self.located or self.jurisdictions
@@ -162,13 +177,18 @@ class AccessData:
                 found = _day(value)
                 if found is not None:
                     bucket.add(found)
-            for name, places in (("placed", row.placed),
-                                 ("maintainerJurisdiction", row.jurisdictions),
-                                 ("maintainerLocated", row.located)):
+            for name, places in (
+                ("placed", row.placed),
+                ("maintainerJurisdiction", row.jurisdictions),
+                ("maintainerLocated", row.located),
+            ):
                 if (place := s[name]) is not None:
                     places.add(place)
-            for node, ident in ((account, "accountId"), (holder, "holderId"),
-                                (maintainer, "maintainerId")):
+            for node, ident in (
+                (account, "accountId"),
+                (holder, "holderId"),
+                (maintainer, "maintainerId"),
+            ):
                 value = s[ident]
                 if value is not None:
                     known = self.ids.get(node)
@@ -183,9 +203,14 @@ def load_access_data(store: GraphStore) -> AccessData:
     return data
 
 
-def load_edges(store: GraphStore, start: str, as_of: date,
-               max_depth: int = MAX_DEPTH_LIMIT, data: AccessData | None = None,
-               deadline: float | None = None) -> tuple[list[Edge], dict[str, str], bool]:
+def load_edges(
+    store: GraphStore,
+    start: str,
+    as_of: date,
+    max_depth: int = MAX_DEPTH_LIMIT,
+    data: AccessData | None = None,
+    deadline: float | None = None,
+) -> tuple[list[Edge], dict[str, str], bool]:
     """The open accounts on paths of up to ``max_depth`` accounts from ``start``, the
     data-package id of each node, and whether ``deadline`` (a ``time.monotonic()``
     value) passed before every level was read (the edges then stop at a level).
@@ -221,9 +246,14 @@ def load_edges(store: GraphStore, start: str, as_of: date,
     return edges, data.ids, False
 
 
-def find_paths(edges: list[Edge], start: str, max_depth: int,
-               name: Callable[[str], str] = lambda iri: iri,
-               limits: PathLimits = PathLimits(), deadline: float | None = None) -> FoundPaths:
+def find_paths(
+    edges: list[Edge],
+    start: str,
+    max_depth: int,
+    name: Callable[[str], str] = lambda iri: iri,
+    limits: PathLimits = PathLimits(),
+    deadline: float | None = None,
+) -> FoundPaths:
     """Simple paths of 1..``max_depth`` accounts from ``start``, depth first, each node's
     accounts in the order of their names, up to ``limits`` (``deadline``, a
     ``time.monotonic()`` value, overrides ``limits.seconds`` when given)."""
@@ -245,9 +275,14 @@ _PATH_JSON_BYTES = 50
 _ID_JSON_BYTES = 4
 
 
-def _preorder(by_holder: dict[str, list[Edge]], start: str, max_depth: int,
-              name: Callable[[str], str], limits: PathLimits,
-              deadline: float | None) -> FoundPaths:
+def _preorder(
+    by_holder: dict[str, list[Edge]],
+    start: str,
+    max_depth: int,
+    name: Callable[[str], str],
+    limits: PathLimits,
+    deadline: float | None,
+) -> FoundPaths:
     """Depth-first pre-order with an explicit stack of edge iterators (no recursion
     limit to meet; a path is built only when it is listed)."""
     paths: list[AccessPath] = []
@@ -271,12 +306,15 @@ def _preorder(by_holder: dict[str, list[Edge]], start: str, max_depth: int,
         if edge.maintainer in current.hops:
             continue
         path_size = current_size + size(edge.account) + size(edge.maintainer)
-        if (len(paths) >= limits.paths or total + path_size > limits.bytes
-                or (deadline is not None and len(paths) % 64 == 0
-                    and time.monotonic() > deadline)):
+        if (
+            len(paths) >= limits.paths
+            or total + path_size > limits.bytes
+            or (deadline is not None and len(paths) % 64 == 0 and time.monotonic() > deadline)
+        ):
             return FoundPaths(paths, True)
-        path = AccessPath(current.hops + (edge.maintainer,), current.accounts + (edge.account,),
-                          edge.reaches_us)
+        path = AccessPath(
+            current.hops + (edge.maintainer,), current.accounts + (edge.account,), edge.reaches_us
+        )
         paths.append(path)
         total += path_size
         if len(path.accounts) < max_depth:
@@ -298,9 +336,14 @@ class AccessPathsBody(TypedDict):
     truncated: bool
 
 
-def access_paths(store: GraphStore, entity_iri: str, as_of: date,
-                 max_depth: int = DEFAULT_MAX_DEPTH, data: AccessData | None = None,
-                 limits: PathLimits = PathLimits()) -> AccessPathsBody:
+def access_paths(
+    store: GraphStore,
+    entity_iri: str,
+    as_of: date,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    data: AccessData | None = None,
+    limits: PathLimits = PathLimits(),
+) -> AccessPathsBody:
     """The indirect-access paths from an institution on ``as_of``, up to ``limits``.
 
     Returns exactly ``{"entity", "paths": [{"hops", "accounts", "reaches_us"}],
@@ -340,8 +383,14 @@ def access_paths(store: GraphStore, entity_iri: str, as_of: date,
     named = names.__getitem__
     return {
         "entity": names[iri],
-        "paths": [{"hops": list(map(named, p.hops)), "accounts": list(map(named, p.accounts)),
-                   "reaches_us": p.reaches_us} for p in found.paths],
+        "paths": [
+            {
+                "hops": list(map(named, p.hops)),
+                "accounts": list(map(named, p.accounts)),
+                "reaches_us": p.reaches_us,
+            }
+            for p in found.paths
+        ],
         "truncated": found.truncated or cut,
     }
 
@@ -350,11 +399,12 @@ def render_text(body: AccessPathsBody, as_of: date, max_depth: int) -> str:
     """A readable rendering of :func:`access_paths`' answer."""
     paths = body["paths"]
     reaching = sum(1 for p in paths if p["reaches_us"])
-    lines = [f"indirect access from {body['entity']} as of {as_of.isoformat()} "
-             f"(at most {max_depth} accounts deep): {len(paths)} "
-             f"path{'s' if len(paths) != 1 else ''}, {reaching} reaching the United States"
-             + (" (truncated: more paths exist; lower --max-depth)" if body.get("truncated")
-                else "")]
+    lines = [
+        f"indirect access from {body['entity']} as of {as_of.isoformat()} "
+        f"(at most {max_depth} accounts deep): {len(paths)} "
+        f"path{'s' if len(paths) != 1 else ''}, {reaching} reaching the United States"
+        + (" (truncated: more paths exist; lower --max-depth)" if body.get("truncated") else "")
+    ]
     for p in paths:
         chain = p["hops"][0]
         for account, hop in zip(p["accounts"], p["hops"][1:]):

@@ -42,50 +42,75 @@ _OWNERSHIP, _CONTROL = str(SG.Ownership), str(SG.Control)
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 _SDN = "https://w3id.org/sanctiongraph/ref/list/SDN"
-_HOLDING_FACTS = {_TYPE: "type", str(SG.owner): "owner", str(SG.owned): "owned",
-                  str(SG.percent): "percent", str(SG.percentMin): "min",
-                  str(SG.percentMax): "max", str(SG.startDate): "start", str(SG.endDate): "end"}
-_LISTING_FACTS = {str(SG.designates): "entity", str(SG.underProgram): "program",
-                  str(SG.startDate): "start", str(SG.endDate): "end",
-                  str(SG.possiblyFrom): "possibly_from", str(SG.possiblyUntil): "possibly_until",
-                  str(SG.startBasis): "start_basis", str(SG.endBasis): "end_basis"}
+_HOLDING_FACTS = {
+    _TYPE: "type",
+    str(SG.owner): "owner",
+    str(SG.owned): "owned",
+    str(SG.percent): "percent",
+    str(SG.percentMin): "min",
+    str(SG.percentMax): "max",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+}
+_LISTING_FACTS = {
+    str(SG.designates): "entity",
+    str(SG.underProgram): "program",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+    str(SG.possiblyFrom): "possibly_from",
+    str(SG.possiblyUntil): "possibly_until",
+    str(SG.startBasis): "start_basis",
+    str(SG.endBasis): "end_basis",
+}
 _FROM_PUBLICATIONS = "https://w3id.org/sanctiongraph/ontology/code/date-basis/publications"
 # Which holdings to read (each binds ?s; see select_properties). The walks go from
 # holding to holding (a holding's owner is owned through the next one): this form lets
 # Oxigraph follow the path from ?target instead of joining all holdings.
 _HOLDING_TYPES = (_OWNERSHIP, _CONTROL)
 _HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
-_HOLDINGS_ABOVE = (f"?target ^<{SG.owned}> ?first . ?first (<{SG.owner}>/^<{SG.owned}>)* ?s ."
-                   )
-_HOLDINGS_BELOW = (f"?target ^<{SG.owner}> ?first . ?first (<{SG.owned}>/^<{SG.owner}>)* ?s ."
-                   )
+_HOLDINGS_ABOVE = f"?target ^<{SG.owned}> ?first . ?first (<{SG.owner}>/^<{SG.owned}>)* ?s ."
+_HOLDINGS_BELOW = f"?target ^<{SG.owner}> ?first . ?first (<{SG.owned}>/^<{SG.owner}>)* ?s ."
 _LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
-_LISTINGS_OF = ("VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ."
-                % (SG.designates, SG.onList, _SDN))
+_LISTINGS_OF = "VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ." % (
+    SG.designates,
+    SG.onList,
+    _SDN,
+)
 
 
 _BRANCHES = f"SELECT DISTINCT ?office ?institution WHERE {{ ?office <{SG.branchOf}> ?institution }}"
-_BRANCHES_OF = (f"SELECT DISTINCT ?office ?institution WHERE {{ VALUES ?x {{ {{values}} }} "
-                f"{{ ?x <{SG.branchOf}> ?institution BIND (?x AS ?office) }} UNION "
-                f"{{ ?office <{SG.branchOf}> ?x BIND (?x AS ?institution) }} }}")
-_RULE_FACTS = {"http://www.w3.org/2000/01/rdf-schema#label": "label",
-               str(SG.underProgram): "program", str(SG.startDate): "start",
-               str(SG.endDate): "end", str(SG.blocksOwnedOrControlled): "owned_or_controlled",
-               "http://purl.org/dc/terms/source": "source"}
+_BRANCHES_OF = (
+    f"SELECT DISTINCT ?office ?institution WHERE {{ VALUES ?x {{ {{values}} }} "
+    f"{{ ?x <{SG.branchOf}> ?institution BIND (?x AS ?office) }} UNION "
+    f"{{ ?office <{SG.branchOf}> ?x BIND (?x AS ?institution) }} }}"
+)
+_RULE_FACTS = {
+    "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    str(SG.underProgram): "program",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+    str(SG.blocksOwnedOrControlled): "owned_or_controlled",
+    "http://purl.org/dc/terms/source": "source",
+}
 
 
 Row = dict[str, Any]  # a holding or listing as read: its facts by name
 
 
-def _grouped(rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
-             ) -> dict[str, dict[str, set[str]]]:
+def _grouped(
+    rows: list[dict[str, str | None]], names: dict[str, str], anchor: str
+) -> dict[str, dict[str, set[str]]]:
     """:func:`~sanctiongraph.queries.group_properties`, and under ``"graph"`` the graphs
     that state each subject's ``anchor`` fact."""
     found = group_properties(rows, names)
     for row in rows:
         subject, predicate, graph = row["s"], row["p"], row["g"]
-        if (subject is not None and graph is not None and predicate in names
-                and names[predicate] == anchor):
+        if (
+            subject is not None
+            and graph is not None
+            and predicate in names
+            and names[predicate] == anchor
+        ):
             found[subject]["graph"].add(graph)
     return found
 
@@ -102,8 +127,9 @@ def holdings(store: GraphStore, subjects: str | None) -> list[Row]:
     greatest), the start is the earliest and the end the latest stated; a node typed
     both ``sg:Ownership`` and ``sg:Control`` counts as ownership."""
     found = []
-    facts_by_holding = _grouped(select_properties(store, subjects, _HOLDING_FACTS,
-                                                  _HOLDING_TYPES), _HOLDING_FACTS, "owner")
+    facts_by_holding = _grouped(
+        select_properties(store, subjects, _HOLDING_FACTS, _HOLDING_TYPES), _HOLDING_FACTS, "owner"
+    )
     for key, facts in sorted(facts_by_holding.items()):
         kinds = facts["type"]
         if _OWNERSHIP not in kinds and _CONTROL not in kinds:
@@ -113,30 +139,44 @@ def holdings(store: GraphStore, subjects: str | None) -> list[Row]:
         start, end = min(facts["start"], default=None), max(facts["end"], default=None)
         for owner in sorted(facts["owner"]):
             for owned in sorted(facts["owned"]):
-                found.append({
-                    "holding": key, "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
-                    "owner": owner, "owned": owned, "percent": percent, "min": minimum,
-                    "max": maximum, "start": start, "end": end, "sources": graphs})
+                found.append(
+                    {
+                        "holding": key,
+                        "kind": _OWNERSHIP if _OWNERSHIP in kinds else _CONTROL,
+                        "owner": owner,
+                        "owned": owned,
+                        "percent": percent,
+                        "min": minimum,
+                        "max": maximum,
+                        "start": start,
+                        "end": end,
+                        "sources": graphs,
+                    }
+                )
     return found
 
 
-def _share(percents: set[str], minimums: set[str], maximums: set[str]
-           ) -> tuple[str | None, str | None, str | None]:
+def _share(
+    percents: set[str], minimums: set[str], maximums: set[str]
+) -> tuple[str | None, str | None, str | None]:
     """A holding node's percent, band minimum and band maximum from the values its
     graphs state: one value each as it is; several percents make a band from the least
     to the greatest (with a stated band's minimum and maximum)."""
     if len(percents) <= 1 and len(minimums) <= 1 and len(maximums) <= 1:  # the usual case
-        return (next(iter(percents), None), next(iter(minimums), None),
-                next(iter(maximums), None))
-    numbers = {name: sorted(n for n in map(decimal_value, values) if n is not None)
-               for name, values in (("percent", percents), ("min", minimums), ("max", maximums))}
+        return (next(iter(percents), None), next(iter(minimums), None), next(iter(maximums), None))
+    numbers = {
+        name: sorted(n for n in map(decimal_value, values) if n is not None)
+        for name, values in (("percent", percents), ("min", minimums), ("max", maximums))
+    }
     if len(numbers["percent"]) > 1:
         low = sorted(numbers["percent"] + numbers["min"])
         high = sorted(numbers["percent"] + numbers["max"])
         return None, str(low[0]), str(high[-1])
-    return (str(numbers["percent"][0]) if numbers["percent"] else None,
-            str(numbers["min"][0]) if numbers["min"] else None,
-            str(numbers["max"][-1]) if numbers["max"] else None)
+    return (
+        str(numbers["percent"][0]) if numbers["percent"] else None,
+        str(numbers["min"][0]) if numbers["min"] else None,
+        str(numbers["max"][-1]) if numbers["max"] else None,
+    )
 
 
 def listings(store: GraphStore, subjects: str) -> list[Row]:
@@ -146,17 +186,25 @@ def listings(store: GraphStore, subjects: str) -> list[Row]:
     publications): a designation node read from several graphs is one (the earliest
     start and possibly-from, the latest end and possibly-until)."""
     found = []
-    for key, facts in sorted(_grouped(select_properties(store, subjects, _LISTING_FACTS),
-                                      _LISTING_FACTS, "entity").items()):
+    for key, facts in sorted(
+        _grouped(
+            select_properties(store, subjects, _LISTING_FACTS), _LISTING_FACTS, "entity"
+        ).items()
+    ):
         for entity in sorted(facts["entity"]):
-            found.append({"designation": key, "entity": entity,
-                          "programs": sorted(facts["program"]),
-                          "start": min(facts["start"], default=None),
-                          "end": max(facts["end"], default=None),
-                          "possibly_from": min(facts["possibly_from"], default=None),
-                          "possibly_until": max(facts["possibly_until"], default=None),
-                          "start_from_publications": _FROM_PUBLICATIONS in facts["start_basis"],
-                          "end_from_publications": _FROM_PUBLICATIONS in facts["end_basis"]})
+            found.append(
+                {
+                    "designation": key,
+                    "entity": entity,
+                    "programs": sorted(facts["program"]),
+                    "start": min(facts["start"], default=None),
+                    "end": max(facts["end"], default=None),
+                    "possibly_from": min(facts["possibly_from"], default=None),
+                    "possibly_until": max(facts["possibly_until"], default=None),
+                    "start_from_publications": _FROM_PUBLICATIONS in facts["start_basis"],
+                    "end_from_publications": _FROM_PUBLICATIONS in facts["end_basis"],
+                }
+            )
     return found
 
 
@@ -166,8 +214,11 @@ def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dic
     if entities is None:
         queries = [f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}"]
     else:
-        queries = with_rows_chunked(f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}",
-                                    ["s"], iri_rows(sorted(set(entities))))
+        queries = with_rows_chunked(
+            f"SELECT ?s ?id WHERE {{ ?s <{_DCT_IDENTIFIER}> ?id }}",
+            ["s"],
+            iri_rows(sorted(set(entities))),
+        )
     found: dict[str, str] = {}
     for query in queries:
         for row in select_values(store, query):
@@ -190,9 +241,18 @@ def add_holdings(data: OwnershipData, rows: list[Row]) -> None:
         data.entity(row["owned"])
         if not control and percent is None and minimum is None and maximum is None:
             continue  # an ownership without any share is a data-quality finding, not a stake
-        data.add_holding(row["owner"], row["owned"], percent, minimum=minimum, maximum=maximum,
-                         start=row["start"], end=row["end"], key=row["holding"],
-                         control=control, sources=row["sources"])
+        data.add_holding(
+            row["owner"],
+            row["owned"],
+            percent,
+            minimum=minimum,
+            maximum=maximum,
+            start=row["start"],
+            end=row["end"],
+            key=row["holding"],
+            control=control,
+            sources=row["sources"],
+        )
 
 
 def branches(store: GraphStore, entities: Iterable[str] | None = None) -> list[tuple[str, str]]:
@@ -202,8 +262,13 @@ def branches(store: GraphStore, entities: Iterable[str] | None = None) -> list[t
         queries = [_BRANCHES]
     else:
         queries = [_BRANCHES_OF.replace("{values}", block) for block in value_blocks(entities)]
-    return sorted({(row["office"], row["institution"]) for query in queries
-                   for row in select_values(store, query)})
+    return sorted(
+        {
+            (row["office"], row["institution"])
+            for query in queries
+            for row in select_values(store, query)
+        }
+    )
 
 
 def blocking_rules(store: GraphStore) -> list[Row]:
@@ -213,7 +278,9 @@ def blocking_rules(store: GraphStore) -> list[Row]:
     ``owned_or_controlled`` and ``named``: the agents it names with ``sg:blocksAgent``
     and, for ``sg:blocksGovernmentOf`` a country, every ``sg:Government`` that governs
     it or is of it and every ``sg:GovernmentBody`` of it (``sg:jurisdiction``)."""
-    members = select_values(store, f"""SELECT DISTINCT ?rule ?agent WHERE {{
+    members = select_values(
+        store,
+        f"""SELECT DISTINCT ?rule ?agent WHERE {{
       ?rule a <{SG.BlockingByLaw}> .
       {{ ?rule <{SG.blocksAgent}> ?agent }}
       UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
@@ -221,30 +288,46 @@ def blocking_rules(store: GraphStore) -> list[Row]:
       UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
                VALUES ?class {{ <{SG.Government}> <{SG.GovernmentBody}> }}
                ?agent a ?class ; <{SG.jurisdiction}> ?country }}
-    }}""")
+    }}""",
+    )
     named: dict[str, set[str]] = {}
     for row in members:
         named.setdefault(row["rule"], set()).add(row["agent"])
-    rules = [row["rule"] for row in select_values(
-        store, f"SELECT DISTINCT ?rule WHERE {{ ?rule a <{SG.BlockingByLaw}> }}")]
-    facts = group_properties(select_properties(store, f"?s a <{SG.BlockingByLaw}>", _RULE_FACTS),
-                             _RULE_FACTS)
-    citations = {row["p"]: row["c"] for row in select_values(
-        store, f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
-               f"<http://purl.org/dc/terms/source> ?p . ?p <{SG.citation}> ?c }}")}
+    rules = [
+        row["rule"]
+        for row in select_values(
+            store, f"SELECT DISTINCT ?rule WHERE {{ ?rule a <{SG.BlockingByLaw}> }}"
+        )
+    ]
+    facts = group_properties(
+        select_properties(store, f"?s a <{SG.BlockingByLaw}>", _RULE_FACTS), _RULE_FACTS
+    )
+    citations = {
+        row["p"]: row["c"]
+        for row in select_values(
+            store,
+            f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
+            f"<http://purl.org/dc/terms/source> ?p . ?p <{SG.citation}> ?c }}",
+        )
+    }
     found: list[Row] = []
     for rule in sorted(set(rules)):
         fact = facts.get(rule, {})
-        found.append({
-            "rule": rule, "label": min(fact.get("label", ()), default=rule),
-            "citation": ", ".join(sorted(citations[p] for p in fact.get("source", ()) if p in citations)),
-            "sources": sorted(fact.get("source", ())),
-            "programs": sorted(fact.get("program", ())),
-            "start": min(fact.get("start", ()), default=None),
-            "end": max(fact.get("end", ()), default=None),
-            "owned_or_controlled": "true" in fact.get("owned_or_controlled", ()),
-            "named": sorted(named.get(rule, ())),
-        })
+        found.append(
+            {
+                "rule": rule,
+                "label": min(fact.get("label", ()), default=rule),
+                "citation": ", ".join(
+                    sorted(citations[p] for p in fact.get("source", ()) if p in citations)
+                ),
+                "sources": sorted(fact.get("source", ())),
+                "programs": sorted(fact.get("program", ())),
+                "start": min(fact.get("start", ()), default=None),
+                "end": max(fact.get("end", ()), default=None),
+                "owned_or_controlled": "true" in fact.get("owned_or_controlled", ()),
+                "named": sorted(named.get(rule, ())),
+            }
+        )
     return found
 
 
@@ -253,21 +336,33 @@ def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list
     for office, institution in pairs:
         data.add_branch(office, institution)
     for rule in rules:
-        data.add_blocked_by_law(rule["rule"], rule["named"], label=rule["label"],
-                                citation=rule["citation"], sources=rule["sources"],
-                                programs=rule["programs"],
-                                start=rule["start"], end=rule["end"],
-                                owned_or_controlled=rule["owned_or_controlled"])
+        data.add_blocked_by_law(
+            rule["rule"],
+            rule["named"],
+            label=rule["label"],
+            citation=rule["citation"],
+            sources=rule["sources"],
+            programs=rule["programs"],
+            start=rule["start"],
+            end=rule["end"],
+            owned_or_controlled=rule["owned_or_controlled"],
+        )
 
 
 def add_listings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
-        data.add_listing(row["entity"], row["start"], row["end"], row["designation"],
-                         row["programs"], possibly_from=row.get("possibly_from"),
-                         possibly_until=row.get("possibly_until"),
-                         start_from_publications=row.get("start_from_publications", False),
-                         end_from_publications=row.get("end_from_publications", False))
+        data.add_listing(
+            row["entity"],
+            row["start"],
+            row["end"],
+            row["designation"],
+            row["programs"],
+            possibly_from=row.get("possibly_from"),
+            possibly_until=row.get("possibly_until"),
+            start_from_publications=row.get("start_from_publications", False),
+            end_from_publications=row.get("end_from_publications", False),
+        )
 
 
 def _label(data: OwnershipData, ids: dict[str, str]) -> None:
@@ -300,8 +395,11 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     level = {row["entity"] for row in found_listings} | {e for r in rules for e in r["named"]}
     reached = set(level)
     while level:
-        found = [row for values in value_blocks(level)
-                 for row in holdings(store, _HOLDINGS_OF.format(owners=values))]
+        found = [
+            row
+            for values in value_blocks(level)
+            for row in holdings(store, _HOLDINGS_OF.format(owners=values))
+        ]
         rows += found
         linked = branches(store, level)  # offices below, and institutions above
         pairs.update(linked)
@@ -322,8 +420,12 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     pairs: set[tuple[str, str]] = set()
     walk, reached = {entity_iri}, {entity_iri}
     while walk:  # the holdings above, then the institutions and offices of what they reach
-        found = [row for node in sorted(walk) if ":" in node
-                 for row in holdings(store, _HOLDINGS_ABOVE.replace("?target", str(ox.NamedNode(node))))]
+        found = [
+            row
+            for node in sorted(walk)
+            if ":" in node
+            for row in holdings(store, _HOLDINGS_ABOVE.replace("?target", str(ox.NamedNode(node))))
+        ]
         rows += found
         nodes = walk | {row["owner"] for row in found}
         reached |= nodes
@@ -339,8 +441,9 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     return data.compact()
 
 
-def entity_status(store: GraphStore, entity: str, as_of: date,
-                  data: OwnershipData | None = None) -> OwnershipStatus:
+def entity_status(
+    store: GraphStore, entity: str, as_of: date, data: OwnershipData | None = None
+) -> OwnershipStatus:
     """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains: the
     question ``sanctiongraph owners`` and ``GET /entities/{id}/owners`` ask.
 
@@ -363,8 +466,9 @@ def entity_status(store: GraphStore, entity: str, as_of: date,
     return ownership_status(data, data.index[iri], as_of)
 
 
-def owners(store: GraphStore, entity_iri: str, as_of: date,
-           data: OwnershipData | None = None) -> OwnersBody:
+def owners(
+    store: GraphStore, entity_iri: str, as_of: date, data: OwnershipData | None = None
+) -> OwnersBody:
     """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains
     (:func:`entity_status` as plain data).
 
@@ -379,8 +483,9 @@ def owners(store: GraphStore, entity_iri: str, as_of: date,
     return entity_status(store, entity_iri, as_of, data).as_dict()
 
 
-def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
-                     direction: str = "up") -> dict[str, Any]:
+def ownership_chains(
+    store: GraphStore, entity_iri: str, as_of: date, direction: str = "up"
+) -> dict[str, Any]:
     """Chains above (``up``: who owns the entity) or below (``down``: what it owns) on
     ``as_of``, each path listed, with effective ownership (the sum over paths of the
     product of shares, as min and max when a band is on a path). Returns ``{"entity",
@@ -398,51 +503,74 @@ def ownership_chains(store: GraphStore, entity_iri: str, as_of: date,
         "entity": data.label(number),
         "direction": direction,
         "chains": chain_steps(data, found),
-        "effective": [{"entity": data.label(e), "min": lo, "max": hi}
-                      for e, (lo, hi) in sorted(effective.items(), key=lambda kv: data.label(kv[0]))],
+        "effective": [
+            {"entity": data.label(e), "min": lo, "max": hi}
+            for e, (lo, hi) in sorted(effective.items(), key=lambda kv: data.label(kv[0]))
+        ],
         "truncated": found.truncated,
     }
 
 
 def render_text(body: OwnersBody, as_of: date) -> str:
     """``owners`` output for people: status, reasons, then each chain from the top down."""
+
     def share(percent: int | float | dict[str, int | float]) -> str:
         if isinstance(percent, dict):
             return f"{percent['min']}-{percent['max']}%"
         return f"{percent}%"
 
-    lines = [f"{body['entity']}: {body['status'].replace('_', ' ')} on {as_of.isoformat()} "
-             f"(blocked owners' direct share: {body['blocked_share']}%)"]
+    lines = [
+        f"{body['entity']}: {body['status'].replace('_', ' ')} on {as_of.isoformat()} "
+        f"(blocked owners' direct share: {body['blocked_share']}%)"
+    ]
     lines.append("reasons:" if body["reasons"] else "reasons: none")
     for reason in body["reasons"]:
         if reason["kind"] in ("listing", "possible_listing"):
-            programs = ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
+            programs = (
+                ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
+            )
             period = f"from {reason['start'] or 'an unknown date'}" + (
-                f" until {reason['end']}" if reason["end"] else "")
+                f" until {reason['end']}" if reason["end"] else ""
+            )
             if reason["kind"] == "listing":
                 lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
             else:
-                lines.append(f"  - {reason['note']}: on the SDN List ({programs}) {period}: "
-                             f"{reason['listing']}")
+                lines.append(
+                    f"  - {reason['note']}: on the SDN List ({programs}) {period}: "
+                    f"{reason['listing']}"
+                )
         elif reason["kind"] == "blocked_by_law":
             how = "itself" if reason["named"] else "owned or controlled by it"
             maybe = "" if reason["certain"] else "possibly "
-            lines.append(f"  - {maybe}blocked by operation of law as {reason['class']} ({how}; "
-                         f"{reason['citation']})")
+            lines.append(
+                f"  - {maybe}blocked by operation of law as {reason['class']} ({how}; "
+                f"{reason['citation']})"
+            )
         elif reason["kind"] == "office_of":
-            lines.append(f"  - an office of {reason['institution']} "
-                         f"({reason['institution_status'].replace('_', ' ')})")
+            lines.append(
+                f"  - an office of {reason['institution']} "
+                f"({reason['institution_status'].replace('_', ' ')})"
+            )
         elif reason["kind"] == "office":
-            lines.append(f"  - its office {reason['office']} is "
-                         f"{reason['office_status'].replace('_', ' ')}: {reason['note']}")
+            lines.append(
+                f"  - its office {reason['office']} is "
+                f"{reason['office_status'].replace('_', ' ')}: {reason['note']}"
+            )
         elif reason["kind"] == "ownership":
-            lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
-                         f"owns {share(reason['percent'])}: {reason['holding']}")
+            lines.append(
+                f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
+                f"owns {share(reason['percent'])}: {reason['holding']}"
+            )
         else:
-            lines.append(f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
-                         f"controls it; {reason['note']}")
-    lines.append(f"ownership chains above ({len(body['chains'])}):" if body["chains"]
-                 else "ownership chains above: none")
+            lines.append(
+                f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "
+                f"controls it; {reason['note']}"
+            )
+    lines.append(
+        f"ownership chains above ({len(body['chains'])}):"
+        if body["chains"]
+        else "ownership chains above: none"
+    )
     for chain in body["chains"]:
         text = chain[0]["owner"]
         for step in chain:

@@ -103,8 +103,9 @@ def _day(value: date | str | None, default: str) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
-def stake(percent: object = None, minimum: object = None, maximum: object = None,
-          control: bool = False) -> tuple[int, int, bool]:
+def stake(
+    percent: object = None, minimum: object = None, maximum: object = None, control: bool = False
+) -> tuple[int, int, bool]:
     """A holding's share as counted: (lower, upper) in units and whether it is exact. A
     band without a minimum counts 0 at the lower end, without a maximum 100 at the upper
     end; control counts nothing."""
@@ -113,22 +114,39 @@ def stake(percent: object = None, minimum: object = None, maximum: object = None
     if percent is not None and percent != "":
         units = to_units(percent)
         return units, units, True
-    return (to_units(minimum) if minimum not in (None, "") else 0,
-            to_units(maximum) if maximum not in (None, "") else FULL, False)
+    return (
+        to_units(minimum) if minimum not in (None, "") else 0,
+        to_units(maximum) if maximum not in (None, "") else FULL,
+        False,
+    )
 
 
 RelationKey = tuple[str, str, bool, int, int, bool, str, str]
 
 
-def relation_key(owner: str, owned: str, *, control: bool = False, percent: object = None,
-                 minimum: object = None, maximum: object = None,
-                 start: date | str | None = None, end: date | str | None = None) -> RelationKey:
+def relation_key(
+    owner: str,
+    owned: str,
+    *,
+    control: bool = False,
+    percent: object = None,
+    minimum: object = None,
+    maximum: object = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+) -> RelationKey:
     """What makes two holdings the same relation: owner, owned, kind, the share as it
     counts (:func:`stake`: ``30`` and ``30.0`` are one share, and so are two bands that
     count alike) and the dates. The derivers, the ownership analysis and the CSV
     mapper's check for repeated rows all use this one rule."""
-    return (owner, owned, control, *stake(percent, minimum, maximum, control),
-            _day(start, NO_START), _day(end, NO_END))
+    return (
+        owner,
+        owned,
+        control,
+        *stake(percent, minimum, maximum, control),
+        _day(start, NO_START),
+        _day(end, NO_END),
+    )
 
 
 @dataclass
@@ -191,9 +209,12 @@ class OwnershipData:
     _possible: set[int] | None = field(default=None, repr=False)
     _steps: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     _walks: dict[str, tuple[dict[int, list[int]], set[int]]] = field(
-        default_factory=dict, repr=False)
+        default_factory=dict, repr=False
+    )
     _relations: dict[int, int | list[int]] | None = field(default=None, repr=False)
-    _listings: dict[tuple[str, str, str, tuple[str, ...]], int] = field(default_factory=dict, repr=False)
+    _listings: dict[tuple[str, str, str, tuple[str, ...]], int] = field(
+        default_factory=dict, repr=False
+    )
     _source_sets: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     # --- building ------------------------------------------------------------
@@ -212,19 +233,36 @@ class OwnershipData:
         return number
 
     def add_holding(
-        self, owner: str, owned: str, percent: object = None, *, minimum: object = None,
-        maximum: object = None, start: date | str | None = None, end: date | str | None = None,
-        key: str | None = None, control: bool = False, sources: Iterable[str] = (),
+        self,
+        owner: str,
+        owned: str,
+        percent: object = None,
+        *,
+        minimum: object = None,
+        maximum: object = None,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        key: str | None = None,
+        control: bool = False,
+        sources: Iterable[str] = (),
     ) -> int:
         """Add an ownership (or, with ``control=True``, a control) holding, stated in the
         graphs ``sources``. A holding that is the same relation as one already added
         (:func:`relation_key`) is not added again: that one's number is returned, and it
         takes the least of the two keys and the sources of both."""
-        relation = relation_key(owner, owned, control=control, percent=percent,
-                                minimum=minimum, maximum=maximum, start=start, end=end)
+        relation = relation_key(
+            owner,
+            owned,
+            control=control,
+            percent=percent,
+            minimum=minimum,
+            maximum=maximum,
+            start=start,
+            end=end,
+        )
         index, digest = self._relation_index(), hash(relation)
         found = index.get(digest)
-        for same in (() if found is None else (found,) if isinstance(found, int) else found):
+        for same in () if found is None else (found,) if isinstance(found, int) else found:
             if self.relation(same) == relation:
                 self._merge(same, key, sources)
                 return same
@@ -247,9 +285,16 @@ class OwnershipData:
 
     def relation(self, number: int) -> RelationKey:
         """Holding ``number``'s :func:`relation_key`."""
-        return (self.keys[self.h_owner[number]], self.keys[self.h_owned[number]],
-                self.h_control[number], self.h_lo[number], self.h_hi[number],
-                self.h_exact[number], self.h_start[number], self.h_end[number])
+        return (
+            self.keys[self.h_owner[number]],
+            self.keys[self.h_owned[number]],
+            self.h_control[number],
+            self.h_lo[number],
+            self.h_hi[number],
+            self.h_exact[number],
+            self.h_start[number],
+            self.h_end[number],
+        )
 
     def _relation_index(self) -> dict[int, int | list[int]]:
         """Holding numbers by the hash of their relation (a list when hashes collide;
@@ -295,10 +340,17 @@ class OwnershipData:
         return self.h_statements.get(number) or [self.h_key[number]]
 
     def add_listing(
-        self, entity: str, start: date | str | None = None, end: date | str | None = None,
-        key: str | None = None, programs: Iterable[str] = (), *,
-        possibly_from: date | str | None = None, possibly_until: date | str | None = None,
-        start_from_publications: bool = False, end_from_publications: bool = False,
+        self,
+        entity: str,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        key: str | None = None,
+        programs: Iterable[str] = (),
+        *,
+        possibly_from: date | str | None = None,
+        possibly_until: date | str | None = None,
+        start_from_publications: bool = False,
+        end_from_publications: bool = False,
     ) -> int:
         """Add an SDN listing of ``entity`` over ``[start, end)``, *possibly* in force
         over ``[possibly_from, start)`` and ``[end, possibly_until)`` (unknown intervals;
@@ -309,8 +361,14 @@ class OwnershipData:
         ``l_statements``)."""
         programs = tuple(programs)
         start_day, end_day = _day(start, NO_START), _day(end, NO_END)
-        listing = (entity, start_day, end_day, tuple(sorted(programs)),
-                   _day(possibly_from, start_day), _day(possibly_until, end_day))
+        listing = (
+            entity,
+            start_day,
+            end_day,
+            tuple(sorted(programs)),
+            _day(possibly_from, start_day),
+            _day(possibly_until, end_day),
+        )
         same = self._listings.get(listing)
         if same is not None:
             if key is not None and key != self.l_key[same]:
@@ -361,9 +419,17 @@ class OwnershipData:
         return {k: sorted(v, key=self.keys.__getitem__) for k, v in found.items()}
 
     def add_blocked_by_law(
-        self, key: str, named: Iterable[str], *, label: str = "", citation: str = "",
-        sources: Iterable[str] = (), programs: Iterable[str] = (), start: date | str | None = None,
-        end: date | str | None = None, owned_or_controlled: bool = False,
+        self,
+        key: str,
+        named: Iterable[str],
+        *,
+        label: str = "",
+        citation: str = "",
+        sources: Iterable[str] = (),
+        programs: Iterable[str] = (),
+        start: date | str | None = None,
+        end: date | str | None = None,
+        owned_or_controlled: bool = False,
     ) -> int:
         """Add a rule that blocks the persons ``named`` without a listing over ``[start,
         end)`` (``label`` names the class in words, ``citation`` the provision); with
@@ -388,8 +454,10 @@ class OwnershipData:
         when ``day`` is in one of its unknown intervals, else ``None``."""
         if self.l_start[number] <= day < self.l_end[number]:
             return "listed"
-        if (self.l_possibly_from[number] <= day < self.l_start[number]
-                or self.l_end[number] <= day < self.l_possibly_until[number]):
+        if (
+            self.l_possibly_from[number] <= day < self.l_start[number]
+            or self.l_end[number] <= day < self.l_possibly_until[number]
+        ):
             return "possibly"
         return None
 
@@ -414,8 +482,11 @@ class OwnershipData:
             index = self.incoming() if direction == "up" else self.outgoing()
             control = self.h_control
             held = {node: [n for n in numbers if not control[n]] for node, numbers in index.items()}
-            dated = {node for node, numbers in held.items()
-                     if any(self.h_start[n] != NO_START or self.h_end[n] != NO_END for n in numbers)}
+            dated = {
+                node
+                for node, numbers in held.items()
+                if any(self.h_start[n] != NO_START or self.h_end[n] != NO_END for n in numbers)
+            }
             found = self._walks[direction] = (held, dated)
         return found
 
@@ -442,7 +513,9 @@ class OwnershipData:
         if found is None:
             found = self._steps[number] = {
                 "owner": self.label(self.h_owner[number]),
-                "owned": self.label(self.h_owned[number]), "percent": _percent(self, number)}
+                "owned": self.label(self.h_owned[number]),
+                "percent": _percent(self, number),
+            }
         return found
 
     def listings_of(self) -> dict[int, list[int]]:
@@ -490,8 +563,9 @@ class OwnershipData:
                 out.setdefault(owner, []).append(number)
             seeds = [*self.listings_of(), *(e for named in self.r_named for e in named)]
             full = [FULL if c else hi for c, hi in zip(self.h_control, self.h_hi)]
-            self._possible, _ = _fixed_point(seeds, out, self.h_owned, full, self.offices(),
-                                             self.institutions())
+            self._possible, _ = _fixed_point(
+                seeds, out, self.h_owned, full, self.offices(), self.institutions()
+            )
         return self._possible
 
 
@@ -541,7 +615,10 @@ class Status:
 
 
 def _fixed_point(
-    seeds: Iterable[int], out: dict[int, list[int]], owned: Sequence[int], share: Sequence[int],
+    seeds: Iterable[int],
+    out: dict[int, list[int]],
+    owned: Sequence[int],
+    share: Sequence[int],
     offices: dict[int, list[int]] | None = None,
     institutions: dict[int, list[int]] | None = None,
 ) -> tuple[set[int], dict[int, int]]:
@@ -575,7 +652,9 @@ def _fixed_point(
 
 
 def compute_status(
-    data: OwnershipData, as_of: date | str, entities: Iterable[int] | None = None,
+    data: OwnershipData,
+    as_of: date | str,
+    entities: Iterable[int] | None = None,
 ) -> Status:
     """Blocked and possibly blocked entities on ``as_of``.
 
@@ -621,14 +700,24 @@ def compute_status(
     by_law, possibly_by_law = _blocked_by_law(data, day, scope, out, controls)
     offices, institutions = data.offices(), data.institutions()
     blocked, share_lo = _fixed_point([*listed, *by_law], out, data.h_owned, data.h_lo, offices)
-    maybe, share_hi = _fixed_point([*listed, *possibly_listed, *by_law, *possibly_by_law], out,
-                                   data.h_owned, data.h_hi, offices, institutions)
-    return Status(day, blocked, maybe, share_lo, share_hi, listed, possibly_listed,
-                  by_law, possibly_by_law)
+    maybe, share_hi = _fixed_point(
+        [*listed, *possibly_listed, *by_law, *possibly_by_law],
+        out,
+        data.h_owned,
+        data.h_hi,
+        offices,
+        institutions,
+    )
+    return Status(
+        day, blocked, maybe, share_lo, share_hi, listed, possibly_listed, by_law, possibly_by_law
+    )
 
 
 def _blocked_by_law(
-    data: OwnershipData, day: str, scope: set[int] | None, out: dict[int, list[int]],
+    data: OwnershipData,
+    day: str,
+    scope: set[int] | None,
+    out: dict[int, list[int]],
     controls: dict[int, list[int]],
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """The entities each rule in force on ``day`` blocks by operation of law, and those
@@ -648,10 +737,12 @@ def _blocked_by_law(
                 both = {**out}
                 for owner, numbers in controls.items():
                     both[owner] = [*both.get(owner, ()), *numbers]
-            lower, _ = _fixed_point(seeds, both, data.h_owned,
-                                    _Counted(data.h_lo, data.h_control), offices)
-            upper, _ = _fixed_point(seeds, both, data.h_owned,
-                                    _Counted(data.h_hi, data.h_control), offices)
+            lower, _ = _fixed_point(
+                seeds, both, data.h_owned, _Counted(data.h_lo, data.h_control), offices
+            )
+            upper, _ = _fixed_point(
+                seeds, both, data.h_owned, _Counted(data.h_hi, data.h_control), offices
+            )
         else:
             lower = upper = set(seeds)
         for entity in lower:
@@ -675,6 +766,7 @@ class _Counted(Sequence[int]):
 
 
 # --- explanations -------------------------------------------------------------
+
 
 def _percent(data: OwnershipData, number: int) -> int | float | dict[str, int | float]:
     if data.h_exact[number]:
@@ -712,17 +804,25 @@ def _possible_listing_parts(data: OwnershipData, number: int, day: str) -> tuple
         since = data.l_possibly_from[number]
         if start_from_publications:
             if since <= OPEN_START:
-                return ("possibly listed",
-                        f"before the publication of {start}, the first given, which lists it")
-            return ("possibly listed", f"between the publication of {_day_before(since)} "
-                    f"without it and the publication of {start} with it")
+                return (
+                    "possibly listed",
+                    f"before the publication of {start}, the first given, which lists it",
+                )
+            return (
+                "possibly listed",
+                f"between the publication of {_day_before(since)} "
+                f"without it and the publication of {start} with it",
+            )
         if since <= OPEN_START:
             return "possibly listed", f"unknown before the listing's start, {start}"
         return "possibly listed", f"unknown from {since} until the listing's start, {start}"
     until = data.l_possibly_until[number]
     if end_from_publications:
-        return ("possibly still listed", f"between the publication of {_day_before(end)} "
-                f"with it and the publication of {until} without it")
+        return (
+            "possibly still listed",
+            f"between the publication of {_day_before(end)} "
+            f"with it and the publication of {until} without it",
+        )
     return "possibly still listed", f"unknown from the listing's end, {end}, until {until}"
 
 
@@ -730,19 +830,23 @@ def _unknown_interval(data: OwnershipData, number: int) -> dict[str, str | None]
     """``possibly_from`` (``"open"``: no earlier bound) and ``possibly_until`` as the
     data package writes them; ``None`` where the listing has no unknown interval."""
     since, until = data.l_possibly_from[number], data.l_possibly_until[number]
-    return {"possibly_from": ("open" if since <= OPEN_START else
-                              None if since == data.l_start[number] else since),
-            "possibly_until": None if until == data.l_end[number] else until}
+    return {
+        "possibly_from": (
+            "open" if since <= OPEN_START else None if since == data.l_start[number] else since
+        ),
+        "possibly_until": None if until == data.l_end[number] else until,
+    }
 
 
 def _listing_reason(data: OwnershipData, number: int, kind: str) -> dict[str, Any]:
     return {
-        "kind": kind, "listing": data.l_key[number], "list": "SDN",
+        "kind": kind,
+        "listing": data.l_key[number],
+        "list": "SDN",
         "programs": list(data.l_programs[number]),
         "start": data.l_start[number] or None,
         "end": None if data.l_end[number] == NO_END else data.l_end[number],
-        **({"statements": list(data.l_statements[number])}
-           if number in data.l_statements else {}),
+        **({"statements": list(data.l_statements[number])} if number in data.l_statements else {}),
     }
 
 
@@ -753,27 +857,47 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict[str, 
     blocked owners that were counted, and (as a caution only) control by them."""
     found: list[dict[str, Any]] = []
     for rule in status.by_law.get(entity, []) + status.possibly_by_law.get(entity, []):
-        found.append({
-            "kind": "blocked_by_law", "rule": data.r_key[rule], "class": data.r_label[rule],
-            "citation": data.r_citation[rule], "programs": list(data.r_programs[rule]),
-            "named": entity in data.r_named[rule],
-            "certain": rule in status.by_law.get(entity, ())})
+        found.append(
+            {
+                "kind": "blocked_by_law",
+                "rule": data.r_key[rule],
+                "class": data.r_label[rule],
+                "citation": data.r_citation[rule],
+                "programs": list(data.r_programs[rule]),
+                "named": entity in data.r_named[rule],
+                "certain": rule in status.by_law.get(entity, ()),
+            }
+        )
     for institution in data.institutions().get(entity, ()):
         if institution in status.maybe:
-            found.append({"kind": "office_of", "institution": data.label(institution),
-                          "institution_status": status.status(institution)})
+            found.append(
+                {
+                    "kind": "office_of",
+                    "institution": data.label(institution),
+                    "institution_status": status.status(institution),
+                }
+            )
     if entity not in status.blocked:  # an office's status reaches its institution as "possibly"
         for office in blocked_offices(data, status, entity):
-            found.append({"kind": "office", "office": data.label(office),
-                          "office_status": status.status(office),
-                          "note": "an office of it is blocked or possibly blocked; whether "
-                                  "the whole institution is, the designation must say"})
+            found.append(
+                {
+                    "kind": "office",
+                    "office": data.label(office),
+                    "office_status": status.status(office),
+                    "note": "an office of it is blocked or possibly blocked; whether "
+                    "the whole institution is, the designation must say",
+                }
+            )
     for number in status.listed.get(entity, ()):
         found.append(_listing_reason(data, number, "listing"))
     for number in status.possibly_listed.get(entity, ()):
-        found.append({**_listing_reason(data, number, "possible_listing"),
-                      **_unknown_interval(data, number),
-                      "note": possible_listing_note(data, number, status.day)})
+        found.append(
+            {
+                **_listing_reason(data, number, "possible_listing"),
+                **_unknown_interval(data, number),
+                "note": possible_listing_note(data, number, status.day),
+            }
+        )
     day = status.day
     for number in data.incoming().get(entity, ()):
         owner = data.h_owner[number]
@@ -781,19 +905,31 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict[str, 
             continue
         if data.h_control[number]:
             law = controlled_by_law(data, status, owner, entity)
-            found.append({
-                "kind": "control", "owner": data.label(owner), "holding": data.h_key[number],
-                "owner_status": status.status(owner),
-                "note": (f"control by {data.r_label[law]} blocks it ({data.r_citation[law]})"
-                         if law is not None else "control alone does not block (OFAC FAQ 398)"),
-                **_provenance(data, number),
-            })
+            found.append(
+                {
+                    "kind": "control",
+                    "owner": data.label(owner),
+                    "holding": data.h_key[number],
+                    "owner_status": status.status(owner),
+                    "note": (
+                        f"control by {data.r_label[law]} blocks it ({data.r_citation[law]})"
+                        if law is not None
+                        else "control alone does not block (OFAC FAQ 398)"
+                    ),
+                    **_provenance(data, number),
+                }
+            )
             continue
-        found.append({
-            "kind": "ownership", "owner": data.label(owner), "holding": data.h_key[number],
-            "percent": _percent(data, number), "owner_status": status.status(owner),
-            **_provenance(data, number),
-        })
+        found.append(
+            {
+                "kind": "ownership",
+                "owner": data.label(owner),
+                "holding": data.h_key[number],
+                "percent": _percent(data, number),
+                "owner_status": status.status(owner),
+                **_provenance(data, number),
+            }
+        )
     return found
 
 
@@ -813,9 +949,15 @@ def _listing_words(data: OwnershipData, number: int) -> str:
     return text
 
 
-def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bool,
-                     depth: int = 3, path: frozenset[int] = frozenset(),
-                     most: int = 4) -> str:
+def grounds_in_words(
+    data: OwnershipData,
+    status: Status,
+    entity: int,
+    upper: bool,
+    depth: int = 3,
+    path: frozenset[int] = frozenset(),
+    most: int = 4,
+) -> str:
     """The grounds of ``entity``'s status in words: rules by operation of law, the
     institution it is an office of, its offices (``upper`` only), its listings (or
     possible listings), then the counted holdings of blocked owners (``upper``: of
@@ -835,11 +977,16 @@ def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bo
         return f" ({state}{inner})"
 
     parts = []
-    rules = status.by_law.get(entity, []) + (status.possibly_by_law.get(entity, []) if upper else [])
+    rules = status.by_law.get(entity, []) + (
+        status.possibly_by_law.get(entity, []) if upper else []
+    )
     for rule in rules:
         maybe = "" if rule in status.by_law.get(entity, ()) else "possibly "
-        how = (f"as {data.r_label[rule]}" if entity in data.r_named[rule] else
-               f"as part of {data.r_label[rule]}, which owns or controls it")
+        how = (
+            f"as {data.r_label[rule]}"
+            if entity in data.r_named[rule]
+            else f"as part of {data.r_label[rule]}, which owns or controls it"
+        )
         parts.append(f"{maybe}blocked by operation of law {how} ({data.r_citation[rule]})")
     for institution in data.institutions().get(entity, ()):
         if institution in (status.maybe if upper else status.blocked) and institution not in path:
@@ -848,28 +995,42 @@ def grounds_in_words(data: OwnershipData, status: Status, entity: int, upper: bo
         for office in blocked_offices(data, status, entity):
             if office not in path:
                 state = status.status(office).replace("_", " ")
-                parts.append(f"its office {data.label(office)} is {state}"
-                             f"{nested(office, say_state=False)}")
+                parts.append(
+                    f"its office {data.label(office)} is {state}{nested(office, say_state=False)}"
+                )
     parts += [f"listed on {_listing_words(data, n)}" for n in status.listed.get(entity, ())]
     if upper:
         for number in status.possibly_listed.get(entity, ()):
             head, detail = _possible_listing_parts(data, number, status.day)
             parts.append(f"{head} on {_listing_words(data, number)} ({detail})")
     owners = status.maybe if upper else status.blocked
-    active = [n for n in data.incoming().get(entity, ())
-              if data.h_owner[n] in owners and data.holding_active(n, status.day)]
+    active = [
+        n
+        for n in data.incoming().get(entity, ())
+        if data.h_owner[n] in owners and data.holding_active(n, status.day)
+    ]
     counted = [n for n in active if not data.h_control[n]]
-    controlled = [n for n in active if data.h_control[n]
-                  and controlled_by_law(data, status, data.h_owner[n], entity) is not None]
-    stakes = [f"{_share_words(data, n)} by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
-              for n in counted[:most]]
+    controlled = [
+        n
+        for n in active
+        if data.h_control[n]
+        and controlled_by_law(data, status, data.h_owner[n], entity) is not None
+    ]
+    stakes = [
+        f"{_share_words(data, n)} by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
+        for n in counted[:most]
+    ]
     if len(counted) > most:
         stakes.append(f"{len(counted) - most} more holdings")
     if stakes:
-        parts.append("owned " + (stakes[0] if len(stakes) == 1 else
-                                 ", ".join(stakes[:-1]) + " and " + stakes[-1]))
-    parts += [f"controlled by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
-              for n in controlled[:most]]
+        parts.append(
+            "owned "
+            + (stakes[0] if len(stakes) == 1 else ", ".join(stakes[:-1]) + " and " + stakes[-1])
+        )
+    parts += [
+        f"controlled by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
+        for n in controlled[:most]
+    ]
     return "; ".join(parts) or "blocked owners further up"
 
 
@@ -886,7 +1047,7 @@ def status_in_words(data: OwnershipData, status: Status, entity: int) -> str:
     if words.startswith("owned "):  # blocked through its owners alone
         share = f"{lo}%" if not upper else f"{lo}% to {hi}%"
         whom = "blocked persons" if not upper else "blocked or possibly blocked persons"
-        words = f"owned {share} in aggregate by {whom}: {words[len('owned '):]}"
+        words = f"owned {share} in aggregate by {whom}: {words[len('owned ') :]}"
     return ("blocked: " if not upper else "possibly blocked: ") + words
 
 
@@ -898,11 +1059,18 @@ def blocked_offices(data: OwnershipData, status: Status, institution: int) -> li
     for office in data.offices().get(institution, ()):
         if office not in status.maybe:
             continue
-        own = (office in status.listed or office in status.possibly_listed
-               or office in status.by_law or office in status.possibly_by_law
-               or any(not data.h_control[n] and data.h_owner[n] in status.maybe
-                      and data.holding_active(n, status.day)
-                      for n in data.incoming().get(office, ())))
+        own = (
+            office in status.listed
+            or office in status.possibly_listed
+            or office in status.by_law
+            or office in status.possibly_by_law
+            or any(
+                not data.h_control[n]
+                and data.h_owner[n] in status.maybe
+                and data.holding_active(n, status.day)
+                for n in data.incoming().get(office, ())
+            )
+        )
         if own:
             found.append(office)
     return found
@@ -925,6 +1093,7 @@ def blocked_share(status: Status, entity: int) -> int | float:
 
 # --- chains and effective ownership -------------------------------------------
 
+
 @dataclass(frozen=True)
 class Chains:
     """Maximal simple paths above or below an entity; each step is a holding number."""
@@ -936,8 +1105,12 @@ class Chains:
 
 
 def chains(
-    data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
-    max_depth: int = 25, max_paths: int = 10_000,
+    data: OwnershipData,
+    entity: int,
+    as_of: date | str,
+    direction: str = "up",
+    max_depth: int = 25,
+    max_paths: int = 10_000,
 ) -> Chains:
     """Every maximal simple ownership path above (``up``) or below (``down``) ``entity``
     on ``as_of``, as lists of holding numbers from the top owner down. A path ends where
@@ -1019,7 +1192,10 @@ def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict[str, Any]]
 
 
 def effective_ownership(
-    data: OwnershipData, entity: int, as_of: date | str, direction: str = "up",
+    data: OwnershipData,
+    entity: int,
+    as_of: date | str,
+    direction: str = "up",
     max_depth: int = 25,
 ) -> dict[int, tuple[float, float]]:
     """Effective ownership: for every entity above (``up``: who owns ``entity``) or below
@@ -1056,6 +1232,7 @@ def effective_ownership(
 
 # --- one entity, as the CLI and the API show it ------------------------------
 
+
 class OwnersHead(TypedDict):
     """An ``owners`` answer without its chains."""
 
@@ -1087,8 +1264,9 @@ class OwnershipStatus:
         return {**self.head, "chains": chain_steps(self.data, self.chains)}
 
 
-def ownership_status(data: OwnershipData, entity: int, as_of: date | str,
-                     status: Status | None = None) -> OwnershipStatus:
+def ownership_status(
+    data: OwnershipData, entity: int, as_of: date | str, status: Status | None = None
+) -> OwnershipStatus:
     """The status of ``entity`` (a number of ``data``) on ``as_of``, with its reasons and
     every chain above it (its owners, their owners, ...)."""
     status = status if status is not None else compute_status(data, as_of, [entity])
@@ -1103,8 +1281,9 @@ def ownership_status(data: OwnershipData, entity: int, as_of: date | str,
     return OwnershipStatus(data, entity, head, chains(data, entity, as_of, "up"))
 
 
-def summary(data: OwnershipData, entity: int, as_of: date | str,
-            status: Status | None = None) -> OwnersBody:
+def summary(
+    data: OwnershipData, entity: int, as_of: date | str, status: Status | None = None
+) -> OwnersBody:
     """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
     entity: :func:`ownership_status` with its chains as lists of steps (:func:`chain_steps`)."""
     return ownership_status(data, entity, as_of, status).as_dict()

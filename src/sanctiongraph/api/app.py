@@ -44,18 +44,29 @@ def create_app(settings: Settings) -> FastAPI:
             state.close()
 
     # /docs and /redoc are our pages (routers/dashboard.py): their scripts come from npm.
-    app = FastAPI(title="sanctiongraph", version=_version(), description=DESCRIPTION,
-                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="sanctiongraph",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.sanctiongraph = state
     install_handlers(app)
     app.add_middleware(BodyLimit, max_body_size=settings.max_upload_bytes)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
     # Added last, so run first: a wrong Host is refused before anything else, and every
     # answer (413s and refusals included) carries the security headers.
-    app.add_middleware(SecurityHeaders, require_key=settings.read_requires_key,
-                       api_key=settings.api_key)
+    app.add_middleware(
+        SecurityHeaders, require_key=settings.read_requires_key, api_key=settings.api_key
+    )
     if settings.allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     for module in (sparql, entities, validate, graphs, health):

@@ -26,10 +26,12 @@ DEFAULT_HEADER_TIMEOUT = 10.0
 CONNECTIONS_PER_CLIENT_ENV = "SANCTIONGRAPH_CONNECTIONS_PER_CLIENT"
 """Where ``serve`` puts the cap on one address's connections (0: no cap)."""
 DEFAULT_CONNECTIONS_PER_CLIENT = 100
-_REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 59\r\n"
-            b"Connection: close\r\n\r\n"
-            b'{"detail": "too many connections from this client address"}')
+_REFUSED = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\n"
+    b"Content-Type: application/json\r\nContent-Length: 59\r\n"
+    b"Connection: close\r\n\r\n"
+    b'{"detail": "too many connections from this client address"}'
+)
 
 
 class HeadDeadline:
@@ -43,7 +45,8 @@ class HeadDeadline:
         seconds = float(os.environ.get(HEADER_TIMEOUT_ENV, DEFAULT_HEADER_TIMEOUT))
         self._armed_cycle = self.cycle  # type: ignore[attr-defined]
         self._head_timer = self.loop.call_later(  # type: ignore[attr-defined]
-            seconds, self._head_deadline_passed)
+            seconds, self._head_deadline_passed
+        )
 
     def _disarm_head_deadline(self) -> None:
         if self._head_timer is not None:
@@ -55,7 +58,8 @@ class HeadDeadline:
         cycle = self.cycle  # type: ignore[attr-defined]
         # Still no new request since the deadline was armed, and none in progress.
         waiting_for_head = cycle is self._armed_cycle and (
-            cycle is None or bool(cycle.response_complete))
+            cycle is None or bool(cycle.response_complete)
+        )
         transport = self.transport  # type: ignore[attr-defined]
         if waiting_for_head and not transport.is_closing():
             transport.close()
@@ -75,8 +79,13 @@ class HeadDeadline:
         address = (self.client or (None,))[0]  # type: ignore[attr-defined]
         if not limit or address is None:
             return False
-        held = len([other for other in self.connections  # type: ignore[attr-defined]
-                    if other is not self and other.client and other.client[0] == address])
+        held = len(
+            [
+                other
+                for other in self.connections  # type: ignore[attr-defined]
+                if other is not self and other.client and other.client[0] == address
+            ]
+        )
         return held >= limit
 
     def on_response_complete(self) -> None:
@@ -98,6 +107,7 @@ try:
 except ImportError:  # httptools is optional
     HttpToolsWithHeadDeadline = None
 else:
+
     class HttpToolsWithHeadDeadline(HeadDeadline, HttpToolsProtocol):  # type: ignore[no-redef]
         """uvicorn's httptools protocol, with the request-head deadline."""
 

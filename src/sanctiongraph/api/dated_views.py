@@ -23,8 +23,13 @@ from sanctiongraph.store import GraphStore
 class DatedViews:
     """``derive(as_of)`` for each date once, bounded in threads, queue and cache."""
 
-    def __init__(self, derive: Callable[[date], GraphStore], cached: int = 2,
-                 threads: int = 1, waiting: int = 3) -> None:
+    def __init__(
+        self,
+        derive: Callable[[date], GraphStore],
+        cached: int = 2,
+        threads: int = 1,
+        waiting: int = 3,
+    ) -> None:
         self._derive = derive
         self._cached = cached
         self._queue = WorkQueue("re-derivations for other dates", threads, waiting)
@@ -43,8 +48,9 @@ class DatedViews:
         if pending is None:
             pending = asyncio.ensure_future(self._make(as_of))
             self._pending[as_of] = pending
-            pending.add_done_callback(lambda f: self._pending.pop(as_of, None)
-                                      if self._pending.get(as_of) is f else None)
+            pending.add_done_callback(
+                lambda f: self._pending.pop(as_of, None) if self._pending.get(as_of) is f else None
+            )
         # A client that goes away does not cancel the derivation others wait for.
         return await asyncio.shield(pending)
 

@@ -32,12 +32,14 @@ async def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStor
 
 
 def _key_matches(settings: Settings, given: str | None) -> bool:
-    return (settings.api_key is not None and given is not None
-            and hmac.compare_digest(settings.api_key.encode(), given.encode()))
+    return (
+        settings.api_key is not None
+        and given is not None
+        and hmac.compare_digest(settings.api_key.encode(), given.encode())
+    )
 
 
-async def require_read(request: Request,
-                       x_api_key: Annotated[str | None, Header()] = None) -> None:
+async def require_read(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> None:
     # The settings straight from the request: every read passes here, and each
     # sub-dependency costs FastAPI's resolver about 1 % of a JSON request's CPU.
     settings = request.app.state.sanctiongraph.settings
@@ -45,18 +47,23 @@ async def require_read(request: Request,
         raise Unauthorized("this server needs an API key for reads (X-API-Key)")
 
 
-async def reads_allowed(request: Request,
-                        x_api_key: Annotated[str | None, Header()] = None) -> bool:
+async def reads_allowed(
+    request: Request, x_api_key: Annotated[str | None, Header()] = None
+) -> bool:
     """Whether this request may read: reads are open, or it has the key."""
     settings = request.app.state.sanctiongraph.settings
     return not settings.read_requires_key or _key_matches(settings, x_api_key)
 
 
-async def require_write(settings: Annotated[Settings, Depends(get_settings)],
-                  x_api_key: Annotated[str | None, Header()] = None) -> None:
+async def require_write(
+    settings: Annotated[Settings, Depends(get_settings)],
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
     if settings.read_only:
-        raise Forbidden("writes are disabled on this server (several worker processes "
-                        "share its store, read-only)")
+        raise Forbidden(
+            "writes are disabled on this server (several worker processes "
+            "share its store, read-only)"
+        )
     if settings.api_key is None:
         raise Forbidden("writes are disabled on this server (no API key configured)")
     if x_api_key is None:
@@ -65,10 +72,17 @@ async def require_write(settings: Annotated[Settings, Depends(get_settings)],
         raise Forbidden("wrong API key")
 
 
-async def as_of_param(as_of: Annotated[str | None, Query(
-        description="Date that governs every interval (YYYY-MM-DD; default: today).",
-        pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
-        examples=["2026-11-23"])] = None) -> date:
+async def as_of_param(
+    as_of: Annotated[
+        str | None,
+        Query(
+            description="Date that governs every interval (YYYY-MM-DD; default: today).",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            json_schema_extra={"format": "date"},
+            examples=["2026-11-23"],
+        ),
+    ] = None,
+) -> date:
     """The date as written, YYYY-MM-DD only (pydantic's own date parsing also took ``0``
     as 1970-01-01 and date-times); 400 otherwise."""
     if as_of is None:

@@ -50,15 +50,17 @@ def step_writer(memo: StepMemo | None = None) -> StepWriter:
 def owners_json(found: OwnershipStatus, write_step: StepWriter | None = None) -> bytes:
     """``found`` (:func:`~sanctiongraph.analysis.loader.entity_status`) as ``OwnersOut``
     JSON; ``write_step`` (:func:`step_writer`) writes each holding's step."""
-    head = _OWNERS.dump_json(_OWNERS.validate_python({**found.head, "chains": []}),
-                             exclude={"chains"})
+    head = _OWNERS.dump_json(
+        _OWNERS.validate_python({**found.head, "chains": []}), exclude={"chains"}
+    )
     write = write_step or step_writer()
     paths = found.chains.paths
     # Each holding's step written once (paths share most of theirs), then joined in C.
     steps = {number: write(found.data, number) for number in set().union(*paths)}
     step = steps.__getitem__
-    chains = (b"[" + b"],[".join([b",".join(map(step, path)) for path in paths]) + b"]"
-              if paths else b"")
+    chains = (
+        b"[" + b"],[".join([b",".join(map(step, path)) for path in paths]) + b"]" if paths else b""
+    )
     return b"".join((head[:-1], b',"chains":[', chains, b"]}"))
 
 
@@ -76,5 +78,14 @@ def access_paths_json(body: AccessPathsBody) -> bytes:
     the GIL throughout, so a worker thread writing it stopped the event loop that long;
     here the interpreter can switch threads between paths."""
     paths = b",".join([_COMPACT(path).encode() for path in body["paths"]])
-    return b"".join((b'{"entity":', _COMPACT(body["entity"]).encode(), b',"paths":[', paths,
-                     b'],"truncated":', b"true" if body["truncated"] else b"false", b"}"))
+    return b"".join(
+        (
+            b'{"entity":',
+            _COMPACT(body["entity"]).encode(),
+            b',"paths":[',
+            paths,
+            b'],"truncated":',
+            b"true" if body["truncated"] else b"false",
+            b"}",
+        )
+    )

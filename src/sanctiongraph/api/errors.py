@@ -77,8 +77,7 @@ def install_handlers(app: FastAPI) -> None:
             if request.method == "OPTIONS":
                 return Response(status_code=204, headers={"Allow": allow})
             headers = {**(headers or {}), "Allow": allow}
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                            headers=headers)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def server_bug(request: Request, exc: Exception) -> JSONResponse:
@@ -92,7 +91,14 @@ _METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 def allowed_methods(request: Request) -> list[str]:
     """The methods some route of the app takes on the request's path, and OPTIONS."""
     routes = request.app.router.routes
-    return sorted({"OPTIONS"} | {
-        method for method in _METHODS
-        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
-               for route in routes)})
+    return sorted(
+        {"OPTIONS"}
+        | {
+            method
+            for method in _METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] == Match.FULL
+                for route in routes
+            )
+        }
+    )

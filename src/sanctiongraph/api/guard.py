@@ -34,8 +34,18 @@ FORBIDDEN = {
     "SERVICE": "SERVICE (federated queries) is not allowed",
     "LOAD": "LOAD is not allowed: this endpoint is read-only",
 }
-UPDATE_WORDS = {"INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
-                "WITH", "USING"}
+UPDATE_WORDS = {
+    "INSERT",
+    "DELETE",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+    "USING",
+}
 
 _TOKEN = re.compile(
     r"""
@@ -65,8 +75,29 @@ MAX_TERMS = 5_000
 MAX_CHAIN = 500
 
 # Tokens that pyoxigraph folds into one nested node each, when they repeat in a group.
-_CHAINING = {"+", "-", "*", "/", "|", "&", "=", "!", "<", ">", ".", ";", ",", "^",
-             "UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "GRAPH", "VALUES"}
+_CHAINING = {
+    "+",
+    "-",
+    "*",
+    "/",
+    "|",
+    "&",
+    "=",
+    "!",
+    "<",
+    ">",
+    ".",
+    ";",
+    ",",
+    "^",
+    "UNION",
+    "OPTIONAL",
+    "MINUS",
+    "FILTER",
+    "BIND",
+    "GRAPH",
+    "VALUES",
+}
 
 
 class UnsafeQuery(ValueError):
@@ -95,14 +126,20 @@ class Scan:
     words: tuple[str, ...]  # bare keywords, upper case, in order
 
 
-def scan(query: str, max_length: int, max_depth: int, max_terms: int = MAX_TERMS,
-         max_chain: int = MAX_CHAIN) -> Scan:
+def scan(
+    query: str,
+    max_length: int,
+    max_depth: int,
+    max_terms: int = MAX_TERMS,
+    max_chain: int = MAX_CHAIN,
+) -> Scan:
     """Tokenize; refuse long, large, deep, long-chained, escaped or unterminated queries."""
     if len(query) > max_length:
         raise UnsafeQuery(f"query is longer than {max_length} characters")
     if re.search(r"\\[uU]", _strip_comments_only(query)):
-        raise UnsafeQuery("codepoint escapes (\\u, \\U) are not accepted; "
-                          "write the characters themselves")
+        raise UnsafeQuery(
+            "codepoint escapes (\\u, \\U) are not accepted; write the characters themselves"
+        )
     depth = deepest = terms = 0
     chains = [0]  # chaining tokens met so far in each open group, innermost last
     words: list[str] = []
@@ -112,8 +149,9 @@ def scan(query: str, max_length: int, max_depth: int, max_terms: int = MAX_TERMS
             continue
         terms += 1
         if terms > max_terms:
-            raise UnsafeQuery(f"query has more than {max_terms} terms; split it or use "
-                              "VALUES with fewer rows")
+            raise UnsafeQuery(
+                f"query has more than {max_terms} terms; split it or use VALUES with fewer rows"
+            )
         text = match.group()
         if kind == "open":
             _chain(chains, max_chain)  # a group inside a group is joined to its siblings
@@ -140,8 +178,10 @@ def scan(query: str, max_length: int, max_depth: int, max_terms: int = MAX_TERMS
 def _chain(chains: list[int], max_chain: int) -> None:
     chains[-1] += 1
     if chains[-1] > max_chain:
-        raise UnsafeQuery(f"query has a chain of more than {max_chain} operators, patterns "
-                          "or groups in one group or parenthesis; nest or split it")
+        raise UnsafeQuery(
+            f"query has a chain of more than {max_chain} operators, patterns "
+            "or groups in one group or parenthesis; nest or split it"
+        )
 
 
 def _strip_comments_only(query: str) -> str:
@@ -150,8 +190,12 @@ def _strip_comments_only(query: str) -> str:
 
 
 def inspect_query(
-    query: str, allowed_graphs: Collection[str], max_length: int = MAX_LENGTH,
-    max_depth: int = MAX_DEPTH, max_terms: int = MAX_TERMS, max_chain: int = MAX_CHAIN,
+    query: str,
+    allowed_graphs: Collection[str],
+    max_length: int = MAX_LENGTH,
+    max_depth: int = MAX_DEPTH,
+    max_terms: int = MAX_TERMS,
+    max_chain: int = MAX_CHAIN,
 ) -> Inspection:
     """Refuse anything but a plain, bounded, read-only query over our own graphs."""
     scanned = scan(query, max_length, max_depth, max_terms, max_chain)
@@ -172,8 +216,10 @@ def inspect_query(
         raise UnsafeQuery("could not read the FROM clauses of the query")
     for _, iri in dataset:
         if iri not in allowed_graphs:
-            raise UnsafeQuery(f"FROM <{iri}> is not a graph of this store; "
-                              "FROM may name only the store's own graphs")
+            raise UnsafeQuery(
+                f"FROM <{iri}> is not a graph of this store; "
+                "FROM may name only the store's own graphs"
+            )
     return Inspection(form, scanned.depth, tuple(dataset))
 
 

@@ -17,14 +17,20 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-       "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 SCHEMA_PATHS = ("/openapi.json", "/docs", "/redoc")
 
-_COMMON = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-           (b"referrer-policy", b"no-referrer"), (b"cross-origin-opener-policy", b"same-origin")]
+_COMMON = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
 _HEADERS = [*_COMMON, (b"content-security-policy", CSP.encode())]
 
 
@@ -33,8 +39,7 @@ class SecurityHeaders:
     (``read_requires_key``), the OpenAPI schema and pages answer 401 without
     ``api_key``."""
 
-    def __init__(self, app: ASGIApp, require_key: bool = False,
-                 api_key: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, require_key: bool = False, api_key: str | None = None) -> None:
         self.app = app
         self.require_key = require_key
         self.api_key = api_key
@@ -53,9 +58,16 @@ class SecurityHeaders:
 
         if self.require_key and path in SCHEMA_PATHS and not self._key_given(scope):
             body = json.dumps({"detail": "this server needs an API key for reads (X-API-Key)"})
-            await with_headers({"type": "http.response.start", "status": 401, "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode())]})
+            await with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body.encode()})
             return
         await self.app(scope, receive, with_headers)

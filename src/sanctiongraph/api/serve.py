@@ -15,11 +15,14 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 from sanctiongraph.api.connections import DEFAULT_HEADER_TIMEOUT
-
 from sanctiongraph.derive import derived_date, run_derivers
 from sanctiongraph.ingest import IngestError, read_sources
 from sanctiongraph.loading import (
-    has_bundled, load_bundled, load_shapes, load_sources, make_ready,
+    has_bundled,
+    load_bundled,
+    load_shapes,
+    load_sources,
+    make_ready,
 )
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import GraphStore, open_store
@@ -51,12 +54,18 @@ def prepare(store: GraphStore, as_of: date | None) -> date:
     if seed_if_empty(store, as_of or date.today()):
         log.info("empty store: loaded the ontology, reference data and demo world")
     elif (day := make_ready(store, as_of)) is not None:  # never serve a torn derived graph
-        log.warning("the derived graph was unfinished or older than the data (an "
-                    "interrupted load?); computed it again for %s", day.isoformat())
+        log.warning(
+            "the derived graph was unfinished or older than the data (an "
+            "interrupted load?); computed it again for %s",
+            day.isoformat(),
+        )
     current = derived_date(store)
     if as_of is not None and current != as_of:
-        log.info("deriving for %s (the store's derived graph was for %s)", as_of.isoformat(),
-                 current.isoformat() if current else "no date")
+        log.info(
+            "deriving for %s (the store's derived graph was for %s)",
+            as_of.isoformat(),
+            current.isoformat() if current else "no date",
+        )
         run_derivers(store, as_of)
         current = as_of
     return current or date.today()
@@ -106,11 +115,20 @@ def check_port(host: str, port: int) -> None:
             raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def serve(host: str, port: int, location: str | None, api_key: str | None = None,
-          access_log: bool = False, workers: int = 1, read_requires_key: bool = False,
-          hosts: tuple[str, ...] = (), query: dict[str, float | None] | None = None,
-          connections: ConnectionLimits = ConnectionLimits(), as_of: date | None = None,
-          cors_origins: tuple[str, ...] = ()) -> None:
+def serve(
+    host: str,
+    port: int,
+    location: str | None,
+    api_key: str | None = None,
+    access_log: bool = False,
+    workers: int = 1,
+    read_requires_key: bool = False,
+    hosts: tuple[str, ...] = (),
+    query: dict[str, float | None] | None = None,
+    connections: ConnectionLimits = ConnectionLimits(),
+    as_of: date | None = None,
+    cors_origins: tuple[str, ...] = (),
+) -> None:
     """Run the API; with ``workers`` > 1, that many processes, each opening the on-disk
     store read-only and keeping its own copies for the JSON endpoints (memory times N;
     writes are refused). ``read_requires_key``: reads need ``api_key`` too; ``hosts``:
@@ -138,17 +156,26 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
         raise ValueError("--workers must be 1 or more, and above 1 needs an on-disk store")
     if read_requires_key and not api_key:
         raise ValueError("--read-requires-key needs --api-key")
-    options: dict[str, Any] = {"api_key": api_key, "read_requires_key": read_requires_key,
-                               "allowed_hosts": allowed_hosts(host, hosts),
-                               "cors_origins": tuple(cors_origins), **(query or {})}
+    options: dict[str, Any] = {
+        "api_key": api_key,
+        "read_requires_key": read_requires_key,
+        "allowed_hosts": allowed_hosts(host, hosts),
+        "cors_origins": tuple(cors_origins),
+        **(query or {}),
+    }
     check_port(host, port)  # before the store is opened, seeded or derived
     store = open_store(text)
     prepare(store, as_of)
     os.environ[HEADER_TIMEOUT_ENV] = str(connections.header_timeout)
     os.environ[CONNECTIONS_PER_CLIENT_ENV] = str(connections.per_client)
-    server: dict[str, Any] = {"host": host, "port": port, "access_log": access_log, "http": protocol_class(),
-              "limit_concurrency": connections.max_connections,
-              "timeout_keep_alive": connections.keep_alive_timeout}
+    server: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "http": protocol_class(),
+        "limit_concurrency": connections.max_connections,
+        "timeout_keep_alive": connections.keep_alive_timeout,
+    }
     if workers > 1:
         store.close()
         # Held while serving: the processes read the directory without RocksDB's lock,
@@ -156,8 +183,7 @@ def serve(host: str, port: int, location: str | None, api_key: str | None = None
         # while one has it open).
         readers_lock = hold_lock(Path(text), shared=True)  # noqa: F841 - held until exit
         os.environ[WORKER_SETTINGS] = json.dumps({"store_path": text, **options})
-        uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers,
-                    **server)
+        uvicorn.run("sanctiongraph.api.serve:worker_app", factory=True, workers=workers, **server)
         return
     if remote:
         settings = Settings(store=store, **options)
@@ -172,6 +198,14 @@ def worker_app() -> FastAPI:
     from sanctiongraph.api import Settings, create_app
 
     given = json.loads(os.environ[WORKER_SETTINGS])
-    return create_app(Settings(store_path=Path(given.pop("store_path")), read_only=True,
-                               **{**given, "allowed_hosts": tuple(given["allowed_hosts"]),
-                                  "cors_origins": tuple(given.get("cors_origins", ()))}))
+    return create_app(
+        Settings(
+            store_path=Path(given.pop("store_path")),
+            read_only=True,
+            **{
+                **given,
+                "allowed_hosts": tuple(given["allowed_hosts"]),
+                "cors_origins": tuple(given.get("cors_origins", ())),
+            },
+        )
+    )

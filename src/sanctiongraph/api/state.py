@@ -28,7 +28,10 @@ from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
 from sanctiongraph.entities import view_as_of
 from sanctiongraph.store import GraphStore
 from sanctiongraph.store.oxigraph import (
-    READER_CHECKPOINTS, OxigraphStore, process_running, publish_checkpoint,
+    READER_CHECKPOINTS,
+    OxigraphStore,
+    process_running,
+    publish_checkpoint,
     withdraw_checkpoint,
 )
 
@@ -47,12 +50,14 @@ class AppState:
     """The store's data read once for the JSON endpoints; ``None`` when reading failed."""
     _copies_lock: threading.Lock = field(default_factory=threading.Lock)
     _analysis_limiter: anyio.CapacityLimiter | None = None
-    long_walks: WorkQueue = field(default_factory=lambda: WorkQueue(
-        "long access-path walks", threads=1, waiting=8))
+    long_walks: WorkQueue = field(
+        default_factory=lambda: WorkQueue("long access-path walks", threads=1, waiting=8)
+    )
     """Walks too long for the event loop: one at a time (a second thread running Python
     beside it doubled how long the event loop waited for the GIL)."""
-    uploads: WorkQueue = field(default_factory=lambda: WorkQueue(
-        "uploads being read or validated", threads=1, waiting=2))
+    uploads: WorkQueue = field(
+        default_factory=lambda: WorkQueue("uploads being read or validated", threads=1, waiting=2)
+    )
     """Uploads to unpack, map and validate: off the event loop, one at a time."""
     dated_views: DatedViews = field(init=False)
     """The store derived for other dates than its own, for ``/entities/{id}?as_of=``."""
@@ -74,8 +79,11 @@ class AppState:
             if self.settings.read_only or not isinstance(self.store, OxigraphStore):
                 return Snapshot(path=str(self.settings.store_path))
             return Snapshot(path=_checkpoint(self.store, self.settings.store_path), owned=True)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, g)
-                 for g in self.store.graphs() for t in self.store.triples(g)]
+        quads = [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for g in self.store.graphs()
+            for t in self.store.triples(g)
+        ]
         return Snapshot(nquads=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b"")
 
     def publish_for_readers(self) -> None:
@@ -84,8 +92,7 @@ class AppState:
         directory (:func:`~sanctiongraph.store.oxigraph.open_for_reading`); the previous
         one is deleted (a reader links its files first, so it keeps them)."""
         location = self.settings.store_path
-        if location is None or self.settings.read_only or not isinstance(
-                self.store, OxigraphStore):
+        if location is None or self.settings.read_only or not isinstance(self.store, OxigraphStore):
             return
         checkpoint = _checkpoint(self.store, location)
         publish_checkpoint(self.store, Path(checkpoint))
@@ -100,11 +107,21 @@ class AppState:
                 s = self.settings
                 self._runner = QueryRunner(
                     self.snapshot(),
-                    Limits(s.max_query_length, s.max_nesting_depth, s.max_result_rows,
-                           s.max_result_bytes, s.max_query_terms, s.max_chain_length,
-                           s.query_memory_mb),
-                    s.query_deadline_seconds, s.query_workers, s.worker_start_seconds,
-                    s.query_queue, s.query_per_client)
+                    Limits(
+                        s.max_query_length,
+                        s.max_nesting_depth,
+                        s.max_result_rows,
+                        s.max_result_bytes,
+                        s.max_query_terms,
+                        s.max_chain_length,
+                        s.query_memory_mb,
+                    ),
+                    s.query_deadline_seconds,
+                    s.query_workers,
+                    s.worker_start_seconds,
+                    s.query_queue,
+                    s.query_per_client,
+                )
             return self._runner
 
     async def query_runner(self) -> QueryRunner:
@@ -112,8 +129,7 @@ class AppState:
         checkpoint or copy of the store and starts processes) and off the shared pool."""
         runner = self._runner
         if runner is None:
-            runner = await asyncio.get_running_loop().run_in_executor(
-                None, lambda: self.runner)
+            runner = await asyncio.get_running_loop().run_in_executor(None, lambda: self.runner)
         return runner
 
     def ownership(self) -> OwnershipData | None:
@@ -163,7 +179,8 @@ class AppState:
     def copies_ready(self) -> bool:
         """Whether :meth:`analyse` answers in the event loop's own thread."""
         return isinstance(self.store, OxigraphStore) and all(
-            self._copies.get(name) is not None for name in ("ownership", "access"))
+            self._copies.get(name) is not None for name in ("ownership", "access")
+        )
 
     def data_changed(self) -> None:
         """Workers reopen the store so that queries see a write; cached data is dropped."""

@@ -37,30 +37,38 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
-def read_upload(data: bytes, content_type: str | None, name: str, max_unzipped: int,
-                max_rows: int) -> Source:
+def read_upload(
+    data: bytes, content_type: str | None, name: str, max_unzipped: int, max_rows: int
+) -> Source:
     """Parse the body; raise :class:`IngestError` for bad data, ApiError for bad requests
     (:class:`PayloadTooLarge` past ``max_unzipped`` unpacked bytes or ``max_rows`` CSV
     rows or triples)."""
     media = media_type(content_type)
     if media in REFUSED_TYPES:
-        raise UnsupportedMediaType("RDF/XML is not accepted (XML entity expansion); "
-                                   "send Turtle, N-Triples, JSON-LD or a .zip data package")
+        raise UnsupportedMediaType(
+            "RDF/XML is not accepted (XML entity expansion); "
+            "send Turtle, N-Triples, JSON-LD or a .zip data package"
+        )
     if media in RDF_TYPES:
         triples = parse_rdf(data, RDF_TYPES[media], "upload")
         if len(triples) > max_rows:
-            raise PayloadTooLarge(f"the upload has {len(triples)} triples; at most {max_rows} "
-                                  "are taken (use `sanctiongraph validate` or `load` for more)")
+            raise PayloadTooLarge(
+                f"the upload has {len(triples)} triples; at most {max_rows} "
+                "are taken (use `sanctiongraph validate` or `load` for more)"
+            )
         return Source.from_triples(name, triples)
     if media in ZIP_TYPES:
         files = _unzip(data, max_unzipped)
         rows = sum(max(content.count(b"\n") - 1, 0) for content in files.values())
         if rows > max_rows:
-            raise PayloadTooLarge(f"the package has about {rows} rows; at most {max_rows} are "
-                                  "taken (use `sanctiongraph validate` or `load` for more)")
+            raise PayloadTooLarge(
+                f"the package has about {rows} rows; at most {max_rows} are "
+                "taken (use `sanctiongraph validate` or `load` for more)"
+            )
         return map_package(name, files, code_lists())
-    raise UnsupportedMediaType(f"unsupported Content-Type {media or '(none)'!r}; "
-                               f"expected one of: {', '.join(ACCEPTED)}")
+    raise UnsupportedMediaType(
+        f"unsupported Content-Type {media or '(none)'!r}; expected one of: {', '.join(ACCEPTED)}"
+    )
 
 
 def _unzip(data: bytes, max_unzipped: int) -> dict[str, bytes]:
@@ -76,8 +84,11 @@ def _unzip(data: bytes, max_unzipped: int) -> dict[str, bytes]:
     total = 0
     with archive:
         members = [(PurePosixPath(info.filename).name, info) for info in archive.infolist()]
-        members = [(name, info) for name, info in members
-                   if not info.is_dir() and name.endswith(".csv") and not name.startswith(".")]
+        members = [
+            (name, info)
+            for name, info in members
+            if not info.is_dir() and name.endswith(".csv") and not name.startswith(".")
+        ]
         if sum(info.file_size for _, info in members) > max_unzipped:
             raise PayloadTooLarge(too_large)  # as declared: refused before unpacking
         for name, info in members:
@@ -89,8 +100,14 @@ def _unzip(data: bytes, max_unzipped: int) -> dict[str, bytes]:
                         if total > max_unzipped:
                             raise PayloadTooLarge(too_large)
                         chunks.append(chunk)
-            except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
-                    RuntimeError) as exc:
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                ValueError,
+                NotImplementedError,
+                RuntimeError,
+            ) as exc:
                 raise BadRequest(f"cannot read {name} from the archive: {exc}") from None
             files[name] = b"".join(chunks)
     if not files:

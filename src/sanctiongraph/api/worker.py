@@ -60,9 +60,13 @@ GRAPH_TYPES = {
     "text/plain": "N_TRIPLES",
 }
 CANONICAL = {
-    "JSON": "application/sparql-results+json", "XML": "application/sparql-results+xml",
-    "CSV": "text/csv", "TSV": "text/tab-separated-values", "TURTLE": "text/turtle",
-    "N_TRIPLES": "application/n-triples", "JSON_LD": "application/ld+json",
+    "JSON": "application/sparql-results+json",
+    "XML": "application/sparql-results+xml",
+    "CSV": "text/csv",
+    "TSV": "text/tab-separated-values",
+    "TURTLE": "text/turtle",
+    "N_TRIPLES": "application/n-triples",
+    "JSON_LD": "application/ld+json",
 }
 
 
@@ -140,8 +144,11 @@ def _open(snapshot: Snapshot) -> ox.Store:
 def _choose(accept: tuple[str, ...], table: dict[str, str]) -> str | None:
     for media in accept:
         if media in ("*/*", "application/*", "text/*"):
-            first = next(iter(table)) if media == "*/*" else next(
-                (m for m in table if m.startswith(media[:-1])), None)
+            first = (
+                next(iter(table))
+                if media == "*/*"
+                else next((m for m in table if m.startswith(media[:-1])), None)
+            )
             if first:
                 return table[first]
         elif media in table:
@@ -149,8 +156,14 @@ def _choose(accept: tuple[str, ...], table: dict[str, str]) -> str | None:
     return None
 
 
-def execute(store: ox.Store, query: str, accept: tuple[str, ...], default_graphs: tuple[str, ...],
-            named_graphs: tuple[str, ...], limits: Limits) -> Outcome:
+def execute(
+    store: ox.Store,
+    query: str,
+    accept: tuple[str, ...],
+    default_graphs: tuple[str, ...],
+    named_graphs: tuple[str, ...],
+    limits: Limits,
+) -> Outcome:
     """Inspect and run one query on ``store`` (a pyoxigraph Store); never raises."""
     import pyoxigraph as ox
 
@@ -165,24 +178,36 @@ def execute(store: ox.Store, query: str, accept: tuple[str, ...], default_graphs
     query, added = with_common_prefixes(given)  # the bounds stay the user's text's own
     allowed = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     try:
-        inspection = inspect_query(query, allowed, limits.max_length + len(query) - len(given),
-                                   limits.max_depth, limits.max_terms + 3 * added,
-                                   limits.max_chain)
+        inspection = inspect_query(
+            query,
+            allowed,
+            limits.max_length + len(query) - len(given),
+            limits.max_depth,
+            limits.max_terms + 3 * added,
+            limits.max_chain,
+        )
         for iri in default_graphs + named_graphs:
             if iri not in allowed:
                 raise UnsafeQuery(f"<{iri}> is not a graph of this store")
     except QuerySyntaxError as exc:
-        return Outcome(400, detail=syntax_error_message(
-            (exc.line, exc.column, exc.expected), given, added))
+        return Outcome(
+            400, detail=syntax_error_message((exc.line, exc.column, exc.expected), given, added)
+        )
     except UnsafeQuery as exc:
         return Outcome(400, detail=str(exc))
     graphs = inspection.form in ("CONSTRUCT", "DESCRIBE")
     fmt = _choose(accept, GRAPH_TYPES if graphs else SOLUTION_TYPES)
     if fmt is None:
-        offered = ", ".join(dict.fromkeys(CANONICAL[v] for v in
-                                          (GRAPH_TYPES if graphs else SOLUTION_TYPES).values()))
-        return Outcome(406, detail=f"cannot give a {inspection.form} result as "
-                       f"{', '.join(accept)}; available: {offered}")
+        offered = ", ".join(
+            dict.fromkeys(
+                CANONICAL[v] for v in (GRAPH_TYPES if graphs else SOLUTION_TYPES).values()
+            )
+        )
+        return Outcome(
+            406,
+            detail=f"cannot give a {inspection.form} result as "
+            f"{', '.join(accept)}; available: {offered}",
+        )
     options: dict[str, Any] = {}
     if default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -200,8 +225,11 @@ def execute(store: ox.Store, query: str, accept: tuple[str, ...], default_graphs
             for count, _ in enumerate(result, 1):
                 if count > limits.max_rows:
                     noun = "triples" if graphs else "rows"
-                    return Outcome(400, detail=f"the result has more than {limits.max_rows} "
-                                   f"{noun}; add LIMIT or narrow the query")
+                    return Outcome(
+                        400,
+                        detail=f"the result has more than {limits.max_rows} "
+                        f"{noun}; add LIMIT or narrow the query",
+                    )
             result = run()
         writer = _CappedWriter(limits.max_bytes)
         if isinstance(result, ox.QueryTriples):
@@ -209,8 +237,11 @@ def execute(store: ox.Store, query: str, accept: tuple[str, ...], default_graphs
         else:
             result.serialize(cast(IO[bytes], writer), format=getattr(ox.QueryResultsFormat, fmt))
     except _TooLarge:
-        return Outcome(400, detail=f"the result is larger than {limits.max_bytes} bytes; "
-                       "add LIMIT or narrow the query")
+        return Outcome(
+            400,
+            detail=f"the result is larger than {limits.max_bytes} bytes; "
+            "add LIMIT or narrow the query",
+        )
     except SyntaxError as exc:
         return Outcome(400, detail=syntax_error_message(oxigraph_syntax_error(exc), given, added))
     except (ValueError, TypeError, RuntimeError) as exc:
@@ -247,8 +278,12 @@ def _cap_memory(memory_mb: int | None) -> None:
     at_rest = _status_kib("VmData") << 10
     cap = memory_mb << 20
     if cap < at_rest + (32 << 20):
-        log.warning("query worker: a memory cap of %d MiB leaves a query almost nothing "
-                    "(the worker holds %d MiB at rest)", memory_mb, at_rest >> 20)
+        log.warning(
+            "query worker: a memory cap of %d MiB leaves a query almost nothing "
+            "(the worker holds %d MiB at rest)",
+            memory_mb,
+            at_rest >> 20,
+        )
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
 
 
@@ -308,11 +343,14 @@ def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
 
 
 class _Worker:
-    def __init__(self, context: SpawnContext, snapshot: Snapshot, limits: Limits, generation: int) -> None:
+    def __init__(
+        self, context: SpawnContext, snapshot: Snapshot, limits: Limits, generation: int
+    ) -> None:
         self.conn, child = context.Pipe()
         self.snapshot = snapshot
-        self.process = context.Process(target=_serve, args=(child, snapshot, limits),
-                                       daemon=True, name="sanctiongraph-query")
+        self.process = context.Process(
+            target=_serve, args=(child, snapshot, limits), daemon=True, name="sanctiongraph-query"
+        )
         self.process.start()
         assert self.process.pid is not None  # started
         _yield_to_the_server(self.process.pid)  # from its first instruction on
@@ -353,9 +391,16 @@ class QueryRunner:
     and a query waits at most its deadline for a worker (then 503).
     """
 
-    def __init__(self, snapshot: Snapshot, limits: Limits, deadline: float,
-                 workers: int = 1, start_timeout: float = 60.0, queue_size: int = 16,
-                 per_client: int = 4) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        limits: Limits,
+        deadline: float,
+        workers: int = 1,
+        start_timeout: float = 60.0,
+        queue_size: int = 16,
+        per_client: int = 4,
+    ) -> None:
         self._context = mp.get_context("spawn")
         self._limits = limits
         self._deadline = deadline
@@ -391,8 +436,11 @@ class QueryRunner:
         worker.stop()
         with self._lock:
             self._all.discard(worker)
-            unused = (worker.snapshot.owned and worker.snapshot is not self._snapshot
-                      and all(w.snapshot is not worker.snapshot for w in self._all))
+            unused = (
+                worker.snapshot.owned
+                and worker.snapshot is not self._snapshot
+                and all(w.snapshot is not worker.snapshot for w in self._all)
+            )
         if unused and worker.snapshot.path is not None:
             shutil.rmtree(worker.snapshot.path, ignore_errors=True)
 
@@ -408,9 +456,15 @@ class QueryRunner:
 
     # --- from the event loop ----------------------------------------------------------
 
-    async def run(self, query: str, accept: tuple[str, ...], default_graphs: tuple[str, ...] = (),
-                  named_graphs: tuple[str, ...] = (), client: str = "",
-                  abandoned: Callable[[], Awaitable[bool]] | None = None) -> Outcome:
+    async def run(
+        self,
+        query: str,
+        accept: tuple[str, ...],
+        default_graphs: tuple[str, ...] = (),
+        named_graphs: tuple[str, ...] = (),
+        client: str = "",
+        abandoned: Callable[[], Awaitable[bool]] | None = None,
+    ) -> Outcome:
         """Run one query: admission, a wait for a worker, the exchange; never raises.
         ``abandoned()`` is asked once a worker is free: a query whose client has gone
         away meanwhile is not run."""
@@ -418,19 +472,28 @@ class QueryRunner:
             if self._closed:
                 return Outcome(503, detail="the server is shutting down")
             if self._clients[client] >= self._per_client:
-                return Outcome(429, detail=f"this client already has {self._per_client} "
-                               "queries running or waiting; wait for one to finish",
-                               retry_after=self.retry_after)
+                return Outcome(
+                    429,
+                    detail=f"this client already has {self._per_client} "
+                    "queries running or waiting; wait for one to finish",
+                    retry_after=self.retry_after,
+                )
             if not self._idle and len(self._waiters) >= self._queue_size:
-                return Outcome(503, detail="too many queries are waiting for a query "
-                               "worker; try again later", retry_after=self.retry_after)
+                return Outcome(
+                    503,
+                    detail="too many queries are waiting for a query worker; try again later",
+                    retry_after=self.retry_after,
+                )
             self._clients[client] += 1
         try:
             worker = await self._acquire()
             if worker is None:
-                return Outcome(503, detail=f"no query worker became free within "
-                               f"{self._deadline:g} s; try again later",
-                               retry_after=self.retry_after)
+                return Outcome(
+                    503,
+                    detail=f"no query worker became free within "
+                    f"{self._deadline:g} s; try again later",
+                    retry_after=self.retry_after,
+                )
             if abandoned is not None and await abandoned():
                 self._release(worker)
                 return Outcome(499, detail="the client went away")
@@ -495,8 +558,11 @@ class QueryRunner:
             if not worker.wait_ready(self._start_timeout):
                 log.warning("a query worker did not start")
                 self._release(worker)  # dead: the next query starts another in its place
-                return Outcome(503, detail="the query worker did not start; try again",
-                               retry_after=self.retry_after)
+                return Outcome(
+                    503,
+                    detail="the query worker did not start; try again",
+                    retry_after=self.retry_after,
+                )
             outcome, alive = self._exchange(worker, request)
             if not outcome.retryable or attempt == 2:
                 if alive:
@@ -528,19 +594,28 @@ class QueryRunner:
                 return worker.conn.recv(), True
         except (EOFError, OSError):
             if worker.out_of_memory():
-                log.warning("a query needed more than %s MiB; replacing its worker",
-                            self._limits.memory_mb)
-                return Outcome(400, detail=f"the query needed more memory than a query "
-                               f"worker may use ({self._limits.memory_mb} MiB); narrow it "
-                               "or add LIMIT"), False
-            log.warning("query worker died on a query (exit code %s); replacing it",
-                        worker.process.exitcode)
+                log.warning(
+                    "a query needed more than %s MiB; replacing its worker", self._limits.memory_mb
+                )
+                return Outcome(
+                    400,
+                    detail=f"the query needed more memory than a query "
+                    f"worker may use ({self._limits.memory_mb} MiB); narrow it "
+                    "or add LIMIT",
+                ), False
+            log.warning(
+                "query worker died on a query (exit code %s); replacing it", worker.process.exitcode
+            )
             return Outcome(400, detail="the query engine failed on this query"), False
-        log.warning("query passed its deadline after %.1f s; killing its worker",
-                    time.monotonic() - started)
+        log.warning(
+            "query passed its deadline after %.1f s; killing its worker", time.monotonic() - started
+        )
         worker.process.kill()
-        return Outcome(503, detail=f"the query did not finish within its deadline of "
-                       f"{self._deadline:g} s", retry_after=self.retry_after), False
+        return Outcome(
+            503,
+            detail=f"the query did not finish within its deadline of {self._deadline:g} s",
+            retry_after=self.retry_after,
+        ), False
 
     def stats(self) -> dict[str, int]:
         """Queries waiting and workers idle now (for ``/healthz``)."""

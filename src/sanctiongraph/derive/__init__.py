@@ -25,20 +25,29 @@ from sanctiongraph.namespaces import GRAPH, SG
 from sanctiongraph.store import GraphStore
 
 DERIVED = ox.NamedNode(str(GRAPH.derived))
-COMPLETE = ox.Triple(DERIVED, ox.NamedNode(str(SG.derivationComplete)),
-                     ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean))))
+COMPLETE = ox.Triple(
+    DERIVED,
+    ox.NamedNode(str(SG.derivationComplete)),
+    ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean))),
+)
 _ASK_COMPLETE = f"ASK {{ GRAPH {DERIVED} {{ {COMPLETE} }} }}"
 
 
 def derivers() -> list[ModuleType]:
-    modules = [importlib.import_module(f"{__name__}.{info.name}")
-               for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
+    modules = [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    ]
     return sorted((m for m in modules if hasattr(m, "derive")), key=lambda m: (m.ORDER, m.__name__))
 
 
 def as_of_triple(as_of: date) -> ox.Triple:
-    return ox.Triple(DERIVED, ox.NamedNode(str(SG.asOf)),
-                     ox.Literal(as_of.isoformat(), datatype=ox.NamedNode(str(XSD.date))))
+    return ox.Triple(
+        DERIVED,
+        ox.NamedNode(str(SG.asOf)),
+        ox.Literal(as_of.isoformat(), datatype=ox.NamedNode(str(XSD.date))),
+    )
 
 
 def run_derivers(store: GraphStore, as_of: date) -> int:
@@ -71,7 +80,9 @@ def mark_derived_complete(store: GraphStore) -> None:
 
 def derived_date(store: GraphStore) -> date | None:
     """The as-of date the derived graph was (or was being) computed for."""
-    rows = list(store.query(f"SELECT ?d WHERE {{ GRAPH {DERIVED} {{ {DERIVED} <{SG.asOf}> ?d }} }}"))
+    rows = list(
+        store.query(f"SELECT ?d WHERE {{ GRAPH {DERIVED} {{ {DERIVED} <{SG.asOf}> ?d }} }}")
+    )
     try:
         return date.fromisoformat(rows[0]["d"].value) if rows else None
     except ValueError:

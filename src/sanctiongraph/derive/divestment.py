@@ -51,8 +51,12 @@ def divestments(store: GraphStore, as_of: date) -> dict[str, str]:
         on_end = compute_status(data, end)
         for n in numbers:
             entity = data.h_owned[n]
-            if (entity in owned and data.h_owner[n] in before.blocked
-                    and entity in before.blocked and entity not in on_end.blocked):
+            if (
+                entity in owned
+                and data.h_owner[n] in before.blocked
+                and entity in before.blocked
+                and entity not in on_end.blocked
+            ):
                 found[data.keys[entity]] = end
     return found
 
@@ -60,6 +64,11 @@ def divestments(store: GraphStore, as_of: date) -> dict[str, str]:
 def derive(store: GraphStore, as_of: date) -> None:
     predicate = ox.NamedNode(str(SG.divestedBelowHalfOn))
     datatype = ox.NamedNode(str(XSD.date))
-    store.add_triples(DERIVED, [
-        ox.Triple(ox.NamedNode(entity), predicate, ox.Literal(day, datatype=datatype))
-        for entity, day in sorted(divestments(store, as_of).items()) if ":" in entity])
+    store.add_triples(
+        DERIVED,
+        [
+            ox.Triple(ox.NamedNode(entity), predicate, ox.Literal(day, datatype=datatype))
+            for entity, day in sorted(divestments(store, as_of).items())
+            if ":" in entity
+        ],
+    )

@@ -71,8 +71,13 @@ from sanctiongraph.analysis.ownership import relation_key
 from sanctiongraph.derive import DERIVED, kit
 from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force_on
 from sanctiongraph.namespaces import REF, SG, country, provision
-from sanctiongraph.queries import (group_properties, load_query, select_properties, select_values,
-                                   value_blocks)
+from sanctiongraph.queries import (
+    group_properties,
+    load_query,
+    select_properties,
+    select_values,
+    value_blocks,
+)
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import decimal_value
 
@@ -198,11 +203,22 @@ class Membership:
 
 
 HOLDING_COLUMNS = ("holding", "owner", "owned", "percent", "min", "start", "end")
-HOLDING_FACTS = {str(RDF.type): "type", str(SG.owner): "owner", str(SG.owned): "owned",
-                 str(SG.percent): "percent", str(SG.percentMin): "min",
-                 str(SG.startDate): "start", str(SG.endDate): "end"}
-ENTITY_FACTS = {str(DCTERMS.identifier): "id", str(SG.jurisdiction): "jurisdiction",
-                str(SG.locatedIn): "located", str(SG.branchOf): "parent", str(RDF.type): "type"}
+HOLDING_FACTS = {
+    str(RDF.type): "type",
+    str(SG.owner): "owner",
+    str(SG.owned): "owned",
+    str(SG.percent): "percent",
+    str(SG.percentMin): "min",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+}
+ENTITY_FACTS = {
+    str(DCTERMS.identifier): "id",
+    str(SG.jurisdiction): "jurisdiction",
+    str(SG.locatedIn): "located",
+    str(SG.branchOf): "parent",
+    str(RDF.type): "type",
+}
 _FLAGS = {str(SG.FinancialInstitution): "fi", str(SG.Bank): "bank", str(SG.Person): "person"}
 # Which entities and holdings to read (each binds ?s; see queries.select_properties,
 # which reads one fact per row, so that facts loaded in several graphs cost a row per
@@ -216,9 +232,13 @@ ENTITIES = "VALUES ?s {{ {entities} }} ?s a <%s> ." % SG.Agent
 HOLDINGS_OF = "VALUES ?of {{ {owners} }} ?s <%s> ?of ." % SG.owner
 
 
-LISTING_FACTS = {str(SG.designates): "entity", str(SG.startDate): "start",
-                 str(SG.endDate): "end", str(SG.sourceReference): "reference",
-                 str(DCTERMS.source): "source"}
+LISTING_FACTS = {
+    str(SG.designates): "entity",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+    str(SG.sourceReference): "reference",
+    str(DCTERMS.source): "source",
+}
 LISTINGS = f"?s <{SG.onList}> <{REF['list/FINCEN_311']}> ."
 
 
@@ -279,21 +299,39 @@ class World:
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
         rows: dict[str, dict[str, Any]] = {}
-        for key, facts in sorted(group_properties(select_properties(
-                store, LISTINGS, LISTING_FACTS), LISTING_FACTS).items()):
+        for key, facts in sorted(
+            group_properties(
+                select_properties(store, LISTINGS, LISTING_FACTS), LISTING_FACTS
+            ).items()
+        ):
             if facts["entity"]:
-                rows[key] = {"entity": _least(facts["entity"]),
-                             "start": date_value(_least(facts["start"])),
-                             "end": date_value(_least(facts["end"])),
-                             "references": facts["reference"], "sources": facts["source"]}
-        world.listings = [Listing(k, r["entity"], r["start"], r["end"],
-                                  tuple(sorted(r["references"])), tuple(sorted(r["sources"])))
-                          for k, r in sorted(rows.items())]
+                rows[key] = {
+                    "entity": _least(facts["entity"]),
+                    "start": date_value(_least(facts["start"])),
+                    "end": date_value(_least(facts["end"])),
+                    "references": facts["reference"],
+                    "sources": facts["source"],
+                }
+        world.listings = [
+            Listing(
+                k,
+                r["entity"],
+                r["start"],
+                r["end"],
+                tuple(sorted(r["references"])),
+                tuple(sorted(r["sources"])),
+            )
+            for k, r in sorted(rows.items())
+        ]
         for s in store.query(load_query("derive/fincen-311-dprk-same-as").text):
             world.same_as[s["a"].value].add(s["b"].value)
-        citations = {s["p"].value: s["c"].value for s in store.query(
-            f"SELECT ?p ?c WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p . "
-            f"?p <{SG.citation}> ?c }}")}
+        citations = {
+            s["p"].value: s["c"].value
+            for s in store.query(
+                f"SELECT ?p ?c WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p . "
+                f"?p <{SG.citation}> ?c }}"
+            )
+        }
         for s in store.query(load_query("derive/fincen-311-dprk-measures").text):
             m = world.measures.setdefault(s["measure"].value, Measure(s["measure"].value))
             m.effective = m.effective or date_value(s["effective"])
@@ -304,11 +342,15 @@ class World:
                 m.institution = s["institution"].value
             threshold = decimal_value(s["threshold"])
             m.populations[s["population"].value] = Population(
-                s["population"].value, s["kind"].value, s["basis"].value,
+                s["population"].value,
+                s["kind"].value,
+                s["basis"].value,
                 threshold if threshold is not None else Decimal(50),
-                s["class"].value if s["class"] is not None else None)
-        for s in store.query(f"SELECT ?m ?p WHERE {{ ?m a <{SG.SpecialMeasure}> ; "
-                             f"<{SG.legalBasis}> ?p }}"):
+                s["class"].value if s["class"] is not None else None,
+            )
+        for s in store.query(
+            f"SELECT ?m ?p WHERE {{ ?m a <{SG.SpecialMeasure}> ; <{SG.legalBasis}> ?p }}"
+        ):
             if s["m"].value in world.measures:
                 world.measures[s["m"].value].section = s["p"].value
                 world.measures[s["m"].value].citation = citations.get(s["p"].value)
@@ -322,8 +364,11 @@ class World:
             e = self.entities.setdefault(iri, Entity(iri))
             if row["id"] is not None and (e.id is None or row["id"] < e.id):
                 e.id = row["id"]
-            for name, bucket in (("jurisdiction", e.jurisdictions), ("located", e.located),
-                                 ("parent", e.parents)):
+            for name, bucket in (
+                ("jurisdiction", e.jurisdictions),
+                ("located", e.located),
+                ("parent", e.parents),
+            ):
                 if (value := row[name]) is not None:
                     bucket.add(value)
             e.fi = e.fi or _true(row["fi"])
@@ -336,8 +381,13 @@ class World:
         missing = sorted({iri for iri in iris if iri not in self._read})
         if missing and self.store is not None:
             for values in value_blocks(missing):
-                self._add_entities(_entity_rows(select_properties(
-                    self.store, ENTITIES.format(entities=values), ENTITY_FACTS)))
+                self._add_entities(
+                    _entity_rows(
+                        select_properties(
+                            self.store, ENTITIES.format(entities=values), ENTITY_FACTS
+                        )
+                    )
+                )
         self._read.update(missing)
 
     def holdings_of(self, owner: str, batch: Iterable[str] = ()) -> list[Holding]:
@@ -347,8 +397,16 @@ class World:
             owners = sorted({owner, *batch} - self._owners_read)
             # A holding node with two values of one fact (stated differently in two
             # graphs): the least value. One relation stated by several nodes: one holding.
-            facts = group_properties((row for values in value_blocks(owners) for row in select_properties(
-                self.store, HOLDINGS_OF.format(owners=values), HOLDING_FACTS)), HOLDING_FACTS)
+            facts = group_properties(
+                (
+                    row
+                    for values in value_blocks(owners)
+                    for row in select_properties(
+                        self.store, HOLDINGS_OF.format(owners=values), HOLDING_FACTS
+                    )
+                ),
+                HOLDING_FACTS,
+            )
             rows: dict[str, _HoldingRow] = {}
             relations = set()
             for key in sorted(facts):
@@ -359,9 +417,14 @@ class World:
                 holder_iri, owned_iri = values[1], values[2]
                 if holder_iri is None or owned_iri is None:
                     continue
-                relation = relation_key(holder_iri, owned_iri, percent=decimal_value(values[3]),
-                                        minimum=decimal_value(values[4]), start=values[5],
-                                        end=values[6])
+                relation = relation_key(
+                    holder_iri,
+                    owned_iri,
+                    percent=decimal_value(values[3]),
+                    minimum=decimal_value(values[4]),
+                    start=values[5],
+                    end=values[6],
+                )
                 if relation in relations:
                     continue
                 relations.add(relation)
@@ -371,9 +434,17 @@ class World:
             self.read_entities(values[2] for values in rows.values())
             touched = set()
             for key, holder, owned, percent, minimum, start, end in rows.values():
-                self.holdings_by_owner[holder].append(Holding(
-                    key, holder, owned, decimal_value(percent), decimal_value(minimum),
-                    date_value(start), date_value(end)))
+                self.holdings_by_owner[holder].append(
+                    Holding(
+                        key,
+                        holder,
+                        owned,
+                        decimal_value(percent),
+                        decimal_value(minimum),
+                        date_value(start),
+                        date_value(end),
+                    )
+                )
                 touched.add(holder)
             for holder in touched:
                 self.holdings_by_owner[holder].sort(key=lambda h: (self.sort_key(h.owned), h.iri))
@@ -444,8 +515,13 @@ def foreign_institutions(world: World, banks_only: bool) -> dict[str, Membership
 # --------------------------------------------------------------------------- populations
 
 
-def _spread(world: World, seeds: dict[str, Membership], as_of: date,
-            threshold: Decimal | None, offices_outside_us_only: bool = False) -> dict[str, Membership]:
+def _spread(
+    world: World,
+    seeds: dict[str, Membership],
+    as_of: date,
+    threshold: Decimal | None,
+    offices_outside_us_only: bool = False,
+) -> dict[str, Membership]:
     """Breadth-first closure of ``seeds`` over branches and offices (``sg:branchOf``) and,
     when ``threshold`` is given, over subsidiaries owned more than ``threshold``%."""
     members: dict[str, Membership] = {}
@@ -477,10 +553,13 @@ def _spread(world: World, seeds: dict[str, Membership], as_of: date,
             if world.entity(owned).person:
                 continue
             visited.add(owned)
-            step = (f"{world.name(owned)} is owned {holding.share_text()} by {world.name(iri)} "
-                    f"(more than {_number(threshold)}%: a subsidiary)")
-            chained = Membership(owned, (step,) + via.steps, via.root,
-                                 (owned, holding.iri) + via.evidence)
+            step = (
+                f"{world.name(owned)} is owned {holding.share_text()} by {world.name(iri)} "
+                f"(more than {_number(threshold)}%: a subsidiary)"
+            )
+            chained = Membership(
+                owned, (step,) + via.steps, via.root, (owned, holding.iri) + via.evidence
+            )
             members[owned] = chained
             queue.append((owned, chained))
     return members
@@ -497,8 +576,9 @@ def jurisdiction_banks(world: World, jurisdiction: str) -> dict[str, Membership]
     return _spread(world, seeds, date.min, None, offices_outside_us_only=True)
 
 
-def jurisdiction_financial_institutions(world: World, jurisdiction: str, as_of: date,
-                                        threshold: Decimal) -> dict[str, Membership]:
+def jurisdiction_financial_institutions(
+    world: World, jurisdiction: str, as_of: date, threshold: Decimal
+) -> dict[str, Membership]:
     code = _code(jurisdiction)
     seeds: dict[str, Membership] = {}
     for iri in world.sorted(world.entities):
@@ -514,15 +594,18 @@ def jurisdiction_financial_institutions(world: World, jurisdiction: str, as_of: 
             p = world.entity(parent)
             if p.fi and p.jurisdictions and US not in p.jurisdictions:
                 organised = ", ".join(_code(c) for c in sorted(p.jurisdictions))
-                step = (f"{e.name} is a branch or office in {code} of {p.name}, a foreign "
-                        f"financial institution organised in {organised}")
+                step = (
+                    f"{e.name} is a branch or office in {code} of {p.name}, a foreign "
+                    f"financial institution organised in {organised}"
+                )
                 seeds[iri] = Membership(iri, (step,), parent, (iri, parent))
                 break
     return _spread(world, seeds, as_of, threshold)
 
 
-def named_institution(world: World, measure: Measure, as_of: date,
-                      threshold: Decimal) -> dict[str, Membership]:
+def named_institution(
+    world: World, measure: Measure, as_of: date, threshold: Decimal
+) -> dict[str, Membership]:
     target = measure.institution
     citation = measure.citation or measure.iri
     seeds: dict[str, Membership] = {}
@@ -530,16 +613,18 @@ def named_institution(world: World, measure: Measure, as_of: date,
         return seeds
     listings = linked_listings(world, measure, as_of)
     world.read_entities([target, *world.same_as.get(target, ()), *(x.entity for x in listings)])
-    seeds[target] = Membership(target, (f"{world.name(target)} is named by {citation}",),
-                               target, (target,))
+    seeds[target] = Membership(
+        target, (f"{world.name(target)} is named by {citation}",), target, (target,)
+    )
     for other in world.sorted(world.same_as.get(target, ())):
         step = f"{world.name(other)} is the same institution as {world.name(target)}, named by {citation}"
         seeds.setdefault(other, Membership(other, (step,), target, (other, target)))
     for listing in listings:
         if listing.entity not in seeds:
             step = f"{world.name(listing.entity)} is listed on FINCEN_311 under {citation}"
-            seeds[listing.entity] = Membership(listing.entity, (step,), listing.entity,
-                                               (listing.entity, listing.iri))
+            seeds[listing.entity] = Membership(
+                listing.entity, (step,), listing.entity, (listing.entity, listing.iri)
+            )
     return _spread(world, seeds, as_of, threshold)
 
 
@@ -547,8 +632,11 @@ def linked_listings(world: World, measure: Measure, as_of: date) -> list[Listing
     """FINCEN_311 listings in force that tie an entity to the measure."""
     if measure.section is None:
         return []
-    return [listing for listing in world.listings
-            if listing.in_force(as_of) and listing.cites(measure.section, measure.citation)]
+    return [
+        listing
+        for listing in world.listings
+        if listing.in_force(as_of) and listing.cites(measure.section, measure.citation)
+    ]
 
 
 def in_force(world: World, measure: Measure, as_of: date) -> bool:
@@ -557,11 +645,14 @@ def in_force(world: World, measure: Measure, as_of: date) -> bool:
     if measure.institution is None:
         return measure.jurisdiction is not None
     names = {measure.institution} | world.same_as.get(measure.institution, set())
-    return any(listing.entity in names and listing.in_force(as_of)
-               for listing in world.listings) or bool(linked_listings(world, measure, as_of))
+    return any(
+        listing.entity in names and listing.in_force(as_of) for listing in world.listings
+    ) or bool(linked_listings(world, measure, as_of))
 
 
-def populations(world: World, as_of: date) -> list[tuple[Measure, Population, dict[str, Membership]]]:
+def populations(
+    world: World, as_of: date
+) -> list[tuple[Measure, Population, dict[str, Membership]]]:
     """Every population of every measure in force, with its members."""
     out = []
     for key in sorted(world.measures):
@@ -572,9 +663,13 @@ def populations(world: World, as_of: date) -> list[tuple[Measure, Population, di
             pop = measure.populations[pkey]
             if pop.kind == str(SG.JurisdictionBankPopulation) and measure.jurisdiction:
                 members = jurisdiction_banks(world, measure.jurisdiction)
-            elif pop.kind == str(SG.JurisdictionFinancialInstitutionPopulation) and measure.jurisdiction:
-                members = jurisdiction_financial_institutions(world, measure.jurisdiction, as_of,
-                                                              pop.threshold)
+            elif (
+                pop.kind == str(SG.JurisdictionFinancialInstitutionPopulation)
+                and measure.jurisdiction
+            ):
+                members = jurisdiction_financial_institutions(
+                    world, measure.jurisdiction, as_of, pop.threshold
+                )
             elif pop.kind == str(SG.NamedInstitutionPopulation):
                 members = named_institution(world, measure, as_of, pop.threshold)
             else:
@@ -658,8 +753,13 @@ _EVIDENCE, _ROOT = ox.NamedNode(str(SG.evidencePath)), ox.NamedNode(str(SG.rootI
 _ASSIGNED, _POPULATION = ox.NamedNode(str(SG.assignedClass)), ox.NamedNode(str(SG.inPopulation))
 
 
-def classification_triples(world: World, membership: Membership, basis: str,
-                           cls: str | None = None, population: str | None = None) -> list[ox.Triple]:
+def classification_triples(
+    world: World,
+    membership: Membership,
+    basis: str,
+    cls: str | None = None,
+    population: str | None = None,
+) -> list[ox.Triple]:
     key = f"{membership.entity} {cls or ''} {population or ''}"
     node = PROVENANCE.node("classification", key)
     entity = ox.NamedNode(membership.entity)
@@ -696,8 +796,9 @@ def derive(store: GraphStore, as_of: date) -> None:
             triples.append(ox.Triple(ox.NamedNode(measure.iri), _n(SG.inForceOn), date_literal))
             forced.add(measure.iri)
         for membership in members.values():
-            triples += classification_triples(world, membership, pop.basis, cls=pop.cls,
-                                              population=pop.iri)
+            triples += classification_triples(
+                world, membership, pop.basis, cls=pop.cls, population=pop.iri
+            )
     triples += dated_membership_triples(world, acts_by_date(store, as_of))
     store.add_triples(DERIVED, triples)
     # With the institutions classified: an account is a correspondent account by what it
@@ -725,4 +826,8 @@ def _number(value: Decimal | None) -> str:
 
 
 def _code(country_iri: str) -> str:
-    return country_iri[len(COUNTRY_PREFIX):] if country_iri.startswith(COUNTRY_PREFIX) else country_iri
+    return (
+        country_iri[len(COUNTRY_PREFIX) :]
+        if country_iri.startswith(COUNTRY_PREFIX)
+        else country_iri
+    )

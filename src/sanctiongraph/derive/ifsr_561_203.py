@@ -72,7 +72,6 @@ and exclude their end):
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -86,7 +85,7 @@ from rdflib import RDF, XSD
 from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force
-from sanctiongraph.namespaces import BASE, CODE, REF, SG, provision
+from sanctiongraph.namespaces import CODE, REF, SG, provision
 from sanctiongraph.queries import group_properties, select_properties, select_values, value_blocks
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import decimal_value
@@ -101,20 +100,46 @@ SDN, CAPTA = str(REF["list/SDN"]), str(REF["list/CAPTA"])
 IFSR = str(REF["program/IFSR"])
 PETROLEUM_PURCHASE = str(CODE["purpose/petroleum_purchase"])
 PETROLEUM_SALE = str(CODE["purpose/petroleum_sale"])
-HUMANITARIAN_G = {str(CODE[f"purpose/{p}"]) for p in
-                  ("agricultural_commodities", "food", "medicine", "medical_devices")}
+HUMANITARIAN_G = {
+    str(CODE[f"purpose/{p}"])
+    for p in ("agricultural_commodities", "food", "medicine", "medical_devices")
+}
 
 #: The paragraphs whose start date (``sg:effectiveFrom`` in the registry) bounds exposure.
 DATED_PARAGRAPHS = ("(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)")
 #: The definition whose ``sg:ownedPercentAtLeast`` makes an institution government owned.
 GOVERNMENT_OWNED_DEFINITION = provision("31 CFR 561.323")
 PRIVATE, GOVERNMENT, CENTRAL_BANK = (
-    "privately_owned", "government_owned_or_controlled", "foreign_central_bank")
+    "privately_owned",
+    "government_owned_or_controlled",
+    "foreign_central_bank",
+)
 
-P = {k: provision(f"31 CFR 561.203{k}") for k in (
-    "(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)", "(g)", "(h)", "(i)", "(j)(1)", "(j)(2)",
-    "(j)(4)", "(k)", "(k)(1)", "(k)(2)", "(k)(3)", "(k)(4)", "(k)(5)", "(k)(6)", "(k)(7)",
-    "(k)(7)(ii)")}
+P = {
+    k: provision(f"31 CFR 561.203{k}")
+    for k in (
+        "(d)(1)",
+        "(d)(2)",
+        "(e)(1)",
+        "(e)(2)",
+        "(f)",
+        "(g)",
+        "(h)",
+        "(i)",
+        "(j)(1)",
+        "(j)(2)",
+        "(j)(4)",
+        "(k)",
+        "(k)(1)",
+        "(k)(2)",
+        "(k)(3)",
+        "(k)(4)",
+        "(k)(5)",
+        "(k)(6)",
+        "(k)(7)",
+        "(k)(7)(ii)",
+    )
+}
 
 PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
 
@@ -152,9 +177,12 @@ class _World:
         found = self._sides.get(day)
         if found is not None:
             return found
-        found = {e: self.jurisdiction[e] for e, types in self.types.items()
-                 if (str(SG.Government) in types or str(SG.GovernmentBody) in types)
-                 and self.jurisdiction.get(e) not in (None, US)}
+        found = {
+            e: self.jurisdiction[e]
+            for e, types in self.types.items()
+            if (str(SG.Government) in types or str(SG.GovernmentBody) in types)
+            and self.jurisdiction.get(e) not in (None, US)
+        }
         by_owner: dict[str, list[Record]] = defaultdict(list)
         for owned, holdings in self.holdings.items():
             for h in holdings:
@@ -192,14 +220,17 @@ class _World:
         """561.406: where the institution (or the one it is a branch of) is organized."""
         return self.jurisdiction.get(self.head_office(entity))
 
-    def listing(self, entity: str, list_iri: str, day: date,
-                program: str | None = None) -> Record | None:
+    def listing(
+        self, entity: str, list_iri: str, day: date, program: str | None = None
+    ) -> Record | None:
         """A designation of ``entity`` (or its head office) on ``list_iri`` in force on ``day``."""
         for who in (entity, self.parent.get(entity)):
             for d in self.designations.get(who, []) if who else []:
-                if d["list"] == list_iri and in_force(day, d["start"], d["end"],
-                                                      start_required=True) and (
-                        program is None or program in d["programs"]):
+                if (
+                    d["list"] == list_iri
+                    and in_force(day, d["start"], d["end"], start_required=True)
+                    and (program is None or program in d["programs"])
+                ):
                     return d
         return None
 
@@ -217,7 +248,8 @@ class _World:
     def government_of_iran(self, entity: str) -> bool:
         return self.is_central_bank_of_iran(entity) or (
             (self.is_a(entity, SG.Government) or self.is_a(entity, SG.GovernmentBody))
-            and self.jurisdiction.get(entity) == IR)
+            and self.jurisdiction.get(entity) == IR
+        )
 
     def category(self, ffi: str, day: date) -> tuple[str, list[str]]:
         """The 561.323 ownership category of ``ffi`` on ``day``, with the holdings used."""
@@ -259,8 +291,12 @@ def _gather(store: GraphStore) -> _World:
         w.located[s["e"]] = s["c"]
     for s in q("SELECT ?e ?p WHERE { ?e sg:branchOf ?p }"):
         w.parent[s["e"]] = s["p"]
-    for key, facts in sorted(group_properties(select_properties(
-            store, f"?s <{SG.designates}> ?e", _DESIGNATION_FACTS), _DESIGNATION_FACTS).items()):
+    for key, facts in sorted(
+        group_properties(
+            select_properties(store, f"?s <{SG.designates}> ?e", _DESIGNATION_FACTS),
+            _DESIGNATION_FACTS,
+        ).items()
+    ):
         start = min(filter(None, map(date_value, facts["startDate"])), default=None)
         lists = facts["onList"]
         if start is None or not lists:
@@ -268,38 +304,63 @@ def _gather(store: GraphStore) -> _World:
         end = max(filter(None, map(date_value, facts["endDate"])), default=None)
         for entity in sorted(facts["designates"]):
             for list_iri in sorted(lists):
-                w.designations[entity].append({
-                    "iri": key, "list": list_iri, "start": start, "end": end,
-                    "programs": set(facts["underProgram"])})
+                w.designations[entity].append(
+                    {
+                        "iri": key,
+                        "list": list_iri,
+                        "start": start,
+                        "end": end,
+                        "programs": set(facts["underProgram"]),
+                    }
+                )
     # Only the holdings of governments and government bodies, and of what they hold,
     # level by level, count (561.323). One relation stated by several holdings (several
     # sources) counts once.
     relations: set[RelationKey] = set()
     for key, facts in _government_holdings(store):
         types = facts["type"]
-        kinds = [kind == str(SG.Control) for kind in (str(SG.Ownership), str(SG.Control))
-                 if kind in types]
-        shares = [d for d in map(decimal_value, facts["percent"] or facts["percentMin"])
-                  if d is not None]
+        kinds = [
+            kind == str(SG.Control)
+            for kind in (str(SG.Ownership), str(SG.Control))
+            if kind in types
+        ]
+        shares = [
+            d for d in map(decimal_value, facts["percent"] or facts["percentMin"]) if d is not None
+        ]
         percent = min(shares, default=Decimal(0))  # stated twice, differently: the least
         start = min(filter(None, map(date_value, facts["startDate"])), default=None)
         end = max(filter(None, map(date_value, facts["endDate"])), default=None)
         for control in kinds:
             for owner in sorted(facts["owner"]):
                 for owned in sorted(facts["owned"]):
-                    relation = relation_key(owner, owned, control=control, percent=percent,
-                                            start=start, end=end)
+                    relation = relation_key(
+                        owner, owned, control=control, percent=percent, start=start, end=end
+                    )
                     if relation not in relations:
                         relations.add(relation)
-                        w.holdings[owned].append({
-                            "iri": key, "owner": owner, "percent": percent,
-                            "control": control, "start": start, "end": end})
+                        w.holdings[owned].append(
+                            {
+                                "iri": key,
+                                "owner": owner,
+                                "percent": percent,
+                                "control": control,
+                                "start": start,
+                                "end": end,
+                            }
+                        )
     for s in q("""SELECT ?x ?t ?country ?start ?end WHERE {
                VALUES ?t { sg:SignificantReductionException sg:PetroleumSupplySufficiency }
                ?x rdf:type ?t ; sg:startDate ?start .
                OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
-        w.determinations.append({"iri": s["x"], "type": s["t"], "country": s["country"],
-                                 "start": date_value(s["start"]), "end": date_value(s["end"])})
+        w.determinations.append(
+            {
+                "iri": s["x"],
+                "type": s["t"],
+                "country": s["country"],
+                "start": date_value(s["start"]),
+                "end": date_value(s["end"]),
+            }
+        )
     by_iri = {str(P[k]): k for k in DATED_PARAGRAPHS}
     for s in q(f"""SELECT ?p ?start WHERE {{
                VALUES ?p {{ {" ".join(f"<{iri}>" for iri in sorted(by_iri))} }}
@@ -308,8 +369,13 @@ def _gather(store: GraphStore) -> _World:
         key = by_iri[str(s["p"])]
         if start is not None and (key not in w.starts or start < w.starts[key]):
             w.starts[key] = start
-    shares = [d for s in q(f"SELECT ?v WHERE {{ <{GOVERNMENT_OWNED_DEFINITION}> sg:ownedPercentAtLeast ?v }}")
-              if (d := decimal_value(s["v"])) is not None]
+    shares = [
+        d
+        for s in q(
+            f"SELECT ?v WHERE {{ <{GOVERNMENT_OWNED_DEFINITION}> sg:ownedPercentAtLeast ?v }}"
+        )
+        if (d := decimal_value(s["v"])) is not None
+    ]
     w.government_share = min(shares, default=None)
     for s in q("""SELECT ?a ?by ?holder ?where WHERE {
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
@@ -322,9 +388,18 @@ def _gather(store: GraphStore) -> _World:
                OPTIONAL { ?tx sg:paidTo ?paid }
                OPTIONAL { ?tx sg:creditedTo ?credited } OPTIONAL { ?tx sg:goodsOrigin ?origin }
                OPTIONAL { ?tx sg:goodsDestination ?dest } }"""):
-        entry = payments.setdefault(f"{s['tx']} {s['account']}", {
-            "tx": s["tx"], "account": s["account"], "date": None,
-            "paid": None, "credited": None, "origin": None, "dest": None})
+        entry = payments.setdefault(
+            f"{s['tx']} {s['account']}",
+            {
+                "tx": s["tx"],
+                "account": s["account"],
+                "date": None,
+                "paid": None,
+                "credited": None,
+                "origin": None,
+                "dest": None,
+            },
+        )
         for name in ("date", "paid", "credited", "origin", "dest"):
             value = date_value(s[name]) if name == "date" else s[name]
             if value is not None and (entry[name] is None or value < entry[name]):
@@ -338,13 +413,24 @@ def _gather(store: GraphStore) -> _World:
 def _government_holdings(store: GraphStore) -> list[tuple[str, dict[str, set[str]]]]:
     """The holdings of governments and government bodies, and of every entity below
     them (level by level), grouped by holding node."""
-    level = {row["owner"] for row in select_values(store, f"""SELECT DISTINCT ?owner WHERE {{
-        VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }}""")}
+    level = {
+        row["owner"]
+        for row in select_values(
+            store,
+            f"""SELECT DISTINCT ?owner WHERE {{
+        VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }}""",
+        )
+    }
     reached = set(level)
     found: dict[str, dict[str, set[str]]] = {}
     while level:
-        rows = [row for values in value_blocks(level) for row in select_properties(
-            store, f"VALUES ?owner {{ {values} }} ?s <{SG.owner}> ?owner .", _HOLDING_FACTS)]
+        rows = [
+            row
+            for values in value_blocks(level)
+            for row in select_properties(
+                store, f"VALUES ?owner {{ {values} }} ?s <{SG.owner}> ?owner .", _HOLDING_FACTS
+            )
+        ]
         grouped = group_properties(rows, _HOLDING_FACTS)
         found.update(grouped)
         level = {o for facts in grouped.values() for o in facts["owned"]} - reached
@@ -352,15 +438,33 @@ def _government_holdings(store: GraphStore) -> list[tuple[str, dict[str, set[str
     return sorted(found.items())
 
 
-_TRANSACTION_FACTS = {str(SG[name]): name for name in (
-    "transactionDate", "conductedBy", "involves", "purpose", "knowingly", "significant",
-    "goodsOrigin", "goodsDestination", "paidTo", "creditedTo")}
+_TRANSACTION_FACTS = {
+    str(SG[name]): name
+    for name in (
+        "transactionDate",
+        "conductedBy",
+        "involves",
+        "purpose",
+        "knowingly",
+        "significant",
+        "goodsOrigin",
+        "goodsDestination",
+        "paidTo",
+        "creditedTo",
+    )
+}
 
 
-_DESIGNATION_FACTS = {str(SG[name]): name for name in (
-    "designates", "onList", "startDate", "endDate", "underProgram")}
-_HOLDING_FACTS = {str(RDF.type): "type", **{str(SG[name]): name for name in (
-    "owner", "owned", "percent", "percentMin", "startDate", "endDate")}}
+_DESIGNATION_FACTS = {
+    str(SG[name]): name for name in ("designates", "onList", "startDate", "endDate", "underProgram")
+}
+_HOLDING_FACTS = {
+    str(RDF.type): "type",
+    **{
+        str(SG[name]): name
+        for name in ("owner", "owned", "percent", "percentMin", "startDate", "endDate")
+    },
+}
 
 
 def _one(values: set[str]) -> str | None:
@@ -378,8 +482,9 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], Record]:
     property per row, so that a transaction loaded in several graphs costs a row per
     copy and property instead of one per combination of copies."""
     txs: dict[tuple[str, str], Record] = {}
-    facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
-                                               _TRANSACTION_FACTS), _TRANSACTION_FACTS)
+    facts = group_properties(
+        select_properties(store, f"?s a <{SG.Transaction}>", _TRANSACTION_FACTS), _TRANSACTION_FACTS
+    )
     for tx, values in sorted(facts.items()):
         day = min(filter(None, map(date_value, values["transactionDate"])), default=None)
         if day is None:
@@ -389,19 +494,24 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], Record]:
             if not parties:
                 continue
             txs[(tx, ffi)] = {
-                "tx": tx, "ffi": ffi, "date": day, "parties": parties,
+                "tx": tx,
+                "ffi": ffi,
+                "date": day,
+                "parties": parties,
                 "purpose": _one(values["purpose"]),
                 "knowingly": _flag(values["knowingly"]),
                 "significant": _flag(values["significant"]),
                 "origin": _one(values["goodsOrigin"]),
                 "dest": _one(values["goodsDestination"]),
                 "paid_to": _one(values["paidTo"]),
-                "credited": _one(values["creditedTo"])}
+                "credited": _one(values["creditedTo"]),
+            }
     return txs
 
 
-def _sre_failures(w: _World, t: Record, ffi: str, country: str, iranian: set[str],
-                  as_of: date) -> list[str]:
+def _sre_failures(
+    w: _World, t: Record, ffi: str, country: str, iranian: set[str], as_of: date
+) -> list[str]:
     """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
     failures = []
     origin, dest, day = t["origin"], t["dest"], t["date"]
@@ -421,23 +531,29 @@ def _sre_failures(w: _World, t: Record, ffi: str, country: str, iranian: set[str
         if account["where"] != country:
             failures.append("(k)(2)")
         holder = account["holder"]
-        non_designated_iranian_fi = (w.is_iranian_fi(holder)
-                                     and w.designated_iranian_fi(holder, day) is None)
+        non_designated_iranian_fi = (
+            w.is_iranian_fi(holder) and w.designated_iranian_fi(holder, day) is None
+        )
         iranian_party = holder in iranian - {ffi} and w.primary_country(holder) == IR
         if not (w.is_central_bank_of_iran(holder) or iranian_party or non_designated_iranian_fi):
             failures.append("(k)(3)")
         if w.listing(account["by"], CAPTA, day) is not None:
             failures.append("(j)(4)")
         if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
-                w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
+            w.is_central_bank_of_iran(holder) or non_designated_iranian_fi
+        ):
             failures.append("(k)(7)(ii)")
-        failures += [f for f in _payment_failures(w, ffi, country, t["credited"], day, as_of)
-                     if f not in failures]
+        failures += [
+            f
+            for f in _payment_failures(w, ffi, country, t["credited"], day, as_of)
+            if f not in failures
+        ]
     return failures
 
 
-def _payment_failures(w: _World, ffi: str, country: str, account: str, since: date,
-                      as_of: date) -> list[str]:
+def _payment_failures(
+    w: _World, ffi: str, country: str, account: str, since: date, as_of: date
+) -> list[str]:
     """(k)(4)-(k)(7): the conditions that payments out of the funds credited to
     ``account`` (from ``since`` to ``as_of``), and out of the special purpose accounts
     they were moved to, do not show to be met."""
@@ -455,16 +571,28 @@ def _payment_failures(w: _World, ffi: str, country: str, account: str, since: da
             target = w.accounts.get(p["credited"] or "")
             if p["paid"] and w.government_of_iran(p["paid"]):
                 fail("(k)(6)")
-            if target is not None and (target["where"] == IR
-                                       or w.listing(target["by"], CAPTA, p["date"]) is not None):
+            if target is not None and (
+                target["where"] == IR or w.listing(target["by"], CAPTA, p["date"]) is not None
+            ):
                 fail("(k)(6)")
-            if (target is not None and ffi in (target["by"], w.parent.get(target["by"]))
-                    and w.primary_country(target["holder"]) == IR):
+            if (
+                target is not None
+                and ffi in (target["by"], w.parent.get(target["by"]))
+                and w.primary_country(target["holder"]) == IR
+            ):
                 # a move to another account of the Iranian side at the same institution
                 holder = target["holder"]
-                if not (target["where"] == country and w.is_a(p["credited"], SG.SpecialPurposeAccount)
-                        and (w.is_central_bank_of_iran(holder) or (
-                            w.is_iranian_fi(holder) and w.designated_iranian_fi(holder, p["date"]) is None))):
+                if not (
+                    target["where"] == country
+                    and w.is_a(p["credited"], SG.SpecialPurposeAccount)
+                    and (
+                        w.is_central_bank_of_iran(holder)
+                        or (
+                            w.is_iranian_fi(holder)
+                            and w.designated_iranian_fi(holder, p["date"]) is None
+                        )
+                    )
+                ):
                     fail("(k)(7)")
                 elif p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply to it in full
                     seen.add(p["credited"])
@@ -473,8 +601,13 @@ def _payment_failures(w: _World, ffi: str, country: str, account: str, since: da
             if not (p["origin"] == country and p["dest"] == IR):
                 fail("(k)(4)")
             payee = p["paid"] or (target["holder"] if target is not None else None)
-            if payee is None or w.jurisdiction.get(payee) != country or (
-                    target is not None and (target["where"] != country or target["holder"] != payee)):
+            if (
+                payee is None
+                or w.jurisdiction.get(payee) != country
+                or (
+                    target is not None and (target["where"] != country or target["holder"] != payee)
+                )
+            ):
                 fail("(k)(5)")
     return failures
 
@@ -483,8 +616,12 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
     """The assessment of one (transaction, conducting institution), or None."""
     ffi, day = t["ffi"], t["date"]
     country = w.primary_country(ffi)
-    if (day > as_of or not w.is_a(ffi, SG.FinancialInstitution) or country in (None, US, IR)
-            or w.located.get(ffi) == US):
+    if (
+        day > as_of
+        or not w.is_a(ffi, SG.FinancialInstitution)
+        or country in (None, US, IR)
+        or w.located.get(ffi) == US
+    ):
         return None
     parties, evidence = [], []
     for party in sorted(t["parties"]):
@@ -498,8 +635,15 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
     if "false" in (t["knowingly"], t["significant"]):
         return None
     category, holdings = w.category(ffi, day)
-    result = {"tx": t["tx"], "ffi": ffi, "parties": parties, "category": category,
-              "evidence": evidence + holdings, "missing": [], "not_met": []}
+    result = {
+        "tx": t["tx"],
+        "ffi": ffi,
+        "parties": parties,
+        "category": category,
+        "evidence": evidence + holdings,
+        "missing": [],
+        "not_met": [],
+    }
     purpose = t["purpose"]
     if purpose is None:
         result["missing"].append("purpose")
@@ -519,19 +663,30 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
     if paragraph in ("(d)(1)", "(e)(2)") and purpose in HUMANITARIAN_G and t["dest"] in (None, IR):
         return {**result, "excepted": "(g)"}
     if purpose == PETROLEUM_PURCHASE:
-        covering = [d for d in w.determinations if d["type"] == str(SG.PetroleumSupplySufficiency)
-                    and in_force(day, d["start"], d["end"], start_required=True)]
+        covering = [
+            d
+            for d in w.determinations
+            if d["type"] == str(SG.PetroleumSupplySufficiency)
+            and in_force(day, d["start"], d["end"], start_required=True)
+        ]
         if not covering:
             return {**result, "excepted": "(h)"}
         result["evidence"] += [d["iri"] for d in covering]
-    sre = [d for d in w.determinations if d["type"] == str(SG.SignificantReductionException)
-           and d["country"] == country
-           and in_force(day, d["start"], d["end"], start_required=True)]
+    sre = [
+        d
+        for d in w.determinations
+        if d["type"] == str(SG.SignificantReductionException)
+        and d["country"] == country
+        and in_force(day, d["start"], d["end"], start_required=True)
+    ]
     if sre:
         failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of)
         if not failures:
-            return {**result, "excepted": "(i)",
-                    "evidence": result["evidence"] + [d["iri"] for d in sre]}
+            return {
+                **result,
+                "excepted": "(i)",
+                "evidence": result["evidence"] + [d["iri"] for d in sre],
+            }
         result["not_met"] = failures
     result["missing"] = [f for f in ("knowingly", "significant") if t[f] is None]
     if not result["missing"]:
@@ -551,8 +706,10 @@ def _triples(a: Record) -> list[ox.Triple]:
         *PROVENANCE.triples(node, [a["tx"], *a["evidence"]]),
     ]
     out += [ox.Triple(node, n(str(SG.iranianParty)), n(p)) for p in a["parties"]]
-    out += [ox.Triple(node, n(str(SG.missingFact)), ox.Literal(m, datatype=string))
-            for m in a["missing"]]
+    out += [
+        ox.Triple(node, n(str(SG.missingFact)), ox.Literal(m, datatype=string))
+        for m in a["missing"]
+    ]
     out += [ox.Triple(node, n(str(SG.exceptionNotMet)), n(str(P[f]))) for f in a["not_met"]]
     if "exposed" in a:
         out.append(ox.Triple(node, n(str(SG.exposedUnder)), n(str(P[a["exposed"]]))))
@@ -564,8 +721,9 @@ def _triples(a: Record) -> list[ox.Triple]:
 def assessments(store: GraphStore, as_of: date) -> list[Record]:
     world = _gather(store)
     found = (assess(world, t, as_of) for t in _transactions(store).values())
-    return [a for a in found if a is not None and (
-        "exposed" in a or "excepted" in a or a["missing"])]
+    return [
+        a for a in found if a is not None and ("exposed" in a or "excepted" in a or a["missing"])
+    ]
 
 
 _CAPTA_SECTIONS = """SELECT ?section ?citation ?program ?default WHERE {
@@ -585,9 +743,16 @@ def capta_authorities(store: GraphStore) -> dict[str, set[str]]:
     no program, the ``sg:captaDefaultAuthority`` sections. All from the registry."""
     sections: dict[str, dict] = {}
     for row in select_values(store, PREFIXES + _CAPTA_SECTIONS):
-        entry = sections.setdefault(str(row["section"]), {
-            "pattern": re.compile(re.escape(str(row["citation"])).replace(r"\ ", r"\s+") + r"(?![0-9.])"),
-            "programs": set(), "default": False})
+        entry = sections.setdefault(
+            str(row["section"]),
+            {
+                "pattern": re.compile(
+                    re.escape(str(row["citation"])).replace(r"\ ", r"\s+") + r"(?![0-9.])"
+                ),
+                "programs": set(),
+                "default": False,
+            },
+        )
         if row["program"]:
             entry["programs"].add(str(row["program"]))
         entry["default"] = entry["default"] or row["default"] in ("true", "1")
@@ -599,11 +764,16 @@ def capta_authorities(store: GraphStore) -> dict[str, set[str]]:
         listings[str(row["d"])]  # a listing with none of them
     found: dict[str, set[str]] = {}
     for listing, facts in listings.items():
-        cited = {s for s, e in sections.items()
-                 if any(src == s or src.startswith(s + "-") for src in facts["source"])
-                 or any(e["pattern"].search(ref) for ref in facts["reference"])}
+        cited = {
+            s
+            for s, e in sections.items()
+            if any(src == s or src.startswith(s + "-") for src in facts["source"])
+            or any(e["pattern"].search(ref) for ref in facts["reference"])
+        }
         by_program = {s for s, e in sections.items() if facts["program"] & e["programs"]}
-        default = {s for s, e in sections.items() if e["default"]} if not facts["program"] else set()
+        default = (
+            {s for s, e in sections.items() if e["default"]} if not facts["program"] else set()
+        )
         chosen = cited or by_program or default
         if chosen:
             found[listing] = chosen
@@ -612,9 +782,12 @@ def capta_authorities(store: GraphStore) -> dict[str, set[str]]:
 
 def authority_triples(store: GraphStore) -> list[ox.Triple]:
     predicate = ox.NamedNode(str(SG.captaAuthority))
-    return [ox.Triple(ox.NamedNode(listing), predicate, ox.NamedNode(section))
-            for listing, chosen in sorted(capta_authorities(store).items()) for section in sorted(chosen)
-            if ":" in listing]
+    return [
+        ox.Triple(ox.NamedNode(listing), predicate, ox.NamedNode(section))
+        for listing, chosen in sorted(capta_authorities(store).items())
+        for section in sorted(chosen)
+        if ":" in listing
+    ]
 
 
 _VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end WHERE {{
@@ -639,11 +812,20 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
     for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
         day, start, end = date_value(row["date"]), date_value(row["start"]), date_value(row["end"])
         count, days = decimal_value(row["count"]), decimal_value(row["days"])
-        if (day is None or day > as_of or not in_force(day, start, end, start_required=True)
-                or count is None or days is None or count < 0 or days < 1):
+        if (
+            day is None
+            or day > as_of
+            or not in_force(day, start, end, start_required=True)
+            or count is None
+            or days is None
+            or count < 0
+            or days < 1
+        ):
             continue
-        group = groups.setdefault((str(row["condition"]), str(row["account"])), {
-            "count": count, "days": days, "txs": set()})
+        group = groups.setdefault(
+            (str(row["condition"]), str(row["account"])),
+            {"count": count, "days": days, "txs": set()},
+        )
         group["txs"].add((day, str(row["tx"])))
     breaches: set[tuple[str, str]] = set()
     for (condition, _account), group in groups.items():
@@ -660,9 +842,14 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
 def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, authority_triples(store))
     exceeds = ox.NamedNode(str(SG.exceedsVolumeLimit))
-    store.add_triples(DERIVED, [ox.Triple(ox.NamedNode(tx), exceeds, ox.NamedNode(condition))
-                                for tx, condition in sorted(volume_limit_breaches(store, as_of))
-                                if ":" in tx and ":" in condition])
+    store.add_triples(
+        DERIVED,
+        [
+            ox.Triple(ox.NamedNode(tx), exceeds, ox.NamedNode(condition))
+            for tx, condition in sorted(volume_limit_breaches(store, as_of))
+            if ":" in tx and ":" in condition
+        ],
+    )
     triples: list[ox.Triple] = []
     for a in assessments(store, as_of):
         triples += _triples(a)

@@ -47,8 +47,14 @@ from sanctiongraph.imports.model import cite, list_label
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.queries import select_values
 from sanctiongraph.screening import (
-    DEFAULT_THRESHOLD, IDENTIFIERS, ListEntry, Match, Subject, entries_from_rows,
-    institution_bic, screen,
+    DEFAULT_THRESHOLD,
+    IDENTIFIERS,
+    ListEntry,
+    Match,
+    Subject,
+    entries_from_rows,
+    institution_bic,
+    screen,
 )
 from sanctiongraph.store import GraphStore
 
@@ -94,39 +100,56 @@ class _Link:
 
 def _parties(store: GraphStore) -> dict[str, _Party]:
     parties: dict[str, _Party] = {}
-    for row in select_values(store, _PREFIXES + """
+    for row in select_values(
+        store,
+        _PREFIXES
+        + """
             SELECT ?e ?id ?name ?entry ?person ?designated WHERE {
               ?e a sg:Agent ; dct:identifier ?id ; rdfs:label ?name .
               OPTIONAL { ?e sg:entryNumber ?entry }
               BIND (EXISTS { ?e a sg:Person } AS ?person)
               BIND (EXISTS { ?d sg:designates ?e } AS ?designated)
-            }"""):
+            }""",
+    ):
         iri = row["e"] or ""
         if ":" not in iri:
             continue  # a blank node: nothing can name it
         party = parties.get(iri)
         if party is None:
-            parties[iri] = party = _Party(iri, row["id"] or "", row["name"] or "",
-                                          row["person"] == "true")
+            parties[iri] = party = _Party(
+                iri, row["id"] or "", row["name"] or "", row["person"] == "true"
+            )
         if row["entry"] and not party.entry:
             party.entry = row["entry"]
         party.designated = party.designated or row["designated"] == "true"
-    for row in select_values(store, _PREFIXES + """
+    for row in select_values(
+        store,
+        _PREFIXES
+        + """
             SELECT ?e ?scheme ?value WHERE {
               { ?e sg:bic ?value BIND ("bic" AS ?scheme) }
               UNION { ?e sg:lei ?value BIND ("lei" AS ?scheme) }
               UNION { ?e sg:imo ?value BIND ("imo" AS ?scheme) }
               UNION { ?i sg:identifies ?e ; sg:identifierScheme ?scheme ; sg:identifierValue ?value }
-            }"""):
+            }""",
+    ):
         if row["e"] in parties and row["scheme"] in IDENTIFIERS and row["value"]:
             parties[row["e"]].codes[row["scheme"]].append(row["value"])
-    for row in select_values(store, _PREFIXES + """
-            SELECT ?e ?name WHERE { ?a sg:aliasOf ?e ; rdfs:label ?name }"""):
+    for row in select_values(
+        store,
+        _PREFIXES
+        + """
+            SELECT ?e ?name WHERE { ?a sg:aliasOf ?e ; rdfs:label ?name }""",
+    ):
         if row["e"] in parties and row["name"]:
             parties[row["e"]].aliases.append(row["name"])
-    for row in select_values(store, _PREFIXES + """
+    for row in select_values(
+        store,
+        _PREFIXES
+        + """
             SELECT ?e ?list WHERE { ?e sg:entryNumber ?n ; sg:fromPublication ?p .
-                                    ?p sg:publicationOf ?list }"""):
+                                    ?p sg:publicationOf ?list }""",
+    ):
         if row["e"] in parties and row["list"]:
             parties[row["e"]].publications.add(row["list"].rsplit("/", 1)[-1])
     return parties
@@ -137,13 +160,26 @@ def list_entries(parties: dict[str, _Party]) -> list[ListEntry]:
     (ids are the entities' IRIs)."""
     listed = [p for p in parties.values() if p.entry]
     rows = {
-        "entities.csv": [{"id": p.iri, "name": p.name, "kind": "person" if p.person else "",
-                          "entry": p.entry or "", "publication": p.iri} for p in listed],
-        "publications.csv": [{"id": p.iri, "list": min(p.publications, default="")}
-                             for p in listed],
+        "entities.csv": [
+            {
+                "id": p.iri,
+                "name": p.name,
+                "kind": "person" if p.person else "",
+                "entry": p.entry or "",
+                "publication": p.iri,
+            }
+            for p in listed
+        ],
+        "publications.csv": [
+            {"id": p.iri, "list": min(p.publications, default="")} for p in listed
+        ],
         "aliases.csv": [{"entity": p.iri, "name": a} for p in listed for a in p.aliases],
-        "identifiers.csv": [{"entity": p.iri, "scheme": s, "value": v}
-                            for p in listed for s, values in p.codes.items() for v in values],
+        "identifiers.csv": [
+            {"entity": p.iri, "scheme": s, "value": v}
+            for p in listed
+            for s, values in p.codes.items()
+            for v in values
+        ],
     }
     return entries_from_rows(rows, "")
 
@@ -172,12 +208,17 @@ def _bic_text(code: str, entry_codes: set[str]) -> str:
 
 
 def _pairs(store: GraphStore, predicate: str) -> set[tuple[str, str]]:
-    return {(r["u"] or "", r["l"] or "") for r in select_values(
-        store, f"SELECT ?u ?l WHERE {{ ?u <{predicate}> ?l }}")}
+    return {
+        (r["u"] or "", r["l"] or "")
+        for r in select_values(store, f"SELECT ?u ?l WHERE {{ ?u <{predicate}> ?l }}")
+    }
 
 
-_ANY_ENTRY = _PREFIXES + """ASK { { ?e sg:entryNumber ?n } UNION { ?e sg:fromPublication ?p }
+_ANY_ENTRY = (
+    _PREFIXES
+    + """ASK { { ?e sg:entryNumber ?n } UNION { ?e sg:fromPublication ?p }
                                 UNION { ?e sg:sameAsEntry ?l } }"""
+)
 
 
 def derive(store: GraphStore, as_of: date) -> None:
@@ -195,7 +236,9 @@ def derive(store: GraphStore, as_of: date) -> None:
     if entries:
         users = subjects(parties)
         by_number = {(e.list, e.entry, e.name): e for e in entries}
-        for subject, matches in zip(users, screen(users, entries, DEFAULT_THRESHOLD, branches=True)):
+        for subject, matches in zip(
+            users, screen(users, entries, DEFAULT_THRESHOLD, branches=True)
+        ):
             for match in matches:
                 entry = by_number[(match.list, match.entry, match.name)]
                 pair = (subject.id, entry.id)
@@ -208,7 +251,8 @@ def derive(store: GraphStore, as_of: date) -> None:
                 code = match.matched_name
                 text = _bic_text(code, entry.codes["bic"]) if match.by == "bic" else code
                 links.setdefault(pair, _Link(*pair)).bases.append(
-                    f"matched by {_SCHEMES[match.by]} {text}")
+                    f"matched by {_SCHEMES[match.by]} {text}"
+                )
     triples = _link_triples(parties, links)
     linked = {user for user, _ in links}
     triples += _possible_match_triples([p for p in possible if p[0][0] not in linked], links)
@@ -218,7 +262,9 @@ def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, citation_triples(store))
 
 
-def _link_triples(parties: dict[str, _Party], links: dict[tuple[str, str], _Link]) -> list[ox.Triple]:
+def _link_triples(
+    parties: dict[str, _Party], links: dict[tuple[str, str], _Link]
+) -> list[ox.Triple]:
     triples = []
     for (user, entry), link in sorted(links.items()):
         node = _node("party-link", user, entry)
@@ -235,8 +281,9 @@ def _link_triples(parties: dict[str, _Party], links: dict[tuple[str, str], _Link
     return triples
 
 
-def _possible_match_triples(possible: list[tuple[tuple[str, str], Match]],
-                            links: dict[tuple[str, str], _Link]) -> list[ox.Triple]:
+def _possible_match_triples(
+    possible: list[tuple[tuple[str, str], Match]], links: dict[tuple[str, str], _Link]
+) -> list[ox.Triple]:
     triples = []
     for (user, entry), match in possible:
         if (user, entry) in links:
@@ -247,8 +294,9 @@ def _possible_match_triples(possible: list[tuple[tuple[str, str], Match]],
             ox.Triple(node, _n(SG.possibleMatchOf), _n(user)),
             ox.Triple(node, _n(SG.matchedEntry), _n(entry)),
             ox.Triple(node, _n(SG.matchedName), ox.Literal(match.matched_name)),
-            ox.Triple(node, _n(SG.matchScore),
-                      ox.Literal(f"{match.score:.2f}", datatype=_n(XSD.decimal))),
+            ox.Triple(
+                node, _n(SG.matchScore), ox.Literal(f"{match.score:.2f}", datatype=_n(XSD.decimal))
+            ),
         ]
     return triples
 
@@ -256,7 +304,10 @@ def _possible_match_triples(possible: list[tuple[tuple[str, str], Match]],
 def _apply(store: GraphStore, links: dict[tuple[str, str], _Link]) -> None:
     """Copy the entries' designations and holdings onto the linked user entities."""
     rows = " ".join(f"(<{u}> <{e}> <{_node('party-link', u, e).value}>)" for u, e in links)
-    store.add_constructed(DERIVED, _PREFIXES + f"""
+    store.add_constructed(
+        DERIVED,
+        _PREFIXES
+        + f"""
         CONSTRUCT {{ ?copy ?p ?o . ?copy sg:designates ?user . ?copy sg:viaLink ?link . }}
         WHERE {{
           VALUES (?user ?entry ?link) {{ {rows} }}
@@ -264,8 +315,12 @@ def _apply(store: GraphStore, links: dict[tuple[str, str], _Link]) -> None:
           FILTER (?p != sg:designates)
           BIND (IRI(CONCAT("{ID}linked-designation/", SHA1(CONCAT(STR(?d), " ", STR(?user)))))
                 AS ?copy)
-        }}""")
-    store.add_constructed(DERIVED, _PREFIXES + f"""
+        }}""",
+    )
+    store.add_constructed(
+        DERIVED,
+        _PREFIXES
+        + f"""
         CONSTRUCT {{ ?copy ?p ?o . ?copy sg:owned ?user . ?copy sg:viaLink ?link . }}
         WHERE {{
           VALUES (?user ?entry ?link) {{ {rows} }}
@@ -274,20 +329,25 @@ def _apply(store: GraphStore, links: dict[tuple[str, str], _Link]) -> None:
           FILTER NOT EXISTS {{ ?mine sg:owned ?user ; sg:owner ?owner . }}
           BIND (IRI(CONCAT("{ID}linked-holding/", SHA1(CONCAT(STR(?h), " ", STR(?user)))))
                 AS ?copy)
-        }}""")
+        }}""",
+    )
 
 
 def citation_triples(store: GraphStore) -> list[ox.Triple]:
     """``sg:citedAs`` for every designation, holding and entity stated by a publication:
     its list, its latest publication and its entry number."""
     latest: dict[str, tuple[str, str, str]] = {}
-    for row in select_values(store, _PREFIXES + """
+    for row in select_values(
+        store,
+        _PREFIXES
+        + """
             SELECT ?x ?entry ?list ?published WHERE {
               ?x sg:fromPublication ?p ; sg:entryNumber ?entry .
               ?p sg:publicationOf ?list ; sg:publishedOn ?published .
               FILTER NOT EXISTS { ?x a sg:Alias } FILTER NOT EXISTS { ?x a sg:Identifier }
               FILTER NOT EXISTS { ?x a sg:ListLink }
-            }"""):
+            }""",
+    ):
         x, published = row["x"] or "", row["published"] or ""
         if ":" not in x:
             continue  # a blank node (select_values gives its id)

@@ -141,15 +141,18 @@ class World:
     def north_korean_government(self, entity: Node) -> bool:
         """A government or government body of North Korea (31 CFR 510.311(a))."""
         kp = str(country("KP"))
-        if entity.has_type(SG.Government) and kp in entity.all(SG.governs) + entity.all(SG.jurisdiction):
+        if entity.has_type(SG.Government) and kp in entity.all(SG.governs) + entity.all(
+            SG.jurisdiction
+        ):
             return True
         return entity.has_type(SG.GovernmentBody) and kp in entity.all(SG.jurisdiction)
 
     def ownership_above(self, iri: str) -> OwnershipData:
         """The holdings of ``iri`` and of everything above it, as the 50 Percent Rule reads them."""
         if iri not in self._above:
-            self._above[iri] = (load_ownership_above(self.store, iri) if self.store is not None
-                                else OwnershipData())
+            self._above[iri] = (
+                load_ownership_above(self.store, iri) if self.store is not None else OwnershipData()
+            )
         return self._above[iri]
 
     def owned_or_controlled_by_nk_government(self, entity: Node, at_least: Decimal) -> bool:
@@ -165,8 +168,9 @@ class World:
             return False
         day = self.as_of.isoformat()
         threshold = to_units(at_least)
-        government = {n for n, key in enumerate(data.keys)
-                      if self.north_korean_government(self.node(key))}
+        government = {
+            n for n, key in enumerate(data.keys) if self.north_korean_government(self.node(key))
+        }
         incoming = data.incoming()
         changed = True
         while changed and target not in government:
@@ -174,8 +178,11 @@ class World:
             for owned, numbers in incoming.items():
                 if owned in government:
                     continue
-                held = [n for n in numbers
-                        if data.h_owner[n] in government and data.holding_active(n, day)]
+                held = [
+                    n
+                    for n in numbers
+                    if data.h_owner[n] in government and data.holding_active(n, day)
+                ]
                 share = sum(data.h_lo[n] for n in held if not data.h_control[n])
                 if share >= threshold or any(data.h_control[n] for n in held):
                     government.add(owned)
@@ -210,12 +217,18 @@ def _bad_partners(world: World, activity: Node, condition: Condition) -> list[No
     """Partners that are security bodies owned or controlled by the Government of North Korea."""
     at_least = condition.share_at_least if condition.share_at_least is not None else Decimal(50)
     partners = [world.node(p) for p in sorted(activity.all(SG.partner))]
-    return [p for p in partners if world.has_function(p, condition.excluded)
-            and world.owned_or_controlled_by_nk_government(p, at_least)]
+    return [
+        p
+        for p in partners
+        if world.has_function(p, condition.excluded)
+        and world.owned_or_controlled_by_nk_government(p, at_least)
+    ]
 
 
 def _partnership_ok(world: World, activity: Node, condition: Condition) -> bool:
-    return activity.flag(SG.partnershipNeededForItems) or not _bad_partners(world, activity, condition)
+    return activity.flag(SG.partnershipNeededForItems) or not _bad_partners(
+        world, activity, condition
+    )
 
 
 def _first_report(world: World, activity: Node) -> date | None:
@@ -241,8 +254,10 @@ def _objections(world: World, activity: Node, condition: Condition) -> list[str]
         if objected is None:
             found.append("an unknown date")
         elif objected <= world.as_of and (
-                submitted is None or condition.window_days is None
-                or (objected - submitted).days <= condition.window_days):
+            submitted is None
+            or condition.window_days is None
+            or (objected - submitted).days <= condition.window_days
+        ):
             found.append(objected.isoformat())
     return found
 
@@ -256,7 +271,8 @@ def _employer(world: World, actor: Node) -> Node | None:
 def _news_actor(world: World, activity: Node, condition: Condition) -> bool:
     actor = world.node(activity.one(SG.actor) or "")
     return actor.has_type(SG.NewsOrganization) or (
-        actor.has_type(SG.Person) and _employer(world, actor) is not None)
+        actor.has_type(SG.Person) and _employer(world, actor) is not None
+    )
 
 
 def _subject_to_ear(item: Node) -> bool:
@@ -282,7 +298,8 @@ def _authorized(world: World, item: Node, condition: Condition) -> bool:
 def _misclaimed(world: World, item: Node, condition: Condition) -> bool:
     """A limited authorization (no license required) is claimed where it cannot hold."""
     return not _authorized(world, item, condition) and bool(
-        _codes(item, SG.commerceAuthorization) & condition.allowed & set(world.code_limits))
+        _codes(item, SG.commerceAuthorization) & condition.allowed & set(world.code_limits)
+    )
 
 
 def _blocked(world: World, actor: Node) -> bool:
@@ -299,19 +316,26 @@ def _excluded(node: Node, predicate: object, condition: Condition) -> set[str]:
 
 CHECKS: dict[str, Check] = {
     # 510.512
-    "510.512-ngo": lambda w, a, c: w.node(a.one(SG.actor) or "").has_type(SG.NonGovernmentalOrganization),
+    "510.512-ngo": lambda w, a, c: w.node(a.one(SG.actor) or "").has_type(
+        SG.NonGovernmentalOrganization
+    ),
     "510.512-not-blocked": lambda w, a, c: not _blocked(w, w.node(a.one(SG.actor) or "")),
     "510.512-kind": lambda w, a, c: _kind(a, c) and _allowed(a, SG.category, c),
     "510.512-non-commercial": lambda w, a, c: not a.flag(SG.commercial),
-    "510.512-education-level": lambda w, a, c: not _education(a)
-    or (bool(_codes(a, SG.educationLevel)) and _codes(a, SG.educationLevel) <= c.allowed),
-    "510.512-education-subjects": lambda w, a, c: not _education(a)
-    or not _excluded(a, SG.subject, c),
+    "510.512-education-level": lambda w, a, c: (
+        not _education(a)
+        or (bool(_codes(a, SG.educationLevel)) and _codes(a, SG.educationLevel) <= c.allowed)
+    ),
+    "510.512-education-subjects": lambda w, a, c: (
+        not _education(a) or not _excluded(a, SG.subject, c)
+    ),
     "510.512-partnership": _partnership_ok,
     "510.512-items-ear99": lambda w, a, c: all(
-        _ear99(i) for i in w.items(a) if not _subject_to_ear(i)),
+        _ear99(i) for i in w.items(a) if not _subject_to_ear(i)
+    ),
     "510.512-items-ear-authorized": lambda w, a, c: all(
-        _authorized(w, i, c) for i in w.items(a) if _subject_to_ear(i)),
+        _authorized(w, i, c) for i in w.items(a) if _subject_to_ear(i)
+    ),
     "510.512-report": _report_ok,
     "510.512-un-exemption": lambda w, a, c: _allowed(a, SG.unExemption, c),
     "510.512-no-objection": lambda w, a, c: not _objections(w, a, c),
@@ -324,26 +348,35 @@ CHECKS: dict[str, Check] = {
     # 510.521
     "510.521-kind": lambda w, a, c: _kind(a, c),
     "510.521-has-items": lambda w, a, c: bool(w.items(a)),
-    "510.521-covered-items": lambda w, a, c: all(_allowed(i, SG.itemCategory, c) for i in w.items(a)),
-    "510.521-not-excluded-device": lambda w, a, c: not any(
-        i.flag(SG.excludedDevice) for i in w.items(a)),
+    "510.521-covered-items": lambda w, a, c: all(
+        _allowed(i, SG.itemCategory, c) for i in w.items(a)
+    ),
+    "510.521-not-excluded-device": lambda w, a, c: (
+        not any(i.flag(SG.excludedDevice) for i in w.items(a))
+    ),
     "510.521-not-subject-to-ear": lambda w, a, c: not any(_subject_to_ear(i) for i in w.items(a)),
     "510.521-ear99": lambda w, a, c: all(_ear99(i) for i in w.items(a)),
     "510.521-not-luxury": lambda w, a, c: not any(i.flag(SG.luxury) for i in w.items(a)),
     "510.521-un-exemption": lambda w, a, c: all(_allowed(i, SG.unExemption, c) for i in w.items(a)),
-    "510.521-end-user": lambda w, a, c: not any(
-        w.has_function(w.node(u), c.excluded) for i in w.items(a) for u in i.all(SG.endUser)),
+    "510.521-end-user": lambda w, a, c: (
+        not any(
+            w.has_function(w.node(u), c.excluded) for i in w.items(a) for u in i.all(SG.endUser)
+        )
+    ),
     # 510.522
     "510.522-kind": lambda w, a, c: _kind(a, c),
     "510.522-news-organization": _news_actor,
     # (a): the individual must be a U.S. person; the employing organisation need not be.
     "510.522-us-person": lambda w, a, c: _is_us(w.node(a.one(SG.actor) or "")),
     "510.522-equipment": lambda w, a, c: all(
-        not _subject_to_ear(i) or _authorized(w, i, c) for i in w.items(a)),
+        not _subject_to_ear(i) or _authorized(w, i, c) for i in w.items(a)
+    ),
     "510.522-equipment-ear99": lambda w, a, c: all(
-        _ear99(i) for i in w.items(a) if not _subject_to_ear(i)),
+        _ear99(i) for i in w.items(a) if not _subject_to_ear(i)
+    ),
     "510.522-equipment-un-approval": lambda w, a, c: all(
-        _allowed(i, SG.unExemption, c) for i in w.items(a) if not _subject_to_ear(i)),
+        _allowed(i, SG.unExemption, c) for i in w.items(a) if not _subject_to_ear(i)
+    ),
 }
 
 
@@ -362,15 +395,19 @@ def _report_detail(world: World, activity: Node, condition: Condition) -> str:
         return "no report to the State Department is recorded"
     if start is None:
         return "the activity has no start date"
-    return (f"report sent on {submitted.isoformat()}, {(start - submitted).days} days before the "
-            f"start on {start.isoformat()} ({condition.min_days} needed)")
+    return (
+        f"report sent on {submitted.isoformat()}, {(start - submitted).days} days before the "
+        f"start on {start.isoformat()} ({condition.min_days} needed)"
+    )
 
 
 def _partner_detail(world: World, activity: Node, condition: Condition) -> str:
-    return (f"partners with {_names(_bad_partners(world, activity, condition))} (military, "
-            "intelligence or law enforcement, owned or controlled by the Government of North "
-            "Korea), and the partnership is not recorded as needed to export or import "
-            "authorised items")
+    return (
+        f"partners with {_names(_bad_partners(world, activity, condition))} (military, "
+        "intelligence or law enforcement, owned or controlled by the Government of North "
+        "Korea), and the partnership is not recorded as needed to export or import "
+        "authorised items"
+    )
 
 
 def _unauthorized_detail(world: World, items: list[Node], condition: Condition) -> str:
@@ -378,9 +415,11 @@ def _unauthorized_detail(world: World, items: list[Node], condition: Condition) 
     text = _names(missing)
     misclaimed = [i for i in missing if _misclaimed(world, i, condition)]
     if misclaimed:
-        text += (f" (no license required is claimed for {_names(misclaimed)}, but 15 CFR "
-                 "746.4(a) requires a Commerce license for any item subject to the EAR other "
-                 "than EAR99 food and medicine, unless a license exception applies)")
+        text += (
+            f" (no license required is claimed for {_names(misclaimed)}, but 15 CFR "
+            "746.4(a) requires a Commerce license for any item subject to the EAR other "
+            "than EAR99 food and medicine, unless a license exception applies)"
+        )
     return text
 
 
@@ -396,54 +435,87 @@ def _actor(world: World, activity: Node) -> str:
 DETAILS: dict[str, Callable[[World, Node, Condition], str]] = {
     "510.512-ngo": lambda w, a, c: f"the actor {_actor(w, a)} is not an NGO",
     "510.512-not-blocked": lambda w, a, c: f"the actor {_actor(w, a)} is blocked on the as-of date",
-    "510.512-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind")
-    + ", " + _codes_detail(a, SG.category, "category"),
+    "510.512-kind": lambda w, a, c: (
+        _codes_detail(a, SG.activityKind, "kind") + ", " + _codes_detail(a, SG.category, "category")
+    ),
     "510.512-non-commercial": lambda w, a, c: "recorded as commercial",
     "510.512-education-level": lambda w, a, c: _codes_detail(a, SG.educationLevel, "level"),
-    "510.512-education-subjects": lambda w, a, c: "teaches "
-    + ", ".join(sorted(_excluded(a, SG.subject, c))),
+    "510.512-education-subjects": lambda w, a, c: (
+        "teaches " + ", ".join(sorted(_excluded(a, SG.subject, c)))
+    ),
     "510.512-partnership": _partner_detail,
-    "510.512-items-ear99": lambda w, a, c: "not shown to be EAR99: " + _names(
-        [i for i in w.items(a) if not _subject_to_ear(i) and not _ear99(i)]),
-    "510.512-items-ear-authorized": lambda w, a, c: "subject to the EAR without Commerce authorization: "
-    + _unauthorized_detail(w, [i for i in w.items(a) if _subject_to_ear(i)], c),
+    "510.512-items-ear99": lambda w, a, c: (
+        "not shown to be EAR99: "
+        + _names([i for i in w.items(a) if not _subject_to_ear(i) and not _ear99(i)])
+    ),
+    "510.512-items-ear-authorized": lambda w, a, c: (
+        "subject to the EAR without Commerce authorization: "
+        + _unauthorized_detail(w, [i for i in w.items(a) if _subject_to_ear(i)], c)
+    ),
     "510.512-report": _report_detail,
     "510.512-un-exemption": lambda w, a, c: _codes_detail(a, SG.unExemption, "UN exemption"),
-    "510.512-no-objection": lambda w, a, c: "the State Department objected on "
-    + ", ".join(_objections(w, a, c)),
+    "510.512-no-objection": lambda w, a, c: (
+        "the State Department objected on " + ", ".join(_objections(w, a, c))
+    ),
     "510.520-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind"),
     "510.520-has-items": lambda w, a, c: "no items recorded",
-    "510.520-subject-to-ear": lambda w, a, c: "not subject to the EAR: " + _names(
-        [i for i in w.items(a) if not _subject_to_ear(i)]),
-    "510.520-commerce-authorization": lambda w, a, c: "no Commerce authorization: "
-    + _unauthorized_detail(w, w.items(a), c),
+    "510.520-subject-to-ear": lambda w, a, c: (
+        "not subject to the EAR: " + _names([i for i in w.items(a) if not _subject_to_ear(i)])
+    ),
+    "510.520-commerce-authorization": lambda w, a, c: (
+        "no Commerce authorization: " + _unauthorized_detail(w, w.items(a), c)
+    ),
     "510.521-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind"),
     "510.521-has-items": lambda w, a, c: "no items recorded",
-    "510.521-covered-items": lambda w, a, c: "not covered: " + _names(
-        [i for i in w.items(a) if not _allowed(i, SG.itemCategory, c)]),
-    "510.521-not-excluded-device": lambda w, a, c: "excluded devices: " + _names(
-        [i for i in w.items(a) if i.flag(SG.excludedDevice)]),
-    "510.521-not-subject-to-ear": lambda w, a, c: "subject to the EAR: " + _names(
-        [i for i in w.items(a) if _subject_to_ear(i)]),
-    "510.521-ear99": lambda w, a, c: "not shown to be EAR99: " + _names(
-        [i for i in w.items(a) if not _ear99(i)]),
-    "510.521-not-luxury": lambda w, a, c: "luxury goods: " + _names(
-        [i for i in w.items(a) if i.flag(SG.luxury)]),
-    "510.521-un-exemption": lambda w, a, c: "no UN exemption recorded as obtained or not required: "
-    + _names([i for i in w.items(a) if not _allowed(i, SG.unExemption, c)]),
-    "510.521-end-user": lambda w, a, c: "military, intelligence or law enforcement end users: " + _names(
-        [i for i in w.items(a) if any(w.has_function(w.node(u), c.excluded) for u in i.all(SG.endUser))]),
+    "510.521-covered-items": lambda w, a, c: (
+        "not covered: " + _names([i for i in w.items(a) if not _allowed(i, SG.itemCategory, c)])
+    ),
+    "510.521-not-excluded-device": lambda w, a, c: (
+        "excluded devices: " + _names([i for i in w.items(a) if i.flag(SG.excludedDevice)])
+    ),
+    "510.521-not-subject-to-ear": lambda w, a, c: (
+        "subject to the EAR: " + _names([i for i in w.items(a) if _subject_to_ear(i)])
+    ),
+    "510.521-ear99": lambda w, a, c: (
+        "not shown to be EAR99: " + _names([i for i in w.items(a) if not _ear99(i)])
+    ),
+    "510.521-not-luxury": lambda w, a, c: (
+        "luxury goods: " + _names([i for i in w.items(a) if i.flag(SG.luxury)])
+    ),
+    "510.521-un-exemption": lambda w, a, c: (
+        "no UN exemption recorded as obtained or not required: "
+        + _names([i for i in w.items(a) if not _allowed(i, SG.unExemption, c)])
+    ),
+    "510.521-end-user": lambda w, a, c: (
+        "military, intelligence or law enforcement end users: "
+        + _names(
+            [
+                i
+                for i in w.items(a)
+                if any(w.has_function(w.node(u), c.excluded) for u in i.all(SG.endUser))
+            ]
+        )
+    ),
     "510.522-kind": lambda w, a, c: _codes_detail(a, SG.activityKind, "kind"),
-    "510.522-news-organization": lambda w, a, c: f"the actor {_actor(w, a)} is "
-    "neither a news organisation nor employed by one",
+    "510.522-news-organization": lambda w, a, c: (
+        f"the actor {_actor(w, a)} is neither a news organisation nor employed by one"
+    ),
     "510.522-us-person": lambda w, a, c: f"the actor {_actor(w, a)} is not a U.S. person",
-    "510.522-equipment": lambda w, a, c: "subject to the EAR without Commerce authorization: "
-    + _unauthorized_detail(w, [i for i in w.items(a) if _subject_to_ear(i)], c),
-    "510.522-equipment-ear99": lambda w, a, c: "equipment not shown to be EAR99: " + _names(
-        [i for i in w.items(a) if not _subject_to_ear(i) and not _ear99(i)]),
-    "510.522-equipment-un-approval": lambda w, a, c: "equipment without UN approval recorded as "
-    "obtained or not required: " + _names(
-        [i for i in w.items(a) if not _subject_to_ear(i) and not _allowed(i, SG.unExemption, c)]),
+    "510.522-equipment": lambda w, a, c: (
+        "subject to the EAR without Commerce authorization: "
+        + _unauthorized_detail(w, [i for i in w.items(a) if _subject_to_ear(i)], c)
+    ),
+    "510.522-equipment-ear99": lambda w, a, c: (
+        "equipment not shown to be EAR99: "
+        + _names([i for i in w.items(a) if not _subject_to_ear(i) and not _ear99(i)])
+    ),
+    "510.522-equipment-un-approval": lambda w, a, c: (
+        "equipment without UN approval recorded as "
+        "obtained or not required: "
+        + _names(
+            [i for i in w.items(a) if not _subject_to_ear(i) and not _allowed(i, SG.unExemption, c)]
+        )
+    ),
 }
 
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -452,20 +524,25 @@ _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 def licenses(store: GraphStore) -> dict[str, License]:
     """The encoded general licenses, with their dates and activity kinds, read from the ontology."""
     found: dict[str, License] = {}
-    rows = select_values(store, f"""
+    rows = select_values(
+        store,
+        f"""
         SELECT ?license ?from ?until ?kind WHERE {{
           ?license a <{SG.GeneralLicense}> .
           OPTIONAL {{ ?license <{SG.effectiveFrom}> ?from }}
           OPTIONAL {{ ?license <{SG.effectiveUntil}> ?until }}
           OPTIONAL {{ ?license <{SG.forActivityKind}> ?kind }}
-        }}""")
+        }}""",
+    )
     for row in rows:
-        key = (row["license"] or "")[len(str(GL)):]
+        key = (row["license"] or "")[len(str(GL)) :]
         if key not in LICENSES:
             continue
         known = found.get(key)
         kinds = (known.kinds if known else frozenset()) | ({row["kind"]} if row["kind"] else set())
-        found[key] = License(key, date_value(row["from"]), date_value(row["until"]), frozenset(kinds))
+        found[key] = License(
+            key, date_value(row["from"]), date_value(row["until"]), frozenset(kinds)
+        )
     return found
 
 
@@ -482,31 +559,45 @@ def license_conditions(store: GraphStore) -> dict[str, list[Condition]]:
           OPTIONAL {{ ?condition <{SG.sharePercentAtLeast}> ?share }}
         }}"""
     codes: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in select_values(store, f"""
+    for row in select_values(
+        store,
+        f"""
             SELECT ?condition ?p ?code WHERE {{
               ?condition ?p ?code . FILTER (?p IN (<{SG.allowedCode}>, <{SG.excludedCode}>))
-            }}"""):
+            }}""",
+    ):
         codes[(row["condition"] or "", row["p"] or "")].add(row["code"] or "")
     kinds = {key: lic.kinds for key, lic in licenses(store).items()}
     found: dict[str, set[Condition]] = defaultdict(set)
     for row in select_values(store, query):
-        license_key = (row["license"] or "")[len(str(GL)):]
+        license_key = (row["license"] or "")[len(str(GL)) :]
         if license_key not in LICENSES:
             continue
         iri = row["condition"] or ""
         days, window, share = (decimal_value(row[k]) for k in ("days", "window", "share"))
-        found[license_key].add(Condition(
-            iri[len(str(GL)):], iri, Decimal(row["order"] or "0"), row["label"] or "",
-            row["citation"] or "", kinds.get(license_key, frozenset()),
-            frozenset(codes[(iri, str(SG.allowedCode))]), frozenset(codes[(iri, str(SG.excludedCode))]),
-            int(days) if days is not None else None, int(window) if window is not None else None,
-            share))
+        found[license_key].add(
+            Condition(
+                iri[len(str(GL)) :],
+                iri,
+                Decimal(row["order"] or "0"),
+                row["label"] or "",
+                row["citation"] or "",
+                kinds.get(license_key, frozenset()),
+                frozenset(codes[(iri, str(SG.allowedCode))]),
+                frozenset(codes[(iri, str(SG.excludedCode))]),
+                int(days) if days is not None else None,
+                int(window) if window is not None else None,
+                share,
+            )
+        )
     return {k: sorted(v, key=lambda c: (c.order, c.key)) for k, v in found.items()}
 
 
 def _code_limits(store: GraphStore) -> dict[str, frozenset[str]]:
     limits: dict[str, set[str]] = defaultdict(set)
-    for row in select_values(store, f"SELECT ?code ?category WHERE {{ ?code <{SG.onlyForItemCategory}> ?category }}"):
+    for row in select_values(
+        store, f"SELECT ?code ?category WHERE {{ ?code <{SG.onlyForItemCategory}> ?category }}"
+    ):
         limits[row["code"] or ""].add(row["category"] or "")
     return {k: frozenset(v) for k, v in limits.items()}
 
@@ -516,8 +607,10 @@ def _read_nodes(store: GraphStore, pattern: str) -> dict[str, Node]:
     ``?p`` or ``?o``). The resources are made distinct before their properties are
     read: a resource loaded in k graphs costs k rows a property, not k * k."""
     nodes: dict[str, Node] = {}
-    for s in store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {{ SELECT DISTINCT ?s WHERE "
-                         f"{{ {pattern} }} }} ?s ?p ?o }}"):
+    for s in store.query(
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ {{ SELECT DISTINCT ?s WHERE "
+        f"{{ {pattern} }} }} ?s ?p ?o }}"
+    ):
         subject = s["s"]
         if not isinstance(subject, ox.NamedNode):
             continue
@@ -529,13 +622,16 @@ def _read_nodes(store: GraphStore, pattern: str) -> dict[str, Node]:
 def read_world(store: GraphStore, as_of: date) -> tuple[World, list[Node]]:
     sg = str(SG)
     activities = _read_nodes(store, f"?s a <{sg}Activity> .")
-    related = _read_nodes(store, f"""
+    related = _read_nodes(
+        store,
+        f"""
         ?a a <{sg}Activity> .
         {{ ?a <{sg}actor>|<{sg}partner>|<{sg}item>|<{sg}hasReport>|<{sg}hasObjection> ?s }}
         UNION {{ ?a <{sg}item>/<{sg}endUser> ?s }}
         UNION {{ ?a <{sg}actor>/<{sg}employedBy> ?s }}
         UNION {{ ?a <{sg}partner>/(^<{sg}owned>/<{sg}owner>)+ ?s }}
-    """)
+    """,
+    )
     nodes = {**related, **activities}
     world = World(as_of, nodes, store, _code_limits(store))
     return world, [activities[k] for k in sorted(activities)]
@@ -555,18 +651,27 @@ class Outcome:
         return self.unmet.get(self.license or "", ())
 
 
-def assess(world: World, activity: Node, conditions: dict[str, list[Condition]],
-           known: dict[str, License] | None = None) -> Outcome:
+def assess(
+    world: World,
+    activity: Node,
+    conditions: dict[str, list[Condition]],
+    known: dict[str, License] | None = None,
+) -> Outcome:
     """The outcome of one activity: measured against every license in force on its start
     day (the as-of date when it has none); outside the modelled version when none is."""
     known = known or {}
     day = activity.day(SG.startOn) or world.as_of
-    in_force = [lic for lic in LICENSES if conditions.get(lic)
-                and (lic not in known or known[lic].in_force(day))]
+    in_force = [
+        lic
+        for lic in LICENSES
+        if conditions.get(lic) and (lic not in known or known[lic].in_force(day))
+    ]
     if not in_force:
         return Outcome(activity.iri, True, None, False, {})
-    unmet = {lic: tuple(c for c in conditions[lic] if not CHECKS[c.key](world, activity, c))
-             for lic in in_force}
+    unmet = {
+        lic: tuple(c for c in conditions[lic] if not CHECKS[c.key](world, activity, c))
+        for lic in in_force
+    }
     authorizing = [lic for lic in in_force if not unmet[lic]]
     if authorizing:
         return Outcome(activity.iri, False, authorizing[0], True, unmet)
@@ -581,7 +686,7 @@ def assess(world: World, activity: Node, conditions: dict[str, list[Condition]],
 
 def _slug(iri: str) -> str:
     prefix = str(ID) + "activity/"
-    local = iri[len(prefix):] if iri.startswith(prefix) else ""
+    local = iri[len(prefix) :] if iri.startswith(prefix) else ""
     if local and re.fullmatch(r"[A-Za-z0-9._:-]+", local):
         return local
     return "h-" + hashlib.sha1(iri.encode()).hexdigest()[:16]
@@ -592,7 +697,8 @@ def summary(conditions: tuple[Condition, ...], details: dict[str, str] | None = 
     details = details or {}
     return "; ".join(
         f"{c.label}" + (f" — {details[c.key]}" if details.get(c.key) else "") + f" ({c.citation})"
-        for c in conditions)
+        for c in conditions
+    )
 
 
 def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
@@ -604,18 +710,22 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
 
     base = str(ID) + "derived/nksr/" + _slug(outcome.activity)
     node = n(base)
-    triples = [ox.Triple(node, n(RDF.type), n(SG.LicenseOutcome)),
-               ox.Triple(node, n(SG.assessedActivity), n(outcome.activity))]
+    triples = [
+        ox.Triple(node, n(RDF.type), n(SG.LicenseOutcome)),
+        ox.Triple(node, n(SG.assessedActivity), n(outcome.activity)),
+    ]
     if outcome.outside:
         triples.append(ox.Triple(node, n(SG.outsideModeledVersion), lit(_TRUE, XSD.boolean)))
         return triples
     assert outcome.license is not None  # only an activity outside the model has none
     for lic, unmet in outcome.unmet.items():
         assessment = n(f"{base}/{lic}")
-        triples += [ox.Triple(assessment, n(RDF.type), n(SG.LicenseAssessment)),
-                    ox.Triple(assessment, n(SG.assessedActivity), n(outcome.activity)),
-                    ox.Triple(assessment, n(SG.assessedLicense), n(GL[lic])),
-                    ox.Triple(assessment, n(SG.unmetCount), lit(len(unmet), XSD.decimal))]
+        triples += [
+            ox.Triple(assessment, n(RDF.type), n(SG.LicenseAssessment)),
+            ox.Triple(assessment, n(SG.assessedActivity), n(outcome.activity)),
+            ox.Triple(assessment, n(SG.assessedLicense), n(GL[lic])),
+            ox.Triple(assessment, n(SG.unmetCount), lit(len(unmet), XSD.decimal)),
+        ]
         triples += [ox.Triple(assessment, n(SG.unmetCondition), n(c.iri)) for c in unmet]
     triples += [
         ox.Triple(node, n(SG.authorized), lit(str(outcome.authorized).lower(), XSD.boolean)),
@@ -646,5 +756,16 @@ def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, triples)
 
 
-__all__ = ["CHECKS", "DETAILS", "LICENSES", "Condition", "License", "Outcome", "assess", "derive",
-           "license_conditions", "licenses", "outcomes"]
+__all__ = [
+    "CHECKS",
+    "DETAILS",
+    "LICENSES",
+    "Condition",
+    "License",
+    "Outcome",
+    "assess",
+    "derive",
+    "license_conditions",
+    "licenses",
+    "outcomes",
+]

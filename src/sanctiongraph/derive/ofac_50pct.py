@@ -38,7 +38,13 @@ from rdflib import DCTERMS, RDF, XSD
 
 from sanctiongraph.analysis.loader import load_ownership_below_listings
 from sanctiongraph.analysis.ownership import (
-    OwnershipData, Status, blocked_offices, controlled_by_law, compute_status, from_units, status_in_words,
+    OwnershipData,
+    Status,
+    blocked_offices,
+    compute_status,
+    controlled_by_law,
+    from_units,
+    status_in_words,
 )
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.derive.kit import date_value
@@ -49,8 +55,9 @@ from sanctiongraph.store import GraphStore
 ORDER = 50
 
 RULE = ox.NamedNode(str(provision("OFAC 50 Percent Rule")))
-FAQ_401 = ox.NamedNode(str(provision("OFAC 50 Percent Rule")) .replace(
-    "OFAC-50-Percent-Rule", "OFAC-FAQ-401"))
+FAQ_401 = ox.NamedNode(
+    str(provision("OFAC 50 Percent Rule")).replace("OFAC-50-Percent-Rule", "OFAC-FAQ-401")
+)
 _TRANSACTION_FACTS = {str(SG.transactionDate): "date", str(SG.involves): "party"}
 
 
@@ -70,8 +77,9 @@ def _reason_iri(entity: str, ground: str, kind: str = "blocking-reason") -> ox.N
     return _n(ID[f"{kind}/{digest}"])
 
 
-def programs(data: OwnershipData, status: Status, members: set[int],
-             possibly: bool = False) -> dict[int, set[str]]:
+def programs(
+    data: OwnershipData, status: Status, members: set[int], possibly: bool = False
+) -> dict[int, set[str]]:
     """Programs of the active designations and rules by operation of law (with
     ``possibly``, also of those possibly in force) each member's status rests on,
     followed down the active holdings among members and to their offices (and, with
@@ -91,8 +99,11 @@ def programs(data: OwnershipData, status: Status, members: set[int],
     stack = [e for e in found if found[e]]
     while stack:
         owner = stack.pop()
-        reached = [data.h_owned[n] for n in outgoing.get(owner, ())
-                   if not data.h_control[n] and data.holding_active(n, status.day)]
+        reached = [
+            data.h_owned[n]
+            for n in outgoing.get(owner, ())
+            if not data.h_control[n] and data.holding_active(n, status.day)
+        ]
         for other in [*reached, *offices.get(owner, ()), *institutions.get(owner, ())]:
             if other in members and not found[other] >= found[owner]:
                 found[other] |= found[owner]
@@ -112,11 +123,16 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
         iri = data.keys[entity]
         node = _n(iri)
         blocked = entity in status.blocked
-        add(ox.Triple(node, rdf_type, _n(SG.BlockedEntity if blocked else SG.PossiblyBlockedEntity)))
+        add(
+            ox.Triple(node, rdf_type, _n(SG.BlockedEntity if blocked else SG.PossiblyBlockedEntity))
+        )
         add(ox.Triple(node, _n(SG.blockedShare), _decimal(status.share_lo.get(entity, 0))))
         add(ox.Triple(node, _n(SG.blockedShareMax), _decimal(status.share_hi.get(entity, 0))))
-        add(ox.Triple(node, _n(SG.statusExplanation),
-                      ox.Literal(status_in_words(data, status, entity))))
+        add(
+            ox.Triple(
+                node, _n(SG.statusExplanation), ox.Literal(status_in_words(data, status, entity))
+            )
+        )
         for program in sorted((lower if blocked else upper).get(entity, ())):
             add(ox.Triple(node, _n(SG.blockedUnderProgram), _n(program)))
         possible = set(status.possibly_listed.get(entity, ()))
@@ -138,8 +154,11 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
                 add(ox.Triple(reason, _n(SG.possiblyInForce), _TRUE))
             for provision_iri in data.r_sources[rule]:
                 add(ox.Triple(reason, source, _n(provision_iri)))
-        related = [i for i in data.institutions().get(entity, ())
-                   if i in (status.blocked if blocked else status.maybe)]
+        related = [
+            i
+            for i in data.institutions().get(entity, ())
+            if i in (status.blocked if blocked else status.maybe)
+        ]
         if not blocked:
             related += blocked_offices(data, status, entity)
         for other in related:
@@ -150,8 +169,9 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             add(ox.Triple(reason, source, RULE))
         for number in incoming.get(entity, ()):
             owner = data.h_owner[number]
-            if (not data.holding_active(number, status.day)
-                    or owner not in (status.blocked if blocked else status.maybe)):
+            if not data.holding_active(number, status.day) or owner not in (
+                status.blocked if blocked else status.maybe
+            ):
                 continue
             law = controlled_by_law(data, status, owner, entity) if data.h_control[number] else None
             if data.h_control[number] and law is None:
@@ -162,7 +182,7 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             add(ox.Triple(reason, _n(SG.blockedOwner), _n(data.keys[owner])))
             for statement in data.statements(number):  # every node stating the relation
                 add(ox.Triple(reason, _n(SG.viaHolding), _n(statement)))
-            for provision_iri in (data.r_sources[law] if law is not None else [FAQ_401.value]):
+            for provision_iri in data.r_sources[law] if law is not None else [FAQ_401.value]:
                 add(ox.Triple(reason, source, _n(provision_iri)))
     return triples
 
@@ -171,8 +191,9 @@ def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Tripl
     """Each transaction's blocked and possibly blocked parties on its own date, each
     with a ``sg:PartyStatus`` node that says why in words."""
     by_date: dict[date, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
-    facts = group_properties(select_properties(store, f"?s a <{SG.Transaction}>",
-                                               _TRANSACTION_FACTS), _TRANSACTION_FACTS)
+    facts = group_properties(
+        select_properties(store, f"?s a <{SG.Transaction}>", _TRANSACTION_FACTS), _TRANSACTION_FACTS
+    )
     for transaction, values in facts.items():  # one fact per row: linear in copies
         if ":" not in transaction:
             continue  # a blank node
@@ -194,8 +215,11 @@ def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Tripl
                     ox.Triple(transaction_node, _n(SG.partyStatus), node),
                     ox.Triple(node, _n(RDF.type), _n(SG.PartyStatus)),
                     ox.Triple(node, _n(SG.statusOf), _n(party)),
-                    ox.Triple(node, _n(SG.statusExplanation),
-                              ox.Literal(status_in_words(data, status, data.index[party]))),
+                    ox.Triple(
+                        node,
+                        _n(SG.statusExplanation),
+                        ox.Literal(status_in_words(data, status, data.index[party])),
+                    ),
                 ]
     return triples
 

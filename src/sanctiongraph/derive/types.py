@@ -17,8 +17,12 @@ from sanctiongraph.queries import load_query
 from sanctiongraph.store import GraphStore
 
 ORDER = 0
-STEPS = ("derive/office-types", "derive/defaults", "derive/subclass-closure",
-         "derive/subproperty-closure")
+STEPS = (
+    "derive/office-types",
+    "derive/defaults",
+    "derive/subclass-closure",
+    "derive/subproperty-closure",
+)
 
 
 def lei_checksum_valid(lei: str) -> bool:
@@ -38,5 +42,7 @@ def derive(store: GraphStore, as_of: date) -> None:
     boolean = ox.NamedNode(str(XSD.boolean))
     for solution in store.query(f"SELECT DISTINCT ?x ?lei WHERE {{ ?x <{SG.lei}> ?lei }}"):
         ok = lei_checksum_valid(solution["lei"].value)
-        derived.append(ox.Triple(solution["x"], valid, ox.Literal(str(ok).lower(), datatype=boolean)))
+        derived.append(
+            ox.Triple(solution["x"], valid, ox.Literal(str(ok).lower(), datatype=boolean))
+        )
     store.add_triples(DERIVED, derived)

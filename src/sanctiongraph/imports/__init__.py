@@ -22,8 +22,9 @@ from sanctiongraph.ingest.errors import IngestError, InputError
 
 __all__ = ["FORMATS", "ImportReport", "import_lists", "read_tables"]
 
-FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (ofac_csv, ofac_advanced, ofac_xml, un,
-                                                          gleif, bods, ftm)}
+FORMATS: dict[str, ModuleType] = {
+    m.NAME: m for m in (ofac_csv, ofac_advanced, ofac_xml, un, gleif, bods, ftm)
+}
 
 
 @dataclass
@@ -37,8 +38,10 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         out = [f"wrote {self.output}"]
-        out += [f"  publication {p.id}: {p.label}, {p.file}, {p.published.isoformat()}"
-                for p in self.publications]
+        out += [
+            f"  publication {p.id}: {p.label}, {p.file}, {p.published.isoformat()}"
+            for p in self.publications
+        ]
         out += [f"  {file}: {n} rows" for file, n in self.rows.items()]
         out += [f"  {what}: {n}" for what, n in sorted(self.notes.items())]
         return out
@@ -48,21 +51,28 @@ def read_tables(fmt: str, paths: list[Path], published: date | None = None) -> T
     """Read ``paths`` in format ``fmt`` into package rows; raise :class:`IngestError`
     with every problem of every file."""
     if fmt not in FORMATS:
-        raise IngestError([InputError(fmt, "unknown import format; expected one of: "
-                                      + ", ".join(FORMATS))])
+        raise IngestError(
+            [InputError(fmt, "unknown import format; expected one of: " + ", ".join(FORMATS))]
+        )
     problems = Problems()
     lists = FORMATS[fmt].read(paths, published, problems)
     problems.raise_if_any()
     if not lists or not any(read.parties for read in lists):
-        raise IngestError([InputError(", ".join(p.name for p in paths),
-                                      f"no list entries found for format {fmt}")])
+        raise IngestError(
+            [
+                InputError(
+                    ", ".join(p.name for p in paths), f"no list entries found for format {fmt}"
+                )
+            ]
+        )
     tables = build_tables(lists, problems)
     problems.raise_if_any()
     return tables
 
 
-def import_lists(fmt: str, paths: list[Path], output: Path,
-                 published: date | None = None) -> ImportReport:
+def import_lists(
+    fmt: str, paths: list[Path], output: Path, published: date | None = None
+) -> ImportReport:
     """Import published list files into a new data package folder ``output``. Nothing
     is written when any file has a problem."""
     check_output(output)

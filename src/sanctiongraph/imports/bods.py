@@ -45,15 +45,31 @@ NAME = "bods"
 DESCRIPTION = "Beneficial Ownership Data Standard 0.2 and 0.4 statements (JSON or JSON Lines)"
 RESOLUTION = Decimal("0.0001")  # of a percent: analysis.ownership.UNIT
 OWNERSHIP = {"shareholding"}
-CONTROL = {"votingrights", "appointmentofboard", "otherinfluenceorcontrol",
-           "seniormanagingofficial", "controlviacompanyrulesorarticles",
-           "controlbylegalframework", "rightsgrantedbycontract",
-           "conditionalrightsgrantedbycontract", "boardmember", "boardchair", "trustee",
-           "trusteeoftrust", "settlor", "settloroftrust", "protector", "protectoroftrust"}
+CONTROL = {
+    "votingrights",
+    "appointmentofboard",
+    "otherinfluenceorcontrol",
+    "seniormanagingofficial",
+    "controlviacompanyrulesorarticles",
+    "controlbylegalframework",
+    "rightsgrantedbycontract",
+    "conditionalrightsgrantedbycontract",
+    "boardmember",
+    "boardchair",
+    "trustee",
+    "trusteeoftrust",
+    "settlor",
+    "settloroftrust",
+    "protector",
+    "protectoroftrust",
+}
 ENTITY_KINDS = {"state": "government", "stateBody": "government_body"}
 KNOWN_ENTITY_TYPES = {"registeredEntity", "legalEntity"}
-KINDS_02 = {"entityStatement": "entity", "personStatement": "person",
-            "ownershipOrControlStatement": "relationship"}
+KINDS_02 = {
+    "entityStatement": "entity",
+    "personStatement": "person",
+    "ownershipOrControlStatement": "relationship",
+}
 
 
 @dataclass
@@ -100,17 +116,30 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
             if not any(e.file == path.name for e in problems.errors):
                 problems.add(path.name, "no BODS statement in this file")
             continue
-        stated = max((day for st in in_file if st.details.get("_published")
-                      if (day := _date_of(st.details.get("_published"))) is not None),
-                     default=None)
+        stated = max(
+            (
+                day
+                for st in in_file
+                if st.details.get("_published")
+                if (day := _date_of(st.details.get("_published"))) is not None
+            ),
+            default=None,
+        )
         day = publication_date(path, published, stated, problems)
         if day is None:
             continue
-        publisher = next((st.details.get("_publisher") for st in in_file
-                          if st.details.get("_publisher")), None)
+        publisher = next(
+            (st.details.get("_publisher") for st in in_file if st.details.get("_publisher")), None
+        )
         label = f"BODS statements of {publisher}" if publisher else "BODS statements"
-        pub = Publication(publication_id("BODS", day, [r.publication.id for r in reads]),
-                          "BODS", label, path.name, day, sha256_of(path))
+        pub = Publication(
+            publication_id("BODS", day, [r.publication.id for r in reads]),
+            "BODS",
+            label,
+            path.name,
+            day,
+            sha256_of(path),
+        )
         read_list = ReadList(pub, mine, holdings=held)
         reads.append(read_list)
     if reads:
@@ -149,8 +178,12 @@ def _statement(path: Path, where: str, value: Any, problems: Problems) -> Statem
         version, status, replaces = "0.4", value.get("recordStatus"), []
         missing = [f for f, v in (("statementId", statement_id), ("recordId", key)) if not v]
         if kind not in ("entity", "person", "relationship"):
-            problems.add(path.name, f"recordType {kind!r} is not entity, person or relationship",
-                         record=where, field_name="recordType")
+            problems.add(
+                path.name,
+                f"recordType {kind!r} is not entity, person or relationship",
+                record=where,
+                field_name="recordType",
+            )
             return None
     elif "statementType" in value:  # 0.2
         statement_id = key = value.get("statementID")
@@ -159,12 +192,20 @@ def _statement(path: Path, where: str, value: Any, problems: Problems) -> Statem
         replaces = [r for r in value.get("replacesStatements") or [] if isinstance(r, str)]
         missing = [] if statement_id else ["statementID"]
         if kind is None:
-            problems.add(path.name, f"statementType {value.get('statementType')!r} is not a "
-                         "BODS 0.2 statement type", record=where, field_name="statementType")
+            problems.add(
+                path.name,
+                f"statementType {value.get('statementType')!r} is not a BODS 0.2 statement type",
+                record=where,
+                field_name="statementType",
+            )
             return None
     else:
-        problems.add(path.name, "neither recordType (BODS 0.4) nor statementType (BODS 0.2)",
-                     record=where, field_name="recordType")
+        problems.add(
+            path.name,
+            "neither recordType (BODS 0.4) nor statementType (BODS 0.2)",
+            record=where,
+            field_name="recordType",
+        )
         return None
     label = f"{where} ({'statementId' if version == '0.4' else 'statementID'} {statement_id})"
     for name in missing:
@@ -174,8 +215,18 @@ def _statement(path: Path, where: str, value: Any, problems: Problems) -> Statem
     publication = value.get("publicationDetails") or {}
     details["_published"] = publication.get("publicationDate")
     details["_publisher"] = (publication.get("publisher") or {}).get("name")
-    return Statement(path, label, kind, str(key), str(statement_id),
-                     str(value.get("statementDate") or ""), details, version, status, replaces)
+    return Statement(
+        path,
+        label,
+        kind,
+        str(key),
+        str(statement_id),
+        str(value.get("statementDate") or ""),
+        details,
+        version,
+        status,
+        replaces,
+    )
 
 
 def _resolve(statements: list[Statement], notes: Counter[str]) -> dict[str, Statement]:
@@ -213,9 +264,10 @@ def _party(st: Statement, problems: Problems, notes: Counter[str]) -> Party | No
     person = st.kind == "person"
     if person:
         names = [n for n in d.get("names") or [] if isinstance(n, dict)]
-        full = [n.get("fullName") or " ".join(filter(None, (n.get("givenName"),
-                                                             n.get("familyName"))))
-                for n in names]
+        full = [
+            n.get("fullName") or " ".join(filter(None, (n.get("givenName"), n.get("familyName"))))
+            for n in names
+        ]
         full = [" ".join(str(n).split()) for n in full if n]
     else:
         full = [" ".join(str(d["name"]).split())] if d.get("name") else []
@@ -241,8 +293,9 @@ def _party(st: Statement, problems: Problems, notes: Counter[str]) -> Party | No
             party.kind = "company"  # them hold; the nearest kind of ours
             notes[f"entities of type {entity_type} (kind company)"] += 1
         party.jurisdiction = _country(d.get("jurisdiction") or d.get("incorporatedInJurisdiction"))
-    party.located_in = ofac.one_country([_country(a.get("country")) for a in
-                                         d.get("addresses") or [] if isinstance(a, dict)])
+    party.located_in = ofac.one_country(
+        [_country(a.get("country")) for a in d.get("addresses") or [] if isinstance(a, dict)]
+    )
     for identifier in d.get("identifiers") or []:
         if not isinstance(identifier, dict) or not identifier.get("id"):
             continue
@@ -252,15 +305,20 @@ def _party(st: Statement, problems: Problems, notes: Counter[str]) -> Party | No
             party.identifiers.append(("lei", value, None))
         elif not person:
             country = scheme[:2] if len(scheme) > 3 and scheme[2] == "-" else None
-            party.identifiers.append(("registration", value,
-                                      country if country and country.isalpha() else None))
+            party.identifiers.append(
+                ("registration", value, country if country and country.isalpha() else None)
+            )
     return party
 
 
 def _percent(value: Any, where: Statement, field_name: str, problems: Problems) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
-        problems.add(where.file.name, f"{value!r} is not a share from 0 to 100", record=where.where,
-                     field_name=field_name)
+        problems.add(
+            where.file.name,
+            f"{value!r} is not a share from 0 to 100",
+            record=where.where,
+            field_name=field_name,
+        )
         return None
     # float noise (26.150000000000002) goes at the analysis' resolution
     return Decimal(str(value)).quantize(RESOLUTION)
@@ -302,8 +360,12 @@ def _share(share: Any, st: Statement, at: str, problems: Problems) -> dict[str, 
     if len(problems.errors) > errors:
         return None
     if low is not None and high is not None and low > high:
-        problems.add(st.file.name, f"the share's lower bound {_text(low)} is above its upper "
-                     f"bound {_text(high)}", record=st.where, field_name=f"{at}.share")
+        problems.add(
+            st.file.name,
+            f"the share's lower bound {_text(low)} is above its upper bound {_text(high)}",
+            record=st.where,
+            field_name=f"{at}.share",
+        )
         return None
     if low is None and high is None:
         return {"percent_max": "100"}
@@ -326,12 +388,17 @@ def _reference(value: Any, version: str, role: str) -> tuple[str | None, str | N
     return None, "missing" if not value else "unknown"
 
 
-def _holdings(st: Statement, forward: dict[str, str],
-              parties: dict[str, tuple[Statement, Party]], problems: Problems,
-              notes: Counter[str]) -> list[Holding]:
+def _holdings(
+    st: Statement,
+    forward: dict[str, str],
+    parties: dict[str, tuple[Statement, Party]],
+    problems: Problems,
+    notes: Counter[str],
+) -> list[Holding]:
     subject, subject_reason = _reference(st.details.get("subject"), st.version, "subject")
-    owner, owner_reason = _reference(st.details.get("interestedParty"), st.version,
-                                     "interestedParty")
+    owner, owner_reason = _reference(
+        st.details.get("interestedParty"), st.version, "interestedParty"
+    )
     while subject in forward:
         subject = forward[subject]
     while owner in forward:
@@ -345,8 +412,9 @@ def _holdings(st: Statement, forward: dict[str, str],
             continue
         kind = str(interest.get("type") or "").replace("-", "").lower()
         level = interest.get("directOrIndirect") or interest.get("interestLevel")
-        start, end = (_day(interest.get(f), st, f"{at}.{f}", problems)
-                      for f in ("startDate", "endDate"))
+        start, end = (
+            _day(interest.get(f), st, f"{at}.{f}", problems) for f in ("startDate", "endDate")
+        )
         if closed and end is None:
             end = _date_of(st.day)
         if kind in OWNERSHIP:
@@ -372,8 +440,7 @@ def _holdings(st: Statement, forward: dict[str, str],
         if level == "indirect":
             notes["indirect interests (skipped: the chain's direct holdings carry them)"] += 1
         else:
-            holdings.append(Holding(owner, subject, st.key, kind,
-                                    start=start, end=end, **share))
+            holdings.append(Holding(owner, subject, st.key, kind, start=start, end=end, **share))
     return holdings
 
 
@@ -382,6 +449,10 @@ def _day(value: Any, st: Statement, field_name: str, problems: Problems) -> date
         return None
     day = _date_of(value)
     if day is None:
-        problems.add(st.file.name, f"{value!r} is not a date (YYYY-MM-DD)", record=st.where,
-                     field_name=field_name)
+        problems.add(
+            st.file.name,
+            f"{value!r} is not a date (YYYY-MM-DD)",
+            record=st.where,
+            field_name=field_name,
+        )
     return day

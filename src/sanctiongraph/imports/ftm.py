@@ -48,8 +48,10 @@ PERCENT_RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*-\s*(\d+(?:\.\d+)?)\s*%?
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
-    return read_each(existing_files(paths, problems),
-                     lambda path, taken: _read_file(path, published, problems, taken))
+    return read_each(
+        existing_files(paths, problems),
+        lambda path, taken: _read_file(path, published, problems, taken),
+    )
 
 
 def _values(entity: dict[str, Any], name: str) -> list[str]:
@@ -61,8 +63,9 @@ def _first(entity: dict[str, Any], name: str) -> str | None:
     return next(iter(_values(entity, name)), None)
 
 
-def _read_file(path: Path, published: date | None, problems: Problems,
-               taken: list[str]) -> ReadList | None:
+def _read_file(
+    path: Path, published: date | None, problems: Problems, taken: list[str]
+) -> ReadList | None:
     items = json_records(path, problems)
     entities: list[tuple[str, dict[str, Any]]] = []
     for where, value in items:
@@ -108,15 +111,20 @@ def _read_file(path: Path, published: date | None, problems: Problems,
                 notes["ownerships naming an entity the file does not hold (skipped)"] += 1
         elif schema not in PARTY_SCHEMATA and schema not in TRANSPORT:
             notes[f"entities of schema {schema} (skipped)"] += 1
-    stated = max((d for _, e in entities if (d := _date(e.get("last_change")
-                                                         or e.get("last_seen")))), default=None)
+    stated = max(
+        (d for _, e in entities if (d := _date(e.get("last_change") or e.get("last_seen")))),
+        default=None,
+    )
     day = publication_date(path, published, stated, problems)
     if day is None:
         return None
-    datasets = sorted({d for _, e in entities for d in e.get("datasets") or [] if isinstance(d, str)})
+    datasets = sorted(
+        {d for _, e in entities for d in e.get("datasets") or [] if isinstance(d, str)}
+    )
     label = "FollowTheMoney entities" + (f" ({', '.join(datasets)})" if datasets else "")
-    pub = Publication(publication_id("FTM", day, taken), "FTM", label, path.name, day,
-                      sha256_of(path))
+    pub = Publication(
+        publication_id("FTM", day, taken), "FTM", label, path.name, day, sha256_of(path)
+    )
     return ReadList(pub, parties, skipped, holdings, notes)
 
 
@@ -129,8 +137,9 @@ def _date(value: Any) -> date | None:
         return None
 
 
-def _day(entity: dict[str, Any], name: str, where: str, file: str,
-         problems: Problems) -> date | None:
+def _day(
+    entity: dict[str, Any], name: str, where: str, file: str, problems: Problems
+) -> date | None:
     value = _first(entity, name)
     if value is None:
         return None
@@ -138,13 +147,18 @@ def _day(entity: dict[str, Any], name: str, where: str, file: str,
     if day is None:
         if re.fullmatch(r"\d{4}(-\d{2})?", value):  # FtM allows a year or a month
             return None
-        problems.add(file, f"{value!r} is not a date (YYYY-MM-DD)", record=where,
-                     field_name=f"properties.{name}")
+        problems.add(
+            file,
+            f"{value!r} is not a date (YYYY-MM-DD)",
+            record=where,
+            field_name=f"properties.{name}",
+        )
     return day
 
 
-def _party(entity: dict[str, Any], where: str, file: str, parties: dict[str, Party],
-           problems: Problems) -> None:
+def _party(
+    entity: dict[str, Any], where: str, file: str, parties: dict[str, Party], problems: Problems
+) -> None:
     name = _first(entity, "name")
     if name is None:
         problems.add(file, "no name", record=where, field_name="properties.name")
@@ -155,15 +169,21 @@ def _party(entity: dict[str, Any], where: str, file: str, parties: dict[str, Par
         party.aliases.append((alias, "aka", False))
     party.aliases += [(a, "fka", False) for a in _values(entity, "previousName")]
     party.aliases += [(a, "aka", True) for a in _values(entity, "weakAlias")]
-    for scheme, prop in (("lei", "leiCode"), ("bic", "swiftBic"), ("imo", "imoNumber"),
-                         ("registration", "registrationNumber"), ("tax", "taxNumber")):
+    for scheme, prop in (
+        ("lei", "leiCode"),
+        ("bic", "swiftBic"),
+        ("imo", "imoNumber"),
+        ("registration", "registrationNumber"),
+        ("tax", "taxNumber"),
+    ):
         for value in _values(entity, prop):
             if scheme == "bic" and not ofac.BIC.fullmatch(value.upper()):
                 scheme = "swift"
             party.identifiers.append((scheme, value.upper() if scheme == "bic" else value, None))
     if schema == "Person":
-        nationalities = {c[:2].upper() for c in _values(entity, "nationality")
-                         + _values(entity, "citizenship")}
+        nationalities = {
+            c[:2].upper() for c in _values(entity, "nationality") + _values(entity, "citizenship")
+        }
         party.jurisdiction = nationalities.pop() if len(nationalities) == 1 else None
     else:
         party.kind = ofac.entity_kind(name, bool(party.identifier("bic")), False)
@@ -180,39 +200,60 @@ def _party(entity: dict[str, Any], where: str, file: str, parties: dict[str, Par
     parties[party.id] = party
 
 
-def _sanction(entity: dict[str, Any], where: str, file: str, parties: dict[str, Party],
-              transport: set[str], problems: Problems, notes: Counter[str]) -> None:
+def _sanction(
+    entity: dict[str, Any],
+    where: str,
+    file: str,
+    parties: dict[str, Party],
+    transport: set[str],
+    problems: Problems,
+    notes: Counter[str],
+) -> None:
     target = _first(entity, "entity")
     if target is None:
         problems.add(file, "no sanctioned entity", record=where, field_name="properties.entity")
         return
     program = _first(entity, "program") or _first(entity, "programId")
     if program is not None and not PROGRAM.fullmatch(program):
-        problems.add(file, f"{program!r} is not a program tag (letters, digits, . _ ( ) -, "
-                     "single spaces)", record=where, field_name="properties.program")
+        problems.add(
+            file,
+            f"{program!r} is not a program tag (letters, digits, . _ ( ) -, single spaces)",
+            record=where,
+            field_name="properties.program",
+        )
         return
-    start = _day(entity, "startDate", where, file, problems) or \
-        _day(entity, "listingDate", where, file, problems)
+    start = _day(entity, "startDate", where, file, problems) or _day(
+        entity, "listingDate", where, file, problems
+    )
     end = _day(entity, "endDate", where, file, problems)
     if start and end and end < start:
-        problems.add(file, f"ends ({end}) before it starts ({start})", record=where,
-                     field_name="properties.endDate")
+        problems.add(
+            file,
+            f"ends ({end}) before it starts ({start})",
+            record=where,
+            field_name="properties.endDate",
+        )
         return
     datasets = [d for d in entity.get("datasets") or [] if isinstance(d, str)]
     list_code = next((DATASET_LISTS[d] for d in datasets if d in DATASET_LISTS), None)
     if list_code is None:
-        list_code = ("FTM_" + re.sub(r"[^A-Z0-9]+", "_", datasets[0].upper()).strip("_")
-                     if datasets else "FTM")
+        list_code = (
+            "FTM_" + re.sub(r"[^A-Z0-9]+", "_", datasets[0].upper()).strip("_")
+            if datasets
+            else "FTM"
+        )
     party = parties.get(party_id("ftm", target))
     if party is None:
-        notes["sanctions of a vessel or aircraft (skipped)" if party_id("ftm", target) in transport
-              else "sanctions of an entity the file does not hold (skipped)"] += 1
+        notes[
+            "sanctions of a vessel or aircraft (skipped)"
+            if party_id("ftm", target) in transport
+            else "sanctions of an entity the file does not hold (skipped)"
+        ] += 1
         return
     party.listings.append(Listing(list_code, program, start, end=end))
 
 
-def _ownership(entity: dict[str, Any], where: str, file: str,
-               problems: Problems) -> Holding | None:
+def _ownership(entity: dict[str, Any], where: str, file: str, problems: Problems) -> Holding | None:
     owner, asset = _first(entity, "owner"), _first(entity, "asset")
     for value, prop in ((owner, "owner"), (asset, "asset")):
         if value is None:
@@ -222,12 +263,20 @@ def _ownership(entity: dict[str, Any], where: str, file: str,
     share = _percentage(_first(entity, "percentage"), where, file, problems)
     if owner is None or asset is None or share is None:
         return None
-    return Holding(party_id("ftm", owner), party_id("ftm", asset), entity["id"], "owns",
-                   start=start, end=end, **share)
+    return Holding(
+        party_id("ftm", owner),
+        party_id("ftm", asset),
+        entity["id"],
+        "owns",
+        start=start,
+        end=end,
+        **share,
+    )
 
 
-def _percentage(text: str | None, where: str, file: str,
-                problems: Problems) -> dict[str, str] | None:
+def _percentage(
+    text: str | None, where: str, file: str, problems: Problems
+) -> dict[str, str] | None:
     """``60``, ``60%``, ``60.5`` -> percent; ``25-50`` -> a band; none -> the band up to
     100 (a holding of unknown size)."""
     if text is None:
@@ -237,12 +286,22 @@ def _percentage(text: str | None, where: str, file: str,
         values = [Decimal(v) for v in (exact.groups() if exact else band.groups() if band else ())]
     except InvalidOperation:
         values = []
-    if (not values or any(not 0 <= v <= 100 for v in values) or (exact and values[0] == 0)
-            or (band and values[0] > values[1])):
-        problems.add(file, f"{text!r} is not a percentage from 0 to 100 (50, 50%, 25-50)",
-                     record=where, field_name="properties.percentage")
+    if (
+        not values
+        or any(not 0 <= v <= 100 for v in values)
+        or (exact and values[0] == 0)
+        or (band and values[0] > values[1])
+    ):
+        problems.add(
+            file,
+            f"{text!r} is not a percentage from 0 to 100 (50, 50%, 25-50)",
+            record=where,
+            field_name="properties.percentage",
+        )
         return None
     if exact:
         return {"percent": format(values[0].normalize(), "f")}
-    return {"percent_min": format(values[0].normalize(), "f"),
-            "percent_max": format(values[1].normalize(), "f")}
+    return {
+        "percent_min": format(values[0].normalize(), "f"),
+        "percent_max": format(values[1].normalize(), "f"),
+    }

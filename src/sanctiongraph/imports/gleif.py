@@ -37,13 +37,20 @@ from sanctiongraph.imports.model import (
 from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
 
 NAME = "gleif"
-DESCRIPTION = ("GLEIF golden-copy XML: LEI-CDF level 1, RR-CDF level 2 relationships, "
-               "reporting exceptions")
-ROOTS = {"LEIData": "GLEIF_LEI", "RelationshipData": "GLEIF_RR",
-         "ReportingExceptionData": "GLEIF_REPEX"}
+DESCRIPTION = (
+    "GLEIF golden-copy XML: LEI-CDF level 1, RR-CDF level 2 relationships, reporting exceptions"
+)
+ROOTS = {
+    "LEIData": "GLEIF_LEI",
+    "RelationshipData": "GLEIF_RR",
+    "ReportingExceptionData": "GLEIF_REPEX",
+}
 RECORDS = {"LEIRecord", "RelationshipRecord", "Exception"}
-LABELS = {"GLEIF_LEI": "GLEIF LEI-CDF Level 1", "GLEIF_RR": "GLEIF RR-CDF Level 2 relationships",
-          "GLEIF_REPEX": "GLEIF Level 2 reporting exceptions"}
+LABELS = {
+    "GLEIF_LEI": "GLEIF LEI-CDF Level 1",
+    "GLEIF_RR": "GLEIF RR-CDF Level 2 relationships",
+    "GLEIF_REPEX": "GLEIF Level 2 reporting exceptions",
+}
 CONSOLIDATION = {"IS_DIRECTLY_CONSOLIDATED_BY", "IS_ULTIMATELY_CONSOLIDATED_BY"}
 BRANCH = "IS_INTERNATIONAL_BRANCH_OF"
 FUND_RELATIONSHIPS = {"IS_FUND-MANAGED_BY", "IS_SUBFUND_OF", "IS_FEEDER_TO"}
@@ -55,8 +62,11 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
     branches: dict[str, str] = {}
     for path in existing_files(paths, problems):
         if path.suffix.lower() == ".json":
-            problems.add(path.name, "GLEIF API JSON is not read; download GLEIF's golden-copy "
-                         "XML (LEI-CDF, RR-CDF, reporting exceptions) and import that")
+            problems.add(
+                path.name,
+                "GLEIF API JSON is not read; download GLEIF's golden-copy "
+                "XML (LEI-CDF, RR-CDF, reporting exceptions) and import that",
+            )
             continue
         one = _read_file(path, published, problems, [r.publication.id for r in reads], branches)
         if one is not None:
@@ -69,8 +79,13 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
     return reads
 
 
-def _read_file(path: Path, published: date | None, problems: Problems, taken: list[str],
-               branches: dict[str, str]) -> ReadList | None:
+def _read_file(
+    path: Path,
+    published: date | None,
+    problems: Problems,
+    taken: list[str],
+    branches: dict[str, str],
+) -> ReadList | None:
     parties: dict[str, Party] = {}
     holdings: list[Holding] = []
     notes: Counter[str] = Counter()
@@ -95,8 +110,7 @@ def _read_file(path: Path, published: date | None, problems: Problems, taken: li
         elif tag == "Exception" and list_code == "GLEIF_REPEX":
             _exception(element, count, path.name, notes, problems)
         else:
-            problems.add(path.name, f"a {tag} in a {local(root.tag)} file",
-                         record=f"{tag} {count}")
+            problems.add(path.name, f"a {tag} in a {local(root.tag)} file", record=f"{tag} {count}")
     if list_code is None or count == 0:
         if len(problems.errors) == errors_before:  # say so unless the file's problem is said
             problems.add(path.name, "no LEIRecord, RelationshipRecord or Exception in this file")
@@ -104,22 +118,34 @@ def _read_file(path: Path, published: date | None, problems: Problems, taken: li
     day = publication_date(path, published, stated, problems)
     if day is None:
         return None
-    pub = Publication(publication_id(list_code, day, taken), list_code, LABELS[list_code],
-                      path.name, day, sha256_of(path))
+    pub = Publication(
+        publication_id(list_code, day, taken),
+        list_code,
+        LABELS[list_code],
+        path.name,
+        day,
+        sha256_of(path),
+    )
     return ReadList(pub, parties, holdings=holdings, notes=notes)
 
 
-def _lei(value: str | None, file: str, record: str, field_name: str,
-         problems: Problems) -> str | None:
+def _lei(
+    value: str | None, file: str, record: str, field_name: str, problems: Problems
+) -> str | None:
     if value is None or not lei_check_digits_ok(value):
-        problems.add(file, f"{value!r} is not an LEI (20 characters, ISO 17442 check digits)",
-                     record=record, field_name=field_name)
+        problems.add(
+            file,
+            f"{value!r} is not an LEI (20 characters, ISO 17442 check digits)",
+            record=record,
+            field_name=field_name,
+        )
         return None
     return value
 
 
-def _day(value: str | None, file: str, record: str, field_name: str,
-         problems: Problems) -> date | None:
+def _day(
+    value: str | None, file: str, record: str, field_name: str, problems: Problems
+) -> date | None:
     """``2014-11-06T00:00:00Z`` -> 2014-11-06; absent -> None; else a problem."""
     if value is None:
         return None
@@ -130,8 +156,14 @@ def _day(value: str | None, file: str, record: str, field_name: str,
         return None
 
 
-def _entity(element: Element, index: int, file: str, parties: dict[str, Party],
-            notes: Counter[str], problems: Problems) -> None:
+def _entity(
+    element: Element,
+    index: int,
+    file: str,
+    parties: dict[str, Party],
+    notes: Counter[str],
+    problems: Problems,
+) -> None:
     raw_lei = text(element, "LEI")
     record = f"LEIRecord {index} (LEI {raw_lei})"
     lei = _lei(raw_lei, file, record, "LEI", problems)
@@ -144,12 +176,17 @@ def _entity(element: Element, index: int, file: str, parties: dict[str, Party],
     if f"lei:{lei}" in parties:
         problems.add(file, f"LEI {lei} appears twice", record=record, field_name="LEI")
         return
-    party = Party(id=f"lei:{lei}", entry=lei, name=" ".join(name.split()),
-                  kind=ofac.entity_kind(name, False, False))
+    party = Party(
+        id=f"lei:{lei}",
+        entry=lei,
+        name=" ".join(name.split()),
+        kind=ofac.entity_kind(name, False, False),
+    )
     jurisdiction = (text(entity, "LegalJurisdiction") or "")[:2].upper()
     party.jurisdiction = jurisdiction if jurisdiction.isalpha() and len(jurisdiction) == 2 else None
-    party.located_in = ofac.one_country([text(entity, "LegalAddress/Country"),
-                                         text(entity, "HeadquartersAddress/Country")])
+    party.located_in = ofac.one_country(
+        [text(entity, "LegalAddress/Country"), text(entity, "HeadquartersAddress/Country")]
+    )
     party.identifiers.append(("lei", lei, None))
     registered = text(entity, "RegistrationAuthority/RegistrationAuthorityEntityID")
     if registered:
@@ -157,8 +194,13 @@ def _entity(element: Element, index: int, file: str, parties: dict[str, Party],
     for group in ("OtherEntityNames", "TransliteratedOtherEntityNames"):
         for other in children(child(entity, group), group[:-1]):
             if other.text and other.text.strip():
-                party.aliases.append((" ".join(other.text.split()),
-                                      ALIAS_KINDS.get(other.get("type") or "", "aka"), False))
+                party.aliases.append(
+                    (
+                        " ".join(other.text.split()),
+                        ALIAS_KINDS.get(other.get("type") or "", "aka"),
+                        False,
+                    )
+                )
     status = text(entity, "EntityStatus")
     if status and status != "ACTIVE":
         notes[f"entities with EntityStatus {status} (kept)"] += 1
@@ -168,8 +210,15 @@ def _entity(element: Element, index: int, file: str, parties: dict[str, Party],
     parties[party.id] = party
 
 
-def _relationship(element: Element, index: int, file: str, holdings: list[Holding],
-                  branches: dict[str, str], notes: Counter[str], problems: Problems) -> None:
+def _relationship(
+    element: Element,
+    index: int,
+    file: str,
+    holdings: list[Holding],
+    branches: dict[str, str],
+    notes: Counter[str],
+    problems: Problems,
+) -> None:
     relationship = child(element, "Relationship")
     kind = text(relationship, "RelationshipType")
     start_lei, end_lei = (text(relationship, f"{node}/NodeID") for node in ("StartNode", "EndNode"))
@@ -179,28 +228,39 @@ def _relationship(element: Element, index: int, file: str, holdings: list[Holdin
     for node in ("StartNode", "EndNode"):
         node_type = text(relationship, f"{node}/NodeIDType")
         if node_type not in (None, "LEI"):
-            problems.add(file, f"node type {node_type!r}; only LEI nodes are read",
-                         record=record, field_name=f"{node}/NodeIDType")
+            problems.add(
+                file,
+                f"node type {node_type!r}; only LEI nodes are read",
+                record=record,
+                field_name=f"{node}/NodeIDType",
+            )
     if kind is None:
         problems.add(file, "no relationship type", record=record, field_name="RelationshipType")
         return
     start = end = None
     for period in children(child(relationship, "RelationshipPeriods"), "RelationshipPeriod"):
         if text(period, "PeriodType") == "RELATIONSHIP_PERIOD":
-            start = _day(text(period, "StartDate"), file, record, "RelationshipPeriod/StartDate",
-                         problems)
-            end = _day(text(period, "EndDate"), file, record, "RelationshipPeriod/EndDate",
-                       problems)
-    for quantifier in children(child(relationship, "RelationshipQuantifiers"),
-                               "RelationshipQuantifier"):
+            start = _day(
+                text(period, "StartDate"), file, record, "RelationshipPeriod/StartDate", problems
+            )
+            end = _day(
+                text(period, "EndDate"), file, record, "RelationshipPeriod/EndDate", problems
+            )
+    for quantifier in children(
+        child(relationship, "RelationshipQuantifiers"), "RelationshipQuantifier"
+    ):
         amount = text(quantifier, "QuantifierAmount")
         try:
             value = Decimal(amount or "")
             if not 0 <= value <= 100:
                 raise InvalidOperation
         except InvalidOperation:
-            problems.add(file, f"{amount!r} is not an amount from 0 to 100", record=record,
-                         field_name="QuantifierAmount")
+            problems.add(
+                file,
+                f"{amount!r} is not an amount from 0 to 100",
+                record=record,
+                field_name="QuantifierAmount",
+            )
             continue
         notes[f"consolidation quantifiers {amount} (not a share; not used)"] += 1
     if child_lei is None or parent_lei is None:
@@ -210,17 +270,25 @@ def _relationship(element: Element, index: int, file: str, holdings: list[Holdin
         notes["inactive relationships with no end date (skipped)"] += 1
         return
     if kind in CONSOLIDATION:
-        holdings.append(Holding(owner=f"lei:{parent_lei}", owned=f"lei:{child_lei}",
-                                entry=f"{child_lei} {kind} {parent_lei}", kind="controls",
-                                start=start, end=end))
+        holdings.append(
+            Holding(
+                owner=f"lei:{parent_lei}",
+                owned=f"lei:{child_lei}",
+                entry=f"{child_lei} {kind} {parent_lei}",
+                kind="controls",
+                start=start,
+                end=end,
+            )
+        )
     elif kind == BRANCH:
         branches[f"lei:{child_lei}"] = f"lei:{parent_lei}"
     else:
         notes[f"relationships {kind} (skipped)"] += 1
 
 
-def _exception(element: Element, index: int, file: str, notes: Counter[str],
-               problems: Problems) -> None:
+def _exception(
+    element: Element, index: int, file: str, notes: Counter[str], problems: Problems
+) -> None:
     raw_lei = text(element, "LEI")
     record = f"Exception {index} (LEI {raw_lei})"
     _lei(raw_lei, file, record, "LEI", problems)
@@ -241,7 +309,8 @@ def _name_the_unnamed(reads: list[ReadList]) -> None:
         leis = {h.owner for h in read.holdings} | {h.owned for h in read.holdings}
         for pid in sorted(leis - named):
             lei = pid.removeprefix("lei:")
-            read.parties[pid] = Party(id=pid, entry=lei, name=lei, kind="company",
-                                      identifiers=[("lei", lei, None)])
+            read.parties[pid] = Party(
+                id=pid, entry=lei, name=lei, kind="company", identifiers=[("lei", lei, None)]
+            )
             read.notes["entities known only by their LEI (no level 1 record given)"] += 1
         named |= leis

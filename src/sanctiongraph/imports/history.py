@@ -30,13 +30,44 @@ ONE_DAY = timedelta(days=1)
 
 HEADERS: dict[str, list[str]] = {
     "publications.csv": ["id", "list", "file", "published", "sha256"],
-    "entities.csv": ["id", "name", "kind", "jurisdiction", "located_in", "branch_of", "lei",
-                     "bic", "publication", "entry"],
-    "designations.csv": ["entity", "list", "program", "start", "start_basis",
-                         "possibly_from", "end", "end_basis", "possibly_until", "measure",
-                         "publication", "entry"],
-    "ownership.csv": ["owner", "owned", "kind", "percent", "percent_min", "percent_max",
-                      "start", "end", "publication", "entry"],
+    "entities.csv": [
+        "id",
+        "name",
+        "kind",
+        "jurisdiction",
+        "located_in",
+        "branch_of",
+        "lei",
+        "bic",
+        "publication",
+        "entry",
+    ],
+    "designations.csv": [
+        "entity",
+        "list",
+        "program",
+        "start",
+        "start_basis",
+        "possibly_from",
+        "end",
+        "end_basis",
+        "possibly_until",
+        "measure",
+        "publication",
+        "entry",
+    ],
+    "ownership.csv": [
+        "owner",
+        "owned",
+        "kind",
+        "percent",
+        "percent_min",
+        "percent_max",
+        "start",
+        "end",
+        "publication",
+        "entry",
+    ],
     "aliases.csv": ["entity", "name", "kind", "weak", "publication", "entry"],
     "identifiers.csv": ["entity", "scheme", "value", "country", "publication", "entry"],
     "links.csv": ["entity", "linked_to", "publication", "entry"],
@@ -48,7 +79,8 @@ class Tables:
     """The package's rows by file, each row a dict by column."""
 
     rows: dict[str, list[dict[str, str]]] = field(
-        default_factory=lambda: {name: [] for name in HEADERS})
+        default_factory=lambda: {name: [] for name in HEADERS}
+    )
     notes: Counter[str] = field(default_factory=Counter)
     publications: list[Publication] = field(default_factory=list)
 
@@ -73,17 +105,26 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
         for earlier, later in pairwise(reads):
             lists_entries = any(p.listings for r in (earlier, later) for p in r.parties.values())
             if earlier.publication.published == later.publication.published and lists_entries:
-                problems.add(later.publication.file, f"two publications of the {code} list "
-                             f"on {later.publication.published}: {earlier.publication.file} "
-                             "and this one; give each its own date")
+                problems.add(
+                    later.publication.file,
+                    f"two publications of the {code} list "
+                    f"on {later.publication.published}: {earlier.publication.file} "
+                    "and this one; give each its own date",
+                )
     if problems.errors:
         return tables
     ordered = sorted(lists, key=lambda r: r.publication.published)
     tables.publications = [read.publication for read in ordered]
     for read in ordered:
         p = read.publication
-        tables.add("publications.csv", id=p.id, list=p.list_code, file=p.file,
-                   published=p.published.isoformat(), sha256=p.sha256)
+        tables.add(
+            "publications.csv",
+            id=p.id,
+            list=p.list_code,
+            file=p.file,
+            published=p.published.isoformat(),
+            sha256=p.sha256,
+        )
     _entities(tables, ordered)
     for reads in by_list.values():
         _designations(tables, reads)
@@ -103,11 +144,19 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
         lei = next((v for v in leis if lei_check_digits_ok(v)), None)
         if leis and lei is None:  # a typo in the list: kept in identifiers.csv only
             tables.notes["LEIs with wrong check digits (in identifiers.csv only)"] += 1
-        tables.add("entities.csv", id=party_id, name=party.name, kind=party.kind,
-                   jurisdiction=party.jurisdiction, located_in=party.located_in,
-                   branch_of=party.branch_of if party.branch_of in latest else None,
-                   lei=lei, bic=party.identifier("bic"),
-                   publication=";".join(seen_in[party_id]), entry=party.entry)
+        tables.add(
+            "entities.csv",
+            id=party_id,
+            name=party.name,
+            kind=party.kind,
+            jurisdiction=party.jurisdiction,
+            located_in=party.located_in,
+            branch_of=party.branch_of if party.branch_of in latest else None,
+            lei=lei,
+            bic=party.identifier("bic"),
+            publication=";".join(seen_in[party_id]),
+            entry=party.entry,
+        )
 
 
 def _designations(tables: Tables, reads: list[ReadList]) -> None:
@@ -121,11 +170,17 @@ def _designations(tables: Tables, reads: list[ReadList]) -> None:
     for (party_id, list_code, program), where in shown.items():
         for first, last in _runs(sorted(where)):
             party, listing = where[last]
-            stated = next((where[i][1].start for i in range(last, first - 1, -1)
-                           if where[i][1].start), None)
-            row = {"entity": party_id, "list": list_code, "program": program or None,
-                   "measure": listing.measure, "entry": party.entry,
-                   "publication": ";".join(reads[i].publication.id for i in range(first, last + 1))}
+            stated = next(
+                (where[i][1].start for i in range(last, first - 1, -1) if where[i][1].start), None
+            )
+            row = {
+                "entity": party_id,
+                "list": list_code,
+                "program": program or None,
+                "measure": listing.measure,
+                "entry": party.entry,
+                "publication": ";".join(reads[i].publication.id for i in range(first, last + 1)),
+            }
             if stated:
                 row.update(start=stated.isoformat(), start_basis="stated")
             else:
@@ -171,7 +226,9 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
         for party in read.parties.values():
             entry_of[party.id] = party.entry
             for name, kind, weak in party.aliases:
-                cited[("aliases.csv", party.id, name, kind or "", "true" if weak else "")].append(pub)
+                cited[("aliases.csv", party.id, name, kind or "", "true" if weak else "")].append(
+                    pub
+                )
             for scheme, value, country in party.identifiers:
                 cited[("identifiers.csv", party.id, scheme, value, country or "")].append(pub)
             for controller in party.controlled_by:
@@ -196,20 +253,41 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
         provenance = {"publication": ";".join(dict.fromkeys(pubs))}
         if file == "aliases.csv":
             name, kind, weak_text = rest
-            tables.add(file, entity=party_id, name=name, kind=kind, weak=weak_text,
-                       entry=entry_of[party_id], **provenance)
+            tables.add(
+                file,
+                entity=party_id,
+                name=name,
+                kind=kind,
+                weak=weak_text,
+                entry=entry_of[party_id],
+                **provenance,
+            )
         elif file == "identifiers.csv":
             scheme, value, country = rest
-            tables.add(file, entity=party_id, scheme=scheme, value=value, country=country,
-                       entry=entry_of[party_id], **provenance)
+            tables.add(
+                file,
+                entity=party_id,
+                scheme=scheme,
+                value=value,
+                country=country,
+                entry=entry_of[party_id],
+                **provenance,
+            )
         elif file == "ownership.csv":
             (owned,) = rest
-            tables.add(file, owner=party_id, owned=owned, kind="controls",
-                       entry=entry_of[owned], **provenance)
+            tables.add(
+                file,
+                owner=party_id,
+                owned=owned,
+                kind="controls",
+                entry=entry_of[owned],
+                **provenance,
+            )
         else:
             (target,) = rest
-            tables.add(file, entity=party_id, linked_to=target, entry=entry_of[party_id],
-                       **provenance)
+            tables.add(
+                file, entity=party_id, linked_to=target, entry=entry_of[party_id], **provenance
+            )
 
 
 def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
@@ -233,10 +311,18 @@ def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
     for h, pubs in cited.items():
         if len(set(entries[h])) > 1:
             tables.notes["records stating a relation another record states (merged)"] += (
-                len(set(entries[h])) - 1)
-        tables.add("ownership.csv", owner=h.owner, owned=h.owned, kind=h.kind,
-                   percent=h.percent, percent_min=h.percent_min, percent_max=h.percent_max,
-                   start=h.start.isoformat() if h.start else None,
-                   end=h.end.isoformat() if h.end else None,
-                   publication=";".join(dict.fromkeys(pubs)),
-                   entry=";".join(dict.fromkeys(entries[h])))
+                len(set(entries[h])) - 1
+            )
+        tables.add(
+            "ownership.csv",
+            owner=h.owner,
+            owned=h.owned,
+            kind=h.kind,
+            percent=h.percent,
+            percent_min=h.percent_min,
+            percent_max=h.percent_max,
+            start=h.start.isoformat() if h.start else None,
+            end=h.end.isoformat() if h.end else None,
+            publication=";".join(dict.fromkeys(pubs)),
+            entry=";".join(dict.fromkeys(entries[h])),
+        )

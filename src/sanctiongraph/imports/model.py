@@ -46,8 +46,13 @@ def list_label(list_code: str) -> str:
     ``SDN`` is ``OFAC SDN List``; a code this version does not know is ``<code> list``."""
     from sanctiongraph.imports import gleif, ofac  # they import this module
 
-    labels = {**ofac.LIST_LABELS, **gleif.LABELS, "UN": UN_LABEL,
-              "BODS": "BODS statements", "FTM": "FollowTheMoney entities"}
+    labels = {
+        **ofac.LIST_LABELS,
+        **gleif.LABELS,
+        "UN": UN_LABEL,
+        "BODS": "BODS statements",
+        "FTM": "FollowTheMoney entities",
+    }
     return labels.get(list_code, f"{list_code} list")
 
 
@@ -83,7 +88,9 @@ class Party:
     jurisdiction: str | None = None  # only where the file says where it is organised
     located_in: str | None = None  # the one country of all its addresses, if one
     aliases: list[tuple[str, str | None, bool]] = field(default_factory=list)  # name, kind, weak
-    identifiers: list[tuple[str, str, str | None]] = field(default_factory=list)  # scheme, value, country
+    identifiers: list[tuple[str, str, str | None]] = field(
+        default_factory=list
+    )  # scheme, value, country
     listings: list[Listing] = field(default_factory=list)
     linked_names: list[str] = field(default_factory=list)  # "Linked To:" names, unresolved
     linked_ids: list[str] = field(default_factory=list)  # party ids of typed, non-ownership links
@@ -127,8 +134,14 @@ class Problems:
     def __init__(self) -> None:
         self.errors: list[InputError] = []
 
-    def add(self, file: str, message: str, record: str | None = None,
-            line: int | None = None, field_name: str | None = None) -> None:
+    def add(
+        self,
+        file: str,
+        message: str,
+        record: str | None = None,
+        line: int | None = None,
+        field_name: str | None = None,
+    ) -> None:
         """A problem in ``file`` at a ``record`` (``sdnEntry uid 15603``) or ``line``,
         in ``field_name``."""
         text = f"{record}: {message}" if record else message
@@ -167,8 +180,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def publication_date(path: Path, published: date | None, stated: date | None,
-                     problems: Problems) -> date | None:
+def publication_date(
+    path: Path, published: date | None, stated: date | None, problems: Problems
+) -> date | None:
     """The date of a publication: ``--published``, else an ISO date in the file name,
     else a date the file states about itself; else a problem saying so."""
     if published is not None:
@@ -181,8 +195,11 @@ def publication_date(path: Path, published: date | None, stated: date | None,
             pass
     if stated is not None:
         return stated
-    problems.add(path.name, "no publication date: the file carries none; give --published "
-                 "YYYY-MM-DD or put the date in the file name (sdn-2023-06-01.csv)")
+    problems.add(
+        path.name,
+        "no publication date: the file carries none; give --published "
+        "YYYY-MM-DD or put the date in the file name (sdn-2023-06-01.csv)",
+    )
     return None
 
 
@@ -208,8 +225,9 @@ def existing_files(paths: list[Path], problems: Problems) -> list[Path]:
     return [path for path in paths if path.is_file()]
 
 
-def read_each(items: Iterable[T],
-              read_one: Callable[[T, list[str]], ReadList | None]) -> list[ReadList]:
+def read_each(
+    items: Iterable[T], read_one: Callable[[T, list[str]], ReadList | None]
+) -> list[ReadList]:
     """``read_one(item, ids taken so far)`` for each item, keeping what it read."""
     reads: list[ReadList] = []
     for item in items:

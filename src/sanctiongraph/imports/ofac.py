@@ -26,8 +26,12 @@ CONSOLIDATED_LISTS = {
     "561-Related": "CAPTA",
     "UKRAINE-EO13662": "SSI",
     "NS-PLC": "NS_PLC",
-    "FSE-IR": "FSE", "FSE-SY": "FSE", "FSE-WMD": "FSE", "FSE-SDGT": "FSE",
-    "CMIC-EO13959": "NS_CMIC", "CMIC-EO14032": "NS_CMIC",
+    "FSE-IR": "FSE",
+    "FSE-SY": "FSE",
+    "FSE-WMD": "FSE",
+    "FSE-SDGT": "FSE",
+    "CMIC-EO13959": "NS_CMIC",
+    "CMIC-EO14032": "NS_CMIC",
     "RUSSIA-EO14024": "NS_MBS",
 }
 LIST_NAMES = {
@@ -44,22 +48,34 @@ LIST_NAMES = {
 UMBRELLA_LISTS = {"Consolidated List"}  # every consolidated entry is on it: not a list of its own
 LIST_LABELS = {"SDN": "OFAC SDN List", "CONS": "OFAC Consolidated (non-SDN) List"}
 
-BANK_WORDS = re.compile(
-    r"\b(BANK|BANKING|BANCO|BANQUE|BANCA|BANKA|BANKASI|BANKI)\b", re.IGNORECASE)
+BANK_WORDS = re.compile(r"\b(BANK|BANKING|BANCO|BANQUE|BANCA|BANKA|BANKASI|BANKI)\b", re.IGNORECASE)
 CENTRAL_BANK = re.compile(r"\bCENTRAL BANK\b|\bBANK MARKAZI\b", re.IGNORECASE)
 GOVERNMENT = re.compile(r"^GOVERNMENT OF\b", re.IGNORECASE)
 CAPTA_PROHIBITED = re.compile(r"prohibited from opening or maintaining", re.IGNORECASE)
 # Numbers a company registry gives: their country is where the entry is registered.
-REGISTRATION_KINDS = ("Registration ID", "Business Registration Number", "Registration Number",
-                      "Commercial Registry Number", "Public Registration Number",
-                      "UK Company Number", "Company Number", "Business Number",
-                      "Folio Mercantil No.", "C.R. No.", "Chamber of Commerce Number",
-                      "Istanbul Chamber of Comm. No.", "Enterprise Number",
-                      "Trade License No.", "Central Registration System Number",
-                      "Economic Register Number", "Certificate of Incorporation Number",
-                      "Government Gazette Number")
+REGISTRATION_KINDS = (
+    "Registration ID",
+    "Business Registration Number",
+    "Registration Number",
+    "Commercial Registry Number",
+    "Public Registration Number",
+    "UK Company Number",
+    "Company Number",
+    "Business Number",
+    "Folio Mercantil No.",
+    "C.R. No.",
+    "Chamber of Commerce Number",
+    "Istanbul Chamber of Comm. No.",
+    "Enterprise Number",
+    "Trade License No.",
+    "Central Registration System Number",
+    "Economic Register Number",
+    "Certificate of Incorporation Number",
+    "Government Gazette Number",
+)
 LISTING_DATE = re.compile(
-    r"^Listing Date \((?P<what>[^)]*)\):?\s*(?P<date>\d{1,2} [A-Z][a-z]{2} \d{4})")
+    r"^Listing Date \((?P<what>[^)]*)\):?\s*(?P<date>\d{1,2} [A-Z][a-z]{2} \d{4})"
+)
 COUNTRY_IN_PARENS = re.compile(r"^(?P<value>.*?)\s*\((?P<country>[^()]+)\)$")
 
 
@@ -105,9 +121,14 @@ class Remarks:
         """The date a "Listing Date (...)" remark states for the listing under
         ``program``: the remark must name the program (``EO 14024`` for
         RUSSIA-EO14024, ``CMIC``), or be the only one of an entry with one listing."""
-        found = [day for what, day in self.listing_dates
-                 if any(len(token) >= 4 and token in (program or "").upper()
-                        for token in re.findall(r"[A-Z0-9]+", what.upper()))]
+        found = [
+            day
+            for what, day in self.listing_dates
+            if any(
+                len(token) >= 4 and token in (program or "").upper()
+                for token in re.findall(r"[A-Z0-9]+", what.upper())
+            )
+        ]
         if not found and listings == 1 and len(self.listing_dates) == 1:
             found = [self.listing_dates[0][1]]
         return min(found) if found else None
@@ -116,19 +137,28 @@ class Remarks:
 FEATURE = re.compile(
     r"(?:alt\. )?(Linked To:|a\.k\.a\. ['\"]|SWIFT/BIC |Legal Entity Number |Company Number IMO |"
     r"IMO |Nationality of Registration |nationality |Tax ID No\. |Listing Date |"
-    + "|".join(re.escape(kind + " ") for kind in REGISTRATION_KINDS) + ")")
+    + "|".join(re.escape(kind + " ") for kind in REGISTRATION_KINDS)
+    + ")"
+)
 
 
 def read_remarks(text: str | None) -> Remarks:
     """The facts of an entry's remarks (a fresh object; parsing is cached by text,
     since successive publications repeat most remarks)."""
     identifiers, weak, linked, registered, nationality, dates = _parse_remarks(text or "")
-    return Remarks(list(identifiers), list(weak), list(linked), set(registered), nationality,
-                   list(dates))
+    return Remarks(
+        list(identifiers), list(weak), list(linked), set(registered), nationality, list(dates)
+    )
 
 
-_ParsedRemarks = tuple[tuple[tuple[str, str, str | None], ...], tuple[str, ...], tuple[str, ...],
-                       frozenset[str], str | None, tuple[tuple[str, date], ...]]
+_ParsedRemarks = tuple[
+    tuple[tuple[str, str, str | None], ...],
+    tuple[str, ...],
+    tuple[str, ...],
+    frozenset[str],
+    str | None,
+    tuple[tuple[str, date], ...],
+]
 
 
 @lru_cache(maxsize=65536)
@@ -139,9 +169,9 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
         found = FEATURE.match(feature)
         if found is None:
             continue
-        kind, value = found.group(1), feature[found.end():].strip()
+        kind, value = found.group(1), feature[found.end() :].strip()
         if kind == "Listing Date ":
-            listing_date = LISTING_DATE.match(feature[found.start(1):])
+            listing_date = LISTING_DATE.match(feature[found.start(1) :])
             if listing_date:
                 try:
                     day = datetime.strptime(listing_date.group("date"), "%d %b %Y").date()
@@ -157,7 +187,9 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
             remarks.identifiers.append(("bic" if BIC.fullmatch(value) else "swift", value, None))
         elif kind == "Legal Entity Number ":
             value, country = _with_country(value)
-            remarks.identifiers.append(("lei" if LEI.fullmatch(value) else "lei_text", value, country))
+            remarks.identifiers.append(
+                ("lei" if LEI.fullmatch(value) else "lei_text", value, country)
+            )
         elif kind in ("IMO ", "Company Number IMO "):
             if IMO.fullmatch(value):
                 remarks.identifiers.append(("imo", value, None))
@@ -175,9 +207,14 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
             remarks.identifiers.append(("registration", value, country))
             if country:
                 remarks.registered_in.add(country)
-    return (tuple(remarks.identifiers), tuple(remarks.weak_aliases),
-            tuple(remarks.linked_names), frozenset(remarks.registered_in), remarks.nationality,
-            tuple(remarks.listing_dates))
+    return (
+        tuple(remarks.identifiers),
+        tuple(remarks.weak_aliases),
+        tuple(remarks.linked_names),
+        frozenset(remarks.registered_in),
+        remarks.nationality,
+        tuple(remarks.listing_dates),
+    )
 
 
 def _with_country(text: str) -> tuple[str, str | None]:

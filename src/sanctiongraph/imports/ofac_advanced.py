@@ -34,8 +34,15 @@ from sanctiongraph.imports.xmlstream import Element, child, children, local, rec
 
 NAME = "ofac-advanced"
 DESCRIPTION = "OFAC advanced XML: sdn_advanced.xml / cons_advanced.xml (streamed)"
-RECORDS = {"ReferenceValueSets", "DateOfIssue", "Location", "IDRegDocument", "DistinctParty",
-           "ProfileRelationship", "SanctionsEntry"}
+RECORDS = {
+    "ReferenceValueSets",
+    "DateOfIssue",
+    "Location",
+    "IDRegDocument",
+    "DistinctParty",
+    "ProfileRelationship",
+    "SanctionsEntry",
+}
 ALIAS_TYPES = {"A.K.A.": "aka", "F.K.A.": "fka", "N.K.A.": "nka"}
 OWNED_OR_CONTROLLED_BY = "Owned or Controlled By"
 CAPTA_FULL = "561 Full Restrictions"
@@ -76,8 +83,9 @@ class _Reader:
     def location(self, element: Element) -> None:
         country = child(element, "LocationCountry")
         area = child(element, "LocationAreaCode")
-        iso = (self.country_iso.get(country.get("CountryID", "")) if country is not None else None) \
-            or (self.area_iso.get(area.get("AreaCodeID", "")) if area is not None else None)
+        iso = (
+            self.country_iso.get(country.get("CountryID", "")) if country is not None else None
+        ) or (self.area_iso.get(area.get("AreaCodeID", "")) if area is not None else None)
         if iso and re.fullmatch(r"[A-Z]{2}", iso):
             self.location_country[element.get("ID", "")] = iso
 
@@ -86,26 +94,35 @@ class _Reader:
         number = text(element, "IDRegistrationNo")
         country = self.country_iso.get(element.get("IssuedBy-CountryID", ""))
         if kind and number:
-            self.documents.setdefault(element.get("IdentityID", ""), []).append((kind, number, country))
+            self.documents.setdefault(element.get("IdentityID", ""), []).append(
+                (kind, number, country)
+            )
 
     def party(self, element: Element, index: int) -> None:
         ref = element.get("FixedRef")
         record = f"DistinctParty {index} (FixedRef {ref})"
         profile = child(element, "Profile")
         if not ref or not ref.isdigit() or profile is None:
-            self.problems.add(self.file, "no numeric FixedRef or no Profile", record=record,
-                              field_name="FixedRef")
+            self.problems.add(
+                self.file, "no numeric FixedRef or no Profile", record=record, field_name="FixedRef"
+            )
             return
         subtype = profile.get("PartySubTypeID")
-        party_type = self.value("PartyTypeValues", self.value("PartySubTypeValues", f"{subtype}:type"))
+        party_type = self.value(
+            "PartyTypeValues", self.value("PartySubTypeValues", f"{subtype}:type")
+        )
         if party_type not in ("Individual", "Entity"):
-            self.skipped[(self.value("PartySubTypeValues", subtype) or party_type or "other").lower()] += 1
+            self.skipped[
+                (self.value("PartySubTypeValues", subtype) or party_type or "other").lower()
+            ] += 1
             self.transport.add(ref)
             return
         identities = children(profile, "Identity")
         identity = next((i for i in identities if i.get("Primary") == "true"), None)
         if identity is None:
-            self.problems.add(self.file, "no primary Identity", record=record, field_name="Identity")
+            self.problems.add(
+                self.file, "no primary Identity", record=record, field_name="Identity"
+            )
             return
         name, aliases = None, []
         for alias in children(identity, "Alias"):
@@ -115,13 +132,20 @@ class _Reader:
             if alias.get("Primary") == "true" and name is None:
                 name = alias_name
             else:
-                kind = ALIAS_TYPES.get(self.value("AliasTypeValues", alias.get("AliasTypeID")) or "")
+                kind = ALIAS_TYPES.get(
+                    self.value("AliasTypeValues", alias.get("AliasTypeID")) or ""
+                )
                 aliases.append((alias_name, kind, alias.get("LowQuality") == "true"))
         if not name:
             self.problems.add(self.file, "no primary name", record=record, field_name="Alias")
             return
-        party = Party(id=f"ofac:{ref}", entry=ref, name=name,
-                      kind="person" if party_type == "Individual" else "", aliases=aliases)
+        party = Party(
+            id=f"ofac:{ref}",
+            entry=ref,
+            name=name,
+            kind="person" if party_type == "Individual" else "",
+            aliases=aliases,
+        )
         registered: set[str] = set()
         addresses: list[str | None] = []
         nationality: set[str] = set()
@@ -130,7 +154,11 @@ class _Reader:
             version = child(feature, "FeatureVersion")
             detail = text(version, "VersionDetail")
             place = child(version, "VersionLocation")
-            country = self.location_country.get(place.get("LocationID", "")) if place is not None else None
+            country = (
+                self.location_country.get(place.get("LocationID", ""))
+                if place is not None
+                else None
+            )
             if kind == "SWIFT/BIC" and detail:
                 scheme = "bic" if ofac.BIC.fullmatch(detail.upper()) else "swift"
                 party.identifiers.append((scheme, detail.upper(), None))
@@ -152,8 +180,9 @@ class _Reader:
             if doc_scheme == "registration" and country:
                 registered.add(country)
         party.located_in = ofac.one_country(addresses)
-        remarks = ofac.Remarks(registered_in=registered,
-                               nationality=ofac.one_country(list(nationality)))
+        remarks = ofac.Remarks(
+            registered_in=registered, nationality=ofac.one_country(list(nationality))
+        )
         party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind or "entity")
         self.comments[ref] = text(element, "Comment") or ""
         self.parties[party.id] = party
@@ -168,9 +197,12 @@ class _Reader:
                 self.skipped["relationships of skipped entries"] += 1
                 return
             missing = source if party is None else target
-            self.problems.add(self.file, f"names profile {missing}, which is no DistinctParty "
-                              "of this file", record=record, field_name="From-ProfileID"
-                              if party is None else "To-ProfileID")
+            self.problems.add(
+                self.file,
+                f"names profile {missing}, which is no DistinctParty of this file",
+                record=record,
+                field_name="From-ProfileID" if party is None else "To-ProfileID",
+            )
             return
         if element.get("Former") == "true":
             self.skipped["former relationships"] += 1
@@ -185,17 +217,27 @@ class _Reader:
         party = self.parties.get(f"ofac:{ref}")
         if party is None:
             if ref not in self.transport:
-                self.problems.add(self.file, f"names profile {ref!r}, which is no DistinctParty "
-                                  "of this file", record=record, field_name="ProfileID")
+                self.problems.add(
+                    self.file,
+                    f"names profile {ref!r}, which is no DistinctParty of this file",
+                    record=record,
+                    field_name="ProfileID",
+                )
             return
         list_name = self.value("ListValues", element.get("ListID"))
         if list_name is None:
-            self.problems.add(self.file, f"unknown ListID {element.get('ListID')!r}",
-                              record=record, field_name="ListID")
+            self.problems.add(
+                self.file,
+                f"unknown ListID {element.get('ListID')!r}",
+                record=record,
+                field_name="ListID",
+            )
             return
         if list_name in ofac.UMBRELLA_LISTS:
             return
-        code = ofac.LIST_NAMES.get(list_name) or re.sub(r"[^A-Z0-9]+", "_", list_name.upper()).strip("_")
+        code = ofac.LIST_NAMES.get(list_name) or re.sub(
+            r"[^A-Z0-9]+", "_", list_name.upper()
+        ).strip("_")
         start = _date(child(child(element, "EntryEvent"), "Date"))
         programs, types = [], []
         for measure in children(element, "SanctionsMeasure"):
@@ -205,12 +247,18 @@ class _Reader:
             types.append(kind)
         capta_measure = None
         if code == "CAPTA":
-            capta_measure = "prohibit_maintain" if CAPTA_FULL in types else \
-                ofac.capta_measure(self.comments.get(ref, ""))
+            capta_measure = (
+                "prohibit_maintain"
+                if CAPTA_FULL in types
+                else ofac.capta_measure(self.comments.get(ref, ""))
+            )
             if capta_measure is None:
-                self.problems.add(self.file, "a CAPTA listing whose measures and comment state "
-                                  "no 31 CFR 561.203 measure", record=record,
-                                  field_name="SanctionsMeasure")
+                self.problems.add(
+                    self.file,
+                    "a CAPTA listing whose measures and comment state no 31 CFR 561.203 measure",
+                    record=record,
+                    field_name="SanctionsMeasure",
+                )
         for program in programs or [None]:
             party.listings.append(Listing(code, program, start, capta_measure))
 
@@ -218,35 +266,45 @@ class _Reader:
         for party in self.parties.values():
             if not party.kind:
                 on_capta = any(li.list_code == "CAPTA" for li in party.listings)
-                party.kind = ofac.entity_kind(party.name, party.identifier("bic") is not None,
-                                              on_capta)
+                party.kind = ofac.entity_kind(
+                    party.name, party.identifier("bic") is not None, on_capta
+                )
         for party_id in [p.id for p in self.parties.values() if not p.listings]:
             self.skipped["parties on no list but the umbrella list"] += 1
             del self.parties[party_id]
 
 
 def _documented_name(alias: Element) -> str | None:
-    parts = [text(v) for part in children(child(alias, "DocumentedName"), "DocumentedNamePart")
-             for v in children(part, "NamePartValue")]
+    parts = [
+        text(v)
+        for part in children(child(alias, "DocumentedName"), "DocumentedNamePart")
+        for v in children(part, "NamePartValue")
+    ]
     name = " ".join(p for p in parts if p)
     return name or None
 
 
 def _date(element: Element | None) -> date | None:
     try:
-        return date(int(text(element, "Year") or ""), int(text(element, "Month") or ""),
-                    int(text(element, "Day") or ""))
+        return date(
+            int(text(element, "Year") or ""),
+            int(text(element, "Month") or ""),
+            int(text(element, "Day") or ""),
+        )
     except ValueError:
         return None
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
-    return read_each(existing_files(paths, problems),
-                     lambda path, taken: _read_file(path, published, problems, taken))
+    return read_each(
+        existing_files(paths, problems),
+        lambda path, taken: _read_file(path, published, problems, taken),
+    )
 
 
-def _read_file(path: Path, published: date | None, problems: Problems,
-               taken: list[str]) -> ReadList | None:
+def _read_file(
+    path: Path, published: date | None, problems: Problems, taken: list[str]
+) -> ReadList | None:
     reader = _Reader(path, problems)
     counters: Counter[str] = Counter()
     for _root, element in records(path, RECORDS, problems, {"Sanctions"}):
@@ -275,6 +333,12 @@ def _read_file(path: Path, published: date | None, problems: Problems,
     if day is None:
         return None
     list_code = "CONS" if "cons" in path.name.lower() else "SDN"
-    pub = Publication(publication_id(list_code, day, taken), list_code,
-                      ofac.LIST_LABELS[list_code], path.name, day, sha256_of(path))
+    pub = Publication(
+        publication_id(list_code, day, taken),
+        list_code,
+        ofac.LIST_LABELS[list_code],
+        path.name,
+        day,
+        sha256_of(path),
+    )
     return ReadList(pub, reader.parties, reader.skipped)

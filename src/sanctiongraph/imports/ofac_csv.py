@@ -33,8 +33,20 @@ from sanctiongraph.imports.model import (
 
 NAME = "ofac-csv"
 DESCRIPTION = "OFAC legacy CSV: SDN.CSV (+ ADD, ALT, SDN_COMMENTS) or cons_prim.csv (+ cons_add, cons_alt, cons_comments)"
-MAIN_COLUMNS = ["ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign",
-                "Vess_type", "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks"]
+MAIN_COLUMNS = [
+    "ent_num",
+    "SDN_Name",
+    "SDN_Type",
+    "Program",
+    "Title",
+    "Call_Sign",
+    "Vess_type",
+    "Tonnage",
+    "GRT",
+    "Vess_flag",
+    "Vess_owner",
+    "Remarks",
+]
 COMPANIONS = {  # main-file stem prefix -> companion prefix per role
     "sdn": {"add": "add", "alt": "alt", "comments": "sdn_comments"},
     "cons_prim": {"add": "cons_add", "alt": "cons_alt", "comments": "cons_comments"},
@@ -64,8 +76,9 @@ def find_main_files(paths: list[Path], problems: Problems) -> list[MainFile]:
             found = [p for p in sorted(path.iterdir()) if p.is_file() and _family(p)]
             if not found:
                 problems.add(path.name, "no SDN.CSV or cons_prim.csv in this folder")
-            mains += [_with_companions(p, family) for p in found
-                      if (family := _family(p)) is not None]
+            mains += [
+                _with_companions(p, family) for p in found if (family := _family(p)) is not None
+            ]
         elif path.is_file():
             mains.append(_with_companions(path, _family(path) or "sdn"))
         else:
@@ -85,7 +98,7 @@ def _family(path: Path) -> str | None:
 
 
 def _with_companions(path: Path, family: str) -> MainFile:
-    rest = path.stem[len(family):] if path.stem.lower().startswith(family) else ""
+    rest = path.stem[len(family) :] if path.stem.lower().startswith(family) else ""
     beside = {p.name.lower(): p for p in path.parent.iterdir() if p.is_file()}
     companions = {}
     for role, prefix in COMPANIONS[family].items():
@@ -95,8 +108,9 @@ def _with_companions(path: Path, family: str) -> MainFile:
     return MainFile(path, family, companions)
 
 
-def _rows(path: Path, width: int, used: tuple[int, ...],
-          problems: Problems) -> list[tuple[int, list[str | None]]]:
+def _rows(
+    path: Path, width: int, used: tuple[int, ...], problems: Problems
+) -> list[tuple[int, list[str | None]]]:
     """The ``used`` cells of each record of a legacy CSV file, with its line number;
     ``-0-`` cells become ``None``. A record with the wrong number of cells is a problem."""
     data = path.read_bytes()
@@ -115,8 +129,12 @@ def _rows(path: Path, width: int, used: tuple[int, ...],
                 if len(cells) != width:
                     problems.add(path.name, f"{len(cells)} cells, expected {width}", line=line)
                 else:
-                    rows.append((line, [None if (v := cells[i].strip()) in ("", "-0-") else v
-                                        for i in used]))
+                    rows.append(
+                        (
+                            line,
+                            [None if (v := cells[i].strip()) in ("", "-0-") else v for i in used],
+                        )
+                    )
             line = reader.line_num + 1
     except csv.Error as exc:
         problems.add(path.name, f"unparseable CSV: {exc}", line=reader.line_num)
@@ -124,12 +142,15 @@ def _rows(path: Path, width: int, used: tuple[int, ...],
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
-    return read_each(find_main_files(paths, problems),
-                     lambda main, taken: _read_publication(main, published, problems, taken))
+    return read_each(
+        find_main_files(paths, problems),
+        lambda main, taken: _read_publication(main, published, problems, taken),
+    )
 
 
-def _read_publication(main: MainFile, published: date | None, problems: Problems,
-                      taken: list[str]) -> ReadList | None:
+def _read_publication(
+    main: MainFile, published: date | None, problems: Problems, taken: list[str]
+) -> ReadList | None:
     file = main.path.name
     day = publication_date(main.path, published, None, problems)
     list_code = "SDN" if main.family == "sdn" else "CONS"
@@ -143,7 +164,9 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
         record = dict(zip(names, cells))
         number = record["ent_num"]
         if number is None or not number.isdigit():
-            problems.add(file, f"ent_num {number!r} is not a number", field_name="ent_num", line=line)
+            problems.add(
+                file, f"ent_num {number!r} is not a number", field_name="ent_num", line=line
+            )
             continue
         if f"ofac:{number}" in parties or number in remarks_of:
             problems.add(file, f"entry {number} appears twice", field_name="ent_num", line=line)
@@ -154,8 +177,12 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
             remarks_of[number] = ""
             continue
         if kind_cell not in ("", PERSON):
-            problems.add(file, f"entry {number}: unknown SDN_Type {record['SDN_Type']!r}",
-                         field_name="SDN_Type", line=line)
+            problems.add(
+                file,
+                f"entry {number}: unknown SDN_Type {record['SDN_Type']!r}",
+                field_name="SDN_Type",
+                line=line,
+            )
             continue
         name = record["SDN_Name"]
         if not name:
@@ -165,9 +192,12 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
         if not programs:
             problems.add(file, f"entry {number}: no program", field_name="Program", line=line)
             continue
-        party = Party(id=f"ofac:{number}", entry=number, name=name, kind="person" if kind_cell else "")
-        party.listings = [Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p)
-                          for p in programs]
+        party = Party(
+            id=f"ofac:{number}", entry=number, name=name, kind="person" if kind_cell else ""
+        )
+        party.listings = [
+            Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
+        ]
         parties[party.id] = party
         remarks_of[number] = record["Remarks"] or ""
         line_of[number] = line
@@ -182,20 +212,31 @@ def _read_publication(main: MainFile, published: date | None, problems: Problems
     if not parties and not problems.errors:
         problems.add(file, "no list entries in this file")
     sha = sha256_of(main.path)
-    pub = Publication(publication_id(list_code, day, taken), list_code,
-                      ofac.LIST_LABELS[list_code], file, day, sha)
+    pub = Publication(
+        publication_id(list_code, day, taken),
+        list_code,
+        ofac.LIST_LABELS[list_code],
+        file,
+        day,
+        sha,
+    )
     return ReadList(pub, parties, skipped)
 
 
-def _companions(main: MainFile, parties: dict[str, Party], remarks_of: dict[str, str],
-                problems: Problems) -> None:
+def _companions(
+    main: MainFile, parties: dict[str, Party], remarks_of: dict[str, str], problems: Problems
+) -> None:
     addresses: dict[str, list[str | None]] = {}
     for role, path in main.companions.items():
         for line, cells in _rows(path, WIDTHS[role], USED[role], problems):
             number = cells[0]
             if number is None or number not in remarks_of:
-                problems.add(path.name, f"ent_num {number!r} is not an entry of {main.path.name}",
-                             line=line, field_name="ent_num")
+                problems.add(
+                    path.name,
+                    f"ent_num {number!r} is not an entry of {main.path.name}",
+                    line=line,
+                    field_name="ent_num",
+                )
                 continue
             party = parties.get(f"ofac:{number}")
             if role == "comments":  # the remark continues where the main file cut it
@@ -222,6 +263,10 @@ def _apply_remarks(party: Party, text: str, file: str, line: int, problems: Prob
         party.kind = ofac.entity_kind(party.name, party.identifier("bic") is not None, on_capta)
     party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
     for _ in range(ofac.set_listing_facts(party, remarks, text)):
-        problems.add(file, f"entry {party.entry}: a CAPTA listing whose remarks state "
-                     "no measure (expected 'prohibited from opening or maintaining')",
-                     line=line, field_name="Remarks")
+        problems.add(
+            file,
+            f"entry {party.entry}: a CAPTA listing whose remarks state "
+            "no measure (expected 'prohibited from opening or maintaining')",
+            line=line,
+            field_name="Remarks",
+        )

@@ -27,7 +27,15 @@ from sanctiongraph.imports.model import (
     read_each,
     sha256_of,
 )
-from sanctiongraph.imports.xmlstream import Element, child, children, local, namespace, records, text
+from sanctiongraph.imports.xmlstream import (
+    Element,
+    child,
+    children,
+    local,
+    namespace,
+    records,
+    text,
+)
 
 NAME = "ofac-xml"
 DESCRIPTION = "OFAC sdn.xml / consolidated.xml (either namespace)"
@@ -35,19 +43,27 @@ NAMESPACES = {
     "http://tempuri.org/sdnList.xsd",
     "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML",
 }
-ID_SCHEMES = {"SWIFT/BIC": "bic", "Legal Entity Number": "lei", "LEI": "lei", "Tax ID No.": "tax",
-              **dict.fromkeys(ofac.REGISTRATION_KINDS, "registration")}
+ID_SCHEMES = {
+    "SWIFT/BIC": "bic",
+    "Legal Entity Number": "lei",
+    "LEI": "lei",
+    "Tax ID No.": "tax",
+    **dict.fromkeys(ofac.REGISTRATION_KINDS, "registration"),
+}
 ALIAS_TYPES = {"a.k.a.": "aka", "f.k.a.": "fka", "n.k.a.": "nka"}
 TYPES = {"individual": "person", "entity": "", "vessel": None, "aircraft": None}
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
-    return read_each(existing_files(paths, problems),
-                     lambda path, taken: _read_file(path, published, problems, taken))
+    return read_each(
+        existing_files(paths, problems),
+        lambda path, taken: _read_file(path, published, problems, taken),
+    )
 
 
-def _read_file(path: Path, published: date | None, problems: Problems,
-               taken: list[str]) -> ReadList | None:
+def _read_file(
+    path: Path, published: date | None, problems: Problems, taken: list[str]
+) -> ReadList | None:
     file = path.name
     list_code = "CONS" if "cons" in file.lower() else "SDN"
     parties: dict[str, Party] = {}
@@ -55,12 +71,16 @@ def _read_file(path: Path, published: date | None, problems: Problems,
     stated: date | None = None
     checked_namespace = False
     for index, (root, element) in enumerate(
-            records(path, {"sdnEntry", "publshInformation"}, problems, {"sdnList"}), start=1):
+        records(path, {"sdnEntry", "publshInformation"}, problems, {"sdnList"}), start=1
+    ):
         if not checked_namespace:
             checked_namespace = True
             if namespace(root.tag) not in NAMESPACES | {""}:
-                problems.add(file, f"unknown namespace {namespace(root.tag)!r}; expected one "
-                             "of " + ", ".join(sorted(NAMESPACES)))
+                problems.add(
+                    file,
+                    f"unknown namespace {namespace(root.tag)!r}; expected one "
+                    "of " + ", ".join(sorted(NAMESPACES)),
+                )
                 return None
         if local(element.tag) == "publshInformation":
             stated = _us_date(text(element, "Publish_Date"))
@@ -73,8 +93,14 @@ def _read_file(path: Path, published: date | None, problems: Problems,
         problems.add(file, "no sdnEntry elements in this file")
     if day is None:
         return None
-    pub = Publication(publication_id(list_code, day, taken), list_code,
-                      ofac.LIST_LABELS[list_code], file, day, sha256_of(path))
+    pub = Publication(
+        publication_id(list_code, day, taken),
+        list_code,
+        ofac.LIST_LABELS[list_code],
+        file,
+        day,
+        sha256_of(path),
+    )
     return ReadList(pub, parties, skipped)
 
 
@@ -85,8 +111,15 @@ def _us_date(value: str | None) -> date | None:
         return None
 
 
-def _entry(element: Element, index: int, file: str, list_code: str, parties: dict[str, Party],
-           skipped: Counter[str], problems: Problems) -> None:
+def _entry(
+    element: Element,
+    index: int,
+    file: str,
+    list_code: str,
+    parties: dict[str, Party],
+    skipped: Counter[str],
+    problems: Problems,
+) -> None:
     uid = text(element, "uid")
     record = f"sdnEntry {index} (uid {uid})"
     if uid is None or not uid.isdigit():
@@ -104,8 +137,11 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
     if not name:
         problems.add(file, "no name", record=record, field_name="lastName")
         return
-    programs = [p.text.strip() for p in children(child(element, "programList"), "program")
-                if p.text and p.text.strip()]
+    programs = [
+        p.text.strip()
+        for p in children(child(element, "programList"), "program")
+        if p.text and p.text.strip()
+    ]
     if not programs:
         problems.add(file, "no program", record=record, field_name="programList")
         return
@@ -113,8 +149,9 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
         problems.add(file, f"entry {uid} appears twice", record=record, field_name="uid")
         return
     party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=kind)
-    party.listings = [Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p)
-                      for p in programs]
+    party.listings = [
+        Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
+    ]
     remarks_text = text(element, "remarks") or ""
     remarks = ofac.read_remarks(remarks_text)
     registered_in: set[str] = set(remarks.registered_in)
@@ -127,7 +164,9 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
             scheme = ID_SCHEMES[id_type]
             if scheme == "bic" and not ofac.BIC.fullmatch(number.upper()):
                 scheme = "swift"
-            party.identifiers.append((scheme, number.upper() if scheme == "bic" else number, country))
+            party.identifiers.append(
+                (scheme, number.upper() if scheme == "bic" else number, country)
+            )
             if scheme == "registration" and country:
                 registered_in.add(country)
         elif (id_type and id_type.endswith("IMO")) or (number or "").startswith("IMO "):
@@ -146,15 +185,25 @@ def _entry(element: Element, index: int, file: str, list_code: str, parties: dic
         party.kind = ofac.entity_kind(name, party.identifier("bic") is not None, on_capta)
     remarks.registered_in = registered_in
     if party.kind == "person" and remarks.nationality is None:
-        nationalities = {country_code(text(n, "country"))
-                         for n in children(child(element, "nationalityList"), "nationality")}
+        nationalities = {
+            country_code(text(n, "country"))
+            for n in children(child(element, "nationalityList"), "nationality")
+        }
         remarks.nationality = ofac.one_country(list(nationalities))
     party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
-    party.located_in = ofac.one_country([country_code(text(a, "country"))
-                                         for a in children(child(element, "addressList"), "address")])
+    party.located_in = ofac.one_country(
+        [
+            country_code(text(a, "country"))
+            for a in children(child(element, "addressList"), "address")
+        ]
+    )
     for _ in range(ofac.set_listing_facts(party, remarks, remarks_text)):
-        problems.add(file, "a CAPTA listing whose remarks state no measure",
-                     record=record, field_name="remarks")
+        problems.add(
+            file,
+            "a CAPTA listing whose remarks state no measure",
+            record=record,
+            field_name="remarks",
+        )
     parties[party.id] = party
 
 

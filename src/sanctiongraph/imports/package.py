@@ -16,8 +16,15 @@ def check_output(output: Path) -> None:
     """Refuse an output that would overwrite something: it must not exist, or be an
     empty folder."""
     if output.exists() and not (output.is_dir() and not any(output.iterdir())):
-        raise IngestError([InputError(str(output), "the output already exists and is not an "
-                                      "empty folder; choose a new folder or remove it")])
+        raise IngestError(
+            [
+                InputError(
+                    str(output),
+                    "the output already exists and is not an "
+                    "empty folder; choose a new folder or remove it",
+                )
+            ]
+        )
 
 
 def write_package(tables: Tables, output: Path) -> dict[str, int]:
@@ -29,7 +36,9 @@ def write_package(tables: Tables, output: Path) -> dict[str, int]:
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     except OSError as exc:
-        raise IngestError([InputError(str(output), f"cannot write here ({exc.strerror})")]) from None
+        raise IngestError(
+            [InputError(str(output), f"cannot write here ({exc.strerror})")]
+        ) from None
     try:
         counts = {}
         for file, rows in tables.rows.items():

@@ -16,8 +16,17 @@ from pathlib import Path
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
-    UN_LABEL, Listing, Party, Problems, Publication, ReadList, existing_files, publication_date, publication_id,
-    read_each, sha256_of,
+    UN_LABEL,
+    Listing,
+    Party,
+    Problems,
+    Publication,
+    ReadList,
+    existing_files,
+    publication_date,
+    publication_id,
+    read_each,
+    sha256_of,
 )
 from sanctiongraph.imports.xmlstream import Element, children, local, records, text
 
@@ -26,17 +35,24 @@ DESCRIPTION = "UN Security Council Consolidated List XML (list UN)"
 LISTED_ON = re.compile(r"(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?")
 REFERENCE = re.compile(r"^[A-Za-z]{2,4}[ie]\.[0-9]{3,4}$")
 BIC_IN_TEXT = re.compile(r"SWIFT(?:/BIC)?:?\s*([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)\b")
-ALIAS_QUALITY = {"a.k.a.": ("aka", False), "f.k.a.": ("fka", False), "good": ("aka", False),
-                 "low": ("aka", True)}
+ALIAS_QUALITY = {
+    "a.k.a.": ("aka", False),
+    "f.k.a.": ("fka", False),
+    "good": ("aka", False),
+    "low": ("aka", True),
+}
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
-    return read_each(existing_files(paths, problems),
-                     lambda path, taken: _read_file(path, published, problems, taken))
+    return read_each(
+        existing_files(paths, problems),
+        lambda path, taken: _read_file(path, published, problems, taken),
+    )
 
 
-def _read_file(path: Path, published: date | None, problems: Problems,
-               taken: list[str]) -> ReadList | None:
+def _read_file(
+    path: Path, published: date | None, problems: Problems, taken: list[str]
+) -> ReadList | None:
     parties: dict[str, Party] = {}
     generated: date | None = None
     seen: Counter[str] = Counter()
@@ -55,26 +71,37 @@ def _read_file(path: Path, published: date | None, problems: Problems,
     day = publication_date(path, published, generated, problems)
     if day is None:
         return None
-    pub = Publication(publication_id("UN", day, taken), "UN",
-                      UN_LABEL, path.name, day, sha256_of(path))
+    pub = Publication(
+        publication_id("UN", day, taken), "UN", UN_LABEL, path.name, day, sha256_of(path)
+    )
     return ReadList(pub, parties)
 
 
-def _record(element: Element, index: int, file: str, parties: dict[str, Party],
-            problems: Problems) -> None:
+def _record(
+    element: Element, index: int, file: str, parties: dict[str, Party], problems: Problems
+) -> None:
     tag = local(element.tag)
     reference = text(element, "REFERENCE_NUMBER")
     record = f"{tag} {index} (REFERENCE_NUMBER {reference})"
     if reference is None or not REFERENCE.fullmatch(reference):
-        problems.add(file, f"{reference!r} is not a UN reference number such as KPe.047",
-                     record=record, field_name="REFERENCE_NUMBER")
+        problems.add(
+            file,
+            f"{reference!r} is not a UN reference number such as KPe.047",
+            record=record,
+            field_name="REFERENCE_NUMBER",
+        )
         return
     if f"un:{reference}" in parties:
-        problems.add(file, f"entry {reference} appears twice", record=record,
-                     field_name="REFERENCE_NUMBER")
+        problems.add(
+            file, f"entry {reference} appears twice", record=record, field_name="REFERENCE_NUMBER"
+        )
         return
-    name = " ".join(filter(None, (text(element, f) for f in
-                                  ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"))))
+    name = " ".join(
+        filter(
+            None,
+            (text(element, f) for f in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")),
+        )
+    )
     name = re.sub(r"\s+", " ", name).strip()
     if not name:
         problems.add(file, "no name", record=record, field_name="FIRST_NAME")
@@ -88,8 +115,9 @@ def _record(element: Element, index: int, file: str, parties: dict[str, Party],
         day = LISTED_ON.fullmatch(listed_on or "")
         start = date.fromisoformat(day.group(1) if day else "")
     except ValueError:
-        problems.add(file, f"{listed_on!r} is not a date (YYYY-MM-DD)", record=record,
-                     field_name="LISTED_ON")
+        problems.add(
+            file, f"{listed_on!r} is not a date (YYYY-MM-DD)", record=record, field_name="LISTED_ON"
+        )
         return
     person = tag == "INDIVIDUAL"
     party = Party(id=f"un:{reference}", entry=reference, name=name, kind="person" if person else "")
@@ -102,11 +130,13 @@ def _record(element: Element, index: int, file: str, parties: dict[str, Party],
     comments = text(element, "COMMENTS1") or ""
     for bic in dict.fromkeys(BIC_IN_TEXT.findall(comments)):
         party.identifiers.append(("bic", bic, None))
-    party.located_in = ofac.one_country([country_code(text(a, "COUNTRY"))
-                                         for a in children(element, f"{tag}_ADDRESS")])
+    party.located_in = ofac.one_country(
+        [country_code(text(a, "COUNTRY")) for a in children(element, f"{tag}_ADDRESS")]
+    )
     if person:
-        party.jurisdiction = ofac.one_country([country_code(text(n, "VALUE"))
-                                               for n in children(element, "NATIONALITY")])
+        party.jurisdiction = ofac.one_country(
+            [country_code(text(n, "VALUE")) for n in children(element, "NATIONALITY")]
+        )
     else:
         party.kind = ofac.entity_kind(name, bool(party.identifiers), False)
     parties[party.id] = party

@@ -20,8 +20,14 @@ from lxml import etree
 from sanctiongraph.imports.model import Problems
 
 Element = etree._Element
-_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
-         "remove_comments": True, "remove_pis": True}
+_SAFE = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
 
 
 def local(tag: str) -> str:
@@ -66,8 +72,11 @@ def _root(path: Path, problems: Problems) -> Element | None:
     try:
         for _event, element in _iterparse(path, events=("start",)):
             if element.getroottree().docinfo.doctype:
-                problems.add(path.name, "refused: the file declares a document type (DTD), "
-                             "which could declare entities; the published files have none")
+                problems.add(
+                    path.name,
+                    "refused: the file declares a document type (DTD), "
+                    "which could declare entities; the published files have none",
+                )
                 return None
             return element
     except etree.XMLSyntaxError as exc:
@@ -75,8 +84,9 @@ def _root(path: Path, problems: Problems) -> Element | None:
     return None
 
 
-def records(path: Path, names: set[str], problems: Problems,
-            root_names: set[str] | None = None) -> Iterator[tuple[Element, Element]]:
+def records(
+    path: Path, names: set[str], problems: Problems, root_names: set[str] | None = None
+) -> Iterator[tuple[Element, Element]]:
     """Yield ``(root, record)`` for every element whose local name is in ``names``
     (not inside another such element). The root's local name must be in
     ``root_names`` when given. Parse errors are problems with their line."""
@@ -84,12 +94,17 @@ def records(path: Path, names: set[str], problems: Problems,
     if first is None:
         return
     if root_names and local(first.tag) not in root_names:
-        problems.add(path.name, f"the root element is <{local(first.tag)}>, "
-                     f"expected <{'> or <'.join(sorted(root_names))}>", line=1)
+        problems.add(
+            path.name,
+            f"the root element is <{local(first.tag)}>, "
+            f"expected <{'> or <'.join(sorted(root_names))}>",
+            line=1,
+        )
         return
     try:
-        for _event, element in _iterparse(path, events=("end",),
-                                          tag=[f"{{*}}{name}" for name in names]):
+        for _event, element in _iterparse(
+            path, events=("end",), tag=[f"{{*}}{name}" for name in names]
+        ):
             if any(local(a.tag) in names for a in element.iterancestors()):
                 continue
             parent = element.getparent()

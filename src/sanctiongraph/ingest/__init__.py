@@ -22,8 +22,17 @@ from sanctiongraph.ingest.source import EntryReference, Source
 from sanctiongraph.namespaces import BASE
 from sanctiongraph.resources import ontology_dir
 
-__all__ = ["IngestError", "InputError", "Source", "code_lists", "is_package", "package_chunks",
-           "read_source", "read_sources", "source_names"]
+__all__ = [
+    "IngestError",
+    "InputError",
+    "Source",
+    "code_lists",
+    "is_package",
+    "package_chunks",
+    "read_source",
+    "read_sources",
+    "source_names",
+]
 
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -79,24 +88,33 @@ def _check_vocabulary(name: str, triples: list[ox.Triple]) -> None:
     if not triples:
         raise IngestError([InputError(name, "the file holds no RDF triples")])
     if not any(_ours(term) for t in triples for term in (t.predicate, t.object, t.subject)):
-        raise IngestError([InputError(name, f"none of its {len(triples)} triples uses the "
-                                      f"sanctiongraph vocabulary ({BASE}...)")])
+        raise IngestError(
+            [
+                InputError(
+                    name,
+                    f"none of its {len(triples)} triples uses the "
+                    f"sanctiongraph vocabulary ({BASE}...)",
+                )
+            ]
+        )
 
 
 def _ours(term: object) -> bool:
     return isinstance(term, ox.NamedNode) and term.value.startswith(BASE)
 
 
-def package_chunks(path: Path, name: str | None = None,
-                   references: list[EntryReference] | None = None) -> Iterator[bytes]:
+def package_chunks(
+    path: Path, name: str | None = None, references: list[EntryReference] | None = None
+) -> Iterator[bytes]:
     """A data package's N-Triples in chunks, made as they are asked for
     (:func:`~sanctiongraph.ingest.csv_package.map_package_chunks`): chunks stop at the
     first problem, and :class:`IngestError` with every problem is raised at the end.
     ``references`` receives the list entries its same_as and not_same_as name."""
     if not path.exists():
         raise IngestError([InputError(str(path), "no such file or folder")])
-    yield from map_package_chunks(source_name(path, name), _package_files(path), code_lists(),
-                                  references=references)
+    yield from map_package_chunks(
+        source_name(path, name), _package_files(path), code_lists(), references=references
+    )
 
 
 def _package_files(path: Path) -> dict[str, bytes]:
@@ -113,8 +131,10 @@ def source_names(paths: list[Path], name: str | None = None) -> tuple[list[str],
     """The graph name of each path (``name`` names a single source), and an error for
     each name that two paths share."""
     names = [source_name(path, name if len(paths) == 1 else None) for path in paths]
-    errors = [InputError(n, "two sources would load into the same graph; rename one of them")
-              for n in sorted({n for n in names if names.count(n) > 1})]
+    errors = [
+        InputError(n, "two sources would load into the same graph; rename one of them")
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
     return names, errors
 
 

@@ -14,7 +14,8 @@ NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAYBE_NOT_IN_XML = re.compile(
     rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]"  # raw, in UTF-8
     rb"|\\u(?:00[01][0-9A-Fa-f]|[Ff][Ff][Ff][EeFf])"  # escaped: Turtle, N-Triples, JSON
-    rb"|\\U0000(?:00[01][0-9A-Fa-f]|[Ff][Ff][Ff][EeFf])")
+    rb"|\\U0000(?:00[01][0-9A-Fa-f]|[Ff][Ff][Ff][EeFf])"
+)
 """Bytes of a file that may write such a character (a superset: escaped tabs and line
 breaks match too): a file without a match needs no check of its literals."""
 
@@ -24,5 +25,7 @@ def forbidden_character(text: str) -> str | None:
     found = NOT_IN_XML.search(text)
     if found is None:
         return None
-    return (f"character U+{ord(found.group()):04X} is not allowed in a value "
-            "(a control character XML cannot carry)")
+    return (
+        f"character U+{ord(found.group()):04X} is not allowed in a value "
+        "(a control character XML cannot carry)"
+    )

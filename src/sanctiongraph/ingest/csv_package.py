@@ -70,8 +70,9 @@ def literal(text: str) -> str:
     """A string literal in N-Triples. STRING_LITERAL_QUOTE forbids a raw ``"``, ``\\``,
     LF and CR, so these are escaped (the backslash first); every other character may
     stay as it is. (Chained replace: ten times faster than ``str.translate`` here.)"""
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"')
-               .replace("\n", "\\n").replace("\r", "\\r"))
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
     return f'"{escaped}"'
 
 
@@ -127,8 +128,18 @@ SIMPLE_CONDITIONS = {
 COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     "entities.csv": (
         {"id", "name", "kind"},
-        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic", "employer",
-         "imo", "same_as", "not_same_as"},
+        {
+            "jurisdiction",
+            "located_in",
+            "branch_of",
+            "function",
+            "lei",
+            "bic",
+            "employer",
+            "imo",
+            "same_as",
+            "not_same_as",
+        },
     ),
     "ownership.csv": (
         {"owner", "owned"},
@@ -145,26 +156,53 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     "transactions.csv": (
         {"id", "date"},
         {
-            "account", "conducted_by", "originator", "beneficiary", "originator_institution",
-            "beneficiary_institution", "intermediaries", "counterparty", "purpose", "amount",
-            "currency", "knowingly", "significant", "goods_origin", "goods_destination",
-            "paid_to", "credited_to", "pre_approved",
+            "account",
+            "conducted_by",
+            "originator",
+            "beneficiary",
+            "originator_institution",
+            "beneficiary_institution",
+            "intermediaries",
+            "counterparty",
+            "purpose",
+            "amount",
+            "currency",
+            "knowingly",
+            "significant",
+            "goods_origin",
+            "goods_destination",
+            "paid_to",
+            "credited_to",
+            "pre_approved",
         },
     ),
     "determinations.csv": ({"kind", "start", "end"}, {"country", "source"}),
     "activities.csv": (
         {"id", "actor", "kind", "start_on"},
         {
-            "category", "education_level", "subjects", "partners",
-            "partnership_needed_for_items", "items", "report_submitted_on", "objection_on",
-            "un_exemption", "commercial",
+            "category",
+            "education_level",
+            "subjects",
+            "partners",
+            "partnership_needed_for_items",
+            "items",
+            "report_submitted_on",
+            "objection_on",
+            "un_exemption",
+            "commercial",
         },
     ),
     "items.csv": (
         {"id", "subject_to_ear"},
         {
-            "description", "category", "classification", "luxury", "excluded_device",
-            "end_user", "commerce_authorization", "un_exemption",
+            "description",
+            "category",
+            "classification",
+            "luxury",
+            "excluded_device",
+            "end_user",
+            "commerce_authorization",
+            "un_exemption",
         },
     ),
     # Published lists (sanctiongraph import; docs/data-package.md#published-lists)
@@ -176,12 +214,18 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
 # Provenance of facts imported from published lists, and a listing's unknown intervals.
 for _file in ("entities.csv", "ownership.csv", "designations.csv"):
     COLUMNS[_file][1].update({"publication", "entry"})
-COLUMNS["designations.csv"][1].update({"start_basis", "end_basis", "possibly_from",
-                                       "possibly_until"})
+COLUMNS["designations.csv"][1].update(
+    {"start_basis", "end_basis", "possibly_from", "possibly_until"}
+)
 # Files whose ``id`` column other files refer to, and the IRI kind of each.
-ID_KINDS = {"entities.csv": "entity", "accounts.csv": "account", "items.csv": "item",
-            "transactions.csv": "transaction", "activities.csv": "activity",
-            "publications.csv": "publication"}
+ID_KINDS = {
+    "entities.csv": "entity",
+    "accounts.csv": "account",
+    "items.csv": "item",
+    "transactions.csv": "transaction",
+    "activities.csv": "activity",
+    "publications.csv": "publication",
+}
 ID_FILES = {kind: file for file, kind in ID_KINDS.items()}
 
 
@@ -193,8 +237,11 @@ def known_countries() -> frozenset[str]:
     """The ISO 3166-1 alpha-2 codes of the reference data (``data/reference/countries.ttl``)."""
     base, kind = str(REF["country/"]), str(SG.Country)
     data = (reference_dir() / "countries.ttl").read_bytes()
-    return frozenset(t.subject.value[len(base):] for t in ox.parse(data, ox.RdfFormat.TURTLE)
-                     if t.object.value == kind and t.subject.value.startswith(base))
+    return frozenset(
+        t.subject.value[len(base) :]
+        for t in ox.parse(data, ox.RdfFormat.TURTLE)
+        if t.object.value == kind and t.subject.value.startswith(base)
+    )
 
 
 @cache
@@ -234,10 +281,13 @@ class CodeLists:
         schemes: dict[str, dict[str, str]] = {}
         code_predicate = str(SG.code)
         for t in triples:
-            if (t.predicate.value == code_predicate and isinstance(t.subject, ox.NamedNode)
-                    and not isinstance(t.object, ox.Triple)
-                    and t.subject.value.startswith(str(CODE))):
-                scheme = t.subject.value[len(str(CODE)):].split("/")[0]
+            if (
+                t.predicate.value == code_predicate
+                and isinstance(t.subject, ox.NamedNode)
+                and not isinstance(t.object, ox.Triple)
+                and t.subject.value.startswith(str(CODE))
+            ):
+                scheme = t.subject.value[len(str(CODE)) :].split("/")[0]
                 schemes.setdefault(scheme, {})[t.object.value] = iri(t.subject.value)
         return cls(schemes)
 
@@ -399,7 +449,9 @@ class _Package:
     def code(self, row: _Row, column: str, scheme: str, value: str) -> str | None:
         allowed = self.codes.schemes.get(scheme, {})
         if value not in allowed:
-            row.error(column, f"unknown value {value!r}; expected one of: " + ", ".join(sorted(allowed)))
+            row.error(
+                column, f"unknown value {value!r}; expected one of: " + ", ".join(sorted(allowed))
+            )
             return None
         return allowed[value]
 
@@ -412,8 +464,12 @@ def read_package_files(path: Path) -> dict[str, bytes]:
         names = [_csv_name(p.name) for p in found]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
-            raise IngestError([InputError(n, "two files differ only in the letter case of "
-                                          ".csv; keep one") for n in twice])
+            raise IngestError(
+                [
+                    InputError(n, "two files differ only in the letter case of .csv; keep one")
+                    for n in twice
+                ]
+            )
         return {name: p.read_bytes() for name, p in zip(names, found)}
     try:
         with zipfile.ZipFile(path) as archive:
@@ -427,8 +483,14 @@ def read_package_files(path: Path) -> dict[str, bytes]:
                     raise IngestError([InputError(f"{path.name}:{name}", "file too large")])
                 files[name] = archive.read(info)
             return files
-    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
-            OSError) as exc:  # corrupt, truncated, encrypted or unsupported archives
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        OSError,
+    ) as exc:  # corrupt, truncated, encrypted or unsupported archives
         raise IngestError([InputError(path.name, f"not a readable .zip archive ({exc})")]) from None
 
 
@@ -447,9 +509,13 @@ def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
     return Source(name, data, data.count(b"\n"), tuple(references))
 
 
-def map_package_chunks(name: str, files: dict[str, bytes], codes: CodeLists,
-                       lines_per_chunk: int = 10_000,
-                       references: list[EntryReference] | None = None) -> Iterator[bytes]:
+def map_package_chunks(
+    name: str,
+    files: dict[str, bytes],
+    codes: CodeLists,
+    lines_per_chunk: int = 10_000,
+    references: list[EntryReference] | None = None,
+) -> Iterator[bytes]:
     """Validate and map a package into graph ``name``, yielding its N-Triples about
     ``lines_per_chunk`` triples at a time as long as no problem has been found; at the
     end, raise :class:`IngestError` with every problem. (A chunk's lines are its triples:
@@ -464,8 +530,9 @@ def map_package_chunks(name: str, files: dict[str, bytes], codes: CodeLists,
         package.references = references  # filled as entities.csv is mapped
     for file_name, data in files.items():
         if file_name not in COLUMNS:
-            package.errors.append(InputError(
-                file_name, "unknown file; expected one of: " + ", ".join(COLUMNS)))
+            package.errors.append(
+                InputError(file_name, "unknown file; expected one of: " + ", ".join(COLUMNS))
+            )
             continue
         table = _open_table(package, file_name, data)
         if table is not None:
@@ -518,7 +585,9 @@ def _open_table(package: _Package, file_name: str, data: bytes) -> _Table | None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        package.errors.append(InputError(file_name, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+        package.errors.append(
+            InputError(file_name, f"not UTF-8 ({exc.reason} at byte {exc.start})")
+        )
         return None
     reader = csv.reader(io.StringIO(text + "\n" + _END, newline=""))
     try:
@@ -532,17 +601,23 @@ def _open_table(package: _Package, file_name: str, data: bytes) -> _Table | None
     if header == [_END]:
         header = []
     required, optional = COLUMNS[file_name]
-    problems = [InputError(file_name, "missing required column", 1, c)
-                for c in sorted(required - set(header))]
-    problems += [InputError(file_name, "unknown column", 1, c)
-                 for c in header if c not in required | optional]
+    problems = [
+        InputError(file_name, "missing required column", 1, c)
+        for c in sorted(required - set(header))
+    ]
+    problems += [
+        InputError(file_name, "unknown column", 1, c)
+        for c in header
+        if c not in required | optional
+    ]
     if len(set(header)) != len(header):
         problems.append(InputError(file_name, "duplicate column names in the header", 1))
     if problems:
         package.errors.extend(problems)
         return None
-    return _Table(file_name, header, reader, lambda: reader.line_num,
-                  NOT_IN_XML.search(text) is not None)
+    return _Table(
+        file_name, header, reader, lambda: reader.line_num, NOT_IN_XML.search(text) is not None
+    )
 
 
 _UNTERMINATED = "unterminated quoted value: a '\"' opened here is never closed"
@@ -569,7 +644,9 @@ def _read_rows(package: _Package, table: _Table) -> list[tuple[int, dict[str, st
                     if problem is not None:
                         package.errors.append(InputError(file_name, problem, number, column))
             if len(cells) > width:
-                package.errors.append(InputError(file_name, "more cells than header columns", number))
+                package.errors.append(
+                    InputError(file_name, "more cells than header columns", number)
+                )
                 continue
             if len(cells) == width:
                 row = dict(zip(header, map(str.strip, cells)))
@@ -591,11 +668,17 @@ def _collect_ids(package: _Package, file_name: str) -> set[str]:
         if not value:
             continue  # reported as "a value is required" by the mapper
         if not ID_PATTERN.fullmatch(value):
-            package.errors.append(InputError(
-                file_name, f"{value!r} is not a valid id ([A-Za-z0-9._:-]+)", number, "id"))
+            package.errors.append(
+                InputError(
+                    file_name, f"{value!r} is not a valid id ([A-Za-z0-9._:-]+)", number, "id"
+                )
+            )
         elif value in seen:
-            package.errors.append(InputError(
-                file_name, f"duplicate id {value!r} (first on row {seen[value]})", number, "id"))
+            package.errors.append(
+                InputError(
+                    file_name, f"duplicate id {value!r} (first on row {seen[value]})", number, "id"
+                )
+            )
         else:
             seen[value] = number
     return set(seen)
@@ -619,8 +702,11 @@ def _entity(row: _Row) -> None:
     row.text("name", _LABEL, required=True)
     # A list entry (a row with a publication) may not say where it is organised.
     listed = row.raw("publication") is not None
-    row.country("jurisdiction", NT_SG.jurisdiction,
-                required=kind is not None and kind != "person" and not listed)
+    row.country(
+        "jurisdiction",
+        NT_SG.jurisdiction,
+        required=kind is not None and kind != "person" and not listed,
+    )
     _provenance(row)
     governed = row.raw("jurisdiction")
     if kind == "government" and governed and COUNTRY_PATTERN.fullmatch(governed):
@@ -654,8 +740,10 @@ def bic_problem(value: str) -> str | None:
     """Why ``value`` is not an ISO 9362 BIC (institution, country of ISO 3166-1,
     location, optional branch), or ``None``."""
     if not BIC_PATTERN.fullmatch(value):
-        return (f"{value!r} is not a BIC: 8 or 11 upper-case characters, 4 letters "
-                "(institution), 2 (country), 2 letters or digits (location), 3 (branch)")
+        return (
+            f"{value!r} is not a BIC: 8 or 11 upper-case characters, 4 letters "
+            "(institution), 2 (country), 2 letters or digits (location), 3 (branch)"
+        )
     if value[4:6] not in known_countries():
         return f"{value!r} is not a BIC: {value[4:6]!r} is not an ISO 3166-1 country code"
     return None
@@ -682,9 +770,10 @@ def _entry_links(row: _Row) -> None:
     Whether each entry exists is checked against every source of the load
     (:func:`same_as_references`), not here."""
     same = _split(row.raw("same_as"))
-    for column, predicate, values in (("same_as", NT_SG.sameAsEntry, same),
-                                      ("not_same_as", NT_SG.notSameAsEntry,
-                                       _split(row.raw("not_same_as")))):
+    for column, predicate, values in (
+        ("same_as", NT_SG.sameAsEntry, same),
+        ("not_same_as", NT_SG.notSameAsEntry, _split(row.raw("not_same_as"))),
+    ):
         for value in values:
             problem = entry_reference_problem(value)
             if problem:
@@ -699,8 +788,10 @@ def _entry_links(row: _Row) -> None:
 def entry_reference_problem(value: str) -> str | None:
     """Why ``value`` cannot name a list entry in same_as / not_same_as, or ``None``."""
     if not ENTRY_REFERENCE.fullmatch(value):
-        return (f"{value!r} does not name a list entry: expected ofac:<entry number>, "
-                "un:<reference number> or lei:<LEI> (the ids `sanctiongraph import` writes)")
+        return (
+            f"{value!r} does not name a list entry: expected ofac:<entry number>, "
+            "un:<reference number> or lei:<LEI> (the ids `sanctiongraph import` writes)"
+        )
     if value.startswith("lei:") and lei_problem(value[4:]):
         return f"{value!r}: {lei_problem(value[4:])}"
     return None
@@ -724,18 +815,29 @@ def _holding(row: _Row) -> None:
     if start and end and end < start:
         row.error("end", "ends before it starts")
     if len(row.package.errors) == problems:
-        relation = relation_key(row.cells["owner"], row.cells["owned"],
-                                control=cls == NT_SG.Control, percent=percent,
-                                minimum=minimum, maximum=maximum, start=start, end=end)
+        relation = relation_key(
+            row.cells["owner"],
+            row.cells["owned"],
+            control=cls == NT_SG.Control,
+            percent=percent,
+            minimum=minimum,
+            maximum=maximum,
+            start=start,
+            end=end,
+        )
         earlier = row.package.relations.setdefault(relation, row.number)
         if earlier != row.number:  # it would count twice in the 50 Percent Rule's sums
-            row.error(None, f"repeats row {earlier} (same owner, owned, kind, share and "
-                      "dates): one holding is one row; a stake held in parts with the same "
-                      "dates is stated as its total")
+            row.error(
+                None,
+                f"repeats row {earlier} (same owner, owned, kind, share and "
+                "dates): one holding is one row; a stake held in parts with the same "
+                "dates is stated as its total",
+            )
 
 
-def _share_range(row: _Row, percent: Decimal | None, minimum: Decimal | None,
-                 maximum: Decimal | None) -> None:
+def _share_range(
+    row: _Row, percent: Decimal | None, minimum: Decimal | None, maximum: Decimal | None
+) -> None:
     """A share is above 0 and at most 100; a band's bounds are within [0, 100], its
     maximum above 0 and not below its minimum."""
     if percent is not None and not 0 < percent <= HUNDRED:
@@ -743,11 +845,15 @@ def _share_range(row: _Row, percent: Decimal | None, minimum: Decimal | None,
     if minimum is not None and not 0 <= minimum <= HUNDRED:
         row.error("percent_min", f"{row.cells['percent_min']!r} is not a share: 0 to 100")
     if maximum is not None and not 0 < maximum <= HUNDRED:
-        row.error("percent_max", f"{row.cells['percent_max']!r} is not a share: above 0 "
-                  "and at most 100")
+        row.error(
+            "percent_max", f"{row.cells['percent_max']!r} is not a share: above 0 and at most 100"
+        )
     if minimum is not None and maximum is not None and minimum > maximum:
-        row.error("percent_min", f"the band's minimum {row.cells['percent_min']} is above its "
-                  f"maximum {row.cells['percent_max']}")
+        row.error(
+            "percent_min",
+            f"the band's minimum {row.cells['percent_min']} is above its "
+            f"maximum {row.cells['percent_max']}",
+        )
 
 
 def _designation(row: _Row) -> None:
@@ -820,21 +926,30 @@ def _condition(row: _Row, index: int, text: str) -> None:
         except InvalidOperation:
             row.error("conditions", f"limit {argument!r} is not a non-negative amount")
             return
-        triples += [(_TYPE, NT_SG.MonetaryLimitCondition),
-                    (NT_SG.limitAmount, typed(format(amount, "f"), _DECIMAL))]
+        triples += [
+            (_TYPE, NT_SG.MonetaryLimitCondition),
+            (NT_SG.limitAmount, typed(format(amount, "f"), _DECIMAL)),
+        ]
     elif kind == "volume" and argument:
         count, _, days = argument.partition("/")
         if not (count.isdigit() and days.isdigit() and int(days) > 0):
-            row.error("conditions", f"volume {argument!r} is not <count>/<days> "
-                      "(whole numbers, days at least 1)")
+            row.error(
+                "conditions",
+                f"volume {argument!r} is not <count>/<days> (whole numbers, days at least 1)",
+            )
             return
-        triples += [(_TYPE, NT_SG.VolumeLimitCondition),
-                    (NT_SG.limitCount, typed(str(int(count)), _DECIMAL)),
-                    (NT_SG.limitPeriodDays, typed(str(int(days)), _DECIMAL))]
+        triples += [
+            (_TYPE, NT_SG.VolumeLimitCondition),
+            (NT_SG.limitCount, typed(str(int(count)), _DECIMAL)),
+            (NT_SG.limitPeriodDays, typed(str(int(days)), _DECIMAL)),
+        ]
     else:
-        row.error("conditions", f"unknown strict condition {text!r}; expected no_trade_finance, "
-                  "only:<type>[,<type>], limit:<amount>, volume:<count>/<days>, pre_approval "
-                  "or no_foreign_exchange")
+        row.error(
+            "conditions",
+            f"unknown strict condition {text!r}; expected no_trade_finance, "
+            "only:<type>[,<type>], limit:<amount>, volume:<count>/<days>, pre_approval "
+            "or no_foreign_exchange",
+        )
         return
     row.add(NT_SG.hasCondition, condition)
     row.subject = condition
@@ -866,10 +981,13 @@ def _transaction(row: _Row) -> None:
     row.date("date", NT_SG.transactionDate, required=True)
     row.ref("account", "account", NT_SG.throughAccount)
     for column, predicate in [
-        ("conducted_by", NT_SG.conductedBy), ("originator", NT_SG.originator),
-        ("beneficiary", NT_SG.beneficiary), ("originator_institution", NT_SG.originatorInstitution),
+        ("conducted_by", NT_SG.conductedBy),
+        ("originator", NT_SG.originator),
+        ("beneficiary", NT_SG.beneficiary),
+        ("originator_institution", NT_SG.originatorInstitution),
         ("beneficiary_institution", NT_SG.beneficiaryInstitution),
-        ("counterparty", NT_SG.counterparty), ("paid_to", NT_SG.paidTo),
+        ("counterparty", NT_SG.counterparty),
+        ("paid_to", NT_SG.paidTo),
     ]:
         row.ref(column, "entity", predicate)
     row.refs("intermediaries", "entity", NT_SG.intermediary)
@@ -915,8 +1033,13 @@ def _activity(row: _Row) -> None:
     activity = row.subject
     assert activity is not None  # set by the row's start
     for column, suffix, cls, link, predicate in [
-        ("report_submitted_on", "report", NT_SG.StateDepartmentReport, NT_SG.hasReport,
-         NT_SG.submittedOn),
+        (
+            "report_submitted_on",
+            "report",
+            NT_SG.StateDepartmentReport,
+            NT_SG.hasReport,
+            NT_SG.submittedOn,
+        ),
         ("objection_on", "objection", NT_SG.Objection, NT_SG.hasObjection, NT_SG.objectedOn),
     ]:
         if row.raw(column) is None:
@@ -990,7 +1113,9 @@ def _identifier(row: _Row) -> None:
     row.ref("entity", "entity", NT_SG.identifies, required=True)
     scheme = row.raw("scheme", required=True)
     if scheme is not None and not SCHEME_PATTERN.fullmatch(scheme):
-        row.error("scheme", f"{scheme!r} is not a lower-case word such as bic, lei, imo, registration")
+        row.error(
+            "scheme", f"{scheme!r} is not a lower-case word such as bic, lei, imo, registration"
+        )
     elif scheme is not None:
         row.add(NT_SG.identifierScheme, literal(scheme))
     row.text("value", NT_SG.identifierValue, required=True)
@@ -1020,4 +1145,3 @@ _MAPPERS: dict[str, Callable[[_Row], None]] = {
     "identifiers.csv": _identifier,
     "links.csv": _link,
 }
-

@@ -24,7 +24,6 @@ FORMATS: dict[str, ox.RdfFormat] = {
 REFUSED_SUFFIXES = {".rdf", ".owl", ".xml"}
 
 
-
 def format_for_path(path: Path) -> ox.RdfFormat:
     suffix = path.suffix.lower()
     if suffix in REFUSED_SUFFIXES:
@@ -35,8 +34,14 @@ def format_for_path(path: Path) -> ox.RdfFormat:
         return FORMATS[suffix]
     except KeyError:
         raise IngestError(
-            [InputError(path.name, f"unknown file type {suffix!r}: expected one of "
-                        + ", ".join(sorted(FORMATS)) + ", a folder or a .zip of CSV")]
+            [
+                InputError(
+                    path.name,
+                    f"unknown file type {suffix!r}: expected one of "
+                    + ", ".join(sorted(FORMATS))
+                    + ", a folder or a .zip of CSV",
+                )
+            ]
         ) from None
 
 
@@ -63,6 +68,8 @@ def _refuse_forbidden_characters(triples: list[ox.Triple], name: str) -> None:
         if isinstance(t.object, ox.Literal):
             problem = forbidden_character(t.object.value)
             if problem is not None:
-                errors.append(InputError(name, f"{problem}: the object of {t.subject} {t.predicate}"))
+                errors.append(
+                    InputError(name, f"{problem}: the object of {t.subject} {t.predicate}")
+                )
     if errors:
         raise IngestError(errors)

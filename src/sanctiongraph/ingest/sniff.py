@@ -16,16 +16,16 @@ HEAD = 65536
 ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 XML_ROOTS = {
     "sdnList": "an OFAC sdn.xml or consolidated.xml file; read it with "
-               "`sanctiongraph import ofac-xml`",
+    "`sanctiongraph import ofac-xml`",
     "Sanctions": "an OFAC advanced XML file (sdn_advanced.xml, cons_advanced.xml); read it "
-                 "with `sanctiongraph import ofac-advanced`",
+    "with `sanctiongraph import ofac-advanced`",
     "CONSOLIDATED_LIST": "the UN Security Council Consolidated List; read it with "
-                         "`sanctiongraph import un`",
+    "`sanctiongraph import un`",
     "LEIData": "a GLEIF LEI-CDF level 1 file; read it with `sanctiongraph import gleif`",
     "RelationshipData": "a GLEIF RR-CDF level 2 relationship file; read it with "
-                        "`sanctiongraph import gleif`",
+    "`sanctiongraph import gleif`",
     "ReportingExceptionData": "a GLEIF reporting exceptions file; read it with "
-                              "`sanctiongraph import gleif`",
+    "`sanctiongraph import gleif`",
     "RDF": "RDF/XML, which is not accepted (use Turtle, N-Triples or JSON-LD)",
 }
 BODS_KEYS = ("statementType", "recordType", "statementID", "statementId", "recordDetails")
@@ -54,7 +54,8 @@ def _xml(text: bytes) -> str:
     found = ROOT.search(text)
     root = found.group(2).decode() if found else "?"
     return "this file is " + XML_ROOTS.get(
-        root, f"plain XML (root element <{root}>), not RDF; no import format reads it")
+        root, f"plain XML (root element <{root}>), not RDF; no import format reads it"
+    )
 
 
 def _json(text: bytes, suffix: str) -> str | None:
@@ -71,17 +72,32 @@ def _json(text: bytes, suffix: str) -> str | None:
         break
     keys = set(re.findall(rb'"([A-Za-z@]+)"\s*:', text))
     if any("schema" in v and "properties" in v for v in sample) or (
-            not sample and {b"schema", b"properties"} <= keys):
-        return ("this file is FollowTheMoney entities (JSON Lines); read it with "
-                "`sanctiongraph import ftm`")
+        not sample and {b"schema", b"properties"} <= keys
+    ):
+        return (
+            "this file is FollowTheMoney entities (JSON Lines); read it with "
+            "`sanctiongraph import ftm`"
+        )
     if any(any(k in v for k in BODS_KEYS) for v in sample) or (
-            not sample and keys & {k.encode() for k in BODS_KEYS}):
-        return ("this file is Beneficial Ownership Data Standard statements; read it with "
-                "`sanctiongraph import bods`")
-    if any(_gleif(v) for v in sample) or (not sample and (b"goldenCopy" in keys or re.search(
-            rb'"type"\s*:\s*"(lei-records|relationship-records|reporting-exceptions)"', text))):
-        return ("this file is GLEIF API JSON, which no import format reads; download GLEIF's "
-                "golden-copy XML (LEI-CDF, RR-CDF) and read it with `sanctiongraph import gleif`")
+        not sample and keys & {k.encode() for k in BODS_KEYS}
+    ):
+        return (
+            "this file is Beneficial Ownership Data Standard statements; read it with "
+            "`sanctiongraph import bods`"
+        )
+    if any(_gleif(v) for v in sample) or (
+        not sample
+        and (
+            b"goldenCopy" in keys
+            or re.search(
+                rb'"type"\s*:\s*"(lei-records|relationship-records|reporting-exceptions)"', text
+            )
+        )
+    ):
+        return (
+            "this file is GLEIF API JSON, which no import format reads; download GLEIF's "
+            "golden-copy XML (LEI-CDF, RR-CDF) and read it with `sanctiongraph import gleif`"
+        )
     if b"@context" not in keys and b"@id" not in keys and b"@graph" not in keys:
         return "this file is plain JSON, not JSON-LD (no @context); no import format reads it"
     return None
@@ -93,14 +109,20 @@ def _gleif(value: dict[str, object]) -> bool:
         return True
     data = value.get("data")
     records = data if isinstance(data, list) else [data]
-    return any(isinstance(r, dict) and str(r.get("type", "")).endswith(("lei-records",
-               "relationship-records", "reporting-exceptions")) for r in records)
+    return any(
+        isinstance(r, dict)
+        and str(r.get("type", "")).endswith(
+            ("lei-records", "relationship-records", "reporting-exceptions")
+        )
+        for r in records
+    )
 
 
 def _csv(text: bytes) -> str:
     first = text.split(b"\n", 1)[0]
     if re.match(rb"^\d+,", first) and b"-0-" in text[:4096]:
-        return ("this file is an OFAC legacy CSV file; read it with "
-                "`sanctiongraph import ofac-csv`")
-    return ("this is a single CSV file; give the data package's folder (or a .zip of it), "
-            "which holds entities.csv and the other files")
+        return "this file is an OFAC legacy CSV file; read it with `sanctiongraph import ofac-csv`"
+    return (
+        "this is a single CSV file; give the data package's folder (or a .zip of it), "
+        "which holds entities.csv and the other files"
+    )

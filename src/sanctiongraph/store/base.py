@@ -26,8 +26,9 @@ class GraphStore(Protocol):
     :meth:`replace_graph`.
     """
 
-    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
-                               bulk: bool = False) -> None:
+    def replace_graph_ntriples(
+        self, graph: ox.NamedNode, data: bytes, *, bulk: bool = False
+    ) -> None:
         """Atomically replace the content of ``graph`` with the N-Triples ``data``.
 
         ``data`` must come from a serialiser we trust (a
@@ -35,8 +36,9 @@ class GraphStore(Protocol):
         into SPARQL Update text. ``bulk=True`` allows a faster, two-step replacement
         (drop, then load) where a store has one; each step is still all or nothing."""
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *,
-                      bulk: bool = False) -> int:
+    def replace_graph(
+        self, graph: ox.NamedNode, triples: Iterable[ox.Triple], *, bulk: bool = False
+    ) -> int:
         """Replace ``graph`` with ``triples`` through :meth:`replace_graph_ntriples`;
         return how many were given."""
         triples = list(triples)
@@ -66,9 +68,7 @@ class GraphStore(Protocol):
 
     def graphs(self) -> list[ox.NamedNode]: ...
 
-    def query(
-        self, sparql: str, substitutions: Mapping[str, Any] | None = None
-    ) -> Any: ...
+    def query(self, sparql: str, substitutions: Mapping[str, Any] | None = None) -> Any: ...
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update (trusted, internal text only)."""
@@ -80,18 +80,23 @@ class GraphStore(Protocol):
         """Whether any graph holds a triple about ``node``."""
         return bool(self.query("ASK { ?s ?p ?o }", {"s": node}))
 
-    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
+    def objects(
+        self, node: ox.NamedNode, predicate: ox.NamedNode
+    ) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
         """The objects of ``node``'s ``predicate`` triples, in any graph (repeats kept)."""
-        return [row["o"] for row in self.query(
-            "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {"s": node, "p": predicate})]
+        return [
+            row["o"]
+            for row in self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", {"s": node, "p": predicate})
+        ]
 
     def count(self, graph: ox.NamedNode | None = None) -> int: ...
 
     def close(self) -> None: ...
 
 
-def open_store(location: str | Path | None = None, *, in_memory: bool = False,
-               for_reading: bool = False) -> GraphStore:
+def open_store(
+    location: str | Path | None = None, *, in_memory: bool = False, for_reading: bool = False
+) -> GraphStore:
     """Open the store at ``location``: a directory (created if missing), the URL of
     a SPARQL 1.1 query endpoint, or memory.
 

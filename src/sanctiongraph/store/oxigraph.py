@@ -54,7 +54,7 @@ def _write_all(fd: int, data: bytes, reader: threading.Thread) -> bool:
     view = memoryview(data)
     while view:
         try:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         except BlockingIOError:
             if not reader.is_alive():
                 return False
@@ -78,10 +78,11 @@ def hold_lock(store_dir: Path, shared: bool) -> int | None:
         os.close(fd)
         raise StoreError(
             f"the store at {store_dir} is open for writing elsewhere; stop that first"
-            if shared else
-            f"the store at {store_dir} is being read (sanctiongraph serve --workers N, "
+            if shared
+            else f"the store at {store_dir} is being read (sanctiongraph serve --workers N, "
             "or a read command); stop the server before writing to it, or write through "
-            "the server's POST /graphs with one process") from None
+            "the server's POST /graphs with one process"
+        ) from None
     return fd
 
 
@@ -157,9 +158,11 @@ def _open_published(path: Path) -> OxigraphStore:
             continue
         store._private_copy = private
         return store
-    raise StoreError(f"the store at {path} is open for writing in another process "
-                     "(sanctiongraph load, or a server still starting); try again when it "
-                     "has finished")
+    raise StoreError(
+        f"the store at {path} is open for writing in another process "
+        "(sanctiongraph load, or a server still starting); try again when it "
+        "has finished"
+    )
 
 
 def process_running(pid: int) -> bool:
@@ -261,8 +264,9 @@ class OxigraphStore(GraphStore):
         the entry (doing it twice gives the same graph)."""
         graph = ox.NamedNode((entry / "graph").read_text(encoding="utf-8"))
         self.drop_graph(graph)
-        self._store.bulk_load(path=str(entry / "data.nt"), format=ox.RdfFormat.N_TRIPLES,
-                              to_graph=graph, lenient=True)
+        self._store.bulk_load(
+            path=str(entry / "data.nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True
+        )
         self._store.add_graph(graph)
         self._store.flush()
         shutil.rmtree(entry)
@@ -272,8 +276,9 @@ class OxigraphStore(GraphStore):
         """The underlying pyoxigraph store (for bulk paths that need it)."""
         return self._store
 
-    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
-                               bulk: bool = False) -> None:
+    def replace_graph_ntriples(
+        self, graph: ox.NamedNode, data: bytes, *, bulk: bool = False
+    ) -> None:
         if bulk and self.path is not None and self._store.contains_named_graph(graph):
             # Drop, then bulk load: on disk the bulk loader writes sorted files directly,
             # about 3x faster than a transaction. Readers may briefly see no graph; the
@@ -290,7 +295,8 @@ class OxigraphStore(GraphStore):
             # one. (N-Triples lines are valid triples inside INSERT DATA.)
             body = data.decode()
             self._store.update(
-                f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+                f"DROP SILENT GRAPH {graph} ; INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
+            )
         self._store.add_graph(graph)  # the graph exists even when the data is empty
         if self.path is not None:
             self._store.flush()
@@ -312,8 +318,12 @@ class OxigraphStore(GraphStore):
 
         def load() -> None:
             try:
-                loader_call(path=f"/dev/fd/{read_end}", format=ox.RdfFormat.N_TRIPLES,
-                            to_graph=graph, lenient=True)
+                loader_call(
+                    path=f"/dev/fd/{read_end}",
+                    format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=graph,
+                    lenient=True,
+                )
             except BaseException as exc:
                 failure.append(exc)
 
@@ -352,8 +362,12 @@ class OxigraphStore(GraphStore):
         triples = list(triples)
         if triples:
             # Serialising and parsing in Rust beats building one Quad object per triple.
-            self._store.load(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-                             format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            self._store.load(
+                ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                format=ox.RdfFormat.N_TRIPLES,
+                to_graph=graph,
+                lenient=True,
+            )
         return len(triples)
 
     def add_constructed(self, graph: ox.NamedNode, construct: str) -> None:
@@ -386,7 +400,9 @@ class OxigraphStore(GraphStore):
         # An index lookup, without parsing and planning a query (17 us against 42 us).
         return next(iter(self._store.quads_for_pattern(node, None, None)), None) is not None
 
-    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
+    def objects(
+        self, node: ox.NamedNode, predicate: ox.NamedNode
+    ) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
         return [quad.object for quad in self._store.quads_for_pattern(node, predicate, None)]
 
     def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
@@ -399,7 +415,8 @@ class OxigraphStore(GraphStore):
         # Counted in Rust: about 20x faster than iterating the quads in Python.
         scope = str(graph) if graph is not None else "?g"
         solutions = self._store.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}"
+        )
         assert isinstance(solutions, ox.QuerySolutions)
         return int(next(iter(solutions))["n"].value)
 

@@ -43,10 +43,17 @@ class SparqlHttpStore(GraphStore):
         self.union_parameter = {"union-default-graph": ""} if base else {}
 
     # -- HTTP ------------------------------------------------------------------
-    def _post(self, url: str, data: bytes, content_type: str, accept: str | None = None,
-              method: str = "POST") -> bytes:
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"Content-Type": content_type})
+    def _post(
+        self,
+        url: str,
+        data: bytes,
+        content_type: str,
+        accept: str | None = None,
+        method: str = "POST",
+    ) -> bytes:
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Content-Type": content_type}
+        )
         if accept:
             request.add_header("Accept", accept)
         try:
@@ -73,11 +80,16 @@ class SparqlHttpStore(GraphStore):
             return any(True for _ in self.query(ask_as_select(sparql), substitutions))
         body = self._form(query=with_values(sparql, substitutions), **self.union_parameter)
         if form in ("SELECT", "ASK"):
-            data = self._post(self.query_url, body, "application/x-www-form-urlencoded",
-                              "application/sparql-results+xml")
+            data = self._post(
+                self.query_url,
+                body,
+                "application/x-www-form-urlencoded",
+                "application/sparql-results+xml",
+            )
             return ox.parse_query_results(data, ox.QueryResultsFormat.XML)
-        data = self._post(self.query_url, body, "application/x-www-form-urlencoded",
-                          "application/n-triples")
+        data = self._post(
+            self.query_url, body, "application/x-www-form-urlencoded", "application/n-triples"
+        )
         # Triples, as OxigraphStore gives (pyoxigraph parses into quads).
         return [quad.triple for quad in ox.parse(data, ox.RdfFormat.N_TRIPLES)]
 
@@ -88,21 +100,24 @@ class SparqlHttpStore(GraphStore):
         """INSERT in batches; triples with blank nodes go in one ``INSERT ... WHERE {}``
         (a blank node must not be split across requests, and Virtuoso refuses blank
         nodes in ``INSERT DATA``)."""
+
         def has_blank(t: ox.Triple) -> bool:
             return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
 
         blank = [t for t in triples if has_blank(t)]
         plain = [t for t in triples if not has_blank(t)]
         for start in range(0, len(plain), BATCH):
-            chunk = "\n".join(f"{t.subject} {t.predicate} {t.object} ."
-                              for t in plain[start:start + BATCH])
+            chunk = "\n".join(
+                f"{t.subject} {t.predicate} {t.object} ." for t in plain[start : start + BATCH]
+            )
             self.update(f"INSERT DATA {{ GRAPH {graph} {{\n{chunk}\n}} }}")
         if blank:
             chunk = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in blank)
             self.update(f"INSERT {{ GRAPH {graph} {{\n{chunk}\n}} }} WHERE {{}}")
 
-    def replace_graph_ntriples(self, graph: ox.NamedNode, data: bytes, *,
-                               bulk: bool = False) -> None:
+    def replace_graph_ntriples(
+        self, graph: ox.NamedNode, data: bytes, *, bulk: bool = False
+    ) -> None:
         # One PUT or MOVE is atomic already; bulk changes nothing.
         if self.graph_store_url:
             url = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph': graph.value})}"
@@ -131,19 +146,20 @@ class SparqlHttpStore(GraphStore):
 
     def graphs(self) -> list[ox.NamedNode]:
         solutions = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted((s["g"] for s in solutions if isinstance(s["g"], ox.NamedNode)),
-                      key=lambda g: g.value)
+        return sorted(
+            (s["g"] for s in solutions if isinstance(s["g"], ox.NamedNode)), key=lambda g: g.value
+        )
 
     def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
         scope = str(graph) if graph is not None else "?g"
         found: list[ox.Triple] = self.query(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}"
+        )
         return found
 
     def count(self, graph: ox.NamedNode | None = None) -> int:
         scope = str(graph) if graph is not None else "?g"
-        solutions = self.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+        solutions = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
         return int(next(iter(solutions))["n"].value)
 
     def close(self) -> None:

@@ -34,8 +34,12 @@ __all__ = ["ENGINES", "Finding", "Report", "validate_paths", "validate_sources",
 
 
 def validate_store(
-    store: GraphStore, as_of: date, engine: str = "fast", shapes: Graph | None = None,
-    derive: bool = True, progress: Progress | None = None,
+    store: GraphStore,
+    as_of: date,
+    engine: str = "fast",
+    shapes: Graph | None = None,
+    derive: bool = True,
+    progress: Progress | None = None,
 ) -> Report:
     """Check what ``store`` holds as of ``as_of``; ``derive=False`` reuses a derived
     graph already computed for that date."""
@@ -44,7 +48,9 @@ def validate_store(
     if derive:
         start = time.perf_counter()
         size = run_derivers(store, as_of)
-        tell("derive", f"{size} derived triples for {as_of.isoformat()}", time.perf_counter() - start)
+        tell(
+            "derive", f"{size} derived triples for {as_of.isoformat()}", time.perf_counter() - start
+        )
     start = time.perf_counter()
     raw = ENGINES[engine](store, shapes)
     explainer = Explainer(store, shapes)
@@ -62,8 +68,9 @@ def validate_sources(
     return validate_store(store, as_of, engine, shapes)
 
 
-def validate_paths(paths: list[Path], as_of: date, engine: str = "fast",
-                   progress: Progress | None = None) -> Report:
+def validate_paths(
+    paths: list[Path], as_of: date, engine: str = "fast", progress: Progress | None = None
+) -> Report:
     """Validate folders, .zip packages and RDF files; bad input gives a report of errors.
     (Packages are loaded while they are mapped: :func:`~sanctiongraph.loading.read_and_load`.)"""
     store = open_store(in_memory=True)
@@ -74,6 +81,10 @@ def validate_paths(paths: list[Path], as_of: date, engine: str = "fast",
     except IngestError as exc:
         return Report(as_of, errors=tuple(exc.errors))
     if progress:
-        progress("read and load", f"{sum(counts.values())} triples from {len(counts)} "
-                 f"source{'s' if len(counts) != 1 else ''}", time.perf_counter() - start)
+        progress(
+            "read and load",
+            f"{sum(counts.values())} triples from {len(counts)} "
+            f"source{'s' if len(counts) != 1 else ''}",
+            time.perf_counter() - start,
+        )
     return validate_store(store, as_of, engine, progress=progress)

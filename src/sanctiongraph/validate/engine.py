@@ -9,8 +9,9 @@ and reads ``?citation`` and the ``?ev_*`` variables of each solution.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pyoxigraph as ox
@@ -48,19 +49,26 @@ def run_pyshacl(store: GraphStore, shapes: Graph) -> list[RawResult]:
 
     data = graph_from_triples(store.triples())
     _, results_graph, _ = validate(
-        data, shacl_graph=shapes, inference="none", advanced=True,
-        allow_warnings=True, allow_infos=True, abort_on_first=False,
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+        abort_on_first=False,
     )
     results = []
     for result in results_graph.subjects(RDF.type, SH.ValidationResult):
         message = results_graph.value(result, SH.resultMessage)
-        results.append(RawResult(
-            focus=results_graph.value(result, SH.focusNode),
-            shape=results_graph.value(result, SH.sourceShape),
-            message=str(message) if message is not None else None,
-            constraint=results_graph.value(result, SH.sourceConstraint),
-            value=results_graph.value(result, SH.value),
-        ))
+        results.append(
+            RawResult(
+                focus=results_graph.value(result, SH.focusNode),
+                shape=results_graph.value(result, SH.sourceShape),
+                message=str(message) if message is not None else None,
+                constraint=results_graph.value(result, SH.sourceConstraint),
+                value=results_graph.value(result, SH.value),
+            )
+        )
     return results
 
 
@@ -82,8 +90,10 @@ class Explainer:
     @staticmethod
     def prefix_block(shapes: Graph) -> str:
         """PREFIX lines for every ``sh:declare`` in the shapes graph."""
-        declared = {(str(shapes.value(d, SH.prefix)), str(shapes.value(d, SH.namespace)))
-                    for d in shapes.objects(None, SH.declare)}
+        declared = {
+            (str(shapes.value(d, SH.prefix)), str(shapes.value(d, SH.namespace)))
+            for d in shapes.objects(None, SH.declare)
+        }
         return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(declared))
 
     def identifier(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
@@ -93,7 +103,8 @@ class Explainer:
             # One query for all: findings name thousands of nodes on a large graph.
             self._ids = {}
             for row in select_values(
-                    self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"):
+                self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"
+            ):
                 if row["x"] is not None and row["id"] is not None:
                     self._ids.setdefault(row["x"], row["id"])
         return self._ids.get(term.value)
@@ -109,10 +120,13 @@ class Explainer:
     def cited(self, term: ox.NamedNode | ox.BlankNode) -> str | None:
         if self._cited is None:
             self._cited = {}
-            for row in select_values(self.store, f"""
+            for row in select_values(
+                self.store,
+                f"""
                     SELECT ?x ?cited ?link WHERE {{
                       ?x <{SG.citedAs}> ?cited .
-                      OPTIONAL {{ ?x <{SG.viaLink}>/<{RDFS.label}> ?link }} }}"""):
+                      OPTIONAL {{ ?x <{SG.viaLink}>/<{RDFS.label}> ?link }} }}""",
+            ):
                 text = row["cited"] or ""
                 if row["link"]:
                     text += f", applied through the link {row['link']}"
@@ -125,7 +139,7 @@ class Explainer:
         if not isinstance(term, ox.NamedNode):
             return self.display(term)
         if term.value.startswith(_COUNTRY):
-            return term.value[len(_COUNTRY):]
+            return term.value[len(_COUNTRY) :]
         if self._labels is None:
             self._labels = {}
             for row in select_values(self.store, f"SELECT ?x ?l WHERE {{ ?x <{RDFS.label}> ?l }}"):
@@ -148,7 +162,9 @@ class Explainer:
     def citation(self, provision: Node | ox.NamedNode | None) -> str | None:
         if provision is None:
             return None
-        return self._citations.get(str(provision.value if isinstance(provision, ox.NamedNode) else provision))
+        return self._citations.get(
+            str(provision.value if isinstance(provision, ox.NamedNode) else provision)
+        )
 
     def explain(self, raw: RawResult) -> list[Finding]:
         info = shape_info(self.shapes, raw.shape)
@@ -163,24 +179,27 @@ class Explainer:
             if raw.value is not None and "value" not in bindings:
                 bindings["value"] = to_oxigraph(raw.value)
             text = str(template) if template is not None else (raw.message or "")
-            message = _PLACEHOLDER.sub(
-                lambda m: show(bindings[m.group(1)]) if m.group(1) in bindings else "",
-                text)
+            message = _PLACEHOLDER.sub(partial(_fill, show, bindings), text)
             citation_node = row.get("citation")
             citation = self.citation(citation_node) if citation_node else None
-            findings.append(Finding(
-                severity=info.severity,
-                citation=citation or self.citation(info.provision),
-                focus=focus.value,
-                id=self.identifier(focus),
-                message=message,
-                shape=str(raw.shape),
-                evidence=tuple(self.display(row[k]) for k in sorted(row) if k.startswith("ev_")),
-            ))
+            findings.append(
+                Finding(
+                    severity=info.severity,
+                    citation=citation or self.citation(info.provision),
+                    focus=focus.value,
+                    id=self.identifier(focus),
+                    message=message,
+                    shape=str(raw.shape),
+                    evidence=tuple(
+                        self.display(row[k]) for k in sorted(row) if k.startswith("ev_")
+                    ),
+                )
+            )
         return findings
 
-    def _solutions(self, raw: RawResult, focus: ox.NamedNode | ox.BlankNode | ox.Literal
-                   ) -> list[dict[str, Any]]:
+    def _solutions(
+        self, raw: RawResult, focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> list[dict[str, Any]]:
         if raw.rows is not None:
             return list(raw.rows)
         select = self.shapes.value(raw.constraint, SH.select) if raw.constraint else None
@@ -199,11 +218,18 @@ def merge(findings: Iterable[Finding]) -> tuple[Finding, ...]:
         if key in merged:
             old = merged[key]
             evidence = old.evidence + tuple(e for e in f.evidence if e not in old.evidence)
-            merged[key] = Finding(old.severity, old.citation, old.focus, old.id, old.message,
-                                  old.shape, evidence)
+            merged[key] = Finding(
+                old.severity, old.citation, old.focus, old.id, old.message, old.shape, evidence
+            )
         else:
             merged[key] = f
     return tuple(sorted(merged.values(), key=Finding.sort_key))
 
 
 __all__ = ["Explainer", "RawResult", "merge", "run_pyshacl"]
+
+
+def _fill(show: Callable[[Any], str], bindings: dict[str, Any], match: re.Match[str]) -> str:
+    """A message's ``{?name}`` (or ``{$name}``) with its value shown, or nothing if unbound."""
+    name = match.group(1)
+    return show(bindings[name]) if name in bindings else ""

@@ -33,13 +33,40 @@ from sanctiongraph.validate.engine import RawResult
 from sanctiongraph.validate.shapes import firing_shapes
 
 CHECKED_DATATYPES = {XSD.date, XSD.decimal, XSD.boolean, XSD.integer, XSD.dateTime}
-_HANDLED = {SH.minCount, SH.maxCount, SH.datatype, SH["class"], SH.pattern, SH.flags, SH["in"],
-            SH.hasValue, SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive,
-            SH.sparql, SH.path, SH.property, SH.severity, SH.message, SH.targetClass,
-            SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.name, SH.description,
-            SH.order, SH.group, SH.deactivated}
-_COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">",
-                SH.maxExclusive: "<"}
+_HANDLED = {
+    SH.minCount,
+    SH.maxCount,
+    SH.datatype,
+    SH["class"],
+    SH.pattern,
+    SH.flags,
+    SH["in"],
+    SH.hasValue,
+    SH.minInclusive,
+    SH.maxInclusive,
+    SH.minExclusive,
+    SH.maxExclusive,
+    SH.sparql,
+    SH.path,
+    SH.property,
+    SH.severity,
+    SH.message,
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.name,
+    SH.description,
+    SH.order,
+    SH.group,
+    SH.deactivated,
+}
+_COMPARISONS = {
+    SH.minInclusive: ">=",
+    SH.maxInclusive: "<=",
+    SH.minExclusive: ">",
+    SH.maxExclusive: "<",
+}
 
 
 class UnsupportedShape(ValueError):
@@ -56,12 +83,16 @@ def target_pattern(shapes: Graph, shape: Node) -> str:
     parts = []
     for owner in owners:
         parts += [f"{{ ?this a {sparql_term(c)} }}" for c in shapes.objects(owner, SH.targetClass)]
-        parts += [f"{{ ?this {sparql_term(p)} ?_t }}"
-                  for p in shapes.objects(owner, SH.targetSubjectsOf)]
-        parts += [f"{{ ?_t {sparql_term(p)} ?this }}"
-                  for p in shapes.objects(owner, SH.targetObjectsOf)]
-        parts += [f"{{ VALUES ?this {{ {sparql_term(n)} }} }}"
-                  for n in shapes.objects(owner, SH.targetNode)]
+        parts += [
+            f"{{ ?this {sparql_term(p)} ?_t }}" for p in shapes.objects(owner, SH.targetSubjectsOf)
+        ]
+        parts += [
+            f"{{ ?_t {sparql_term(p)} ?this }}" for p in shapes.objects(owner, SH.targetObjectsOf)
+        ]
+        parts += [
+            f"{{ VALUES ?this {{ {sparql_term(n)} }} }}"
+            for n in shapes.objects(owner, SH.targetNode)
+        ]
     if not parts:
         raise UnsupportedShape(f"{shape} has no target the fast engine understands")
     if len(parts) == 1 and "?_t" not in parts[0]:
@@ -73,8 +104,11 @@ def target_pattern(shapes: Graph, shape: Node) -> str:
 
 def constraint_queries(shapes: Graph, shape: Node) -> list[tuple[str, Node | None]]:
     """(query, constraint node) pairs; each query returns ``?this`` and maybe ``?value``."""
-    unknown = {p for p in shapes.predicates(shape, None)
-               if str(p).startswith(str(SH)) and p not in _HANDLED}
+    unknown = {
+        p
+        for p in shapes.predicates(shape, None)
+        if str(p).startswith(str(SH)) and p not in _HANDLED
+    }
     if unknown:
         raise UnsupportedShape(f"{shape} uses {sorted(map(str, unknown))}")
     targets = target_pattern(shapes, shape)
@@ -101,24 +135,33 @@ def _property_queries(shapes: Graph, shape: Node, targets: str, p: str) -> list[
     if min_count is not None and min_count == 1:
         out.append(f"SELECT ?this WHERE {{ {targets} FILTER NOT EXISTS {{ ?this {p} ?v }} }}")
     elif min_count is not None and min_count > 1:
-        out.append(f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {p} ?v }} }} "
-                   f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {min_count})")
+        out.append(
+            f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {p} ?v }} }} "
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {min_count})"
+        )
     max_count = _integer(shapes.value(shape, SH.maxCount))
     if max_count is not None and max_count == 1:
-        out.append(f"SELECT DISTINCT ?this WHERE {{ {targets} ?this {p} ?v1 . ?this {p} ?v2 . "
-                   f"FILTER (!sameTerm(?v1, ?v2)) }}")
+        out.append(
+            f"SELECT DISTINCT ?this WHERE {{ {targets} ?this {p} ?v1 . ?this {p} ?v2 . "
+            f"FILTER (!sameTerm(?v1, ?v2)) }}"
+        )
     elif max_count is not None:
-        out.append(f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
-                   f"HAVING (COUNT(DISTINCT ?value) > {max_count})")
+        out.append(
+            f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
+            f"HAVING (COUNT(DISTINCT ?value) > {max_count})"
+        )
     for value in shapes.objects(shape, SH.hasValue):
-        out.append(f"SELECT ?this WHERE {{ {targets} FILTER NOT EXISTS "
-                   f"{{ ?this {p} {sparql_term(value)} }} }}")
+        out.append(
+            f"SELECT ?this WHERE {{ {targets} FILTER NOT EXISTS "
+            f"{{ ?this {p} {sparql_term(value)} }} }}"
+        )
     bind, failures = _value_failures(shapes, shape)
     if failures:
         # SPARQL's || is true when either side is true, even if the other is an error,
         # so the combined filter keeps exactly the union of the separate ones.
-        out.append(f"SELECT ?this ?value WHERE {{ {values} {bind} "
-                   f"FILTER ({' || '.join(failures)}) }}")
+        out.append(
+            f"SELECT ?this ?value WHERE {{ {values} {bind} FILTER ({' || '.join(failures)}) }}"
+        )
     return [(q, None) for q in out]
 
 
@@ -141,8 +184,9 @@ def _value_failures(shapes: Graph, shape: Node) -> tuple[str, list[str]]:
     for pattern in shapes.objects(shape, SH.pattern):
         flags = shapes.value(shape, SH.flags)
         flag_arg = f", {Literal(str(flags)).n3()}" if flags is not None else ""
-        failures.append(f"(isBlank(?value) || "
-                        f"!REGEX(STR(?value), {Literal(str(pattern)).n3()}{flag_arg}))")
+        failures.append(
+            f"(isBlank(?value) || !REGEX(STR(?value), {Literal(str(pattern)).n3()}{flag_arg}))"
+        )
     members = shapes.value(shape, SH["in"])
     if members is not None:
         allowed = ", ".join(sparql_term(m) for m in Collection(shapes, members))
@@ -168,8 +212,15 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
                 has_value = "value" in {v.value for v in solutions.variables}
                 for solution in solutions:
                     value = solution["value"] if has_value else None
-                    results.append(RawResult(to_rdflib(solution["this"]), shape, None, None,
-                                             to_rdflib(value) if value is not None else None))
+                    results.append(
+                        RawResult(
+                            to_rdflib(solution["this"]),
+                            shape,
+                            None,
+                            None,
+                            to_rdflib(value) if value is not None else None,
+                        )
+                    )
                 continue
             rows: dict[_OxTerm, list[dict[str, _OxTerm]]] = defaultdict(list)
             solutions = store.query(prefixes + query)
@@ -177,16 +228,20 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
             for solution in solutions:
                 this = solution["this"]
                 if this is not None:
-                    rows[this].append({n: solution[n] for n in names
-                                       if n != "this" and solution[n] is not None})
+                    rows[this].append(
+                        {n: solution[n] for n in names if n != "this" and solution[n] is not None}
+                    )
             focus_set = _targeted(store, targets, rows)
             for this, focus_rows in rows.items():
                 if this not in focus_set:
                     continue
                 if isinstance(this, ox.Triple):
                     continue  # a focus node is never an RDF-star triple
-                results.append(RawResult(to_rdflib(this), shape, None, constraint, None,
-                                         tuple(map(dict, focus_rows))))
+                results.append(
+                    RawResult(
+                        to_rdflib(this), shape, None, constraint, None, tuple(map(dict, focus_rows))
+                    )
+                )
     return results
 
 
@@ -207,7 +262,10 @@ def _targeted(store: GraphStore, targets: str, nodes: Iterable[_OxTerm]) -> set[
         return set()
     if any(isinstance(node, ox.BlankNode) for node in nodes):
         return {s["this"] for s in store.query(f"SELECT ?this WHERE {{ {targets} }}")}
-    return {s["this"] for query in with_rows_chunked(f"SELECT ?this WHERE {{ {targets} }}",
-                                                     ["this"], [[node] for node in nodes])
-            for s in store.query(query)}
-
+    return {
+        s["this"]
+        for query in with_rows_chunked(
+            f"SELECT ?this WHERE {{ {targets} }}", ["this"], [[node] for node in nodes]
+        )
+        for s in store.query(query)
+    }

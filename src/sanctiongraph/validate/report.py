@@ -30,8 +30,13 @@ class Finding:
     evidence: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[int | str, ...]:
-        return (SEVERITY_RANK[self.severity], self.citation or "", self.id or self.focus,
-                self.shape, self.message)
+        return (
+            SEVERITY_RANK[self.severity],
+            self.citation or "",
+            self.id or self.focus,
+            self.shape,
+            self.message,
+        )
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -113,9 +118,21 @@ class Report:
     def to_csv(self) -> str:
         """One finding a row (``CSV_COLUMNS``; evidence joined by `` -> ``), for
         spreadsheets: a cell that a spreadsheet would run as a formula is quoted."""
-        return csv_text(CSV_COLUMNS, ((f.severity, f.citation or "", f.id or "", f.message,
-                                       " -> ".join(f.evidence), f.focus, f.shape)
-                                      for f in self.findings))
+        return csv_text(
+            CSV_COLUMNS,
+            (
+                (
+                    f.severity,
+                    f.citation or "",
+                    f.id or "",
+                    f.message,
+                    " -> ".join(f.evidence),
+                    f.focus,
+                    f.shape,
+                )
+                for f in self.findings
+            ),
+        )
 
     def to_graph(self) -> Graph:
         """The SHACL validation report graph, with citations and evidence added."""
@@ -144,10 +161,15 @@ class Report:
         return self.to_graph().serialize(format="turtle")
 
     def render(self, fmt: str) -> str:
-        return {"json": self.to_json, "text": self.to_text, "turtle": self.to_turtle,
-                "csv": self.to_csv}[fmt]()
+        return {
+            "json": self.to_json,
+            "text": self.to_text,
+            "turtle": self.to_turtle,
+            "csv": self.to_csv,
+        }[fmt]()
 
 
 def _counted(counts: dict[str, int], skip_zero: bool = False) -> str:
-    return ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items()
-                     if n or not skip_zero)
+    return ", ".join(
+        f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n or not skip_zero
+    )

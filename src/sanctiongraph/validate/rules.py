@@ -61,9 +61,12 @@ def registered_rules() -> dict[str, RuleParts]:
     found = {}
     for rule in registry.subjects(RDF.type, SG.Rule):
         key = str(registry.value(rule, SG.ruleKey))
-        provisions = tuple(sorted(
-            reference_dir() / "provisions" / f"{str(section).rsplit('/', 1)[-1]}.ttl"
-            for section in registry.objects(rule, SG.implements)))
+        provisions = tuple(
+            sorted(
+                reference_dir() / "provisions" / f"{str(section).rsplit('/', 1)[-1]}.ttl"
+                for section in registry.objects(rule, SG.implements)
+            )
+        )
         found[key] = RuleParts(key, shapes_dir() / key, deriver_module(key), provisions)
     return dict(sorted(found.items()))
 
@@ -102,12 +105,23 @@ def rules_checked(store: GraphStore, shapes: Iterable[str]) -> tuple[RuleCheck, 
     for key, rule in sorted(rules.items()):
         reads = rule.reads
         applied = not reads or any(_has_instance(store, iri) for iri in reads)
-        note = None if applied else (
-            "not applied: the data hold no " + " and no ".join(sorted(reads.values())))
+        note = (
+            None
+            if applied
+            else ("not applied: the data hold no " + " and no ".join(sorted(reads.values())))
+        )
         statuses = [s for s in VERIFICATION_ORDER if s in rule.statuses]
-        checks.append(RuleCheck(key, rule.name, _citation(list(rule.citations)),
-                                statuses[0] if statuses else None, applied,
-                                found.get(key, 0), note))
+        checks.append(
+            RuleCheck(
+                key,
+                rule.name,
+                _citation(list(rule.citations)),
+                statuses[0] if statuses else None,
+                applied,
+                found.get(key, 0),
+                note,
+            )
+        )
     return tuple(checks)
 
 

@@ -45,8 +45,11 @@ def shape_info(shapes: Graph, shape: Node) -> ShapeInfo:
     for parent in shapes.subjects(SH.property, shape):
         provision = provision or shapes.value(parent, DCTERMS.source)
         severity = severity or shapes.value(parent, SH.severity)
-    return ShapeInfo(URIRef(str(shape)), URIRef(str(provision)) if provision else None,
-                     SEVERITIES.get(URIRef(str(severity)), "violation"))
+    return ShapeInfo(
+        URIRef(str(shape)),
+        URIRef(str(provision)) if provision else None,
+        SEVERITIES.get(URIRef(str(severity)), "violation"),
+    )
 
 
 def shape_nodes(shapes: Graph) -> set[Node]:
@@ -57,13 +60,30 @@ def shape_nodes(shapes: Graph) -> set[Node]:
     return found
 
 
-_NOT_CONSTRAINTS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
-                    SH.property, SH.severity, SH.message, SH.name, SH.description,
-                    SH.deactivated, SH.path, SH.order, SH.group}
+_NOT_CONSTRAINTS = {
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.property,
+    SH.severity,
+    SH.message,
+    SH.name,
+    SH.description,
+    SH.deactivated,
+    SH.path,
+    SH.order,
+    SH.group,
+}
 
 
 def firing_shapes(shapes: Graph) -> set[Node]:
     """Shapes that carry a constraint of their own, so a result can name them."""
-    return {s for s in shape_nodes(shapes)
-            if any(str(p).startswith(str(SH)) and p not in _NOT_CONSTRAINTS
-                   for p in shapes.predicates(s, None))}
+    return {
+        s
+        for s in shape_nodes(shapes)
+        if any(
+            str(p).startswith(str(SH)) and p not in _NOT_CONSTRAINTS
+            for p in shapes.predicates(s, None)
+        )
+    }

@@ -20,10 +20,14 @@ router = APIRouter(tags=["dashboard"])
 
 # Only these files of node_modules are served (the prebuilt browser bundles).
 ASSETS = {
-    "@zazuko/yasgui/build/yasgui.min.js", "@zazuko/yasgui/build/yasgui.min.css",
-    "cytoscape/dist/cytoscape.min.js", "dagre/dist/dagre.min.js",
+    "@zazuko/yasgui/build/yasgui.min.js",
+    "@zazuko/yasgui/build/yasgui.min.css",
+    "cytoscape/dist/cytoscape.min.js",
+    "dagre/dist/dagre.min.js",
     "cytoscape-dagre/cytoscape-dagre.js",
-    static_pages.SWAGGER_JS, static_pages.SWAGGER_CSS, static_pages.REDOC_JS,
+    static_pages.SWAGGER_JS,
+    static_pages.SWAGGER_CSS,
+    static_pages.REDOC_JS,
 }
 
 
@@ -73,16 +77,27 @@ def ontology_module(rest: str) -> RedirectResponse:
     return RedirectResponse("/ontology", status_code=303)
 
 
-@router.get("/example-queries", response_model=list[ExampleQuery], dependencies=[ReadAccess],
-            summary="The researchers' example queries (queries/examples/), for the query editor")
+@router.get(
+    "/example-queries",
+    response_model=list[ExampleQuery],
+    dependencies=[ReadAccess],
+    summary="The researchers' example queries (queries/examples/), for the query editor",
+)
 def example_queries() -> list[ExampleQuery]:
     root = queries_dir()
-    return [ExampleQuery(name=q.name, path=str(q.path.relative_to(root)), summary=q.summary,
-                         text=q.text) for q in example_query_files()]
+    return [
+        ExampleQuery(
+            name=q.name, path=str(q.path.relative_to(root)), summary=q.summary, text=q.text
+        )
+        for q in example_query_files()
+    ]
 
 
-@router.get("/dashboard-assets", response_model=AssetsOut,
-            summary="Which npm assets of the dashboard are installed")
+@router.get(
+    "/dashboard-assets",
+    response_model=AssetsOut,
+    summary="Which npm assets of the dashboard are installed",
+)
 def assets() -> AssetsOut:
     base = node_modules_dir()
     installed = sorted(a for a in ASSETS if base is not None and (base / a).is_file())
@@ -102,8 +117,9 @@ class _Assets(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     app.include_router(router)
-    app.mount("/dashboard", StaticFiles(directory=STATIC_DIR / "dashboard", html=True),
-              name="dashboard")
+    app.mount(
+        "/dashboard", StaticFiles(directory=STATIC_DIR / "dashboard", html=True), name="dashboard"
+    )
     base = node_modules_dir()
     if base is not None:
         app.mount("/assets", _Assets(directory=base), name="assets")

@@ -26,12 +26,20 @@ from sanctiongraph.entities import (
 )
 from sanctiongraph.store import GraphStore
 
-router = APIRouter(prefix="/entities", tags=["entities"], dependencies=[ReadAccess],
-                   responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}})
+router = APIRouter(
+    prefix="/entities",
+    tags=["entities"],
+    dependencies=[ReadAccess],
+    responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+)
 
-EntityId = Annotated[str, Path(
-    description="The data-package id (e.g. `kp-bank-1`) or a full IRI, URL-encoded.",
-    examples=["kp-bank-1"])]
+EntityId = Annotated[
+    str,
+    Path(
+        description="The data-package id (e.g. `kp-bank-1`) or a full IRI, URL-encoded.",
+        examples=["kp-bank-1"],
+    ),
+]
 
 
 def _resolve(store: GraphStore, entity_id: str) -> str:
@@ -42,15 +50,20 @@ def _resolve(store: GraphStore, entity_id: str) -> str:
 
 
 @router.get("", response_model=list[EntityHit], summary="Search entities by name or id")
-def search(store: StoreDep,
-           q: Annotated[str, Query(min_length=1, max_length=200, examples=["pyong"])],
-           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, str | None]]:
+def search(
+    store: StoreDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, examples=["pyong"])],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[dict[str, str | None]]:
     """Entities (agents) whose name or data-package id contains `q`, case-insensitively."""
     return search_entities(store, q, limit)
 
 
-@router.get("/{entity_id:path}/owners", response_model=OwnersOut,
-            summary="Ownership chains above an entity and its OFAC 50 Percent Rule status")
+@router.get(
+    "/{entity_id:path}/owners",
+    response_model=OwnersOut,
+    summary="Ownership chains above an entity and its OFAC 50 Percent Rule status",
+)
 async def owners(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
     """Calls `sanctiongraph.analysis.loader.entity_status`, as `sanctiongraph owners` does
     (with the server's copy of the store's holdings and listings, once it has read them)."""
@@ -72,11 +85,18 @@ def _owners(state: AppState, entity_id: str, as_of: date) -> Response:
 INLINE_LIMITS = PathLimits(paths=200, seconds=0.002)
 
 
-@router.get("/{entity_id:path}/access-paths", response_model=AccessPathsOut,
-            summary="Indirect-access paths from an institution into US correspondent accounts",
-            responses={503: {"model": ErrorOut}})
-async def access_paths(entity_id: EntityId, state: StateDep, as_of: AsOf,
-                       max_depth: Annotated[int, Query(ge=1, le=10)] = 4) -> Any:
+@router.get(
+    "/{entity_id:path}/access-paths",
+    response_model=AccessPathsOut,
+    summary="Indirect-access paths from an institution into US correspondent accounts",
+    responses={503: {"model": ErrorOut}},
+)
+async def access_paths(
+    entity_id: EntityId,
+    state: StateDep,
+    as_of: AsOf,
+    max_depth: Annotated[int, Query(ge=1, le=10)] = 4,
+) -> Any:
     """Calls `sanctiongraph.analysis.access.access_paths`, as `sanctiongraph access` does
     (with the server's copy of the store's accounts, once it has read them). At most
     10,000 paths, about 5 MB and 5 s; `truncated` says when the walk stopped at a bound.
@@ -86,29 +106,35 @@ async def access_paths(entity_id: EntityId, state: StateDep, as_of: AsOf,
     body = _access_paths(state, entity_id, as_of, max_depth, INLINE_LIMITS)
     if not body["truncated"]:  # small walks answer in the event loop
         return Response(access_paths_json(body), media_type="application/json")
-    return await state.long_walks.run(_access_paths_response, state, entity_id, as_of,
-                                      max_depth)
+    return await state.long_walks.run(_access_paths_response, state, entity_id, as_of, max_depth)
 
 
-def _access_paths(state: AppState, entity_id: str, as_of: date, max_depth: int,
-                  limits: PathLimits | None = None) -> AccessPathsBody:
+def _access_paths(
+    state: AppState, entity_id: str, as_of: date, max_depth: int, limits: PathLimits | None = None
+) -> AccessPathsBody:
     try:
-        return access_analysis.access_paths(state.store, entity_id, as_of, max_depth,
-                                            state.access(), limits or PathLimits())
+        return access_analysis.access_paths(
+            state.store, entity_id, as_of, max_depth, state.access(), limits or PathLimits()
+        )
     except UnknownEntity as exc:
         raise NotFound(str(exc)) from None
     except ValueError as exc:  # max_depth outside the library's range
         raise BadRequest(str(exc)) from None
 
 
-def _access_paths_response(state: AppState, entity_id: str, as_of: date,
-                           max_depth: int) -> Response:
+def _access_paths_response(
+    state: AppState, entity_id: str, as_of: date, max_depth: int
+) -> Response:
     body = _access_paths(state, entity_id, as_of, max_depth)
     return Response(access_paths_json(body), media_type="application/json")
 
 
-@router.get("/{entity_id:path}", response_model=EntityOut, summary="One entity, as of a date",
-            responses={503: {"model": ErrorOut}})
+@router.get(
+    "/{entity_id:path}",
+    response_model=EntityOut,
+    summary="One entity, as of a date",
+    responses={503: {"model": ErrorOut}},
+)
 async def entity(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
     """Names, kinds, jurisdictions, designations and derived classes (such as
     North Korean banking institution). For another date than the store's derived graph,
@@ -121,8 +147,9 @@ async def entity(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
     return await run_in_threadpool(describe_entity, view, found, as_of)
 
 
-def _describe_on_the_derived_date(store: GraphStore, entity_id: str,
-                                  as_of: date) -> EntityDescription | str:
+def _describe_on_the_derived_date(
+    store: GraphStore, entity_id: str, as_of: date
+) -> EntityDescription | str:
     """The entity described when the store is derived for ``as_of``, else its IRI."""
     iri = _resolve(store, entity_id)
     if not derived_for(store, as_of):

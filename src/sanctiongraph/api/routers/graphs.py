@@ -22,25 +22,45 @@ NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
 @router.post(
-    "/graphs/{name}", response_model=LoadOut, summary="Replace the graph source/{name}",
+    "/graphs/{name}",
+    response_model=LoadOut,
+    summary="Replace the graph source/{name}",
     openapi_extra={"requestBody": BODY},
-    responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 403: {"model": ErrorOut},
-               413: {"model": ErrorOut}, 415: {"model": ErrorOut}, 503: {"model": ErrorOut}})
+    responses={
+        400: {"model": ErrorOut},
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut},
+        413: {"model": ErrorOut},
+        415: {"model": ErrorOut},
+        503: {"model": ErrorOut},
+    },
+)
 async def load_graph(
-    request: Request, state: StateDep, settings: SettingsDep, as_of: AsOf,
-    name: Annotated[str, Path(description="Graph name: letters, digits, `.`, `_`, `-`.",
-                              examples=["demo-world"])],
+    request: Request,
+    state: StateDep,
+    settings: SettingsDep,
+    as_of: AsOf,
+    name: Annotated[
+        str,
+        Path(description="Graph name: letters, digits, `.`, `_`, `-`.", examples=["demo-world"]),
+    ],
 ) -> LoadOut:
     """Load a .zip data package, Turtle, N-Triples or JSON-LD into `graph/source/{name}`
     atomically, then recompute the derived graph for `as_of`. Needs `X-API-Key`."""
     if not NAME.fullmatch(name) or not name.strip("."):
-        raise BadRequest("graph name must be 1-100 letters, digits, '.', '_' or '-', "
-                         "not dots alone")
+        raise BadRequest(
+            "graph name must be 1-100 letters, digits, '.', '_' or '-', not dots alone"
+        )
     data = await read_body(request, settings.max_upload_bytes)
     try:  # off the event loop, one upload at a time (as /validate)
-        source = await state.uploads.run(read_upload, data, request.headers.get("content-type"),
-                                         name, settings.max_unzipped_bytes,
-                                         settings.max_upload_rows)
+        source = await state.uploads.run(
+            read_upload,
+            data,
+            request.headers.get("content-type"),
+            name,
+            settings.max_unzipped_bytes,
+            settings.max_upload_rows,
+        )
     except IngestError as exc:
         raise BadRequest([e.as_dict() for e in exc.errors]) from None
 

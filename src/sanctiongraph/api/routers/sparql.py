@@ -32,18 +32,34 @@ router = APIRouter(tags=["sparql"], dependencies=[ReadAccess])
 
 RESULT_TYPES = list(dict.fromkeys(CANONICAL.values()))
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "Query results, by content negotiation",
-          "content": {m: {} for m in RESULT_TYPES}},
+    200: {
+        "description": "Query results, by content negotiation",
+        "content": {m: {} for m in RESULT_TYPES},
+    },
     400: {"model": ErrorOut, "description": "Bad, unsafe or refused query"},
-    406: {"model": ErrorOut}, 413: {"model": ErrorOut}, 415: {"model": ErrorOut},
-    429: {"model": ErrorOut, "description": "This client has too many queries running or "
-          "waiting (see Retry-After)"},
-    503: {"model": ErrorOut, "description": "The query passed its deadline, or too many "
-          "queries are waiting (see Retry-After)"},
+    406: {"model": ErrorOut},
+    413: {"model": ErrorOut},
+    415: {"model": ErrorOut},
+    429: {
+        "model": ErrorOut,
+        "description": "This client has too many queries running or waiting (see Retry-After)",
+    },
+    503: {
+        "model": ErrorOut,
+        "description": "The query passed its deadline, or too many "
+        "queries are waiting (see Retry-After)",
+    },
 }
-QueryText = Annotated[list[str] | None, Query(
-    alias="query", description="The SPARQL query (exactly one).",
-    examples=["SELECT ?s WHERE { ?s a <https://w3id.org/sanctiongraph/ontology#Bank> } LIMIT 10"])]
+QueryText = Annotated[
+    list[str] | None,
+    Query(
+        alias="query",
+        description="The SPARQL query (exactly one).",
+        examples=[
+            "SELECT ?s WHERE { ?s a <https://w3id.org/sanctiongraph/ontology#Bank> } LIMIT 10"
+        ],
+    ),
+]
 DefaultGraphs = Annotated[list[str] | None, Query(alias="default-graph-uri")]
 NamedGraphs = Annotated[list[str] | None, Query(alias="named-graph-uri")]
 
@@ -74,7 +90,9 @@ def _decode(body: bytes, content_type: str) -> str:
     for field in content_type.split(";")[1:]:
         key, _, value = field.partition("=")
         if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
-                "utf-8", "utf8"):
+            "utf-8",
+            "utf8",
+        ):
             raise BadRequest("the body must be UTF-8")
     try:
         return body.decode("utf-8")
@@ -82,25 +100,33 @@ def _decode(body: bytes, content_type: str) -> str:
         raise BadRequest("the body is not valid UTF-8") from None
 
 
-async def _run(request: Request, state: AppState, settings: Settings, queries: list[str], defaults: list[str],
-               named: list[str], accept: str | None) -> Response:
+async def _run(
+    request: Request,
+    state: AppState,
+    settings: Settings,
+    queries: list[str],
+    defaults: list[str],
+    named: list[str],
+    accept: str | None,
+) -> Response:
     if len(queries) != 1:
-        raise BadRequest("give exactly one 'query' parameter" if queries else
-                         "missing 'query' parameter")
+        raise BadRequest(
+            "give exactly one 'query' parameter" if queries else "missing 'query' parameter"
+        )
     query = queries[0]
     if len(query) > settings.max_query_length:
         raise BadRequest(f"query is longer than {settings.max_query_length} characters")
     runner = await state.query_runner()
     client = request.client.host if request.client else ""
-    outcome = await runner.run(query, parse_accept(accept), tuple(defaults), tuple(named),
-                               client, request.is_disconnected)
+    outcome = await runner.run(
+        query, parse_accept(accept), tuple(defaults), tuple(named), client, request.is_disconnected
+    )
     if outcome.status != 200:
-        headers = ({"Retry-After": str(outcome.retry_after)}
-                   if outcome.retry_after is not None else None)
-        return JSONResponse({"detail": outcome.detail}, status_code=outcome.status,
-                            headers=headers)
-    return Response(outcome.body, media_type=outcome.media_type,
-                    headers={"Vary": "Accept"})
+        headers = (
+            {"Retry-After": str(outcome.retry_after)} if outcome.retry_after is not None else None
+        )
+        return JSONResponse({"detail": outcome.detail}, status_code=outcome.status, headers=headers)
+    return Response(outcome.body, media_type=outcome.media_type, headers={"Vary": "Accept"})
 
 
 def _refuse_updates(params: list[tuple[str, str]]) -> None:
@@ -108,11 +134,17 @@ def _refuse_updates(params: list[tuple[str, str]]) -> None:
         raise BadRequest("updates are not allowed: this endpoint is read-only")
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET), or the service description",
-            responses=RESPONSES)
-async def sparql_get(request: Request, state: StateDep, settings: SettingsDep,
-                     query: QueryText = None, default_graph_uri: DefaultGraphs = None,
-                     named_graph_uri: NamedGraphs = None) -> Response:
+@router.get(
+    "/sparql", summary="SPARQL 1.1 query (GET), or the service description", responses=RESPONSES
+)
+async def sparql_get(
+    request: Request,
+    state: StateDep,
+    settings: SettingsDep,
+    query: QueryText = None,
+    default_graph_uri: DefaultGraphs = None,
+    named_graph_uri: NamedGraphs = None,
+) -> Response:
     """`?query=`; without a query, the service description (Turtle) or, for browsers,
     the query page."""
     params = list(request.query_params.multi_items())
@@ -121,20 +153,45 @@ async def sparql_get(request: Request, state: StateDep, settings: SettingsDep,
         accept = parse_accept(request.headers.get("accept"))
         if "text/html" in accept[:1]:
             return HTMLResponse(query_page())
-        return Response(service_description(str(request.url_for("sparql_get"))),
-                        media_type="text/turtle; charset=utf-8")
-    return await _run(request, state, settings, query, default_graph_uri or [],
-                      named_graph_uri or [], request.headers.get("accept"))
+        return Response(
+            service_description(str(request.url_for("sparql_get"))),
+            media_type="text/turtle; charset=utf-8",
+        )
+    return await _run(
+        request,
+        state,
+        settings,
+        query,
+        default_graph_uri or [],
+        named_graph_uri or [],
+        request.headers.get("accept"),
+    )
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query (POST: urlencoded or direct)",
-             responses=RESPONSES, openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/sparql-query": {"schema": {"type": "string"}},
-                 "application/x-www-form-urlencoded": {"schema": {
-                     "type": "object", "required": ["query"],
-                     "properties": {"query": {"type": "string"},
-                                    "default-graph-uri": {"type": "string"},
-                                    "named-graph-uri": {"type": "string"}}}}}}})
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query (POST: urlencoded or direct)",
+    responses=RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/sparql-query": {"schema": {"type": "string"}},
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "string"},
+                            "named-graph-uri": {"type": "string"},
+                        },
+                    }
+                },
+            },
+        }
+    },
+)
 async def sparql_post(request: Request, state: StateDep, settings: SettingsDep) -> Response:
     content_type = request.headers.get("content-type") or ""
     media = media_type(content_type)
@@ -146,8 +203,12 @@ async def sparql_post(request: Request, state: StateDep, settings: SettingsDep) 
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     if media == "application/x-www-form-urlencoded":
         try:
-            form = parse_qsl(_decode(body, content_type), keep_blank_values=True,
-                             strict_parsing=False, errors="strict")
+            form = parse_qsl(
+                _decode(body, content_type),
+                keep_blank_values=True,
+                strict_parsing=False,
+                errors="strict",
+            )
         except (ValueError, UnicodeDecodeError):
             raise BadRequest("the form body is not valid urlencoded UTF-8") from None
         _refuse_updates(form)
@@ -163,17 +224,28 @@ async def sparql_post(request: Request, state: StateDep, settings: SettingsDep) 
     else:
         raise UnsupportedMediaType(
             "POST /sparql takes application/x-www-form-urlencoded or application/sparql-query"
-            + (f", not {media}" if media else " (no Content-Type given)"))
+            + (f", not {media}" if media else " (no Content-Type given)")
+        )
     defaults = [v for k, v in params if k == "default-graph-uri"]
     named = [v for k, v in params if k == "named-graph-uri"]
-    return await _run(request, state, settings, queries, defaults, named,
-                      request.headers.get("accept"))
+    return await _run(
+        request, state, settings, queries, defaults, named, request.headers.get("accept")
+    )
 
 
 def service_description(endpoint: str) -> str:
-    results = "\n".join(f'    sd:resultFormat <http://www.w3.org/ns/formats/{n}> ;' for n in (
-        "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD"))
+    results = "\n".join(
+        f"    sd:resultFormat <http://www.w3.org/ns/formats/{n}> ;"
+        for n in (
+            "SPARQL_Results_JSON",
+            "SPARQL_Results_XML",
+            "SPARQL_Results_CSV",
+            "SPARQL_Results_TSV",
+            "Turtle",
+            "N-Triples",
+            "JSON-LD",
+        )
+    )
     return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix dct: <http://purl.org/dc/terms/> .
 
@@ -182,7 +254,7 @@ def service_description(endpoint: str) -> str:
     sd:supportedLanguage sd:SPARQL11Query ;
     sd:feature sd:UnionDefaultGraph ;
 {results}
-    dct:description "sanctiongraph: read-only SPARQL 1.1 query endpoint. Updates, SERVICE, LOAD and FROM outside this store's graphs are refused. The prefixes {', '.join(COMMON_PREFIXES)} are declared for every query that does not declare them itself." ;
+    dct:description "sanctiongraph: read-only SPARQL 1.1 query endpoint. Updates, SERVICE, LOAD and FROM outside this store's graphs are refused. The prefixes {", ".join(COMMON_PREFIXES)} are declared for every query that does not declare them itself." ;
     sd:defaultDataset [
         a sd:Dataset ;
         sd:defaultGraph [ a sd:Graph ]

@@ -18,8 +18,10 @@ from sanctiongraph.validate import Report, validate_sources
 
 router = APIRouter(tags=["validate"], dependencies=[ReadAccess])
 
-BODY = {"required": True, "content": {
-    media: {"schema": {"type": "string", "format": "binary"}} for media in ACCEPTED}}
+BODY = {
+    "required": True,
+    "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in ACCEPTED},
+}
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -33,12 +35,21 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 @router.post(
-    "/validate", response_model=ReportOut, summary="Validate a data package or RDF file",
+    "/validate",
+    response_model=ReportOut,
+    summary="Validate a data package or RDF file",
     openapi_extra={"requestBody": BODY},
-    responses={200: {"content": {"text/turtle": {}}}, 400: {"model": ErrorOut},
-               413: {"model": ErrorOut}, 415: {"model": ErrorOut}, 503: {"model": ErrorOut}})
-async def validate(request: Request, state: StateDep, settings: SettingsDep,
-                   as_of: AsOf) -> Response:
+    responses={
+        200: {"content": {"text/turtle": {}}},
+        400: {"model": ErrorOut},
+        413: {"model": ErrorOut},
+        415: {"model": ErrorOut},
+        503: {"model": ErrorOut},
+    },
+)
+async def validate(
+    request: Request, state: StateDep, settings: SettingsDep, as_of: AsOf
+) -> Response:
     """Body: a .zip data package, Turtle, N-Triples or JSON-LD, by Content-Type.
 
     Returns the report of data-package.md, or the SHACL report graph with
@@ -48,22 +59,26 @@ async def validate(request: Request, state: StateDep, settings: SettingsDep,
     """
     data = await read_body(request, settings.max_upload_bytes)
     turtle = "text/turtle" in request.headers.get("accept", "")
-    return await state.uploads.run(_validate, data, request.headers.get("content-type"),
-                                   settings, as_of, turtle)
+    return await state.uploads.run(
+        _validate, data, request.headers.get("content-type"), settings, as_of, turtle
+    )
 
 
-def _validate(data: bytes, content_type: str | None, settings: Settings, as_of: date,
-              turtle: bool) -> Response:
+def _validate(
+    data: bytes, content_type: str | None, settings: Settings, as_of: date, turtle: bool
+) -> Response:
     try:
-        source = read_upload(data, content_type, "upload", settings.max_unzipped_bytes,
-                             settings.max_upload_rows)
+        source = read_upload(
+            data, content_type, "upload", settings.max_unzipped_bytes, settings.max_upload_rows
+        )
         unknown = unknown_entries(None, [(0, r) for r in source.references], [source])
         if unknown:  # an upload is validated alone: same_as must name its own entries
             raise IngestError(unknown[0])
     except IngestError as exc:
         report = Report(as_of, errors=tuple(exc.errors))
-        return JSONResponse({"detail": "bad input; nothing was validated", **report.as_dict()},
-                            status_code=400)
+        return JSONResponse(
+            {"detail": "bad input; nothing was validated", **report.as_dict()}, status_code=400
+        )
     report = validate_sources([source], as_of)
     if turtle:
         return Response(report.to_turtle(), media_type="text/turtle; charset=utf-8")

@@ -655,7 +655,7 @@ def serve(
     max_connections: int,
     header_timeout: float,
     max_connections_per_client: int,
-    as_of,
+    as_of: datetime | None,
     cors_origins: tuple[str, ...],
 ) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""

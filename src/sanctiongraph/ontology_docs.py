@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from types import ModuleType
 
 from sanctiongraph.namespaces import ONTOLOGY_IRI
 from sanctiongraph.resources import ontology_dir
@@ -50,20 +51,20 @@ def ontology_html() -> str:
                 if str(term).startswith(ONTOLOGY_IRI + "#")
             }
         )
-        return page.make_html()
+        return str(page.make_html())
 
 
 @contextmanager
-def _nested_class_expressions(utils) -> Iterator[None]:
+def _nested_class_expressions(utils: ModuleType) -> Iterator[None]:
     """pyLODE 3.3.4 fails ("unhashable type: 'list'") on a union or intersection nested
     in another, as ``sg:NorthKoreanBankingInstitution`` has: it puts each member's HTML,
     a list for such a member, in a set. The lists it makes are hashable as tuples."""
-    original = utils.intersperse
-    utils.intersperse = lambda items, separator: tuple(original(items, separator))
+    original = getattr(utils, "intersperse")  # noqa: B009 (pyLODE has no type information)
+    setattr(utils, "intersperse", lambda items, separator: tuple(original(items, separator)))  # noqa: B010
     try:
         yield
     finally:
-        utils.intersperse = original
+        setattr(utils, "intersperse", original)  # noqa: B010
 
 
 @contextmanager

@@ -264,7 +264,7 @@ def branches(store: GraphStore, entities: Iterable[str] | None = None) -> list[t
         queries = [_BRANCHES_OF.replace("{values}", block) for block in value_blocks(entities)]
     return sorted(
         {
-            (row["office"], row["institution"])
+            (str(row["office"]), str(row["institution"]))
             for query in queries
             for row in select_values(store, query)
         }
@@ -292,9 +292,9 @@ def blocking_rules(store: GraphStore) -> list[Row]:
     )
     named: dict[str, set[str]] = {}
     for row in members:
-        named.setdefault(row["rule"], set()).add(row["agent"])
+        named.setdefault(str(row["rule"]), set()).add(str(row["agent"]))
     rules = [
-        row["rule"]
+        str(row["rule"])
         for row in select_values(
             store, f"SELECT DISTINCT ?rule WHERE {{ ?rule a <{SG.BlockingByLaw}> }}"
         )
@@ -303,7 +303,7 @@ def blocking_rules(store: GraphStore) -> list[Row]:
         select_properties(store, f"?s a <{SG.BlockingByLaw}>", _RULE_FACTS), _RULE_FACTS
     )
     citations = {
-        row["p"]: row["c"]
+        str(row["p"]): str(row["c"])
         for row in select_values(
             store,
             f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
@@ -416,7 +416,7 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     """The holdings and SDN listings of ``entity_iri`` and of everything above it: all
     that its blocked status and its owner chains depend on."""
     data = OwnershipData()
-    rows: list[dict] = []
+    rows: list[Row] = []
     pairs: set[tuple[str, str]] = set()
     walk, reached = {entity_iri}, {entity_iri}
     while walk:  # the holdings above, then the institutions and offices of what they reach

@@ -71,7 +71,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, TypedDict, overload
 
 UNIT = 10_000  # integer share units per percent
 HALF = 50 * UNIT
@@ -212,7 +212,7 @@ class OwnershipData:
         default_factory=dict, repr=False
     )
     _relations: dict[int, int | list[int]] | None = field(default=None, repr=False)
-    _listings: dict[tuple[str, str, str, tuple[str, ...]], int] = field(
+    _listings: dict[tuple[str, str, str, tuple[str, ...], str, str], int] = field(
         default_factory=dict, repr=False
     )
     _source_sets: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -758,7 +758,15 @@ class _Counted(Sequence[int]):
     def __init__(self, shares: Sequence[int], control: Sequence[bool]) -> None:
         self.shares, self.control = shares, control
 
-    def __getitem__(self, number):  # type: ignore[override]
+    @overload
+    def __getitem__(self, number: int) -> int: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, number: int | slice) -> int | Sequence[int]:
+        if isinstance(number, slice):
+            return [self[i] for i in range(len(self))[number]]
         return FULL if self.control[number] else self.shares[number]
 
     def __len__(self) -> int:

@@ -381,7 +381,7 @@ def _gather(store: GraphStore) -> _World:
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
         w.accounts[s["a"]] = {"by": s["by"], "holder": s["holder"], "where": s["where"]}
-    payments: dict[str, dict] = {}
+    payments: dict[str, Record] = {}
     for s in q("""SELECT ?tx ?account ?date ?paid ?credited ?origin ?dest WHERE {
                ?credit sg:creditedTo ?account .
                ?tx sg:throughAccount ?account ; sg:transactionDate ?date .
@@ -413,8 +413,8 @@ def _gather(store: GraphStore) -> _World:
 def _government_holdings(store: GraphStore) -> list[tuple[str, dict[str, set[str]]]]:
     """The holdings of governments and government bodies, and of every entity below
     them (level by level), grouped by holding node."""
-    level = {
-        row["owner"]
+    level: set[str] = {
+        str(row["owner"])
         for row in select_values(
             store,
             f"""SELECT DISTINCT ?owner WHERE {{
@@ -741,7 +741,7 @@ def capta_authorities(store: GraphStore) -> dict[str, set[str]]:
     """The section(s) under which each CAPTA listing was made (``sg:captaAuthority``): the
     sections it cites, else those whose ``sg:captaProgram`` its program is, else, with
     no program, the ``sg:captaDefaultAuthority`` sections. All from the registry."""
-    sections: dict[str, dict] = {}
+    sections: dict[str, dict[str, Any]] = {}
     for row in select_values(store, PREFIXES + _CAPTA_SECTIONS):
         entry = sections.setdefault(
             str(row["section"]),
@@ -808,7 +808,7 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
     dated within the listing and on or before ``as_of``, in date order (then by IRI, as
     the data give no time of day), in the condition's period of days that ends on the
     transaction's day."""
-    groups: dict[tuple[str, str], dict] = {}
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
         day, start, end = date_value(row["date"]), date_value(row["start"]), date_value(row["end"])
         count, days = decimal_value(row["count"]), decimal_value(row["days"])

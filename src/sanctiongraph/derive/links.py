@@ -240,16 +240,16 @@ def derive(store: GraphStore, as_of: date) -> None:
             users, screen(users, entries, DEFAULT_THRESHOLD, branches=True)
         ):
             for match in matches:
-                entry = by_number[(match.list, match.entry, match.name)]
-                pair = (subject.id, entry.id)
+                list_entry = by_number[(match.list, match.entry, match.name)]
+                pair = (subject.id, list_entry.id)
                 if pair in dismissed:
                     continue
                 if match.by == "name":
-                    if parties[entry.id].designated:  # a register's record is nobody's warning
+                    if parties[list_entry.id].designated:  # a register's record is nobody's warning
                         possible.append((pair, match))
                     continue
                 code = match.matched_name
-                text = _bic_text(code, entry.codes["bic"]) if match.by == "bic" else code
+                text = _bic_text(code, list_entry.codes["bic"]) if match.by == "bic" else code
                 links.setdefault(pair, _Link(*pair)).bases.append(
                     f"matched by {_SCHEMES[match.by]} {text}"
                 )

@@ -13,30 +13,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from lxml import etree
 
 from sanctiongraph.imports.model import Problems
 
 Element = etree._Element
-_SAFE = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-    "remove_comments": True,
-    "remove_pis": True,
-}
 
 
-def local(tag: str) -> str:
-    """``{namespace}name`` -> ``name``."""
-    return tag.rsplit("}", 1)[-1]
+def local(tag: object) -> str:
+    """``{namespace}name`` -> ``name`` (an lxml tag is a ``str``; a ``QName`` prints so)."""
+    return str(tag).rsplit("}", 1)[-1]
 
 
-def namespace(tag: str) -> str:
-    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+def namespace(tag: object) -> str:
+    name = str(tag)
+    return name[1:].split("}", 1)[0] if name.startswith("{") else ""
 
 
 @cache
@@ -62,15 +55,29 @@ def child(element: Element | None, name: str) -> Element | None:
     return None if element is None else element.find(f"{{*}}{name}")
 
 
-def _iterparse(path: Path, **options: Any) -> Any:
-    return etree.iterparse(str(path), **_SAFE, **options)
+def _iterparse(
+    path: Path, event: Literal["start", "end"], tags: list[str] | None = None
+) -> Iterator[tuple[str, Element]]:
+    """lxml's ``iterparse`` with entities unresolved, no DTD loaded, no network, no huge
+    trees, comments and processing instructions dropped."""
+    return etree.iterparse(
+        str(path),
+        events=(event,),
+        tag=tags,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 def _root(path: Path, problems: Problems) -> Element | None:
     """The root element, read from the file's first bytes; ``None`` (and a problem) when
     the file declares a document type or is not XML."""
     try:
-        for _event, element in _iterparse(path, events=("start",)):
+        for _event, element in _iterparse(path, "start"):
             if element.getroottree().docinfo.doctype:
                 problems.add(
                     path.name,
@@ -102,9 +109,7 @@ def records(
         )
         return
     try:
-        for _event, element in _iterparse(
-            path, events=("end",), tag=[f"{{*}}{name}" for name in names]
-        ):
+        for _event, element in _iterparse(path, "end", [f"{{*}}{name}" for name in names]):
             if any(local(a.tag) in names for a in element.iterancestors()):
                 continue
             parent = element.getparent()

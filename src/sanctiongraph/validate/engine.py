@@ -133,7 +133,7 @@ class Explainer:
                 self._cited.setdefault(row["x"] or "", text)
         return self._cited.get(term.value) if isinstance(term, ox.NamedNode) else None
 
-    def describe(self, term) -> str:
+    def describe(self, term: Any) -> str:
         """A node in words, for data-quality messages (which RDF input gets too): its
         data-package id and its name, ``c1 (Good Bank)``; a country by its code."""
         if not isinstance(term, ox.NamedNode):

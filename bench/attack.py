@@ -101,7 +101,7 @@ class Server:
             API_KEY,
             *options,
         ]
-        output = open(log, "wb") if log else subprocess.DEVNULL
+        output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the server writes it
         self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         while True:
@@ -211,7 +211,7 @@ async def _runaway(
 
 def _runaway_process(
     base: str, addresses: list[str], seconds: float, pause: float, results, sending
-) -> None:  # noqa: ANN001 - multiprocessing queue, event
+) -> None:
     """The runaway clients, in their own process (not the poller's event loop), at a
     lower CPU priority (nice 10): here they share the machine's cores with the server,
     where a real attacker's clients would run elsewhere."""
@@ -273,7 +273,7 @@ def starvation(
     latencies, polled = asyncio.run(poll())
     try:
         runaway = results.get(timeout=60)
-    except Exception:  # noqa: BLE001 - queue.Empty: the attacking process failed
+    except Exception:
         runaway = {"error": f"the runaway clients' process ended with {attackers.exitcode}"}
     attackers.join(30)
     drained = drain(base)
@@ -496,7 +496,7 @@ def slowloris(
                 try:
                     if await asyncio.wait_for(reader.read(1), interval) == b"":
                         break  # the server closed the connection
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
         except (ConnectionError, OSError):
             pass

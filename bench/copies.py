@@ -38,7 +38,7 @@ SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {{ GRAPH <{DERIVED}> {{
   {{ ?x a <{SG}BlockedEntity> BIND("blocked" AS ?what) }}
   UNION {{ ?x a <{SG}PossiblyBlockedEntity> BIND("possibly_blocked" AS ?what) }}
   UNION {{ ?x <{SG}exposedUnder>|<{SG}exceptedUnder>|<{SG}missingFact> ?y
-           BIND("capta" AS ?what) }}
+           BIND("ifsr-561-203" AS ?what) }}
   UNION {{ ?x a <{SG}Classification> BIND("classification" AS ?what) }}
 }} }} GROUP BY ?what"""
 

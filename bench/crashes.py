@@ -40,7 +40,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate, write_package  # noqa: E402
+from generate import generate, write_package
 
 AS_OF = date(2026, 11, 23)
 GRAPH_NAME = "world"
@@ -65,13 +65,14 @@ def graph_contents(store) -> Contents:
 def reference_state(package: Path | None) -> Contents:
     """What a store holds after an uninterrupted load of ``package`` (or of nothing)."""
     from sanctiongraph.derive import run_derivers
-    from sanctiongraph.loading import load_bundled, read_and_load
+    from sanctiongraph.loading import load_bundled, load_shapes, read_and_load
     from sanctiongraph.store import open_store
 
     store = open_store(in_memory=True)
     if package is not None:
         read_and_load(store, [package], GRAPH_NAME)
     load_bundled(store)
+    load_shapes(store)  # as `load` and every opening of a store (make_ready) do
     run_derivers(store, AS_OF)
     return graph_contents(store)
 
@@ -124,7 +125,7 @@ def check(
             held = graph_contents(store)
         finally:
             store.close()
-    except Exception as exc:  # noqa: BLE001 - counted, the harness goes on
+    except Exception as exc:
         return "exception", f"{exc.__class__.__name__}: {exc}"
     derived = held.pop(DERIVED.value, Counter())
     state = next(

@@ -97,9 +97,8 @@ def generate(entities: int, seed: int = 1) -> World:
                     start = None
             if rng.random() < 0.03:
                 low = max(0.1, round(share - 10, 1))
-                world.holdings.append(
-                    (owner, owned, None, low, round(low + 20, 1), start, end, False)
-                )
+                high = min(100.0, round(low + 20, 1))  # a share is at most 100
+                world.holdings.append((owner, owned, None, low, high, start, end, False))
             else:
                 world.holdings.append((owner, owned, share, None, None, start, end, False))
         if rng.random() < 0.02:

@@ -99,7 +99,11 @@ def advanced_input(realdata: Path, target: Path, megabytes: float) -> None:
             out.write(f"  <{name}>")
             for k in range(copies):
                 offset = k * 10**9
-                out.write(SHIFT.sub(lambda m: f'{m.group(1)}="{int(m.group(2)) + offset}"', body))
+                out.write(
+                    SHIFT.sub(
+                        lambda m, offset=offset: f'{m.group(1)}="{int(m.group(2)) + offset}"', body
+                    )
+                )
             out.write(f"</{name}>\n")
         out.write("</Sanctions>\n")
 
@@ -127,7 +131,9 @@ def gleif_input(realdata: Path, target: Path, records: int) -> int:
         out.write(text[:start])
         for k in range(copies):
             new = {lei: lei_with_check_digits(f"SYN{k:09d}{i:06d}") for i, lei in enumerate(leis)}
-            out.write(NODE_ID.sub(lambda m: f"<rr:NodeID>{new[m.group(1)]}</rr:NodeID>", body))
+            out.write(
+                NODE_ID.sub(lambda m, new=new: f"<rr:NodeID>{new[m.group(1)]}</rr:NodeID>", body)
+            )
         out.write(text[end:])
     return copies * per_copy
 

@@ -50,8 +50,8 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import AS_OF, generate  # noqa: E402
-from pipeline import write_world  # noqa: E402
+from generate import AS_OF, generate
+from pipeline import write_world
 
 MARKER = "loadtest-world.json"
 
@@ -210,7 +210,7 @@ def start_server(
         str(store_dir),
         *extra,
     ]
-    log = open(log_path, "wb")
+    log = open(log_path, "wb")  # noqa: SIM115 - the server writes it while it runs
 
     def cap_memory() -> None:
         # A cap on the server's address space, so that a runaway server fails alone
@@ -345,10 +345,10 @@ async def _run_raw(
                     status, size = await asyncio.wait_for(raw_get(*connection, host, path), timeout)
                     outcome = str(status)
                 except (
+                    TimeoutError,
                     OSError,
                     EOFError,
                     ValueError,
-                    asyncio.TimeoutError,
                     asyncio.LimitOverrunError,
                 ) as exc:
                     outcome = type(exc).__name__

@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from generate import AS_OF, entity_iri, generate, nquads, to_ownership_data  # noqa: E402
+from generate import AS_OF, entity_iri, generate, nquads, to_ownership_data
 
 SOURCE_GRAPH = "https://w3id.org/sanctiongraph/graph/source/bench"
 SG = "https://w3id.org/sanctiongraph/ontology#"
@@ -125,11 +125,12 @@ def sparql_fixed_point(store, day: str) -> tuple[float, int, int]:
 
 
 def run_one(size: int, seed: int, samples: int, sparql_fixed: bool) -> dict:
+    import pyoxigraph as ox
+
     from sanctiongraph.analysis.loader import load_ownership, owners
     from sanctiongraph.analysis.ownership import compute_status, summary
     from sanctiongraph.queries import load_query
     from sanctiongraph.store import OxigraphStore
-    import pyoxigraph as ox
 
     out: dict = {"entities": size, "seed": seed, "as_of": AS_OF.isoformat()}
     seconds, world = timed(generate, size, seed)
@@ -187,9 +188,8 @@ def run_one(size: int, seed: int, samples: int, sparql_fixed: bool) -> dict:
     ancestors = load_query("analysis/ownership-ancestors").text
     times = []
     for entity in sample:
-        seconds, _ = timed(
-            lambda: list(store.query(ancestors, {"target": ox.NamedNode(entity_iri(entity))}))
-        )
+        target = {"target": ox.NamedNode(entity_iri(entity))}
+        seconds, _ = timed(lambda target=target: list(store.query(ancestors, target)))
         times.append(seconds)
     out["sparql_property_path"] = percentiles(times)
     out["sparql_property_path_cpu"] = percentiles(CPU[-len(sample) :])

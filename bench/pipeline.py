@@ -86,7 +86,7 @@ def write_world(entities: int, seed: int, folder: Path) -> dict[str, int]:
                 "significant",
             ]
         )
-        for account, maintainer, holder in accounts:
+        for account, _maintainer, holder in accounts:
             for _ in range(rng.choice((0, 1, 2, 3))):
                 other = rng.choice(banks)
                 w.writerow(

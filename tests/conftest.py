@@ -1,13 +1,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 DEMO_AS_OF = date(2026, 11, 23)
 

@@ -27,8 +27,8 @@ from sanctiongraph.ingest import Source
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.loading import load_bundled, load_sources
 from sanctiongraph.namespaces import ID
-from sanctiongraph.store.oxigraph import OxigraphStore
 from sanctiongraph.store import open_store
+from sanctiongraph.store.oxigraph import OxigraphStore
 
 AS_OF = date(2026, 11, 23)
 WORLD = """
@@ -321,13 +321,9 @@ def test_a_path_ends_at_a_blank_node(odd):
 def test_generated_world_same_paths_from_the_whole_store(tmp_path):
     """A seeded world of bench/pipeline.py (nested correspondent accounts with opening
     dates between 2005 and 2024): every bank, both paths, two dates."""
-    import sys
-    from pathlib import Path
 
-    from sanctiongraph.ingest import read_sources
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from pipeline import write_world
+    from sanctiongraph.ingest import read_sources
 
     write_world(400, seed=5, folder=tmp_path / "world")
     world = open_store(in_memory=True)
@@ -456,7 +452,7 @@ def test_complete_network_byte_and_time_bounds(complete):
 
 
 def test_access_reads_the_same_covered_institutions_as_the_deriver(store):
-    """reaches_us uses the covered-institution test of derive/fincen311.py."""
+    """reaches_us uses the covered-institution test of derive/fincen_311_dprk.py."""
     from sanctiongraph.derive import run_derivers
 
     copy = open_store(in_memory=True)
@@ -583,7 +579,7 @@ def test_cli_rejects_bad_depth(store_dir):
 from test_store_remote import oxigraph_url, server_url, virtuoso_url  # noqa: E402,F401
 
 
-def test_same_paths_on_a_sparql_server(server_url, store):
+def test_same_paths_on_a_sparql_server(server_url, store):  # noqa: F811 - the fixture
     """The access query runs unchanged on Oxigraph server and Virtuoso 7 (--store URL)."""
     remote = open_store(server_url)
     load_bundled(remote)

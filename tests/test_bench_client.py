@@ -4,13 +4,10 @@ a wrong reader would desynchronise a kept-alive connection and corrupt the figur
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from loadtest import raw_get  # noqa: E402
+from loadtest import raw_get
 
 RESPONSES = {
     "/length": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",

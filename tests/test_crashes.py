@@ -12,14 +12,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+import crashes
 from sanctiongraph.derive import derived_is_complete, run_derivers
 from sanctiongraph.ingest import IngestError
 from sanctiongraph.loading import load_bundled, load_sources, read_and_load
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store.oxigraph import JOURNAL, OxigraphStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import crashes  # noqa: E402
 
 AS_OF = date(2026, 11, 23)
 WORLD = "https://w3id.org/sanctiongraph/graph/source/world"
@@ -134,7 +132,7 @@ def test_a_derivation_killed_part_way_is_done_again_before_anything_reads_it(wor
     v1, v2, expected = worlds
     store = loaded(v1, tmp_path / "store")
     # The sources are replaced; the 50 Percent Rule deriver dies before it writes.
-    code = load_killed_at("sanctiongraph.derive.ofac50:derive", "before", v2, store)
+    code = load_killed_at("sanctiongraph.derive.ofac_50pct:derive", "before", v2, store)
     assert code == -9
     opened = OxigraphStore(store)
     assert not derived_is_complete(opened)  # the torn graph is recognised as such

@@ -8,7 +8,6 @@ repeated ``ownership.csv`` row is an input error. Five copies cost about five ti
 from __future__ import annotations
 
 import shutil
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import OxigraphStore
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-sys.path.insert(0, str(BENCH))
 import copies as copies_bench  # noqa: E402
 import generate  # noqa: E402
 from pipeline import write_world  # noqa: E402

@@ -41,10 +41,7 @@ def test_every_shape_translates():
 def test_fast_engine_matches_pyshacl_on_a_generated_world(tmp_path, as_of):
     """A seeded synthetic world (bench/pipeline.py): ownership, banks in several
     jurisdictions, nested correspondent accounts and transactions."""
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from pipeline import write_world
 
     write_world(40, seed=7, folder=tmp_path / "world")

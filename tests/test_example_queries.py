@@ -11,7 +11,7 @@ import pytest
 
 from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import read_sources
-from sanctiongraph.loading import load_bundled, load_sources
+from sanctiongraph.loading import load_bundled, load_shapes, load_sources
 from sanctiongraph.queries import example_query_files
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import open_store
@@ -26,6 +26,7 @@ PARAMS = {"target": ox.NamedNode("https://w3id.org/sanctiongraph/id/entity/my-si
 def demo_store():
     store = open_store(in_memory=True)
     load_bundled(store)
+    load_shapes(store)  # as `load` and `serve` do: graph/shapes
     load_sources(store, read_sources([demo_world_dir()]))
     run_derivers(store, date(2026, 11, 23))
     return store

@@ -12,11 +12,11 @@ import pyoxigraph as ox
 import pytest
 
 from fixtures_support import FIXTURES, run_fixture
-from sanctiongraph.derive.capta import assessments
+from sanctiongraph.derive import run_derivers
+from sanctiongraph.derive.ifsr_561_203 import assessments
 from sanctiongraph.ingest import IngestError, Source, read_source
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.loading import load_bundled, load_sources
-from sanctiongraph.derive import run_derivers
 from sanctiongraph.namespaces import ID, SG
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import open_store
@@ -47,6 +47,13 @@ EXPECTED = {
         ("c1-branch", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
     },
     "c2-maintaining": {("c2-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
+    "510-210-prohibit": {
+        ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaOpeningShape"),
+        ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaMaintainingShape"),
+    },
+    "510-210-strict": {("s-tf", "violation", "31 CFR 510.210(a)(2)", "CaptaStrictConditionShape")},
+    "b3-volume-limit": {("v3", "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")},
+    "c2-no-wind-down": {("wd-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
     "c2-account-by-function": {
         ("dep", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")
     },
@@ -67,6 +74,8 @@ EXPECTED = {
     "e1-date": {("e1", "warning", "31 CFR 561.203(e)(1)", "CaptaExposureShape")},
     "e2-date": {("e2", "warning", "31 CFR 561.203(e)(2)", "CaptaExposureShape")},
     "government-50-percent": {("own", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
+    # 561.323: control through a government-owned intermediary (conforms at 50 %).
+    "government-intermediary": {("own", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
     "f-date": {("f", "warning", "31 CFR 561.203(f)", "CaptaExposureShape")},
     "g-exception": {("g", "info", "31 CFR 561.203(g)", "CaptaExceptionShape")},
     "h-sufficiency": {
@@ -77,6 +86,7 @@ EXPECTED = {
         ("sre-import", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
         ("sre-export", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
     },
+    "sre-k-payments": {("sre-import", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")},
     "sre-k-fails": {("sre-k", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")},
     "missing-facts": {
         ("no-knowingly", "info", "31 CFR 561.203(a)", "CaptaMissingFactShape"),
@@ -170,6 +180,124 @@ def test_boundary_dates_and_the_50_percent_threshold(day, percent, purpose, expe
     [a] = found
     paragraph = a.get("exposed") or f"exception {a.get('excepted')}"
     assert (paragraph, a["category"]) == expected
+
+
+def _assess_with_registry_change(world: list[ox.Triple], update: str) -> list[dict]:
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, [Source.from_triples("world", world)])
+    store.update(update)
+    run_derivers(store, date(2026, 11, 23))
+    return assessments(store, date(2026, 11, 23))
+
+
+_SET = """PREFIX sg: <https://w3id.org/sanctiongraph/ontology#>
+PREFIX p: <https://w3id.org/sanctiongraph/ref/provision/>
+DELETE {{ GRAPH ?g {{ {s} sg:{p} ?old }} }} INSERT {{ GRAPH ?g {{ {s} sg:{p} {new} }} }}
+WHERE {{ GRAPH ?g {{ {s} sg:{p} ?old }} }}"""
+
+
+@pytest.mark.parametrize("start, exposed", [("2013-02-06", True), ("2013-02-07", False)])
+def test_a_paragraphs_start_date_is_read_from_the_registry(start, exposed):
+    # Issue 18 item 2: move (e)(2)'s sg:effectiveFrom in the registry and the same
+    # transaction of 2013-02-06 is exposed or not: the date lives in the data only.
+    update = _SET.format(
+        s="p:31-CFR-561.203-e-2",
+        p="effectiveFrom",
+        new=f'"{start}"^^<http://www.w3.org/2001/XMLSchema#date>',
+    )
+    found = _assess_with_registry_change(_exposure_world("2013-02-06", "50"), update)
+    assert [a.get("exposed") for a in found] == (["(e)(2)"] if exposed else [])
+
+
+@pytest.mark.parametrize(
+    "share, category", [("50.0", "government_owned_or_controlled"), ("50.01", "privately_owned")]
+)
+def test_the_government_ownership_share_is_read_from_the_registry(share, category):
+    # Issue 18 item 2: 561.323's threshold is sg:ownedPercentAtLeast on the provision;
+    # raised above the 50% holding, the institution is no longer government owned.
+    update = _SET.format(s="p:31-CFR-561.323", p="ownedPercentAtLeast", new=share)
+    [a] = _assess_with_registry_change(_exposure_world("2013-02-06", "50"), update)
+    assert a["category"] == category
+
+
+_PAYMENT_WORLD = """
+ent:ir-gov a sg:Government ; dct:identifier "ir-gov" ; sg:jurisdiction cty:IR .
+ent:ir-other a sg:Bank ; dct:identifier "ir-other" ; sg:jurisdiction cty:IR .
+ent:in-other-bank a sg:Bank ; dct:identifier "in-other-bank" ; sg:jurisdiction cty:IN .
+ent:de-exporter a sg:Company ; dct:identifier "de-exporter" ; sg:jurisdiction cty:DE .
+ent:ir-bank-in a sg:Bank ; dct:identifier "ir-bank-in" ; sg:jurisdiction cty:IR .
+des:capta-other a sg:Designation ; sg:designates ent:in-other-bank ; sg:onList list:CAPTA ;
+    sg:measure measure:prohibit_maintain ; sg:startDate "2013-01-01"^^xsd:date .
+acc:exporter-other a sg:DepositAccount ; dct:identifier "exporter-other" ; sg:maintainedBy ent:in-other-bank ; sg:heldBy ent:in-exporter ; sg:accountLocatedIn cty:IN .
+acc:in-iran a sg:DepositAccount ; dct:identifier "in-iran" ; sg:maintainedBy ent:ir-other ; sg:heldBy ent:in-exporter ; sg:accountLocatedIn cty:IR .
+acc:cbi-plain a sg:DepositAccount ; dct:identifier "cbi-plain" ; sg:maintainedBy ent:in-bank ; sg:heldBy ent:ir-cbi ; sg:accountLocatedIn cty:IN .
+acc:cbi-special a sg:SpecialPurposeAccount ; dct:identifier "cbi-special" ; sg:maintainedBy ent:in-bank ; sg:heldBy ent:ir-cbi ; sg:accountLocatedIn cty:IN .
+"""
+
+
+def _payment(date_: str, **facts: str) -> str:
+    body = " ; ".join(f"sg:{k} {v}" for k, v in facts.items())
+    return (
+        f'tx:pay a sg:Transaction ; dct:identifier "pay" ; sg:transactionDate "{date_}"^^xsd:date ; '
+        f"sg:throughAccount acc:in-cbi ; {body} .\n"
+    )
+
+
+_GOOD = {
+    "paidTo": "ent:in-exporter",
+    "creditedTo": "acc:in-exporter-acc",
+    "goodsOrigin": "cty:IN",
+    "goodsDestination": "cty:IR",
+}
+
+
+@pytest.mark.parametrize(
+    "day, facts, expected",
+    [
+        ("2013-05-01", _GOOD, []),  # (k)(4)-(k)(5) met
+        ("2013-03-31", {**_GOOD, "paidTo": "ent:ir-gov"}, []),  # before the import: not its funds
+        (
+            "2013-04-01",
+            {**_GOOD, "paidTo": "ent:ir-gov"},
+            ["(k)(6)", "(k)(5)"],
+        ),  # the import's own day
+        ("2026-11-23", {**_GOOD, "paidTo": "ent:ir-gov"}, ["(k)(6)", "(k)(5)"]),  # the as-of date
+        ("2026-11-24", {**_GOOD, "paidTo": "ent:ir-gov"}, []),  # after the as-of date
+        ("2013-05-01", {**_GOOD, "creditedTo": "acc:in-iran"}, ["(k)(6)", "(k)(5)"]),
+        (
+            "2013-05-01",
+            {**_GOOD, "creditedTo": "acc:exporter-other"},
+            ["(k)(6)"],
+        ),  # CAPTA-listed bank
+        ("2013-05-01", {**_GOOD, "goodsOrigin": "cty:DE"}, ["(k)(4)"]),
+        ("2013-05-01", {**_GOOD, "paidTo": "ent:de-exporter"}, ["(k)(5)"]),
+        ("2013-05-01", {"creditedTo": "acc:cbi-plain"}, ["(k)(7)"]),
+        ("2013-05-01", {"creditedTo": "acc:cbi-special"}, []),
+    ],
+)
+def test_payments_out_of_the_funds_owed_to_iran(day, facts, expected):
+    # Issue 18 item 11: 561.203(k)(4)-(k)(7) for payments out of the account credited
+    # with the funds owed to Iran, from the import's date to the as-of date.
+    text = (
+        (RULE / "conforms-sre-applies.ttl")
+        .read_text()
+        .replace("sg:knowingly false", "sg:knowingly true")
+    )
+    text += _PAYMENT_WORLD + _payment(day, **facts)
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(
+        store,
+        [Source.from_triples("world", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "w.ttl"))],
+    )
+    run_derivers(store, date(2026, 11, 23))
+    [a] = [a for a in assessments(store, date(2026, 11, 23)) if a["tx"].endswith("/sre-import")]
+    if expected:
+        assert (a.get("excepted"), a["not_met"]) == (None, expected)
+        assert a["exposed"] == "(d)(2)"
+    else:
+        assert a.get("excepted") == "(i)"
 
 
 def test_bundled_reference_data_gives_no_finding_of_the_rule():

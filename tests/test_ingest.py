@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDFS
+from rdflib import RDF, RDFS, XSD
 
 from sanctiongraph.ingest import (
     IngestError,
@@ -52,7 +52,10 @@ def has(source, s, p, o) -> bool:
 def test_minimal_package_maps_every_file():
     source = read_source(MINIMAL)
     assert source.name == "minimal"
-    n = lambda iri: ox.NamedNode(str(iri))
+
+    def n(iri: object) -> ox.NamedNode:
+        return ox.NamedNode(str(iri))
+
     assert has(source, ID["entity/kp-bank-cn"], SG.branchOf, n(ID["entity/kp-bank"]))
     assert has(source, ID["entity/kp-bank-cn"], SG.locatedIn, n(country("CN")))
     assert has(source, ID["entity/kp-army"], SG.hasFunction, n(code("function", "military")))
@@ -146,6 +149,13 @@ def test_zip_package_equals_folder(package, tmp_path):
             ("entities.csv", 2, "name"),
         ),
         ("designations.csv", "limit:250000", "limit:lots", ("designations.csv", 3, "conditions")),
+        ("designations.csv", "limit:250000", "volume:3/0", ("designations.csv", 3, "conditions")),
+        (
+            "designations.csv",
+            "limit:250000",
+            "volume:many/30",
+            ("designations.csv", 3, "conditions"),
+        ),
         (
             "designations.csv",
             ";pre_approval",
@@ -383,3 +393,25 @@ def test_source_from_triples_keeps_the_triples_and_their_count():
     source = Source.from_triples("t", triples + triples[:1])
     assert source.size == len(triples) + 1
     assert source.triples == triples + triples[:1]
+
+
+def test_volume_limit_condition_is_mapped(package):
+    """31 CFR 561.203(b)(3): ``volume:<count>/<days>`` becomes a sg:VolumeLimitCondition."""
+    edit(package / "designations.csv", "limit:250000", "volume:3/30")
+    triples = {(t.subject, t.predicate, t.object) for t in read_source(package).triples}
+    conditions = {
+        s
+        for s, p, o in triples
+        if p == ox.NamedNode(str(RDF.type)) and o == ox.NamedNode(str(SG.VolumeLimitCondition))
+    }
+    [condition] = conditions
+    assert (
+        condition,
+        ox.NamedNode(str(SG.limitCount)),
+        ox.Literal("3", datatype=ox.NamedNode(str(XSD.decimal))),
+    ) in triples
+    assert (
+        condition,
+        ox.NamedNode(str(SG.limitPeriodDays)),
+        ox.Literal("30", datatype=ox.NamedNode(str(XSD.decimal))),
+    ) in triples

@@ -11,7 +11,7 @@ which conditions are unmet.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,7 +20,8 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF
 
 from fixtures_support import FIXTURES, fixture_as_of, run_fixture
-from sanctiongraph.derive import nksr, run_derivers
+from sanctiongraph.derive import nksr_510 as nksr
+from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import Source
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.loading import load_bundled, load_sources
@@ -175,7 +176,7 @@ def conditions():
     return nksr.license_conditions(store)
 
 
-@lru_cache(maxsize=None)
+@cache
 def derived_outcomes(path: Path) -> dict[str, nksr.Outcome]:
     store = open_store(in_memory=True)
     load_bundled(store)

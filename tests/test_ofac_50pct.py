@@ -296,10 +296,7 @@ def test_whole_graph_and_one_entity_agree_on_a_random_world():
 
 
 def _bench_world(entities: int):
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
     import generate
 
     return generate
@@ -385,7 +382,7 @@ def test_owners_with_shared_data_labels_an_entity_with_two_ids_as_without():
     )
     data = load_ownership(store)
     checked = 0
-    for number, key in enumerate(data.keys):
+    for key in data.keys:
         result = owners(store, key, DAY, data)
         assert result == owners(store, key, DAY), key
         assert result["entity"] == f"a-{key.rsplit('/', 1)[-1][1:]}", key
@@ -514,9 +511,11 @@ def test_deriver_writes_status_reasons_and_programs(demo_store):
             "dct:source ?src }"
         )
     )
-    assert [
+    # kp-pine is listed (DPRK3) and, 100 % owned by gov-kp, the Government of North Korea
+    # by operation of law (DPRK, 31 CFR 510.311(b)).
+    assert sorted(
         (f["owner"].value.rsplit("/", 1)[-1], f["program"].value.rsplit("/", 1)[-1]) for f in found
-    ] == [("my-silver-sail", "DPRK3")]
+    ) == [("my-silver-sail", "DPRK"), ("my-silver-sail", "DPRK3")]
     assert found[0]["src"].value.endswith("OFAC-FAQ-401")
 
 
@@ -669,16 +668,6 @@ def test_chains_are_every_simple_path_with_or_without_cycles(seed):
                 expected = all_simple_paths(data, number, DAY, direction, max_depth, max_paths)
                 assert (found.paths, found.truncated) == expected, (name, direction)
                 truncated += found.truncated
-                written = chains(
-                    data,
-                    number,
-                    DAY,
-                    direction,
-                    max_depth,
-                    max_paths,
-                    write=lambda n: str(n).encode(),
-                )
-                assert written.paths == [",".join(map(str, p)).encode() for p in expected[0]]
     assert truncated  # the limits were reached somewhere
 
 

@@ -275,7 +275,7 @@ def test_every_provision_is_complete_and_well_named() -> None:
 
 
 def test_official_text_points_at_the_ecfr_paragraph() -> None:
-    for iri, p in provisions().items():
+    for p in provisions().values():
         cit = p[SG.citation][0].value
         m = re.fullmatch(r"31 CFR (\d+)\.(\d+)((?:\([A-Za-z0-9]+\))*)", cit)
         if not m:
@@ -304,7 +304,7 @@ def test_fifty_percent_rule_and_faqs() -> None:
 
 def test_part_of_targets_exist_and_match_the_citation() -> None:
     provs = provisions()
-    for iri, p in provs.items():
+    for p in provs.values():
         cit = p[SG.citation][0].value
         parents = [v.value for v in p[SG.partOf]]
         paras = re.findall(r"\([A-Za-z0-9]+\)", cit)

@@ -4,11 +4,10 @@ has a violating fixture that names it, paired with a conforming one."""
 from __future__ import annotations
 
 import pytest
+from rdflib import RDFS
 from rdflib.namespace import SH
 
 from fixtures_support import FIXTURES, actual_pairs, expected_pairs, fixture_files, run_fixture
-from rdflib import RDFS
-
 from sanctiongraph.validate.shapes import bundled_shapes, firing_shapes, shape_nodes
 
 FILES = fixture_files()

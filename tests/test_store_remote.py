@@ -16,8 +16,8 @@ import pytest
 
 from sanctiongraph.ingest import read_sources
 from sanctiongraph.loading import load_bundled, load_sources
-from sanctiongraph.store import open_store
 from sanctiongraph.queries import ask_as_select
+from sanctiongraph.store import open_store
 from sanctiongraph.store.sparql_http import SparqlHttpStore, query_form, with_values
 from sanctiongraph.validate import validate_store
 

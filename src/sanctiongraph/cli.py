@@ -10,17 +10,26 @@ import json
 import os
 import sys
 import time
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import pyoxigraph as ox
 
-from sanctiongraph.derive import DERIVED, run_derivers
+from sanctiongraph.derive import DERIVED, Deriver, run_derivers
 from sanctiongraph.imports import FORMATS as IMPORT_FORMATS
 from sanctiongraph.imports import import_lists
 from sanctiongraph.ingest import IngestError
-from sanctiongraph.loading import has_bundled, load_bundled, make_ready, read_and_load
+from sanctiongraph.loading import (
+    SHAPES_GRAPH,
+    has_bundled,
+    load_bundled,
+    load_shapes,
+    make_ready,
+    read_and_load,
+)
 from sanctiongraph.namespaces import GRAPH
 from sanctiongraph.queries import (
     oxigraph_syntax_error,
@@ -30,6 +39,7 @@ from sanctiongraph.queries import (
 from sanctiongraph.spark import COMPUTE_ENGINES, DEFAULT_MASTER, SparkUnavailable, derivers_for
 from sanctiongraph.spreadsheet import csv_text
 from sanctiongraph.store import GraphStore, StoreError, open_store
+from sanctiongraph.terms import rdf_bytes
 from sanctiongraph.validate import validate_paths
 
 EXIT_INPUT = 2
@@ -48,6 +58,7 @@ STORE = click.option(
     help="Store directory (default: .sanctiongraph/store under the working directory).",
 )
 
+
 COMPUTE = click.option(
     "--compute",
     type=click.Choice(COMPUTE_ENGINES),
@@ -65,7 +76,7 @@ SPARK_MASTER = click.option(
 )
 
 
-def _derivers(compute: str, spark_master: str):
+def _derivers(compute: str, spark_master: str) -> dict[str, Deriver]:
     """The deriver replacements for ``--compute``; exit 2 with one line when Spark
     cannot run here."""
     try:
@@ -74,7 +85,8 @@ def _derivers(compute: str, spark_master: str):
         _fail(str(exc))
 
 
-def _as_of(value) -> date:
+
+def _as_of(value: datetime | None) -> date:
     return value.date() if value is not None else date.today()
 
 
@@ -85,7 +97,7 @@ PROGRESS = click.option(
 )
 
 
-def _stage_printer(progress: bool | None):
+def _stage_printer(progress: bool | None) -> Callable[[str, str, float], None] | None:
     """A progress callback that prints on stderr, or ``None`` when it is off."""
     if progress is False or (progress is None and not sys.stderr.isatty()):
         return None
@@ -96,16 +108,19 @@ def _stage_printer(progress: bool | None):
     return tell
 
 
-def _fail(lines: list[str] | str, code: int = EXIT_INPUT) -> None:
+def _fail(lines: list[str] | str, code: int = EXIT_INPUT) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         click.echo(f"error: {line}", err=True)
     sys.exit(code)
 
 
 def _open(location: str | None) -> GraphStore:
-    """The store, with the bundled graphs, and a derived graph that matches its data
-    (computed again, with a warning, after an interrupted load or derivation)."""
-    store = open_store(location)
+    """The store for a read command, with the bundled graphs, and a derived graph that
+    matches its data (computed again, with a warning, after an interrupted load or
+    derivation). A store that ``serve`` holds is opened read-only, as the server keeps it."""
+    store = open_store(location, for_reading=True)
+    if getattr(store, "read_only", False):
+        return store
     day = make_ready(store)
     if day is not None:
         click.echo(
@@ -151,7 +166,7 @@ def cli() -> None:
 @PROGRESS
 def validate(
     paths: tuple[Path, ...],
-    as_of,
+    as_of: datetime | None,
     fmt: str,
     engine: str,
     output: Path | None,
@@ -202,7 +217,7 @@ def validate(
     help="Publication date of the files (default: an ISO date in each file name, "
     "else the date the file states).",
 )
-def import_(fmt: str, paths: tuple[Path, ...], output: Path, published) -> None:
+def import_(fmt: str, paths: tuple[Path, ...], output: Path, published: datetime | None) -> None:
     """Import published lists and registers (OFAC, UN, GLEIF, BODS, FtM) into a data package.
 
     Several publications of one list given together make a history: listings that
@@ -328,7 +343,7 @@ def load(
     paths: tuple[Path, ...],
     store_location: str | None,
     graph_name: str | None,
-    as_of,
+    as_of: datetime | None,
     compute: str,
     spark_master: str,
     progress: bool | None,
@@ -360,6 +375,8 @@ def load(
         _fail([str(e) for e in exc.errors] + ["nothing was loaded"])
     if not has_bundled(store):
         load_bundled(store)
+    if SHAPES_GRAPH not in store.graphs():
+        load_shapes(store)
     for graph, count in counts.items():
         click.echo(f"{graph}: {count} triples")
     start = time.perf_counter()
@@ -399,7 +416,7 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
 
     if (file is None) == (text is None):
         _fail("give either a query file or --query TEXT")
-    sparql = text if text is not None else file.read_text(encoding="utf-8")
+    sparql = text if text is not None else file.read_text(encoding="utf-8") if file else ""
     prefixed, added = with_common_prefixes(sparql)
     store = _open(store_location)
     try:
@@ -425,13 +442,15 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     store.close()
 
 
-def _render_results(results, fmt: str) -> str:
+def _render_results(
+    results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str
+) -> str:
     if isinstance(results, ox.QueryBoolean):
         return (
             json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
         )
     if isinstance(results, ox.QueryTriples):
-        return results.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
+        return rdf_bytes(results, ox.RdfFormat.N_TRIPLES).decode()
     names = [v.value for v in results.variables]
     rows = [[_cell(s[n]) for n in names] for s in results]
     if fmt == "json":
@@ -444,8 +463,10 @@ def _render_results(results, fmt: str) -> str:
     return "\n".join(lines)
 
 
-def _cell(term) -> str | None:
-    return None if term is None else term.value
+def _cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str | None:
+    if term is None:
+        return None
+    return str(term) if isinstance(term, ox.Triple) else term.value
 
 
 @cli.command()
@@ -503,8 +524,8 @@ def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes
             for g in store.graphs()
             for t in store.triples(g)
         ]
-        return ox.serialize(quads, format=formats[fmt])
-    return ox.serialize(list(store.triples(graph)), format=formats[fmt])
+        return rdf_bytes(quads, formats[fmt])
+    return rdf_bytes(list(store.triples(graph)), formats[fmt])
 
 
 @cli.command()
@@ -526,7 +547,9 @@ def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes
     help="json prints exactly the body of GET /entities/{id}/access-paths.",
 )
 @STORE
-def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | None) -> None:
+def access(
+    entity: str, max_depth: int, as_of: datetime | None, fmt: str, store_location: str | None
+) -> None:
     """Indirect-access paths from an institution into US correspondent accounts.
 
     ENTITY is a data-package id or a full IRI. Each path follows nested accounts (the
@@ -535,7 +558,8 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
     financial institution. At most 10,000 paths (about 5 MB, 5 s): the first line, and
     "truncated" in the JSON, say when there were more. Exit 2 for an unknown entity.
     """
-    from sanctiongraph.analysis.access import UnknownEntity, access_paths, render_text
+    from sanctiongraph.analysis.access import access_paths, render_text
+    from sanctiongraph.entities import UnknownEntity
 
     day = _as_of(as_of)
     store = _open(store_location)
@@ -645,6 +669,23 @@ def access(entity: str, max_depth: int, as_of, fmt: str, store_location: str | N
     type=click.IntRange(min=0),
     help="Connections one client address may hold; more are refused at once with 503 (0: no cap).",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date of the derived graph, computed again for it before serving when the "
+    "store's is another (YYYY-MM-DD; default: the store's, today for an "
+    "empty store). /healthz says it.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Origin (https://dash.example.org) whose pages may call the API from a "
+    "browser (repeatable; default: none).",
+)
 def serve(
     host: str,
     port: int,
@@ -661,12 +702,14 @@ def serve(
     max_connections: int,
     header_timeout: float,
     max_connections_per_client: int,
+    as_of: datetime | None,
+    cors_origins: tuple[str, ...],
 ) -> None:
     """Serve the HTTP API and SPARQL endpoint (an empty store gets the demo data first)."""
     from sanctiongraph.api.serve import ConnectionLimits
     from sanctiongraph.api.serve import serve as run_server
 
-    query = {
+    query: dict[str, float | None] = {
         "query_workers": query_workers,
         "query_deadline_seconds": query_deadline,
         "query_memory_mb": query_memory,
@@ -686,6 +729,8 @@ def serve(
             ConnectionLimits(
                 max_connections, header_timeout, per_client=max_connections_per_client
             ),
+            as_of=as_of.date() if as_of is not None else None,
+            cors_origins=cors_origins,
         )
     except ValueError as exc:
         _fail(str(exc))
@@ -703,7 +748,7 @@ def serve(
     help="json prints exactly the body of GET /entities/{id}/owners.",
 )
 @STORE
-def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
+def owners(entity: str, as_of: datetime | None, fmt: str, store_location: str | None) -> None:
     """OFAC 50 Percent Rule status of an entity, with its reasons and ownership chains.
 
     ENTITY is a data-package id or a full IRI. Blocked: listed on the SDN List, or owned
@@ -711,13 +756,13 @@ def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
     possibly blocked: only ownership bands at their maximum would get there. Exit 2 for
     an unknown entity.
     """
-    from sanctiongraph.analysis.loader import UnknownEntity, render_text
-    from sanctiongraph.analysis.loader import owners as owners_of
+    from sanctiongraph.analysis.loader import entity_status, render_text
+    from sanctiongraph.entities import UnknownEntity
 
     day = _as_of(as_of)
     store = _open(store_location)
     try:
-        body = owners_of(store, entity, day)
+        body = entity_status(store, entity, day).as_dict()
     except UnknownEntity as exc:
         _fail(f"{exc} (load its data package first: sanctiongraph load PATH)")
     finally:
@@ -725,6 +770,28 @@ def owners(entity: str, as_of, fmt: str, store_location: str | None) -> None:
     click.echo(
         json.dumps(body, indent=2, ensure_ascii=False) if fmt == "json" else render_text(body, day)
     )
+
+
+@cli.command("ontology-docs")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def ontology_docs(output: Path | None) -> None:
+    """Write the vocabulary page: HTML documentation of the ontology, made by pyLODE from
+    its Turtle (the page that serve answers at /ontology). Needs the docs extra."""
+    from sanctiongraph.ontology_docs import OntologyDocsUnavailable, ontology_html
+
+    try:
+        page = ontology_html()
+    except OntologyDocsUnavailable as exc:
+        _fail(str(exc))
+    if output:
+        output.write_text(page, encoding="utf-8")
+    else:
+        click.echo(page)
 
 
 def main() -> None:
@@ -735,7 +802,7 @@ def main() -> None:
         _fail(str(exc))
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - last line of defence for users
+    except Exception as exc:
         if os.environ.get("SANCTIONGRAPH_DEBUG"):
             raise
         _fail(

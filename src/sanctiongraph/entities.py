@@ -6,7 +6,9 @@ Queries bind the entity with ``substitutions``; input never becomes query text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, RDFS
@@ -14,32 +16,79 @@ from rdflib import DCTERMS, RDF, RDFS
 from sanctiongraph.derive import DERIVED, derived_is_complete, run_derivers
 from sanctiongraph.derive import derived_date as derived_as_of
 from sanctiongraph.namespaces import ID, REF, SG
+from sanctiongraph.queries import load_query
 from sanctiongraph.store import GraphStore, open_store
 from sanctiongraph.terms import date_value
 
 
-def resolve_entity(store: GraphStore, ident: str) -> str | None:
-    """The IRI of the entity named by a data-package id, a reference key or a full IRI."""
+class UnknownEntity(LookupError):
+    """The store holds no entity with that id or IRI."""
+
+
+@dataclass(frozen=True)
+class ResolvedEntity:
+    """An entity named by the caller: its IRI and its smallest data-package id."""
+
+    iri: str
+    id: str | None
+
+
+_IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
+_MENTIONED = (
+    f"ASK {{ {{ ?h <{SG.owner}> ?x }} UNION {{ ?h <{SG.owned}> ?x }} "
+    f"UNION {{ ?d <{SG.designates}> ?x }} }}"
+)
+
+
+def resolve_entity(store: GraphStore, ident: str) -> ResolvedEntity:
+    """The entity that ``ident`` names, for the CLI and the API alike.
+
+    ``ident`` is a full IRI (``https://...``), a data-package id (``kp-bank-1``: the
+    entity ``id/entity/<id>``, else one whose ``dct:identifier`` it is, the least IRI
+    first) or a reference key (``ref/entity/<key>``). The entity must be described in
+    the store, or be named there as an owner, an owned entity or a designated one.
+    Raises :class:`UnknownEntity` otherwise."""
     if "://" in ident:
-        return ident if _exists(store, ident) else None
-    for candidate in (str(ID[f"entity/{ident}"]), str(REF[f"entity/{ident}"])):
-        if _exists(store, candidate):
+        iri = ident
+        if not entity_exists(store, iri):
+            raise UnknownEntity(f"no entity {ident!r} in the store")
+    else:
+        iri = _iri_of_id(store, ident)
+    ids = [
+        term.value
+        for term in store.objects(ox.NamedNode(iri), _IDENTIFIER)
+        if isinstance(term, ox.Literal)
+    ]
+    return ResolvedEntity(iri, min(ids) if ids else None)
+
+
+def entity_iri_of(ident: str) -> str:
+    """The IRI a data-package id names first (``id/entity/<id>``); an IRI as it is."""
+    return ident if "://" in ident else str(ID[f"entity/{ident}"])
+
+
+def _iri_of_id(store: GraphStore, ident: str) -> str:
+    for candidate in (entity_iri_of(ident), str(REF[f"entity/{ident}"])):
+        if entity_exists(store, candidate):
             return candidate
-    rows = list(
-        store.query(
-            f"SELECT ?e ?id WHERE {{ ?e <{DCTERMS.identifier}> ?id }} ORDER BY ?e LIMIT 1",
-            {"id": ox.Literal(ident)},
-        )
+    found: list[str] = sorted(
+        row["entity"].value
+        for row in store.query(load_query("analysis/entity-by-id").text, {"id": ox.Literal(ident)})
     )
-    return rows[0]["e"].value if rows else None
+    for iri in found:
+        if entity_exists(store, iri):
+            return iri
+    raise UnknownEntity(f"no entity with id {ident!r}")
 
 
-def _exists(store: GraphStore, iri: str) -> bool:
+def entity_exists(store: GraphStore, iri: str) -> bool:
+    """Whether ``iri`` is described in the store or named as an owner, an owned entity
+    or a designated one."""
     try:
         node = ox.NamedNode(iri)
     except ValueError:  # not a valid IRI: no such entity
         return False
-    return store.has_subject(node)
+    return store.has_subject(node) or bool(store.query(_MENTIONED, {"x": node}))
 
 
 def derived_for(store: GraphStore, as_of: date) -> bool:
@@ -60,7 +109,36 @@ def view_as_of(store: GraphStore, as_of: date) -> GraphStore:
     return copy
 
 
-def _labelled(store: GraphStore, iri: str) -> dict[str, str | None]:
+class Labelled(TypedDict):
+    iri: str
+    label: str | None
+
+
+class DesignationOut(TypedDict):
+    designation: str
+    list: str | None
+    program: str | None
+    start: str | None
+    end: str | None
+    measure: str | None
+    source: str | None
+    active: bool
+
+
+class EntityDescription(TypedDict):
+    """What :func:`describe_entity` answers (``GET /entities/{id}``)."""
+
+    entity: str
+    id: str | None
+    names: list[str]
+    kinds: list[Labelled]
+    jurisdictions: list[Labelled]
+    designations: list[DesignationOut]
+    derived_classes: list[Labelled]
+    as_of: str
+
+
+def _labelled(store: GraphStore, iri: str) -> Labelled:
     rows = list(
         store.query(
             f"SELECT ?x ?l WHERE {{ ?x <{RDFS.label}> ?l }} ORDER BY ?l LIMIT 1",
@@ -70,7 +148,7 @@ def _labelled(store: GraphStore, iri: str) -> dict[str, str | None]:
     return {"iri": iri, "label": rows[0]["l"].value if rows else None}
 
 
-def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, object]:
+def describe_entity(store: GraphStore, iri: str, as_of: date) -> EntityDescription:
     """Names, kinds, jurisdictions, designations (active on ``as_of``) and derived classes.
 
     ``store`` should hold derived facts for ``as_of`` (see :func:`view_as_of`).
@@ -113,7 +191,7 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, objec
         r["j"].value
         for r in store.query(f"SELECT DISTINCT ?e ?j WHERE {{ ?e <{SG.jurisdiction}> ?j }}", entity)
     )
-    designations = []
+    designations: list[DesignationOut] = []
     for r in store.query(
         f"""SELECT ?e ?d ?list ?program ?start ?end ?measure ?source WHERE {{
               ?d <{SG.designates}> ?e .
@@ -148,13 +226,8 @@ def describe_entity(store: GraphStore, iri: str, as_of: date) -> dict[str, objec
     }
 
 
-def _value(term) -> str | None:
+def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
     return None if term is None else term.value
-
-    try:
-        return date.fromisoformat(term.value[:10])
-    except ValueError:
-        return None
 
 
 def search_entities(store: GraphStore, text: str, limit: int = 20) -> list[dict[str, str | None]]:

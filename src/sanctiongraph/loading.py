@@ -24,23 +24,33 @@ from sanctiongraph.ingest import (
     package_chunks,
     read_source,
     source_names,
+    turtle_triples,
 )
-from sanctiongraph.ingest.source import source_graph
-from sanctiongraph.ingest.rdf import parse_rdf
-from sanctiongraph.namespaces import GRAPH
-from sanctiongraph.resources import reference_dir
+from sanctiongraph.ingest.source import EntryReference, source_graph
+from sanctiongraph.namespaces import GRAPH, ID
+from sanctiongraph.resources import reference_dir, shapes_dir
 from sanctiongraph.store import GraphStore
 
 ONTOLOGY_GRAPH = ox.NamedNode(str(GRAPH.ontology))
 REFERENCE_GRAPH = ox.NamedNode(str(GRAPH.reference))
+SHAPES_GRAPH = ox.NamedNode(str(GRAPH.shapes))
+"""The bundled SHACL shapes, in a store that is read (``load``, ``serve``): "which shapes
+cite this paragraph" is then one query. Validation reads its shapes from the files."""
 
 
 @lru_cache(maxsize=1)
 def reference_triples() -> tuple[ox.Triple, ...]:
-    triples: list[ox.Triple] = []
-    for path in sorted(reference_dir().rglob("*.ttl")):
-        triples += parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
-    return tuple(triples)
+    return turtle_triples(reference_dir())
+
+
+@lru_cache(maxsize=1)
+def shapes_triples() -> tuple[ox.Triple, ...]:
+    return turtle_triples(shapes_dir())
+
+
+def load_shapes(store: GraphStore) -> None:
+    """(Re)load the bundled shapes into ``graph/shapes`` (the derivers do not read it)."""
+    store.replace_graph(SHAPES_GRAPH, shapes_triples())
 
 
 def load_bundled(store: GraphStore) -> None:
@@ -58,10 +68,12 @@ def has_bundled(store: GraphStore) -> bool:
 def make_ready(store: GraphStore, as_of: date | None = None) -> date | None:
     """Ready an opened store for reading: the bundled graphs loaded if missing, and the
     derived graph computed again if a load or a derivation was interrupted
-    (:func:`~sanctiongraph.derive.ensure_derived`). Return the date it was computed
+    (:func:`~sanctiongraph.derive.ensure_derived`); the shapes loaded if missing. Return the date it was computed
     for then, else ``None``."""
     if not has_bundled(store):
         load_bundled(store)
+    if SHAPES_GRAPH not in store.graphs():
+        load_shapes(store)
     return ensure_derived(store, as_of)
 
 
@@ -87,6 +99,42 @@ def load_sources(
         if progress:
             progress(source.graph.value, source.size)
     return counts
+
+
+def _states(source: Source, subject: bytes) -> bool:
+    return source.ntriples.startswith(subject) or b"\n" + subject in source.ntriples
+
+
+def unknown_entries(
+    store: GraphStore | None,
+    named: Iterable[tuple[int, EntryReference]],
+    read: Iterable[Source] = (),
+) -> dict[int, list[InputError]]:
+    """Per source index, an error for each list entry that an entities.csv names in
+    same_as or not_same_as (``named``: the index of the source that names it, and where)
+    and that neither a source of ``read`` nor the store holds
+    (docs/data-package.md#linking-your-entities-to-list-entries)."""
+    named = list(named)
+    missing = {ref.value for _, ref in named}
+    for source in read:  # as the subject of a triple: at the start of a line
+        missing = {v for v in missing if not _states(source, f"<{ID}entity/{v}> ".encode())}
+    if missing and store is not None:
+        values = " ".join(f"<{ID}entity/{v}>" for v in sorted(missing))
+        found = store.query(f"SELECT DISTINCT ?e WHERE {{ VALUES ?e {{ {values} }} ?e ?p ?o }}")
+        missing -= {row["e"].value[len(f"{ID}entity/") :] for row in found}
+    problems: dict[int, list[InputError]] = {}
+    for i, ref in named:
+        if ref.value in missing:
+            problems.setdefault(i, []).append(
+                InputError(
+                    "entities.csv",
+                    f"{ref.value!r} is not a list entry of any source given with "
+                    "this package nor of the store (import the list and give its package too)",
+                    ref.row,
+                    ref.column,
+                )
+            )
+    return problems
 
 
 def read_and_load(
@@ -121,11 +169,14 @@ def read_and_load(
         if path.exists() and is_package(path) and source_graph(names[i]) not in existing
     }
     held: list[Source] = []
+    read: dict[int, Source] = {}  # held, and streamed packages only checked
+    named: list[tuple[int, EntryReference]] = []  # same_as / not_same_as of every package
     problems: dict[int, list[InputError]] = {}
     for i, path in enumerate(paths):
         if i not in streamed:
             try:
-                held.append(read_source(path, names[i]))
+                read[i] = read_source(path, names[i])
+                held.append(read[i])
             except IngestError as exc:
                 problems[i] = exc.errors
     counts: dict[str, int] = {}
@@ -139,17 +190,24 @@ def read_and_load(
             graph = source_graph(names[i])
             try:
                 if problems or duplicates:  # nothing will be loaded: only check it
-                    read_source(paths[i], names[i])
+                    read[i] = read_source(paths[i], names[i])
                     continue
+                references: list[EntryReference] = []
                 counts[graph.value] = store.load_new_graph(
-                    graph, package_chunks(paths[i], names[i])
+                    graph, package_chunks(paths[i], names[i], references)
                 )
+                named += [(i, r) for r in references]
             except IngestError as exc:
                 problems[i] = exc.errors
                 continue
             created.append(graph)
             if progress:
                 progress(graph.value, counts[graph.value])
+        # Entries named by same_as: in a source of this call (the streamed ones are in
+        # the store by now) or in the store, else nothing is kept.
+        named += [(i, r) for i, source in read.items() for r in source.references]
+        for i, errors in unknown_entries(store, named, read.values()).items():
+            problems.setdefault(i, []).extend(errors)
         if problems or duplicates:
             raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
         replacing = True

@@ -127,6 +127,17 @@ class SG(DefinedNamespace):
     blockingSection: URIRef
     blockedParty: URIRef
     possiblyBlockedParty: URIRef
+    possiblyInForce: URIRef
+    statusExplanation: URIRef
+    partyStatus: URIRef
+    PartyStatus: URIRef
+    statusOf: URIRef
+    BlockingByLaw: URIRef
+    blocksAgent: URIRef
+    blocksGovernmentOf: URIRef
+    blocksOwnedOrControlled: URIRef
+    viaRule: URIRef
+    viaOffice: URIRef
 
     # --- lists, designations and determinations -----------------------------
     SanctionsList: URIRef
@@ -137,6 +148,10 @@ class SG(DefinedNamespace):
     NoTradeFinanceCondition: URIRef
     AllowedTypesCondition: URIRef
     MonetaryLimitCondition: URIRef
+    VolumeLimitCondition: URIRef
+    limitCount: URIRef
+    limitPeriodDays: URIRef
+    exceedsVolumeLimit: URIRef
     PreApprovalCondition: URIRef
     NoForeignExchangeCondition: URIRef
     Determination: URIRef
@@ -177,6 +192,23 @@ class SG(DefinedNamespace):
     endBasis: URIRef
     possiblyFrom: URIRef
     possiblyUntil: URIRef
+    citedAs: URIRef
+
+    # --- links between a user's entities and list entries (derive/links.py) --
+    sameAsEntry: URIRef
+    notSameAsEntry: URIRef
+    imo: URIRef
+    PartyLink: URIRef
+    linkedParty: URIRef
+    listEntry: URIRef
+    linkBasis: URIRef
+    sameParty: URIRef
+    viaLink: URIRef
+    PossibleMatch: URIRef
+    possibleMatchOf: URIRef
+    matchedEntry: URIRef
+    matchedName: URIRef
+    matchScore: URIRef
 
     # --- transactions --------------------------------------------------------
     Transaction: URIRef
@@ -202,7 +234,7 @@ class SG(DefinedNamespace):
     creditedTo: URIRef
     preApproved: URIRef
 
-    # --- 31 CFR 561.203 exposure assessments (derive/capta.py) ----------------
+    # --- 31 CFR 561.203 exposure assessments (derive/ifsr_561_203.py) ----------------
     ExposureAssessment: URIRef
     assessedTransaction: URIRef
     assessedInstitution: URIRef
@@ -251,7 +283,7 @@ class SG(DefinedNamespace):
     excludedDevice: URIRef
     endUser: URIRef
     commerceAuthorization: URIRef
-    # general licenses, their conditions and derived assessments (derive/nksr.py)
+    # general licenses, their conditions and derived assessments (derive/nksr_510.py)
     LicenseCondition: URIRef
     LicenseAssessment: URIRef
     LicenseOutcome: URIRef
@@ -295,7 +327,7 @@ class SG(DefinedNamespace):
     readsData: URIRef
     evidence: URIRef
 
-    # --- Section 311 special measures as data (derive/fincen311.py) ----------
+    # --- Section 311 special measures as data (derive/fincen_311_dprk.py) ----------
     SpecialMeasure: URIRef
     MeasureRequirement: URIRef
     AccountProhibition: URIRef
@@ -322,3 +354,17 @@ class SG(DefinedNamespace):
     inPopulation: URIRef
     rootInstitution: URIRef
     evidencePath: URIRef
+    DatedMembership: URIRef
+    divestedBelowHalfOn: URIRef
+    memberEntity: URIRef
+    memberOfPopulation: URIRef
+    membershipDate: URIRef
+    membershipEvidence: URIRef
+    ownedPercentAtLeast: URIRef
+    captaAuthority: URIRef
+    captaOpeningDuty: URIRef
+    captaMaintainingDuty: URIRef
+    captaConditionDuty: URIRef
+    captaProgram: URIRef
+    captaOpeningMeasure: URIRef
+    captaDefaultAuthority: URIRef

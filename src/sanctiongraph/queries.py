@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def parse_query_file(path: Path) -> NamedQuery:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_query(relative: str) -> NamedQuery:
     """A query by its path under ``queries/`` without the suffix, e.g. ``derive/subclass-closure``."""
     return parse_query_file(queries_dir() / f"{relative}.rq")
@@ -206,7 +206,7 @@ _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
-def _unescape(match: re.Match) -> str:
+def _unescape(match: re.Match[str]) -> str:
     code = match.group(1) or match.group(2)
     return chr(int(code, 16)) if code else _ECHAR.get(match.group(3), match.group(0))
 
@@ -278,7 +278,11 @@ def select_properties(
                 f"BIND (<{_TYPE}> AS ?p) }}"
             )
         return select_values(store, query + " }")
-    found = [row["s"] for row in select_values(store, f"SELECT DISTINCT ?s WHERE {{ {subjects} }}")]
+    found = [
+        s
+        for row in select_values(store, f"SELECT DISTINCT ?s WHERE {{ {subjects} }}")
+        if (s := row["s"]) is not None
+    ]
     rows = [
         row
         for block in value_blocks(found)
@@ -308,5 +312,7 @@ def group_properties(
     facts read as empty sets."""
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in rows:
-        found[row["s"]][names[row["p"]]].add(row["o"])
+        subject, predicate, value = row["s"], row["p"], row["o"]
+        if subject is not None and predicate is not None and value is not None:
+            found[subject][names[predicate]].add(value)
     return found

@@ -14,13 +14,14 @@ docs/screening.md explains the choices and the measured speed and quality.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 from anyascii import anyascii
@@ -37,15 +38,96 @@ DEFAULT_THRESHOLD = 0.88
 # Words that say what kind of legal person a company is, not which one (after folding:
 # "S.A." and "O.O.O." arrive as "sa" and "ooo").
 LEGAL_FORMS = frozenset(
-    """
-    llc llp lp ltd limited inc incorporated corp corporation co company cos plc pllc
-    jsc ojsc cjsc pjsc ao oao zao pao ooo tov pat at
-    sa sas sarl sal spa srl sro as asa ab oy oyj ag gmbh kg ohg ug bv nv vof
-    pte pvt pty bhd sdn tbk fze fzco fzc fzllc est wll kft zrt nyrt doo dd ad eood jsco
-    """.split()
+    [
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "cos",
+        "plc",
+        "pllc",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "ao",
+        "oao",
+        "zao",
+        "pao",
+        "ooo",
+        "tov",
+        "pat",
+        "at",
+        "sa",
+        "sas",
+        "sarl",
+        "sal",
+        "spa",
+        "srl",
+        "sro",
+        "as",
+        "asa",
+        "ab",
+        "oy",
+        "oyj",
+        "ag",
+        "gmbh",
+        "kg",
+        "ohg",
+        "ug",
+        "bv",
+        "nv",
+        "vof",
+        "pte",
+        "pvt",
+        "pty",
+        "bhd",
+        "sdn",
+        "tbk",
+        "fze",
+        "fzco",
+        "fzc",
+        "fzllc",
+        "est",
+        "wll",
+        "kft",
+        "zrt",
+        "nyrt",
+        "doo",
+        "dd",
+        "ad",
+        "eood",
+        "jsco",
+    ]
 )
 # Words that join others without naming anything.
-FILLER = frozenset("the of and for in at de des du la le el al von van der".split())
+FILLER = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "for",
+        "in",
+        "at",
+        "de",
+        "des",
+        "du",
+        "la",
+        "le",
+        "el",
+        "al",
+        "von",
+        "van",
+        "der",
+    ]
+)
 # One spelling for words that are written in several ways.
 SAME_WORD = {
     "banking": "bank",
@@ -79,14 +161,62 @@ SAME_PHRASE = [
 # Words many unrelated names share: they count in the whole name, not in the distinctive
 # part, so that "Bank of China" does not resemble "Bank of Kunlun".
 GENERIC = frozenset(
-    """
-    bank international trading trade group holding national commercial development
-    investment investments industrial foreign general enterprise enterprises import export
-    shipping services global credit financial finance insurance islamic state central
-    republic joint stock united new first management capital energy oil gas petroleum
-    construction engineering technology technologies equipment import-export economic
-    cooperative cooperation agency office ministry department corporation
-    """.split()
+    [
+        "bank",
+        "international",
+        "trading",
+        "trade",
+        "group",
+        "holding",
+        "national",
+        "commercial",
+        "development",
+        "investment",
+        "investments",
+        "industrial",
+        "foreign",
+        "general",
+        "enterprise",
+        "enterprises",
+        "import",
+        "export",
+        "shipping",
+        "services",
+        "global",
+        "credit",
+        "financial",
+        "finance",
+        "insurance",
+        "islamic",
+        "state",
+        "central",
+        "republic",
+        "joint",
+        "stock",
+        "united",
+        "new",
+        "first",
+        "management",
+        "capital",
+        "energy",
+        "oil",
+        "gas",
+        "petroleum",
+        "construction",
+        "engineering",
+        "technology",
+        "technologies",
+        "equipment",
+        "import-export",
+        "economic",
+        "cooperative",
+        "cooperation",
+        "agency",
+        "office",
+        "ministry",
+        "department",
+        "corporation",
+    ]
 )
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _SINGLE_LETTER_RUN = re.compile(r"\b(?:[a-z] )+[a-z]\b")
@@ -194,8 +324,9 @@ class ListEntry:
     entry: str
     name: str
     person: bool
-    names: list[str] = field(default_factory=list)  # the name and its aliases
+    names: builtins.list[str] = field(default_factory=builtins.list)  # the name and its aliases
     codes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    id: str = ""  # the entity's id in the package (or its IRI in a store)
 
 
 def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) -> list[ListEntry]:
@@ -215,6 +346,7 @@ def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) 
             e["name"],
             e.get("kind") == "person",
             [e["name"]],
+            id=e["id"],
         )
         for scheme in ("bic", "lei"):
             code = IDENTIFIERS[scheme](e.get(scheme) or "")
@@ -336,7 +468,6 @@ class Subject:
 
 
 NAME_COLUMNS = ("id", "name")
-OPTIONAL_COLUMNS = ("country", "kind", "bic", "lei", "imo")
 
 
 def read_subjects(path: Path) -> list[Subject]:
@@ -380,7 +511,7 @@ def read_subjects(path: Path) -> list[Subject]:
         if row.get("id") in seen:
             errors.append(InputError(file, f"id {row['id']!r} is used twice", number, "id"))
         seen.add(row.get("id", ""))
-        codes = {}
+        codes: dict[str, str] = {}
         for scheme, normal in IDENTIFIERS.items():
             if row.get(scheme):
                 code = normal(row[scheme])
@@ -390,7 +521,8 @@ def read_subjects(path: Path) -> list[Subject]:
                             file, f"{row[scheme]!r} is not a valid {scheme.upper()}", number, scheme
                         )
                     )
-                codes[scheme] = code
+                else:
+                    codes[scheme] = code
         subjects.append(
             Subject(
                 row.get("id", ""),
@@ -442,11 +574,16 @@ def _kind_fits(subject: Subject, entry: ListEntry) -> bool:
 
 
 def screen(
-    subjects: Sequence[Subject], entries: Sequence[ListEntry], threshold: float = DEFAULT_THRESHOLD
+    subjects: Sequence[Subject],
+    entries: Sequence[ListEntry],
+    threshold: float = DEFAULT_THRESHOLD,
+    branches: bool = False,
 ) -> list[list[Match]]:
     """For each subject, its possible matches, best first: every entry whose name or an
     alias scores at least ``threshold`` (one match an entry, its best name), and every
-    entry with the same BIC, LEI or IMO number (score 1)."""
+    entry with the same BIC, LEI or IMO number (score 1). With ``branches``, a branch
+    BIC also matches its institution's BIC (:func:`institution_bic`): the linker uses it
+    (a branch is the same legal person); ``sanctiongraph screen`` does not."""
     found: list[dict[int, Match]] = [{} for _ in subjects]
     by_code: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, entry in enumerate(entries):
@@ -455,7 +592,7 @@ def screen(
                 by_code[(scheme, code)].append(index)
     for s, subject in enumerate(subjects):
         for scheme, code in subject.codes.items():
-            for index in by_code.get((scheme, code), []):
+            for index in _code_matches(by_code, scheme, code, branches):
                 entry = entries[index]
                 if index not in found[s] or _BY_ORDER[scheme] < _BY_ORDER[found[s][index].by]:
                     found[s][index] = Match(entry.list, entry.entry, entry.name, code, 1.0, scheme)
@@ -464,6 +601,23 @@ def screen(
         sorted(matches.values(), key=lambda m: (-m.score, _BY_ORDER[m.by], m.list, m.entry))
         for matches in found
     ]
+
+
+def institution_bic(bic: str) -> str:
+    """The BIC of the institution a normalised BIC belongs to: its first 8 characters
+    and ``XXX`` (a branch code ``FTBDKPPY123`` belongs to ``FTBDKPPYXXX``)."""
+    return bic[:8] + "XXX"
+
+
+def _code_matches(
+    by_code: dict[tuple[str, str], list[int]], scheme: str, code: str, branches: bool
+) -> list[int]:
+    """The entries with the same code; with ``branches``, for a branch BIC also the
+    entries whose BIC is its institution's."""
+    found = list(by_code.get((scheme, code), []))
+    if branches and scheme == "bic" and institution_bic(code) != code:
+        found += [i for i in by_code.get((scheme, institution_bic(code)), []) if i not in found]
+    return found
 
 
 def _block_keys(distinctive: str) -> set[str]:
@@ -509,7 +663,11 @@ def _screen_names(
         )
         if not candidates:
             continue
-        pick = itemgetter(*candidates) if len(candidates) > 1 else lambda t: (t[candidates[0]],)
+        pick = (
+            itemgetter(*candidates)
+            if len(candidates) > 1
+            else itemgetter(slice(candidates[0], candidates[0] + 1))
+        )
         wholes: dict[int, float] = {}
         for text, texts in ((key.whole, sorted_texts), (key.ordered, ordered_texts)):
             for _, score, i in process.extract(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -34,18 +35,32 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def graph_from_triples(triples) -> Graph:
+def rdf_bytes(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
+    """``items`` written in ``fmt``."""
+    data = ox.serialize(items, format=fmt)
+    assert data is not None  # without an output file, serialize returns the bytes
+    return data
+
+
+def ntriples(triples: Iterable[ox.Triple]) -> bytes:
+    """``triples`` as N-Triples bytes."""
+    return rdf_bytes(triples, ox.RdfFormat.N_TRIPLES)
+
+
+def graph_from_triples(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     graph = Graph()
     for t in triples:
+        if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
+            raise TypeError(f"RDF-star triple {t!r} has no rdflib form")
         graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return graph
 
 
-def _text(value) -> str | None:
+def _text(value: ox.Literal | ox.NamedNode | str | None) -> str | None:
     return value if value is None or isinstance(value, str) else value.value
 
 
-def date_value(value) -> date | None:
+def date_value(value: ox.Literal | ox.NamedNode | str | None) -> date | None:
     """The date of a literal or its text (``None`` when absent or not a date)."""
     text = _text(value)
     if text is None:
@@ -56,7 +71,7 @@ def date_value(value) -> date | None:
         return None
 
 
-def decimal_value(value) -> Decimal | None:
+def decimal_value(value: ox.Literal | ox.NamedNode | str | None) -> Decimal | None:
     """The finite decimal of a literal or its text (``None`` when absent or not one)."""
     text = _text(value)
     if text is None:

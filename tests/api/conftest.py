@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -10,14 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from attack import CountingListener
 from sanctiongraph.api import Settings, create_app
 from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import read_sources
 from sanctiongraph.loading import load_bundled, load_sources
 from sanctiongraph.store import GraphStore, open_store
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
-from attack import CountingListener  # noqa: E402 - shared with the attack harness
 
 AS_OF = date(2026, 11, 23)
 API_KEY = "test-key-123"

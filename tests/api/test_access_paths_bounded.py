@@ -20,8 +20,8 @@ from sanctiongraph.ingest import Source
 from sanctiongraph.ingest.rdf import parse_rdf
 from sanctiongraph.loading import load_bundled, load_sources
 from sanctiongraph.store import GraphStore, open_store
-
 from test_access import BANKS, complete_world, simple_paths
+
 from .conftest import AS_OF
 from .loop_probe import longest_hold
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
-import attack  # noqa: E402
+import attack
 
 pytestmark = pytest.mark.skipif(
     not os.path.isdir("/proc") or not sys.platform.startswith("linux"),
@@ -88,7 +87,7 @@ def test_memory_bomb_flat_chain_and_deep_nesting_get_a_clean_400(server):
     assert 0 < result["peak_worker_data_mib"] <= MEMORY_MB, result
     for pid in server.query_workers():  # the cap is set in every worker
         limits = attack._read(f"/proc/{pid}/limits").decode()
-        line = next(l for l in limits.splitlines() if l.startswith("Max data size"))
+        line = next(x for x in limits.splitlines() if x.startswith("Max data size"))
         assert line.split()[3] == str(MEMORY_MB << 20), line
 
 

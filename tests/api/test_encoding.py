@@ -7,8 +7,8 @@ import random
 
 from pydantic import TypeAdapter
 
-from sanctiongraph.analysis.loader import load_ownership, owners
-from sanctiongraph.analysis.ownership import OwnershipData, summary
+from sanctiongraph.analysis.loader import entity_status, load_ownership, owners
+from sanctiongraph.analysis.ownership import OwnershipData, ownership_status, summary
 from sanctiongraph.api.encoding import owners_json, step_writer
 from sanctiongraph.api.models import OwnersOut
 
@@ -49,10 +49,9 @@ def test_random_world_with_bands_controls_cycles_and_shared_steps():
     shared = 0
     for number in range(len(data.keys)):
         plain = summary(data, number, AS_OF)
-        written = summary(data, number, AS_OF, write_step=step_writer(memo))
-        assert owners_json(written) == model_json(plain), data.keys[number]
-        alone = summary(data, number, AS_OF, write_step=step_writer())
-        assert owners_json(alone) == model_json(plain), data.keys[number]
+        found = ownership_status(data, number, AS_OF)
+        assert owners_json(found, step_writer(memo)) == model_json(plain), data.keys[number]
+        assert owners_json(found, step_writer()) == model_json(plain), data.keys[number]
         steps = [id(step) for chain in plain["chains"] for step in chain]
         shared += len(steps) - len(set(steps))
     assert shared  # steps recur across paths, so the memo is used
@@ -61,25 +60,21 @@ def test_random_world_with_bands_controls_cycles_and_shared_steps():
     }
 
 
-def test_a_chain_below_is_written_from_the_top_too():
+def test_chains_run_from_the_top_owner_down_both_ways():
     data = OwnershipData()
     for owner, owned in (("a", "b"), ("b", "c"), ("a", "c")):
         data.add_holding(owner, owned, 60)
     from sanctiongraph.analysis.ownership import chains
 
-    def write(number: int) -> bytes:
-        return f"{data.keys[data.h_owner[number]]}>{data.keys[data.h_owned[number]]}".encode()
-
-    assert chains(data, data.index["a"], AS_OF, "down", write=write).paths == [b"a>b,b>c", b"a>c"]
-    assert chains(data, data.index["c"], AS_OF, "up", write=write).paths == [b"a>b,b>c", b"a>c"]
     assert chains(data, data.index["a"], AS_OF, "down").paths == [[0, 1], [2]]
+    assert chains(data, data.index["c"], AS_OF, "up").paths == [[0, 1], [2]]
 
 
 def test_empty_chains():
     data = OwnershipData()
     data.entity("x")
-    body = summary(data, 0, AS_OF, write_step=step_writer())
-    assert body["chains"] == [] and owners_json(body) == model_json(summary(data, 0, AS_OF))
+    found = ownership_status(data, 0, AS_OF)
+    assert found.chains.paths == [] and owners_json(found) == model_json(summary(data, 0, AS_OF))
 
 
 def test_every_entity_of_the_minimal_package(base_store):
@@ -87,12 +82,10 @@ def test_every_entity_of_the_minimal_package(base_store):
     assert data.keys
     for key in data.keys:
         plain = owners(base_store, key, AS_OF, data)
-        assert owners_json(owners(base_store, key, AS_OF, data, step_writer())) == model_json(
-            plain
-        ), key
-        assert owners_json(owners(base_store, key, AS_OF, None, step_writer())) == model_json(
-            plain
-        ), key
+        assert owners_json(
+            entity_status(base_store, key, AS_OF, data), step_writer()
+        ) == model_json(plain), key
+        assert owners_json(entity_status(base_store, key, AS_OF, None)) == model_json(plain), key
 
 
 def test_route_answers_the_model_bytes(client, base_store):

@@ -197,12 +197,14 @@ def test_worker_processes_get_the_same_settings(monkeypatch, tmp_path):
                 "api_key": API_KEY,
                 "read_requires_key": True,
                 "allowed_hosts": ["localhost"],
+                "cors_origins": ["https://dash.example"],
             }
         ),
     )
     app = serve_module.worker_app()
     settings = app.state.sanctiongraph.settings
     assert settings.read_requires_key and settings.allowed_hosts == ("localhost",)
+    assert settings.cors_origins == ("https://dash.example",)
     assert settings.read_only
     app.state.sanctiongraph.close()
 
@@ -248,19 +250,36 @@ def test_security_headers_on_every_answer(client, method, path):
     assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp
 
 
-def test_docs_page_keeps_working_under_its_policy(client):
-    r = client.get("/docs")
-    csp = r.headers["content-security-policy"]
-    for source in re.findall(r'<script src="([^"]+)"', r.text):
-        assert source.startswith("https://cdn.jsdelivr.net/") and "cdn.jsdelivr.net" in csp
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_pages_load_everything_from_our_origin(client, path):
+    """Issue 19 item 12: Swagger UI and ReDoc come from npm (node_modules) like YASGUI,
+    under the same policy as every page: no CDN, no inline script."""
+    r = client.get(path)
+    assert r.status_code == 200 and r.headers["content-security-policy"] == CSP
+    assert "cdn" not in r.text.lower() and "http" not in r.text
+    from sanctiongraph.api.assets import node_modules_dir
+
+    if node_modules_dir() is None:
+        assert "not installed" in r.text and "npm ci" in r.text
+        return
+    sources = re.findall(r'<script src="([^"]+)"', r.text)
+    assert sources[-1] == "/dashboard/docs-init.js"
+    for source in sources + re.findall(r'<link rel="stylesheet" href="([^"]+)"', r.text):
+        assert source.startswith(("/assets/", "/dashboard/")), source
+        assert client.get(source).status_code == 200, source
 
 
 def test_our_pages_need_no_inline_script():
     """The policy allows scripts from our own origin only: our HTML loads every script
     from a file and sets no event handler attribute."""
-    from sanctiongraph.api.static_pages import yasgui_page
+    from sanctiongraph.api.static_pages import redoc_page, swagger_page, yasgui_page
 
-    pages = [(STATIC_DIR / "dashboard" / "index.html").read_text(), yasgui_page()]
+    pages = [
+        (STATIC_DIR / "dashboard" / "index.html").read_text(),
+        yasgui_page(),
+        swagger_page(),
+        redoc_page(),
+    ]
     for page in pages:
         for script in re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S):
             assert "src=" in script[0] and not script[1].strip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import zipfile
@@ -10,22 +9,13 @@ from urllib.parse import quote
 
 import pytest
 
-from sanctiongraph.api.routers.entities import ACCESS_PATHS, OWNERS
+from sanctiongraph.analysis.access import access_paths
+from sanctiongraph.analysis.loader import owners
 
 from .conftest import AS_OF, MINIMAL
 
 KP_BANK = "https://w3id.org/sanctiongraph/id/entity/kp-bank"
 SG = "https://w3id.org/sanctiongraph/ontology#"
-
-
-def available(candidates) -> bool:
-    for module, name in candidates:
-        try:
-            if callable(getattr(importlib.import_module(module), name, None)):
-                return True
-        except ImportError:
-            pass
-    return False
 
 
 def test_entity_by_package_id(client):
@@ -86,13 +76,10 @@ def test_bad_as_of_400(client, as_of):
     assert r.status_code == 400 and "detail" in r.json()
 
 
-@pytest.mark.skipif(not available(OWNERS), reason="analysis owners() (issue 6) not written yet")
 def test_owners_same_as_library(client, base_store):
-    from sanctiongraph.api.routers.entities import library_function
-
     r = client.get("/entities/kp-bank/owners", params={"as_of": AS_OF.isoformat()})
     assert r.status_code == 200, r.text
-    expected = library_function(OWNERS)(base_store, KP_BANK, AS_OF)
+    expected = owners(base_store, KP_BANK, AS_OF)
     assert r.json() == json.loads(json.dumps(expected))
     body = r.json()
     assert body["status"] in ("blocked", "possibly_blocked", "not_blocked")
@@ -100,21 +87,14 @@ def test_owners_same_as_library(client, base_store):
     assert body["blocked"] is True  # kp-bank is on the SDN list in the fixture
 
 
-@pytest.mark.skipif(
-    not available(ACCESS_PATHS), reason="analysis access_paths() (issue 3) not written yet"
-)
 def test_access_paths_same_as_library(client, base_store):
-    from sanctiongraph.api.routers.entities import library_function
-
     r = client.get(
         "/entities/kp-bank-cn/access-paths", params={"as_of": AS_OF.isoformat(), "max_depth": 3}
     )
     assert r.status_code == 200, r.text
-    expected = library_function(ACCESS_PATHS)(
+    expected = access_paths(
         base_store, "https://w3id.org/sanctiongraph/id/entity/kp-bank-cn", AS_OF, 3
     )
-    if hasattr(expected, "as_dict"):
-        expected = expected.as_dict()
     assert r.json() == json.loads(json.dumps(expected))
     assert set(r.json()) >= {"entity", "paths"}
 
@@ -164,7 +144,7 @@ def test_validate_turtle_report(client):
     )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     from rdflib import Graph
-    from rdflib.namespace import SH, RDF
+    from rdflib.namespace import RDF, SH
 
     graph = Graph().parse(data=r.text, format="turtle")
     assert (None, RDF.type, SH.ValidationReport) in graph
@@ -326,3 +306,43 @@ def test_the_copies_are_kept_out_of_the_garbage_collectors_sight(base_store):
     state.data_changed()
     tracked = {id(o) for o in gc.get_objects()}
     assert id(ownership.h_owner) in tracked and id(access.by_holder) in tracked
+
+
+def test_every_entity_route_accepts_the_ids_the_others_accept():
+    """One resolve_entity behind /entities/{id}, /owners and /access-paths (and the CLI):
+    an IRI the store names only as an owner is an entity for all of them, an unknown id
+    for none. (Before, the API knew only described subjects and answered 404 where
+    `sanctiongraph owners`, with a resolve_entity of its own, accepted the IRI.)"""
+    import pyoxigraph as ox
+    from fastapi.testclient import TestClient
+
+    from sanctiongraph.api import Settings, create_app
+    from sanctiongraph.namespaces import GRAPH
+
+    from .conftest import make_store
+
+    store = make_store()
+    only_owner = "https://example.org/only-an-owner"
+    holding = ox.BlankNode()
+    store.add_triples(
+        ox.NamedNode(str(GRAPH["extra"])),
+        [
+            ox.Triple(holding, ox.NamedNode(f"{SG}owner"), ox.NamedNode(only_owner)),
+            ox.Triple(holding, ox.NamedNode(f"{SG}owned"), ox.NamedNode(KP_BANK)),
+        ],
+    )
+    with TestClient(create_app(Settings(store=store)), raise_server_exceptions=False) as client:
+        for ident, status in (
+            (quote(only_owner, safe=""), 200),
+            ("kp-bank", 200),
+            (quote(KP_BANK, safe=""), 200),
+            ("nobody", 404),
+            (quote("https://example.org/nobody", safe=""), 404),
+        ):
+            answers = [
+                client.get(
+                    f"/entities/{ident}{route}", params={"as_of": AS_OF.isoformat()}
+                ).status_code
+                for route in ("", "/owners", "/access-paths")
+            ]
+            assert answers == [status] * 3, (ident, answers)

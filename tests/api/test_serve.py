@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,6 +29,16 @@ def test_seed_if_empty_loads_bundled_and_derives():
     graphs = {g.value for g in store.graphs()}
     assert {str(GRAPH.ontology), str(GRAPH.reference), str(GRAPH.derived)} <= graphs
     assert seed_if_empty(store, date(2026, 11, 23)) is False
+
+
+def test_prepare_derives_for_the_date_asked_and_keeps_the_stores_otherwise():
+    from sanctiongraph.api.serve import prepare
+    from sanctiongraph.derive import derived_date
+
+    store = open_store(in_memory=True)
+    assert prepare(store, date(2026, 11, 23)) == date(2026, 11, 23)  # seeded for it
+    assert prepare(store, None) == date(2026, 11, 23)  # the store's date is kept
+    assert prepare(store, date(2025, 1, 2)) == derived_date(store) == date(2025, 1, 2)
 
 
 def test_on_disk_store_queries_see_writes(tmp_path):
@@ -116,6 +128,70 @@ def test_serve_command_serves_seeded_store(tmp_path):
         stop_serving(process)
 
 
+def cli_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sanctiongraph.cli", *args, "--store", str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+def test_serve_as_of_cors_and_read_commands_beside_the_server(tmp_path):
+    """Issue 19 item 13: the derived graph's date, CORS origins, and the CLI's read
+    commands on the store that a single-process server holds for writing (they open
+    the checkpoint it publishes, read-only; a write through the server reaches them)."""
+    process, base = start_serving(
+        tmp_path,
+        "--as-of",
+        "2026-11-23",
+        "--api-key",
+        API_KEY,
+        "--cors-origin",
+        "https://dash.example",
+        "--cors-origin",
+        "https://other.example",
+    )
+    try:
+        assert httpx.get(base + "/healthz", timeout=30).json()["derived_as_of"] == "2026-11-23"
+        for origin in ("https://dash.example", "https://other.example"):
+            r = httpx.get(base + "/healthz", headers={"origin": origin}, timeout=30)
+            assert r.headers["access-control-allow-origin"] == origin
+        r = httpx.get(base + "/healthz", headers={"origin": "https://evil.example"}, timeout=30)
+        assert "access-control-allow-origin" not in r.headers
+
+        owners = cli_run(
+            tmp_path, "owners", "my-silver-sail", "--as-of", "2026-11-23", "--format", "json"
+        )
+        assert owners.returncode == 0, owners.stderr
+        assert json.loads(owners.stdout)["status"] == "blocked"
+        access = cli_run(tmp_path, "access", "my-silver-sail", "--as-of", "2026-11-23")
+        assert access.returncode == 0 and "sg-orchid-ny" in access.stdout, access.stderr
+        export = cli_run(tmp_path, "export", "--graph", "shapes", "--format", "ntriples")
+        assert export.returncode == 0 and "CaptaMaintainingShape" in export.stdout
+        ask = "ASK { <urn:x:served> ?p ?o }"
+        assert cli_run(tmp_path, "query", "--query", ask).stdout.strip() == "false"
+
+        r = httpx.post(
+            base + "/graphs/probe",
+            params={"as_of": "2026-11-23"},
+            content=b"<urn:x:served> <urn:x:b> <urn:x:c> .",
+            headers={"content-type": "text/turtle", "x-api-key": API_KEY},
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text
+        query = cli_run(tmp_path, "query", "--query", ask)
+        assert query.returncode == 0 and query.stdout.strip() == "true", query.stderr
+        # The readers' private copies are gone once they have finished.
+        left = [p.name for p in (tmp_path / "store" / "sanctiongraph-query-snapshots").iterdir()]
+        assert not [name for name in left if "-reader-" in name]
+    finally:
+        stop_serving(process)
+    # Once the server has stopped, a read command opens the store as before.
+    assert cli_run(tmp_path, "query", "--query", ask).stdout.strip() == "true"
+
+
 def test_serve_access_log_off_unless_asked(monkeypatch, tmp_path):
     # One log line per request cost about a tenth of the CPU of a cheap request.
     import uvicorn
@@ -199,9 +275,12 @@ def test_serve_with_workers_shares_the_store_read_only(tmp_path):
         workers = [
             pid
             for pid in children(process.pid)
-            if b"spawn_main" in open(f"/proc/{pid}/cmdline", "rb").read()
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
         assert len(workers) == 2
+        # A read command opens the store read-only beside the workers (issue 19 item 13).
+        owners = cli_run(tmp_path, "owners", "kp-crane", "--as-of", "2026-11-23")
+        assert owners.returncode == 0 and "blocked" in owners.stdout, owners.stderr
     finally:
         stop_serving(process)
 

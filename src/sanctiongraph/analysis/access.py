@@ -9,7 +9,7 @@ by the maintainer of the one before. Its ``hops`` run from the start to the main
 the last account; its ``accounts`` list the chain in order. A path ``reaches_us`` when its
 last account is a correspondent (or payable-through) account located in the United
 States and maintained by a covered financial institution, that is a financial institution
-organised or located in the United States (as ``derive/fincen311.py`` classifies them).
+organised or located in the United States (as ``derive/fincen_311_dprk.py`` classifies them).
 
 Every path of one to ``max_depth`` accounts is listed, prefixes included, so a chain that
 passes through the United States and goes on is shown at each step. No institution occurs
@@ -35,8 +35,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypedDict
 
-from sanctiongraph.analysis.loader import UnknownEntity, resolve_entity
+from sanctiongraph.entities import UnknownEntity, entity_iri_of, resolve_entity
 from sanctiongraph.namespaces import country
 from sanctiongraph.queries import iri_rows, load_query, select_values, with_rows_chunked
 from sanctiongraph.store import GraphStore
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_SECONDS",
     "AccessData",
     "AccessPath",
+    "AccessPathsBody",
     "FoundPaths",
     "PathLimits",
     "UnknownEntity",
@@ -159,7 +161,10 @@ class AccessData:
         """Add solutions of ``queries/analysis/access-accounts.rq`` (as
         :func:`~sanctiongraph.queries.select_values` gives them)."""
         for s in solutions:
-            key = (s["account"], s["holder"], s["maintainer"])
+            account, holder, maintainer = s["account"], s["holder"], s["maintainer"]
+            if account is None or holder is None or maintainer is None:
+                continue  # the pattern binds them all
+            key = (account, holder, maintainer)
             row = self._rows.get(key)
             if row is None:
                 row = self._rows[key] = _Row(*key)
@@ -172,23 +177,23 @@ class AccessData:
                 found = _day(value)
                 if found is not None:
                     bucket.add(found)
-            for name, bucket in (
+            for name, places in (
                 ("placed", row.placed),
                 ("maintainerJurisdiction", row.jurisdictions),
                 ("maintainerLocated", row.located),
             ):
-                if s[name] is not None:
-                    bucket.add(s[name])
+                if (place := s[name]) is not None:
+                    places.add(place)
             for node, ident in (
-                ("account", "accountId"),
-                ("holder", "holderId"),
-                ("maintainer", "maintainerId"),
+                (account, "accountId"),
+                (holder, "holderId"),
+                (maintainer, "maintainerId"),
             ):
                 value = s[ident]
                 if value is not None:
-                    known = self.ids.get(s[node])
+                    known = self.ids.get(node)
                     if known is None or value < known:
-                        self.ids[s[node]] = value
+                        self.ids[node] = value
 
 
 def load_access_data(store: GraphStore) -> AccessData:
@@ -317,6 +322,20 @@ def _preorder(
     return FoundPaths(paths, False)
 
 
+class PathOut(TypedDict):
+    hops: list[str]
+    accounts: list[str]
+    reaches_us: bool
+
+
+class AccessPathsBody(TypedDict):
+    """:func:`access_paths`' answer."""
+
+    entity: str
+    paths: list[PathOut]
+    truncated: bool
+
+
 def access_paths(
     store: GraphStore,
     entity_iri: str,
@@ -324,7 +343,7 @@ def access_paths(
     max_depth: int = DEFAULT_MAX_DEPTH,
     data: AccessData | None = None,
     limits: PathLimits = PathLimits(),
-) -> dict:
+) -> AccessPathsBody:
     """The indirect-access paths from an institution on ``as_of``, up to ``limits``.
 
     Returns exactly ``{"entity", "paths": [{"hops", "accounts", "reaches_us"}],
@@ -343,14 +362,12 @@ def access_paths(
     """
     if not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         raise ValueError(f"max_depth must be between 1 and {MAX_DEPTH_LIMIT}, not {max_depth}")
-    if (
-        data is not None
-        and entity_iri.startswith(("http://", "https://"))
-        and entity_iri in data.by_holder
-    ):  # an IRI as resolve_entity takes one
-        iri, label = entity_iri, data.ids.get(entity_iri)  # its smallest id, as resolved
+    iri = entity_iri_of(entity_iri)
+    if data is not None and iri in data.by_holder:  # the IRI resolve_entity would give
+        label = data.ids.get(iri)  # its smallest id, as resolved
     else:
-        iri, label = resolve_entity(store, entity_iri)
+        resolved = resolve_entity(store, entity_iri)
+        iri, label = resolved.iri, resolved.id
     deadline = limits.deadline()
     edges, ids, cut = load_edges(store, iri, as_of, max_depth, data, deadline)
 
@@ -378,7 +395,7 @@ def access_paths(
     }
 
 
-def render_text(body: dict, as_of: date, max_depth: int) -> str:
+def render_text(body: AccessPathsBody, as_of: date, max_depth: int) -> str:
     """A readable rendering of :func:`access_paths`' answer."""
     paths = body["paths"]
     reaching = sum(1 for p in paths if p["reaches_us"])

@@ -3,31 +3,33 @@ library function behind ``sanctiongraph owners`` and ``GET /entities/{id}/owners
 
 Holdings and listings are read one fact per row (:func:`~sanctiongraph.queries.
 select_properties`), so that facts stated in several graphs cost a row per copy, and
-one relation stated by several holdings counts once (``docs/ofac-50pct.md``, "One
+one relation stated by several holdings counts once (``docs/rules/ofac-50pct.md``, "One
 relation, counted once"). Entity keys are IRIs, and the data-package id
 (``dct:identifier``) is kept as the entity's label where there is one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import pyoxigraph as ox
 
 from sanctiongraph.analysis.ownership import (
+    OwnersBody,
     OwnershipData,
+    OwnershipStatus,
     chain_steps,
     chains,
-    compute_status,
     effective_ownership,
-    summary,
+    ownership_status,
 )
-from sanctiongraph.namespaces import ID, SG
+from sanctiongraph.entities import entity_iri_of, resolve_entity
+from sanctiongraph.namespaces import SG
 from sanctiongraph.queries import (
     group_properties,
     iri_rows,
-    load_query,
     select_properties,
     select_values,
     value_blocks,
@@ -55,18 +57,19 @@ _LISTING_FACTS = {
     str(SG.underProgram): "program",
     str(SG.startDate): "start",
     str(SG.endDate): "end",
+    str(SG.possiblyFrom): "possibly_from",
+    str(SG.possiblyUntil): "possibly_until",
+    str(SG.startBasis): "start_basis",
+    str(SG.endBasis): "end_basis",
 }
+_FROM_PUBLICATIONS = "https://w3id.org/sanctiongraph/ontology/code/date-basis/publications"
 # Which holdings to read (each binds ?s; see select_properties). The walks go from
 # holding to holding (a holding's owner is owned through the next one): this form lets
 # Oxigraph follow the path from ?target instead of joining all holdings.
 _HOLDING_TYPES = (_OWNERSHIP, _CONTROL)
 _HOLDINGS_OF = "VALUES ?owner {{ {owners} }} ?s <%s> ?owner ." % SG.owner
-_HOLDINGS_ABOVE = "?target ^<{owned}> ?first . ?first (<{owner}>/^<{owned}>)* ?s .".format(
-    owner=SG.owner, owned=SG.owned
-)
-_HOLDINGS_BELOW = "?target ^<{owner}> ?first . ?first (<{owned}>/^<{owner}>)* ?s .".format(
-    owner=SG.owner, owned=SG.owned
-)
+_HOLDINGS_ABOVE = f"?target ^<{SG.owned}> ?first . ?first (<{SG.owner}>/^<{SG.owned}>)* ?s ."
+_HOLDINGS_BELOW = f"?target ^<{SG.owner}> ?first . ?first (<{SG.owned}>/^<{SG.owner}>)* ?s ."
 _LISTINGS = f"?s <{SG.onList}> <{_SDN}> ."
 _LISTINGS_OF = "VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ." % (
     SG.designates,
@@ -75,8 +78,23 @@ _LISTINGS_OF = "VALUES ?entity {{ {entities} }} ?s <%s> ?entity ; <%s> <%s> ." %
 )
 
 
-class UnknownEntity(LookupError):
-    """No entity with that id or IRI is in the store."""
+_BRANCHES = f"SELECT DISTINCT ?office ?institution WHERE {{ ?office <{SG.branchOf}> ?institution }}"
+_BRANCHES_OF = (
+    f"SELECT DISTINCT ?office ?institution WHERE {{ VALUES ?x {{ {{values}} }} "
+    f"{{ ?x <{SG.branchOf}> ?institution BIND (?x AS ?office) }} UNION "
+    f"{{ ?office <{SG.branchOf}> ?x BIND (?x AS ?institution) }} }}"
+)
+_RULE_FACTS = {
+    "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    str(SG.underProgram): "program",
+    str(SG.startDate): "start",
+    str(SG.endDate): "end",
+    str(SG.blocksOwnedOrControlled): "owned_or_controlled",
+    "http://purl.org/dc/terms/source": "source",
+}
+
+
+Row = dict[str, Any]  # a holding or listing as read: its facts by name
 
 
 def _grouped(
@@ -86,12 +104,18 @@ def _grouped(
     that state each subject's ``anchor`` fact."""
     found = group_properties(rows, names)
     for row in rows:
-        if row["p"] in names and names[row["p"]] == anchor:
-            found[row["s"]]["graph"].add(row["g"])
+        subject, predicate, graph = row["s"], row["p"], row["g"]
+        if (
+            subject is not None
+            and graph is not None
+            and predicate in names
+            and names[predicate] == anchor
+        ):
+            found[subject]["graph"].add(graph)
     return found
 
 
-def holdings(store: GraphStore, subjects: str | None) -> list[dict]:
+def holdings(store: GraphStore, subjects: str | None) -> list[Row]:
     """The ownership and control holdings the pattern ``subjects`` binds to ``?s`` (all
     when ``None``), one
     dict each (``holding``, ``kind``, ``owner``, ``owned``, ``percent``, ``min``,
@@ -155,10 +179,12 @@ def _share(
     )
 
 
-def listings(store: GraphStore, subjects: str) -> list[dict]:
+def listings(store: GraphStore, subjects: str) -> list[Row]:
     """The SDN designations the pattern ``subjects`` binds to ``?s``, one dict each
-    (``designation``, ``entity``, ``programs``, ``start``, ``end``): a designation node
-    read from several graphs is one (the earliest start, the latest end)."""
+    (``designation``, ``entity``, ``programs``, ``start``, ``end``, the unknown interval
+    ``possibly_from`` / ``possibly_until`` and whether ``start`` / ``end`` come from
+    publications): a designation node read from several graphs is one (the earliest
+    start and possibly-from, the latest end and possibly-until)."""
     found = []
     for key, facts in sorted(
         _grouped(
@@ -173,6 +199,10 @@ def listings(store: GraphStore, subjects: str) -> list[dict]:
                     "programs": sorted(facts["program"]),
                     "start": min(facts["start"], default=None),
                     "end": max(facts["end"], default=None),
+                    "possibly_from": min(facts["possibly_from"], default=None),
+                    "possibly_until": max(facts["possibly_until"], default=None),
+                    "start_from_publications": _FROM_PUBLICATIONS in facts["start_basis"],
+                    "end_from_publications": _FROM_PUBLICATIONS in facts["end_basis"],
                 }
             )
     return found
@@ -192,13 +222,16 @@ def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dic
     found: dict[str, str] = {}
     for query in queries:
         for row in select_values(store, query):
-            known = found.get(row["s"])
-            if known is None or row["id"] < known:
-                found[row["s"]] = row["id"]
+            subject, ident = row["s"], row["id"]
+            if subject is None or ident is None:
+                continue
+            known = found.get(subject)
+            if known is None or ident < known:
+                found[subject] = ident
     return found
 
 
-def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
+def add_holdings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`holdings` rows: one relation stated by several holdings counts once
     (:meth:`~sanctiongraph.analysis.ownership.OwnershipData.add_holding`)."""
     for row in rows:
@@ -222,16 +255,118 @@ def add_holdings(data: OwnershipData, rows: list[dict]) -> None:
         )
 
 
-def add_listings(data: OwnershipData, rows: list[dict]) -> None:
+def branches(store: GraphStore, entities: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(office, institution) pairs of ``sg:branchOf`` with an end among ``entities``
+    (all when ``None``)."""
+    if entities is None:
+        queries = [_BRANCHES]
+    else:
+        queries = [_BRANCHES_OF.replace("{values}", block) for block in value_blocks(entities)]
+    return sorted(
+        {
+            (str(row["office"]), str(row["institution"]))
+            for query in queries
+            for row in select_values(store, query)
+        }
+    )
+
+
+def blocking_rules(store: GraphStore) -> list[Row]:
+    """The rules that block persons by operation of law (``sg:BlockingByLaw`` in the
+    reference data), one dict each: ``rule``, ``label``, ``citation`` (of its
+    ``dct:source`` provisions), ``programs``, ``start``, ``end``,
+    ``owned_or_controlled`` and ``named``: the agents it names with ``sg:blocksAgent``
+    and, for ``sg:blocksGovernmentOf`` a country, every ``sg:Government`` that governs
+    it or is of it and every ``sg:GovernmentBody`` of it (``sg:jurisdiction``)."""
+    members = select_values(
+        store,
+        f"""SELECT DISTINCT ?rule ?agent WHERE {{
+      ?rule a <{SG.BlockingByLaw}> .
+      {{ ?rule <{SG.blocksAgent}> ?agent }}
+      UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
+               ?agent a <{SG.Government}> ; <{SG.governs}> ?country }}
+      UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
+               VALUES ?class {{ <{SG.Government}> <{SG.GovernmentBody}> }}
+               ?agent a ?class ; <{SG.jurisdiction}> ?country }}
+    }}""",
+    )
+    named: dict[str, set[str]] = {}
+    for row in members:
+        named.setdefault(str(row["rule"]), set()).add(str(row["agent"]))
+    rules = [
+        str(row["rule"])
+        for row in select_values(
+            store, f"SELECT DISTINCT ?rule WHERE {{ ?rule a <{SG.BlockingByLaw}> }}"
+        )
+    ]
+    facts = group_properties(
+        select_properties(store, f"?s a <{SG.BlockingByLaw}>", _RULE_FACTS), _RULE_FACTS
+    )
+    citations = {
+        str(row["p"]): str(row["c"])
+        for row in select_values(
+            store,
+            f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
+            f"<http://purl.org/dc/terms/source> ?p . ?p <{SG.citation}> ?c }}",
+        )
+    }
+    found: list[Row] = []
+    for rule in sorted(set(rules)):
+        fact = facts.get(rule, {})
+        found.append(
+            {
+                "rule": rule,
+                "label": min(fact.get("label", ()), default=rule),
+                "citation": ", ".join(
+                    sorted(citations[p] for p in fact.get("source", ()) if p in citations)
+                ),
+                "sources": sorted(fact.get("source", ())),
+                "programs": sorted(fact.get("program", ())),
+                "start": min(fact.get("start", ()), default=None),
+                "end": max(fact.get("end", ()), default=None),
+                "owned_or_controlled": "true" in fact.get("owned_or_controlled", ()),
+                "named": sorted(named.get(rule, ())),
+            }
+        )
+    return found
+
+
+def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list[Row]) -> None:
+    """Add :func:`branches` pairs and :func:`blocking_rules`."""
+    for office, institution in pairs:
+        data.add_branch(office, institution)
+    for rule in rules:
+        data.add_blocked_by_law(
+            rule["rule"],
+            rule["named"],
+            label=rule["label"],
+            citation=rule["citation"],
+            sources=rule["sources"],
+            programs=rule["programs"],
+            start=rule["start"],
+            end=rule["end"],
+            owned_or_controlled=rule["owned_or_controlled"],
+        )
+
+
+def add_listings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`listings` rows."""
     for row in rows:
         data.add_listing(
-            row["entity"], row["start"], row["end"], row["designation"], row["programs"]
+            row["entity"],
+            row["start"],
+            row["end"],
+            row["designation"],
+            row["programs"],
+            possibly_from=row.get("possibly_from"),
+            possibly_until=row.get("possibly_until"),
+            start_from_publications=row.get("start_from_publications", False),
+            end_from_publications=row.get("end_from_publications", False),
         )
 
 
 def _label(data: OwnershipData, ids: dict[str, str]) -> None:
-    for key, number in data.index.items():
+    for key in data.index:
         if key in ids:
             data.entity(key, ids[key])
 
@@ -241,6 +376,7 @@ def load_ownership(store: GraphStore) -> OwnershipData:
     data = OwnershipData()
     add_holdings(data, holdings(store, None))
     add_listings(data, listings(store, _LISTINGS))
+    add_structure(data, branches(store), blocking_rules(store))
     _label(data, identifiers(store))
     return data.compact()
 
@@ -253,8 +389,10 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
     bound in a query, are not walked through."""
     data = OwnershipData()
     found_listings = listings(store, _LISTINGS)
-    rows: list[dict] = []
-    level = {row["entity"] for row in found_listings}
+    rules = blocking_rules(store)
+    rows: list[Row] = []
+    pairs: set[tuple[str, str]] = set()
+    level = {row["entity"] for row in found_listings} | {e for r in rules for e in r["named"]}
     reached = set(level)
     while level:
         found = [
@@ -263,10 +401,13 @@ def load_ownership_below_listings(store: GraphStore) -> OwnershipData:
             for row in holdings(store, _HOLDINGS_OF.format(owners=values))
         ]
         rows += found
-        level = {row["owned"] for row in found} - reached
+        linked = branches(store, level)  # offices below, and institutions above
+        pairs.update(linked)
+        level = ({row["owned"] for row in found} | {e for pair in linked for e in pair}) - reached
         reached |= level
     add_holdings(data, rows)
     add_listings(data, found_listings)
+    add_structure(data, sorted(pairs), rules)
     _label(data, identifiers(store, data.keys))
     return data.compact()
 
@@ -275,53 +416,61 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
     """The holdings and SDN listings of ``entity_iri`` and of everything above it: all
     that its blocked status and its owner chains depend on."""
     data = OwnershipData()
-    target = ox.NamedNode(entity_iri)
-    add_holdings(data, holdings(store, _HOLDINGS_ABOVE.replace("?target", str(target))))
+    rows: list[Row] = []
+    pairs: set[tuple[str, str]] = set()
+    walk, reached = {entity_iri}, {entity_iri}
+    while walk:  # the holdings above, then the institutions and offices of what they reach
+        found = [
+            row
+            for node in sorted(walk)
+            if ":" in node
+            for row in holdings(store, _HOLDINGS_ABOVE.replace("?target", str(ox.NamedNode(node))))
+        ]
+        rows += found
+        nodes = walk | {row["owner"] for row in found}
+        reached |= nodes
+        linked = branches(store, nodes)
+        pairs.update(linked)
+        walk = {e for pair in linked for e in pair} - reached
+    add_holdings(data, rows)
     data.entity(entity_iri)
     for values in value_blocks(data.keys):
         add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
+    add_structure(data, sorted(pairs), blocking_rules(store))
     _label(data, identifiers(store, data.keys))
     return data.compact()
 
 
-_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+def entity_status(
+    store: GraphStore, entity: str, as_of: date, data: OwnershipData | None = None
+) -> OwnershipStatus:
+    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains: the
+    question ``sanctiongraph owners`` and ``GET /entities/{id}/owners`` ask.
 
-
-def resolve_entity(store: GraphStore, entity: str) -> tuple[str, str | None]:
-    """An entity's IRI and data-package id, from either; :class:`UnknownEntity` if absent."""
-    if entity.startswith(("http://", "https://")):
-        iri = entity
-    else:
-        found = [
-            s["entity"].value
-            for s in store.query(
-                load_query("analysis/entity-by-id").text, {"id": ox.Literal(entity)}
-            )
-        ]
-        preferred = str(ID[f"entity/{entity}"])
-        if not found:
-            raise UnknownEntity(f"no entity with id {entity!r}")
-        iri = preferred if preferred in found else sorted(found)[0]
-    node = ox.NamedNode(iri)
-    ask = "ASK { { ?h <%s> ?x } UNION { ?h <%s> ?x } UNION { ?d <%s> ?x } }" % (
-        SG.owner,
-        SG.owned,
-        SG.designates,
-    )
-    if not store.has_subject(node) and not bool(store.query(ask, {"x": node})):
-        raise UnknownEntity(f"no entity {entity!r} in the store")
-    ids = [term.value for term in store.objects(node, _IDENTIFIER)]
-    return iri, (min(ids) if ids else None)
+    ``entity`` is whatever :func:`~sanctiongraph.entities.resolve_entity` accepts; raises
+    :class:`UnknownEntity`. ``data`` may be the whole store's :func:`load_ownership`, read
+    once and shared (the API keeps one): the answer is the same, without querying the
+    store at all when the entity is in it (its label there is its smallest data-package
+    id, as resolve_entity gives), and without reading above it when it is not (then
+    nothing is above it). It is not modified."""
+    iri = entity_iri_of(entity)
+    if data is None or iri not in data.index:
+        resolved = resolve_entity(store, entity)
+        iri = resolved.iri
+        if data is None:
+            data = load_ownership_above(store, iri)
+        elif iri not in data.index:
+            data = OwnershipData()
+        if iri not in data.index:
+            data.entity(iri, resolved.id)
+    return ownership_status(data, data.index[iri], as_of)
 
 
 def owners(
-    store: GraphStore,
-    entity_iri: str,
-    as_of: date,
-    data: OwnershipData | None = None,
-    write_step: Callable[[OwnershipData, int], bytes] | None = None,
-) -> dict:
-    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains.
+    store: GraphStore, entity_iri: str, as_of: date, data: OwnershipData | None = None
+) -> OwnersBody:
+    """The 50 Percent Rule status of one entity on ``as_of``, with reasons and chains
+    (:func:`entity_status` as plain data).
 
     Returns exactly ``{"entity", "blocked", "status", "blocked_share", "reasons",
     "chains"}``; ``status`` is ``blocked``, ``possibly_blocked`` or ``not_blocked``;
@@ -330,36 +479,19 @@ def owners(
     a list of ``{"owner", "owned", "percent"}`` steps from the top owner down (a band's
     ``percent`` is ``{"min", "max"}``). Ids are data-package ids where known, else IRIs.
     ``entity_iri`` may also be a data-package id. Raises :class:`UnknownEntity`.
-
-    ``data`` may be the whole store's :func:`load_ownership`, read once and shared (the
-    API keeps one): the answer is the same, without querying the store at all when the
-    entity is in it (its label there is its smallest data-package id, as
-    :func:`resolve_entity` gives), and without reading above it when it is not (then
-    nothing is above it). It is not modified.
-
-    With ``write_step``, each chain is given as text instead (see :func:`summary`).
     """
-    iri = entity_iri
-    if data is None or iri not in data.index:
-        iri, label = resolve_entity(store, entity_iri)
-        if data is None:
-            data = load_ownership_above(store, iri)
-        elif iri not in data.index:
-            data = OwnershipData()
-        if iri not in data.index:
-            data.entity(iri, label)
-    number = data.index[iri]
-    return summary(data, number, as_of, compute_status(data, as_of, [number]), write_step)
+    return entity_status(store, entity_iri, as_of, data).as_dict()
 
 
 def ownership_chains(
     store: GraphStore, entity_iri: str, as_of: date, direction: str = "up"
-) -> dict:
+) -> dict[str, Any]:
     """Chains above (``up``: who owns the entity) or below (``down``: what it owns) on
     ``as_of``, each path listed, with effective ownership (the sum over paths of the
     product of shares, as min and max when a band is on a path). Returns ``{"entity",
     "direction", "chains", "effective": [{"entity", "min", "max"}], "truncated"}``."""
-    iri, label = resolve_entity(store, entity_iri)
+    resolved = resolve_entity(store, entity_iri)
+    iri, label = resolved.iri, resolved.id
     pattern = _HOLDINGS_ABOVE if direction == "up" else _HOLDINGS_BELOW
     data = OwnershipData()
     add_holdings(data, holdings(store, pattern.replace("?target", str(ox.NamedNode(iri)))))
@@ -379,10 +511,10 @@ def ownership_chains(
     }
 
 
-def render_text(body: dict, as_of: date) -> str:
+def render_text(body: OwnersBody, as_of: date) -> str:
     """``owners`` output for people: status, reasons, then each chain from the top down."""
 
-    def share(percent) -> str:
+    def share(percent: int | float | dict[str, int | float]) -> str:
         if isinstance(percent, dict):
             return f"{percent['min']}-{percent['max']}%"
         return f"{percent}%"
@@ -393,14 +525,37 @@ def render_text(body: dict, as_of: date) -> str:
     ]
     lines.append("reasons:" if body["reasons"] else "reasons: none")
     for reason in body["reasons"]:
-        if reason["kind"] == "listing":
+        if reason["kind"] in ("listing", "possible_listing"):
             programs = (
                 ", ".join(p.rsplit("/", 1)[-1] for p in reason["programs"]) or "program not given"
             )
             period = f"from {reason['start'] or 'an unknown date'}" + (
                 f" until {reason['end']}" if reason["end"] else ""
             )
-            lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
+            if reason["kind"] == "listing":
+                lines.append(f"  - on the SDN List ({programs}) {period}: {reason['listing']}")
+            else:
+                lines.append(
+                    f"  - {reason['note']}: on the SDN List ({programs}) {period}: "
+                    f"{reason['listing']}"
+                )
+        elif reason["kind"] == "blocked_by_law":
+            how = "itself" if reason["named"] else "owned or controlled by it"
+            maybe = "" if reason["certain"] else "possibly "
+            lines.append(
+                f"  - {maybe}blocked by operation of law as {reason['class']} ({how}; "
+                f"{reason['citation']})"
+            )
+        elif reason["kind"] == "office_of":
+            lines.append(
+                f"  - an office of {reason['institution']} "
+                f"({reason['institution_status'].replace('_', ' ')})"
+            )
+        elif reason["kind"] == "office":
+            lines.append(
+                f"  - its office {reason['office']} is "
+                f"{reason['office_status'].replace('_', ' ')}: {reason['note']}"
+            )
         elif reason["kind"] == "ownership":
             lines.append(
                 f"  - {reason['owner']} ({reason['owner_status'].replace('_', ' ')}) "

@@ -9,6 +9,18 @@ fills it from a store with the SPARQL files in ``queries/analysis/``, and
 least fixed point of:
 
 - an entity listed on the SDN List on the date asked is blocked;
+- an entity is blocked by operation of law on the dates a rule that blocks it without a
+  listing is in force (:meth:`OwnershipData.add_blocked_by_law`: the persons a program
+  names, for instance the Government of North Korea, 31 CFR 510.201(a)(1)); with
+  ``owned_or_controlled``, so is every entity in which those persons and the entities
+  already included hold 50 percent or more together, directly or through included
+  entities, or which one of them controls (31 CFR 510.311(b)): a fixed point of its own
+  per rule, where control counts in full;
+- an office (agency, branch) of a blocked person is blocked: it is not a separate
+  person (``sg:branchOf``). The other way, an office that is blocked (or possibly
+  blocked) makes its institution *possibly* blocked: the office's property is the
+  institution's, but a listing of one office does not show that the whole institution
+  is designated (docs/rules/ofac-50pct.md, "Branches and offices");
 - an entity is blocked when the *direct* shares held in it by blocked owners add up to
   50 percent or more. A blocked owner's share counts in full; shares are never
   multiplied along a chain (FAQ 401, examples 1 and 2). Shares held by owners that are
@@ -29,8 +41,16 @@ of entities that own each other but have no blocked owner outside stays unblocke
   that reaches 50 there, but not in the lower one, is ``possibly_blocked``.
 
 A band with no minimum counts 0 at the lower end; a band with no maximum counts 100 at
-the upper end. Shares are kept as integers in units of 1/10,000 of a percent, so the
-49.9 versus 50 boundary is decided exactly.
+the upper end.
+
+**Possibly listed.** A listing may carry an unknown interval on each side (publications
+that disagree: ``possibly_from`` before its start, ``possibly_until`` after its end).
+On a day in one, the entry is *possibly listed*: the upper fixed point is seeded with it
+as if it were listed, the lower one is not, so the entry and everything its holdings
+carry to 50 percent are ``possibly_blocked`` (``Status.possibly_listed``).
+
+Shares are kept as integers in units of 1/10,000 of a percent, so the 49.9 versus 50
+boundary is decided exactly.
 
 **One relation, counted once.** Holdings with the same owner, owned entity, kind
 (ownership or control), share (exact percent, or band minimum and maximum, compared as
@@ -47,17 +67,18 @@ entity; walking stops where a path would revisit an entity, so cycles terminate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
+from typing import Any, TypedDict, overload
 
 UNIT = 10_000  # integer share units per percent
 HALF = 50 * UNIT
 FULL = 100 * UNIT
 NO_START = ""
 NO_END = "9999-12-31"
+OPEN_START = "0001-01-01"  # a possibly_from with no earlier bound (before the first publication)
 
 BLOCKED = "blocked"
 POSSIBLY_BLOCKED = "possibly_blocked"
@@ -138,7 +159,12 @@ class OwnershipData:
     dates (``""`` and ``"9999-12-31"`` when open), a key, and whether it is a control
     holding; ``h_sources`` the graphs that state it, and ``h_statements`` (only for a
     holding stated by several nodes) every key that states it. Listings: entity, start,
-    end, key, programs, and ``l_statements`` like ``h_statements``.
+    end, key, programs, and ``l_statements`` like ``h_statements``; the unknown interval
+    around each (``l_possibly_from`` / ``l_possibly_until``, equal to start / end when
+    there is none) and whether start and end come from publications. Offices:
+    ``b_office[i]`` is an office of ``b_institution[i]``. Rules by operation of law:
+    key, label, citation, provision keys, programs, start, end, the entities named
+    (``r_named``) and whether what they own or control is included.
     """
 
     keys: list[str] = field(default_factory=list)
@@ -161,16 +187,34 @@ class OwnershipData:
     l_key: list[str] = field(default_factory=list)
     l_programs: list[tuple[str, ...]] = field(default_factory=list)
     l_statements: dict[int, list[str]] = field(default_factory=dict)
+    l_possibly_from: list[str] = field(default_factory=list)
+    l_possibly_until: list[str] = field(default_factory=list)
+    l_from_publications: list[tuple[bool, bool]] = field(default_factory=list)
+    b_office: list[int] = field(default_factory=list)
+    b_institution: list[int] = field(default_factory=list)
+    r_key: list[str] = field(default_factory=list)
+    r_label: list[str] = field(default_factory=list)
+    r_citation: list[str] = field(default_factory=list)
+    r_sources: list[tuple[str, ...]] = field(default_factory=list)
+    r_programs: list[tuple[str, ...]] = field(default_factory=list)
+    r_start: list[str] = field(default_factory=list)
+    r_end: list[str] = field(default_factory=list)
+    r_named: list[list[int]] = field(default_factory=list)
+    r_owned_or_controlled: list[bool] = field(default_factory=list)
+    _offices: dict[int, list[int]] | None = field(default=None, repr=False)
+    _institutions: dict[int, list[int]] | None = field(default=None, repr=False)
     _in: dict[int, list[int]] | None = field(default=None, repr=False)
     _out: dict[int, list[int]] | None = field(default=None, repr=False)
     _listed: dict[int, list[int]] | None = field(default=None, repr=False)
     _possible: set[int] | None = field(default=None, repr=False)
-    _steps: dict[int, dict] = field(default_factory=dict, repr=False)
+    _steps: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
     _walks: dict[str, tuple[dict[int, list[int]], set[int]]] = field(
         default_factory=dict, repr=False
     )
     _relations: dict[int, int | list[int]] | None = field(default=None, repr=False)
-    _listings: dict[tuple, int] = field(default_factory=dict, repr=False)
+    _listings: dict[tuple[str, str, str, tuple[str, ...], str, str], int] = field(
+        default_factory=dict, repr=False
+    )
     _source_sets: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     # --- building ------------------------------------------------------------
@@ -302,13 +346,29 @@ class OwnershipData:
         end: date | str | None = None,
         key: str | None = None,
         programs: Iterable[str] = (),
+        *,
+        possibly_from: date | str | None = None,
+        possibly_until: date | str | None = None,
+        start_from_publications: bool = False,
+        end_from_publications: bool = False,
     ) -> int:
-        """Add an SDN listing of ``entity`` over ``[start, end)``. A listing with the same
-        entity, dates and programs as one already added is the same listing: that one's
-        number is returned, and it takes the least of the two keys (both are kept in
+        """Add an SDN listing of ``entity`` over ``[start, end)``, *possibly* in force
+        over ``[possibly_from, start)`` and ``[end, possibly_until)`` (unknown intervals;
+        none when not given). ``*_from_publications`` say that a date is a publication's
+        rather than stated (it words the reasons). A listing with the same entity, dates
+        and programs as one already added is the same listing: that one's number is
+        returned, and it takes the least of the two keys (both are kept in
         ``l_statements``)."""
         programs = tuple(programs)
-        listing = (entity, _day(start, NO_START), _day(end, NO_END), tuple(sorted(programs)))
+        start_day, end_day = _day(start, NO_START), _day(end, NO_END)
+        listing = (
+            entity,
+            start_day,
+            end_day,
+            tuple(sorted(programs)),
+            _day(possibly_from, start_day),
+            _day(possibly_until, end_day),
+        )
         same = self._listings.get(listing)
         if same is not None:
             if key is not None and key != self.l_key[same]:
@@ -325,8 +385,81 @@ class OwnershipData:
         self.l_end.append(listing[2])
         self.l_key.append(key if key is not None else f"listing-{number}")
         self.l_programs.append(programs)
+        self.l_possibly_from.append(min(listing[4], start_day))
+        self.l_possibly_until.append(max(listing[5], end_day))
+        self.l_from_publications.append((start_from_publications, end_from_publications))
         self._listed = self._possible = None
         return number
+
+    def add_branch(self, office: str, institution: str) -> None:
+        """Record that ``office`` is an agency, branch or office of ``institution`` (not a
+        separate person)."""
+        pair = (self.entity(office), self.entity(institution))
+        if pair[0] != pair[1] and pair not in zip(self.b_office, self.b_institution):
+            self.b_office.append(pair[0])
+            self.b_institution.append(pair[1])
+            self._offices = self._institutions = self._possible = None
+
+    def offices(self) -> dict[int, list[int]]:
+        """Each institution's offices, in the order of their keys."""
+        if self._offices is None:
+            self._offices = self._branch_index(self.b_institution, self.b_office)
+        return self._offices
+
+    def institutions(self) -> dict[int, list[int]]:
+        """The institution (or institutions, in bad data) of each office."""
+        if self._institutions is None:
+            self._institutions = self._branch_index(self.b_office, self.b_institution)
+        return self._institutions
+
+    def _branch_index(self, keys: list[int], values: list[int]) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        for key, value in zip(keys, values):
+            found.setdefault(key, []).append(value)
+        return {k: sorted(v, key=self.keys.__getitem__) for k, v in found.items()}
+
+    def add_blocked_by_law(
+        self,
+        key: str,
+        named: Iterable[str],
+        *,
+        label: str = "",
+        citation: str = "",
+        sources: Iterable[str] = (),
+        programs: Iterable[str] = (),
+        start: date | str | None = None,
+        end: date | str | None = None,
+        owned_or_controlled: bool = False,
+    ) -> int:
+        """Add a rule that blocks the persons ``named`` without a listing over ``[start,
+        end)`` (``label`` names the class in words, ``citation`` the provision); with
+        ``owned_or_controlled``, also every entity they own 50 percent or more of
+        together, directly or indirectly, or control (see the module doc). ``sources``
+        are the provisions' keys (IRIs)."""
+        number = len(self.r_key)
+        self.r_key.append(key)
+        self.r_label.append(label or key)
+        self.r_citation.append(citation)
+        self.r_sources.append(tuple(sorted(sources)))
+        self.r_programs.append(tuple(programs))
+        self.r_start.append(_day(start, NO_START))
+        self.r_end.append(_day(end, NO_END))
+        self.r_named.append(sorted({self.entity(e) for e in named}))
+        self.r_owned_or_controlled.append(owned_or_controlled)
+        self._possible = None
+        return number
+
+    def listing_state(self, number: int, day: str) -> str | None:
+        """``"listed"`` when listing ``number`` is in force on ``day``, ``"possibly"``
+        when ``day`` is in one of its unknown intervals, else ``None``."""
+        if self.l_start[number] <= day < self.l_end[number]:
+            return "listed"
+        if (
+            self.l_possibly_from[number] <= day < self.l_start[number]
+            or self.l_end[number] <= day < self.l_possibly_until[number]
+        ):
+            return "possibly"
+        return None
 
     def listing_statements(self, number: int) -> list[str]:
         """Every key that states listing ``number`` (its own first)."""
@@ -373,7 +506,7 @@ class OwnershipData:
                 bucket.append(number)
         return index
 
-    def step(self, number: int) -> dict:
+    def step(self, number: int) -> dict[str, Any]:
         """Holding ``number`` as ``{"owner", "owned", "percent"}``: one dict per holding,
         shared by every answer that shows it (treat it as read-only)."""
         found = self._steps.get(number)
@@ -401,31 +534,38 @@ class OwnershipData:
         return self.h_start[number] <= day < self.h_end[number]
 
     def ancestors(self, entities: Iterable[int], within: set[int] | None = None) -> set[int]:
-        """The entities themselves and every entity on an ownership path above them
-        (only through owners in ``within``, when given)."""
+        """The entities themselves and every entity their status can depend on: owners
+        and controllers above them, and the institution and the offices of each (only
+        through entities in ``within``, when given)."""
         incoming = self.incoming()
         owners = self.h_owner
+        offices, institutions = self.offices(), self.institutions()
         seen = set(entities)
         stack = list(seen)
         while stack:
-            for number in incoming.get(stack.pop(), ()):
-                owner = owners[number]
-                if owner not in seen and (within is None or owner in within):
-                    seen.add(owner)
-                    stack.append(owner)
+            entity = stack.pop()
+            above = [owners[n] for n in incoming.get(entity, ())]
+            for found in (above, offices.get(entity, ()), institutions.get(entity, ())):
+                for other in found:
+                    if other not in seen and (within is None or other in within):
+                        seen.add(other)
+                        stack.append(other)
         return seen
 
     def possible(self) -> set[int]:
         """Every entity that is blocked or possibly blocked on *some* date: the upper
-        fixed point with every listing and every ownership holding counted, whatever
-        their dates. The fixed point is monotone in the holdings and listings that
-        count, so this contains the ``maybe`` set of every date."""
+        fixed point with every listing, every person a rule blocks by law and every
+        holding (control too, in full) counted, whatever their dates. The fixed point is
+        monotone in what counts, so this contains the ``maybe`` set of every date."""
         if self._possible is None:
             out: dict[int, list[int]] = {}
             for number, owner in enumerate(self.h_owner):
-                if not self.h_control[number]:
-                    out.setdefault(owner, []).append(number)
-            self._possible, _ = _fixed_point(self.listings_of(), out, self.h_owned, self.h_hi)
+                out.setdefault(owner, []).append(number)
+            seeds = [*self.listings_of(), *(e for named in self.r_named for e in named)]
+            full = [FULL if c else hi for c, hi in zip(self.h_control, self.h_hi)]
+            self._possible, _ = _fixed_point(
+                seeds, out, self.h_owned, full, self.offices(), self.institutions()
+            )
         return self._possible
 
 
@@ -446,7 +586,10 @@ class Status:
     ``blocked`` and ``maybe`` are sets of entity numbers (``maybe`` includes
     ``blocked``); ``share_lo`` / ``share_hi`` map entity numbers to the summed direct
     shares of blocked (resp. possibly blocked) owners, in units; ``listed`` maps listed
-    entities to their active listing numbers.
+    entities to their active listing numbers; ``possibly_listed`` maps entities that are
+    not listed but possibly are (a listing's unknown interval) to those listings;
+    ``by_law`` maps the entities a rule blocks by operation of law to the rules' numbers,
+    ``possibly_by_law`` those that are only possibly included (bands).
     """
 
     day: str
@@ -455,6 +598,9 @@ class Status:
     share_lo: dict[int, int]
     share_hi: dict[int, int]
     listed: dict[int, list[int]]
+    possibly_listed: dict[int, list[int]] = field(default_factory=dict)
+    by_law: dict[int, list[int]] = field(default_factory=dict)
+    possibly_by_law: dict[int, list[int]] = field(default_factory=dict)
 
     def status(self, entity: int) -> str:
         if entity in self.blocked:
@@ -473,21 +619,35 @@ def _fixed_point(
     out: dict[int, list[int]],
     owned: Sequence[int],
     share: Sequence[int],
+    offices: dict[int, list[int]] | None = None,
+    institutions: dict[int, list[int]] | None = None,
 ) -> tuple[set[int], dict[int, int]]:
     """Least fixed point: from the seeds, add every entity whose blocked owners' direct
-    shares reach 50 percent. ``out`` lists, per owner, the holdings active on the date."""
+    shares reach 50 percent, every office of a blocked entity (``offices``: by
+    institution) and, when ``institutions`` is given (the upper fixed point), the
+    institution of a blocked office. ``out`` lists, per owner, the holdings active on
+    the date; ``share`` is what each counts."""
     blocked = set(seeds)
     sums: dict[int, int] = {}
     stack = list(blocked)
     get = sums.get
+    no_branches: dict[int, list[int]] = {}
+    down = offices or no_branches
+    up = institutions or no_branches
     while stack:
-        for number in out.get(stack.pop(), ()):
+        entity = stack.pop()
+        for number in out.get(entity, ()):
             target = owned[number]
             total = get(target, 0) + share[number]
             sums[target] = total
             if total >= HALF and target not in blocked:
                 blocked.add(target)
                 stack.append(target)
+        for branches in (down, up):
+            for other in branches.get(entity, ()):
+                if other not in blocked:
+                    blocked.add(other)
+                    stack.append(other)
     return blocked, sums
 
 
@@ -506,18 +666,25 @@ def compute_status(
     day = _day(as_of, NO_START)
     scope = data.ancestors(entities, within=data.possible()) if entities is not None else None
     listed: dict[int, list[int]] = {}
-    l_start, l_end = data.l_start, data.l_end
+    possibly_listed: dict[int, list[int]] = {}
     if scope is None:
         candidates: Iterable[tuple[int, list[int]]] = data.listings_of().items()
     else:
         listings = data.listings_of()
         candidates = ((e, listings[e]) for e in scope if e in listings)
+    state = data.listing_state
     for entity, numbers in candidates:
-        active = [n for n in numbers if l_start[n] <= day < l_end[n]]
+        states = [(n, state(n, day)) for n in numbers]
+        active = [n for n, s in states if s == "listed"]
         if active:
             listed[entity] = active
+        else:
+            maybe_active = [n for n, s in states if s == "possibly"]
+            if maybe_active:
+                possibly_listed[entity] = maybe_active
 
     out: dict[int, list[int]] = {}
+    controls: dict[int, list[int]] = {}
     h_start, h_end, h_control, h_owner = data.h_start, data.h_end, data.h_control, data.h_owner
     if scope is None:
         numbers_iter: Iterable[int] = range(len(h_owner))
@@ -525,18 +692,85 @@ def compute_status(
         incoming = data.incoming()
         numbers_iter = (n for e in scope for n in incoming.get(e, ()))
     for number in numbers_iter:
-        if h_control[number] or not (h_start[number] <= day < h_end[number]):
+        if not (h_start[number] <= day < h_end[number]):
             continue
-        owner = h_owner[number]
-        bucket = out.get(owner)
-        if bucket is None:
-            out[owner] = [number]
-        else:
-            bucket.append(number)
+        bucket = (controls if h_control[number] else out).setdefault(h_owner[number], [])
+        bucket.append(number)
 
-    blocked, share_lo = _fixed_point(listed, out, data.h_owned, data.h_lo)
-    maybe, share_hi = _fixed_point(listed, out, data.h_owned, data.h_hi)
-    return Status(day, blocked, maybe, share_lo, share_hi, listed)
+    by_law, possibly_by_law = _blocked_by_law(data, day, scope, out, controls)
+    offices, institutions = data.offices(), data.institutions()
+    blocked, share_lo = _fixed_point([*listed, *by_law], out, data.h_owned, data.h_lo, offices)
+    maybe, share_hi = _fixed_point(
+        [*listed, *possibly_listed, *by_law, *possibly_by_law],
+        out,
+        data.h_owned,
+        data.h_hi,
+        offices,
+        institutions,
+    )
+    return Status(
+        day, blocked, maybe, share_lo, share_hi, listed, possibly_listed, by_law, possibly_by_law
+    )
+
+
+def _blocked_by_law(
+    data: OwnershipData,
+    day: str,
+    scope: set[int] | None,
+    out: dict[int, list[int]],
+    controls: dict[int, list[int]],
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """The entities each rule in force on ``day`` blocks by operation of law, and those
+    it only possibly blocks (bands), by rule number. A rule with ``owned_or_controlled``
+    runs its own fixed point from the persons it names: ownership as in the 50 Percent
+    Rule (bands at their minimum, resp. maximum), control in full, offices included."""
+    certain: dict[int, list[int]] = {}
+    possible: dict[int, list[int]] = {}
+    offices = data.offices()
+    both: dict[int, list[int]] | None = None  # ownership and control holdings by owner
+    for rule, named in enumerate(data.r_named):
+        if not data.r_start[rule] <= day < data.r_end[rule]:
+            continue
+        seeds = [e for e in named if scope is None or e in scope]
+        if data.r_owned_or_controlled[rule]:
+            if both is None:
+                both = {**out}
+                for owner, numbers in controls.items():
+                    both[owner] = [*both.get(owner, ()), *numbers]
+            lower, _ = _fixed_point(
+                seeds, both, data.h_owned, _Counted(data.h_lo, data.h_control), offices
+            )
+            upper, _ = _fixed_point(
+                seeds, both, data.h_owned, _Counted(data.h_hi, data.h_control), offices
+            )
+        else:
+            lower = upper = set(seeds)
+        for entity in lower:
+            certain.setdefault(entity, []).append(rule)
+        for entity in upper - lower:
+            possible.setdefault(entity, []).append(rule)
+    return certain, possible
+
+
+class _Counted(Sequence[int]):
+    """Shares as a rule by operation of law counts them: a control holding in full."""
+
+    def __init__(self, shares: Sequence[int], control: Sequence[bool]) -> None:
+        self.shares, self.control = shares, control
+
+    @overload
+    def __getitem__(self, number: int) -> int: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, number: int | slice) -> int | Sequence[int]:
+        if isinstance(number, slice):
+            return [self[i] for i in range(len(self))[number]]
+        return FULL if self.control[number] else self.shares[number]
+
+    def __len__(self) -> int:
+        return len(self.shares)
 
 
 # --- explanations -------------------------------------------------------------
@@ -559,24 +793,117 @@ def _provenance(data: OwnershipData, number: int) -> dict[str, list[str]]:
     return found
 
 
-def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
-    """Why ``entity`` has its status: its active SDN listings, the holdings of blocked or
-    possibly blocked owners that were counted, and (as a caution only) control by them."""
-    found: list[dict] = []
-    for number in status.listed.get(entity, ()):
+def _day_before(day: str) -> str:
+    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+
+
+def possible_listing_note(data: OwnershipData, number: int, day: str) -> str:
+    """Why listing ``number`` is only *possibly* in force on ``day``, in words: between
+    which publications (when its dates come from publications) or from when until when
+    it is unknown."""
+    head, detail = _possible_listing_parts(data, number, day)
+    return f"{head} ({detail})"
+
+
+def _possible_listing_parts(data: OwnershipData, number: int, day: str) -> tuple[str, str]:
+    start, end = data.l_start[number], data.l_end[number]
+    start_from_publications, end_from_publications = data.l_from_publications[number]
+    if day < start:
+        since = data.l_possibly_from[number]
+        if start_from_publications:
+            if since <= OPEN_START:
+                return (
+                    "possibly listed",
+                    f"before the publication of {start}, the first given, which lists it",
+                )
+            return (
+                "possibly listed",
+                f"between the publication of {_day_before(since)} "
+                f"without it and the publication of {start} with it",
+            )
+        if since <= OPEN_START:
+            return "possibly listed", f"unknown before the listing's start, {start}"
+        return "possibly listed", f"unknown from {since} until the listing's start, {start}"
+    until = data.l_possibly_until[number]
+    if end_from_publications:
+        return (
+            "possibly still listed",
+            f"between the publication of {_day_before(end)} "
+            f"with it and the publication of {until} without it",
+        )
+    return "possibly still listed", f"unknown from the listing's end, {end}, until {until}"
+
+
+def _unknown_interval(data: OwnershipData, number: int) -> dict[str, str | None]:
+    """``possibly_from`` (``"open"``: no earlier bound) and ``possibly_until`` as the
+    data package writes them; ``None`` where the listing has no unknown interval."""
+    since, until = data.l_possibly_from[number], data.l_possibly_until[number]
+    return {
+        "possibly_from": (
+            "open" if since <= OPEN_START else None if since == data.l_start[number] else since
+        ),
+        "possibly_until": None if until == data.l_end[number] else until,
+    }
+
+
+def _listing_reason(data: OwnershipData, number: int, kind: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "listing": data.l_key[number],
+        "list": "SDN",
+        "programs": list(data.l_programs[number]),
+        "start": data.l_start[number] or None,
+        "end": None if data.l_end[number] == NO_END else data.l_end[number],
+        **({"statements": list(data.l_statements[number])} if number in data.l_statements else {}),
+    }
+
+
+def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict[str, Any]]:
+    """Why ``entity`` has its status: its active SDN listings (or, when it is only
+    possibly listed, the listings whose unknown interval holds the day, kind
+    ``possible_listing`` with a ``note`` in words), the holdings of blocked or possibly
+    blocked owners that were counted, and (as a caution only) control by them."""
+    found: list[dict[str, Any]] = []
+    for rule in status.by_law.get(entity, []) + status.possibly_by_law.get(entity, []):
         found.append(
             {
-                "kind": "listing",
-                "listing": data.l_key[number],
-                "list": "SDN",
-                "programs": list(data.l_programs[number]),
-                "start": data.l_start[number] or None,
-                "end": None if data.l_end[number] == NO_END else data.l_end[number],
-                **(
-                    {"statements": list(data.l_statements[number])}
-                    if number in data.l_statements
-                    else {}
-                ),
+                "kind": "blocked_by_law",
+                "rule": data.r_key[rule],
+                "class": data.r_label[rule],
+                "citation": data.r_citation[rule],
+                "programs": list(data.r_programs[rule]),
+                "named": entity in data.r_named[rule],
+                "certain": rule in status.by_law.get(entity, ()),
+            }
+        )
+    for institution in data.institutions().get(entity, ()):
+        if institution in status.maybe:
+            found.append(
+                {
+                    "kind": "office_of",
+                    "institution": data.label(institution),
+                    "institution_status": status.status(institution),
+                }
+            )
+    if entity not in status.blocked:  # an office's status reaches its institution as "possibly"
+        for office in blocked_offices(data, status, entity):
+            found.append(
+                {
+                    "kind": "office",
+                    "office": data.label(office),
+                    "office_status": status.status(office),
+                    "note": "an office of it is blocked or possibly blocked; whether "
+                    "the whole institution is, the designation must say",
+                }
+            )
+    for number in status.listed.get(entity, ()):
+        found.append(_listing_reason(data, number, "listing"))
+    for number in status.possibly_listed.get(entity, ()):
+        found.append(
+            {
+                **_listing_reason(data, number, "possible_listing"),
+                **_unknown_interval(data, number),
+                "note": possible_listing_note(data, number, status.day),
             }
         )
     day = status.day
@@ -585,13 +912,18 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
         if owner not in status.maybe or not data.holding_active(number, day):
             continue
         if data.h_control[number]:
+            law = controlled_by_law(data, status, owner, entity)
             found.append(
                 {
                     "kind": "control",
                     "owner": data.label(owner),
                     "holding": data.h_key[number],
                     "owner_status": status.status(owner),
-                    "note": "control alone does not block (OFAC FAQ 398)",
+                    "note": (
+                        f"control by {data.r_label[law]} blocks it ({data.r_citation[law]})"
+                        if law is not None
+                        else "control alone does not block (OFAC FAQ 398)"
+                    ),
                     **_provenance(data, number),
                 }
             )
@@ -609,6 +941,159 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict]:
     return found
 
 
+def _share_words(data: OwnershipData, number: int) -> str:
+    if data.h_exact[number]:
+        return f"{from_units(data.h_lo[number])}%"
+    return f"{from_units(data.h_lo[number])}-{from_units(data.h_hi[number])}%"
+
+
+def _listing_words(data: OwnershipData, number: int) -> str:
+    programs = ", ".join(p.rsplit("/", 1)[-1] for p in data.l_programs[number])
+    text = "the SDN List" + (f" ({programs})" if programs else "")
+    if data.l_start[number]:
+        text += f" from {data.l_start[number]}"
+    if data.l_end[number] != NO_END:
+        text += f" until {data.l_end[number]}"
+    return text
+
+
+def grounds_in_words(
+    data: OwnershipData,
+    status: Status,
+    entity: int,
+    upper: bool,
+    depth: int = 3,
+    path: frozenset[int] = frozenset(),
+    most: int = 4,
+) -> str:
+    """The grounds of ``entity``'s status in words: rules by operation of law, the
+    institution it is an office of, its offices (``upper`` only), its listings (or
+    possible listings), then the counted holdings of blocked owners (``upper``: of
+    blocked or possibly blocked owners, bands at their maximum) and control that a rule
+    counts, each party named and, in parentheses, its own grounds, down to ``depth``
+    levels; at most ``most`` holdings a level. Entities are named by
+    :meth:`OwnershipData.label`."""
+    within = path | {entity}
+
+    def nested(other: int, say_state: bool = True) -> str:
+        if other in within:
+            return " (on an ownership cycle)"
+        if depth <= 1:
+            return ""
+        state = "possibly blocked: " if say_state and other not in status.blocked else ""
+        inner = grounds_in_words(data, status, other, upper, depth - 1, within, most)
+        return f" ({state}{inner})"
+
+    parts = []
+    rules = status.by_law.get(entity, []) + (
+        status.possibly_by_law.get(entity, []) if upper else []
+    )
+    for rule in rules:
+        maybe = "" if rule in status.by_law.get(entity, ()) else "possibly "
+        how = (
+            f"as {data.r_label[rule]}"
+            if entity in data.r_named[rule]
+            else f"as part of {data.r_label[rule]}, which owns or controls it"
+        )
+        parts.append(f"{maybe}blocked by operation of law {how} ({data.r_citation[rule]})")
+    for institution in data.institutions().get(entity, ()):
+        if institution in (status.maybe if upper else status.blocked) and institution not in path:
+            parts.append(f"an office of {data.label(institution)}{nested(institution)}")
+    if upper and entity not in status.blocked:
+        for office in blocked_offices(data, status, entity):
+            if office not in path:
+                state = status.status(office).replace("_", " ")
+                parts.append(
+                    f"its office {data.label(office)} is {state}{nested(office, say_state=False)}"
+                )
+    parts += [f"listed on {_listing_words(data, n)}" for n in status.listed.get(entity, ())]
+    if upper:
+        for number in status.possibly_listed.get(entity, ()):
+            head, detail = _possible_listing_parts(data, number, status.day)
+            parts.append(f"{head} on {_listing_words(data, number)} ({detail})")
+    owners = status.maybe if upper else status.blocked
+    active = [
+        n
+        for n in data.incoming().get(entity, ())
+        if data.h_owner[n] in owners and data.holding_active(n, status.day)
+    ]
+    counted = [n for n in active if not data.h_control[n]]
+    controlled = [
+        n
+        for n in active
+        if data.h_control[n]
+        and controlled_by_law(data, status, data.h_owner[n], entity) is not None
+    ]
+    stakes = [
+        f"{_share_words(data, n)} by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
+        for n in counted[:most]
+    ]
+    if len(counted) > most:
+        stakes.append(f"{len(counted) - most} more holdings")
+    if stakes:
+        parts.append(
+            "owned "
+            + (stakes[0] if len(stakes) == 1 else ", ".join(stakes[:-1]) + " and " + stakes[-1])
+        )
+    parts += [
+        f"controlled by {data.label(data.h_owner[n])}{nested(data.h_owner[n])}"
+        for n in controlled[:most]
+    ]
+    return "; ".join(parts) or "blocked owners further up"
+
+
+def status_in_words(data: OwnershipData, status: Status, entity: int) -> str:
+    """``blocked: ...`` or ``possibly blocked: ...`` with :func:`grounds_in_words`; for an
+    owned entity it opens with the blocked owners' summed direct share (bands at their
+    minimum; up to their maximum when possibly blocked). Empty when not blocked."""
+    state = status.status(entity)
+    if state == NOT_BLOCKED:
+        return ""
+    upper = state == POSSIBLY_BLOCKED
+    words = grounds_in_words(data, status, entity, upper)
+    lo, hi = from_units(status.share_lo.get(entity, 0)), from_units(status.share_hi.get(entity, 0))
+    if words.startswith("owned "):  # blocked through its owners alone
+        share = f"{lo}%" if not upper else f"{lo}% to {hi}%"
+        whom = "blocked persons" if not upper else "blocked or possibly blocked persons"
+        words = f"owned {share} in aggregate by {whom}: {words[len('owned ') :]}"
+    return ("blocked: " if not upper else "possibly blocked: ") + words
+
+
+def blocked_offices(data: OwnershipData, status: Status, institution: int) -> list[int]:
+    """The offices of ``institution`` that are blocked or possibly blocked on grounds of
+    their own (a listing, a possible listing, a rule by operation of law, or a counted
+    holding), not merely as its offices: those make it possibly blocked."""
+    found = []
+    for office in data.offices().get(institution, ()):
+        if office not in status.maybe:
+            continue
+        own = (
+            office in status.listed
+            or office in status.possibly_listed
+            or office in status.by_law
+            or office in status.possibly_by_law
+            or any(
+                not data.h_control[n]
+                and data.h_owner[n] in status.maybe
+                and data.holding_active(n, status.day)
+                for n in data.incoming().get(office, ())
+            )
+        )
+        if own:
+            found.append(office)
+    return found
+
+
+def controlled_by_law(data: OwnershipData, status: Status, owner: int, entity: int) -> int | None:
+    """The rule (by operation of law, counting control) that both ``owner`` and the
+    ``entity`` it controls fall under, if any."""
+    rules = {**status.possibly_by_law, **status.by_law}
+    for rule in rules.get(entity, ()):
+        if data.r_owned_or_controlled[rule] and rule in rules.get(owner, ()):
+            return rule
+    return None
+
+
 def blocked_share(status: Status, entity: int) -> int | float:
     """The summed direct shares of blocked owners (bands at their minimum), in percent."""
     return from_units(status.share_lo.get(entity, 0))
@@ -619,12 +1104,11 @@ def blocked_share(status: Status, entity: int) -> int | float:
 
 @dataclass(frozen=True)
 class Chains:
-    """Maximal simple paths above or below an entity; each step is a holding number
-    (or, from ``chains(..., write=...)``, each path is one text)."""
+    """Maximal simple paths above or below an entity; each step is a holding number."""
 
     entity: int
     direction: str
-    paths: list
+    paths: list[list[int]]
     truncated: bool
 
 
@@ -635,49 +1119,45 @@ def chains(
     direction: str = "up",
     max_depth: int = 25,
     max_paths: int = 10_000,
-    write: Callable[[int], bytes] | None = None,
 ) -> Chains:
     """Every maximal simple ownership path above (``up``) or below (``down``) ``entity``
     on ``as_of``, as lists of holding numbers from the top owner down. A path ends where
     there is no further active holding, where the next step would revisit an entity on
     the path (a cycle), or at ``max_depth``. At most ``max_paths`` paths are returned;
-    ``truncated`` says when more exist.
-
-    With ``write`` (a holding's step as text), each path is instead the texts of its
-    steps joined by commas. They are joined as the walk goes, once per edge of the walk:
-    paths share their steps nearest the entity, and on the 100k benchmark world a walk
-    has about an eighth as many edges as its paths have steps."""
+    ``truncated`` says when more exist. Paths share their steps nearest the entity: a
+    step's list is built once per edge of the walk, and each path is its own list."""
     if direction not in ("up", "down"):
         raise ValueError("direction is 'up' or 'down'")
     day = _day(as_of, NO_START)
     held, dated = data.ownerships(direction)
     if day >= NO_END:  # even undated holdings have ended
-        dated = held.keys()
+        dated = set(held)
     other = data.h_owner if direction == "up" else data.h_owned
     start, end = data.h_start, data.h_end
-    paths: list = []
+    paths: list[list[int]] = []
     truncated = False
 
     known: dict[int, list[int]] = {}
+    none: list[int] = []
 
     def steps(node: int) -> list[int]:
         # In the order of the holdings' keys. Filtered by day once per node: a node
         # above many paths is reached once for each.
         if node not in dated:
-            return held.get(node, ())
+            return held.get(node, none)
         found = known.get(node)
         if found is None:
             found = known[node] = [n for n in held[node] if start[n] <= day < end[n]]
         return found
 
-    extend = _extender(direction == "up", write)
+    up = direction == "up"
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
     # [entity, its active holdings, next position, whether a step was taken from it];
-    # ``built[i]`` is the path of the first i steps, as the caller wants it.
+    # ``built[i]`` is the path of the first i steps, from the top owner down.
     path: list[int] = []
-    built: list = [b"" if write else []]
+    built: list[list[int]] = [[]]
     on_path = {entity}
-    stack: list[list] = [[entity, steps(entity), 0, False]]
+    stack: list[list[Any]] = [[entity, steps(entity), 0, False]]
     while stack:
         frame = stack[-1]
         options, position = frame[1], frame[2]
@@ -692,7 +1172,7 @@ def chains(
                 continue
             frame[3] = True
             path.append(number)
-            built.append(extend(built[-1], number))
+            built.append([number, *built[-1]] if up else [*built[-1], number])
             on_path.add(following)
             stack.append([following, steps(following), 0, False])
             continue
@@ -708,21 +1188,7 @@ def chains(
     return Chains(entity, direction, paths, truncated)
 
 
-def _extender(up: bool, write: Callable[[int], bytes] | None) -> Callable:
-    """How :func:`chains` adds a step to a path: in front when walking up (the path
-    runs from the top owner down), behind when walking down."""
-    if write is None:
-        return (
-            (lambda built, number: [number, *built])
-            if up
-            else (lambda built, number: [*built, number])
-        )
-    if up:
-        return lambda built, number: write(number) + b"," + built if built else write(number)
-    return lambda built, number: built + b"," + write(number) if built else write(number)
-
-
-def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict]]:
+def chain_steps(data: OwnershipData, found: Chains) -> list[list[dict[str, Any]]]:
     """Paths as lists of ``{"owner", "owned", "percent"}``, from the top owner down.
 
     A holding is one dict (:meth:`OwnershipData.step`), shared by every path and every
@@ -775,28 +1241,57 @@ def effective_ownership(
 # --- one entity, as the CLI and the API show it ------------------------------
 
 
-def summary(
-    data: OwnershipData,
-    entity: int,
-    as_of: date | str,
-    status: Status | None = None,
-    write_step: Callable[[OwnershipData, int], bytes] | None = None,
-) -> dict:
-    """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
-    entity; ``chains`` are the paths above it (its owners, their owners, ...), each a
-    list of steps (:func:`chain_steps`), or with ``write_step`` (``data`` and a holding
-    number to text), each the texts of its steps joined by commas (:func:`chains`)."""
+class OwnersHead(TypedDict):
+    """An ``owners`` answer without its chains."""
+
+    entity: str
+    blocked: bool
+    status: str
+    blocked_share: int | float
+    reasons: list[dict[str, Any]]
+
+
+class OwnersBody(OwnersHead):
+    """``owners``' answer: the body of ``GET /entities/{id}/owners`` and of
+    ``sanctiongraph owners --format json``."""
+
+    chains: list[list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class OwnershipStatus:
+    """One entity's 50 Percent Rule status on a day, why, and the chains above it (as
+    holding numbers of ``data``; :meth:`as_dict` names their steps)."""
+
+    data: OwnershipData
+    entity: int
+    head: OwnersHead
+    chains: Chains
+
+    def as_dict(self) -> OwnersBody:
+        return {**self.head, "chains": chain_steps(self.data, self.chains)}
+
+
+def ownership_status(
+    data: OwnershipData, entity: int, as_of: date | str, status: Status | None = None
+) -> OwnershipStatus:
+    """The status of ``entity`` (a number of ``data``) on ``as_of``, with its reasons and
+    every chain above it (its owners, their owners, ...)."""
     status = status if status is not None else compute_status(data, as_of, [entity])
     state = status.status(entity)
-    return {
+    head: OwnersHead = {
         "entity": data.label(entity),
         "blocked": state == BLOCKED,
         "status": state,
         "blocked_share": blocked_share(status, entity),
         "reasons": reasons(data, status, entity),
-        "chains": (
-            chain_steps(data, chains(data, entity, as_of, "up"))
-            if write_step is None
-            else chains(data, entity, as_of, "up", write=partial(write_step, data)).paths
-        ),
     }
+    return OwnershipStatus(data, entity, head, chains(data, entity, as_of, "up"))
+
+
+def summary(
+    data: OwnershipData, entity: int, as_of: date | str, status: Status | None = None
+) -> OwnersBody:
+    """``{"entity", "blocked", "status", "blocked_share", "reasons", "chains"}`` for one
+    entity: :func:`ownership_status` with its chains as lists of steps (:func:`chain_steps`)."""
+    return ownership_status(data, entity, as_of, status).as_dict()

@@ -37,13 +37,20 @@ def create_app(settings: Settings) -> FastAPI:
         # Read before the first request (30-40 s for 100k on disk).
         state.ownership()
         state.access()
+        state.publish_for_readers()  # read commands open it while this app holds the store
         try:
             yield
         finally:
             state.close()
 
+    # /docs and /redoc are our pages (routers/dashboard.py): their scripts come from npm.
     app = FastAPI(
-        title="sanctiongraph", version=_version(), description=DESCRIPTION, lifespan=lifespan
+        title="sanctiongraph",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.sanctiongraph = state
     install_handlers(app)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -37,7 +38,7 @@ class HeadDeadline:
     """Mixin for a uvicorn HTTP protocol class (it uses ``cycle``, ``loop``, ``transport``)."""
 
     _head_timer: asyncio.TimerHandle | None = None
-    _armed_cycle: object = None
+    _armed_cycle: Any = None
 
     def _arm_head_deadline(self) -> None:
         self._disarm_head_deadline()
@@ -56,13 +57,16 @@ class HeadDeadline:
         self._head_timer = None
         cycle = self.cycle  # type: ignore[attr-defined]
         # Still no new request since the deadline was armed, and none in progress.
-        waiting_for_head = cycle is self._armed_cycle and (cycle is None or cycle.response_complete)
+        waiting_for_head = cycle is self._armed_cycle and (
+            cycle is None or bool(cycle.response_complete)
+        )
         transport = self.transport  # type: ignore[attr-defined]
         if waiting_for_head and not transport.is_closing():
             transport.close()
 
-    def connection_made(self, transport: asyncio.Transport) -> None:
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
+        transport = cast(asyncio.Transport, transport)  # uvicorn's TCP transports write
         if self._over_client_cap():
             transport.write(_REFUSED)
             transport.close()
@@ -75,10 +79,12 @@ class HeadDeadline:
         address = (self.client or (None,))[0]  # type: ignore[attr-defined]
         if not limit or address is None:
             return False
-        held = sum(
-            1
-            for other in self.connections  # type: ignore[attr-defined]
-            if other is not self and other.client and other.client[0] == address
+        held = len(
+            [
+                other
+                for other in self.connections  # type: ignore[attr-defined]
+                if other is not self and other.client and other.client[0] == address
+            ]
         )
         return held >= limit
 

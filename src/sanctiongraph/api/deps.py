@@ -19,7 +19,8 @@ from sanctiongraph.store import GraphStore
 
 
 async def get_state(request: Request) -> AppState:
-    return request.app.state.sanctiongraph
+    state: AppState = request.app.state.sanctiongraph
+    return state
 
 
 async def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:

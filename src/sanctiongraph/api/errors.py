@@ -51,12 +51,6 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
-class QueryTimeout(ApiError):
-    """The query ran past its deadline; its worker was stopped."""
-
-    status = 503
-
-
 class Unavailable(ApiError):
     status = 503
 

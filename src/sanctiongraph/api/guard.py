@@ -23,6 +23,10 @@ import re
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyparsing import ParseResults
 
 from sanctiongraph.ingest.characters import forbidden_character
 
@@ -219,7 +223,7 @@ def inspect_query(
     return Inspection(form, scanned.depth, tuple(dataset))
 
 
-def _parse(query: str):
+def _parse(query: str) -> ParseResults:
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
@@ -231,21 +235,21 @@ def _parse(query: str):
         except ParseException as exc:
             try:
                 parseUpdate(query)
-            except Exception:  # noqa: BLE001 - not an update either: report the query error
+            except Exception:
                 raise QuerySyntaxError(exc.lineno, exc.col, exc.msg) from None
             raise UnsafeQuery("updates are not allowed: this endpoint is read-only") from None
         except RecursionError:
             raise UnsafeQuery("query is nested too deeply to parse") from None
-        except Exception as exc:  # noqa: BLE001 - rdflib raises assorted errors on bad input
+        except Exception as exc:
             raise UnsafeQuery(f"SPARQL syntax error: {exc}") from None
     finally:
         sys.setrecursionlimit(limit)
 
 
-def _contains(node, name: str) -> bool:
+def _contains(node: object, name: str) -> bool:
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    stack = [node]
+    stack: list[Any] = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, CompValue):
@@ -259,14 +263,14 @@ def _contains(node, name: str) -> bool:
     return False
 
 
-def _dataset(tree) -> list[tuple[str, str]]:
+def _dataset(tree: ParseResults) -> list[tuple[str, str]]:
     from rdflib.plugins.sparql.algebra import translateQuery
 
     if not tree[1].get("datasetClause"):
         return []
     try:
         translated = translateQuery(tree)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise UnsafeQuery(f"SPARQL error: {exc}") from None
     clauses = translated.algebra.get("datasetClause") or []
     result = []

@@ -101,7 +101,18 @@ class OwnersOut(BaseModel):
     blocked: bool
     status: str = Field(examples=["blocked", "possibly_blocked", "not_blocked"])
     blocked_share: float | None = None
-    reasons: list[dict[str, object] | str]
+    reasons: list[dict[str, object] | str] = Field(
+        description=(
+            "The grounds of the status, each with a `kind`: `listing` (an SDN listing in "
+            "force), `possible_listing` (a listing whose status is unknown on the date, "
+            "publications disagreeing: the entity is possibly listed; `possibly_from`, "
+            "`possibly_until` and a `note` in words), `blocked_by_law` (a rule that blocks "
+            "without a listing), `office_of` (an office of a blocked institution), `office` "
+            "(an office of it is blocked: possibly blocked), `ownership` (a counted holding of "
+            "a blocked or possibly blocked owner) or `control` (a caution, unless a rule by "
+            "operation of law counts control)"
+        )
+    )
     chains: list[list[ChainLink]]
 
 

@@ -4,11 +4,10 @@ The Content-Security-Policy allows our own scripts and styles only, as the dashb
 and the YASGUI page load them (files under ``/dashboard/`` and ``/assets/``, no inline
 script). Inline *styles* stay allowed: cytoscape adds a style element and YASGUI sets
 style attributes as they draw, and a style cannot run code. Workers may start from
-``blob:`` URLs (YASGUI makes one so). No ``unsafe-eval``: the bundles' ``eval`` and
-``Function(...)`` are fallbacks (a JSON parser, lodash's global lookup) that browsers
-never reach. The OpenAPI pages (``/docs``, ``/redoc``) are
-FastAPI's: they load Swagger UI or ReDoc from jsDelivr with an inline starter script, so
-they get a policy that allows that much (their HTML holds no client data).
+``blob:`` URLs (YASGUI and ReDoc make them so). No ``unsafe-eval``: the bundles' ``eval``
+and ``Function(...)`` are fallbacks (a JSON parser, lodash's global lookup) that browsers
+never reach. The OpenAPI pages (``/docs``, ``/redoc``) are ours too: Swagger UI and ReDoc
+from npm under ``/assets/``, started by a file of ours, so they need nothing more.
 """
 
 from __future__ import annotations
@@ -24,15 +23,7 @@ CSP = (
     "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
-SCHEMA_PATHS = ("/openapi.json", *DOCS_PATHS)
+SCHEMA_PATHS = ("/openapi.json", "/docs", "/redoc")
 
 _COMMON = [
     (b"x-frame-options", b"DENY"),
@@ -41,7 +32,6 @@ _COMMON = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _HEADERS = [*_COMMON, (b"content-security-policy", CSP.encode())]
-_DOCS_HEADERS = [*_COMMON, (b"content-security-policy", DOCS_CSP.encode())]
 
 
 class SecurityHeaders:
@@ -59,7 +49,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        added = _DOCS_HEADERS if path in DOCS_PATHS else _HEADERS
+        added = _HEADERS
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -9,12 +9,21 @@ import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 from sanctiongraph.api.connections import DEFAULT_HEADER_TIMEOUT
-
-from sanctiongraph.derive import run_derivers
+from sanctiongraph.derive import derived_date, run_derivers
 from sanctiongraph.ingest import IngestError, read_sources
-from sanctiongraph.loading import has_bundled, load_bundled, load_sources, make_ready
+from sanctiongraph.loading import (
+    has_bundled,
+    load_bundled,
+    load_shapes,
+    load_sources,
+    make_ready,
+)
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import GraphStore, open_store
 from sanctiongraph.store.base import DEFAULT_STORE_DIR
@@ -29,12 +38,37 @@ def seed_if_empty(store: GraphStore, as_of: date) -> bool:
     if has_bundled(store) or store.graphs():
         return False
     load_bundled(store)
+    load_shapes(store)
     try:
         load_sources(store, read_sources([demo_world_dir()]))
     except IngestError as exc:
         log.warning("demo world not loaded: %s", exc)
     run_derivers(store, as_of)
     return True
+
+
+def prepare(store: GraphStore, as_of: date | None) -> date:
+    """Ready ``store`` for serving: the demo world in an empty store, a torn derived graph
+    computed again, and the derived graph computed for ``as_of`` when given and the
+    store's is for another date; return the derived graph's date."""
+    if seed_if_empty(store, as_of or date.today()):
+        log.info("empty store: loaded the ontology, reference data and demo world")
+    elif (day := make_ready(store, as_of)) is not None:  # never serve a torn derived graph
+        log.warning(
+            "the derived graph was unfinished or older than the data (an "
+            "interrupted load?); computed it again for %s",
+            day.isoformat(),
+        )
+    current = derived_date(store)
+    if as_of is not None and current != as_of:
+        log.info(
+            "deriving for %s (the store's derived graph was for %s)",
+            as_of.isoformat(),
+            current.isoformat() if current else "no date",
+        )
+        run_derivers(store, as_of)
+        current = as_of
+    return current or date.today()
 
 
 # How ``serve`` hands its settings to the processes uvicorn starts for ``workers`` > 1.
@@ -92,13 +126,18 @@ def serve(
     hosts: tuple[str, ...] = (),
     query: dict[str, float | None] | None = None,
     connections: ConnectionLimits = ConnectionLimits(),
+    as_of: date | None = None,
+    cors_origins: tuple[str, ...] = (),
 ) -> None:
     """Run the API; with ``workers`` > 1, that many processes, each opening the on-disk
     store read-only and keeping its own copies for the JSON endpoints (memory times N;
     writes are refused). ``read_requires_key``: reads need ``api_key`` too; ``hosts``:
     the Host header values answered (default: :func:`allowed_hosts`). ``query`` holds
     :class:`Settings` fields of the SPARQL endpoint (``query_workers``,
-    ``query_deadline_seconds``, ``query_memory_mb``, ``query_per_client``). Raises
+    ``query_deadline_seconds``, ``query_memory_mb``, ``query_per_client``). ``as_of``:
+    the date of the derived graph (derived again for it before serving when the store's
+    is another; default: the store's date, or today for an empty store);
+    ``cors_origins``: the origins whose pages may read the answers (default: none). Raises
     ``ValueError`` when ``workers`` cannot be used, or reads need a key and none is
     given."""
     import uvicorn
@@ -117,25 +156,19 @@ def serve(
         raise ValueError("--workers must be 1 or more, and above 1 needs an on-disk store")
     if read_requires_key and not api_key:
         raise ValueError("--read-requires-key needs --api-key")
-    options = {
+    options: dict[str, Any] = {
         "api_key": api_key,
         "read_requires_key": read_requires_key,
         "allowed_hosts": allowed_hosts(host, hosts),
+        "cors_origins": tuple(cors_origins),
         **(query or {}),
     }
     check_port(host, port)  # before the store is opened, seeded or derived
     store = open_store(text)
-    if seed_if_empty(store, date.today()):
-        log.info("empty store: loaded the ontology, reference data and demo world")
-    elif (day := make_ready(store)) is not None:  # never serve a torn derived graph
-        log.warning(
-            "the derived graph was unfinished or older than the data (an "
-            "interrupted load?); computed it again for %s",
-            day.isoformat(),
-        )
+    prepare(store, as_of)
     os.environ[HEADER_TIMEOUT_ENV] = str(connections.header_timeout)
     os.environ[CONNECTIONS_PER_CLIENT_ENV] = str(connections.per_client)
-    server = {
+    server: dict[str, Any] = {
         "host": host,
         "port": port,
         "access_log": access_log,
@@ -160,7 +193,7 @@ def serve(
     uvicorn.run(create_app(settings), **server)
 
 
-def worker_app():
+def worker_app() -> FastAPI:
     """The app of one of ``serve --workers N``'s processes (uvicorn imports this)."""
     from sanctiongraph.api import Settings, create_app
 
@@ -169,6 +202,10 @@ def worker_app():
         Settings(
             store_path=Path(given.pop("store_path")),
             read_only=True,
-            **{**given, "allowed_hosts": tuple(given["allowed_hosts"])},
+            **{
+                **given,
+                "allowed_hosts": tuple(given["allowed_hosts"]),
+                "cors_origins": tuple(given.get("cors_origins", ())),
+            },
         )
     )

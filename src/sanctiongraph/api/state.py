@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -26,7 +27,13 @@ from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
 from sanctiongraph.entities import view_as_of
 from sanctiongraph.store import GraphStore
-from sanctiongraph.store.oxigraph import OxigraphStore
+from sanctiongraph.store.oxigraph import (
+    READER_CHECKPOINTS,
+    OxigraphStore,
+    process_running,
+    publish_checkpoint,
+    withdraw_checkpoint,
+)
 
 log = logging.getLogger("sanctiongraph.api")
 
@@ -57,6 +64,8 @@ class AppState:
 
     data_version: int = 0
     """Incremented by every write through this app (caches compare it)."""
+    _published: str | None = None
+    """The checkpoint that read commands open while this app writes to the store."""
 
     def __post_init__(self) -> None:
         self.dated_views = DatedViews(partial(view_as_of, self.store))
@@ -76,6 +85,20 @@ class AppState:
             for t in self.store.triples(g)
         ]
         return Snapshot(nquads=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b"")
+
+    def publish_for_readers(self) -> None:
+        """Give read commands (``sanctiongraph query``, ``owners``, ...) a checkpoint
+        of the on-disk store that this app holds for writing, named in the store's
+        directory (:func:`~sanctiongraph.store.oxigraph.open_for_reading`); the previous
+        one is deleted (a reader links its files first, so it keeps them)."""
+        location = self.settings.store_path
+        if location is None or self.settings.read_only or not isinstance(self.store, OxigraphStore):
+            return
+        checkpoint = _checkpoint(self.store, location)
+        publish_checkpoint(self.store, Path(checkpoint))
+        old, self._published = self._published, checkpoint
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
     @property
     def runner(self) -> QueryRunner:
@@ -121,7 +144,8 @@ class AppState:
 
     def access(self) -> AccessData | None:
         """The whole store's accounts, for ``/access-paths``."""
-        return self._copy("access", load_access_data)
+        found: AccessData | None = self._copy("access", load_access_data)
+        return found
 
     def _copy(self, name: str, read: Callable[[GraphStore], Any]) -> Any:
         """``read(store)``, read once: at start-up, and after a write at the first request
@@ -168,12 +192,17 @@ class AppState:
         with self._lock:
             if self._runner is not None:
                 self._runner.refresh(self.snapshot())
+        self.publish_for_readers()
 
     def close(self) -> None:
         with self._lock:
             if self._runner is not None:
                 self._runner.close()
                 self._runner = None
+        if self._published is not None and self.settings.store_path is not None:
+            withdraw_checkpoint(self.settings.store_path)
+            shutil.rmtree(self._published, ignore_errors=True)
+            self._published = None
         if self.owns_store:
             self.store.close()
 
@@ -195,11 +224,11 @@ def _read_ownership(store: GraphStore) -> tuple[OwnershipData, StepMemo]:
     return data, {}
 
 
-QUERY_SNAPSHOTS = "sanctiongraph-query-snapshots"
+QUERY_SNAPSHOTS = READER_CHECKPOINTS
 """Where query workers' checkpoints live, inside the store's directory."""
 
 
-def _checkpoint(store: OxigraphStore, location) -> str:
+def _checkpoint(store: OxigraphStore, location: Path) -> str:
     """A new checkpoint of ``store`` (hard links on the same file system) inside its
     directory, in ``sanctiongraph-query-snapshots/<pid>-<n>`` (the store's directory is
     writable wherever the store is; its parent need not be, e.g. a volume's mount
@@ -208,7 +237,7 @@ def _checkpoint(store: OxigraphStore, location) -> str:
     root.mkdir(exist_ok=True)
     for old in root.iterdir():
         pid = old.name.split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_running(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     with _CHECKPOINTS_LOCK:
         global _CHECKPOINTS
@@ -220,13 +249,3 @@ def _checkpoint(store: OxigraphStore, location) -> str:
 
 _CHECKPOINTS = 0
 _CHECKPOINTS_LOCK = threading.Lock()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

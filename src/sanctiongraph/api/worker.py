@@ -33,6 +33,11 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnContext
+from typing import IO, TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 from sanctiongraph.api.guard import MAX_CHAIN, MAX_TERMS
 
@@ -125,7 +130,7 @@ class _CappedWriter:
         pass
 
 
-def _open(snapshot: Snapshot):
+def _open(snapshot: Snapshot) -> ox.Store:
     import pyoxigraph as ox
 
     if snapshot.path is not None:
@@ -152,7 +157,7 @@ def _choose(accept: tuple[str, ...], table: dict[str, str]) -> str | None:
 
 
 def execute(
-    store,
+    store: ox.Store,
     query: str,
     accept: tuple[str, ...],
     default_graphs: tuple[str, ...],
@@ -203,7 +208,7 @@ def execute(
             detail=f"cannot give a {inspection.form} result as "
             f"{', '.join(accept)}; available: {offered}",
         )
-    options = {}
+    options: dict[str, Any] = {}
     if default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
     elif not inspection.dataset:  # FROM in the query sets the dataset itself
@@ -211,15 +216,13 @@ def execute(
     if named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
 
-    def run():
+    def run() -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         return store.query(query, **options)
 
     try:
         result = run()
         if not isinstance(result, ox.QueryBoolean):
-            count = 0
-            for _ in result:
-                count += 1
+            for count, _ in enumerate(result, 1):
                 if count > limits.max_rows:
                     noun = "triples" if graphs else "rows"
                     return Outcome(
@@ -230,9 +233,9 @@ def execute(
             result = run()
         writer = _CappedWriter(limits.max_bytes)
         if isinstance(result, ox.QueryTriples):
-            result.serialize(writer, format=getattr(ox.RdfFormat, fmt))
+            result.serialize(cast(IO[bytes], writer), format=getattr(ox.RdfFormat, fmt))
         else:
-            result.serialize(writer, format=getattr(ox.QueryResultsFormat, fmt))
+            result.serialize(cast(IO[bytes], writer), format=getattr(ox.QueryResultsFormat, fmt))
     except _TooLarge:
         return Outcome(
             400,
@@ -324,10 +327,11 @@ def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
         except (EOFError, OSError):
             return
         try:
-            outcome = execute(store, *request, limits)
+            query, accept, default_graphs, named_graphs = request
+            outcome = execute(store, query, accept, default_graphs, named_graphs, limits)
         except MemoryError:
             outcome = None
-        except Exception:  # noqa: BLE001 - log here, answer a generic message, keep serving
+        except Exception:
             log.exception("query worker: unexpected error")
             outcome = Outcome(500, detail=INTERNAL, retryable=True)
         if outcome is None:  # the heap may be fragmented: leave, the runner replaces us
@@ -339,13 +343,16 @@ def _serve(conn: Connection, snapshot: Snapshot, limits: Limits) -> None:
 
 
 class _Worker:
-    def __init__(self, context, snapshot: Snapshot, limits: Limits, generation: int) -> None:
+    def __init__(
+        self, context: SpawnContext, snapshot: Snapshot, limits: Limits, generation: int
+    ) -> None:
         self.conn, child = context.Pipe()
         self.snapshot = snapshot
         self.process = context.Process(
             target=_serve, args=(child, snapshot, limits), daemon=True, name="sanctiongraph-query"
         )
         self.process.start()
+        assert self.process.pid is not None  # started
         _yield_to_the_server(self.process.pid)  # from its first instruction on
         child.close()
         self.ready = False
@@ -405,7 +412,7 @@ class QueryRunner:
         self._snapshot = snapshot
         self._generation = 0
         self._idle: list[_Worker] = []
-        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = deque()
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
         self._clients: Counter[str] = Counter()
         self._all: set[_Worker] = set()
         self._closed = False
@@ -434,7 +441,7 @@ class QueryRunner:
                 and worker.snapshot is not self._snapshot
                 and all(w.snapshot is not worker.snapshot for w in self._all)
             )
-        if unused:
+        if unused and worker.snapshot.path is not None:
             shutil.rmtree(worker.snapshot.path, ignore_errors=True)
 
     def refresh(self, snapshot: Snapshot) -> None:
@@ -444,7 +451,7 @@ class QueryRunner:
             old, self._snapshot = self._snapshot, snapshot
             self._generation += 1
             unused = old.owned and all(w.snapshot is not old for w in self._all)
-        if unused:
+        if unused and old.path is not None:
             shutil.rmtree(old.path, ignore_errors=True)
 
     # --- from the event loop ----------------------------------------------------------
@@ -508,7 +515,7 @@ class QueryRunner:
             self._waiters.append((loop, waiter))
         try:
             return await asyncio.wait_for(waiter, self._deadline)
-        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+        except (TimeoutError, asyncio.CancelledError) as exc:
             with self._lock:
                 try:
                     self._waiters.remove((loop, waiter))
@@ -518,7 +525,7 @@ class QueryRunner:
                 raise
             return None
 
-    def _hand(self, waiter: asyncio.Future, worker: _Worker) -> None:
+    def _hand(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
         if waiter.done():  # the query stopped waiting meanwhile
             self._release(worker)
         else:

@@ -118,9 +118,10 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
             continue
         stated = max(
             (
-                _date_of(st.details.get("_published"))
+                day
                 for st in in_file
                 if st.details.get("_published")
+                if (day := _date_of(st.details.get("_published"))) is not None
             ),
             default=None,
         )
@@ -156,7 +157,7 @@ def _date_of(value: Any) -> date | None:
 def _statements(path: Path, problems: Problems, order: int) -> list[Statement]:
     """The statements of one file, a JSON array or JSON Lines."""
     items = json_records(path, problems)
-    out = []
+    out: list[Statement] = []
     for where, value in items:
         st = _statement(path, where, value, problems)
         if st is not None:
@@ -186,7 +187,7 @@ def _statement(path: Path, where: str, value: Any, problems: Problems) -> Statem
             return None
     elif "statementType" in value:  # 0.2
         statement_id = key = value.get("statementID")
-        kind = KINDS_02.get(value.get("statementType"))
+        kind = KINDS_02.get(str(value.get("statementType")))
         details, version, status = dict(value), "0.2", None
         replaces = [r for r in value.get("replacesStatements") or [] if isinstance(r, str)]
         missing = [] if statement_id else ["statementID"]

@@ -20,7 +20,6 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
@@ -35,7 +34,7 @@ from sanctiongraph.imports.model import (
     publication_id,
     sha256_of,
 )
-from sanctiongraph.imports.xmlstream import child, children, local, records, text
+from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
 
 NAME = "gleif"
 DESCRIPTION = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from itertools import pairwise
 
 from sanctiongraph.imports.model import (
     Holding,
@@ -101,7 +102,7 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
         tables.notes.update(read.notes)
     for code, reads in by_list.items():
         reads.sort(key=lambda r: r.publication.published)
-        for earlier, later in zip(reads, reads[1:]):
+        for earlier, later in pairwise(reads):
             lists_entries = any(p.listings for r in (earlier, later) for p in r.parties.values())
             if earlier.publication.published == later.publication.published and lists_entries:
                 problems.add(
@@ -215,7 +216,7 @@ def _runs(indexes: list[int]) -> list[tuple[int, int]]:
 def _facts(tables: Tables, ordered: list[ReadList]) -> None:
     """Aliases, identifiers, links and holdings, each citing every publication that
     states it."""
-    cited: dict[tuple, list[str]] = defaultdict(list)
+    cited: dict[tuple[str, ...], list[str]] = defaultdict(list)
     entry_of: dict[str, str] = {}
     for read in ordered:
         pub = read.publication.id
@@ -251,13 +252,13 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
         file, party_id, *rest = key
         provenance = {"publication": ";".join(dict.fromkeys(pubs))}
         if file == "aliases.csv":
-            name, kind, weak = rest
+            name, kind, weak_text = rest
             tables.add(
                 file,
                 entity=party_id,
                 name=name,
                 kind=kind,
-                weak=weak,
+                weak=weak_text,
                 entry=entry_of[party_id],
                 **provenance,
             )

@@ -35,7 +35,31 @@ class Publication:
 
     def cite(self, entry: str) -> str:
         """``OFAC SDN List, publication of 2023-06-01, entry 15603``."""
-        return f"{self.label}, publication of {self.published.isoformat()}, entry {entry}"
+        return cite(self.label, self.published.isoformat(), entry)
+
+
+UN_LABEL = "UN Security Council Consolidated List"
+
+
+def list_label(list_code: str) -> str:
+    """How a citation names the list a publication is of (``publications.csv`` list):
+    ``SDN`` is ``OFAC SDN List``; a code this version does not know is ``<code> list``."""
+    from sanctiongraph.imports import gleif, ofac  # they import this module
+
+    labels = {
+        **ofac.LIST_LABELS,
+        **gleif.LABELS,
+        "UN": UN_LABEL,
+        "BODS": "BODS statements",
+        "FTM": "FollowTheMoney entities",
+    }
+    return labels.get(list_code, f"{list_code} list")
+
+
+def cite(label: str, published: str, entry: str) -> str:
+    """``OFAC SDN List, publication of 2023-06-01, entry 15603``: how a finding cites a
+    fact of a list entry (``label`` from :func:`list_label`, ``published`` an ISO date)."""
+    return f"{label}, publication of {published}, entry {entry}"
 
 
 @dataclass
@@ -128,11 +152,13 @@ class Problems:
             raise IngestError(self.errors)
 
 
+_LEI = re.compile(r"[A-Z0-9]{18}[0-9]{2}")
+_LEI_DIGITS = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
+
+
 def lei_check_digits_ok(value: str) -> bool:
     """ISO 17442 check digits (ISO 7064 MOD 97-10): letters count A=10 ... Z=35."""
-    if not re.fullmatch(r"[A-Z0-9]{18}[0-9]{2}", value):
-        return False
-    return int("".join(str(int(c, 36)) for c in value)) % 97 == 1
+    return bool(_LEI.fullmatch(value)) and int(value.translate(_LEI_DIGITS)) % 97 == 1
 
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")  # the data package's id characters

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 
 from sanctiongraph.imports.countries import country_code
+from sanctiongraph.imports.model import Party
 
 BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
@@ -150,8 +151,18 @@ def read_remarks(text: str | None) -> Remarks:
     )
 
 
+_ParsedRemarks = tuple[
+    tuple[tuple[str, str, str | None], ...],
+    tuple[str, ...],
+    tuple[str, ...],
+    frozenset[str],
+    str | None,
+    tuple[tuple[str, date], ...],
+]
+
+
 @lru_cache(maxsize=65536)
-def _parse_remarks(text: str) -> tuple:
+def _parse_remarks(text: str) -> _ParsedRemarks:
     remarks = Remarks()
     for raw in text.split(";"):
         feature = raw.strip().removesuffix(".").strip()
@@ -216,7 +227,7 @@ def _with_country(text: str) -> tuple[str, str | None]:
     return text.strip(), None
 
 
-def set_listing_facts(party, remarks: Remarks, text: str) -> int:
+def set_listing_facts(party: Party, remarks: Remarks, text: str) -> int:
     """Date ``party``'s non-SDN listings from the remarks' "Listing Date" (on SDN entries
     it dates a directive, not the SDN listing) and give its CAPTA listings their measure;
     return how many CAPTA listings' remarks state none (the caller reports each)."""

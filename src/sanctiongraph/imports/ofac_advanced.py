@@ -15,7 +15,6 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
@@ -31,7 +30,7 @@ from sanctiongraph.imports.model import (
     sha256_of,
 )
 from sanctiongraph.imports.ofac_xml import ID_SCHEMES
-from sanctiongraph.imports.xmlstream import child, children, local, records, text
+from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
 
 NAME = "ofac-advanced"
 DESCRIPTION = "OFAC advanced XML: sdn_advanced.xml / cons_advanced.xml (streamed)"
@@ -170,15 +169,15 @@ class _Reader:
             elif kind in ("Citizenship Country", "Nationality Country") and country:
                 nationality.add(country)
         for doc_kind, number, country in self.documents.pop(identity.get("ID", ""), []):
-            scheme = ID_SCHEMES.get(doc_kind)
+            doc_scheme = ID_SCHEMES.get(doc_kind)
             if doc_kind.endswith("IMO") and ofac.IMO.fullmatch(number):
-                scheme = "imo"
-            if scheme is None:
+                doc_scheme = "imo"
+            if doc_scheme is None:
                 continue
-            if scheme == "lei" and not ofac.LEI.fullmatch(number):
-                scheme = "lei_text"
-            party.identifiers.append((scheme, number, country))
-            if scheme == "registration" and country:
+            if doc_scheme == "lei" and not ofac.LEI.fullmatch(number):
+                doc_scheme = "lei_text"
+            party.identifiers.append((doc_scheme, number, country))
+            if doc_scheme == "registration" and country:
                 registered.add(country)
         party.located_in = ofac.one_country(addresses)
         remarks = ofac.Remarks(

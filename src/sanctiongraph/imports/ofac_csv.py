@@ -76,7 +76,9 @@ def find_main_files(paths: list[Path], problems: Problems) -> list[MainFile]:
             found = [p for p in sorted(path.iterdir()) if p.is_file() and _family(p)]
             if not found:
                 problems.add(path.name, "no SDN.CSV or cons_prim.csv in this folder")
-            mains += [_with_companions(p, _family(p)) for p in found]
+            mains += [
+                _with_companions(p, family) for p in found if (family := _family(p)) is not None
+            ]
         elif path.is_file():
             mains.append(_with_companions(path, _family(path) or "sdn"))
         else:
@@ -161,12 +163,13 @@ def _read_publication(
     for line, cells in records:
         record = dict(zip(names, cells))
         number = record["ent_num"]
-        where = {"line": line}
         if number is None or not number.isdigit():
-            problems.add(file, f"ent_num {number!r} is not a number", field_name="ent_num", **where)
+            problems.add(
+                file, f"ent_num {number!r} is not a number", field_name="ent_num", line=line
+            )
             continue
         if f"ofac:{number}" in parties or number in remarks_of:
-            problems.add(file, f"entry {number} appears twice", field_name="ent_num", **where)
+            problems.add(file, f"entry {number} appears twice", field_name="ent_num", line=line)
             continue
         kind_cell = (record["SDN_Type"] or "").lower()
         if kind_cell in (VESSEL, AIRCRAFT):
@@ -178,16 +181,16 @@ def _read_publication(
                 file,
                 f"entry {number}: unknown SDN_Type {record['SDN_Type']!r}",
                 field_name="SDN_Type",
-                **where,
+                line=line,
             )
             continue
         name = record["SDN_Name"]
         if not name:
-            problems.add(file, f"entry {number}: no name", field_name="SDN_Name", **where)
+            problems.add(file, f"entry {number}: no name", field_name="SDN_Name", line=line)
             continue
         programs = ofac.split_programs(record["Program"] or "")
         if not programs:
-            problems.add(file, f"entry {number}: no program", field_name="Program", **where)
+            problems.add(file, f"entry {number}: no program", field_name="Program", line=line)
             continue
         party = Party(
             id=f"ofac:{number}", entry=number, name=name, kind="person" if kind_cell else ""
@@ -200,10 +203,10 @@ def _read_publication(
         line_of[number] = line
     _companions(main, parties, remarks_of, problems)
     for number, text in remarks_of.items():
-        party = parties.get(f"ofac:{number}")
-        if party is None:
+        listed = parties.get(f"ofac:{number}")
+        if listed is None:
             continue
-        _apply_remarks(party, text, file, line_of[number], problems)
+        _apply_remarks(listed, text, file, line_of[number], problems)
     if day is None:
         return None
     if not parties and not problems.errors:

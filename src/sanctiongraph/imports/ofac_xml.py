@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
@@ -28,7 +27,15 @@ from sanctiongraph.imports.model import (
     read_each,
     sha256_of,
 )
-from sanctiongraph.imports.xmlstream import children, child, local, namespace, records, text
+from sanctiongraph.imports.xmlstream import (
+    Element,
+    child,
+    children,
+    local,
+    namespace,
+    records,
+    text,
+)
 
 NAME = "ofac-xml"
 DESCRIPTION = "OFAC sdn.xml / consolidated.xml (either namespace)"
@@ -122,7 +129,8 @@ def _entry(
     if type_text not in TYPES:
         problems.add(file, f"unknown sdnType {type_text!r}", record=record, field_name="sdnType")
         return
-    if TYPES[type_text] is None:
+    kind = TYPES[type_text]
+    if kind is None:
         skipped[type_text] += 1
         return
     name = _name(element)
@@ -140,7 +148,7 @@ def _entry(
     if f"ofac:{uid}" in parties:
         problems.add(file, f"entry {uid} appears twice", record=record, field_name="uid")
         return
-    party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=TYPES[type_text])
+    party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=kind)
     party.listings = [
         Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
     ]
@@ -161,7 +169,7 @@ def _entry(
             )
             if scheme == "registration" and country:
                 registered_in.add(country)
-        elif id_type and id_type.endswith("IMO") or (number or "").startswith("IMO "):
+        elif (id_type and id_type.endswith("IMO")) or (number or "").startswith("IMO "):
             value = (number or "").removeprefix("IMO ").strip()
             if ofac.IMO.fullmatch(value):
                 party.identifiers.append(("imo", value, None))

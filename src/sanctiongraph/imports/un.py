@@ -12,11 +12,11 @@ import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
+    UN_LABEL,
     Listing,
     Party,
     Problems,
@@ -28,7 +28,7 @@ from sanctiongraph.imports.model import (
     read_each,
     sha256_of,
 )
-from sanctiongraph.imports.xmlstream import children, local, records, text
+from sanctiongraph.imports.xmlstream import Element, children, local, records, text
 
 NAME = "un"
 DESCRIPTION = "UN Security Council Consolidated List XML (list UN)"
@@ -72,12 +72,7 @@ def _read_file(
     if day is None:
         return None
     pub = Publication(
-        publication_id("UN", day, taken),
-        "UN",
-        "UN Security Council Consolidated List",
-        path.name,
-        day,
-        sha256_of(path),
+        publication_id("UN", day, taken), "UN", UN_LABEL, path.name, day, sha256_of(path)
     )
     return ReadList(pub, parties)
 

@@ -18,7 +18,7 @@ from sanctiongraph.ingest.csv_package import (
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.rdf import format_for_path, parse_rdf
 from sanctiongraph.ingest.sniff import not_a_source
-from sanctiongraph.ingest.source import Source
+from sanctiongraph.ingest.source import EntryReference, Source
 from sanctiongraph.namespaces import BASE
 from sanctiongraph.resources import ontology_dir
 
@@ -37,13 +37,18 @@ __all__ = [
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def turtle_triples(root: Path) -> tuple[ox.Triple, ...]:
+    """The triples of every Turtle file under ``root`` (bundled files), in path order."""
+    triples: list[ox.Triple] = []
+    for path in sorted(root.rglob("*.ttl")):
+        triples += parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
+    return tuple(triples)
+
+
 @lru_cache(maxsize=1)
 def ontology_triples() -> tuple[ox.Triple, ...]:
     """The bundled ontology, parsed once per process."""
-    triples: list[ox.Triple] = []
-    for path in sorted(ontology_dir().rglob("*.ttl")):
-        triples += parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
-    return tuple(triples)
+    return turtle_triples(ontology_dir())
 
 
 def code_lists() -> CodeLists:
@@ -98,13 +103,18 @@ def _ours(term: object) -> bool:
     return isinstance(term, ox.NamedNode) and term.value.startswith(BASE)
 
 
-def package_chunks(path: Path, name: str | None = None) -> Iterator[bytes]:
+def package_chunks(
+    path: Path, name: str | None = None, references: list[EntryReference] | None = None
+) -> Iterator[bytes]:
     """A data package's N-Triples in chunks, made as they are asked for
     (:func:`~sanctiongraph.ingest.csv_package.map_package_chunks`): chunks stop at the
-    first problem, and :class:`IngestError` with every problem is raised at the end."""
+    first problem, and :class:`IngestError` with every problem is raised at the end.
+    ``references`` receives the list entries its same_as and not_same_as name."""
     if not path.exists():
         raise IngestError([InputError(str(path), "no such file or folder")])
-    yield from map_package_chunks(source_name(path, name), _package_files(path), code_lists())
+    yield from map_package_chunks(
+        source_name(path, name), _package_files(path), code_lists(), references=references
+    )
 
 
 def _package_files(path: Path) -> dict[str, bytes]:

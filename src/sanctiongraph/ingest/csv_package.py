@@ -17,7 +17,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -26,13 +26,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from rdflib import DCTERMS, RDF, RDFS, XSD
+from rdflib import DCTERMS, RDF, RDFS, XSD, Namespace
+from rdflib.namespace import DefinedNamespace
 
 from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
-from sanctiongraph.ingest.source import Source
+from sanctiongraph.ingest.source import EntryReference, Source
 from sanctiongraph.namespaces import CODE, ID, REF, SG, country
+from sanctiongraph.resources import reference_dir
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]+$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -42,6 +44,14 @@ LIST_PATTERN = re.compile(r"^[A-Z0-9_]+$")
 PROGRAM_PATTERN = re.compile(r"^[A-Za-z0-9_.()-]+( [A-Za-z0-9_.()-]+)*$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 SCHEME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# A list entry as same_as / not_same_as name it: the entity id `sanctiongraph import`
+# gives it (docs/data-package.md#linking-your-entities-to-list-entries).
+ENTRY_REFERENCE = re.compile(r"^(ofac|un|lei):[A-Za-z0-9._:-]+$")
+IMO_PATTERN = re.compile(r"^[0-9]{7}$")
+# ISO 9362 and ISO 17442, as shapes/common/bic.ttl and lei.ttl state them for RDF input.
+BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+LEI_PATTERN = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
+HUNDRED = Decimal(100)
 OPEN_START = "0001-01-01"  # possibly_from "open": no earlier bound (docs/data-package.md)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -75,7 +85,7 @@ class _Terms:
     """The terms of an rdflib namespace as N-Triples IRIs, each built once: the mapper
     writes millions of triples, and rdflib's closed namespaces are slow to read."""
 
-    def __init__(self, namespace) -> None:
+    def __init__(self, namespace: Namespace | type[DefinedNamespace]) -> None:
         self._namespace = namespace
 
     def __getattr__(self, name: str) -> str:
@@ -118,7 +128,18 @@ SIMPLE_CONDITIONS = {
 COLUMNS: dict[str, tuple[set[str], set[str]]] = {
     "entities.csv": (
         {"id", "name", "kind"},
-        {"jurisdiction", "located_in", "branch_of", "function", "lei", "bic", "employer"},
+        {
+            "jurisdiction",
+            "located_in",
+            "branch_of",
+            "function",
+            "lei",
+            "bic",
+            "employer",
+            "imo",
+            "same_as",
+            "not_same_as",
+        },
     ),
     "ownership.csv": (
         {"owner", "owned"},
@@ -212,6 +233,18 @@ _ID_BASE = str(ID)
 
 
 @cache
+def known_countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of the reference data (``data/reference/countries.ttl``)."""
+    base, kind = str(REF["country/"]), str(SG.Country)
+    data = (reference_dir() / "countries.ttl").read_bytes()
+    return frozenset(
+        t.subject.value[len(base) :]
+        for t in ox.parse(data, ox.RdfFormat.TURTLE)
+        if t.object.value == kind and t.subject.value.startswith(base)
+    )
+
+
+@cache
 def _country(code: str) -> str:
     """A country's IRI (``code`` already matches COUNTRY_PATTERN)."""
     return iri(country(code))
@@ -248,7 +281,12 @@ class CodeLists:
         schemes: dict[str, dict[str, str]] = {}
         code_predicate = str(SG.code)
         for t in triples:
-            if t.predicate.value == code_predicate and t.subject.value.startswith(str(CODE)):
+            if (
+                t.predicate.value == code_predicate
+                and isinstance(t.subject, ox.NamedNode)
+                and not isinstance(t.object, ox.Triple)
+                and t.subject.value.startswith(str(CODE))
+            ):
                 scheme = t.subject.value[len(str(CODE)) :].split("/")[0]
                 schemes.setdefault(scheme, {})[t.object.value] = iri(t.subject.value)
         return cls(schemes)
@@ -335,8 +373,8 @@ class _Row:
         value = self.raw(column, required)
         if value is None:
             return
-        if not COUNTRY_PATTERN.fullmatch(value):
-            self.error(column, f"{value!r} is not an ISO 3166-1 alpha-2 code (e.g. KP, US)")
+        if not COUNTRY_PATTERN.fullmatch(value) or value not in known_countries():
+            self.error(column, f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. KP, US)")
             return
         self.add(predicate, _country(value))
 
@@ -359,7 +397,7 @@ class _Row:
         for part in _split(self.raw(column)):
             self.add(predicate, self.package.code(self, column, scheme, part))
 
-    def choice(self, column: str, choices: dict[str, object], required: bool = True):
+    def choice(self, column: str, choices: Mapping[str, str], required: bool = True) -> str | None:
         value = self.raw(column, required)
         if value is None:
             return None
@@ -383,6 +421,7 @@ class _Package:
     _rows: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     _ids: dict[str, set[str]] = field(default_factory=dict)
     relations: dict[RelationKey, int] = field(default_factory=dict)  # ownership.csv rows
+    references: list[EntryReference] = field(default_factory=list)  # same_as, not_same_as
 
     def rows(self, file_name: str) -> list[tuple[int, dict[str, str]]]:
         """The rows of a file and their numbers, read at the first call (none when the
@@ -463,24 +502,32 @@ def _csv_name(name: str) -> str:
 def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
     """Validate and map a whole package into graph ``name``; raise
     :class:`IngestError` with every problem."""
-    chunks = list(map_package_chunks(name, files, codes))
+    references: list[EntryReference] = []
+    chunks = list(map_package_chunks(name, files, codes, references=references))
     data = b"".join(chunks)
     del chunks  # (peak memory)
-    return Source(name, data, data.count(b"\n"))
+    return Source(name, data, data.count(b"\n"), tuple(references))
 
 
 def map_package_chunks(
-    name: str, files: dict[str, bytes], codes: CodeLists, lines_per_chunk: int = 10_000
+    name: str,
+    files: dict[str, bytes],
+    codes: CodeLists,
+    lines_per_chunk: int = 10_000,
+    references: list[EntryReference] | None = None,
 ) -> Iterator[bytes]:
     """Validate and map a package into graph ``name``, yielding its N-Triples about
     ``lines_per_chunk`` triples at a time as long as no problem has been found; at the
     end, raise :class:`IngestError` with every problem. (A chunk's lines are its triples:
     the mapper never writes a raw line break inside a term.) Nothing is yielded before
     every file's header is checked; rows and ids are read as the mapping reaches them,
-    so a later file's problem may come after chunks were yielded."""
+    so a later file's problem may come after chunks were yielded. ``references``, when
+    given, receives the list entries that same_as and not_same_as name."""
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"{name!r} is not a graph name ([A-Za-z0-9._-]+)")
     package = _Package(name, codes)
+    if references is not None:
+        package.references = references  # filled as entities.csv is mapped
     for file_name, data in files.items():
         if file_name not in COLUMNS:
             package.errors.append(
@@ -667,12 +714,87 @@ def _entity(row: _Row) -> None:
     row.country("located_in", NT_SG.locatedIn)
     row.ref("branch_of", "entity", NT_SG.branchOf)
     row.code("function", "function", NT_SG.hasFunction)
-    row.text("lei", NT_SG.lei)
-    row.text("bic", NT_SG.bic)
+    _code(row, "lei", NT_SG.lei, lei_problem)
+    _code(row, "bic", NT_SG.bic, bic_problem)
     if row.raw("employer") is not None and kind != "person":
         row.error("employer", "only a person has an employer (kind must be person)")
     else:
         row.ref("employer", "entity", NT_SG.employedBy)
+    _code(row, "imo", NT_SG.imo, imo_problem)
+    _entry_links(row)
+
+
+def lei_problem(value: str) -> str | None:
+    """Why ``value`` is not an ISO 17442 LEI (18 upper-case letters or digits and two
+    MOD 97-10 check digits), or ``None``."""
+    from sanctiongraph.imports.model import lei_check_digits_ok  # (imports ingest)
+
+    if not LEI_PATTERN.fullmatch(value):
+        return f"{value!r} is not an LEI: 18 upper-case letters or digits, then two check digits"
+    if not lei_check_digits_ok(value):
+        return f"{value!r} is not an LEI: its check digits are wrong (ISO 17442, MOD 97-10)"
+    return None
+
+
+def bic_problem(value: str) -> str | None:
+    """Why ``value`` is not an ISO 9362 BIC (institution, country of ISO 3166-1,
+    location, optional branch), or ``None``."""
+    if not BIC_PATTERN.fullmatch(value):
+        return (
+            f"{value!r} is not a BIC: 8 or 11 upper-case characters, 4 letters "
+            "(institution), 2 (country), 2 letters or digits (location), 3 (branch)"
+        )
+    if value[4:6] not in known_countries():
+        return f"{value!r} is not a BIC: {value[4:6]!r} is not an ISO 3166-1 country code"
+    return None
+
+
+def imo_problem(value: str) -> str | None:
+    return None if IMO_PATTERN.fullmatch(value) else f"{value!r} is not an IMO number (7 digits)"
+
+
+def _code(row: _Row, column: str, predicate: str, problem: Callable[[str], str | None]) -> None:
+    """A code column: its value as a literal, or the error ``problem`` gives."""
+    value = row.raw(column)
+    if value is None:
+        return
+    said = problem(value)
+    if said:
+        row.error(column, said)
+    else:
+        row.add(predicate, literal(value))
+
+
+def _entry_links(row: _Row) -> None:
+    """The same_as and not_same_as columns: list entries this entity is, or is not.
+    Whether each entry exists is checked against every source of the load
+    (:func:`same_as_references`), not here."""
+    same = _split(row.raw("same_as"))
+    for column, predicate, values in (
+        ("same_as", NT_SG.sameAsEntry, same),
+        ("not_same_as", NT_SG.notSameAsEntry, _split(row.raw("not_same_as"))),
+    ):
+        for value in values:
+            problem = entry_reference_problem(value)
+            if problem:
+                row.error(column, problem)
+            elif column == "not_same_as" and value in same:
+                row.error(column, f"{value!r} is also in same_as")
+            else:
+                row.add(predicate, id_node("entity", value))
+                row.package.references.append(EntryReference(row.number, column, value))
+
+
+def entry_reference_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a list entry in same_as / not_same_as, or ``None``."""
+    if not ENTRY_REFERENCE.fullmatch(value):
+        return (
+            f"{value!r} does not name a list entry: expected ofac:<entry number>, "
+            "un:<reference number> or lei:<LEI> (the ids `sanctiongraph import` writes)"
+        )
+    if value.startswith("lei:") and lei_problem(value[4:]):
+        return f"{value!r}: {lei_problem(value[4:])}"
+    return None
 
 
 def _holding(row: _Row) -> None:
@@ -687,6 +809,7 @@ def _holding(row: _Row) -> None:
     percent = row.decimal("percent", NT_SG.percent, required=cls == NT_SG.Ownership and not banded)
     minimum = row.decimal("percent_min", NT_SG.percentMin)
     maximum = row.decimal("percent_max", NT_SG.percentMax)
+    _share_range(row, percent, minimum, maximum)
     start = row.date("start", NT_SG.startDate)
     end = row.date("end", NT_SG.endDate)
     if start and end and end < start:
@@ -710,6 +833,27 @@ def _holding(row: _Row) -> None:
                 "dates): one holding is one row; a stake held in parts with the same "
                 "dates is stated as its total",
             )
+
+
+def _share_range(
+    row: _Row, percent: Decimal | None, minimum: Decimal | None, maximum: Decimal | None
+) -> None:
+    """A share is above 0 and at most 100; a band's bounds are within [0, 100], its
+    maximum above 0 and not below its minimum."""
+    if percent is not None and not 0 < percent <= HUNDRED:
+        row.error("percent", f"{row.cells['percent']!r} is not a share: above 0 and at most 100")
+    if minimum is not None and not 0 <= minimum <= HUNDRED:
+        row.error("percent_min", f"{row.cells['percent_min']!r} is not a share: 0 to 100")
+    if maximum is not None and not 0 < maximum <= HUNDRED:
+        row.error(
+            "percent_max", f"{row.cells['percent_max']!r} is not a share: above 0 and at most 100"
+        )
+    if minimum is not None and maximum is not None and minimum > maximum:
+        row.error(
+            "percent_min",
+            f"the band's minimum {row.cells['percent_min']} is above its "
+            f"maximum {row.cells['percent_max']}",
+        )
 
 
 def _designation(row: _Row) -> None:
@@ -757,12 +901,13 @@ def _uncertainty(row: _Row, start: date | None, end: date | None) -> None:
     possibly_until = row.date("possibly_until", NT_SG.possiblyUntil)
     if possibly_until and end is None:
         row.error("possibly_until", "needs an end: the listing may only be in doubt after it ends")
-    elif possibly_until and possibly_until < end:
+    elif possibly_until and end is not None and possibly_until < end:
         row.error("possibly_until", "before the end")
 
 
 def _condition(row: _Row, index: int, text: str) -> None:
     designation = row.subject
+    assert designation is not None  # the row's subject is set before its conditions
     condition = _below(designation, f"condition/{index}")
     kind, _, argument = text.partition(":")
     triples: list[tuple[str, str | None]] = []
@@ -785,11 +930,25 @@ def _condition(row: _Row, index: int, text: str) -> None:
             (_TYPE, NT_SG.MonetaryLimitCondition),
             (NT_SG.limitAmount, typed(format(amount, "f"), _DECIMAL)),
         ]
+    elif kind == "volume" and argument:
+        count, _, days = argument.partition("/")
+        if not (count.isdigit() and days.isdigit() and int(days) > 0):
+            row.error(
+                "conditions",
+                f"volume {argument!r} is not <count>/<days> (whole numbers, days at least 1)",
+            )
+            return
+        triples += [
+            (_TYPE, NT_SG.VolumeLimitCondition),
+            (NT_SG.limitCount, typed(str(int(count)), _DECIMAL)),
+            (NT_SG.limitPeriodDays, typed(str(int(days)), _DECIMAL)),
+        ]
     else:
         row.error(
             "conditions",
             f"unknown strict condition {text!r}; expected no_trade_finance, "
-            "only:<type>[,<type>], limit:<amount>, pre_approval or no_foreign_exchange",
+            "only:<type>[,<type>], limit:<amount>, volume:<count>/<days>, pre_approval "
+            "or no_foreign_exchange",
         )
         return
     row.add(NT_SG.hasCondition, condition)
@@ -872,6 +1031,7 @@ def _activity(row: _Row) -> None:
     row.refs("items", "item", NT_SG.item)
     row.date("start_on", NT_SG.startOn, required=True)
     activity = row.subject
+    assert activity is not None  # set by the row's start
     for column, suffix, cls, link, predicate in [
         (
             "report_submitted_on",

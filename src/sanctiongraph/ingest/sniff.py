@@ -61,7 +61,7 @@ def _xml(text: bytes) -> str:
 def _json(text: bytes, suffix: str) -> str | None:
     """Recognise JSON by its first record, or, when the head is not whole JSON (a large
     pretty-printed file), by the keys it holds."""
-    sample: list[dict] = []
+    sample: list[dict[str, object]] = []
     for candidate in (text.split(b"\n", 1)[0], text):
         try:
             value = json.loads(candidate)
@@ -103,7 +103,7 @@ def _json(text: bytes, suffix: str) -> str | None:
     return None
 
 
-def _gleif(value: dict) -> bool:
+def _gleif(value: dict[str, object]) -> bool:
     meta = value.get("meta")
     if isinstance(meta, dict) and "goldenCopy" in meta:
         return True

@@ -8,6 +8,16 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from sanctiongraph.namespaces import GRAPH
+from sanctiongraph.terms import ntriples
+
+
+@dataclass(frozen=True)
+class EntryReference:
+    """A list entry that an entities.csv row names in same_as or not_same_as."""
+
+    row: int
+    column: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -22,11 +32,14 @@ class Source:
     name: str
     ntriples: bytes
     size: int
+    references: tuple[EntryReference, ...] = ()
+    """The list entries a CSV package names (same_as, not_same_as), to be found among
+    the sources loaded with it or in the store (:func:`sanctiongraph.loading.unknown_entries`)."""
 
     @classmethod
     def from_triples(cls, name: str, triples: Iterable[ox.Triple]) -> Source:
         triples = list(triples)
-        return cls(name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples))
+        return cls(name, ntriples(triples), len(triples))
 
     @property
     def triples(self) -> list[ox.Triple]:

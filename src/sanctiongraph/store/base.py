@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from sanctiongraph.terms import ntriples
+
 DEFAULT_STORE_DIR = ".sanctiongraph/store"
 
 
@@ -40,8 +42,7 @@ class GraphStore(Protocol):
         """Replace ``graph`` with ``triples`` through :meth:`replace_graph_ntriples`;
         return how many were given."""
         triples = list(triples)
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        self.replace_graph_ntriples(graph, data, bulk=bulk)
+        self.replace_graph_ntriples(graph, ntriples(triples), bulk=bulk)
         return len(triples)
 
     def load_new_graph(self, graph: ox.NamedNode, chunks: Iterable[bytes]) -> int:
@@ -79,7 +80,9 @@ class GraphStore(Protocol):
         """Whether any graph holds a triple about ``node``."""
         return bool(self.query("ASK { ?s ?p ?o }", {"s": node}))
 
-    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.Term]:
+    def objects(
+        self, node: ox.NamedNode, predicate: ox.NamedNode
+    ) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
         """The objects of ``node``'s ``predicate`` triples, in any graph (repeats kept)."""
         return [
             row["o"]
@@ -91,13 +94,17 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(location: str | Path | None = None, *, in_memory: bool = False) -> GraphStore:
+def open_store(
+    location: str | Path | None = None, *, in_memory: bool = False, for_reading: bool = False
+) -> GraphStore:
     """Open the store at ``location``: a directory (created if missing), the URL of
     a SPARQL 1.1 query endpoint, or memory.
 
     ``None`` means the default on-disk store under the working directory.
+    ``for_reading``: a directory that a server holds is opened read-only
+    (:func:`~sanctiongraph.store.oxigraph.open_for_reading`).
     """
-    from sanctiongraph.store.oxigraph import OxigraphStore
+    from sanctiongraph.store.oxigraph import OxigraphStore, open_for_reading
 
     if in_memory:
         return OxigraphStore(None)
@@ -106,4 +113,4 @@ def open_store(location: str | Path | None = None, *, in_memory: bool = False) -
         from sanctiongraph.store.sparql_http import SparqlHttpStore
 
         return SparqlHttpStore(text)
-    return OxigraphStore(Path(text))
+    return open_for_reading(Path(text)) if for_reading else OxigraphStore(Path(text))

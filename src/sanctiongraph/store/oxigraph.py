@@ -16,12 +16,16 @@ import pyoxigraph as ox
 
 from sanctiongraph.store.base import GraphStore, StoreError
 
-
 # Where a replacement waits, inside the store directory, until it is in the store.
 JOURNAL = "sanctiongraph-journal"
 # Held shared by ``serve --workers N`` (whose processes read the directory without
 # RocksDB's lock) and exclusively by every writer: the two never meet.
 SERVED_LOCK = "sanctiongraph-served.lock"
+# In the store directory: the immutable checkpoints that readers open beside a writer
+# (the server's query workers, and read commands while ``serve`` holds the store), and
+# the file in which a single-process ``serve`` names the checkpoint it publishes.
+READER_CHECKPOINTS = "sanctiongraph-query-snapshots"
+SERVED_CHECKPOINT = "served"
 # A line that fails N-Triples parsing (a literal cannot be a subject), lenient or not.
 _NOT_NTRIPLES = b'\n"the data being loaded failed" .\n'
 
@@ -75,11 +79,101 @@ def hold_lock(store_dir: Path, shared: bool) -> int | None:
         raise StoreError(
             f"the store at {store_dir} is open for writing elsewhere; stop that first"
             if shared
-            else f"the store at {store_dir} is being served read-only (sanctiongraph serve "
-            "--workers N); stop the server before writing to it, or write through "
+            else f"the store at {store_dir} is being read (sanctiongraph serve --workers N, "
+            "or a read command); stop the server before writing to it, or write through "
             "the server's POST /graphs with one process"
         ) from None
     return fd
+
+
+def open_for_reading(path: Path) -> OxigraphStore:
+    """The store at ``path`` for a read command. Nobody else has it: opened as usual
+    (a reader may then finish an interrupted load). ``serve --workers N`` reads it:
+    opened read-only, holding ``SERVED_LOCK`` shared meanwhile (no writer can start).
+    A single-process ``serve`` holds it: the checkpoint that the server publishes
+    (:func:`publish_checkpoint`) is linked into a private folder and opened read-only,
+    so the server's later writes and checkpoints never pull files from under it.
+    Raises :class:`StoreError` when another writer (``load``) has it."""
+    try:
+        import fcntl
+    except ImportError:
+        return OxigraphStore(path)
+    if not (path / SERVED_LOCK).is_file():
+        return OxigraphStore(path)
+    fd = os.open(path / SERVED_LOCK, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pass
+    else:  # nobody has it
+        os.close(fd)
+        return OxigraphStore(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # a writer has it
+        os.close(fd)
+        return _open_published(path)
+    try:
+        store = OxigraphStore(path, read_only=True)
+    except BaseException:
+        os.close(fd)
+        raise
+    store._lock_fd = fd  # released by close()
+    return store
+
+
+def publish_checkpoint(store: OxigraphStore, checkpoint: Path) -> None:
+    """Name ``checkpoint`` (a :meth:`pyoxigraph.Store.backup` of ``store`` inside
+    ``READER_CHECKPOINTS``) as the one read commands open while this process writes."""
+    assert store.path is not None
+    pointer = store.path / READER_CHECKPOINTS / SERVED_CHECKPOINT
+    draft = pointer.with_name(f".{SERVED_CHECKPOINT}-{os.getpid()}")
+    draft.write_text(checkpoint.name, encoding="utf-8")
+    os.replace(draft, pointer)
+
+
+def withdraw_checkpoint(store_dir: Path) -> None:
+    """Stop naming a checkpoint for readers (the server is stopping)."""
+    (store_dir / READER_CHECKPOINTS / SERVED_CHECKPOINT).unlink(missing_ok=True)
+
+
+def _open_published(path: Path) -> OxigraphStore:
+    root = path / READER_CHECKPOINTS
+    for _ in range(5):  # the server may replace its checkpoint meanwhile: read the name again
+        try:
+            name = (root / SERVED_CHECKPOINT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            break
+        pid = name.split("-", 1)[0]
+        if not (pid.isdigit() and process_running(int(pid))):
+            break  # left by a server that was killed: whoever writes now published nothing
+        # Named after this process, so that a server deletes it once this has ended.
+        private = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-reader-", dir=root))
+        try:
+            for file in (root / name).iterdir():
+                os.link(file, private / file.name)
+            store = OxigraphStore(private, read_only=True)
+        except (FileNotFoundError, StoreError):
+            shutil.rmtree(private, ignore_errors=True)
+            continue
+        store._private_copy = private
+        return store
+    raise StoreError(
+        f"the store at {path} is open for writing in another process "
+        "(sanctiongraph load, or a server still starting); try again when it "
+        "has finished"
+    )
+
+
+def process_running(pid: int) -> bool:
+    """Whether the process ``pid`` is running (checkpoints are named after their makers)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_dir(path: Path) -> None:
@@ -122,6 +216,7 @@ class OxigraphStore(GraphStore):
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from None
         self._lock_fd: int | None = None
+        self._private_copy: Path | None = None
         if path is not None and not read_only:
             try:
                 self._lock_fd = hold_lock(path, shared=False)
@@ -229,7 +324,7 @@ class OxigraphStore(GraphStore):
                     to_graph=graph,
                     lenient=True,
                 )
-            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            except BaseException as exc:
                 failure.append(exc)
 
         loader = threading.Thread(target=load, name=f"load {graph.value}", daemon=True)
@@ -305,7 +400,9 @@ class OxigraphStore(GraphStore):
         # An index lookup, without parsing and planning a query (17 us against 42 us).
         return next(iter(self._store.quads_for_pattern(node, None, None)), None) is not None
 
-    def objects(self, node: ox.NamedNode, predicate: ox.NamedNode) -> list[ox.Term]:
+    def objects(
+        self, node: ox.NamedNode, predicate: ox.NamedNode
+    ) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]:
         return [quad.object for quad in self._store.quads_for_pattern(node, predicate, None)]
 
     def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
@@ -320,6 +417,7 @@ class OxigraphStore(GraphStore):
         solutions = self._store.query(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}"
         )
+        assert isinstance(solutions, ox.QuerySolutions)
         return int(next(iter(solutions))["n"].value)
 
     def close(self) -> None:
@@ -327,5 +425,8 @@ class OxigraphStore(GraphStore):
             self._store.flush()
         del self._store
         if self._lock_fd is not None:
-            os.close(self._lock_fd)  # releases the writer's lock
+            os.close(self._lock_fd)  # releases the writer's (or reader's) lock
             self._lock_fd = None
+        if self._private_copy is not None:
+            shutil.rmtree(self._private_copy, ignore_errors=True)
+            self._private_copy = None

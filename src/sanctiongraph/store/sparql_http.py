@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from sanctiongraph.queries import ask_as_select, query_form, with_values
 from sanctiongraph.store.base import GraphStore, StoreError
+from sanctiongraph.terms import ntriples
 
 __all__ = ["BATCH", "SparqlHttpStore", "query_form", "with_values"]
 
@@ -57,7 +58,8 @@ class SparqlHttpStore(GraphStore):
             request.add_header("Accept", accept)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
+                body: bytes = response.read()
+                return body
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:500]
             if exc.code == 400:
@@ -129,7 +131,7 @@ class SparqlHttpStore(GraphStore):
     def add_triples(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         triples = list(triples)
         if self.graph_store_url and triples:
-            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+            data = ntriples(triples)
             url = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph': graph.value})}"
             self._post(url, data, "application/n-triples")
         elif triples:
@@ -150,7 +152,10 @@ class SparqlHttpStore(GraphStore):
 
     def triples(self, graph: ox.NamedNode | None = None) -> Iterable[ox.Triple]:
         scope = str(graph) if graph is not None else "?g"
-        return self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}")
+        found: list[ox.Triple] = self.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {scope} {{ ?s ?p ?o }} }}"
+        )
+        return found
 
     def count(self, graph: ox.NamedNode | None = None) -> int:
         scope = str(graph) if graph is not None else "?g"

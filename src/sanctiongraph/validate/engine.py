@@ -9,21 +9,25 @@ and reads ``?citation`` and the ``?ev_*`` variables of each solution.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import pyoxigraph as ox
-from rdflib import DCTERMS, Graph
+from rdflib import DCTERMS, RDFS, Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from sanctiongraph.namespaces import SG
+from sanctiongraph.namespaces import REF, SG
 from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import graph_from_triples, to_oxigraph
 from sanctiongraph.validate.report import Finding
+from sanctiongraph.validate.rules import DATA_QUALITY, rule_of_shape
 from sanctiongraph.validate.shapes import shape_info
 
+_COUNTRY = str(REF["country/"])
 _PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -36,7 +40,7 @@ class RawResult:
     message: str | None
     constraint: Node | None = None
     value: Node | None = None
-    rows: tuple[dict, ...] | None = None  # SPARQL solutions, when the engine has them
+    rows: tuple[dict[str, Any], ...] | None = None  # SPARQL solutions, when the engine has them
 
 
 def run_pyshacl(store: GraphStore, shapes: Graph) -> list[RawResult]:
@@ -80,6 +84,8 @@ class Explainer:
             for s in store.query(f"SELECT ?p ?c WHERE {{ ?p <{SG.citation}> ?c }}")
         }
         self._ids: dict[str, str] | None = None
+        self._cited: dict[str, str] | None = None
+        self._labels: dict[str, str] | None = None
 
     @staticmethod
     def prefix_block(shapes: Graph) -> str:
@@ -99,13 +105,59 @@ class Explainer:
             for row in select_values(
                 self.store, f"SELECT ?x ?id WHERE {{ ?x <{DCTERMS.identifier}> ?id }}"
             ):
-                self._ids.setdefault(row["x"], row["id"])
+                if row["x"] is not None and row["id"] is not None:
+                    self._ids.setdefault(row["x"], row["id"])
         return self._ids.get(term.value)
 
-    def display(self, term) -> str:
+    def display(self, term: Any) -> str:
+        """A literal's text; a node's data-package id, else how it is cited (an imported
+        designation or holding: "OFAC SDN List, publication of 2023-06-01, entry 15603",
+        and the link through which it applies to a user's entity), else its IRI."""
         if isinstance(term, ox.Literal):
             return term.value
-        return self.identifier(term) or term.value
+        return self.identifier(term) or self.cited(term) or term.value
+
+    def cited(self, term: ox.NamedNode | ox.BlankNode) -> str | None:
+        if self._cited is None:
+            self._cited = {}
+            for row in select_values(
+                self.store,
+                f"""
+                    SELECT ?x ?cited ?link WHERE {{
+                      ?x <{SG.citedAs}> ?cited .
+                      OPTIONAL {{ ?x <{SG.viaLink}>/<{RDFS.label}> ?link }} }}""",
+            ):
+                text = row["cited"] or ""
+                if row["link"]:
+                    text += f", applied through the link {row['link']}"
+                self._cited.setdefault(row["x"] or "", text)
+        return self._cited.get(term.value) if isinstance(term, ox.NamedNode) else None
+
+    def describe(self, term: Any) -> str:
+        """A node in words, for data-quality messages (which RDF input gets too): its
+        data-package id and its name, ``c1 (Good Bank)``; a country by its code."""
+        if not isinstance(term, ox.NamedNode):
+            return self.display(term)
+        if term.value.startswith(_COUNTRY):
+            return term.value[len(_COUNTRY) :]
+        if self._labels is None:
+            self._labels = {}
+            for row in select_values(self.store, f"SELECT ?x ?l WHERE {{ ?x <{RDFS.label}> ?l }}"):
+                self._labels.setdefault(row["x"] or "", row["l"] or "")
+        name, label = self.identifier(term), self._labels.get(term.value)
+        if name and label and label != name:
+            return f"{name} ({label})"
+        if name or label:
+            return name or label or ""
+        for row in self.store.query(f"""SELECT ?a ?b ?kind WHERE {{
+                {{ {term} <{SG.owner}> ?a ; <{SG.owned}> ?b BIND ("holding" AS ?kind) }}
+                UNION {{ {term} <{SG.designates}> ?a ; <{SG.onList}> ?b BIND ("listing" AS ?kind) }}
+                }} LIMIT 1"""):
+            a, b = self.describe(row["a"]), row["b"].value.rsplit("/", 1)[-1]
+            if row["kind"].value == "holding":
+                return f"the holding of {a} in {self.describe(row['b'])}"
+            return f"the listing of {a} on {b}"
+        return f"the node {term.value}"
 
     def citation(self, provision: Node | ox.NamedNode | None) -> str | None:
         if provision is None:
@@ -120,15 +172,14 @@ class Explainer:
         template = self.shapes.value(raw.constraint, SH.message) if raw.constraint else None
         template = template or self.shapes.value(raw.shape, SH.message)
         rows = self._solutions(raw, focus)
+        show = self.describe if rule_of_shape(str(raw.shape)) == DATA_QUALITY else self.display
         findings = []
         for row in rows or [{}]:
             bindings = {"this": focus, **row}
             if raw.value is not None and "value" not in bindings:
                 bindings["value"] = to_oxigraph(raw.value)
             text = str(template) if template is not None else (raw.message or "")
-            message = _PLACEHOLDER.sub(
-                lambda m: self.display(bindings[m.group(1)]) if m.group(1) in bindings else "", text
-            )
+            message = _PLACEHOLDER.sub(partial(_fill, show, bindings), text)
             citation_node = row.get("citation")
             citation = self.citation(citation_node) if citation_node else None
             findings.append(
@@ -146,7 +197,9 @@ class Explainer:
             )
         return findings
 
-    def _solutions(self, raw: RawResult, focus) -> list[dict]:
+    def _solutions(
+        self, raw: RawResult, focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> list[dict[str, Any]]:
         if raw.rows is not None:
             return list(raw.rows)
         select = self.shapes.value(raw.constraint, SH.select) if raw.constraint else None
@@ -159,7 +212,7 @@ class Explainer:
 
 def merge(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """One finding per (focus, shape, citation, message); evidence is unioned in order."""
-    merged: dict[tuple, Finding] = {}
+    merged: dict[tuple[str, str, str | None, str], Finding] = {}
     for f in findings:
         key = (f.focus, f.shape, f.citation, f.message)
         if key in merged:
@@ -174,3 +227,9 @@ def merge(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 __all__ = ["Explainer", "RawResult", "merge", "run_pyshacl"]
+
+
+def _fill(show: Callable[[Any], str], bindings: dict[str, Any], match: re.Match[str]) -> str:
+    """A message's ``{?name}`` (or ``{$name}``) with its value shown, or nothing if unbound."""
+    name = match.group(1)
+    return show(bindings[name]) if name in bindings else ""

@@ -131,16 +131,16 @@ def _property_queries(shapes: Graph, shape: Node, targets: str, p: str) -> list[
     out = []
     # Counting by GROUP BY is slow on large targets; the common bounds of 1 are a
     # NOT EXISTS and a self-join.
-    min_count = shapes.value(shape, SH.minCount)
-    if min_count is not None and int(min_count) == 1:
+    min_count = _integer(shapes.value(shape, SH.minCount))
+    if min_count is not None and min_count == 1:
         out.append(f"SELECT ?this WHERE {{ {targets} FILTER NOT EXISTS {{ ?this {p} ?v }} }}")
-    elif min_count is not None and int(min_count) > 1:
+    elif min_count is not None and min_count > 1:
         out.append(
             f"SELECT ?this WHERE {{ {targets} OPTIONAL {{ ?this {p} ?v }} }} "
-            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(min_count)})"
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {min_count})"
         )
-    max_count = shapes.value(shape, SH.maxCount)
-    if max_count is not None and int(max_count) == 1:
+    max_count = _integer(shapes.value(shape, SH.maxCount))
+    if max_count is not None and max_count == 1:
         out.append(
             f"SELECT DISTINCT ?this WHERE {{ {targets} ?this {p} ?v1 . ?this {p} ?v2 . "
             f"FILTER (!sameTerm(?v1, ?v2)) }}"
@@ -148,7 +148,7 @@ def _property_queries(shapes: Graph, shape: Node, targets: str, p: str) -> list[
     elif max_count is not None:
         out.append(
             f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
-            f"HAVING (COUNT(DISTINCT ?value) > {int(max_count)})"
+            f"HAVING (COUNT(DISTINCT ?value) > {max_count})"
         )
     for value in shapes.objects(shape, SH.hasValue):
         out.append(
@@ -222,7 +222,7 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
                         )
                     )
                 continue
-            rows: dict = defaultdict(list)
+            rows: dict[_OxTerm, list[dict[str, _OxTerm]]] = defaultdict(list)
             solutions = store.query(prefixes + query)
             names = [v.value for v in solutions.variables]
             for solution in solutions:
@@ -235,6 +235,8 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
             for this, focus_rows in rows.items():
                 if this not in focus_set:
                     continue
+                if isinstance(this, ox.Triple):
+                    continue  # a focus node is never an RDF-star triple
                 results.append(
                     RawResult(
                         to_rdflib(this), shape, None, constraint, None, tuple(map(dict, focus_rows))
@@ -243,7 +245,15 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
     return results
 
 
-def _targeted(store: GraphStore, targets: str, nodes: Iterable) -> set:
+_OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def _integer(value: Node | None) -> int | None:
+    """An ``xsd:integer`` bound of a shape (``sh:minCount``, ``sh:maxCount``)."""
+    return None if value is None else int(str(value))
+
+
+def _targeted(store: GraphStore, targets: str, nodes: Iterable[_OxTerm]) -> set[_OxTerm]:
     """Those of ``nodes`` that the target pattern selects. A query checks the few nodes a
     constraint returns (in VALUES blocks); with a blank node among them, which VALUES
     cannot name, it reads the whole focus set instead."""

@@ -29,7 +29,7 @@ class Finding:
     shape: str
     evidence: tuple[str, ...] = ()
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int | str, ...]:
         return (
             SEVERITY_RANK[self.severity],
             self.citation or "",

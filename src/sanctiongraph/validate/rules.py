@@ -4,12 +4,15 @@ and whether the data held anything they read (from ``data/reference/rules.ttl``)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import RDF, Graph
 
-from sanctiongraph.namespaces import SHAPES
+from sanctiongraph.namespaces import SG, SHAPES
 from sanctiongraph.queries import load_query, select_values
+from sanctiongraph.resources import reference_dir, shapes_dir
 from sanctiongraph.store import GraphStore
 
 # From the least to the most certain (code list `verification` of the ontology).
@@ -34,10 +37,55 @@ class RuleCheck:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class RuleParts:
+    """Where the parts of a registered rule live, each found from its key: its shapes
+    (``shapes/<key>/``), its deriver (``sanctiongraph.derive.<key with _>``) and the
+    provision files of the sections it implements (the registry's ``sg:implements``).
+    A checkout also has ``tests/fixtures/<key>/`` and ``docs/rules/<key>.md``."""
+
+    key: str
+    shapes: Path
+    deriver: str
+    provisions: tuple[Path, ...]
+
+
+def deriver_module(key: str) -> str:
+    """The module that derives what rule ``key``'s shapes read."""
+    return "sanctiongraph.derive." + key.replace("-", "_")
+
+
+def registered_rules() -> dict[str, RuleParts]:
+    """Every rule of ``data/reference/rules.ttl`` by key, with where its parts are."""
+    registry = Graph().parse(reference_dir() / "rules.ttl")
+    found = {}
+    for rule in registry.subjects(RDF.type, SG.Rule):
+        key = str(registry.value(rule, SG.ruleKey))
+        provisions = tuple(
+            sorted(
+                reference_dir() / "provisions" / f"{str(section).rsplit('/', 1)[-1]}.ttl"
+                for section in registry.objects(rule, SG.implements)
+            )
+        )
+        found[key] = RuleParts(key, shapes_dir() / key, deriver_module(key), provisions)
+    return dict(sorted(found.items()))
+
+
 def rule_of_shape(shape: str) -> str:
     """The rule key of a shape IRI (``shapes/<key>#Name``); shapes/common is data quality."""
     key = shape.removeprefix(str(SHAPES)).split("#", 1)[0]
     return DATA_QUALITY if key == "common" or key == shape else key
+
+
+@dataclass
+class _Registered:
+    """A rule as the registry states it: its provisions' citations, their verification
+    statuses and the classes of data it reads (IRI to label)."""
+
+    name: str
+    citations: dict[str, None] = field(default_factory=dict)
+    statuses: set[str] = field(default_factory=set)
+    reads: dict[str, str] = field(default_factory=dict)
 
 
 def rules_checked(store: GraphStore, shapes: Iterable[str]) -> tuple[RuleCheck, ...]:
@@ -45,31 +93,29 @@ def rules_checked(store: GraphStore, shapes: Iterable[str]) -> tuple[RuleCheck, 
     found: dict[str, int] = {}
     for shape in shapes:
         found[rule_of_shape(shape)] = found.get(rule_of_shape(shape), 0) + 1
-    rules: dict[str, dict[str, object]] = {}
+    rules: dict[str, _Registered] = {}
     for row in select_values(store, load_query("report/rules-checked").text):
-        rule = rules.setdefault(
-            row["key"], {"name": row["label"], "citations": {}, "statuses": set(), "reads": {}}
-        )
-        rule["citations"][row["citation"]] = None
-        if row.get("verification"):
-            rule["statuses"].add(row["verification"])
-        if row.get("reads"):
-            rule["reads"][row["reads"]] = row.get("readsLabel") or row["reads"]
+        rule = rules.setdefault(str(row["key"]), _Registered(str(row["label"])))
+        rule.citations[str(row["citation"])] = None
+        if verification := row.get("verification"):
+            rule.statuses.add(verification)
+        if read_class := row.get("reads"):
+            rule.reads[read_class] = row.get("readsLabel") or read_class
     checks = []
     for key, rule in sorted(rules.items()):
-        reads = rule["reads"]
+        reads = rule.reads
         applied = not reads or any(_has_instance(store, iri) for iri in reads)
         note = (
             None
             if applied
             else ("not applied: the data hold no " + " and no ".join(sorted(reads.values())))
         )
-        statuses = [s for s in VERIFICATION_ORDER if s in rule["statuses"]]
+        statuses = [s for s in VERIFICATION_ORDER if s in rule.statuses]
         checks.append(
             RuleCheck(
                 key,
-                rule["name"],
-                _citation(list(rule["citations"])),
+                rule.name,
+                _citation(list(rule.citations)),
                 statuses[0] if statuses else None,
                 applied,
                 found.get(key, 0),

@@ -45,7 +45,11 @@ def shape_info(shapes: Graph, shape: Node) -> ShapeInfo:
     for parent in shapes.subjects(SH.property, shape):
         provision = provision or shapes.value(parent, DCTERMS.source)
         severity = severity or shapes.value(parent, SH.severity)
-    return ShapeInfo(shape, provision, SEVERITIES.get(severity, "violation"))
+    return ShapeInfo(
+        URIRef(str(shape)),
+        URIRef(str(provision)) if provision else None,
+        SEVERITIES.get(URIRef(str(severity)), "violation"),
+    )
 
 
 def shape_nodes(shapes: Graph) -> set[Node]:
@@ -79,6 +83,7 @@ def firing_shapes(shapes: Graph) -> set[Node]:
         s
         for s in shape_nodes(shapes)
         if any(
-            p.startswith(str(SH)) and p not in _NOT_CONSTRAINTS for p in shapes.predicates(s, None)
+            str(p).startswith(str(SH)) and p not in _NOT_CONSTRAINTS
+            for p in shapes.predicates(s, None)
         )
     }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from starlette.responses import Response
+from starlette.types import Scope
 
+from sanctiongraph.api import static_pages
 from sanctiongraph.api.assets import STATIC_DIR, node_modules_dir
 from sanctiongraph.api.deps import ReadAccess
 from sanctiongraph.queries import example_query_files
@@ -21,6 +25,9 @@ ASSETS = {
     "cytoscape/dist/cytoscape.min.js",
     "dagre/dist/dagre.min.js",
     "cytoscape-dagre/cytoscape-dagre.js",
+    static_pages.SWAGGER_JS,
+    static_pages.SWAGGER_CSS,
+    static_pages.REDOC_JS,
 }
 
 
@@ -39,6 +46,35 @@ class AssetsOut(BaseModel):
 @router.get("/", include_in_schema=False)
 def root() -> RedirectResponse:
     return RedirectResponse("/dashboard/")
+
+
+@router.get("/docs", include_in_schema=False)
+def swagger_ui() -> HTMLResponse:
+    return HTMLResponse(static_pages.swagger_page())
+
+
+@router.get("/redoc", include_in_schema=False)
+def redoc() -> HTMLResponse:
+    return HTMLResponse(static_pages.redoc_page())
+
+
+@router.get("/ontology", include_in_schema=False)
+async def ontology() -> HTMLResponse:
+    """The vocabulary page (pyLODE), made at the first request (seconds, in a worker
+    thread) and kept by :func:`~sanctiongraph.ontology_docs.ontology_html`."""
+    from sanctiongraph.ontology_docs import OntologyDocsUnavailable, ontology_html
+
+    try:
+        return HTMLResponse(await anyio.to_thread.run_sync(ontology_html))
+    except OntologyDocsUnavailable as exc:
+        return HTMLResponse(static_pages.missing_page("Vocabulary", str(exc)))
+
+
+@router.get("/ontology/{rest:path}", include_in_schema=False)
+def ontology_module(rest: str) -> RedirectResponse:
+    """Module, code-list and license IRIs (``.../ontology/core``) see the vocabulary page;
+    term IRIs (``.../ontology#Person``) reach their section through the fragment."""
+    return RedirectResponse("/ontology", status_code=303)
 
 
 @router.get(
@@ -71,7 +107,7 @@ def assets() -> AssetsOut:
 class _Assets(StaticFiles):
     """node_modules, restricted to the bundles in :data:`ASSETS`."""
 
-    async def get_response(self, path, scope):
+    async def get_response(self, path: str, scope: Scope) -> Response:
         from starlette.responses import JSONResponse
 
         if path not in ASSETS:

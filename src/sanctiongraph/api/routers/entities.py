@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from sanctiongraph.analysis.access import PathLimits
-from sanctiongraph.api.deps import StateDep, AsOf, ReadAccess, StoreDep
+from sanctiongraph.analysis import access as access_analysis
+from sanctiongraph.analysis.access import AccessPathsBody, PathLimits
+from sanctiongraph.analysis.loader import entity_status
+from sanctiongraph.api.deps import AsOf, ReadAccess, StateDep, StoreDep
 from sanctiongraph.api.encoding import access_paths_json, owners_response
-from sanctiongraph.api.errors import ApiError, BadRequest, NotFound
+from sanctiongraph.api.errors import BadRequest, NotFound
 from sanctiongraph.api.models import AccessPathsOut, EntityHit, EntityOut, ErrorOut, OwnersOut
 from sanctiongraph.api.state import AppState
-from sanctiongraph.entities import derived_for, describe_entity, resolve_entity, search_entities
+from sanctiongraph.entities import (
+    EntityDescription,
+    UnknownEntity,
+    derived_for,
+    describe_entity,
+    resolve_entity,
+    search_entities,
+)
 from sanctiongraph.store import GraphStore
 
 router = APIRouter(
@@ -35,49 +42,11 @@ EntityId = Annotated[
 ]
 
 
-class NotAvailable(ApiError):
-    status = 501
-
-
 def _resolve(store: GraphStore, entity_id: str) -> str:
-    iri = resolve_entity(store, entity_id)
-    if iri is None:
-        raise NotFound(f"no entity {entity_id!r}")
-    return iri
-
-
-# The functions `sanctiongraph owners` and `sanctiongraph access` call.
-OWNERS = (("sanctiongraph.analysis.loader", "owners"),)
-ACCESS_PATHS = (("sanctiongraph.analysis.access", "access_paths"),)
-
-
-def library_function(candidates: tuple[tuple[str, str], ...]):
-    """The library function the CLI calls too (the first of ``candidates`` that exists)."""
-    for module, name in candidates:
-        try:
-            function = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-        if callable(function):
-            return function
-    raise NotAvailable(f"{candidates[0][0]}.{candidates[0][1]} is not available in this version")
-
-
-def _call(function, *args) -> Any:
     try:
-        return _plain(function(*args))
-    except LookupError as exc:  # the library's UnknownEntity
+        return resolve_entity(store, entity_id).iri
+    except UnknownEntity as exc:
         raise NotFound(str(exc)) from None
-    except ValueError as exc:  # e.g. max_depth outside the library's range
-        raise BadRequest(str(exc)) from None
-
-
-def _plain(result: Any) -> Any:
-    if hasattr(result, "as_dict"):
-        return result.as_dict()
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return dataclasses.asdict(result)
-    return result
 
 
 @router.get("", response_model=list[EntityHit], summary="Search entities by name or id")
@@ -96,16 +65,18 @@ def search(
     summary="Ownership chains above an entity and its OFAC 50 Percent Rule status",
 )
 async def owners(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
-    """Calls `sanctiongraph.analysis.loader.owners`, as `sanctiongraph owners` does (with
-    the server's copy of the store's holdings and listings, once it has read them)."""
+    """Calls `sanctiongraph.analysis.loader.entity_status`, as `sanctiongraph owners` does
+    (with the server's copy of the store's holdings and listings, once it has read them)."""
     return await state.analyse(_owners, state, entity_id, as_of)
 
 
 def _owners(state: AppState, entity_id: str, as_of: date) -> Response:
-    iri = _resolve(state.store, entity_id)
-    data, write = state.owners_inputs()
-    body = _call(library_function(OWNERS), state.store, iri, as_of, data, write)
-    return owners_response(body)
+    data, write_step = state.owners_inputs()
+    try:
+        found = entity_status(state.store, entity_id, as_of, data)
+    except UnknownEntity as exc:
+        raise NotFound(str(exc)) from None
+    return owners_response(found, write_step)
 
 
 # A walk in the event loop lists at most this many paths, for at most this long (a few
@@ -139,12 +110,16 @@ async def access_paths(
 
 
 def _access_paths(
-    state: AppState, entity_id: str, as_of: date, max_depth: int, limits: PathLimits = PathLimits()
-) -> dict:
-    iri = _resolve(state.store, entity_id)
-    return _call(
-        library_function(ACCESS_PATHS), state.store, iri, as_of, max_depth, state.access(), limits
-    )
+    state: AppState, entity_id: str, as_of: date, max_depth: int, limits: PathLimits | None = None
+) -> AccessPathsBody:
+    try:
+        return access_analysis.access_paths(
+            state.store, entity_id, as_of, max_depth, state.access(), limits or PathLimits()
+        )
+    except UnknownEntity as exc:
+        raise NotFound(str(exc)) from None
+    except ValueError as exc:  # max_depth outside the library's range
+        raise BadRequest(str(exc)) from None
 
 
 def _access_paths_response(
@@ -174,7 +149,7 @@ async def entity(entity_id: EntityId, state: StateDep, as_of: AsOf) -> Any:
 
 def _describe_on_the_derived_date(
     store: GraphStore, entity_id: str, as_of: date
-) -> dict[str, object] | str:
+) -> EntityDescription | str:
     """The entity described when the store is derived for ``as_of``, else its IRI."""
     iri = _resolve(store, entity_id)
     if not derived_for(store, as_of):

@@ -15,7 +15,7 @@ from sanctiongraph.api.routers.validate import BODY, read_body
 from sanctiongraph.api.uploads import read_upload
 from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import IngestError
-from sanctiongraph.loading import load_sources
+from sanctiongraph.loading import load_sources, unknown_entries
 
 router = APIRouter(tags=["graphs"], dependencies=[WriteAccess])
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -66,6 +66,9 @@ async def load_graph(
 
     def write() -> int:
         with state.write_lock:
+            unknown = unknown_entries(state.store, [(0, r) for r in source.references], [source])
+            if unknown:  # same_as naming an entry neither the upload nor the store holds
+                raise IngestError(unknown[0])
             try:
                 count = load_sources(state.store, [source])[source.graph.value]
                 run_derivers(state.store, as_of)
@@ -76,5 +79,8 @@ async def load_graph(
                 state.data_changed()
             return count
 
-    count = await run_in_threadpool(write)
+    try:
+        count = await run_in_threadpool(write)
+    except IngestError as exc:
+        raise BadRequest([e.as_dict() for e in exc.errors]) from None
     return LoadOut(graph=source.graph.value, triples=count, derived_as_of=as_of.isoformat())

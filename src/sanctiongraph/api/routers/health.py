@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
 
 from sanctiongraph.api.deps import ReadsAllowed, StateDep
 from sanctiongraph.api.models import GraphCount, HealthOut, QuerySettingsOut
-from sanctiongraph.entities import derived_as_of
+from sanctiongraph.derive import derived_date as derived_as_of
 from sanctiongraph.store import GraphStore
 from sanctiongraph.store.oxigraph import OxigraphStore
 
@@ -42,7 +43,7 @@ async def healthz(request: Request, state: StateDep, full: ReadsAllowed) -> Heal
             isinstance(state.store, OxigraphStore) or time.monotonic() - cached[1] < REMOTE_MAX_AGE
         )
     )
-    if fresh:
+    if fresh and cached is not None:
         status = cached[2]
     else:
         status = await anyio.to_thread.run_sync(_status, state.store)
@@ -56,7 +57,7 @@ async def healthz(request: Request, state: StateDep, full: ReadsAllowed) -> Heal
     )
 
 
-def _status(store: GraphStore) -> dict:
+def _status(store: GraphStore) -> dict[str, Any]:
     as_of = derived_as_of(store)
     return {
         "status": "ok",

@@ -8,7 +8,7 @@ pool: SPARQL load cannot hold up the other routes.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
@@ -22,6 +22,8 @@ from sanctiongraph.api.errors import (
     UnsupportedMediaType,
 )
 from sanctiongraph.api.models import ErrorOut
+from sanctiongraph.api.settings import Settings
+from sanctiongraph.api.state import AppState
 from sanctiongraph.api.uploads import media_type
 from sanctiongraph.api.worker import CANONICAL, GRAPH_TYPES, SOLUTION_TYPES
 from sanctiongraph.queries import COMMON_PREFIXES
@@ -29,7 +31,7 @@ from sanctiongraph.queries import COMMON_PREFIXES
 router = APIRouter(tags=["sparql"], dependencies=[ReadAccess])
 
 RESULT_TYPES = list(dict.fromkeys(CANONICAL.values()))
-RESPONSES = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Query results, by content negotiation",
         "content": {m: {} for m in RESULT_TYPES},
@@ -100,8 +102,8 @@ def _decode(body: bytes, content_type: str) -> str:
 
 async def _run(
     request: Request,
-    state,
-    settings,
+    state: AppState,
+    settings: Settings,
     queries: list[str],
     defaults: list[str],
     named: list[str],
@@ -266,4 +268,4 @@ def query_page() -> str:
     return yasgui_page()
 
 
-__all__ = ["router", "parse_accept", "GRAPH_TYPES", "SOLUTION_TYPES", "NotAcceptable"]
+__all__ = ["GRAPH_TYPES", "SOLUTION_TYPES", "NotAcceptable", "parse_accept", "router"]

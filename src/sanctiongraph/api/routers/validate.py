@@ -13,6 +13,7 @@ from sanctiongraph.api.models import ErrorOut, ReportOut
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.uploads import ACCEPTED, read_upload
 from sanctiongraph.ingest import IngestError
+from sanctiongraph.loading import unknown_entries
 from sanctiongraph.validate import Report, validate_sources
 
 router = APIRouter(tags=["validate"], dependencies=[ReadAccess])
@@ -70,6 +71,9 @@ def _validate(
         source = read_upload(
             data, content_type, "upload", settings.max_unzipped_bytes, settings.max_upload_rows
         )
+        unknown = unknown_entries(None, [(0, r) for r in source.references], [source])
+        if unknown:  # an upload is validated alone: same_as must name its own entries
+            raise IngestError(unknown[0])
     except IngestError as exc:
         report = Report(as_of, errors=tuple(exc.errors))
         return JSONResponse(

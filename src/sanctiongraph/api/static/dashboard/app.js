@@ -31,17 +31,65 @@ function percentText(percent) {
   return `${percent}%`;
 }
 
-// --- assets --------------------------------------------------------------------------
+// --- assets, and what is loaded ---------------------------------------------------
+
+// What each npm bundle gives; without it, that part is off and the rest works.
+const PARTS = [
+  ["cytoscape", "the graph drawing of an entity's chains and paths"],
+  ["dagre", "the graph drawing of an entity's chains and paths"],
+  ["yasgui", "the SPARQL query editor (the endpoint itself works)"],
+  ["swagger-ui", "the API documentation page /docs (/openapi.json works)"],
+  ["redoc", "the API documentation page /redoc (/openapi.json works)"],
+];
 
 async function checkAssets() {
   const { ok, body } = await getJSON("/dashboard-assets");
-  if (ok && body.missing.length) {
-    const note = $("assets-note");
-    note.hidden = false;
-    note.textContent = "Some dashboard components are not installed (" + body.missing.join(", ") +
-      "). Run `npm ci` in src/sanctiongraph/api/static/ to draw graphs and use YASGUI; " +
-      "everything else works without them.";
+  if (!ok || !body.missing.length) return;
+  const off = [...new Set(body.missing.flatMap((asset) =>
+    PARTS.filter(([name]) => asset.includes(name)).map(([, part]) => part)))];
+  const note = $("assets-note");
+  note.hidden = false;
+  note.dataset.off = off.length;
+  note.textContent = "Off until the dashboard's npm packages are installed " +
+    "(npm ci --prefix src/sanctiongraph/api/static): " + off.join("; ") +
+    ". Search, entities, status, designations, validation and findings work without them.";
+}
+
+// The home page: which graphs the store holds and the derived graph's date.
+async function showLoaded() {
+  const { ok, body } = await getJSON("/healthz");
+  const summary = $("loaded-summary");
+  if (!ok || !body.graphs) {
+    summary.textContent = "This server needs an API key to say what it holds.";
+    return;
   }
+  if (body.derived_as_of) {
+    $("as-of").value = body.derived_as_of;  // answers on this date need no re-derivation
+    summary.textContent = `The store holds ${body.graphs.length} graphs; the facts derived from ` +
+      `them (who is blocked, which institutions a measure covers) are for ${body.derived_as_of}. ` +
+      "Another date in the box above derives them again for that date (a few seconds).";
+  } else {
+    summary.textContent = `The store holds ${body.graphs.length} graphs; nothing is derived yet.`;
+  }
+  $("loaded-graphs").replaceChildren(...body.graphs.map((g) =>
+    text("li", `${g.graph.replace(/^.*\/graph\//, "")}: ${g.triples.toLocaleString("en")} triples`)));
+  const example = await getJSON("/entities/my-silver-sail");
+  $("try-examples").hidden = !example.ok;
+}
+
+function entityLink(id) {
+  const link = text("a", id);
+  link.href = "?" + new URLSearchParams({ entity: id });
+  link.dataset.entity = id;
+  return link;
+}
+
+// Links to an entity open it in the page (and still work in a new tab).
+function followEntityLinks(event) {
+  const link = event.target.closest("a[data-entity]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  showEntity(link.dataset.entity);
 }
 
 // --- search --------------------------------------------------------------------------
@@ -73,9 +121,22 @@ async function showEntity(ident) {
     getJSON(`/entities/${key}/owners?${params}`),
     getJSON(`/entities/${key}/access-paths?${params}&max_depth=4`),
   ]);
-  if (!entity.ok) { alert(entity.body.detail); return; }
-  const e = entity.body;
   $("entity").hidden = false;
+  $("entity").scrollIntoView();
+  const missing = $("entity-missing");
+  missing.hidden = entity.ok;
+  for (const part of $("entity").querySelectorAll(".columns, #graph, #graph-detail, .legend, h3"))
+    part.hidden = !entity.ok;
+  if (!entity.ok) {
+    $("entity-title").textContent = ident;
+    $("entity-iri").textContent = "";
+    missing.textContent = entity.status === 404
+      ? `The store holds no entity ${ident}: findings of an uploaded package name its own ids, which ` +
+        "the store knows only once the package is loaded (sanctiongraph load)."
+      : entity.body.detail;
+    return;
+  }
+  const e = entity.body;
   $("entity-title").textContent = e.names.join(" / ") || shortName(e.entity);
   $("entity-iri").textContent = e.entity + (e.id ? `  (id ${e.id})` : "") + `  as of ${e.as_of}`;
 
@@ -100,8 +161,10 @@ async function showEntity(ident) {
   reasons.replaceChildren();
   if (owners.ok) {
     const o = owners.body;
-    status.replaceChildren(text("span", o.status.replace("_", " "), "status-" + o.status),
-      text("span", ` — blocked owners hold ${o.blocked_share}% (${OFAC})`));
+    status.replaceChildren(text("span", statusWord(o.status), "status-" + statusClass(o.status)),
+      text("span", o.status === "not_blocked"
+        ? ` — no blocked status follows from the data loaded (blocked owners hold ${o.blocked_share}%; ${OFAC}); this is not a clearance`
+        : ` — blocked owners hold ${o.blocked_share}% (${OFAC})`));
     for (const r of o.reasons) reasons.append(text("li", reasonText(r)));
   } else {
     status.textContent = "ownership status unavailable: " + owners.body.detail;
@@ -138,17 +201,30 @@ function graphIds(entity, owners, access) {
   return [...ids];
 }
 
+// "not blocked" only means that no blocked status was derived: it is not shown as a clearance.
+function statusWord(status) {
+  return status === "not_blocked" ? "not derived" : status.replace("_", " ");
+}
+
+function statusClass(status) {
+  return status === "not_blocked" ? "not_derived" : status;
+}
+
 // Why an entity has its status under the OFAC 50 Percent Rule.
 function statusReason(o) {
-  if (o.reasons.length) return o.status.replace("_", " ") + ": " + o.reasons.map(reasonText).join("; ");
-  return `not blocked: not listed, blocked owners hold ${o.blocked_share}%`;
+  if (o.reasons.length) return statusWord(o.status) + ": " + o.reasons.map(reasonText).join("; ");
+  return `not derived: not listed, blocked owners hold ${o.blocked_share}%`;
 }
 
 function reasonText(r) {
   if (typeof r === "string") return r;
   if (r.kind === "listing") return `listed on ${r.list} (${(r.programs || []).map(shortName).join(", ")}) since ${r.start} — ${OFAC}`;
-  if (r.kind === "ownership") return `${r.owner} (${r.owner_status.replace("_", " ")}) owns ${percentText(r.percent)} — ${OFAC}`;
+  if (r.kind === "ownership") return `${r.owner} (${statusWord(r.owner_status)}) owns ${percentText(r.percent)} — ${OFAC}`;
   if (r.kind === "control") return `${r.owner} controls it: ${r.note}`;
+  if (r.kind === "possible_listing") return `${r.note}: ${r.list} (${(r.programs || []).map(shortName).join(", ")}) — ${OFAC}`;
+  if (r.kind === "blocked_by_law") return `${r.certain ? "" : "possibly "}blocked by operation of law as ${r.class}${r.named ? "" : " (owned or controlled by it)"} — ${r.citation}`;
+  if (r.kind === "office_of") return `an office of ${r.institution} (${r.institution_status.replace("_", " ")})`;
+  if (r.kind === "office") return `its office ${r.office} is ${r.office_status.replace("_", " ")}: ${r.note}`;
   return JSON.stringify(r);
 }
 
@@ -168,7 +244,7 @@ function graphElements(entity, owners, access, statuses) {
       const o = id === self ? owners : statuses[id];
       const status = o ? o.status : "unknown";
       nodes.set(id, { data: { id, name: name || id, status,
-        label: `${name || id}\n${status.replace("_", " ")}`,
+        label: `${name || id}\n${statusWord(status)}`,
         reason: o ? statusReason(o) : "status unavailable", citation: OFAC } });
     }
   };
@@ -238,7 +314,7 @@ function drawGraph(entity, owners, access, statuses) {
   cy.on("tap", "node, edge", (event) => {
     const d = event.target.data();
     $("graph-detail").textContent = [d.source ? `${d.source} → ${d.target}` : `${d.name} (${d.id})`,
-      d.status && d.status !== "unknown" ? "status: " + d.status : "",
+      d.status && d.status !== "unknown" ? "status: " + statusWord(d.status) : "",
       d.reason ? "reason: " + d.reason : "", d.citation ? "citation: " + d.citation : ""]
       .filter(Boolean).join("\n");
   });
@@ -250,7 +326,23 @@ function drawGraph(entity, owners, access, statuses) {
 
 const MEDIA = { zip: "application/zip", ttl: "text/turtle", nt: "application/n-triples",
   jsonld: "application/ld+json", json: "application/ld+json" };
+const SEVERITIES = ["violation", "warning", "info"];
+const COLOURS = { violation: "#b00020", warning: "#e69500", info: "#1b5e20" };
+const PAGE_SIZE = 20;
 let findings = [];
+let ruleNames = {};
+let page = 0;
+
+// The rule of a finding: its shape's folder (shapes/<rule>#Shape); shapes/common is
+// data quality (as sanctiongraph.validate.rules.rule_of_shape says).
+function ruleOf(finding) {
+  const key = (finding.shape || "").split("/shapes/")[1]?.split("#")[0];
+  return !key || key === "common" ? "data-quality" : key;
+}
+
+function ruleName(rule) {
+  return ruleNames[rule] || (rule === "data-quality" ? "Data quality" : rule);
+}
 
 async function validate(event) {
   event.preventDefault();
@@ -268,15 +360,82 @@ async function validate(event) {
       errors.append(text("li", `${e.file}${e.row ? ", row " + e.row : ""}${e.column ? ", column " + e.column : ""}: ${e.message}`));
     }
     findings = [];
+    renderSummary([]);
     renderFindings();
     return;
   }
   findings = body.findings;
+  ruleNames = Object.fromEntries((body.rules_checked || []).map((r) => [r.rule, r.name]));
   $("validate-summary").textContent = `as of ${body.as_of}: ` + (body.conforms ? "conforms" : "does not conform") +
     `; ${findings.length} findings`;
+  renderSummary(body.rules_checked || []);
   fillFilter("filter-severity", findings.map((f) => f.severity));
   fillFilter("filter-citation", findings.map((f) => f.citation || "-"));
+  page = 0;
   renderFindings();
+}
+
+// Counts by rule and severity: a table, and the same as stacked bars (our own SVG).
+function countsByRule() {
+  const counts = new Map();
+  for (const f of findings) {
+    const rule = ruleOf(f);
+    if (!counts.has(rule)) counts.set(rule, { violation: 0, warning: 0, info: 0 });
+    counts.get(rule)[f.severity] += 1;
+  }
+  return [...counts.entries()].sort((a, b) => ruleName(a[0]).localeCompare(ruleName(b[0])));
+}
+
+function renderSummary(rules) {
+  const counts = countsByRule();
+  $("findings-summary").hidden = findings.length === 0;
+  $("findings-counts").tBodies[0].replaceChildren(...counts.map(([rule, c]) => {
+    const tr = document.createElement("tr");
+    tr.dataset.rule = rule;
+    tr.append(text("td", ruleName(rule)), ...SEVERITIES.map((s) => text("td", c[s], c[s] ? "sev-" + s : "")),
+      text("td", c.violation + c.warning + c.info));
+    return tr;
+  }));
+  $("rules-not-applied").replaceChildren(...rules.filter((r) => !r.applied).map((r) =>
+    text("li", `${r.name} (${r.citation}) was not applied: ${r.note || "the data hold nothing it reads"}`)));
+  $("findings-chart").replaceChildren(...(counts.length ? [chart(counts)] : []));
+}
+
+function chart(counts) {
+  const NS = "http://www.w3.org/2000/svg";
+  const el = (tag, attributes, content) => {
+    const node = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+    if (content != null) node.textContent = content;
+    return node;
+  };
+  // Each rule: its name on a line, then a bar per severity, end to end, with the counts.
+  const width = 900, bar = 20, name = 18, gap = 12, legend = 26, room = 60;
+  const most = Math.max(...counts.map(([, c]) => c.violation + c.warning + c.info));
+  const scale = (width - room) / most;
+  const svg = el("svg", { width, height: legend + counts.length * (name + bar + gap), role: "img",
+    "aria-label": "findings by rule and severity" });
+  SEVERITIES.forEach((s, i) => {
+    svg.append(el("rect", { x: i * 110, y: 4, width: 14, height: 14, fill: COLOURS[s] }),
+      el("text", { x: i * 110 + 20, y: 16 }, s));
+  });
+  counts.forEach(([rule, c], row) => {
+    const top = legend + row * (name + bar + gap);
+    svg.append(el("text", { x: 0, y: top + 13, "font-weight": "bold" }, ruleName(rule)));
+    const y = top + name;
+    let x = 0;
+    for (const s of SEVERITIES) {
+      if (!c[s]) continue;
+      const w = c[s] * scale;
+      const rect = el("rect", { x, y, width: w, height: bar, fill: COLOURS[s], "data-severity": s, "data-rule": rule });
+      rect.append(el("title", {}, `${ruleName(rule)}: ${c[s]} ${s}`));
+      svg.append(rect);
+      if (w > 24) svg.append(el("text", { x: x + w / 2, y: y + bar * 0.72, "text-anchor": "middle", fill: "#fff" }, c[s]));
+      x += w;
+    }
+    svg.append(el("text", { x: x + 6, y: y + bar * 0.72 }, c.violation + c.warning + c.info));
+  });
+  return svg;
 }
 
 function fillFilter(id, values) {
@@ -290,30 +449,85 @@ function fillFilter(id, values) {
   }
 }
 
+function filtersChanged() {
+  page = 0;
+  renderFindings();
+}
+
+// The findings that pass the filters, rule by rule (rules in the order of the counts),
+// PAGE_SIZE to a page, each rule's rows under a heading row.
 function renderFindings() {
   const severity = $("filter-severity").value;
   const citation = $("filter-citation").value;
+  const order = new Map(countsByRule().map(([rule], i) => [rule, i]));
+  const rank = (f) => SEVERITIES.indexOf(f.severity);
   const shown = findings.filter((f) => (!severity || f.severity === severity) &&
-    (!citation || (f.citation || "-") === citation));
+    (!citation || (f.citation || "-") === citation))
+    .sort((a, b) => order.get(ruleOf(a)) - order.get(ruleOf(b)) || rank(a) - rank(b));
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
+  page = Math.min(page, pages - 1);
+  const slice = shown.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
   $("findings").hidden = $("findings-filters").hidden = findings.length === 0;
+  $("findings-pager").hidden = shown.length <= PAGE_SIZE;
+  $("page-label").textContent = `page ${page + 1} of ${pages}`;
+  $("page-previous").disabled = page === 0;
+  $("page-next").disabled = page >= pages - 1;
   $("findings-count").textContent = `${shown.length} of ${findings.length} shown`;
-  $("findings").tBodies[0].replaceChildren(...shown.map((f) => {
+  const table = $("findings");
+  for (const body of [...table.tBodies]) body.remove();
+  let group = null;
+  for (const f of slice) {
+    const rule = ruleOf(f);
+    if (!group || group.dataset.rule !== rule) {
+      group = table.createTBody();
+      group.className = "group";
+      group.dataset.rule = rule;
+      const all = shown.filter((x) => ruleOf(x) === rule).length;
+      const head = document.createElement("tr");
+      const th = text("th", `${ruleName(rule)} — ${all} finding${all === 1 ? "" : "s"}`);
+      th.colSpan = 5;
+      head.append(th);
+      group.append(head);
+    }
     const tr = document.createElement("tr");
+    tr.className = "finding";
+    const id = document.createElement("td");
+    id.append(f.id ? entityLink(f.id) : text("span", f.focus));
+    const evidence = document.createElement("td");
+    (f.evidence || []).forEach((item, i) => {
+      if (i) evidence.append(" → ");
+      evidence.append(ID_LIKE.test(item) ? entityLink(item) : item);
+    });
     tr.append(text("td", f.severity, "sev-" + f.severity), text("td", f.citation || "-"),
-      text("td", f.id || f.focus), text("td", f.message), text("td", (f.evidence || []).join(" → ")));
-    return tr;
-  }));
+      id, text("td", f.message), evidence);
+    group.append(tr);
+  }
+}
+
+// Evidence items that are data-package ids (not sentences, citations or a party's role
+// such as "intermediary") link to their view: one token with a separator or a digit.
+const ID_LIKE = /^(?=[^ ]*[-_.:0-9])[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+function turnPage(step) {
+  page += step;
+  renderFindings();
+  $("findings").scrollIntoView();
 }
 
 // --- start ---------------------------------------------------------------------------
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
   $("as-of").value = new Date().toISOString().slice(0, 10);
   $("search-form").addEventListener("submit", search);
   $("validate-form").addEventListener("submit", validate);
-  $("filter-severity").addEventListener("change", renderFindings);
-  $("filter-citation").addEventListener("change", renderFindings);
+  $("filter-severity").addEventListener("change", filtersChanged);
+  $("filter-citation").addEventListener("change", filtersChanged);
+  $("page-previous").addEventListener("click", () => turnPage(-1));
+  $("page-next").addEventListener("click", () => turnPage(1));
+  document.addEventListener("click", followEntityLinks);
   checkAssets();
+  await showLoaded();  // sets the date first: the derived graph's
   const wanted = new URLSearchParams(location.search).get("entity");
   if (wanted) showEntity(wanted);
+  document.body.dataset.ready = "yes";  // for tests
 });

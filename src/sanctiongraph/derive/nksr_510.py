@@ -41,10 +41,11 @@ from rdflib import RDF, XSD
 from sanctiongraph.analysis.loader import load_ownership_above
 from sanctiongraph.analysis.ownership import OwnershipData, to_units
 from sanctiongraph.derive import DERIVED
+from sanctiongraph.derive.kit import date_value, in_force
 from sanctiongraph.namespaces import CODE, GL, ID, SG, country
 from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
-from sanctiongraph.terms import date_value, decimal_value
+from sanctiongraph.terms import decimal_value
 
 ORDER = 500
 
@@ -87,11 +88,7 @@ class Node:
         return str(cls) in self.all(RDF.type)
 
     def day(self, predicate: object) -> date | None:
-        value = self.one(predicate)
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            return None
+        return date_value(self.one(predicate))
 
 
 @dataclass(frozen=True)
@@ -121,9 +118,7 @@ class License:
     kinds: frozenset[str]
 
     def in_force(self, day: date) -> bool:
-        return (self.effective_from is None or self.effective_from <= day) and (
-            self.effective_until is None or day < self.effective_until
-        )
+        return in_force(day, self.effective_from, self.effective_until)
 
 
 @dataclass
@@ -329,8 +324,7 @@ CHECKS: dict[str, Check] = {
     "510.512-non-commercial": lambda w, a, c: not a.flag(SG.commercial),
     "510.512-education-level": lambda w, a, c: (
         not _education(a)
-        or bool(_codes(a, SG.educationLevel))
-        and _codes(a, SG.educationLevel) <= c.allowed
+        or (bool(_codes(a, SG.educationLevel)) and _codes(a, SG.educationLevel) <= c.allowed)
     ),
     "510.512-education-subjects": lambda w, a, c: (
         not _education(a) or not _excluded(a, SG.subject, c)
@@ -723,6 +717,7 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
     if outcome.outside:
         triples.append(ox.Triple(node, n(SG.outsideModeledVersion), lit(_TRUE, XSD.boolean)))
         return triples
+    assert outcome.license is not None  # only an activity outside the model has none
     for lic, unmet in outcome.unmet.items():
         assessment = n(f"{base}/{lic}")
         triples += [

@@ -55,30 +55,36 @@ branches or holdings terminate.
 
 from __future__ import annotations
 
-import hashlib
 import re
+from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
 
 from sanctiongraph.analysis.ownership import relation_key
-from sanctiongraph.derive import DERIVED
-from sanctiongraph.namespaces import BASE, REF, SG, country, provision
-from sanctiongraph.queries import group_properties, load_query, select_properties, value_blocks
+from sanctiongraph.derive import DERIVED, kit
+from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force_on
+from sanctiongraph.namespaces import REF, SG, country, provision
+from sanctiongraph.queries import (
+    group_properties,
+    load_query,
+    select_properties,
+    select_values,
+    value_blocks,
+)
 from sanctiongraph.store import GraphStore
-from sanctiongraph.terms import date_value, decimal_value
+from sanctiongraph.terms import decimal_value
 
 ORDER = 200
 
 RULE = "fincen-311-dprk"
-DERIVED_BASE = f"{BASE}id/derived/{RULE}/"
-PROV = "http://www.w3.org/ns/prov#"
-ACTIVITY = ox.NamedNode(DERIVED_BASE + "deriver")
+PROVENANCE = RuleProvenance(RULE)
 US = str(country("US"))
 COUNTRY_PREFIX = str(REF) + "country/"
 
@@ -126,7 +132,7 @@ class Holding:
     end: date | None
 
     def in_force(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.start, self.end)
+        return in_force_on(self, as_of)
 
     def exceeds(self, threshold: Decimal) -> bool:
         """The share is certainly more than ``threshold`` percent."""
@@ -150,7 +156,7 @@ class Listing:
     sources: tuple[str, ...]
 
     def in_force(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.start, self.end)
+        return in_force_on(self, as_of)
 
     def cites(self, section_iri: str, citation: str | None) -> bool:
         """The listing names the measure's section as its source."""
@@ -183,7 +189,7 @@ class Measure:
     populations: dict[str, Population] = field(default_factory=dict)
 
     def effective_on(self, as_of: date) -> bool:
-        return _in_interval(as_of, self.effective, self.until)
+        return kit.in_force(as_of, self.effective, self.until)
 
 
 @dataclass(frozen=True)
@@ -243,11 +249,15 @@ def _least(values: set[str]) -> str | None:
     return min(values, key=lambda v: (decimal_value(v) is None, decimal_value(v) or 0, v))
 
 
+# holding, owner, owned, then percent, min, start, end as stated (HOLDING_COLUMNS)
+_HoldingRow = tuple[str, str, str, str | None, str | None, str | None, str | None]
+
+
 def _entity_rows(rows: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
     """Property rows as the rows :meth:`World._add_entities` reads (one fact each)."""
     found = []
     for row in rows:
-        fact, value = ENTITY_FACTS[row["p"]], row["o"]
+        fact, value = ENTITY_FACTS[str(row["p"])], row["o"]
         entry = dict.fromkeys(("id", "jurisdiction", "located", "parent", "fi", "bank", "person"))
         entry["entity"] = row["s"]
         if fact == "type":
@@ -277,7 +287,7 @@ class World:
         self.measures: dict[str, Measure] = {}
         self._read: set[str] = set()  # entities read (found or not)
         self._owners_read: set[str] = set()
-        self._holding_rows: dict[str, tuple] = {}
+        self._holding_rows: dict[str, _HoldingRow] = {}
 
     @classmethod
     def load(cls, store: GraphStore) -> World:
@@ -288,7 +298,7 @@ class World:
                 world.children[parent].append(e.iri)
         for kids in world.children.values():
             kids.sort(key=world.sort_key)
-        rows: dict[str, dict] = {}
+        rows: dict[str, dict[str, Any]] = {}
         for key, facts in sorted(
             group_properties(
                 select_properties(store, LISTINGS, LISTING_FACTS), LISTING_FACTS
@@ -313,7 +323,7 @@ class World:
             )
             for k, r in sorted(rows.items())
         ]
-        for s in store.query(load_query("derive/fincen311-same-as").text):
+        for s in store.query(load_query("derive/fincen-311-dprk-same-as").text):
             world.same_as[s["a"].value].add(s["b"].value)
         citations = {
             s["p"].value: s["c"].value
@@ -322,7 +332,7 @@ class World:
                 f"?p <{SG.citation}> ?c }}"
             )
         }
-        for s in store.query(load_query("derive/fincen311-measures").text):
+        for s in store.query(load_query("derive/fincen-311-dprk-measures").text):
             m = world.measures.setdefault(s["measure"].value, Measure(s["measure"].value))
             m.effective = m.effective or date_value(s["effective"])
             m.until = m.until or date_value(s["until"])
@@ -346,9 +356,11 @@ class World:
                 world.measures[s["m"].value].citation = citations.get(s["p"].value)
         return world
 
-    def _add_entities(self, rows: Iterable[dict]) -> None:
+    def _add_entities(self, rows: Iterable[dict[str, str | None]]) -> None:
         for row in rows:
             iri = row["entity"]
+            if iri is None:
+                continue
             e = self.entities.setdefault(iri, Entity(iri))
             if row["id"] is not None and (e.id is None or row["id"] < e.id):
                 e.id = row["id"]
@@ -357,8 +369,8 @@ class World:
                 ("located", e.located),
                 ("parent", e.parents),
             ):
-                if row[name] is not None:
-                    bucket.add(row[name])
+                if (value := row[name]) is not None:
+                    bucket.add(value)
             e.fi = e.fi or _true(row["fi"])
             e.bank = e.bank or _true(row["bank"])
             e.person = e.person or _true(row["person"])
@@ -395,25 +407,28 @@ class World:
                 ),
                 HOLDING_FACTS,
             )
-            rows: dict[str, tuple] = {}
+            rows: dict[str, _HoldingRow] = {}
             relations = set()
             for key in sorted(facts):
                 found = facts[key]
                 if key in self._holding_rows or str(SG.Ownership) not in found["type"]:
                     continue
                 values = (key, *(_least(found[n]) for n in HOLDING_COLUMNS[1:]))
+                holder_iri, owned_iri = values[1], values[2]
+                if holder_iri is None or owned_iri is None:
+                    continue
                 relation = relation_key(
-                    values[1],
-                    values[2],
+                    holder_iri,
+                    owned_iri,
                     percent=decimal_value(values[3]),
                     minimum=decimal_value(values[4]),
                     start=values[5],
                     end=values[6],
                 )
-                if values[1] is None or values[2] is None or relation in relations:
+                if relation in relations:
                     continue
                 relations.add(relation)
-                rows[key] = values
+                rows[key] = (key, holder_iri, owned_iri, values[3], values[4], values[5], values[6])
             self._holding_rows.update(rows)
             self._owners_read.update(owners)
             self.read_entities(values[2] for values in rows.values())
@@ -663,6 +678,72 @@ def populations(
     return out
 
 
+# --------------------------------------------------------------------------- dated status
+
+
+ACTS = f"""SELECT DISTINCT ?date ?party WHERE {{
+  {{ ?act a <{SG.Transaction}> ; <{SG.transactionDate}> ?date ; <{SG.involves}> ?party . }}
+  UNION {{ ?act <{SG.openedOn}> ?date ; <{SG.heldBy}> ?party . }}
+  FILTER (isIRI(?party))
+}}"""
+
+
+def acts_by_date(store: GraphStore, as_of: date) -> dict[str, set[str]]:
+    """The parties of every dated act on or before ``as_of`` (transactions and account
+    openings), by the date as the data write it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in select_values(store, ACTS):
+        day = date_value(row["date"])
+        if day is not None and day <= as_of and row["party"]:
+            found[str(row["date"])].add(str(row["party"]))
+    return found
+
+
+def change_points(world: World) -> list[date]:
+    """Every day on which a fact the populations read may start or stop being in force
+    (holdings read so far, listings, measures). Between two of them nothing changes."""
+    days: set[date] = set()
+    for holdings in world.holdings_by_owner.values():
+        days.update(d for h in holdings for d in (h.start, h.end) if d is not None)
+    days.update(d for x in world.listings for d in (x.start, x.end) if d is not None)
+    days.update(d for m in world.measures.values() for d in (m.effective, m.until) if d is not None)
+    return sorted(days)
+
+
+def dated_membership_triples(world: World, acts: dict[str, set[str]]) -> list[ox.Triple]:
+    """One ``sg:DatedMembership`` per party of an act and population it belongs to on the
+    act's date. The populations are computed once per stretch of days in which no
+    holding, listing or measure read starts or ends (a day in the same stretch as the
+    last day computed reuses its result: the walk would read the same facts)."""
+    triples: list[ox.Triple] = []
+    computed_on: date | None = None
+    found: list[tuple[Measure, Population, dict[str, Membership]]] = []
+    points: list[date] = []
+    for lexical in sorted(acts, key=lambda text: (date_value(text), text)):
+        day = date_value(lexical)
+        assert day is not None  # acts_by_date keeps only dates
+        if computed_on is None or bisect_right(points, day) != bisect_right(points, computed_on):
+            computed_on, found = day, populations(world, day)
+            points = change_points(world)
+        for _measure, pop, members in found:
+            for party in sorted(acts[lexical] & members.keys()):
+                triples += dated_membership(members[party], pop, lexical)
+    return triples
+
+
+def dated_membership(membership: Membership, pop: Population, lexical: str) -> list[ox.Triple]:
+    node = PROVENANCE.node("dated-membership", f"{membership.entity} {pop.iri} {lexical}")
+    return [
+        ox.Triple(node, _TYPE, _n(SG.DatedMembership)),
+        ox.Triple(node, _n(SG.memberEntity), ox.NamedNode(membership.entity)),
+        ox.Triple(node, _n(SG.memberOfPopulation), ox.NamedNode(pop.iri)),
+        ox.Triple(node, _n(SG.membershipDate), ox.Literal(lexical, datatype=_n(XSD.date))),
+        ox.Triple(node, _BASIS, ox.NamedNode(pop.basis)),
+        ox.Triple(node, _n(SG.membershipEvidence), ox.Literal("; ".join(membership.steps))),
+        *PROVENANCE.triples(node, membership.evidence),
+    ]
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -670,8 +751,6 @@ _TYPE, _CLASSIFICATION = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SG.Classi
 _CLASSIFIED, _BASIS = ox.NamedNode(str(SG.classifiedEntity)), ox.NamedNode(str(SG.legalBasis))
 _EVIDENCE, _ROOT = ox.NamedNode(str(SG.evidencePath)), ox.NamedNode(str(SG.rootInstitution))
 _ASSIGNED, _POPULATION = ox.NamedNode(str(SG.assignedClass)), ox.NamedNode(str(SG.inPopulation))
-_GENERATED_BY = ox.NamedNode(PROV + "wasGeneratedBy")
-_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 
 
 def classification_triples(
@@ -682,9 +761,7 @@ def classification_triples(
     population: str | None = None,
 ) -> list[ox.Triple]:
     key = f"{membership.entity} {cls or ''} {population or ''}"
-    node = ox.NamedNode(
-        DERIVED_BASE + "classification/" + hashlib.sha1(key.encode()).hexdigest()[:16]
-    )
+    node = PROVENANCE.node("classification", key)
     entity = ox.NamedNode(membership.entity)
     out = [
         ox.Triple(node, _TYPE, _CLASSIFICATION),
@@ -692,10 +769,7 @@ def classification_triples(
         ox.Triple(node, _BASIS, ox.NamedNode(basis)),
         ox.Triple(node, _EVIDENCE, ox.Literal("; ".join(membership.steps))),
         ox.Triple(node, _ROOT, ox.NamedNode(membership.root)),
-        ox.Triple(node, _GENERATED_BY, ACTIVITY),
-    ]
-    out += [
-        ox.Triple(node, _DERIVED_FROM, ox.NamedNode(e)) for e in dict.fromkeys(membership.evidence)
+        *PROVENANCE.triples(node, membership.evidence),
     ]
     if cls is not None:
         out.append(ox.Triple(node, _ASSIGNED, ox.NamedNode(cls)))
@@ -725,6 +799,7 @@ def derive(store: GraphStore, as_of: date) -> None:
             triples += classification_triples(
                 world, membership, pop.basis, cls=pop.cls, population=pop.iri
             )
+    triples += dated_membership_triples(world, acts_by_date(store, as_of))
     store.add_triples(DERIVED, triples)
     # With the institutions classified: an account is a correspondent account by what it
     # does (1010.605(c)(1)(i)), not by the type the data give it.
@@ -736,11 +811,6 @@ def derive(store: GraphStore, as_of: date) -> None:
 
 def _n(iri: object) -> ox.NamedNode:
     return ox.NamedNode(str(iri))
-
-
-def _in_interval(day: date, start: date | None, end: date | None) -> bool:
-    """Intervals include their start and exclude their end."""
-    return (start is None or start <= day) and (end is None or day < end)
 
 
 def _true(value: str | None) -> bool:

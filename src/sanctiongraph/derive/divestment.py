@@ -1,0 +1,74 @@
+"""OFAC FAQ 402: entities that stopped being blocked when blocked owners divested.
+
+An entity owned 50 percent or more by blocked persons is blocked; when their aggregate
+share falls below 50 percent because a holding of a blocked owner ends, FAQ 402 says it
+is no longer blocked by the 50 Percent Rule, **provided** the divestment took place
+entirely outside U.S. jurisdiction and involved no U.S. person, and property blocked
+before stays blocked. The data do not record where a sale took place, so this deriver
+only marks such entities for a warning: ``e sg:divestedBelowHalfOn D`` when a holding of
+an owner blocked on the day before ``D`` ends on ``D``, ``e`` was blocked on that day
+before, and ``e`` is not blocked on the as-of date. The status on each date comes from
+the 50 Percent Rule's fixed point (:func:`sanctiongraph.analysis.ownership.compute_status`),
+called once per distinct end date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pyoxigraph as ox
+from rdflib import XSD
+
+from sanctiongraph.analysis.loader import load_ownership_below_listings
+from sanctiongraph.analysis.ownership import NO_END, compute_status
+from sanctiongraph.derive import DERIVED
+from sanctiongraph.namespaces import SG
+from sanctiongraph.store import GraphStore
+
+ORDER = 55  # after the 50 Percent Rule (50)
+
+
+def divestments(store: GraphStore, as_of: date) -> dict[str, str]:
+    """Entity IRI -> the latest day (ISO) on which it stopped being blocked through the
+    end of a holding of a blocked owner, for entities not blocked on ``as_of``."""
+    data = load_ownership_below_listings(store)
+    if not data.l_entity:
+        return {}
+    today = as_of.isoformat()
+    by_end: dict[str, list[int]] = {}
+    for number, end in enumerate(data.h_end):
+        if end != NO_END and end <= today and not data.h_control[number]:
+            by_end.setdefault(end, []).append(number)
+    if not by_end:
+        return {}
+    now = compute_status(data, as_of)
+    found: dict[str, str] = {}
+    for end, numbers in sorted(by_end.items()):
+        owned = {data.h_owned[n] for n in numbers} - now.blocked
+        if not owned:
+            continue
+        before = compute_status(data, (date.fromisoformat(end) - timedelta(days=1)).isoformat())
+        on_end = compute_status(data, end)
+        for n in numbers:
+            entity = data.h_owned[n]
+            if (
+                entity in owned
+                and data.h_owner[n] in before.blocked
+                and entity in before.blocked
+                and entity not in on_end.blocked
+            ):
+                found[data.keys[entity]] = end
+    return found
+
+
+def derive(store: GraphStore, as_of: date) -> None:
+    predicate = ox.NamedNode(str(SG.divestedBelowHalfOn))
+    datatype = ox.NamedNode(str(XSD.date))
+    store.add_triples(
+        DERIVED,
+        [
+            ox.Triple(ox.NamedNode(entity), predicate, ox.Literal(day, datatype=datatype))
+            for entity, day in sorted(divestments(store, as_of).items())
+            if ":" in entity
+        ],
+    )

@@ -1,0 +1,856 @@
+"""31 CFR 561.203 (Iran CAPTA): exposure of foreign financial institutions' transactions.
+
+For every transaction conducted or facilitated by a foreign financial institution (FFI)
+with the Central Bank of Iran or a designated Iranian financial institution, this
+deriver writes one ``sg:ExposureAssessment`` node into the derived graph that says
+which paragraph of 561.203 exposes it (``sg:exposedUnder``: (d)(1), (d)(2), (e)(1),
+(e)(2) or (f)), or which exception keeps it from being sanctionable
+(``sg:exceptedUnder``: (g), (h) or (i)), or which fact the data lack
+(``sg:missingFact``: ``purpose``, ``knowingly``, ``significant``). The shapes in
+``shapes/ifsr-561-203/exposure.ttl`` only read these nodes.
+
+The rules applied (all dates are the transaction's date; intervals include their start
+and exclude their end):
+
+* **Conducting FFI**: the transaction's ``sg:conductedBy`` (which ``derive/types.py``
+  defaults to the holder of the account it went through), a financial institution whose
+  primary jurisdiction (its own ``sg:jurisdiction``, or that of the institution it is a
+  branch of; 31 CFR 561.406) is neither the United States nor Iran, and which is not
+  located in the United States.
+* **Central Bank of Iran**: an ``sg:CentralBank`` whose jurisdiction is Iran.
+* **Designated Iranian financial institution**: a financial institution whose primary
+  jurisdiction is Iran, with an SDN designation under program ``IFSR`` in force on the
+  date. Only ``IFSR`` counts: OFAC FAQs 150 and 172 say the E.O. 13599 blocking of every
+  Iranian bank (tag ``[IRAN]``) does not make a bank a designated Iranian financial
+  institution for these purposes.
+* **With** the Iranian party: it is any party of the transaction (``sg:involves``:
+  counterparty, originator, beneficiary, their institutions, intermediaries) other than
+  the conducting FFI, since 561.407 counts dealings directly or indirectly.
+* **Ownership category** (561.323): ``foreign_central_bank`` for an ``sg:CentralBank``;
+  ``government_owned_or_controlled`` when governments or government bodies of one
+  foreign country own at least 561.323's ``sg:ownedPercentAtLeast`` (50) percent in total
+  (``sg:percent``, else the lower bound
+  ``sg:percentMin``), or one of them holds an ``sg:Control``; else ``privately_owned``.
+  "Otherwise controlled" includes control through a government-owned intermediary: an
+  entity that the government and its bodies own 50 percent or more of together, or
+  control, is counted with them (a fixed point over the holdings in force on the day;
+  ``_World.government_side``), so its stake or control counts as the government's.
+  A branch takes its head office's category.
+* **Paragraph**: privately owned: petroleum purchase (d)(2), anything else (d)(1);
+  government owned or controlled: petroleum purchase or sale (e)(1), anything else
+  (e)(2); foreign central bank: petroleum purchase or sale (f), anything else is not
+  exposed. Each paragraph's start date is its ``sg:effectiveFrom`` in the registry
+  (2012-02-29 for (d)(1), 2012-06-28 for (d)(2), (e)(1) and (f), 2013-02-06 for (e)(2));
+  before it nothing is derived, and a paragraph without one exposes nothing.
+* **Exceptions**, in this order: (g) for (d)(1)/(e)(2) transactions whose purpose is
+  agricultural commodities, food, medicine or medical devices, unless the goods go
+  elsewhere than Iran; (h) for petroleum purchases on a date no presidential
+  ``sg:PetroleumSupplySufficiency`` period covers; (i)-(k) when the FFI's country holds
+  an ``sg:SignificantReductionException`` on the date and the data show every condition
+  we can check: (j)(1) bilateral trade between that country and Iran; (j)(2) for
+  exports to Iran, ``sg:paidTo`` is a national or an entity of that country and not the
+  Government of Iran; for imports from Iran, ``sg:creditedTo`` is an account that
+  (k)(1) the FFI maintains, (k)(2) is in that country, (k)(3) is held by the Central
+  Bank of Iran, the Iranian party or a non-designated Iranian financial institution,
+  (j)(4) is not at a CAPTA-listed institution, and (k)(7)(ii) if it is a special
+  purpose account, is held by the Central Bank of Iran or a non-designated Iranian
+  financial institution. Payments out of the funds (transactions whose
+  ``sg:throughAccount`` is the credited account, dated from the import to the as-of
+  date) must meet (k)(4)-(k)(7): no payment to the Government of Iran, nothing credited to an account in Iran or at a
+  CAPTA-listed institution ((k)(6)); a move to another account of the Iranian side at
+  the same institution must be to a special purpose account in the country held by the
+  Central Bank of Iran or a non-designated Iranian financial institution ((k)(7)), whose
+  own payments out are then held to the same conditions; any other payment must be for
+  a direct export of the country's goods to Iran ((k)(4)) to a national or entity of
+  the country, into an account in the country that the payee holds ((k)(5)).
+  Requirements the data do not show are recorded as ``sg:exceptionNotMet`` and the
+  exposure stands.
+* **Knowingly and significant**: an explicit ``false`` in either ends the assessment
+  (nothing is derived); an empty cell is recorded as ``sg:missingFact`` instead of a
+  guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import RDF, XSD
+
+from sanctiongraph.analysis.ownership import RelationKey, relation_key
+from sanctiongraph.derive import DERIVED
+from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force
+from sanctiongraph.namespaces import CODE, REF, SG, provision
+from sanctiongraph.queries import group_properties, select_properties, select_values, value_blocks
+from sanctiongraph.store import GraphStore
+from sanctiongraph.terms import decimal_value
+
+ORDER = 300
+
+RULE = "ifsr-561-203"
+PROVENANCE = RuleProvenance(RULE)
+
+US, IR = str(REF["country/US"]), str(REF["country/IR"])
+SDN, CAPTA = str(REF["list/SDN"]), str(REF["list/CAPTA"])
+IFSR = str(REF["program/IFSR"])
+PETROLEUM_PURCHASE = str(CODE["purpose/petroleum_purchase"])
+PETROLEUM_SALE = str(CODE["purpose/petroleum_sale"])
+HUMANITARIAN_G = {
+    str(CODE[f"purpose/{p}"])
+    for p in ("agricultural_commodities", "food", "medicine", "medical_devices")
+}
+
+#: The paragraphs whose start date (``sg:effectiveFrom`` in the registry) bounds exposure.
+DATED_PARAGRAPHS = ("(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)")
+#: The definition whose ``sg:ownedPercentAtLeast`` makes an institution government owned.
+GOVERNMENT_OWNED_DEFINITION = provision("31 CFR 561.323")
+PRIVATE, GOVERNMENT, CENTRAL_BANK = (
+    "privately_owned",
+    "government_owned_or_controlled",
+    "foreign_central_bank",
+)
+
+P = {
+    k: provision(f"31 CFR 561.203{k}")
+    for k in (
+        "(d)(1)",
+        "(d)(2)",
+        "(e)(1)",
+        "(e)(2)",
+        "(f)",
+        "(g)",
+        "(h)",
+        "(i)",
+        "(j)(1)",
+        "(j)(2)",
+        "(j)(4)",
+        "(k)",
+        "(k)(1)",
+        "(k)(2)",
+        "(k)(3)",
+        "(k)(4)",
+        "(k)(5)",
+        "(k)(6)",
+        "(k)(7)",
+        "(k)(7)(ii)",
+    )
+}
+
+PREFIXES = f"PREFIX sg: <{SG._NS}>\nPREFIX rdf: <{RDF}>\n"
+
+
+# A designation, holding, determination, account, transaction or assessment as read or
+# written here: its facts by name (the keys are the ones _gather and assess write).
+Record = dict[str, Any]
+
+
+@dataclass
+class _World:
+    """What the rule reads, gathered with a few whole-graph queries."""
+
+    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    jurisdiction: dict[str, str] = field(default_factory=dict)
+    located: dict[str, str] = field(default_factory=dict)
+    parent: dict[str, str] = field(default_factory=dict)
+    designations: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    holdings: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    determinations: list[Record] = field(default_factory=list)
+    accounts: dict[str, Record] = field(default_factory=dict)
+    #: Payments out of each account that some transaction credits (561.203(k)(4)-(k)(7)).
+    payments_out: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    #: Each dated paragraph's first day (registry ``sg:effectiveFrom``); one without
+    #: a start date in the registry exposes nothing.
+    starts: dict[str, date] = field(default_factory=dict)
+    #: 561.323's share at or above which governments of one country own an institution.
+    government_share: Decimal | None = None
+    _sides: dict[date, dict[str, str]] = field(default_factory=dict)
+
+    def government_side(self, day: date) -> dict[str, str]:
+        """Each foreign government and government body, and each entity they own 50
+        percent or more of together or control, directly or through such entities, on
+        ``day``, with the country whose government it is or belongs to (561.323)."""
+        found = self._sides.get(day)
+        if found is not None:
+            return found
+        found = {
+            e: self.jurisdiction[e]
+            for e, types in self.types.items()
+            if (str(SG.Government) in types or str(SG.GovernmentBody) in types)
+            and self.jurisdiction.get(e) not in (None, US)
+        }
+        by_owner: dict[str, list[Record]] = defaultdict(list)
+        for owned, holdings in self.holdings.items():
+            for h in holdings:
+                if in_force(day, h["start"], h["end"]):
+                    by_owner[h["owner"]].append({**h, "owned": owned})
+        sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        stack = list(found)
+        while stack:
+            owner = stack.pop()
+            country = found[owner]
+            for h in by_owner.get(owner, ()):
+                owned = h["owned"]
+                if owned in found:
+                    continue
+                sums[(country, owned)] += h["percent"]
+                share = self.government_share
+                if h["control"] or (share is not None and sums[(country, owned)] >= share):
+                    found[owned] = country
+                    stack.append(owned)
+        self._sides[day] = found
+        return found
+
+    def is_a(self, entity: str, cls: object) -> bool:
+        return str(cls) in self.types.get(entity, set())
+
+    def head_office(self, entity: str) -> str:
+        """The institution of which ``entity`` is a branch (itself when it is none)."""
+        seen = set()
+        while entity in self.parent and entity not in seen:
+            seen.add(entity)
+            entity = self.parent[entity]
+        return entity
+
+    def primary_country(self, entity: str) -> str | None:
+        """561.406: where the institution (or the one it is a branch of) is organized."""
+        return self.jurisdiction.get(self.head_office(entity))
+
+    def listing(
+        self, entity: str, list_iri: str, day: date, program: str | None = None
+    ) -> Record | None:
+        """A designation of ``entity`` (or its head office) on ``list_iri`` in force on ``day``."""
+        for who in (entity, self.parent.get(entity)):
+            for d in self.designations.get(who, []) if who else []:
+                if (
+                    d["list"] == list_iri
+                    and in_force(day, d["start"], d["end"], start_required=True)
+                    and (program is None or program in d["programs"])
+                ):
+                    return d
+        return None
+
+    def is_central_bank_of_iran(self, entity: str) -> bool:
+        return self.is_a(entity, SG.CentralBank) and self.primary_country(entity) == IR
+
+    def is_iranian_fi(self, entity: str) -> bool:
+        return self.is_a(entity, SG.FinancialInstitution) and self.primary_country(entity) == IR
+
+    def designated_iranian_fi(self, entity: str, day: date) -> Record | None:
+        if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
+            return None
+        return self.listing(entity, SDN, day, IFSR)
+
+    def government_of_iran(self, entity: str) -> bool:
+        return self.is_central_bank_of_iran(entity) or (
+            (self.is_a(entity, SG.Government) or self.is_a(entity, SG.GovernmentBody))
+            and self.jurisdiction.get(entity) == IR
+        )
+
+    def category(self, ffi: str, day: date) -> tuple[str, list[str]]:
+        """The 561.323 ownership category of ``ffi`` on ``day``, with the holdings used."""
+        head = self.head_office(ffi)
+        if self.is_a(ffi, SG.CentralBank) or self.is_a(head, SG.CentralBank):
+            return CENTRAL_BANK, []
+        shares: dict[str, Decimal] = defaultdict(Decimal)
+        used: dict[str, list[str]] = defaultdict(list)
+        holdings = self.holdings.get(ffi, []) + (self.holdings.get(head, []) if head != ffi else [])
+        side = self.government_side(day)
+        for h in holdings:
+            country = side.get(h["owner"])
+            if country is None or not in_force(day, h["start"], h["end"]):
+                continue
+            if h["control"]:
+                return GOVERNMENT, [h["iri"]]
+            shares[country] += h["percent"]
+            used[country].append(h["iri"])
+        for country, total in shares.items():
+            if self.government_share is not None and total >= self.government_share:
+                return GOVERNMENT, used[country]
+        return PRIVATE, []
+
+
+def _gather(store: GraphStore) -> _World:
+    w = _World()
+
+    def q(select: str) -> list[dict[str, Any]]:  # the pattern binds every column
+        return select_values(store, PREFIXES + select)
+
+    for s in q("""SELECT ?e ?t WHERE {
+               VALUES ?t { sg:FinancialInstitution sg:CentralBank sg:Government
+                           sg:GovernmentBody sg:Person sg:SpecialPurposeAccount }
+               ?e rdf:type ?t }"""):
+        w.types[s["e"]].add(s["t"])
+    for s in q("SELECT ?e ?c WHERE { ?e sg:jurisdiction ?c }"):
+        w.jurisdiction[s["e"]] = s["c"]
+    for s in q("SELECT ?e ?c WHERE { ?e sg:locatedIn ?c }"):
+        w.located[s["e"]] = s["c"]
+    for s in q("SELECT ?e ?p WHERE { ?e sg:branchOf ?p }"):
+        w.parent[s["e"]] = s["p"]
+    for key, facts in sorted(
+        group_properties(
+            select_properties(store, f"?s <{SG.designates}> ?e", _DESIGNATION_FACTS),
+            _DESIGNATION_FACTS,
+        ).items()
+    ):
+        start = min(filter(None, map(date_value, facts["startDate"])), default=None)
+        lists = facts["onList"]
+        if start is None or not lists:
+            continue
+        end = max(filter(None, map(date_value, facts["endDate"])), default=None)
+        for entity in sorted(facts["designates"]):
+            for list_iri in sorted(lists):
+                w.designations[entity].append(
+                    {
+                        "iri": key,
+                        "list": list_iri,
+                        "start": start,
+                        "end": end,
+                        "programs": set(facts["underProgram"]),
+                    }
+                )
+    # Only the holdings of governments and government bodies, and of what they hold,
+    # level by level, count (561.323). One relation stated by several holdings (several
+    # sources) counts once.
+    relations: set[RelationKey] = set()
+    for key, facts in _government_holdings(store):
+        types = facts["type"]
+        kinds = [
+            kind == str(SG.Control)
+            for kind in (str(SG.Ownership), str(SG.Control))
+            if kind in types
+        ]
+        shares = [
+            d for d in map(decimal_value, facts["percent"] or facts["percentMin"]) if d is not None
+        ]
+        percent = min(shares, default=Decimal(0))  # stated twice, differently: the least
+        start = min(filter(None, map(date_value, facts["startDate"])), default=None)
+        end = max(filter(None, map(date_value, facts["endDate"])), default=None)
+        for control in kinds:
+            for owner in sorted(facts["owner"]):
+                for owned in sorted(facts["owned"]):
+                    relation = relation_key(
+                        owner, owned, control=control, percent=percent, start=start, end=end
+                    )
+                    if relation not in relations:
+                        relations.add(relation)
+                        w.holdings[owned].append(
+                            {
+                                "iri": key,
+                                "owner": owner,
+                                "percent": percent,
+                                "control": control,
+                                "start": start,
+                                "end": end,
+                            }
+                        )
+    for s in q("""SELECT ?x ?t ?country ?start ?end WHERE {
+               VALUES ?t { sg:SignificantReductionException sg:PetroleumSupplySufficiency }
+               ?x rdf:type ?t ; sg:startDate ?start .
+               OPTIONAL { ?x sg:country ?country } OPTIONAL { ?x sg:endDate ?end } }"""):
+        w.determinations.append(
+            {
+                "iri": s["x"],
+                "type": s["t"],
+                "country": s["country"],
+                "start": date_value(s["start"]),
+                "end": date_value(s["end"]),
+            }
+        )
+    by_iri = {str(P[k]): k for k in DATED_PARAGRAPHS}
+    for s in q(f"""SELECT ?p ?start WHERE {{
+               VALUES ?p {{ {" ".join(f"<{iri}>" for iri in sorted(by_iri))} }}
+               ?p sg:effectiveFrom ?start }}"""):
+        start = date_value(s["start"])
+        key = by_iri[str(s["p"])]
+        if start is not None and (key not in w.starts or start < w.starts[key]):
+            w.starts[key] = start
+    shares = [
+        d
+        for s in q(
+            f"SELECT ?v WHERE {{ <{GOVERNMENT_OWNED_DEFINITION}> sg:ownedPercentAtLeast ?v }}"
+        )
+        if (d := decimal_value(s["v"])) is not None
+    ]
+    w.government_share = min(shares, default=None)
+    for s in q("""SELECT ?a ?by ?holder ?where WHERE {
+               ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
+               OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
+        w.accounts[s["a"]] = {"by": s["by"], "holder": s["holder"], "where": s["where"]}
+    payments: dict[str, Record] = {}
+    for s in q("""SELECT ?tx ?account ?date ?paid ?credited ?origin ?dest WHERE {
+               ?credit sg:creditedTo ?account .
+               ?tx sg:throughAccount ?account ; sg:transactionDate ?date .
+               OPTIONAL { ?tx sg:paidTo ?paid }
+               OPTIONAL { ?tx sg:creditedTo ?credited } OPTIONAL { ?tx sg:goodsOrigin ?origin }
+               OPTIONAL { ?tx sg:goodsDestination ?dest } }"""):
+        entry = payments.setdefault(
+            f"{s['tx']} {s['account']}",
+            {
+                "tx": s["tx"],
+                "account": s["account"],
+                "date": None,
+                "paid": None,
+                "credited": None,
+                "origin": None,
+                "dest": None,
+            },
+        )
+        for name in ("date", "paid", "credited", "origin", "dest"):
+            value = date_value(s[name]) if name == "date" else s[name]
+            if value is not None and (entry[name] is None or value < entry[name]):
+                entry[name] = value  # several values: the least, as elsewhere
+    for entry in sorted(payments.values(), key=lambda e: (e["date"] or date.min, e["tx"])):
+        if entry["date"] is not None:
+            w.payments_out[entry["account"]].append(entry)
+    return w
+
+
+def _government_holdings(store: GraphStore) -> list[tuple[str, dict[str, set[str]]]]:
+    """The holdings of governments and government bodies, and of every entity below
+    them (level by level), grouped by holding node."""
+    level: set[str] = {
+        str(row["owner"])
+        for row in select_values(
+            store,
+            f"""SELECT DISTINCT ?owner WHERE {{
+        VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }}""",
+        )
+    }
+    reached = set(level)
+    found: dict[str, dict[str, set[str]]] = {}
+    while level:
+        rows = [
+            row
+            for values in value_blocks(level)
+            for row in select_properties(
+                store, f"VALUES ?owner {{ {values} }} ?s <{SG.owner}> ?owner .", _HOLDING_FACTS
+            )
+        ]
+        grouped = group_properties(rows, _HOLDING_FACTS)
+        found.update(grouped)
+        level = {o for facts in grouped.values() for o in facts["owned"]} - reached
+        reached |= level
+    return sorted(found.items())
+
+
+_TRANSACTION_FACTS = {
+    str(SG[name]): name
+    for name in (
+        "transactionDate",
+        "conductedBy",
+        "involves",
+        "purpose",
+        "knowingly",
+        "significant",
+        "goodsOrigin",
+        "goodsDestination",
+        "paidTo",
+        "creditedTo",
+    )
+}
+
+
+_DESIGNATION_FACTS = {
+    str(SG[name]): name for name in ("designates", "onList", "startDate", "endDate", "underProgram")
+}
+_HOLDING_FACTS = {
+    str(RDF.type): "type",
+    **{
+        str(SG[name]): name
+        for name in ("owner", "owned", "percent", "percentMin", "startDate", "endDate")
+    },
+}
+
+
+def _one(values: set[str]) -> str | None:
+    """One value of a property (the least, when the data give several)."""
+    return min(values) if values else None
+
+
+def _flag(values: set[str]) -> str | None:
+    """A boolean fact; sources that disagree leave it unknown (a missing fact)."""
+    return next(iter(values)) if len(values) == 1 else None
+
+
+def _transactions(store: GraphStore) -> dict[tuple[str, str], Record]:
+    """Each (transaction, conducting institution) with the transaction's facts. Read one
+    property per row, so that a transaction loaded in several graphs costs a row per
+    copy and property instead of one per combination of copies."""
+    txs: dict[tuple[str, str], Record] = {}
+    facts = group_properties(
+        select_properties(store, f"?s a <{SG.Transaction}>", _TRANSACTION_FACTS), _TRANSACTION_FACTS
+    )
+    for tx, values in sorted(facts.items()):
+        day = min(filter(None, map(date_value, values["transactionDate"])), default=None)
+        if day is None:
+            continue
+        for ffi in sorted(values["conductedBy"]):
+            parties = values["involves"] - {ffi}
+            if not parties:
+                continue
+            txs[(tx, ffi)] = {
+                "tx": tx,
+                "ffi": ffi,
+                "date": day,
+                "parties": parties,
+                "purpose": _one(values["purpose"]),
+                "knowingly": _flag(values["knowingly"]),
+                "significant": _flag(values["significant"]),
+                "origin": _one(values["goodsOrigin"]),
+                "dest": _one(values["goodsDestination"]),
+                "paid_to": _one(values["paidTo"]),
+                "credited": _one(values["creditedTo"]),
+            }
+    return txs
+
+
+def _sre_failures(
+    w: _World, t: Record, ffi: str, country: str, iranian: set[str], as_of: date
+) -> list[str]:
+    """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
+    failures = []
+    origin, dest, day = t["origin"], t["dest"], t["date"]
+    if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
+        return ["(j)(1)"]
+    if dest == IR:  # funds are owed to the country's exporter: (j)(2)
+        payee = t["paid_to"]
+        national = payee is not None and w.jurisdiction.get(payee) == country
+        if not national or w.government_of_iran(payee):
+            failures.append("(j)(2)")
+    else:  # funds are owed to Iran: (j)(3)-(j)(4) and (k)
+        account = w.accounts.get(t["credited"] or "")
+        if account is None:
+            return ["(k)"]
+        if account["by"] != ffi and w.parent.get(account["by"]) != ffi:
+            failures.append("(k)(1)")
+        if account["where"] != country:
+            failures.append("(k)(2)")
+        holder = account["holder"]
+        non_designated_iranian_fi = (
+            w.is_iranian_fi(holder) and w.designated_iranian_fi(holder, day) is None
+        )
+        iranian_party = holder in iranian - {ffi} and w.primary_country(holder) == IR
+        if not (w.is_central_bank_of_iran(holder) or iranian_party or non_designated_iranian_fi):
+            failures.append("(k)(3)")
+        if w.listing(account["by"], CAPTA, day) is not None:
+            failures.append("(j)(4)")
+        if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
+            w.is_central_bank_of_iran(holder) or non_designated_iranian_fi
+        ):
+            failures.append("(k)(7)(ii)")
+        failures += [
+            f
+            for f in _payment_failures(w, ffi, country, t["credited"], day, as_of)
+            if f not in failures
+        ]
+    return failures
+
+
+def _payment_failures(
+    w: _World, ffi: str, country: str, account: str, since: date, as_of: date
+) -> list[str]:
+    """(k)(4)-(k)(7): the conditions that payments out of the funds credited to
+    ``account`` (from ``since`` to ``as_of``), and out of the special purpose accounts
+    they were moved to, do not show to be met."""
+    failures: list[str] = []
+
+    def fail(paragraph: str) -> None:
+        if paragraph not in failures:
+            failures.append(paragraph)
+
+    queue, seen = [account], {account}
+    while queue:
+        for p in w.payments_out.get(queue.pop(0), []):
+            if not since <= p["date"] <= as_of:
+                continue
+            target = w.accounts.get(p["credited"] or "")
+            if p["paid"] and w.government_of_iran(p["paid"]):
+                fail("(k)(6)")
+            if target is not None and (
+                target["where"] == IR or w.listing(target["by"], CAPTA, p["date"]) is not None
+            ):
+                fail("(k)(6)")
+            if (
+                target is not None
+                and ffi in (target["by"], w.parent.get(target["by"]))
+                and w.primary_country(target["holder"]) == IR
+            ):
+                # a move to another account of the Iranian side at the same institution
+                holder = target["holder"]
+                if not (
+                    target["where"] == country
+                    and w.is_a(p["credited"], SG.SpecialPurposeAccount)
+                    and (
+                        w.is_central_bank_of_iran(holder)
+                        or (
+                            w.is_iranian_fi(holder)
+                            and w.designated_iranian_fi(holder, p["date"]) is None
+                        )
+                    )
+                ):
+                    fail("(k)(7)")
+                elif p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply to it in full
+                    seen.add(p["credited"])
+                    queue.append(p["credited"])
+                continue
+            if not (p["origin"] == country and p["dest"] == IR):
+                fail("(k)(4)")
+            payee = p["paid"] or (target["holder"] if target is not None else None)
+            if (
+                payee is None
+                or w.jurisdiction.get(payee) != country
+                or (
+                    target is not None and (target["where"] != country or target["holder"] != payee)
+                )
+            ):
+                fail("(k)(5)")
+    return failures
+
+
+def assess(w: _World, t: Record, as_of: date) -> Record | None:
+    """The assessment of one (transaction, conducting institution), or None."""
+    ffi, day = t["ffi"], t["date"]
+    country = w.primary_country(ffi)
+    if (
+        day > as_of
+        or not w.is_a(ffi, SG.FinancialInstitution)
+        or country in (None, US, IR)
+        or w.located.get(ffi) == US
+    ):
+        return None
+    parties, evidence = [], []
+    for party in sorted(t["parties"]):
+        if w.is_central_bank_of_iran(party):
+            parties.append(party)
+        elif (listing := w.designated_iranian_fi(party, day)) is not None:
+            parties.append(party)
+            evidence.append(listing["iri"])
+    if not parties:
+        return None
+    if "false" in (t["knowingly"], t["significant"]):
+        return None
+    category, holdings = w.category(ffi, day)
+    result = {
+        "tx": t["tx"],
+        "ffi": ffi,
+        "parties": parties,
+        "category": category,
+        "evidence": evidence + holdings,
+        "missing": [],
+        "not_met": [],
+    }
+    purpose = t["purpose"]
+    if purpose is None:
+        result["missing"].append("purpose")
+        return result
+    petroleum = purpose in (PETROLEUM_PURCHASE, PETROLEUM_SALE)
+    if category == PRIVATE:
+        paragraph = "(d)(2)" if purpose == PETROLEUM_PURCHASE else "(d)(1)"
+    elif category == GOVERNMENT:
+        paragraph = "(e)(1)" if petroleum else "(e)(2)"
+    elif petroleum:
+        paragraph = "(f)"
+    else:
+        return None  # (f): a foreign central bank is exposed only for petroleum
+    start = w.starts.get(paragraph)
+    if start is None or day < start:
+        return None
+    if paragraph in ("(d)(1)", "(e)(2)") and purpose in HUMANITARIAN_G and t["dest"] in (None, IR):
+        return {**result, "excepted": "(g)"}
+    if purpose == PETROLEUM_PURCHASE:
+        covering = [
+            d
+            for d in w.determinations
+            if d["type"] == str(SG.PetroleumSupplySufficiency)
+            and in_force(day, d["start"], d["end"], start_required=True)
+        ]
+        if not covering:
+            return {**result, "excepted": "(h)"}
+        result["evidence"] += [d["iri"] for d in covering]
+    sre = [
+        d
+        for d in w.determinations
+        if d["type"] == str(SG.SignificantReductionException)
+        and d["country"] == country
+        and in_force(day, d["start"], d["end"], start_required=True)
+    ]
+    if sre:
+        failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of)
+        if not failures:
+            return {
+                **result,
+                "excepted": "(i)",
+                "evidence": result["evidence"] + [d["iri"] for d in sre],
+            }
+        result["not_met"] = failures
+    result["missing"] = [f for f in ("knowingly", "significant") if t[f] is None]
+    if not result["missing"]:
+        result["exposed"] = paragraph
+    return result
+
+
+def _triples(a: Record) -> list[ox.Triple]:
+    node = PROVENANCE.node("exposure", f"{a['tx']} {a['ffi']}")
+    n = ox.NamedNode
+    string = n(str(XSD.string))
+    out = [
+        ox.Triple(node, n(str(RDF.type)), n(str(SG.ExposureAssessment))),
+        ox.Triple(node, n(str(SG.assessedTransaction)), n(a["tx"])),
+        ox.Triple(node, n(str(SG.assessedInstitution)), n(a["ffi"])),
+        ox.Triple(node, n(str(SG.ownershipCategory)), ox.Literal(a["category"], datatype=string)),
+        *PROVENANCE.triples(node, [a["tx"], *a["evidence"]]),
+    ]
+    out += [ox.Triple(node, n(str(SG.iranianParty)), n(p)) for p in a["parties"]]
+    out += [
+        ox.Triple(node, n(str(SG.missingFact)), ox.Literal(m, datatype=string))
+        for m in a["missing"]
+    ]
+    out += [ox.Triple(node, n(str(SG.exceptionNotMet)), n(str(P[f]))) for f in a["not_met"]]
+    if "exposed" in a:
+        out.append(ox.Triple(node, n(str(SG.exposedUnder)), n(str(P[a["exposed"]]))))
+    if "excepted" in a:
+        out.append(ox.Triple(node, n(str(SG.exceptedUnder)), n(str(P[a["excepted"]]))))
+    return out
+
+
+def assessments(store: GraphStore, as_of: date) -> list[Record]:
+    world = _gather(store)
+    found = (assess(world, t, as_of) for t in _transactions(store).values())
+    return [
+        a for a in found if a is not None and ("exposed" in a or "excepted" in a or a["missing"])
+    ]
+
+
+_CAPTA_SECTIONS = """SELECT ?section ?citation ?program ?default WHERE {
+  ?section sg:captaOpeningDuty ?duty ; sg:citation ?citation .
+  OPTIONAL { ?section sg:captaProgram ?program }
+  OPTIONAL { ?section sg:captaDefaultAuthority ?default } }"""
+_CAPTA_LISTINGS = f"""SELECT ?d ?program ?reference ?source WHERE {{
+  ?d sg:onList <{CAPTA}> .
+  OPTIONAL {{ ?d sg:underProgram ?program }}
+  OPTIONAL {{ ?d sg:sourceReference ?reference }}
+  OPTIONAL {{ ?d <http://purl.org/dc/terms/source> ?source }} }}"""
+
+
+def capta_authorities(store: GraphStore) -> dict[str, set[str]]:
+    """The section(s) under which each CAPTA listing was made (``sg:captaAuthority``): the
+    sections it cites, else those whose ``sg:captaProgram`` its program is, else, with
+    no program, the ``sg:captaDefaultAuthority`` sections. All from the registry."""
+    sections: dict[str, dict[str, Any]] = {}
+    for row in select_values(store, PREFIXES + _CAPTA_SECTIONS):
+        entry = sections.setdefault(
+            str(row["section"]),
+            {
+                "pattern": re.compile(
+                    re.escape(str(row["citation"])).replace(r"\ ", r"\s+") + r"(?![0-9.])"
+                ),
+                "programs": set(),
+                "default": False,
+            },
+        )
+        if row["program"]:
+            entry["programs"].add(str(row["program"]))
+        entry["default"] = entry["default"] or row["default"] in ("true", "1")
+    listings: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in select_values(store, PREFIXES + _CAPTA_LISTINGS):
+        for name in ("program", "reference", "source"):
+            if row[name]:
+                listings[str(row["d"])][name].add(str(row[name]))
+        listings[str(row["d"])]  # a listing with none of them
+    found: dict[str, set[str]] = {}
+    for listing, facts in listings.items():
+        cited = {
+            s
+            for s, e in sections.items()
+            if any(src == s or src.startswith(s + "-") for src in facts["source"])
+            or any(e["pattern"].search(ref) for ref in facts["reference"])
+        }
+        by_program = {s for s, e in sections.items() if facts["program"] & e["programs"]}
+        default = (
+            {s for s, e in sections.items() if e["default"]} if not facts["program"] else set()
+        )
+        chosen = cited or by_program or default
+        if chosen:
+            found[listing] = chosen
+    return found
+
+
+def authority_triples(store: GraphStore) -> list[ox.Triple]:
+    predicate = ox.NamedNode(str(SG.captaAuthority))
+    return [
+        ox.Triple(ox.NamedNode(listing), predicate, ox.NamedNode(section))
+        for listing, chosen in sorted(capta_authorities(store).items())
+        for section in sorted(chosen)
+        if ":" in listing
+    ]
+
+
+_VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end WHERE {{
+  ?d sg:captaAuthority ?section ; sg:hasCondition ?condition ; sg:startDate ?start ;
+     sg:measure <{CODE["measure/strict_conditions"]}> .
+  ?section sg:captaConditionDuty ?duty .
+  ?condition a sg:VolumeLimitCondition ; sg:limitCount ?count ; sg:limitPeriodDays ?days .
+  OPTIONAL {{ ?d sg:endDate ?end }}
+  {{ ?d sg:designates ?holder }} UNION {{ ?holder sg:branchOf ?head . ?d sg:designates ?head }}
+  ?account sg:heldBy ?holder ; sg:accountLocatedIn <{US}> ; rdf:type ?type .
+  FILTER (?type IN (sg:CorrespondentAccount, sg:PayableThroughAccount))
+  ?tx sg:throughAccount ?account ; sg:transactionDate ?date . }}"""
+
+
+def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]]:
+    """(transaction, condition) for each transaction that is more than a volume-limit
+    condition allows through its account: counting the transactions through that account
+    dated within the listing and on or before ``as_of``, in date order (then by IRI, as
+    the data give no time of day), in the condition's period of days that ends on the
+    transaction's day."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
+        day, start, end = date_value(row["date"]), date_value(row["start"]), date_value(row["end"])
+        count, days = decimal_value(row["count"]), decimal_value(row["days"])
+        if (
+            day is None
+            or day > as_of
+            or not in_force(day, start, end, start_required=True)
+            or count is None
+            or days is None
+            or count < 0
+            or days < 1
+        ):
+            continue
+        group = groups.setdefault(
+            (str(row["condition"]), str(row["account"])),
+            {"count": count, "days": days, "txs": set()},
+        )
+        group["txs"].add((day, str(row["tx"])))
+    breaches: set[tuple[str, str]] = set()
+    for (condition, _account), group in groups.items():
+        ordered = sorted(group["txs"])
+        first = 0
+        for i, (day, tx) in enumerate(ordered):
+            while (day - ordered[first][0]).days >= group["days"]:
+                first += 1
+            if i - first + 1 > group["count"]:
+                breaches.add((tx, condition))
+    return breaches
+
+
+def derive(store: GraphStore, as_of: date) -> None:
+    store.add_triples(DERIVED, authority_triples(store))
+    exceeds = ox.NamedNode(str(SG.exceedsVolumeLimit))
+    store.add_triples(
+        DERIVED,
+        [
+            ox.Triple(ox.NamedNode(tx), exceeds, ox.NamedNode(condition))
+            for tx, condition in sorted(volume_limit_breaches(store, as_of))
+            if ":" in tx and ":" in condition
+        ],
+    )
+    triples: list[ox.Triple] = []
+    for a in assessments(store, as_of):
+        triples += _triples(a)
+    store.add_triples(DERIVED, triples)

@@ -1,0 +1,265 @@
+"""*Possibly listed* (issue 17 item 2): a listing whose status is unknown on a day
+(publications that disagree) makes the entry possibly listed, and what rests on it
+possibly blocked, in the 50 Percent Rule, ``owners``, the deriver and the shapes.
+
+The history is the four real SDN publications of tests/fixtures/imports/ofac-csv/history
+(2021-08-18, 2022-03-01, 2022-12-02, 2023-06-01), imported as ``sanctiongraph import``
+does; every boundary is checked one day either side.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sanctiongraph.analysis.ownership import (
+    BLOCKED,
+    NOT_BLOCKED,
+    POSSIBLY_BLOCKED,
+    OwnershipData,
+    compute_status,
+    status_in_words,
+    summary,
+)
+
+HISTORY = Path(__file__).parent / "fixtures" / "imports" / "ofac-csv" / "history"
+FTB = "ofac:15603"  # in every publication (NPWMD)
+SBER = "ofac:17018"  # appears between 2022-03-01 and 2022-12-02
+LEFT = "ofac:7508"  # leaves between 2022-03-01 and 2022-12-02
+
+
+@pytest.fixture(scope="module")
+def history_store(tmp_path_factory):
+    """The four publications imported, and a bank package: `front` is 60 % owned by
+    Sberbank (possibly listed in 2022), `other` 60 % by the entry that left."""
+    from sanctiongraph.imports import import_lists
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.loading import load_bundled, load_sources
+    from sanctiongraph.store import open_store
+
+    folder = tmp_path_factory.mktemp("history")
+    lists = folder / "lists"
+    import_lists("ofac-csv", [HISTORY], lists, None)
+    _append(
+        lists / "entities.csv",
+        [
+            {"id": "front", "name": "Front Co", "kind": "company", "jurisdiction": "CY"},
+            {"id": "other", "name": "Other Co", "kind": "company", "jurisdiction": "CY"},
+        ],
+    )
+    _append(
+        lists / "ownership.csv",
+        [
+            {"owner": SBER, "owned": "front", "percent": "60"},
+            {"owner": LEFT, "owned": "other", "percent": "60"},
+        ],
+    )
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    load_sources(store, read_sources([lists]))
+    return store
+
+
+def _append(path: Path, rows: list[dict[str, str]]) -> None:
+    """Add ``rows`` to a CSV file of the package (written with their columns if absent)."""
+    if not path.exists():
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.DictWriter(handle, list(rows[0])).writeheader()
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        csv.DictWriter(handle, header).writerows(rows)
+
+
+def _status(store, entity: str, day: str) -> str:
+    from sanctiongraph.analysis.loader import owners
+
+    return owners(store, entity, date.fromisoformat(day))["status"]
+
+
+@pytest.mark.parametrize(
+    ("entity", "day", "expected"),
+    [
+        # Before the first publication the listing is unknown; from it on, listed; the
+        # publications that agree keep it listed; after the last the last status holds.
+        (FTB, "2021-08-17", POSSIBLY_BLOCKED),
+        (FTB, "2021-08-18", BLOCKED),
+        (FTB, "2022-03-01", BLOCKED),
+        (FTB, "2022-03-02", BLOCKED),
+        (FTB, "2023-06-01", BLOCKED),
+        (FTB, "2023-06-02", BLOCKED),
+        # Absent on 2022-03-01, present on 2022-12-02: possibly listed in between.
+        (SBER, "2022-03-01", NOT_BLOCKED),
+        (SBER, "2022-03-02", POSSIBLY_BLOCKED),
+        (SBER, "2022-12-01", POSSIBLY_BLOCKED),
+        (SBER, "2022-12-02", BLOCKED),
+        (SBER, "2023-06-02", BLOCKED),
+        ("front", "2022-03-01", NOT_BLOCKED),
+        ("front", "2022-03-02", POSSIBLY_BLOCKED),
+        ("front", "2022-12-01", POSSIBLY_BLOCKED),
+        ("front", "2022-12-02", BLOCKED),
+        # Delisting the other way round: present on 2022-03-01, absent on 2022-12-02.
+        (LEFT, "2022-03-01", BLOCKED),
+        (LEFT, "2022-03-02", POSSIBLY_BLOCKED),
+        (LEFT, "2022-12-01", POSSIBLY_BLOCKED),
+        (LEFT, "2022-12-02", NOT_BLOCKED),
+        (LEFT, "2023-06-02", NOT_BLOCKED),
+        ("other", "2022-03-01", BLOCKED),
+        ("other", "2022-03-02", POSSIBLY_BLOCKED),
+        ("other", "2022-12-01", POSSIBLY_BLOCKED),
+        ("other", "2022-12-02", NOT_BLOCKED),
+    ],
+)
+def test_history_boundaries(history_store, entity, day, expected):
+    assert _status(history_store, entity, day) == expected
+
+
+def test_owners_reasons_say_possibly_listed_between_which_publications(history_store):
+    from sanctiongraph.analysis.loader import owners, render_text
+
+    body = owners(history_store, SBER, date(2022, 6, 1))
+    found = [r for r in body["reasons"] if r["kind"] == "possible_listing"]
+    assert found  # one per program of the entry
+    for reason in found:
+        assert reason["note"] == (
+            "possibly listed (between the publication of 2022-03-01 "
+            "without it and the publication of 2022-12-02 with it)"
+        )
+        assert (reason["start"], reason["possibly_from"]) == ("2022-12-02", "2022-03-02")
+    assert not [r for r in body["reasons"] if r["kind"] == "listing"]
+    assert "possibly listed (between the publication of 2022-03-01" in render_text(
+        body, date(2022, 6, 1)
+    )
+
+    left = owners(history_store, LEFT, date(2022, 6, 1))
+    notes = {r["note"] for r in left["reasons"] if r["kind"] == "possible_listing"}
+    assert notes == {
+        "possibly still listed (between the publication of 2022-03-01 with it "
+        "and the publication of 2022-12-02 without it)"
+    }
+
+    first = owners(history_store, FTB, date(2021, 8, 17))
+    assert {r["note"] for r in first["reasons"]} == {
+        "possibly listed (before the publication of 2021-08-18, the first given, which lists it)"
+    }
+
+    front = owners(history_store, "front", date(2022, 6, 1))
+    (stake,) = front["reasons"]
+    assert (stake["kind"], stake["owner"], stake["owner_status"]) == (
+        "ownership",
+        SBER,
+        POSSIBLY_BLOCKED,
+    )
+
+
+def test_api_owners_encodes_a_possible_listing():
+    from sanctiongraph.api.encoding import owners_json
+
+    data = OwnershipData()
+    data.add_listing(
+        "Y",
+        "2023-06-01",
+        None,
+        key="sdn-y",
+        programs=["DPRK"],
+        possibly_from="2023-03-02",
+        start_from_publications=True,
+    )
+    body = summary(data, data.index["Y"], "2023-03-02")
+    body["chains"] = []
+    text = owners_json(body).decode()
+    assert '"status":"possibly_blocked"' in text
+    assert '"kind":"possible_listing"' in text and '"possibly_from":"2023-03-02"' in text
+
+
+def _world() -> OwnershipData:
+    data = OwnershipData()
+    data.add_listing(
+        "Y",
+        "2023-06-01",
+        "2024-01-02",
+        key="sdn-y",
+        programs=["DPRK"],
+        possibly_from="2023-03-02",
+        possibly_until="2024-03-01",
+        start_from_publications=True,
+        end_from_publications=True,
+    )
+    data.add_listing("X", "2020-01-01", key="sdn-x", programs=["SDGT"])
+    data.add_holding("Y", "A", 30)
+    data.add_holding("X", "A", 20)
+    data.add_holding("A", "B", 50)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("day", "y", "a"),
+    [
+        ("2023-03-01", NOT_BLOCKED, NOT_BLOCKED),
+        ("2023-03-02", POSSIBLY_BLOCKED, POSSIBLY_BLOCKED),
+        ("2023-05-31", POSSIBLY_BLOCKED, POSSIBLY_BLOCKED),
+        ("2023-06-01", BLOCKED, BLOCKED),
+        ("2024-01-01", BLOCKED, BLOCKED),
+        ("2024-01-02", POSSIBLY_BLOCKED, POSSIBLY_BLOCKED),
+        ("2024-02-29", POSSIBLY_BLOCKED, POSSIBLY_BLOCKED),
+        ("2024-03-01", NOT_BLOCKED, NOT_BLOCKED),
+    ],
+)
+def test_possible_listing_seeds_the_upper_fixed_point_only(day, y, a):
+    data = _world()
+    status = compute_status(data, day)
+    assert status.status(data.index["Y"]) == y
+    # 30 % possibly blocked + 20 % blocked: A is possibly blocked, and so is B below it.
+    assert status.status(data.index["A"]) == a
+    assert status.status(data.index["B"]) == a
+    # The scoped fixed point (owners, transactions) agrees with the whole-graph one.
+    scoped = compute_status(data, day, [data.index["B"]])
+    assert scoped.status(data.index["B"]) == a
+
+
+def test_status_in_words_names_owners_shares_and_the_possible_listing():
+    data = _world()
+    status = compute_status(data, "2023-04-01")
+    words = status_in_words(data, status, data.index["B"])
+    assert words == (
+        "possibly blocked: owned 0% to 50% in aggregate by blocked or possibly blocked "
+        "persons: 50% by A (possibly blocked: owned 30% by Y (possibly blocked: possibly "
+        "listed on the SDN List (DPRK) from 2023-06-01 until 2024-01-02 (between the "
+        "publication of 2023-03-01 without it and the publication of 2023-06-01 with it))"
+        " and 20% by X (listed on the SDN List (SDGT) from 2020-01-01))"
+    )
+    later = compute_status(data, "2023-07-01")
+    assert status_in_words(data, later, data.index["A"]) == (
+        "blocked: owned 50% in aggregate by blocked persons: 30% by Y (listed on the SDN "
+        "List (DPRK) from 2023-06-01 until 2024-01-02) and 20% by X (listed on the SDN List "
+        "(SDGT) from 2020-01-01)"
+    )
+
+
+def test_deriver_marks_possibly_listed_and_explains(history_store):
+    from sanctiongraph.derive import run_derivers
+
+    run_derivers(history_store, date(2022, 6, 1))
+    prefix = "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#> "
+    front = "<https://w3id.org/sanctiongraph/id/entity/front>"
+    (row,) = list(
+        history_store.query(
+            prefix + f"SELECT ?t ?why WHERE {{ {front} a ?t ; sg:statusExplanation ?why "
+            "VALUES ?t { sg:BlockedEntity sg:PossiblyBlockedEntity } }"
+        )
+    )
+    assert row["t"].value.endswith("#PossiblyBlockedEntity")
+    assert row["why"].value.startswith("possibly blocked: owned 0% to 60% in aggregate")
+    assert "possibly listed on the SDN List" in row["why"].value
+    assert "between the publication of 2022-03-01 without it" in row["why"].value
+    flags = {
+        r["flag"].value
+        for r in history_store.query(
+            prefix + "SELECT ?flag WHERE { ?e sg:blockingReason ?r . ?r sg:possiblyInForce ?flag ;"
+            " sg:viaDesignation ?d . ?d sg:designates ?e }"
+        )
+    }
+    assert flags == {"true"}

@@ -143,7 +143,8 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-            quads = sum(1 for _ in open(export, "rb"))
+            with open(export, "rb") as lines:
+                quads = sum(1 for _ in lines)
             our_s, our_pairs = ours(export)
             jena_s, jena_pairs = jena(export, shapes, classpath)
             # Jena names a blank-node shape by its label; compare on IRI shapes.

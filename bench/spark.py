@@ -13,10 +13,10 @@ engine's derived graph.
 
     python bench/spark.py --tables-only --entities 1000000 10000000 --transactions 5000000
 
-measures the Spark job alone at sizes whose store would not fit in memory: the world's
-holdings and listings (bench/generate.py) and that many transactions (two parties each,
-on dates spread over 2011-2026) are written straight as the job's three input tables,
-and the job's output is written as N-Triples and counted (nothing goes into a store).
+measures the Spark fixed points alone at sizes whose store would not fit in memory: the
+world's holdings and listings (bench/generate.py) go straight into the deriver's tables,
+and the statuses are computed for the as-of date and the dates of that many transactions
+(spread over 2011-2026); nothing goes into a store and no triples are written.
 """
 
 from __future__ import annotations
@@ -67,86 +67,30 @@ def stage_run(package: str, compute: str, master: str) -> None:
 
 
 def tables_run(entities: int, transactions: int, seed: int, master: str, folder: str) -> None:
-    """The Spark job alone on generated tables: one JSON line of timings."""
-    import csv
+    """The Spark fixed points alone on a generated world: one JSON line of timings."""
     import random
 
-    from generate import designation_iri, entity_iri, generate, holding_iri
-
-    from sanctiongraph.analysis.ownership import NO_END, NO_START, relation_key
-    from sanctiongraph.spark import spark_session
-    from sanctiongraph.spark import ofac50
+    from generate import generate, to_ownership_data
+    from sanctiongraph.spark import ofac50, spark_session
 
     out: dict[str, object] = {}
-    work = Path(folder)
     start = time.perf_counter()
     world = generate(entities, seed)
     out["holdings"], out["listings"] = len(world.holdings), len(world.listings)
-    with open(work / "holdings.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(ofac50._HOLDING_COLUMNS)
-        for i, (owner, owned, percent, low, high, begin, end, control) in enumerate(world.holdings):
-            _, _, _, lo, hi, _, begin, end = relation_key(
-                entity_iri(owner),
-                entity_iri(owned),
-                control=control,
-                percent=percent,
-                minimum=low,
-                maximum=high,
-                start=begin,
-                end=end,
-            )
-            writer.writerow(
-                (
-                    holding_iri(i),
-                    entity_iri(owner),
-                    entity_iri(owned),
-                    int(control),
-                    lo,
-                    hi,
-                    begin,
-                    end,
-                )
-            )
-    with open(work / "listings.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(ofac50._LISTING_COLUMNS)
-        for i, (entity, program, begin, end) in enumerate(world.listings):
-            writer.writerow(
-                (
-                    designation_iri(i),
-                    entity_iri(entity),
-                    begin or NO_START,
-                    end or NO_END,
-                    f"https://w3id.org/sanctiongraph/ref/program/{program}",
-                )
-            )
+    data = to_ownership_data(world)
     del world
     rng = random.Random(seed + 2)
-    with open(work / "parties.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(ofac50._PARTY_COLUMNS)
-        for t in range(transactions):
-            day = (
-                f"{rng.randrange(2011, 2027)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-            )
-            for party in (rng.randrange(entities), rng.randrange(entities)):
-                writer.writerow(
-                    (f"https://w3id.org/sanctiongraph/id/transaction/t{t}", day, entity_iri(party))
-                )
+    days = {
+        f"{rng.randrange(2011, 2027)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        for _ in range(transactions)
+    }
     out["tables_s"] = time.perf_counter() - start
     spark = spark_session(master)
+    os.environ.setdefault("SANCTIONGRAPH_SPARK_WORK", folder)
     start = time.perf_counter()
-    lines = ofac50.derived_lines(
-        spark,
-        ofac50._read(spark, work / "holdings.csv", ofac50.HOLDINGS_SCHEMA),
-        ofac50._read(spark, work / "listings.csv", ofac50.LISTINGS_SCHEMA),
-        ofac50._read(spark, work / "parties.csv", ofac50.PARTIES_SCHEMA),
-        AS_OF.isoformat(),
-    )
-    lines.write.text(str(work / "derived"))
+    statuses = ofac50.spark_statuses(spark, data.compact(), [AS_OF.isoformat(), *days])
     out["spark_s"] = time.perf_counter() - start
-    out["derived"] = sum(1 for part in (work / "derived").glob("part-*") for _ in open(part, "rb"))
+    out["blocked_as_of"] = len(statuses[AS_OF.isoformat()].blocked)
     print(json.dumps(out), flush=True)
 
 

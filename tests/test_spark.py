@@ -156,3 +156,111 @@ def test_compute_spark_without_java_is_one_line(monkeypatch):
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
     assert "needs Java" in result.output
+
+
+def _random_world(seed: int, size: int = 240):
+    """Ownership data with what the generated packages lack: offices both ways, listings
+    with unknown intervals (possibly listed, possibly delisted), control, bands, dated
+    holdings and two rules by operation of law (one by name, one with what its persons
+    own or control, in force from 2018)."""
+    import random
+
+    from sanctiongraph.analysis.ownership import OwnershipData
+
+    rng = random.Random(seed)
+    data = OwnershipData()
+    key = "https://example.org/e{}".format
+    days = ["2015-06-01", "2017-03-01", "2019-01-01", "2021-07-15", "2024-01-01"]
+    for i in range(size):
+        data.entity(key(i))
+    for n in range(size * 2):
+        owner, owned = rng.randrange(size), rng.randrange(size)
+        if owner == owned:
+            continue
+        start = rng.choice([None, None, *days])
+        end = rng.choice([None, None, None, *days])
+        if rng.random() < 0.15:
+            data.add_holding(key(owner), key(owned), control=True, key=f"{key(owner)}/c{n}")
+        elif rng.random() < 0.3:
+            low = rng.choice([None, 10, 25, 40])
+            data.add_holding(
+                key(owner),
+                key(owned),
+                minimum=low,
+                maximum=(low or 0) + rng.choice([10, 30, 60]),
+                start=start,
+                end=end,
+                key=f"{key(owner)}/h{n}",
+            )
+        else:
+            percent = rng.choice([10, 25, 30, 49.9999, 50, 60, 100])
+            data.add_holding(
+                key(owner), key(owned), percent, start=start, end=end, key=f"{key(owner)}/h{n}"
+            )
+    for n in range(size // 12):
+        start = rng.choice([None, "2016-01-01", "2020-01-01"])
+        end = rng.choice([None, None, "2018-06-01", "2022-01-01"])
+        if start and end and start >= end:
+            end = None
+        data.add_listing(
+            key(rng.randrange(size)),
+            start,
+            end,
+            f"https://example.org/l{n}",
+            [f"https://example.org/program/{rng.choice('ABC')}"],
+            possibly_from="2014-01-01" if start and rng.random() < 0.5 else None,
+            possibly_until="2023-01-01" if end and rng.random() < 0.5 else None,
+        )
+    for _ in range(size // 10):
+        data.add_branch(key(rng.randrange(size)), key(rng.randrange(size)))
+    data.add_blocked_by_law(
+        "https://example.org/rule/by-name",
+        [key(rng.randrange(size))],
+        programs=["https://example.org/program/L"],
+    )
+    persons = [key(size - 1), key(size - 2), key(size - 3)]
+    data.add_holding(persons[0], key(size - 4), minimum=30, maximum=70, key=f"{persons[0]}/band")
+    data.add_blocked_by_law(
+        "https://example.org/rule/owned-or-controlled",
+        persons,
+        programs=["https://example.org/program/L"],
+        start="2018-01-01",
+        owned_or_controlled=True,
+    )
+    return data.compact(), [*days, "2016-06-01", "2018-06-01", "2022-06-01", "2023-06-01"]
+
+
+@needs_spark
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_spark_statuses_match_on_offices_by_law_and_possible_listings(spark_derivers, seed):
+    """The fixed points alone, date by date: every set, share and reason the embedded
+    engine finds, and the triples written from them (reasons, explanations)."""
+    from sanctiongraph.analysis.ownership import compute_status, status_in_words
+    from sanctiongraph.derive.ofac_50pct import status_triples
+    from sanctiongraph.spark.ofac50 import spark_statuses
+
+    data, days = _random_world(seed)
+    found = spark_statuses(spark_compute.spark_session("local[1]"), data, days)
+    kinds = set()
+    for day in days:
+        embedded, spark = compute_status(data, day), found[day]
+        assert spark == embedded, day
+        assert set(status_triples(data, spark)) == set(status_triples(data, embedded))
+        # the transaction path: the embedded engine computes for the parties only
+        parties = set(list(embedded.maybe)[:5]) | {0, 1, 2}
+        scoped = compute_status(data, day, parties)
+        for party in parties:
+            assert spark.status(party) == scoped.status(party)
+            assert status_in_words(data, spark, party) == status_in_words(data, scoped, party)
+        kinds |= {
+            name
+            for name, present in [
+                ("possibly listed", embedded.possibly_listed),
+                ("by law", embedded.by_law),
+                ("possibly by law", embedded.possibly_by_law),
+                ("offices", data.b_office and embedded.blocked & set(data.b_office)),
+                ("possibly blocked", embedded.possibly_blocked),
+            ]
+            if present
+        }
+    assert kinds == {"possibly listed", "by law", "possibly by law", "offices", "possibly blocked"}

@@ -76,14 +76,13 @@ SPARK_MASTER = click.option(
 )
 
 
-def _derivers(compute: str, spark_master: str) -> dict[str, Deriver]:
+def _derivers(compute: str, spark_master: str) -> dict[str, Deriver] | None:
     """The deriver replacements for ``--compute``; exit 2 with one line when Spark
     cannot run here."""
     try:
         return derivers_for(compute, spark_master)
     except SparkUnavailable as exc:
         _fail(str(exc))
-
 
 
 def _as_of(value: datetime | None) -> date:

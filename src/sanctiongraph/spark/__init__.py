@@ -15,8 +15,9 @@ import shutil
 from collections.abc import Callable
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from sanctiongraph.derive import Deriver
 from sanctiongraph.store import GraphStore
 
 if TYPE_CHECKING:  # pyspark is optional
@@ -24,8 +25,6 @@ if TYPE_CHECKING:  # pyspark is optional
 
 DEFAULT_MASTER = "local[*]"
 COMPUTE_ENGINES = ("embedded", "spark")
-
-Deriver = Callable[[GraphStore, date], None]
 
 
 class SparkUnavailable(RuntimeError):
@@ -44,7 +43,7 @@ def check_available() -> None:
         raise SparkUnavailable("--compute spark needs Java 17 or later on the PATH (or JAVA_HOME)")
 
 
-_SESSIONS: dict[str, Any] = {}
+_SESSIONS: dict[str, SparkSession] = {}
 
 
 def spark_session(master: str = DEFAULT_MASTER) -> SparkSession:
@@ -87,7 +86,7 @@ def spark_derivers(master: str = DEFAULT_MASTER) -> dict[str, Deriver]:
     def run(job: Callable[..., None], store: GraphStore, as_of: date) -> None:
         job(store, as_of, spark_session(master))
 
-    return {"sanctiongraph.derive.ofac50": partial(run, ofac50.derive)}
+    return {"sanctiongraph.derive.ofac_50pct": partial(run, ofac50.derive)}
 
 
 def derivers_for(compute: str, master: str = DEFAULT_MASTER) -> dict[str, Deriver] | None:

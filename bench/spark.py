@@ -219,7 +219,7 @@ def main() -> None:
                     )
                     continue
                 derive = {k: v for k, v in found.items() if k.startswith("derive_")}
-                rule = derive.pop("derive_ofac50_s")
+                rule = derive.pop("derive_ofac_50pct_s")
                 print(
                     f"| {size:,} | {compute} | {found['triples']:,} "
                     f"| {found['ingest_load_s']:.1f} | {rule:.1f} | {sum(derive.values()):.1f} "

@@ -248,3 +248,85 @@ def test_another_program_blocks_by_law_through_data_alone(tmp_path):
     )
     assert owners(store, "ir-bank", date(2026, 11, 23))["status"] == BLOCKED
     assert owners(store, "ir-bank", date(2012, 2, 5))["status"] == NOT_BLOCKED
+
+
+GOVERNMENT_PACKAGE = {
+    "entities.csv": "id,name,kind,jurisdiction\n"
+    "ministry,Ministry,government_body,KP\n"
+    "cbk,Central Bank of the DPRK,central_bank,KP\n"
+    "cbc,Central bank of China,central_bank,CN\n"
+    "trader,Trader,company,CN\n"
+    "usbank,US Bank,bank,US\n",
+    "ownership.csv": "owner,owned,kind,percent\nministry,trader,owns,50\n",
+    "transactions.csv": "id,date,conducted_by,originator,beneficiary\n"
+    "t1,2024-06-01,usbank,usbank,ministry\n"
+    "t2,2024-06-01,usbank,usbank,cbk\n"
+    "t3,2024-06-01,usbank,usbank,trader\n"
+    "t4,2024-06-01,usbank,usbank,cbc\n",
+}
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_by_law_findings_cite_their_own_provisions(tmp_path, engine):
+    """Issue 18 review items 1-2: a finding resting on blocking by operation of law cites
+    510.201(a)(1), not the 50 Percent Rule; the message names 510.311(a) for a government
+    body or central bank and 510.311(b) for what they own; a central bank of North Korea
+    is part of its Government, China's is not."""
+    from sanctiongraph.ingest import read_sources
+    from sanctiongraph.validate import validate_sources
+
+    for name, text in GOVERNMENT_PACKAGE.items():
+        (tmp_path / name).write_text(text)
+    report = validate_sources(read_sources([tmp_path]), date(2024, 6, 1), engine)
+    found = {f.focus.rsplit("/", 1)[-1]: f for f in report.findings}
+    assert sorted(found) == ["t1", "t2", "t3"]
+    assert {f.citation for f in found.values()} == {"31 CFR 510.201(a)(1)"}
+    assert "(31 CFR 510.201(a)(1), 31 CFR 510.311(a))" in found["t1"].message
+    assert "(31 CFR 510.201(a)(1), 31 CFR 510.311(a))" in found["t2"].message
+    assert "(31 CFR 510.201(a)(1), 31 CFR 510.311(b))" in found["t3"].message
+    (rule,) = [r for r in report.rules if r.rule == "ofac-50pct"]
+    assert "510.201(a)(1)" in rule.citation and "510.311" in rule.citation
+
+
+def test_a_csv_package_can_name_the_workers_party(tmp_path):
+    """Issue 18 review item 3: kind political_party with jurisdiction KP and the Party's
+    name (case and apostrophe aside) is blocked by 510.201(a)(1); what it owns 50 percent
+    of by the 50 Percent Rule. Another name, or another jurisdiction, is not."""
+    from sanctiongraph.analysis.loader import owners
+
+    store = _store(
+        tmp_path,
+        "wpk,workers’ party of korea,political_party,KP,\n"
+        "other,Korean Social Democratic Party,political_party,KP,\n"
+        "abroad,Workers' Party of Korea,political_party,CN,\n"
+        "wco,WPK Trading,company,CN,\n",
+        "owner,owned,kind,percent\nwpk,wco,owns,50\n",
+    )
+    day = date(2026, 11, 23)
+    expected = {"wpk": BLOCKED, "wco": BLOCKED, "other": NOT_BLOCKED, "abroad": NOT_BLOCKED}
+    assert {e: owners(store, e, day)["status"] for e in expected} == expected
+
+
+def test_before_an_unverified_start_a_rule_only_possibly_blocks():
+    """Issue 18 review item 4: a start date our sources only suggest makes whom the rule
+    blocks possibly blocked before it (and says why), blocked from it on."""
+    data = OwnershipData()
+    data.add_blocked_by_law(
+        "rule",
+        ["gov"],
+        label="the Government",
+        citation="510.201(a)(1)",
+        owned_or_controlled=True,
+        unverified_start="2016-03-16",
+    )
+    data.add_holding("gov", "sub", 50)
+    assert _both(data, "gov", "2016-03-16") == BLOCKED
+    assert _both(data, "sub", "2016-03-16") == BLOCKED
+    assert _both(data, "gov", "2016-03-15") == POSSIBLY_BLOCKED
+    assert _both(data, "sub", "2016-03-15") == POSSIBLY_BLOCKED
+    words = status_in_words(data, compute_status(data, "2016-03-15"), data.index["gov"])
+    assert words == (
+        "possibly blocked: possibly blocked by operation of law as the Government "
+        "(510.201(a)(1); the rule's start is not established: our sources suggest "
+        "2016-03-16)"
+    )

@@ -47,6 +47,10 @@ EXPECTED = {
         ("c1-branch", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
     },
     "c2-maintaining": {("c2-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
+    "c1-possibly-listed": {
+        ("before", "warning", "31 CFR 561.203(c)(1)", "CaptaOpeningPossiblyListedShape"),
+        ("after", "warning", "31 CFR 561.203(c)(1)", "CaptaOpeningPossiblyListedShape"),
+    },
     "510-210-prohibit": {
         ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaOpeningShape"),
         ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaMaintainingShape"),

@@ -89,9 +89,11 @@ def test_the_text_report_opens_with_its_summary_and_groups_findings_by_rule(demo
         "== fincen-311-dprk (31 CFR 1010.659, 1010.660)",
         "== ifsr-561-203 (31 CFR 510.210, 561.203)",
         "== nksr-510 (31 CFR 510.512, 510.520, 510.521, 510.522)",
-        "== ofac-50pct (OFAC 50 Percent Rule)",
+        "== ofac-50pct (31 CFR 510.201(a)(1), 510.311, OFAC 50 Percent Rule)",
     ]
-    assert lines[lines.index("Rules checked:") + 4].startswith("  ofac-50pct: OFAC 50 Percent Rule")
+    assert lines[lines.index("Rules checked:") + 4].startswith(
+        "  ofac-50pct: 31 CFR 510.201(a)(1), 510.311, OFAC 50 Percent Rule"
+    )
 
 
 def test_data_quality_findings_have_their_own_group():

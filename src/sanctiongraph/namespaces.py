@@ -59,6 +59,7 @@ class SG(DefinedNamespace):
     Company: URIRef
     NonGovernmentalOrganization: URIRef
     NewsOrganization: URIRef
+    PoliticalParty: URIRef
     Government: URIRef
     GovernmentBody: URIRef
     Authority: URIRef
@@ -136,6 +137,9 @@ class SG(DefinedNamespace):
     blocksAgent: URIRef
     blocksGovernmentOf: URIRef
     blocksOwnedOrControlled: URIRef
+    ownedOrControlledSource: URIRef
+    blocksPartyOf: URIRef
+    unverifiedStartDate: URIRef
     viaRule: URIRef
     viaOffice: URIRef
 

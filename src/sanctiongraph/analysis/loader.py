@@ -84,6 +84,8 @@ _BRANCHES_OF = (
     f"{{ ?x <{SG.branchOf}> ?institution BIND (?x AS ?office) }} UNION "
     f"{{ ?office <{SG.branchOf}> ?x BIND (?x AS ?institution) }} }}"
 )
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 _RULE_FACTS = {
     "http://www.w3.org/2000/01/rdf-schema#label": "label",
     str(SG.underProgram): "program",
@@ -91,6 +93,8 @@ _RULE_FACTS = {
     str(SG.endDate): "end",
     str(SG.blocksOwnedOrControlled): "owned_or_controlled",
     "http://purl.org/dc/terms/source": "source",
+    str(SG.ownedOrControlledSource): "owned_source",
+    str(SG.unverifiedStartDate): "unverified_start",
 }
 
 
@@ -277,7 +281,10 @@ def blocking_rules(store: GraphStore) -> list[Row]:
     ``dct:source`` provisions), ``programs``, ``start``, ``end``,
     ``owned_or_controlled`` and ``named``: the agents it names with ``sg:blocksAgent``
     and, for ``sg:blocksGovernmentOf`` a country, every ``sg:Government`` that governs
-    it or is of it and every ``sg:GovernmentBody`` of it (``sg:jurisdiction``)."""
+    it or is of it and every ``sg:GovernmentBody`` and ``sg:CentralBank`` of it
+    (``sg:jurisdiction``; a central bank is an agency or instrumentality of the state,
+    docs/rules/ofac-50pct.md), and for ``sg:blocksPartyOf`` a country, every
+    ``sg:PoliticalParty`` of it named as one of the rule's ``sg:blocksAgent``."""
     members = select_values(
         store,
         f"""SELECT DISTINCT ?rule ?agent WHERE {{
@@ -286,8 +293,14 @@ def blocking_rules(store: GraphStore) -> list[Row]:
       UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
                ?agent a <{SG.Government}> ; <{SG.governs}> ?country }}
       UNION {{ ?rule <{SG.blocksGovernmentOf}> ?country .
-               VALUES ?class {{ <{SG.Government}> <{SG.GovernmentBody}> }}
+               VALUES ?class {{ <{SG.Government}> <{SG.GovernmentBody}> <{SG.CentralBank}> }}
                ?agent a ?class ; <{SG.jurisdiction}> ?country }}
+      UNION {{ ?rule <{SG.blocksPartyOf}> ?country ; <{SG.blocksAgent}> ?party .
+               ?party <{RDFS_LABEL}>|<{SKOS_ALT_LABEL}> ?name .
+               ?agent a <{SG.PoliticalParty}> ; <{SG.jurisdiction}> ?country ;
+                      <{RDFS_LABEL}> ?agent_name .
+               FILTER (REPLACE(LCASE(STR(?agent_name)), "\u2019", "'")
+                       = REPLACE(LCASE(STR(?name)), "\u2019", "'")) }}
     }}""",
     )
     named: dict[str, set[str]] = {}
@@ -307,7 +320,8 @@ def blocking_rules(store: GraphStore) -> list[Row]:
         for row in select_values(
             store,
             f"SELECT ?p ?c WHERE {{ ?r a <{SG.BlockingByLaw}> ; "
-            f"<http://purl.org/dc/terms/source> ?p . ?p <{SG.citation}> ?c }}",
+            f"<http://purl.org/dc/terms/source>|<{SG.ownedOrControlledSource}> ?p . "
+            f"?p <{SG.citation}> ?c }}",
         )
     }
     found: list[Row] = []
@@ -321,9 +335,14 @@ def blocking_rules(store: GraphStore) -> list[Row]:
                     sorted(citations[p] for p in fact.get("source", ()) if p in citations)
                 ),
                 "sources": sorted(fact.get("source", ())),
+                "owned_citation": ", ".join(
+                    sorted(citations[p] for p in fact.get("owned_source", ()) if p in citations)
+                ),
+                "owned_sources": sorted(fact.get("owned_source", ())),
                 "programs": sorted(fact.get("program", ())),
                 "start": min(fact.get("start", ()), default=None),
                 "end": max(fact.get("end", ()), default=None),
+                "unverified_start": max(fact.get("unverified_start", ()), default=None),
                 "owned_or_controlled": "true" in fact.get("owned_or_controlled", ()),
                 "named": sorted(named.get(rule, ())),
             }
@@ -346,6 +365,9 @@ def add_structure(data: OwnershipData, pairs: list[tuple[str, str]], rules: list
             start=rule["start"],
             end=rule["end"],
             owned_or_controlled=rule["owned_or_controlled"],
+            owned_citation=rule["owned_citation"],
+            owned_sources=rule["owned_sources"],
+            unverified_start=rule["unverified_start"],
         )
 
 

@@ -196,8 +196,11 @@ class OwnershipData:
     r_label: list[str] = field(default_factory=list)
     r_citation: list[str] = field(default_factory=list)
     r_sources: list[tuple[str, ...]] = field(default_factory=list)
+    r_owned_citation: list[str] = field(default_factory=list)
+    r_owned_sources: list[tuple[str, ...]] = field(default_factory=list)
     r_programs: list[tuple[str, ...]] = field(default_factory=list)
     r_start: list[str] = field(default_factory=list)
+    r_unverified_start: list[str] = field(default_factory=list)
     r_end: list[str] = field(default_factory=list)
     r_named: list[list[int]] = field(default_factory=list)
     r_owned_or_controlled: list[bool] = field(default_factory=list)
@@ -430,24 +433,44 @@ class OwnershipData:
         start: date | str | None = None,
         end: date | str | None = None,
         owned_or_controlled: bool = False,
+        owned_citation: str = "",
+        owned_sources: Iterable[str] = (),
+        unverified_start: date | str | None = None,
     ) -> int:
         """Add a rule that blocks the persons ``named`` without a listing over ``[start,
         end)`` (``label`` names the class in words, ``citation`` the provision); with
         ``owned_or_controlled``, also every entity they own 50 percent or more of
         together, directly or indirectly, or control (see the module doc). ``sources``
-        are the provisions' keys (IRIs)."""
+        are the provisions' keys (IRIs); ``owned_citation`` and ``owned_sources`` those
+        of the entities reached through ownership or control (default: the same). Before
+        ``unverified_start`` (a start date our sources suggest but do not establish) the
+        rule only *possibly* applies: whom it blocks is possibly blocked."""
         number = len(self.r_key)
         self.r_key.append(key)
         self.r_label.append(label or key)
         self.r_citation.append(citation)
         self.r_sources.append(tuple(sorted(sources)))
+        self.r_owned_citation.append(owned_citation or citation)
+        self.r_owned_sources.append(tuple(sorted(owned_sources)) or self.r_sources[-1])
         self.r_programs.append(tuple(programs))
         self.r_start.append(_day(start, NO_START))
+        self.r_unverified_start.append(_day(unverified_start, NO_START))
         self.r_end.append(_day(end, NO_END))
         self.r_named.append(sorted({self.entity(e) for e in named}))
         self.r_owned_or_controlled.append(owned_or_controlled)
         self._possible = None
         return number
+
+    def rule_citation(self, rule: int, entity: int) -> str:
+        """The provisions ``rule`` blocks ``entity`` under, in words: its own for a
+        person it names, those for what they own or control otherwise."""
+        return (
+            self.r_citation[rule] if entity in self.r_named[rule] else self.r_owned_citation[rule]
+        )
+
+    def rule_sources(self, rule: int, entity: int) -> tuple[str, ...]:
+        """The provision keys of :meth:`rule_citation`."""
+        return self.r_sources[rule] if entity in self.r_named[rule] else self.r_owned_sources[rule]
 
     def listing_state(self, number: int, day: str) -> str | None:
         """``"listed"`` when listing ``number`` is in force on ``day``, ``"possibly"``
@@ -745,8 +768,9 @@ def _blocked_by_law(
             )
         else:
             lower = upper = set(seeds)
+        doubtful = day < data.r_unverified_start[rule]  # before a start not established
         for entity in lower:
-            certain.setdefault(entity, []).append(rule)
+            (possible if doubtful else certain).setdefault(entity, []).append(rule)
         for entity in upper - lower:
             possible.setdefault(entity, []).append(rule)
     return certain, possible
@@ -870,7 +894,7 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict[str, 
                 "kind": "blocked_by_law",
                 "rule": data.r_key[rule],
                 "class": data.r_label[rule],
-                "citation": data.r_citation[rule],
+                "citation": data.rule_citation(rule, entity),
                 "programs": list(data.r_programs[rule]),
                 "named": entity in data.r_named[rule],
                 "certain": rule in status.by_law.get(entity, ()),
@@ -920,7 +944,7 @@ def reasons(data: OwnershipData, status: Status, entity: int) -> list[dict[str, 
                     "holding": data.h_key[number],
                     "owner_status": status.status(owner),
                     "note": (
-                        f"control by {data.r_label[law]} blocks it ({data.r_citation[law]})"
+                        f"control by {data.r_label[law]} blocks it ({data.rule_citation(law, entity)})"
                         if law is not None
                         else "control alone does not block (OFAC FAQ 398)"
                     ),
@@ -995,7 +1019,15 @@ def grounds_in_words(
             if entity in data.r_named[rule]
             else f"as part of {data.r_label[rule]}, which owns or controls it"
         )
-        parts.append(f"{maybe}blocked by operation of law {how} ({data.r_citation[rule]})")
+        doubt = (
+            f"; the rule's start is not established: our sources suggest "
+            f"{data.r_unverified_start[rule]}"
+            if status.day < data.r_unverified_start[rule]
+            else ""
+        )
+        parts.append(
+            f"{maybe}blocked by operation of law {how} ({data.rule_citation(rule, entity)}{doubt})"
+        )
     for institution in data.institutions().get(entity, ()):
         if institution in (status.maybe if upper else status.blocked) and institution not in path:
             parts.append(f"an office of {data.label(institution)}{nested(institution)}")

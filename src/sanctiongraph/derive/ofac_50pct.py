@@ -153,7 +153,7 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             add(ox.Triple(reason, _n(SG.viaRule), _n(data.r_key[rule])))
             if rule not in status.by_law.get(entity, ()):
                 add(ox.Triple(reason, _n(SG.possiblyInForce), _TRUE))
-            for provision_iri in data.r_sources[rule]:
+            for provision_iri in data.rule_sources(rule, entity):
                 add(ox.Triple(reason, source, _n(provision_iri)))
         related = [
             i
@@ -183,7 +183,9 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
             add(ox.Triple(reason, _n(SG.blockedOwner), _n(data.keys[owner])))
             for statement in data.statements(number):  # every node stating the relation
                 add(ox.Triple(reason, _n(SG.viaHolding), _n(statement)))
-            for provision_iri in data.r_sources[law] if law is not None else [FAQ_401.value]:
+            for provision_iri in (
+                data.rule_sources(law, entity) if law is not None else [FAQ_401.value]
+            ):
                 add(ox.Triple(reason, source, _n(provision_iri)))
     return triples
 

@@ -106,6 +106,7 @@ ENTITY_KINDS = {
     "ngo": NT_SG.NonGovernmentalOrganization,
     "news_organization": NT_SG.NewsOrganization,
     "person": NT_SG.Person,
+    "political_party": NT_SG.PoliticalParty,
 }
 ACCOUNT_TYPES = {
     "correspondent": NT_SG.CorrespondentAccount,

@@ -162,7 +162,7 @@ def _random_world(seed: int, size: int = 240):
     """Ownership data with what the generated packages lack: offices both ways, listings
     with unknown intervals (possibly listed, possibly delisted), control, bands, dated
     holdings and two rules by operation of law (one by name, one with what its persons
-    own or control, in force from 2018)."""
+    own or control, in force from 2018, its start before 2020 not established)."""
     import random
 
     from sanctiongraph.analysis.ownership import OwnershipData
@@ -225,6 +225,7 @@ def _random_world(seed: int, size: int = 240):
         persons,
         programs=["https://example.org/program/L"],
         start="2018-01-01",
+        unverified_start="2020-01-01",
         owned_or_controlled=True,
     )
     return data.compact(), [*days, "2016-06-01", "2018-06-01", "2022-06-01", "2023-06-01"]

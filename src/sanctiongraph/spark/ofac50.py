@@ -175,6 +175,7 @@ def _date_classes(data: OwnershipData, days: Iterable[str]) -> dict[str, str]:
             *data.l_possibly_from,
             *data.l_possibly_until,
             *data.r_start,
+            *data.r_unverified_start,
             *data.r_end,
         }
     )
@@ -241,8 +242,9 @@ def spark_statuses(
                 if not data.r_start[rule] <= day < data.r_end[rule]:
                     continue
                 if not data.r_owned_or_controlled[rule]:
+                    certain = possibly_by_law if day < data.r_unverified_start[rule] else by_law
                     for entity in named:
-                        by_law[day].setdefault(entity, []).append(rule)
+                        certain[day].setdefault(entity, []).append(rule)
                     continue
                 for kind in (_LAW_LO, _LAW_HI):
                     law_runs.append((f"{kind} {rule}", day, kind))
@@ -254,8 +256,10 @@ def spark_statuses(
             rule = int(run.split()[1])
             lower = law_members[run, day]
             upper = law_members[f"{_LAW_HI} {rule}", day]
+            # before a start that is not established, the rule only possibly applies
+            certain = possibly_by_law if day < data.r_unverified_start[rule] else by_law
             for entity in lower:
-                by_law[day].setdefault(entity, []).append(rule)
+                certain[day].setdefault(entity, []).append(rule)
             for entity in upper - lower:
                 possibly_by_law[day].setdefault(entity, []).append(rule)
         for found in (*by_law.values(), *possibly_by_law.values()):

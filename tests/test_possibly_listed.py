@@ -22,7 +22,6 @@ from sanctiongraph.analysis.ownership import (
     OwnershipData,
     compute_status,
     status_in_words,
-    summary,
 )
 
 HISTORY = Path(__file__).parent / "fixtures" / "imports" / "ofac-csv" / "history"

@@ -57,7 +57,17 @@ EXPECTED = {
     },
     "510-210-strict": {("s-tf", "violation", "31 CFR 510.210(a)(2)", "CaptaStrictConditionShape")},
     "b3-volume-limit": {("v3", "violation", "31 CFR 561.203(c)(3)", "CaptaStrictConditionShape")},
-    "c2-no-wind-down": {("wd-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
+    # 561.504(a) (older text): 10 days to close, a warning; after them, (c)(2).
+    "c2-wind-down": {("wd-acc", "warning", "31 CFR 561.504(a)", "CaptaWindDownShape")},
+    "c2-after-wind-down": {
+        ("wd-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")
+    },
+    "capta-unknown-authority": {
+        ("ua-acc", "warning", "OFAC CAPTA List", "CaptaUnknownAuthorityShape")
+    },
+    "c2-past-maintaining": {
+        ("wd-acc", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")
+    },
     "c2-account-by-function": {
         ("dep", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")
     },
@@ -97,6 +107,11 @@ EXPECTED = {
         ("no-purpose", "info", "31 CFR 561.203(a)", "CaptaMissingFactShape"),
     },
     "designated-fi": {("dfi", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")},
+    # 561.324: any SDN program but IRAN (E.O. 13599) alone.
+    "designated-fi-any-program": {
+        (t, "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape")
+        for t in ("dfi-npwmd", "dfi-mixed")
+    },
 }
 
 
@@ -225,6 +240,32 @@ def test_the_government_ownership_share_is_read_from_the_registry(share, categor
     assert a["category"] == category
 
 
+@pytest.mark.parametrize(
+    "excluded, exposed",
+    [
+        ("program:IRAN", {"dfi"}),
+        ("program:IRAN, program:IFSR", set()),
+        ("program:NPWMD", {"dfi", "dfi-iran-tag"}),
+    ],
+)
+def test_the_excluded_program_of_561_324_is_read_from_the_registry(excluded, exposed):
+    # Issue 18 r2: 561.324 excludes a bank blocked solely under E.O. 13599; the tag that
+    # stands for it (IRAN) is sg:soleProgramExcluded on the provision, not in Python.
+    update = (
+        "PREFIX sg: <https://w3id.org/sanctiongraph/ontology#>\n"
+        "PREFIX p: <https://w3id.org/sanctiongraph/ref/provision/>\n"
+        "PREFIX program: <https://w3id.org/sanctiongraph/ref/program/>\n"
+        "DELETE { GRAPH ?g { p:31-CFR-561.324 sg:soleProgramExcluded ?old } }\n"
+        f"INSERT {{ GRAPH ?g {{ p:31-CFR-561.324 sg:soleProgramExcluded {excluded} }} }}\n"
+        "WHERE { GRAPH ?g { p:31-CFR-561.324 sg:soleProgramExcluded ?old } }"
+    )
+    world = parse_rdf(
+        (RULE / "violates-designated-fi.ttl").read_bytes(), ox.RdfFormat.TURTLE, "w.ttl"
+    )
+    found = _assess_with_registry_change(world, update)
+    assert {a["tx"].rsplit("/", 1)[1] for a in found if a.get("exposed")} == exposed
+
+
 _PAYMENT_WORLD = """
 ent:ir-gov a sg:Government ; dct:identifier "ir-gov" ; sg:jurisdiction cty:IR .
 ent:ir-other a sg:Bank ; dct:identifier "ir-other" ; sg:jurisdiction cty:IR .
@@ -283,12 +324,69 @@ _GOOD = {
 def test_payments_out_of_the_funds_owed_to_iran(day, facts, expected):
     # Issue 18 item 11: 561.203(k)(4)-(k)(7) for payments out of the account credited
     # with the funds owed to Iran, from the import's date to the as-of date.
+    _assert_import_outcome(_PAYMENT_WORLD + _payment(day, **facts), expected)
+
+
+_GOI_PAYEE = """
+ent:in-goi-co a sg:Company ; dct:identifier "in-goi-co" ; sg:jurisdiction cty:IN .
+ent:in-mid a sg:Company ; dct:identifier "in-mid" ; sg:jurisdiction cty:IN .
+acc:goi-co-acc a sg:DepositAccount ; dct:identifier "goi-co-acc" ; sg:maintainedBy ent:in-bank ;
+    sg:heldBy ent:in-goi-co ; sg:accountLocatedIn cty:IN .
+"""
+
+
+def _holding(
+    owner: str, owned: str, start: str, kind: str = "Ownership", percent: str = "100"
+) -> str:
+    share = f' ; sg:percent "{percent}"^^xsd:decimal' if kind == "Ownership" else ""
+    return (
+        f"hold:{owner}-{owned} a sg:{kind} ; sg:owner ent:{owner} ; sg:owned ent:{owned}{share} ; "
+        f'sg:startDate "{start}"^^xsd:date .\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "holdings, expected",
+    [
+        ("", []),  # an Indian company
+        (_holding("ir-gov", "in-goi-co", "2013-05-01"), ["(k)(6)"]),  # owned on the payment's day
+        (_holding("ir-gov", "in-goi-co", "2013-05-02"), []),  # only from the day after
+        (_holding("ir-gov", "in-goi-co", "2013-05-01", "Control"), ["(k)(6)"]),
+        (_holding("ir-cbi", "in-goi-co", "2013-01-01"), ["(k)(6)"]),  # the Central Bank's
+        (
+            _holding("ir-gov", "in-mid", "2013-01-01", percent="50")  # indirectly
+            + _holding("in-mid", "in-goi-co", "2013-01-01", percent="60"),
+            ["(k)(6)"],
+        ),
+        (
+            _holding("ir-gov", "in-mid", "2013-01-01", percent="49.99")
+            + _holding("in-mid", "in-goi-co", "2013-01-01", percent="60"),
+            [],
+        ),
+    ],
+)
+def test_a_payee_the_government_of_iran_owns_or_controls_is_the_government(holdings, expected):
+    # Issue 18 r2: 561.321(b) counts any entity the Government of Iran owns or controls,
+    # directly or indirectly, as the Government of Iran for (k)(6).
+    pay = _payment(
+        "2013-05-01",
+        paidTo="ent:in-goi-co",
+        creditedTo="acc:goi-co-acc",
+        goodsOrigin="cty:IN",
+        goodsDestination="cty:IR",
+    )
+    _assert_import_outcome(_PAYMENT_WORLD + _GOI_PAYEE + holdings + pay, expected)
+
+
+def _assert_import_outcome(extra: str, expected: list[str]) -> None:
+    """The SRE import of conforms-sre-applies.ttl, made knowingly, with ``extra`` data:
+    the (k) conditions not met, or the exception (i) when ``expected`` is empty."""
     text = (
         (RULE / "conforms-sre-applies.ttl")
         .read_text()
         .replace("sg:knowingly false", "sg:knowingly true")
     )
-    text += _PAYMENT_WORLD + _payment(day, **facts)
+    text += extra
     store = open_store(in_memory=True)
     load_bundled(store)
     load_sources(
@@ -414,3 +512,30 @@ def test_a_branch_takes_its_head_office_ownership_and_country():
     [a] = assessments(store, date(2026, 11, 23))
     assert a["ffi"].endswith("/tr-bank-de")
     assert (a["exposed"], a["category"]) == ("(e)(2)", "government_owned_or_controlled")
+
+
+@pytest.mark.parametrize("days, end", [("10", "2019-03-24"), ("5", "2019-03-19")])
+def test_the_wind_down_days_are_read_from_the_registry(days, end):
+    # Issue 18 r2: 561.504(a)'s 10 days (older text) are sg:windDownDays on the provision;
+    # the deriver's sg:captaWindDownEnd (first day after the wind-down) follows the data.
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    world = parse_rdf(
+        (RULE / "violates-c2-wind-down.ttl").read_bytes(), ox.RdfFormat.TURTLE, "w.ttl"
+    )
+    load_sources(store, [Source.from_triples("world", world)])
+    store.update(
+        _SET.format(
+            s="p:31-CFR-561.504-a",
+            p="windDownDays",
+            new=f'"{days}"^^<http://www.w3.org/2001/XMLSchema#decimal>',
+        )
+    )
+    run_derivers(store, date(2019, 3, 20))
+    listing = "https://w3id.org/sanctiongraph/id/designation/capta-fixture/banned"
+    rows = list(
+        store.query(
+            f"SELECT ?end WHERE {{ GRAPH ?g {{ <{listing}> <{SG.captaWindDownEnd}> ?end }} }}"
+        )
+    )
+    assert [r["end"].value for r in rows] == [end]

@@ -24,7 +24,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 # Paragraph ids are lower-case letters, digits and roman numerals, plus upper-case letters
 # at the fourth level, e.g. 31 CFR 1010.659(b)(3)(i)(A). OFAC FAQs cite as "OFAC FAQ <n>".
 CFR_CITATION = re.compile(r"^31 CFR \d+\.\d+(\([A-Za-z0-9]+\))*$")
-OTHER_CITATION = re.compile(r"^(OFAC 50 Percent Rule|OFAC FAQ \d+)$")
+OTHER_CITATION = re.compile(r"^(OFAC 50 Percent Rule|OFAC CAPTA List|OFAC FAQ \d+)$")
 VERIFICATION = {
     str(CODE[f"verification/{v}"]) for v in ("verbatim", "verbatim_via_copy", "summary")
 }

@@ -359,6 +359,12 @@ class SG(DefinedNamespace):
     rootInstitution: URIRef
     evidencePath: URIRef
     DatedMembership: URIRef
+    MaintainedPeriod: URIRef
+    periodAccount: URIRef
+    periodPopulation: URIRef
+    periodFrom: URIRef
+    periodUntil: URIRef
+    periodEvidence: URIRef
     divestedBelowHalfOn: URIRef
     memberEntity: URIRef
     memberOfPopulation: URIRef
@@ -372,3 +378,7 @@ class SG(DefinedNamespace):
     captaProgram: URIRef
     captaOpeningMeasure: URIRef
     captaDefaultAuthority: URIRef
+    captaWindDown: URIRef
+    captaWindDownEnd: URIRef
+    windDownDays: URIRef
+    soleProgramExcluded: URIRef

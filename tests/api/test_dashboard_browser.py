@@ -350,7 +350,7 @@ def test_upload_package_and_filter_findings(page, live_server, tmp_path):
     severities = Counter(f["severity"] for f in findings)
     citations = Counter(f["citation"] for f in findings)
     both = Counter((f["severity"], f["citation"]) for f in findings)
-    citation = "31 CFR 1010.659(b)(2)"
+    citation = "31 CFR 1010.659(b)(1)"  # violations only ((b)(2) is a warning: fincen-311 F3)
     assert 0 < severities["violation"] < len(findings)
     assert both["violation", citation] > 0 and both["warning", citation] == 0
 
@@ -382,7 +382,7 @@ def test_upload_package_and_filter_findings(page, live_server, tmp_path):
     rows = table_rows(page)
     assert len(rows) == both["violation", citation]
     assert {(r[0], r[1]) for r in rows} == {("violation", citation)}
-    assert all(r[2] for r in rows)  # each row names the focus (a transaction id)
+    assert all(r[2] for r in rows)  # each row names the focus (an account id)
 
     page.select_option("#filter-severity", "warning")
     assert table_rows(page) == []

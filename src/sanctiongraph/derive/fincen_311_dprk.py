@@ -744,6 +744,74 @@ def dated_membership(membership: Membership, pop: Population, lexical: str) -> l
     ]
 
 
+_CLOSED_ACCOUNTS = f"""SELECT ?account ?holder ?opened ?closed WHERE {{
+  ?account <{SG.heldBy}> ?holder ; <{SG.maintainedBy}> ?by ; <{SG.accountLocatedIn}> <{US}> ;
+           <{SG.closedOn}> ?closed .
+  OPTIONAL {{ ?account <{SG.openedOn}> ?opened }}
+  FILTER (isIRI(?account) && isIRI(?holder))
+}}"""
+
+
+def maintained_periods(world: World, store: GraphStore, as_of: date) -> list[ox.Triple]:
+    """One ``sg:MaintainedPeriod`` per stretch of days in which an account in the United
+    States, closed on or before ``as_of``, was open while its holder belonged to a
+    population of a measure in force (1010.659(b)(1) "maintain"): the overlap of the
+    account's life, the measure's period and the membership, judged stretch by stretch
+    between the days on which a fact the populations read starts or ends."""
+    accounts: dict[tuple[str, str], tuple[date | None, date]] = {}
+    for row in select_values(store, _CLOSED_ACCOUNTS):
+        closed, opened = date_value(row["closed"]), date_value(row["opened"])
+        if closed is None or closed > as_of:
+            continue
+        key = (str(row["account"]), str(row["holder"]))
+        if key not in accounts or closed < accounts[key][1]:
+            accounts[key] = (opened, closed)
+    found_on: dict[date, list[tuple[Measure, Population, dict[str, Membership]]]] = {}
+    triples: list[ox.Triple] = []
+    for (account, holder), (opened, closed) in sorted(accounts.items()):
+        day = opened
+        if day is None:
+            points = change_points(world)
+            day = points[0] if points else closed
+        runs: dict[str, list[Any]] = {}  # population -> [from, until, membership, pop]
+        while day < closed:
+            if day not in found_on:
+                found_on[day] = populations(world, day)
+            later = [p for p in change_points(world) if p > day]
+            until = min([closed] + later)
+            for _measure, pop, members in found_on[day]:
+                if holder not in members:
+                    continue
+                run = runs.get(pop.iri)
+                if run is not None and run[1] == day:
+                    run[1] = until
+                else:
+                    if run is not None:
+                        triples += _maintained_period(account, *run)
+                    runs[pop.iri] = [day, until, members[holder], pop]
+            day = until
+        for run in runs.values():
+            triples += _maintained_period(account, *run)
+    return triples
+
+
+def _maintained_period(
+    account: str, start: date, until: date, membership: Membership, pop: Population
+) -> list[ox.Triple]:
+    node = PROVENANCE.node("maintained-period", f"{account} {pop.iri} {start.isoformat()}")
+    xsd_date = _n(XSD.date)
+    return [
+        ox.Triple(node, _TYPE, _n(SG.MaintainedPeriod)),
+        ox.Triple(node, _n(SG.periodAccount), ox.NamedNode(account)),
+        ox.Triple(node, _n(SG.periodPopulation), ox.NamedNode(pop.iri)),
+        ox.Triple(node, _n(SG.periodFrom), ox.Literal(start.isoformat(), datatype=xsd_date)),
+        ox.Triple(node, _n(SG.periodUntil), ox.Literal(until.isoformat(), datatype=xsd_date)),
+        ox.Triple(node, _BASIS, ox.NamedNode(pop.basis)),
+        ox.Triple(node, _n(SG.periodEvidence), ox.Literal("; ".join(membership.steps))),
+        *PROVENANCE.triples(node, membership.evidence),
+    ]
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -800,6 +868,7 @@ def derive(store: GraphStore, as_of: date) -> None:
                 world, membership, pop.basis, cls=pop.cls, population=pop.iri
             )
     triples += dated_membership_triples(world, acts_by_date(store, as_of))
+    triples += maintained_periods(world, store, as_of)
     store.add_triples(DERIVED, triples)
     # With the institutions classified: an account is a correspondent account by what it
     # does (1010.605(c)(1)(i)), not by the type the data give it.

@@ -18,11 +18,11 @@ and exclude their end):
   branch of; 31 CFR 561.406) is neither the United States nor Iran, and which is not
   located in the United States.
 * **Central Bank of Iran**: an ``sg:CentralBank`` whose jurisdiction is Iran.
-* **Designated Iranian financial institution**: a financial institution whose primary
-  jurisdiction is Iran, with an SDN designation under program ``IFSR`` in force on the
-  date. Only ``IFSR`` counts: OFAC FAQs 150 and 172 say the E.O. 13599 blocking of every
-  Iranian bank (tag ``[IRAN]``) does not make a bank a designated Iranian financial
-  institution for these purposes.
+* **Designated Iranian financial institution** (561.324): a financial institution whose
+  primary jurisdiction is Iran, with an SDN designation in force on the date under any
+  program (``IFSR``, ``NPWMD``, ``SDGT``, ``IRGC`` ...), except one whose programs are all
+  tags 561.324 excludes (``sg:soleProgramExcluded`` in the registry: ``IRAN``, the
+  E.O. 13599 blocking of every Iranian bank; OFAC FAQs 150 and 172).
 * **With** the Iranian party: it is any party of the transaction (``sg:involves``:
   counterparty, originator, beneficiary, their institutions, intermediaries) other than
   the conducting FFI, since 561.407 counts dealings directly or indirectly.
@@ -56,7 +56,9 @@ and exclude their end):
   purpose account, is held by the Central Bank of Iran or a non-designated Iranian
   financial institution. Payments out of the funds (transactions whose
   ``sg:throughAccount`` is the credited account, dated from the import to the as-of
-  date) must meet (k)(4)-(k)(7): no payment to the Government of Iran, nothing credited to an account in Iran or at a
+  date) must meet (k)(4)-(k)(7): no payment to the Government of Iran (561.321(a)-(b):
+  with every entity it or the Central Bank of Iran owns or controls, directly or
+  indirectly, on the payment's date; ``_World.iran_government_side``), nothing credited to an account in Iran or at a
   CAPTA-listed institution ((k)(6)); a move to another account of the Iranian side at
   the same institution must be to a special purpose account in the country held by the
   Central Bank of Iran or a non-designated Iranian financial institution ((k)(7)), whose
@@ -65,6 +67,10 @@ and exclude their end):
   the country, into an account in the country that the payee holds ((k)(5)).
   Requirements the data do not show are recorded as ``sg:exceptionNotMet`` and the
   exposure stands.
+* **Wind-down** (561.504(a), older text): each ``prohibit_maintain`` CAPTA listing whose
+  section names a ``sg:captaWindDown`` provision gets ``sg:captaWindDownEnd``, its first
+  day plus that provision's ``sg:windDownDays``; ``shapes/ifsr-561-203/c2-maintaining.ttl``
+  warns before that day and reports a (c)(2) breach from it on.
 * **Knowingly and significant**: an explicit ``false`` in either ends the assessment
   (nothing is derived); an empty cell is recorded as ``sg:missingFact`` instead of a
   guess.
@@ -75,7 +81,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -97,7 +103,6 @@ PROVENANCE = RuleProvenance(RULE)
 
 US, IR = str(REF["country/US"]), str(REF["country/IR"])
 SDN, CAPTA = str(REF["list/SDN"]), str(REF["list/CAPTA"])
-IFSR = str(REF["program/IFSR"])
 PETROLEUM_PURCHASE = str(CODE["purpose/petroleum_purchase"])
 PETROLEUM_SALE = str(CODE["purpose/petroleum_sale"])
 HUMANITARIAN_G = {
@@ -109,6 +114,8 @@ HUMANITARIAN_G = {
 DATED_PARAGRAPHS = ("(d)(1)", "(d)(2)", "(e)(1)", "(e)(2)", "(f)")
 #: The definition whose ``sg:ownedPercentAtLeast`` makes an institution government owned.
 GOVERNMENT_OWNED_DEFINITION = provision("31 CFR 561.323")
+#: The definition whose ``sg:soleProgramExcluded`` tags do not make a designated Iranian FI.
+DESIGNATED_IRANIAN_FI_DEFINITION = provision("31 CFR 561.324")
 PRIVATE, GOVERNMENT, CENTRAL_BANK = (
     "privately_owned",
     "government_owned_or_controlled",
@@ -168,21 +175,52 @@ class _World:
     starts: dict[str, date] = field(default_factory=dict)
     #: 561.323's share at or above which governments of one country own an institution.
     government_share: Decimal | None = None
+    #: 561.324's exclusion: program tags that, when they are all an SDN listing's
+    #: programs, leave the institution outside the definition (E.O. 13599: ``IRAN``).
+    excluded_dif_programs: set[str] = field(default_factory=set)
     _sides: dict[date, dict[str, str]] = field(default_factory=dict)
+    _iran_sides: dict[date, set[str]] = field(default_factory=dict)
 
     def government_side(self, day: date) -> dict[str, str]:
         """Each foreign government and government body, and each entity they own 50
         percent or more of together or control, directly or through such entities, on
         ``day``, with the country whose government it is or belongs to (561.323)."""
         found = self._sides.get(day)
-        if found is not None:
-            return found
-        found = {
-            e: self.jurisdiction[e]
-            for e, types in self.types.items()
-            if (str(SG.Government) in types or str(SG.GovernmentBody) in types)
-            and self.jurisdiction.get(e) not in (None, US)
-        }
+        if found is None:
+            found = self._sides[day] = self._owned_or_controlled(
+                {
+                    e: self.jurisdiction[e]
+                    for e, types in self.types.items()
+                    if (str(SG.Government) in types or str(SG.GovernmentBody) in types)
+                    and self.jurisdiction.get(e) not in (None, US)
+                },
+                day,
+            )
+        return found
+
+    def iran_government_side(self, day: date) -> set[str]:
+        """561.321(a)-(b): the Government of Iran, its bodies and the Central Bank of
+        Iran, and each entity they own (561.323's share, together) or control, directly
+        or indirectly, on ``day``."""
+        found = self._iran_sides.get(day)
+        if found is None:
+            seed = {
+                e: IR
+                for e in self.types
+                if self.is_central_bank_of_iran(e)
+                or (
+                    (self.is_a(e, SG.Government) or self.is_a(e, SG.GovernmentBody))
+                    and self.jurisdiction.get(e) == IR
+                )
+            }
+            found = self._iran_sides[day] = set(self._owned_or_controlled(seed, day))
+        return found
+
+    def _owned_or_controlled(self, seed: dict[str, str], day: date) -> dict[str, str]:
+        """``seed`` (entity to country) with every entity that the members of one country
+        own ``government_share`` percent or more of together, or control, on ``day``:
+        a fixed point over the holdings in force."""
+        found = dict(seed)
         by_owner: dict[str, list[Record]] = defaultdict(list)
         for owned, holdings in self.holdings.items():
             for h in holdings:
@@ -202,7 +240,6 @@ class _World:
                 if h["control"] or (share is not None and sums[(country, owned)] >= share):
                     found[owned] = country
                     stack.append(owned)
-        self._sides[day] = found
         return found
 
     def is_a(self, entity: str, cls: object) -> bool:
@@ -241,14 +278,26 @@ class _World:
         return self.is_a(entity, SG.FinancialInstitution) and self.primary_country(entity) == IR
 
     def designated_iranian_fi(self, entity: str, day: date) -> Record | None:
+        """561.324: an SDN listing in force on ``day`` of the Iranian financial institution
+        ``entity`` (or its head office) under any program, unless every program of the
+        listing is one the registry excludes (blocked solely under E.O. 13599). A
+        listing that names no program counts."""
         if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
             return None
-        return self.listing(entity, SDN, day, IFSR)
+        for who in (entity, self.parent.get(entity)):
+            for d in self.designations.get(who, []) if who else []:
+                if (
+                    d["list"] == SDN
+                    and in_force(day, d["start"], d["end"], start_required=True)
+                    and not (d["programs"] and d["programs"] <= self.excluded_dif_programs)
+                ):
+                    return d
+        return None
 
-    def government_of_iran(self, entity: str) -> bool:
-        return self.is_central_bank_of_iran(entity) or (
-            (self.is_a(entity, SG.Government) or self.is_a(entity, SG.GovernmentBody))
-            and self.jurisdiction.get(entity) == IR
+    def government_of_iran(self, entity: str, day: date) -> bool:
+        """561.321(a)-(b) on ``day`` (the head office's standing, for a branch)."""
+        return self.head_office(entity) in self.iran_government_side(day) or (
+            entity in self.iran_government_side(day)
         )
 
     def category(self, ffi: str, day: date) -> tuple[str, list[str]]:
@@ -377,6 +426,12 @@ def _gather(store: GraphStore) -> _World:
         if (d := decimal_value(s["v"])) is not None
     ]
     w.government_share = min(shares, default=None)
+    w.excluded_dif_programs = {
+        str(s["p"])
+        for s in q(
+            f"SELECT ?p WHERE {{ <{DESIGNATED_IRANIAN_FI_DEFINITION}> sg:soleProgramExcluded ?p }}"
+        )
+    }
     for s in q("""SELECT ?a ?by ?holder ?where WHERE {
                ?a sg:maintainedBy ?by ; sg:heldBy ?holder .
                OPTIONAL { ?a sg:accountLocatedIn ?where } }"""):
@@ -411,14 +466,15 @@ def _gather(store: GraphStore) -> _World:
 
 
 def _government_holdings(store: GraphStore) -> list[tuple[str, dict[str, set[str]]]]:
-    """The holdings of governments and government bodies, and of every entity below
-    them (level by level), grouped by holding node."""
+    """The holdings of governments, government bodies and central banks (561.321(b)
+    counts what the Central Bank of Iran owns), and of every entity below them (level by
+    level), grouped by holding node."""
     level: set[str] = {
         str(row["owner"])
         for row in select_values(
             store,
             f"""SELECT DISTINCT ?owner WHERE {{
-        VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> }} ?owner a ?g }}""",
+        VALUES ?g {{ <{SG.Government}> <{SG.GovernmentBody}> <{SG.CentralBank}> }} ?owner a ?g }}""",
         )
     }
     reached = set(level)
@@ -520,7 +576,7 @@ def _sre_failures(
     if dest == IR:  # funds are owed to the country's exporter: (j)(2)
         payee = t["paid_to"]
         national = payee is not None and w.jurisdiction.get(payee) == country
-        if not national or w.government_of_iran(payee):
+        if not national or w.government_of_iran(payee, day):
             failures.append("(j)(2)")
     else:  # funds are owed to Iran: (j)(3)-(j)(4) and (k)
         account = w.accounts.get(t["credited"] or "")
@@ -569,7 +625,7 @@ def _payment_failures(
             if not since <= p["date"] <= as_of:
                 continue
             target = w.accounts.get(p["credited"] or "")
-            if p["paid"] and w.government_of_iran(p["paid"]):
+            if p["paid"] and w.government_of_iran(p["paid"], p["date"]):
                 fail("(k)(6)")
             if target is not None and (
                 target["where"] == IR or w.listing(target["by"], CAPTA, p["date"]) is not None
@@ -790,6 +846,33 @@ def authority_triples(store: GraphStore) -> list[ox.Triple]:
     ]
 
 
+_WIND_DOWNS = f"""SELECT ?d ?start ?days WHERE {{
+  ?d sg:captaAuthority ?section ; sg:onList <{CAPTA}> ; sg:startDate ?start ;
+     sg:measure <{CODE["measure/prohibit_maintain"]}> .
+  ?section sg:captaWindDown ?provision . ?provision sg:windDownDays ?days . }}"""
+
+
+def wind_down_triples(store: GraphStore) -> list[ox.Triple]:
+    """``sg:captaWindDownEnd`` of each ``prohibit_maintain`` CAPTA listing whose section
+    names a wind-down provision: the listing's first day plus the provision's
+    ``sg:windDownDays`` (the first day after the period; the least when several)."""
+    last: dict[str, date] = {}
+    for row in select_values(store, PREFIXES + _WIND_DOWNS):
+        start, days = date_value(row["start"]), decimal_value(row["days"])
+        if start is None or days is None or days < 1 or days != days.to_integral_value():
+            continue
+        day = start + timedelta(days=int(days))
+        key = str(row["d"])
+        if key not in last or day < last[key]:
+            last[key] = day
+    predicate, xsd_date = ox.NamedNode(str(SG.captaWindDownEnd)), ox.NamedNode(str(XSD.date))
+    return [
+        ox.Triple(ox.NamedNode(d), predicate, ox.Literal(day.isoformat(), datatype=xsd_date))
+        for d, day in sorted(last.items())
+        if ":" in d
+    ]
+
+
 _VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end WHERE {{
   ?d sg:captaAuthority ?section ; sg:hasCondition ?condition ; sg:startDate ?start ;
      sg:measure <{CODE["measure/strict_conditions"]}> .
@@ -841,6 +924,7 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
 
 def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, authority_triples(store))
+    store.add_triples(DERIVED, wind_down_triples(store))
     exceeds = ox.NamedNode(str(SG.exceedsVolumeLimit))
     store.add_triples(
         DERIVED,

@@ -3,6 +3,7 @@ and whether the data held anything they read (from ``data/reference/rules.ttl``)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,6 +56,12 @@ def deriver_module(key: str) -> str:
     return "sanctiongraph.derive." + key.replace("-", "_")
 
 
+def _section_file(provision: str) -> str:
+    """The provision file that holds ``provision``: its section's (``31-CFR-510.201-a-1``
+    is in ``31-CFR-510.201.ttl``); a provision that is not a CFR paragraph names its own."""
+    return re.sub(r"^(\d+-CFR-\d+\.\d+)-.+$", r"\1", provision.rsplit("/", 1)[-1])
+
+
 def registered_rules() -> dict[str, RuleParts]:
     """Every rule of ``data/reference/rules.ttl`` by key, with where its parts are."""
     registry = Graph().parse(reference_dir() / "rules.ttl")
@@ -63,8 +70,8 @@ def registered_rules() -> dict[str, RuleParts]:
         key = str(registry.value(rule, SG.ruleKey))
         provisions = tuple(
             sorted(
-                reference_dir() / "provisions" / f"{str(section).rsplit('/', 1)[-1]}.ttl"
-                for section in registry.objects(rule, SG.implements)
+                reference_dir() / "provisions" / f"{_section_file(str(provision))}.ttl"
+                for provision in registry.objects(rule, SG.implements)
             )
         )
         found[key] = RuleParts(key, shapes_dir() / key, deriver_module(key), provisions)

@@ -120,10 +120,10 @@ def test_any_failure_of_a_later_package_undoes_the_first(tmp_path, disk_store, m
     good, other = big_package(tmp_path / "good"), big_package(tmp_path / "other")
     real = loading.package_chunks
 
-    def failing(path, name=None):
+    def failing(path, name=None, references=None):
         if path == other:
             raise OSError("the disk went away")
-        return real(path, name)
+        return real(path, name, references)
 
     monkeypatch.setattr(loading, "package_chunks", failing)
     with pytest.raises(OSError):

@@ -21,7 +21,7 @@ def test_a_writer_is_refused_while_the_store_is_served_read_only(tmp_path):
     OxigraphStore(tmp_path).close()
     served = hold_lock(tmp_path, shared=True)
     try:
-        with pytest.raises(StoreError, match="being served read-only"):
+        with pytest.raises(StoreError, match=r"is being read \(sanctiongraph serve --workers N"):
             OxigraphStore(tmp_path)
         result = subprocess.run(
             [

@@ -18,7 +18,7 @@ from typing import NoReturn
 import click
 import pyoxigraph as ox
 
-from sanctiongraph.derive import DERIVED, run_derivers
+from sanctiongraph.derive import DERIVED, Deriver, run_derivers
 from sanctiongraph.imports import FORMATS as IMPORT_FORMATS
 from sanctiongraph.imports import import_lists
 from sanctiongraph.ingest import IngestError
@@ -36,6 +36,7 @@ from sanctiongraph.queries import (
     syntax_error_message,
     with_common_prefixes,
 )
+from sanctiongraph.spark import COMPUTE_ENGINES, DEFAULT_MASTER, SparkUnavailable, derivers_for
 from sanctiongraph.spreadsheet import csv_text
 from sanctiongraph.store import GraphStore, StoreError, open_store
 from sanctiongraph.terms import rdf_bytes
@@ -56,6 +57,32 @@ STORE = click.option(
     metavar="DIR",
     help="Store directory (default: .sanctiongraph/store under the working directory).",
 )
+
+
+COMPUTE = click.option(
+    "--compute",
+    type=click.Choice(COMPUTE_ENGINES),
+    default="embedded",
+    show_default=True,
+    help="Where the derivers whose cost grows with the data run: embedded (this process) "
+    "or spark (Apache Spark jobs; pip install 'sanctiongraph[spark]', needs Java).",
+)
+SPARK_MASTER = click.option(
+    "--spark-master",
+    default=DEFAULT_MASTER,
+    show_default=True,
+    metavar="URL",
+    help="Spark master for --compute spark (local[N], spark://HOST:PORT, yarn, k8s://...).",
+)
+
+
+def _derivers(compute: str, spark_master: str) -> dict[str, Deriver] | None:
+    """The deriver replacements for ``--compute``; exit 2 with one line when Spark
+    cannot run here."""
+    try:
+        return derivers_for(compute, spark_master)
+    except SparkUnavailable as exc:
+        _fail(str(exc))
 
 
 def _as_of(value: datetime | None) -> date:
@@ -133,6 +160,8 @@ def cli() -> None:
     default=None,
     help="File to write the report to (default: standard output).",
 )
+@COMPUTE
+@SPARK_MASTER
 @PROGRESS
 def validate(
     paths: tuple[Path, ...],
@@ -140,6 +169,8 @@ def validate(
     fmt: str,
     engine: str,
     output: Path | None,
+    compute: str,
+    spark_master: str,
     progress: bool | None,
 ) -> None:
     """Validate data packages (folders or .zip of CSV) and RDF files, statelessly.
@@ -148,7 +179,13 @@ def validate(
     their text is verified, and which had nothing to apply to). Exit 0 when the data
     conform, 1 when a rule is violated, 2 on bad input.
     """
-    report = validate_paths(list(paths), _as_of(as_of), engine, _stage_printer(progress))
+    replacements = _derivers(compute, spark_master)
+    try:
+        report = validate_paths(
+            list(paths), _as_of(as_of), engine, _stage_printer(progress), replacements
+        )
+    except SparkUnavailable as exc:
+        _fail(str(exc))
     if report.errors and fmt in ("text", "csv"):
         _fail([str(e) for e in report.errors] + ["nothing was loaded"])
     text = report.render(fmt)
@@ -298,12 +335,16 @@ def screen(
     help="Graph name for a single source (default: the file or folder name).",
 )
 @AS_OF
+@COMPUTE
+@SPARK_MASTER
 @PROGRESS
 def load(
     paths: tuple[Path, ...],
     store_location: str | None,
     graph_name: str | None,
     as_of: datetime | None,
+    compute: str,
+    spark_master: str,
     progress: bool | None,
 ) -> None:
     """Load sources into the store; each replaces its own named graph.
@@ -317,6 +358,7 @@ def load(
     (classifications, statuses) for --as-of.
     """
     tell = _stage_printer(progress)
+    replacements = _derivers(compute, spark_master)
     store = open_store(store_location)  # the ontology and reference data once it passed
     clock = [time.perf_counter()]
 
@@ -337,7 +379,11 @@ def load(
     for graph, count in counts.items():
         click.echo(f"{graph}: {count} triples")
     start = time.perf_counter()
-    derived = run_derivers(store, _as_of(as_of))
+    try:
+        derived = run_derivers(store, _as_of(as_of), replacements)
+    except SparkUnavailable as exc:
+        store.close()  # the derived graph stays unfinished: the next command redoes it
+        _fail(str(exc))
     if tell:
         tell("derive", f"{derived} derived triples", time.perf_counter() - start)
     click.echo(f"{DERIVED.value}: {derived} triples (as of {_as_of(as_of).isoformat()})")

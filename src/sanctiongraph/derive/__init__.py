@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Mapping
 from datetime import date
 from types import ModuleType
 
@@ -50,15 +51,23 @@ def as_of_triple(as_of: date) -> ox.Triple:
     )
 
 
-def run_derivers(store: GraphStore, as_of: date) -> int:
+Deriver = Callable[[GraphStore, date], None]
+
+
+def run_derivers(
+    store: GraphStore, as_of: date, replacements: Mapping[str, Deriver] | None = None
+) -> int:
     """Recompute the derived graph for ``as_of``; return its size.
 
+    ``replacements`` maps a deriver's module name to a function run in its place, with
+    the same result (``--compute spark``: :func:`sanctiongraph.spark.spark_derivers`).
     The graph is rewritten in place (on disk, one transaction that replaced a million
     derived triples took minutes) and marked complete last: until then it carries no
     ``sg:derivationComplete``, so an interrupted run is recognised and redone."""
     store.replace_graph(DERIVED, [as_of_triple(as_of)])
+    replacements = replacements or {}
     for module in derivers():
-        module.derive(store, as_of)
+        replacements.get(module.__name__, module.derive)(store, as_of)
     store.add_triples(DERIVED, [COMPLETE])
     return store.count(DERIVED)
 

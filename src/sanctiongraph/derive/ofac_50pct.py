@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import pyoxigraph as ox
@@ -189,9 +190,20 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
     return triples
 
 
-def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Triple]:
+StatusesByDate = Callable[[OwnershipData, Mapping[date, set[int]]], Mapping[date, Status]]
+
+
+def statuses_by_date(data: OwnershipData, parties: Mapping[date, set[int]]) -> dict[date, Status]:
+    """Each date's status, computed for (and exact for) the parties on that date."""
+    return {day: compute_status(data, day, wanted) for day, wanted in parties.items()}
+
+
+def transaction_triples(
+    store: GraphStore, data: OwnershipData, statuses: StatusesByDate = statuses_by_date
+) -> list[ox.Triple]:
     """Each transaction's blocked and possibly blocked parties on its own date, each
-    with a ``sg:PartyStatus`` node that says why in words."""
+    with a ``sg:PartyStatus`` node that says why in words. ``statuses`` computes the
+    statuses of the parties by date (``--compute spark`` passes its own)."""
     by_date: dict[date, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
     facts = group_properties(
         select_properties(store, f"?s a <{SG.Transaction}>", _TRANSACTION_FACTS), _TRANSACTION_FACTS
@@ -204,9 +216,9 @@ def transaction_triples(store: GraphStore, data: OwnershipData) -> list[ox.Tripl
                 if party in data.index and ":" in party:  # not a blank node
                     by_date[day].append((_n(transaction), party))
     triples = []
+    found = statuses(data, {day: {data.index[p] for _, p in rows} for day, rows in by_date.items()})
     for day, rows in sorted(by_date.items()):
-        parties = {data.index[p] for _, p in rows}
-        status = compute_status(data, day, parties)
+        status = found[day]
         for transaction_node, party in rows:
             state = status.status(data.index[party])
             if state != "not_blocked":

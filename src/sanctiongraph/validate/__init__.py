@@ -9,13 +9,13 @@ derived graph).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
 from rdflib import Graph
 
-from sanctiongraph.derive import run_derivers
+from sanctiongraph.derive import Deriver, run_derivers
 from sanctiongraph.ingest import IngestError, Source
 from sanctiongraph.loading import load_bundled, load_sources, read_and_load
 from sanctiongraph.store import GraphStore, open_store
@@ -40,14 +40,16 @@ def validate_store(
     shapes: Graph | None = None,
     derive: bool = True,
     progress: Progress | None = None,
+    derivers: Mapping[str, Deriver] | None = None,
 ) -> Report:
     """Check what ``store`` holds as of ``as_of``; ``derive=False`` reuses a derived
-    graph already computed for that date."""
+    graph already computed for that date; ``derivers`` replaces derivers by module name
+    (:func:`~sanctiongraph.derive.run_derivers`)."""
     tell = progress or (lambda stage, detail, seconds: None)
     shapes = shapes if shapes is not None else bundled_shapes()
     if derive:
         start = time.perf_counter()
-        size = run_derivers(store, as_of)
+        size = run_derivers(store, as_of, derivers)
         tell(
             "derive", f"{size} derived triples for {as_of.isoformat()}", time.perf_counter() - start
         )
@@ -69,7 +71,11 @@ def validate_sources(
 
 
 def validate_paths(
-    paths: list[Path], as_of: date, engine: str = "fast", progress: Progress | None = None
+    paths: list[Path],
+    as_of: date,
+    engine: str = "fast",
+    progress: Progress | None = None,
+    derivers: Mapping[str, Deriver] | None = None,
 ) -> Report:
     """Validate folders, .zip packages and RDF files; bad input gives a report of errors.
     (Packages are loaded while they are mapped: :func:`~sanctiongraph.loading.read_and_load`.)"""
@@ -87,4 +93,4 @@ def validate_paths(
             f"source{'s' if len(counts) != 1 else ''}",
             time.perf_counter() - start,
         )
-    return validate_store(store, as_of, engine, progress=progress)
+    return validate_store(store, as_of, engine, progress=progress, derivers=derivers)

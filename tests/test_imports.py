@@ -586,3 +586,24 @@ def test_json_ld_in_our_vocabulary_is_still_a_source(tmp_path) -> None:
         '"@id": "https://w3id.org/sanctiongraph/id/entity/x", "@type": "sg:Bank"}'
     )
     assert len(read_source(path).triples) == 1
+
+
+def test_reading_records_leaves_no_file_open() -> None:
+    """The first look at a file (its root and document type) and a reading stopped
+    early both close the file: no ResourceWarning (issue 17; the first look used to
+    leave an ``iterparse`` and its file open)."""
+    import gc
+    import warnings
+
+    from sanctiongraph.imports.model import Problems
+    from sanctiongraph.imports.xmlstream import records
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reading = records(ADVANCED, {"DistinctParty"}, Problems())
+        next(reading)
+        reading.close()
+        assert sum(1 for _ in records(ADVANCED, {"DistinctParty"}, Problems())) == 6
+        del reading
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], caught

@@ -232,3 +232,84 @@ def test_gleif_api_json_is_refused_naming_the_golden_copy(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(api)])
     assert result.exit_code == 2 and "golden-copy XML" in result.output
     assert "import gleif" in result.output
+
+
+@pytest.fixture
+def in_pieces(monkeypatch):
+    """Read every GLEIF file in parallel pieces of about 2 KB (a record or two each),
+    with two worker processes whatever the cores; yields the list of what each
+    parallel read returned (``None``: it fell back to one stream)."""
+    from sanctiongraph.imports import gleif, xmlstream
+
+    monkeypatch.setattr(xmlstream, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(xmlstream, "PIECE_BYTES", 2000)
+    monkeypatch.setattr(xmlstream, "workers", lambda: 2)
+    outcomes: list[object] = []
+    original = gleif.read_in_parallel
+
+    def spy(*args):
+        outcomes.append(original(*args))
+        return outcomes[-1]
+
+    monkeypatch.setattr(gleif, "read_in_parallel", spy)
+    return outcomes
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_file_read_in_parallel_pieces_makes_the_same_package(
+    tmp_path, in_pieces, monkeypatch
+) -> None:
+    """issue 17: the parallel reader of large files (pieces cut at record ends, read by
+    worker processes, merged in file order) writes exactly what one stream writes."""
+    from sanctiongraph.imports import xmlstream
+
+    with monkeypatch.context() as small_files:
+        small_files.setattr(xmlstream, "PARALLEL_MIN_BYTES", 1 << 40)
+        expected = tmp_path / "one-stream"
+        import_lists("gleif", [LEI, RR, REPEX], expected)
+    assert in_pieces == [None, None, None]  # below the size: one stream
+    in_pieces.clear()
+    assert len(xmlstream.split(RR, {"RelationshipRecord"}, 2000) or []) >= 8
+    import_lists("gleif", [LEI, RR, REPEX], tmp_path / "pieces")
+    assert in_pieces[0] is not None and in_pieces[1] is not None  # LEI and RR in pieces
+    assert files_of(tmp_path / "pieces") == files_of(expected)
+
+
+def test_surprises_in_a_parallel_read_fall_back_to_one_stream(tmp_path, in_pieces) -> None:
+    """A piece with a problem, or cut where a record does not end (an end tag in a
+    comment), makes the file read in one stream: the problems are reported exactly as
+    then, with file, record and field, and nothing is written."""
+    bad = broken(
+        tmp_path,
+        RR,
+        "<rr:NodeID>549300JB1P61FUTPEZ75</rr:NodeID>",
+        "<rr:NodeID>549300JB1P61FUTPEZ76</rr:NodeID>",
+    )
+    errors = [str(e) for e in problems("gleif", [LEI, bad], tmp_path)]
+    assert any("RelationshipRecord 5" in t and "EndNode/NodeID" in t for t in errors), errors
+    assert in_pieces[-1] is None and not (tmp_path / "pkg").exists()
+    commented = broken(
+        tmp_path,
+        RR,
+        "</rr:RelationshipRecord>\n",
+        "</rr:RelationshipRecord>\n<!-- " + "x" * 2100 + " </rr:RelationshipRecord> -->\n",
+        name="rr-commented-2023-11-06.xml",
+    )
+    report = import_lists("gleif", [LEI, commented], tmp_path / "commented")
+    assert in_pieces[-1] is None
+    assert report.rows == import_lists("gleif", [LEI, RR], tmp_path / "plain").rows
+    unclosed = broken(tmp_path, RR, "</rr:RelationshipType>", "</rr:Relationship>", "rr-x.xml")
+    (error,) = problems("gleif", [unclosed], tmp_path)
+    assert "rr-x.xml" in str(error) and "not well-formed" in str(error) and error.row
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<!DOCTYPE x [<!ENTITY a "aaaa">]><rr:RelationshipData '
+        'xmlns:rr="http://www.gleif.org/data/schema/rr/2016"><rr:RelationshipRecords>'
+        + "<rr:RelationshipRecord>&a;</rr:RelationshipRecord>" * 100
+        + "</rr:RelationshipRecords></rr:RelationshipData>",
+        encoding="utf-8",
+    )
+    assert "refused" in str(problems("gleif", [bomb], tmp_path)[0])

@@ -13,34 +13,23 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-import pyoxigraph as ox
 
-from sanctiongraph.derive import DERIVED, Deriver, run_derivers
+from sanctiongraph.errors import IngestError
 from sanctiongraph.imports import FORMATS as IMPORT_FORMATS
 from sanctiongraph.imports import import_lists
-from sanctiongraph.ingest import IngestError
-from sanctiongraph.loading import (
-    SHAPES_GRAPH,
-    has_bundled,
-    load_bundled,
-    load_shapes,
-    make_ready,
-    read_and_load,
-)
-from sanctiongraph.namespaces import GRAPH
-from sanctiongraph.queries import (
-    oxigraph_syntax_error,
-    syntax_error_message,
-    with_common_prefixes,
-)
-from sanctiongraph.spark import COMPUTE_ENGINES, DEFAULT_MASTER, SparkUnavailable, derivers_for
-from sanctiongraph.spreadsheet import csv_text
-from sanctiongraph.store import GraphStore, StoreError, open_store
-from sanctiongraph.terms import rdf_bytes
-from sanctiongraph.validate import validate_paths
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from sanctiongraph.derive import Deriver
+    from sanctiongraph.store import GraphStore
+
+# The modules of the graph (pyoxigraph, rdflib, the derivers, the store, validation,
+# Spark) are imported by the commands that use them, so that ``import`` and ``screen``
+# start without them (docs/benchmarks.md "Importing published lists").
 
 EXIT_INPUT = 2
 AS_OF = click.option(
@@ -59,9 +48,23 @@ STORE = click.option(
 )
 
 
+class _ComputeEngines(click.Choice[str]):
+    """``--compute``'s choices, read from :mod:`sanctiongraph.spark` only when a command
+    that has the option runs."""
+
+    def __init__(self) -> None:
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        from sanctiongraph.spark import COMPUTE_ENGINES
+
+        return COMPUTE_ENGINES
+
+
 COMPUTE = click.option(
     "--compute",
-    type=click.Choice(COMPUTE_ENGINES),
+    type=_ComputeEngines(),
     default="embedded",
     show_default=True,
     help="Where the derivers whose cost grows with the data run: embedded (this process) "
@@ -69,18 +72,20 @@ COMPUTE = click.option(
 )
 SPARK_MASTER = click.option(
     "--spark-master",
-    default=DEFAULT_MASTER,
-    show_default=True,
+    default=None,
     metavar="URL",
-    help="Spark master for --compute spark (local[N], spark://HOST:PORT, yarn, k8s://...).",
+    help="Spark master for --compute spark (local[N], spark://HOST:PORT, yarn, k8s://...; "
+    "default: local[*], every core here).",
 )
 
 
-def _derivers(compute: str, spark_master: str) -> dict[str, Deriver] | None:
+def _derivers(compute: str, spark_master: str | None) -> dict[str, Deriver] | None:
     """The deriver replacements for ``--compute``; exit 2 with one line when Spark
     cannot run here."""
+    from sanctiongraph.spark import DEFAULT_MASTER, SparkUnavailable, derivers_for
+
     try:
-        return derivers_for(compute, spark_master)
+        return derivers_for(compute, spark_master or DEFAULT_MASTER)
     except SparkUnavailable as exc:
         _fail(str(exc))
 
@@ -117,6 +122,9 @@ def _open(location: str | None) -> GraphStore:
     """The store for a read command, with the bundled graphs, and a derived graph that
     matches its data (computed again, with a warning, after an interrupted load or
     derivation). A store that ``serve`` holds is opened read-only, as the server keeps it."""
+    from sanctiongraph.loading import make_ready
+    from sanctiongraph.store import open_store
+
     store = open_store(location, for_reading=True)
     if getattr(store, "read_only", False):
         return store
@@ -170,7 +178,7 @@ def validate(
     engine: str,
     output: Path | None,
     compute: str,
-    spark_master: str,
+    spark_master: str | None,
     progress: bool | None,
 ) -> None:
     """Validate data packages (folders or .zip of CSV) and RDF files, statelessly.
@@ -179,6 +187,9 @@ def validate(
     their text is verified, and which had nothing to apply to). Exit 0 when the data
     conform, 1 when a rule is violated, 2 on bad input.
     """
+    from sanctiongraph.spark import SparkUnavailable
+    from sanctiongraph.validate import validate_paths
+
     replacements = _derivers(compute, spark_master)
     try:
         report = validate_paths(
@@ -282,6 +293,7 @@ def screen(
     """
     from sanctiongraph.screening import DEFAULT_THRESHOLD, read_lists, read_subjects
     from sanctiongraph.screening import screen as screen_names
+    from sanctiongraph.spreadsheet import csv_text
 
     problems: list[str] = []
     subjects, entries = [], []
@@ -344,7 +356,7 @@ def load(
     graph_name: str | None,
     as_of: datetime | None,
     compute: str,
-    spark_master: str,
+    spark_master: str | None,
     progress: bool | None,
 ) -> None:
     """Load sources into the store; each replaces its own named graph.
@@ -357,6 +369,17 @@ def load(
     that opens the store finishes it. Then recompute the derived graph
     (classifications, statuses) for --as-of.
     """
+    from sanctiongraph.derive import DERIVED, run_derivers
+    from sanctiongraph.loading import (
+        SHAPES_GRAPH,
+        has_bundled,
+        load_bundled,
+        load_shapes,
+        read_and_load,
+    )
+    from sanctiongraph.spark import SparkUnavailable
+    from sanctiongraph.store import open_store
+
     tell = _stage_printer(progress)
     replacements = _derivers(compute, spark_master)
     store = open_store(store_location)  # the ontology and reference data once it passed
@@ -412,6 +435,11 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
     and flat chains (exit 2 otherwise; nothing is sent anywhere).
     """
     from sanctiongraph.api.guard import QuerySyntaxError, UnsafeQuery, inspect_query
+    from sanctiongraph.queries import (
+        oxigraph_syntax_error,
+        syntax_error_message,
+        with_common_prefixes,
+    )
 
     if (file is None) == (text is None):
         _fail("give either a query file or --query TEXT")
@@ -444,6 +472,11 @@ def query(file: Path | None, text: str | None, store_location: str | None, fmt: 
 def _render_results(
     results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str
 ) -> str:
+    import pyoxigraph as ox
+
+    from sanctiongraph.spreadsheet import csv_text
+    from sanctiongraph.terms import rdf_bytes
+
     if isinstance(results, ox.QueryBoolean):
         return (
             json.dumps({"boolean": bool(results)}) if fmt == "json" else str(bool(results)).lower()
@@ -463,6 +496,8 @@ def _render_results(
 
 
 def _cell(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str | None:
+    import pyoxigraph as ox
+
     if term is None:
         return None
     return str(term) if isinstance(term, ox.Triple) else term.value
@@ -493,6 +528,10 @@ def export(
     store_location: str | None, graph_name: str | None, fmt: str, output: Path | None
 ) -> None:
     """Export the store (or one named graph) as RDF."""
+    import pyoxigraph as ox
+
+    from sanctiongraph.namespaces import GRAPH
+
     store = _open(store_location)
     graph = ox.NamedNode(str(GRAPH[graph_name])) if graph_name else None
     if graph is not None and graph not in store.graphs():
@@ -511,6 +550,10 @@ def export(
 
 
 def _serialize(store: GraphStore, graph: ox.NamedNode | None, fmt: str) -> bytes:
+    import pyoxigraph as ox
+
+    from sanctiongraph.terms import rdf_bytes
+
     formats = {
         "nquads": ox.RdfFormat.N_QUADS,
         "trig": ox.RdfFormat.TRIG,
@@ -795,6 +838,8 @@ def ontology_docs(output: Path | None) -> None:
 
 def main() -> None:
     """Console entry point: user errors exit 2 with a message, never a traceback."""
+    from sanctiongraph.store import StoreError
+
     try:
         cli.main(standalone_mode=True)
     except StoreError as exc:

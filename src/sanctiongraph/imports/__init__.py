@@ -14,11 +14,11 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
+from sanctiongraph.errors import IngestError, InputError
 from sanctiongraph.imports import bods, ftm, gleif, ofac_advanced, ofac_csv, ofac_xml, un
 from sanctiongraph.imports.history import Tables, build_tables
 from sanctiongraph.imports.model import Problems, Publication
 from sanctiongraph.imports.package import check_output, write_package
-from sanctiongraph.ingest.errors import IngestError, InputError
 
 __all__ = ["FORMATS", "ImportReport", "import_lists", "read_tables"]
 

@@ -13,7 +13,6 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from sanctiongraph.namespaces import REF, SG
 from sanctiongraph.resources import reference_dir
 
 # Spellings in OFAC's and the UN's files that differ from the ISO short names.
@@ -101,6 +100,8 @@ def _key(name: str) -> str:
 
 @cache
 def _names() -> dict[str, str]:
+    from sanctiongraph.namespaces import REF, SG  # rdflib: only when a name is looked up
+
     names: dict[str, str] = {}
     data = (reference_dir() / "countries.ttl").read_bytes()
     base = str(REF["country/"])

@@ -17,6 +17,7 @@ parent: it is counted by category and reason in the import report.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -34,7 +35,18 @@ from sanctiongraph.imports.model import (
     publication_id,
     sha256_of,
 )
-from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
+from sanctiongraph.imports.xmlstream import (
+    LOCAL_NAMES,
+    Element,
+    Piece,
+    child,
+    children,
+    local,
+    piece_records,
+    read_in_parallel,
+    records,
+    text,
+)
 
 NAME = "gleif"
 DESCRIPTION = (
@@ -79,6 +91,87 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
     return reads
 
 
+@dataclass
+class _Reading:
+    """What the records of one file (or of one piece of it) say."""
+
+    file: str
+    parties: dict[str, Party] = field(default_factory=dict)
+    holdings: list[Holding] = field(default_factory=list)
+    branches: dict[str, str] = field(default_factory=dict)
+    notes: Counter[str] = field(default_factory=Counter)
+    problems: Problems = field(default_factory=Problems)
+    list_code: str | None = None
+    stated: date | None = None
+    count: int = 0
+
+    def read(self, root: Element, element: Element) -> None:
+        """Read one record of the file whose root is ``root``."""
+        if self.list_code is None:
+            self.list_code = ROOTS[local(root.tag)]
+            header = child(root, "LEIHeader")
+            header = child(root, "Header") if header is None else header
+            try:
+                self.stated = date.fromisoformat((text(header, "ContentDate") or "")[:10])
+            except ValueError:
+                pass
+        self.count += 1
+        tag, file, problems = local(element.tag), self.file, self.problems
+        if tag == "LEIRecord" and self.list_code == "GLEIF_LEI":
+            _entity(element, self.count, file, self.parties, self.notes, problems)
+        elif tag == "RelationshipRecord" and self.list_code == "GLEIF_RR":
+            _relationship(
+                element, self.count, file, self.holdings, self.branches, self.notes, problems
+            )
+        elif tag == "Exception" and self.list_code == "GLEIF_REPEX":
+            _exception(element, self.count, file, self.notes, problems)
+        else:
+            problems.add(file, f"a {tag} in a {local(root.tag)} file", record=f"{tag} {self.count}")
+
+    def merge(self, later: _Reading) -> bool:
+        """Add what a later piece of the file read; ``False`` when the two pieces hold
+        the same LEI (the file is then read whole, to report it)."""
+        if not self.parties.keys().isdisjoint(later.parties):
+            return False
+        self.parties.update(later.parties)
+        self.holdings += later.holdings
+        self.branches.update(later.branches)
+        self.notes.update(later.notes)
+        self.count += later.count
+        return True
+
+
+def _read_piece(piece: Piece) -> _Reading | None:
+    """The records of one piece of a large file (in a worker process); ``None`` when
+    the piece is not as expected or any record has a problem."""
+    found = piece_records(piece, RECORDS)
+    if found is None:
+        return None
+    root, elements = found
+    reading = _Reading(piece.path.name)
+    if local(root.tag) not in ROOTS:
+        return None
+    for element in elements:
+        reading.read(root, element)
+    return None if reading.problems.errors else reading
+
+
+def _read_whole(path: Path, problems: Problems) -> tuple[_Reading, str] | None:
+    """The file's records and its sha256: in pieces read in parallel when it is large
+    (:func:`~sanctiongraph.imports.xmlstream.read_in_parallel`), else, or when a piece
+    is not as expected or has a problem, in one stream that reports every problem."""
+    parallel = read_in_parallel(path, RECORDS, _read_piece)
+    if parallel is not None:
+        pieces, digest = parallel
+        first, *rest = pieces
+        if all(first.merge(later) for later in rest):
+            return first, digest
+    reading = _Reading(path.name, problems=problems)
+    for root, element in records(path, RECORDS, problems, set(ROOTS)):
+        reading.read(root, element)
+    return reading, ""
+
+
 def _read_file(
     path: Path,
     published: date | None,
@@ -86,36 +179,16 @@ def _read_file(
     taken: list[str],
     branches: dict[str, str],
 ) -> ReadList | None:
-    parties: dict[str, Party] = {}
-    holdings: list[Holding] = []
-    notes: Counter[str] = Counter()
-    list_code: str | None = None
-    stated: date | None = None
-    count, errors_before = 0, len(problems.errors)
-    for root, element in records(path, RECORDS, problems, set(ROOTS)):
-        if list_code is None:
-            list_code = ROOTS[local(root.tag)]
-            header = child(root, "LEIHeader")
-            header = child(root, "Header") if header is None else header
-            try:
-                stated = date.fromisoformat((text(header, "ContentDate") or "")[:10])
-            except ValueError:
-                pass
-        count += 1
-        tag = local(element.tag)
-        if tag == "LEIRecord" and list_code == "GLEIF_LEI":
-            _entity(element, count, path.name, parties, notes, problems)
-        elif tag == "RelationshipRecord" and list_code == "GLEIF_RR":
-            _relationship(element, count, path.name, holdings, branches, notes, problems)
-        elif tag == "Exception" and list_code == "GLEIF_REPEX":
-            _exception(element, count, path.name, notes, problems)
-        else:
-            problems.add(path.name, f"a {tag} in a {local(root.tag)} file", record=f"{tag} {count}")
-    if list_code is None or count == 0:
+    errors_before = len(problems.errors)
+    whole = _read_whole(path, problems)
+    reading, digest = whole if whole is not None else (_Reading(path.name), "")
+    branches.update(reading.branches)
+    list_code = reading.list_code
+    if list_code is None or reading.count == 0:
         if len(problems.errors) == errors_before:  # say so unless the file's problem is said
             problems.add(path.name, "no LEIRecord, RelationshipRecord or Exception in this file")
         return None
-    day = publication_date(path, published, stated, problems)
+    day = publication_date(path, published, reading.stated, problems)
     if day is None:
         return None
     pub = Publication(
@@ -124,9 +197,9 @@ def _read_file(
         LABELS[list_code],
         path.name,
         day,
-        sha256_of(path),
+        digest or sha256_of(path),
     )
-    return ReadList(pub, parties, holdings=holdings, notes=notes)
+    return ReadList(pub, reading.parties, holdings=reading.holdings, notes=reading.notes)
 
 
 def _lei(
@@ -219,37 +292,63 @@ def _relationship(
     notes: Counter[str],
     problems: Problems,
 ) -> None:
+    # One pass over the elements read, by local name (a path lookup per field costs
+    # several times more; docs/benchmarks.md "Importing published lists").
+    names = LOCAL_NAMES
+    kind = status = None
+    nodes: dict[str, dict[str, str | None]] = {"StartNode": {}, "EndNode": {}}
+    periods: list[dict[str, str | None]] = []
+    amounts: list[str | None] = []
     relationship = child(element, "Relationship")
-    kind = text(relationship, "RelationshipType")
-    start_lei, end_lei = (text(relationship, f"{node}/NodeID") for node in ("StartNode", "EndNode"))
+    seen: set[str] = set()  # the first of each, as a path lookup finds it
+    for part in relationship if relationship is not None else ():
+        name = names[part.tag]
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == "RelationshipType":
+            kind = text(part)
+        elif name == "RelationshipStatus":
+            status = text(part)
+        elif name in nodes:
+            node = nodes[name]
+            for leaf in part:
+                node.setdefault(names[leaf.tag], text(leaf))
+        elif name == "RelationshipPeriods":
+            for period in part:
+                if names[period.tag] == "RelationshipPeriod":
+                    fields: dict[str, str | None] = {}
+                    for leaf in period:
+                        fields.setdefault(names[leaf.tag], text(leaf))
+                    periods.append(fields)
+        elif name == "RelationshipQuantifiers":
+            for quantifier in part:
+                if names[quantifier.tag] == "RelationshipQuantifier":
+                    amounts.append(text(child(quantifier, "QuantifierAmount")))
+    start_lei, end_lei = nodes["StartNode"].get("NodeID"), nodes["EndNode"].get("NodeID")
     record = f"RelationshipRecord {index} ({start_lei} {kind} {end_lei})"
     child_lei = _lei(start_lei, file, record, "StartNode/NodeID", problems)
     parent_lei = _lei(end_lei, file, record, "EndNode/NodeID", problems)
-    for node in ("StartNode", "EndNode"):
-        node_type = text(relationship, f"{node}/NodeIDType")
+    for node_name, node in nodes.items():
+        node_type = node.get("NodeIDType")
         if node_type not in (None, "LEI"):
             problems.add(
                 file,
                 f"node type {node_type!r}; only LEI nodes are read",
                 record=record,
-                field_name=f"{node}/NodeIDType",
+                field_name=f"{node_name}/NodeIDType",
             )
     if kind is None:
         problems.add(file, "no relationship type", record=record, field_name="RelationshipType")
         return
     start = end = None
-    for period in children(child(relationship, "RelationshipPeriods"), "RelationshipPeriod"):
-        if text(period, "PeriodType") == "RELATIONSHIP_PERIOD":
+    for fields in periods:
+        if fields.get("PeriodType") == "RELATIONSHIP_PERIOD":
             start = _day(
-                text(period, "StartDate"), file, record, "RelationshipPeriod/StartDate", problems
+                fields.get("StartDate"), file, record, "RelationshipPeriod/StartDate", problems
             )
-            end = _day(
-                text(period, "EndDate"), file, record, "RelationshipPeriod/EndDate", problems
-            )
-    for quantifier in children(
-        child(relationship, "RelationshipQuantifiers"), "RelationshipQuantifier"
-    ):
-        amount = text(quantifier, "QuantifierAmount")
+            end = _day(fields.get("EndDate"), file, record, "RelationshipPeriod/EndDate", problems)
+    for amount in amounts:
         try:
             value = Decimal(amount or "")
             if not 0 <= value <= 100:
@@ -265,7 +364,6 @@ def _relationship(
         notes[f"consolidation quantifiers {amount} (not a share; not used)"] += 1
     if child_lei is None or parent_lei is None:
         return
-    status = text(relationship, "RelationshipStatus")
     if status == "INACTIVE" and end is None:
         notes["inactive relationships with no end date (skipped)"] += 1
         return

@@ -12,7 +12,7 @@ file states the listing date. After the last publication the last status holds.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import pairwise
 
@@ -76,16 +76,20 @@ HEADERS: dict[str, list[str]] = {
 
 @dataclass
 class Tables:
-    """The package's rows by file, each row a dict by column."""
+    """The package's rows by file, each row a dict by column (empty cells left out),
+    and the columns each file has a value in."""
 
     rows: dict[str, list[dict[str, str]]] = field(
         default_factory=lambda: {name: [] for name in HEADERS}
     )
+    filled: dict[str, set[str]] = field(default_factory=lambda: {name: set() for name in HEADERS})
     notes: Counter[str] = field(default_factory=Counter)
     publications: list[Publication] = field(default_factory=list)
 
     def add(self, table: str, /, **cells: str | None) -> None:
-        self.rows[table].append({k: ("" if v is None else v) for k, v in cells.items()})
+        row = {column: value for column, value in cells.items() if value}
+        self.filled[table].update(row)
+        self.rows[table].append(row)
 
 
 def _name_key(name: str) -> str:
@@ -298,20 +302,25 @@ def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
     # One row per relation (owner, owned, kind, share, dates), as the data package wants
     # it: records that state the same relation (GLEIF's direct and ultimate
     # consolidation by the same parent, BODS interests of several types) are its entries.
-    cited: dict[Holding, list[str]] = defaultdict(list)
-    entries: dict[Holding, list[str]] = defaultdict(list)
+    cited: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    entries: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    first: dict[tuple[object, ...], Holding] = {}
     for read in ordered:
         for holding in read.holdings:
             if holding.owner in known and holding.owned in known:
-                relation = replace(holding, entry="")
+                h = holding
+                relation: tuple[object, ...] = (h.owner, h.owned, h.kind, h.percent)
+                relation += (h.percent_min, h.percent_max, h.start, h.end)
+                first.setdefault(relation, holding)
                 cited[relation].append(read.publication.id)
                 entries[relation].append(holding.entry)
             else:
                 tables.notes["holdings with a party that is not imported (skipped)"] += 1
-    for h, pubs in cited.items():
-        if len(set(entries[h])) > 1:
+    for key, pubs in cited.items():
+        h, stated_by = first[key], entries[key]
+        if len(stated_by) > 1 and len(set(stated_by)) > 1:
             tables.notes["records stating a relation another record states (merged)"] += (
-                len(set(entries[h])) - 1
+                len(set(stated_by)) - 1
             )
         tables.add(
             "ownership.csv",
@@ -324,5 +333,5 @@ def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
             start=h.start.isoformat() if h.start else None,
             end=h.end.isoformat() if h.end else None,
             publication=";".join(dict.fromkeys(pubs)),
-            entry=";".join(dict.fromkeys(entries[h])),
+            entry=";".join(dict.fromkeys(stated_by)),
         )

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from sanctiongraph.ingest.errors import IngestError, InputError
+from sanctiongraph.errors import IngestError, InputError
 
 ISO_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 

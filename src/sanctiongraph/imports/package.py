@@ -8,8 +8,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from sanctiongraph.errors import IngestError, InputError
 from sanctiongraph.imports.history import HEADERS, Tables
-from sanctiongraph.ingest.errors import IngestError, InputError
 
 
 def check_output(output: Path) -> None:
@@ -44,14 +44,14 @@ def write_package(tables: Tables, output: Path) -> dict[str, int]:
         for file, rows in tables.rows.items():
             if not rows:
                 continue
-            header = [c for c in HEADERS[file] if any(row.get(c) for row in rows)]
+            header = [c for c in HEADERS[file] if c in tables.filled[file]]
             for required in HEADERS[file][:2]:  # the key columns stay even if empty
                 if required not in header:
                     header.insert(0, required)
             with (staging / file).open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(header)
-                writer.writerows([row.get(c, "") for c in header] for row in rows)
+                writer.writerows([row.get(c) for c in header] for row in rows)  # None: empty
             counts[file] = len(rows)
         if output.exists():
             output.rmdir()  # empty (checked above)

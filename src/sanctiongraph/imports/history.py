@@ -225,8 +225,9 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
     for read in ordered:
         pub = read.publication.id
         names: dict[str, list[str]] = defaultdict(list)
-        for party in read.parties.values():
-            names[_name_key(party.name)].append(party.id)
+        if any(party.linked_names for party in read.parties.values()):
+            for party in read.parties.values():
+                names[_name_key(party.name)].append(party.id)
         for party in read.parties.values():
             entry_of[party.id] = party.entry
             for name, kind, weak in party.aliases:

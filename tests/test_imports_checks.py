@@ -16,8 +16,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from sanctiongraph.cli import cli
 from sanctiongraph.imports import import_lists
-from test_imports import ADVANCED, CONS, SDN, SDN_XML, by, imported, problems, rows
+from test_imports import ADVANCED, CONS, FIXTURES, SDN, SDN_XML, by, imported, problems, rows
 
 
 def _copy(source: Path, target: Path) -> Path:
@@ -193,3 +196,73 @@ def test_sdn_xml_records_are_numbered_from_one_and_a_bad_publish_date_is_reporte
     (publish,) = [e for e in errors if e.column == "Publish_Date"]
     assert "'13/45/2023' is not a date" in publish.message
     assert not any("carries none" in m for m in messages)
+
+
+# --- D7: a package folder holds only its CSV files ---------------------------------------
+
+
+def test_a_list_file_inside_a_package_folder_is_an_error_not_skipped(tmp_path) -> None:
+    package = tmp_path / "mixed"
+    package.mkdir()
+    (package / "entities.csv").write_text("id,name,kind,jurisdiction\nE1,Acme,company,US\n")
+    (package / "README.md").write_text("notes for people\n")
+    (package / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    assert CliRunner().invoke(cli, ["validate", str(package)]).exit_code == 0
+    shutil.copy(FIXTURES / "bods" / "gleif2bods-rr-updates-data2-out.json", package / "rr.json")
+    shutil.copy(SDN_XML, package / "sdn.xml")
+    (package / "notes.txt").write_text("a note\n")
+    for command in (
+        ["validate", str(package)],
+        ["load", str(package), "--store", str(tmp_path / "st")],
+    ):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 2, result.output
+        assert "mixed/rr.json: not a file of the data package" in result.output
+        assert "read it with `sanctiongraph import bods`" in result.output
+        assert "mixed/sdn.xml" in result.output and "import ofac-xml" in result.output
+        assert "mixed/notes.txt" in result.output
+        assert "README.md" not in result.output and ".DS_Store" not in result.output
+
+
+# --- M: messages ---------------------------------------------------------------------------
+
+
+def test_messages_name_folders_files_and_missing_values(tmp_path) -> None:
+    runner = CliRunner()
+    folder = runner.invoke(
+        cli, ["import", "gleif", str(FIXTURES / "gleif"), "--output", str(tmp_path / "o")]
+    )
+    assert folder.exit_code == 2 and "a folder: give the files in it" in folder.output
+    assert "no such file" not in folder.output
+    un = (FIXTURES / "un" / "UN_consolidated.xml").read_text()
+    no_reference = _copy_text(
+        un.replace("<REFERENCE_NUMBER>KPi.001</REFERENCE_NUMBER>", "", 1),
+        tmp_path / "un" / "UN_consolidated.xml",
+    )
+    ftm = (FIXTURES / "ftm" / "entities-2023-06-01.ftm.json").read_text().splitlines()
+    no_id = _copy_text(
+        "\n".join([ftm[0].replace('"id": "ofac-15603", ', "", 1), *ftm[1:]]) + "\n",
+        tmp_path / "ftm" / "entities-2023-06-01.ftm.json",
+    )
+    for fmt, path, expected in (
+        ("un", no_reference, "INDIVIDUAL 1: no REFERENCE_NUMBER"),
+        ("ftm", no_id, "line 1: missing"),
+    ):
+        errors = [str(e) for e in problems(fmt, [path], tmp_path)]
+        assert any(expected in e for e in errors), errors
+        assert not any("None" in e for e in errors), errors
+    rr_only = problems(
+        "bods", [FIXTURES / "bods" / "gleif2bods-rr-updates-data2-out.json"], tmp_path
+    )
+    assert any(
+        "relationship statements name statements that are not in" in e.message for e in rr_only
+    )
+    upper = tmp_path / "upper"
+    upper.mkdir()
+    (upper / "ENTITIES.CSV").write_text("id,name,kind,jurisdiction\nE1,Acme,company,US\n")
+    result = runner.invoke(cli, ["validate", str(upper)])
+    assert "ENTITIES.CSV: unknown file" in result.output, result.output
+    ofac_folder = runner.invoke(cli, ["validate", str(SDN)])
+    assert ofac_folder.exit_code == 2
+    assert "sdn/SDN.CSV: not a file of the data package" in ofac_folder.output
+    assert "import ofac-csv" in ofac_folder.output and "unknown file" not in ofac_folder.output

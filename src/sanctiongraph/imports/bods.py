@@ -143,6 +143,14 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
         )
         read_list = ReadList(pub, mine, holdings=held)
         reads.append(read_list)
+    relationships = sum(st.kind == "relationship" for st in standing.values())
+    if files and not parties and relationships and not problems.errors:
+        problems.add(
+            ", ".join(path.name for path in files),
+            f"no entity or person statements: its {relationships} relationship statements "
+            "name statements that are not in the files given; give the files that hold "
+            "them too (a GLEIF conversion's lei-data file beside its rr-data file)",
+        )
     if reads:
         reads[0].notes.update(notes)
     return reads

@@ -228,7 +228,9 @@ T = TypeVar("T")
 def existing_files(paths: list[Path], problems: Problems) -> list[Path]:
     """The paths that are files; a problem for each that is not."""
     for path in paths:
-        if not path.is_file():
+        if path.is_dir():
+            problems.add(str(path), "a folder: give the files in it (only ofac-csv reads a folder)")
+        elif not path.is_file():
             problems.add(str(path), "no such file")
     return [path for path in paths if path.is_file()]
 

@@ -34,7 +34,10 @@ def _copy(source: Path, target: Path) -> Path:
 
 def test_a_consolidated_csv_under_another_name_is_still_the_consolidated_list(tmp_path) -> None:
     main = _copy(CONS / "cons_prim.csv", tmp_path / "in" / "cons-2025-12-19.csv")
+    _copy(CONS / "cons_alt.csv", tmp_path / "in" / "cons_alt.csv")  # undated, the one main
     report = import_lists("ofac-csv", [main], tmp_path / "pkg")
+    aliases = rows(tmp_path / "pkg", "aliases.csv")
+    assert by(aliases, entity="ofac:15268", name="KARAMAY CITY COMMERCIAL BANK CO LTD.")
     (publication,) = rows(tmp_path / "pkg", "publications.csv")
     assert publication["list"] == "CONS"
     designations = rows(tmp_path / "pkg", "designations.csv")

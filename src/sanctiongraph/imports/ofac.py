@@ -138,7 +138,7 @@ def list_of_file(
     if name_says is None and content is not None:
         warnings.append(
             f"{file}: its name does not say which list it is; read as the "
-            f"{LIST_LABELS[content]} because {shown} (name it {file_names[content]} to say so)"
+            f"{LIST_LABELS[content]} because {shown} (to say so in its name: {file_names[content]})"
         )
     return content or name_says
 

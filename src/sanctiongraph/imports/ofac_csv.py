@@ -6,6 +6,11 @@ beside it: addresses (``ADD.CSV`` / ``cons_add.csv``), aliases (``ALT.CSV`` /
 ``cons_comments.csv``), found in any letter case. Companions of a dated main file carry
 the same date: ``sdn-2023-06-01.csv`` goes with ``add-2023-06-01.csv``. The files have
 no header, write ``-0-`` for an empty cell, use CRLF and end with the byte 0x1A.
+
+Which list a main file is (SDN or consolidated) comes from its entries
+(:func:`~sanctiongraph.imports.ofac.list_of_file`), its name only where they cannot
+tell. What is read only in part (a missing companion, a remark cut with no comments
+file to continue it) is a warning of the import report.
 """
 
 from __future__ import annotations
@@ -76,7 +81,6 @@ LIST_OF_FAMILY = {family: code for code, family in FAMILY_OF_LIST.items()}
 class MainFile:
     path: Path
     family: str | None  # what the name says: "sdn", "cons_prim" or nothing
-    mains_beside: int = 1  # main files of the same family in its folder
 
 
 def find_main_files(paths: list[Path], problems: Problems) -> list[MainFile]:
@@ -87,16 +91,16 @@ def find_main_files(paths: list[Path], problems: Problems) -> list[MainFile]:
         if path.is_dir():
             found = [p for p in sorted(path.iterdir()) if p.is_file() and _family(p)]
             if not found:
-                problems.add(path.name, "no SDN.CSV or cons_prim.csv in this folder")
+                problems.add(
+                    path.name,
+                    "no SDN.CSV or cons_prim.csv in this folder (a main file of another "
+                    "name is read when given by its name)",
+                )
             mains += [MainFile(p, _family(p)) for p in found]
         elif path.is_file():
             mains.append(MainFile(path, _family(path)))
         else:
             problems.add(str(path), "no such file or folder")
-    for main in mains:
-        main.mains_beside = sum(
-            1 for p in main.path.parent.iterdir() if p.is_file() and _family(p) == main.family
-        )
     return mains
 
 
@@ -126,18 +130,19 @@ def _companions(
         found = ISO_DATE_IN_NAME.search(path.name)
         rest = f"-{found.group(1)}" if found else ""
     beside = {p.name.lower(): p for p in path.parent.iterdir() if p.is_file()}
+    mains_beside = 1 + sum(p.name != path.name and _family(p) == family for p in beside.values())
     companions = {}
     for role, prefix in COMPANIONS[family].items():
         candidate = beside.get(f"{prefix}{rest}{path.suffix}".lower())
         undated = beside.get(f"{prefix}{path.suffix}".lower()) if rest else None
         if candidate is None and undated is not None:
-            if main.mains_beside == 1:
+            if mains_beside == 1:
                 candidate = undated
                 notes["undated companions used with the one main file beside them"] += 1
             else:
                 warnings.append(
                     f"{path.name}: {undated.name} (undated) is not used: it could go with "
-                    f"any of the {main.mains_beside} main files beside it; date it like "
+                    f"any of the {mains_beside} main files beside it; date it like "
                     f"its main file ({prefix}{rest}{path.suffix})"
                 )
         if candidate is not None:

@@ -507,6 +507,10 @@ def read_package_files(path: Path) -> dict[str, bytes]:
 
 
 PACKAGE_NOTES = (".md",)  # README.md, SOURCE.md: notes for people, beside the CSV files
+NOT_A_PACKAGE_FILE = (
+    "not a file of the data package, which holds only its CSV files (and .md notes); "
+    "move it out of the package"
+)
 
 
 def _not_package_files(paths: list[Path], package: str, inside_zip: bool = False) -> None:
@@ -528,9 +532,7 @@ def _not_package_files(paths: list[Path], package: str, inside_zip: bool = False
         errors.append(
             InputError(
                 f"{package}{':' if inside_zip else '/'}{file.name}",
-                "not a file of the data package, which holds only its CSV files (and .md "
-                f"notes); {what or 'this file is not CSV'}. Move it out of the package"
-                + ("" if inside_zip else " folder"),
+                NOT_A_PACKAGE_FILE + (f"; {what}" if what else ""),
             )
         )
     if errors:

@@ -128,9 +128,16 @@ def test_bods_0_2_from_gleif_with_missing_statements(tmp_path) -> None:
     (vub,) = [e for e in entities if e["name"] == "Všeobecná úverová banka, a.s."]
     assert vub["kind"] == "bank" and vub["jurisdiction"] == "SK" and vub["lei"]
     holdings = rows(tmp_path / "pkg", "ownership.csv")
-    # one row per relation: the direct and ultimate consolidations by one parent are one
-    assert len(holdings) == 9 and all(h["kind"] == "controls" for h in holdings)
-    assert len({(h["owner"], h["owned"], h["start"]) for h in holdings}) == 9
+    # one row per relation: the direct and ultimate consolidations by one parent are one;
+    # GLEIF's fund management is skipped, as `import gleif` skips it
+    assert len(holdings) == 5 and all(h["kind"] == "controls" for h in holdings)
+    assert len({(h["owner"], h["owned"], h["start"]) for h in holdings}) == 5
+    assert (
+        report.notes[
+            "interests recording GLEIF's IS_FUND-MANAGED_BY (skipped, as import gleif does)"
+        ]
+        == 4
+    )
     assert report.notes["relationships naming a statement the files do not hold (skipped)"] == 2
     result = CliRunner().invoke(cli, ["validate", str(tmp_path / "pkg")])
     assert result.exit_code in (0, 1), result.output
@@ -158,6 +165,31 @@ def test_bad_input_reports_file_record_and_field_all_at_once(tmp_path) -> None:
     assert any("line 4" in t and "recordId" in t for t in text), text
     assert any(
         "two-2018-11-19.jsonl" in t and "row 2" in t and "not valid JSON" in t for t in text
+    ), text
+
+
+def test_bad_statement_dates_and_shares_of_control_interests_are_errors(tmp_path) -> None:
+    """statementDate orders a record's statements; a share on a control interest is not
+    used but is checked like any share (0.4 and 0.2 alike)."""
+    items = statements(BANDS)
+    items[0]["statementDate"] = "2018-02-31"
+    interest = items[2]["recordDetails"]["interests"][0]
+    interest["type"] = "otherInfluenceOrControl"
+    interest["share"] = {"exact": -5}
+    one = write_lines(tmp_path / "one-2018-11-18.jsonl", items)
+    old = json.loads(RR_02.read_text(encoding="utf-8"))
+    old[0]["statementDate"] = "not-a-date"
+    two = tmp_path / "two-2024-02-16.json"
+    two.write_text(json.dumps(old), encoding="utf-8")
+    errors = problems("bods", [one, two], tmp_path)
+    text = [str(e) for e in errors]
+    assert any(
+        "one-2018-11-18.jsonl" in t and "line 1" in t and "statementDate" in t and "2018-02-31" in t
+        for t in text
+    ), text
+    assert any("line 3" in t and "interests[0].share.exact" in t and "-5" in t for t in text), text
+    assert any(
+        "two-2024-02-16.json" in t and "statementDate" in t and "not-a-date" in t for t in text
     ), text
 
 

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from sanctiongraph.api.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from sanctiongraph.ingest import IngestError, InputError, Source, code_lists
-from sanctiongraph.ingest.csv_package import map_package
+from sanctiongraph.ingest.csv_package import NOT_A_PACKAGE_FILE, PACKAGE_NOTES, map_package
 from sanctiongraph.ingest.rdf import parse_rdf
 
 RDF_TYPES = {
@@ -83,12 +83,16 @@ def _unzip(data: bytes, max_unzipped: int) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     total = 0
     with archive:
-        members = [(PurePosixPath(info.filename).name, info) for info in archive.infolist()]
         members = [
-            (name, info)
-            for name, info in members
-            if not info.is_dir() and name.endswith(".csv") and not name.startswith(".")
+            (PurePosixPath(info.filename).name, info)
+            for info in archive.infolist()
+            if not info.is_dir() and "__MACOSX" not in info.filename
         ]
+        members = [(name, info) for name, info in members if not name.startswith(".")]
+        others = [name for name, _ in members if not name.endswith((".csv", *PACKAGE_NOTES))]
+        if others:  # never skipped in silence (docs/data-package.md, general rules)
+            raise IngestError([InputError(name, NOT_A_PACKAGE_FILE) for name in others])
+        members = [(name, info) for name, info in members if name.endswith(".csv")]
         if sum(info.file_size for _, info in members) > max_unzipped:
             raise PayloadTooLarge(too_large)  # as declared: refused before unpacking
         for name, info in members:

@@ -35,6 +35,7 @@ class ImportReport:
     publications: list[Publication]
     rows: dict[str, int]
     notes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"wrote {self.output}"]
@@ -44,6 +45,7 @@ class ImportReport:
         ]
         out += [f"  {file}: {n} rows" for file, n in self.rows.items()]
         out += [f"  {what}: {n}" for what, n in sorted(self.notes.items())]
+        out += [f"  warning: {text}" for text in self.warnings]
         return out
 
 
@@ -78,4 +80,4 @@ def import_lists(
     check_output(output)
     tables = read_tables(fmt, paths, published)
     rows = write_package(tables, output)
-    return ImportReport(output, tables.publications, rows, dict(tables.notes))
+    return ImportReport(output, tables.publications, rows, dict(tables.notes), tables.warnings)

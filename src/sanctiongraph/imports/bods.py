@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sanctiongraph.imports import ofac
+from sanctiongraph.imports import gleif, ofac
 from sanctiongraph.imports.jsonlines import json_records
 from sanctiongraph.imports.model import (
     Holding,
@@ -45,6 +45,7 @@ NAME = "bods"
 DESCRIPTION = "Beneficial Ownership Data Standard 0.2 and 0.4 statements (JSON or JSON Lines)"
 RESOLUTION = Decimal("0.0001")  # of a percent: analysis.ownership.UNIT
 OWNERSHIP = {"shareholding"}
+GLEIF_DETAILS = "LEI RelationshipType:"  # how GLEIF-to-BODS conversion names GLEIF's type
 CONTROL = {
     "votingrights",
     "appointmentofboard",
@@ -142,6 +143,14 @@ def read(paths: list[Path], published: date | None, problems: Problems) -> list[
         )
         read_list = ReadList(pub, mine, holdings=held)
         reads.append(read_list)
+    relationships = sum(st.kind == "relationship" for st in standing.values())
+    if files and not parties and relationships and not problems.errors:
+        problems.add(
+            ", ".join(path.name for path in files),
+            f"no entity or person statements: its {relationships} relationship statements "
+            "name statements that are not in the files given; give the files that hold "
+            "them too (a GLEIF conversion's lei-data file beside its rr-data file)",
+        )
     if reads:
         reads[0].notes.update(notes)
     return reads
@@ -215,7 +224,7 @@ def _statement(path: Path, where: str, value: Any, problems: Problems) -> Statem
     publication = value.get("publicationDetails") or {}
     details["_published"] = publication.get("publicationDate")
     details["_publisher"] = (publication.get("publisher") or {}).get("name")
-    return Statement(
+    statement = Statement(
         path,
         label,
         kind,
@@ -227,6 +236,8 @@ def _statement(path: Path, where: str, value: Any, problems: Problems) -> Statem
         status,
         replaces,
     )
+    _day(value.get("statementDate"), statement, "statementDate", problems)  # it orders records
+    return statement
 
 
 def _resolve(statements: list[Statement], notes: Counter[str]) -> dict[str, Statement]:
@@ -417,11 +428,17 @@ def _holdings(
         )
         if closed and end is None:
             end = _date_of(st.day)
+        gleif_type = _gleif_relationship(interest)
+        if gleif_type in gleif.FUND_RELATIONSHIPS:
+            notes[f"interests recording GLEIF's {gleif_type} (skipped, as import gleif does)"] += 1
+            continue
         if kind in OWNERSHIP:
             share = _share(interest.get("share"), st, at, problems)
             if share is not None:
                 out.append(("owns", share, start, end, level))
         elif kind in CONTROL:
+            if interest.get("share") is not None:  # not used, but checked like any share
+                _share(interest["share"], st, at, problems)
             out.append(("controls", {}, start, end, level))
         else:
             notes[f"interests of type {interest.get('type') or '(none given)'} (skipped)"] += 1
@@ -442,6 +459,15 @@ def _holdings(
         else:
             holdings.append(Holding(owner, subject, st.key, kind, start=start, end=end, **share))
     return holdings
+
+
+def _gleif_relationship(interest: dict[str, Any]) -> str | None:
+    """The GLEIF relationship type an interest converted from GLEIF's golden copy records
+    (its ``details``: ``LEI RelationshipType: IS_FUND-MANAGED_BY``), if any."""
+    details = interest.get("details")
+    if isinstance(details, str) and details.startswith(GLEIF_DETAILS):
+        return details.removeprefix(GLEIF_DETAILS).strip()
+    return None
 
 
 def _day(value: Any, st: Statement, field_name: str, problems: Problems) -> date | None:

@@ -72,7 +72,7 @@ def _read_file(
         if not isinstance(value, dict):
             problems.add(path.name, "not a JSON object", record=where)
             continue
-        label = f"{where} (id {value.get('id')})"
+        label = f"{where} (id {value['id']})" if value.get("id") else where
         for required in ("id", "schema"):
             if not value.get(required) or not isinstance(value.get(required), str):
                 problems.add(path.name, "missing", record=label, field_name=required)

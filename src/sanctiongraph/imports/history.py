@@ -84,6 +84,7 @@ class Tables:
     )
     filled: dict[str, set[str]] = field(default_factory=lambda: {name: set() for name in HEADERS})
     notes: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)  # the readings' warnings, in order
     publications: list[Publication] = field(default_factory=list)
 
     def add(self, table: str, /, **cells: str | None) -> None:
@@ -104,6 +105,7 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
         by_list[read.publication.list_code].append(read)
         tables.notes.update({f"skipped {kind}": n for kind, n in read.skipped.items()})
         tables.notes.update(read.notes)
+        tables.warnings += read.warnings
     for code, reads in by_list.items():
         reads.sort(key=lambda r: r.publication.published)
         for earlier, later in pairwise(reads):

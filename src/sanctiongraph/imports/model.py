@@ -126,6 +126,7 @@ class ReadList:
     skipped: Counter[str] = field(default_factory=Counter)  # e.g. {"vessel": 12}
     holdings: list[Holding] = field(default_factory=list)  # typed holdings (GLEIF, BODS, FtM)
     notes: Counter[str] = field(default_factory=Counter)  # for the import report, as written
+    warnings: list[str] = field(default_factory=list)  # what was read only in part, and why
 
 
 class Problems:
@@ -181,10 +182,15 @@ def sha256_of(path: Path) -> str:
 
 
 def publication_date(
-    path: Path, published: date | None, stated: date | None, problems: Problems
+    path: Path,
+    published: date | None,
+    stated: date | None,
+    problems: Problems,
+    stated_is_bad: bool = False,
 ) -> date | None:
     """The date of a publication: ``--published``, else an ISO date in the file name,
-    else a date the file states about itself; else a problem saying so."""
+    else a date the file states about itself; else a problem saying so (none when the
+    file states a date that is no date: ``stated_is_bad``, reported by the caller)."""
     if published is not None:
         return published
     found = ISO_DATE_IN_NAME.search(path.name)
@@ -195,6 +201,8 @@ def publication_date(
             pass
     if stated is not None:
         return stated
+    if stated_is_bad:
+        return None
     problems.add(
         path.name,
         "no publication date: the file carries none; give --published "
@@ -220,7 +228,9 @@ T = TypeVar("T")
 def existing_files(paths: list[Path], problems: Problems) -> list[Path]:
     """The paths that are files; a problem for each that is not."""
     for path in paths:
-        if not path.is_file():
+        if path.is_dir():
+            problems.add(str(path), "a folder: give the files in it (only ofac-csv reads a folder)")
+        elif not path.is_file():
             problems.add(str(path), "no such file")
     return [path for path in paths if path.is_file()]
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from sanctiongraph.imports.countries import country_code
-from sanctiongraph.imports.model import Party
+from sanctiongraph.imports.model import Party, Problems
 
 BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
@@ -45,6 +45,14 @@ LIST_NAMES = {
     "Non-SDN Chinese Military-Industrial Complex Companies List": "NS_CMIC",
     "Non-SDN Iran Sanctions Act List": "NS_ISA",
 }
+# Signs that an entry is on the consolidated (non-SDN) list rather than the SDN List:
+# program tags no SDN entry carries on its own, and remarks only non-SDN entries have.
+# OFAC's consolidated files show one on almost every entry, its SDN files on very few.
+NON_SDN_PROGRAMS = {"561-Related", "NS-PLC", "NS-ISA", "FSE-IR", "FSE-SY", "FSE-WMD"}
+NON_SDN_PROGRAMS |= {"FSE-SDGT", "CMIC-EO13959", "CMIC-EO14032"}
+NON_SDN_REMARKS = re.compile(
+    r"Subject to Directive|Listing Date \(EO 14024 Directive|Sectoral Sanctions", re.IGNORECASE
+)
 UMBRELLA_LISTS = {"Consolidated List"}  # every consolidated entry is on it: not a list of its own
 LIST_LABELS = {"SDN": "OFAC SDN List", "CONS": "OFAC Consolidated (non-SDN) List"}
 
@@ -82,6 +90,66 @@ COUNTRY_IN_PARENS = re.compile(r"^(?P<value>.*?)\s*\((?P<country>[^()]+)\)$")
 def split_programs(cell: str) -> list[str]:
     """``IRAN] [SDGT] [IRGC] [IFSR`` -> the four tags, as published."""
     return [p.strip() for p in cell.strip().strip("[]").split("] [") if p.strip()]
+
+
+def shows_non_sdn(programs: list[str], remarks: str) -> bool:
+    """Whether an entry's programs or remarks show a consolidated (non-SDN) list entry."""
+    return bool(NON_SDN_PROGRAMS.intersection(programs)) or bool(NON_SDN_REMARKS.search(remarks))
+
+
+def list_of_file(
+    file: str,
+    name_says: str | None,
+    non_sdn: int,
+    entries: int,
+    file_names: dict[str, str],
+    problems: Problems,
+    warnings: list[str],
+) -> str | None:
+    """The list (``SDN`` or ``CONS``) a legacy CSV or ``sdn.xml`` file publishes, from
+    its entries: ``non_sdn`` of its ``entries`` show a non-SDN list (:func:`shows_non_sdn`).
+    Three in four or more make it the consolidated list, one in four or fewer the SDN
+    List; otherwise the file name decides (``name_says``), and with no name to go by it
+    is a problem asking for the list's file name (``file_names``, by list). A name that
+    says the other list is a problem too; a name that says none gets a warning saying
+    how the entries decided."""
+    content: str | None = None
+    if entries and non_sdn * 4 >= entries * 3:
+        content = "CONS"
+    elif entries and non_sdn * 4 <= entries:
+        content = "SDN"
+    shown = f"{non_sdn} of its {entries} entries show a non-SDN program or remark"
+    if content is not None and name_says is not None and content != name_says:
+        problems.add(
+            file,
+            f"the file name says the {LIST_LABELS[name_says]} but {shown}, so it looks "
+            f"like the {LIST_LABELS[content]}; give the file its list's name "
+            f"({file_names[content]}) or check that it is the file you meant",
+        )
+        return None
+    if content is None and name_says is None and entries:
+        problems.add(
+            file,
+            f"cannot tell whether this is the SDN List or the consolidated (non-SDN) list: "
+            f"{shown}; name the file after its list ({file_names['SDN']} or "
+            f"{file_names['CONS']})",
+        )
+        return None
+    if name_says is None and content is not None:
+        warnings.append(
+            f"{file}: its name does not say which list it is; read as the "
+            f"{LIST_LABELS[content]} because {shown} (to say so in its name: {file_names[content]})"
+        )
+    return content or name_says
+
+
+def list_in_name(file: str) -> str | None:
+    """The list an XML file's name says: ``consolidated.xml``, ``cons_advanced.xml`` (any
+    name with ``cons`` or ``non-sdn``) the consolidated list, ``sdn.xml`` the SDN List."""
+    name = file.lower().replace("_", "-")
+    if "cons" in name or "non-sdn" in name:
+        return "CONS"
+    return "SDN" if "sdn" in name else None
 
 
 def consolidated_list(program: str) -> str:

@@ -224,6 +224,7 @@ class _Reader:
                     field_name="ProfileID",
                 )
             return
+        start = self.date(child(child(element, "EntryEvent"), "Date"), record, "EntryEvent/Date")
         list_name = self.value("ListValues", element.get("ListID"))
         if list_name is None:
             self.problems.add(
@@ -238,7 +239,6 @@ class _Reader:
         code = ofac.LIST_NAMES.get(list_name) or re.sub(
             r"[^A-Z0-9]+", "_", list_name.upper()
         ).strip("_")
-        start = _date(child(child(element, "EntryEvent"), "Date"))
         programs, types = [], []
         for measure in children(element, "SanctionsMeasure"):
             kind = self.value("SanctionsTypeValues", measure.get("SanctionsTypeID"))
@@ -261,6 +261,19 @@ class _Reader:
                 )
         for program in programs or [None]:
             party.listings.append(Listing(code, program, start, capta_measure))
+
+    def date(self, element: Element | None, record: str, field_name: str) -> date | None:
+        """The date of a ``Year``/``Month``/``Day`` element; one that is given but is no
+        date is a problem."""
+        if element is None:
+            return None
+        found = _date(element)
+        if found is None:
+            shown = "-".join(text(element, part) or "?" for part in ("Year", "Month", "Day"))
+            self.problems.add(
+                self.file, f"{shown!r} is not a date", record=record, field_name=field_name
+            )
+        return found
 
     def finish(self) -> None:
         for party in self.parties.values():
@@ -313,7 +326,7 @@ def _read_file(
         if name == "ReferenceValueSets":
             reader.reference_values(element)
         elif name == "DateOfIssue":
-            reader.issued = _date(element)
+            reader.issued = reader.date(element, "DateOfIssue", "DateOfIssue")
         elif name == "Location":
             reader.location(element)
         elif name == "IDRegDocument":
@@ -332,7 +345,9 @@ def _read_file(
         problems.add(path.name, "no DistinctParty with a SanctionsEntry in this file")
     if day is None:
         return None
-    list_code = "CONS" if "cons" in path.name.lower() else "SDN"
+    list_code = _list_of(path.name, reader.parties, problems)
+    if list_code is None:
+        return None
     pub = Publication(
         publication_id(list_code, day, taken),
         list_code,
@@ -342,3 +357,32 @@ def _read_file(
         sha256_of(path),
     )
     return ReadList(pub, reader.parties, reader.skipped)
+
+
+def _list_of(file: str, parties: dict[str, Party], problems: Problems) -> str | None:
+    """The list a file publishes, from its entries' lists (``ListID``): ``CONS`` when every
+    entry is on a non-SDN list (some are on the SDN List too), ``SDN`` when every entry
+    is on the SDN List alone. Entries of both kinds, or a name that says the other list
+    (``cons`` or ``sdn`` in it), are a problem."""
+    if not parties:
+        return None
+    non_sdn = sum(any(li.list_code != "SDN" for li in p.listings) for p in parties.values())
+    if 0 < non_sdn < len(parties):
+        problems.add(
+            file,
+            f"{non_sdn} of its {len(parties)} entries are on non-SDN lists and the others on "
+            "the SDN List alone; sdn_advanced.xml and cons_advanced.xml each publish one list",
+        )
+        return None
+    code = "CONS" if non_sdn else "SDN"
+    said = ofac.list_in_name(file)
+    if said is not None and said != code:
+        problems.add(
+            file,
+            f"the file name says the {ofac.LIST_LABELS[said]} but its entries' lists (ListID) "
+            f"are those of the {ofac.LIST_LABELS[code]}; name it "
+            f"{'sdn' if code == 'SDN' else 'cons'}_advanced.xml or check that it is the file "
+            "you meant",
+        )
+        return None
+    return code

@@ -6,6 +6,11 @@ beside it: addresses (``ADD.CSV`` / ``cons_add.csv``), aliases (``ALT.CSV`` /
 ``cons_comments.csv``), found in any letter case. Companions of a dated main file carry
 the same date: ``sdn-2023-06-01.csv`` goes with ``add-2023-06-01.csv``. The files have
 no header, write ``-0-`` for an empty cell, use CRLF and end with the byte 0x1A.
+
+Which list a main file is (SDN or consolidated) comes from its entries
+(:func:`~sanctiongraph.imports.ofac.list_of_file`), its name only where they cannot
+tell. What is read only in part (a missing companion, a remark cut with no comments
+file to continue it) is a warning of the import report.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
+    ISO_DATE_IN_NAME,
     Listing,
     Party,
     Problems,
@@ -51,6 +57,7 @@ COMPANIONS = {  # main-file stem prefix -> companion prefix per role
     "sdn": {"add": "add", "alt": "alt", "comments": "sdn_comments"},
     "cons_prim": {"add": "cons_add", "alt": "cons_alt", "comments": "cons_comments"},
 }
+WHAT_IS_IN = {"add": "addresses", "alt": "aliases", "comments": "remarks past 1,000 characters"}
 WIDTHS = {"add": 6, "alt": 5, "comments": 2}
 # The columns read (by position): the main file's number, name, type, program and
 # remarks; an address's number and country; an alias's number, type and name; a
@@ -61,26 +68,37 @@ ALIAS_KINDS = {"aka": "aka", "fka": "fka", "nka": "nka"}
 PERSON, VESSEL, AIRCRAFT = "individual", "vessel", "aircraft"
 
 
+REMARKS_CUT_AT = 1000  # the main file's Remarks cell; the rest is in the comments file
+FILE_NAMES = {
+    "SDN": "SDN.CSV, or sdn-2023-06-01.csv with a date",
+    "CONS": "cons_prim.csv, or cons_prim-2025-12-19.csv with a date",
+}
+FAMILY_OF_LIST = {"SDN": "sdn", "CONS": "cons_prim"}
+LIST_OF_FAMILY = {family: code for code, family in FAMILY_OF_LIST.items()}
+
+
 @dataclass
 class MainFile:
     path: Path
-    family: str  # "sdn" or "cons_prim"
-    companions: dict[str, Path]
+    family: str | None  # what the name says: "sdn", "cons_prim" or nothing
 
 
 def find_main_files(paths: list[Path], problems: Problems) -> list[MainFile]:
-    """The main files named or held by ``paths``, each with its companions."""
+    """The main files named or held by ``paths``. A folder's main files are those named
+    after their list; a file given by name may have any name (its entries then decide)."""
     mains: list[MainFile] = []
     for path in paths:
         if path.is_dir():
             found = [p for p in sorted(path.iterdir()) if p.is_file() and _family(p)]
             if not found:
-                problems.add(path.name, "no SDN.CSV or cons_prim.csv in this folder")
-            mains += [
-                _with_companions(p, family) for p in found if (family := _family(p)) is not None
-            ]
+                problems.add(
+                    path.name,
+                    "no SDN.CSV or cons_prim.csv in this folder (a main file of another "
+                    "name is read when given by its name)",
+                )
+            mains += [MainFile(p, _family(p)) for p in found]
         elif path.is_file():
-            mains.append(_with_companions(path, _family(path) or "sdn"))
+            mains.append(MainFile(path, _family(path)))
         else:
             problems.add(str(path), "no such file or folder")
     return mains
@@ -97,15 +115,57 @@ def _family(path: Path) -> str | None:
     return None
 
 
-def _with_companions(path: Path, family: str) -> MainFile:
-    rest = path.stem[len(family) :] if path.stem.lower().startswith(family) else ""
+def _companions(
+    main: MainFile, family: str, notes: Counter[str], warnings: list[str]
+) -> dict[str, Path]:
+    """The companion files of ``main`` (a publication of ``family``): those named like it
+    (``add-2023-06-01.csv`` beside ``sdn-2023-06-01.csv``), else an undated one
+    (``add.csv``) when ``main`` is the only main file of its list in the folder. An undated
+    companion beside several is not used, and the report says so."""
+    path = main.path
+    stem = path.stem.lower()
+    if stem.startswith(family):
+        rest = stem[len(family) :]
+    else:
+        found = ISO_DATE_IN_NAME.search(path.name)
+        rest = f"-{found.group(1)}" if found else ""
     beside = {p.name.lower(): p for p in path.parent.iterdir() if p.is_file()}
+    mains_beside = 1 + sum(p.name != path.name and _family(p) == family for p in beside.values())
     companions = {}
     for role, prefix in COMPANIONS[family].items():
         candidate = beside.get(f"{prefix}{rest}{path.suffix}".lower())
+        undated = beside.get(f"{prefix}{path.suffix}".lower()) if rest else None
+        if candidate is None and undated is not None:
+            if mains_beside == 1:
+                candidate = undated
+                notes["undated companions used with the one main file beside them"] += 1
+            else:
+                warnings.append(
+                    f"{path.name}: {undated.name} (undated) is not used: it could go with "
+                    f"any of the {mains_beside} main files beside it; date it like "
+                    f"its main file ({prefix}{rest}{path.suffix})"
+                )
         if candidate is not None:
             companions[role] = candidate
-    return MainFile(path, family, companions)
+    missing = [role for role in COMPANIONS[family] if role not in companions]
+    if missing:
+        names = _and([_published_name(family, role) for role in missing])
+        unread = _and([WHAT_IS_IN[role] for role in missing])
+        warnings.append(
+            f"{path.name}: read without {names} (none beside it named like it), so its "
+            f"{unread} are not read"
+        )
+    return companions
+
+
+def _and(items: list[str]) -> str:
+    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1]]))
+
+
+def _published_name(family: str, role: str) -> str:
+    """A companion's name as OFAC publishes it: ``ADD.CSV``, ``cons_add.csv``."""
+    name = f"{COMPANIONS[family][role]}.csv"
+    return name.upper() if family == "sdn" else name
 
 
 def _rows(
@@ -153,13 +213,15 @@ def _read_publication(
 ) -> ReadList | None:
     file = main.path.name
     day = publication_date(main.path, published, None, problems)
-    list_code = "SDN" if main.family == "sdn" else "CONS"
     records = _rows(main.path, len(MAIN_COLUMNS), MAIN_USED, problems)
     names = [MAIN_COLUMNS[i] for i in MAIN_USED]
     parties: dict[str, Party] = {}
+    programs_of: dict[str, list[str]] = {}
     remarks_of: dict[str, str] = {}
     line_of: dict[str, int] = {}
     skipped: Counter[str] = Counter()
+    non_sdn = 0
+    warnings: list[str] = []
     for line, cells in records:
         record = dict(zip(names, cells))
         number = record["ent_num"]
@@ -171,6 +233,8 @@ def _read_publication(
         if f"ofac:{number}" in parties or number in remarks_of:
             problems.add(file, f"entry {number} appears twice", field_name="ent_num", line=line)
             continue
+        programs = ofac.split_programs(record["Program"] or "")
+        non_sdn += ofac.shows_non_sdn(programs, record["Remarks"] or "")
         kind_cell = (record["SDN_Type"] or "").lower()
         if kind_cell in (VESSEL, AIRCRAFT):
             skipped[kind_cell] += 1
@@ -188,20 +252,36 @@ def _read_publication(
         if not name:
             problems.add(file, f"entry {number}: no name", field_name="SDN_Name", line=line)
             continue
-        programs = ofac.split_programs(record["Program"] or "")
         if not programs:
             problems.add(file, f"entry {number}: no program", field_name="Program", line=line)
             continue
         party = Party(
             id=f"ofac:{number}", entry=number, name=name, kind="person" if kind_cell else ""
         )
-        party.listings = [
-            Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
-        ]
         parties[party.id] = party
+        programs_of[party.id] = programs
         remarks_of[number] = record["Remarks"] or ""
         line_of[number] = line
-    _companions(main, parties, remarks_of, problems)
+    list_code = ofac.list_of_file(
+        file,
+        LIST_OF_FAMILY.get(main.family or ""),
+        non_sdn,
+        len(records),
+        FILE_NAMES,
+        problems,
+        warnings,
+    )
+    if list_code is None:
+        return None
+    for party_id, programs in programs_of.items():
+        parties[party_id].listings = [
+            Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
+        ]
+    notes: Counter[str] = Counter()
+    companions = _companions(main, FAMILY_OF_LIST[list_code], notes, warnings)
+    _read_companions(main.path.name, companions, parties, remarks_of, problems)
+    if "comments" not in companions:
+        _cut_remarks(file, list_code, remarks_of, warnings)
     for number, text in remarks_of.items():
         listed = parties.get(f"ofac:{number}")
         if listed is None:
@@ -220,20 +300,42 @@ def _read_publication(
         day,
         sha,
     )
-    return ReadList(pub, parties, skipped)
+    return ReadList(pub, parties, skipped, notes=notes, warnings=warnings)
 
 
-def _companions(
-    main: MainFile, parties: dict[str, Party], remarks_of: dict[str, str], problems: Problems
+def _cut_remarks(
+    file: str, list_code: str, remarks_of: dict[str, str], warnings: list[str]
+) -> None:
+    """Remarks the main file cut at 1,000 characters, with no comments file to continue
+    them: the cut last item is dropped (a part of an alias or a name is not written), and
+    the report names each entry and what it could not read."""
+    comments = _published_name(FAMILY_OF_LIST[list_code], "comments")
+    for number, text in remarks_of.items():
+        if len(text) < REMARKS_CUT_AT:
+            continue
+        kept, _, tail = text.rpartition("; ")
+        remarks_of[number] = kept
+        warnings.append(
+            f"{file}, entry {number}: remarks cut at {REMARKS_CUT_AT:,} characters and no "
+            f"{comments} beside it to continue them; the cut last item is not read: {tail}"
+        )
+
+
+def _read_companions(
+    main_file: str,
+    companions: dict[str, Path],
+    parties: dict[str, Party],
+    remarks_of: dict[str, str],
+    problems: Problems,
 ) -> None:
     addresses: dict[str, list[str | None]] = {}
-    for role, path in main.companions.items():
+    for role, path in companions.items():
         for line, cells in _rows(path, WIDTHS[role], USED[role], problems):
             number = cells[0]
             if number is None or number not in remarks_of:
                 problems.add(
                     path.name,
-                    f"ent_num {number!r} is not an entry of {main.path.name}",
+                    f"ent_num {number!r} is not an entry of {main_file}",
                     line=line,
                     field_name="ent_num",
                 )

@@ -39,6 +39,7 @@ from sanctiongraph.imports.xmlstream import (
 
 NAME = "ofac-xml"
 DESCRIPTION = "OFAC sdn.xml / consolidated.xml (either namespace)"
+FILE_NAMES = {"SDN": "sdn.xml, or sdn-2023-06-01.xml", "CONS": "consolidated.xml"}
 NAMESPACES = {
     "http://tempuri.org/sdnList.xsd",
     "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML",
@@ -65,14 +66,15 @@ def _read_file(
     path: Path, published: date | None, problems: Problems, taken: list[str]
 ) -> ReadList | None:
     file = path.name
-    list_code = "CONS" if "cons" in file.lower() else "SDN"
     parties: dict[str, Party] = {}
     skipped: Counter[str] = Counter()
     stated: date | None = None
     checked_namespace = False
-    for index, (root, element) in enumerate(
-        records(path, {"sdnEntry", "publshInformation"}, problems, {"sdnList"}), start=1
-    ):
+    entries = non_sdn = 0
+    bad_publish_date = False
+    warnings: list[str] = []
+    pending: list[tuple[Party, list[str], ofac.Remarks, str, str]] = []
+    for root, element in records(path, {"sdnEntry", "publshInformation"}, problems, {"sdnList"}):
         if not checked_namespace:
             checked_namespace = True
             if namespace(root.tag) not in NAMESPACES | {""}:
@@ -83,12 +85,25 @@ def _read_file(
                 )
                 return None
         if local(element.tag) == "publshInformation":
-            stated = _us_date(text(element, "Publish_Date"))
+            stated = _publish_date(element, file, problems)
+            bad_publish_date = stated is None and text(element, "Publish_Date") is not None
             continue
-        _entry(element, index, file, list_code, parties, skipped, problems)
+        entries += 1
+        read = _entry(element, entries, file, parties, skipped, problems)
+        if read is not None:
+            non_sdn += ofac.shows_non_sdn(read[1], read[3])
+            if read[0] is not None:
+                pending.append((read[0], read[1], read[2], read[3], f"sdnEntry {entries}"))
     if not checked_namespace:
         return None  # nothing read: a parse problem or a wrong root was reported
-    day = publication_date(path, published, stated, problems)
+    list_code = ofac.list_of_file(
+        file, ofac.list_in_name(file), non_sdn, entries, FILE_NAMES, problems, warnings
+    )
+    if list_code is None:
+        return None
+    for party, programs, remarks, remarks_text, record in pending:
+        _finish(party, list_code, programs, remarks, remarks_text, record, file, problems)
+    day = publication_date(path, published, stated, problems, bad_publish_date)
     if not parties and not problems.errors:
         problems.add(file, "no sdnEntry elements in this file")
     if day is None:
@@ -101,13 +116,24 @@ def _read_file(
         day,
         sha256_of(path),
     )
-    return ReadList(pub, parties, skipped)
+    return ReadList(pub, parties, skipped, warnings=warnings)
 
 
-def _us_date(value: str | None) -> date | None:
+def _publish_date(element: Element, file: str, problems: Problems) -> date | None:
+    """``publshInformation/Publish_Date`` (``MM/DD/YYYY``); one that is not a date is a
+    problem."""
+    value = text(element, "Publish_Date")
+    if value is None:
+        return None
     try:
-        return datetime.strptime(value or "", "%m/%d/%Y").date()
+        return datetime.strptime(value, "%m/%d/%Y").date()
     except ValueError:
+        problems.add(
+            file,
+            f"{value!r} is not a date (expected MM/DD/YYYY)",
+            record="publshInformation",
+            field_name="Publish_Date",
+        )
         return None
 
 
@@ -115,45 +141,44 @@ def _entry(
     element: Element,
     index: int,
     file: str,
-    list_code: str,
     parties: dict[str, Party],
     skipped: Counter[str],
     problems: Problems,
-) -> None:
+) -> tuple[Party | None, list[str], ofac.Remarks, str] | None:
+    """Read one ``sdnEntry`` (the ``index``-th): its party (none for a vessel or an
+    aircraft), programs, remarks and remarks' text; None when it has a problem. The
+    listings are set by :func:`_finish` once the file's list is known."""
     uid = text(element, "uid")
     record = f"sdnEntry {index} (uid {uid})"
     if uid is None or not uid.isdigit():
         problems.add(file, f"uid {uid!r} is not a number", record=record, field_name="uid")
-        return
+        return None
     type_text = (text(element, "sdnType") or "").lower()
     if type_text not in TYPES:
         problems.add(file, f"unknown sdnType {type_text!r}", record=record, field_name="sdnType")
-        return
-    kind = TYPES[type_text]
-    if kind is None:
-        skipped[type_text] += 1
-        return
-    name = _name(element)
-    if not name:
-        problems.add(file, "no name", record=record, field_name="lastName")
-        return
+        return None
     programs = [
         p.text.strip()
         for p in children(child(element, "programList"), "program")
         if p.text and p.text.strip()
     ]
-    if not programs:
-        problems.add(file, "no program", record=record, field_name="programList")
-        return
-    if f"ofac:{uid}" in parties:
-        problems.add(file, f"entry {uid} appears twice", record=record, field_name="uid")
-        return
-    party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=kind)
-    party.listings = [
-        Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
-    ]
     remarks_text = text(element, "remarks") or ""
     remarks = ofac.read_remarks(remarks_text)
+    kind = TYPES[type_text]
+    if kind is None:
+        skipped[type_text] += 1
+        return None, programs, remarks, remarks_text
+    name = _name(element)
+    if not name:
+        problems.add(file, "no name", record=record, field_name="lastName")
+        return None
+    if not programs:
+        problems.add(file, "no program", record=record, field_name="programList")
+        return None
+    if f"ofac:{uid}" in parties:
+        problems.add(file, f"entry {uid} appears twice", record=record, field_name="uid")
+        return None
+    party = Party(id=f"ofac:{uid}", entry=uid, name=name, kind=kind)
     registered_in: set[str] = set(remarks.registered_in)
     for ident in children(child(element, "idList"), "id"):
         id_type, number = text(ident, "idType"), text(ident, "idNumber")
@@ -180,9 +205,6 @@ def _entry(
             party.aliases.append((alias, ALIAS_TYPES.get(text(aka, "type") or ""), weak))
     party.aliases += [(name, "aka", True) for name in remarks.weak_aliases]
     party.linked_names = remarks.linked_names
-    on_capta = any(listing.list_code == "CAPTA" for listing in party.listings)
-    if not party.kind:
-        party.kind = ofac.entity_kind(name, party.identifier("bic") is not None, on_capta)
     remarks.registered_in = registered_in
     if party.kind == "person" and remarks.nationality is None:
         nationalities = {
@@ -190,21 +212,42 @@ def _entry(
             for n in children(child(element, "nationalityList"), "nationality")
         }
         remarks.nationality = ofac.one_country(list(nationalities))
-    party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
     party.located_in = ofac.one_country(
         [
             country_code(text(a, "country"))
             for a in children(child(element, "addressList"), "address")
         ]
     )
+    parties[party.id] = party
+    return party, programs, remarks, remarks_text
+
+
+def _finish(
+    party: Party,
+    list_code: str,
+    programs: list[str],
+    remarks: ofac.Remarks,
+    remarks_text: str,
+    record: str,
+    file: str,
+    problems: Problems,
+) -> None:
+    """Set an entry's listings on ``list_code`` (the file's list) and what depends on
+    them: its kind, jurisdiction, listing dates and CAPTA measure."""
+    party.listings = [
+        Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
+    ]
+    on_capta = any(listing.list_code == "CAPTA" for listing in party.listings)
+    if not party.kind:
+        party.kind = ofac.entity_kind(party.name, party.identifier("bic") is not None, on_capta)
+    party.jurisdiction = ofac.jurisdiction_of(remarks, party.kind)
     for _ in range(ofac.set_listing_facts(party, remarks, remarks_text)):
         problems.add(
             file,
             "a CAPTA listing whose remarks state no measure",
-            record=record,
+            record=f"{record} (uid {party.entry})",
             field_name="remarks",
         )
-    parties[party.id] = party
 
 
 def _name(element: Element) -> str | None:

@@ -82,11 +82,13 @@ def _record(
 ) -> None:
     tag = local(element.tag)
     reference = text(element, "REFERENCE_NUMBER")
-    record = f"{tag} {index} (REFERENCE_NUMBER {reference})"
+    record = f"{tag} {index}" + (f" (REFERENCE_NUMBER {reference})" if reference else "")
     if reference is None or not REFERENCE.fullmatch(reference):
         problems.add(
             file,
-            f"{reference!r} is not a UN reference number such as KPe.047",
+            "no REFERENCE_NUMBER"
+            if reference is None
+            else f"{reference!r} is not a UN reference number such as KPe.047",
             record=record,
             field_name="REFERENCE_NUMBER",
         )

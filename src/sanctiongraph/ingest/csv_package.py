@@ -32,6 +32,7 @@ from rdflib.namespace import DefinedNamespace
 from sanctiongraph.analysis.ownership import RelationKey, relation_key
 from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
+from sanctiongraph.ingest.sniff import not_a_source
 from sanctiongraph.ingest.source import EntryReference, Source
 from sanctiongraph.namespaces import CODE, ID, REF, SG, country
 from sanctiongraph.resources import reference_dir
@@ -459,9 +460,13 @@ class _Package:
 
 def read_package_files(path: Path) -> dict[str, bytes]:
     """The CSV files of a package folder or .zip, by file name (``.CSV`` in any letter
-    case is a CSV file; its name is given the ``.csv`` suffix)."""
+    case is a CSV file; its name is given the ``.csv`` suffix). Any other file beside
+    them is an error (:func:`_not_package_files`), so that a list or register file put
+    in the folder is never skipped in silence."""
     if path.is_dir():
         found = [p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv" and p.is_file()]
+        if found:
+            _not_package_files([p for p in sorted(path.iterdir()) if p.is_file()], path.name)
         names = [_csv_name(p.name) for p in found]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
@@ -475,14 +480,20 @@ def read_package_files(path: Path) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(path) as archive:
             files = {}
+            others = []
             for info in archive.infolist():
                 name = Path(info.filename).name
-                if info.is_dir() or not name.lower().endswith(".csv") or name.startswith("."):
+                if info.is_dir() or name.startswith(".") or "__MACOSX" in info.filename:
+                    continue
+                if not name.lower().endswith(".csv"):
+                    others.append(Path(name))
                     continue
                 name = _csv_name(name)
                 if info.file_size > 512 * 1024 * 1024:
                     raise IngestError([InputError(f"{path.name}:{name}", "file too large")])
                 files[name] = archive.read(info)
+            if files:
+                _not_package_files(others, path.name, inside_zip=True)
             return files
     except (
         zipfile.BadZipFile,
@@ -495,9 +506,45 @@ def read_package_files(path: Path) -> dict[str, bytes]:
         raise IngestError([InputError(path.name, f"not a readable .zip archive ({exc})")]) from None
 
 
+PACKAGE_NOTES = (".md",)  # README.md, SOURCE.md: notes for people, beside the CSV files
+NOT_A_PACKAGE_FILE = (
+    "not a file of the data package, which holds only its CSV files (and .md notes); "
+    "move it out of the package"
+)
+
+
+def _not_package_files(paths: list[Path], package: str, inside_zip: bool = False) -> None:
+    """Raise an error for each of ``paths`` that a data package may not hold beside its
+    CSV files: anything but ``.csv``, ``.md`` notes and hidden files (``.DS_Store``). A
+    list or register file says which ``sanctiongraph import`` format reads it."""
+    errors = []
+    for file in paths:
+        if file.suffix.lower() == ".csv" and not inside_zip and _csv_name(file.name) not in COLUMNS:
+            what = not_a_source(file)  # an OFAC legacy CSV file says so
+            if what is not None and "sanctiongraph import" in what:
+                errors.append(
+                    InputError(f"{package}/{file.name}", f"not a file of the data package; {what}")
+                )
+            continue
+        if file.suffix.lower() in (".csv", *PACKAGE_NOTES) or file.name.startswith("."):
+            continue
+        what = None if inside_zip else not_a_source(file)
+        errors.append(
+            InputError(
+                f"{package}{':' if inside_zip else '/'}{file.name}",
+                NOT_A_PACKAGE_FILE + (f"; {what}" if what else ""),
+            )
+        )
+    if errors:
+        raise IngestError(errors)
+
+
 def _csv_name(name: str) -> str:
-    """A CSV file's name with the suffix in lower case (``entities.CSV`` is entities.csv)."""
-    return name[:-4] + ".csv"
+    """A CSV file's name with the suffix in lower case when that makes it a package file
+    (``entities.CSV`` is entities.csv); other names stay as they are, so that an error
+    names the file as it is (``SDN_COMMENTS.CSV``)."""
+    lowered = name[:-4] + ".csv"
+    return lowered if lowered in COLUMNS else name
 
 
 def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:

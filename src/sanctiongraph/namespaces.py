@@ -359,6 +359,7 @@ class SG(DefinedNamespace):
     rootInstitution: URIRef
     evidencePath: URIRef
     DatedMembership: URIRef
+    PossibleDatedMembership: URIRef
     MaintainedPeriod: URIRef
     periodAccount: URIRef
     periodPopulation: URIRef

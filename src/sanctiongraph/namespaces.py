@@ -247,6 +247,7 @@ class SG(DefinedNamespace):
     exposedUnder: URIRef
     exceptedUnder: URIRef
     exceptionNotMet: URIRef
+    possiblyBecause: URIRef
     missingFact: URIRef
 
     # --- licenses, activities and items -------------------------------------

@@ -88,7 +88,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
-from sanctiongraph.analysis.ownership import RelationKey, relation_key
+from sanctiongraph.analysis.ownership import RelationKey, relation_key, unknown_listing_words
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force
 from sanctiongraph.namespaces import CODE, REF, SG, provision
@@ -294,6 +294,32 @@ class _World:
                     return d
         return None
 
+    def possibly_designated_iranian_fi(self, entity: str, day: date) -> tuple[Record, str] | None:
+        """An SDN listing of the Iranian financial institution ``entity`` (or its head
+        office) that 561.324 would count, only *possibly* in force on ``day`` (publications
+        that disagree), with why in words; None when one is certainly in force."""
+        if self.designated_iranian_fi(entity, day) is not None:
+            return None
+        if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
+            return None
+        for who in (entity, self.parent.get(entity)):
+            for d in self.designations.get(who, []) if who else []:
+                if (
+                    d["list"] == SDN
+                    and not (d["programs"] and d["programs"] <= self.excluded_dif_programs)
+                    and _possibly_in_force(d, day)
+                ):
+                    head, detail = unknown_listing_words(
+                        day.isoformat(),
+                        d["start"].isoformat(),
+                        d["end"].isoformat() if d["end"] else None,
+                        d["possibly_from"].isoformat() if d["possibly_from"] else None,
+                        d["possibly_until"].isoformat() if d["possibly_until"] else None,
+                        *d["from_publications"],
+                    )
+                    return d, f"{head} on the SDN List ({detail})"
+        return None
+
     def government_of_iran(self, entity: str, day: date) -> bool:
         """561.321(a)-(b) on ``day`` (the head office's standing, for a branch)."""
         return self.head_office(entity) in self.iran_government_side(day) or (
@@ -321,6 +347,14 @@ class _World:
             if self.government_share is not None and total >= self.government_share:
                 return GOVERNMENT, used[country]
         return PRIVATE, []
+
+
+def _possibly_in_force(d: Record, day: date) -> bool:
+    """``day`` falls in an unknown interval of designation ``d``: from its
+    ``possibly_from`` to its start, or from its end to its ``possibly_until``."""
+    before = d["possibly_from"] is not None and d["possibly_from"] <= day < d["start"]
+    after = d["end"] is not None and d["possibly_until"] is not None
+    return before or (after and d["end"] <= day < d["possibly_until"])
 
 
 def _gather(store: GraphStore) -> _World:
@@ -360,6 +394,12 @@ def _gather(store: GraphStore) -> _World:
                         "start": start,
                         "end": end,
                         "programs": set(facts["underProgram"]),
+                        "possibly_from": date_value(_one(facts["possiblyFrom"])),
+                        "possibly_until": date_value(_one(facts["possiblyUntil"])),
+                        "from_publications": (
+                            FROM_PUBLICATIONS in facts["startBasis"],
+                            FROM_PUBLICATIONS in facts["endBasis"],
+                        ),
                     }
                 )
     # Only the holdings of governments and government bodies, and of what they hold,
@@ -512,8 +552,20 @@ _TRANSACTION_FACTS = {
 
 
 _DESIGNATION_FACTS = {
-    str(SG[name]): name for name in ("designates", "onList", "startDate", "endDate", "underProgram")
+    str(SG[name]): name
+    for name in (
+        "designates",
+        "onList",
+        "startDate",
+        "endDate",
+        "underProgram",
+        "possiblyFrom",
+        "possiblyUntil",
+        "startBasis",
+        "endBasis",
+    )
 }
+FROM_PUBLICATIONS = str(CODE["date-basis/publications"])
 _HOLDING_FACTS = {
     str(RDF.type): "type",
     **{
@@ -679,13 +731,20 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
         or w.located.get(ffi) == US
     ):
         return None
-    parties, evidence = [], []
+    parties, evidence, possibly = [], [], []
     for party in sorted(t["parties"]):
         if w.is_central_bank_of_iran(party):
             parties.append(party)
         elif (listing := w.designated_iranian_fi(party, day)) is not None:
             parties.append(party)
             evidence.append(listing["iri"])
+    if not parties:  # the first party possibly designated makes it possibly exposed
+        for party in sorted(t["parties"]):
+            if (found := w.possibly_designated_iranian_fi(party, day)) is not None:
+                parties.append(party)
+                evidence.append(found[0]["iri"])
+                possibly.append(found[1])
+                break
     if not parties:
         return None
     if "false" in (t["knowingly"], t["significant"]):
@@ -699,6 +758,7 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
         "evidence": evidence + holdings,
         "missing": [],
         "not_met": [],
+        "possibly": possibly,
     }
     purpose = t["purpose"]
     if purpose is None:
@@ -767,6 +827,7 @@ def _triples(a: Record) -> list[ox.Triple]:
         for m in a["missing"]
     ]
     out += [ox.Triple(node, n(str(SG.exceptionNotMet)), n(str(P[f]))) for f in a["not_met"]]
+    out += [ox.Triple(node, n(str(SG.possiblyBecause)), ox.Literal(why)) for why in a["possibly"]]
     if "exposed" in a:
         out.append(ox.Triple(node, n(str(SG.exposedUnder)), n(str(P[a["exposed"]]))))
     if "excepted" in a:

@@ -277,47 +277,44 @@ class _World:
     def is_iranian_fi(self, entity: str) -> bool:
         return self.is_a(entity, SG.FinancialInstitution) and self.primary_country(entity) == IR
 
-    def designated_iranian_fi(self, entity: str, day: date) -> Record | None:
-        """561.324: an SDN listing in force on ``day`` of the Iranian financial institution
-        ``entity`` (or its head office) under any program, unless every program of the
-        listing is one the registry excludes (blocked solely under E.O. 13599). A
-        listing that names no program counts."""
+    def _dif_listings(self, entity: str) -> list[Record]:
+        """561.324: the SDN listings of the Iranian financial institution ``entity`` (or
+        its head office) under any program, but those whose programs are all ones the
+        registry excludes (blocked solely under E.O. 13599). A listing that names no
+        program counts. None for the Central Bank of Iran or a non-Iranian institution."""
         if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
-            return None
-        for who in (entity, self.parent.get(entity)):
-            for d in self.designations.get(who, []) if who else []:
-                if (
-                    d["list"] == SDN
-                    and in_force(day, d["start"], d["end"], start_required=True)
-                    and not (d["programs"] and d["programs"] <= self.excluded_dif_programs)
-                ):
-                    return d
+            return []
+        return [
+            d
+            for who in (entity, self.parent.get(entity))
+            for d in (self.designations.get(who, []) if who else [])
+            if d["list"] == SDN
+            and not (d["programs"] and d["programs"] <= self.excluded_dif_programs)
+        ]
+
+    def designated_iranian_fi(self, entity: str, day: date) -> Record | None:
+        """A listing of :meth:`_dif_listings` in force on ``day``."""
+        for d in self._dif_listings(entity):
+            if in_force(day, d["start"], d["end"], start_required=True):
+                return d
         return None
 
     def possibly_designated_iranian_fi(self, entity: str, day: date) -> tuple[Record, str] | None:
-        """An SDN listing of the Iranian financial institution ``entity`` (or its head
-        office) that 561.324 would count, only *possibly* in force on ``day`` (publications
-        that disagree), with why in words; None when one is certainly in force."""
+        """A listing of :meth:`_dif_listings` only *possibly* in force on ``day``
+        (publications that disagree), with why in words; None when one is in force."""
         if self.designated_iranian_fi(entity, day) is not None:
             return None
-        if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
-            return None
-        for who in (entity, self.parent.get(entity)):
-            for d in self.designations.get(who, []) if who else []:
-                if (
-                    d["list"] == SDN
-                    and not (d["programs"] and d["programs"] <= self.excluded_dif_programs)
-                    and _possibly_in_force(d, day)
-                ):
-                    head, detail = unknown_listing_words(
-                        day.isoformat(),
-                        d["start"].isoformat(),
-                        d["end"].isoformat() if d["end"] else None,
-                        d["possibly_from"].isoformat() if d["possibly_from"] else None,
-                        d["possibly_until"].isoformat() if d["possibly_until"] else None,
-                        *d["from_publications"],
-                    )
-                    return d, f"{head} on the SDN List ({detail})"
+        for d in self._dif_listings(entity):
+            if _possibly_in_force(d, day):
+                head, detail = unknown_listing_words(
+                    day.isoformat(),
+                    d["start"].isoformat(),
+                    d["end"].isoformat() if d["end"] else None,
+                    d["possibly_from"].isoformat() if d["possibly_from"] else None,
+                    d["possibly_until"].isoformat() if d["possibly_until"] else None,
+                    *d["from_publications"],
+                )
+                return d, f"{head} on the SDN List ({detail})"
         return None
 
     def government_of_iran(self, entity: str, day: date) -> bool:

@@ -63,6 +63,14 @@ EXPECTED = {
         (t, "warning", "31 CFR 561.203(c)(3)", "CaptaStrictConditionPossiblyListedShape")
         for t in ("tf-first", "tf-before-start", "tf-end", "tf-last")
     },
+    "sre-j4-possibly-listed": {
+        ("j4-before", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
+        ("j4-first", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
+        ("j4-last", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
+        ("j4-start", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape"),
+        ("j4-end", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
+        ("j4-until", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
+    },
     "exposure-possibly-listed": {
         (t, "warning", "31 CFR 561.203(d)(1)", "CaptaPossibleExposureShape")
         for t in ("first", "before-start", "end", "last")

@@ -352,6 +352,11 @@ def test_section_311_possible_membership_says_possibly_between_which_publication
             "so possibly a designated Iranian financial institution",
         ),
         (
+            "violates-sre-j4-possibly-listed",
+            "CaptaPossibleExposureShape",
+            "the significant reduction exception possibly fails ((j)(4))",
+        ),
+        (
             "violates-c3-possibly-listed",
             "CaptaStrictConditionPossiblyListedShape",
             "possibly breaks a strict condition",
@@ -365,5 +370,5 @@ def test_capta_possible_listing_warns_and_names_the_unknown_interval(name, shape
         assert finding.severity == "warning"
         assert words in finding.message
         assert "publications disagree between" in finding.message or (
-            "between the publication of 2013-" in finding.message
+            "(between the publication of 2013-" in finding.message
         )

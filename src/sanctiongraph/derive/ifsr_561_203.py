@@ -306,15 +306,21 @@ class _World:
             return None
         for d in self._dif_listings(entity):
             if _possibly_in_force(d, day):
-                head, detail = unknown_listing_words(
-                    day.isoformat(),
-                    d["start"].isoformat(),
-                    d["end"].isoformat() if d["end"] else None,
-                    d["possibly_from"].isoformat() if d["possibly_from"] else None,
-                    d["possibly_until"].isoformat() if d["possibly_until"] else None,
-                    *d["from_publications"],
+                return d, (
+                    f"the Iranian party is {_unknown_words(d, day, 'SDN')}, so possibly a "
+                    "designated Iranian financial institution (31 CFR 561.324)"
                 )
-                return d, f"{head} on the SDN List ({detail})"
+        return None
+
+    def possible_listing(self, entity: str, list_iri: str, day: date) -> Record | None:
+        """A designation of ``entity`` (or its head office) on ``list_iri`` only
+        *possibly* in force on ``day``; None when one is in force."""
+        if self.listing(entity, list_iri, day) is not None:
+            return None
+        for who in (entity, self.parent.get(entity)):
+            for d in self.designations.get(who, []) if who else []:
+                if d["list"] == list_iri and _possibly_in_force(d, day):
+                    return d
         return None
 
     def government_of_iran(self, entity: str, day: date) -> bool:
@@ -352,6 +358,20 @@ def _possibly_in_force(d: Record, day: date) -> bool:
     before = d["possibly_from"] is not None and d["possibly_from"] <= day < d["start"]
     after = d["end"] is not None and d["possibly_until"] is not None
     return before or (after and d["end"] <= day < d["possibly_until"])
+
+
+def _unknown_words(d: Record, day: date, list_name: str) -> str:
+    """``possibly listed on the SDN List (between the publication of ... without it and
+    the publication of ... with it)``: why designation ``d`` is unknown on ``day``."""
+    head, detail = unknown_listing_words(
+        day.isoformat(),
+        d["start"].isoformat(),
+        d["end"].isoformat() if d["end"] else None,
+        d["possibly_from"].isoformat() if d["possibly_from"] else None,
+        d["possibly_until"].isoformat() if d["possibly_until"] else None,
+        *d["from_publications"],
+    )
+    return f"{head} on the {list_name} List ({detail})"
 
 
 def _gather(store: GraphStore) -> _World:
@@ -615,9 +635,17 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], Record]:
 
 
 def _sre_failures(
-    w: _World, t: Record, ffi: str, country: str, iranian: set[str], as_of: date
+    w: _World,
+    t: Record,
+    ffi: str,
+    country: str,
+    iranian: set[str],
+    as_of: date,
+    possibly: list[tuple[str, str, str]] | None = None,
 ) -> list[str]:
-    """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
+    """The (i)-(k) requirements the data do not show to be met (empty: exception holds).
+    Those that fail only *possibly* (a CAPTA listing possibly in force: (j)(4)) are
+    added to ``possibly`` as (paragraph, why in words, designation) instead."""
     failures = []
     origin, dest, day = t["origin"], t["dest"], t["date"]
     if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
@@ -644,6 +672,12 @@ def _sre_failures(
             failures.append("(k)(3)")
         if w.listing(account["by"], CAPTA, day) is not None:
             failures.append("(j)(4)")
+        elif possibly is not None and (d := w.possible_listing(account["by"], CAPTA, day)):
+            why = (
+                "the significant reduction exception possibly fails ((j)(4)): the "
+                f"institution keeping the account credited is {_unknown_words(d, day, 'CAPTA')}"
+            )
+            possibly.append(("(j)(4)", why, d["iri"]))
         if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
             w.is_central_bank_of_iran(holder) or non_designated_iranian_fi
         ):
@@ -793,7 +827,12 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
         and in_force(day, d["start"], d["end"], start_required=True)
     ]
     if sre:
-        failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of)
+        maybe: list[tuple[str, str, str]] = []
+        failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of, maybe)
+        if not failures and maybe:  # the exception holds unless a possible listing is one
+            result["possibly"] += [why for _, why, _ in maybe]
+            result["evidence"] += [d["iri"] for d in sre] + [iri for _, _, iri in maybe]
+            failures = [paragraph for paragraph, _, _ in maybe]
         if not failures:
             return {
                 **result,

@@ -51,6 +51,30 @@ EXPECTED = {
         ("before", "warning", "31 CFR 561.203(c)(1)", "CaptaOpeningPossiblyListedShape"),
         ("after", "warning", "31 CFR 561.203(c)(1)", "CaptaOpeningPossiblyListedShape"),
     },
+    # A listing only possibly in force: warnings, one day either side of each publication.
+    "c2-possibly-listed": {
+        *(
+            (a, "warning", "31 CFR 561.203(c)(2)", "CaptaMaintainingPossiblyListedShape")
+            for a in ("a1", "a2", "a3", "a4")
+        ),
+        ("a3", "warning", "31 CFR 561.203(c)(1)", "CaptaOpeningPossiblyListedShape"),
+    },
+    "c3-possibly-listed": {
+        (t, "warning", "31 CFR 561.203(c)(3)", "CaptaStrictConditionPossiblyListedShape")
+        for t in ("tf-first", "tf-before-start", "tf-end", "tf-last")
+    },
+    "sre-j4-possibly-listed": {
+        ("j4-before", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
+        ("j4-first", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
+        ("j4-last", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
+        ("j4-start", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape"),
+        ("j4-end", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
+        ("j4-until", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
+    },
+    "exposure-possibly-listed": {
+        (t, "warning", "31 CFR 561.203(d)(1)", "CaptaPossibleExposureShape")
+        for t in ("first", "before-start", "end", "last")
+    },
     "510-210-prohibit": {
         ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaOpeningShape"),
         ("p-acc", "violation", "31 CFR 510.210(a)(1)", "CaptaMaintainingShape"),

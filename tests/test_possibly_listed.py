@@ -10,6 +10,7 @@ does; every boundary is checked one day either side.
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 
@@ -33,7 +34,8 @@ LEFT = "ofac:7508"  # leaves between 2022-03-01 and 2022-12-02
 @pytest.fixture(scope="module")
 def history_store(tmp_path_factory):
     """The four publications imported, and a bank package: `front` is 60 % owned by
-    Sberbank (possibly listed in 2022), `other` 60 % by the entry that left."""
+    Sberbank (possibly listed in 2022), `other` 60 % by the entry that left; a U.S.
+    bank `usb` keeps the deposit account `acc-front` for `front`."""
     from sanctiongraph.imports import import_lists
     from sanctiongraph.ingest import read_sources
     from sanctiongraph.loading import load_bundled, load_sources
@@ -47,6 +49,19 @@ def history_store(tmp_path_factory):
         [
             {"id": "front", "name": "Front Co", "kind": "company", "jurisdiction": "CY"},
             {"id": "other", "name": "Other Co", "kind": "company", "jurisdiction": "CY"},
+            {"id": "usb", "name": "US Bank", "kind": "bank", "jurisdiction": "US"},
+        ],
+    )
+    _append(
+        lists / "accounts.csv",
+        [
+            {
+                "id": "acc-front",
+                "type": "deposit",
+                "maintained_by": "usb",
+                "holder": "front",
+                "opened_on": "2020-01-02",
+            }
         ],
     )
     _append(
@@ -261,3 +276,99 @@ def test_deriver_marks_possibly_listed_and_explains(history_store):
         )
     }
     assert flags == {"true"}
+
+
+CITED = re.compile(r"OFAC SDN List, publication of \d{4}-\d{2}-\d{2}, entry (\d+)")
+
+
+def _cited_entries(evidence: tuple[str, ...]) -> set[str]:
+    """The entry numbers of the SDN publications an evidence list cites."""
+    return {m.group(1) for m in map(CITED.fullmatch, evidence) if m}
+
+
+def test_possibly_blocked_findings_cite_the_publication_and_entry(history_store):
+    """Item 2: a *possibly blocked* finding cites the imported listing it rests on as a
+    blocked one does (the entry of Sberbank, the owner, by its publication)."""
+    from sanctiongraph.validate import validate_store
+
+    report = validate_store(history_store, date(2022, 6, 1))
+    (finding,) = [
+        f for f in report.findings if f.id == "acc-front" and "PossiblyBlocked" in f.shape
+    ]
+    assert finding.severity == "warning" and "possibly" in finding.message
+    assert "between the publication of 2022-03-01 without it" in finding.message
+    entries = _cited_entries(finding.evidence)
+    assert entries == {SBER.split(":")[1]}
+    later = validate_store(history_store, date(2023, 1, 1))
+    (blocked,) = [f for f in later.findings if f.id == "acc-front"]
+    assert blocked.shape.endswith("#AccountForBlockedEntityShape")
+    assert _cited_entries(blocked.evidence) == entries
+
+
+def _fixture_findings(rule: str, name: str) -> list:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from fixtures_support import FIXTURES, run_fixture
+
+    return list(run_fixture(FIXTURES / rule / f"{name}.ttl").findings)
+
+
+def test_section_311_possible_membership_says_possibly_between_which_publications():
+    """1010.660(b)(2) with a FINCEN_311 listing only possibly in force: the listed bank and
+    its subsidiary (possibly a member because its owner is possibly listed) give warnings
+    that say possibly, between which publications, and cite the listing's entry."""
+    found = {
+        f.id: f
+        for f in _fixture_findings("fincen-311-dprk", "violates-b-2-possibly-listed")
+        if f.shape.endswith("#PossibleTransactionProhibitionShape")
+    }
+    assert set(found) == {"t-first", "t-sub", "t-end", "t-last"}
+    assert {f.severity for f in found.values()} == {"warning"}
+    assert (
+        "dandong is possibly listed (between the publication of 2026-01-31 without it "
+        "and the publication of 2026-03-01 with it)" in found["t-first"].message
+    )
+    assert "dsub is owned 60% by dandong" in found["t-sub"].message
+    assert (
+        "possibly still listed (between the publication of 2026-08-31 with it and the "
+        "publication of 2026-09-15 without it)" in found["t-end"].message
+    )
+    for finding in found.values():
+        assert "FINCEN_311 list, publication of 2026-08-31, entry D-1" in finding.evidence
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "words"),
+    [
+        (
+            "violates-c2-possibly-listed",
+            "CaptaMaintainingPossiblyListedShape",
+            "possibly on the CAPTA List under 31 CFR 561.203",
+        ),
+        (
+            "violates-exposure-possibly-listed",
+            "CaptaPossibleExposureShape",
+            "so possibly a designated Iranian financial institution",
+        ),
+        (
+            "violates-sre-j4-possibly-listed",
+            "CaptaPossibleExposureShape",
+            "the significant reduction exception possibly fails ((j)(4))",
+        ),
+        (
+            "violates-c3-possibly-listed",
+            "CaptaStrictConditionPossiblyListedShape",
+            "possibly breaks a strict condition",
+        ),
+    ],
+)
+def test_capta_possible_listing_warns_and_names_the_unknown_interval(name, shape, words):
+    findings = [f for f in _fixture_findings("ifsr-561-203", name) if f.shape.endswith("#" + shape)]
+    assert findings
+    for finding in findings:
+        assert finding.severity == "warning"
+        assert words in finding.message
+        assert "publications disagree between" in finding.message or (
+            "(between the publication of 2013-" in finding.message
+        )

@@ -247,6 +247,7 @@ class SG(DefinedNamespace):
     exposedUnder: URIRef
     exceptedUnder: URIRef
     exceptionNotMet: URIRef
+    possiblyBecause: URIRef
     missingFact: URIRef
 
     # --- licenses, activities and items -------------------------------------
@@ -359,6 +360,7 @@ class SG(DefinedNamespace):
     rootInstitution: URIRef
     evidencePath: URIRef
     DatedMembership: URIRef
+    PossibleDatedMembership: URIRef
     MaintainedPeriod: URIRef
     periodAccount: URIRef
     periodPopulation: URIRef

@@ -830,10 +830,32 @@ def possible_listing_note(data: OwnershipData, number: int, day: str) -> str:
 
 
 def _possible_listing_parts(data: OwnershipData, number: int, day: str) -> tuple[str, str]:
-    start, end = data.l_start[number], data.l_end[number]
-    start_from_publications, end_from_publications = data.l_from_publications[number]
+    return unknown_listing_words(
+        day,
+        data.l_start[number],
+        data.l_end[number],
+        data.l_possibly_from[number],
+        data.l_possibly_until[number],
+        *data.l_from_publications[number],
+    )
+
+
+def unknown_listing_words(
+    day: str,
+    start: str,
+    end: str | None,
+    possibly_from: str | None,
+    possibly_until: str | None,
+    start_from_publications: bool,
+    end_from_publications: bool,
+) -> tuple[str, str]:
+    """A listing possibly in force on ``day`` (ISO dates; ``possibly_from`` before
+    ``start``, or ``possibly_until`` after ``end``), in words: ``("possibly listed",
+    "between the publication of 2022-03-01 without it and the publication of
+    2022-12-02 with it")``, or, when its dates are not the publications', from when
+    until when it is unknown. The one wording for every rule that reads listings."""
     if day < start:
-        since = data.l_possibly_from[number]
+        since = possibly_from or OPEN_START
         if start_from_publications:
             if since <= OPEN_START:
                 return (
@@ -848,11 +870,11 @@ def _possible_listing_parts(data: OwnershipData, number: int, day: str) -> tuple
         if since <= OPEN_START:
             return "possibly listed", f"unknown before the listing's start, {start}"
         return "possibly listed", f"unknown from {since} until the listing's start, {start}"
-    until = data.l_possibly_until[number]
+    until = possibly_until
     if end_from_publications:
         return (
             "possibly still listed",
-            f"between the publication of {_day_before(end)} "
+            f"between the publication of {_day_before(end or day)} "
             f"with it and the publication of {until} without it",
         )
     return "possibly still listed", f"unknown from the listing's end, {end}, until {until}"

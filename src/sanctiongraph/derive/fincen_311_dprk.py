@@ -67,10 +67,10 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
 
-from sanctiongraph.analysis.ownership import relation_key
+from sanctiongraph.analysis.ownership import relation_key, unknown_listing_words
 from sanctiongraph.derive import DERIVED, kit
 from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force_on
-from sanctiongraph.namespaces import REF, SG, country, provision
+from sanctiongraph.namespaces import CODE, REF, SG, country, provision
 from sanctiongraph.queries import (
     group_properties,
     load_query,
@@ -154,9 +154,37 @@ class Listing:
     end: date | None
     references: tuple[str, ...]
     sources: tuple[str, ...]
+    possibly_from: date | None = None
+    possibly_until: date | None = None
+    from_publications: tuple[bool, bool] = (False, False)  # start's and end's basis
 
     def in_force(self, as_of: date) -> bool:
         return in_force_on(self, as_of)
+
+    def possibly_in_force(self, day: date) -> bool:
+        """``day`` falls in an unknown interval of the listing (publications that
+        disagree): from ``possibly_from`` to its start, or from its end to
+        ``possibly_until`` (docs/data-package.md, "Histories and *possibly listed*")."""
+        if self.start is None:
+            return False
+        before = self.possibly_from is not None and self.possibly_from <= day < self.start
+        after = (
+            self.end is not None and self.possibly_until is not None
+        ) and self.end <= day < self.possibly_until
+        return before or after
+
+    def unknown_words(self, day: date) -> str:
+        """Why the listing is only possibly in force on ``day``, in words."""
+        assert self.start is not None  # possibly_in_force(day) holds
+        head, detail = unknown_listing_words(
+            day.isoformat(),
+            self.start.isoformat(),
+            self.end.isoformat() if self.end else None,
+            self.possibly_from.isoformat() if self.possibly_from else None,
+            self.possibly_until.isoformat() if self.possibly_until else None,
+            *self.from_publications,
+        )
+        return f"{head} ({detail})"
 
     def cites(self, section_iri: str, citation: str | None) -> bool:
         """The listing names the measure's section as its source."""
@@ -238,7 +266,12 @@ LISTING_FACTS = {
     str(SG.endDate): "end",
     str(SG.sourceReference): "reference",
     str(DCTERMS.source): "source",
+    str(SG.possiblyFrom): "possibly_from",
+    str(SG.possiblyUntil): "possibly_until",
+    str(SG.startBasis): "start_basis",
+    str(SG.endBasis): "end_basis",
 }
+FROM_PUBLICATIONS = str(CODE["date-basis/publications"])
 LISTINGS = f"?s <{SG.onList}> <{REF['list/FINCEN_311']}> ."
 
 
@@ -311,6 +344,12 @@ class World:
                     "end": date_value(_least(facts["end"])),
                     "references": facts["reference"],
                     "sources": facts["source"],
+                    "possibly_from": date_value(_least(facts["possibly_from"])),
+                    "possibly_until": date_value(_least(facts["possibly_until"])),
+                    "from_publications": (
+                        FROM_PUBLICATIONS in facts["start_basis"],
+                        FROM_PUBLICATIONS in facts["end_basis"],
+                    ),
                 }
         world.listings = [
             Listing(
@@ -320,6 +359,9 @@ class World:
                 r["end"],
                 tuple(sorted(r["references"])),
                 tuple(sorted(r["sources"])),
+                r["possibly_from"],
+                r["possibly_until"],
+                r["from_publications"],
             )
             for k, r in sorted(rows.items())
         ]
@@ -678,6 +720,61 @@ def populations(
     return out
 
 
+def possible_populations(
+    world: World, day: date, certain: list[tuple[Measure, Population, dict[str, Membership]]]
+) -> list[tuple[Measure, Population, dict[str, Membership]]]:
+    """The members that a named-institution population has on ``day`` only *possibly*:
+    those that rest on a FINCEN_311 listing possibly in force then (publications that
+    disagree), with their branches, offices and subsidiaries, less the ``certain``
+    members. Where such a listing is what would put the measure in force, its named
+    institution (and every entity the same as it) is possibly a member too."""
+    sure = {(m.iri, p.iri): members for m, p, members in certain}
+    out = []
+    for key in sorted(world.measures):
+        measure = world.measures[key]
+        target = measure.institution
+        if target is None or measure.section is None or not measure.effective_on(day):
+            continue
+        names = {target} | world.same_as.get(target, set())
+        possible = [
+            listing
+            for listing in world.listings
+            if listing.possibly_in_force(day)
+            and not listing.in_force(day)
+            and (listing.entity in names or listing.cites(measure.section, measure.citation))
+        ]
+        if not possible:
+            continue
+        citation = measure.citation or measure.iri
+        world.read_entities([target, *names, *(x.entity for x in possible)])
+        seeds: dict[str, Membership] = {}
+        for listing in possible:
+            step = (
+                f"{world.name(listing.entity)} is {listing.unknown_words(day)} "
+                f"on FINCEN_311 under {citation}"
+            )
+            seeds.setdefault(
+                listing.entity,
+                Membership(listing.entity, (step,), listing.entity, (listing.entity, listing.iri)),
+            )
+        if not in_force(world, measure, day):
+            why = seeds[world.sorted(seeds)[0]].steps[0]
+            for name in world.sorted(names):
+                step = (
+                    f"{world.name(name)} is named by {citation}, which is in force while a "
+                    f"FINCEN_311 listing under it is, and {why}"
+                )
+                seeds.setdefault(name, Membership(name, (step,), target, (name, target)))
+        for pkey in sorted(measure.populations):
+            pop = measure.populations[pkey]
+            if pop.kind != str(SG.NamedInstitutionPopulation):
+                continue
+            members = _spread(world, seeds, day, pop.threshold)
+            already = sure.get((measure.iri, pop.iri), {})
+            out.append((measure, pop, {e: m for e, m in members.items() if e not in already}))
+    return out
+
+
 # --------------------------------------------------------------------------- dated status
 
 
@@ -705,35 +802,49 @@ def change_points(world: World) -> list[date]:
     days: set[date] = set()
     for holdings in world.holdings_by_owner.values():
         days.update(d for h in holdings for d in (h.start, h.end) if d is not None)
-    days.update(d for x in world.listings for d in (x.start, x.end) if d is not None)
+    days.update(
+        d
+        for x in world.listings
+        for d in (x.start, x.end, x.possibly_from, x.possibly_until)
+        if d is not None
+    )
     days.update(d for m in world.measures.values() for d in (m.effective, m.until) if d is not None)
     return sorted(days)
 
 
 def dated_membership_triples(world: World, acts: dict[str, set[str]]) -> list[ox.Triple]:
     """One ``sg:DatedMembership`` per party of an act and population it belongs to on the
-    act's date. The populations are computed once per stretch of days in which no
-    holding, listing or measure read starts or ends (a day in the same stretch as the
-    last day computed reuses its result: the walk would read the same facts)."""
+    act's date, and one also typed ``sg:PossibleDatedMembership`` per party that belongs
+    to it only possibly (:func:`possible_populations`). The populations are computed once
+    per stretch of days in which no holding, listing or measure read starts or ends (a
+    day in the same stretch as the last day computed reuses its result: the walk would
+    read the same facts)."""
     triples: list[ox.Triple] = []
     computed_on: date | None = None
     found: list[tuple[Measure, Population, dict[str, Membership]]] = []
+    maybe: list[tuple[Measure, Population, dict[str, Membership]]] = []
     points: list[date] = []
     for lexical in sorted(acts, key=lambda text: (date_value(text), text)):
         day = date_value(lexical)
         assert day is not None  # acts_by_date keeps only dates
         if computed_on is None or bisect_right(points, day) != bisect_right(points, computed_on):
             computed_on, found = day, populations(world, day)
+            maybe = possible_populations(world, day, found)
             points = change_points(world)
-        for _measure, pop, members in found:
-            for party in sorted(acts[lexical] & members.keys()):
-                triples += dated_membership(members[party], pop, lexical)
+        for possibly, groups in ((False, found), (True, maybe)):
+            for _measure, pop, members in groups:
+                for party in sorted(acts[lexical] & members.keys()):
+                    triples += dated_membership(members[party], pop, lexical, possibly)
     return triples
 
 
-def dated_membership(membership: Membership, pop: Population, lexical: str) -> list[ox.Triple]:
-    node = PROVENANCE.node("dated-membership", f"{membership.entity} {pop.iri} {lexical}")
+def dated_membership(
+    membership: Membership, pop: Population, lexical: str, possibly: bool = False
+) -> list[ox.Triple]:
+    kind = "possible-dated-membership" if possibly else "dated-membership"
+    node = PROVENANCE.node(kind, f"{membership.entity} {pop.iri} {lexical}")
     return [
+        *([ox.Triple(node, _TYPE, _n(SG.PossibleDatedMembership))] if possibly else []),
         ox.Triple(node, _TYPE, _n(SG.DatedMembership)),
         ox.Triple(node, _n(SG.memberEntity), ox.NamedNode(membership.entity)),
         ox.Triple(node, _n(SG.memberOfPopulation), ox.NamedNode(pop.iri)),

@@ -88,7 +88,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
-from sanctiongraph.analysis.ownership import RelationKey, relation_key
+from sanctiongraph.analysis.ownership import RelationKey, relation_key, unknown_listing_words
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force
 from sanctiongraph.namespaces import CODE, REF, SG, provision
@@ -277,20 +277,49 @@ class _World:
     def is_iranian_fi(self, entity: str) -> bool:
         return self.is_a(entity, SG.FinancialInstitution) and self.primary_country(entity) == IR
 
-    def designated_iranian_fi(self, entity: str, day: date) -> Record | None:
-        """561.324: an SDN listing in force on ``day`` of the Iranian financial institution
-        ``entity`` (or its head office) under any program, unless every program of the
-        listing is one the registry excludes (blocked solely under E.O. 13599). A
-        listing that names no program counts."""
+    def _dif_listings(self, entity: str) -> list[Record]:
+        """561.324: the SDN listings of the Iranian financial institution ``entity`` (or
+        its head office) under any program, but those whose programs are all ones the
+        registry excludes (blocked solely under E.O. 13599). A listing that names no
+        program counts. None for the Central Bank of Iran or a non-Iranian institution."""
         if not self.is_iranian_fi(entity) or self.is_central_bank_of_iran(entity):
+            return []
+        return [
+            d
+            for who in (entity, self.parent.get(entity))
+            for d in (self.designations.get(who, []) if who else [])
+            if d["list"] == SDN
+            and not (d["programs"] and d["programs"] <= self.excluded_dif_programs)
+        ]
+
+    def designated_iranian_fi(self, entity: str, day: date) -> Record | None:
+        """A listing of :meth:`_dif_listings` in force on ``day``."""
+        for d in self._dif_listings(entity):
+            if in_force(day, d["start"], d["end"], start_required=True):
+                return d
+        return None
+
+    def possibly_designated_iranian_fi(self, entity: str, day: date) -> tuple[Record, str] | None:
+        """A listing of :meth:`_dif_listings` only *possibly* in force on ``day``
+        (publications that disagree), with why in words; None when one is in force."""
+        if self.designated_iranian_fi(entity, day) is not None:
+            return None
+        for d in self._dif_listings(entity):
+            if _possibly_in_force(d, day):
+                return d, (
+                    f"the Iranian party is {_unknown_words(d, day, 'SDN')}, so possibly a "
+                    "designated Iranian financial institution (31 CFR 561.324)"
+                )
+        return None
+
+    def possible_listing(self, entity: str, list_iri: str, day: date) -> Record | None:
+        """A designation of ``entity`` (or its head office) on ``list_iri`` only
+        *possibly* in force on ``day``; None when one is in force."""
+        if self.listing(entity, list_iri, day) is not None:
             return None
         for who in (entity, self.parent.get(entity)):
             for d in self.designations.get(who, []) if who else []:
-                if (
-                    d["list"] == SDN
-                    and in_force(day, d["start"], d["end"], start_required=True)
-                    and not (d["programs"] and d["programs"] <= self.excluded_dif_programs)
-                ):
+                if d["list"] == list_iri and _possibly_in_force(d, day):
                     return d
         return None
 
@@ -321,6 +350,28 @@ class _World:
             if self.government_share is not None and total >= self.government_share:
                 return GOVERNMENT, used[country]
         return PRIVATE, []
+
+
+def _possibly_in_force(d: Record, day: date) -> bool:
+    """``day`` falls in an unknown interval of designation ``d``: from its
+    ``possibly_from`` to its start, or from its end to its ``possibly_until``."""
+    before = d["possibly_from"] is not None and d["possibly_from"] <= day < d["start"]
+    after = d["end"] is not None and d["possibly_until"] is not None
+    return before or (after and d["end"] <= day < d["possibly_until"])
+
+
+def _unknown_words(d: Record, day: date, list_name: str) -> str:
+    """``possibly listed on the SDN List (between the publication of ... without it and
+    the publication of ... with it)``: why designation ``d`` is unknown on ``day``."""
+    head, detail = unknown_listing_words(
+        day.isoformat(),
+        d["start"].isoformat(),
+        d["end"].isoformat() if d["end"] else None,
+        d["possibly_from"].isoformat() if d["possibly_from"] else None,
+        d["possibly_until"].isoformat() if d["possibly_until"] else None,
+        *d["from_publications"],
+    )
+    return f"{head} on the {list_name} List ({detail})"
 
 
 def _gather(store: GraphStore) -> _World:
@@ -360,6 +411,12 @@ def _gather(store: GraphStore) -> _World:
                         "start": start,
                         "end": end,
                         "programs": set(facts["underProgram"]),
+                        "possibly_from": date_value(_one(facts["possiblyFrom"])),
+                        "possibly_until": date_value(_one(facts["possiblyUntil"])),
+                        "from_publications": (
+                            FROM_PUBLICATIONS in facts["startBasis"],
+                            FROM_PUBLICATIONS in facts["endBasis"],
+                        ),
                     }
                 )
     # Only the holdings of governments and government bodies, and of what they hold,
@@ -512,8 +569,20 @@ _TRANSACTION_FACTS = {
 
 
 _DESIGNATION_FACTS = {
-    str(SG[name]): name for name in ("designates", "onList", "startDate", "endDate", "underProgram")
+    str(SG[name]): name
+    for name in (
+        "designates",
+        "onList",
+        "startDate",
+        "endDate",
+        "underProgram",
+        "possiblyFrom",
+        "possiblyUntil",
+        "startBasis",
+        "endBasis",
+    )
 }
+FROM_PUBLICATIONS = str(CODE["date-basis/publications"])
 _HOLDING_FACTS = {
     str(RDF.type): "type",
     **{
@@ -566,9 +635,17 @@ def _transactions(store: GraphStore) -> dict[tuple[str, str], Record]:
 
 
 def _sre_failures(
-    w: _World, t: Record, ffi: str, country: str, iranian: set[str], as_of: date
+    w: _World,
+    t: Record,
+    ffi: str,
+    country: str,
+    iranian: set[str],
+    as_of: date,
+    possibly: list[tuple[str, str, str]] | None = None,
 ) -> list[str]:
-    """The (i)-(k) requirements the data do not show to be met (empty: exception holds)."""
+    """The (i)-(k) requirements the data do not show to be met (empty: exception holds).
+    Those that fail only *possibly* (a CAPTA listing possibly in force: (j)(4)) are
+    added to ``possibly`` as (paragraph, why in words, designation) instead."""
     failures = []
     origin, dest, day = t["origin"], t["dest"], t["date"]
     if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
@@ -595,6 +672,12 @@ def _sre_failures(
             failures.append("(k)(3)")
         if w.listing(account["by"], CAPTA, day) is not None:
             failures.append("(j)(4)")
+        elif possibly is not None and (d := w.possible_listing(account["by"], CAPTA, day)):
+            why = (
+                "the significant reduction exception possibly fails ((j)(4)): the "
+                f"institution keeping the account credited is {_unknown_words(d, day, 'CAPTA')}"
+            )
+            possibly.append(("(j)(4)", why, d["iri"]))
         if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
             w.is_central_bank_of_iran(holder) or non_designated_iranian_fi
         ):
@@ -679,13 +762,20 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
         or w.located.get(ffi) == US
     ):
         return None
-    parties, evidence = [], []
+    parties, evidence, possibly = [], [], []
     for party in sorted(t["parties"]):
         if w.is_central_bank_of_iran(party):
             parties.append(party)
         elif (listing := w.designated_iranian_fi(party, day)) is not None:
             parties.append(party)
             evidence.append(listing["iri"])
+    if not parties:  # the first party possibly designated makes it possibly exposed
+        for party in sorted(t["parties"]):
+            if (found := w.possibly_designated_iranian_fi(party, day)) is not None:
+                parties.append(party)
+                evidence.append(found[0]["iri"])
+                possibly.append(found[1])
+                break
     if not parties:
         return None
     if "false" in (t["knowingly"], t["significant"]):
@@ -699,6 +789,7 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
         "evidence": evidence + holdings,
         "missing": [],
         "not_met": [],
+        "possibly": possibly,
     }
     purpose = t["purpose"]
     if purpose is None:
@@ -736,7 +827,12 @@ def assess(w: _World, t: Record, as_of: date) -> Record | None:
         and in_force(day, d["start"], d["end"], start_required=True)
     ]
     if sre:
-        failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of)
+        maybe: list[tuple[str, str, str]] = []
+        failures = _sre_failures(w, t, ffi, country, set(t["parties"]), as_of, maybe)
+        if not failures and maybe:  # the exception holds unless a possible listing is one
+            result["possibly"] += [why for _, why, _ in maybe]
+            result["evidence"] += [d["iri"] for d in sre] + [iri for _, _, iri in maybe]
+            failures = [paragraph for paragraph, _, _ in maybe]
         if not failures:
             return {
                 **result,
@@ -767,6 +863,7 @@ def _triples(a: Record) -> list[ox.Triple]:
         for m in a["missing"]
     ]
     out += [ox.Triple(node, n(str(SG.exceptionNotMet)), n(str(P[f]))) for f in a["not_met"]]
+    out += [ox.Triple(node, n(str(SG.possiblyBecause)), ox.Literal(why)) for why in a["possibly"]]
     if "exposed" in a:
         out.append(ox.Triple(node, n(str(SG.exposedUnder)), n(str(P[a["exposed"]]))))
     if "excepted" in a:

@@ -423,3 +423,72 @@ def test_spark_matches_embedded_on_a_generated_section_311_world(spark_derivers,
     assert "is a branch or office" in found and "a subsidiary)" in found
     assert "DatedMembership" in found and "MaintainedPeriod" in found
     assert "bank-of-dandong" in found  # the named institution's population
+
+
+@needs_spark
+@pytest.mark.parametrize(
+    "breakage, world",
+    [
+        # holdings in force whatever the date: a subsidiary sold before the as-of date
+        ("dates", "violates-b-2-subsidiary-sold-after.ttl"),
+        # holdings walked before offices: other first chains, other evidence
+        ("order", 5),
+    ],
+)
+def test_a_broken_spark_walk_is_caught(spark_derivers, monkeypatch, breakage, world):
+    """The differential test can fail: a Spark walk broken on purpose gives another
+    derived graph than the embedded one."""
+    from pyspark.sql import functions as F
+
+    from sanctiongraph.spark import fincen311
+
+    if breakage == "dates":
+        monkeypatch.setattr(fincen311, "in_force", lambda day, start, end: F.lit(True))
+        path = _SECTION_311 / str(world)
+        loader, as_of = fixture_loader(path), fixture_as_of(path)
+    else:
+        monkeypatch.setattr(fincen311, "_OFFICE", 1)
+        monkeypatch.setattr(fincen311, "_HOLDING", 0)
+        loader, as_of = turtle_loader(section_311_world(int(world)), "world"), date(2026, 11, 23)
+    with pytest.raises(AssertionError):
+        assert_same(loader, as_of, spark_derivers)
+
+
+@needs_spark
+def test_spark_walks_match_breadth_first_on_any_seeds_days_and_thresholds(spark_derivers):
+    """The walk alone: Spark's answers equal the embedded breadth_first, entity for
+    entity and in order, for random seeds on days at, before and after the holdings'
+    start and end dates and for several thresholds; one walk not recorded first is
+    computed on its own."""
+    import random
+    from decimal import Decimal
+
+    from sanctiongraph.derive.fincen_311_dprk import World, breadth_first
+    from sanctiongraph.spark.fincen311 import SparkWalks, read_all_holdings
+
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    turtle_loader(section_311_world(9), "world")(store)
+    world = World.load(store)
+    read_all_holdings(world, store)
+    walks = SparkWalks(spark_compute.spark_session("local[1]"), world)
+    rng = random.Random(9)
+    entities = sorted(world.entities)
+    cases = []
+    for _ in range(14):
+        seeds = world.sorted(rng.sample(entities, rng.randrange(1, 6)))
+        year = rng.randrange(2014, 2028)
+        day = rng.choice(
+            [date(year, 3, 1), date(year, 2, 28), date(year, 9, 15), date(year, 9, 16)]
+        )
+        threshold = rng.choice([None, Decimal(50), Decimal("50.01"), Decimal(0)])
+        cases.append((seeds, day, threshold))
+    for case in cases[:-1]:
+        walks.record(world, *case)
+    walks.compute()
+    reached = 0
+    for case in cases:
+        expected = breadth_first(world, *case)
+        assert list(walks.answer(world, *case).items()) == list(expected.items()), case
+        reached += len(expected)
+    assert reached > 50

@@ -463,12 +463,14 @@ def test_spark_walks_match_breadth_first_on_any_seeds_days_and_thresholds(spark_
     import random
     from decimal import Decimal
 
+    from sanctiongraph.derive import run_derivers
     from sanctiongraph.derive.fincen_311_dprk import World, breadth_first
     from sanctiongraph.spark.fincen311 import SparkWalks, read_all_holdings
 
     store = open_store(in_memory=True)
     load_bundled(store)
     turtle_loader(section_311_world(9), "world")(store)
+    run_derivers(store, date(2026, 11, 23))  # types (sg:Agent) the world reads
     world = World.load(store)
     read_all_holdings(world, store)
     walks = SparkWalks(spark_compute.spark_session("local[1]"), world)

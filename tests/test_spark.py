@@ -1,7 +1,8 @@
 """``--compute spark``: the Spark derivers give the embedded engine's derived graph and
-findings, triple for triple, on every fixture with SDN listings and on generated worlds
-(cycles, bands, dated holdings and listings, transactions on many dates). Spark runs in
-local mode, one session for the whole test session."""
+findings, triple for triple, on every fixture with SDN listings, every Section 311
+fixture and on generated worlds (cycles, bands, branches, subsidiaries, dated holdings
+and listings, transactions on many dates). Spark runs in local mode, one session for the
+whole test session."""
 
 from __future__ import annotations
 

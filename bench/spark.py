@@ -6,8 +6,9 @@ For each size it writes bench/pipeline.py's world (ownership, listings, banks, n
 correspondent accounts, transactions) as a CSV data package, then runs what
 ``sanctiongraph validate PACKAGE [--compute spark]`` runs, each engine in a fresh
 process: read and load, every deriver (the 50 Percent Rule on its own line), validate.
-Each stage reports wall seconds; peak memory is that of the whole process tree (the
-Python process and Spark's JVM together), sampled every 0.2 s from /proc. Results are
+Each stage reports wall seconds and CPU seconds of the whole process tree (the Python
+process and Spark's JVM together, from /proc: on a shared machine CPU time is the fairer
+figure); peak memory is that of the tree too, sampled every 0.2 s. Results are
 printed as a Markdown table (docs/benchmarks.md records them), with the size of each
 engine's derived graph.
 
@@ -48,6 +49,7 @@ def stage_run(package: str, compute: str, master: str) -> None:
 
     out: dict[str, object] = {}
     replacements = derivers_for(compute, master) or {}
+    me = os.getpid()
     store = open_store(in_memory=True)
     load_bundled(store)
     start = time.perf_counter()
@@ -55,9 +57,11 @@ def stage_run(package: str, compute: str, master: str) -> None:
     out["ingest_load_s"] = time.perf_counter() - start
     store.replace_graph(DERIVED, [as_of_triple(AS_OF)])
     for module in derivers():
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _tree_cpu_s(me)
         replacements.get(module.__name__, module.derive)(store, AS_OF)
-        out[f"derive_{module.__name__.rsplit('.', 1)[-1]}_s"] = time.perf_counter() - start
+        name = module.__name__.rsplit(".", 1)[-1]
+        out[f"derive_{name}_s"] = time.perf_counter() - start
+        out[f"cpu_{name}_s"] = _tree_cpu_s(me) - cpu
     out["derived"] = store.count(DERIVED)
     start = time.perf_counter()
     report = validate_store(store, AS_OF, "fast", derive=False)
@@ -94,19 +98,41 @@ def tables_run(entities: int, transactions: int, seed: int, master: str, folder:
     print(json.dumps(out), flush=True)
 
 
-def _tree_rss_mib(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MiB."""
-    total, stack = 0, [pid]
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
+        found.append(current)
         try:
-            with open(f"/proc/{current}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as f:
                     stack += [int(child) for child in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` and its descendants so far."""
+    ticks = 0
+    for current in _tree(pid):
+        try:
+            with open(f"/proc/{current}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_rss_mib(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, in MiB."""
+    total = 0
+    for current in _tree(pid):
+        try:
+            with open(f"/proc/{current}/status") as f:
+                total += sum(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total / 1024
@@ -200,10 +226,11 @@ def main() -> None:
             )
         return
     print(
-        "| entities | compute | triples | ingest + load s | 50% rule s | other derivers s "
-        "| validate s | process wall s | peak MiB (tree) | derived triples | findings |"
+        "| entities | compute | triples | ingest + load s | 50% rule s (CPU s) "
+        "| Section 311 s (CPU s) | other derivers s | validate s | process wall s "
+        "| peak MiB (tree) | derived triples | findings |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.entities:
         with tempfile.TemporaryDirectory() as tmp:
             package = Path(tmp) / f"world-{size}"
@@ -220,9 +247,13 @@ def main() -> None:
                     continue
                 derive = {k: v for k, v in found.items() if k.startswith("derive_")}
                 rule = derive.pop("derive_ofac_50pct_s")
+                section_311 = derive.pop("derive_fincen_311_dprk_s")
                 print(
                     f"| {size:,} | {compute} | {found['triples']:,} "
-                    f"| {found['ingest_load_s']:.1f} | {rule:.1f} | {sum(derive.values()):.1f} "
+                    f"| {found['ingest_load_s']:.1f} "
+                    f"| {rule:.1f} ({found['cpu_ofac_50pct_s']:.1f}) "
+                    f"| {section_311:.1f} ({found['cpu_fincen_311_dprk_s']:.1f}) "
+                    f"| {sum(derive.values()):.1f} "
                     f"| {found['validate_s']:.1f} | {found['wall_s']:.0f} "
                     f"| {found['peak_mib']:,.0f} | {found['derived']:,} | {found['findings']:,} |",
                     flush=True,

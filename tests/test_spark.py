@@ -1,7 +1,8 @@
 """``--compute spark``: the Spark derivers give the embedded engine's derived graph and
-findings, triple for triple, on every fixture with SDN listings and on generated worlds
-(cycles, bands, dated holdings and listings, transactions on many dates). Spark runs in
-local mode, one session for the whole test session."""
+findings, triple for triple, on every fixture with SDN listings, every Section 311
+fixture and on generated worlds (cycles, bands, branches, subsidiaries, dated holdings
+and listings, transactions on many dates). Spark runs in local mode, one session for the
+whole test session."""
 
 from __future__ import annotations
 
@@ -270,3 +271,227 @@ def test_spark_statuses_match_on_offices_by_law_and_possible_listings(spark_deri
             if present
         }
     assert kinds == {"possibly listed", "by law", "possibly by law", "offices", "possibly blocked"}
+
+
+# --- Section 311 populations (derive/fincen_311_dprk.py; spark/fincen311.py) ------------
+
+_SECTION_311 = FIXTURES / "fincen-311-dprk"
+SECTION_311 = sorted(p for p in _SECTION_311.glob("*.ttl") if not p.name.endswith(".expected.ttl"))
+
+
+def _walked(path: Path) -> bool:
+    """The fixture has branches or holdings for the populations' walks."""
+    return bool(re.search(r"sg:branchOf|sg:Ownership", path.read_text()))
+
+
+def _311_case(path: Path):
+    """Fixtures whose populations walk branches or holdings run quickly; the others
+    (seeds only) with the slow tests."""
+    marks = () if _walked(path) else (pytest.mark.slow,)
+    return pytest.param(path, id=path.name, marks=marks)
+
+
+def test_the_section_311_fixtures_are_found():
+    assert len(SECTION_311) > 40 and sum(map(_walked, SECTION_311)) >= 15
+
+
+@needs_spark
+@pytest.mark.parametrize("path", [_311_case(p) for p in SECTION_311 if p not in LISTED])
+def test_spark_matches_embedded_on_section_311_fixture(path, spark_derivers):
+    derived = assert_same(fixture_loader(path), fixture_as_of(path), spark_derivers)
+    assert any("fincen-311-dprk/classification" in t for t in derived)
+
+
+_PREFIXES = """@prefix acc: <https://w3id.org/sanctiongraph/id/account/> .
+@prefix cty: <https://w3id.org/sanctiongraph/ref/country/> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ent: <https://w3id.org/sanctiongraph/id/entity/> .
+@prefix hold: <https://w3id.org/sanctiongraph/id/holding/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix sg: <https://w3id.org/sanctiongraph/ontology#> .
+@prefix tx: <https://w3id.org/sanctiongraph/id/transaction/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+DANDONG = "<https://w3id.org/sanctiongraph/ref/entity/bank-of-dandong>"
+
+
+def section_311_world(seed: int, size: int = 120) -> str:
+    """A random Section 311 world in Turtle: banks, other financial institutions,
+    companies and persons in KP, CN, HK and the US; branches at any depth (with cycles,
+    some inside North Korea, some in the US); holdings exact and banded around the
+    threshold (50, 50.01, bands), dated and ended, some of persons, some with two
+    holding nodes for one relation, some of Bank of Dandong; FINCEN_311 listings citing
+    1010.660, dated; ids that tie, and entities without ids (so the walk's order decides
+    the evidence); US correspondent accounts opened and closed on many dates, and
+    transactions on many dates."""
+    import random
+
+    rng = random.Random(seed)
+    days = [f"{y}-{m:02d}-{d:02d}" for y in range(2015, 2027) for m, d in ((3, 1), (9, 15))]
+    lines = [_PREFIXES]
+    e = "ent:e{}".format
+    kinds = ["sg:Bank", "sg:Bank", "sg:NonBankFinancialInstitution", "sg:Company", "sg:Person"]
+    banks_us = []
+    for i in range(size):
+        kind = rng.choice(kinds)
+        facts = [f"{e(i)} a {kind}"]
+        if rng.random() < 0.85:  # ids tie now and then; some entities have none
+            facts.append(f'dct:identifier "id{rng.randrange(size // 2)}"')
+        where = rng.choice(["KP", "KP", "CN", "HK", "US", None])
+        if where:
+            facts.append(f"sg:jurisdiction cty:{where}")
+        if rng.random() < 0.3:
+            facts.append(f"sg:locatedIn cty:{rng.choice(['KP', 'US', 'CN'])}")
+        if kind != "sg:Person" and rng.random() < 0.35:
+            parent = DANDONG if rng.random() < 0.1 else e(rng.randrange(size))
+            facts.append(f"sg:branchOf {parent}")
+        if where == "US" and kind == "sg:Bank":
+            banks_us.append(i)
+        lines.append(" ; ".join(facts) + " .")
+    lines.append(f"ent:twin owl:sameAs {DANDONG} . ent:twin a sg:Bank ; sg:jurisdiction cty:CN .")
+    for n in range(size * 2):
+        owner = DANDONG if rng.random() < 0.05 else e(rng.randrange(size))
+        owned = e(rng.randrange(size))
+        share = rng.choice(
+            [
+                'sg:percent "50"^^xsd:decimal',
+                'sg:percent "50.01"^^xsd:decimal',
+                'sg:percent "60"^^xsd:decimal',
+                'sg:percent "100"^^xsd:decimal',
+                'sg:percent "30"^^xsd:decimal',
+                'sg:percentMin "51"^^xsd:decimal ; sg:percentMax "70"^^xsd:decimal',
+                'sg:percentMin "40"^^xsd:decimal ; sg:percentMax "60"^^xsd:decimal',
+            ]
+        )
+        dates = ""
+        if rng.random() < 0.4:
+            dates += f' ; sg:startDate "{rng.choice(days)}"^^xsd:date'
+        if rng.random() < 0.3:
+            dates += f' ; sg:endDate "{rng.choice(days)}"^^xsd:date'
+        node = f"hold:h{n}"
+        lines.append(
+            f"{node} a sg:Ownership ; sg:owner {owner} ; sg:owned {owned} ; {share}{dates} ."
+        )
+        if rng.random() < 0.05:  # the same relation stated by a second node
+            lines.append(
+                f"hold:h{n}b a sg:Ownership ; sg:owner {owner} ; sg:owned {owned} ; {share}{dates} ."
+            )
+
+    def dated(start: str, end: str, first: str, then: str, p_end: float) -> str:
+        text = f'{start} "{first}"^^xsd:date'
+        return text + (f' ; {end} "{then}"^^xsd:date' if rng.random() < p_end else "")
+
+    for n in range(size // 15):
+        dates = dated("sg:startDate", "sg:endDate", rng.choice(days), rng.choice(days), 0.4)
+        lines.append(
+            f"<https://w3id.org/sanctiongraph/id/designation/g{n}> a sg:Designation ; "
+            f"sg:designates {e(rng.randrange(size))} ; "
+            "sg:onList <https://w3id.org/sanctiongraph/ref/list/FINCEN_311> ; "
+            f'sg:sourceReference "31 CFR 1010.660" ; {dates} .'
+        )
+    for n in range(size // 3 if banks_us else 0):
+        holder = e(rng.randrange(size))
+        dates = dated("sg:openedOn", "sg:closedOn", *sorted(rng.sample(days, 2)), 0.6)
+        lines.append(
+            f'acc:a{n} a sg:CorrespondentAccount ; dct:identifier "a{n}" ; '
+            f"sg:maintainedBy {e(rng.choice(banks_us))} ; sg:heldBy {holder} ; "
+            f"sg:accountLocatedIn cty:US ; {dates} ."
+        )
+        for t in range(2):
+            lines.append(
+                f'tx:t{n}-{t} a sg:Transaction ; dct:identifier "t{n}-{t}" ; '
+                f'sg:transactionDate "{rng.choice(days)}"^^xsd:date ; sg:throughAccount acc:a{n} ; '
+                f"sg:originator {e(rng.randrange(size))} ; "
+                f"sg:beneficiaryInstitution {e(rng.randrange(size))} ; "
+                'sg:amount "1000"^^xsd:decimal ; sg:currency "USD" .'
+            )
+    return "\n".join(lines) + "\n"
+
+
+def turtle_loader(text: str, name: str):
+    triples = parse_rdf(text.encode(), ox.RdfFormat.TURTLE, name)
+    return lambda store: load_sources(store, [Source.from_triples(name, triples)], bulk=True)
+
+
+@needs_spark
+@pytest.mark.parametrize("seed", [5, 6, pytest.param(8, marks=pytest.mark.slow)])
+def test_spark_matches_embedded_on_a_generated_section_311_world(spark_derivers, seed):
+    derived = assert_same(
+        turtle_loader(section_311_world(seed), f"world-{seed}"), date(2026, 11, 23), spark_derivers
+    )
+    found = "\n".join(derived)
+    # the walks had work to do: offices, subsidiaries, dated memberships, past maintaining
+    assert "is a branch or office" in found and "a subsidiary)" in found
+    assert "DatedMembership" in found and "MaintainedPeriod" in found
+    assert "bank-of-dandong" in found  # the named institution's population
+
+
+@needs_spark
+@pytest.mark.parametrize(
+    "breakage, world",
+    [
+        # holdings in force whatever the date: a subsidiary sold before the as-of date
+        ("dates", "violates-b-2-subsidiary-sold-after.ttl"),
+        # holdings walked before offices: other first chains, other evidence
+        ("order", 5),
+    ],
+)
+def test_a_broken_spark_walk_is_caught(spark_derivers, monkeypatch, breakage, world):
+    """The differential test can fail: a Spark walk broken on purpose gives another
+    derived graph than the embedded one."""
+    from pyspark.sql import functions as F
+
+    from sanctiongraph.spark import fincen311
+
+    if breakage == "dates":
+        monkeypatch.setattr(fincen311, "in_force", lambda day, start, end: F.lit(True))
+        path = _SECTION_311 / str(world)
+        loader, as_of = fixture_loader(path), fixture_as_of(path)
+    else:
+        monkeypatch.setattr(fincen311, "_OFFICE", 1)
+        monkeypatch.setattr(fincen311, "_HOLDING", 0)
+        loader, as_of = turtle_loader(section_311_world(int(world)), "world"), date(2026, 11, 23)
+    with pytest.raises(AssertionError):
+        assert_same(loader, as_of, spark_derivers)
+
+
+@needs_spark
+def test_spark_walks_match_breadth_first_on_any_seeds_days_and_thresholds(spark_derivers):
+    """The walk alone: Spark's answers equal the embedded breadth_first, entity for
+    entity and in order, for random seeds on days at, before and after the holdings'
+    start and end dates and for several thresholds; one walk not recorded first is
+    computed on its own."""
+    import random
+    from decimal import Decimal
+
+    from sanctiongraph.derive import run_derivers
+    from sanctiongraph.derive.fincen_311_dprk import World, breadth_first
+    from sanctiongraph.spark.fincen311 import SparkWalks, read_all_holdings
+
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    turtle_loader(section_311_world(9), "world")(store)
+    run_derivers(store, date(2026, 11, 23))  # types (sg:Agent) the world reads
+    world = World.load(store)
+    read_all_holdings(world, store)
+    walks = SparkWalks(spark_compute.spark_session("local[1]"), world)
+    rng = random.Random(9)
+    entities = sorted(world.entities)
+    cases = []
+    for _ in range(14):
+        seeds = world.sorted(rng.sample(entities, rng.randrange(1, 6)))
+        year = rng.randrange(2014, 2028)
+        day = rng.choice(
+            [date(year, 3, 1), date(year, 2, 28), date(year, 9, 15), date(year, 9, 16)]
+        )
+        threshold = rng.choice([None, Decimal(50), Decimal("50.01"), Decimal(0)])
+        cases.append((seeds, day, threshold))
+    for case in cases[:-1]:
+        walks.record(world, *case)
+    walks.compute()
+    reached = 0
+    for case in cases:
+        expected = breadth_first(world, *case)
+        assert list(walks.answer(world, *case).items()) == list(expected.items()), case
+        reached += len(expected)
+    assert reached > 50

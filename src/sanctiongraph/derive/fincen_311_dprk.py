@@ -58,7 +58,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -321,6 +321,7 @@ class World:
         self._read: set[str] = set()  # entities read (found or not)
         self._owners_read: set[str] = set()
         self._holding_rows: dict[str, _HoldingRow] = {}
+        self.walk: Walk | None = None  # replaces breadth_first (Spark: spark/fincen311.py)
 
     @classmethod
     def load(cls, store: GraphStore) -> World:
@@ -557,6 +558,52 @@ def foreign_institutions(world: World, banks_only: bool) -> dict[str, Membership
 # --------------------------------------------------------------------------- populations
 
 
+@dataclass(frozen=True)
+class Reached:
+    """How a walk reached an entity first: from ``via`` through a branch or office link
+    (``holding`` is ``None``) or through a subsidiary's ``holding``."""
+
+    via: str
+    holding: Holding | None = None
+
+
+# A walk: (world, seeds in order, date, threshold) -> every entity it reaches beyond the
+# seeds, in the order reached, each with how it was reached first (see breadth_first).
+Walk = Callable[[World, list[str], date, Decimal | None], dict[str, Reached]]
+
+
+def breadth_first(
+    world: World, seeds: list[str], as_of: date, threshold: Decimal | None
+) -> dict[str, Reached]:
+    """Breadth-first walk from ``seeds`` over branches and offices (``sg:branchOf``) and,
+    when ``threshold`` is given, over subsidiaries owned more than ``threshold``% by a
+    holding in force on ``as_of`` (not persons). Each entity is reached once, first
+    through the earliest entity in the queue, offices before holdings, each in
+    :meth:`World.sorted` order (holdings then by IRI)."""
+    reached: dict[str, Reached] = {}
+    queue: deque[str] = deque(seeds)
+    visited: set[str] = set(seeds)
+    while queue:
+        iri = queue.popleft()
+        for office in world.children.get(iri, []):
+            if office not in visited:
+                visited.add(office)
+                reached[office] = Reached(iri)
+                queue.append(office)
+        if threshold is None:
+            continue
+        for holding in world.holdings_of(iri, queue):
+            owned = holding.owned
+            if owned in visited or not holding.in_force(as_of) or not holding.exceeds(threshold):
+                continue
+            if world.entity(owned).person:
+                continue
+            visited.add(owned)
+            reached[owned] = Reached(iri, holding)
+            queue.append(owned)
+    return reached
+
+
 def _spread(
     world: World,
     seeds: dict[str, Membership],
@@ -564,46 +611,34 @@ def _spread(
     threshold: Decimal | None,
     offices_outside_us_only: bool = False,
 ) -> dict[str, Membership]:
-    """Breadth-first closure of ``seeds`` over branches and offices (``sg:branchOf``) and,
-    when ``threshold`` is given, over subsidiaries owned more than ``threshold``%."""
+    """Closure of ``seeds`` over branches and offices and, when ``threshold`` is given,
+    over subsidiaries owned more than ``threshold``%: the walk is ``world.walk``
+    (:func:`breadth_first` unless replaced, e.g. by Spark), each member's evidence the
+    chain the walk reached it by."""
     members: dict[str, Membership] = {}
-    queue: deque[tuple[str, Membership]] = deque()
-    visited: set[str] = set()
-    for iri in world.sorted(seeds):
-        members[iri] = seeds[iri]
-        visited.add(iri)
-        queue.append((iri, seeds[iri]))
-    while queue:
-        iri, via = queue.popleft()
-        for office in world.children.get(iri, []):
-            if office in visited:
-                continue
-            visited.add(office)
-            o = world.entity(office)
+    chains: dict[str, Membership] = {}
+    ordered = world.sorted(seeds)
+    for iri in ordered:
+        members[iri] = chains[iri] = seeds[iri]
+    for entity, how in (world.walk or breadth_first)(world, ordered, as_of, threshold).items():
+        via, holding = chains[how.via], how.holding
+        if holding is None:
+            o = world.entity(entity)
             where = ", ".join(_code(c) for c in sorted(o.location)) or "unknown location"
-            step = f"{o.name} is a branch or office ({where}) of {world.name(iri)}"
-            chained = Membership(office, (step,) + via.steps, via.root, (office,) + via.evidence)
+            step = f"{o.name} is a branch or office ({where}) of {world.name(how.via)}"
+            chains[entity] = Membership(
+                entity, (step,) + via.steps, via.root, (entity,) + via.evidence
+            )
             if not (offices_outside_us_only and o.in_us()):
-                members[office] = chained
-            queue.append((office, chained))
-        if threshold is None:
-            continue
-        for holding in world.holdings_of(iri, (queued for queued, _ in queue)):
-            owned = holding.owned
-            if owned in visited or not holding.in_force(as_of) or not holding.exceeds(threshold):
-                continue
-            if world.entity(owned).person:
-                continue
-            visited.add(owned)
+                members[entity] = chains[entity]
+        else:
             step = (
-                f"{world.name(owned)} is owned {holding.share_text()} by {world.name(iri)} "
-                f"(more than {_number(threshold)}%: a subsidiary)"
+                f"{world.name(entity)} is owned {holding.share_text()} by "
+                f"{world.name(how.via)} (more than {_number(threshold)}%: a subsidiary)"
             )
-            chained = Membership(
-                owned, (step,) + via.steps, via.root, (owned, holding.iri) + via.evidence
+            members[entity] = chains[entity] = Membership(
+                entity, (step,) + via.steps, via.root, (entity, holding.iri) + via.evidence
             )
-            members[owned] = chained
-            queue.append((owned, chained))
     return members
 
 
@@ -958,8 +993,9 @@ def classification_triples(
     return out
 
 
-def derive(store: GraphStore, as_of: date) -> None:
-    world = World.load(store)
+def derived_triples(world: World, store: GraphStore, as_of: date) -> list[ox.Triple]:
+    """Everything :func:`derive` writes but the correspondent accounts: classes, the
+    populations of the measures in force, dated memberships and maintained periods."""
     triples: list[ox.Triple] = []
     for cls, basis, found in (
         (SG.CoveredFinancialInstitution, COVERED_BASIS, covered_institutions(world)),
@@ -980,7 +1016,14 @@ def derive(store: GraphStore, as_of: date) -> None:
             )
     triples += dated_membership_triples(world, acts_by_date(store, as_of))
     triples += maintained_periods(world, store, as_of)
-    store.add_triples(DERIVED, triples)
+    return triples
+
+
+def derive(store: GraphStore, as_of: date, world: World | None = None) -> None:
+    """Write the classifications as of ``as_of``; ``world`` (default: read from the
+    store) may carry another walk (``World.walk``)."""
+    world = world or World.load(store)
+    store.add_triples(DERIVED, derived_triples(world, store, as_of))
     # With the institutions classified: an account is a correspondent account by what it
     # does (1010.605(c)(1)(i)), not by the type the data give it.
     store.add_constructed(DERIVED, load_query("derive/correspondent-accounts").text)

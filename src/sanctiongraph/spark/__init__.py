@@ -81,12 +81,15 @@ def spark_derivers(master: str = DEFAULT_MASTER) -> dict[str, Deriver]:
     """Module name of an embedded deriver -> its Spark replacement (the session starts
     when the first one runs)."""
     check_available()
-    from sanctiongraph.spark import ofac50
+    from sanctiongraph.spark import fincen311, ofac50
 
     def run(job: Callable[..., None], store: GraphStore, as_of: date) -> None:
         job(store, as_of, spark_session(master))
 
-    return {"sanctiongraph.derive.ofac_50pct": partial(run, ofac50.derive)}
+    return {
+        "sanctiongraph.derive.ofac_50pct": partial(run, ofac50.derive),
+        "sanctiongraph.derive.fincen_311_dprk": partial(run, fincen311.derive),
+    }
 
 
 def derivers_for(compute: str, master: str = DEFAULT_MASTER) -> dict[str, Deriver] | None:

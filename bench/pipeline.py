@@ -1,6 +1,6 @@
 """Benchmark of the whole pipeline: ingest, load, derive, validate.
 
-    python bench/pipeline.py --entities 10000 100000 [--reference-up-to 10000]
+    python bench/pipeline.py --entities 10000 100000 [--reference-up-to 10000] [--profile DIR]
 
 For each size it builds a seeded synthetic world (bench/generate.py's ownership world,
 plus a correspondent-banking layer: banks in several jurisdictions, nested
@@ -22,6 +22,7 @@ and peak memory. Results are printed as a Markdown table (docs/benchmarks.md rec
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import json
 import random
@@ -114,14 +115,15 @@ def write_world(entities: int, seed: int, folder: Path) -> dict[str, int]:
     }
 
 
-def stage_run(package: str, store_dir: str, engine: str) -> None:
+def stage_run(package: str, store_dir: str, engine: str, profile_dir: str | None = None) -> None:
     """One measurement, in this process: print one JSON line of timings and peak memory.
 
     ``store_dir`` "-" runs what ``sanctiongraph validate PACKAGE`` runs (an in-memory
     store: ingest and load, derive, validate with ``engine``). A directory measures what
     ``sanctiongraph load`` does in the on-disk store. Both ingest and load with
     ``read_and_load``: a package going into a new graph is loaded while it is mapped,
-    so the two are one stage.
+    so the two are one stage. With ``profile_dir``, each stage runs under cProfile and
+    its statistics go to ``<profile_dir>/<stage>.prof`` (read them with ``pstats``).
     """
     from sanctiongraph.derive import run_derivers
     from sanctiongraph.loading import load_bundled, read_and_load
@@ -133,8 +135,12 @@ def stage_run(package: str, store_dir: str, engine: str) -> None:
 
     out: dict[str, object] = {}
     clock: list[float] = []
+    profiler: list[cProfile.Profile] = []
 
     def start() -> None:
+        if profile_dir:
+            profiler[:] = [cProfile.Profile()]
+            profiler[0].enable()
         clock[:] = [time.perf_counter(), time.process_time()]
 
     def stop(stage: str) -> None:
@@ -143,6 +149,9 @@ def stage_run(package: str, store_dir: str, engine: str) -> None:
         out[f"{stage}_s"] = time.perf_counter() - clock[0]
         out[f"{stage}_cpu_s"] = time.process_time() - clock[1]
         out[f"{stage}_peak_mib"] = peak_mib()
+        if profiler:
+            profiler[0].disable()
+            profiler[0].dump_stats(str(Path(profile_dir or ".") / f"{stage}.prof"))
 
     store = open_store(in_memory=True) if store_dir == "-" else open_store(store_dir)
     load_bundled(store)
@@ -167,13 +176,16 @@ def stage_run(package: str, store_dir: str, engine: str) -> None:
     print(json.dumps(out))
 
 
-def measure(package: Path, store: str, engine: str, timeout: float) -> dict | None:
+def measure(
+    package: Path, store: str, engine: str, timeout: float, profile_dir: Path | None = None
+) -> dict | None:
     """Run one stage in a fresh process (so that peak memory is its own)."""
     with tempfile.TemporaryDirectory() as tmp:
         target = store if store == "-" else str(Path(tmp) / "store")
         try:
             result = subprocess.run(
-                [sys.executable, __file__, "--stage", str(package), target, engine],
+                [sys.executable, __file__, "--stage", str(package), target, engine]
+                + (["--profile", str(profile_dir)] if profile_dir else []),
                 check=False,
                 capture_output=True,
                 text=True,
@@ -194,11 +206,17 @@ def main() -> None:
     parser.add_argument("--reference-timeout", type=float, default=1800)
     parser.add_argument("--no-disk", action="store_true", help="skip the on-disk load")
     parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run the validate pipeline's stages under cProfile; statistics to DIR/<entities>/",
+    )
+    parser.add_argument(
         "--stage", nargs=3, metavar=("PACKAGE", "STORE", "ENGINE"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.stage:
-        stage_run(*args.stage)
+        stage_run(*args.stage, str(args.profile) if args.profile else None)
         return
     print(
         "| entities | triples | ingest + load s | derive s | validate s | end to end s (CPU s) "
@@ -209,7 +227,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             package = Path(tmp) / f"world-{size}"
             counts = write_world(size, args.seed, package)
-            fast = measure(package, "-", "fast", timeout=7200)
+            profile_dir = args.profile / str(size) if args.profile else None
+            if profile_dir:
+                profile_dir.mkdir(parents=True, exist_ok=True)
+            fast = measure(package, "-", "fast", timeout=7200, profile_dir=profile_dir)
             disk = None if args.no_disk else measure(package, "disk", "fast", timeout=7200)
             reference = (
                 measure(package, "-", "reference", args.reference_timeout)

@@ -9,7 +9,8 @@ only marks such entities for a warning: ``e sg:divestedBelowHalfOn D`` when a ho
 an owner blocked on the day before ``D`` ends on ``D``, ``e`` was blocked on that day
 before, and ``e`` is not blocked on the as-of date. The status on each date comes from
 the 50 Percent Rule's fixed point (:func:`sanctiongraph.analysis.ownership.compute_status`),
-called once per distinct end date.
+called once per distinct end date, on the ancestors of the entities that end date
+can concern.
 """
 
 from __future__ import annotations
@@ -42,18 +43,30 @@ def divestments(store: GraphStore, as_of: date) -> dict[str, str]:
     if not by_end:
         return {}
     now = compute_status(data, as_of)
+    possible = data.possible()
     found: dict[str, str] = {}
     for end, numbers in sorted(by_end.items()):
-        owned = {data.h_owned[n] for n in numbers} - now.blocked
-        if not owned:
+        # Only an entity that can be blocked at all, held by an owner that can be, and
+        # not blocked now, can have been unblocked by this divestment.
+        candidates = [
+            n
+            for n in numbers
+            if data.h_owned[n] in possible
+            and data.h_owner[n] in possible
+            and data.h_owned[n] not in now.blocked
+        ]
+        if not candidates:
             continue
-        before = compute_status(data, (date.fromisoformat(end) - timedelta(days=1)).isoformat())
-        on_end = compute_status(data, end)
-        for n in numbers:
+        # Each status is exact for the entities asked about (what is above them decides
+        # it), so the fixed points run on their ancestors only, not the whole graph.
+        scope = {data.h_owned[n] for n in candidates} | {data.h_owner[n] for n in candidates}
+        day_before = (date.fromisoformat(end) - timedelta(days=1)).isoformat()
+        before = compute_status(data, day_before, scope)
+        on_end = compute_status(data, end, scope)
+        for n in candidates:
             entity = data.h_owned[n]
             if (
-                entity in owned
-                and data.h_owner[n] in before.blocked
+                data.h_owner[n] in before.blocked
                 and entity in before.blocked
                 and entity not in on_end.blocked
             ):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDFS, Graph
@@ -25,7 +25,7 @@ from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import graph_from_triples, to_oxigraph
 from sanctiongraph.validate.report import Finding
 from sanctiongraph.validate.rules import DATA_QUALITY, rule_of_shape
-from sanctiongraph.validate.shapes import shape_info
+from sanctiongraph.validate.shapes import ShapeInfo, shape_info
 
 _COUNTRY = str(REF["country/"])
 _PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -41,6 +41,12 @@ class RawResult:
     constraint: Node | None = None
     value: Node | None = None
     rows: tuple[dict[str, Any], ...] | None = None  # SPARQL solutions, when the engine has them
+
+
+class _ShapeParts(NamedTuple):
+    info: ShapeInfo
+    template: str | None  # the constraint's sh:message, else the shape's
+    show: Callable[[Any], str]  # how a message shows a node
 
 
 def run_pyshacl(store: GraphStore, shapes: Graph) -> list[RawResult]:
@@ -86,6 +92,7 @@ class Explainer:
         self._ids: dict[str, str] | None = None
         self._cited: dict[str, str] | None = None
         self._labels: dict[str, str] | None = None
+        self._parts: dict[tuple[Node, Node | None], _ShapeParts] = {}
 
     @staticmethod
     def prefix_block(shapes: Graph) -> str:
@@ -166,19 +173,32 @@ class Explainer:
             str(provision.value if isinstance(provision, ox.NamedNode) else provision)
         )
 
+    def _shape_parts(self, shape: Node, constraint: Node | None) -> _ShapeParts:
+        """A shape's info and message template, read from the shapes graph once per
+        (shape, constraint): a large graph has thousands of results per shape."""
+        key = (shape, constraint)
+        parts = self._parts.get(key)
+        if parts is None:
+            template = self.shapes.value(constraint, SH.message) if constraint else None
+            template = template or self.shapes.value(shape, SH.message)
+            show = self.describe if rule_of_shape(str(shape)) == DATA_QUALITY else self.display
+            parts = self._parts[key] = _ShapeParts(
+                shape_info(self.shapes, shape),
+                str(template) if template is not None else None,
+                show,
+            )
+        return parts
+
     def explain(self, raw: RawResult) -> list[Finding]:
-        info = shape_info(self.shapes, raw.shape)
+        info, template, show = self._shape_parts(raw.shape, raw.constraint)
         focus = to_oxigraph(raw.focus)
-        template = self.shapes.value(raw.constraint, SH.message) if raw.constraint else None
-        template = template or self.shapes.value(raw.shape, SH.message)
         rows = self._solutions(raw, focus)
-        show = self.describe if rule_of_shape(str(raw.shape)) == DATA_QUALITY else self.display
         findings = []
         for row in rows or [{}]:
             bindings = {"this": focus, **row}
             if raw.value is not None and "value" not in bindings:
                 bindings["value"] = to_oxigraph(raw.value)
-            text = str(template) if template is not None else (raw.message or "")
+            text = template if template is not None else (raw.message or "")
             message = _PLACEHOLDER.sub(partial(_fill, show, bindings), text)
             citation_node = row.get("citation")
             citation = self.citation(citation_node) if citation_node else None

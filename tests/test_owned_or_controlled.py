@@ -1,7 +1,8 @@
 """The one owned-or-controlled fixed point (analysis/ownership.owned_or_controlled, issue
 20): the Government of North Korea under 31 CFR 510.311(b) (the 50 Percent Rule's rules
-by operation of law) and the Government of Iran and foreign governments under 31 CFR
-561.321(b) and 561.323 (derive/ifsr_561_203.py) both use it."""
+by operation of law, and the partners of 510.512(d)(2) in derive/nksr_510.py) and the
+Government of Iran and foreign governments under 31 CFR 561.321(b) and 561.323
+(derive/ifsr_561_203.py) all use it."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from rdflib import RDF
+
 from sanctiongraph.analysis.ownership import (
     OwnershipData,
     compute_status,
     owned_or_controlled,
     to_units,
 )
+from sanctiongraph.derive import nksr_510
 from sanctiongraph.derive.ifsr_561_203 import IR, _World
-from sanctiongraph.namespaces import SG
+from sanctiongraph.namespaces import SG, country
 
 DAY = "2026-11-23"
 
@@ -127,3 +131,23 @@ def test_the_government_of_iran_side_is_the_same_fixed_point():
         "urn:x:gov-ir",
         "urn:x:cbi",
     }
+
+
+def test_a_partner_owned_or_controlled_by_the_government_of_north_korea():
+    """510.512(d)(2), with the license condition's share."""
+    kp = str(country("KP"))
+    ministry = nksr_510.Node("urn:x:ministry")
+    ministry.values[str(RDF.type)].append(str(SG.GovernmentBody))
+    ministry.values[str(SG.jurisdiction)].append(kp)
+    world = nksr_510.World(date(2026, 11, 23), {ministry.iri: ministry})
+    data = OwnershipData()
+    data.add_holding(ministry.iri, "urn:x:a", 30)
+    data.add_holding(ministry.iri, "urn:x:b", control=True)
+    data.add_holding("urn:x:b", "urn:x:a", 20)
+    data.add_holding("urn:x:a", "urn:x:c", 50, end="2026-11-23")  # ended on the day
+    for key in ("urn:x:a", "urn:x:c"):
+        world._above[key] = data
+    partner = nksr_510.Node
+    assert world.owned_or_controlled_by_nk_government(partner("urn:x:a"), Decimal(50))
+    assert not world.owned_or_controlled_by_nk_government(partner("urn:x:a"), Decimal("50.1"))
+    assert not world.owned_or_controlled_by_nk_government(partner("urn:x:c"), Decimal(50))

@@ -68,7 +68,7 @@ entity; walking stops where a path would revisit an entity, so cycles terminate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -1199,6 +1199,29 @@ class Chains:
     truncated: bool
 
 
+def _ownership_steps(data: OwnershipData, direction: str, day: str) -> Callable[[int], list[int]]:
+    """Each entity's ownership (not control) holdings ``up`` or ``down`` in force on the
+    day key ``day``, in the order of the holdings' keys: filtered once per entity, and
+    only where a holding there is dated (a walk reaches an entity above many paths once
+    for each)."""
+    held, dated = data.ownerships(direction)
+    if day >= NO_END:  # even undated holdings have ended
+        dated = set(held)
+    start, end = data.h_start, data.h_end
+    known: dict[int, list[int]] = {}
+    none: list[int] = []
+
+    def steps(node: int) -> list[int]:
+        if node not in dated:
+            return held.get(node, none)
+        found = known.get(node)
+        if found is None:
+            found = known[node] = in_force_among(day, start, end, held[node])
+        return found
+
+    return steps
+
+
 def chains(
     data: OwnershipData,
     entity: int,
@@ -1215,28 +1238,10 @@ def chains(
     step's list is built once per edge of the walk, and each path is its own list."""
     if direction not in ("up", "down"):
         raise ValueError("direction is 'up' or 'down'")
-    day = day_key(as_of, NO_START)
-    held, dated = data.ownerships(direction)
-    if day >= NO_END:  # even undated holdings have ended
-        dated = set(held)
+    steps = _ownership_steps(data, direction, day_key(as_of, NO_START))
     other = data.h_owner if direction == "up" else data.h_owned
-    start, end = data.h_start, data.h_end
     paths: list[list[int]] = []
     truncated = False
-
-    known: dict[int, list[int]] = {}
-    none: list[int] = []
-
-    def steps(node: int) -> list[int]:
-        # In the order of the holdings' keys. Filtered by day once per node: a node
-        # above many paths is reached once for each.
-        if node not in dated:
-            return held.get(node, none)
-        found = known.get(node)
-        if found is None:
-            found = known[node] = in_force_among(day, start, end, held[node])
-        return found
-
     up = direction == "up"
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
     # [entity, its active holdings, next position, whether a step was taken from it];
@@ -1296,19 +1301,15 @@ def effective_ownership(
     """Effective ownership: for every entity above (``up``: who owns ``entity``) or below
     (``down``: what ``entity`` owns), the sum over simple paths of the product of the
     shares, in percent, as a (lower, upper) pair (equal unless a band is on a path)."""
-    day = day_key(as_of, NO_START)
-    index = data.incoming() if direction == "up" else data.outgoing()
+    steps = _ownership_steps(data, direction, day_key(as_of, NO_START))
     other = data.h_owner if direction == "up" else data.h_owned
-    control, start, end = data.h_control, data.h_start, data.h_end
     lo_share, hi_share = data.h_lo, data.h_hi
     totals: dict[int, list[float]] = {}
 
     def walk(node: int, lo: float, hi: float, on_path: set[int], depth: int) -> None:
         if depth >= max_depth:
             return
-        for number in in_force_among(day, start, end, index.get(node, ())):
-            if control[number]:
-                continue
+        for number in steps(node):
             following = other[number]
             if following in on_path:
                 continue

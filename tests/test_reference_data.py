@@ -246,11 +246,6 @@ def provisions() -> dict[str, dict[str, list]]:
     return out
 
 
-def citation_of(iri: str) -> str:
-    [c] = values(iri, str(SG.citation))
-    return c.value
-
-
 def test_every_provision_is_complete_and_well_named() -> None:
     provs = provisions()
     assert len(provs) > 100

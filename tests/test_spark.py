@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -26,8 +25,6 @@ from sanctiongraph.loading import load_bundled, load_sources, read_and_load
 from sanctiongraph.resources import demo_world_dir
 from sanctiongraph.store import open_store
 from sanctiongraph.validate import validate_store
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 try:
     spark_compute.check_available()

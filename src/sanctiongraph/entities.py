@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TypedDict
+from typing import Annotated
 
 import pyoxigraph as ox
+from pydantic import Field
 from rdflib import DCTERMS, RDF, RDFS
+from typing_extensions import TypedDict
 
 from sanctiongraph.derive import DERIVED, derived_is_complete, run_derivers
 from sanctiongraph.derive import derived_date as derived_as_of
@@ -109,19 +111,26 @@ def view_as_of(store: GraphStore, as_of: date) -> GraphStore:
     return copy
 
 
+# The one description of an entity record: the library returns these dicts, and the API
+# documents and encodes ``GET /entities/{id}`` from them (``api/models.EntityOut``).
+# ``Optional`` fields are always present (``None`` when unknown); to pydantic, and so in
+# the OpenAPI schema, they are optional with default ``null``.
+Optional = Annotated[str | None, Field(default=None)]
+
+
 class Labelled(TypedDict):
     iri: str
-    label: str | None
+    label: Optional
 
 
 class DesignationOut(TypedDict):
     designation: str
-    list: str | None
-    program: str | None
-    start: str | None
-    end: str | None
-    measure: str | None
-    source: str | None
+    list: Optional
+    program: Optional
+    start: Optional
+    end: Optional
+    measure: Optional
+    source: Optional
     active: bool
 
 

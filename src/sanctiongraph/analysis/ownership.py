@@ -27,7 +27,8 @@ least fixed point of:
   not blocked count for nothing, however large (the non-attribution example).
 - control (``sg:Control``) never counts (FAQ 398); it is reported as a caution only.
 
-Holdings and listings count only on dates within ``[start, end)``. Each entity becomes
+Holdings and listings count only on dates within ``[start, end)``, kept as day keys
+(:func:`sanctiongraph.derive.kit.in_force`, the derivers' one rule for intervals). Each entity becomes
 blocked at most once, so the worklist terminates on any graph, cycles included; a cycle
 of entities that own each other but have no blocked owner outside stays unblocked
 (the *least* fixed point).
@@ -67,17 +68,19 @@ entity; walking stops where a path would revisit an entity, so cycles terminate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict, overload
 
+from sanctiongraph.derive.kit import OPEN_END, OPEN_START, day_key, in_force, in_force_among
+
 UNIT = 10_000  # integer share units per percent
 HALF = 50 * UNIT
 FULL = 100 * UNIT
-NO_START = ""
-NO_END = "9999-12-31"
+NO_START = OPEN_START  # day keys of open bounds (the kit's)
+NO_END = OPEN_END
 OPEN_START = "0001-01-01"  # a possibly_from with no earlier bound (before the first publication)
 
 BLOCKED = "blocked"
@@ -97,10 +100,7 @@ def from_units(units: int) -> int | float:
     return units / UNIT  # correctly rounded, as float(Decimal(units) / UNIT) was
 
 
-def _day(value: date | str | None, default: str) -> str:
-    if value is None or value == "":
-        return default
-    return value.isoformat() if isinstance(value, date) else str(value)[:10]
+_day = day_key  # spark/ofac50.py imports it under this name
 
 
 def stake(
@@ -144,8 +144,8 @@ def relation_key(
         owned,
         control,
         *stake(percent, minimum, maximum, control),
-        _day(start, NO_START),
-        _day(end, NO_END),
+        day_key(start, NO_START),
+        day_key(end, NO_END),
     )
 
 
@@ -363,14 +363,14 @@ class OwnershipData:
         returned, and it takes the least of the two keys (both are kept in
         ``l_statements``)."""
         programs = tuple(programs)
-        start_day, end_day = _day(start, NO_START), _day(end, NO_END)
+        start_day, end_day = day_key(start, NO_START), day_key(end, NO_END)
         listing = (
             entity,
             start_day,
             end_day,
             tuple(sorted(programs)),
-            _day(possibly_from, start_day),
-            _day(possibly_until, end_day),
+            day_key(possibly_from, start_day),
+            day_key(possibly_until, end_day),
         )
         same = self._listings.get(listing)
         if same is not None:
@@ -453,9 +453,9 @@ class OwnershipData:
         self.r_owned_citation.append(owned_citation or citation)
         self.r_owned_sources.append(tuple(sorted(owned_sources)) or self.r_sources[-1])
         self.r_programs.append(tuple(programs))
-        self.r_start.append(_day(start, NO_START))
-        self.r_unverified_start.append(_day(unverified_start, NO_START))
-        self.r_end.append(_day(end, NO_END))
+        self.r_start.append(day_key(start, NO_START))
+        self.r_unverified_start.append(day_key(unverified_start, NO_START))
+        self.r_end.append(day_key(end, NO_END))
         self.r_named.append(sorted({self.entity(e) for e in named}))
         self.r_owned_or_controlled.append(owned_or_controlled)
         self._possible = None
@@ -475,11 +475,11 @@ class OwnershipData:
     def listing_state(self, number: int, day: str) -> str | None:
         """``"listed"`` when listing ``number`` is in force on ``day``, ``"possibly"``
         when ``day`` is in one of its unknown intervals, else ``None``."""
-        if self.l_start[number] <= day < self.l_end[number]:
+        start, end = self.l_start[number], self.l_end[number]
+        if in_force(day, start, end):
             return "listed"
-        if (
-            self.l_possibly_from[number] <= day < self.l_start[number]
-            or self.l_end[number] <= day < self.l_possibly_until[number]
+        if in_force(day, self.l_possibly_from[number], start) or in_force(
+            day, end, self.l_possibly_until[number]
         ):
             return "possibly"
         return None
@@ -554,7 +554,8 @@ class OwnershipData:
         return self.labels.get(number, self.keys[number])
 
     def holding_active(self, number: int, day: str) -> bool:
-        return self.h_start[number] <= day < self.h_end[number]
+        """Whether holding ``number`` is in force on the day key ``day``."""
+        return in_force(day, self.h_start[number], self.h_end[number])
 
     def ancestors(self, entities: Iterable[int], within: set[int] | None = None) -> set[int]:
         """The entities themselves and every entity their status can depend on: owners
@@ -639,17 +640,18 @@ class Status:
 
 def _fixed_point(
     seeds: Iterable[int],
-    out: dict[int, list[int]],
+    out: Mapping[int, Sequence[int]],
     owned: Sequence[int],
     share: Sequence[int],
     offices: dict[int, list[int]] | None = None,
     institutions: dict[int, list[int]] | None = None,
+    at_least: int = HALF,
 ) -> tuple[set[int], dict[int, int]]:
     """Least fixed point: from the seeds, add every entity whose blocked owners' direct
-    shares reach 50 percent, every office of a blocked entity (``offices``: by
-    institution) and, when ``institutions`` is given (the upper fixed point), the
-    institution of a blocked office. ``out`` lists, per owner, the holdings active on
-    the date; ``share`` is what each counts."""
+    shares reach ``at_least`` (50 percent), every office of a blocked entity
+    (``offices``: by institution) and, when ``institutions`` is given (the upper fixed
+    point), the institution of a blocked office. ``out`` lists, per owner, the holdings
+    active on the date; ``share`` is what each counts."""
     blocked = set(seeds)
     sums: dict[int, int] = {}
     stack = list(blocked)
@@ -663,7 +665,7 @@ def _fixed_point(
             target = owned[number]
             total = get(target, 0) + share[number]
             sums[target] = total
-            if total >= HALF and target not in blocked:
+            if total >= at_least and target not in blocked:
                 blocked.add(target)
                 stack.append(target)
         for branches in (down, up):
@@ -686,7 +688,7 @@ def compute_status(
     Owners that can never be blocked (outside :meth:`OwnershipData.possible`) are left
     out of that scope: their holdings never count.
     """
-    day = _day(as_of, NO_START)
+    day = day_key(as_of, NO_START)
     scope = data.ancestors(entities, within=data.possible()) if entities is not None else None
     listed: dict[int, list[int]] = {}
     possibly_listed: dict[int, list[int]] = {}
@@ -706,20 +708,7 @@ def compute_status(
             if maybe_active:
                 possibly_listed[entity] = maybe_active
 
-    out: dict[int, list[int]] = {}
-    controls: dict[int, list[int]] = {}
-    h_start, h_end, h_control, h_owner = data.h_start, data.h_end, data.h_control, data.h_owner
-    if scope is None:
-        numbers_iter: Iterable[int] = range(len(h_owner))
-    else:
-        incoming = data.incoming()
-        numbers_iter = (n for e in scope for n in incoming.get(e, ()))
-    for number in numbers_iter:
-        if not (h_start[number] <= day < h_end[number]):
-            continue
-        bucket = (controls if h_control[number] else out).setdefault(h_owner[number], [])
-        bucket.append(number)
-
+    out, controls = holdings_in_force(data, day, scope)
     by_law, possibly_by_law = _blocked_by_law(data, day, scope, out, controls)
     offices, institutions = data.offices(), data.institutions()
     blocked, share_lo = _fixed_point([*listed, *by_law], out, data.h_owned, data.h_lo, offices)
@@ -736,6 +725,79 @@ def compute_status(
     )
 
 
+def holdings_in_force(
+    data: OwnershipData, day: str, scope: Iterable[int] | None = None
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """By owner, the ownership holdings and the control holdings in force on the day key
+    ``day`` (with ``scope``, only the holdings in entities of ``scope``)."""
+    out: dict[int, list[int]] = {}
+    controls: dict[int, list[int]] = {}
+    h_control, h_owner = data.h_control, data.h_owner
+    if scope is None:
+        numbers: Iterable[int] = range(len(h_owner))
+    else:
+        incoming = data.incoming()
+        numbers = (n for e in scope for n in incoming.get(e, ()))
+    for number in in_force_among(day, data.h_start, data.h_end, numbers):
+        bucket = (controls if h_control[number] else out).setdefault(h_owner[number], [])
+        bucket.append(number)
+    return out, controls
+
+
+def owned_or_controlled(
+    data: OwnershipData,
+    seeds: Iterable[int],
+    day: str,
+    *,
+    at_least: int | None = HALF,
+    upper: bool = False,
+    offices: bool = True,
+    holdings: Mapping[int, Sequence[int]] | None = None,
+) -> set[int]:
+    """``seeds`` and every entity that they and the entities already included own
+    ``at_least`` (share units; 50 percent) or more of together, directly or through
+    included entities, or that one of them controls, on the day key ``day``: a least
+    fixed point, so cycles end and an entity on a cycle with no seed above stays out.
+
+    Bands count at their minimum, with ``upper`` at their maximum; a control holding
+    counts in full; with ``at_least`` ``None`` (no share is given) only control
+    includes. With ``offices`` an office of an included entity is included (it is no
+    separate person). ``holdings``: by owner, the ownership and control holdings in
+    force on ``day``, when the caller has them (:func:`holdings_in_force`).
+
+    One fixed point serves every rule of this shape: the Government of North Korea
+    (31 CFR 510.311(b), :func:`compute_status`) and the Government of Iran and foreign
+    governments (31 CFR 561.321(b), 561.323; ``derive/ifsr_561_203.py``)."""
+    if holdings is None:
+        holdings = owned_or_controlled_holdings(data, day)
+    shares: Sequence[int] = data.h_hi if upper else data.h_lo
+    if at_least is None:
+        shares, at_least = [0] * len(shares), HALF
+    found, _ = _fixed_point(
+        seeds,
+        holdings,
+        data.h_owned,
+        _Counted(shares, data.h_control),
+        data.offices() if offices else None,
+        at_least=at_least,
+    )
+    return found
+
+
+def owned_or_controlled_holdings(data: OwnershipData, day: str) -> dict[int, list[int]]:
+    """By owner, the ownership and control holdings in force on the day key ``day``: what
+    :func:`owned_or_controlled` walks (compute it once for several calls on one day)."""
+    return _merged(*holdings_in_force(data, day))
+
+
+def _merged(out: dict[int, list[int]], controls: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Ownership and control holdings together, by owner."""
+    both = {**out}
+    for owner, numbers in controls.items():
+        both[owner] = [*both.get(owner, ()), *numbers]
+    return both
+
+
 def _blocked_by_law(
     data: OwnershipData,
     day: str,
@@ -749,23 +811,16 @@ def _blocked_by_law(
     Rule (bands at their minimum, resp. maximum), control in full, offices included."""
     certain: dict[int, list[int]] = {}
     possible: dict[int, list[int]] = {}
-    offices = data.offices()
     both: dict[int, list[int]] | None = None  # ownership and control holdings by owner
     for rule, named in enumerate(data.r_named):
-        if not data.r_start[rule] <= day < data.r_end[rule]:
+        if not in_force(day, data.r_start[rule], data.r_end[rule]):
             continue
         seeds = [e for e in named if scope is None or e in scope]
         if data.r_owned_or_controlled[rule]:
             if both is None:
-                both = {**out}
-                for owner, numbers in controls.items():
-                    both[owner] = [*both.get(owner, ()), *numbers]
-            lower, _ = _fixed_point(
-                seeds, both, data.h_owned, _Counted(data.h_lo, data.h_control), offices
-            )
-            upper, _ = _fixed_point(
-                seeds, both, data.h_owned, _Counted(data.h_hi, data.h_control), offices
-            )
+                both = _merged(out, controls)
+            lower = owned_or_controlled(data, seeds, day, holdings=both)
+            upper = owned_or_controlled(data, seeds, day, upper=True, holdings=both)
         else:
             lower = upper = set(seeds)
         doubtful = day < data.r_unverified_start[rule]  # before a start not established
@@ -1166,6 +1221,29 @@ class Chains:
     truncated: bool
 
 
+def _ownership_steps(data: OwnershipData, direction: str, day: str) -> Callable[[int], list[int]]:
+    """Each entity's ownership (not control) holdings ``up`` or ``down`` in force on the
+    day key ``day``, in the order of the holdings' keys: filtered once per entity, and
+    only where a holding there is dated (a walk reaches an entity above many paths once
+    for each)."""
+    held, dated = data.ownerships(direction)
+    if day >= NO_END:  # even undated holdings have ended
+        dated = set(held)
+    start, end = data.h_start, data.h_end
+    known: dict[int, list[int]] = {}
+    none: list[int] = []
+
+    def steps(node: int) -> list[int]:
+        if node not in dated:
+            return held.get(node, none)
+        found = known.get(node)
+        if found is None:
+            found = known[node] = in_force_among(day, start, end, held[node])
+        return found
+
+    return steps
+
+
 def chains(
     data: OwnershipData,
     entity: int,
@@ -1182,28 +1260,10 @@ def chains(
     step's list is built once per edge of the walk, and each path is its own list."""
     if direction not in ("up", "down"):
         raise ValueError("direction is 'up' or 'down'")
-    day = _day(as_of, NO_START)
-    held, dated = data.ownerships(direction)
-    if day >= NO_END:  # even undated holdings have ended
-        dated = set(held)
+    steps = _ownership_steps(data, direction, day_key(as_of, NO_START))
     other = data.h_owner if direction == "up" else data.h_owned
-    start, end = data.h_start, data.h_end
     paths: list[list[int]] = []
     truncated = False
-
-    known: dict[int, list[int]] = {}
-    none: list[int] = []
-
-    def steps(node: int) -> list[int]:
-        # In the order of the holdings' keys. Filtered by day once per node: a node
-        # above many paths is reached once for each.
-        if node not in dated:
-            return held.get(node, none)
-        found = known.get(node)
-        if found is None:
-            found = known[node] = [n for n in held[node] if start[n] <= day < end[n]]
-        return found
-
     up = direction == "up"
     # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
     # [entity, its active holdings, next position, whether a step was taken from it];
@@ -1263,19 +1323,15 @@ def effective_ownership(
     """Effective ownership: for every entity above (``up``: who owns ``entity``) or below
     (``down``: what ``entity`` owns), the sum over simple paths of the product of the
     shares, in percent, as a (lower, upper) pair (equal unless a band is on a path)."""
-    day = _day(as_of, NO_START)
-    index = data.incoming() if direction == "up" else data.outgoing()
+    steps = _ownership_steps(data, direction, day_key(as_of, NO_START))
     other = data.h_owner if direction == "up" else data.h_owned
-    control, start, end = data.h_control, data.h_start, data.h_end
     lo_share, hi_share = data.h_lo, data.h_hi
     totals: dict[int, list[float]] = {}
 
     def walk(node: int, lo: float, hi: float, on_path: set[int], depth: int) -> None:
         if depth >= max_depth:
             return
-        for number in index.get(node, ()):
-            if control[number] or not (start[number] <= day < end[number]):
-                continue
+        for number in steps(node):
             following = other[number]
             if following in on_path:
                 continue

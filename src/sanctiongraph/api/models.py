@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, with_config
+
+from sanctiongraph.entities import EntityDescription
 
 
 class ErrorOut(BaseModel):
     detail: object = Field(examples=["query is nested deeper than 32 levels"])
-
-
-class Labelled(BaseModel):
-    iri: str
-    label: str | None = None
 
 
 class EntityHit(BaseModel):
@@ -20,19 +17,10 @@ class EntityHit(BaseModel):
     name: str | None = Field(default=None, examples=["Example Pyong Bank"])
 
 
-class DesignationOut(BaseModel):
-    designation: str
-    list: str | None = None
-    program: str | None = None
-    start: str | None = None
-    end: str | None = None
-    measure: str | None = None
-    source: str | None = None
-    active: bool
-
-
-class EntityOut(BaseModel):
-    model_config = ConfigDict(
+# ``GET /entities/{id}``: the library's record (entities.EntityDescription), named and
+# illustrated for the OpenAPI schema. (A docstring would become its description.)
+@with_config(
+    ConfigDict(
         json_schema_extra={
             "examples": [
                 {
@@ -60,15 +48,9 @@ class EntityOut(BaseModel):
             ]
         }
     )
-
-    entity: str
-    id: str | None
-    names: list[str]
-    kinds: list[Labelled]
-    jurisdictions: list[Labelled]
-    designations: list[DesignationOut]
-    derived_classes: list[Labelled]
-    as_of: str
+)
+class EntityOut(EntityDescription):
+    pass
 
 
 class ChainLink(BaseModel):

@@ -617,11 +617,6 @@ class QueryRunner:
             retry_after=self.retry_after,
         ), False
 
-    def stats(self) -> dict[str, int]:
-        """Queries waiting and workers idle now (for ``/healthz``)."""
-        with self._lock:
-            return {"waiting": len(self._waiters), "idle_workers": len(self._idle)}
-
     def close(self) -> None:
         with self._lock:
             self._closed = True

@@ -88,9 +88,17 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import RDF, XSD
 
-from sanctiongraph.analysis.ownership import RelationKey, relation_key, unknown_listing_words
+from sanctiongraph.analysis.ownership import (
+    OwnershipData,
+    RelationKey,
+    owned_or_controlled,
+    owned_or_controlled_holdings,
+    relation_key,
+    to_units,
+    unknown_listing_words,
+)
 from sanctiongraph.derive import DERIVED
-from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force
+from sanctiongraph.derive.kit import RuleProvenance, date_value, day_key, in_force
 from sanctiongraph.namespaces import CODE, REF, SG, provision
 from sanctiongraph.queries import group_properties, select_properties, select_values, value_blocks
 from sanctiongraph.store import GraphStore
@@ -180,6 +188,7 @@ class _World:
     excluded_dif_programs: set[str] = field(default_factory=set)
     _sides: dict[date, dict[str, str]] = field(default_factory=dict)
     _iran_sides: dict[date, set[str]] = field(default_factory=dict)
+    _ownership: OwnershipData | None = None
 
     def government_side(self, day: date) -> dict[str, str]:
         """Each foreign government and government body, and each entity they own 50
@@ -219,27 +228,37 @@ class _World:
     def _owned_or_controlled(self, seed: dict[str, str], day: date) -> dict[str, str]:
         """``seed`` (entity to country) with every entity that the members of one country
         own ``government_share`` percent or more of together, or control, on ``day``:
-        a fixed point over the holdings in force."""
+        :func:`~sanctiongraph.analysis.ownership.owned_or_controlled` (the one fixed
+        point, the 50 Percent Rule's too) for each country, without offices. An entity
+        reached from two countries is counted with the first in IRI order."""
+        if self._ownership is None:
+            self._ownership = OwnershipData()
+            for owned, stated in sorted(self.holdings.items()):
+                for h in stated:
+                    self._ownership.add_holding(
+                        h["owner"],
+                        owned,
+                        h["percent"],
+                        start=h["start"],
+                        end=h["end"],
+                        key=h["iri"],
+                        control=h["control"],
+                    )
+        data, today = self._ownership, day_key(day)
+        share = self.government_share
+        in_force_today = owned_or_controlled_holdings(data, today)
         found = dict(seed)
-        by_owner: dict[str, list[Record]] = defaultdict(list)
-        for owned, holdings in self.holdings.items():
-            for h in holdings:
-                if in_force(day, h["start"], h["end"]):
-                    by_owner[h["owner"]].append({**h, "owned": owned})
-        sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-        stack = list(found)
-        while stack:
-            owner = stack.pop()
-            country = found[owner]
-            for h in by_owner.get(owner, ()):
-                owned = h["owned"]
-                if owned in found:
-                    continue
-                sums[(country, owned)] += h["percent"]
-                share = self.government_share
-                if h["control"] or (share is not None and sums[(country, owned)] >= share):
-                    found[owned] = country
-                    stack.append(owned)
+        for country in sorted(set(seed.values())):
+            seeds = [data.index[e] for e, c in seed.items() if c == country and e in data.index]
+            for entity in owned_or_controlled(
+                data,
+                seeds,
+                today,
+                at_least=None if share is None else to_units(share),
+                offices=False,
+                holdings=in_force_today,
+            ):
+                found.setdefault(data.keys[entity], country)
         return found
 
     def is_a(self, entity: str, cls: object) -> bool:

@@ -4,15 +4,21 @@ one way they read a date, and the provenance of the nodes they write.
 Intervals (listings, holdings, accounts, licenses, measures) include their start and
 exclude their end; a missing bound is open unless the rule needs a start
 (``start_required``: 561.203 counts a designation only from its known start).
+:func:`in_force` is that rule, for dates and for *day keys*: a day as its ISO string
+(``YYYY-MM-DD``, which compares as the day does), with an open start written
+:data:`OPEN_START` and an open end :data:`OPEN_END` (:func:`day_key`). The 50 Percent
+Rule keeps its holdings and listings as day keys in parallel lists
+(:mod:`sanctiongraph.analysis.ownership`) and filters a whole list at once with
+:func:`in_force_among`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -22,11 +28,15 @@ from sanctiongraph.terms import date_value
 __all__ = [
     "DERIVED_FROM",
     "GENERATED_BY",
+    "OPEN_END",
+    "OPEN_START",
     "PROV",
     "Dated",
     "RuleProvenance",
     "date_value",
+    "day_key",
     "in_force",
+    "in_force_among",
     "in_force_on",
 ]
 
@@ -35,13 +45,37 @@ GENERATED_BY = ox.NamedNode(PROV + "wasGeneratedBy")
 DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 
 
-def in_force(
-    day: date, start: date | None, end: date | None, *, start_required: bool = False
-) -> bool:
-    """Whether the interval [``start``, ``end``) holds ``day``."""
+#: The day key of an open start (sorts before every day) and of an open end.
+OPEN_START = ""
+OPEN_END = "9999-12-31"
+
+Day = TypeVar("Day", date, str)
+
+
+def in_force(day: Day, start: Day | None, end: Day | None, *, start_required: bool = False) -> bool:
+    """Whether the interval [``start``, ``end``) holds ``day``: dates, or day keys
+    (:func:`day_key`, where open bounds are :data:`OPEN_START` and :data:`OPEN_END`).
+    ``None`` is an open bound, or with ``start_required`` a start not known."""
     if start is None:
         return not start_required and (end is None or day < end)
     return start <= day and (end is None or day < end)
+
+
+def in_force_among(
+    day: str, starts: Sequence[str], ends: Sequence[str], numbers: Iterable[int]
+) -> list[int]:
+    """The facts among ``numbers`` (positions in the parallel day-key lists ``starts``
+    and ``ends``) in force on the day key ``day``: :func:`in_force` over a whole list,
+    in one pass (the 50 Percent Rule's fixed point filters every holding so)."""
+    return [n for n in numbers if starts[n] <= day < ends[n]]
+
+
+def day_key(value: date | str | None, open_bound: str = OPEN_START) -> str:
+    """``value`` (a date, or a string that opens with an ISO date) as a day key;
+    ``open_bound`` (:data:`OPEN_START` or :data:`OPEN_END`) when it is missing."""
+    if value is None or value == "":
+        return open_bound
+    return value.isoformat() if isinstance(value, date) else str(value)[:10]
 
 
 class Dated(Protocol):

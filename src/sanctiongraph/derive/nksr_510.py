@@ -39,9 +39,9 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD
 
 from sanctiongraph.analysis.loader import load_ownership_above
-from sanctiongraph.analysis.ownership import OwnershipData, to_units
+from sanctiongraph.analysis.ownership import OwnershipData, owned_or_controlled, to_units
 from sanctiongraph.derive import DERIVED
-from sanctiongraph.derive.kit import date_value, in_force
+from sanctiongraph.derive.kit import date_value, day_key, in_force
 from sanctiongraph.namespaces import CODE, GL, ID, SG, country
 from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
@@ -157,37 +157,21 @@ class World:
 
     def owned_or_controlled_by_nk_government(self, entity: Node, at_least: Decimal) -> bool:
         """Part of the Government of North Korea, or owned or controlled by it, directly or
-        indirectly, on the as-of date (31 CFR 510.311(a)-(b)): the holdings in force of its
-        bodies, and of entities they already own or control, are added up at each level (a
-        band at its minimum) and followed through intermediaries (a least fixed point)."""
+        indirectly, on the as-of date (31 CFR 510.311(a)-(b)): the one owned-or-controlled
+        fixed point (:func:`~sanctiongraph.analysis.ownership.owned_or_controlled`; bands
+        at their minimum, control in full) from its bodies, over the holdings in force."""
         if self.north_korean_government(entity):
             return True
         data = self.ownership_above(entity.iri)
         target = data.index.get(entity.iri)
         if target is None:
             return False
-        day = self.as_of.isoformat()
-        threshold = to_units(at_least)
-        government = {
+        government = [
             n for n, key in enumerate(data.keys) if self.north_korean_government(self.node(key))
-        }
-        incoming = data.incoming()
-        changed = True
-        while changed and target not in government:
-            changed = False
-            for owned, numbers in incoming.items():
-                if owned in government:
-                    continue
-                held = [
-                    n
-                    for n in numbers
-                    if data.h_owner[n] in government and data.holding_active(n, day)
-                ]
-                share = sum(data.h_lo[n] for n in held if not data.h_control[n])
-                if share >= threshold or any(data.h_control[n] for n in held):
-                    government.add(owned)
-                    changed = True
-        return target in government
+        ]
+        return target in owned_or_controlled(
+            data, government, day_key(self.as_of), at_least=to_units(at_least), offices=False
+        )
 
     def has_function(self, entity: Node, functions: frozenset[str]) -> bool:
         return bool(set(entity.all(SG.hasFunction)) & functions)

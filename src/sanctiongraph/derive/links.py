@@ -181,7 +181,7 @@ def list_entries(parties: dict[str, _Party]) -> list[ListEntry]:
             for v in values
         ],
     }
-    return entries_from_rows(rows, "")
+    return entries_from_rows(rows, "", registers=True)
 
 
 def subjects(parties: dict[str, _Party]) -> list[Subject]:
@@ -235,12 +235,12 @@ def derive(store: GraphStore, as_of: date) -> None:
     possible: list[tuple[tuple[str, str], Match]] = []
     if entries:
         users = subjects(parties)
-        by_number = {(e.list, e.entry, e.name): e for e in entries}
+        by_id = {e.id: e for e in entries}
         for subject, matches in zip(
             users, screen(users, entries, DEFAULT_THRESHOLD, branches=True)
         ):
             for match in matches:
-                list_entry = by_number[(match.list, match.entry, match.name)]
+                list_entry = by_id[match.entity]
                 pair = (subject.id, list_entry.id)
                 if pair in dismissed:
                     continue

@@ -261,3 +261,32 @@ def test_deriver_marks_possibly_listed_and_explains(history_store):
         )
     }
     assert flags == {"true"}
+
+
+@pytest.mark.parametrize(
+    "day, cited",
+    [
+        # the latest publication stating the listing on or before the day
+        ("2023-01-01", "OFAC SDN List, publication of 2022-12-02, entry 17017"),
+        ("2023-06-01", "OFAC SDN List, publication of 2023-06-01, entry 17017"),
+        # none before the day: the first after it, and the citation says so
+        (
+            "2022-06-01",
+            "OFAC SDN List, publication of 2022-12-02, entry 17017 (published after "
+            "2022-06-01, the as-of date; no earlier publication states it)",
+        ),
+    ],
+)
+def test_a_citation_names_the_publication_in_force_on_the_as_of_date(history_store, day, cited):
+    """Audit 17 G7: the citation named the latest publication (2023-06-01) even as of
+    2023-01-01."""
+    from sanctiongraph.derive.links import citation_triples
+    from sanctiongraph.namespaces import SG
+
+    triples = citation_triples(history_store, date.fromisoformat(day))
+    texts = {
+        t.object.value
+        for t in triples
+        if str(t.predicate.value) == str(SG.citedAs) and "entry 17017" in t.object.value
+    }
+    assert texts == {cited}

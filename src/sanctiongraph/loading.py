@@ -111,10 +111,11 @@ def unknown_entries(
     read: Iterable[Source] = (),
 ) -> dict[int, list[InputError]]:
     """Per source index, an error for each list entry that an entities.csv names in
-    same_as or not_same_as (``named``: the index of the source that names it, and where)
-    and that neither a source of ``read`` nor the store holds
-    (docs/data-package.md#linking-your-entities-to-list-entries)."""
-    named = list(named)
+    same_as (``named``: the index of the source that names it, and where) and that
+    neither a source of ``read`` nor the store holds
+    (docs/data-package.md#linking-your-entities-to-list-entries). A not_same_as naming
+    an entry no source holds is no error: dismissing an absent entry changes nothing."""
+    named = [(i, ref) for i, ref in named if ref.column != "not_same_as"]
     missing = {ref.value for _, ref in named}
     for source in read:  # as the subject of a triple: at the start of a line
         missing = {v for v in missing if not _states(source, f"<{ID}entity/{v}> ".encode())}
@@ -179,6 +180,7 @@ def read_and_load(
                 held.append(read[i])
             except IngestError as exc:
                 problems[i] = exc.errors
+                named += [(i, r) for r in exc.references]
     counts: dict[str, int] = {}
     created: list[ox.NamedNode] = []
     was_complete = derived_is_complete(store)
@@ -193,12 +195,15 @@ def read_and_load(
                     read[i] = read_source(paths[i], names[i])
                     continue
                 references: list[EntryReference] = []
-                counts[graph.value] = store.load_new_graph(
-                    graph, package_chunks(paths[i], names[i], references)
-                )
-                named += [(i, r) for r in references]
+                try:
+                    counts[graph.value] = store.load_new_graph(
+                        graph, package_chunks(paths[i], names[i], references)
+                    )
+                finally:
+                    named += [(i, r) for r in references]
             except IngestError as exc:
                 problems[i] = exc.errors
+                named += [(i, r) for r in exc.references]
                 continue
             created.append(graph)
             if progress:

@@ -281,7 +281,17 @@ def _whole_score(a: NameKey, b: NameKey, cutoff: float = 0) -> float:
 def name_score(a: str, b: str) -> float:
     """How much name ``a`` resembles name ``b``, 0 to 1 (the score :func:`screen` uses)."""
     ka, kb = name_key(a), name_key(b)
-    return round((_whole_score(ka, kb) + fuzz.ratio(ka.distinctive, kb.distinctive)) / 200, 2)
+    score = round((_whole_score(ka, kb) + fuzz.ratio(ka.distinctive, kb.distinctive)) / 200, 2)
+    return exact_or_below_one(score, fold(a), fold(b))
+
+
+def exact_or_below_one(score: float, folded: str, other_folded: str) -> float:
+    """``score``, but 1.0 only for names that are the same once folded (:func:`fold`:
+    case, punctuation, script): a name that differs in a letter, a legal form or the
+    order of its words scores at most 0.99, so 1.00 always means the same name."""
+    if score >= 1.0 and folded != other_folded:
+        return 0.99
+    return score
 
 
 # ---- identifiers ------------------------------------------------------------------
@@ -781,6 +791,7 @@ def _screen_names(
     subject_keys: dict[NameKey, list[int]] = defaultdict(list)
     for s, subject in enumerate(subjects):
         subject_keys[name_key(subject.name)].append(s)
+    folded: dict[str, str] = {}  # only for names that score 1 (exact_or_below_one)
     # the mean of two ratios >= t needs each >= 2t - 1: a cutoff that loses nothing
     cutoff = max(0.0, 200 * threshold - 100)
     for key, rows in subject_keys.items():
@@ -811,14 +822,24 @@ def _screen_names(
                     entry = entries[index]
                     if not _kind_fits(subjects[s], entry):
                         continue
+                    final = score
+                    if score >= 1.0:
+                        mine, theirs = subjects[s].name, name
+                        final = exact_or_below_one(
+                            score,
+                            folded.setdefault(mine, fold(mine)),
+                            folded.setdefault(theirs, fold(theirs)),
+                        )
+                        if final < threshold:
+                            continue
                     old = found[s].get(index)
-                    if old is None or (old.by == "name" and score > old.score):
+                    if old is None or (old.by == "name" and final > old.score):
                         found[s][index] = Match(
                             entry.list,
                             entry.entry,
                             entry.name,
                             name,
-                            score,
+                            final,
                             "name",
                             entity=entry.id,
                         )

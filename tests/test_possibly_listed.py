@@ -290,3 +290,29 @@ def test_a_citation_names_the_publication_in_force_on_the_as_of_date(history_sto
         if str(t.predicate.value) == str(SG.citedAs) and "entry 17017" in t.object.value
     }
     assert texts == {cited}
+
+
+def test_publications_of_one_list_imported_separately_are_refused(tmp_path):
+    """Audit 17 G8/G6: two packages each holding a publication of the SDN list made two
+    histories; 7508, gone from the newer, stayed listed through the older. Now an input
+    error, in validate and in load (a store holding one of them), and nothing changes."""
+    from sanctiongraph.imports import import_lists
+    from sanctiongraph.ingest import IngestError
+    from sanctiongraph.loading import load_bundled, read_and_load
+    from sanctiongraph.store import open_store
+    from sanctiongraph.validate import validate_paths
+
+    older, newer = tmp_path / "older", tmp_path / "newer"
+    import_lists("ofac-csv", [HISTORY / "sdn-2021-08-18.csv"], older, None)
+    import_lists("ofac-csv", [HISTORY / "sdn-2023-06-01.csv"], newer, None)
+    (error,) = validate_paths([older, newer], date(2025, 1, 1)).errors
+    assert "publications of the SDN list are in 2 sources" in error.message
+    assert error.file == "newer, older" and "import" in error.message
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    read_and_load(store, [older])
+    before = set(store.graphs())
+    with pytest.raises(IngestError, match="publications of the SDN list"):
+        read_and_load(store, [newer])
+    assert set(store.graphs()) == before
+    read_and_load(store, [older])  # the same package again replaces its own graph

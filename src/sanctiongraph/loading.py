@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import lru_cache
@@ -27,7 +29,7 @@ from sanctiongraph.ingest import (
     turtle_triples,
 )
 from sanctiongraph.ingest.source import EntryReference, source_graph
-from sanctiongraph.namespaces import GRAPH, ID
+from sanctiongraph.namespaces import GRAPH, ID, REF, SG
 from sanctiongraph.resources import reference_dir, shapes_dir
 from sanctiongraph.store import GraphStore
 
@@ -138,6 +140,57 @@ def unknown_entries(
     return problems
 
 
+_PUBLICATION_OF = re.compile(
+    rb"^<[^>]*> <"
+    + re.escape(str(SG.publicationOf).encode())
+    + rb"> <"
+    + re.escape(str(REF).encode())
+    + rb"list/([^>]*)> \.$",
+    re.MULTILINE,
+)
+
+
+def split_histories(
+    store: GraphStore, held: Iterable[Source], replaced: set[str]
+) -> list[InputError]:
+    """An error for each list whose publications would be in more than one source
+    graph: the sources of this call (``held``, read but not yet written, and what the
+    store holds already, but for the graphs in ``replaced``, which this call rewrites).
+
+    Publications of one list make a history only when imported together
+    (docs/data-package.md, "Histories and *possibly listed*"); two packages each with
+    its own history would each say "after the last publication the last status holds",
+    so an entry delisted in the newer would stay listed through the older, and a finding
+    resting on both would be reported twice."""
+    graphs: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(
+        f"SELECT DISTINCT ?g ?list WHERE {{ GRAPH ?g {{ ?p <{SG.publicationOf}> ?list }} }}"
+    ):
+        graph = row["g"].value
+        if graph not in replaced:
+            graphs[row["list"].value.rsplit("/", 1)[-1]].add(graph)
+    for source in held:
+        for code in set(_PUBLICATION_OF.findall(source.ntriples)):
+            graphs[code.decode()].add(source.graph.value)
+    prefix = str(GRAPH) + "source/"
+    errors = []
+    for code, names in sorted(graphs.items()):
+        if len(names) < 2:
+            continue
+        shown = ", ".join(sorted(n.removeprefix(prefix) for n in names))
+        errors.append(
+            InputError(
+                shown,
+                f"publications of the {code} list are in {len(names)} sources: "
+                "separately imported publications make no history (an entry delisted in "
+                "the newer would stay listed through the older). Import the list's files "
+                "together (`sanctiongraph import FORMAT FILE... --output DIR`) and give "
+                "that one package",
+            )
+        )
+    return errors
+
+
 def read_and_load(
     store: GraphStore,
     paths: list[Path],
@@ -213,6 +266,9 @@ def read_and_load(
         named += [(i, r) for i, source in read.items() for r in source.references]
         for i, errors in unknown_entries(store, named, read.values()).items():
             problems.setdefault(i, []).extend(errors)
+        if not (problems or duplicates):
+            split = split_histories(store, held, {s.graph.value for s in held})
+            duplicates += split
         if problems or duplicates:
             raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
         replacing = True

@@ -316,3 +316,8 @@ def test_publications_of_one_list_imported_separately_are_refused(tmp_path):
         read_and_load(store, [newer])
     assert set(store.graphs()) == before
     read_and_load(store, [older])  # the same package again replaces its own graph
+    # a register's files designate nobody: parts imported separately are no history
+    gleif = HISTORY.parent.parent / "gleif" / "golden-copy-lei-updates-data2.xml"
+    for day in (5, 6):
+        import_lists("gleif", [gleif], tmp_path / f"gleif{day}", date(2023, 6, day))
+    assert not validate_paths([tmp_path / "gleif5", tmp_path / "gleif6"], date(2025, 1, 1)).errors

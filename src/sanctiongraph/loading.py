@@ -141,11 +141,19 @@ def unknown_entries(
 
 
 _PUBLICATION_OF = re.compile(
-    rb"^<[^>]*> <"
+    rb"^(<[^>]*>) <"
     + re.escape(str(SG.publicationOf).encode())
     + rb"> <"
     + re.escape(str(REF).encode())
     + rb"list/([^>]*)> \.$",
+    re.MULTILINE,
+)
+_DESIGNATION_FROM = re.compile(
+    rb"^<"
+    + re.escape(str(ID).encode())
+    + rb"designation/[^>]*> <"
+    + re.escape(str(SG.fromPublication).encode())
+    + rb"> (<[^>]*>) \.$",
     re.MULTILINE,
 )
 
@@ -153,9 +161,10 @@ _PUBLICATION_OF = re.compile(
 def split_histories(
     store: GraphStore, held: Iterable[Source], replaced: set[str]
 ) -> list[InputError]:
-    """An error for each list whose publications would be in more than one source
-    graph: the sources of this call (``held``, read but not yet written, and what the
-    store holds already, but for the graphs in ``replaced``, which this call rewrites).
+    """An error for each list whose publications that designate entries would be in
+    more than one source graph: the sources of this call (``held``, read but not yet
+    written) and what the store holds already, but for the graphs in ``replaced``,
+    which this call rewrites. (A register's files, GLEIF or BODS, designate nobody.)
 
     Publications of one list make a history only when imported together
     (docs/data-package.md, "Histories and *possibly listed*"); two packages each with
@@ -164,14 +173,18 @@ def split_histories(
     resting on both would be reported twice."""
     graphs: dict[str, set[str]] = defaultdict(set)
     for row in store.query(
-        f"SELECT DISTINCT ?g ?list WHERE {{ GRAPH ?g {{ ?p <{SG.publicationOf}> ?list }} }}"
+        f"""SELECT DISTINCT ?g ?list WHERE {{ GRAPH ?g {{
+              ?d <{SG.designates}> ?e ; <{SG.fromPublication}> ?p .
+              ?p <{SG.publicationOf}> ?list }} }}"""
     ):
         graph = row["g"].value
         if graph not in replaced:
             graphs[row["list"].value.rsplit("/", 1)[-1]].add(graph)
     for source in held:
-        for code in set(_PUBLICATION_OF.findall(source.ntriples)):
-            graphs[code.decode()].add(source.graph.value)
+        cited = set(_DESIGNATION_FROM.findall(source.ntriples))
+        for publication, code in set(_PUBLICATION_OF.findall(source.ntriples)):
+            if publication in cited:
+                graphs[code.decode()].add(source.graph.value)
     prefix = str(GRAPH) + "source/"
     errors = []
     for code, names in sorted(graphs.items()):

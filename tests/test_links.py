@@ -294,7 +294,12 @@ def test_a_resembling_name_is_a_possible_match_never_applied(tmp_path) -> None:
     assert not fifty_on_sub(report)  # not applied
     (match,) = [f for f in findings(report, focus_id="c1") if "Possible match" in f.message]
     assert match.severity == "warning"
-    assert match.evidence[:4] == ("ofac:15603", "15603", "MUYOK BANK", "1")
+    assert match.evidence[:4] == (
+        "ofac:15603",
+        "15603",
+        "MUYOK BANK",
+        "0.99",
+    )  # not the same name (G4)
     assert "OFAC SDN List, publication of 2023-06-01, entry 15603" in match.evidence
     assert "not_same_as ofac:15603" in match.message
 

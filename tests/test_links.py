@@ -20,6 +20,7 @@ from sanctiongraph.validate import validate_paths, validate_store
 AS_OF = date(2026, 1, 10)
 LEI = "5493001KJTIIGC8Y1R12"  # check digits valid (ISO 17442)
 FIFTY = "OFAC 50 Percent Rule"
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
 
 def write(folder: Path, files: dict[str, list[dict[str, str]]]) -> Path:
@@ -293,7 +294,12 @@ def test_a_resembling_name_is_a_possible_match_never_applied(tmp_path) -> None:
     assert not fifty_on_sub(report)  # not applied
     (match,) = [f for f in findings(report, focus_id="c1") if "Possible match" in f.message]
     assert match.severity == "warning"
-    assert match.evidence[:4] == ("ofac:15603", "15603", "MUYOK BANK", "1")
+    assert match.evidence[:4] == (
+        "ofac:15603",
+        "15603",
+        "MUYOK BANK",
+        "0.99",
+    )  # not the same name (G4)
     assert "OFAC SDN List, publication of 2023-06-01, entry 15603" in match.evidence
     assert "not_same_as ofac:15603" in match.message
 
@@ -330,12 +336,74 @@ def test_an_unknown_entry_is_an_input_error_and_nothing_is_loaded(tmp_path) -> N
     with pytest.raises(IngestError) as caught:
         read_and_load(store, [bank, list_package(tmp_path)])
     messages = [(e.file, e.row, e.column, e.message) for e in caught.value.errors]
-    assert [m[:3] for m in messages] == [
-        ("entities.csv", 3, "same_as"),
-        ("entities.csv", 3, "not_same_as"),
-    ]
+    # a not_same_as naming an absent entry (un:KPe.999) is no error (audit 17 G3 b)
+    assert [m[:3] for m in messages] == [("entities.csv", 3, "same_as")]
     assert "'ofac:424242' is not a list entry" in messages[0][3]
     assert set(store.graphs()) == before
+
+
+def test_dismissing_an_entry_no_source_holds_is_harmless(tmp_path) -> None:
+    """Audit 17 G3 (b): the shipped bank demo dismisses ofac:10368 (an SDN entry) and
+    must validate against the consolidated list alone; it was an input error."""
+    from sanctiongraph.imports import import_lists
+
+    cons = tmp_path / "cons"
+    import_lists("ofac-csv", [FIXTURES / "ofac-csv" / "cons"], cons, date(2025, 11, 1))
+    demo = Path(__file__).parent.parent / "data" / "examples" / "bank-demo"
+    assert "ofac:10368" in (demo / "entities.csv").read_text()
+    report = validate_paths([demo, cons], AS_OF)
+    assert not report.errors
+    assert findings(report, "31 CFR 561.203(c)(2)")
+
+
+def test_unknown_entries_and_other_problems_are_reported_at_once(tmp_path) -> None:
+    """Audit 17 G3 (c): an unknown same_as entry was reported only once every other
+    problem was fixed."""
+    bank = bank_package(tmp_path, {"same_as": "ofac:424242"})
+    with (bank / "entities.csv").open("a", encoding="utf-8") as handle:
+        handle.write("c2,Other,bank,HK,,,,foo:1,\n")
+    report = validate_paths([bank, list_package(tmp_path)], AS_OF)
+    assert sorted((e.row, e.column) for e in report.errors) == [(3, "same_as"), (5, "same_as")]
+    assert any("'ofac:424242' is not a list entry" in e.message for e in report.errors)
+    assert any("'foo:1' does not name a list entry" in e.message for e in report.errors)
+
+
+@pytest.mark.parametrize("entry", ["ftm:NK-abc123", "bods:openownership-register-123"])
+def test_same_as_names_ftm_and_bods_entries_too(tmp_path, entry) -> None:
+    """Audit 17 G3 (a): entries imported from FtM or BODS could not be named."""
+    lists = write(
+        tmp_path / "ftm",
+        {
+            "publications.csv": [
+                {"id": "p-2023-06-01", "list": "FTM", "file": "e.json", "published": "2023-06-01"}
+            ],
+            "entities.csv": [
+                {
+                    "id": entry,
+                    "name": "ZZ EXAMPLE HOLDING",
+                    "kind": "company",
+                    "jurisdiction": "",
+                    "publication": "p-2023-06-01",
+                    "entry": entry.split(":", 1)[1],
+                }
+            ],
+            "designations.csv": [
+                {
+                    "entity": entry,
+                    "list": "SDN",
+                    "program": "DPRK3",
+                    "start": "2023-06-01",
+                    "publication": "p-2023-06-01",
+                    "entry": entry.split(":", 1)[1],
+                }
+            ],
+        },
+    )
+    report = validate_paths([bank_package(tmp_path, {"same_as": entry}), lists], AS_OF)
+    assert not report.errors
+    assert fifty_on_sub(report)
+    dismissed = bank_package(tmp_path, {"not_same_as": entry}, name="bank2")
+    assert not validate_paths([dismissed, lists], AS_OF).errors
 
 
 @pytest.mark.parametrize(

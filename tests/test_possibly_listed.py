@@ -306,9 +306,6 @@ def test_possibly_blocked_findings_cite_the_publication_and_entry(history_store)
 
 
 def _fixture_findings(rule: str, name: str) -> list:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from fixtures_support import FIXTURES, run_fixture
 
     return list(run_fixture(FIXTURES / rule / f"{name}.ttl").findings)
@@ -372,3 +369,63 @@ def test_capta_possible_listing_warns_and_names_the_unknown_interval(name, shape
         assert "publications disagree between" in finding.message or (
             "(between the publication of 2013-" in finding.message
         )
+
+
+@pytest.mark.parametrize(
+    "day, cited",
+    [
+        # the latest publication stating the listing on or before the day
+        ("2023-01-01", "OFAC SDN List, publication of 2022-12-02, entry 17017"),
+        ("2023-06-01", "OFAC SDN List, publication of 2023-06-01, entry 17017"),
+        # none before the day: the first after it, and the citation says so
+        (
+            "2022-06-01",
+            "OFAC SDN List, publication of 2022-12-02, entry 17017 (published after "
+            "2022-06-01, the as-of date; no earlier publication states it)",
+        ),
+    ],
+)
+def test_a_citation_names_the_publication_in_force_on_the_as_of_date(history_store, day, cited):
+    """Audit 17 G7: the citation named the latest publication (2023-06-01) even as of
+    2023-01-01."""
+    from sanctiongraph.derive.links import citation_triples
+    from sanctiongraph.namespaces import SG
+
+    triples = citation_triples(history_store, date.fromisoformat(day))
+    texts = {
+        t.object.value
+        for t in triples
+        if str(t.predicate.value) == str(SG.citedAs) and "entry 17017" in t.object.value
+    }
+    assert texts == {cited}
+
+
+def test_publications_of_one_list_imported_separately_are_refused(tmp_path):
+    """Audit 17 G8/G6: two packages each holding a publication of the SDN list made two
+    histories; 7508, gone from the newer, stayed listed through the older. Now an input
+    error, in validate and in load (a store holding one of them), and nothing changes."""
+    from sanctiongraph.imports import import_lists
+    from sanctiongraph.ingest import IngestError
+    from sanctiongraph.loading import load_bundled, read_and_load
+    from sanctiongraph.store import open_store
+    from sanctiongraph.validate import validate_paths
+
+    older, newer = tmp_path / "older", tmp_path / "newer"
+    import_lists("ofac-csv", [HISTORY / "sdn-2021-08-18.csv"], older, None)
+    import_lists("ofac-csv", [HISTORY / "sdn-2023-06-01.csv"], newer, None)
+    (error,) = validate_paths([older, newer], date(2025, 1, 1)).errors
+    assert "publications of the SDN list are in 2 sources" in error.message
+    assert error.file == "newer, older" and "import" in error.message
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    read_and_load(store, [older])
+    before = set(store.graphs())
+    with pytest.raises(IngestError, match="publications of the SDN list"):
+        read_and_load(store, [newer])
+    assert set(store.graphs()) == before
+    read_and_load(store, [older])  # the same package again replaces its own graph
+    # a register's files designate nobody: parts imported separately are no history
+    gleif = HISTORY.parent.parent / "gleif" / "golden-copy-lei-updates-data2.xml"
+    for day in (5, 6):
+        import_lists("gleif", [gleif], tmp_path / f"gleif{day}", date(2023, 6, day))
+    assert not validate_paths([tmp_path / "gleif5", tmp_path / "gleif6"], date(2025, 1, 1)).errors

@@ -277,6 +277,7 @@ def import_(fmt: str, paths: tuple[Path, ...], output: Path, published: datetime
     default=None,
     help="File to write the results to (default: standard output).",
 )
+@AS_OF
 def screen(
     names: Path,
     more_lists: tuple[Path, ...],
@@ -284,12 +285,14 @@ def screen(
     threshold: float | None,
     fmt: str,
     output: Path | None,
+    as_of: datetime | None,
 ) -> None:
     """Screen a file of names against sanctions lists: possible matches, best first.
 
     NAMES.csv has columns id,name and optionally country,kind,bic,lei,imo. A name match
     is a possible match to review, never a finding; a BIC, LEI or IMO number matches
-    exactly (score 1). Exit 2 on bad input.
+    exactly (score 1). Each match says the entry's status on its list on --as-of
+    (listed, possibly_listed, delisted, not_yet_listed). Exit 2 on bad input.
     """
     from sanctiongraph.screening import DEFAULT_THRESHOLD, read_lists, read_subjects
     from sanctiongraph.screening import screen as screen_names
@@ -302,12 +305,17 @@ def screen(
     except IngestError as exc:
         problems += [str(e) for e in exc.errors]
     try:
-        entries = read_lists([*lists, *more_lists])
+        entries = read_lists([*lists, *more_lists], _as_of(as_of))
     except IngestError as exc:
         problems += [str(e) for e in exc.errors]
     if problems:
         _fail(problems + ["nothing was screened"])
-    results = screen_names(subjects, entries, DEFAULT_THRESHOLD if threshold is None else threshold)
+    results = screen_names(
+        subjects,
+        entries,
+        DEFAULT_THRESHOLD if threshold is None else threshold,
+        as_of=_as_of(as_of),
+    )
     if fmt == "json":
         text = json.dumps(
             {
@@ -321,9 +329,15 @@ def screen(
         )
     else:
         text = csv_text(
-            ["id", "name", "list", "entry", "list_name", "matched_name", "score", "by"],
             [
-                [s.id, s.name, m.list, m.entry, m.name, m.matched_name, f"{m.score:.2f}", m.by]
+                *("id", "name", "list", "entry", "list_name", "matched_name", "score", "by"),
+                *("status", "start", "end", "programs"),
+            ],
+            [
+                [
+                    *(s.id, s.name, m.list, m.entry, m.name, m.matched_name, f"{m.score:.2f}"),
+                    *(m.by, m.status or "", m.start or "", m.end or "", ";".join(m.programs)),
+                ]
                 for s, found in zip(subjects, results)
                 for m in found
             ],

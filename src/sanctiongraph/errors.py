@@ -5,7 +5,12 @@ without the graph libraries (``sanctiongraph.ingest.errors`` names the same clas
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sanctiongraph.ingest.source import EntryReference
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class InputError:
 class IngestError(Exception):
     """The input was rejected; nothing from it was loaded."""
 
-    def __init__(self, errors: list[InputError]) -> None:
+    def __init__(self, errors: list[InputError], references: Sequence[EntryReference] = ()) -> None:
         self.errors = errors
+        # the list entries a rejected package's same_as / not_same_as name, so that
+        # unknown ones are reported with its other problems
+        self.references = tuple(references)
         super().__init__("\n".join(str(e) for e in errors))

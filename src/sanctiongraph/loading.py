@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import lru_cache
@@ -27,7 +29,7 @@ from sanctiongraph.ingest import (
     turtle_triples,
 )
 from sanctiongraph.ingest.source import EntryReference, source_graph
-from sanctiongraph.namespaces import GRAPH, ID
+from sanctiongraph.namespaces import GRAPH, ID, REF, SG
 from sanctiongraph.resources import reference_dir, shapes_dir
 from sanctiongraph.store import GraphStore
 
@@ -111,10 +113,11 @@ def unknown_entries(
     read: Iterable[Source] = (),
 ) -> dict[int, list[InputError]]:
     """Per source index, an error for each list entry that an entities.csv names in
-    same_as or not_same_as (``named``: the index of the source that names it, and where)
-    and that neither a source of ``read`` nor the store holds
-    (docs/data-package.md#linking-your-entities-to-list-entries)."""
-    named = list(named)
+    same_as (``named``: the index of the source that names it, and where) and that
+    neither a source of ``read`` nor the store holds
+    (docs/data-package.md#linking-your-entities-to-list-entries). A not_same_as naming
+    an entry no source holds is no error: dismissing an absent entry changes nothing."""
+    named = [(i, ref) for i, ref in named if ref.column != "not_same_as"]
     missing = {ref.value for _, ref in named}
     for source in read:  # as the subject of a triple: at the start of a line
         missing = {v for v in missing if not _states(source, f"<{ID}entity/{v}> ".encode())}
@@ -135,6 +138,70 @@ def unknown_entries(
                 )
             )
     return problems
+
+
+_PUBLICATION_OF = re.compile(
+    rb"^(<[^>]*>) <"
+    + re.escape(str(SG.publicationOf).encode())
+    + rb"> <"
+    + re.escape(str(REF).encode())
+    + rb"list/([^>]*)> \.$",
+    re.MULTILINE,
+)
+_DESIGNATION_FROM = re.compile(
+    rb"^<"
+    + re.escape(str(ID).encode())
+    + rb"designation/[^>]*> <"
+    + re.escape(str(SG.fromPublication).encode())
+    + rb"> (<[^>]*>) \.$",
+    re.MULTILINE,
+)
+
+
+def split_histories(
+    store: GraphStore, held: Iterable[Source], replaced: set[str]
+) -> list[InputError]:
+    """An error for each list whose publications that designate entries would be in
+    more than one source graph: the sources of this call (``held``, read but not yet
+    written) and what the store holds already, but for the graphs in ``replaced``,
+    which this call rewrites. (A register's files, GLEIF or BODS, designate nobody.)
+
+    Publications of one list make a history only when imported together
+    (docs/data-package.md, "Histories and *possibly listed*"); two packages each with
+    its own history would each say "after the last publication the last status holds",
+    so an entry delisted in the newer would stay listed through the older, and a finding
+    resting on both would be reported twice."""
+    graphs: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(
+        f"""SELECT DISTINCT ?g ?list WHERE {{ GRAPH ?g {{
+              ?d <{SG.designates}> ?e ; <{SG.fromPublication}> ?p .
+              ?p <{SG.publicationOf}> ?list }} }}"""
+    ):
+        graph = row["g"].value
+        if graph not in replaced:
+            graphs[row["list"].value.rsplit("/", 1)[-1]].add(graph)
+    for source in held:
+        cited = set(_DESIGNATION_FROM.findall(source.ntriples))
+        for publication, code in set(_PUBLICATION_OF.findall(source.ntriples)):
+            if publication in cited:
+                graphs[code.decode()].add(source.graph.value)
+    prefix = str(GRAPH) + "source/"
+    errors = []
+    for code, names in sorted(graphs.items()):
+        if len(names) < 2:
+            continue
+        shown = ", ".join(sorted(n.removeprefix(prefix) for n in names))
+        errors.append(
+            InputError(
+                shown,
+                f"publications of the {code} list are in {len(names)} sources: "
+                "separately imported publications make no history (an entry delisted in "
+                "the newer would stay listed through the older). Import the list's files "
+                "together (`sanctiongraph import FORMAT FILE... --output DIR`) and give "
+                "that one package",
+            )
+        )
+    return errors
 
 
 def read_and_load(
@@ -179,6 +246,7 @@ def read_and_load(
                 held.append(read[i])
             except IngestError as exc:
                 problems[i] = exc.errors
+                named += [(i, r) for r in exc.references]
     counts: dict[str, int] = {}
     created: list[ox.NamedNode] = []
     was_complete = derived_is_complete(store)
@@ -193,12 +261,15 @@ def read_and_load(
                     read[i] = read_source(paths[i], names[i])
                     continue
                 references: list[EntryReference] = []
-                counts[graph.value] = store.load_new_graph(
-                    graph, package_chunks(paths[i], names[i], references)
-                )
-                named += [(i, r) for r in references]
+                try:
+                    counts[graph.value] = store.load_new_graph(
+                        graph, package_chunks(paths[i], names[i], references)
+                    )
+                finally:
+                    named += [(i, r) for r in references]
             except IngestError as exc:
                 problems[i] = exc.errors
+                named += [(i, r) for r in exc.references]
                 continue
             created.append(graph)
             if progress:
@@ -208,6 +279,9 @@ def read_and_load(
         named += [(i, r) for i, source in read.items() for r in source.references]
         for i, errors in unknown_entries(store, named, read.values()).items():
             problems.setdefault(i, []).extend(errors)
+        if not (problems or duplicates):
+            split = split_histories(store, held, {s.graph.value for s in held})
+            duplicates += split
         if problems or duplicates:
             raise IngestError([e for i in sorted(problems) for e in problems[i]] + duplicates)
         replacing = True

@@ -19,7 +19,7 @@ import csv
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -281,7 +281,17 @@ def _whole_score(a: NameKey, b: NameKey, cutoff: float = 0) -> float:
 def name_score(a: str, b: str) -> float:
     """How much name ``a`` resembles name ``b``, 0 to 1 (the score :func:`screen` uses)."""
     ka, kb = name_key(a), name_key(b)
-    return round((_whole_score(ka, kb) + fuzz.ratio(ka.distinctive, kb.distinctive)) / 200, 2)
+    score = round((_whole_score(ka, kb) + fuzz.ratio(ka.distinctive, kb.distinctive)) / 200, 2)
+    return exact_or_below_one(score, fold(a), fold(b))
+
+
+def exact_or_below_one(score: float, folded: str, other_folded: str) -> float:
+    """``score``, but 1.0 only for names that are the same once folded (:func:`fold`:
+    case, punctuation, script): a name that differs in a letter, a legal form or the
+    order of its words scores at most 0.99, so 1.00 always means the same name."""
+    if score >= 1.0 and folded != other_folded:
+        return 0.99
+    return score
 
 
 # ---- identifiers ------------------------------------------------------------------
@@ -316,23 +326,109 @@ IDENTIFIERS = {"bic": normal_bic, "lei": normal_lei, "imo": normal_imo}
 # ---- lists ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EntryListing:
+    """One designation of a list entry (a ``designations.csv`` row): its list, program
+    and dates (docs/data-package.md, "Histories and *possibly listed*")."""
+
+    list: str
+    program: str = ""
+    start: str = ""  # ISO dates; empty: no bound
+    end: str = ""
+    possibly_from: str = ""  # "open": any time before start
+    possibly_until: str = ""
+
+    def status(self, day: str) -> str:
+        """``listed``, ``possibly_listed``, ``delisted`` or ``not_yet_listed`` on ISO
+        date ``day``."""
+        after_start = not self.start or self.start <= day
+        before_end = not self.end or day < self.end
+        if after_start and before_end:
+            return "listed"
+        if not after_start:
+            since = "" if self.possibly_from == "open" else self.possibly_from
+            if self.possibly_from and since <= day:
+                return "possibly_listed"
+            return "not_yet_listed"
+        if self.possibly_until and day < self.possibly_until:
+            return "possibly_listed"
+        return "delisted"
+
+
+# The order in which a status says more about an entry on one list.
+_STATUS_ORDER = {"listed": 0, "possibly_listed": 1, "delisted": 2, "not_yet_listed": 3}
+
+
+@dataclass(frozen=True)
+class ListStatus:
+    """Where a list entry stands on one of its lists on a day."""
+
+    list: str
+    status: str | None  # None: a hand-made list that states no designation
+    start: str | None = None  # the earliest start of its designations on the list
+    end: str | None = None  # the latest end, None while one of them has none
+    programs: tuple[str, ...] = ()
+
+
 @dataclass
 class ListEntry:
     """One list entry as screening sees it."""
 
-    list: str
+    list: str  # the list of its publication (or the package's name)
     entry: str
     name: str
     person: bool
     names: builtins.list[str] = field(default_factory=builtins.list)  # the name and its aliases
     codes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     id: str = ""  # the entity's id in the package (or its IRI in a store)
+    listings: builtins.list[EntryListing] = field(default_factory=builtins.list)
+
+    def statuses(self, day: str) -> builtins.list[ListStatus]:
+        """The entry's status on each of its lists on ISO date ``day``; an entry without
+        designations is on its publication's list with no status."""
+        if not self.listings:
+            return [ListStatus(self.list, None)]
+        by_list: dict[str, builtins.list[EntryListing]] = defaultdict(builtins.list)
+        for listing in self.listings:
+            by_list[listing.list].append(listing)
+        found = []
+        for code, listings in sorted(by_list.items()):
+            ends = [x.end for x in listings]
+            found.append(
+                ListStatus(
+                    code,
+                    min((x.status(day) for x in listings), key=_STATUS_ORDER.__getitem__),
+                    min((x.start for x in listings if x.start), default=None),
+                    None if "" in ends else max(ends),
+                    tuple(sorted({x.program for x in listings if x.program})),
+                )
+            )
+        return found
 
 
-def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) -> list[ListEntry]:
+def entries_from_rows(
+    rows: dict[str, list[dict[str, str]]], default_list: str, registers: bool = False
+) -> list[ListEntry]:
     """List entries from data-package rows (``entities.csv``, ``aliases.csv``,
-    ``identifiers.csv``, ``publications.csv``, each a list of dicts by column)."""
+    ``identifiers.csv``, ``publications.csv``, ``designations.csv``, each a list of dicts
+    by column). An entity stated by a publication but designated on no list (a
+    register's record: GLEIF, BODS, an FtM entity without a sanction) is left out unless
+    ``registers``; an entity no publication states (a hand-made list) is an entry of
+    its package's list, ``default_list``."""
     list_of = {p.get("id", ""): p.get("list", "") for p in rows.get("publications.csv", [])}
+    listings: dict[str, list[EntryListing]] = defaultdict(list)
+    for d in rows.get("designations.csv", []):
+        if d.get("entity") and d.get("list"):
+            listings[d["entity"]].append(
+                EntryListing(
+                    d["list"],
+                    d.get("program") or "",
+                    d.get("start") or "",
+                    d.get("end") or "",
+                    d.get("possibly_from") or "",
+                    d.get("possibly_until") or "",
+                )
+            )
     entities = rows.get("entities.csv", [])
     listed_only = any(e.get("entry") for e in entities)
     entries: dict[str, ListEntry] = {}
@@ -340,6 +436,8 @@ def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) 
         if listed_only and not e.get("entry"):
             continue
         publication = (e.get("publication") or "").split(";")[0].strip()
+        if publication and not registers and not listings.get(e["id"]):
+            continue  # a register's record, on no list
         one = ListEntry(
             list_of.get(publication) or default_list,
             e.get("entry") or e["id"],
@@ -347,6 +445,7 @@ def entries_from_rows(rows: dict[str, list[dict[str, str]]], default_list: str) 
             e.get("kind") == "person",
             [e["name"]],
             id=e["id"],
+            listings=listings.get(e["id"], []),
         )
         for scheme in ("bic", "lei"):
             code = IDENTIFIERS[scheme](e.get(scheme) or "")
@@ -375,7 +474,13 @@ def read_package(folder: Path) -> list[ListEntry]:
     files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
     rows: dict[str, list[dict[str, str]]] = {}
     errors: list[InputError] = []
-    for name in ("entities.csv", "aliases.csv", "identifiers.csv", "publications.csv"):
+    for name in (
+        "entities.csv",
+        "aliases.csv",
+        "identifiers.csv",
+        "publications.csv",
+        "designations.csv",
+    ):
         if name not in files:
             continue
         try:
@@ -388,6 +493,7 @@ def read_package(folder: Path) -> list[ListEntry]:
             "aliases.csv": ("entity", "name"),
             "identifiers.csv": ("entity", "scheme", "value"),
             "publications.csv": ("id", "list"),
+            "designations.csv": ("entity", "list"),
         }[name]
         header = set(rows[name][0]) if rows[name] else set(needed)
         errors += [
@@ -407,9 +513,10 @@ def list_format(path: Path) -> str | None:
     return found.group(1) if found else None
 
 
-def read_lists(paths: Iterable[Path]) -> list[ListEntry]:
+def read_lists(paths: Iterable[Path], as_of: date | None = None) -> list[ListEntry]:
     """List entries of imported packages (folders holding ``entities.csv``) and of
-    published list files, imported in memory with the ``sanctiongraph import`` readers.
+    published list files, imported in memory with the ``sanctiongraph import`` readers
+    (a file that carries no date is read as published on ``as_of``, default today).
     Raises :class:`IngestError` naming every path that cannot be read."""
     entries: list[ListEntry] = []
     errors: list[InputError] = []
@@ -432,7 +539,7 @@ def read_lists(paths: Iterable[Path]) -> list[ListEntry]:
                         )
                     ]
                 )
-            entries += entries_from_rows(_read_undated(fmt, path).rows, path.name)
+            entries += entries_from_rows(_read_undated(fmt, path, as_of).rows, path.name)
         except IngestError as exc:
             errors += exc.errors
         except OSError as exc:
@@ -442,15 +549,15 @@ def read_lists(paths: Iterable[Path]) -> list[ListEntry]:
     return entries
 
 
-def _read_undated(fmt: str, path: Path) -> Tables:
-    """Import ``path`` in memory. The publication date only goes into provenance, so
-    files that carry none are read as published today."""
+def _read_undated(fmt: str, path: Path, as_of: date | None) -> Tables:
+    """Import ``path`` in memory. A file that carries no date is read as published on
+    ``as_of`` (default today): it shows the list as of the day screened for."""
     try:
         return read_tables(fmt, [path])
     except IngestError as exc:
         if not all("no publication date" in e.message for e in exc.errors):
             raise
-    return read_tables(fmt, [path], date.today())
+    return read_tables(fmt, [path], as_of or date.today())
 
 
 # ---- names to screen --------------------------------------------------------------
@@ -550,6 +657,11 @@ class Match:
     matched_name: str  # the name or alias that matched, or the matching code
     score: float
     by: str  # name, bic, lei, imo
+    status: str | None = None  # on ``list`` on the day screened for (ListStatus)
+    start: str | None = None
+    end: str | None = None
+    programs: tuple[str, ...] = ()
+    entity: str = field(default="", compare=False)  # ListEntry.id (not in the output)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -559,6 +671,10 @@ class Match:
             "matched_name": self.matched_name,
             "score": self.score,
             "by": self.by,
+            "status": self.status,
+            "start": self.start,
+            "end": self.end,
+            "programs": list(self.programs),
         }
 
 
@@ -578,12 +694,15 @@ def screen(
     entries: Sequence[ListEntry],
     threshold: float = DEFAULT_THRESHOLD,
     branches: bool = False,
+    as_of: date | None = None,
 ) -> list[list[Match]]:
     """For each subject, its possible matches, best first: every entry whose name or an
-    alias scores at least ``threshold`` (one match an entry, its best name), and every
-    entry with the same BIC, LEI or IMO number (score 1). With ``branches``, a branch
-    BIC also matches its institution's BIC (:func:`institution_bic`): the linker uses it
-    (a branch is the same legal person); ``sanctiongraph screen`` does not."""
+    alias scores at least ``threshold`` (one match an entry and list, its best name), and
+    every entry with the same BIC, LEI or IMO number (score 1). An entry designated on
+    several lists gives one match a list, with its status there on ``as_of`` (default
+    today). With ``branches``, a branch BIC also matches its institution's BIC
+    (:func:`institution_bic`): the linker uses it (a branch is the same legal person);
+    ``sanctiongraph screen`` does not."""
     found: list[dict[int, Match]] = [{} for _ in subjects]
     by_code: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, entry in enumerate(entries):
@@ -595,10 +714,27 @@ def screen(
             for index in _code_matches(by_code, scheme, code, branches):
                 entry = entries[index]
                 if index not in found[s] or _BY_ORDER[scheme] < _BY_ORDER[found[s][index].by]:
-                    found[s][index] = Match(entry.list, entry.entry, entry.name, code, 1.0, scheme)
+                    found[s][index] = Match(
+                        entry.list, entry.entry, entry.name, code, 1.0, scheme, entity=entry.id
+                    )
     _screen_names(subjects, entries, threshold, found)
+    day = (as_of or date.today()).isoformat()
     return [
-        sorted(matches.values(), key=lambda m: (-m.score, _BY_ORDER[m.by], m.list, m.entry))
+        sorted(
+            (
+                replace(
+                    match,
+                    list=status.list,
+                    status=status.status,
+                    start=status.start,
+                    end=status.end,
+                    programs=status.programs,
+                )
+                for index, match in matches.items()
+                for status in entries[index].statuses(day)
+            ),
+            key=lambda m: (-m.score, _BY_ORDER[m.by], m.list, m.entry),
+        )
         for matches in found
     ]
 
@@ -655,6 +791,7 @@ def _screen_names(
     subject_keys: dict[NameKey, list[int]] = defaultdict(list)
     for s, subject in enumerate(subjects):
         subject_keys[name_key(subject.name)].append(s)
+    folded: dict[str, str] = {}  # only for names that score 1 (exact_or_below_one)
     # the mean of two ratios >= t needs each >= 2t - 1: a cutoff that loses nothing
     cutoff = max(0.0, 200 * threshold - 100)
     for key, rows in subject_keys.items():
@@ -685,8 +822,24 @@ def _screen_names(
                     entry = entries[index]
                     if not _kind_fits(subjects[s], entry):
                         continue
+                    final = score
+                    if score >= 1.0:
+                        mine, theirs = subjects[s].name, name
+                        final = exact_or_below_one(
+                            score,
+                            folded.setdefault(mine, fold(mine)),
+                            folded.setdefault(theirs, fold(theirs)),
+                        )
+                        if final < threshold:
+                            continue
                     old = found[s].get(index)
-                    if old is None or (old.by == "name" and score > old.score):
+                    if old is None or (old.by == "name" and final > old.score):
                         found[s][index] = Match(
-                            entry.list, entry.entry, entry.name, name, score, "name"
+                            entry.list,
+                            entry.entry,
+                            entry.name,
+                            name,
+                            final,
+                            "name",
+                            entity=entry.id,
                         )

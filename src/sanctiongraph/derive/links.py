@@ -25,8 +25,9 @@ designation; a register's record, such as GLEIF's, is not screened) (score at le
 reported for resembling others (who it is is known).
 
 Last, every designation, holding and entity stated by a publication gets
-``sg:citedAs``: "OFAC SDN List, publication of 2023-06-01, entry 15603" (its latest
-publication), which findings cite.
+``sg:citedAs``: "OFAC SDN List, publication of 2023-06-01, entry 15603" (the latest
+publication stating it on or before the as-of date: :func:`citation_triples`), which
+findings cite.
 
 The links are explicit nodes rather than ``owl:sameAs``: neither validation engine
 reasons over ``owl:sameAs``, and a node with its basis is evidence a finding can show.
@@ -181,7 +182,7 @@ def list_entries(parties: dict[str, _Party]) -> list[ListEntry]:
             for v in values
         ],
     }
-    return entries_from_rows(rows, "")
+    return entries_from_rows(rows, "", registers=True)
 
 
 def subjects(parties: dict[str, _Party]) -> list[Subject]:
@@ -235,12 +236,12 @@ def derive(store: GraphStore, as_of: date) -> None:
     possible: list[tuple[tuple[str, str], Match]] = []
     if entries:
         users = subjects(parties)
-        by_number = {(e.list, e.entry, e.name): e for e in entries}
+        by_id = {e.id: e for e in entries}
         for subject, matches in zip(
             users, screen(users, entries, DEFAULT_THRESHOLD, branches=True)
         ):
             for match in matches:
-                list_entry = by_number[(match.list, match.entry, match.name)]
+                list_entry = by_id[match.entity]
                 pair = (subject.id, list_entry.id)
                 if pair in dismissed:
                     continue
@@ -259,7 +260,7 @@ def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, triples)
     if links:
         _apply(store, links)
-    store.add_triples(DERIVED, citation_triples(store))
+    store.add_triples(DERIVED, citation_triples(store, as_of))
 
 
 def _link_triples(
@@ -333,10 +334,13 @@ def _apply(store: GraphStore, links: dict[tuple[str, str], _Link]) -> None:
     )
 
 
-def citation_triples(store: GraphStore) -> list[ox.Triple]:
+def citation_triples(store: GraphStore, as_of: date | None = None) -> list[ox.Triple]:
     """``sg:citedAs`` for every designation, holding and entity stated by a publication:
-    its list, its latest publication and its entry number."""
-    latest: dict[str, tuple[str, str, str]] = {}
+    its list, the publication in force on ``as_of`` and its entry number. That is the
+    latest publication stating it on or before ``as_of``; if every one is later, the
+    first after it, and the citation says so. Without ``as_of``: the latest."""
+    day = as_of.isoformat() if as_of is not None else "9999-12-31"
+    stated: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for row in select_values(
         store,
         _PREFIXES
@@ -348,16 +352,20 @@ def citation_triples(store: GraphStore) -> list[ox.Triple]:
               FILTER NOT EXISTS { ?x a sg:ListLink }
             }""",
     ):
-        x, published = row["x"] or "", row["published"] or ""
+        x = row["x"] or ""
         if ":" not in x:
             continue  # a blank node (select_values gives its id)
-        if x not in latest or published > latest[x][1]:
-            latest[x] = ((row["list"] or "").rsplit("/", 1)[-1], published, row["entry"] or "")
+        code = (row["list"] or "").rsplit("/", 1)[-1]
+        stated[x].append((row["published"] or "", code, row["entry"] or ""))
     labels: dict[str, str] = {}
     triples = []
-    for x, (code, published, entry) in latest.items():
-        label = labels.setdefault(code, list_label(code))
-        triples.append(ox.Triple(_n(x), _n(SG.citedAs), ox.Literal(cite(label, published, entry))))
+    for x, publications in stated.items():
+        before = [p for p in publications if p[0] <= day]
+        published, code, entry = max(before) if before else min(publications)
+        text = cite(labels.setdefault(code, list_label(code)), published, entry)
+        if not before:
+            text += f" (published after {day}, the as-of date; no earlier publication states it)"
+        triples.append(ox.Triple(_n(x), _n(SG.citedAs), ox.Literal(text)))
     return triples
 
 

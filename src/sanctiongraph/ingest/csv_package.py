@@ -47,7 +47,7 @@ SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 SCHEME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # A list entry as same_as / not_same_as name it: the entity id `sanctiongraph import`
 # gives it (docs/data-package.md#linking-your-entities-to-list-entries).
-ENTRY_REFERENCE = re.compile(r"^(ofac|un|lei):[A-Za-z0-9._:-]+$")
+ENTRY_REFERENCE = re.compile(r"^(ofac|un|lei|ftm|bods):[A-Za-z0-9._:-]+$")
 IMO_PATTERN = re.compile(r"^[0-9]{7}$")
 # ISO 9362 and ISO 17442, as shapes/common/bic.ttl and lei.ttl state them for RDF input.
 BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
@@ -551,7 +551,10 @@ def map_package(name: str, files: dict[str, bytes], codes: CodeLists) -> Source:
     """Validate and map a whole package into graph ``name``; raise
     :class:`IngestError` with every problem."""
     references: list[EntryReference] = []
-    chunks = list(map_package_chunks(name, files, codes, references=references))
+    try:
+        chunks = list(map_package_chunks(name, files, codes, references=references))
+    except IngestError as exc:
+        raise IngestError(exc.errors, references) from None
     data = b"".join(chunks)
     del chunks  # (peak memory)
     return Source(name, data, data.count(b"\n"), tuple(references))
@@ -838,7 +841,8 @@ def entry_reference_problem(value: str) -> str | None:
     if not ENTRY_REFERENCE.fullmatch(value):
         return (
             f"{value!r} does not name a list entry: expected ofac:<entry number>, "
-            "un:<reference number> or lei:<LEI> (the ids `sanctiongraph import` writes)"
+            "un:<reference number>, lei:<LEI>, ftm:<entity id> or bods:<statement or "
+            "record id> (the ids `sanctiongraph import` writes)"
         )
     if value.startswith("lei:") and lei_problem(value[4:]):
         return f"{value!r}: {lei_problem(value[4:])}"

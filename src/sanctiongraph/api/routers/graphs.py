@@ -15,7 +15,7 @@ from sanctiongraph.api.routers.validate import BODY, read_body
 from sanctiongraph.api.uploads import read_upload
 from sanctiongraph.derive import run_derivers
 from sanctiongraph.ingest import IngestError
-from sanctiongraph.loading import load_sources, unknown_entries
+from sanctiongraph.loading import load_sources, split_histories, unknown_entries
 
 router = APIRouter(tags=["graphs"], dependencies=[WriteAccess])
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -67,8 +67,13 @@ async def load_graph(
     def write() -> int:
         with state.write_lock:
             unknown = unknown_entries(state.store, [(0, r) for r in source.references], [source])
-            if unknown:  # same_as naming an entry neither the upload nor the store holds
-                raise IngestError(unknown[0])
+            # same_as naming an entry neither the upload nor the store holds; publications
+            # of a list that another graph holds too (no one history)
+            problems = unknown.get(0, []) + split_histories(
+                state.store, [source], {source.graph.value}
+            )
+            if problems:
+                raise IngestError(problems)
             try:
                 count = load_sources(state.store, [source])[source.graph.value]
                 run_derivers(state.store, as_of)

@@ -278,7 +278,10 @@ def test_deriver_marks_possibly_listed_and_explains(history_store):
     assert flags == {"true"}
 
 
-CITED = re.compile(r"OFAC SDN List, publication of \d{4}-\d{2}-\d{2}, entry (\d+)")
+CITED = re.compile(
+    r"OFAC SDN List, publication of \d{4}-\d{2}-\d{2}, entry (\d+)"
+    r"( \(published after \d{4}-\d{2}-\d{2}, the as-of date; no earlier publication states it\))?"
+)
 
 
 def _cited_entries(evidence: tuple[str, ...]) -> set[str]:
@@ -299,6 +302,8 @@ def test_possibly_blocked_findings_cite_the_publication_and_entry(history_store)
     assert "between the publication of 2022-03-01 without it" in finding.message
     entries = _cited_entries(finding.evidence)
     assert entries == {SBER.split(":")[1]}
+    # the only publication stating the listing is after the day, and the citation says so
+    assert any("(published after 2022-06-01, the as-of date" in e for e in finding.evidence)
     later = validate_store(history_store, date(2023, 1, 1))
     (blocked,) = [f for f in later.findings if f.id == "acc-front"]
     assert blocked.shape.endswith("#AccountForBlockedEntityShape")

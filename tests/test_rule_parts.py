@@ -72,3 +72,40 @@ def test_a_rule_whose_deriver_or_provision_is_gone_is_reported():
         "sanctiongraph.derive.no_such_rule",
         "data/reference/provisions/31-CFR-999.999.ttl",
     ]
+
+
+def test_every_rule_writes_its_derived_nodes_through_the_kits_provenance():
+    """Each rule's derived nodes live under ``id/derived/<key>/`` and say which deriver
+    made them (``prov:wasGeneratedBy``), on the demo world that exercises all four; the
+    50 Percent Rule's reasons and the general licenses' outcomes once had their own."""
+    from datetime import date
+
+    import pyoxigraph as ox
+    from rdflib import RDF
+
+    from sanctiongraph.derive import DERIVED, run_derivers
+    from sanctiongraph.derive.kit import GENERATED_BY, RuleProvenance
+    from sanctiongraph.ingest import read_source
+    from sanctiongraph.loading import load_bundled, load_sources
+    from sanctiongraph.namespaces import SG
+    from sanctiongraph.store.oxigraph import OxigraphStore
+
+    store = OxigraphStore(None)
+    load_bundled(store)
+    load_sources(store, [read_source(ROOT / "data" / "examples" / "demo-world", "demo")])
+    run_derivers(store, date(2026, 11, 23))
+    quads = list(store.native.quads_for_pattern(None, None, None, DERIVED))
+    kinds = {SG.BlockingReason, SG.PartyStatus, SG.LicenseOutcome, SG.LicenseAssessment}
+    typed = {
+        q.subject.value
+        for q in quads
+        if q.predicate == ox.NamedNode(str(RDF.type)) and q.object.value in map(str, kinds)
+    }
+    assert typed
+    made_by = {q.subject.value: q.object for q in quads if q.predicate == GENERATED_BY}
+    for key in registered_rules():
+        provenance = RuleProvenance(key)
+        mine = {s for s in made_by if s.startswith(provenance.base)}
+        assert mine, provenance.base
+        assert all(made_by[s] == provenance.activity for s in mine)
+    assert all(s in made_by for s in typed), sorted(s for s in typed if s not in made_by)[:3]

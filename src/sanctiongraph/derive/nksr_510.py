@@ -41,13 +41,14 @@ from rdflib import RDF, XSD
 from sanctiongraph.analysis.loader import load_ownership_above
 from sanctiongraph.analysis.ownership import OwnershipData, owned_or_controlled, to_units
 from sanctiongraph.derive import DERIVED
-from sanctiongraph.derive.kit import date_value, day_key, in_force
+from sanctiongraph.derive.kit import RuleProvenance, date_value, day_key, in_force
 from sanctiongraph.namespaces import CODE, GL, ID, SG, country
 from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import decimal_value
 
 ORDER = 500
+PROVENANCE = RuleProvenance("nksr-510")
 
 #: The general licenses this deriver has checks for (``gl:<key>`` in ``ontology/license.ttl``).
 LICENSES = ("510.512", "510.520", "510.521", "510.522")
@@ -692,11 +693,12 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
     def lit(value: object, datatype: object) -> ox.Literal:
         return ox.Literal(str(value), datatype=n(datatype))
 
-    base = str(ID) + "derived/nksr/" + _slug(outcome.activity)
+    base = PROVENANCE.base + _slug(outcome.activity)
     node = n(base)
     triples = [
         ox.Triple(node, n(RDF.type), n(SG.LicenseOutcome)),
         ox.Triple(node, n(SG.assessedActivity), n(outcome.activity)),
+        *PROVENANCE.triples(node, [outcome.activity]),
     ]
     if outcome.outside:
         triples.append(ox.Triple(node, n(SG.outsideModeledVersion), lit(_TRUE, XSD.boolean)))
@@ -709,6 +711,7 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
             ox.Triple(assessment, n(SG.assessedActivity), n(outcome.activity)),
             ox.Triple(assessment, n(SG.assessedLicense), n(GL[lic])),
             ox.Triple(assessment, n(SG.unmetCount), lit(len(unmet), XSD.decimal)),
+            *PROVENANCE.triples(assessment, [outcome.activity]),
         ]
         triples += [ox.Triple(assessment, n(SG.unmetCondition), n(c.iri)) for c in unmet]
     triples += [

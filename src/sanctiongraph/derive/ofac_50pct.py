@@ -29,7 +29,6 @@ derived graph:
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -48,8 +47,8 @@ from sanctiongraph.analysis.ownership import (
     status_in_words,
 )
 from sanctiongraph.derive import DERIVED
-from sanctiongraph.derive.kit import date_value
-from sanctiongraph.namespaces import ID, SG, provision
+from sanctiongraph.derive.kit import GENERATED_BY, RuleProvenance, date_value
+from sanctiongraph.namespaces import SG, provision
 from sanctiongraph.queries import group_properties, select_properties
 from sanctiongraph.store import GraphStore
 
@@ -73,9 +72,19 @@ def _decimal(units: int) -> ox.Literal:
     return ox.Literal(str(from_units(units)), datatype=_n(XSD.decimal))
 
 
+PROVENANCE = RuleProvenance("ofac-50pct")
+
+
 def _reason_iri(entity: str, ground: str, kind: str = "blocking-reason") -> ox.NamedNode:
-    digest = hashlib.sha1(f"{entity} {ground}".encode()).hexdigest()[:20]
-    return _n(ID[f"{kind}/{digest}"])
+    """The node of one reason for ``entity``'s status (stable across runs)."""
+    return PROVENANCE.node(kind, f"{entity} {ground}")
+
+
+def _generated(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` with each reason and party status node said to be this rule's work."""
+    kinds = {_n(SG.BlockingReason), _n(SG.PartyStatus)}
+    made = [t.subject for t in triples if t.predicate.value == str(RDF.type) and t.object in kinds]
+    return triples + [ox.Triple(node, GENERATED_BY, PROVENANCE.activity) for node in made]
 
 
 def programs(
@@ -187,7 +196,7 @@ def status_triples(data: OwnershipData, status: Status) -> list[ox.Triple]:
                 data.rule_sources(law, entity) if law is not None else [FAQ_401.value]
             ):
                 add(ox.Triple(reason, source, _n(provision_iri)))
-    return triples
+    return _generated(triples)
 
 
 StatusesByDate = Callable[[OwnershipData, Mapping[date, set[int]]], Mapping[date, Status]]
@@ -235,7 +244,7 @@ def transaction_triples(
                         ox.Literal(status_in_words(data, status, data.index[party])),
                     ),
                 ]
-    return triples
+    return _generated(triples)
 
 
 def derive(store: GraphStore, as_of: date) -> None:

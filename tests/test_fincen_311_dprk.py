@@ -9,6 +9,7 @@ the cited paragraph of each finding, and that a new measure needs only reference
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pyoxigraph as ox
 import pytest
@@ -458,3 +459,27 @@ def test_demo_world_access_paths():
     assert access_paths(store, "kp-pine", date(2026, 11, 21), 4)["paths"] == [
         {"hops": ["kp-pine", "us-summit"], "accounts": ["acc-summit-pine"], "reaches_us": True}
     ]
+
+
+def test_jurisdiction_seeds_include_entities_read_later():
+    """The date-independent seeds of a jurisdiction population are kept on the world
+    between dates, yet an entity read later (on demand, as the walk reaches it) joins
+    them from then on, as it did when the seeds were found afresh for each date."""
+    from sanctiongraph.derive.fincen_311_dprk import (
+        Entity,
+        World,
+        jurisdiction_banks,
+        jurisdiction_financial_institutions,
+    )
+
+    kp = str(REF) + "country/KP"
+    world = World()
+    world.entities["urn:x:a"] = Entity("urn:x:a", "a", {kp}, fi=True, bank=True)
+    assert set(jurisdiction_banks(world, kp)) == {"urn:x:a"}
+    assert set(jurisdiction_financial_institutions(world, kp, AS_OF, Decimal(50))) == {"urn:x:a"}
+    world.entities["urn:x:b"] = Entity("urn:x:b", "b", {kp}, fi=True, bank=True)
+    assert set(jurisdiction_banks(world, kp)) == {"urn:x:a", "urn:x:b"}
+    assert set(jurisdiction_financial_institutions(world, kp, AS_OF, Decimal(50))) == {
+        "urn:x:a",
+        "urn:x:b",
+    }

@@ -322,6 +322,8 @@ class World:
         self._owners_read: set[str] = set()
         self._holding_rows: dict[str, _HoldingRow] = {}
         self.walk: Walk | None = None  # replaces breadth_first (Spark: spark/fincen311.py)
+        # Jurisdiction population seeds by (jurisdiction, banks only): see _seeds_in.
+        self._seeds: dict[tuple[str, bool], tuple[int, dict[str, Membership]]] = {}
 
     @classmethod
     def load(cls, store: GraphStore) -> World:
@@ -642,29 +644,40 @@ def _spread(
     return members
 
 
-def jurisdiction_banks(world: World, jurisdiction: str) -> dict[str, Membership]:
+def _seeds_in(world: World, jurisdiction: str, banks_only: bool) -> dict[str, Membership]:
+    """The seeds of :func:`jurisdiction_banks` (``banks_only``) or of
+    :func:`jurisdiction_financial_institutions`. They do not depend on the date, only on
+    the entities read, so they are kept on the world until it reads more (entities are
+    only ever added). Each seed depends on its own entity alone: the order they are
+    found in does not matter (:func:`_spread` sorts them)."""
+    cached = world._seeds.get((jurisdiction, banks_only))
+    if cached is None or cached[0] != len(world.entities):
+        find = _bank_seeds if banks_only else _institution_seeds
+        cached = world._seeds[jurisdiction, banks_only] = (
+            len(world.entities),
+            find(world, jurisdiction),
+        )
+    return cached[1]
+
+
+def _bank_seeds(world: World, jurisdiction: str) -> dict[str, Membership]:
     code = _code(jurisdiction)
     seeds = {}
-    for iri in world.sorted(world.entities):
-        e = world.entities[iri]
+    for iri, e in world.entities.items():
         if e.bank and not e.person and jurisdiction in e.jurisdictions and not e.parents:
             step = f"{e.name} is a bank organised under the law of {code}"
             seeds[iri] = Membership(iri, (step,), iri, (iri,))
-    return _spread(world, seeds, date.min, None, offices_outside_us_only=True)
+    return seeds
 
 
-def jurisdiction_financial_institutions(
-    world: World, jurisdiction: str, as_of: date, threshold: Decimal
-) -> dict[str, Membership]:
+def _institution_seeds(world: World, jurisdiction: str) -> dict[str, Membership]:
     code = _code(jurisdiction)
     seeds: dict[str, Membership] = {}
-    for iri in world.sorted(world.entities):
-        e = world.entities[iri]
+    for iri, e in world.entities.items():
         if e.fi and not e.person and jurisdiction in e.jurisdictions:
             step = f"{e.name} is a financial institution chartered or licensed in {code}"
             seeds[iri] = Membership(iri, (step,), iri, (iri,))
-    for iri in world.sorted(world.entities):
-        e = world.entities[iri]
+    for iri, e in world.entities.items():
         if iri in seeds or jurisdiction not in e.located:
             continue
         for parent in world.sorted(e.parents):
@@ -677,6 +690,18 @@ def jurisdiction_financial_institutions(
                 )
                 seeds[iri] = Membership(iri, (step,), parent, (iri, parent))
                 break
+    return seeds
+
+
+def jurisdiction_banks(world: World, jurisdiction: str) -> dict[str, Membership]:
+    seeds = _seeds_in(world, jurisdiction, banks_only=True)
+    return _spread(world, seeds, date.min, None, offices_outside_us_only=True)
+
+
+def jurisdiction_financial_institutions(
+    world: World, jurisdiction: str, as_of: date, threshold: Decimal
+) -> dict[str, Membership]:
+    seeds = _seeds_in(world, jurisdiction, banks_only=False)
     return _spread(world, seeds, as_of, threshold)
 
 

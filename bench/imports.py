@@ -181,7 +181,7 @@ def main() -> int:
             target = ">= 50,000 records/s"
             ok = count / seconds >= 50_000
         else:
-            source = work / "sdn_advanced-synthetic.xml"
+            source = work / "cons_advanced-synthetic.xml"
             started = time.perf_counter()
             advanced_input(options.realdata, source, options.megabytes)
             print(

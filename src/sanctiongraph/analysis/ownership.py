@@ -74,14 +74,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict, overload
 
-from sanctiongraph.derive.kit import OPEN_END, OPEN_START, day_key, in_force, in_force_among
+from sanctiongraph.derive.kit import OPEN_END, day_key, in_force, in_force_among
+from sanctiongraph.derive.kit import OPEN_START as OPEN_START_KEY
 
 UNIT = 10_000  # integer share units per percent
 HALF = 50 * UNIT
 FULL = 100 * UNIT
-NO_START = OPEN_START  # day keys of open bounds (the kit's)
+NO_START = OPEN_START_KEY  # day keys of open bounds (the kit's)
 NO_END = OPEN_END
-OPEN_START = "0001-01-01"  # a possibly_from with no earlier bound (before the first publication)
+# a possibly_from with no earlier bound (before the first publication), as the data
+# package writes it (ingest.csv_package.OPEN_START); not the kit's open day key
+OPEN_START = "0001-01-01"
 
 BLOCKED = "blocked"
 POSSIBLY_BLOCKED = "possibly_blocked"

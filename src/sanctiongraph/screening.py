@@ -18,7 +18,7 @@ import builtins
 import csv
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import itemgetter
@@ -407,7 +407,9 @@ class ListEntry:
 
 
 def entries_from_rows(
-    rows: dict[str, list[dict[str, str]]], default_list: str, registers: bool = False
+    rows: Mapping[str, Sequence[Mapping[str, str | None]]],
+    default_list: str,
+    registers: bool = False,
 ) -> list[ListEntry]:
     """List entries from data-package rows (``entities.csv``, ``aliases.csv``,
     ``identifiers.csv``, ``publications.csv``, ``designations.csv``, each a list of dicts
@@ -415,53 +417,57 @@ def entries_from_rows(
     register's record: GLEIF, BODS, an FtM entity without a sanction) is left out unless
     ``registers``; an entity no publication states (a hand-made list) is an entry of
     its package's list, ``default_list``."""
-    list_of = {p.get("id", ""): p.get("list", "") for p in rows.get("publications.csv", [])}
+    list_of = {_cell(p, "id"): _cell(p, "list") for p in rows.get("publications.csv", [])}
     listings: dict[str, list[EntryListing]] = defaultdict(list)
     for d in rows.get("designations.csv", []):
-        if d.get("entity") and d.get("list"):
-            listings[d["entity"]].append(
+        if _cell(d, "entity") and _cell(d, "list"):
+            listings[_cell(d, "entity")].append(
                 EntryListing(
-                    d["list"],
-                    d.get("program") or "",
-                    d.get("start") or "",
-                    d.get("end") or "",
-                    d.get("possibly_from") or "",
-                    d.get("possibly_until") or "",
+                    _cell(d, "list"),
+                    _cell(d, "program"),
+                    _cell(d, "start"),
+                    _cell(d, "end"),
+                    _cell(d, "possibly_from"),
+                    _cell(d, "possibly_until"),
                 )
             )
     entities = rows.get("entities.csv", [])
-    listed_only = any(e.get("entry") for e in entities)
+    listed_only = any(_cell(e, "entry") for e in entities)
     entries: dict[str, ListEntry] = {}
     for e in entities:
-        if listed_only and not e.get("entry"):
+        if listed_only and not _cell(e, "entry"):
             continue
-        publication = (e.get("publication") or "").split(";")[0].strip()
-        if publication and not registers and not listings.get(e["id"]):
+        publication = _cell(e, "publication").split(";")[0].strip()
+        if publication and not registers and not listings.get(_cell(e, "id")):
             continue  # a register's record, on no list
         one = ListEntry(
             list_of.get(publication) or default_list,
-            e.get("entry") or e["id"],
-            e["name"],
-            e.get("kind") == "person",
-            [e["name"]],
-            id=e["id"],
-            listings=listings.get(e["id"], []),
+            _cell(e, "entry") or _cell(e, "id"),
+            _cell(e, "name"),
+            _cell(e, "kind") == "person",
+            [_cell(e, "name")],
+            id=_cell(e, "id"),
+            listings=listings.get(_cell(e, "id"), []),
         )
         for scheme in ("bic", "lei"):
-            code = IDENTIFIERS[scheme](e.get(scheme) or "")
+            code = IDENTIFIERS[scheme](_cell(e, scheme))
             if code:
                 one.codes[scheme].add(code)
-        entries[e["id"]] = one
+        entries[_cell(e, "id")] = one
     for alias in rows.get("aliases.csv", []):
-        if alias.get("entity") in entries and alias.get("name"):
-            entries[alias["entity"]].names.append(alias["name"])
+        if _cell(alias, "entity") in entries and _cell(alias, "name"):
+            entries[_cell(alias, "entity")].names.append(_cell(alias, "name"))
     for ident in rows.get("identifiers.csv", []):
-        scheme = (ident.get("scheme") or "").lower()
-        if ident.get("entity") in entries and scheme in IDENTIFIERS:
-            code = IDENTIFIERS[scheme](ident.get("value") or "")
+        scheme = _cell(ident, "scheme").lower()
+        if _cell(ident, "entity") in entries and scheme in IDENTIFIERS:
+            code = IDENTIFIERS[scheme](_cell(ident, "value"))
             if code:
-                entries[ident["entity"]].codes[scheme].add(code)
+                entries[_cell(ident, "entity")].codes[scheme].add(code)
     return list(entries.values())
+
+
+def _cell(row: Mapping[str, str | None], column: str) -> str:
+    return row.get(column) or ""
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:

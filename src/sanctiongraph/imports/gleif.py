@@ -16,10 +16,12 @@ parent: it is counted by category and reason in the import report.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 
 from sanctiongraph.imports import ofac
@@ -42,10 +44,12 @@ from sanctiongraph.imports.xmlstream import (
     child,
     children,
     local,
+    piece_bytes,
     piece_records,
     read_in_parallel,
     records,
     text,
+    well_formed,
 )
 
 NAME = "gleif"
@@ -121,7 +125,13 @@ class _Reading:
             _entity(element, self.count, file, self.parties, self.notes, problems)
         elif tag == "RelationshipRecord" and self.list_code == "GLEIF_RR":
             _relationship(
-                element, self.count, file, self.holdings, self.branches, self.notes, problems
+                _parts_of(element),
+                self.count,
+                file,
+                self.holdings,
+                self.branches,
+                self.notes,
+                problems,
             )
         elif tag == "Exception" and self.list_code == "GLEIF_REPEX":
             _exception(element, self.count, file, self.notes, problems)
@@ -144,6 +154,9 @@ class _Reading:
 def _read_piece(piece: Piece) -> _Reading | None:
     """The records of one piece of a large file (in a worker process); ``None`` when
     the piece is not as expected or any record has a problem."""
+    fast = _read_relationship_piece(piece)
+    if fast is not None:
+        return fast
     found = piece_records(piece, RECORDS)
     if found is None:
         return None
@@ -153,6 +166,118 @@ def _read_piece(piece: Piece) -> _Reading | None:
         return None
     for element in elements:
         reading.read(root, element)
+    return None if reading.problems.errors else reading
+
+
+# The fast way through a relationship file's pieces: records written as the RR-CDF schema
+# orders them, read with regular expressions from bytes that libxml2 has found
+# well-formed (no tree is built). A piece with a record in any other form (attributes,
+# comments, CDATA, elements out of order or repeated, another record inside one) is read
+# through the tree instead, so both ways read the same values.
+_NAME = r"[A-Za-z_][\w.-]*"
+_ROOT = re.compile(rb"<(?:" + _NAME.encode() + rb":)?(" + _NAME.encode() + rb")")
+_FIRST_RECORD = re.compile(r"\s*<(" + _NAME + r":)?RelationshipRecord[\s>]")
+
+
+def _leaf(prefix: str, name: str, optional: bool = False) -> str:
+    """``<p:name>text</p:name>``, its text captured stripped (as the tree reader's
+    :func:`~sanctiongraph.imports.xmlstream.text` strips it)."""
+    pattern = rf"<{prefix}{name}>\s*([^<]*?)\s*</{prefix}{name}>\s*"
+    return f"(?:{pattern})?" if optional else pattern
+
+
+def _block(prefix: str, name: str, capture: bool = True) -> str:
+    """An optional ``<p:name>...</p:name>``, its content captured when ``capture``."""
+    content = rf"[^<]*(?:<(?!/{prefix}{name}>)[^<]*)*"
+    content = f"({content})" if capture else content
+    return rf"(?:<{prefix}{name}>{content}</{prefix}{name}>\s*)?"
+
+
+@cache
+def _patterns(prefix: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A whole ``RelationshipRecord`` (its parts captured in the order of
+    :class:`_RelationshipParts`), a ``RelationshipPeriod`` and a
+    ``RelationshipQuantifier``, for records whose tags have ``prefix``."""
+    p = re.escape(prefix)
+    node = _leaf(p, "NodeID") + _leaf(p, "NodeIDType", True)
+    record = re.compile(
+        rf"<{p}RelationshipRecord(?:\s[^>]*)?>\s*<{p}Relationship>\s*"
+        rf"<{p}StartNode>\s*{node}</{p}StartNode>\s*<{p}EndNode>\s*{node}</{p}EndNode>\s*"
+        + _leaf(p, "RelationshipType")
+        + _block(p, "RelationshipPeriods")
+        + _leaf(p, "RelationshipStatus")
+        + _block(p, "RelationshipQualifiers", capture=False)
+        + _block(p, "RelationshipQuantifiers")
+        + rf"</{p}Relationship>[^<]*(?:<(?!/{p}RelationshipRecord\s*>)[^<]*)*"
+        + rf"</{p}RelationshipRecord\s*>"
+    )
+    dates = _leaf(p, "StartDate", True) + _leaf(p, "EndDate", True)
+    period = re.compile(
+        rf"<{p}RelationshipPeriod>\s*{dates}{_leaf(p, 'PeriodType', True)}</{p}RelationshipPeriod>"
+    )
+    quantifier = re.compile(
+        rf"<{p}RelationshipQuantifier>\s*(?:<{p}MeasurementMethod>[^<]*</{p}MeasurementMethod>\s*)?"
+        + _leaf(p, "QuantifierAmount")
+        + rf"(?:<{p}QuantifierUnits>[^<]*</{p}QuantifierUnits>\s*)?</{p}RelationshipQuantifier>"
+    )
+    return record, period, quantifier
+
+
+def _read_relationship_piece(piece: Piece) -> _Reading | None:
+    """A middle piece of a relationship file read the fast way; ``None`` when it is not
+    one, is not well-formed, holds a record in another form or a character reference,
+    or a record has a problem.
+
+    Each record pattern spans one record, from its start tag to its first end tag, so
+    when the piece holds the tag name ``RelationshipRecord`` exactly twice per record
+    found, every record was found and none holds another. The tree reads the periods
+    and quantifiers of a record by element name, and so do the patterns: counted the
+    same way, an item the pattern does not read sends the piece to the tree."""
+    root = _ROOT.match(piece.before)
+    if not piece.after or root is None or root.group(1) != b"RelationshipData":
+        return None
+    document = piece_bytes(piece)
+    if not well_formed(document):
+        return None
+    text = document[len(piece.before) : len(document) - len(piece.after)].decode()
+    if "&" in text or "LEIRecord" in text or "Exception" in text:
+        return None
+    if "\r" in text:  # line ends as XML parsers give them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    prefix = _FIRST_RECORD.match(text)
+    if prefix is None:
+        return None
+    record, period, quantifier = _patterns(prefix.group(1) or "")
+    found = record.findall(text)
+    if text.count("RelationshipRecord") != 2 * len(found):
+        return None
+    reading = _Reading(piece.path.name, list_code="GLEIF_RR")
+    for start_id, start_type, end_id, end_type, kind, periods, status, quantifiers in found:
+        period_items = period.findall(periods) if periods else []
+        amounts = quantifier.findall(quantifiers) if quantifiers else []
+        if periods.count("RelationshipPeriod>") != 2 * len(period_items) or quantifiers.count(
+            "RelationshipQuantifier>"
+        ) != 2 * len(amounts):
+            return None
+        reading.count += 1
+        _relationship(
+            _RelationshipParts(
+                start_id or None,
+                start_type or None,
+                end_id or None,
+                end_type or None,
+                kind or None,
+                status or None,
+                [(a or None, b or None, c or None) for a, b, c in period_items],
+                [amount or None for amount in amounts],
+            ),
+            reading.count,
+            reading.file,
+            reading.holdings,
+            reading.branches,
+            reading.notes,
+            reading.problems,
+        )
     return None if reading.problems.errors else reading
 
 
@@ -283,24 +408,31 @@ def _entity(
     parties[party.id] = party
 
 
-def _relationship(
-    element: Element,
-    index: int,
-    file: str,
-    holdings: list[Holding],
-    branches: dict[str, str],
-    notes: Counter[str],
-    problems: Problems,
-) -> None:
-    # One pass over the elements read, by local name (a path lookup per field costs
-    # several times more; docs/benchmarks.md "Importing published lists").
+@dataclass(frozen=True, slots=True)
+class _RelationshipParts:
+    """The fields of one ``RelationshipRecord`` that the import reads, stripped, ``None``
+    when absent or empty: the first of each, as a path lookup finds it."""
+
+    start_id: str | None
+    start_type: str | None
+    end_id: str | None
+    end_type: str | None
+    kind: str | None
+    status: str | None
+    periods: list[tuple[str | None, str | None, str | None]]  # StartDate, EndDate, PeriodType
+    amounts: list[str | None]  # each RelationshipQuantifier's QuantifierAmount
+
+
+def _parts_of(element: Element) -> _RelationshipParts:
+    """The parts of a record element, in one pass over its elements by local name (a
+    path lookup per field costs several times more; docs/benchmarks.md)."""
     names = LOCAL_NAMES
     kind = status = None
     nodes: dict[str, dict[str, str | None]] = {"StartNode": {}, "EndNode": {}}
-    periods: list[dict[str, str | None]] = []
+    periods: list[tuple[str | None, str | None, str | None]] = []
     amounts: list[str | None] = []
     relationship = child(element, "Relationship")
-    seen: set[str] = set()  # the first of each, as a path lookup finds it
+    seen: set[str] = set()
     for part in relationship if relationship is not None else ():
         name = names[part.tag]
         if name in seen:
@@ -320,17 +452,40 @@ def _relationship(
                     fields: dict[str, str | None] = {}
                     for leaf in period:
                         fields.setdefault(names[leaf.tag], text(leaf))
-                    periods.append(fields)
+                    periods.append(
+                        (fields.get("StartDate"), fields.get("EndDate"), fields.get("PeriodType"))
+                    )
         elif name == "RelationshipQuantifiers":
             for quantifier in part:
                 if names[quantifier.tag] == "RelationshipQuantifier":
                     amounts.append(text(child(quantifier, "QuantifierAmount")))
-    start_lei, end_lei = nodes["StartNode"].get("NodeID"), nodes["EndNode"].get("NodeID")
-    record = f"RelationshipRecord {index} ({start_lei} {kind} {end_lei})"
-    child_lei = _lei(start_lei, file, record, "StartNode/NodeID", problems)
-    parent_lei = _lei(end_lei, file, record, "EndNode/NodeID", problems)
-    for node_name, node in nodes.items():
-        node_type = node.get("NodeIDType")
+    start, end = nodes["StartNode"], nodes["EndNode"]
+    return _RelationshipParts(
+        start.get("NodeID"),
+        start.get("NodeIDType"),
+        end.get("NodeID"),
+        end.get("NodeIDType"),
+        kind,
+        status,
+        periods,
+        amounts,
+    )
+
+
+def _relationship(
+    parts: _RelationshipParts,
+    index: int,
+    file: str,
+    holdings: list[Holding],
+    branches: dict[str, str],
+    notes: Counter[str],
+    problems: Problems,
+) -> None:
+    kind = parts.kind
+    record = f"RelationshipRecord {index} ({parts.start_id} {kind} {parts.end_id})"
+    child_lei = _lei(parts.start_id, file, record, "StartNode/NodeID", problems)
+    parent_lei = _lei(parts.end_id, file, record, "EndNode/NodeID", problems)
+    for node_name, node_type in (("StartNode", parts.start_type), ("EndNode", parts.end_type)):
         if node_type not in (None, "LEI"):
             problems.add(
                 file,
@@ -342,13 +497,11 @@ def _relationship(
         problems.add(file, "no relationship type", record=record, field_name="RelationshipType")
         return
     start = end = None
-    for fields in periods:
-        if fields.get("PeriodType") == "RELATIONSHIP_PERIOD":
-            start = _day(
-                fields.get("StartDate"), file, record, "RelationshipPeriod/StartDate", problems
-            )
-            end = _day(fields.get("EndDate"), file, record, "RelationshipPeriod/EndDate", problems)
-    for amount in amounts:
+    for start_date, end_date, period_type in parts.periods:
+        if period_type == "RELATIONSHIP_PERIOD":
+            start = _day(start_date, file, record, "RelationshipPeriod/StartDate", problems)
+            end = _day(end_date, file, record, "RelationshipPeriod/EndDate", problems)
+    for amount in parts.amounts:
         try:
             value = Decimal(amount or "")
             if not 0 <= value <= 100:
@@ -364,7 +517,7 @@ def _relationship(
         notes[f"consolidation quantifiers {amount} (not a share; not used)"] += 1
     if child_lei is None or parent_lei is None:
         return
-    if status == "INACTIVE" and end is None:
+    if parts.status == "INACTIVE" and end is None:
         notes["inactive relationships with no end date (skipped)"] += 1
         return
     if kind in CONSOLIDATION:

@@ -74,23 +74,25 @@ HEADERS: dict[str, list[str]] = {
 }
 
 
+Row = dict[str, str | None]  # by column; an empty cell is None, "" or left out
+
+
 @dataclass
 class Tables:
-    """The package's rows by file, each row a dict by column (empty cells left out),
-    and the columns each file has a value in."""
+    """The package's rows by file, each row a dict by column."""
 
-    rows: dict[str, list[dict[str, str]]] = field(
-        default_factory=lambda: {name: [] for name in HEADERS}
-    )
-    filled: dict[str, set[str]] = field(default_factory=lambda: {name: set() for name in HEADERS})
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in HEADERS})
     notes: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)  # the readings' warnings, in order
     publications: list[Publication] = field(default_factory=list)
 
     def add(self, table: str, /, **cells: str | None) -> None:
-        row = {column: value for column, value in cells.items() if value}
-        self.filled[table].update(row)
-        self.rows[table].append(row)
+        self.rows[table].append(cells)
+
+    def filled(self, table: str) -> list[str]:
+        """The columns of ``table`` that have a value in some row, in header order."""
+        rows = self.rows[table]
+        return [c for c in HEADERS[table] if any(row.get(c) for row in rows)]
 
 
 def _name_key(name: str) -> str:
@@ -145,24 +147,35 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
         for party in read.parties.values():
             latest[party.id] = party
             seen_in[party.id].append(read.publication.id)
+    rows = tables.rows["entities.csv"]
+    wrong_leis = 0
     for party_id, party in latest.items():
-        leis = [v for s, v, _ in party.identifiers if s == "lei"]
-        lei = next((v for v in leis if lei_check_digits_ok(v)), None)
-        if leis and lei is None:  # a typo in the list: kept in identifiers.csv only
-            tables.notes["LEIs with wrong check digits (in identifiers.csv only)"] += 1
-        tables.add(
-            "entities.csv",
-            id=party_id,
-            name=party.name,
-            kind=party.kind,
-            jurisdiction=party.jurisdiction,
-            located_in=party.located_in,
-            branch_of=party.branch_of if party.branch_of in latest else None,
-            lei=lei,
-            bic=party.identifier("bic"),
-            publication=";".join(seen_in[party_id]),
-            entry=party.entry,
+        lei = bic = None
+        has_lei = False
+        for scheme, value, _country in party.identifiers:  # the first valid LEI, first BIC
+            if scheme == "lei" and lei is None:
+                has_lei = True
+                if lei_check_digits_ok(value):
+                    lei = value
+            elif scheme == "bic" and bic is None:
+                bic = value
+        wrong_leis += has_lei and lei is None  # a typo in the list: in identifiers.csv only
+        rows.append(
+            {
+                "id": party_id,
+                "name": party.name,
+                "kind": party.kind,
+                "jurisdiction": party.jurisdiction,
+                "located_in": party.located_in,
+                "branch_of": party.branch_of if party.branch_of in latest else None,
+                "lei": lei,
+                "bic": bic,
+                "publication": ";".join(seen_in[party_id]),
+                "entry": party.entry,
+            }
         )
+    if wrong_leis:
+        tables.notes["LEIs with wrong check digits (in identifiers.csv only)"] += wrong_leis
 
 
 def _designations(tables: Tables, reads: list[ReadList]) -> None:
@@ -255,46 +268,33 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
                 else:
                     tables.notes["Linked To names that name no single entry (skipped)"] += 1
     _holdings(tables, ordered)
+    rows = tables.rows
     for key, pubs in cited.items():
         file, party_id, *rest = key
-        provenance = {"publication": ";".join(dict.fromkeys(pubs))}
+        publication = _cite(pubs)
         if file == "aliases.csv":
             name, kind, weak_text = rest
-            tables.add(
-                file,
-                entity=party_id,
-                name=name,
-                kind=kind,
-                weak=weak_text,
-                entry=entry_of[party_id],
-                **provenance,
-            )
+            cells = {"entity": party_id, "name": name, "kind": kind, "weak": weak_text}
         elif file == "identifiers.csv":
             scheme, value, country = rest
-            tables.add(
-                file,
-                entity=party_id,
-                scheme=scheme,
-                value=value,
-                country=country,
-                entry=entry_of[party_id],
-                **provenance,
-            )
+            cells = {"entity": party_id, "scheme": scheme, "value": value, "country": country}
         elif file == "ownership.csv":
             (owned,) = rest
-            tables.add(
-                file,
-                owner=party_id,
-                owned=owned,
-                kind="controls",
-                entry=entry_of[owned],
-                **provenance,
-            )
+            cells = {"owner": party_id, "owned": owned, "kind": "controls"}
+            party_id = owned  # the entry is the owned party's
         else:
             (target,) = rest
-            tables.add(
-                file, entity=party_id, linked_to=target, entry=entry_of[party_id], **provenance
-            )
+            cells = {"entity": party_id, "linked_to": target}
+        cells["publication"] = publication
+        cells["entry"] = entry_of[party_id]
+        rows[file].append(cells)
+
+
+def _cite(publications: list[str]) -> str:
+    """The publications that state a fact, each once, in order, ``;``-separated."""
+    if len(publications) == 1:
+        return publications[0]
+    return ";".join(dict.fromkeys(publications))
 
 
 def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
@@ -305,36 +305,42 @@ def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
     # One row per relation (owner, owned, kind, share, dates), as the data package wants
     # it: records that state the same relation (GLEIF's direct and ultimate
     # consolidation by the same parent, BODS interests of several types) are its entries.
-    cited: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    entries: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    first: dict[tuple[object, ...], Holding] = {}
+    # relation -> (the first holding that states it, its publications, its entries)
+    stated: dict[tuple[object, ...], tuple[Holding, list[str], list[str]]] = {}
+    skipped = 0
     for read in ordered:
-        for holding in read.holdings:
-            if holding.owner in known and holding.owned in known:
-                h = holding
-                relation: tuple[object, ...] = (h.owner, h.owned, h.kind, h.percent)
-                relation += (h.percent_min, h.percent_max, h.start, h.end)
-                first.setdefault(relation, holding)
-                cited[relation].append(read.publication.id)
-                entries[relation].append(holding.entry)
+        pub = read.publication.id
+        for h in read.holdings:
+            if h.owner in known and h.owned in known:
+                relation = (h.owner, h.owned, h.kind, h.percent, h.percent_min, h.percent_max)
+                relation += (h.start, h.end)
+                if (group := stated.get(relation)) is None:
+                    stated[relation] = (h, [pub], [h.entry])
+                else:
+                    group[1].append(pub)
+                    group[2].append(h.entry)
             else:
-                tables.notes["holdings with a party that is not imported (skipped)"] += 1
-    for key, pubs in cited.items():
-        h, stated_by = first[key], entries[key]
-        if len(stated_by) > 1 and len(set(stated_by)) > 1:
-            tables.notes["records stating a relation another record states (merged)"] += (
-                len(set(stated_by)) - 1
-            )
-        tables.add(
-            "ownership.csv",
-            owner=h.owner,
-            owned=h.owned,
-            kind=h.kind,
-            percent=h.percent,
-            percent_min=h.percent_min,
-            percent_max=h.percent_max,
-            start=h.start.isoformat() if h.start else None,
-            end=h.end.isoformat() if h.end else None,
-            publication=";".join(dict.fromkeys(pubs)),
-            entry=";".join(dict.fromkeys(stated_by)),
+                skipped += 1
+    if skipped:
+        tables.notes["holdings with a party that is not imported (skipped)"] += skipped
+    rows = tables.rows["ownership.csv"]
+    merged = 0
+    for h, pubs, entries in stated.values():
+        if len(entries) > 1:
+            merged += len(set(entries)) - 1
+        rows.append(
+            {
+                "owner": h.owner,
+                "owned": h.owned,
+                "kind": h.kind,
+                "percent": h.percent,
+                "percent_min": h.percent_min,
+                "percent_max": h.percent_max,
+                "start": h.start.isoformat() if h.start else None,
+                "end": h.end.isoformat() if h.end else None,
+                "publication": _cite(pubs),
+                "entry": _cite(entries),
+            }
         )
+    if merged:
+        tables.notes["records stating a relation another record states (merged)"] += merged

@@ -44,7 +44,7 @@ def write_package(tables: Tables, output: Path) -> dict[str, int]:
         for file, rows in tables.rows.items():
             if not rows:
                 continue
-            header = [c for c in HEADERS[file] if c in tables.filled[file]]
+            header = tables.filled(file)
             for required in HEADERS[file][:2]:  # the key columns stay even if empty
                 if required not in header:
                     header.insert(0, required)

@@ -301,15 +301,40 @@ def split(path: Path, names: set[str], piece_bytes: int) -> list[Piece] | None:
     ]
 
 
+def piece_bytes(piece: Piece) -> bytes:
+    """The piece's bytes between ``before`` and ``after``: a document of its own."""
+    with piece.path.open("rb") as handle:
+        handle.seek(piece.start)
+        return piece.before + handle.read(piece.end - piece.start) + piece.after
+
+
+class _NoTree:
+    """A parser target that keeps nothing: parsing with it only checks the bytes."""
+
+    def close(self) -> None:
+        return None
+
+
+def well_formed(document: bytes) -> bool:
+    """Whether ``document`` is well-formed XML, parsed with the safe options and no
+    tree built (about a fifth of the time of building one): undeclared entities, a
+    document type in the middle, mismatched tags and bad UTF-8 all fail."""
+    try:
+        # The stubs' target protocol lists every callback; lxml calls only those a
+        # target has, and this one has none.
+        parser = etree.XMLParser(target=_NoTree(), **SAFE)  # type: ignore[call-overload]
+        etree.fromstring(document, parser)
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
 def piece_records(piece: Piece, names: set[str]) -> tuple[Element, list[Element]] | None:
     """The root and the records of one piece, in file order; ``None`` when the piece is
     not well-formed or its records are not all children of the element that holds the
     first (the caller then reads the file with :func:`records`)."""
-    with piece.path.open("rb") as handle:
-        handle.seek(piece.start)
-        body = handle.read(piece.end - piece.start)
     try:
-        root = etree.fromstring(piece.before + body + piece.after, _parser())
+        root = etree.fromstring(piece_bytes(piece), _parser())
     except etree.XMLSyntaxError:
         return None
     found = list(root.iter([f"{{*}}{name}" for name in names]))

@@ -313,3 +313,94 @@ def test_surprises_in_a_parallel_read_fall_back_to_one_stream(tmp_path, in_piece
         encoding="utf-8",
     )
     assert "refused" in str(problems("gleif", [bomb], tmp_path)[0])
+
+
+STATUS = "      <rr:RelationshipStatus>ACTIVE</rr:RelationshipStatus>\n"
+
+
+def in_sixth(text: str, old: str, new: str) -> str:
+    """``text`` with the first ``old`` of its sixth record (in a middle piece) made ``new``."""
+    at = -1
+    for _ in range(6):
+        at = text.index("<rr:RelationshipRecord ", at + 1)
+    at = text.index(old, at)
+    return text[:at] + new + text[at + len(old) :]
+
+
+FAST_WAY_VARIANTS = {  # name: (how the relationship file is changed, read the fast way?)
+    "as published": (lambda t: t, True),
+    "CRLF line ends": (lambda t: t.replace("\n", "\r\n"), True),
+    "values padded with white space": (
+        lambda t: t.replace("<rr:RelationshipType>", "<rr:RelationshipType>\n  ").replace(
+            "</rr:RelationshipType>", " \t</rr:RelationshipType>"
+        ),
+        True,
+    ),
+    "a default namespace, no prefix": (
+        lambda t: t.replace("xmlns:rr=", "xmlns=").replace("rr:", ""),
+        True,
+    ),
+    "a character reference": (
+        lambda t: in_sixth(t, "<rr:RelationshipStatus>A", "<rr:RelationshipStatus>&#65;"),
+        False,
+    ),
+    "an attribute": (lambda t: in_sixth(t, "<rr:NodeID>", '<rr:NodeID xml:lang="en">'), False),
+    "a comment": (lambda t: in_sixth(t, STATUS, "<!-- a note -->\n" + STATUS), False),
+    "CDATA": (
+        lambda t: in_sixth(
+            t, "<rr:RelationshipStatus>ACTIVE<", "<rr:RelationshipStatus><![CDATA[ACTIVE]]><"
+        ),
+        False,
+    ),
+    "elements out of the schema's order": (
+        lambda t: in_sixth(
+            in_sixth(t, STATUS, ""),
+            "      <rr:RelationshipType>",
+            STATUS + "      <rr:RelationshipType>",
+        ),
+        False,
+    ),
+    "an empty element written short": (
+        lambda t: in_sixth(t, "<rr:PeriodType>", "<rr:EndDate/><rr:PeriodType>"),
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", FAST_WAY_VARIANTS)
+def test_relationship_pieces_read_the_fast_way_give_what_the_tree_gives(
+    tmp_path, in_pieces, monkeypatch, variant
+) -> None:
+    """issue 17 (GLEIF at 50,000 records/s): the middle pieces of a relationship file
+    are read with patterns instead of a tree; a record in any form the patterns do not
+    read sends its piece through the tree. Either way the package is the one a single
+    stream writes."""
+    from sanctiongraph.imports import gleif, xmlstream
+
+    change, fast = FAST_WAY_VARIANTS[variant]
+    path = tmp_path / "rr-2023-11-06.xml"
+    path.write_bytes(change(RR.read_text(encoding="utf-8")).encode())
+    middle = (xmlstream.split(path, gleif.RECORDS, 2000) or [])[1:-1]
+    assert len(middle) >= 6
+    readings = [gleif._read_relationship_piece(piece) for piece in middle]
+    # the piece with the change, if any, goes through the tree, and only that one
+    assert readings.count(None) == (0 if fast else 1)
+    with monkeypatch.context() as small_files:
+        small_files.setattr(xmlstream, "PARALLEL_MIN_BYTES", 1 << 40)
+        expected = tmp_path / "one-stream"
+        import_lists("gleif", [LEI, path], expected)
+    import_lists("gleif", [LEI, path], tmp_path / "pieces")
+    assert in_pieces[-1] is not None  # read in pieces, no fallback to one stream
+    assert files_of(tmp_path / "pieces") == files_of(expected)
+    (parent,) = by(rows(expected, "ownership.csv"), owned="lei:097900BHF50000076475")
+    assert parent["owner"] == VUB and parent["start"] == "2022-10-24"
+
+
+def test_well_formed_checks_a_piece_without_building_a_tree() -> None:
+    from sanctiongraph.imports.xmlstream import well_formed
+
+    assert well_formed(b"<a><b>x &amp; &#65;</b></a>")
+    assert not well_formed(b"<a><b>x</a>")  # mismatched tags
+    assert not well_formed(b"<a>&undeclared;</a>")
+    assert not well_formed(b"<a><!DOCTYPE a></a>")
+    assert not well_formed(b"<a>\xff</a>")  # not UTF-8

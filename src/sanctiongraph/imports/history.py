@@ -272,6 +272,7 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
     for key, pubs in cited.items():
         file, party_id, *rest = key
         publication = _cite(pubs)
+        cells: Row
         if file == "aliases.csv":
             name, kind, weak_text = rest
             cells = {"entity": party_id, "name": name, "kind": kind, "weak": weak_text}
@@ -312,8 +313,8 @@ def _holdings(tables: Tables, ordered: list[ReadList]) -> None:
         pub = read.publication.id
         for h in read.holdings:
             if h.owner in known and h.owned in known:
-                relation = (h.owner, h.owned, h.kind, h.percent, h.percent_min, h.percent_max)
-                relation += (h.start, h.end)
+                relation: tuple[object, ...] = (h.owner, h.owned, h.kind, h.percent)
+                relation += (h.percent_min, h.percent_max, h.start, h.end)
                 if (group := stated.get(relation)) is None:
                     stated[relation] = (h, [pub], [h.entry])
                 else:

@@ -44,7 +44,7 @@ from sanctiongraph.imports.xmlstream import (
     child,
     children,
     local,
-    piece_bytes,
+    piece_body,
     piece_records,
     read_in_parallel,
     records,
@@ -182,7 +182,8 @@ _FIRST_RECORD = re.compile(r"\s*<(" + _NAME + r":)?RelationshipRecord[\s>]")
 def _leaf(prefix: str, name: str, optional: bool = False) -> str:
     """``<p:name>text</p:name>``, its text captured stripped (as the tree reader's
     :func:`~sanctiongraph.imports.xmlstream.text` strips it)."""
-    pattern = rf"<{prefix}{name}>\s*([^<]*?)\s*</{prefix}{name}>\s*"
+    stripped = r"((?:[^<\s][^<]*[^<\s]|[^<\s])?)"  # greedy: a lazy one backtracks a lot
+    pattern = rf"<{prefix}{name}>\s*{stripped}\s*</{prefix}{name}>\s*"
     return f"(?:{pattern})?" if optional else pattern
 
 
@@ -229,18 +230,18 @@ def _read_relationship_piece(piece: Piece) -> _Reading | None:
     or a record has a problem.
 
     Each record pattern spans one record, from its start tag to its first end tag, so
-    when the piece holds the tag name ``RelationshipRecord`` exactly twice per record
-    found, every record was found and none holds another. The tree reads the periods
+    when the piece holds ``Record`` (as in ``RelationshipRecord``, ``LEIRecord``) exactly
+    twice per record found, every record was found and none holds another. The tree reads the periods
     and quantifiers of a record by element name, and so do the patterns: counted the
     same way, an item the pattern does not read sends the piece to the tree."""
     root = _ROOT.match(piece.before)
     if not piece.after or root is None or root.group(1) != b"RelationshipData":
         return None
-    document = piece_bytes(piece)
-    if not well_formed(document):
+    body = piece_body(piece)
+    if not well_formed(piece.before, body, piece.after):
         return None
-    text = document[len(piece.before) : len(document) - len(piece.after)].decode()
-    if "&" in text or "LEIRecord" in text or "Exception" in text:
+    text = body.decode()
+    if "&" in text or text.count("Exception"):
         return None
     if "\r" in text:  # line ends as XML parsers give them
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -249,7 +250,7 @@ def _read_relationship_piece(piece: Piece) -> _Reading | None:
         return None
     record, period, quantifier = _patterns(prefix.group(1) or "")
     found = record.findall(text)
-    if text.count("RelationshipRecord") != 2 * len(found):
+    if text.count("Record") != 2 * len(found):  # no other record (LEIRecord) either
         return None
     reading = _Reading(piece.path.name, list_code="GLEIF_RR")
     for start_id, start_type, end_id, end_type, kind, periods, status, quantifiers in found:

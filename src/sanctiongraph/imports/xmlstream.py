@@ -273,8 +273,11 @@ def split(path: Path, names: set[str], piece_bytes: int) -> list[Piece] | None:
         ).encode()
         after = "".join(f"</{_qname(e)}>" for e in reversed(around)).encode()
         size = path.stat().st_size
+        # The first piece (with the file's header) and the last (with its end) are read
+        # as trees, the others perhaps faster: they are kept small, a few records and
+        # none.
         cuts = [0]
-        at = max(piece_bytes, head.bytes_read)
+        at = head.bytes_read
         while at < size:
             handle.seek(at)
             window = handle.read(1 << 16)
@@ -286,6 +289,11 @@ def split(path: Path, names: set[str], piece_bytes: int) -> list[Piece] | None:
                 continue
             cuts.append(at + found.end())
             at = cuts[-1] + piece_bytes
+        handle.seek(max(0, size - (1 << 16)))
+        tail = handle.read()
+        last = max((m.end() for m in end_tag.finditer(tail)), default=None)
+        if last is not None:
+            cuts.append(size - len(tail) + last)
     cuts = sorted({*cuts, size})
     return [
         Piece(

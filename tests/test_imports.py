@@ -607,3 +607,35 @@ def test_reading_records_leaves_no_file_open() -> None:
         del reading
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)], caught
+
+
+def test_large_packages_are_written_by_a_process_per_table(tmp_path, monkeypatch) -> None:
+    """issue 17 (speed): above ``PARALLEL_MIN_ROWS`` rows each table is written by a
+    forked process of its own; the files are the ones one process writes, and a table
+    that cannot be written is an input error, with nothing left behind."""
+    from sanctiongraph.imports import package
+
+    one = imported("ofac-csv", [HISTORY], tmp_path, name="one")
+    monkeypatch.setattr(package, "PARALLEL_MIN_ROWS", 0)
+    written: list[object] = []
+    original = package._write_in_parallel
+    monkeypatch.setattr(
+        package, "_write_in_parallel", lambda jobs: written.append(jobs) or original(jobs)
+    )
+    several = imported("ofac-csv", [HISTORY], tmp_path, name="several")
+    assert len(written) == 1 and len(written[0]) >= 4  # publications, entities, ...
+    files = sorted(p.name for p in one.iterdir())
+    assert files == sorted(p.name for p in several.iterdir())
+    assert all((one / f).read_bytes() == (several / f).read_bytes() for f in files)
+
+    write_table = package._write_table
+
+    def refused(path: Path, header: list[str], rows: list[package.Row]) -> None:
+        if path.name == "aliases.csv":
+            raise OSError(28, "No space left on device")
+        write_table(path, header, rows)
+
+    monkeypatch.setattr(package, "_write_table", refused)
+    (error,) = problems("ofac-csv", [HISTORY], tmp_path)
+    assert "cannot write the package (could not write aliases.csv)" in str(error)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no staging left

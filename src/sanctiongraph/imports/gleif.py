@@ -23,6 +23,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
@@ -409,8 +410,7 @@ def _entity(
     parties[party.id] = party
 
 
-@dataclass(frozen=True, slots=True)
-class _RelationshipParts:
+class _RelationshipParts(NamedTuple):
     """The fields of one ``RelationshipRecord`` that the import reads, stripped, ``None``
     when absent or empty: the first of each, as a path lookup finds it."""
 

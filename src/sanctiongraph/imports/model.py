@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sanctiongraph.errors import IngestError, InputError
 
@@ -101,10 +101,10 @@ class Party:
         return next((v for s, v, _ in self.identifiers if s == scheme), None)
 
 
-@dataclass(frozen=True)
-class Holding:
+class Holding(NamedTuple):
     """A typed holding a file states, between parties of any publication given together:
-    ``owns`` with a percent or a band, or ``controls`` (no percentage)."""
+    ``owns`` with a percent or a band, or ``controls`` (no percentage). A tuple: a large
+    register states hundreds of thousands, made and passed between processes cheaply."""
 
     owner: str  # party id
     owned: str  # party id

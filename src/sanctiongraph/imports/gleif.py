@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -329,10 +329,15 @@ def _read_file(
     return ReadList(pub, reading.parties, holdings=reading.holdings, notes=reading.notes)
 
 
+# A parent's LEI is in many records (every subsidiary's, directly and ultimately): its
+# check digits are worked out once.
+_lei_ok = lru_cache(maxsize=1 << 16)(lei_check_digits_ok)
+
+
 def _lei(
     value: str | None, file: str, record: str, field_name: str, problems: Problems
 ) -> str | None:
-    if value is None or not lei_check_digits_ok(value):
+    if value is None or not _lei_ok(value):
         problems.add(
             file,
             f"{value!r} is not an LEI (20 characters, ISO 17442 check digits)",

@@ -14,7 +14,6 @@ the library's plain answer (``tests/api/test_encoding.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from fastapi import Response
 from pydantic import TypeAdapter
@@ -27,24 +26,30 @@ _OWNERS = TypeAdapter(OwnersOut)
 _LINK = TypeAdapter(ChainLink)
 
 StepMemo = dict[int, bytes]
-StepWriter = Callable[[OwnershipData, int], bytes]
+
+
+class StepWriter:
+    """Holdings' steps as ``ChainLink`` JSON, kept by holding number.
+
+    ``memo`` must serve one ownership data only, as long as it lives (the API keeps one
+    beside its copy of the data). Without it, steps are kept for the one answer."""
+
+    def __init__(self, memo: StepMemo | None = None) -> None:
+        self.memo: StepMemo = {} if memo is None else memo
+
+    def steps(self, data: OwnershipData, numbers: set[int]) -> StepMemo:
+        """The memo, holding the JSON of every one of ``numbers`` (those not yet in it
+        written now: the others cost no Python call)."""
+        memo = self.memo
+        # Not ``numbers - memo.keys()``: that goes through the whole memo.
+        for number in [n for n in numbers if n not in memo]:
+            memo[number] = _LINK.dump_json(_LINK.validate_python(data.step(number)))
+        return memo
 
 
 def step_writer(memo: StepMemo | None = None) -> StepWriter:
-    """A ``write_step`` for ``owners``: a holding's step as ``ChainLink`` JSON.
-
-    ``memo`` keeps the JSON by holding number, so it must serve one ownership data
-    only, as long as it lives (the API keeps one beside its copy of the data). Without
-    it, steps are kept for the one answer."""
-    memo = {} if memo is None else memo
-
-    def write(data: OwnershipData, number: int) -> bytes:
-        text = memo.get(number)
-        if text is None:
-            text = memo[number] = _LINK.dump_json(_LINK.validate_python(data.step(number)))
-        return text
-
-    return write
+    """A ``write_step`` for :func:`owners_json` (see :class:`StepWriter`)."""
+    return StepWriter(memo)
 
 
 def owners_json(found: OwnershipStatus, write_step: StepWriter | None = None) -> bytes:
@@ -53,11 +58,10 @@ def owners_json(found: OwnershipStatus, write_step: StepWriter | None = None) ->
     head = _OWNERS.dump_json(
         _OWNERS.validate_python({**found.head, "chains": []}), exclude={"chains"}
     )
-    write = write_step or step_writer()
     paths = found.chains.paths
     # Each holding's step written once (paths share most of theirs), then joined in C.
-    steps = {number: write(found.data, number) for number in set().union(*paths)}
-    step = steps.__getitem__
+    writer = write_step or step_writer()
+    step = writer.steps(found.data, set().union(*paths)).__getitem__
     chains = (
         b"[" + b"],[".join([b",".join(map(step, path)) for path in paths]) + b"]" if paths else b""
     )

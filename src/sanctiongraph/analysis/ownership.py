@@ -1268,37 +1268,37 @@ def chains(
     paths: list[list[int]] = []
     truncated = False
     up = direction == "up"
-    # Iterative depth-first search; ``on_path`` keeps paths simple. A frame is
-    # [entity, its active holdings, next position, whether a step was taken from it];
-    # ``built[i]`` is the path of the first i steps, from the top owner down.
+    # Iterative depth-first search; ``on_path`` keeps paths simple. ``options[i]`` walks
+    # the active holdings of the entity i steps from ``entity``, ``took[i]`` says whether
+    # a step was taken from it; ``built[i]`` is the path of the first i steps, from the
+    # top owner down.
     path: list[int] = []
     built: list[list[int]] = [[]]
     on_path = {entity}
-    stack: list[list[Any]] = [[entity, steps(entity), 0, False]]
-    while stack:
-        frame = stack[-1]
-        options, position = frame[1], frame[2]
-        if position < len(options):
-            frame[2] = position + 1
-            number = options[position]
+    options = [iter(steps(entity))]
+    took = [False]
+    while options:
+        number = next(options[-1], None)
+        if number is not None:
             following = other[number]
             if following in on_path:
                 continue
             if len(path) >= max_depth:
                 truncated = True
                 continue
-            frame[3] = True
+            took[-1] = True
             path.append(number)
             built.append([number, *built[-1]] if up else [*built[-1], number])
             on_path.add(following)
-            stack.append([following, steps(following), 0, False])
+            options.append(iter(steps(following)))
+            took.append(False)
             continue
-        if not frame[3] and path:
+        if not took.pop() and path:
             paths.append(built[-1])
             if len(paths) >= max_paths:
                 truncated = True
                 break
-        stack.pop()
+        options.pop()
         if path:
             on_path.discard(other[path.pop()])
             built.pop()

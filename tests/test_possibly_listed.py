@@ -434,3 +434,70 @@ def test_publications_of_one_list_imported_separately_are_refused(tmp_path):
     for day in (5, 6):
         import_lists("gleif", [gleif], tmp_path / f"gleif{day}", date(2023, 6, day))
     assert not validate_paths([tmp_path / "gleif5", tmp_path / "gleif6"], date(2025, 1, 1)).errors
+
+
+def _fixture_findings_on(rule: str, name: str, day: str) -> list:
+    """The findings of a fixture's world as of ``day`` (not the fixture's own as-of)."""
+    import pyoxigraph as ox
+
+    from fixtures_support import FIXTURES
+    from sanctiongraph.ingest import Source
+    from sanctiongraph.ingest.rdf import parse_rdf
+    from sanctiongraph.validate import validate_sources
+
+    path = FIXTURES / rule / f"{name}.ttl"
+    triples = parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
+    report = validate_sources([Source.from_triples(path.stem, triples)], date.fromisoformat(day))
+    return list(report.findings)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # publications without the listing on 2026-01-31 and 2026-09-15, with it on
+        # 2026-03-01 and 2026-08-31: one day either side of each
+        ("2026-01-31", set()),
+        (
+            "2026-02-01",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        (
+            "2026-02-28",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        ("2026-03-01", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        ("2026-03-02", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        ("2026-08-30", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        ("2026-08-31", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        (
+            "2026-09-01",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        (
+            "2026-09-14",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        ("2026-09-15", set()),
+        ("2026-09-16", set()),
+    ],
+)
+def test_section_311_as_of_classification_of_a_possible_member(day, expected):
+    """Audit gap 1: the as-of classifications ((b)(1) maintaining, (b)(3)(i)(A)) of a
+    subsidiary whose owner's FINCEN_311 listing is possibly in force said nothing; now a
+    warning that says possibly, between which publications, citing the listing."""
+    found = _fixture_findings_on("fincen-311-dprk", "violates-b-1-possibly-listed-subsidiary", day)
+    assert {(f.id, f.shape.rsplit("#", 1)[1]) for f in found} == expected
+    for finding in found:
+        assert finding.severity == ("violation" if "Prohibition" in finding.shape else "warning")
+        entries = [e for e in finding.evidence if e.startswith("FINCEN_311 list, publication of")]
+        assert entries and all(", entry D-1" in e for e in entries)
+        if "Possib" in finding.shape:
+            assert "possibly covers" in finding.message
+            assert (
+                "possibly listed (between the publication of 2026-01-31 without it and the "
+                "publication of 2026-03-01 with it)"
+                in finding.message
+                or "possibly still listed (between the publication of 2026-08-31 with it "
+                "and the publication of 2026-09-15 without it)"
+                in finding.message
+            )

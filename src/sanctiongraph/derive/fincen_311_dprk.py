@@ -998,11 +998,16 @@ def classification_triples(
     basis: str,
     cls: str | None = None,
     population: str | None = None,
+    possibly: bool = False,
 ) -> list[ox.Triple]:
+    """One ``sg:Classification`` of ``membership``'s entity; ``possibly``: also a
+    ``sg:PossibleClassification`` (it rests on a listing possibly in force:
+    :func:`possible_populations`), and the entity is not typed with ``cls``."""
     key = f"{membership.entity} {cls or ''} {population or ''}"
-    node = PROVENANCE.node("classification", key)
+    node = PROVENANCE.node("possible-classification" if possibly else "classification", key)
     entity = ox.NamedNode(membership.entity)
     out = [
+        *([ox.Triple(node, _TYPE, _n(SG.PossibleClassification))] if possibly else []),
         ox.Triple(node, _TYPE, _CLASSIFICATION),
         ox.Triple(node, _CLASSIFIED, entity),
         ox.Triple(node, _BASIS, ox.NamedNode(basis)),
@@ -1010,7 +1015,7 @@ def classification_triples(
         ox.Triple(node, _ROOT, ox.NamedNode(membership.root)),
         *PROVENANCE.triples(node, membership.evidence),
     ]
-    if cls is not None:
+    if cls is not None and not possibly:
         out.append(ox.Triple(node, _ASSIGNED, ox.NamedNode(cls)))
         out.append(ox.Triple(entity, _TYPE, ox.NamedNode(cls)))
     if population is not None:
@@ -1031,13 +1036,19 @@ def derived_triples(world: World, store: GraphStore, as_of: date) -> list[ox.Tri
             triples += classification_triples(world, membership, basis, cls=str(cls))
     date_literal = ox.Literal(as_of.isoformat(), datatype=_n(XSD.date))
     forced = set()
-    for measure, pop, members in populations(world, as_of):
+    certain = populations(world, as_of)
+    for measure, pop, members in certain:
         if measure.iri not in forced:
             triples.append(ox.Triple(ox.NamedNode(measure.iri), _n(SG.inForceOn), date_literal))
             forced.add(measure.iri)
         for membership in members.values():
             triples += classification_triples(
                 world, membership, pop.basis, cls=pop.cls, population=pop.iri
+            )
+    for _measure, pop, members in possible_populations(world, as_of, certain):
+        for membership in members.values():
+            triples += classification_triples(
+                world, membership, pop.basis, cls=pop.cls, population=pop.iri, possibly=True
             )
     triples += dated_membership_triples(world, acts_by_date(store, as_of))
     triples += maintained_periods(world, store, as_of)

@@ -501,3 +501,122 @@ def test_section_311_as_of_classification_of_a_possible_member(day, expected):
                 "and the publication of 2026-09-15 without it)"
                 in finding.message
             )
+
+
+def _findings_of_text(name: str, text: str, day: str) -> list:
+    """The findings of a Turtle world given as text, as of ``day``."""
+    import pyoxigraph as ox
+
+    from sanctiongraph.ingest import Source
+    from sanctiongraph.ingest.rdf import parse_rdf
+    from sanctiongraph.validate import validate_sources
+
+    triples = parse_rdf(text.encode(), ox.RdfFormat.TURTLE, f"{name}.ttl")
+    report = validate_sources([Source.from_triples(name, triples)], date.fromisoformat(day))
+    return list(report.findings)
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "shape"),
+    [
+        # the CAPTA listing of the bank credited: publications without it on 2013-04-01
+        # and 2013-06-15, with it on 2013-05-01 and 2013-05-31
+        ("2013-04-01", "CaptaExceptionShape"),
+        ("2013-04-02", "CaptaPossibleExposureShape"),
+        ("2013-04-30", "CaptaPossibleExposureShape"),
+        ("2013-05-01", "CaptaExposureShape"),
+        ("2013-05-31", "CaptaExposureShape"),
+        ("2013-06-01", "CaptaPossibleExposureShape"),
+        ("2013-06-14", "CaptaPossibleExposureShape"),
+        ("2013-06-15", "CaptaExceptionShape"),
+        ("2013-06-16", "CaptaExceptionShape"),
+    ],
+)
+def test_k6_payment_to_a_possibly_capta_listed_institution(paid_on, shape):
+    """Audit gap 2: a payment out of the funds owed to Iran credited to an account at an
+    institution only possibly on the CAPTA List ((k)(6)) left the significant reduction
+    exception standing (info); now the transaction is possibly exposed and says why."""
+    from fixtures_support import FIXTURES
+
+    path = FIXTURES / "ifsr-561-203" / "violates-sre-k6-possibly-listed.ttl"
+    text = path.read_text(encoding="utf-8").replace(
+        '"2013-04-02"^^xsd:date ; sg:throughAccount', f'"{paid_on}"^^xsd:date ; sg:throughAccount'
+    )
+    (finding,) = _findings_of_text("k6", text, "2013-07-01")
+    assert (finding.id, finding.shape.rsplit("#", 1)[1]) == ("sre-import", shape)
+    if shape == "CaptaPossibleExposureShape":
+        assert finding.severity == "warning"
+        assert (
+            "the significant reduction exception possibly fails ((k)(6)): a payment out of "
+            f"the funds on {paid_on} was credited to an account at an institution that is "
+            "possibly" in finding.message
+        )
+        assert "between the publication of 2013-0" in finding.message
+    if shape == "CaptaExposureShape":
+        assert "31 CFR 561.203(k)(6)" in finding.evidence
+
+
+_VOLUME = "violates-c3-volume-possibly-listed"
+
+
+@pytest.mark.parametrize(
+    ("moved", "expected"),
+    [
+        # as in the fixture: v-first and v-second in the unknown interval before the start
+        (
+            {},
+            {
+                ("v-third", "CaptaVolumeLimitPossiblyExceededShape"),
+                ("v-end-3", "CaptaStrictConditionPossiblyListedShape"),
+                ("v-last", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+        # v-first the day before the unknown interval (the publication without the
+        # listing): v-third is only the second in its 30 days
+        (
+            {"v-first": "2024-01-31"},
+            {
+                ("v-end-3", "CaptaStrictConditionPossiblyListedShape"),
+                ("v-last", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+        # v-end-3 the day before the end: within the listing, certainly over the limit
+        (
+            {"v-end-3": "2024-04-30"},
+            {
+                ("v-third", "CaptaVolumeLimitPossiblyExceededShape"),
+                ("v-end-3", "CaptaStrictConditionShape"),
+                ("v-last", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+        # v-last on the day the unknown interval ends (the publication without it)
+        (
+            {"v-last": "2024-05-15"},
+            {
+                ("v-third", "CaptaVolumeLimitPossiblyExceededShape"),
+                ("v-end-3", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+    ],
+)
+def test_c3_volume_limit_with_a_possible_listing(moved, expected):
+    """Audit gap 2: volume limits were counted within the certain listing only, so a
+    transaction over the limit in an unknown interval, or one over it only with the
+    transactions of the unknown interval, said nothing; now a warning that says
+    possibly and names the interval."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "ifsr-561-203" / f"{_VOLUME}.ttl").read_text(encoding="utf-8")
+    for tx, day in moved.items():
+        text = re.sub(
+            rf'(dct:identifier "{tx}" ; sg:transactionDate )"[0-9-]+"', rf'\g<1>"{day}"', text
+        )
+    found = _findings_of_text("volume", text, "2024-06-30")
+    assert {(f.id, f.shape.rsplit("#", 1)[1]) for f in found} == expected
+    for finding in found:
+        if "Possibl" in finding.shape:
+            assert finding.severity == "warning" and "possibly" in finding.message
+            assert "publications disagree between 2024-0" in finding.message
+            assert "more than the 2 transactions" in finding.message
+        else:
+            assert finding.severity == "violation"

@@ -703,18 +703,26 @@ def _sre_failures(
             failures.append("(k)(7)(ii)")
         failures += [
             f
-            for f in _payment_failures(w, ffi, country, t["credited"], day, as_of)
+            for f in _payment_failures(w, ffi, country, t["credited"], day, as_of, possibly)
             if f not in failures
         ]
     return failures
 
 
 def _payment_failures(
-    w: _World, ffi: str, country: str, account: str, since: date, as_of: date
+    w: _World,
+    ffi: str,
+    country: str,
+    account: str,
+    since: date,
+    as_of: date,
+    possibly: list[tuple[str, str, str]] | None = None,
 ) -> list[str]:
     """(k)(4)-(k)(7): the conditions that payments out of the funds credited to
     ``account`` (from ``since`` to ``as_of``), and out of the special purpose accounts
-    they were moved to, do not show to be met."""
+    they were moved to, do not show to be met. A payment credited to an account at an
+    institution only *possibly* on the CAPTA List on its date ((k)(6)) is added to
+    ``possibly`` as :func:`_sre_failures` says."""
     failures: list[str] = []
 
     def fail(paragraph: str) -> None:
@@ -733,6 +741,17 @@ def _payment_failures(
                 target["where"] == IR or w.listing(target["by"], CAPTA, p["date"]) is not None
             ):
                 fail("(k)(6)")
+            elif (
+                target is not None
+                and possibly is not None
+                and (d := w.possible_listing(target["by"], CAPTA, p["date"]))
+            ):
+                why = (
+                    "the significant reduction exception possibly fails ((k)(6)): a payment "
+                    f"out of the funds on {p['date'].isoformat()} was credited to an account "
+                    f"at an institution that is {_unknown_words(d, p['date'], 'CAPTA')}"
+                )
+                possibly.append(("(k)(6)", why, d["iri"]))
             if (
                 target is not None
                 and ffi in (target["by"], w.parent.get(target["by"]))
@@ -989,28 +1008,38 @@ def wind_down_triples(store: GraphStore) -> list[ox.Triple]:
     ]
 
 
-_VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end WHERE {{
+_VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end ?from
+    ?until WHERE {{
   ?d sg:captaAuthority ?section ; sg:hasCondition ?condition ; sg:startDate ?start ;
      sg:measure <{CODE["measure/strict_conditions"]}> .
   ?section sg:captaConditionDuty ?duty .
   ?condition a sg:VolumeLimitCondition ; sg:limitCount ?count ; sg:limitPeriodDays ?days .
   OPTIONAL {{ ?d sg:endDate ?end }}
+  OPTIONAL {{ ?d sg:possiblyFrom ?from }}
+  OPTIONAL {{ ?d sg:possiblyUntil ?until }}
   {{ ?d sg:designates ?holder }} UNION {{ ?holder sg:branchOf ?head . ?d sg:designates ?head }}
   ?account sg:heldBy ?holder ; sg:accountLocatedIn <{US}> ; rdf:type ?type .
   FILTER (?type IN (sg:CorrespondentAccount, sg:PayableThroughAccount))
   ?tx sg:throughAccount ?account ; sg:transactionDate ?date . }}"""
 
 
-def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]]:
+def volume_limit_breaches(
+    store: GraphStore, as_of: date, possibly: bool = False
+) -> set[tuple[str, str]]:
     """(transaction, condition) for each transaction that is more than a volume-limit
     condition allows through its account: counting the transactions through that account
     dated within the listing and on or before ``as_of``, in date order (then by IRI, as
     the data give no time of day), in the condition's period of days that ends on the
-    transaction's day."""
+    transaction's day. ``possibly``: the listing is taken to be in force on the days it
+    is only possibly in force too (from ``possibly_from`` to ``possibly_until``), the
+    upper reading of publications that disagree."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
         day, start, end = date_value(row["date"]), date_value(row["start"]), date_value(row["end"])
         count, days = decimal_value(row["count"]), decimal_value(row["days"])
+        if possibly and start is not None:
+            start = date_value(row["from"]) or start
+            end = (date_value(row["until"]) or end) if end is not None else None
         if (
             day is None
             or day > as_of
@@ -1041,13 +1070,15 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
 def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, authority_triples(store))
     store.add_triples(DERIVED, wind_down_triples(store))
+    certain = volume_limit_breaches(store, as_of)
     exceeds = ox.NamedNode(str(SG.exceedsVolumeLimit))
+    maybe = ox.NamedNode(str(SG.possiblyExceedsVolumeLimit))
     store.add_triples(
         DERIVED,
         [
-            ox.Triple(ox.NamedNode(tx), exceeds, ox.NamedNode(condition))
-            for tx, condition in sorted(volume_limit_breaches(store, as_of))
-            if ":" in tx and ":" in condition
+            ox.Triple(ox.NamedNode(tx), exceeds if (tx, c) in certain else maybe, ox.NamedNode(c))
+            for tx, c in sorted(certain | volume_limit_breaches(store, as_of, possibly=True))
+            if ":" in tx and ":" in c
         ],
     )
     triples: list[ox.Triple] = []

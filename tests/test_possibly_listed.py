@@ -620,3 +620,68 @@ def test_c3_volume_limit_with_a_possible_listing(moved, expected):
             assert "more than the 2 transactions" in finding.message
         else:
             assert finding.severity == "violation"
+
+
+def _sdn_cited(evidence: tuple[str, ...]) -> set[str]:
+    """The SDN citations in an evidence list, as written."""
+    return {e for e in evidence if e.startswith("OFAC SDN List, publication of")}
+
+
+@pytest.mark.parametrize(
+    ("day", "shape", "published", "after"),
+    [
+        # publications without the listings on 2026-01-31 and 2026-09-15, with them on
+        # 2026-03-01 and 2026-08-31: one day either side of each
+        ("2026-01-31", None, None, False),
+        ("2026-02-01", "PossiblyBlockedActor-510-512", "2026-03-01", True),
+        ("2026-02-28", "PossiblyBlockedActor-510-512", "2026-03-01", True),
+        ("2026-03-01", "NotAuthorized-510-512", "2026-03-01", False),
+        ("2026-03-02", "NotAuthorized-510-512", "2026-03-01", False),
+        ("2026-08-30", "NotAuthorized-510-512", "2026-03-01", False),
+        ("2026-08-31", "NotAuthorized-510-512", "2026-08-31", False),
+        ("2026-09-01", "PossiblyBlockedActor-510-512", "2026-08-31", False),
+        ("2026-09-14", "PossiblyBlockedActor-510-512", "2026-08-31", False),
+        ("2026-09-15", None, None, False),
+        ("2026-09-16", None, None, False),
+    ],
+)
+def test_part_510_findings_cite_the_publication_and_entry(day, shape, published, after):
+    """Audit gap 3: a 510.512 finding that rests on an imported SDN listing (the NGO's
+    own, or its blocked owner's) did not cite it; now it names the publication in force
+    on the as-of date and the entry, as the other rules do (derive/links.py)."""
+    found = _fixture_findings_on("nksr-510", "violates-ngo-imported-listing", day)
+    flagged = [f for f in found if not f.shape.endswith("#Authorized-510-512")]
+    if shape is None:
+        assert flagged == [] and all(not _sdn_cited(f.evidence) for f in found)
+        return
+    entries = {"h-listed": "9001", "h-owned": "9002"}
+    assert {(f.id, f.shape.rsplit("#", 1)[1]) for f in flagged} == {(a, shape) for a in entries}
+    suffix = f" (published after {day}, the as-of date; no earlier publication states it)"
+    for finding in flagged:
+        cited = f"OFAC SDN List, publication of {published}, entry {entries[finding.id]}"
+        assert _sdn_cited(finding.evidence) == {cited + (suffix if after else "")}
+
+
+def test_part_510_311_blocking_finding_cites_the_listing_it_rests_on():
+    """Audit gap 3, 510.311 blocking: an account of an entity the Government of North
+    Korea's listed company owns (blocked by 510.201(a)(1) as 510.311(b) reads it, and
+    cited so) names the imported listing of that company by publication and entry.
+    Already so before this change (shapes/ofac-50pct/blocked-parties.ttl)."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "nksr-510" / "conforms-ngo-imported-listing.ttl").read_text(encoding="utf-8")
+    text += """
+ent:kp-gov a sg:Government ; dct:identifier "kp-gov" ; sg:jurisdiction cty:KP .
+hold:gov-owner a sg:Ownership ; sg:owner ent:kp-gov ; sg:owned ent:sdn-owner ; sg:percent "100"^^xsd:decimal .
+ent:kp-jv a sg:Company ; dct:identifier "kp-jv" ; sg:jurisdiction cty:CN .
+hold:jv a sg:Ownership ; sg:owner ent:sdn-owner ; sg:owned ent:kp-jv ; sg:percent "60"^^xsd:decimal .
+ent:us-bank a sg:Bank ; dct:identifier "us-bank" ; sg:jurisdiction cty:US .
+<https://w3id.org/sanctiongraph/id/account/jv-acc> a sg:DepositAccount ; dct:identifier "jv-acc" ;
+    sg:maintainedBy ent:us-bank ; sg:heldBy ent:kp-jv ; sg:openedOn "2020-01-02"^^xsd:date .
+"""
+    found = [f for f in _findings_of_text("kp", text, "2026-03-01") if f.id == "jv-acc"]
+    (finding,) = found
+    assert finding.shape.endswith("#AccountForBlockedEntityShape")
+    assert finding.citation == "31 CFR 510.201(a)(1)"
+    assert "510.311(b)" in finding.message
+    assert _sdn_cited(finding.evidence) == {"OFAC SDN List, publication of 2026-03-01, entry 9002"}

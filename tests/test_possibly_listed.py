@@ -516,22 +516,23 @@ def _findings_of_text(name: str, text: str, day: str) -> list:
     return list(report.findings)
 
 
-@pytest.mark.parametrize(
-    ("paid_on", "shape"),
-    [
-        # the CAPTA listing of the bank credited: publications without it on 2013-04-01
-        # and 2013-06-15, with it on 2013-05-01 and 2013-05-31
-        ("2013-04-01", "CaptaExceptionShape"),
-        ("2013-04-02", "CaptaPossibleExposureShape"),
-        ("2013-04-30", "CaptaPossibleExposureShape"),
-        ("2013-05-01", "CaptaExposureShape"),
-        ("2013-05-31", "CaptaExposureShape"),
-        ("2013-06-01", "CaptaPossibleExposureShape"),
-        ("2013-06-14", "CaptaPossibleExposureShape"),
-        ("2013-06-15", "CaptaExceptionShape"),
-        ("2013-06-16", "CaptaExceptionShape"),
-    ],
-)
+# The 2013 listings of the (k) fixtures (CAPTA for (k)(6), SDN for (k)(3) and (k)(7)):
+# publications without them on 2013-04-01 and 2013-06-15, with them on 2013-05-01 and
+# 2013-05-31. The day of the act, one day either side of each, and what it gives.
+_SRE_DAYS = [
+    ("2013-04-01", "CaptaExceptionShape"),
+    ("2013-04-02", "CaptaPossibleExposureShape"),
+    ("2013-04-30", "CaptaPossibleExposureShape"),
+    ("2013-05-01", "CaptaExposureShape"),
+    ("2013-05-31", "CaptaExposureShape"),
+    ("2013-06-01", "CaptaPossibleExposureShape"),
+    ("2013-06-14", "CaptaPossibleExposureShape"),
+    ("2013-06-15", "CaptaExceptionShape"),
+    ("2013-06-16", "CaptaExceptionShape"),
+]
+
+
+@pytest.mark.parametrize(("paid_on", "shape"), _SRE_DAYS)
 def test_k6_payment_to_a_possibly_capta_listed_institution(paid_on, shape):
     """Audit gap 2: a payment out of the funds owed to Iran credited to an account at an
     institution only possibly on the CAPTA List ((k)(6)) left the significant reduction
@@ -685,3 +686,40 @@ ent:us-bank a sg:Bank ; dct:identifier "us-bank" ; sg:jurisdiction cty:US .
     assert finding.citation == "31 CFR 510.201(a)(1)"
     assert "510.311(b)" in finding.message
     assert _sdn_cited(finding.evidence) == {"OFAC SDN List, publication of 2026-03-01, entry 9002"}
+
+
+@pytest.mark.parametrize(("day", "shape"), _SRE_DAYS)
+def test_k3_k7_account_of_a_possibly_designated_iranian_bank(day, shape):
+    """Audit gap 2: (k)(3) and (k)(7) ask for an Iranian financial institution that is
+    not a designated one (561.324); one only possibly designated (an SDN listing in an
+    unknown interval) counted as not designated, so the exception held. Now, on the day
+    of the import ((k)(3)) or of the move to the special purpose account ((k)(7)), the
+    exception possibly fails and says why."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "ifsr-561-203" / "violates-sre-k3-k7-possibly-listed.ttl").read_text(
+        encoding="utf-8"
+    )
+    for tx in ("sre-import", "k7-move"):
+        text = re.sub(
+            rf'(dct:identifier "{tx}" ; sg:transactionDate )"[0-9-]+"', rf'\g<1>"{day}"', text
+        )
+    found = {f.id: f for f in _findings_of_text("k3", text, "2013-07-01")}
+    assert {i: f.shape.rsplit("#", 1)[1] for i, f in found.items()} == {
+        "sre-import": shape,
+        "sre-import-cbi": shape,
+    }
+    if shape == "CaptaPossibleExposureShape":
+        for tx, paragraph, who in (
+            ("sre-import", "(k)(3)", "the holder of the account credited"),
+            ("sre-import-cbi", "(k)(7)", "the holder of the special purpose account"),
+        ):
+            message = found[tx].message
+            assert f"the significant reduction exception possibly fails ({paragraph}): {who}" in (
+                message
+            )
+            assert "possibly a designated Iranian financial institution" in message
+            assert "(between the publication of 2013-0" in message
+    if shape == "CaptaExposureShape":
+        assert "31 CFR 561.203(k)(3)" in found["sre-import"].evidence
+        assert "31 CFR 561.203(k)(7)" in found["sre-import-cbi"].evidence

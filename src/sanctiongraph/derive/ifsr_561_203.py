@@ -318,18 +318,39 @@ class _World:
                 return d
         return None
 
-    def possibly_designated_iranian_fi(self, entity: str, day: date) -> tuple[Record, str] | None:
+    def possibly_designated_iranian_fi(
+        self, entity: str, day: date, who: str = "the Iranian party"
+    ) -> tuple[Record, str] | None:
         """A listing of :meth:`_dif_listings` only *possibly* in force on ``day``
-        (publications that disagree), with why in words; None when one is in force."""
+        (publications that disagree), with why in words (``who`` names the entity);
+        None when one is in force."""
         if self.designated_iranian_fi(entity, day) is not None:
             return None
         for d in self._dif_listings(entity):
             if _possibly_in_force(d, day):
                 return d, (
-                    f"the Iranian party is {_unknown_words(d, day, 'SDN')}, so possibly a "
+                    f"{who} is {_unknown_words(d, day, 'SDN')}, so possibly a "
                     "designated Iranian financial institution (31 CFR 561.324)"
                 )
         return None
+
+    def possibly_not_non_designated(
+        self,
+        holder: str,
+        day: date,
+        paragraph: str,
+        who: str,
+        possibly: list[tuple[str, str, str]] | None,
+    ) -> None:
+        """(k)(3), (k)(7), (k)(7)(ii): an account held by an Iranian financial institution
+        that is not a designated one meets the condition; one only *possibly* designated
+        on ``day`` (not the Central Bank of Iran) makes it possibly fail: added to
+        ``possibly`` as :func:`_sre_failures` says."""
+        if possibly is None or self.is_central_bank_of_iran(holder):
+            return
+        if (found := self.possibly_designated_iranian_fi(holder, day, who)) is not None:
+            why = f"the significant reduction exception possibly fails ({paragraph}): {found[1]}"
+            possibly.append((paragraph, why, found[0]["iri"]))
 
     def possible_listing(self, entity: str, list_iri: str, day: date) -> Record | None:
         """A designation of ``entity`` (or its head office) on ``list_iri`` only
@@ -663,8 +684,10 @@ def _sre_failures(
     possibly: list[tuple[str, str, str]] | None = None,
 ) -> list[str]:
     """The (i)-(k) requirements the data do not show to be met (empty: exception holds).
-    Those that fail only *possibly* (a CAPTA listing possibly in force: (j)(4)) are
-    added to ``possibly`` as (paragraph, why in words, designation) instead."""
+    Those that fail only *possibly* (a CAPTA listing possibly in force: (j)(4), (k)(6);
+    an SDN listing possibly in force making a holder possibly a designated Iranian
+    financial institution: (k)(3), (k)(7), (k)(7)(ii)) are added to ``possibly`` as
+    (paragraph, why in words, designation) instead."""
     failures = []
     origin, dest, day = t["origin"], t["dest"], t["date"]
     if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
@@ -689,6 +712,10 @@ def _sre_failures(
         iranian_party = holder in iranian - {ffi} and w.primary_country(holder) == IR
         if not (w.is_central_bank_of_iran(holder) or iranian_party or non_designated_iranian_fi):
             failures.append("(k)(3)")
+        elif not iranian_party:
+            w.possibly_not_non_designated(
+                holder, day, "(k)(3)", "the holder of the account credited", possibly
+            )
         if w.listing(account["by"], CAPTA, day) is not None:
             failures.append("(j)(4)")
         elif possibly is not None and (d := w.possible_listing(account["by"], CAPTA, day)):
@@ -697,10 +724,13 @@ def _sre_failures(
                 f"institution keeping the account credited is {_unknown_words(d, day, 'CAPTA')}"
             )
             possibly.append(("(j)(4)", why, d["iri"]))
-        if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
-            w.is_central_bank_of_iran(holder) or non_designated_iranian_fi
-        ):
-            failures.append("(k)(7)(ii)")
+        if w.is_a(t["credited"], SG.SpecialPurposeAccount):
+            if not (w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
+                failures.append("(k)(7)(ii)")
+            else:
+                w.possibly_not_non_designated(
+                    holder, day, "(k)(7)(ii)", "the holder of the special purpose account", possibly
+                )
         failures += [
             f
             for f in _payment_failures(w, ffi, country, t["credited"], day, as_of, possibly)
@@ -721,8 +751,9 @@ def _payment_failures(
     """(k)(4)-(k)(7): the conditions that payments out of the funds credited to
     ``account`` (from ``since`` to ``as_of``), and out of the special purpose accounts
     they were moved to, do not show to be met. A payment credited to an account at an
-    institution only *possibly* on the CAPTA List on its date ((k)(6)) is added to
-    ``possibly`` as :func:`_sre_failures` says."""
+    institution only *possibly* on the CAPTA List on its date ((k)(6)), or moved to a
+    special purpose account of an Iranian financial institution only possibly designated
+    then ((k)(7)), is added to ``possibly`` as :func:`_sre_failures` says."""
     failures: list[str] = []
 
     def fail(paragraph: str) -> None:
@@ -771,9 +802,17 @@ def _payment_failures(
                     )
                 ):
                     fail("(k)(7)")
-                elif p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply to it in full
-                    seen.add(p["credited"])
-                    queue.append(p["credited"])
+                else:
+                    w.possibly_not_non_designated(
+                        holder,
+                        p["date"],
+                        "(k)(7)",
+                        "the holder of the special purpose account the funds were moved to",
+                        possibly,
+                    )
+                    if p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply in full
+                        seen.add(p["credited"])
+                        queue.append(p["credited"])
                 continue
             if not (p["origin"] == country and p["dest"] == IR):
                 fail("(k)(4)")

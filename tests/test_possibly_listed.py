@@ -723,3 +723,24 @@ def test_k3_k7_account_of_a_possibly_designated_iranian_bank(day, shape):
     if shape == "CaptaExposureShape":
         assert "31 CFR 561.203(k)(3)" in found["sre-import"].evidence
         assert "31 CFR 561.203(k)(7)" in found["sre-import-cbi"].evidence
+
+
+def test_section_311_past_maintaining_of_a_possible_member():
+    """A past maintaining over an unknown interval of the listing said nothing; now a
+    warning that says possibly and between which publications (the one day each
+    account was open then: the first unknown day, the last one)."""
+    found = {
+        f.id: f
+        for f in _fixture_findings("fincen-311-dprk", "violates-b-1-possibly-listed-past")
+        if f.shape.endswith("#PossiblyListedAccountShape")
+    }
+    assert set(found) == {"a-before", "a-after"}
+    before, after = found["a-before"].message, found["a-after"].message
+    assert "from 2026-02-01 until 2026-02-02 (that day excluded)" in before
+    assert "possibly listed (between the publication of 2026-01-31 without it" in before
+    assert "from 2026-09-14 until 2026-09-15 (that day excluded)" in after
+    assert "possibly still listed (between the publication of 2026-08-31 with it" in after
+    for finding in found.values():
+        assert finding.severity == "warning" and "possibly covered then" in finding.message
+        assert any(e.startswith("FINCEN_311 list, publication of") for e in finding.evidence)
+    assert not _fixture_findings("fincen-311-dprk", "conforms-b-1-possibly-listed-past")

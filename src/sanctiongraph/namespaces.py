@@ -364,6 +364,7 @@ class SG(DefinedNamespace):
     PossibleDatedMembership: URIRef
     PossibleClassification: URIRef
     MaintainedPeriod: URIRef
+    PossibleMaintainedPeriod: URIRef
     periodAccount: URIRef
     periodPopulation: URIRef
     periodFrom: URIRef

@@ -71,6 +71,20 @@ EXPECTED = {
         ("j4-end", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
         ("j4-until", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
     },
+    "sre-k3-k7-possibly-listed": {
+        (t, "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape")
+        for t in ("sre-import", "sre-import-cbi")
+    },
+    "sre-k6-possibly-listed": {
+        ("sre-import", "warning", "31 CFR 561.203(d)(2)", "CaptaPossibleExposureShape"),
+    },
+    "c3-volume-possibly-listed": {
+        ("v-third", "warning", "31 CFR 561.203(c)(3)", "CaptaVolumeLimitPossiblyExceededShape"),
+        *(
+            (t, "warning", "31 CFR 561.203(c)(3)", "CaptaStrictConditionPossiblyListedShape")
+            for t in ("v-end-3", "v-last")
+        ),
+    },
     "exposure-possibly-listed": {
         (t, "warning", "31 CFR 561.203(d)(1)", "CaptaPossibleExposureShape")
         for t in ("first", "before-start", "end", "last")

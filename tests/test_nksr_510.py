@@ -151,6 +151,9 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     # possibly blocked (a listing in an unknown interval): authorised, with a warning
     "h-ngo-today": ("ngo-possibly-blocked", A, "510.512", ()),
     "h-ngo-tomorrow": ("ngo-possibly-blocked", A, "510.512", ()),
+    # an imported listing (its own, or its 60 % owner's): the finding cites the entry
+    "h-listed": ("ngo-imported-listing", N, "510.512", ("not-blocked",)),
+    "h-owned": ("ngo-imported-listing", N, "510.512", ("not-blocked",)),
     # the modelled version starts on 2024-02-16
     "h-before": ("modeled-version", OUT, None, ()),
     "h-on-the-day": ("modeled-version", A, "510.512", ()),

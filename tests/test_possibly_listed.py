@@ -434,3 +434,313 @@ def test_publications_of_one_list_imported_separately_are_refused(tmp_path):
     for day in (5, 6):
         import_lists("gleif", [gleif], tmp_path / f"gleif{day}", date(2023, 6, day))
     assert not validate_paths([tmp_path / "gleif5", tmp_path / "gleif6"], date(2025, 1, 1)).errors
+
+
+def _fixture_findings_on(rule: str, name: str, day: str) -> list:
+    """The findings of a fixture's world as of ``day`` (not the fixture's own as-of)."""
+    import pyoxigraph as ox
+
+    from fixtures_support import FIXTURES
+    from sanctiongraph.ingest import Source
+    from sanctiongraph.ingest.rdf import parse_rdf
+    from sanctiongraph.validate import validate_sources
+
+    path = FIXTURES / rule / f"{name}.ttl"
+    triples = parse_rdf(path.read_bytes(), ox.RdfFormat.TURTLE, path.name)
+    report = validate_sources([Source.from_triples(path.stem, triples)], date.fromisoformat(day))
+    return list(report.findings)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # publications without the listing on 2026-01-31 and 2026-09-15, with it on
+        # 2026-03-01 and 2026-08-31: one day either side of each
+        ("2026-01-31", set()),
+        (
+            "2026-02-01",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        (
+            "2026-02-28",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        ("2026-03-01", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        ("2026-03-02", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        ("2026-08-30", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        ("2026-08-31", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
+        (
+            "2026-09-01",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        (
+            "2026-09-14",
+            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
+        ),
+        ("2026-09-15", set()),
+        ("2026-09-16", set()),
+    ],
+)
+def test_section_311_as_of_classification_of_a_possible_member(day, expected):
+    """Audit gap 1: the as-of classifications ((b)(1) maintaining, (b)(3)(i)(A)) of a
+    subsidiary whose owner's FINCEN_311 listing is possibly in force said nothing; now a
+    warning that says possibly, between which publications, citing the listing."""
+    found = _fixture_findings_on("fincen-311-dprk", "violates-b-1-possibly-listed-subsidiary", day)
+    assert {(f.id, f.shape.rsplit("#", 1)[1]) for f in found} == expected
+    for finding in found:
+        assert finding.severity == ("violation" if "Prohibition" in finding.shape else "warning")
+        entries = [e for e in finding.evidence if e.startswith("FINCEN_311 list, publication of")]
+        assert entries and all(", entry D-1" in e for e in entries)
+        if "Possib" in finding.shape:
+            assert "possibly covers" in finding.message
+            assert (
+                "possibly listed (between the publication of 2026-01-31 without it and the "
+                "publication of 2026-03-01 with it)"
+                in finding.message
+                or "possibly still listed (between the publication of 2026-08-31 with it "
+                "and the publication of 2026-09-15 without it)"
+                in finding.message
+            )
+
+
+def _findings_of_text(name: str, text: str, day: str) -> list:
+    """The findings of a Turtle world given as text, as of ``day``."""
+    import pyoxigraph as ox
+
+    from sanctiongraph.ingest import Source
+    from sanctiongraph.ingest.rdf import parse_rdf
+    from sanctiongraph.validate import validate_sources
+
+    triples = parse_rdf(text.encode(), ox.RdfFormat.TURTLE, f"{name}.ttl")
+    report = validate_sources([Source.from_triples(name, triples)], date.fromisoformat(day))
+    return list(report.findings)
+
+
+# The 2013 listings of the (k) fixtures (CAPTA for (k)(6), SDN for (k)(3) and (k)(7)):
+# publications without them on 2013-04-01 and 2013-06-15, with them on 2013-05-01 and
+# 2013-05-31. The day of the act, one day either side of each, and what it gives.
+_SRE_DAYS = [
+    ("2013-04-01", "CaptaExceptionShape"),
+    ("2013-04-02", "CaptaPossibleExposureShape"),
+    ("2013-04-30", "CaptaPossibleExposureShape"),
+    ("2013-05-01", "CaptaExposureShape"),
+    ("2013-05-31", "CaptaExposureShape"),
+    ("2013-06-01", "CaptaPossibleExposureShape"),
+    ("2013-06-14", "CaptaPossibleExposureShape"),
+    ("2013-06-15", "CaptaExceptionShape"),
+    ("2013-06-16", "CaptaExceptionShape"),
+]
+
+
+@pytest.mark.parametrize(("paid_on", "shape"), _SRE_DAYS)
+def test_k6_payment_to_a_possibly_capta_listed_institution(paid_on, shape):
+    """Audit gap 2: a payment out of the funds owed to Iran credited to an account at an
+    institution only possibly on the CAPTA List ((k)(6)) left the significant reduction
+    exception standing (info); now the transaction is possibly exposed and says why."""
+    from fixtures_support import FIXTURES
+
+    path = FIXTURES / "ifsr-561-203" / "violates-sre-k6-possibly-listed.ttl"
+    text = path.read_text(encoding="utf-8").replace(
+        '"2013-04-02"^^xsd:date ; sg:throughAccount', f'"{paid_on}"^^xsd:date ; sg:throughAccount'
+    )
+    (finding,) = _findings_of_text("k6", text, "2013-07-01")
+    assert (finding.id, finding.shape.rsplit("#", 1)[1]) == ("sre-import", shape)
+    if shape == "CaptaPossibleExposureShape":
+        assert finding.severity == "warning"
+        assert (
+            "the significant reduction exception possibly fails ((k)(6)): a payment out of "
+            f"the funds on {paid_on} was credited to an account at an institution that is "
+            "possibly" in finding.message
+        )
+        assert "between the publication of 2013-0" in finding.message
+    if shape == "CaptaExposureShape":
+        assert "31 CFR 561.203(k)(6)" in finding.evidence
+
+
+_VOLUME = "violates-c3-volume-possibly-listed"
+
+
+@pytest.mark.parametrize(
+    ("moved", "expected"),
+    [
+        # as in the fixture: v-first and v-second in the unknown interval before the start
+        (
+            {},
+            {
+                ("v-third", "CaptaVolumeLimitPossiblyExceededShape"),
+                ("v-end-3", "CaptaStrictConditionPossiblyListedShape"),
+                ("v-last", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+        # v-first the day before the unknown interval (the publication without the
+        # listing): v-third is only the second in its 30 days
+        (
+            {"v-first": "2024-01-31"},
+            {
+                ("v-end-3", "CaptaStrictConditionPossiblyListedShape"),
+                ("v-last", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+        # v-end-3 the day before the end: within the listing, certainly over the limit
+        (
+            {"v-end-3": "2024-04-30"},
+            {
+                ("v-third", "CaptaVolumeLimitPossiblyExceededShape"),
+                ("v-end-3", "CaptaStrictConditionShape"),
+                ("v-last", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+        # v-last on the day the unknown interval ends (the publication without it)
+        (
+            {"v-last": "2024-05-15"},
+            {
+                ("v-third", "CaptaVolumeLimitPossiblyExceededShape"),
+                ("v-end-3", "CaptaStrictConditionPossiblyListedShape"),
+            },
+        ),
+    ],
+)
+def test_c3_volume_limit_with_a_possible_listing(moved, expected):
+    """Audit gap 2: volume limits were counted within the certain listing only, so a
+    transaction over the limit in an unknown interval, or one over it only with the
+    transactions of the unknown interval, said nothing; now a warning that says
+    possibly and names the interval."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "ifsr-561-203" / f"{_VOLUME}.ttl").read_text(encoding="utf-8")
+    for tx, day in moved.items():
+        text = re.sub(
+            rf'(dct:identifier "{tx}" ; sg:transactionDate )"[0-9-]+"', rf'\g<1>"{day}"', text
+        )
+    found = _findings_of_text("volume", text, "2024-06-30")
+    assert {(f.id, f.shape.rsplit("#", 1)[1]) for f in found} == expected
+    for finding in found:
+        if "Possibl" in finding.shape:
+            assert finding.severity == "warning" and "possibly" in finding.message
+            assert "publications disagree between 2024-0" in finding.message
+            assert "more than the 2 transactions" in finding.message
+        else:
+            assert finding.severity == "violation"
+
+
+def _sdn_cited(evidence: tuple[str, ...]) -> set[str]:
+    """The SDN citations in an evidence list, as written."""
+    return {e for e in evidence if e.startswith("OFAC SDN List, publication of")}
+
+
+@pytest.mark.parametrize(
+    ("day", "shape", "published", "after"),
+    [
+        # publications without the listings on 2026-01-31 and 2026-09-15, with them on
+        # 2026-03-01 and 2026-08-31: one day either side of each
+        ("2026-01-31", None, None, False),
+        ("2026-02-01", "PossiblyBlockedActor-510-512", "2026-03-01", True),
+        ("2026-02-28", "PossiblyBlockedActor-510-512", "2026-03-01", True),
+        ("2026-03-01", "NotAuthorized-510-512", "2026-03-01", False),
+        ("2026-03-02", "NotAuthorized-510-512", "2026-03-01", False),
+        ("2026-08-30", "NotAuthorized-510-512", "2026-03-01", False),
+        ("2026-08-31", "NotAuthorized-510-512", "2026-08-31", False),
+        ("2026-09-01", "PossiblyBlockedActor-510-512", "2026-08-31", False),
+        ("2026-09-14", "PossiblyBlockedActor-510-512", "2026-08-31", False),
+        ("2026-09-15", None, None, False),
+        ("2026-09-16", None, None, False),
+    ],
+)
+def test_part_510_findings_cite_the_publication_and_entry(day, shape, published, after):
+    """Audit gap 3: a 510.512 finding that rests on an imported SDN listing (the NGO's
+    own, or its blocked owner's) did not cite it; now it names the publication in force
+    on the as-of date and the entry, as the other rules do (derive/links.py)."""
+    found = _fixture_findings_on("nksr-510", "violates-ngo-imported-listing", day)
+    flagged = [f for f in found if not f.shape.endswith("#Authorized-510-512")]
+    if shape is None:
+        assert flagged == [] and all(not _sdn_cited(f.evidence) for f in found)
+        return
+    entries = {"h-listed": "9001", "h-owned": "9002"}
+    assert {(f.id, f.shape.rsplit("#", 1)[1]) for f in flagged} == {(a, shape) for a in entries}
+    suffix = f" (published after {day}, the as-of date; no earlier publication states it)"
+    for finding in flagged:
+        cited = f"OFAC SDN List, publication of {published}, entry {entries[finding.id]}"
+        assert _sdn_cited(finding.evidence) == {cited + (suffix if after else "")}
+
+
+def test_part_510_311_blocking_finding_cites_the_listing_it_rests_on():
+    """Audit gap 3, 510.311 blocking: an account of an entity the Government of North
+    Korea's listed company owns (blocked by 510.201(a)(1) as 510.311(b) reads it, and
+    cited so) names the imported listing of that company by publication and entry.
+    Already so before this change (shapes/ofac-50pct/blocked-parties.ttl)."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "nksr-510" / "conforms-ngo-imported-listing.ttl").read_text(encoding="utf-8")
+    text += """
+ent:kp-gov a sg:Government ; dct:identifier "kp-gov" ; sg:jurisdiction cty:KP .
+hold:gov-owner a sg:Ownership ; sg:owner ent:kp-gov ; sg:owned ent:sdn-owner ; sg:percent "100"^^xsd:decimal .
+ent:kp-jv a sg:Company ; dct:identifier "kp-jv" ; sg:jurisdiction cty:CN .
+hold:jv a sg:Ownership ; sg:owner ent:sdn-owner ; sg:owned ent:kp-jv ; sg:percent "60"^^xsd:decimal .
+ent:us-bank a sg:Bank ; dct:identifier "us-bank" ; sg:jurisdiction cty:US .
+<https://w3id.org/sanctiongraph/id/account/jv-acc> a sg:DepositAccount ; dct:identifier "jv-acc" ;
+    sg:maintainedBy ent:us-bank ; sg:heldBy ent:kp-jv ; sg:openedOn "2020-01-02"^^xsd:date .
+"""
+    found = [f for f in _findings_of_text("kp", text, "2026-03-01") if f.id == "jv-acc"]
+    (finding,) = found
+    assert finding.shape.endswith("#AccountForBlockedEntityShape")
+    assert finding.citation == "31 CFR 510.201(a)(1)"
+    assert "510.311(b)" in finding.message
+    assert _sdn_cited(finding.evidence) == {"OFAC SDN List, publication of 2026-03-01, entry 9002"}
+
+
+@pytest.mark.parametrize(("day", "shape"), _SRE_DAYS)
+def test_k3_k7_account_of_a_possibly_designated_iranian_bank(day, shape):
+    """Audit gap 2: (k)(3) and (k)(7) ask for an Iranian financial institution that is
+    not a designated one (561.324); one only possibly designated (an SDN listing in an
+    unknown interval) counted as not designated, so the exception held. Now, on the day
+    of the import ((k)(3)) or of the move to the special purpose account ((k)(7)), the
+    exception possibly fails and says why."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "ifsr-561-203" / "violates-sre-k3-k7-possibly-listed.ttl").read_text(
+        encoding="utf-8"
+    )
+    for tx in ("sre-import", "k7-move"):
+        text = re.sub(
+            rf'(dct:identifier "{tx}" ; sg:transactionDate )"[0-9-]+"', rf'\g<1>"{day}"', text
+        )
+    found = {f.id: f for f in _findings_of_text("k3", text, "2013-07-01")}
+    assert {i: f.shape.rsplit("#", 1)[1] for i, f in found.items()} == {
+        "sre-import": shape,
+        "sre-import-cbi": shape,
+    }
+    if shape == "CaptaPossibleExposureShape":
+        for tx, paragraph, who in (
+            ("sre-import", "(k)(3)", "the holder of the account credited"),
+            ("sre-import-cbi", "(k)(7)", "the holder of the special purpose account"),
+        ):
+            message = found[tx].message
+            assert f"the significant reduction exception possibly fails ({paragraph}): {who}" in (
+                message
+            )
+            assert "possibly a designated Iranian financial institution" in message
+            assert "(between the publication of 2013-0" in message
+    if shape == "CaptaExposureShape":
+        assert "31 CFR 561.203(k)(3)" in found["sre-import"].evidence
+        assert "31 CFR 561.203(k)(7)" in found["sre-import-cbi"].evidence
+
+
+def test_section_311_past_maintaining_of_a_possible_member():
+    """A past maintaining over an unknown interval of the listing said nothing; now a
+    warning that says possibly and between which publications (the one day each
+    account was open then: the first unknown day, the last one)."""
+    found = {
+        f.id: f
+        for f in _fixture_findings("fincen-311-dprk", "violates-b-1-possibly-listed-past")
+        if f.shape.endswith("#PossiblyListedAccountShape")
+    }
+    assert set(found) == {"a-before", "a-after"}
+    before, after = found["a-before"].message, found["a-after"].message
+    assert "from 2026-02-01 until 2026-02-02 (that day excluded)" in before
+    assert "possibly listed (between the publication of 2026-01-31 without it" in before
+    assert "from 2026-09-14 until 2026-09-15 (that day excluded)" in after
+    assert "possibly still listed (between the publication of 2026-08-31 with it" in after
+    for finding in found.values():
+        assert finding.severity == "warning" and "possibly covered then" in finding.message
+        assert any(e.startswith("FINCEN_311 list, publication of") for e in finding.evidence)
+    assert not _fixture_findings("fincen-311-dprk", "conforms-b-1-possibly-listed-past")

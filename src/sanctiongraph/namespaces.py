@@ -156,6 +156,7 @@ class SG(DefinedNamespace):
     limitCount: URIRef
     limitPeriodDays: URIRef
     exceedsVolumeLimit: URIRef
+    possiblyExceedsVolumeLimit: URIRef
     PreApprovalCondition: URIRef
     NoForeignExchangeCondition: URIRef
     Determination: URIRef
@@ -361,7 +362,9 @@ class SG(DefinedNamespace):
     evidencePath: URIRef
     DatedMembership: URIRef
     PossibleDatedMembership: URIRef
+    PossibleClassification: URIRef
     MaintainedPeriod: URIRef
+    PossibleMaintainedPeriod: URIRef
     periodAccount: URIRef
     periodPopulation: URIRef
     periodFrom: URIRef

@@ -928,7 +928,9 @@ def maintained_periods(world: World, store: GraphStore, as_of: date) -> list[ox.
     States, closed on or before ``as_of``, was open while its holder belonged to a
     population of a measure in force (1010.659(b)(1) "maintain"): the overlap of the
     account's life, the measure's period and the membership, judged stretch by stretch
-    between the days on which a fact the populations read starts or ends."""
+    between the days on which a fact the populations read starts or ends. A stretch in
+    which the holder belonged to it only possibly (:func:`possible_populations`) is
+    also a ``sg:PossibleMaintainedPeriod``."""
     accounts: dict[tuple[str, str], tuple[date | None, date]] = {}
     for row in select_values(store, _CLOSED_ACCOUNTS):
         closed, opened = date_value(row["closed"]), date_value(row["opened"])
@@ -938,28 +940,32 @@ def maintained_periods(world: World, store: GraphStore, as_of: date) -> list[ox.
         if key not in accounts or closed < accounts[key][1]:
             accounts[key] = (opened, closed)
     found_on: dict[date, list[tuple[Measure, Population, dict[str, Membership]]]] = {}
+    maybe_on: dict[date, list[tuple[Measure, Population, dict[str, Membership]]]] = {}
     triples: list[ox.Triple] = []
     for (account, holder), (opened, closed) in sorted(accounts.items()):
         day = opened
         if day is None:
             points = change_points(world)
             day = points[0] if points else closed
-        runs: dict[str, list[Any]] = {}  # population -> [from, until, membership, pop]
+        # (population, possibly) -> [from, until, membership, pop, possibly]
+        runs: dict[tuple[str, bool], list[Any]] = {}
         while day < closed:
             if day not in found_on:
                 found_on[day] = populations(world, day)
+                maybe_on[day] = possible_populations(world, day, found_on[day])
             later = [p for p in change_points(world) if p > day]
             until = min([closed] + later)
-            for _measure, pop, members in found_on[day]:
-                if holder not in members:
-                    continue
-                run = runs.get(pop.iri)
-                if run is not None and run[1] == day:
-                    run[1] = until
-                else:
-                    if run is not None:
-                        triples += _maintained_period(account, *run)
-                    runs[pop.iri] = [day, until, members[holder], pop]
+            for possibly, groups in ((False, found_on[day]), (True, maybe_on[day])):
+                for _measure, pop, members in groups:
+                    if holder not in members:
+                        continue
+                    run = runs.get((pop.iri, possibly))
+                    if run is not None and run[1] == day:
+                        run[1] = until
+                    else:
+                        if run is not None:
+                            triples += _maintained_period(account, *run)
+                        runs[(pop.iri, possibly)] = [day, until, members[holder], pop, possibly]
             day = until
         for run in runs.values():
             triples += _maintained_period(account, *run)
@@ -967,11 +973,18 @@ def maintained_periods(world: World, store: GraphStore, as_of: date) -> list[ox.
 
 
 def _maintained_period(
-    account: str, start: date, until: date, membership: Membership, pop: Population
+    account: str,
+    start: date,
+    until: date,
+    membership: Membership,
+    pop: Population,
+    possibly: bool = False,
 ) -> list[ox.Triple]:
-    node = PROVENANCE.node("maintained-period", f"{account} {pop.iri} {start.isoformat()}")
+    kind = "possible-maintained-period" if possibly else "maintained-period"
+    node = PROVENANCE.node(kind, f"{account} {pop.iri} {start.isoformat()}")
     xsd_date = _n(XSD.date)
     return [
+        *([ox.Triple(node, _TYPE, _n(SG.PossibleMaintainedPeriod))] if possibly else []),
         ox.Triple(node, _TYPE, _n(SG.MaintainedPeriod)),
         ox.Triple(node, _n(SG.periodAccount), ox.NamedNode(account)),
         ox.Triple(node, _n(SG.periodPopulation), ox.NamedNode(pop.iri)),
@@ -998,11 +1011,16 @@ def classification_triples(
     basis: str,
     cls: str | None = None,
     population: str | None = None,
+    possibly: bool = False,
 ) -> list[ox.Triple]:
+    """One ``sg:Classification`` of ``membership``'s entity; ``possibly``: also a
+    ``sg:PossibleClassification`` (it rests on a listing possibly in force:
+    :func:`possible_populations`), and the entity is not typed with ``cls``."""
     key = f"{membership.entity} {cls or ''} {population or ''}"
-    node = PROVENANCE.node("classification", key)
+    node = PROVENANCE.node("possible-classification" if possibly else "classification", key)
     entity = ox.NamedNode(membership.entity)
     out = [
+        *([ox.Triple(node, _TYPE, _n(SG.PossibleClassification))] if possibly else []),
         ox.Triple(node, _TYPE, _CLASSIFICATION),
         ox.Triple(node, _CLASSIFIED, entity),
         ox.Triple(node, _BASIS, ox.NamedNode(basis)),
@@ -1010,7 +1028,7 @@ def classification_triples(
         ox.Triple(node, _ROOT, ox.NamedNode(membership.root)),
         *PROVENANCE.triples(node, membership.evidence),
     ]
-    if cls is not None:
+    if cls is not None and not possibly:
         out.append(ox.Triple(node, _ASSIGNED, ox.NamedNode(cls)))
         out.append(ox.Triple(entity, _TYPE, ox.NamedNode(cls)))
     if population is not None:
@@ -1031,13 +1049,19 @@ def derived_triples(world: World, store: GraphStore, as_of: date) -> list[ox.Tri
             triples += classification_triples(world, membership, basis, cls=str(cls))
     date_literal = ox.Literal(as_of.isoformat(), datatype=_n(XSD.date))
     forced = set()
-    for measure, pop, members in populations(world, as_of):
+    certain = populations(world, as_of)
+    for measure, pop, members in certain:
         if measure.iri not in forced:
             triples.append(ox.Triple(ox.NamedNode(measure.iri), _n(SG.inForceOn), date_literal))
             forced.add(measure.iri)
         for membership in members.values():
             triples += classification_triples(
                 world, membership, pop.basis, cls=pop.cls, population=pop.iri
+            )
+    for _measure, pop, members in possible_populations(world, as_of, certain):
+        for membership in members.values():
+            triples += classification_triples(
+                world, membership, pop.basis, cls=pop.cls, population=pop.iri, possibly=True
             )
     triples += dated_membership_triples(world, acts_by_date(store, as_of))
     triples += maintained_periods(world, store, as_of)

@@ -318,18 +318,39 @@ class _World:
                 return d
         return None
 
-    def possibly_designated_iranian_fi(self, entity: str, day: date) -> tuple[Record, str] | None:
+    def possibly_designated_iranian_fi(
+        self, entity: str, day: date, who: str = "the Iranian party"
+    ) -> tuple[Record, str] | None:
         """A listing of :meth:`_dif_listings` only *possibly* in force on ``day``
-        (publications that disagree), with why in words; None when one is in force."""
+        (publications that disagree), with why in words (``who`` names the entity);
+        None when one is in force."""
         if self.designated_iranian_fi(entity, day) is not None:
             return None
         for d in self._dif_listings(entity):
             if _possibly_in_force(d, day):
                 return d, (
-                    f"the Iranian party is {_unknown_words(d, day, 'SDN')}, so possibly a "
+                    f"{who} is {_unknown_words(d, day, 'SDN')}, so possibly a "
                     "designated Iranian financial institution (31 CFR 561.324)"
                 )
         return None
+
+    def possibly_not_non_designated(
+        self,
+        holder: str,
+        day: date,
+        paragraph: str,
+        who: str,
+        possibly: list[tuple[str, str, str]] | None,
+    ) -> None:
+        """(k)(3), (k)(7), (k)(7)(ii): an account held by an Iranian financial institution
+        that is not a designated one meets the condition; one only *possibly* designated
+        on ``day`` (not the Central Bank of Iran) makes it possibly fail: added to
+        ``possibly`` as :func:`_sre_failures` says."""
+        if possibly is None or self.is_central_bank_of_iran(holder):
+            return
+        if (found := self.possibly_designated_iranian_fi(holder, day, who)) is not None:
+            why = f"the significant reduction exception possibly fails ({paragraph}): {found[1]}"
+            possibly.append((paragraph, why, found[0]["iri"]))
 
     def possible_listing(self, entity: str, list_iri: str, day: date) -> Record | None:
         """A designation of ``entity`` (or its head office) on ``list_iri`` only
@@ -663,8 +684,10 @@ def _sre_failures(
     possibly: list[tuple[str, str, str]] | None = None,
 ) -> list[str]:
     """The (i)-(k) requirements the data do not show to be met (empty: exception holds).
-    Those that fail only *possibly* (a CAPTA listing possibly in force: (j)(4)) are
-    added to ``possibly`` as (paragraph, why in words, designation) instead."""
+    Those that fail only *possibly* (a CAPTA listing possibly in force: (j)(4), (k)(6);
+    an SDN listing possibly in force making a holder possibly a designated Iranian
+    financial institution: (k)(3), (k)(7), (k)(7)(ii)) are added to ``possibly`` as
+    (paragraph, why in words, designation) instead."""
     failures = []
     origin, dest, day = t["origin"], t["dest"], t["date"]
     if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
@@ -689,6 +712,10 @@ def _sre_failures(
         iranian_party = holder in iranian - {ffi} and w.primary_country(holder) == IR
         if not (w.is_central_bank_of_iran(holder) or iranian_party or non_designated_iranian_fi):
             failures.append("(k)(3)")
+        elif not iranian_party:
+            w.possibly_not_non_designated(
+                holder, day, "(k)(3)", "the holder of the account credited", possibly
+            )
         if w.listing(account["by"], CAPTA, day) is not None:
             failures.append("(j)(4)")
         elif possibly is not None and (d := w.possible_listing(account["by"], CAPTA, day)):
@@ -697,24 +724,36 @@ def _sre_failures(
                 f"institution keeping the account credited is {_unknown_words(d, day, 'CAPTA')}"
             )
             possibly.append(("(j)(4)", why, d["iri"]))
-        if w.is_a(t["credited"], SG.SpecialPurposeAccount) and not (
-            w.is_central_bank_of_iran(holder) or non_designated_iranian_fi
-        ):
-            failures.append("(k)(7)(ii)")
+        if w.is_a(t["credited"], SG.SpecialPurposeAccount):
+            if not (w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
+                failures.append("(k)(7)(ii)")
+            else:
+                w.possibly_not_non_designated(
+                    holder, day, "(k)(7)(ii)", "the holder of the special purpose account", possibly
+                )
         failures += [
             f
-            for f in _payment_failures(w, ffi, country, t["credited"], day, as_of)
+            for f in _payment_failures(w, ffi, country, t["credited"], day, as_of, possibly)
             if f not in failures
         ]
     return failures
 
 
 def _payment_failures(
-    w: _World, ffi: str, country: str, account: str, since: date, as_of: date
+    w: _World,
+    ffi: str,
+    country: str,
+    account: str,
+    since: date,
+    as_of: date,
+    possibly: list[tuple[str, str, str]] | None = None,
 ) -> list[str]:
     """(k)(4)-(k)(7): the conditions that payments out of the funds credited to
     ``account`` (from ``since`` to ``as_of``), and out of the special purpose accounts
-    they were moved to, do not show to be met."""
+    they were moved to, do not show to be met. A payment credited to an account at an
+    institution only *possibly* on the CAPTA List on its date ((k)(6)), or moved to a
+    special purpose account of an Iranian financial institution only possibly designated
+    then ((k)(7)), is added to ``possibly`` as :func:`_sre_failures` says."""
     failures: list[str] = []
 
     def fail(paragraph: str) -> None:
@@ -733,6 +772,17 @@ def _payment_failures(
                 target["where"] == IR or w.listing(target["by"], CAPTA, p["date"]) is not None
             ):
                 fail("(k)(6)")
+            elif (
+                target is not None
+                and possibly is not None
+                and (d := w.possible_listing(target["by"], CAPTA, p["date"]))
+            ):
+                why = (
+                    "the significant reduction exception possibly fails ((k)(6)): a payment "
+                    f"out of the funds on {p['date'].isoformat()} was credited to an account "
+                    f"at an institution that is {_unknown_words(d, p['date'], 'CAPTA')}"
+                )
+                possibly.append(("(k)(6)", why, d["iri"]))
             if (
                 target is not None
                 and ffi in (target["by"], w.parent.get(target["by"]))
@@ -752,9 +802,17 @@ def _payment_failures(
                     )
                 ):
                     fail("(k)(7)")
-                elif p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply to it in full
-                    seen.add(p["credited"])
-                    queue.append(p["credited"])
+                else:
+                    w.possibly_not_non_designated(
+                        holder,
+                        p["date"],
+                        "(k)(7)",
+                        "the holder of the special purpose account the funds were moved to",
+                        possibly,
+                    )
+                    if p["credited"] not in seen:  # (k)(7)(ii): (k)(1)-(k)(6) apply in full
+                        seen.add(p["credited"])
+                        queue.append(p["credited"])
                 continue
             if not (p["origin"] == country and p["dest"] == IR):
                 fail("(k)(4)")
@@ -989,28 +1047,38 @@ def wind_down_triples(store: GraphStore) -> list[ox.Triple]:
     ]
 
 
-_VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end WHERE {{
+_VOLUME_LIMITS = f"""SELECT DISTINCT ?tx ?date ?account ?condition ?count ?days ?start ?end ?from
+    ?until WHERE {{
   ?d sg:captaAuthority ?section ; sg:hasCondition ?condition ; sg:startDate ?start ;
      sg:measure <{CODE["measure/strict_conditions"]}> .
   ?section sg:captaConditionDuty ?duty .
   ?condition a sg:VolumeLimitCondition ; sg:limitCount ?count ; sg:limitPeriodDays ?days .
   OPTIONAL {{ ?d sg:endDate ?end }}
+  OPTIONAL {{ ?d sg:possiblyFrom ?from }}
+  OPTIONAL {{ ?d sg:possiblyUntil ?until }}
   {{ ?d sg:designates ?holder }} UNION {{ ?holder sg:branchOf ?head . ?d sg:designates ?head }}
   ?account sg:heldBy ?holder ; sg:accountLocatedIn <{US}> ; rdf:type ?type .
   FILTER (?type IN (sg:CorrespondentAccount, sg:PayableThroughAccount))
   ?tx sg:throughAccount ?account ; sg:transactionDate ?date . }}"""
 
 
-def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]]:
+def volume_limit_breaches(
+    store: GraphStore, as_of: date, possibly: bool = False
+) -> set[tuple[str, str]]:
     """(transaction, condition) for each transaction that is more than a volume-limit
     condition allows through its account: counting the transactions through that account
     dated within the listing and on or before ``as_of``, in date order (then by IRI, as
     the data give no time of day), in the condition's period of days that ends on the
-    transaction's day."""
+    transaction's day. ``possibly``: the listing is taken to be in force on the days it
+    is only possibly in force too (from ``possibly_from`` to ``possibly_until``), the
+    upper reading of publications that disagree."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in select_values(store, PREFIXES + _VOLUME_LIMITS):
         day, start, end = date_value(row["date"]), date_value(row["start"]), date_value(row["end"])
         count, days = decimal_value(row["count"]), decimal_value(row["days"])
+        if possibly and start is not None:
+            start = date_value(row["from"]) or start
+            end = (date_value(row["until"]) or end) if end is not None else None
         if (
             day is None
             or day > as_of
@@ -1041,13 +1109,15 @@ def volume_limit_breaches(store: GraphStore, as_of: date) -> set[tuple[str, str]
 def derive(store: GraphStore, as_of: date) -> None:
     store.add_triples(DERIVED, authority_triples(store))
     store.add_triples(DERIVED, wind_down_triples(store))
+    certain = volume_limit_breaches(store, as_of)
     exceeds = ox.NamedNode(str(SG.exceedsVolumeLimit))
+    maybe = ox.NamedNode(str(SG.possiblyExceedsVolumeLimit))
     store.add_triples(
         DERIVED,
         [
-            ox.Triple(ox.NamedNode(tx), exceeds, ox.NamedNode(condition))
-            for tx, condition in sorted(volume_limit_breaches(store, as_of))
-            if ":" in tx and ":" in condition
+            ox.Triple(ox.NamedNode(tx), exceeds if (tx, c) in certain else maybe, ox.NamedNode(c))
+            for tx, c in sorted(certain | volume_limit_breaches(store, as_of, possibly=True))
+            if ":" in tx and ":" in c
         ],
     )
     triples: list[ox.Triple] = []

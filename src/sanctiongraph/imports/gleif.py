@@ -231,10 +231,11 @@ def _read_relationship_piece(piece: Piece) -> _Reading | None:
     or a record has a problem.
 
     Each record pattern spans one record, from its start tag to its first end tag, so
-    when the piece holds ``Record`` (as in ``RelationshipRecord``, ``LEIRecord``) exactly
-    twice per record found, every record was found and none holds another. The tree reads the periods
-    and quantifiers of a record by element name, and so do the patterns: counted the
-    same way, an item the pattern does not read sends the piece to the tree."""
+    when the piece holds ``Record`` (as in ``RelationshipRecord``, ``LEIRecord``)
+    exactly twice per record found, every record was found and none holds another. The
+    tree reads the periods and quantifiers of a record by element name, and so do the
+    patterns: counted the same way, an item the pattern does not read sends the piece
+    to the tree."""
     root = _ROOT.match(piece.before)
     if not piece.after or root is None or root.group(1) != b"RelationshipData":
         return None

@@ -686,6 +686,34 @@ ent:us-bank a sg:Bank ; dct:identifier "us-bank" ; sg:jurisdiction cty:US .
     assert finding.citation == "31 CFR 510.201(a)(1)"
     assert "510.311(b)" in finding.message
     assert _sdn_cited(finding.evidence) == {"OFAC SDN List, publication of 2026-03-01, entry 9002"}
+    # On 2026-02-01 that listing is only possibly in force: the account's holder is still
+    # blocked by law, and the finding does not cite the listing as if it were in force.
+    (finding,) = [f for f in _findings_of_text("kp", text, "2026-02-01") if f.id == "jv-acc"]
+    assert finding.shape.endswith("#AccountForBlockedEntityShape")
+    assert _sdn_cited(finding.evidence) == set()
+
+
+def test_a_definite_510_finding_does_not_cite_a_listing_only_possibly_in_force():
+    """Review of the gaps: an NGO blocked by law (the Government of North Korea owns its
+    owner, 510.311(b)) is not authorised on 2026-02-01, when its owner's listing is only
+    possibly in force. The definite finding rests on the blocking by law: it must not
+    cite that listing as if it were in force (it did, through the owner's possible
+    reason); on 2026-03-01, when the listing is in force, it cites it."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "nksr-510" / "violates-ngo-imported-listing.ttl").read_text(encoding="utf-8")
+    text += """
+ent:kp-gov a sg:Government ; dct:identifier "kp-gov" ; sg:jurisdiction cty:KP .
+hold:gov-owner a sg:Ownership ; sg:owner ent:kp-gov ; sg:owned ent:sdn-owner ; sg:percent "100"^^xsd:decimal .
+"""
+    on_the_day = [f for f in _findings_of_text("kp", text, "2026-02-01") if f.id == "h-owned"]
+    (finding,) = on_the_day
+    assert finding.shape.endswith("#NotAuthorized-510-512")
+    assert _sdn_cited(finding.evidence) == set()
+    in_force = [f for f in _findings_of_text("kp", text, "2026-03-01") if f.id == "h-owned"]
+    (finding,) = in_force
+    cited = "OFAC SDN List, publication of 2026-03-01, entry 9002"
+    assert _sdn_cited(finding.evidence) == {cited}
 
 
 @pytest.mark.parametrize(("day", "shape"), _SRE_DAYS)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from loadtest import sample_ids  # bench/ is the script's folder, so on the path
 from sanctiongraph.analysis.loader import entity_status
-from sanctiongraph.api.encoding import owners_json, step_writer
+from sanctiongraph.api.encoding import StepWriter, owners_json
 from sanctiongraph.api.state import _read_ownership
 from sanctiongraph.store import open_store
 
@@ -41,7 +41,7 @@ def main() -> int:
     gc.freeze()  # as the server hides its copies from the cycle collector
     ids = sample_ids(options.entities, options.seed, options.sample, AS_OF)
     entities = ids["owned"] + ids["blocked"] + ids["ordinary"]
-    write = step_writer(memo)
+    write = StepWriter(memo)
     rounds = []
     for _ in range(4):
         started = time.process_time()

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 
 from sanctiongraph.analysis.loader import entity_status, load_ownership, owners
 from sanctiongraph.analysis.ownership import OwnershipData, ownership_status, summary
-from sanctiongraph.api.encoding import owners_json, step_writer
+from sanctiongraph.api.encoding import StepWriter, owners_json
 from sanctiongraph.api.models import OwnersOut
 
 from .conftest import AS_OF
@@ -50,8 +50,8 @@ def test_random_world_with_bands_controls_cycles_and_shared_steps():
     for number in range(len(data.keys)):
         plain = summary(data, number, AS_OF)
         found = ownership_status(data, number, AS_OF)
-        assert owners_json(found, step_writer(memo)) == model_json(plain), data.keys[number]
-        assert owners_json(found, step_writer()) == model_json(plain), data.keys[number]
+        assert owners_json(found, StepWriter(memo)) == model_json(plain), data.keys[number]
+        assert owners_json(found, StepWriter()) == model_json(plain), data.keys[number]
         steps = [id(step) for chain in plain["chains"] for step in chain]
         shared += len(steps) - len(set(steps))
     assert shared  # steps recur across paths, so the memo is used
@@ -82,9 +82,9 @@ def test_every_entity_of_the_minimal_package(base_store):
     assert data.keys
     for key in data.keys:
         plain = owners(base_store, key, AS_OF, data)
-        assert owners_json(
-            entity_status(base_store, key, AS_OF, data), step_writer()
-        ) == model_json(plain), key
+        assert owners_json(entity_status(base_store, key, AS_OF, data), StepWriter()) == model_json(
+            plain
+        ), key
         assert owners_json(entity_status(base_store, key, AS_OF, None)) == model_json(plain), key
 
 

@@ -5,7 +5,7 @@ FastAPI validates a returned dict into the response model (one pydantic object p
 nested dict) and then writes it. An ``/owners`` answer can hold thousands of chains
 that repeat the same few hundred holdings (4,390 chains, 4.8 MB for one entity at 100k):
 the model path took about 1 s of CPU for such an answer. Here each holding's step goes
-through the same models once (:func:`step_writer`, kept with the server's copy of the
+through the same models once (:class:`StepWriter`, kept with the server's copy of the
 data), and each chain of the library's :class:`OwnershipStatus` (holding numbers) is the
 join of its steps' JSON. The output is byte for byte what the response model writes for
 the library's plain answer (``tests/api/test_encoding.py``).
@@ -47,20 +47,15 @@ class StepWriter:
         return memo
 
 
-def step_writer(memo: StepMemo | None = None) -> StepWriter:
-    """A ``write_step`` for :func:`owners_json` (see :class:`StepWriter`)."""
-    return StepWriter(memo)
-
-
 def owners_json(found: OwnershipStatus, write_step: StepWriter | None = None) -> bytes:
     """``found`` (:func:`~sanctiongraph.analysis.loader.entity_status`) as ``OwnersOut``
-    JSON; ``write_step`` (:func:`step_writer`) writes each holding's step."""
+    JSON; ``write_step`` (:class:`StepWriter`) writes each holding's step."""
     head = _OWNERS.dump_json(
         _OWNERS.validate_python({**found.head, "chains": []}), exclude={"chains"}
     )
     paths = found.chains.paths
     # Each holding's step written once (paths share most of theirs), then joined in C.
-    writer = write_step or step_writer()
+    writer = write_step or StepWriter()
     step = writer.steps(found.data, set().union(*paths)).__getitem__
     chains = (
         b"[" + b"],[".join([b",".join(map(step, path)) for path in paths]) + b"]" if paths else b""

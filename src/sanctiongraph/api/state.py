@@ -22,7 +22,7 @@ from sanctiongraph.analysis.loader import load_ownership
 from sanctiongraph.analysis.ownership import OwnershipData
 from sanctiongraph.api.bounded import WorkQueue
 from sanctiongraph.api.dated_views import DatedViews
-from sanctiongraph.api.encoding import StepMemo, StepWriter, step_writer
+from sanctiongraph.api.encoding import StepMemo, StepWriter
 from sanctiongraph.api.settings import Settings
 from sanctiongraph.api.worker import Limits, QueryRunner, Snapshot
 from sanctiongraph.entities import view_as_of
@@ -140,7 +140,7 @@ class AppState:
         """:meth:`ownership` and a ``write_step`` that keeps the steps it writes as long
         as that data (read together: a write between the two cannot mix copies)."""
         copy = self._copy("ownership", _read_ownership)
-        return (None, step_writer()) if copy is None else (copy[0], step_writer(copy[1]))
+        return (None, StepWriter()) if copy is None else (copy[0], StepWriter(copy[1]))
 
     def access(self) -> AccessData | None:
         """The whole store's accounts, for ``/access-paths``."""

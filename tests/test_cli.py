@@ -148,3 +148,23 @@ def test_load_of_a_bad_package_loads_nothing(tmp_path):
 def test_every_command_has_help(command, tmp_path):
     result = run(command, "--help", cwd=tmp_path)
     assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_import_starts_without_the_graph_libraries(tmp_path):
+    """``sanctiongraph import`` reads lists and writes CSV: the entry point must not load
+    rdflib for it (a tenth of a second on every run)."""
+    script = (
+        "import sys\n"
+        "from sanctiongraph.cli import main\n"
+        "sys.argv = ['sanctiongraph', 'import', 'ofac-csv', 'missing.csv', '--output', 'out']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 2, exit.code\n"
+        "print('rdflib' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"

@@ -852,7 +852,7 @@ def ontology_docs(output: Path | None) -> None:
 
 def main() -> None:
     """Console entry point: user errors exit 2 with a message, never a traceback."""
-    from sanctiongraph.store import StoreError
+    from sanctiongraph.errors import StoreError
 
     try:
         cli.main(standalone_mode=True)

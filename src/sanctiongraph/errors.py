@@ -43,3 +43,8 @@ class IngestError(Exception):
         # unknown ones are reported with its other problems
         self.references = tuple(references)
         super().__init__("\n".join(str(e) for e in errors))
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (locked, unreachable, bad location). Here, not
+    in ``sanctiongraph.store``, so that the CLI can catch it without loading a store."""

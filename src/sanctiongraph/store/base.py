@@ -8,13 +8,10 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from sanctiongraph.errors import StoreError as StoreError  # its home; named here too
 from sanctiongraph.terms import ntriples
 
 DEFAULT_STORE_DIR = ".sanctiongraph/store"
-
-
-class StoreError(Exception):
-    """The store cannot do what was asked (locked, unreachable, bad location)."""
 
 
 class GraphStore(Protocol):

@@ -357,31 +357,40 @@ BDA_DATA = (
 ent:usbank a sg:Bank ; dct:identifier "usbank" ; sg:jurisdiction cty:US .
 ent:dac a sg:NonBankFinancialInstitution ; dct:identifier "delta-asia-credit" ; sg:jurisdiction cty:MO .
 hold:h1 a sg:Ownership ; sg:owner ref:banco-delta-asia ; sg:owned ent:dac ; sg:percent "100"^^xsd:decimal .
-acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:maintainedBy ent:usbank ; sg:heldBy ent:dac .
+acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:maintainedBy ent:usbank ; sg:heldBy ent:dac ;
+    sg:openedOn "2005-01-03"^^xsd:date .
 """
 )
 
 
 @pytest.mark.parametrize(
-    "day,fires",
+    "day,act",
     [
-        (date(2007, 4, 17), False),
-        (date(2007, 4, 18), True),  # 72 FR 12730: effective 2007-04-18
-        (date(2020, 8, 9), True),
-        (date(2020, 8, 10), False),  # 85 FR 48105: repealed 2020-08-10
+        (date(2007, 4, 17), None),
+        (date(2007, 4, 18), "Maintaining: "),  # 72 FR 12730: effective 2007-04-18
+        (date(2020, 8, 9), "Maintaining: "),
+        # 85 FR 48105: repealed 2020-08-10. The account kept while the measure was in force
+        # stays a breach: a past maintaining, over the whole time it was in force (the
+        # account was opened before).
+        (date(2020, 8, 10), "Maintaining (past): "),
+        (date(2026, 11, 23), "Maintaining (past): "),
     ],
 )
-def test_a_new_measure_is_reference_data_only(day, fires):
+def test_a_new_measure_is_reference_data_only(day, act):
     """31 CFR 1010.655 (Banco Delta Asia) is one file of data/reference/measures/: the same
-    shape fires while it was in force, and not before or after (its repeal)."""
+    shape fires while it was in force, not before, and after its repeal for the time it
+    was in force."""
     data = Source.from_triples("bda", parse_rdf(BDA_DATA.encode(), ox.RdfFormat.TURTLE, "bda.ttl"))
     findings = validate_sources([data], day).findings
-    if not fires:
+    if act is None:
         assert not findings
         return
     [finding] = findings
     assert finding.citation == "31 CFR 1010.655(b)(1)"
     assert finding.shape.endswith("fincen-311-dprk#AccountProhibitionShape")
+    assert finding.message.startswith(act)
+    if act == "Maintaining (past): ":
+        assert "from 2007-04-18 until 2020-08-10 (that day excluded)" in finding.message
     assert "delta-asia-credit is owned 100%" in finding.evidence[2]
 
 

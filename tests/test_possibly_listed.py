@@ -451,51 +451,55 @@ def _fixture_findings_on(rule: str, name: str, day: str) -> list:
     return list(report.findings)
 
 
+_SUB_NOW = ("a-sub", "AccountProhibitionShape", "now")
+_SUB_MAYBE_NOW = ("a-sub", "PossiblyListedAccountShape", "now")
+_CN, _CN_MAYBE = ("a-cn", "NotificationShape", "now"), ("a-cn", "PossibleNotificationShape", "now")
+# the past maintainings: while listed, and in the unknown intervals either side
+_SUB_PAST = ("a-sub", "AccountProhibitionShape", "2026-03-01 until 2026-09-01")
+_SUB_MAYBE_BEFORE = ("a-sub", "PossiblyListedAccountShape", "2026-02-01 until 2026-03-01")
+_SUB_MAYBE_AFTER = ("a-sub", "PossiblyListedAccountShape", "2026-09-01 until 2026-09-15")
+
+
 @pytest.mark.parametrize(
     ("day", "expected"),
     [
         # publications without the listing on 2026-01-31 and 2026-09-15, with it on
         # 2026-03-01 and 2026-08-31: one day either side of each
         ("2026-01-31", set()),
-        (
-            "2026-02-01",
-            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
-        ),
-        (
-            "2026-02-28",
-            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
-        ),
-        ("2026-03-01", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
-        ("2026-03-02", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
-        ("2026-08-30", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
-        ("2026-08-31", {("a-sub", "AccountProhibitionShape"), ("a-cn", "NotificationShape")}),
-        (
-            "2026-09-01",
-            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
-        ),
-        (
-            "2026-09-14",
-            {("a-sub", "PossiblyListedAccountShape"), ("a-cn", "PossibleNotificationShape")},
-        ),
-        # Nothing on the day. The account kept open while dsub was (possibly) a member is
-        # a past maintaining, which is derived once the account is closed, not while it
-        # stays open (docs/rules/fincen-311-dprk.md, Known limits).
-        ("2026-09-15", set()),
-        ("2026-09-16", set()),
+        ("2026-02-01", {_SUB_MAYBE_NOW, _CN_MAYBE}),
+        ("2026-02-28", {_SUB_MAYBE_NOW, _CN_MAYBE}),
+        ("2026-03-01", {_SUB_NOW, _CN, _SUB_MAYBE_BEFORE}),
+        ("2026-03-02", {_SUB_NOW, _CN, _SUB_MAYBE_BEFORE}),
+        ("2026-08-30", {_SUB_NOW, _CN, _SUB_MAYBE_BEFORE}),
+        ("2026-08-31", {_SUB_NOW, _CN, _SUB_MAYBE_BEFORE}),
+        ("2026-09-01", {_SUB_MAYBE_NOW, _CN_MAYBE, _SUB_MAYBE_BEFORE, _SUB_PAST}),
+        ("2026-09-14", {_SUB_MAYBE_NOW, _CN_MAYBE, _SUB_MAYBE_BEFORE, _SUB_PAST}),
+        # the account is still open, dsub no longer (possibly) a member: the time it was
+        # kept while dsub was one stays a breach, or possibly one
+        ("2026-09-15", {_SUB_MAYBE_BEFORE, _SUB_PAST, _SUB_MAYBE_AFTER}),
+        ("2026-09-16", {_SUB_MAYBE_BEFORE, _SUB_PAST, _SUB_MAYBE_AFTER}),
     ],
 )
 def test_section_311_as_of_classification_of_a_possible_member(day, expected):
     """Audit gap 1: the as-of classifications ((b)(1) maintaining, (b)(3)(i)(A)) of a
     subsidiary whose owner's FINCEN_311 listing is possibly in force said nothing; now a
-    warning that says possibly, between which publications, citing the listing."""
+    warning that says possibly, between which publications, citing the listing. The
+    account stays open throughout: each stretch in which it was kept for a (possible)
+    member is a past maintaining once the stretch has ended."""
     found = _fixture_findings_on("fincen-311-dprk", "violates-b-1-possibly-listed-subsidiary", day)
-    assert {(f.id, f.shape.rsplit("#", 1)[1]) for f in found} == expected
+    past = re.compile(r"^Maintaining \(past\): .* from (\S+ until \S+) \(that day excluded\)")
+
+    def act(message: str) -> str:
+        match = past.match(message)
+        return match.group(1) if match else "now"
+
+    assert {(f.id, f.shape.rsplit("#", 1)[1], act(f.message)) for f in found} == expected
     for finding in found:
         assert finding.severity == ("violation" if "Prohibition" in finding.shape else "warning")
         entries = [e for e in finding.evidence if e.startswith("FINCEN_311 list, publication of")]
         assert entries and all(", entry D-1" in e for e in entries)
         if "Possib" in finding.shape:
-            assert "possibly covers" in finding.message
+            assert "possibly cover" in finding.message
             assert (
                 "possibly listed (between the publication of 2026-01-31 without it and the "
                 "publication of 2026-03-01 with it)"

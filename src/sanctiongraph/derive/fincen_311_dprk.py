@@ -56,13 +56,13 @@ branches or holdings terminate.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, XSD
@@ -872,26 +872,59 @@ def change_points(world: World) -> list[date]:
     return sorted(days)
 
 
-def dated_membership_triples(world: World, acts: dict[str, set[str]]) -> list[ox.Triple]:
+Groups = list[tuple[Measure, Population, dict[str, Membership]]]
+
+
+class Stretch(NamedTuple):
+    """The populations on the days of a stretch in which no fact they read starts or
+    ends: ``found`` (certain members) and ``maybe`` (:func:`possible_populations`)."""
+
+    found: Groups
+    maybe: Groups
+    end: date | None  # the first day after the stretch; None: it never ends
+
+
+class PopulationsByStretch:
+    """The populations on a day, computed once per stretch of days in which no holding,
+    listing or measure read starts or ends. A day's populations hold for its stretch as
+    cut right after computing them (the walks on any day of it read the same facts);
+    facts read later cut later stretches finer, never one already kept."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.starts: list[date] = []  # of the stretches kept, which never overlap
+        self.kept: dict[date, Stretch] = {}
+
+    def on(self, day: date) -> Stretch:
+        index = bisect_right(self.starts, day) - 1
+        if index >= 0:
+            kept = self.kept[self.starts[index]]
+            if kept.end is None or day < kept.end:
+                return kept
+        found = populations(self.world, day)
+        maybe = possible_populations(self.world, day, found)
+        points = change_points(self.world)
+        at = bisect_right(points, day)
+        start = points[at - 1] if at else date.min
+        stretch = Stretch(found, maybe, points[at] if at < len(points) else None)
+        insort(self.starts, start)
+        self.kept[start] = stretch
+        return stretch
+
+
+def dated_membership_triples(
+    stretches: PopulationsByStretch, acts: dict[str, set[str]]
+) -> list[ox.Triple]:
     """One ``sg:DatedMembership`` per party of an act and population it belongs to on the
     act's date, and one also typed ``sg:PossibleDatedMembership`` per party that belongs
     to it only possibly (:func:`possible_populations`). The populations are computed once
-    per stretch of days in which no holding, listing or measure read starts or ends (a
-    day in the same stretch as the last day computed reuses its result: the walk would
-    read the same facts)."""
+    per stretch of days (:class:`PopulationsByStretch`)."""
     triples: list[ox.Triple] = []
-    computed_on: date | None = None
-    found: list[tuple[Measure, Population, dict[str, Membership]]] = []
-    maybe: list[tuple[Measure, Population, dict[str, Membership]]] = []
-    points: list[date] = []
     for lexical in sorted(acts, key=lambda text: (date_value(text), text)):
         day = date_value(lexical)
         assert day is not None  # acts_by_date keeps only dates
-        if computed_on is None or bisect_right(points, day) != bisect_right(points, computed_on):
-            computed_on, found = day, populations(world, day)
-            maybe = possible_populations(world, day, found)
-            points = change_points(world)
-        for possibly, groups in ((False, found), (True, maybe)):
+        stretch = stretches.on(day)
+        for possibly, groups in ((False, stretch.found), (True, stretch.maybe)):
             for _measure, pop, members in groups:
                 for party in sorted(acts[lexical] & members.keys()):
                     triples += dated_membership(members[party], pop, lexical, possibly)
@@ -915,47 +948,72 @@ def dated_membership(
     ]
 
 
-_CLOSED_ACCOUNTS = f"""SELECT ?account ?holder ?opened ?closed WHERE {{
-  ?account <{SG.heldBy}> ?holder ; <{SG.maintainedBy}> ?by ; <{SG.accountLocatedIn}> <{US}> ;
-           <{SG.closedOn}> ?closed .
+_US_ACCOUNTS = f"""SELECT ?account ?holder ?opened ?closed WHERE {{
+  ?account <{SG.heldBy}> ?holder ; <{SG.maintainedBy}> ?by ; <{SG.accountLocatedIn}> <{US}> .
   OPTIONAL {{ ?account <{SG.openedOn}> ?opened }}
+  OPTIONAL {{ ?account <{SG.closedOn}> ?closed }}
   FILTER (isIRI(?account) && isIRI(?holder))
 }}"""
 
 
-def maintained_periods(world: World, store: GraphStore, as_of: date) -> list[ox.Triple]:
-    """One ``sg:MaintainedPeriod`` per stretch of days in which an account in the United
-    States, closed on or before ``as_of``, was open while its holder belonged to a
-    population of a measure in force (1010.659(b)(1) "maintain"): the overlap of the
-    account's life, the measure's period and the membership, judged stretch by stretch
-    between the days on which a fact the populations read starts or ends. A stretch in
-    which the holder belonged to it only possibly (:func:`possible_populations`) is
-    also a ``sg:PossibleMaintainedPeriod``."""
+def maintained_periods(
+    stretches: PopulationsByStretch, store: GraphStore, as_of: date
+) -> list[ox.Triple]:
+    """One ``sg:MaintainedPeriod`` per stretch of days before ``as_of`` in which an
+    account in the United States was open while its holder belonged to a population of a
+    measure in force (1010.659(b)(1) "maintain"), and that has ended: the account was
+    closed, or the holder left the population, or the measure ended, on or before
+    ``as_of``. A stretch still going on ``as_of`` is the maintaining that the as-of
+    classification reports. An account still open without an opening date has no known
+    past; a closed one is taken to have been open since the first day a fact starts.
+    Stretches are the overlap of the account's life, the measure's period and the
+    membership, judged between the days on which a fact the populations read starts or
+    ends. A stretch in which the holder belonged to it only possibly
+    (:func:`possible_populations`) is also a ``sg:PossibleMaintainedPeriod``."""
+    after_as_of = as_of + timedelta(days=1)
+    # (account, holder) -> (opened, the first day not looked at: closed, else after as_of)
     accounts: dict[tuple[str, str], tuple[date | None, date]] = {}
-    for row in select_values(store, _CLOSED_ACCOUNTS):
-        closed, opened = date_value(row["closed"]), date_value(row["opened"])
-        if closed is None or closed > as_of:
-            continue
+    for row in select_values(store, _US_ACCOUNTS):
+        opened, closed = date_value(row["opened"]), date_value(row["closed"])
+        if closed is None or closed > as_of:  # still open: its past is known from its opening
+            if opened is None or opened > as_of:
+                continue
+            closed = after_as_of
         key = (str(row["account"]), str(row["holder"]))
         if key not in accounts or closed < accounts[key][1]:
             accounts[key] = (opened, closed)
-    found_on: dict[date, list[tuple[Measure, Population, dict[str, Membership]]]] = {}
-    maybe_on: dict[date, list[tuple[Measure, Population, dict[str, Membership]]]] = {}
-    triples: list[ox.Triple] = []
-    for (account, holder), (opened, closed) in sorted(accounts.items()):
-        day = opened
-        if day is None:
+    world = stretches.world
+    first_days: dict[tuple[str, str], date] = {}
+    for key, (opened, closed) in sorted(accounts.items()):
+        if opened is None:  # closed: taken to have been open since the first day a fact starts
             points = change_points(world)
-            day = points[0] if points else closed
+            opened = points[0] if points else closed
+        first_days[key] = opened
+    # Most holders are never members: the stretches are swept once to find those who are.
+    ever: set[str] = set()
+    day = min(first_days.values(), default=as_of)
+    last = max((closed for _opened, closed in accounts.values()), default=as_of)
+    while day < last:
+        stretch = stretches.on(day)
+        for groups in (stretch.found, stretch.maybe):
+            for _measure, _pop, members in groups:
+                ever.update(members)
+        day = last if stretch.end is None else stretch.end
+    triples: list[ox.Triple] = []
+
+    def ended(account: str, run: list[Any]) -> list[ox.Triple]:
+        return _maintained_period(account, *run) if run[1] <= as_of else []
+
+    for (account, holder), (_opened, closed) in sorted(accounts.items()):
+        if holder not in ever:
+            continue
+        day = first_days[(account, holder)]
         # (population, possibly) -> [from, until, membership, pop, possibly]
         runs: dict[tuple[str, bool], list[Any]] = {}
         while day < closed:
-            if day not in found_on:
-                found_on[day] = populations(world, day)
-                maybe_on[day] = possible_populations(world, day, found_on[day])
-            later = [p for p in change_points(world) if p > day]
-            until = min([closed] + later)
-            for possibly, groups in ((False, found_on[day]), (True, maybe_on[day])):
+            stretch = stretches.on(day)
+            until = closed if stretch.end is None else min(closed, stretch.end)
+            for possibly, groups in ((False, stretch.found), (True, stretch.maybe)):
                 for _measure, pop, members in groups:
                     if holder not in members:
                         continue
@@ -964,11 +1022,11 @@ def maintained_periods(world: World, store: GraphStore, as_of: date) -> list[ox.
                         run[1] = until
                     else:
                         if run is not None:
-                            triples += _maintained_period(account, *run)
+                            triples += ended(account, run)
                         runs[(pop.iri, possibly)] = [day, until, members[holder], pop, possibly]
             day = until
         for run in runs.values():
-            triples += _maintained_period(account, *run)
+            triples += ended(account, run)
     return triples
 
 
@@ -1063,8 +1121,9 @@ def derived_triples(world: World, store: GraphStore, as_of: date) -> list[ox.Tri
             triples += classification_triples(
                 world, membership, pop.basis, cls=pop.cls, population=pop.iri, possibly=True
             )
-    triples += dated_membership_triples(world, acts_by_date(store, as_of))
-    triples += maintained_periods(world, store, as_of)
+    stretches = PopulationsByStretch(world)  # the acts' dates and the accounts' pasts share it
+    triples += dated_membership_triples(stretches, acts_by_date(store, as_of))
+    triples += maintained_periods(stretches, store, as_of)
     return triples
 
 

@@ -670,6 +670,47 @@ def test_part_510_findings_cite_the_publication_and_entry(day, shape, published,
         assert _sdn_cited(finding.evidence) == {cited + (suffix if after else "")}
 
 
+def test_part_510_partnership_finding_cites_the_holdings_it_rests_on():
+    """510.512(d)(2): an activity not authorised because a partner is owned or
+    controlled by the Government of North Korea cites the imported holdings through
+    which it is (here BODS statements), and only those: not a holding of the same
+    partner stated by the user, not one of an authorised activity's partner."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "nksr-510" / "violates-partnership-aggregated.ttl").read_text(
+        encoding="utf-8"
+    )
+    text += """
+<https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> a sg:Publication ;
+    sg:publicationOf <https://w3id.org/sanctiongraph/ref/list/BODS> ;
+    sg:publishedOn "2026-01-15"^^xsd:date .
+hold:a1 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
+    sg:entryNumber "st-a1" .
+hold:d2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
+    sg:entryNumber "st-d2" .
+hold:e2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
+    sg:entryNumber "st-e2" .
+"""
+    found = {f.id: f for f in _findings_of_text("partners", text, "2026-11-23")}
+    cited = {
+        activity: {e for e in finding.evidence if e.startswith("BODS statements, publication of")}
+        for activity, finding in found.items()
+    }
+    bods = "BODS statements, publication of 2026-01-15, entry "
+    assert cited == {
+        "h-agg-55": {bods + "st-a1"},  # kpgov 30 % (imported) + kpministry 25 % (the user's)
+        "h-via-60": {bods + "st-d2"},  # kpgov 60 % of kphold (the user's), kphold 50 % (imported)
+        "h-agg-50": set(),  # both holdings stated by the user
+        "h-agg-49": set(),  # authorised: 49 percent
+        "h-via-40": set(),  # authorised: a 40 percent intermediary is not the Government
+    }
+    assert {a for a, f in found.items() if f.shape.endswith("#NotAuthorized-510-512")} == {
+        "h-agg-55",
+        "h-via-60",
+        "h-agg-50",
+    }
+
+
 def test_part_510_311_blocking_finding_cites_the_listing_it_rests_on():
     """Audit gap 3, 510.311 blocking: an account of an entity the Government of North
     Korea's listed company owns (blocked by 510.201(a)(1) as 510.311(b) reads it, and

@@ -503,6 +503,13 @@ DETAILS: dict[str, Callable[[World, Node, Condition], str]] = {
     ),
 }
 
+# The entities an unmet condition is about, beyond the activity itself: the outcome is
+# derived from them too (prov:wasDerivedFrom), so that a finding can cite the imported
+# facts they rest on (shapes/nksr-510/510-512.ttl).
+CONCERNS: dict[str, Callable[[World, Node, Condition], list[Node]]] = {
+    "510.512-partnership": _bad_partners,
+}
+
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
@@ -630,6 +637,7 @@ class Outcome:
     authorized: bool
     unmet: dict[str, tuple[Condition, ...]]
     details: dict[str, str] = field(default_factory=dict)
+    concerns: tuple[str, ...] = ()  # the entities the closest license's unmet conditions name
 
     @property
     def unmet_of_license(self) -> tuple[Condition, ...]:
@@ -666,7 +674,13 @@ def assess(
     candidates = [lic for lic in in_force if lic in known and known[lic].kinds & kinds] or in_force
     closest = min(candidates, key=lambda lic: (len(unmet[lic]), LICENSES.index(lic)))
     details = {c.key: DETAILS[c.key](world, activity, c) for c in unmet[closest]}
-    return Outcome(activity.iri, False, closest, False, unmet, details)
+    concerns = tuple(
+        entity.iri
+        for c in unmet[closest]
+        if c.key in CONCERNS
+        for entity in CONCERNS[c.key](world, activity, c)
+    )
+    return Outcome(activity.iri, False, closest, False, unmet, details, concerns)
 
 
 def _slug(iri: str) -> str:
@@ -698,7 +712,7 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
     triples = [
         ox.Triple(node, n(RDF.type), n(SG.LicenseOutcome)),
         ox.Triple(node, n(SG.assessedActivity), n(outcome.activity)),
-        *PROVENANCE.triples(node, [outcome.activity]),
+        *PROVENANCE.triples(node, [outcome.activity, *outcome.concerns]),
     ]
     if outcome.outside:
         triples.append(ox.Triple(node, n(SG.outsideModeledVersion), lit(_TRUE, XSD.boolean)))

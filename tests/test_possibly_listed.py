@@ -673,14 +673,22 @@ def test_part_510_findings_cite_the_publication_and_entry(day, shape, published,
 def test_part_510_partnership_finding_cites_the_holdings_it_rests_on():
     """510.512(d)(2): an activity not authorised because a partner is owned or
     controlled by the Government of North Korea cites the imported holdings through
-    which it is (here BODS statements), and only those: not a holding of the same
-    partner stated by the user, not one of an authorised activity's partner."""
+    which it is (here BODS statements; ownership and control), and only those: not a
+    holding of the same partner stated by the user, not one of an authorised
+    activity's partner."""
     from fixtures_support import FIXTURES
 
     text = (FIXTURES / "nksr-510" / "violates-partnership-aggregated.ttl").read_text(
         encoding="utf-8"
     )
     text += """
+ent:kpfront a sg:Company ; dct:identifier "kpfront" ; sg:jurisdiction cty:CN ;
+    sg:hasFunction fn:intelligence .
+hold:f1 a sg:Control ; sg:owner ent:kpgov ; sg:owned ent:kpfront .
+act:h-front a sg:Activity ; dct:identifier "h-front" ; sg:actor ent:ngo1 ; sg:partner ent:kpfront ;
+    sg:activityKind kind:humanitarian ; sg:category cat:basic_human_needs ;
+    sg:unExemption un:approved ; sg:startOn "2026-12-20"^^xsd:date ;
+    sg:hasReport <https://w3id.org/sanctiongraph/id/activity/h-agg-55/report> .
 <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> a sg:Publication ;
     sg:publicationOf <https://w3id.org/sanctiongraph/ref/list/BODS> ;
     sg:publishedOn "2026-01-15"^^xsd:date .
@@ -690,6 +698,8 @@ hold:d2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2
     sg:entryNumber "st-d2" .
 hold:e2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
     sg:entryNumber "st-e2" .
+hold:f1 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
+    sg:entryNumber "st-f1" .
 """
     found = {f.id: f for f in _findings_of_text("partners", text, "2026-11-23")}
     cited = {
@@ -700,6 +710,7 @@ hold:e2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2
     assert cited == {
         "h-agg-55": {bods + "st-a1"},  # kpgov 30 % (imported) + kpministry 25 % (the user's)
         "h-via-60": {bods + "st-d2"},  # kpgov 60 % of kphold (the user's), kphold 50 % (imported)
+        "h-front": {bods + "st-f1"},  # kpgov controls kpfront (a control holding)
         "h-agg-50": set(),  # both holdings stated by the user
         "h-agg-49": set(),  # authorised: 49 percent
         "h-via-40": set(),  # authorised: a 40 percent intermediary is not the Government
@@ -708,6 +719,7 @@ hold:e2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2
         "h-agg-55",
         "h-via-60",
         "h-agg-50",
+        "h-front",
     }
 
 

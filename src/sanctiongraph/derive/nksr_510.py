@@ -39,7 +39,12 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD
 
 from sanctiongraph.analysis.loader import load_ownership_above
-from sanctiongraph.analysis.ownership import OwnershipData, owned_or_controlled, to_units
+from sanctiongraph.analysis.ownership import (
+    OwnershipData,
+    owned_or_controlled,
+    owned_or_controlled_holdings,
+    to_units,
+)
 from sanctiongraph.derive import DERIVED
 from sanctiongraph.derive.kit import RuleProvenance, date_value, day_key, in_force
 from sanctiongraph.namespaces import CODE, GL, ID, SG, country
@@ -122,6 +127,16 @@ class License:
         return in_force(day, self.effective_from, self.effective_until)
 
 
+@dataclass(frozen=True)
+class _GovernmentPoint:
+    """The Government of North Korea's owned-or-controlled fixed point above an entity."""
+
+    data: OwnershipData
+    target: int  # the entity
+    found: set[int]
+    holdings: dict[int, list[int]]  # by owner, in force on the as-of date
+
+
 @dataclass
 class World:
     """What the checks need to know, read from the union graph."""
@@ -163,16 +178,50 @@ class World:
         at their minimum, control in full) from its bodies, over the holdings in force."""
         if self.north_korean_government(entity):
             return True
+        point = self._nk_government_fixed_point(entity, at_least)
+        return point is not None and point.target in point.found
+
+    def nk_government_holdings(self, entity: Node, at_least: Decimal) -> list[str]:
+        """The holdings in force through which the Government of North Korea owns or
+        controls ``entity``: every holding (each node stating it) whose owner is in the
+        fixed point, into ``entity`` or into such an owner of it, at any depth."""
+        point = self._nk_government_fixed_point(entity, at_least)
+        if point is None or point.target not in point.found:
+            return []
+        data = point.data
+        into: dict[int, list[int]] = defaultdict(list)  # owned -> holdings from the point
+        for owner, numbers in point.holdings.items():
+            if owner in point.found:
+                for number in numbers:
+                    into[data.h_owned[number]].append(number)
+        keys: set[str] = set()
+        seen, queue = {point.target}, [point.target]
+        while queue:
+            for number in into.get(queue.pop(), ()):
+                keys.update(data.h_statements.get(number, [data.h_key[number]]))
+                if (owner := data.h_owner[number]) not in seen:
+                    seen.add(owner)
+                    queue.append(owner)
+        return sorted(keys)
+
+    def _nk_government_fixed_point(
+        self, entity: Node, at_least: Decimal
+    ) -> _GovernmentPoint | None:
+        """What the Government of North Korea owns or controls among the entities above
+        ``entity``, on the as-of date; ``None`` when nothing is above it."""
         data = self.ownership_above(entity.iri)
         target = data.index.get(entity.iri)
         if target is None:
-            return False
+            return None
         government = [
             n for n, key in enumerate(data.keys) if self.north_korean_government(self.node(key))
         ]
-        return target in owned_or_controlled(
-            data, government, day_key(self.as_of), at_least=to_units(at_least), offices=False
+        day = day_key(self.as_of)
+        holdings = owned_or_controlled_holdings(data, day)
+        found = owned_or_controlled(
+            data, government, day, at_least=to_units(at_least), offices=False, holdings=holdings
         )
+        return _GovernmentPoint(data, target, found, holdings)
 
     def has_function(self, entity: Node, functions: frozenset[str]) -> bool:
         return bool(set(entity.all(SG.hasFunction)) & functions)
@@ -198,9 +247,13 @@ def _is_us(entity: Node) -> bool:
     return str(country("US")) in entity.all(SG.jurisdiction)
 
 
+def _government_share(condition: Condition) -> Decimal:
+    return condition.share_at_least if condition.share_at_least is not None else Decimal(50)
+
+
 def _bad_partners(world: World, activity: Node, condition: Condition) -> list[Node]:
     """Partners that are security bodies owned or controlled by the Government of North Korea."""
-    at_least = condition.share_at_least if condition.share_at_least is not None else Decimal(50)
+    at_least = _government_share(condition)
     partners = [world.node(p) for p in sorted(activity.all(SG.partner))]
     return [
         p
@@ -208,6 +261,18 @@ def _bad_partners(world: World, activity: Node, condition: Condition) -> list[No
         if world.has_function(p, condition.excluded)
         and world.owned_or_controlled_by_nk_government(p, at_least)
     ]
+
+
+def _bad_partner_holdings(world: World, activity: Node, condition: Condition) -> list[str]:
+    """The holdings through which the Government of North Korea owns or controls them."""
+    at_least = _government_share(condition)
+    return sorted(
+        {
+            key
+            for partner in _bad_partners(world, activity, condition)
+            for key in world.nk_government_holdings(partner, at_least)
+        }
+    )
 
 
 def _partnership_ok(world: World, activity: Node, condition: Condition) -> bool:
@@ -503,11 +568,11 @@ DETAILS: dict[str, Callable[[World, Node, Condition], str]] = {
     ),
 }
 
-# The entities an unmet condition is about, beyond the activity itself: the outcome is
-# derived from them too (prov:wasDerivedFrom), so that a finding can cite the imported
-# facts they rest on (shapes/nksr-510/510-512.ttl).
-CONCERNS: dict[str, Callable[[World, Node, Condition], list[Node]]] = {
-    "510.512-partnership": _bad_partners,
+# The facts an unmet condition rests on, beyond the activity itself (node IRIs): the
+# outcome is derived from them too (prov:wasDerivedFrom), so that a finding can cite the
+# imported ones by publication (shapes/nksr-510/510-512.ttl).
+RESTS_ON: dict[str, Callable[[World, Node, Condition], list[str]]] = {
+    "510.512-partnership": _bad_partner_holdings,
 }
 
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -637,7 +702,7 @@ class Outcome:
     authorized: bool
     unmet: dict[str, tuple[Condition, ...]]
     details: dict[str, str] = field(default_factory=dict)
-    concerns: tuple[str, ...] = ()  # the entities the closest license's unmet conditions name
+    rests_on: tuple[str, ...] = ()  # facts the closest license's unmet conditions rest on
 
     @property
     def unmet_of_license(self) -> tuple[Condition, ...]:
@@ -674,13 +739,13 @@ def assess(
     candidates = [lic for lic in in_force if lic in known and known[lic].kinds & kinds] or in_force
     closest = min(candidates, key=lambda lic: (len(unmet[lic]), LICENSES.index(lic)))
     details = {c.key: DETAILS[c.key](world, activity, c) for c in unmet[closest]}
-    concerns = tuple(
-        entity.iri
+    rests_on = tuple(
+        fact
         for c in unmet[closest]
-        if c.key in CONCERNS
-        for entity in CONCERNS[c.key](world, activity, c)
+        if c.key in RESTS_ON
+        for fact in RESTS_ON[c.key](world, activity, c)
     )
-    return Outcome(activity.iri, False, closest, False, unmet, details, concerns)
+    return Outcome(activity.iri, False, closest, False, unmet, details, rests_on)
 
 
 def _slug(iri: str) -> str:
@@ -712,7 +777,7 @@ def outcome_triples(outcome: Outcome) -> list[ox.Triple]:
     triples = [
         ox.Triple(node, n(RDF.type), n(SG.LicenseOutcome)),
         ox.Triple(node, n(SG.assessedActivity), n(outcome.activity)),
-        *PROVENANCE.triples(node, [outcome.activity, *outcome.concerns]),
+        *PROVENANCE.triples(node, [outcome.activity, *outcome.rests_on]),
     ]
     if outcome.outside:
         triples.append(ox.Triple(node, n(SG.outsideModeledVersion), lit(_TRUE, XSD.boolean)))

@@ -394,6 +394,39 @@ def test_a_new_measure_is_reference_data_only(day, act):
     assert "delta-asia-credit is owned 100%" in finding.evidence[2]
 
 
+@pytest.mark.parametrize("opened", ["2019-06-03", None])
+@pytest.mark.parametrize(
+    ("day", "act"),
+    [
+        ("2020-02-29", None),  # before the holding: dd-hk is no subsidiary yet
+        ("2020-03-01", "Maintaining: "),
+        ("2020-12-31", "Maintaining: "),  # the last day of the holding
+        ("2021-01-01", "Maintaining (past): "),  # the holding has ended: the stretch too
+        ("2026-11-23", "Maintaining (past): "),
+    ],
+)
+def test_past_maintaining_of_an_account_still_open(day, act, opened):
+    """An account still open, kept while its holder was a 1010.660 subsidiary: maintained
+    on the days of the holding, a past maintaining from the day it ended, with the
+    period. Without an opening date the account is taken to have been open all along,
+    as the as-of shape takes it, and the findings are the same."""
+    text = (HERE / "violates-b-1-past-maintaining-open.ttl").read_text(encoding="utf-8")
+    if opened is None:
+        text = text.replace(' ; sg:openedOn "2019-06-03"^^xsd:date', "")
+        assert "openedOn" not in text
+    source = Source.from_triples("open", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "open.ttl"))
+    findings = validate_sources([source], date.fromisoformat(day)).findings
+    if act is None:
+        assert not findings
+        return
+    [finding] = findings
+    assert finding.shape.endswith("fincen-311-dprk#AccountProhibitionShape")
+    assert finding.citation == "31 CFR 1010.660(b)(1)"
+    assert finding.message.startswith(act)
+    if act == "Maintaining (past): ":
+        assert "from 2020-03-01 until 2021-01-01 (that day excluded)" in finding.message
+
+
 # --------------------------------------------------------------------------- demo world
 
 DEMO_EXPECTED = {

@@ -692,15 +692,31 @@ act:h-front a sg:Activity ; dct:identifier "h-front" ; sg:actor ent:ngo1 ; sg:pa
 <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> a sg:Publication ;
     sg:publicationOf <https://w3id.org/sanctiongraph/ref/list/BODS> ;
     sg:publishedOn "2026-01-15"^^xsd:date .
-hold:a1 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
-    sg:entryNumber "st-a1" .
-hold:d2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
-    sg:entryNumber "st-d2" .
-hold:e2 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
-    sg:entryNumber "st-e2" .
-hold:f1 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15> ;
-    sg:entryNumber "st-f1" .
+# p2: 50 % kpgov (imported) and 10 % mid; mid is blocked (kpgov 30 %, imported, and a
+# listed company 25 %) but is no part of the Government (55 % by blocked persons, only
+# 30 % by the Government), so its holding in p2 is not cited, nor kpgov's in mid
+ent:sdn1 a sg:Company ; dct:identifier "sdn1" ; sg:jurisdiction cty:CN .
+<https://w3id.org/sanctiongraph/id/designation/s1> a sg:Designation ; sg:designates ent:sdn1 ;
+    sg:onList <https://w3id.org/sanctiongraph/ref/list/SDN> ; sg:startDate "2020-01-01"^^xsd:date .
+ent:p2 a sg:Company ; dct:identifier "p2" ; sg:jurisdiction cty:CN ; sg:hasFunction fn:military .
+ent:mid a sg:Company ; dct:identifier "mid" ; sg:jurisdiction cty:CN .
+hold:g1 a sg:Ownership ; sg:owner ent:kpgov ; sg:owned ent:p2 ; sg:percent "50"^^xsd:decimal .
+hold:g2 a sg:Ownership ; sg:owner ent:mid ; sg:owned ent:p2 ; sg:percent "10"^^xsd:decimal .
+hold:g3 a sg:Ownership ; sg:owner ent:kpgov ; sg:owned ent:mid ; sg:percent "30"^^xsd:decimal .
+hold:g4 a sg:Ownership ; sg:owner ent:sdn1 ; sg:owned ent:mid ; sg:percent "25"^^xsd:decimal .
+# civ is owned by the Government but is no security body: its holding is not cited
+ent:civ a sg:Company ; dct:identifier "civ" ; sg:jurisdiction cty:CN ; sg:hasFunction fn:other .
+hold:k1 a sg:Ownership ; sg:owner ent:kpgov ; sg:owned ent:civ ; sg:percent "80"^^xsd:decimal .
+act:h-p2 a sg:Activity ; dct:identifier "h-p2" ; sg:actor ent:ngo1 ; sg:partner ent:p2 , ent:civ ;
+    sg:activityKind kind:humanitarian ; sg:category cat:basic_human_needs ;
+    sg:unExemption un:approved ; sg:startOn "2026-12-20"^^xsd:date ;
+    sg:hasReport <https://w3id.org/sanctiongraph/id/activity/h-agg-55/report> .
 """
+    publication = "<https://w3id.org/sanctiongraph/id/publication/bods-2026-01-15>"
+    for holding in ("a1", "d2", "e2", "f1", "g1", "g2", "g3", "k1"):  # the imported ones
+        text += (
+            f'hold:{holding} sg:fromPublication {publication} ; sg:entryNumber "st-{holding}" .\n'
+        )
     found = {f.id: f for f in _findings_of_text("partners", text, "2026-11-23")}
     cited = {
         activity: {e for e in finding.evidence if e.startswith("BODS statements, publication of")}
@@ -711,6 +727,7 @@ hold:f1 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2
         "h-agg-55": {bods + "st-a1"},  # kpgov 30 % (imported) + kpministry 25 % (the user's)
         "h-via-60": {bods + "st-d2"},  # kpgov 60 % of kphold (the user's), kphold 50 % (imported)
         "h-front": {bods + "st-f1"},  # kpgov controls kpfront (a control holding)
+        "h-p2": {bods + "st-g1"},
         "h-agg-50": set(),  # both holdings stated by the user
         "h-agg-49": set(),  # authorised: 49 percent
         "h-via-40": set(),  # authorised: a 40 percent intermediary is not the Government
@@ -720,6 +737,7 @@ hold:f1 sg:fromPublication <https://w3id.org/sanctiongraph/id/publication/bods-2
         "h-via-60",
         "h-agg-50",
         "h-front",
+        "h-p2",
     }
 
 

@@ -964,28 +964,32 @@ def maintained_periods(
     measure in force (1010.659(b)(1) "maintain"), and that has ended: the account was
     closed, or the holder left the population, or the measure ended, on or before
     ``as_of``. A stretch still going on ``as_of`` is the maintaining that the as-of
-    classification reports. An account still open without an opening date has no known
-    past; a closed one is taken to have been open since the first day a fact starts.
+    classification reports. An account without an opening date is taken to have been
+    open since the first day a fact starts, as the as-of shapes take it to be open.
     Stretches are the overlap of the account's life, the measure's period and the
     membership, judged between the days on which a fact the populations read starts or
     ends. A stretch in which the holder belonged to it only possibly
     (:func:`possible_populations`) is also a ``sg:PossibleMaintainedPeriod``."""
     after_as_of = as_of + timedelta(days=1)
-    # (account, holder) -> (opened, the first day not looked at: closed, else after as_of)
+    # (account, holder) -> (opened, None: unknown; the first day not looked at: the
+    # closing, or the day after as_of while the account is open), the earliest of each
     accounts: dict[tuple[str, str], tuple[date | None, date]] = {}
     for row in select_values(store, _US_ACCOUNTS):
         opened, closed = date_value(row["opened"]), date_value(row["closed"])
-        if closed is None or closed > as_of:  # still open: its past is known from its opening
-            if opened is None or opened > as_of:
-                continue
-            closed = after_as_of
+        if opened is not None and opened > as_of:
+            continue
+        until = closed if closed is not None and closed <= as_of else after_as_of
         key = (str(row["account"]), str(row["holder"]))
-        if key not in accounts or closed < accounts[key][1]:
-            accounts[key] = (opened, closed)
+        if key in accounts:
+            known_opened, known_until = accounts[key]
+            unknown = opened is None or known_opened is None  # open since the first fact
+            opened = None if unknown else min(opened, known_opened)  # type: ignore[type-var]
+            until = min(until, known_until)
+        accounts[key] = (opened, until)
     world = stretches.world
     first_days: dict[tuple[str, str], date] = {}
     for key, (opened, closed) in sorted(accounts.items()):
-        if opened is None:  # closed: taken to have been open since the first day a fact starts
+        if opened is None:
             points = change_points(world)
             opened = points[0] if points else closed
         first_days[key] = opened

@@ -6,7 +6,7 @@ and financial institutions, a named institution and its listed affiliates) throu
 ``sg:branchOf`` at any depth and through subsidiaries owned more than the measure's
 threshold by a holding in force on the date. That closure, for the as-of date and for
 every date the deriver asks about (transactions, account openings, the stretches of
-closed accounts), runs in Spark as one breadth-first search keyed by run, one Spark job
+the accounts' past), runs in Spark as one breadth-first search keyed by run, one Spark job
 a level. Everything else stays in the embedded module and is called from here: which
 measures are in force, who the seeds are, whether a holding exceeds the threshold,
 whether an owned entity is a person, whether an office outside the United States

@@ -986,13 +986,11 @@ def maintained_periods(
             opened = None if unknown else min(opened, known_opened)  # type: ignore[type-var]
             until = min(until, known_until)
         accounts[key] = (opened, until)
-    world = stretches.world
-    first_days: dict[tuple[str, str], date] = {}
-    for key, (opened, closed) in sorted(accounts.items()):
-        if opened is None:
-            points = change_points(world)
-            opened = points[0] if points else closed
-        first_days[key] = opened
+    points = change_points(stretches.world)  # an account without an opening starts here
+    first_days = {
+        key: opened if opened is not None else points[0] if points else closed
+        for key, (opened, closed) in accounts.items()
+    }
     # Most holders are never members: the stretches are swept once to find those who are.
     ever: set[str] = set()
     day = min(first_days.values(), default=as_of)

@@ -147,6 +147,9 @@ class World:
     #: Commerce authorization code -> the item categories it can hold for (sg:onlyForItemCategory).
     code_limits: dict[str, frozenset[str]] = field(default_factory=dict)
     _above: dict[str, OwnershipData] = field(default_factory=dict, repr=False)
+    _points: dict[tuple[str, Decimal], _GovernmentPoint | None] = field(
+        default_factory=dict, repr=False
+    )
 
     def node(self, iri: str) -> Node:
         return self.nodes.get(iri) or Node(iri)
@@ -208,7 +211,16 @@ class World:
         self, entity: Node, at_least: Decimal
     ) -> _GovernmentPoint | None:
         """What the Government of North Korea owns or controls among the entities above
-        ``entity``, on the as-of date; ``None`` when nothing is above it."""
+        ``entity``, on the as-of date; ``None`` when nothing is above it. Worked out once
+        per entity and share (the check, its details and its citations all ask)."""
+        key = (entity.iri, at_least)
+        if key not in self._points:
+            self._points[key] = self._work_out_government_point(entity, at_least)
+        return self._points[key]
+
+    def _work_out_government_point(
+        self, entity: Node, at_least: Decimal
+    ) -> _GovernmentPoint | None:
         data = self.ownership_above(entity.iri)
         target = data.index.get(entity.iri)
         if target is None:

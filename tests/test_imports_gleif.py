@@ -360,6 +360,14 @@ FAST_WAY_VARIANTS = {  # name: (how the relationship file is changed, read the f
         ),
         False,
     ),
+    "a period's tags with white space before their >": (
+        lambda t: in_sixth(
+            in_sixth(t, "<rr:RelationshipPeriod>", "<rr:RelationshipPeriod >"),
+            "</rr:RelationshipPeriod>",
+            "</rr:RelationshipPeriod\n>",
+        ),
+        False,
+    ),
     "an empty element written short": (
         lambda t: in_sixth(t, "<rr:PeriodType>", "<rr:EndDate/><rr:PeriodType>"),
         False,

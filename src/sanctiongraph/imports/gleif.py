@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -180,49 +181,63 @@ _ROOT = re.compile(rb"<(?:" + _NAME.encode() + rb":)?(" + _NAME.encode() + rb")"
 _FIRST_RECORD = re.compile(r"\s*<(" + _NAME + r":)?RelationshipRecord[\s>]")
 
 
-def _leaf(prefix: str, name: str, optional: bool = False) -> str:
-    """``<p:name>text</p:name>``, its text captured stripped (as the tree reader's
-    :func:`~sanctiongraph.imports.xmlstream.text` strips it)."""
-    stripped = r"((?:[^<\s][^<]*[^<\s]|[^<\s])?)"  # greedy: a lazy one backtracks a lot
+def _leaf(prefix: str, name: str, optional: bool = False, capture: bool = True) -> str:
+    """``<p:name>text</p:name>``, its text stripped (as the tree reader's
+    :func:`~sanctiongraph.imports.xmlstream.text` strips it) and captured when
+    ``capture``."""
+    stripped = r"(?:[^<\s][^<]*[^<\s]|[^<\s])?"  # greedy: a lazy one backtracks a lot
+    stripped = f"({stripped})" if capture else stripped
     pattern = rf"<{prefix}{name}>\s*{stripped}\s*</{prefix}{name}>\s*"
     return f"(?:{pattern})?" if optional else pattern
 
 
-def _block(prefix: str, name: str, capture: bool = True) -> str:
-    """An optional ``<p:name>...</p:name>``, its content captured when ``capture``."""
-    content = rf"[^<]*(?:<(?!/{prefix}{name}>)[^<]*)*"
-    content = f"({content})" if capture else content
-    return rf"(?:<{prefix}{name}>{content}</{prefix}{name}>\s*)?"
+def _block(prefix: str, name: str, item: str | None = None) -> str:
+    """An optional ``<p:name>...</p:name>``: with ``item``, its content is only such
+    items, and captured; without, anything, not captured."""
+    anything = rf"[^<]*(?:<(?!/{prefix}{name}>)[^<]*)*"
+    content = anything if item is None else rf"((?:{item}\s*)*)"
+    return rf"(?:<{prefix}{name}>\s*{content}</{prefix}{name}>\s*)?"
 
 
 @cache
 def _patterns(prefix: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """A whole ``RelationshipRecord`` (its parts captured in the order of
     :class:`_RelationshipParts`), a ``RelationshipPeriod`` and a
-    ``RelationshipQuantifier``, for records whose tags have ``prefix``."""
+    ``RelationshipQuantifier``, for records whose tags have ``prefix``. A record's
+    periods and quantifiers must all be of the form the last two read, or the record
+    is not matched."""
     p = re.escape(prefix)
+
+    def period(capture: bool) -> str:
+        dates = ("StartDate", "EndDate", "PeriodType")
+        return (
+            rf"<{p}RelationshipPeriod>\s*"
+            + "".join(_leaf(p, name, True, capture) for name in dates)
+            + rf"</{p}RelationshipPeriod>"
+        )
+
+    def quantifier(capture: bool) -> str:
+        return (
+            rf"<{p}RelationshipQuantifier>\s*"
+            rf"(?:<{p}MeasurementMethod>[^<]*</{p}MeasurementMethod>\s*)?"
+            + _leaf(p, "QuantifierAmount", capture=capture)
+            + rf"(?:<{p}QuantifierUnits>[^<]*</{p}QuantifierUnits>\s*)?"
+            rf"</{p}RelationshipQuantifier>"
+        )
+
     node = _leaf(p, "NodeID") + _leaf(p, "NodeIDType", True)
     record = re.compile(
         rf"<{p}RelationshipRecord(?:\s[^>]*)?>\s*<{p}Relationship>\s*"
         rf"<{p}StartNode>\s*{node}</{p}StartNode>\s*<{p}EndNode>\s*{node}</{p}EndNode>\s*"
         + _leaf(p, "RelationshipType")
-        + _block(p, "RelationshipPeriods")
+        + _block(p, "RelationshipPeriods", period(capture=False))
         + _leaf(p, "RelationshipStatus")
-        + _block(p, "RelationshipQualifiers", capture=False)
-        + _block(p, "RelationshipQuantifiers")
+        + _block(p, "RelationshipQualifiers")
+        + _block(p, "RelationshipQuantifiers", quantifier(capture=False))
         + rf"</{p}Relationship>[^<]*(?:<(?!/{p}RelationshipRecord\s*>)[^<]*)*"
         + rf"</{p}RelationshipRecord\s*>"
     )
-    dates = _leaf(p, "StartDate", True) + _leaf(p, "EndDate", True)
-    period = re.compile(
-        rf"<{p}RelationshipPeriod>\s*{dates}{_leaf(p, 'PeriodType', True)}</{p}RelationshipPeriod>"
-    )
-    quantifier = re.compile(
-        rf"<{p}RelationshipQuantifier>\s*(?:<{p}MeasurementMethod>[^<]*</{p}MeasurementMethod>\s*)?"
-        + _leaf(p, "QuantifierAmount")
-        + rf"(?:<{p}QuantifierUnits>[^<]*</{p}QuantifierUnits>\s*)?</{p}RelationshipQuantifier>"
-    )
-    return record, period, quantifier
+    return record, re.compile(period(capture=True)), re.compile(quantifier(capture=True))
 
 
 def _read_relationship_piece(piece: Piece) -> _Reading | None:
@@ -232,10 +247,9 @@ def _read_relationship_piece(piece: Piece) -> _Reading | None:
 
     Each record pattern spans one record, from its start tag to its first end tag, so
     when the piece holds ``Record`` (as in ``RelationshipRecord``, ``LEIRecord``)
-    exactly twice per record found, every record was found and none holds another. The
-    tree reads the periods and quantifiers of a record by element name, and so do the
-    patterns: counted the same way, an item the pattern does not read sends the piece
-    to the tree."""
+    exactly twice per record found, every record was found and none holds another. A
+    record whose periods or quantifiers are not all of the form the patterns read is not
+    found, so its piece goes to the tree."""
     root = _ROOT.match(piece.before)
     if not piece.after or root is None or root.group(1) != b"RelationshipData":
         return None
@@ -258,10 +272,6 @@ def _read_relationship_piece(piece: Piece) -> _Reading | None:
     for start_id, start_type, end_id, end_type, kind, periods, status, quantifiers in found:
         period_items = period.findall(periods) if periods else []
         amounts = quantifier.findall(quantifiers) if quantifiers else []
-        if periods.count("RelationshipPeriod>") != 2 * len(period_items) or quantifiers.count(
-            "RelationshipQuantifier>"
-        ) != 2 * len(amounts):
-            return None
         reading.count += 1
         _relationship(
             _RelationshipParts(
@@ -336,21 +346,44 @@ _lei_ok = lru_cache(maxsize=1 << 16)(lei_check_digits_ok)
 
 
 def _lei(
-    value: str | None, file: str, record: str, field_name: str, problems: Problems
+    value: str | None,
+    file: str,
+    record: str | Callable[[], str],
+    field_name: str,
+    problems: Problems,
 ) -> str | None:
+    """``value`` when it is an LEI, else ``None`` and a problem at ``record`` (or at
+    what ``record()`` says: made only when needed)."""
     if value is None or not _lei_ok(value):
         problems.add(
             file,
             f"{value!r} is not an LEI (20 characters, ISO 17442 check digits)",
-            record=record,
+            record=record if isinstance(record, str) else record(),
             field_name=field_name,
         )
         return None
     return value
 
 
+@lru_cache(maxsize=1 << 10)
+def _amount_note(amount: str | None) -> str | None:
+    """The import note that counts a consolidation quantifier of ``amount``; ``None``
+    when it is not a number from 0 to 100. A file has few amounts (1.00, 100.00)."""
+    try:
+        value = Decimal(amount or "")
+    except InvalidOperation:
+        return None
+    if not 0 <= value <= 100:
+        return None
+    return f"consolidation quantifiers {amount} (not a share; not used)"
+
+
 def _day(
-    value: str | None, file: str, record: str, field_name: str, problems: Problems
+    value: str | None,
+    file: str,
+    record: Callable[[], str],
+    field_name: str,
+    problems: Problems,
 ) -> date | None:
     """``2014-11-06T00:00:00Z`` -> 2014-11-06; absent -> None; else a problem."""
     if value is None:
@@ -358,7 +391,7 @@ def _day(
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        problems.add(file, f"{value!r} is not a date", record=record, field_name=field_name)
+        problems.add(file, f"{value!r} is not a date", record=record(), field_name=field_name)
         return None
 
 
@@ -489,7 +522,10 @@ def _relationship(
     problems: Problems,
 ) -> None:
     kind = parts.kind
-    record = f"RelationshipRecord {index} ({parts.start_id} {kind} {parts.end_id})"
+
+    def record() -> str:  # made only for a problem: most records have none
+        return f"RelationshipRecord {index} ({parts.start_id} {kind} {parts.end_id})"
+
     child_lei = _lei(parts.start_id, file, record, "StartNode/NodeID", problems)
     parent_lei = _lei(parts.end_id, file, record, "EndNode/NodeID", problems)
     for node_name, node_type in (("StartNode", parts.start_type), ("EndNode", parts.end_type)):
@@ -497,11 +533,11 @@ def _relationship(
             problems.add(
                 file,
                 f"node type {node_type!r}; only LEI nodes are read",
-                record=record,
+                record=record(),
                 field_name=f"{node_name}/NodeIDType",
             )
     if kind is None:
-        problems.add(file, "no relationship type", record=record, field_name="RelationshipType")
+        problems.add(file, "no relationship type", record=record(), field_name="RelationshipType")
         return
     start = end = None
     for start_date, end_date, period_type in parts.periods:
@@ -509,19 +545,16 @@ def _relationship(
             start = _day(start_date, file, record, "RelationshipPeriod/StartDate", problems)
             end = _day(end_date, file, record, "RelationshipPeriod/EndDate", problems)
     for amount in parts.amounts:
-        try:
-            value = Decimal(amount or "")
-            if not 0 <= value <= 100:
-                raise InvalidOperation
-        except InvalidOperation:
+        note = _amount_note(amount)
+        if note is None:
             problems.add(
                 file,
                 f"{amount!r} is not an amount from 0 to 100",
-                record=record,
+                record=record(),
                 field_name="QuantifierAmount",
             )
-            continue
-        notes[f"consolidation quantifiers {amount} (not a share; not used)"] += 1
+        else:
+            notes[note] += 1
     if child_lei is None or parent_lei is None:
         return
     if parts.status == "INACTIVE" and end is None:

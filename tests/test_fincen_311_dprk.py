@@ -391,7 +391,45 @@ def test_a_new_measure_is_reference_data_only(day, act):
     assert finding.message.startswith(act)
     if act == "Maintaining (past): ":
         assert "from 2007-04-18 until 2020-08-10 (that day excluded)" in finding.message
+        assert finding.message.endswith(
+            "It had to terminate such an account then; keeping it open was a breach, "
+            "which stands after the maintaining has ended."
+        )
+    else:  # 1010.655(b)(1) is a duty to terminate, not a bar on opening or maintaining
+        assert finding.message.endswith("It must terminate such an account.")
     assert "delta-asia-credit is owned 100%" in finding.evidence[2]
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2010-01-03", []),  # before the opening
+        ("2010-01-04", ["Maintaining: "]),  # opened while the duty applied: no "Opening"
+        ("2012-01-01", ["Maintaining: "]),
+        ("2012-01-02", ["Maintaining (past): "]),  # closed: kept open for two years
+        ("2026-11-23", ["Maintaining (past): "]),
+    ],
+)
+def test_a_duty_to_terminate_is_breached_by_keeping_not_by_opening(engine, day, expected):
+    """31 CFR 1010.655(b)(1): "shall terminate any correspondent account that is
+    established, maintained, administered, or managed in the United States for" Banco
+    Delta Asia. An account opened while the duty applied is reported for the time it was
+    kept open, in words of termination; the opening itself is not a finding, as it is
+    under 1010.659(b)(1) and 1010.660(b)(1) ("shall not open or maintain")."""
+    text = BDA_DATA.replace(
+        '"2005-01-03"^^xsd:date .',
+        '"2010-01-04"^^xsd:date ;\n    sg:closedOn "2012-01-02"^^xsd:date .',
+    )
+    assert "closedOn" in text
+    data = Source.from_triples("bda", parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "bda.ttl"))
+    findings = validate_sources([data], date.fromisoformat(day), engine).findings
+    assert [f.message[: f.message.index(":") + 2] for f in findings] == expected
+    for finding in findings:
+        assert finding.citation == "31 CFR 1010.655(b)(1)"
+        assert "terminate such an account" in finding.message
+    if expected == ["Maintaining (past): "]:
+        assert "from 2010-01-04 until 2012-01-02 (that day excluded)" in findings[0].message
 
 
 @pytest.mark.parametrize("opened", ["2019-06-03", None])

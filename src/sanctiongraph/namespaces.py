@@ -337,6 +337,7 @@ class SG(DefinedNamespace):
     SpecialMeasure: URIRef
     MeasureRequirement: URIRef
     AccountProhibition: URIRef
+    AccountTermination: URIRef
     TransactionProhibition: URIRef
     NotificationRequirement: URIRef
     UseInvestigationRequirement: URIRef

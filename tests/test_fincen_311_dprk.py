@@ -8,7 +8,7 @@ the cited paragraph of each finding, and that a new measure needs only reference
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -563,3 +563,61 @@ def test_jurisdiction_seeds_include_entities_read_later():
         "urn:x:a",
         "urn:x:b",
     }
+
+
+# --------------------------------------------------------------------------- stretches
+
+STRETCH_DATA = (
+    PREFIXES
+    + """
+ent:kpb a sg:Bank ; dct:identifier "kpb" ; sg:jurisdiction cty:KP .
+ent:sub a sg:Company ; dct:identifier "sub" ; sg:jurisdiction cty:CN .
+ent:minor a sg:Company ; dct:identifier "minor" ; sg:jurisdiction cty:CN .
+ent:x a sg:Company ; dct:identifier "x" ; sg:jurisdiction cty:CN .
+hold:h1 a sg:Ownership ; sg:owner ent:kpb ; sg:owned ent:sub ; sg:percent "75"^^xsd:decimal ;
+    sg:startDate "2022-03-01"^^xsd:date ; sg:endDate "2023-01-01"^^xsd:date .
+hold:h2 a sg:Ownership ; sg:owner ent:kpb ; sg:owned ent:minor ; sg:percent "30"^^xsd:decimal ;
+    sg:startDate "2022-08-01"^^xsd:date .
+hold:h3 a sg:Ownership ; sg:owner ent:sub ; sg:owned ent:x ; sg:percent "60"^^xsd:decimal ;
+    sg:startDate "2022-10-01"^^xsd:date .
+"""
+)
+
+
+def test_stretches_are_cut_only_by_holdings_a_walk_follows():
+    """The Section 311 populations are computed once per stretch of days in which nothing
+    they read changes. With the embedded walk, a stretch is cut only where a holding of a
+    member, above the threshold, starts or ends (h1, and h3 once sub is a member), not
+    where one below it does (h2, 30%); the populations on every day of a stretch are the
+    ones computed for it. A replaced walk's stretches are cut by every holding read."""
+    from sanctiongraph.derive import fincen_311_dprk as fincen
+
+    store = open_store(in_memory=True)
+    load_bundled(store)
+    data = parse_rdf(STRETCH_DATA.encode(), ox.RdfFormat.TURTLE, "stretch.ttl")
+    load_sources(store, [Source.from_triples("stretch", data)])
+    run_derivers(store, AS_OF)  # the types the world reads
+    world = fincen.World.load(store)
+    stretches = fincen.PopulationsByStretch(world)
+
+    def members(groups: fincen.Groups) -> dict[str, tuple[str, ...]]:
+        found = {}
+        for _measure, pop, group in groups:
+            for entity, membership in group.items():
+                found[f"{entity.rsplit('/', 1)[-1]} {pop.iri}"] = membership.steps
+        return found
+
+    expected_ends = {
+        date(2022, 2, 1): date(2022, 3, 1),  # h1 starts
+        date(2022, 6, 1): date(2022, 10, 1),  # h3 starts (sub is a member); not h2
+        date(2022, 12, 31): date(2023, 1, 1),  # h1 ends
+    }
+    for day, end in expected_ends.items():
+        stretch = stretches.on(day)
+        assert stretch.end == end, day
+        for other in (day, end - timedelta(days=1)):
+            assert members(stretch.found) == members(fincen.populations(world, other)), other
+    assert "sub" in " ".join(members(stretches.on(date(2022, 6, 1)).found))
+    assert "minor" not in " ".join(members(stretches.on(date(2022, 9, 1)).found))
+    world.walk = fincen.breadth_first  # a replaced walk: every holding read cuts
+    assert fincen.PopulationsByStretch(world).on(date(2022, 6, 1)).end == date(2022, 8, 1)

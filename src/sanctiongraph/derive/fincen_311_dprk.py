@@ -856,12 +856,21 @@ def acts_by_date(store: GraphStore, as_of: date) -> dict[str, set[str]]:
     return found
 
 
-def change_points(world: World) -> list[date]:
+def change_points(
+    world: World, owners: Iterable[str] | None = None, threshold: Decimal | None = None
+) -> list[date]:
     """Every day on which a fact the populations read may start or stop being in force
-    (holdings read so far, listings, measures). Between two of them nothing changes."""
+    (holdings read so far, or only those of ``owners`` that exceed ``threshold``;
+    listings; measures). Between two of them nothing changes."""
     days: set[date] = set()
-    for holdings in world.holdings_by_owner.values():
-        days.update(d for h in holdings for d in (h.start, h.end) if d is not None)
+    if owners is None:
+        for holdings in world.holdings_by_owner.values():
+            days.update(d for h in holdings for d in (h.start, h.end) if d is not None)
+    else:
+        for owner in owners:
+            for h in world.holdings_by_owner.get(owner, ()):
+                if threshold is not None and h.exceeds(threshold):
+                    days.update(d for d in (h.start, h.end) if d is not None)
     days.update(
         d
         for x in world.listings
@@ -888,7 +897,16 @@ class PopulationsByStretch:
     """The populations on a day, computed once per stretch of days in which no holding,
     listing or measure read starts or ends. A day's populations hold for its stretch as
     cut right after computing them (the walks on any day of it read the same facts);
-    facts read later cut later stretches finer, never one already kept."""
+    facts read later cut later stretches finer, never one already kept.
+
+    With the embedded walk (:func:`breadth_first`), the holdings that cut a stretch are
+    only those of its members that exceed the least threshold of its populations: a walk
+    follows no other holding (it looks at those of the entities it reaches, and follows
+    those above its threshold), so on any day on which none of those starts or ends (nor
+    a listing or measure) it takes the same steps and finds the same members. Most
+    holdings are below no population. A replaced walk (Spark's) is first asked without
+    answering, so its stretches are cut by every holding, as the walks it is later asked
+    for must be the ones it recorded."""
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -903,7 +921,15 @@ class PopulationsByStretch:
                 return kept
         found = populations(self.world, day)
         maybe = possible_populations(self.world, day, found)
-        points = change_points(self.world)
+        if self.world.walk is None:  # the embedded walk: what it follows is known
+            groups = found + maybe
+            points = change_points(
+                self.world,
+                {e for _m, _p, members in groups for e in members},
+                min((pop.threshold for _m, pop, _members in groups), default=None),
+            )
+        else:
+            points = change_points(self.world)
         at = bisect_right(points, day)
         start = points[at - 1] if at else date.min
         stretch = Stretch(found, maybe, points[at] if at < len(points) else None)

@@ -10,7 +10,8 @@ an owner blocked on the day before ``D`` ends on ``D``, ``e`` was blocked on tha
 before, and ``e`` is not blocked on the as-of date. The status on each date comes from
 the 50 Percent Rule's fixed point (:func:`sanctiongraph.analysis.ownership.compute_status`),
 called once per distinct end date, on the ancestors of the entities that end date
-can concern.
+can concern. The 50 Percent Rule deriver (:mod:`sanctiongraph.derive.ofac_50pct`, or its
+Spark replacement) writes these triples from the holdings and listings it has read.
 """
 
 from __future__ import annotations
@@ -20,19 +21,14 @@ from datetime import date, timedelta
 import pyoxigraph as ox
 from rdflib import XSD
 
-from sanctiongraph.analysis.loader import load_ownership_below_listings
-from sanctiongraph.analysis.ownership import NO_END, compute_status
-from sanctiongraph.derive import DERIVED
+from sanctiongraph.analysis.ownership import NO_END, OwnershipData, compute_status
 from sanctiongraph.namespaces import SG
-from sanctiongraph.store import GraphStore
-
-ORDER = 55  # after the 50 Percent Rule (50)
 
 
-def divestments(store: GraphStore, as_of: date) -> dict[str, str]:
+def divestments(data: OwnershipData, as_of: date) -> dict[str, str]:
     """Entity IRI -> the latest day (ISO) on which it stopped being blocked through the
-    end of a holding of a blocked owner, for entities not blocked on ``as_of``."""
-    data = load_ownership_below_listings(store)
+    end of a holding of a blocked owner, for entities not blocked on ``as_of``
+    (``data``: :func:`~sanctiongraph.analysis.loader.load_ownership_below_listings`)."""
     if not data.l_entity:
         return {}
     today = as_of.isoformat()
@@ -74,14 +70,12 @@ def divestments(store: GraphStore, as_of: date) -> dict[str, str]:
     return found
 
 
-def derive(store: GraphStore, as_of: date) -> None:
+def divestment_triples(data: OwnershipData, as_of: date) -> list[ox.Triple]:
+    """``e sg:divestedBelowHalfOn D`` for each of :func:`divestments`."""
     predicate = ox.NamedNode(str(SG.divestedBelowHalfOn))
     datatype = ox.NamedNode(str(XSD.date))
-    store.add_triples(
-        DERIVED,
-        [
-            ox.Triple(ox.NamedNode(entity), predicate, ox.Literal(day, datatype=datatype))
-            for entity, day in sorted(divestments(store, as_of).items())
-            if ":" in entity
-        ],
-    )
+    return [
+        ox.Triple(ox.NamedNode(entity), predicate, ox.Literal(day, datatype=datatype))
+        for entity, day in sorted(divestments(data, as_of).items())
+        if ":" in entity
+    ]

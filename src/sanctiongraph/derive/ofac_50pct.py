@@ -47,6 +47,7 @@ from sanctiongraph.analysis.ownership import (
     status_in_words,
 )
 from sanctiongraph.derive import DERIVED
+from sanctiongraph.derive.divestment import divestment_triples
 from sanctiongraph.derive.kit import GENERATED_BY, RuleProvenance, date_value
 from sanctiongraph.namespaces import SG, provision
 from sanctiongraph.queries import group_properties, select_properties
@@ -253,3 +254,4 @@ def derive(store: GraphStore, as_of: date) -> None:
         return
     store.add_triples(DERIVED, status_triples(data, compute_status(data, as_of)))
     store.add_triples(DERIVED, transaction_triples(store, data))
+    store.add_triples(DERIVED, divestment_triples(data, as_of))  # FAQ 402, the same data

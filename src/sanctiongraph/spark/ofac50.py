@@ -46,6 +46,7 @@ from pyspark.sql import functions as F
 from sanctiongraph.analysis.loader import load_ownership_below_listings
 from sanctiongraph.analysis.ownership import FULL, HALF, NO_START, OwnershipData, Status, _day
 from sanctiongraph.derive import DERIVED
+from sanctiongraph.derive.divestment import divestment_triples
 from sanctiongraph.derive.ofac_50pct import status_triples, transaction_triples
 from sanctiongraph.store import GraphStore
 
@@ -313,3 +314,4 @@ def derive(store: GraphStore, as_of: date, spark: SparkSession) -> None:
         computed.update(spark_statuses(spark, data, [day]))
     store.add_triples(DERIVED, status_triples(data, computed[day]))
     store.add_triples(DERIVED, party_facts)
+    store.add_triples(DERIVED, divestment_triples(data, as_of))  # embedded, as the default

@@ -263,8 +263,9 @@ def select_properties(
     stated triple is one row: k copies cost k rows. Group them with
     :func:`group_properties`. Plain SPARQL 1.1, in two steps: the distinct subjects,
     then their triples by ``VALUES`` blocks (Oxigraph 0.5 joins a sub-select with
-    ``?s ?p ?o`` by scanning every triple); blank-node subjects, which ``VALUES`` cannot
-    name, are read with the pattern itself."""
+    ``?s ?p ?o`` by scanning every triple), the predicates kept by a ``FILTER`` in the
+    store (a second ``VALUES`` block for them made Oxigraph scan far more); blank-node
+    subjects, which ``VALUES`` cannot name, are read with the pattern itself."""
     wanted = set(predicates)
     if subjects is None:
         listed = " ".join(f"<{p}>" for p in sorted(wanted - {_TYPE}))
@@ -283,11 +284,14 @@ def select_properties(
         for row in select_values(store, f"SELECT DISTINCT ?s WHERE {{ {subjects} }}")
         if (s := row["s"]) is not None
     ]
+    listed = ", ".join(f"<{p}>" for p in sorted(wanted))
     rows = [
         row
         for block in value_blocks(found)
         for row in select_values(
-            store, f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {block} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            store,
+            f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {block} }} GRAPH ?g {{ ?s ?p ?o }} "
+            f"FILTER (?p IN ({listed})) }}",
         )
     ]
     if any(":" not in subject for subject in found):  # blank nodes (no IRI scheme)

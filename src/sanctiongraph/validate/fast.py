@@ -17,8 +17,10 @@ Supported: ``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``,
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, URIRef
@@ -199,49 +201,75 @@ def _value_failures(shapes: Graph, shape: Node) -> tuple[str, list[str]]:
 
 
 def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
-    """Every violating (focus, shape, value) of the bundled shapes, one query each."""
+    """Every violating (focus, shape, value) of the bundled shapes, one query each. The
+    queries run side by side on the cores this process may use (the store evaluates a
+    query without holding Python's interpreter lock); the results keep the order of the
+    shapes and their constraints."""
     from sanctiongraph.validate.engine import Explainer
 
     prefixes = Explainer.prefix_block(shapes)
+    jobs = [
+        (shape, target_pattern(shapes, shape), query, constraint)
+        for shape in sorted(firing_shapes(shapes), key=str)
+        for query, constraint in constraint_queries(shapes, shape)
+    ]
+
+    def run(job: tuple[URIRef, str, str, Node | None]) -> list[RawResult]:
+        return _violations(store, prefixes, *job)
+
+    with ThreadPoolExecutor(max_workers=_cores()) as pool:
+        return [result for found in pool.map(run, jobs) for result in found]
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _violations(
+    store: GraphStore,
+    prefixes: str,
+    shape: URIRef,
+    targets: str,
+    query: str,
+    constraint: Node | None,
+) -> list[RawResult]:
+    """The results of one constraint's query: a core constraint's query (``constraint``
+    None) selects the focus nodes itself; a SPARQL constraint's rows are kept for the
+    focus nodes the shape targets."""
     results: list[RawResult] = []
-    for shape in sorted(firing_shapes(shapes), key=str):
-        targets = target_pattern(shapes, shape)
-        for query, constraint in constraint_queries(shapes, shape):
-            if constraint is None:
-                solutions = store.query(query)
-                has_value = "value" in {v.value for v in solutions.variables}
-                for solution in solutions:
-                    value = solution["value"] if has_value else None
-                    results.append(
-                        RawResult(
-                            to_rdflib(solution["this"]),
-                            shape,
-                            None,
-                            None,
-                            to_rdflib(value) if value is not None else None,
-                        )
-                    )
-                continue
-            rows: dict[_OxTerm, list[dict[str, _OxTerm]]] = defaultdict(list)
-            solutions = store.query(prefixes + query)
-            names = [v.value for v in solutions.variables]
-            for solution in solutions:
-                this = solution["this"]
-                if this is not None:
-                    rows[this].append(
-                        {n: solution[n] for n in names if n != "this" and solution[n] is not None}
-                    )
-            focus_set = _targeted(store, targets, rows)
-            for this, focus_rows in rows.items():
-                if this not in focus_set:
-                    continue
-                if isinstance(this, ox.Triple):
-                    continue  # a focus node is never an RDF-star triple
-                results.append(
-                    RawResult(
-                        to_rdflib(this), shape, None, constraint, None, tuple(map(dict, focus_rows))
-                    )
+    if constraint is None:
+        solutions = store.query(query)
+        has_value = "value" in {v.value for v in solutions.variables}
+        for solution in solutions:
+            value = solution["value"] if has_value else None
+            results.append(
+                RawResult(
+                    to_rdflib(solution["this"]),
+                    shape,
+                    None,
+                    None,
+                    to_rdflib(value) if value is not None else None,
                 )
+            )
+        return results
+    rows: dict[_OxTerm, list[dict[str, _OxTerm]]] = defaultdict(list)
+    solutions = store.query(prefixes + query)
+    names = [v.value for v in solutions.variables]
+    for solution in solutions:
+        this = solution["this"]
+        if this is not None:
+            rows[this].append(
+                {n: solution[n] for n in names if n != "this" and solution[n] is not None}
+            )
+    focus_set = _targeted(store, targets, rows)
+    for this, focus_rows in rows.items():
+        if this not in focus_set:
+            continue
+        if isinstance(this, ox.Triple):
+            continue  # a focus node is never an RDF-star triple
+        results.append(
+            RawResult(to_rdflib(this), shape, None, constraint, None, tuple(map(dict, focus_rows)))
+        )
     return results
 
 

@@ -432,6 +432,62 @@ def test_a_duty_to_terminate_is_breached_by_keeping_not_by_opening(engine, day, 
         assert "from 2010-01-04 until 2012-01-02 (that day excluded)" in findings[0].message
 
 
+POSSIBLY_BDA = (
+    PREFIXES
+    + """
+@prefix des: <https://w3id.org/sanctiongraph/id/designation/> .
+ent:usbank a sg:Bank ; dct:identifier "usbank" ; sg:jurisdiction cty:US .
+ent:mo a sg:Bank ; dct:identifier "mo-bank" ; sg:jurisdiction cty:MO .
+des:d1 a sg:Designation ; sg:designates ent:mo ;
+    sg:onList <https://w3id.org/sanctiongraph/ref/list/FINCEN_311> ;
+    sg:sourceReference "31 CFR 1010.655" ;
+    sg:startDate "2010-03-01"^^xsd:date ; sg:possiblyFrom "2010-02-01"^^xsd:date .
+acc:a1 a sg:CorrespondentAccount ; dct:identifier "a1" ; sg:maintainedBy ent:usbank ; sg:heldBy ent:mo ;
+    sg:openedOn "2009-01-05"^^xsd:date .
+"""
+)
+
+
+_NOW = "It must terminate such an account."
+_THEN = (
+    "It had to terminate such an account then; keeping it open was a breach, which stands "
+    "after the maintaining has ended."
+)
+_POSSIBLY_NOW = (
+    "The account possibly has to be terminated; establish whether the listing was in force."
+)
+_POSSIBLY_THEN = (
+    "The account possibly had to be terminated then; establish whether the listing was in force."
+)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2010-01-31", []),
+        ("2010-02-15", [("Maintaining", _POSSIBLY_NOW)]),
+        # listed from this day: the possibly listed days before are a past period
+        ("2010-03-01", [("Maintaining", _NOW), ("Maintaining (past)", _POSSIBLY_THEN)]),
+        ("2021-01-04", [("Maintaining (past)", _THEN), ("Maintaining (past)", _POSSIBLY_THEN)]),
+    ],
+)
+def test_a_duty_to_terminate_in_the_possibly_listed_findings(day, expected):
+    """The words of 1010.655(b)(1)'s termination duty in the warnings of an account whose
+    holder is listed under it only possibly (a FINCEN_311 listing between publications
+    that disagree), on the day, and in the past periods after the repeal."""
+    data = Source.from_triples(
+        "bda", parse_rdf(POSSIBLY_BDA.encode(), ox.RdfFormat.TURTLE, "bda.ttl")
+    )
+    findings = validate_sources([data], date.fromisoformat(day)).findings
+    duties = (_NOW, _THEN, _POSSIBLY_NOW, _POSSIBLY_THEN)
+    said = sorted(
+        (f.message.split(":", 1)[0], next((d for d in duties if f.message.endswith(d)), f.message))
+        for f in findings
+    )
+    assert said == expected
+    assert all(f.citation == "31 CFR 1010.655(b)(1)" for f in findings)
+
+
 @pytest.mark.parametrize("opened", ["2019-06-03", None])
 @pytest.mark.parametrize(
     ("day", "act"),
@@ -621,3 +677,12 @@ def test_stretches_are_cut_only_by_holdings_a_walk_follows():
     assert "minor" not in " ".join(members(stretches.on(date(2022, 9, 1)).found))
     world.walk = fincen.breadth_first  # a replaced walk: every holding read cuts
     assert fincen.PopulationsByStretch(world).on(date(2022, 6, 1)).end == date(2022, 8, 1)
+
+
+def test_a_walk_that_keeps_only_some_offices_follows_no_holdings():
+    """PopulationsByStretch cuts stretches by the holdings of a population's members, so
+    a walk that leaves out some of the entities it reaches must not follow holdings."""
+    from sanctiongraph.derive import fincen_311_dprk as fincen
+
+    with pytest.raises(ValueError, match="without holdings"):
+        fincen._spread(fincen.World(), {}, AS_OF, Decimal(50), offices_outside_us_only=True)

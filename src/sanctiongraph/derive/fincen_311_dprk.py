@@ -617,6 +617,10 @@ def _spread(
     over subsidiaries owned more than ``threshold``%: the walk is ``world.walk``
     (:func:`breadth_first` unless replaced, e.g. by Spark), each member's evidence the
     chain the walk reached it by."""
+    if offices_outside_us_only and threshold is not None:
+        # PopulationsByStretch cuts stretches by the members' holdings: a walk that
+        # follows holdings must keep every entity it reaches.
+        raise ValueError("offices_outside_us_only is for walks without holdings")
     members: dict[str, Membership] = {}
     chains: dict[str, Membership] = {}
     ordered = world.sorted(seeds)

@@ -113,3 +113,36 @@ def test_a_statement_in_two_sources_counts_once(tmp_path, as_of):
     assert not fast.errors
     assert not [f for f in fast.findings if f.shape.endswith("SharesSumShape")]
     assert triples_of(fast) == triples_of(validate_paths(paths, as_of, "reference"))
+
+
+def test_query_results_never_outlive_the_thread_that_made_them():
+    """The fast engine runs its queries in threads, and a pyoxigraph result may only be
+    dropped on the thread that made it. Converting an invalid date to an rdflib term
+    logs a traceback (rdflib), which a handler may keep (pytest's capture does) and drop
+    later on another thread: no frame of that traceback may hold a query result. Before
+    the fix one did, and dropping the record raised "PyQuerySolutions is unsendable, but
+    is being dropped on another thread"."""
+    import logging
+
+    import pyoxigraph as ox
+
+    kept: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record)
+
+    handler = Keep()
+    logging.getLogger().addHandler(handler)
+    try:
+        run_fixture(FIXTURES / "common" / "violates-dates.ttl", "fast")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    tracebacks = [r.exc_info[2] for r in kept if r.exc_info and r.exc_info[2]]
+    assert tracebacks  # the traceback this test is about was logged
+    for tb in tracebacks:
+        frame = tb.tb_frame
+        while frame is not None:
+            held = [v for v in frame.f_locals.values() if isinstance(v, ox.QuerySolutions)]
+            assert not held, frame.f_code.co_name
+            frame = frame.f_back

@@ -236,41 +236,38 @@ def _violations(
     """The results of one constraint's query: a core constraint's query (``constraint``
     None) selects the focus nodes itself; a SPARQL constraint's rows are kept for the
     focus nodes the shape targets."""
-    results: list[RawResult] = []
     if constraint is None:
-        solutions = store.query(query)
-        has_value = "value" in {v.value for v in solutions.variables}
-        for solution in solutions:
-            value = solution["value"] if has_value else None
-            results.append(
-                RawResult(
-                    to_rdflib(solution["this"]),
-                    shape,
-                    None,
-                    None,
-                    to_rdflib(value) if value is not None else None,
-                )
+        return [
+            RawResult(
+                to_rdflib(this), shape, None, None, to_rdflib(value) if value is not None else None
             )
-        return results
+            for row in _rows(store, query)
+            if not isinstance(this := row["this"], ox.Triple)
+            and not isinstance(value := row.get("value"), ox.Triple)
+        ]
     rows: dict[_OxTerm, list[dict[str, _OxTerm]]] = defaultdict(list)
-    solutions = store.query(prefixes + query)
-    names = [v.value for v in solutions.variables]
-    for solution in solutions:
-        this = solution["this"]
-        if this is not None:
-            rows[this].append(
-                {n: solution[n] for n in names if n != "this" and solution[n] is not None}
-            )
+    for row in _rows(store, prefixes + query):
+        if "this" in row:
+            rows[row.pop("this")].append(row)
     focus_set = _targeted(store, targets, rows)
-    for this, focus_rows in rows.items():
-        if this not in focus_set:
-            continue
-        if isinstance(this, ox.Triple):
-            continue  # a focus node is never an RDF-star triple
-        results.append(
-            RawResult(to_rdflib(this), shape, None, constraint, None, tuple(map(dict, focus_rows)))
-        )
-    return results
+    return [
+        RawResult(to_rdflib(this), shape, None, constraint, None, tuple(focus_rows))
+        for this, focus_rows in rows.items()
+        if this in focus_set and not isinstance(this, ox.Triple)  # never an RDF-star focus
+    ]
+
+
+def _rows(store: GraphStore, query: str) -> list[dict[str, _OxTerm]]:
+    """A SELECT's solutions as dicts of their bound terms, read to the end here: a
+    pyoxigraph result may only be dropped on the thread that made it, so it must not
+    outlive this call (a traceback logged while converting terms, kept by a log
+    handler, would keep it alive)."""
+    solutions = store.query(query)
+    names = [v.value for v in solutions.variables]
+    return [
+        {name: term for name in names if (term := solution[name]) is not None}
+        for solution in solutions
+    ]
 
 
 _OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple

@@ -433,9 +433,15 @@ class QueryRunner:
         return worker
 
     def _retire(self, worker: _Worker) -> None:
+        """Stop ``worker`` once: a query's thread and :meth:`close` may both retire it,
+        and the one that takes it out of the pool stops it (closing its connection
+        twice could close a descriptor the system has given to something else since)."""
+        with self._lock:
+            if worker not in self._all:
+                return
+            self._all.discard(worker)
         worker.stop()
         with self._lock:
-            self._all.discard(worker)
             unused = (
                 worker.snapshot.owned
                 and worker.snapshot is not self._snapshot

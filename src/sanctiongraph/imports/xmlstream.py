@@ -11,7 +11,6 @@ is loaded, local or remote.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 
 from sanctiongraph.imports.model import Problems, sha256_of
+from sanctiongraph.machine import usable_cores
 
 Element = etree._Element
 R = TypeVar("R")
@@ -371,7 +371,7 @@ def workers() -> int:
     processes cannot be forked."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return usable_cores()
 
 
 def read_in_parallel(

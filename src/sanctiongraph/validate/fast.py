@@ -17,7 +17,6 @@ Supported: ``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``,
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
+from sanctiongraph.machine import usable_cores
 from sanctiongraph.queries import with_rows_chunked
 from sanctiongraph.store import GraphStore
 from sanctiongraph.terms import to_rdflib
@@ -217,12 +217,8 @@ def run_fast(store: GraphStore, shapes: Graph) -> list[RawResult]:
     def run(job: tuple[URIRef, str, str, Node | None]) -> list[RawResult]:
         return _violations(store, prefixes, *job)
 
-    with ThreadPoolExecutor(max_workers=_cores()) as pool:
+    with ThreadPoolExecutor(max_workers=usable_cores()) as pool:
         return [result for found in pool.map(run, jobs) for result in found]
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _violations(

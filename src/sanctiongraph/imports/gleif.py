@@ -348,17 +348,17 @@ _lei_ok = lru_cache(maxsize=1 << 16)(lei_check_digits_ok)
 def _lei(
     value: str | None,
     file: str,
-    record: str | Callable[[], str],
+    record: Callable[[], str],
     field_name: str,
     problems: Problems,
 ) -> str | None:
-    """``value`` when it is an LEI, else ``None`` and a problem at ``record`` (or at
-    what ``record()`` says: made only when needed)."""
+    """``value`` when it is an LEI, else ``None`` and a problem at ``record()`` (made
+    only when needed)."""
     if value is None or not _lei_ok(value):
         problems.add(
             file,
             f"{value!r} is not an LEI (20 characters, ISO 17442 check digits)",
-            record=record if isinstance(record, str) else record(),
+            record=record(),
             field_name=field_name,
         )
         return None
@@ -405,7 +405,7 @@ def _entity(
 ) -> None:
     raw_lei = text(element, "LEI")
     record = f"LEIRecord {index} (LEI {raw_lei})"
-    lei = _lei(raw_lei, file, record, "LEI", problems)
+    lei = _lei(raw_lei, file, lambda: record, "LEI", problems)
     entity = child(element, "Entity")
     name = text(entity, "LegalName")
     if name is None:
@@ -582,7 +582,7 @@ def _exception(
 ) -> None:
     raw_lei = text(element, "LEI")
     record = f"Exception {index} (LEI {raw_lei})"
-    _lei(raw_lei, file, record, "LEI", problems)
+    _lei(raw_lei, file, lambda: record, "LEI", problems)
     category, reason = text(element, "ExceptionCategory"), text(element, "ExceptionReason")
     for value, field_name in ((category, "ExceptionCategory"), (reason, "ExceptionReason")):
         if value is None:

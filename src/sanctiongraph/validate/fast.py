@@ -234,12 +234,9 @@ def _violations(
     focus nodes the shape targets."""
     if constraint is None:
         return [
-            RawResult(
-                to_rdflib(this), shape, None, None, to_rdflib(value) if value is not None else None
-            )
+            RawResult(to_rdflib(this), shape, None, None, _value(row.get("value")))
             for row in _rows(store, query)
-            if not isinstance(this := row["this"], ox.Triple)
-            and not isinstance(value := row.get("value"), ox.Triple)
+            if not isinstance(this := row["this"], ox.Triple)  # never an RDF-star focus
         ]
     rows: dict[_OxTerm, list[dict[str, _OxTerm]]] = defaultdict(list)
     for row in _rows(store, prefixes + query):
@@ -251,6 +248,12 @@ def _violations(
         for this, focus_rows in rows.items()
         if this in focus_set and not isinstance(this, ox.Triple)  # never an RDF-star focus
     ]
+
+
+def _value(term: _OxTerm | None) -> Node | None:
+    """A result's value as an rdflib term; an RDF-star triple is not shown (the result
+    is kept)."""
+    return None if term is None or isinstance(term, ox.Triple) else to_rdflib(term)
 
 
 def _rows(store: GraphStore, query: str) -> list[dict[str, _OxTerm]]:

@@ -8,10 +8,12 @@ import asyncio
 import multiprocessing as mp
 
 import anyio.to_thread
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from sanctiongraph.api import Settings, create_app
+from sanctiongraph.api import worker as worker_module
 from sanctiongraph.api.worker import INTERNAL, Limits, QueryRunner, Snapshot, _Worker, execute
 
 LIMITS = Limits(20_000, 32, 10_000, 20_000_000)
@@ -69,6 +71,37 @@ def test_sparql_never_waits_in_the_shared_thread_pool(base_store, monkeypatch):
         monkeypatch.setattr(anyio.to_thread, "run_sync", refuse)
         r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
         assert r.status_code == 200 and r.json()["boolean"] is True
+
+
+def test_a_write_while_a_worker_starts_leaves_it_its_checkpoint(tmp_path, monkeypatch):
+    """A write that lands while a worker is being started on the checkpoint before it
+    must not delete that checkpoint: it did (the worker was not in the pool yet), and
+    the query got 503 'the query worker did not start' (CI, writes beside reads)."""
+    live = ox.Store(str(tmp_path / "live"))
+    live.add(ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:b"), ox.NamedNode("urn:x:c")))
+    checkpoints = [tmp_path / name for name in ("one", "two", "three")]
+    for checkpoint in checkpoints:
+        live.backup(str(checkpoint))
+    one, two, three = (Snapshot(path=str(c), owned=True) for c in checkpoints)
+    runner = QueryRunner(one, LIMITS, deadline=30, workers=1)
+    real = worker_module._Worker
+
+    def started_while_a_write_lands(context, snapshot, limits, generation):
+        monkeypatch.setattr(worker_module, "_Worker", real)
+        assert snapshot is two
+        runner.refresh(three)  # the write lands between choosing and registering
+        return real(context, snapshot, limits, generation)
+
+    try:
+        runner.refresh(two)  # the idle worker on `one` is now stale
+        monkeypatch.setattr(worker_module, "_Worker", started_while_a_write_lands)
+        outcome = asyncio.run(runner.run("ASK { ?s ?p ?o }", ("*/*",)))
+        assert outcome.status == 200, outcome
+        assert not checkpoints[0].exists()  # its worker was retired
+        assert checkpoints[1].exists() and checkpoints[2].exists()
+    finally:
+        runner.close()
+    assert not any(c.exists() for c in checkpoints)
 
 
 class FailingStore:

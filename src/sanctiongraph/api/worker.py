@@ -415,6 +415,8 @@ class QueryRunner:
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
         self._clients: Counter[str] = Counter()
         self._all: set[_Worker] = set()
+        self._starting: list[Snapshot] = []
+        """Snapshots that workers are being started on (not in ``_all`` yet)."""
         self._closed = False
         # One thread per worker: a thread drives one worker at a time, so a query never
         # waits for a thread, and the shared pool of the other routes is never used.
@@ -427,10 +429,27 @@ class QueryRunner:
         # a while, and the event loop takes the lock for every query's admission.
         with self._lock:
             snapshot, generation = self._snapshot, self._generation
-        worker = _Worker(self._context, snapshot, self._limits, generation)
+            self._starting.append(snapshot)  # a write meanwhile must not delete it
+        try:
+            worker = _Worker(self._context, snapshot, self._limits, generation)
+        except BaseException:
+            with self._lock:
+                self._starting.remove(snapshot)
+            raise
         with self._lock:
+            self._starting.remove(snapshot)
             self._all.add(worker)
         return worker
+
+    def _unused(self, snapshot: Snapshot) -> bool:
+        """Whether ``snapshot`` is an owned checkpoint that nothing will open again:
+        not the current one, no worker's, none being started on it (under the lock)."""
+        return (
+            snapshot.owned
+            and snapshot is not self._snapshot
+            and all(w.snapshot is not snapshot for w in self._all)
+            and all(s is not snapshot for s in self._starting)
+        )
 
     def _retire(self, worker: _Worker) -> None:
         """Stop ``worker`` once: a query's thread and :meth:`close` may both retire it,
@@ -442,11 +461,7 @@ class QueryRunner:
             self._all.discard(worker)
         worker.stop()
         with self._lock:
-            unused = (
-                worker.snapshot.owned
-                and worker.snapshot is not self._snapshot
-                and all(w.snapshot is not worker.snapshot for w in self._all)
-            )
+            unused = self._unused(worker.snapshot)
         if unused and worker.snapshot.path is not None:
             shutil.rmtree(worker.snapshot.path, ignore_errors=True)
 
@@ -456,7 +471,7 @@ class QueryRunner:
         with self._lock:
             old, self._snapshot = self._snapshot, snapshot
             self._generation += 1
-            unused = old.owned and all(w.snapshot is not old for w in self._all)
+            unused = self._unused(old)
         if unused and old.path is not None:
             shutil.rmtree(old.path, ignore_errors=True)
 

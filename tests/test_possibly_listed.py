@@ -371,9 +371,52 @@ def test_capta_possible_listing_warns_and_names_the_unknown_interval(name, shape
     for finding in findings:
         assert finding.severity == "warning"
         assert words in finding.message
-        assert "publications disagree between" in finding.message or (
-            "(between the publication of 2013-" in finding.message
+        assert (
+            "(unknown from " in finding.message  # the fixtures' dates are stated ones
+            or "(between the publication of 2013-" in finding.message
         )
+
+
+_C2 = "violates-c2-possibly-listed"
+_FROM_PUBLICATIONS = "<https://w3id.org/sanctiongraph/ontology/code/date-basis/publications>"
+
+
+@pytest.mark.parametrize(
+    ("possibly_from", "account", "words"),
+    [
+        (
+            '"2026-11-01"^^xsd:date',
+            "a2",
+            "(between the publication of 2026-10-31 without it and the publication of "
+            "2026-11-24 with it)",
+        ),
+        (
+            '"0001-01-01"^^xsd:date',
+            "a2",
+            "(before the publication of 2026-11-24, the first given, which lists it)",
+        ),
+    ],
+)
+def test_capta_possible_listing_from_publications_says_between_which(possibly_from, account, words):
+    """A CAPTA listing whose dates come from publications is worded as every other rule
+    words it (analysis.ownership.unknown_listing_words): between the publication without
+    it and the publication with it; before the first publication given. The 561.203
+    shapes said "publications disagree between" the two days, whatever the dates' basis."""
+    from fixtures_support import FIXTURES
+
+    text = (FIXTURES / "ifsr-561-203" / f"{_C2}.ttl").read_text(encoding="utf-8")
+    text = text.replace(
+        'sg:startDate "2026-11-24"^^xsd:date ; sg:possiblyFrom "2026-11-01"^^xsd:date .',
+        f'sg:startDate "2026-11-24"^^xsd:date ; sg:possiblyFrom {possibly_from} ; '
+        f"sg:startBasis {_FROM_PUBLICATIONS} .",
+    )
+    assert _FROM_PUBLICATIONS in text
+    found = [
+        f
+        for f in _findings_of_text("c2", text, "2026-11-23")
+        if f.id == account and f.shape.endswith("#CaptaMaintainingPossiblyListedShape")
+    ]
+    assert len(found) == 1 and words in found[0].message, found
 
 
 @pytest.mark.parametrize(
@@ -624,7 +667,7 @@ def test_c3_volume_limit_with_a_possible_listing(moved, expected):
     for finding in found:
         if "Possibl" in finding.shape:
             assert finding.severity == "warning" and "possibly" in finding.message
-            assert "publications disagree between 2024-0" in finding.message
+            assert "(unknown from" in finding.message and "2024-0" in finding.message
             assert "more than the 2 transactions" in finding.message
         else:
             assert finding.severity == "violation"

@@ -178,6 +178,23 @@ def test_load_replace_query_and_validate_on_a_server(server_url):
     }
 
 
+def test_possibly_listed_capta_words_on_a_server(server_url):
+    """The 561.203 warnings quote words the deriver writes on the listing, chosen with a
+    predicate bound by BIND: the same messages from a server as from the embedded store."""
+    fixture = COMMON.parent / "ifsr-561-203" / "violates-c2-possibly-listed.ttl"
+    reports = []
+    for store in (open_store(server_url), open_store(in_memory=True)):
+        load_bundled(store)
+        load_sources(store, read_sources([fixture]))
+        reports.append(validate_store(store, date(2026, 11, 23)))
+    remote, local = (  # the server holds the other tests' data too
+        {(f.id, f.shape, f.message) for f in r.findings if "PossiblyListed" in f.shape}
+        for r in reports
+    )
+    assert remote == local and len(local) >= 5
+    assert any("(unknown from the listing's end, 2026-11-23" in m for _, _, m in local)
+
+
 def test_unreachable_server_is_a_clear_store_error():
     from sanctiongraph.store import StoreError
 

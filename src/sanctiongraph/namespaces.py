@@ -197,6 +197,8 @@ class SG(DefinedNamespace):
     endBasis: URIRef
     possiblyFrom: URIRef
     possiblyUntil: URIRef
+    possiblyFromWords: URIRef
+    possiblyUntilWords: URIRef
     citedAs: URIRef
 
     # --- links between a user's entities and list entries (derive/links.py) --

@@ -403,7 +403,14 @@ def _possibly_in_force(d: Record, day: date) -> bool:
 def _unknown_words(d: Record, day: date, list_name: str) -> str:
     """``possibly listed on the SDN List (between the publication of ... without it and
     the publication of ... with it)``: why designation ``d`` is unknown on ``day``."""
-    head, detail = unknown_listing_words(
+    head, detail = _unknown(d, day)
+    return f"{head} on the {list_name} List ({detail})"
+
+
+def _unknown(d: Record, day: date) -> tuple[str, str]:
+    """:func:`~sanctiongraph.analysis.ownership.unknown_listing_words` of designation
+    ``d`` on ``day``."""
+    return unknown_listing_words(
         day.isoformat(),
         d["start"].isoformat(),
         d["end"].isoformat() if d["end"] else None,
@@ -411,7 +418,6 @@ def _unknown_words(d: Record, day: date, list_name: str) -> str:
         d["possibly_until"].isoformat() if d["possibly_until"] else None,
         *d["from_publications"],
     )
-    return f"{head} on the {list_name} List ({detail})"
 
 
 def _gather(store: GraphStore) -> _World:
@@ -948,8 +954,8 @@ def _triples(a: Record) -> list[ox.Triple]:
     return out
 
 
-def assessments(store: GraphStore, as_of: date) -> list[Record]:
-    world = _gather(store)
+def assessments(store: GraphStore, as_of: date, world: _World | None = None) -> list[Record]:
+    world = _gather(store) if world is None else world
     found = (assess(world, t, as_of) for t in _transactions(store).values())
     return [
         a for a in found if a is not None and ("exposed" in a or "excepted" in a or a["missing"])
@@ -1106,7 +1112,32 @@ def volume_limit_breaches(
     return breaches
 
 
+def unknown_interval_triples(world: _World) -> list[ox.Triple]:
+    """``sg:possiblyFromWords`` and ``sg:possiblyUntilWords`` of each CAPTA listing with
+    an unknown interval before its start or after its end: why it is unknown there, in
+    the one wording every rule uses
+    (:func:`~sanctiongraph.analysis.ownership.unknown_listing_words`), for the shapes'
+    messages."""
+    words: set[tuple[str, str, str]] = set()
+    for listings in world.designations.values():
+        for d in listings:
+            if d["list"] != CAPTA or ":" not in d["iri"]:
+                continue
+            if d["possibly_from"] is not None and d["possibly_from"] < d["start"]:
+                why = _unknown(d, d["possibly_from"])[1]
+                words.add((d["iri"], str(SG.possiblyFromWords), why))
+            if d["end"] is not None and d["possibly_until"] is not None:
+                why = _unknown(d, d["end"])[1]
+                words.add((d["iri"], str(SG.possiblyUntilWords), why))
+    return [
+        ox.Triple(ox.NamedNode(d), ox.NamedNode(predicate), ox.Literal(why))
+        for d, predicate, why in sorted(words)
+    ]
+
+
 def derive(store: GraphStore, as_of: date) -> None:
+    world = _gather(store)
+    store.add_triples(DERIVED, unknown_interval_triples(world))
     store.add_triples(DERIVED, authority_triples(store))
     store.add_triples(DERIVED, wind_down_triples(store))
     certain = volume_limit_breaches(store, as_of)
@@ -1121,6 +1152,6 @@ def derive(store: GraphStore, as_of: date) -> None:
         ],
     )
     triples: list[ox.Triple] = []
-    for a in assessments(store, as_of):
+    for a in assessments(store, as_of, world):
         triples += _triples(a)
     store.add_triples(DERIVED, triples)

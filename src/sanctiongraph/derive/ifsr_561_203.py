@@ -1136,8 +1136,6 @@ def unknown_interval_triples(world: _World) -> list[ox.Triple]:
 
 
 def derive(store: GraphStore, as_of: date) -> None:
-    world = _gather(store)
-    store.add_triples(DERIVED, unknown_interval_triples(world))
     store.add_triples(DERIVED, authority_triples(store))
     store.add_triples(DERIVED, wind_down_triples(store))
     certain = volume_limit_breaches(store, as_of)
@@ -1151,7 +1149,8 @@ def derive(store: GraphStore, as_of: date) -> None:
             if ":" in tx and ":" in c
         ],
     )
-    triples: list[ox.Triple] = []
+    world = _gather(store)  # after the triples above, as the assessments always read it
+    triples = unknown_interval_triples(world)
     for a in assessments(store, as_of, world):
         triples += _triples(a)
     store.add_triples(DERIVED, triples)

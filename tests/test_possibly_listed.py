@@ -381,42 +381,63 @@ _C2 = "violates-c2-possibly-listed"
 _FROM_PUBLICATIONS = "<https://w3id.org/sanctiongraph/ontology/code/date-basis/publications>"
 
 
+_D2 = 'sg:startDate "2026-11-24"^^xsd:date ; sg:possiblyFrom "2026-11-01"^^xsd:date .'
+_D3 = 'sg:endDate "2026-11-23"^^xsd:date ; sg:possiblyUntil "2026-12-01"^^xsd:date .'
+
+
 @pytest.mark.parametrize(
-    ("possibly_from", "account", "words"),
+    ("listing", "basis", "account", "shapes", "words"),
     [
         (
-            '"2026-11-01"^^xsd:date',
+            _D2,
+            f"sg:startBasis {_FROM_PUBLICATIONS}",
             "a2",
+            {"CaptaMaintainingPossiblyListedShape"},
             "(between the publication of 2026-10-31 without it and the publication of "
             "2026-11-24 with it)",
         ),
         (
-            '"0001-01-01"^^xsd:date',
-            "a2",
+            _D2.replace('"2026-11-01"', '"0001-01-01"'),
+            f"sg:startBasis {_FROM_PUBLICATIONS}",
+            "a2",  # opened in 2020, before the first publication: (c)(1) and (c)(2)
+            {"CaptaMaintainingPossiblyListedShape", "CaptaOpeningPossiblyListedShape"},
             "(before the publication of 2026-11-24, the first given, which lists it)",
+        ),
+        (
+            _D3,
+            f"sg:endBasis {_FROM_PUBLICATIONS}",
+            "a3",  # opened on the first unknown day: (c)(1) and (c)(2)
+            {"CaptaMaintainingPossiblyListedShape", "CaptaOpeningPossiblyListedShape"},
+            "(between the publication of 2026-11-22 with it and the publication of "
+            "2026-12-01 without it)",
+        ),
+        (
+            _D2.replace('"2026-11-24"^^xsd:date', '"2026-10-15"^^xsd:date, "2026-11-24"^^xsd:date'),
+            "",
+            "a2",
+            {"CaptaMaintainingPossiblyListedShape"},
+            "(unknown from 2026-11-01 until 2026-11-24)",
         ),
     ],
 )
-def test_capta_possible_listing_from_publications_says_between_which(possibly_from, account, words):
+def test_capta_possible_listing_says_why_it_is_unknown(listing, basis, account, shapes, words):
     """A CAPTA listing whose dates come from publications is worded as every other rule
     words it (analysis.ownership.unknown_listing_words): between the publication without
-    it and the publication with it; before the first publication given. The 561.203
-    shapes said "publications disagree between" the two days, whatever the dates' basis."""
+    it and the publication with it (the other way round after its end); before the first
+    publication given. The 561.203 shapes said "publications disagree between" the two
+    days, whatever the dates' basis. A listing with two start dates (a data mistake)
+    still names the days, never "()"."""
     from fixtures_support import FIXTURES
 
     text = (FIXTURES / "ifsr-561-203" / f"{_C2}.ttl").read_text(encoding="utf-8")
-    text = text.replace(
-        'sg:startDate "2026-11-24"^^xsd:date ; sg:possiblyFrom "2026-11-01"^^xsd:date .',
-        f'sg:startDate "2026-11-24"^^xsd:date ; sg:possiblyFrom {possibly_from} ; '
-        f"sg:startBasis {_FROM_PUBLICATIONS} .",
-    )
-    assert _FROM_PUBLICATIONS in text
-    found = [
-        f
-        for f in _findings_of_text("c2", text, "2026-11-23")
-        if f.id == account and f.shape.endswith("#CaptaMaintainingPossiblyListedShape")
-    ]
-    assert len(found) == 1 and words in found[0].message, found
+    assert _D2 in text and _D3 in text
+    original = _D2 if "possiblyFrom" in listing else _D3
+    text = text.replace(original, listing[:-1] + (f"; {basis} ." if basis else "."))
+    found = [f for f in _findings_of_text("c2", text, "2026-11-23") if f.id == account]
+    assert {f.shape.rsplit("#", 1)[1] for f in found if f.severity == "warning"} == shapes
+    for finding in found:
+        if finding.severity == "warning":
+            assert words in finding.message and "()" not in finding.message, finding
 
 
 @pytest.mark.parametrize(

@@ -435,6 +435,9 @@ class QueryRunner:
         except BaseException:
             with self._lock:
                 self._starting.remove(snapshot)
+                unused = self._unused(snapshot)  # a write meanwhile left it to us
+            if unused and snapshot.path is not None:
+                shutil.rmtree(snapshot.path, ignore_errors=True)
             raise
         with self._lock:
             self._starting.remove(snapshot)

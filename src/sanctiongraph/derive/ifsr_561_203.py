@@ -7,7 +7,10 @@ which paragraph of 561.203 exposes it (``sg:exposedUnder``: (d)(1), (d)(2), (e)(
 (e)(2) or (f)), or which exception keeps it from being sanctionable
 (``sg:exceptedUnder``: (g), (h) or (i)), or which fact the data lack
 (``sg:missingFact``: ``purpose``, ``knowingly``, ``significant``). The shapes in
-``shapes/ifsr-561-203/exposure.ttl`` only read these nodes.
+``shapes/ifsr-561-203/exposure.ttl`` only read these nodes. For the CAPTA shapes it also
+writes each CAPTA listing's section (``sg:captaAuthority``), wind-down end, volume-limit
+breaches, and why it is unknown in its unknown intervals (``sg:possiblyFromWords``,
+``sg:possiblyUntilWords``).
 
 The rules applied (all dates are the transaction's date; intervals include their start
 and exclude their end):

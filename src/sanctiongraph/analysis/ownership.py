@@ -82,8 +82,8 @@ HALF = 50 * UNIT
 FULL = 100 * UNIT
 NO_START = OPEN_START_KEY  # day keys of open bounds (the kit's)
 NO_END = OPEN_END
-# a possibly_from with no earlier bound (before the first publication), as the data
-# package writes it (ingest.csv_package.OPEN_START); not the kit's open day key
+# a possibly_from "open" (no earlier bound: before the first publication), as the data
+# package's mapping writes it (docs/data-package.md); not the kit's open day key
 OPEN_START = "0001-01-01"
 
 BLOCKED = "blocked"

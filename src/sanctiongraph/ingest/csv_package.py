@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from rdflib import DCTERMS, RDF, RDFS, XSD, Namespace
 from rdflib.namespace import DefinedNamespace
 
-from sanctiongraph.analysis.ownership import RelationKey, relation_key
+from sanctiongraph.analysis.ownership import OPEN_START, RelationKey, relation_key
 from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.sniff import not_a_source
@@ -53,7 +53,6 @@ IMO_PATTERN = re.compile(r"^[0-9]{7}$")
 BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 LEI_PATTERN = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 HUNDRED = Decimal(100)
-OPEN_START = "0001-01-01"  # possibly_from "open": no earlier bound (docs/data-package.md)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 PLAIN_DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")  # written as Decimal writes it

@@ -438,6 +438,9 @@ def test_capta_possible_listing_says_why_it_is_unknown(listing, basis, account, 
     for finding in found:
         if finding.severity == "warning":
             assert words in finding.message and "()" not in finding.message, finding
+            # an open start is "open" in the evidence, as in the package, not 0001-01-01
+            assert "0001-01-01" not in finding.evidence, finding
+            assert ("open" in finding.evidence) is ("0001-01-01" in listing), finding
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from rdflib import DCTERMS, RDFS, Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from sanctiongraph.analysis.ownership import OPEN_START
 from sanctiongraph.namespaces import REF, SG
 from sanctiongraph.queries import select_values
 from sanctiongraph.store import GraphStore
@@ -28,6 +29,7 @@ from sanctiongraph.validate.rules import DATA_QUALITY, rule_of_shape
 from sanctiongraph.validate.shapes import ShapeInfo, shape_info
 
 _COUNTRY = str(REF["country/"])
+_DATE = "http://www.w3.org/2001/XMLSchema#date"
 _PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -124,6 +126,17 @@ class Explainer:
             return term.value
         return self.identifier(term) or self.cited(term) or term.value
 
+    def evidence(self, term: Any) -> str:
+        """:meth:`display`, but the open start of an unknown interval (``possibly_from``
+        ``open``, stored as 0001-01-01) is ``open``, as the data package writes it."""
+        if (
+            isinstance(term, ox.Literal)
+            and term.value == OPEN_START
+            and term.datatype.value == _DATE
+        ):
+            return "open"
+        return self.display(term)
+
     def cited(self, term: ox.NamedNode | ox.BlankNode) -> str | None:
         if self._cited is None:
             self._cited = {}
@@ -211,7 +224,7 @@ class Explainer:
                     message=message,
                     shape=str(raw.shape),
                     evidence=tuple(
-                        self.display(row[k]) for k in sorted(row) if k.startswith("ev_")
+                        self.evidence(row[k]) for k in sorted(row) if k.startswith("ev_")
                     ),
                 )
             )

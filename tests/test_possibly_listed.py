@@ -443,6 +443,37 @@ def test_capta_possible_listing_says_why_it_is_unknown(listing, basis, account, 
             assert ("open" in finding.evidence) is ("0001-01-01" in listing), finding
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_capta_past_maintaining_with_no_first_day_names_none(engine):
+    """An account with no opening date, held for an institution whose CAPTA listing is
+    unknown from the first publication on (``possibly_from`` open): the past stretch is
+    reported "until" its end; the message said "from 0001-01-01", the stored sentinel."""
+    import pyoxigraph as ox
+
+    from fixtures_support import FIXTURES
+    from sanctiongraph.ingest import Source
+    from sanctiongraph.ingest.rdf import parse_rdf
+    from sanctiongraph.validate import validate_sources
+
+    text = (FIXTURES / "ifsr-561-203" / f"{_C2}.ttl").read_text(encoding="utf-8")
+    for old, new in (
+        (
+            '"2026-03-01"^^xsd:date ; sg:possiblyFrom "2026-01-01"',
+            '"2026-03-01"^^xsd:date ; sg:possiblyFrom "0001-01-01"',
+        ),
+        ('sg:heldBy ent:b4 ; sg:openedOn "2020-01-02"^^xsd:date ;', "sg:heldBy ent:b4 ;"),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    triples = parse_rdf(text.encode(), ox.RdfFormat.TURTLE, "c2.ttl")
+    report = validate_sources([Source.from_triples("c2", triples)], date(2026, 11, 23), engine)
+    (finding,) = [f for f in report.findings if f.id == "a4"]
+    assert finding.message.startswith(
+        "Account a4 was maintained in the United States until 2026-01-02 (that day excluded)"
+    ), finding.message
+    assert "0001-01-01" not in finding.message and "open" in finding.evidence
+
+
 @pytest.mark.parametrize(
     "day, cited",
     [

@@ -237,9 +237,10 @@ def test_covered_and_foreign(classified):
 def test_bank_of_dandong_population(classified):
     dandong = members(classified, DANDONG)
     assert {"dd-branch", "my-dandong", "bank-of-dandong"} <= dandong
+    # a reference entity has no data-package id: named by its label, not its IRI
     assert classified[("my-dandong", DANDONG)] == (
-        "my-dandong is the same institution as "
-        f"{REF['entity/bank-of-dandong']}, named by 31 CFR 1010.660"
+        "my-dandong is the same institution as Bank of Dandong Co., Ltd., "
+        "named by 31 CFR 1010.660"
     )
 
 
@@ -279,8 +280,8 @@ def test_dandong_fixture_cites_1010_660_b_1():
     assert finding.evidence == (
         "a1",
         "dd-sy",
-        f"dd-sy is a branch or office (CN) of {REF['entity/bank-of-dandong']}; "
-        f"{REF['entity/bank-of-dandong']} is named by 31 CFR 1010.660",
+        "dd-sy is a branch or office (CN) of Bank of Dandong Co., Ltd.; "
+        "Bank of Dandong Co., Ltd. is named by 31 CFR 1010.660",
         "31 CFR 1010.660(a)(1)",
     )
     [listed] = findings("violates-dandong-listed-subsidiary.ttl")

@@ -65,12 +65,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import pyoxigraph as ox
-from rdflib import DCTERMS, RDF, XSD
+from rdflib import DCTERMS, RDF, RDFS, XSD
 
 from sanctiongraph.analysis.ownership import relation_key, unknown_listing_words
 from sanctiongraph.derive import DERIVED, kit
 from sanctiongraph.derive.kit import RuleProvenance, date_value, in_force_on
-from sanctiongraph.namespaces import CODE, REF, SG, country, provision
+from sanctiongraph.namespaces import CODE, GRAPH, REF, SG, country, provision
 from sanctiongraph.queries import (
     group_properties,
     load_query,
@@ -106,11 +106,13 @@ class Entity:
     fi: bool = False
     bank: bool = False
     person: bool = False
+    label: str | None = None  # a reference entity's (it has no data-package id)
 
     @property
     def name(self) -> str:
-        """How evidence names the entity: its data-package id, else its IRI."""
-        return self.id or self.iri
+        """How evidence names the entity: its data-package id, else (a reference
+        entity: Bank of Dandong) its label, else its IRI."""
+        return self.id or self.label or self.iri
 
     @property
     def location(self) -> set[str]:
@@ -313,6 +315,7 @@ class World:
     def __init__(self, store: GraphStore | None = None) -> None:
         self.store = store
         self.entities: dict[str, Entity] = {}
+        self.reference_labels: dict[str, str] = {}  # reference entities by IRI
         self.children: dict[str, list[str]] = defaultdict(list)
         self.holdings_by_owner: dict[str, list[Holding]] = defaultdict(list)
         self.listings: list[Listing] = []
@@ -328,6 +331,14 @@ class World:
     @classmethod
     def load(cls, store: GraphStore) -> World:
         world = cls(store)
+        world.reference_labels = {
+            s["e"].value: s["label"].value
+            for s in store.query(
+                f"SELECT ?e ?label WHERE {{ GRAPH <{GRAPH.reference}> {{ ?e <{RDFS.label}> "
+                f'?label }} FILTER (STRSTARTS(STR(?e), "{REF["entity/"]}")) }} '
+                "ORDER BY DESC(?label)"  # of several labels, the least is kept (last)
+            )
+        }
         world._add_entities(_entity_rows(select_properties(store, INSTITUTIONS, ENTITY_FACTS)))
         for e in world.entities.values():
             for parent in e.parents:
@@ -406,7 +417,7 @@ class World:
             iri = row["entity"]
             if iri is None:
                 continue
-            e = self.entities.setdefault(iri, Entity(iri))
+            e = self.entities.setdefault(iri, Entity(iri, label=self.reference_labels.get(iri)))
             if row["id"] is not None and (e.id is None or row["id"] < e.id):
                 e.id = row["id"]
             for name, bucket in (
@@ -498,7 +509,7 @@ class World:
     # ----------------------------------------------------------------- helpers
 
     def entity(self, iri: str) -> Entity:
-        return self.entities.get(iri) or Entity(iri)
+        return self.entities.get(iri) or Entity(iri, label=self.reference_labels.get(iri))
 
     def name(self, iri: str) -> str:
         return self.entity(iri).name

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from rdflib import XSD
 
 from sanctiongraph.derive import DERIVED
+from sanctiongraph.imports.model import lei_check_digits_ok
 from sanctiongraph.namespaces import SG
 from sanctiongraph.queries import load_query
 from sanctiongraph.store import GraphStore
@@ -25,14 +26,6 @@ STEPS = (
 )
 
 
-def lei_checksum_valid(lei: str) -> bool:
-    """True when ``lei`` is 20 upper-case alphanumerics whose MOD 97-10 remainder is 1."""
-    if len(lei) != 20 or not lei.isascii() or not lei.isalnum() or lei != lei.upper():
-        return False
-    digits = "".join(str(int(ch, 36)) for ch in lei)
-    return int(digits) % 97 == 1
-
-
 def derive(store: GraphStore, as_of: date) -> None:
     for step in STEPS:
         # Each step sees the previous steps' output through the union graph.
@@ -41,7 +34,7 @@ def derive(store: GraphStore, as_of: date) -> None:
     valid = ox.NamedNode(str(SG.leiChecksumValid))
     boolean = ox.NamedNode(str(XSD.boolean))
     for solution in store.query(f"SELECT DISTINCT ?x ?lei WHERE {{ ?x <{SG.lei}> ?lei }}"):
-        ok = lei_checksum_valid(solution["lei"].value)
+        ok = lei_check_digits_ok(solution["lei"].value)
         derived.append(
             ox.Triple(solution["x"], valid, ox.Literal(str(ok).lower(), datatype=boolean))
         )

@@ -154,11 +154,17 @@ class Problems:
 
 
 _LEI = re.compile(r"[A-Z0-9]{18}[0-9]{2}")
-_LEI_DIGITS = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
+# Each character as the digits it counts for: 0-9 themselves, A=10 ... Z=35 (a list,
+# indexed by code point: str.translate reads it faster than a dict).
+_LEI_DIGITS = (
+    [None] * 48 + [str(d) for d in range(10)] + [None] * 7 + [str(10 + i) for i in range(26)]
+)
 
 
 def lei_check_digits_ok(value: str) -> bool:
-    """ISO 17442 check digits (ISO 7064 MOD 97-10): letters count A=10 ... Z=35."""
+    """ISO 17442 check digits (ISO 7064 MOD 97-10): letters count A=10 ... Z=35. The one
+    home of the check: imports, the package mapping, screening and the derived
+    ``sg:leiChecksumValid``."""
     return bool(_LEI.fullmatch(value)) and int(value.translate(_LEI_DIGITS)) % 97 == 1
 
 

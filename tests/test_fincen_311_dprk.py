@@ -239,8 +239,7 @@ def test_bank_of_dandong_population(classified):
     assert {"dd-branch", "my-dandong", "bank-of-dandong"} <= dandong
     # a reference entity has no data-package id: named by its label, not its IRI
     assert classified[("my-dandong", DANDONG)] == (
-        "my-dandong is the same institution as Bank of Dandong Co., Ltd., "
-        "named by 31 CFR 1010.660"
+        "my-dandong is the same institution as Bank of Dandong Co., Ltd., named by 31 CFR 1010.660"
     )
 
 

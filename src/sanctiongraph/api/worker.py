@@ -434,15 +434,20 @@ class QueryRunner:
             worker = _Worker(self._context, snapshot, self._limits, generation)
         except BaseException:
             with self._lock:
-                self._starting.remove(snapshot)
+                self._started(snapshot)
                 unused = self._unused(snapshot)  # a write meanwhile left it to us
             if unused and snapshot.path is not None:
                 shutil.rmtree(snapshot.path, ignore_errors=True)
             raise
         with self._lock:
-            self._starting.remove(snapshot)
+            self._started(snapshot)
             self._all.add(worker)
         return worker
+
+    def _started(self, snapshot: Snapshot) -> None:
+        """Take one start on ``snapshot`` off ``_starting`` (by identity, as
+        :meth:`_unused` reads it; under the lock)."""
+        del self._starting[next(i for i, s in enumerate(self._starting) if s is snapshot)]
 
     def _unused(self, snapshot: Snapshot) -> bool:
         """Whether ``snapshot`` is an owned checkpoint that nothing will open again:

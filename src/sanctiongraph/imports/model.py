@@ -153,7 +153,7 @@ class Problems:
             raise IngestError(self.errors)
 
 
-_LEI = re.compile(r"[A-Z0-9]{18}[0-9]{2}")
+LEI_PATTERN = re.compile(r"[A-Z0-9]{18}[0-9]{2}")  # ISO 17442: 18 characters, 2 check digits
 # Each character as the digits it counts for: 0-9 themselves, A=10 ... Z=35 (a list,
 # indexed by code point: str.translate reads it faster than a dict).
 _LEI_DIGITS = (
@@ -165,7 +165,7 @@ def lei_check_digits_ok(value: str) -> bool:
     """ISO 17442 check digits (ISO 7064 MOD 97-10): letters count A=10 ... Z=35. The one
     home of the check: imports, the package mapping, screening and the derived
     ``sg:leiChecksumValid``."""
-    return bool(_LEI.fullmatch(value)) and int(value.translate(_LEI_DIGITS)) % 97 == 1
+    return bool(LEI_PATTERN.fullmatch(value)) and int(value.translate(_LEI_DIGITS)) % 97 == 1
 
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]+$")  # the data package's id characters

@@ -51,7 +51,6 @@ ENTRY_REFERENCE = re.compile(r"^(ofac|un|lei|ftm|bods):[A-Za-z0-9._:-]+$")
 IMO_PATTERN = re.compile(r"^[0-9]{7}$")
 # ISO 9362 and ISO 17442, as shapes/common/bic.ttl and lei.ttl state them for RDF input.
 BIC_PATTERN = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-LEI_PATTERN = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 HUNDRED = Decimal(100)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")  # a package's (graph's) name
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -777,7 +776,7 @@ def _entity(row: _Row) -> None:
 def lei_problem(value: str) -> str | None:
     """Why ``value`` is not an ISO 17442 LEI (18 upper-case letters or digits and two
     MOD 97-10 check digits), or ``None``."""
-    from sanctiongraph.imports.model import lei_check_digits_ok  # (imports ingest)
+    from sanctiongraph.imports.model import LEI_PATTERN, lei_check_digits_ok  # (imports ingest)
 
     if not LEI_PATTERN.fullmatch(value):
         return f"{value!r} is not an LEI: 18 upper-case letters or digits, then two check digits"

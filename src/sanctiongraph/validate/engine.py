@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 from rdflib import DCTERMS, RDFS, Graph
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from sanctiongraph.analysis.ownership import OPEN_START
@@ -29,7 +29,6 @@ from sanctiongraph.validate.rules import DATA_QUALITY, rule_of_shape
 from sanctiongraph.validate.shapes import ShapeInfo, shape_info
 
 _COUNTRY = str(REF["country/"])
-_DATE = "http://www.w3.org/2001/XMLSchema#date"
 _PLACEHOLDER = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -132,7 +131,7 @@ class Explainer:
         if (
             isinstance(term, ox.Literal)
             and term.value == OPEN_START
-            and term.datatype.value == _DATE
+            and term.datatype.value == str(XSD.date)
         ):
             return "open"
         return self.display(term)

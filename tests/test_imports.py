@@ -99,6 +99,44 @@ def test_sdn_csv_entities_programs_and_identifiers(tmp_path) -> None:
     assert "ofac:17069" not in entities  # the vessel is skipped (docs/imports.md)
 
 
+def test_one_country_or_none(tmp_path) -> None:
+    """A person's jurisdiction is its one nationality, an entity's ``located_in`` the one
+    country of its addresses: none when they name two, or a place that is no country we
+    know (it could be a second one)."""
+    out = imported("ofac-csv", [SDN], tmp_path, date(2021, 7, 7))
+    entities = {r["id"]: r for r in rows(out, "entities.csv")}
+    # 29892: "nationality Iran; alt. nationality Germany" (was DE: the last one won)
+    assert (entities["ofac:29892"]["jurisdiction"], entities["ofac:29892"]["located_in"]) == (
+        "",
+        "AE",
+    )
+    # 7945: "nationality Jordan; nationality possibly Palestinian"
+    assert entities["ofac:7945"]["jurisdiction"] == ""
+    # 19929: addresses in "Region: Kafia Kingi" and the Central African Republic (was CF)
+    assert entities["ofac:19929"]["located_in"] == ""
+    # 18554: one nationality
+    assert entities["ofac:18554"]["jurisdiction"] == "KP"
+
+
+@pytest.mark.parametrize(
+    ("places", "country"),
+    [
+        (["Iran", "iran", None, ""], "IR"),
+        (["Iran", "Germany"], None),
+        (["Iran", "undetermined"], None),
+        (["Cote d Ivoire"], "CI"),
+        (["Bahamas, The"], "BS"),
+        (["China, Hong Kong Special Administrative Region", "HK"], "HK"),
+        (["Kosovo"], None),  # no ISO 3166-1 code
+        ([], None),
+    ],
+)
+def test_one_country_of_places(places, country) -> None:
+    from sanctiongraph.imports.ofac import one_country
+
+    assert one_country(places) == country
+
+
 def test_sdn_csv_nulls_crlf_and_end_byte(tmp_path) -> None:
     raw = (SDN / "SDN.CSV").read_bytes()
     assert raw.endswith(b"\r\n\x1a") and b"-0- " in raw  # the traps are in the fixture
@@ -363,6 +401,9 @@ def test_un_list(tmp_path) -> None:
     assert designations["un:IRe.007"]["program"] == "UN-Iran"
     assert designations["un:QDi.352"]["start"] == "2015-04-07"  # LISTED_ON with a zone
     assert rows(out, "publications.csv")[0]["published"] == "2026-02-27"  # dateGenerated
+    assert entities["un:KPi.001"]["jurisdiction"] == "KP"  # one NATIONALITY VALUE
+    assert entities["un:QDi.029"]["jurisdiction"] == ""  # Jordan and the US (was JO)
+    assert entities["un:KPe.017"]["located_in"] == "HK"  # "China, Hong Kong Special ..."
 
 
 # --- bad input: every problem at once, nothing written -----------------------------------

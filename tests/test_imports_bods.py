@@ -201,6 +201,28 @@ def test_bounds_that_contradict_each_other(tmp_path) -> None:
     assert "line 3" in str(error) and "interests[0].share" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("share", "low", "high"),
+    [
+        ({"exclusiveMinimum": 0, "maximum": 10}, "0.0001", "10"),  # 0 is a bound, not False
+        ({"minimum": 5, "exclusiveMaximum": 0.5}, None, None),  # below its minimum: an error
+        ({"minimum": 20, "exclusiveMinimum": False, "maximum": 30}, "20", "30"),  # 0.2 flags
+        ({"minimum": 20, "exclusiveMinimum": True, "maximum": 30}, "20.0001", "30"),
+    ],
+)
+def test_exclusive_bounds_of_0_4_and_flags_of_0_2(tmp_path, share, low, high) -> None:
+    items = statements(BANDS)
+    items[2]["recordDetails"]["interests"][0]["share"] = share
+    path = write_lines(tmp_path / "x-2018-11-18.jsonl", items)
+    if low is None:
+        (error,) = problems("bods", [path], tmp_path)
+        assert "line 3" in str(error) and "interests[0].share" in str(error)
+        return
+    import_lists("bods", [path], tmp_path / "pkg")
+    found = [h for h in rows(tmp_path / "pkg", "ownership.csv") if h.get("percent_max") == high]
+    assert [(h.get("percent_min"), h.get("percent_max")) for h in found] == [(low, high)]
+
+
 def test_a_file_that_yields_nothing_is_an_error(tmp_path) -> None:
     empty = tmp_path / "empty-2020-01-01.json"
     empty.write_text("[]", encoding="utf-8")

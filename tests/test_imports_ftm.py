@@ -77,6 +77,19 @@ def test_ownership_percent_band_and_unknown(tmp_path) -> None:
     assert report.notes["ownerships of a vessel or aircraft (skipped)"] == 1
 
 
+def test_a_malformed_bic_leaves_the_next_one_a_bic(tmp_path) -> None:
+    items = entities()
+    (ftb,) = [i for i in items if i["id"] == "ofac-15603"]
+    ftb["properties"]["swiftBic"] = ["ABC123", "FTBDKPPY"]
+    path = write_lines(tmp_path / "bics-2023-06-01.jsonl", items)
+    out = imported("ftm", [path], tmp_path)
+    assert by(rows(out, "entities.csv"), id=FTB)[0]["bic"] == "FTBDKPPY"
+    assert {(i["scheme"], i["value"]) for i in by(rows(out, "identifiers.csv"), entity=FTB)} >= {
+        ("swift", "ABC123"),
+        ("bic", "FTBDKPPY"),
+    }
+
+
 def test_bad_input_reports_file_record_and_field_all_at_once(tmp_path) -> None:
     items = entities()
     items[0]["properties"]["name"] = []

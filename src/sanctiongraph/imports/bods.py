@@ -356,15 +356,18 @@ def _share(share: Any, st: Statement, at: str, problems: Problems) -> dict[str, 
     if "maximum" in share:
         high = _percent(share["maximum"], st, f"{at}.share.maximum", problems)
     exclusive_min, exclusive_max = share.get("exclusiveMinimum"), share.get("exclusiveMaximum")
-    if exclusive_min is True and low is not None:  # 0.2: a flag on minimum
-        low += RESOLUTION
-    elif exclusive_min not in (None, False):
+    # 0.2: a flag on minimum / maximum; 0.4: a number (0 among them: 0 == False)
+    if isinstance(exclusive_min, bool):
+        if exclusive_min and low is not None:
+            low += RESOLUTION
+    elif exclusive_min is not None:
         value = _percent(exclusive_min, st, f"{at}.share.exclusiveMinimum", problems)
         if value is not None:
             low = max(low or Decimal(0), value + RESOLUTION)
-    if exclusive_max is True and high is not None:
-        high -= RESOLUTION
-    elif exclusive_max not in (None, False):
+    if isinstance(exclusive_max, bool):
+        if exclusive_max and high is not None:
+            high -= RESOLUTION
+    elif exclusive_max is not None:
         value = _percent(exclusive_max, st, f"{at}.share.exclusiveMaximum", problems)
         if value is not None:
             high = min(high if high is not None else Decimal(100), value - RESOLUTION)

@@ -2,8 +2,8 @@
 
 The names come from our reference data (``data/reference/countries.ttl``, the ISO short
 names) and a table of the other spellings OFAC and the UN use. A name that is neither
-(``undetermined``, ``Region: Gaza``) has no code: the importers then leave the country
-out rather than guess.
+(``undetermined``, ``Region: Crimea``, ``Kosovo``: no ISO 3166-1 code) has none: the
+importers then give no country rather than guess (:func:`~sanctiongraph.imports.ofac.one_country`).
 """
 
 from __future__ import annotations
@@ -46,11 +46,13 @@ OTHER_NAMES = {
     "gambia": "GM",
     "the bahamas": "BS",
     "bahamas": "BS",
+    "bahamas, the": "BS",
     "congo, democratic republic of the": "CD",
     "democratic republic of the congo": "CD",
     "congo, republic of the": "CG",
     "congo": "CG",
     "cote d'ivoire": "CI",
+    "cote d ivoire": "CI",
     "côte d'ivoire": "CI",
     "ivory coast": "CI",
     "czech republic": "CZ",
@@ -65,10 +67,13 @@ OTHER_NAMES = {
     "palestinian": "PS",
     "west bank": "PS",
     "gaza": "PS",
+    "region: gaza": "PS",
     "state of palestine": "PS",
     "macau": "MO",
     "macao": "MO",
     "hong kong": "HK",
+    "china, hong kong special administrative region": "HK",
+    "china, macao special administrative region": "MO",
     "brunei": "BN",
     "virgin islands, british": "VG",
     "british virgin islands": "VG",

@@ -177,9 +177,13 @@ def _party(
         ("tax", "taxNumber"),
     ):
         for value in _values(entity, prop):
-            if scheme == "bic" and not ofac.BIC.fullmatch(value.upper()):
-                scheme = "swift"
-            party.identifiers.append((scheme, value.upper() if scheme == "bic" else value, None))
+            if scheme == "bic":  # each value on its own: a malformed one is kept as swift
+                code = value.upper()
+                party.identifiers.append(
+                    ("bic" if ofac.BIC.fullmatch(code) else "swift", code, None)
+                )
+            else:
+                party.identifiers.append((scheme, value, None))
     if schema == "Person":
         nationalities = {
             c[:2].upper() for c in _values(entity, "nationality") + _values(entity, "citizenship")

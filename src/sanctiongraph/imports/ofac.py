@@ -9,6 +9,7 @@ The legacy CSV and ``sdn.xml`` write most facts about an entry into its remarks,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -182,7 +183,7 @@ class Remarks:
     weak_aliases: list[str] = field(default_factory=list)
     linked_names: list[str] = field(default_factory=list)
     registered_in: set[str] = field(default_factory=set)  # countries of registration
-    nationality: str | None = None  # of a person
+    nationality: str | None = None  # of a person: the one country of its nationalities
     listing_dates: list[tuple[str, date]] = field(default_factory=list)  # (what, date)
 
     def listing_date(self, program: str | None, listings: int) -> date | None:
@@ -232,6 +233,7 @@ _ParsedRemarks = tuple[
 @lru_cache(maxsize=65536)
 def _parse_remarks(text: str) -> _ParsedRemarks:
     remarks = Remarks()
+    nationalities: list[str] = []
     for raw in text.split(";"):
         feature = raw.strip().removesuffix(".").strip()
         found = FEATURE.match(feature)
@@ -265,8 +267,8 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
             code = country_code(value)
             if code:
                 remarks.registered_in.add(code)
-        elif kind == "nationality ":
-            remarks.nationality = country_code(value)
+        elif kind == "nationality ":  # "nationality Iran; alt. nationality Germany"
+            nationalities.append(value)
         elif kind == "Tax ID No. ":
             value, country = _with_country(value)
             remarks.identifiers.append(("tax", value, country))
@@ -280,7 +282,7 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
         tuple(remarks.weak_aliases),
         tuple(remarks.linked_names),
         frozenset(remarks.registered_in),
-        remarks.nationality,
+        one_country(nationalities),
         tuple(remarks.listing_dates),
     )
 
@@ -309,10 +311,19 @@ def set_listing_facts(party: Party, remarks: Remarks, text: str) -> int:
     return unstated
 
 
-def one_country(countries: list[str | None]) -> str | None:
-    """The country all of an entry's addresses share, if there is exactly one."""
-    known = {c for c in countries if c}
-    return known.pop() if len(known) == 1 else None
+def one_country(places: Iterable[str | None]) -> str | None:
+    """The one country that ``places`` (country names or ISO codes as a file writes
+    them; empty for a place that names none) are all in: ``None`` when they name two,
+    none, or one that is no country we know (``undetermined``, ``Region: Crimea``: it
+    could be a second one)."""
+    codes = set()
+    for place in places:
+        if place and place.strip():
+            code = country_code(place)
+            if code is None:
+                return None
+            codes.add(code)
+    return codes.pop() if len(codes) == 1 else None
 
 
 def jurisdiction_of(remarks: Remarks, kind: str) -> str | None:

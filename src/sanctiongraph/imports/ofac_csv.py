@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 
 from sanctiongraph.imports import ofac
-from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
     ISO_DATE_IN_NAME,
     Listing,
@@ -346,7 +345,7 @@ def _read_companions(
             elif party is None:
                 continue  # a vessel's or aircraft's
             elif role == "add":
-                addresses.setdefault(number, []).append(country_code(cells[1]))
+                addresses.setdefault(number, []).append(cells[1])
             elif role == "alt":
                 alias_kind = (cells[1] or "").lower().replace(".", "")
                 if cells[2]:

@@ -207,16 +207,11 @@ def _entry(
     party.linked_names = remarks.linked_names
     remarks.registered_in = registered_in
     if party.kind == "person" and remarks.nationality is None:
-        nationalities = {
-            country_code(text(n, "country"))
-            for n in children(child(element, "nationalityList"), "nationality")
-        }
-        remarks.nationality = ofac.one_country(list(nationalities))
+        remarks.nationality = ofac.one_country(
+            text(n, "country") for n in children(child(element, "nationalityList"), "nationality")
+        )
     party.located_in = ofac.one_country(
-        [
-            country_code(text(a, "country"))
-            for a in children(child(element, "addressList"), "address")
-        ]
+        text(a, "country") for a in children(child(element, "addressList"), "address")
     )
     parties[party.id] = party
     return party, programs, remarks, remarks_text

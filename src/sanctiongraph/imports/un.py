@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 
 from sanctiongraph.imports import ofac
-from sanctiongraph.imports.countries import country_code
 from sanctiongraph.imports.model import (
     UN_LABEL,
     Listing,
@@ -133,11 +132,13 @@ def _record(
     for bic in dict.fromkeys(BIC_IN_TEXT.findall(comments)):
         party.identifiers.append(("bic", bic, None))
     party.located_in = ofac.one_country(
-        [country_code(text(a, "COUNTRY")) for a in children(element, f"{tag}_ADDRESS")]
+        text(a, "COUNTRY") for a in children(element, f"{tag}_ADDRESS")
     )
-    if person:
+    if person:  # NATIONALITY holds a VALUE per nationality
         party.jurisdiction = ofac.one_country(
-            [country_code(text(n, "VALUE")) for n in children(element, "NATIONALITY")]
+            value.text
+            for nationality in children(element, "NATIONALITY")
+            for value in children(nationality, "VALUE")
         )
     else:
         party.kind = ofac.entity_kind(name, bool(party.identifiers), False)

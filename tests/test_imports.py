@@ -320,6 +320,54 @@ def test_advanced_xml_stated_dates_lists_and_control(tmp_path) -> None:
     )
 
 
+def test_advanced_xml_pairs_each_list_with_its_own_programs(tmp_path) -> None:
+    """Rosneft Trading's SDN and SSI entries each carry UKRAINE-EO13662 and
+    VENEZUELA-EO13850: the SSI tag goes with the SSI listing, the other with the SDN one
+    (it was written on both: an SDN listing under the Ukraine directive program)."""
+    out = imported("ofac-advanced", [ADVANCED], tmp_path)
+    rosneft = by(rows(out, "designations.csv"), entity="ofac:18299")
+    assert sorted((d["list"], d["program"], d["start"]) for d in rosneft) == [
+        ("SDN", "VENEZUELA-EO13850", "2020-02-18"),
+        ("SSI", "UKRAINE-EO13662", "2015-07-30"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("programs_of", "own"),
+    [
+        (  # a non-SDN tag stays with its list; the SDN List takes the rest
+            {"SDN": {"SDGT", "NS-PLC"}, "NS_PLC": {"SDGT", "NS-PLC"}},
+            {"SDN": {"SDGT"}, "NS_PLC": {"NS-PLC"}},
+        ),
+        (  # nothing left for the SDN List: it keeps all (RUSSIA-EO14024 is an SDN tag too)
+            {"SDN": {"RUSSIA-EO14024"}, "NS_MBS": {"RUSSIA-EO14024"}},
+            {"SDN": {"RUSSIA-EO14024"}, "NS_MBS": {"RUSSIA-EO14024"}},
+        ),
+        (  # not on the list a tag names: the tag stays
+            {"SDN": {"UKRAINE-EO13662", "RUSSIA-EO14024"}},
+            {"SDN": {"UKRAINE-EO13662", "RUSSIA-EO14024"}},
+        ),
+        ({"CAPTA": {"561-Related"}}, {"CAPTA": {"561-Related"}}),
+    ],
+)
+def test_own_programs_of_an_entrys_lists(programs_of, own) -> None:
+    from sanctiongraph.imports.ofac import own_programs
+
+    assert own_programs(programs_of) == own
+
+
+def test_consolidated_csv_says_which_tags_are_of_no_non_sdn_list(tmp_path) -> None:
+    report = import_lists("ofac-csv", [CONS], tmp_path / "pkg", date(2025, 12, 19))
+    rosneft = by(rows(tmp_path / "pkg", "designations.csv"), entity="ofac:18299")
+    assert sorted((d["list"], d["program"]) for d in rosneft) == [
+        ("CONS", "VENEZUELA-EO13850"),  # as published: never guessed to be SDN
+        ("SSI", "UKRAINE-EO13662"),
+    ]
+    (warning,) = [w for w in report.warnings if "of no non-SDN list" in w]
+    assert "cons_prim.csv: 1 entry carries" in warning and "18299 (VENEZUELA-EO13850)" in warning
+    assert "import the SDN List" in warning
+
+
 def test_advanced_xml_problems_name_the_element(tmp_path) -> None:
     text = ADVANCED.read_text()
     broken = tmp_path / "cons_advanced.xml"
@@ -582,7 +630,7 @@ def test_records_are_removed_from_the_tree_as_they_are_read() -> None:
         ADVANCED, {"DistinctParty", "SanctionsEntry"}, problems_found
     ):
         seen, root = seen + 1, found_root  # the last root is read below
-    assert seen == 6 + 12 and not problems_found.errors
+    assert seen == 7 + 15 and not problems_found.errors
     assert all(
         len(section) == 0
         for section in root
@@ -644,7 +692,7 @@ def test_reading_records_leaves_no_file_open() -> None:
         reading = records(ADVANCED, {"DistinctParty"}, Problems())
         next(reading)
         reading.close()
-        assert sum(1 for _ in records(ADVANCED, {"DistinctParty"}, Problems())) == 6
+        assert sum(1 for _ in records(ADVANCED, {"DistinctParty"}, Problems())) == 7
         del reading
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)], caught

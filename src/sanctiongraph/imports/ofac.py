@@ -157,6 +157,23 @@ def consolidated_list(program: str) -> str:
     return CONSOLIDATED_LISTS.get(program, "CONS")
 
 
+def own_programs(programs_of: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each of an entry's lists with its own programs, where the file gives every list
+    of the entry all of the entry's programs (the advanced XML does: Rosneft Trading's
+    SDN and SSI entries both carry UKRAINE-EO13662 and VENEZUELA-EO13850). A tag of a
+    non-SDN list (:data:`CONSOLIDATED_LISTS`) belongs to that list alone when the entry
+    is on it; a list with no tag of its own takes the others, or all when none is left."""
+    claimed = {
+        code: {p for p in programs if CONSOLIDATED_LISTS.get(p) == code}
+        for code, programs in programs_of.items()
+    }
+    taken = set().union(*claimed.values())
+    return {
+        code: claimed[code] or (programs - taken) or programs
+        for code, programs in programs_of.items()
+    }
+
+
 def entity_kind(name: str, has_bic: bool, on_capta: bool) -> str:
     """The entities.csv kind of a list entry that is neither person nor transport."""
     if CENTRAL_BANK.search(name):

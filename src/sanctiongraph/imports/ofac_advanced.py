@@ -277,6 +277,16 @@ class _Reader:
 
     def finish(self) -> None:
         for party in self.parties.values():
+            programs_of: dict[str, set[str]] = {}
+            for listing in party.listings:
+                programs_of.setdefault(listing.list_code, set()).add(listing.program or "")
+            own = ofac.own_programs(programs_of)
+            kept = [li for li in party.listings if (li.program or "") in own[li.list_code]]
+            if len(kept) < len(party.listings):
+                self.skipped["programs paired with another of the entry's lists"] += len(
+                    party.listings
+                ) - len(kept)
+            party.listings = kept
             if not party.kind:
                 on_capta = any(li.list_code == "CAPTA" for li in party.listings)
                 party.kind = ofac.entity_kind(

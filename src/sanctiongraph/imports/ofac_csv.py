@@ -276,6 +276,8 @@ def _read_publication(
         parties[party_id].listings = [
             Listing("SDN" if list_code == "SDN" else ofac.consolidated_list(p), p) for p in programs
         ]
+    if list_code == "CONS":
+        _warn_of_other_lists_programs(file, programs_of, warnings)
     notes: Counter[str] = Counter()
     companions = _companions(main, FAMILY_OF_LIST[list_code], notes, warnings)
     _read_companions(main.path.name, companions, parties, remarks_of, problems)
@@ -300,6 +302,35 @@ def _read_publication(
         sha,
     )
     return ReadList(pub, parties, skipped, notes=notes, warnings=warnings)
+
+
+def _warn_of_other_lists_programs(
+    file: str, programs_of: dict[str, list[str]], warnings: list[str]
+) -> None:
+    """Say which consolidated entries carry, beside a tag of a non-SDN list, a tag of no
+    non-SDN list we know (Rosneft Trading: UKRAINE-EO13662, VENEZUELA-EO13850). That
+    tag is most likely the entry's listing on the SDN List, which a consolidated file
+    does not show; it is written on CONS as published, never guessed to be SDN."""
+    mixed = {
+        party_id: [p for p in programs if p not in ofac.CONSOLIDATED_LISTS]
+        for party_id, programs in programs_of.items()
+        if any(p in ofac.CONSOLIDATED_LISTS for p in programs)
+    }
+    mixed = {party_id: tags for party_id, tags in mixed.items() if tags}
+    if not mixed:
+        return
+    shown = ", ".join(
+        f"{party_id.removeprefix('ofac:')} ({' '.join(tags)})"
+        for party_id, tags in sorted(mixed.items(), key=lambda item: (len(item[0]), item[0]))[:5]
+    )
+    more = f" and {len(mixed) - 5} more" if len(mixed) > 5 else ""
+    warnings.append(
+        f"{file}: {len(mixed)} {'entry carries' if len(mixed) == 1 else 'entries carry'}, "
+        "beside a tag of a non-SDN list, tags of no "
+        f"non-SDN list: {shown}{more}; written on CONS as published. Such a tag is most "
+        "likely the entry's listing on the SDN List, which the consolidated files do not "
+        "show: import the SDN List's publication of the same date too"
+    )
 
 
 def _cut_remarks(

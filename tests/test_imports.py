@@ -276,6 +276,72 @@ def test_history_of_four_publications(tmp_path) -> None:
     assert any(t.predicate.value == str(SG.possiblyUntil) for t in source.triples)
 
 
+def _publication(folder: Path, day: str, edit=None, companions=("add", "alt", "sdn_comments")):
+    """The SDN fixture as the publication of ``day`` (``sdn-<day>.csv`` and its dated
+    companions), ``edit`` applied to the main file's bytes."""
+    folder.mkdir(exist_ok=True)
+    main = (SDN / "SDN.CSV").read_bytes()
+    (folder / f"sdn-{day}.csv").write_bytes(edit(main) if edit else main)
+    for role in companions:
+        shutil.copy(SDN / f"{role.upper()}.CSV", folder / f"{role}-{day}.csv")
+
+
+def test_history_drops_what_the_latest_record_no_longer_states(tmp_path) -> None:
+    """An identifier the entry's later publication no longer states is dropped (a list
+    entry is linked by it); a later publication without ALT.CSV says nothing of aliases,
+    and remarks cut with no comments file say nothing of what was cut."""
+    files = tmp_path / "in"
+    _publication(files, "2021-07-07")
+    _publication(
+        files,
+        "2021-09-01",
+        edit=lambda main: main.replace(b'"SWIFT/BIC FTBDKPPY; ', b'"'),
+        companions=("add",),  # no ALT.CSV, no SDN_COMMENTS.CSV: 28264's remarks are cut
+    )
+    report = import_lists("ofac-csv", [files], tmp_path / "pkg")
+    out = tmp_path / "pkg"
+    identifiers = rows(out, "identifiers.csv")
+    assert not by(identifiers, entity="ofac:15603", value="FTBDKPPY")
+    assert not by(rows(out, "entities.csv"), id="ofac:15603")[0]["bic"]
+    assert report.notes["identifiers.csv rows the entry's latest publication no longer states"] == 1
+    # ALT.CSV only in the first: its aliases stand, citing it
+    (alias,) = by(rows(out, "aliases.csv"), entity="ofac:15603", name="MOOYOKBANK")
+    assert alias["publication"] == "sdn-2021-07-07"
+    # 28264's remarks continue in SDN_COMMENTS.CSV only in the first; in the second they
+    # are cut before its "Linked To: LAZARUS GROUP", which stays
+    (link,) = by(rows(out, "links.csv"), entity="ofac:28264")
+    assert (link["linked_to"], link["publication"]) == ("ofac:27307", "sdn-2021-07-07")
+    assert any("entry 28264: remarks cut" in w for w in report.warnings)
+    read_source(out)
+
+
+def test_history_dates_a_holding_by_the_publications_of_its_entry(tmp_path) -> None:
+    """An "Owned or Controlled By" relationship that a later publication of the entry
+    no longer states ends on that publication's date; one it newly states starts the day
+    after the one before (it may have held from then)."""
+    import re
+
+    text = ADVANCED.read_text(encoding="utf-8")
+    relation = re.compile(r'\s*<ProfileRelationship ID="2211".*?</ProfileRelationship>', re.S)
+    assert relation.search(text)  # 17022 controls 18267
+    (tmp_path / "cons_advanced-2020-03-17.xml").write_text(relation.sub("", text), encoding="utf-8")
+    (tmp_path / "cons_advanced-2020-06-01.xml").write_text(text, encoding="utf-8")
+    (tmp_path / "cons_advanced-2020-09-01.xml").write_text(relation.sub("", text), encoding="utf-8")
+    out = imported(
+        "ofac-advanced", sorted(tmp_path.glob("cons_advanced-*.xml")), tmp_path, name="pkg"
+    )
+    holdings = rows(out, "ownership.csv")
+    (dated,) = by(holdings, owner="ofac:17022", owned="ofac:18267")
+    assert (dated["start"], dated["end"], dated["publication"]) == (
+        "2020-03-18",
+        "2020-09-01",
+        "cons-2020-06-01",
+    )
+    (always,) = by(holdings, owner="ofac:17015", owned="ofac:18268")
+    assert (always["start"], always["end"]) == ("", "")
+    assert always["publication"] == "cons-2020-03-17;cons-2020-06-01;cons-2020-09-01"
+
+
 def test_publication_dates(tmp_path) -> None:
     errors = problems("ofac-csv", [SDN], tmp_path)
     assert [e.file for e in errors] == ["SDN.CSV"]

@@ -7,6 +7,13 @@ publications that disagree the listing is *unknown*: the row's ``possibly_from``
 ``possibly_until`` say from when, and until when, the entry is *possibly listed*.
 Before the first publication it is unknown too (``possibly_from`` ``open``), unless the
 file states the listing date. After the last publication the last status holds.
+
+The other facts of an entry's record follow the same publications where each is the
+whole list (:data:`COMPLETE_LISTS`): an alias, identifier or link that the latest
+publication showing the entry no longer states is dropped, and an "Owned or Controlled
+By" holding is dated by the publications that show the entry with and without it. A
+register's file (GLEIF, BODS, FtM) may be an update that holds only what changed, so
+there what one file does not state says nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import pairwise
+from typing import NamedTuple
 
 from sanctiongraph.imports.model import (
     Holding,
@@ -27,6 +35,9 @@ from sanctiongraph.imports.model import (
 )
 
 ONE_DAY = timedelta(days=1)
+COMPLETE_LISTS = {"SDN", "CONS", "UN"}
+"""Lists whose every publication is the whole list: what an entry's record in a later
+one no longer states, the list no longer says."""
 
 HEADERS: dict[str, list[str]] = {
     "publications.csv": ["id", "list", "file", "published", "sha256"],
@@ -237,14 +248,18 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
     states it."""
     cited: dict[tuple[str, ...], list[str]] = defaultdict(list)
     entry_of: dict[str, str] = {}
+    showing: dict[tuple[str, str], list[_Showing]] = defaultdict(list)  # by (entry, list)
     for read in ordered:
         pub = read.publication.id
+        complete = read.publication.list_code in COMPLETE_LISTS
         names: dict[str, list[str]] = defaultdict(list)
         if any(party.linked_names for party in read.parties.values()):
             for party in read.parties.values():
                 names[_name_key(party.name)].append(party.id)
         for party in read.parties.values():
             entry_of[party.id] = party.entry
+            # what this record cannot state here: it says nothing of it
+            silent = set(ALL_FACTS if party.partial else read.silent_on)
             for name, kind, weak in party.aliases:
                 cited[("aliases.csv", party.id, name, kind or "", "true" if weak else "")].append(
                     pub
@@ -256,39 +271,127 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
                     cited[("ownership.csv", controller, party.id)].append(pub)
                 else:
                     tables.notes["holdings whose owner is not an imported entity (skipped)"] += 1
+                    silent.add("ownership.csv")
             for target in party.linked_ids:
                 if target in read.parties:
                     cited[("links.csv", party.id, target)].append(pub)
                 else:
                     tables.notes["links to an entry that is not imported (skipped)"] += 1
+                    silent.add("links.csv")
             for linked_name in party.linked_names:
                 targets = names.get(_name_key(linked_name), [])
                 if len(targets) == 1 and targets[0] != party.id:
                     cited[("links.csv", party.id, targets[0])].append(pub)
                 else:
                     tables.notes["Linked To names that name no single entry (skipped)"] += 1
+                    silent.add("links.csv")
+            if complete:
+                showing[(party.id, read.publication.list_code)].append(
+                    _Showing(read.publication, frozenset(silent))
+                )
     _holdings(tables, ordered)
     rows = tables.rows
+    list_of = {read.publication.id: read.publication.list_code for read in ordered}
     for key, pubs in cited.items():
         file, party_id, *rest = key
-        publication = _cite(pubs)
-        cells: Row
-        if file == "aliases.csv":
-            name, kind, weak_text = rest
-            cells = {"entity": party_id, "name": name, "kind": kind, "weak": weak_text}
-        elif file == "identifiers.csv":
-            scheme, value, country = rest
-            cells = {"entity": party_id, "scheme": scheme, "value": value, "country": country}
-        elif file == "ownership.csv":
-            (owned,) = rest
-            cells = {"owner": party_id, "owned": owned, "kind": "controls"}
-            party_id = owned  # the entry is the owned party's
-        else:
-            (target,) = rest
-            cells = {"entity": party_id, "linked_to": target}
-        cells["publication"] = publication
-        cells["entry"] = entry_of[party_id]
-        rows[file].append(cells)
+        record_party = rest[0] if file == "ownership.csv" else party_id  # the owned one's
+        runs, still_stated = _stated_runs(file, pubs, record_party, showing, list_of)
+        if file != "ownership.csv":  # undated: as the latest record of the entry says
+            if still_stated:
+                _fact_row(rows, file, party_id, rest, pubs, entry_of)
+            else:
+                tables.notes[f"{file} rows the entry's latest publication no longer states"] += 1
+            continue
+        for start, end, stating in runs:
+            _fact_row(rows, file, party_id, rest, stating, entry_of)
+            if start or end:
+                rows[file][-1].update(start=start, end=end)
+                tables.notes["holdings dated by the publications that show their entry"] += 1
+
+
+class _Showing(NamedTuple):
+    """A publication of a complete list that shows an entry, and the tables on which its
+    record of the entry is silent (a companion not given, remarks cut)."""
+
+    publication: Publication
+    silent_on: frozenset[str]
+
+
+ALL_FACTS = frozenset({"aliases.csv", "identifiers.csv", "links.csv", "ownership.csv"})
+
+
+def _stated_runs(
+    file: str,
+    pubs: list[str],
+    party_id: str,
+    showing: dict[tuple[str, str], list[_Showing]],
+    list_of: dict[str, str],
+) -> tuple[list[tuple[str | None, str | None, list[str]]], bool]:
+    """When a fact (a row of ``file``) of an entry's record holds, from the publications
+    that state it (``pubs``) and those of each complete list that show the entry
+    ``party_id`` (``showing``): one (start, end, the publications that state it) per stretch of
+    consecutive such publications that state it or are silent on ``file``, and whether
+    the latest one that is not silent still states it. A stretch that begins after the
+    entry's first publication starts the day after the one before (the fact may have
+    held from then), one that ends before its last ends on the first one without it (it
+    may have held until then). Facts of other lists, which their files do not date:
+    ``([(None, None, pubs)], True)``."""
+    if any(list_of[p] not in COMPLETE_LISTS for p in pubs):
+        return [(None, None, pubs)], True
+    stating = set(pubs)
+    runs: list[tuple[str | None, str | None, list[str]]] = []
+    still_stated = False
+    for code in dict.fromkeys(list_of[p] for p in pubs):
+        shown = showing[(party_id, code)]
+        says = [s.publication.id in stating for s in shown]
+        speaks = [said or file not in s.silent_on for said, s in zip(says, shown, strict=True)]
+        last_speaking = max((i for i, spoke in enumerate(speaks) if spoke), default=None)
+        still_stated |= last_speaking is not None and says[last_speaking]
+        held = [
+            i for i, (said, spoke) in enumerate(zip(says, speaks, strict=True)) if said or not spoke
+        ]
+        for first, last in _runs(held):
+            cited = [shown[i].publication.id for i in range(first, last + 1) if says[i]]
+            if not cited:
+                continue  # only silent ones
+            start = (
+                (shown[first - 1].publication.published + ONE_DAY).isoformat() if first else None
+            )
+            end = (
+                shown[last + 1].publication.published.isoformat() if last + 1 < len(shown) else None
+            )
+            runs.append((start, end, cited))
+    return runs, still_stated
+
+
+def _fact_row(
+    rows: dict[str, list[Row]],
+    file: str,
+    party_id: str,
+    rest: list[str],
+    pubs: list[str],
+    entry_of: dict[str, str],
+) -> None:
+    """One row of aliases, identifiers, links or ownership (a holding stated in an
+    entry's record) citing ``pubs``."""
+    publication = _cite(pubs)
+    cells: Row
+    if file == "aliases.csv":
+        name, kind, weak_text = rest
+        cells = {"entity": party_id, "name": name, "kind": kind, "weak": weak_text}
+    elif file == "identifiers.csv":
+        scheme, value, country = rest
+        cells = {"entity": party_id, "scheme": scheme, "value": value, "country": country}
+    elif file == "ownership.csv":
+        (owned,) = rest
+        cells = {"owner": party_id, "owned": owned, "kind": "controls"}
+        party_id = owned  # the entry is the owned party's
+    else:
+        (target,) = rest
+        cells = {"entity": party_id, "linked_to": target}
+    cells["publication"] = publication
+    cells["entry"] = entry_of[party_id]
+    rows[file].append(cells)
 
 
 def _cite(publications: list[str]) -> str:

@@ -96,6 +96,7 @@ class Party:
     linked_ids: list[str] = field(default_factory=list)  # party ids of typed, non-ownership links
     controlled_by: list[str] = field(default_factory=list)  # party ids ("Owned or Controlled By")
     branch_of: str | None = None  # party id of the legal entity this is a branch of
+    partial: bool = False  # read in part (remarks cut, not continued): silent on what it lacks
 
     def identifier(self, scheme: str) -> str | None:
         return next((v for s, v, _ in self.identifiers if s == scheme), None)
@@ -127,6 +128,7 @@ class ReadList:
     holdings: list[Holding] = field(default_factory=list)  # typed holdings (GLEIF, BODS, FtM)
     notes: Counter[str] = field(default_factory=Counter)  # for the import report, as written
     warnings: list[str] = field(default_factory=list)  # what was read only in part, and why
+    silent_on: set[str] = field(default_factory=set)  # tables no file of it states ("aliases.csv")
 
 
 class Problems:

@@ -282,7 +282,9 @@ def _read_publication(
     companions = _companions(main, FAMILY_OF_LIST[list_code], notes, warnings)
     _read_companions(main.path.name, companions, parties, remarks_of, problems)
     if "comments" not in companions:
-        _cut_remarks(file, list_code, remarks_of, warnings)
+        for number in _cut_remarks(file, list_code, remarks_of, warnings):
+            if (cut := parties.get(f"ofac:{number}")) is not None:
+                cut.partial = True
     for number, text in remarks_of.items():
         listed = parties.get(f"ofac:{number}")
         if listed is None:
@@ -301,7 +303,8 @@ def _read_publication(
         day,
         sha,
     )
-    return ReadList(pub, parties, skipped, notes=notes, warnings=warnings)
+    silent_on = set() if "alt" in companions else {"aliases.csv"}  # its aliases are in ALT.CSV
+    return ReadList(pub, parties, skipped, notes=notes, warnings=warnings, silent_on=silent_on)
 
 
 def _warn_of_other_lists_programs(
@@ -335,20 +338,23 @@ def _warn_of_other_lists_programs(
 
 def _cut_remarks(
     file: str, list_code: str, remarks_of: dict[str, str], warnings: list[str]
-) -> None:
+) -> list[str]:
     """Remarks the main file cut at 1,000 characters, with no comments file to continue
     them: the cut last item is dropped (a part of an alias or a name is not written), and
-    the report names each entry and what it could not read."""
+    the report names each entry and what it could not read. Returns their numbers."""
     comments = _published_name(FAMILY_OF_LIST[list_code], "comments")
+    cut = []
     for number, text in remarks_of.items():
         if len(text) < REMARKS_CUT_AT:
             continue
+        cut.append(number)
         kept, _, tail = text.rpartition("; ")
         remarks_of[number] = kept
         warnings.append(
             f"{file}, entry {number}: remarks cut at {REMARKS_CUT_AT:,} characters and no "
             f"{comments} beside it to continue them; the cut last item is not read: {tail}"
         )
+    return cut
 
 
 def _read_companions(

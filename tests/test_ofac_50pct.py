@@ -565,6 +565,54 @@ def test_cli_owners_text_json_and_unknown_id(demo_store, tmp_path):
     assert missing.exit_code == 2 and "no entity with id 'no-such-entity'" in missing.output
 
 
+def test_cli_owners_of_an_office_of_a_listed_bank_and_what_it_owns(tmp_path):
+    """An office is no legal person of its own: the office of a listed bank is blocked,
+    and so is what it owns 60% of. ``owners`` read the listings before the institutions
+    of the offices it walked to, and said "not blocked" to both where the API, reading
+    the whole store's data, said "blocked"."""
+    from click.testing import CliRunner
+
+    from sanctiongraph.analysis.loader import load_ownership, owners
+    from sanctiongraph.cli import cli
+    from sanctiongraph.store import open_store
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "entities.csv").write_text(
+        "id,name,kind,jurisdiction,located_in,branch_of\n"
+        "kpb,KP Bank,bank,KP,,\n"
+        "kpb-br,KP Bank Moscow Branch,bank,KP,RU,kpb\n"
+        "sub,Sub Co,company,SG,,\n",
+        encoding="utf-8",
+    )
+    (package / "designations.csv").write_text(
+        "entity,list,program,start\nkpb,SDN,DPRK,2017-01-01\n", encoding="utf-8"
+    )
+    (package / "ownership.csv").write_text("owner,owned,percent\nkpb-br,sub,60\n", encoding="utf-8")
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", str(package), "--store", store, "--as-of", "2026-06-01"])
+    assert loaded.exit_code == 0, loaded.output
+    bodies = {}
+    for entity in ("kpb-br", "sub"):
+        done = runner.invoke(
+            cli,
+            ["owners", entity, "--as-of", "2026-06-01", "--store", store, "--format", "json"],
+        )
+        assert done.exit_code == 0, done.output
+        bodies[entity] = json.loads(done.output)
+    assert bodies["kpb-br"]["status"] == BLOCKED
+    assert (bodies["sub"]["status"], bodies["sub"]["blocked_share"]) == (BLOCKED, 60.0)
+    assert isinstance(bodies["sub"]["blocked_share"], float)  # as the API writes it
+    graph = open_store(store)
+    try:  # the API's way: the whole store's data, read once
+        data = load_ownership(graph)
+        for entity, body in bodies.items():
+            assert owners(graph, entity, date(2026, 6, 1), data) == body
+    finally:
+        graph.close()
+
+
 def test_chains_and_effective_ownership_below_and_above_from_the_store(demo_store):
     from sanctiongraph.analysis.loader import ownership_chains
 

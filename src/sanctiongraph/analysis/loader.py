@@ -456,9 +456,9 @@ def load_ownership_above(store: GraphStore, entity_iri: str) -> OwnershipData:
         walk = {e for pair in linked for e in pair} - reached
     add_holdings(data, rows)
     data.entity(entity_iri)
-    for values in value_blocks(data.keys):
+    add_structure(data, sorted(pairs), blocking_rules(store))  # before the listings: an
+    for values in value_blocks(data.keys):  # office's institution is listed, not the office
         add_listings(data, listings(store, _LISTINGS_OF.format(entities=values)))
-    add_structure(data, sorted(pairs), blocking_rules(store))
     _label(data, identifiers(store, data.keys))
     return data.compact()
 

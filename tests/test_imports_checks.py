@@ -269,3 +269,32 @@ def test_messages_name_folders_files_and_missing_values(tmp_path) -> None:
     assert ofac_folder.exit_code == 2
     assert "sdn/SDN.CSV: not a file of the data package" in ofac_folder.output
     assert "import ofac-csv" in ofac_folder.output and "unknown file" not in ofac_folder.output
+
+
+def test_a_file_of_another_kind_is_said_first(tmp_path) -> None:
+    """The wrong file for the format: what it looks like is said before the problems
+    that follow from it (rows of the wrong width, XML that is not well-formed)."""
+    entities = tmp_path / "entities.csv"
+    entities.write_text("id,name,kind\nx,Foo,company\n", encoding="utf-8")
+    for fmt, path, expected in (
+        (
+            "ofac-csv",
+            entities,
+            "entities.csv: not a file of format ofac-csv: this looks like a file of a data package",
+        ),
+        (
+            "ofac-xml",
+            SDN / "SDN.CSV",
+            "SDN.CSV: not a file of format ofac-xml: this file is an OFAC legacy CSV file; read it with `sanctiongraph import ofac-csv`",
+        ),
+        (
+            "un",
+            ADVANCED,
+            "cons_advanced.xml: not a file of format un: this file is an OFAC advanced XML file",
+        ),
+    ):
+        first, *rest = problems(fmt, [path], tmp_path, date(2024, 1, 1))
+        assert str(first).startswith(expected), str(first)
+        assert rest, "the format's own problems follow"
+    # the right format says nothing of the kind
+    assert imported("ofac-advanced", [ADVANCED], tmp_path)

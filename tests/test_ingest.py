@@ -45,6 +45,12 @@ def errors_of(path: Path) -> set[tuple[str, int | None, str | None]]:
     return {(e.file, e.row, e.column) for e in caught.value.errors}
 
 
+def read_errors(path: Path) -> list:
+    with pytest.raises(IngestError) as caught:
+        read_source(path)
+    return caught.value.errors
+
+
 def has(source, s, p, o) -> bool:
     return ox.Triple(ox.NamedNode(str(s)), ox.NamedNode(str(p)), o) in set(source.triples)
 
@@ -249,19 +255,49 @@ def test_rdf_inputs_parse_without_fetching(tmp_path):
 
 
 def test_blank_lines_short_rows_and_a_broken_header(tmp_path):
-    """Blank lines are skipped without shifting row numbers; missing trailing cells are
-    empty (a required one is reported); a header the CSV reader cannot read is an
-    error naming the file, not a traceback."""
+    """Blank lines are skipped but keep their row numbers, as a spreadsheet shows them
+    (b2 is on line 4, in row 4); missing trailing cells are empty (a required one is
+    reported); a header the CSV reader cannot read is an error naming the file, not a
+    traceback."""
     folder = tmp_path / "pkg"
     folder.mkdir()
     (folder / "entities.csv").write_text(
         "id,name,kind,jurisdiction\n\nb1,Bank one,bank,US\nb2,Bank two\n"
     )
-    assert errors_of(folder) == {("entities.csv", 3, "kind")}
+    assert errors_of(folder) == {("entities.csv", 4, "kind")}
+    (folder / "entities.csv").write_text(
+        'id,name,kind,jurisdiction\nb1,"Bank\none",bank,US\n\nb2,Bank two\n'
+    )
+    assert errors_of(folder) == {("entities.csv", 4, "kind")}  # a quoted line break: one row
     (folder / "entities.csv").write_text("id,name,kind,jurisdiction\n\nb1,Bank one,bank,US\n")
     assert read_source(folder).size > 0
     (folder / "entities.csv").write_text('id,"' + "n" * 200_000 + '"\nb1,x\n')
     assert {e[0] for e in errors_of(folder)} == {"entities.csv"}
+
+
+def test_a_file_that_cannot_be_read_is_reported_once(tmp_path):
+    """A file not read (not UTF-8, a required column missing) or a row left out (more
+    cells than header columns) is the one error: references to its ids are not reported
+    as unknown too."""
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    entities = "id,name,kind,jurisdiction\nb1,Bank one,bank,US\nc1,Crédit Un,bank,FR\n"
+    (folder / "entities.csv").write_bytes(entities.encode("latin-1"))
+    (folder / "ownership.csv").write_text("owner,owned,percent\nb1,c1,60\n")
+    errors = read_errors(folder)
+    assert [(e.file, e.row) for e in errors] == [("entities.csv", None)], errors
+    assert "not UTF-8" in errors[0].message and "line 3" in errors[0].message
+    (folder / "entities.csv").write_text(
+        "id,name,kind,jurisdiction\nb1,Bank one,bank,US\nc1,Crédit, Un,bank,FR\n"
+    )
+    assert errors_of(folder) == {("entities.csv", 3, None)}  # not "unknown entity id 'c1'"
+    (folder / "entities.csv").write_text("id,name,jurisdiction\nb1,Bank one,US\n")
+    assert errors_of(folder) == {("entities.csv", 1, "kind")}
+    (folder / "entities.csv").unlink()
+    (folder / "Entities.csv").write_text(entities)
+    errors = read_errors(folder)
+    assert [e.file for e in errors] == ["Entities.csv"], errors
+    assert "did you mean entities.csv?" in errors[0].message
 
 
 def test_a_row_with_too_many_cells_does_not_shift_the_rows_after_it(tmp_path):

@@ -297,11 +297,41 @@ def test_screen_csv_one_match_a_row_formulas_neutralised(tmp_path):
             "1.00",
             "name",
             "listed",
-            date.today().isoformat(),
+            "",  # the file carries no date: listed today, since when it does not say
             "",
             "IFSR;IRAN;SDGT",
         ]
     ]
+
+
+def test_screen_csv_has_a_row_for_a_name_without_match(tmp_path):
+    names = tmp_path / "names.csv"
+    names.write_text("id,name\nn1,Bank Melli Iran\nn5,John Smith\n")
+    result = run(str(names), "--lists", str(SDN), "--format", "csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert [r[:4] for r in rows[1:]] == [["n1", "Bank Melli Iran", "SDN", "25578"]] + [
+        ["n5", "John Smith", "", ""]
+    ]
+    assert rows[-1] == ["n5", "John Smith", *[""] * 10]
+
+
+def test_a_banks_own_package_screens_only_what_it_designates(tmp_path):
+    """A data package that designates some of its entities lists those: the bank's own
+    counterparties beside them are not list entries."""
+    package = tmp_path / "mybank"
+    package.mkdir()
+    (package / "entities.csv").write_text(
+        "id,name,kind\nkpb,Korea Pine Bank,bank\ncust,Golden Dragon Trading Co,company\n"
+    )
+    (package / "designations.csv").write_text("entity,list,start\nkpb,SDN,2017-01-01\n")
+    names = tmp_path / "names.csv"
+    names.write_text("id,name\nn1,Golden Dragon Trading Co\nn2,Korea Pine Bank\n")
+    result = run(str(names), "--lists", str(package), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = {r["id"]: r["matches"] for r in json.loads(result.stdout)["results"]}
+    assert found["n1"] == []
+    assert [(m["entry"], m["status"]) for m in found["n2"]] == [("kpb", "listed")]
 
 
 @pytest.mark.parametrize(

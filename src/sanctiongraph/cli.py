@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
 
     from sanctiongraph.derive import Deriver
+    from sanctiongraph.screening import Match
     from sanctiongraph.store import GraphStore
 
 # The modules of the graph (pyoxigraph, rdflib, the derivers, the store, validation,
@@ -338,8 +339,10 @@ def screen(
                     *(s.id, s.name, m.list, m.entry, m.name, m.matched_name, f"{m.score:.2f}"),
                     *(m.by, m.status or "", m.start or "", m.end or "", ";".join(m.programs)),
                 ]
+                if m is not None
+                else [s.id, s.name, *[""] * 10]  # screened, no match: the file shows it
                 for s, found in zip(subjects, results)
-                for m in found
+                for m in _or_none(found)
             ],
         )
     if output is not None:
@@ -349,6 +352,11 @@ def screen(
             _fail(f"cannot write {output}: {exc.strerror}")
     else:
         click.echo(text)
+
+
+def _or_none(matches: list[Match]) -> list[Match | None]:
+    """``matches``, or ``[None]`` for a name with none (it still gets its row)."""
+    return [*matches] or [None]
 
 
 @cli.command()
@@ -634,7 +642,7 @@ def access(
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @STORE
 @click.option(
     "--api-key",

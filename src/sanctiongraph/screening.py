@@ -31,7 +31,7 @@ from sanctiongraph.imports import read_tables
 from sanctiongraph.imports.history import Tables
 from sanctiongraph.imports.model import lei_check_digits_ok
 from sanctiongraph.ingest.errors import IngestError, InputError
-from sanctiongraph.ingest.sniff import not_a_source
+from sanctiongraph.sniff import not_a_source
 
 DEFAULT_THRESHOLD = 0.88
 
@@ -416,7 +416,9 @@ def entries_from_rows(
     by column). An entity stated by a publication but designated on no list (a
     register's record: GLEIF, BODS, an FtM entity without a sanction) is left out unless
     ``registers``; an entity no publication states (a hand-made list) is an entry of
-    its package's list, ``default_list``."""
+    its package's list, ``default_list``, unless the package designates some of its
+    entities: then only those are entries (a bank's package is no list of its
+    customers)."""
     list_of = {_cell(p, "id"): _cell(p, "list") for p in rows.get("publications.csv", [])}
     listings: dict[str, list[EntryListing]] = defaultdict(list)
     for d in rows.get("designations.csv", []):
@@ -433,10 +435,13 @@ def entries_from_rows(
             )
     entities = rows.get("entities.csv", [])
     listed_only = any(_cell(e, "entry") for e in entities)
+    designated_only = bool(listings)  # a package that designates some: those are its list
     entries: dict[str, ListEntry] = {}
     for e in entities:
         if listed_only and not _cell(e, "entry"):
             continue
+        if designated_only and not registers and not listings.get(_cell(e, "id")):
+            continue  # a bank's own counterparty beside the entities it designates
         publication = _cell(e, "publication").split(";")[0].strip()
         if publication and not registers and not listings.get(_cell(e, "id")):
             continue  # a register's record, on no list
@@ -557,13 +562,20 @@ def read_lists(paths: Iterable[Path], as_of: date | None = None) -> list[ListEnt
 
 def _read_undated(fmt: str, path: Path, as_of: date | None) -> Tables:
     """Import ``path`` in memory. A file that carries no date is read as published on
-    ``as_of`` (default today): it shows the list as of the day screened for."""
+    ``as_of`` (default today): it shows the list as of the day screened for, but says
+    nothing of when its entries were listed, so their designations keep no dates (a
+    start on the as-of date would be made up)."""
     try:
         return read_tables(fmt, [path])
     except IngestError as exc:
         if not all("no publication date" in e.message for e in exc.errors):
             raise
-    return read_tables(fmt, [path], as_of or date.today())
+    tables = read_tables(fmt, [path], as_of or date.today())
+    for row in tables.rows["designations.csv"]:
+        if row.get("start_basis") == "publications":
+            for column in ("start", "start_basis", "possibly_from"):
+                row.pop(column, None)
+    return tables
 
 
 # ---- names to screen --------------------------------------------------------------

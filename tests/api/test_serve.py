@@ -314,3 +314,17 @@ def test_serve_on_a_busy_port_fails_before_it_touches_the_store(tmp_path):
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
     ], result.stderr
     assert not (tmp_path / "store").exists()
+
+
+def test_serve_refuses_a_port_out_of_range(tmp_path):
+    """A port above 65535 was taken modulo 65536 by the system (99999 listened on 34463)."""
+    from click.testing import CliRunner
+
+    from sanctiongraph.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", "99999", "--store", str(tmp_path / "store")]
+    )
+    assert result.exit_code == 2
+    assert "99999 is not in the range 0<=x<=65535" in result.output
+    assert not (tmp_path / "store").exists()

@@ -209,11 +209,16 @@ def statuses_by_date(data: OwnershipData, parties: Mapping[date, set[int]]) -> d
 
 
 def transaction_triples(
-    store: GraphStore, data: OwnershipData, statuses: StatusesByDate = statuses_by_date
+    store: GraphStore,
+    data: OwnershipData,
+    as_of: date,
+    statuses: StatusesByDate = statuses_by_date,
 ) -> list[ox.Triple]:
     """Each transaction's blocked and possibly blocked parties on its own date, each
-    with a ``sg:PartyStatus`` node that says why in words. ``statuses`` computes the
-    statuses of the parties by date (``--compute spark`` passes its own)."""
+    with a ``sg:PartyStatus`` node that says why in words, for transactions dated on or
+    before ``as_of`` (a later one has not happened as of that date: every rule skips
+    it). ``statuses`` computes the statuses of the parties by date (``--compute spark``
+    passes its own)."""
     by_date: dict[date, list[tuple[ox.NamedNode, str]]] = defaultdict(list)
     facts = group_properties(
         select_properties(store, f"?s a <{SG.Transaction}>", _TRANSACTION_FACTS), _TRANSACTION_FACTS
@@ -222,6 +227,8 @@ def transaction_triples(
         if ":" not in transaction:
             continue  # a blank node
         for day in filter(None, map(date_value, values["date"])):  # a non-date judges nothing
+            if day > as_of:
+                continue
             for party in values["party"]:
                 if party in data.index and ":" in party:  # not a blank node
                     by_date[day].append((_n(transaction), party))
@@ -253,5 +260,5 @@ def derive(store: GraphStore, as_of: date) -> None:
     if not data.l_entity:
         return
     store.add_triples(DERIVED, status_triples(data, compute_status(data, as_of)))
-    store.add_triples(DERIVED, transaction_triples(store, data))
+    store.add_triples(DERIVED, transaction_triples(store, data, as_of))
     store.add_triples(DERIVED, divestment_triples(data, as_of))  # FAQ 402, the same data

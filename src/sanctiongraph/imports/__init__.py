@@ -22,6 +22,7 @@ from sanctiongraph.imports import bods, ftm, gleif, ofac_advanced, ofac_csv, ofa
 from sanctiongraph.imports.history import Tables, build_tables
 from sanctiongraph.imports.model import Problems, Publication
 from sanctiongraph.imports.package import check_output, write_package
+from sanctiongraph.sniff import not_a_source
 
 __all__ = ["FORMATS", "ImportReport", "import_lists", "read_tables"]
 
@@ -80,18 +81,41 @@ def _read_tables(fmt: str, paths: list[Path], published: date | None) -> Tables:
         )
     problems = Problems()
     lists = FORMATS[fmt].read(paths, published, problems)
+    if problems.errors:
+        problems.errors[:0] = _other_kinds(fmt, paths)
     problems.raise_if_any()
     if not lists or not any(read.parties for read in lists):
         raise IngestError(
             [
+                *_other_kinds(fmt, paths),
                 InputError(
                     ", ".join(p.name for p in paths), f"no list entries found for format {fmt}"
-                )
+                ),
             ]
         )
     tables = build_tables(lists, problems)
     problems.raise_if_any()
     return tables
+
+
+def _other_kinds(fmt: str, paths: list[Path]) -> list[InputError]:
+    """For each file of ``paths`` that looks like the file of another import format or
+    of a data package, what it looks like: said first, before the problems that follow
+    from it (of plain XML or JSON the format's own problems say enough)."""
+    found = []
+    for path in paths:
+        said = (not_a_source(path) or "") if path.is_file() else ""
+        if f"sanctiongraph import {fmt}`" in said or not (
+            "sanctiongraph import" in said or said.startswith("this is a single CSV file")
+        ):
+            continue
+        if said.startswith("this is a single CSV file"):
+            said = (
+                "this looks like a file of a data package, which `sanctiongraph validate` "
+                "and `load` read (give its folder), not a published list"
+            )
+        found.append(InputError(path.name, f"not a file of format {fmt}: {said}"))
+    return found
 
 
 def import_lists(

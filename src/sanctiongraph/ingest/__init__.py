@@ -17,10 +17,10 @@ from sanctiongraph.ingest.csv_package import (
 )
 from sanctiongraph.ingest.errors import IngestError, InputError
 from sanctiongraph.ingest.rdf import format_for_path, parse_rdf
-from sanctiongraph.ingest.sniff import not_a_source
 from sanctiongraph.ingest.source import EntryReference, Source
 from sanctiongraph.namespaces import BASE
 from sanctiongraph.resources import ontology_dir
+from sanctiongraph.sniff import not_a_source
 
 __all__ = [
     "IngestError",

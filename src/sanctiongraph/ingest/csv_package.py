@@ -32,10 +32,10 @@ from rdflib.namespace import DefinedNamespace
 from sanctiongraph.analysis.ownership import OPEN_START, RelationKey, relation_key
 from sanctiongraph.ingest.characters import NOT_IN_XML, forbidden_character
 from sanctiongraph.ingest.errors import IngestError, InputError
-from sanctiongraph.ingest.sniff import not_a_source
 from sanctiongraph.ingest.source import EntryReference, Source
 from sanctiongraph.namespaces import CODE, ID, REF, SG, country
 from sanctiongraph.resources import reference_dir
+from sanctiongraph.sniff import not_a_source
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]+$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -422,6 +422,12 @@ class _Package:
     _ids: dict[str, set[str]] = field(default_factory=dict)
     relations: dict[RelationKey, int] = field(default_factory=dict)  # ownership.csv rows
     references: list[EntryReference] = field(default_factory=list)  # same_as, not_same_as
+    unread: set[str] = field(default_factory=set)
+    """Files given but not read (not UTF-8, a bad header, unparseable): their ids are
+    unknown, so a reference to them is not reported as dangling (the file's own
+    problem is)."""
+    unread_ids: dict[str, set[str]] = field(default_factory=dict)
+    """The ids of rows left out (more cells than header columns), by file."""
 
     def rows(self, file_name: str) -> list[tuple[int, dict[str, str]]]:
         """The rows of a file and their numbers, read at the first call (none when the
@@ -442,7 +448,9 @@ class _Package:
 
     def reference(self, row: _Row, column: str, kind: str, value: str) -> str | None:
         if value not in self.ids(kind):
-            row.error(column, f"unknown {kind} id {value!r} (not in {ID_FILES[kind]})")
+            file_name = ID_FILES[kind]
+            if file_name not in self.unread and value not in self.unread_ids.get(file_name, ()):
+                row.error(column, f"unknown {kind} id {value!r} (not in {file_name})")
             return None
         return id_node(kind, value)
 
@@ -579,13 +587,23 @@ def map_package_chunks(
         package.references = references  # filled as entities.csv is mapped
     for file_name, data in files.items():
         if file_name not in COLUMNS:
+            meant = file_name.lower() if file_name.lower() in COLUMNS else None
             package.errors.append(
-                InputError(file_name, "unknown file; expected one of: " + ", ".join(COLUMNS))
+                InputError(
+                    file_name,
+                    f"unknown file; did you mean {meant}? (file names are lower case)"
+                    if meant
+                    else "unknown file; expected one of: " + ", ".join(COLUMNS),
+                )
             )
+            if meant and meant not in files:
+                package.unread.add(meant)
             continue
         table = _open_table(package, file_name, data)
         if table is not None:
             package.tables[file_name] = table
+        else:
+            package.unread.add(file_name)
     # Each file's rows are read when it is mapped, or earlier when a file mapped before
     # it refers to its ids: the first chunk goes out after entities.csv alone is read.
     for file_name, mapper in _MAPPERS.items():
@@ -634,8 +652,13 @@ def _open_table(package: _Package, file_name: str, data: bytes) -> _Table | None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         package.errors.append(
-            InputError(file_name, f"not UTF-8 ({exc.reason} at byte {exc.start})")
+            InputError(
+                file_name,
+                f"not UTF-8 ({exc.reason} at byte {exc.start}, line {line}); save it as "
+                'UTF-8 (a spreadsheet\'s "CSV UTF-8")',
+            )
         )
         return None
     reader = csv.reader(io.StringIO(text + "\n" + _END, newline=""))
@@ -674,14 +697,17 @@ _UNTERMINATED = "unterminated quoted value: a '\"' opened here is never closed"
 
 def _read_rows(package: _Package, table: _Table) -> list[tuple[int, dict[str, str]]]:
     """The data rows as dicts by column (stripped; missing trailing cells empty), with
-    their numbers; none when the file cannot be parsed. Rows are numbered as the data
-    rows they are, blank lines skipped, the header being row 1; a row with too many
-    cells is reported and left out (the rows after it keep their numbers)."""
+    their numbers; none when the file cannot be parsed. Rows are numbered as a
+    spreadsheet shows them: the header is row 1, a blank line is an (empty) row, a value
+    quoted over several lines is in one row. A row with too many cells is reported and
+    left out (the rows after it keep their numbers)."""
     header, file_name = table.header, table.file
     width = len(header)
     rows = []
     try:
-        for number, cells in enumerate((cells for cells in table.reader if cells), start=2):
+        for number, cells in enumerate(table.reader, start=2):
+            if not cells:
+                continue  # a blank line
             if cells[-1].endswith(_END):  # the end of the file, or a quote left open
                 if cells != [_END]:
                     column = header[len(cells) - 1] if len(cells) <= width else None
@@ -696,6 +722,10 @@ def _read_rows(package: _Package, table: _Table) -> list[tuple[int, dict[str, st
                 package.errors.append(
                     InputError(file_name, "more cells than header columns", number)
                 )
+                if "id" in header:  # references to it are not dangling: the row is broken
+                    package.unread_ids.setdefault(file_name, set()).add(
+                        cells[header.index("id")].strip()
+                    )
                 continue
             if len(cells) == width:
                 row = dict(zip(header, map(str.strip, cells)))
@@ -705,6 +735,7 @@ def _read_rows(package: _Package, table: _Table) -> list[tuple[int, dict[str, st
             rows.append((number, row))
     except csv.Error as exc:
         package.errors.append(InputError(file_name, f"unparseable CSV: {exc}", table.line_num()))
+        package.unread.add(file_name)
         return []
     return rows
 

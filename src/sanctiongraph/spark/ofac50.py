@@ -309,7 +309,7 @@ def derive(store: GraphStore, as_of: date, spark: SparkSession) -> None:
         computed.update(spark_statuses(spark, data, [day, *(d.isoformat() for d in parties)]))
         return {d: computed[d.isoformat()] for d in parties}
 
-    party_facts = transaction_triples(store, data, statuses)
+    party_facts = transaction_triples(store, data, as_of, statuses)
     if day not in computed:
         computed.update(spark_statuses(spark, data, [day]))
     store.add_triples(DERIVED, status_triples(data, computed[day]))

@@ -3,7 +3,9 @@
 A published list or register given straight to ``validate`` or ``load`` must not pass
 for an empty graph that "conforms": :func:`not_a_source` recognises OFAC, UN, GLEIF,
 BODS and FollowTheMoney files, plain XML and plain JSON from their first bytes and says
-which ``sanctiongraph import`` format reads them.
+which ``sanctiongraph import`` format reads them. ``import`` asks it too, to say what a
+file given to the wrong format is. Standard library only: ``import`` starts without the
+graph libraries.
 """
 
 from __future__ import annotations

@@ -240,15 +240,17 @@ def test_status_in_words_names_owners_shares_and_the_possible_listing():
     assert words == (
         "possibly blocked: owned 0% to 50% in aggregate by blocked or possibly blocked "
         "persons: 50% by A (possibly blocked: owned 30% by Y (possibly blocked: possibly "
-        "listed on the SDN List (DPRK) from 2023-06-01 until 2024-01-02 (between the "
-        "publication of 2023-03-01 without it and the publication of 2023-06-01 with it))"
+        "listed on the SDN List (DPRK), first shown in the publication of 2023-06-01, last "
+        "shown in the publication of 2024-01-01 (between the publication of 2023-03-01 "
+        "without it and the publication of 2023-06-01 with it))"
         " and 20% by X (listed on the SDN List (SDGT) from 2020-01-01))"
     )
     later = compute_status(data, "2023-07-01")
     assert status_in_words(data, later, data.index["A"]) == (
         "blocked: owned 50% in aggregate by blocked persons: 30% by Y (listed on the SDN "
-        "List (DPRK) from 2023-06-01 until 2024-01-02) and 20% by X (listed on the SDN List "
-        "(SDGT) from 2020-01-01)"
+        "List (DPRK), first shown in the publication of 2023-06-01, last shown in the "
+        "publication of 2024-01-01) and 20% by X (listed on the SDN List (SDGT) from "
+        "2020-01-01)"
     )
 
 

@@ -1052,12 +1052,22 @@ def _share_words(data: OwnershipData, number: int) -> str:
 
 
 def _listing_words(data: OwnershipData, number: int) -> str:
+    """``the SDN List (DPRK) from 2020-01-01``; dates that are publications' say so
+    (``first shown in the publication of 2021-07-07``): a list published without dates
+    does not say since when an entry is on it."""
     programs = ", ".join(p.rsplit("/", 1)[-1] for p in data.l_programs[number])
     text = "the SDN List" + (f" ({programs})" if programs else "")
-    if data.l_start[number]:
-        text += f" from {data.l_start[number]}"
-    if data.l_end[number] != NO_END:
-        text += f" until {data.l_end[number]}"
+    start, end = data.l_start[number], data.l_end[number]
+    start_published, end_published = data.l_from_publications[number]
+    if start:
+        text += (
+            f", first shown in the publication of {start}" if start_published else f" from {start}"
+        )
+    if end != NO_END:
+        if end_published:
+            text += f", last shown in the publication of {_day_before(end)}"
+        else:
+            text += f"{',' if start_published else ''} until {end}"
     return text
 
 

@@ -78,6 +78,11 @@ def test_validate_exit_2_on_bad_package_names_file_row_column(tmp_path):
     assert text.returncode == 2
     assert "accounts.csv, row 2, column holder" in text.stderr
     assert "Traceback" not in text.stderr
+    # Turtle has no place for input errors: it said "sh:conforms false" with no results
+    # and nothing on stderr; now, as text and csv, no report and the errors on stderr.
+    turtle = run("validate", str(package), "--format", "turtle", cwd=tmp_path)
+    assert turtle.returncode == 2 and turtle.stdout == ""
+    assert "accounts.csv, row 2, column holder" in turtle.stderr
 
 
 def test_usage_errors_exit_2(tmp_path):

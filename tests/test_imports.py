@@ -434,6 +434,50 @@ def test_consolidated_csv_says_which_tags_are_of_no_non_sdn_list(tmp_path) -> No
     assert "import the SDN List" in warning
 
 
+def test_advanced_xml_registry_number_with_its_country_in_parentheses(tmp_path) -> None:
+    """OFAC writes some numbers as "1026303117642 (Russia)", with no IssuedBy-CountryID:
+    the country is read from the parentheses, as in the remarks of the legacy files."""
+    text = (
+        ADVANCED.read_text(encoding="utf-8")
+        .replace(
+            '<IDRegDocument ID="18875" IDRegDocTypeID="91761" IdentityID="10023" '
+            'IssuedBy-CountryID="11196" ValidityID="1">',
+            '<IDRegDocument ID="18875" IDRegDocTypeID="91761" IdentityID="10023" ValidityID="1">',
+        )
+        .replace(
+            "CH-660.0.257.011-8</IDRegistrationNo>",
+            "CH-660.0.257.011-8 (Switzerland)</IDRegistrationNo>",
+        )
+    )
+    assert "(Switzerland)" in text
+    copy = tmp_path / "cons_advanced.xml"
+    copy.write_text(text, encoding="utf-8")
+    out = imported("ofac-advanced", [copy], tmp_path)
+    assert by(
+        rows(out, "identifiers.csv"), entity="ofac:18299", value="CH-660.0.257.011-8", country="CH"
+    )
+
+
+def test_registry_numbers_and_national_ids_in_remarks() -> None:
+    from sanctiongraph.imports.ofac import jurisdiction_of, read_remarks
+
+    remarks = read_remarks(
+        "Unified Social Credit Code (USCC) 91110000100010433L (China); Matricula Mercantil "
+        "No 1234567 (Colombia); Business Registration Document # J-123 (Venezuela)"
+    )
+    assert remarks.identifiers == [
+        ("registration", "91110000100010433L", "CN"),
+        ("registration", "1234567", "CO"),
+        ("registration", "J-123", "VE"),
+    ]
+    assert jurisdiction_of(remarks, "company") is None  # three countries
+    company = read_remarks("National ID No. 9614 (Iran); all offices worldwide")
+    assert company.identifiers == [("national_id", "9614", "IR")]
+    assert jurisdiction_of(company, "company") == "IR"  # 11618 National Petrochemical Co.
+    person = read_remarks("nationality Germany; National ID No. 0037251910 (Iran)")
+    assert jurisdiction_of(person, "person") == "DE"  # a person's is its nationality
+
+
 def test_advanced_xml_problems_name_the_element(tmp_path) -> None:
     text = ADVANCED.read_text()
     broken = tmp_path / "cons_advanced.xml"

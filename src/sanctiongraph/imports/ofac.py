@@ -81,7 +81,13 @@ REGISTRATION_KINDS = (
     "Economic Register Number",
     "Certificate of Incorporation Number",
     "Government Gazette Number",
+    "Unified Social Credit Code (USCC)",  # China
+    "Business Registration Document #",
+    "Matricula Mercantil No",
 )
+NATIONAL_ID = "National ID No."
+"""A national identity number; of a company (Iran's "national ID" of a legal entity),
+where it was issued is where the company is registered."""
 LISTING_DATE = re.compile(
     r"^Listing Date \((?P<what>[^)]*)\):?\s*(?P<date>\d{1,2} [A-Z][a-z]{2} \d{4})"
 )
@@ -222,9 +228,8 @@ class Remarks:
 
 FEATURE = re.compile(
     r"(?:alt\. )?(Linked To:|a\.k\.a\. ['\"]|SWIFT/BIC |Legal Entity Number |Company Number IMO |"
-    r"IMO |Nationality of Registration |nationality |Tax ID No\. |Listing Date |"
-    + "|".join(re.escape(kind + " ") for kind in REGISTRATION_KINDS)
-    + ")"
+    r"IMO |Nationality of Registration |nationality |Tax ID No\. |National ID No\. |"
+    r"Listing Date |" + "|".join(re.escape(kind + " ") for kind in REGISTRATION_KINDS) + ")"
 )
 
 
@@ -273,7 +278,7 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
             value = value.upper()
             remarks.identifiers.append(("bic" if BIC.fullmatch(value) else "swift", value, None))
         elif kind == "Legal Entity Number ":
-            value, country = _with_country(value)
+            value, country = with_country(value)
             remarks.identifiers.append(
                 ("lei" if LEI.fullmatch(value) else "lei_text", value, country)
             )
@@ -287,11 +292,12 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
         elif kind == "nationality ":  # "nationality Iran; alt. nationality Germany"
             nationalities.append(value)
         elif kind == "Tax ID No. ":
-            value, country = _with_country(value)
+            value, country = with_country(value)
             remarks.identifiers.append(("tax", value, country))
-        else:
-            value, country = _with_country(value)
-            remarks.identifiers.append(("registration", value, country))
+        else:  # a registry number, or a national ID (a person's jurisdiction is its nationality)
+            value, country = with_country(value)
+            scheme = "national_id" if kind == NATIONAL_ID + " " else "registration"
+            remarks.identifiers.append((scheme, value, country))
             if country:
                 remarks.registered_in.add(country)
     return (
@@ -304,7 +310,7 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
     )
 
 
-def _with_country(text: str) -> tuple[str, str | None]:
+def with_country(text: str) -> tuple[str, str | None]:
     """``1027700132195 (Russia)`` -> ("1027700132195", "RU")."""
     found = COUNTRY_IN_PARENS.match(text.strip())
     if found:

@@ -29,7 +29,7 @@ from sanctiongraph.imports.model import (
     read_each,
     sha256_of,
 )
-from sanctiongraph.imports.ofac_xml import ID_SCHEMES
+from sanctiongraph.imports.ofac_xml import ID_SCHEMES, REGISTERED_BY
 from sanctiongraph.imports.xmlstream import Element, child, children, local, records, text
 
 NAME = "ofac-advanced"
@@ -93,6 +93,8 @@ class _Reader:
         kind = self.value("IDRegDocTypeValues", element.get("IDRegDocTypeID"))
         number = text(element, "IDRegistrationNo")
         country = self.country_iso.get(element.get("IssuedBy-CountryID", ""))
+        if country is None and number:  # "1026303117642 (Russia)", as the remarks write it
+            number, country = ofac.with_country(number)
         if kind and number:
             self.documents.setdefault(element.get("IdentityID", ""), []).append(
                 (kind, number, country)
@@ -177,7 +179,7 @@ class _Reader:
             if doc_scheme == "lei" and not ofac.LEI.fullmatch(number):
                 doc_scheme = "lei_text"
             party.identifiers.append((doc_scheme, number, country))
-            if doc_scheme == "registration" and country:
+            if doc_scheme in REGISTERED_BY and country:
                 registered.add(country)
         party.located_in = ofac.one_country(addresses)
         remarks = ofac.Remarks(

@@ -49,8 +49,10 @@ ID_SCHEMES = {
     "Legal Entity Number": "lei",
     "LEI": "lei",
     "Tax ID No.": "tax",
+    ofac.NATIONAL_ID: "national_id",
     **dict.fromkeys(ofac.REGISTRATION_KINDS, "registration"),
 }
+REGISTERED_BY = {"registration", "national_id"}  # where issued is where it is organised
 ALIAS_TYPES = {"a.k.a.": "aka", "f.k.a.": "fka", "n.k.a.": "nka"}
 TYPES = {"individual": "person", "entity": "", "vessel": None, "aircraft": None}
 
@@ -183,6 +185,8 @@ def _entry(
     for ident in children(child(element, "idList"), "id"):
         id_type, number = text(ident, "idType"), text(ident, "idNumber")
         country = country_code(text(ident, "idCountry"))
+        if country is None and number:  # "1026303117642 (Russia)", as the remarks write it
+            number, country = ofac.with_country(number)
         if id_type == "Nationality of Registration" and country:
             registered_in.add(country)
         elif id_type in ID_SCHEMES and number:
@@ -192,7 +196,7 @@ def _entry(
             party.identifiers.append(
                 (scheme, number.upper() if scheme == "bic" else number, country)
             )
-            if scheme == "registration" and country:
+            if scheme in REGISTERED_BY and country:
                 registered_in.add(country)
         elif (id_type and id_type.endswith("IMO")) or (number or "").startswith("IMO "):
             value = (number or "").removeprefix("IMO ").strip()

@@ -289,20 +289,23 @@ def _publication(folder: Path, day: str, edit=None, companions=("add", "alt", "s
 def test_history_drops_what_the_latest_record_no_longer_states(tmp_path) -> None:
     """An identifier the entry's later publication no longer states is dropped (a list
     entry is linked by it); a later publication without ALT.CSV says nothing of aliases,
-    and remarks cut with no comments file say nothing of what was cut."""
+    one without ADD.CSV nothing of addresses, and remarks cut with no comments file say
+    nothing of what was cut."""
     files = tmp_path / "in"
     _publication(files, "2021-07-07")
     _publication(
         files,
         "2021-09-01",
         edit=lambda main: main.replace(b'"SWIFT/BIC FTBDKPPY; ', b'"'),
-        companions=("add",),  # no ALT.CSV, no SDN_COMMENTS.CSV: 28264's remarks are cut
+        companions=(),  # no ADD.CSV, ALT.CSV, SDN_COMMENTS.CSV: 28264's remarks are cut
     )
     report = import_lists("ofac-csv", [files], tmp_path / "pkg")
     out = tmp_path / "pkg"
     identifiers = rows(out, "identifiers.csv")
     assert not by(identifiers, entity="ofac:15603", value="FTBDKPPY")
-    assert not by(rows(out, "entities.csv"), id="ofac:15603")[0]["bic"]
+    (ftb,) = by(rows(out, "entities.csv"), id="ofac:15603")
+    assert not ftb["bic"]
+    assert ftb["located_in"] == "KP"  # no ADD.CSV in the second: its address stands
     assert report.notes["identifiers.csv rows the entry's latest publication no longer states"] == 1
     # ALT.CSV only in the first: its aliases stand, citing it
     (alias,) = by(rows(out, "aliases.csv"), entity="ofac:15603", name="MOOYOKBANK")
@@ -313,6 +316,62 @@ def test_history_drops_what_the_latest_record_no_longer_states(tmp_path) -> None
     assert (link["linked_to"], link["publication"]) == ("ofac:27307", "sdn-2021-07-07")
     assert any("entry 28264: remarks cut" in w for w in report.warnings)
     read_source(out)
+
+
+def _read(code: str, day: str, parties: list) -> object:
+    from sanctiongraph.imports.model import Publication, ReadList
+
+    published = date.fromisoformat(day)
+    pub = Publication(f"{code.lower()}-{day}", code, code, f"{code}-{day}.csv", published, "")
+    return ReadList(pub, {p.id: p for p in parties})
+
+
+def _party(number: str, bic: str | None = None, owners: tuple[str, ...] = ()) -> object:
+    from sanctiongraph.imports.model import Listing, Party
+
+    return Party(
+        f"ofac:{number}",
+        number,
+        f"ENTRY {number}",
+        "company",
+        identifiers=[("bic", bic, None)] if bic else [],
+        listings=[Listing("SDN", "SDGT")],
+        controlled_by=[f"ofac:{o}" for o in owners],
+    )
+
+
+def test_history_reads_sdn_and_consolidated_publications_as_one_record() -> None:
+    """An entry on the SDN and a non-SDN list is in both lists' files: one holding, not
+    one per list (the package would refuse the repeated row), and a BIC the later file
+    of either list no longer states is dropped."""
+    from sanctiongraph.imports.history import build_tables
+    from sanctiongraph.imports.model import Problems
+
+    same_day = [
+        _read("SDN", "2024-01-01", [_party("1"), _party("2", owners=("1",))]),
+        _read("CONS", "2024-01-01", [_party("1"), _party("2", owners=("1",))]),
+    ]
+    tables = build_tables(same_day, Problems())
+    (holding,) = tables.rows["ownership.csv"]
+    assert (holding["owner"], holding["owned"], holding.get("start"), holding.get("end")) == (
+        "ofac:1",
+        "ofac:2",
+        None,
+        None,
+    )
+    assert holding["publication"] == "sdn-2024-01-01;cons-2024-01-01"
+    later = [
+        _read("SDN", "2024-01-01", [_party("3", bic="ABCDKPPY")]),
+        _read("CONS", "2024-06-01", [_party("3")]),
+    ]
+    tables = build_tables(later, Problems())
+    assert not tables.rows["identifiers.csv"]
+    ended = [
+        _read("SDN", "2024-01-01", [_party("1"), _party("2", owners=("1",))]),
+        _read("CONS", "2024-06-01", [_party("1"), _party("2")]),
+    ]
+    (holding,) = build_tables(ended, Problems()).rows["ownership.csv"]
+    assert (holding.get("start"), holding["end"]) == (None, "2024-06-01")
 
 
 def test_history_dates_a_holding_by_the_publications_of_its_entry(tmp_path) -> None:
@@ -405,9 +464,17 @@ def test_advanced_xml_pairs_each_list_with_its_own_programs(tmp_path) -> None:
             {"SDN": {"SDGT", "NS-PLC"}, "NS_PLC": {"SDGT", "NS-PLC"}},
             {"SDN": {"SDGT"}, "NS_PLC": {"NS-PLC"}},
         ),
-        (  # nothing left for the SDN List: it keeps all (RUSSIA-EO14024 is an SDN tag too)
+        (  # RUSSIA-EO14024 is an SDN tag too: both keep it
             {"SDN": {"RUSSIA-EO14024"}, "NS_MBS": {"RUSSIA-EO14024"}},
             {"SDN": {"RUSSIA-EO14024"}, "NS_MBS": {"RUSSIA-EO14024"}},
+        ),
+        (  # Gazprombank: SDN, SSI and NS-MBS entries, each with both tags
+            {
+                "SDN": {"UKRAINE-EO13662", "RUSSIA-EO14024"},
+                "SSI": {"UKRAINE-EO13662", "RUSSIA-EO14024"},
+                "NS_MBS": {"UKRAINE-EO13662", "RUSSIA-EO14024"},
+            },
+            {"SDN": {"RUSSIA-EO14024"}, "SSI": {"UKRAINE-EO13662"}, "NS_MBS": {"RUSSIA-EO14024"}},
         ),
         (  # not on the list a tag names: the tag stays
             {"SDN": {"UKRAINE-EO13662", "RUSSIA-EO14024"}},

@@ -18,6 +18,7 @@ there what one file does not state says nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -152,10 +153,21 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
 
 
 def _entities(tables: Tables, ordered: list[ReadList]) -> None:
+    """One row per entity, from its latest record; where that record is silent (no
+    ADD.CSV given: no address; remarks cut: no jurisdiction, BIC or LEI read) the
+    earlier record's value stands."""
     latest: dict[str, Party] = {}
+    earlier: dict[str, Party] = {}  # the record before a partial one
     seen_in: dict[str, list[str]] = defaultdict(list)
     for read in ordered:  # later publications overwrite earlier ones
         for party in read.parties.values():
+            before = latest.get(party.id)
+            if before is not None:
+                if party.located_in is None and "located_in" in read.silent_on:
+                    party.located_in = before.located_in
+                if party.partial:
+                    party.jurisdiction = party.jurisdiction or before.jurisdiction
+                    earlier[party.id] = earlier.get(party.id, before) if before.partial else before
             latest[party.id] = party
             seen_in[party.id].append(read.publication.id)
     rows = tables.rows["entities.csv"]
@@ -163,7 +175,10 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
     for party_id, party in latest.items():
         lei = bic = None
         has_lei = False
-        for scheme, value, _country in party.identifiers:  # the first valid LEI, first BIC
+        identifiers = list(party.identifiers)
+        if party.partial and party_id in earlier:  # what the cut remarks could not say
+            identifiers += earlier[party_id].identifiers
+        for scheme, value, _country in identifiers:  # the first valid LEI, first BIC
             if scheme == "lei" and lei is None:
                 has_lei = True
                 if lei_check_digits_ok(value):
@@ -248,7 +263,9 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
     states it."""
     cited: dict[tuple[str, ...], list[str]] = defaultdict(list)
     entry_of: dict[str, str] = {}
-    showing: dict[tuple[str, str], list[_Showing]] = defaultdict(list)  # by (entry, list)
+    # by entry: the publications of complete lists that show it, in date order (SDN and
+    # CONS publications hold the same OFAC record of an entry: one sequence)
+    showing: dict[str, list[_Showing]] = defaultdict(list)
     for read in ordered:
         pub = read.publication.id
         complete = read.publication.list_code in COMPLETE_LISTS
@@ -286,16 +303,14 @@ def _facts(tables: Tables, ordered: list[ReadList]) -> None:
                     tables.notes["Linked To names that name no single entry (skipped)"] += 1
                     silent.add("links.csv")
             if complete:
-                showing[(party.id, read.publication.list_code)].append(
-                    _Showing(read.publication, frozenset(silent))
-                )
+                showing[party.id].append(_Showing(read.publication, frozenset(silent)))
     _holdings(tables, ordered)
     rows = tables.rows
     list_of = {read.publication.id: read.publication.list_code for read in ordered}
     for key, pubs in cited.items():
         file, party_id, *rest = key
         record_party = rest[0] if file == "ownership.csv" else party_id  # the owned one's
-        runs, still_stated = _stated_runs(file, pubs, record_party, showing, list_of)
+        runs, still_stated = _stated_runs(file, pubs, showing[record_party], list_of)
         if file != "ownership.csv":  # undated: as the latest record of the entry says
             if still_stated:
                 _fact_row(rows, file, party_id, rest, pubs, entry_of)
@@ -323,13 +338,12 @@ ALL_FACTS = frozenset({"aliases.csv", "identifiers.csv", "links.csv", "ownership
 def _stated_runs(
     file: str,
     pubs: list[str],
-    party_id: str,
-    showing: dict[tuple[str, str], list[_Showing]],
+    shown: list[_Showing],
     list_of: dict[str, str],
 ) -> tuple[list[tuple[str | None, str | None, list[str]]], bool]:
     """When a fact (a row of ``file``) of an entry's record holds, from the publications
-    that state it (``pubs``) and those of each complete list that show the entry
-    ``party_id`` (``showing``): one (start, end, the publications that state it) per stretch of
+    that state it (``pubs``) and those of the complete lists that show the entry, in date
+    order (``shown``): one (start, end, the publications that state it) per stretch of
     consecutive such publications that state it or are silent on ``file``, and whether
     the latest one that is not silent still states it. A stretch that begins after the
     entry's first publication starts the day after the one before (the fact may have
@@ -339,28 +353,32 @@ def _stated_runs(
     if any(list_of[p] not in COMPLETE_LISTS for p in pubs):
         return [(None, None, pubs)], True
     stating = set(pubs)
+    # publications of one date (an SDN and a CONS file) count as one: stated when one
+    # states it, silent when all are
+    days = sorted({s.publication.published for s in shown})
+    says = [False] * len(days)
+    speaks = [False] * len(days)
+    cited_on: list[list[str]] = [[] for _ in days]
+    for s in shown:
+        i = bisect_left(days, s.publication.published)
+        said = s.publication.id in stating
+        says[i] |= said
+        speaks[i] |= said or file not in s.silent_on
+        if said:
+            cited_on[i].append(s.publication.id)
+    last_speaking = max((i for i, spoke in enumerate(speaks) if spoke), default=None)
+    still_stated = last_speaking is not None and says[last_speaking]
+    held = [
+        i for i, (said, spoke) in enumerate(zip(says, speaks, strict=True)) if said or not spoke
+    ]
     runs: list[tuple[str | None, str | None, list[str]]] = []
-    still_stated = False
-    for code in dict.fromkeys(list_of[p] for p in pubs):
-        shown = showing[(party_id, code)]
-        says = [s.publication.id in stating for s in shown]
-        speaks = [said or file not in s.silent_on for said, s in zip(says, shown, strict=True)]
-        last_speaking = max((i for i, spoke in enumerate(speaks) if spoke), default=None)
-        still_stated |= last_speaking is not None and says[last_speaking]
-        held = [
-            i for i, (said, spoke) in enumerate(zip(says, speaks, strict=True)) if said or not spoke
-        ]
-        for first, last in _runs(held):
-            cited = [shown[i].publication.id for i in range(first, last + 1) if says[i]]
-            if not cited:
-                continue  # only silent ones
-            start = (
-                (shown[first - 1].publication.published + ONE_DAY).isoformat() if first else None
-            )
-            end = (
-                shown[last + 1].publication.published.isoformat() if last + 1 < len(shown) else None
-            )
-            runs.append((start, end, cited))
+    for first, last in _runs(held):
+        cited = [p for i in range(first, last + 1) for p in cited_on[i]]
+        if not cited:
+            continue  # only silent ones
+        start = (days[first - 1] + ONE_DAY).isoformat() if first else None
+        end = days[last + 1].isoformat() if last + 1 < len(days) else None
+        runs.append((start, end, cited))
     return runs, still_stated
 
 

@@ -128,7 +128,9 @@ class ReadList:
     holdings: list[Holding] = field(default_factory=list)  # typed holdings (GLEIF, BODS, FtM)
     notes: Counter[str] = field(default_factory=Counter)  # for the import report, as written
     warnings: list[str] = field(default_factory=list)  # what was read only in part, and why
-    silent_on: set[str] = field(default_factory=set)  # tables no file of it states ("aliases.csv")
+    silent_on: set[str] = field(
+        default_factory=set
+    )  # what no file of it states ("aliases.csv", "located_in")
 
 
 class Problems:

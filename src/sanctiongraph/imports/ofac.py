@@ -163,14 +163,20 @@ def consolidated_list(program: str) -> str:
     return CONSOLIDATED_LISTS.get(program, "CONS")
 
 
+SDN_TOO = {"RUSSIA-EO14024"}
+"""Tags of a non-SDN list that are SDN programs as well (E.O. 14024 blocks, and its
+directives list on NS-MBS): never taken from an entry's SDN listing."""
+
+
 def own_programs(programs_of: dict[str, set[str]]) -> dict[str, set[str]]:
     """Each of an entry's lists with its own programs, where the file gives every list
     of the entry all of the entry's programs (the advanced XML does: Rosneft Trading's
     SDN and SSI entries both carry UKRAINE-EO13662 and VENEZUELA-EO13850). A tag of a
     non-SDN list (:data:`CONSOLIDATED_LISTS`) belongs to that list alone when the entry
-    is on it; a list with no tag of its own takes the others, or all when none is left."""
+    is on it, unless the SDN List uses it too (:data:`SDN_TOO`); a list with no tag of
+    its own takes the others, or all when none is left."""
     claimed = {
-        code: {p for p in programs if CONSOLIDATED_LISTS.get(p) == code}
+        code: {p for p in programs if CONSOLIDATED_LISTS.get(p) == code and p not in SDN_TOO}
         for code, programs in programs_of.items()
     }
     taken = set().union(*claimed.values())

@@ -93,7 +93,7 @@ class _Reader:
         kind = self.value("IDRegDocTypeValues", element.get("IDRegDocTypeID"))
         number = text(element, "IDRegistrationNo")
         country = self.country_iso.get(element.get("IssuedBy-CountryID", ""))
-        if country is None and number:  # "1026303117642 (Russia)", as the remarks write it
+        if not country and number:  # "1026303117642 (Russia)", as the remarks write it
             number, country = ofac.with_country(number)
         if kind and number:
             self.documents.setdefault(element.get("IdentityID", ""), []).append(

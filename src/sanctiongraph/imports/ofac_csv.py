@@ -304,6 +304,8 @@ def _read_publication(
         sha,
     )
     silent_on = set() if "alt" in companions else {"aliases.csv"}  # its aliases are in ALT.CSV
+    if "add" not in companions:  # and its addresses in ADD.CSV
+        silent_on.add("located_in")
     return ReadList(pub, parties, skipped, notes=notes, warnings=warnings, silent_on=silent_on)
 
 

@@ -185,7 +185,7 @@ def _entry(
     for ident in children(child(element, "idList"), "id"):
         id_type, number = text(ident, "idType"), text(ident, "idNumber")
         country = country_code(text(ident, "idCountry"))
-        if country is None and number:  # "1026303117642 (Russia)", as the remarks write it
+        if not country and number:  # "1026303117642 (Russia)", as the remarks write it
             number, country = ofac.with_country(number)
         if id_type == "Nationality of Registration" and country:
             registered_in.add(country)

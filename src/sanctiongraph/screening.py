@@ -31,7 +31,7 @@ from sanctiongraph.imports import read_tables
 from sanctiongraph.imports.history import Tables
 from sanctiongraph.imports.model import lei_check_digits_ok
 from sanctiongraph.ingest.errors import IngestError, InputError
-from sanctiongraph.sniff import not_a_source
+from sanctiongraph.sniff import import_format, not_a_source
 
 DEFAULT_THRESHOLD = 0.88
 
@@ -519,9 +519,7 @@ def list_format(path: Path) -> str | None:
     """The ``sanctiongraph import`` format that reads list file ``path``, if known."""
     if path.is_dir():
         return "ofac-csv"
-    said = not_a_source(path) or ""
-    found = re.search(r"sanctiongraph import ([\w-]+)", said)
-    return found.group(1) if found else None
+    return import_format(not_a_source(path) or "")
 
 
 def read_lists(paths: Iterable[Path], as_of: date | None = None) -> list[ListEntry]:

@@ -120,11 +120,21 @@ def _gleif(value: dict[str, object]) -> bool:
     )
 
 
+SINGLE_CSV = (
+    "this is a single CSV file; give the data package's folder (or a .zip of it), "
+    "which holds entities.csv and the other files"
+)
+"""What :func:`not_a_source` says of a CSV file that is no OFAC list: a package's file."""
+
+
+def import_format(said: str) -> str | None:
+    """The ``sanctiongraph import`` format that :func:`not_a_source`'s ``said`` names."""
+    found = re.search(r"sanctiongraph import ([\w-]+)", said)
+    return found.group(1) if found else None
+
+
 def _csv(text: bytes) -> str:
     first = text.split(b"\n", 1)[0]
     if re.match(rb"^\d+,", first) and b"-0-" in text[:4096]:
         return "this file is an OFAC legacy CSV file; read it with `sanctiongraph import ofac-csv`"
-    return (
-        "this is a single CSV file; give the data package's folder (or a .zip of it), "
-        "which holds entities.csv and the other files"
-    )
+    return SINGLE_CSV

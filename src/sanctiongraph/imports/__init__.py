@@ -22,7 +22,7 @@ from sanctiongraph.imports import bods, ftm, gleif, ofac_advanced, ofac_csv, ofa
 from sanctiongraph.imports.history import Tables, build_tables
 from sanctiongraph.imports.model import Problems, Publication
 from sanctiongraph.imports.package import check_output, write_package
-from sanctiongraph.sniff import not_a_source
+from sanctiongraph.sniff import SINGLE_CSV, import_format, not_a_source
 
 __all__ = ["FORMATS", "ImportReport", "import_lists", "read_tables"]
 
@@ -105,11 +105,10 @@ def _other_kinds(fmt: str, paths: list[Path]) -> list[InputError]:
     found = []
     for path in paths:
         said = (not_a_source(path) or "") if path.is_file() else ""
-        if f"sanctiongraph import {fmt}`" in said or not (
-            "sanctiongraph import" in said or said.startswith("this is a single CSV file")
-        ):
+        other = import_format(said)
+        if other == fmt or (other is None and said != SINGLE_CSV):
             continue
-        if said.startswith("this is a single CSV file"):
+        if said == SINGLE_CSV:
             said = (
                 "this looks like a file of a data package, which `sanctiongraph validate` "
                 "and `load` read (give its folder), not a published list"

@@ -157,7 +157,7 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
     ADD.CSV given: no address; remarks cut: no jurisdiction, BIC or LEI read) the
     earlier record's value stands."""
     latest: dict[str, Party] = {}
-    earlier: dict[str, Party] = {}  # the record before a partial one
+    whole: dict[str, Party] = {}  # the latest record read whole (remarks not cut)
     seen_in: dict[str, list[str]] = defaultdict(list)
     for read in ordered:  # later publications overwrite earlier ones
         for party in read.parties.values():
@@ -167,7 +167,8 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
                     party.located_in = before.located_in
                 if party.partial:
                     party.jurisdiction = party.jurisdiction or before.jurisdiction
-                    earlier[party.id] = earlier.get(party.id, before) if before.partial else before
+            if not party.partial:
+                whole[party.id] = party
             latest[party.id] = party
             seen_in[party.id].append(read.publication.id)
     rows = tables.rows["entities.csv"]
@@ -176,8 +177,8 @@ def _entities(tables: Tables, ordered: list[ReadList]) -> None:
         lei = bic = None
         has_lei = False
         identifiers = list(party.identifiers)
-        if party.partial and party_id in earlier:  # what the cut remarks could not say
-            identifiers += earlier[party_id].identifiers
+        if party.partial and party_id in whole:  # what the cut remarks could not say
+            identifiers += whole[party_id].identifiers
         for scheme, value, _country in identifiers:  # the first valid LEI, first BIC
             if scheme == "lei" and lei is None:
                 has_lei = True

@@ -15,10 +15,9 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from sanctiongraph.imports.countries import country_code
-from sanctiongraph.imports.model import Party, Problems
+from sanctiongraph.imports.model import LEI_PATTERN, Party, Problems
 
 BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 IMO = re.compile(r"^[0-9]{7}$")
 
 # The lists of OFAC's consolidated (non-SDN) files, by program tag: the legacy CSV
@@ -286,7 +285,7 @@ def _parse_remarks(text: str) -> _ParsedRemarks:
         elif kind == "Legal Entity Number ":
             value, country = with_country(value)
             remarks.identifiers.append(
-                ("lei" if LEI.fullmatch(value) else "lei_text", value, country)
+                ("lei" if LEI_PATTERN.fullmatch(value) else "lei_text", value, country)
             )
         elif kind in ("IMO ", "Company Number IMO "):
             if IMO.fullmatch(value):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
+    LEI_PATTERN,
     Listing,
     Party,
     Problems,
@@ -176,7 +177,7 @@ class _Reader:
                 doc_scheme = "imo"
             if doc_scheme is None:
                 continue
-            if doc_scheme == "lei" and not ofac.LEI.fullmatch(number):
+            if doc_scheme == "lei" and not LEI_PATTERN.fullmatch(number):
                 doc_scheme = "lei_text"
             party.identifiers.append((doc_scheme, number, country))
             if doc_scheme in REGISTERED_BY and country:

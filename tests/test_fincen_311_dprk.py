@@ -297,7 +297,11 @@ EXPECTED_CITATIONS = {
     },
     "violates-b-3-i-A-nested-account.ttl": {("a1", "31 CFR 1010.659(b)(3)(i)(A)", "warning")},
     "violates-b-3-i-A-processing.ttl": {("a1", "31 CFR 1010.659(b)(3)(i)(A)", "warning")},
-    "violates-b-3-iii-indirect-use.ttl": {("a1", "31 CFR 1010.659(b)(3)(iii)", "warning")},
+    "violates-b-3-i-B-identified-use.ttl": {("a1", "31 CFR 1010.659(b)(3)(i)(B)", "warning")},
+    "violates-b-3-iii-indirect-use.ttl": {
+        ("t1", "31 CFR 1010.659(b)(2)", "warning"),
+        ("a1", "31 CFR 1010.659(b)(3)(iii)", "warning"),
+    },
     "violates-b-4-notice-record.ttl": {("a1", "31 CFR 1010.659(b)(4)", "warning")},
 }
 
@@ -545,6 +549,7 @@ DEMO_EXPECTED = {
     ("acc-hv-cedar", "31 CFR 1010.659(b)(4)"),
     ("acc-pr-dandong-sy", "31 CFR 1010.660(b)(1)"),
     ("tx-dd-01", "31 CFR 1010.660(b)(2)"),
+    ("acc-hv-lotus", "31 CFR 1010.660(b)(3)(iii)"),  # tx-dd-01 went through it
 }
 
 

@@ -342,6 +342,7 @@ class SG(DefinedNamespace):
     AccountTermination: URIRef
     TransactionProhibition: URIRef
     NotificationRequirement: URIRef
+    UseIdentificationRequirement: URIRef
     UseInvestigationRequirement: URIRef
     NotificationRecordRequirement: URIRef
     TargetPopulation: URIRef

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 import pytest
+from rdflib import RDF, Graph
 
 from fixtures_support import FIXTURES, run_fixture
 from sanctiongraph.derive import run_derivers
@@ -303,6 +304,11 @@ EXPECTED_CITATIONS = {
         ("a1", "31 CFR 1010.659(b)(3)(iii)", "warning"),
     },
     "violates-b-4-notice-record.ttl": {("a1", "31 CFR 1010.659(b)(4)", "warning")},
+    "violates-dandong-correspondent-kind.ttl": {
+        ("t1", "31 CFR 1010.660(b)(2)", "warning"),
+        ("a1", "31 CFR 1010.660(b)(3)(i)(A)", "warning"),
+        ("a1", "31 CFR 1010.660(b)(3)(iii)", "warning"),
+    },
 }
 
 
@@ -351,6 +357,26 @@ def test_findings_rest_on_provisions_held_verbatim():
     for slug in ("b-3-i-A", "b-3-i-B", "b-3-ii", "b-3-iii", "b-4"):
         block = text.split(f"provision:31-CFR-1010.659-{slug}\n", 1)[1].split("\n\n", 1)[0]
         assert "sg:verification verification:verbatim" in block, slug
+
+
+def test_each_measure_says_whose_accounts_are_correspondent_accounts():
+    """1010.659(a)(4) borrows 1010.605(c)(1)(i), an account of any foreign financial
+    institution; 1010.660(a)(2) borrows (c)(1)(ii), a foreign bank's account. Every measure
+    whose notification or use-identification shapes judge an account's holder says which."""
+    graph = Graph()
+    for path in sorted((reference_dir() / "measures").glob("*.ttl")):
+        graph.parse(path)
+    holders = {
+        str(measure).rsplit("/", 1)[1]: set(graph.objects(measure, SG.correspondentHolderClass))
+        for measure in graph.subjects(RDF.type, SG.SpecialMeasure)
+    }
+    assert holders["31-CFR-1010.659"] == {SG.ForeignFinancialInstitution}
+    assert holders["31-CFR-1010.660"] == {SG.ForeignBank}
+    judged = {SG.NotificationRequirement, SG.UseIdentificationRequirement}
+    for measure in graph.subjects(RDF.type, SG.SpecialMeasure):
+        kinds = {graph.value(r, RDF.type) for r in graph.objects(measure, SG.hasRequirement)}
+        if kinds & judged:
+            assert len(holders[str(measure).rsplit("/", 1)[1]]) == 1, measure
 
 
 # --------------------------------------------------------------------------- measures as data

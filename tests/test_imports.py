@@ -192,6 +192,10 @@ def test_provenance_of_every_fact(tmp_path) -> None:
         "file": "SDN.CSV",
         "published": "2021-07-07",
         "sha256": hashlib.sha256((SDN / "SDN.CSV").read_bytes()).hexdigest(),
+        "companions": ";".join(
+            f"{name}={hashlib.sha256((SDN / name).read_bytes()).hexdigest()}"
+            for name in ("ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
+        ),
     }
     for file in ("entities.csv", "designations.csv", "aliases.csv", "identifiers.csv", "links.csv"):
         table = rows(out, file)
@@ -213,6 +217,19 @@ def test_provenance_of_every_fact(tmp_path) -> None:
         in triples
     )
     assert ox.Triple(designation, ox.NamedNode(str(SG.entryNumber)), ox.Literal("15603")) in triples
+    # the aliases and addresses rest on the companion files: each is named and hashed
+    companions = {t.object for t in triples if t.predicate.value == str(SG.companionFile)}
+    hashed = {
+        (t.subject, t.predicate.value): t.object.value for t in triples if t.subject in companions
+    }
+    assert sorted(hashed[(c, str(SG.fileName))] for c in companions) == [
+        "ADD.CSV",
+        "ALT.CSV",
+        "SDN_COMMENTS.CSV",
+    ]
+    assert hashed[(ox.NamedNode(str(ID["publication/sdn-2021-07-07/file/2"])), str(SG.sha256))] == (
+        hashlib.sha256((SDN / "ALT.CSV").read_bytes()).hexdigest()
+    )
 
 
 # --- ofac-csv: the consolidated list -------------------------------------------------
@@ -719,7 +736,8 @@ def test_new_package_columns_are_checked(tmp_path) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
     (folder / "publications.csv").write_text(
-        "id,list,file,published,sha256\np1,SDN,SDN.CSV,2023-06-01,nothex\n"
+        "id,list,file,published,sha256,companions\n"
+        f"p1,SDN,SDN.CSV,2023-06-01,nothex,ADD.CSV={'a' * 64};ALT.CSV=nothex\n"
     )
     (folder / "entities.csv").write_text(
         "id,name,kind,publication,entry\nofac:1,A BANK,bank,p1,1\nofac:2,B BANK,bank,p9,2\n"
@@ -733,9 +751,11 @@ def test_new_package_columns_are_checked(tmp_path) -> None:
         read_source(folder)
     assert {(e.file, e.row, e.column) for e in caught.value.errors} == {
         ("publications.csv", 2, "sha256"),
+        ("publications.csv", 2, "companions"),  # ALT.CSV=nothex
         ("entities.csv", 3, "publication"),
         ("designations.csv", 3, "possibly_until"),
     }
+    assert any("'ALT.CSV=nothex' is not NAME=SHA256" in e.message for e in caught.value.errors)
     (folder / "publications.csv").write_text("id,list,file,published\np1,SDN,SDN.CSV,2023-06-01\n")
     (folder / "entities.csv").write_text("id,name,kind,publication\nofac:1,A BANK,bank,p1\n")
     (folder / "designations.csv").write_text(

@@ -174,6 +174,7 @@ class SG(DefinedNamespace):
 
     # --- published lists: provenance of imported facts (imports/) ----------
     Publication: URIRef
+    PublishedFile: URIRef
     Alias: URIRef
     Identifier: URIRef
     ListLink: URIRef
@@ -182,6 +183,7 @@ class SG(DefinedNamespace):
     fileName: URIRef
     publishedOn: URIRef
     sha256: URIRef
+    companionFile: URIRef
     fromPublication: URIRef
     entryNumber: URIRef
     aliasOf: URIRef
@@ -356,6 +358,7 @@ class SG(DefinedNamespace):
     definesPopulation: URIRef
     appliesTo: URIRef
     populationClass: URIRef
+    correspondentHolderClass: URIRef
     subsidiaryAbove: URIRef
     inForceOn: URIRef
     Classification: URIRef

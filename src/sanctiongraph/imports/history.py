@@ -41,7 +41,7 @@ COMPLETE_LISTS = {"SDN", "CONS", "UN"}
 one no longer states, the list no longer says."""
 
 HEADERS: dict[str, list[str]] = {
-    "publications.csv": ["id", "list", "file", "published", "sha256"],
+    "publications.csv": ["id", "list", "file", "published", "sha256", "companions"],
     "entities.csv": [
         "id",
         "name",
@@ -144,6 +144,7 @@ def build_tables(lists: list[ReadList], problems: Problems) -> Tables:
             file=p.file,
             published=p.published.isoformat(),
             sha256=p.sha256,
+            companions=";".join(f"{name}={digest}" for name, digest in p.companions),
         )
     _entities(tables, ordered)
     for reads in by_list.values():

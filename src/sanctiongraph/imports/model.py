@@ -32,6 +32,8 @@ class Publication:
     file: str  # the file name as read
     published: date
     sha256: str
+    # the files read with it (OFAC's ADD.CSV, ALT.CSV, ...): (name, sha256), by name
+    companions: tuple[tuple[str, str], ...] = ()
 
     def cite(self, entry: str) -> str:
         """``OFAC SDN List, publication of 2023-06-01, entry 15603``."""

@@ -294,14 +294,14 @@ def _read_publication(
         return None
     if not parties and not problems.errors:
         problems.add(file, "no list entries in this file")
-    sha = sha256_of(main.path)
     pub = Publication(
         publication_id(list_code, day, taken),
         list_code,
         ofac.LIST_LABELS[list_code],
         file,
         day,
-        sha,
+        sha256_of(main.path),
+        tuple(sorted((path.name, sha256_of(path)) for path in companions.values())),
     )
     silent_on = set() if "alt" in companions else {"aliases.csv"}  # its aliases are in ALT.CSV
     if "add" not in companions:  # and its addresses in ADD.CSV

@@ -206,7 +206,7 @@ COLUMNS: dict[str, tuple[set[str], set[str]]] = {
         },
     ),
     # Published lists (sanctiongraph import; docs/data-package.md#published-lists)
-    "publications.csv": ({"id", "list", "file", "published"}, {"sha256"}),
+    "publications.csv": ({"id", "list", "file", "published"}, {"sha256", "companions"}),
     "aliases.csv": ({"entity", "name"}, {"kind", "weak", "publication", "entry"}),
     "identifiers.csv": ({"entity", "scheme", "value"}, {"country", "publication", "entry"}),
     "links.csv": ({"entity", "linked_to"}, {"publication", "entry"}),
@@ -1174,6 +1174,33 @@ def _publication(row: _Row) -> None:
         row.error("sha256", f"{digest!r} is not a SHA-256 digest (64 lower-case hex digits)")
     else:
         row.text("sha256", NT_SG.sha256)
+    _companions(row)
+
+
+def _companions(row: _Row) -> None:
+    """``companions``: the files read with the main one, ``;``-separated, each
+    ``NAME=SHA256`` (``ADD.CSV=3f…``); each becomes a ``sg:PublishedFile`` below the
+    publication's IRI."""
+    value = row.raw("companions")
+    if value is None or row.subject is None:
+        return
+    publication = row.subject
+    for number, item in enumerate(value.split(";"), start=1):
+        name, _, digest = item.strip().rpartition("=")
+        if not name.strip() or not SHA256_PATTERN.fullmatch(digest):
+            row.error(
+                "companions",
+                f"{item.strip()!r} is not NAME=SHA256 (a file name, '=', and 64 lower-case "
+                "hex digits); several are separated by ';'",
+            )
+            continue
+        node = _below(publication, f"file/{number}")
+        row.add(NT_SG.companionFile, node)
+        row.subject = node
+        row.add(_TYPE, NT_SG.PublishedFile)
+        row.add(NT_SG.fileName, literal(name.strip()))
+        row.add(NT_SG.sha256, literal(digest))
+        row.subject = publication
 
 
 def _alias(row: _Row) -> None:

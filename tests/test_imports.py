@@ -516,6 +516,17 @@ def test_consolidated_csv_says_which_tags_are_of_no_non_sdn_list(tmp_path) -> No
     (warning,) = [w for w in report.warnings if "of no non-SDN list" in w]
     assert "cons_prim.csv: 1 entry carries" in warning and "18299 (VENEZUELA-EO13850)" in warning
     assert "import the SDN List" in warning
+    # VTB (17013): RUSSIA-EO14024, an NS-MBS tag and an SDN program, beside SSI's tag
+    vtb = by(rows(tmp_path / "pkg", "designations.csv"), entity="ofac:17013")
+    assert sorted((d["list"], d["program"]) for d in vtb) == [
+        ("NS_MBS", "RUSSIA-EO14024"),  # as published
+        ("SSI", "UKRAINE-EO13662"),
+    ]
+    (both,) = [w for w in report.warnings if "a tag the SDN List uses too" in w]
+    assert "17013 (RUSSIA-EO14024)" in both and "written on NS_MBS as published" in both
+    assert "31695" not in both  # the Central Bank of Russia: RUSSIA-EO14024 alone, NS-MBS
+    (cbr,) = by(rows(tmp_path / "pkg", "designations.csv"), entity="ofac:31695")
+    assert (cbr["list"], cbr["program"]) == ("NS_MBS", "RUSSIA-EO14024")
 
 
 def test_advanced_xml_registry_number_with_its_country_in_parentheses(tmp_path) -> None:

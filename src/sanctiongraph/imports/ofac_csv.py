@@ -278,6 +278,7 @@ def _read_publication(
         ]
     if list_code == "CONS":
         _warn_of_other_lists_programs(file, programs_of, warnings)
+        _warn_of_tags_of_two_lists(file, programs_of, warnings)
     notes: Counter[str] = Counter()
     companions = _companions(main, FAMILY_OF_LIST[list_code], notes, warnings)
     _read_companions(main.path.name, companions, parties, remarks_of, problems)
@@ -335,6 +336,37 @@ def _warn_of_other_lists_programs(
         f"non-SDN list: {shown}{more}; written on CONS as published. Such a tag is most "
         "likely the entry's listing on the SDN List, which the consolidated files do not "
         "show: import the SDN List's publication of the same date too"
+    )
+
+
+def _warn_of_tags_of_two_lists(
+    file: str, programs_of: dict[str, list[str]], warnings: list[str]
+) -> None:
+    """Say which consolidated entries carry a tag that both a non-SDN list and the SDN
+    List use (:data:`ofac.SDN_TOO`: VTB Bank's RUSSIA-EO14024) beside a tag of another
+    non-SDN list (its UKRAINE-EO13662, SSI). As a consolidated file may repeat an
+    entry's SDN programs (Rosneft Trading's VENEZUELA-EO13850), the tag may be the SDN
+    listing rather than one on its own list; it is written on that list, as published."""
+    both = {
+        party_id: [p for p in programs if p in ofac.SDN_TOO]
+        for party_id, programs in programs_of.items()
+        if any(p in ofac.CONSOLIDATED_LISTS and p not in ofac.SDN_TOO for p in programs)
+    }
+    both = {party_id: tags for party_id, tags in both.items() if tags}
+    if not both:
+        return
+    shown = ", ".join(
+        f"{party_id.removeprefix('ofac:')} ({' '.join(tags)})"
+        for party_id, tags in sorted(both.items(), key=lambda item: (len(item[0]), item[0]))[:5]
+    )
+    more = f" and {len(both) - 5} more" if len(both) > 5 else ""
+    lists = ", ".join(sorted({ofac.consolidated_list(t) for tags in both.values() for t in tags}))
+    warnings.append(
+        f"{file}: {len(both)} {'entry carries' if len(both) == 1 else 'entries carry'}, "
+        f"beside a tag of another non-SDN list, a tag the SDN List uses too: {shown}{more}; "
+        f"written on {lists} as published. It may instead be the entry's listing on the SDN "
+        "List, which the consolidated files do not show: import the SDN List's publication "
+        "of the same date too, and check the entry on OFAC's Sanctions List Search"
     )
 
 

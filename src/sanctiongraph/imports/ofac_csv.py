@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -317,26 +318,18 @@ def _warn_of_other_lists_programs(
     non-SDN list we know (Rosneft Trading: UKRAINE-EO13662, VENEZUELA-EO13850). That
     tag is most likely the entry's listing on the SDN List, which a consolidated file
     does not show; it is written on CONS as published, never guessed to be SDN."""
-    mixed = {
-        party_id: [p for p in programs if p not in ofac.CONSOLIDATED_LISTS]
-        for party_id, programs in programs_of.items()
-        if any(p in ofac.CONSOLIDATED_LISTS for p in programs)
-    }
-    mixed = {party_id: tags for party_id, tags in mixed.items() if tags}
-    if not mixed:
-        return
-    shown = ", ".join(
-        f"{party_id.removeprefix('ofac:')} ({' '.join(tags)})"
-        for party_id, tags in sorted(mixed.items(), key=lambda item: (len(item[0]), item[0]))[:5]
+    mixed = _tags_beside(
+        programs_of,
+        beside=lambda p: p in ofac.CONSOLIDATED_LISTS,
+        tag=lambda p: p not in ofac.CONSOLIDATED_LISTS,
     )
-    more = f" and {len(mixed) - 5} more" if len(mixed) > 5 else ""
-    warnings.append(
-        f"{file}: {len(mixed)} {'entry carries' if len(mixed) == 1 else 'entries carry'}, "
-        "beside a tag of a non-SDN list, tags of no "
-        f"non-SDN list: {shown}{more}; written on CONS as published. Such a tag is most "
-        "likely the entry's listing on the SDN List, which the consolidated files do not "
-        "show: import the SDN List's publication of the same date too"
-    )
+    if mixed:
+        warnings.append(
+            f"{file}: {_entries_carry(mixed)}, beside a tag of a non-SDN list, tags of no "
+            f"non-SDN list: {_some(mixed)}; written on CONS as published. Such a tag is most "
+            "likely the entry's listing on the SDN List, which the consolidated files do not "
+            "show: import the SDN List's publication of the same date too"
+        )
 
 
 def _warn_of_tags_of_two_lists(
@@ -347,27 +340,47 @@ def _warn_of_tags_of_two_lists(
     non-SDN list (its UKRAINE-EO13662, SSI). As a consolidated file may repeat an
     entry's SDN programs (Rosneft Trading's VENEZUELA-EO13850), the tag may be the SDN
     listing rather than one on its own list; it is written on that list, as published."""
-    both = {
-        party_id: [p for p in programs if p in ofac.SDN_TOO]
+    both = _tags_beside(
+        programs_of,
+        beside=lambda p: p in ofac.CONSOLIDATED_LISTS and p not in ofac.SDN_TOO,
+        tag=lambda p: p in ofac.SDN_TOO,
+    )
+    if both:
+        lists = ", ".join(sorted({ofac.consolidated_list(t) for ts in both.values() for t in ts}))
+        warnings.append(
+            f"{file}: {_entries_carry(both)}, beside a tag of another non-SDN list, a tag the "
+            f"SDN List uses too: {_some(both)}; written on {lists} as published. It may "
+            "instead be the entry's listing on the SDN List, which the consolidated files do "
+            "not show: import the SDN List's publication of the same date too, and check the "
+            "entry on OFAC's Sanctions List Search"
+        )
+
+
+def _tags_beside(
+    programs_of: dict[str, list[str]],
+    beside: Callable[[str], bool],
+    tag: Callable[[str], bool],
+) -> dict[str, list[str]]:
+    """Each entry's ``tag`` tags, for the entries that carry them beside a ``beside`` one."""
+    found = {
+        party_id: [p for p in programs if tag(p)]
         for party_id, programs in programs_of.items()
-        if any(p in ofac.CONSOLIDATED_LISTS and p not in ofac.SDN_TOO for p in programs)
+        if any(beside(p) for p in programs)
     }
-    both = {party_id: tags for party_id, tags in both.items() if tags}
-    if not both:
-        return
+    return {party_id: tags for party_id, tags in found.items() if tags}
+
+
+def _entries_carry(tags_of: dict[str, list[str]]) -> str:
+    return f"{len(tags_of)} {'entry carries' if len(tags_of) == 1 else 'entries carry'}"
+
+
+def _some(tags_of: dict[str, list[str]]) -> str:
+    """The first five entries with their tags, ``17013 (RUSSIA-EO14024), ... and 82 more``."""
+    first = sorted(tags_of.items(), key=lambda item: (len(item[0]), item[0]))[:5]
     shown = ", ".join(
-        f"{party_id.removeprefix('ofac:')} ({' '.join(tags)})"
-        for party_id, tags in sorted(both.items(), key=lambda item: (len(item[0]), item[0]))[:5]
+        f"{party_id.removeprefix('ofac:')} ({' '.join(tags)})" for party_id, tags in first
     )
-    more = f" and {len(both) - 5} more" if len(both) > 5 else ""
-    lists = ", ".join(sorted({ofac.consolidated_list(t) for tags in both.values() for t in tags}))
-    warnings.append(
-        f"{file}: {len(both)} {'entry carries' if len(both) == 1 else 'entries carry'}, "
-        f"beside a tag of another non-SDN list, a tag the SDN List uses too: {shown}{more}; "
-        f"written on {lists} as published. It may instead be the entry's listing on the SDN "
-        "List, which the consolidated files do not show: import the SDN List's publication "
-        "of the same date too, and check the entry on OFAC's Sanctions List Search"
-    )
+    return shown + (f" and {len(tags_of) - 5} more" if len(tags_of) > 5 else "")
 
 
 def _cut_remarks(

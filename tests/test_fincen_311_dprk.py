@@ -304,6 +304,11 @@ EXPECTED_CITATIONS = {
         ("a1", "31 CFR 1010.659(b)(3)(iii)", "warning"),
     },
     "violates-b-4-notice-record.ttl": {("a1", "31 CFR 1010.659(b)(4)", "warning")},
+    "violates-dandong-possibly-listed-holder-kind.ttl": {
+        ("t-sub", "31 CFR 1010.660(b)(2)", "warning"),
+        ("a1", "31 CFR 1010.660(b)(3)(i)(A)", "warning"),
+        ("a1", "31 CFR 1010.660(b)(3)(iii)", "warning"),
+    },
     "violates-dandong-correspondent-kind.ttl": {
         ("t1", "31 CFR 1010.660(b)(2)", "warning"),
         ("a1", "31 CFR 1010.660(b)(3)(i)(A)", "warning"),
@@ -428,6 +433,38 @@ def test_a_new_measure_is_reference_data_only(day, act):
     else:  # 1010.655(b)(1) is a duty to terminate, not a bar on opening or maintaining
         assert finding.message.endswith("It must terminate such an account.")
     assert "delta-asia-credit is owned 100%" in finding.evidence[2]
+
+
+USE_AFTER_REPEAL = (
+    BDA_DATA
+    + """
+@prefix measure: <https://w3id.org/sanctiongraph/ref/measure/> .
+@prefix provision: <https://w3id.org/sanctiongraph/ref/provision/> .
+ent:cnbank a sg:Bank ; dct:identifier "cnbank" ; sg:jurisdiction cty:CN .
+acc:a2 a sg:CorrespondentAccount ; dct:identifier "a2" ; sg:maintainedBy ent:usbank ; sg:heldBy ent:cnbank ;
+    sg:openedOn "2005-01-03"^^xsd:date .
+tx:t1 a sg:Transaction ; dct:identifier "t1" ; sg:transactionDate "2019-05-02"^^xsd:date ;
+    sg:throughAccount acc:a2 ; sg:beneficiaryInstitution ent:dac .
+# 1010.655 has no use-investigation requirement; this one is made up to test the date
+measure:test-use a sg:UseInvestigationRequirement ;
+    sg:appliesTo measure:31-CFR-1010.655-banco-delta-asia ;
+    sg:legalBasis provision:31-CFR-1010.655-b-1 .
+measure:31-CFR-1010.655 sg:hasRequirement measure:test-use .
+"""
+)
+
+
+@pytest.mark.parametrize(("day", "fires"), [(date(2020, 8, 9), True), (date(2020, 8, 10), False)])
+def test_a_use_is_to_be_investigated_while_the_measure_is_in_force(day, fires):
+    """A use of a foreign bank's account on a day the measure was in force asks for
+    investigation while the measure is in force on the as-of date, not after its end
+    (1010.655 repealed with effect from 2020-08-10)."""
+    data = Source.from_triples(
+        "use", parse_rdf(USE_AFTER_REPEAL.encode(), ox.RdfFormat.TURTLE, "use.ttl")
+    )
+    findings = validate_sources([data], day).findings
+    use = [f for f in findings if f.shape.endswith("fincen-311-dprk#IndirectUseShape")]
+    assert [(f.id, f.citation) for f in use] == ([("a2", "31 CFR 1010.655(b)(1)")] if fires else [])
 
 
 @pytest.mark.parametrize("engine", ["fast", "reference"])

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from rdflib import RDF
 
 from sanctiongraph.cli import cli
 from sanctiongraph.imports import FORMATS, import_lists
@@ -218,18 +219,17 @@ def test_provenance_of_every_fact(tmp_path) -> None:
     )
     assert ox.Triple(designation, ox.NamedNode(str(SG.entryNumber)), ox.Literal("15603")) in triples
     # the aliases and addresses rest on the companion files: each is named and hashed
-    companions = {t.object for t in triples if t.predicate.value == str(SG.companionFile)}
-    hashed = {
-        (t.subject, t.predicate.value): t.object.value for t in triples if t.subject in companions
-    }
-    assert sorted(hashed[(c, str(SG.fileName))] for c in companions) == [
-        "ADD.CSV",
-        "ALT.CSV",
-        "SDN_COMMENTS.CSV",
-    ]
-    assert hashed[(ox.NamedNode(str(ID["publication/sdn-2021-07-07/file/2"])), str(SG.sha256))] == (
-        hashlib.sha256((SDN / "ALT.CSV").read_bytes()).hexdigest()
-    )
+    publication = ox.NamedNode(str(ID["publication/sdn-2021-07-07"]))
+    for name in ("ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV"):
+        digest = hashlib.sha256((SDN / name).read_bytes()).hexdigest()
+        node = ox.NamedNode(str(ID[f"publication/sdn-2021-07-07/file/{digest}"]))
+        assert {
+            ox.Triple(publication, ox.NamedNode(str(SG.companionFile)), node),
+            ox.Triple(node, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(SG.PublishedFile))),
+            ox.Triple(node, ox.NamedNode(str(SG.fileName)), ox.Literal(name)),
+            ox.Triple(node, ox.NamedNode(str(SG.sha256)), ox.Literal(digest)),
+        } <= triples
+    assert sum(t.predicate.value == str(SG.companionFile) for t in triples) == 3
 
 
 # --- ofac-csv: the consolidated list -------------------------------------------------
@@ -743,12 +743,25 @@ def test_cli_import_then_validate(tmp_path) -> None:
 # --- the data package's new files and columns ------------------------------------------
 
 
+def test_a_companion_whose_name_cannot_be_recorded(tmp_path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("SDN.CSV", "ADD.CSV"):
+        shutil.copy(SDN / name, folder / name.replace(".CSV", ";1.CSV"))
+    with pytest.raises(IngestError) as caught:
+        import_lists("ofac-csv", [folder / "SDN;1.CSV"], tmp_path / "out", date(2021, 7, 7))
+    assert [(e.file, e.message) for e in caught.value.errors] == [
+        ("ADD;1.CSV", "a file name with ';' cannot be recorded: rename the file")
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 def test_new_package_columns_are_checked(tmp_path) -> None:
     folder = tmp_path / "pkg"
     folder.mkdir()
     (folder / "publications.csv").write_text(
         "id,list,file,published,sha256,companions\n"
-        f"p1,SDN,SDN.CSV,2023-06-01,nothex,ADD.CSV={'a' * 64};ALT.CSV=nothex\n"
+        f"p1,SDN,SDN.CSV,2023-06-01,nothex,ADD.CSV={'a' * 64};ALT.CSV=nothex;\n"
     )
     (folder / "entities.csv").write_text(
         "id,name,kind,publication,entry\nofac:1,A BANK,bank,p1,1\nofac:2,B BANK,bank,p9,2\n"
@@ -767,7 +780,9 @@ def test_new_package_columns_are_checked(tmp_path) -> None:
         ("designations.csv", 3, "possibly_until"),
     }
     assert any("'ALT.CSV=nothex' is not NAME=SHA256" in e.message for e in caught.value.errors)
-    (folder / "publications.csv").write_text("id,list,file,published\np1,SDN,SDN.CSV,2023-06-01\n")
+    (folder / "publications.csv").write_text(  # an empty item and spaces are let be
+        f"id,list,file,published,companions\np1,SDN,SDN.CSV,2023-06-01, ADD.CSV = {'a' * 64} ;\n"
+    )
     (folder / "entities.csv").write_text("id,name,kind,publication\nofac:1,A BANK,bank,p1\n")
     (folder / "designations.csv").write_text(
         "entity,list,program,start,possibly_from\nofac:1,SDN,CAATSA - RUSSIA,2023-06-01,open\n"
@@ -775,6 +790,7 @@ def test_new_package_columns_are_checked(tmp_path) -> None:
     triples = {(t.predicate.value, t.object.value) for t in read_source(folder).triples}
     assert (str(SG.underProgram), str(REF["program/CAATSA%20-%20RUSSIA"])) in triples
     assert (str(SG.possiblyFrom), "0001-01-01") in triples
+    assert (str(SG.fileName), "ADD.CSV") in triples and (str(SG.sha256), "a" * 64) in triples
 
 
 # --- item 6: no false all-clear --------------------------------------------------------

@@ -296,6 +296,9 @@ def _read_publication(
         return None
     if not parties and not problems.errors:
         problems.add(file, "no list entries in this file")
+    for path in companions.values():
+        if ";" in path.name:  # publications.csv separates the companions with ';'
+            problems.add(path.name, "a file name with ';' cannot be recorded: rename the file")
     pub = Publication(
         publication_id(list_code, day, taken),
         list_code,

@@ -1180,25 +1180,24 @@ def _publication(row: _Row) -> None:
 def _companions(row: _Row) -> None:
     """``companions``: the files read with the main one, ``;``-separated, each
     ``NAME=SHA256`` (``ADD.CSV=3f…``); each becomes a ``sg:PublishedFile`` below the
-    publication's IRI."""
-    value = row.raw("companions")
-    if value is None or row.subject is None:
-        return
+    publication's IRI, named by its digest (the same file, the same node)."""
     publication = row.subject
-    for number, item in enumerate(value.split(";"), start=1):
-        name, _, digest = item.strip().rpartition("=")
-        if not name.strip() or not SHA256_PATTERN.fullmatch(digest):
+    if publication is None:
+        return
+    for item in _split(row.raw("companions")):
+        name, _, digest = (part.strip() for part in item.rpartition("="))
+        if not name or not SHA256_PATTERN.fullmatch(digest):
             row.error(
                 "companions",
-                f"{item.strip()!r} is not NAME=SHA256 (a file name, '=', and 64 lower-case "
+                f"{item!r} is not NAME=SHA256 (a file name, '=', and 64 lower-case "
                 "hex digits); several are separated by ';'",
             )
             continue
-        node = _below(publication, f"file/{number}")
+        node = _below(publication, f"file/{digest}")
         row.add(NT_SG.companionFile, node)
         row.subject = node
         row.add(_TYPE, NT_SG.PublishedFile)
-        row.add(NT_SG.fileName, literal(name.strip()))
+        row.add(NT_SG.fileName, literal(name))
         row.add(NT_SG.sha256, literal(digest))
         row.subject = publication
 

@@ -232,6 +232,22 @@ def test_provenance_of_every_fact(tmp_path) -> None:
     assert sum(t.predicate.value == str(SG.companionFile) for t in triples) == 3
 
 
+def test_each_file_is_read_once_and_hashed_as_read(tmp_path, monkeypatch) -> None:
+    """The digest is of the bytes the records came from: a second read could see a file
+    replaced in between (a publication's records with the next one's digest)."""
+    reads: list[str] = []
+    open_file = Path.open  # Path.read_bytes opens the file with it too
+
+    def counted_open(self: Path, *args, **kwargs):
+        if self.parent == SDN:
+            reads.append(self.name)
+        return open_file(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counted_open)
+    imported("ofac-csv", [SDN], tmp_path, date(2021, 7, 7))
+    assert sorted(reads) == ["ADD.CSV", "ALT.CSV", "SDN.CSV", "SDN_COMMENTS.CSV"]
+
+
 # --- ofac-csv: the consolidated list -------------------------------------------------
 
 

@@ -16,12 +16,14 @@ file to continue it) is a warning of the import report.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from sanctiongraph.imports import ofac
 from sanctiongraph.imports.model import (
@@ -34,7 +36,6 @@ from sanctiongraph.imports.model import (
     publication_date,
     publication_id,
     read_each,
-    sha256_of,
 )
 
 NAME = "ofac-csv"
@@ -168,12 +169,20 @@ def _published_name(family: str, role: str) -> str:
     return name.upper() if family == "sdn" else name
 
 
-def _rows(
-    path: Path, width: int, used: tuple[int, ...], problems: Problems
-) -> list[tuple[int, list[str | None]]]:
+class _Table(NamedTuple):
+    """A legacy CSV file as read: its records, and the SHA-256 of the bytes they were
+    read from (the file is read once: a file replaced while it is imported cannot give
+    the records of one version and the digest of another)."""
+
+    records: list[tuple[int, list[str | None]]]
+    sha256: str
+
+
+def _rows(path: Path, width: int, used: tuple[int, ...], problems: Problems) -> _Table:
     """The ``used`` cells of each record of a legacy CSV file, with its line number;
     ``-0-`` cells become ``None``. A record with the wrong number of cells is a problem."""
     data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     if data.endswith(b"\x1a"):
         data = data[:-1]
     try:
@@ -198,7 +207,7 @@ def _rows(
             line = reader.line_num + 1
     except csv.Error as exc:
         problems.add(path.name, f"unparseable CSV: {exc}", line=reader.line_num)
-    return rows
+    return _Table(rows, digest)
 
 
 def read(paths: list[Path], published: date | None, problems: Problems) -> list[ReadList]:
@@ -213,7 +222,7 @@ def _read_publication(
 ) -> ReadList | None:
     file = main.path.name
     day = publication_date(main.path, published, None, problems)
-    records = _rows(main.path, len(MAIN_COLUMNS), MAIN_USED, problems)
+    records, digest = _rows(main.path, len(MAIN_COLUMNS), MAIN_USED, problems)
     names = [MAIN_COLUMNS[i] for i in MAIN_USED]
     parties: dict[str, Party] = {}
     programs_of: dict[str, list[str]] = {}
@@ -282,7 +291,7 @@ def _read_publication(
         _warn_of_tags_of_two_lists(file, programs_of, warnings)
     notes: Counter[str] = Counter()
     companions = _companions(main, FAMILY_OF_LIST[list_code], notes, warnings)
-    _read_companions(main.path.name, companions, parties, remarks_of, problems)
+    companion_digests = _read_companions(main.path.name, companions, parties, remarks_of, problems)
     if "comments" not in companions:
         for number in _cut_remarks(file, list_code, remarks_of, warnings):
             if (cut := parties.get(f"ofac:{number}")) is not None:
@@ -305,8 +314,8 @@ def _read_publication(
         ofac.LIST_LABELS[list_code],
         file,
         day,
-        sha256_of(main.path),
-        tuple(sorted((path.name, sha256_of(path)) for path in companions.values())),
+        digest,
+        tuple(sorted(companion_digests.items())),
     )
     silent_on = set() if "alt" in companions else {"aliases.csv"}  # its aliases are in ALT.CSV
     if "add" not in companions:  # and its addresses in ADD.CSV
@@ -413,10 +422,14 @@ def _read_companions(
     parties: dict[str, Party],
     remarks_of: dict[str, str],
     problems: Problems,
-) -> None:
+) -> dict[str, str]:
+    """Read the companion files into the parties; return each file's SHA-256 by name."""
     addresses: dict[str, list[str | None]] = {}
+    digests: dict[str, str] = {}
     for role, path in companions.items():
-        for line, cells in _rows(path, WIDTHS[role], USED[role], problems):
+        table = _rows(path, WIDTHS[role], USED[role], problems)
+        digests[path.name] = table.sha256
+        for line, cells in table.records:
             number = cells[0]
             if number is None or number not in remarks_of:
                 problems.add(
@@ -439,6 +452,7 @@ def _read_companions(
                     party.aliases.append((cells[2], ALIAS_KINDS.get(alias_kind), False))
     for number, countries in addresses.items():
         parties[f"ofac:{number}"].located_in = ofac.one_country(countries)
+    return digests
 
 
 def _apply_remarks(party: Party, text: str, file: str, line: int, problems: Problems) -> None:

@@ -591,7 +591,7 @@ def test_past_maintaining_of_an_account_still_open(day, act, opened):
 # --------------------------------------------------------------------------- demo world
 
 DEMO_EXPECTED = {
-    # data/examples/README.md, NK-01..NK-21, as of 2026-11-23
+    # data/examples/README.md, NK-01..NK-22, as of 2026-11-23
     ("acc-pr-crane-sy", "31 CFR 1010.659(b)(1)"),
     # NK-02: closed the day before the as-of date, maintained from 2016-12-09: a past maintaining
     ("acc-summit-pine", "31 CFR 1010.659(b)(1)"),
@@ -608,6 +608,8 @@ DEMO_EXPECTED = {
     ("acc-orny-hornbill", "31 CFR 1010.659(b)(3)(iii)"),
     ("acc-tw-lindenfeld", "31 CFR 1010.659(b)(3)(iii)"),
     ("acc-tw-pearl", "31 CFR 1010.659(b)(3)(iii)"),
+    # NK-22: a broker's account (not a bank's) used for a transaction with an NKFI
+    ("acc-tw-grey-tern", "31 CFR 1010.659(b)(3)(i)(B)"),
     ("acc-hv-lotus", "31 CFR 1010.659(b)(4)"),
     ("acc-hv-cedar", "31 CFR 1010.659(b)(4)"),
     ("acc-pr-dandong-sy", "31 CFR 1010.660(b)(1)"),

@@ -107,13 +107,17 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "x-medicine": ("export-521", A, "510.521", ()),
     "x-device": ("export-521", A, "510.521", ()),
     "x-part": ("export-521", A, "510.521", ()),
-    "x-health-end-user": ("export-521", A, "510.521", ()),
+    "x-distributor-end-user": ("export-521", A, "510.521", ()),
+    # 510.521(a) lifts 510.206's export ban, not 510.201's blocking (510.520 names it)
+    "x-health-end-user": ("export-521", N, "510.521", ("no-blocked-party",)),
+    "x-listed-importer": ("export-521", N, "510.521", ("no-blocked-party",)),
+    "x-blocked-partner": ("export-521", N, "510.521", ("no-blocked-party",)),
     "x-luxury": ("export-521", N, "510.521", ("not-luxury",)),
     "x-excluded-device": ("export-521", N, "510.521", ("not-excluded-device",)),
     "x-not-ear99": ("export-521", N, "510.521", ("ear99",)),
     "x-no-classification": ("export-521", N, "510.521", ("ear99",)),
     "x-un-none": ("export-521", N, "510.521", ("un-exemption",)),
-    "x-police-end-user": ("export-521", N, "510.521", ("end-user",)),
+    "x-police-end-user": ("export-521", N, "510.521", ("end-user", "no-blocked-party")),
     "x-other-category": ("export-521", N, "510.521", ("covered-items",)),
     # 510.522
     "j-news": ("journalism", A, "510.522", ()),
@@ -462,7 +466,7 @@ def test_every_demo_activity_gets_exactly_one_outcome_with_its_reasons(as_of):
             assert NEEDED in f.evidence and len(f.evidence) == 3, f
 
 
-# The demo world's general-license scenarios (data/examples/README.md, GL-01..GL-28):
+# The demo world's general-license scenarios (data/examples/README.md, GL-01..GL-29):
 # activity id -> (shape suffix, citation, first-unmet fact in the evidence or None).
 DEMO = {
     "act-hum-01": ("Authorized-510-512", "31 CFR 510.512", None),
@@ -513,6 +517,12 @@ DEMO = {
         "not required: it-vaccine-fridge",
     ),
     "act-exp-11": ("OutsideModeledVersion", "31 CFR 510.512", None),
+    # a ministry of North Korea is blocked by law: 510.521 lifts only the export ban
+    "act-exp-12": (
+        "NotAuthorized-510-521",
+        "31 CFR 510.521(a)",
+        "blocked on the as-of date: kp-health",
+    ),
     "act-jou-01": ("Authorized-510-522", "31 CFR 510.522", None),
     "act-jou-02": ("OutsideModeledVersion", "31 CFR 510.512", None),
 }

@@ -11,7 +11,8 @@ every general license (the licenses and their conditions are individuals of
   - ``sg:authorized true`` with the license that authorises it (the first in license
     order when, unusually, more than one does); or
   - ``sg:authorized false`` with the closest license (fewest unmet conditions among
-    the licenses for the activity's kind, ties broken by license order), its first unmet condition, the count and a summary of
+    the licenses for the activity's kind; of those, the one whose first unmet condition
+    comes latest, then license order), its first unmet condition, the count and a summary of
     every unmet condition; or
   - ``sg:outsideModeledVersion true`` for activities starting on a day no encoded license
     is in force on (before their ``sg:effectiveFrom``, 2024-02-16: no guess is made).
@@ -368,6 +369,14 @@ def _blocked(world: World, actor: Node) -> bool:
     return actor.has_type(SG.BlockedEntity)
 
 
+def _blocked_parties(world: World, activity: Node) -> list[Node]:
+    """The activity's partners and its items' end users that are blocked on the as-of
+    date."""
+    ends = {u for i in world.items(activity) for u in i.all(SG.endUser)}
+    parties = [world.node(p) for p in sorted({*activity.all(SG.partner), *ends})]
+    return [p for p in parties if _blocked(world, p)]
+
+
 def _allowed(node: Node, predicate: object, condition: Condition) -> bool:
     return bool(_codes(node, predicate) & condition.allowed)
 
@@ -425,6 +434,9 @@ CHECKS: dict[str, Check] = {
             w.has_function(w.node(u), c.excluded) for i in w.items(a) for u in i.all(SG.endUser)
         )
     ),
+    # 510.521(a) lifts the export ban of 510.206 only; dealing with a blocked person stays
+    # prohibited by 510.201 (510.520, unlike it, names such transactions)
+    "510.521-no-blocked-party": lambda w, a, c: not _blocked_parties(w, a),
     # 510.522
     "510.522-kind": lambda w, a, c: _kind(a, c),
     "510.522-news-organization": _news_actor,
@@ -547,6 +559,9 @@ DETAILS: dict[str, Callable[[World, Node, Condition], str]] = {
     "510.521-un-exemption": lambda w, a, c: (
         "no UN exemption recorded as obtained or not required: "
         + _names([i for i in w.items(a) if not _allowed(i, SG.unExemption, c)])
+    ),
+    "510.521-no-blocked-party": lambda w, a, c: (
+        "blocked on the as-of date: " + _names(_blocked_parties(w, a))
     ),
     "510.521-end-user": lambda w, a, c: (
         "military, intelligence or law enforcement end users: "
@@ -746,10 +761,16 @@ def assess(
     if authorizing:
         return Outcome(activity.iri, False, authorizing[0], True, unmet)
     # The closest license is the one with the fewest unmet conditions among the licenses
-    # for the activity's kind (all of them when the kind is unknown); ties go to license order.
+    # for the activity's kind (all of them when the kind is unknown); of those, the one
+    # whose first unmet condition comes latest (the activity meets more of its scope:
+    # a medicine outside the EAR for a police end user is 510.521's case, not 510.520's),
+    # then license order.
     kinds = _codes(activity, SG.activityKind)
     candidates = [lic for lic in in_force if lic in known and known[lic].kinds & kinds] or in_force
-    closest = min(candidates, key=lambda lic: (len(unmet[lic]), LICENSES.index(lic)))
+    closest = min(
+        candidates,
+        key=lambda lic: (len(unmet[lic]), -unmet[lic][0].order, LICENSES.index(lic)),
+    )
     details = {c.key: DETAILS[c.key](world, activity, c) for c in unmet[closest]}
     rests_on = tuple(
         fact

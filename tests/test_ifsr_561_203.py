@@ -109,9 +109,11 @@ EXPECTED = {
     "c2-account-by-function": {
         ("dep", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")
     },
+    # 561-Related names no section: the listing's source does (Bank of Kunlun: 561.201(c))
     "c1-program-tag": {
-        ("c1-main", "violation", "31 CFR 561.203(c)(1)", "CaptaOpeningShape"),
-        ("c1-main", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape"),
+        ("c1-main", "violation", "31 CFR 561.201(c)", "CaptaOpeningShape"),
+        ("c1-main", "violation", "31 CFR 561.201(c)", "CaptaMaintainingShape"),
+        ("c1-untold", "warning", "OFAC CAPTA List", "CaptaUnknownAuthorityShape"),
     },
     "delisting": {("dl-old", "violation", "31 CFR 561.203(c)(2)", "CaptaMaintainingShape")},
     "strict-conditions": {
@@ -137,6 +139,9 @@ EXPECTED = {
     "sre-applies": {
         ("sre-import", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
         ("sre-export", "info", "31 CFR 561.203(i)", "CaptaExceptionShape"),
+        # (j)(4): the exporter's funds credited at a CAPTA-listed bank, or nowhere on record
+        ("sre-export-capta", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape"),
+        ("sre-export-untold", "warning", "31 CFR 561.203(d)(1)", "CaptaExposureShape"),
     },
     "sre-k-payments": {("sre-import", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")},
     "sre-k-fails": {("sre-k", "warning", "31 CFR 561.203(d)(2)", "CaptaExposureShape")},

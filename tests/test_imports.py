@@ -254,10 +254,12 @@ def test_each_file_is_read_once_and_hashed_as_read(tmp_path, monkeypatch) -> Non
 def test_capta_entry_of_bank_of_kunlun(tmp_path) -> None:
     out = imported("ofac-csv", [CONS], tmp_path, date(2025, 12, 19))
     (kunlun,) = by(rows(out, "designations.csv"), entity="ofac:15268")
-    assert (kunlun["list"], kunlun["program"], kunlun["measure"]) == (
+    # 561-Related names no section: the remarks do ("pursuant to 31 C.F.R. section 561.201(c)")
+    assert (kunlun["list"], kunlun["program"], kunlun["measure"], kunlun["source"]) == (
         "CAPTA",
         "561-Related",
         "prohibit_maintain",
+        "31 CFR 561.201(c)",
     )
     entity = by(rows(out, "entities.csv"), id="ofac:15268")[0]
     assert (entity["kind"], entity["bic"], entity["located_in"]) == ("bank", "CKLBCNBJ", "CN")
@@ -461,7 +463,8 @@ def test_advanced_xml_stated_dates_lists_and_control(tmp_path) -> None:
         kunlun["start"],
         kunlun["start_basis"],
         kunlun["measure"],
-    ) == ("CAPTA", "561-Related", "2019-03-14", "stated", "prohibit_maintain")
+        kunlun["source"],
+    ) == ("CAPTA", "561-Related", "2019-03-14", "stated", "prohibit_maintain", "31 CFR 561.201(c)")
     assert not kunlun.get("possibly_from")  # the file states the date
     assert not by(designations, list="CONSOLIDATED_LIST")  # the umbrella list is skipped
     # "Owned or Controlled By" is control, never a made-up percentage.

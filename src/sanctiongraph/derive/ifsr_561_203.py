@@ -701,11 +701,16 @@ def _sre_failures(
     origin, dest, day = t["origin"], t["dest"], t["date"]
     if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
         return ["(j)(1)"]
-    if dest == IR:  # funds are owed to the country's exporter: (j)(2)
+    if dest == IR:  # funds are owed to the country's exporter: (j)(2), (j)(4)
         payee = t["paid_to"]
         national = payee is not None and w.jurisdiction.get(payee) == country
         if not national or w.government_of_iran(payee, day):
             failures.append("(j)(2)")
+        account = w.accounts.get(t["credited"] or "")
+        if account is None:  # where the funds went is not shown
+            failures.append("(j)(4)")
+        else:
+            _capta_keeper(w, account, day, failures, possibly)
     else:  # funds are owed to Iran: (j)(3)-(j)(4) and (k)
         account = w.accounts.get(t["credited"] or "")
         if account is None:
@@ -725,14 +730,7 @@ def _sre_failures(
             w.possibly_not_non_designated(
                 holder, day, "(k)(3)", "the holder of the account credited", possibly
             )
-        if w.listing(account["by"], CAPTA, day) is not None:
-            failures.append("(j)(4)")
-        elif possibly is not None and (d := w.possible_listing(account["by"], CAPTA, day)):
-            why = (
-                "the significant reduction exception possibly fails ((j)(4)): the "
-                f"institution keeping the account credited is {_unknown_words(d, day, 'CAPTA')}"
-            )
-            possibly.append(("(j)(4)", why, d["iri"]))
+        _capta_keeper(w, account, day, failures, possibly)
         if w.is_a(t["credited"], SG.SpecialPurposeAccount):
             if not (w.is_central_bank_of_iran(holder) or non_designated_iranian_fi):
                 failures.append("(k)(7)(ii)")
@@ -746,6 +744,26 @@ def _sre_failures(
             if f not in failures
         ]
     return failures
+
+
+def _capta_keeper(
+    w: _World,
+    account: Record,
+    day: date,
+    failures: list[str],
+    possibly: list[tuple[str, str, str]] | None,
+) -> None:
+    """(j)(4): the funds owed as a result of the trade, either way, are not credited to an
+    account held at an institution on the CAPTA List (certainly: a failure; possibly:
+    added to ``possibly``)."""
+    if w.listing(account["by"], CAPTA, day) is not None:
+        failures.append("(j)(4)")
+    elif possibly is not None and (d := w.possible_listing(account["by"], CAPTA, day)):
+        why = (
+            "the significant reduction exception possibly fails ((j)(4)): the "
+            f"institution keeping the account credited is {_unknown_words(d, day, 'CAPTA')}"
+        )
+        possibly.append(("(j)(4)", why, d["iri"]))
 
 
 def _payment_failures(

@@ -65,6 +65,7 @@ HEADERS: dict[str, list[str]] = {
         "end_basis",
         "possibly_until",
         "measure",
+        "source",
         "publication",
         "entry",
     ],
@@ -225,6 +226,7 @@ def _designations(tables: Tables, reads: list[ReadList]) -> None:
                 "list": list_code,
                 "program": program or None,
                 "measure": listing.measure,
+                "source": listing.source,
                 "entry": party.entry,
                 "publication": ";".join(reads[i].publication.id for i in range(first, last + 1)),
             }

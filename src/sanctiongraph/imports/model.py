@@ -73,6 +73,7 @@ class Listing:
     start: date | None = None  # a date the file states (EntryEvent, LISTED_ON)
     measure: str | None = None  # CAPTA: prohibit_maintain or strict_conditions
     end: date | None = None  # a delisting date the file states (FtM Sanction endDate)
+    source: str | None = None  # CAPTA: the section the remarks name, "31 CFR 561.201(c)"
 
     @property
     def key(self) -> tuple[str, str]:

@@ -60,6 +60,11 @@ BANK_WORDS = re.compile(r"\b(BANK|BANKING|BANCO|BANQUE|BANCA|BANKA|BANKASI|BANKI
 CENTRAL_BANK = re.compile(r"\bCENTRAL BANK\b|\bBANK MARKAZI\b", re.IGNORECASE)
 GOVERNMENT = re.compile(r"^GOVERNMENT OF\b", re.IGNORECASE)
 CAPTA_PROHIBITED = re.compile(r"prohibited from opening or maintaining", re.IGNORECASE)
+CAPTA_AUTHORITY = re.compile(
+    r"pursuant\s+to\s+31\s*C\.?\s*F\.?\s*R\.?\s*(?:section\s+|§+\s*)?"
+    r"(?P<section>\d{3}\.\d{3})(?P<paragraphs>(?:\([a-z0-9]{1,4}\))*)",
+    re.IGNORECASE,
+)
 # Numbers a company registry gives: their country is where the entry is registered.
 REGISTRATION_KINDS = (
     "Registration ID",
@@ -198,8 +203,16 @@ def entity_kind(name: str, has_bic: bool, on_capta: bool) -> str:
     return "company"
 
 
+def capta_authority(text: str) -> str | None:
+    """The section of 31 CFR under which an entry's remarks say its CAPTA listing was
+    made, as a citation ("pursuant to 31 C.F.R. section 561.201(c)" gives
+    ``31 CFR 561.201(c)``); ``None`` when they name none."""
+    found = CAPTA_AUTHORITY.search(text)
+    return f"31 CFR {found['section']}{found['paragraphs']}" if found else None
+
+
 def capta_measure(text: str) -> str | None:
-    """The 31 CFR 561.203 measure that an entry's remarks state, if they state one."""
+    """The CAPTA measure that an entry's remarks state, if they state one."""
     if CAPTA_PROHIBITED.search(text):
         return "prohibit_maintain"
     return None
@@ -327,7 +340,8 @@ def with_country(text: str) -> tuple[str, str | None]:
 
 def set_listing_facts(party: Party, remarks: Remarks, text: str) -> int:
     """Date ``party``'s non-SDN listings from the remarks' "Listing Date" (on SDN entries
-    it dates a directive, not the SDN listing) and give its CAPTA listings their measure;
+    it dates a directive, not the SDN listing) and give its CAPTA listings their measure
+    and the section they were made under;
     return how many CAPTA listings' remarks state none (the caller reports each)."""
     unstated = 0
     for listing in party.listings:
@@ -335,6 +349,7 @@ def set_listing_facts(party: Party, remarks: Remarks, text: str) -> int:
             listing.start = remarks.listing_date(listing.program, len(party.listings))
         if listing.list_code == "CAPTA":
             listing.measure = capta_measure(text)
+            listing.source = capta_authority(text)
             unstated += listing.measure is None
     return unstated
 

@@ -263,7 +263,8 @@ class _Reader:
                     field_name="SanctionsMeasure",
                 )
         for program in programs or [None]:
-            party.listings.append(Listing(code, program, start, capta_measure))
+            source = ofac.capta_authority(self.comments.get(ref, "")) if code == "CAPTA" else None
+            party.listings.append(Listing(code, program, start, capta_measure, source=source))
 
     def date(self, element: Element | None, record: str, field_name: str) -> date | None:
         """The date of a ``Year``/``Month``/``Day`` element; one that is given but is no

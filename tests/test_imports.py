@@ -251,6 +251,31 @@ def test_each_file_is_read_once_and_hashed_as_read(tmp_path, monkeypatch) -> Non
 # --- ofac-csv: the consolidated list -------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("remarks", "section"),
+    [
+        (  # Bank of Kunlun's, as published
+            "U.S. financial institutions are prohibited from opening or maintaining a "
+            "correspondent account or a payable-through account for the foreign financial "
+            "institution listed here, pursuant to 31 C.F.R. section 561.201(c).",
+            "31 CFR 561.201(c)",
+        ),
+        (  # another section cited before the measure's sentence is not the CAPTA authority
+            "Listed pursuant to 31 C.F.R. section 594.201. U.S. financial institutions are "
+            "prohibited from opening or maintaining a correspondent account for it, pursuant "
+            "to 31 CFR 510.210(a)(1).",
+            "31 CFR 510.210(a)(1)",
+        ),
+        ("Listed pursuant to 31 C.F.R. section 561.201(c).", None),  # states no measure
+        ("prohibited from opening or maintaining a correspondent account.", None),
+    ],
+)
+def test_the_section_a_capta_entry_names(remarks: str, section: str | None) -> None:
+    from sanctiongraph.imports.ofac import capta_authority
+
+    assert capta_authority(remarks) == section
+
+
 def test_capta_entry_of_bank_of_kunlun(tmp_path) -> None:
     out = imported("ofac-csv", [CONS], tmp_path, date(2025, 12, 19))
     (kunlun,) = by(rows(out, "designations.csv"), entity="ofac:15268")
@@ -319,6 +344,24 @@ def _publication(folder: Path, day: str, edit=None, companions=("add", "alt", "s
     (folder / f"sdn-{day}.csv").write_bytes(edit(main) if edit else main)
     for role in companions:
         shutil.copy(SDN / f"{role.upper()}.CSV", folder / f"{role}-{day}.csv")
+
+
+def test_a_history_keeps_the_capta_section_a_later_record_does_not_state(tmp_path) -> None:
+    """Bank of Kunlun's section is in its remarks; a later publication whose record does
+    not state it (remarks cut, say) does not take it away from the run of publications."""
+    files = tmp_path / "in"
+    files.mkdir()
+    for day, edit in (("2025-11-01", None), ("2025-12-19", b" pursuant to 31 C.F.R. section")):
+        for path in CONS.iterdir():
+            data = path.read_bytes()
+            if path.name == "cons_prim.csv" and edit:
+                assert edit in data
+                data = data.replace(edit + b" 561.201(c)", b"")
+            (files / path.name.replace(".csv", f"-{day}.csv")).write_bytes(data)
+    out = imported("ofac-csv", sorted(files.glob("cons_prim-*.csv")), tmp_path)
+    (kunlun,) = by(rows(out, "designations.csv"), entity="ofac:15268")
+    assert kunlun["source"] == "31 CFR 561.201(c)"
+    assert kunlun["publication"] == "cons-2025-11-01;cons-2025-12-19"
 
 
 def test_history_drops_what_the_latest_record_no_longer_states(tmp_path) -> None:

@@ -112,6 +112,10 @@ CASES: dict[str, tuple[str, str, str | None, tuple[str, ...]]] = {
     "x-health-end-user": ("export-521", N, "510.521", ("no-blocked-party",)),
     "x-listed-importer": ("export-521", N, "510.521", ("no-blocked-party",)),
     "x-blocked-partner": ("export-521", N, "510.521", ("no-blocked-party",)),
+    # a party only possibly blocked: authorised, with a caution (see below)
+    "x-pb-end-user": ("export-521-possibly-blocked", A, "510.521", ()),
+    "x-pb-partner": ("export-521-possibly-blocked", A, "510.521", ()),
+    "x-pb-tomorrow": ("export-521-possibly-blocked", A, "510.521", ()),
     "x-luxury": ("export-521", N, "510.521", ("not-luxury",)),
     "x-excluded-device": ("export-521", N, "510.521", ("not-excluded-device",)),
     "x-not-ear99": ("export-521", N, "510.521", ("ear99",)),
@@ -276,6 +280,8 @@ def test_unmet_conditions_of_the_closest_license(activity_id):
 
 
 POSSIBLY_BLOCKED_ACTOR = "PossiblyBlockedActor-510-512"
+POSSIBLY_BLOCKED_PARTY = "PossiblyBlockedParty-510-521"
+CAUTIONS = (POSSIBLY_BLOCKED_ACTOR, POSSIBLY_BLOCKED_PARTY)
 
 
 def test_a_possibly_blocked_ngo_gets_a_possibly_warning_beside_its_outcome(reports):
@@ -290,13 +296,27 @@ def test_a_possibly_blocked_ngo_gets_a_possibly_warning_beside_its_outcome(repor
     assert "possibly blocked" in caution.message and "possibly does not hold" in caution.message
 
 
+def test_a_possibly_blocked_end_user_or_partner_gets_a_possibly_warning_under_510_521(reports):
+    cautions = {
+        f.id: f
+        for f in nksr_findings(reports["export-521-possibly-blocked"])
+        if f.shape.endswith(POSSIBLY_BLOCKED_PARTY)
+    }
+    assert set(cautions) == {"x-pb-end-user", "x-pb-partner"}  # not x-pb-tomorrow
+    for activity_id, role in (("x-pb-end-user", "end user"), ("x-pb-partner", "partner")):
+        caution = cautions[activity_id]
+        assert (caution.severity, caution.citation) == ("warning", "31 CFR 510.521(a)")
+        assert f"its {role} kr-today" in caution.message
+        assert "possibly does not hold" in caution.message
+
+
 @pytest.mark.parametrize("activity_id", sorted(CASES))
 def test_exactly_one_finding_with_citation_message_and_evidence(activity_id, reports, conditions):
     fixture, outcome, license_key, unmet = CASES[activity_id]
     findings = [
         f
         for f in nksr_findings(reports[fixture])
-        if f.focus == activity_iri(activity_id) and not f.shape.endswith(POSSIBLY_BLOCKED_ACTOR)
+        if f.focus == activity_iri(activity_id) and not f.shape.endswith(CAUTIONS)
     ]  # a caution beside the outcome
     assert len(findings) == 1, findings
     (finding,) = findings

@@ -242,7 +242,7 @@ def test_the_compliance_teams_walk_through(workdir):
         assert result.returncode == expected, (line, result.stderr)
         outputs.append(result.stdout)
     demo = outputs[2]
-    assert "31 CFR 561.203(c)(2)" in demo and "matched by BIC CKLBCNBJ" in demo
+    assert "31 CFR 561.201(c)" in demo and "matched by BIC CKLBCNBJ" in demo
     assert "OFAC 50 Percent Rule" in demo and "matched by BIC FTBDKPPY" in demo
     assert "BANK MELLI IRAN" in demo
     fine, possibly, affected = outputs[4:]

@@ -52,10 +52,11 @@ and exclude their end):
   an ``sg:SignificantReductionException`` on the date and the data show every condition
   we can check: (j)(1) bilateral trade between that country and Iran; (j)(2) for
   exports to Iran, ``sg:paidTo`` is a national or an entity of that country and not the
-  Government of Iran; for imports from Iran, ``sg:creditedTo`` is an account that
+  Government of Iran; either way, (j)(4) ``sg:creditedTo`` is an account on record that
+  is not at a CAPTA-listed institution; for imports from Iran, it is an account that
   (k)(1) the FFI maintains, (k)(2) is in that country, (k)(3) is held by the Central
   Bank of Iran, the Iranian party or a non-designated Iranian financial institution,
-  (j)(4) is not at a CAPTA-listed institution, and (k)(7)(ii) if it is a special
+  and (k)(7)(ii) if it is a special
   purpose account, is held by the Central Bank of Iran or a non-designated Iranian
   financial institution. Payments out of the funds (transactions whose
   ``sg:throughAccount`` is the credited account, dated from the import to the as-of

@@ -221,12 +221,16 @@ def _designations(tables: Tables, reads: list[ReadList]) -> None:
             stated = next(
                 (where[i][1].start for i in range(last, first - 1, -1) if where[i][1].start), None
             )
+            source = next(  # a publication whose remarks are cut may not state it
+                (where[i][1].source for i in range(last, first - 1, -1) if where[i][1].source),
+                None,
+            )
             row = {
                 "entity": party_id,
                 "list": list_code,
                 "program": program or None,
                 "measure": listing.measure,
-                "source": listing.source,
+                "source": source,
                 "entry": party.entry,
                 "publication": ";".join(reads[i].publication.id for i in range(first, last + 1)),
             }

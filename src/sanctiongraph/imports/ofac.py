@@ -205,9 +205,12 @@ def entity_kind(name: str, has_bic: bool, on_capta: bool) -> str:
 
 def capta_authority(text: str) -> str | None:
     """The section of 31 CFR under which an entry's remarks say its CAPTA listing was
-    made, as a citation ("pursuant to 31 C.F.R. section 561.201(c)" gives
-    ``31 CFR 561.201(c)``); ``None`` when they name none."""
-    found = CAPTA_AUTHORITY.search(text)
+    made, as a citation: the sentence that states the measure ("... prohibited from
+    opening or maintaining ..., pursuant to 31 C.F.R. section 561.201(c).", read for 300
+    characters from "prohibited") gives ``31 CFR 561.201(c)``; ``None`` when it names none."""
+    prohibited = CAPTA_PROHIBITED.search(text)  # the section of that sentence, no other
+    sentence = text[prohibited.start() : prohibited.start() + 300] if prohibited else ""
+    found = CAPTA_AUTHORITY.search(sentence)
     return f"31 CFR {found['section']}{found['paragraphs']}" if found else None
 
 

@@ -258,7 +258,7 @@ class _Reader:
             if capta_measure is None:
                 self.problems.add(
                     self.file,
-                    "a CAPTA listing whose measures and comment state no 31 CFR 561.203 measure",
+                    "a CAPTA listing whose measures and comment state no CAPTA measure",
                     record=record,
                     field_name="SanctionsMeasure",
                 )

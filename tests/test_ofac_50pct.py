@@ -108,6 +108,28 @@ def test_49_9_percent_does_not_block_and_50_does():
     check(world([("X", "A", "33.3"), ("Y", "A", "16.7")], ["X", "Y"]), "A", BLOCKED, 50)
 
 
+def test_an_ownership_stating_no_share_is_possibly_all_of_it():
+    """An RDF sg:Ownership with no percent or band (the CSV requires one) was dropped, so
+    an SDN owner's company was not blocked and not even possibly blocked."""
+    from sanctiongraph.analysis.loader import add_holdings
+    from sanctiongraph.namespaces import SG
+
+    data = world([], ["X"])
+    facts = dict.fromkeys(("percent", "min", "max", "start", "end"))
+    owns = {"holding": "h", "kind": str(SG.Ownership), "owner": "X", "owned": "A"}
+    add_holdings(data, [{**owns, **facts, "sources": ["g"]}])
+    check(data, "A", POSSIBLY_BLOCKED)
+
+
+def test_the_50_percent_boundary_is_exact_to_nine_decimal_places():
+    """Shares were rounded to 1/10,000 of a percent each before they were summed: 49.99995
+    blocked (rounded up to 50), and three shares summing to exactly 50 did not."""
+    check(world([("X", "A", "49.99995")], ["X"]), "A", NOT_BLOCKED, 49.99995)
+    check(world([("X", "A", "49.999999999")], ["X"]), "A", NOT_BLOCKED, 49.999999999)
+    thirds = [("X", "A", "16.66664"), ("Y", "A", "16.66664"), ("Z", "A", "16.66672")]
+    check(world(thirds, ["X", "Y", "Z"]), "A", BLOCKED, 50)
+
+
 def test_blocked_intermediate_counts_its_whole_stake():
     # X owns 60% of A (A blocked); A owns 50% of B: B is blocked, although X's
     # multiplied stake in B is only 30%.
@@ -639,10 +661,10 @@ def test_chains_and_effective_ownership_below_and_above_from_the_store(demo_stor
 def test_from_units_is_the_correctly_rounded_percentage():
     from decimal import Decimal
 
-    from sanctiongraph.analysis.ownership import from_units
+    from sanctiongraph.analysis.ownership import UNIT, from_units
 
-    for units in [*range(0, 1_000_001, 7), 1, 333_333, 499_999, 999_999]:
-        expected = units // 10_000 if units % 10_000 == 0 else float(Decimal(units) / 10_000)
+    for units in [*range(0, 1_000_001, 7), 1, 333_333, 499_999, 999_999, 50 * UNIT - 1]:
+        expected = units // UNIT if units % UNIT == 0 else float(Decimal(units) / UNIT)
         assert from_units(units) == expected and type(from_units(units)) is type(expected)
 
 

@@ -237,14 +237,14 @@ def identifiers(store: GraphStore, entities: Iterable[str] | None = None) -> dic
 
 def add_holdings(data: OwnershipData, rows: list[Row]) -> None:
     """Add :func:`holdings` rows: one relation stated by several holdings counts once
-    (:meth:`~sanctiongraph.analysis.ownership.OwnershipData.add_holding`)."""
+    (:meth:`~sanctiongraph.analysis.ownership.OwnershipData.add_holding`). An ownership
+    that states no share is the band from 0 to 100 percent, as the BODS and FtM imports
+    read one: its owner possibly owns it all, so an SDN owner makes it possibly blocked."""
     for row in rows:
         control = row["kind"] == _CONTROL
         percent, minimum, maximum = row["percent"], row["min"], row["max"]
         data.entity(row["owner"])
         data.entity(row["owned"])
-        if not control and percent is None and minimum is None and maximum is None:
-            continue  # an ownership without any share is a data-quality finding, not a stake
         data.add_holding(
             row["owner"],
             row["owned"],

@@ -50,8 +50,10 @@ On a day in one, the entry is *possibly listed*: the upper fixed point is seeded
 as if it were listed, the lower one is not, so the entry and everything its holdings
 carry to 50 percent are ``possibly_blocked`` (``Status.possibly_listed``).
 
-Shares are kept as integers in units of 1/10,000 of a percent, so the 49.9 versus 50
-boundary is decided exactly.
+Shares are kept as integers in units of 10^-9 of a percent, so the 50 percent boundary
+is decided exactly for shares written with up to nine decimal places (49.99995 does not
+reach it, 16.66664 + 16.66664 + 16.66672 does); a share written with more (a binary
+float's tail, ``16.666666666666668``) is rounded to the nearest unit.
 
 **One relation, counted once.** Holdings with the same owner, owned entity, kind
 (ownership or control), share (exact percent, or band minimum and maximum, compared as
@@ -77,7 +79,7 @@ from typing import Any, TypedDict, overload
 from sanctiongraph.derive.kit import OPEN_END, day_key, in_force, in_force_among
 from sanctiongraph.derive.kit import OPEN_START as OPEN_START_KEY
 
-UNIT = 10_000  # integer share units per percent
+UNIT = 10**9  # integer share units per percent: exact to nine decimal places
 HALF = 50 * UNIT
 FULL = 100 * UNIT
 NO_START = OPEN_START_KEY  # day keys of open bounds (the kit's)

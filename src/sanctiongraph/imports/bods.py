@@ -10,8 +10,8 @@ Each file is one publication of list ``BODS``.
 
 Interests: ``shareholding`` is ownership (``owns``) with the share as a percent or a
 band; voting rights, board appointment and other influence are control (``controls``).
-An exclusive bound is kept exclusive at the analysis' resolution of 1/10,000 of a
-percent: ``exclusiveMinimum`` 50 ("more than 50") is ``percent_min`` 50.0001,
+An exclusive bound is kept exclusive at the resolution the package is written at,
+1/10,000 of a percent: ``exclusiveMinimum`` 50 ("more than 50") is ``percent_min`` 50.0001,
 ``exclusiveMaximum`` 50 ("less than 50") is ``percent_max`` 49.9999. An interested party
 that is unspecified, or a statement the files do not hold, is counted in the report and
 no holding is made up for it.
@@ -43,7 +43,7 @@ from sanctiongraph.imports.model import (
 
 NAME = "bods"
 DESCRIPTION = "Beneficial Ownership Data Standard 0.2 and 0.4 statements (JSON or JSON Lines)"
-RESOLUTION = Decimal("0.0001")  # of a percent: analysis.ownership.UNIT
+RESOLUTION = Decimal("0.0001")  # of a percent, as shares are written (the analysis is finer)
 OWNERSHIP = {"shareholding"}
 GLEIF_DETAILS = "LEI RelationshipType:"  # how GLEIF-to-BODS conversion names GLEIF's type
 CONTROL = {

@@ -56,9 +56,8 @@ and exclude their end):
   is not at a CAPTA-listed institution; for imports from Iran, it is an account that
   (k)(1) the FFI maintains, (k)(2) is in that country, (k)(3) is held by the Central
   Bank of Iran, the Iranian party or a non-designated Iranian financial institution,
-  and (k)(7)(ii) if it is a special
-  purpose account, is held by the Central Bank of Iran or a non-designated Iranian
-  financial institution. Payments out of the funds (transactions whose
+  and (k)(7)(ii) if it is a special purpose account, is held by the Central Bank of Iran
+  or a non-designated Iranian financial institution. Payments out of the funds (transactions whose
   ``sg:throughAccount`` is the credited account, dated from the import to the as-of
   date) must meet (k)(4)-(k)(7): no payment to the Government of Iran (561.321(a)-(b):
   with every entity it or the Central Bank of Iran owns or controls, directly or
@@ -702,18 +701,17 @@ def _sre_failures(
     origin, dest, day = t["origin"], t["dest"], t["date"]
     if not ((origin == country and dest == IR) or (origin == IR and dest == country)):
         return ["(j)(1)"]
+    account = w.accounts.get(t["credited"] or "")  # where the funds owed were credited
     if dest == IR:  # funds are owed to the country's exporter: (j)(2), (j)(4)
         payee = t["paid_to"]
         national = payee is not None and w.jurisdiction.get(payee) == country
         if not national or w.government_of_iran(payee, day):
             failures.append("(j)(2)")
-        account = w.accounts.get(t["credited"] or "")
         if account is None:  # where the funds went is not shown
             failures.append("(j)(4)")
         else:
             _capta_keeper(w, account, day, failures, possibly)
     else:  # funds are owed to Iran: (j)(3)-(j)(4) and (k)
-        account = w.accounts.get(t["credited"] or "")
         if account is None:
             return ["(k)"]
         if account["by"] != ffi and w.parent.get(account["by"]) != ffi:

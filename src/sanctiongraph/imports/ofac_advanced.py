@@ -248,8 +248,9 @@ class _Reader:
             if kind == "Program" and text(measure, "Comment"):
                 programs.append(text(measure, "Comment"))
             types.append(kind)
-        capta_measure = None
+        capta_measure = capta_source = None
         if code == "CAPTA":
+            capta_source = ofac.capta_authority(self.comments.get(ref, ""))
             capta_measure = (
                 "prohibit_maintain"
                 if CAPTA_FULL in types
@@ -263,8 +264,7 @@ class _Reader:
                     field_name="SanctionsMeasure",
                 )
         for program in programs or [None]:
-            source = ofac.capta_authority(self.comments.get(ref, "")) if code == "CAPTA" else None
-            party.listings.append(Listing(code, program, start, capta_measure, source=source))
+            party.listings.append(Listing(code, program, start, capta_measure, source=capta_source))
 
     def date(self, element: Element | None, record: str, field_name: str) -> date | None:
         """The date of a ``Year``/``Month``/``Day`` element; one that is given but is no

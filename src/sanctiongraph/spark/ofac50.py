@@ -116,27 +116,45 @@ def fixed_point(
 
 class _Runs:
     """The fixed points of one kind for several (run, day) keys at once, over the
-    holdings and branches tables."""
+    holdings and branches tables. A scoped run (for transaction parties) joins only the
+    holdings into, and the offices of, the entities of its day's scope."""
 
     def __init__(self, spark: SparkSession, holdings: DataFrame, branches: DataFrame) -> None:
         self.spark, self.holdings, self.branches = spark, holdings, branches
 
     def run(
-        self, runs: list[tuple[str, str, str]], seeds: list[tuple[str, str, int]]
+        self,
+        runs: list[tuple[str, str, str, bool]],
+        seeds: list[tuple[str, str, int]],
+        scopes: Mapping[str, set[int]],
     ) -> tuple[dict[tuple[str, str], set[int]], dict[tuple[str, str], dict[int, int]]]:
-        """``runs``: (run, day, kind); ``seeds``: (run, day, entity). Returns the members
-        and the summed shares of each (run, day)."""
+        """``runs``: (run, day, kind, scoped); ``seeds``: (run, day, entity);
+        ``scopes``: the entities of each scoped run's day. Returns the members and the
+        summed shares of each (run, day)."""
         members: dict[tuple[str, str], set[int]] = defaultdict(set)
         totals: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
         if not runs:
             return members, totals
         col = F.col
-        table = F.broadcast(self.spark.createDataFrame(runs, "run STRING, day STRING, kind STRING"))
+        table = F.broadcast(
+            self.spark.createDataFrame(runs, "run STRING, day STRING, kind STRING, scoped BOOLEAN")
+        )
+        whole, scoped = table.where(~col("scoped")), table.where(col("scoped"))
+        scope = self.spark.createDataFrame(
+            [(day, entity) for day, found in scopes.items() for entity in found],
+            "day STRING, entity LONG",
+        )
         law = col("kind").isin(_LAW_LO, _LAW_HI)
         band = F.when(col("kind").isin(_LAW_LO, _LO), col("lo")).otherwise(col("hi"))
+        in_force = (col("start") <= col("day")) & (col("day") < col("end"))
+        holdings = self.holdings.join(whole, in_force).unionByName(
+            scope.withColumnRenamed("entity", "owned")
+            .join(self.holdings, "owned")
+            .join(scoped, "day")
+            .where(in_force)
+        )
         edges = (
-            self.holdings.join(table, (col("start") <= col("day")) & (col("day") < col("end")))
-            .where(law | (col("control") == 0))
+            holdings.where(law | (col("control") == 0))
             .select(
                 "run",
                 "day",
@@ -148,9 +166,14 @@ class _Runs:
         )
         down = self.branches.select(col("institution").alias("owner"), col("office").alias("owned"))
         up = self.branches.select(col("office").alias("owner"), col("institution").alias("owned"))
+        scoped_owner = scope.withColumnRenamed("entity", "owner")
         steps = (
-            table.crossJoin(down)
-            .unionByName(table.where(col("kind") == _HI).crossJoin(up))
+            whole.crossJoin(down)
+            .unionByName(whole.where(col("kind") == _HI).crossJoin(up))
+            .unionByName(scoped_owner.join(down, "owner").join(scoped, "day"))
+            .unionByName(
+                scoped_owner.join(up, "owner").join(scoped.where(col("kind") == _HI), "day")
+            )
             .select("run", "day", "owner", "owned")
             .localCheckpoint(eager=False)
         )
@@ -188,12 +211,15 @@ def _date_classes(data: OwnershipData, days: Iterable[str]) -> dict[str, str]:
 
 
 def _listings_on(
-    data: OwnershipData, day: str
+    data: OwnershipData, day: str, scope: set[int] | None
 ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """Listed and possibly listed entities on ``day`` (as ``compute_status`` finds them)."""
+    """Listed and possibly listed entities on ``day`` (in ``scope``, when given), as
+    ``compute_status`` finds them."""
     listed: dict[int, list[int]] = {}
     possibly: dict[int, list[int]] = {}
     for entity, numbers in data.listings_of().items():
+        if scope is not None and entity not in scope:
+            continue
         states = [(n, data.listing_state(n, day)) for n in numbers]
         active = [n for n, s in states if s == "listed"]
         maybe = [n for n, s in states if s == "possibly"]
@@ -205,14 +231,36 @@ def _listings_on(
 
 
 def spark_statuses(
-    spark: SparkSession, data: OwnershipData, days: Iterable[str]
+    spark: SparkSession,
+    data: OwnershipData,
+    days: Iterable[str],
+    parties: Mapping[str, set[int]] | None = None,
 ) -> dict[str, Status]:
-    """The status on each of ``days`` (ISO dates), the fixed points computed by Spark."""
-    classes = _date_classes(data, days)
-    reps = sorted(set(classes.values()))
+    """The status on each of ``days`` (ISO dates) for the whole graph, and on each day
+    of ``parties`` for its entities (exact for them, as ``compute_status`` with
+    entities: only they and what is above them are computed); the fixed points computed
+    by Spark. A day in both gets the whole graph's status."""
+    whole = _date_classes(data, days)
+    by_class: dict[str, set[int]] = {}
+    scoped = _date_classes(data, parties or {})
+    for day, rep in scoped.items():
+        by_class.setdefault(rep, set()).update((parties or {})[day])
+    possible = data.possible()
+    scopes = {rep: data.ancestors(found, within=possible) for rep, found in by_class.items()}
+    # every key of a fixed point: (day, scoped), a tag in the names of its runs
+    keys = [(rep, False) for rep in sorted(set(whole.values()))] + [
+        (rep, True) for rep in sorted(scopes)
+    ]
+
+    def scope_of(day: str, is_scoped: bool) -> set[int] | None:
+        return scopes[day] if is_scoped else None
+
+    def name(kind: str, is_scoped: bool) -> str:
+        return f"{kind} scoped" if is_scoped else kind
+
     with tempfile.TemporaryDirectory(prefix="sanctiongraph-spark-", dir=work_root()) as folder:
         work = Path(folder)
-        holding_rows = (
+        holding_rows = (  # an owner that can never be blocked never counts
             (
                 data.h_owner[n],
                 data.h_owned[n],
@@ -223,6 +271,7 @@ def spark_statuses(
                 data.h_end[n],
             )
             for n in range(len(data.h_owner))
+            if data.h_owner[n] in possible
         )
         holdings = spark.read.csv(
             _write(work / "holdings.csv", holding_rows), schema=HOLDINGS_SCHEMA
@@ -234,64 +283,75 @@ def spark_statuses(
         runner = _Runs(spark, holdings.localCheckpoint(), branches.localCheckpoint())
 
         # Rules by operation of law: the persons named, and what they own or control.
-        by_law: dict[str, dict[int, list[int]]] = {day: {} for day in reps}
-        possibly_by_law: dict[str, dict[int, list[int]]] = {day: {} for day in reps}
-        law_runs: list[tuple[str, str, str]] = []
+        by_law: dict[tuple[str, bool], dict[int, list[int]]] = {key: {} for key in keys}
+        possibly_by_law: dict[tuple[str, bool], dict[int, list[int]]] = {key: {} for key in keys}
+        law_runs: list[tuple[str, str, str, bool]] = []
         law_seeds: list[tuple[str, str, int]] = []
-        for day in reps:
+        for key in keys:
+            day, is_scoped = key
+            scope = scope_of(*key)
             for rule, named in enumerate(data.r_named):
                 if not data.r_start[rule] <= day < data.r_end[rule]:
                     continue
+                persons = [e for e in named if scope is None or e in scope]
                 if not data.r_owned_or_controlled[rule]:
                     certain = possibly_by_law if day < data.r_unverified_start[rule] else by_law
-                    for entity in named:
-                        certain[day].setdefault(entity, []).append(rule)
+                    for entity in persons:
+                        certain[key].setdefault(entity, []).append(rule)
                     continue
                 for kind in (_LAW_LO, _LAW_HI):
-                    law_runs.append((f"{kind} {rule}", day, kind))
-                    law_seeds += [(f"{kind} {rule}", day, entity) for entity in named]
-        law_members, _ = runner.run(law_runs, law_seeds)
-        for run, day, kind in law_runs:
+                    run = name(f"{kind} {rule}", is_scoped)
+                    law_runs.append((run, day, kind, is_scoped))
+                    law_seeds += [(run, day, entity) for entity in persons]
+        law_members, _ = runner.run(law_runs, law_seeds, scopes)
+        for run, day, kind, is_scoped in law_runs:
             if kind != _LAW_LO:
                 continue
             rule = int(run.split()[1])
             lower = law_members[run, day]
-            upper = law_members[f"{_LAW_HI} {rule}", day]
+            upper = law_members[name(f"{_LAW_HI} {rule}", is_scoped), day]
             # before a start that is not established, the rule only possibly applies
             certain = possibly_by_law if day < data.r_unverified_start[rule] else by_law
             for entity in lower:
-                certain[day].setdefault(entity, []).append(rule)
+                certain[day, is_scoped].setdefault(entity, []).append(rule)
             for entity in upper - lower:
-                possibly_by_law[day].setdefault(entity, []).append(rule)
+                possibly_by_law[day, is_scoped].setdefault(entity, []).append(rule)
         for found in (*by_law.values(), *possibly_by_law.values()):
             for rules in found.values():
                 rules.sort()  # by rule number, as the embedded loop over the rules adds them
 
         # The lower and upper fixed points of the 50 Percent Rule.
-        listings = {day: _listings_on(data, day) for day in reps}
-        runs: list[tuple[str, str, str]] = []
+        listings = {key: _listings_on(data, key[0], scope_of(*key)) for key in keys}
+        runs: list[tuple[str, str, str, bool]] = []
         seeds: list[tuple[str, str, int]] = []
-        for day in reps:
-            listed, possibly = listings[day]
-            lower = {*listed, *by_law[day]}
-            upper = lower | {*possibly, *possibly_by_law[day]}
-            runs += [(_LO, day, _LO), (_HI, day, _HI)]
-            seeds += [(_LO, day, e) for e in lower] + [(_HI, day, e) for e in upper]
-        members, totals = runner.run(runs, seeds)
-    statuses: dict[str, Status] = {}
-    for day, rep in classes.items():
-        listed, possibly = listings[rep]
-        statuses[day] = Status(
+        for key in keys:
+            day, is_scoped = key
+            listed, possibly = listings[key]
+            lower = {*listed, *by_law[key]}
+            upper = lower | {*possibly, *possibly_by_law[key]}
+            lo, hi = name(_LO, is_scoped), name(_HI, is_scoped)
+            runs += [(lo, day, _LO, is_scoped), (hi, day, _HI, is_scoped)]
+            seeds += [(lo, day, e) for e in lower] + [(hi, day, e) for e in upper]
+        members, totals = runner.run(runs, seeds, scopes)
+
+    def status(day: str, rep: str, is_scoped: bool) -> Status:
+        key = (rep, is_scoped)
+        listed, possibly = listings[key]
+        lo, hi = name(_LO, is_scoped), name(_HI, is_scoped)
+        return Status(
             day,
-            members[_LO, rep],
-            members[_HI, rep],
-            totals[_LO, rep],
-            totals[_HI, rep],
+            members[lo, rep],
+            members[hi, rep],
+            totals[lo, rep],
+            totals[hi, rep],
             listed,
             possibly,
-            by_law[rep],
-            possibly_by_law[rep],
+            by_law[key],
+            possibly_by_law[key],
         )
+
+    statuses = {day: status(day, rep, True) for day, rep in scoped.items()}
+    statuses.update((day, status(day, rep, False)) for day, rep in whole.items())
     return statuses
 
 
@@ -306,7 +366,8 @@ def derive(store: GraphStore, as_of: date, spark: SparkSession) -> None:
     computed: dict[str, Status] = {}
 
     def statuses(data: OwnershipData, parties: Mapping[date, set[int]]) -> dict[date, Status]:
-        computed.update(spark_statuses(spark, data, [day, *(d.isoformat() for d in parties)]))
+        scoped = {d.isoformat(): found for d, found in parties.items()}
+        computed.update(spark_statuses(spark, data, [day], scoped))
         return {d: computed[d.isoformat()] for d in parties}
 
     party_facts = transaction_triples(store, data, as_of, statuses)

@@ -119,8 +119,19 @@ class _Runs:
     holdings and branches tables. A scoped run (for transaction parties) joins only the
     holdings into, and the offices of, the entities of its day's scope."""
 
-    def __init__(self, spark: SparkSession, holdings: DataFrame, branches: DataFrame) -> None:
-        self.spark, self.holdings, self.branches = spark, holdings, branches
+    def __init__(
+        self, spark: SparkSession, work: Path, holdings: DataFrame, branches: DataFrame
+    ) -> None:
+        self.spark, self.work, self.holdings, self.branches = spark, work, holdings, branches
+        self.tables = 0
+
+    def _table(self, rows: Iterable[tuple[object, ...]], schema: str) -> DataFrame:
+        """``rows`` as a table that Spark reads from a file of the work folder (rows
+        sent from this process by ``createDataFrame`` cost far more at scale)."""
+        self.tables += 1
+        return self.spark.read.csv(
+            _write(self.work / f"table-{self.tables}.csv", rows), schema=schema
+        )
 
     def run(
         self,
@@ -140,8 +151,8 @@ class _Runs:
             self.spark.createDataFrame(runs, "run STRING, day STRING, kind STRING, scoped BOOLEAN")
         )
         whole, scoped = table.where(~col("scoped")), table.where(col("scoped"))
-        scope = self.spark.createDataFrame(
-            [(day, entity) for day, found in scopes.items() for entity in found],
+        scope = self._table(
+            ((day, entity) for day, found in scopes.items() for entity in found),
             "day STRING, entity LONG",
         )
         law = col("kind").isin(_LAW_LO, _LAW_HI)
@@ -177,7 +188,7 @@ class _Runs:
             .select("run", "day", "owner", "owned")
             .localCheckpoint(eager=False)
         )
-        seed_frame = self.spark.createDataFrame(seeds, "run STRING, day STRING, entity LONG")
+        seed_frame = self._table(seeds, "run STRING, day STRING, entity LONG")
         found, sums = fixed_point(seed_frame, edges, steps, ["run", "day"])
         for row in found.collect():
             members[row["run"], row["day"]].add(row["entity"])
@@ -238,15 +249,17 @@ def spark_statuses(
 ) -> dict[str, Status]:
     """The status on each of ``days`` (ISO dates) for the whole graph, and on each day
     of ``parties`` for its entities (exact for them, as ``compute_status`` with
-    entities: only they and what is above them are computed); the fixed points computed
-    by Spark. A day in both gets the whole graph's status."""
+    entities: only those that can ever be blocked and what is above them are computed);
+    the fixed points computed by Spark. A day in both gets the whole graph's status."""
     whole = _date_classes(data, days)
     by_class: dict[str, set[int]] = {}
     scoped = _date_classes(data, parties or {})
     for day, rep in scoped.items():
         by_class.setdefault(rep, set()).update((parties or {})[day])
-    possible = data.possible()
-    scopes = {rep: data.ancestors(found, within=possible) for rep, found in by_class.items()}
+    possible = data.possible()  # a party outside it is not blocked on any date
+    scopes = {
+        rep: data.ancestors(found & possible, within=possible) for rep, found in by_class.items()
+    }
     # every key of a fixed point: (day, scoped), a tag in the names of its runs
     keys = [(rep, False) for rep in sorted(set(whole.values()))] + [
         (rep, True) for rep in sorted(scopes)
@@ -280,7 +293,7 @@ def spark_statuses(
             _write(work / "branches.csv", zip(data.b_office, data.b_institution)),
             schema=BRANCHES_SCHEMA,
         )
-        runner = _Runs(spark, holdings.localCheckpoint(), branches.localCheckpoint())
+        runner = _Runs(spark, work, holdings.localCheckpoint(), branches.localCheckpoint())
 
         # Rules by operation of law: the persons named, and what they own or control.
         by_law: dict[tuple[str, bool], dict[int, list[int]]] = {key: {} for key in keys}

@@ -8,9 +8,9 @@ correspondent accounts, transactions) as a CSV data package, then runs what
 process: read and load, every deriver (the 50 Percent Rule on its own line), validate.
 Each stage reports wall seconds and CPU seconds of the whole process tree (the Python
 process and Spark's JVM together, from /proc: on a shared machine CPU time is the fairer
-figure); peak memory is that of the tree too, sampled every 0.2 s. Results are
-printed as a Markdown table (docs/benchmarks.md records them), with the size of each
-engine's derived graph.
+figure); peak memory is that of the tree too (proportional set sizes), sampled every
+0.2 s. Results are printed as a Markdown table (docs/benchmarks.md records them), with
+the size of each engine's derived graph.
 
     python bench/spark.py --tables-only --entities 1000000 10000000 --transactions 5000000
 
@@ -128,12 +128,15 @@ def _tree_cpu_s(pid: int) -> float:
 
 
 def _tree_rss_mib(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MiB."""
+    """Memory of ``pid`` and all its descendants, in MiB: their proportional set sizes,
+    so that pages a forked child shares with its parent (Spark's launcher, forked from
+    a large Python process) are counted once, not once per process as their resident
+    sizes would be."""
     total = 0
     for current in _tree(pid):
         try:
-            with open(f"/proc/{current}/status") as f:
-                total += sum(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            with open(f"/proc/{current}/smaps_rollup") as f:
+                total += sum(int(line.split()[1]) for line in f if line.startswith("Pss:"))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total / 1024

@@ -134,22 +134,34 @@ class SparkWalks:
             for t, threshold in enumerate(thresholds)
             if h.exceeds(threshold)
         )
+        # Many walks start from the same seeds (a population on many dates): each set of
+        # seeds is written once, and Spark gives every run its set's seeds.
+        seed_sets: dict[tuple[str, ...], int] = {}
         runs = [
-            (run, requests[key].isoformat(), -1 if key[2] is None else thresholds.index(key[2]))
+            (
+                run,
+                requests[key].isoformat(),
+                -1 if key[2] is None else thresholds.index(key[2]),
+                seed_sets.setdefault(key[0], len(seed_sets)),
+            )
             for run, key in enumerate(keys)
         ]
-        seed_rows = ((run, number[iri]) for run, key in enumerate(keys) for iri in key[0])
+        seed_rows = ((n, number[iri]) for seeds, n in seed_sets.items() for iri in seeds)
         with tempfile.TemporaryDirectory(prefix="sanctiongraph-spark-", dir=work_root()) as folder:
             work = Path(folder)
             read = self.spark.read.csv
+            run_table = read(
+                _write(work / "runs.csv", runs), schema="run INT, day STRING, t INT, seeds INT"
+            )
+            seed_table = read(_write(work / "seeds.csv", seed_rows), schema="seeds INT, entity INT")
             tree = breadth_first(
-                read(_write(work / "seeds.csv", seed_rows), schema="run INT, entity INT"),
+                run_table.join(seed_table, "seeds").select("run", "entity"),
                 read(_write(work / "offices.csv", offices), schema="parent INT, child INT"),
                 read(
                     _write(work / "holdings.csv", holding_rows),
                     schema="owner INT, owned INT, holding INT, start STRING, `end` STRING, t INT",
                 ),
-                self.spark.createDataFrame(runs, "run INT, day STRING, t INT"),
+                run_table.select("run", "day", "t"),
             )
         found: dict[WalkKey, dict[str, Reached]] = {key: {} for key in keys}
         for run, entity, via, holding in tree:

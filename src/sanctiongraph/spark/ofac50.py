@@ -228,9 +228,12 @@ def _listings_on(
     ``compute_status`` finds them."""
     listed: dict[int, list[int]] = {}
     possibly: dict[int, list[int]] = {}
-    for entity, numbers in data.listings_of().items():
-        if scope is not None and entity not in scope:
-            continue
+    listings = data.listings_of()
+    if scope is None:
+        candidates: Iterable[tuple[int, list[int]]] = listings.items()
+    else:
+        candidates = ((e, listings[e]) for e in sorted(scope) if e in listings)
+    for entity, numbers in candidates:
         states = [(n, data.listing_state(n, day)) for n in numbers]
         active = [n for n, s in states if s == "listed"]
         maybe = [n for n, s in states if s == "possibly"]

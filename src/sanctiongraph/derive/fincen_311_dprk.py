@@ -446,6 +446,11 @@ class World:
                 )
         self._read.update(missing)
 
+    @property
+    def holdings_read(self) -> int:
+        """How many holdings have been read so far (reads only add)."""
+        return len(self._holding_rows)
+
     def holdings_of(self, owner: str, batch: Iterable[str] = ()) -> list[Holding]:
         """The holdings of ``owner``, ordered by what they own. When they are not read
         yet, read them with those of the owners in ``batch`` (one query)."""
@@ -927,6 +932,16 @@ class PopulationsByStretch:
         self.world = world
         self.starts: list[date] = []  # of the stretches kept, which never overlap
         self.kept: dict[date, Stretch] = {}
+        self._every_point: tuple[int, list[date]] = (-1, [])  # holdings read, points
+
+    def _every_change_point(self) -> list[date]:
+        """:func:`change_points` of every holding read, worked out again only when more
+        have been read (with every holding read first, as Spark's walk does, once
+        rather than once per stretch)."""
+        read, points = self._every_point
+        if read != self.world.holdings_read:
+            self._every_point = read, points = self.world.holdings_read, change_points(self.world)
+        return points
 
     def on(self, day: date) -> Stretch:
         index = bisect_right(self.starts, day) - 1
@@ -944,7 +959,7 @@ class PopulationsByStretch:
                 min((pop.threshold for _m, pop, _members in groups), default=None),
             )
         else:
-            points = change_points(self.world)
+            points = self._every_change_point()
         at = bisect_right(points, day)
         start = points[at - 1] if at else date.min
         stretch = Stretch(found, maybe, points[at] if at < len(points) else None)

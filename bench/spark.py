@@ -127,7 +127,7 @@ def _tree_cpu_s(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _tree_rss_mib(pid: int) -> float:
+def _tree_memory_mib(pid: int) -> float:
     """Memory of ``pid`` and all its descendants, in MiB: their proportional set sizes,
     so that pages a forked child shares with its parent (Spark's launcher, forked from
     a large Python process) are counted once, not once per process as their resident
@@ -150,7 +150,7 @@ def measure(command: list[str], timeout: float) -> dict:
 
     def sample() -> None:
         while process.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_mib(process.pid))
+            peak[0] = max(peak[0], _tree_memory_mib(process.pid))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)

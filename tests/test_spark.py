@@ -248,44 +248,55 @@ def test_spark_statuses_match_on_offices_by_law_and_possible_listings(spark_deri
     from sanctiongraph.spark.ofac50 import spark_statuses
 
     data, days = _random_world(seed)
-    # the transaction path: each party's status on its date, computed for the parties
-    # only (on the next day, so that it is not the whole graph's run)
-    never = sorted(set(range(len(data.keys))) - data.possible())[:3]  # never blocked
+    # The transaction path: each party's status on its date, computed for the parties
+    # that can ever be blocked and what is above them. The parties of the day after and
+    # two days after each date (mostly one class of dates: their scopes are joined) are
+    # some of what the whole graph holds of each kind, three that can never be blocked,
+    # and three fixed ones; the first date is also a transaction date (the whole graph's
+    # status serves it).
+    never = sorted(set(range(len(data.keys))) - data.possible())[:3]
     assert never
-    parties = {
-        _next_day(day): {*sorted(compute_status(data, day).maybe)[:5], 0, 1, 2, *never}
-        for day in days
-    }
+    parties: dict[str, set[int]] = {days[0]: {0, 1, 2}}
+    for day in days:
+        embedded = compute_status(data, day)
+        picked = [sorted(found)[:3] for found in _kinds_of(data, embedded).values()]
+        chosen = {e for group in picked for e in group} | {0, 1, 2, *never}
+        parties[_next_day(day)] = chosen
+        parties[_next_day(_next_day(day))] = set(sorted(embedded.maybe)[3:9]) | set(never)
     found = spark_statuses(spark_compute.spark_session("local[1]"), data, days, parties)
-    kinds = set()
+    kinds, party_kinds = set(), set()
     for day in days:
         embedded, spark = compute_status(data, day), found[day]
         assert spark == embedded, day
         assert set(status_triples(data, spark)) == set(status_triples(data, embedded))
-        # the parties on the next day: as the embedded engine finds them, for those that
-        # can ever be blocked only (the others are not blocked on any date)
-        after = _next_day(day)
-        scoped = compute_status(data, after, parties[after] & data.possible())
-        assert found[after] == scoped, after
-        whole = compute_status(data, after)
-        for party in parties[after]:
-            assert found[after].status(party) == whole.status(party)
-            if whole.status(party) != "not_blocked":
-                assert status_in_words(data, found[after], party) == status_in_words(
-                    data, whole, party
-                )
-        kinds |= {
-            name
-            for name, present in [
-                ("possibly listed", embedded.possibly_listed),
-                ("by law", embedded.by_law),
-                ("possibly by law", embedded.possibly_by_law),
-                ("offices", data.b_office and embedded.blocked & set(data.b_office)),
-                ("possibly blocked", embedded.possibly_blocked),
-            ]
-            if present
-        }
-    assert kinds == {"possibly listed", "by law", "possibly by law", "offices", "possibly blocked"}
+        for after in (_next_day(day), _next_day(_next_day(day))):
+            whole = compute_status(data, after)
+            for party in parties[after]:
+                assert found[after].status(party) == whole.status(party), (after, party)
+                if whole.status(party) != "not_blocked":
+                    assert status_in_words(data, found[after], party) == status_in_words(
+                        data, whole, party
+                    )
+            party_kinds |= {
+                name
+                for name, members in _kinds_of(data, found[after]).items()
+                if members & parties[after]
+            }
+        kinds |= {name for name, members in _kinds_of(data, embedded).items() if members}
+    everything = {"possibly listed", "by law", "possibly by law", "offices", "possibly blocked"}
+    assert kinds == everything
+    assert party_kinds == everything  # the scoped runs met every kind among the parties
+
+
+def _kinds_of(data, status) -> dict[str, set[int]]:
+    """The entities of each kind of reason a status holds."""
+    return {
+        "possibly listed": set(status.possibly_listed),
+        "by law": set(status.by_law),
+        "possibly by law": set(status.possibly_by_law),
+        "offices": status.blocked & set(data.b_office),
+        "possibly blocked": set(status.possibly_blocked),
+    }
 
 
 # --- Section 311 populations (derive/fincen_311_dprk.py; spark/fincen311.py) ------------

@@ -251,9 +251,11 @@ def spark_statuses(
     parties: Mapping[str, set[int]] | None = None,
 ) -> dict[str, Status]:
     """The status on each of ``days`` (ISO dates) for the whole graph, and on each day
-    of ``parties`` for its entities (exact for them, as ``compute_status`` with
-    entities: only those that can ever be blocked and what is above them are computed);
-    the fixed points computed by Spark. A day in both gets the whole graph's status."""
+    of ``parties`` for its entities: computed for those of them that can ever be
+    blocked and what is above them, so that each party's status and its explanation
+    are exact (the other fields, such as the shares of a party that can never be
+    blocked, are not). The fixed points are computed by Spark. A day in both gets the
+    whole graph's status."""
     whole = _date_classes(data, days)
     by_class: dict[str, set[int]] = {}
     scoped = _date_classes(data, parties or {})

@@ -120,10 +120,20 @@ class _Runs:
     holdings into, and the offices of, the entities of its day's scope."""
 
     def __init__(
-        self, spark: SparkSession, work: Path, holdings: DataFrame, branches: DataFrame
+        self,
+        spark: SparkSession,
+        work: Path,
+        holdings: DataFrame,
+        branches: DataFrame,
+        scopes: Mapping[str, set[int]],
     ) -> None:
+        """``scopes``: the entities of each scoped run's day."""
         self.spark, self.work, self.holdings, self.branches = spark, work, holdings, branches
         self.tables = 0
+        self.scope = self._table(
+            ((day, entity) for day, found in scopes.items() for entity in found),
+            "day STRING, entity LONG",
+        )
 
     def _table(self, rows: Iterable[tuple[object, ...]], schema: str) -> DataFrame:
         """``rows`` as a table that Spark reads from a file of the work folder (rows
@@ -137,11 +147,9 @@ class _Runs:
         self,
         runs: list[tuple[str, str, str, bool]],
         seeds: list[tuple[str, str, int]],
-        scopes: Mapping[str, set[int]],
     ) -> tuple[dict[tuple[str, str], set[int]], dict[tuple[str, str], dict[int, int]]]:
-        """``runs``: (run, day, kind, scoped); ``seeds``: (run, day, entity);
-        ``scopes``: the entities of each scoped run's day. Returns the members and the
-        summed shares of each (run, day)."""
+        """``runs``: (run, day, kind, scoped); ``seeds``: (run, day, entity). Returns the
+        members and the summed shares of each (run, day)."""
         members: dict[tuple[str, str], set[int]] = defaultdict(set)
         totals: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
         if not runs:
@@ -151,10 +159,7 @@ class _Runs:
             self.spark.createDataFrame(runs, "run STRING, day STRING, kind STRING, scoped BOOLEAN")
         )
         whole, scoped = table.where(~col("scoped")), table.where(col("scoped"))
-        scope = self._table(
-            ((day, entity) for day, found in scopes.items() for entity in found),
-            "day STRING, entity LONG",
-        )
+        scope = self.scope
         law = col("kind").isin(_LAW_LO, _LAW_HI)
         band = F.when(col("kind").isin(_LAW_LO, _LO), col("lo")).otherwise(col("hi"))
         in_force = (col("start") <= col("day")) & (col("day") < col("end"))
@@ -298,7 +303,7 @@ def spark_statuses(
             _write(work / "branches.csv", zip(data.b_office, data.b_institution)),
             schema=BRANCHES_SCHEMA,
         )
-        runner = _Runs(spark, work, holdings.localCheckpoint(), branches.localCheckpoint())
+        runner = _Runs(spark, work, holdings.localCheckpoint(), branches.localCheckpoint(), scopes)
 
         # Rules by operation of law: the persons named, and what they own or control.
         by_law: dict[tuple[str, bool], dict[int, list[int]]] = {key: {} for key in keys}
@@ -321,7 +326,7 @@ def spark_statuses(
                     run = name(f"{kind} {rule}", is_scoped)
                     law_runs.append((run, day, kind, is_scoped))
                     law_seeds += [(run, day, entity) for entity in persons]
-        law_members, _ = runner.run(law_runs, law_seeds, scopes)
+        law_members, _ = runner.run(law_runs, law_seeds)
         for run, day, kind, is_scoped in law_runs:
             if kind != _LAW_LO:
                 continue
@@ -350,7 +355,7 @@ def spark_statuses(
             lo, hi = name(_LO, is_scoped), name(_HI, is_scoped)
             runs += [(lo, day, _LO, is_scoped), (hi, day, _HI, is_scoped)]
             seeds += [(lo, day, e) for e in lower] + [(hi, day, e) for e in upper]
-        members, totals = runner.run(runs, seeds, scopes)
+        members, totals = runner.run(runs, seeds)
 
     def status(day: str, rep: str, is_scoped: bool) -> Status:
         key = (rep, is_scoped)
